@@ -1,0 +1,1 @@
+"""Benchmarks: segmenter speed, peer throughput, signaling latency, the swarm lab."""

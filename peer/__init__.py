@@ -1,0 +1,1 @@
+"""Python swarm peer on aiortc: headless viewer, edge seeder, load generator."""

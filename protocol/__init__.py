@@ -1,0 +1,1 @@
+"""The I/O-free contract shared by every swarmcast component (see docs/protocol.md)."""

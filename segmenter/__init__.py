@@ -1,0 +1,1 @@
+"""Ingest a live feed and turn it into a signed CMAF ABR ladder (HLS + DASH)."""

@@ -1,0 +1,1 @@
+"""aiohttp origin / CDN edge: playlists, segments, integrity records, demo page, APIs."""

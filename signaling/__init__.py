@@ -1,0 +1,1 @@
+"""Socket.IO signaling: swarms, neighbour matching, SDP/ICE relay between neighbours."""
