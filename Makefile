@@ -44,7 +44,7 @@ run: deps
 test: deps system-deps test-js test-py
 
 test-py: deps
-	$(BIN)/python -m pytest -ra $(PYTEST_ARGS)
+	scripts/in-netns.sh $(BIN)/python -m pytest -ra $(PYTEST_ARGS)
 
 test-js: node
 	@if [ -d $(SHIM)/test ]; then cd $(SHIM) && npx tsc --noEmit && npx vitest run; fi
