@@ -8,7 +8,7 @@ import pytest
 
 
 def in_private_netns() -> bool:
-    """True when this process runs in a network namespace other than init's (see scripts/in-netns.sh)."""
+    """True inside a network namespace other than init's (see scripts/in-netns.sh)."""
     if os.environ.get("SWARMCAST_NETNS") == "1":
         return True
     try:
