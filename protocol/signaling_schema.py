@@ -1,0 +1,292 @@
+"""Socket.IO signaling events (docs/protocol.md §4): payload validation and reply builders.
+
+Pure functions: `parse_*` turn the decoded JSON of one event into a typed request or raise
+`SchemaError(code, message)`; the builders produce the exact dicts the server sends. Clients
+(the Python peer, the browser shim) use the same names and shapes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Final, Literal, TypeAlias
+
+NAMESPACE: Final = "/swarm"
+SOCKETIO_PATH: Final = "socket.io"
+
+# Client -> server events.
+EVENT_JOIN: Final = "join"
+EVENT_SIGNAL: Final = "signal"
+EVENT_REPORT: Final = "report"
+EVENT_LEAVE: Final = "leave"
+# Server -> client events.
+EVENT_NEIGHBOURS: Final = "neighbours"
+EVENT_ERROR: Final = "error"
+# (EVENT_SIGNAL is also relayed server -> client, with `from` instead of `to`.)
+
+MAX_PACKET_BYTES: Final = 65536  # one Socket.IO packet; Engine.IO drops bigger ones
+MAX_SDP_CHARS: Final = 32768
+MAX_CANDIDATE_CHARS: Final = 1024
+MAX_SDP_MID_CHARS: Final = 64
+MAX_UFRAG_CHARS: Final = 256
+MAX_UPLOAD_BUDGET_BPS: Final = 10_000_000_000
+MAX_SEQ: Final = 0xFFFF_FFFF
+MAX_NEIGHBOURS_LIMIT: Final = 64  # a seeder may ask for this many; viewers get the server's K
+MAX_MESSAGE_CHARS: Final = 200
+
+NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
+PEER_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]{8,32}")
+
+SignalKind: TypeAlias = Literal["offer", "answer", "candidate"]
+ReportReason: TypeAlias = Literal["bad-piece", "protocol-error", "unreachable"]
+SIGNAL_KINDS: Final = ("offer", "answer", "candidate")
+REPORT_REASONS: Final = ("bad-piece", "protocol-error", "unreachable")
+
+# Error codes: in connect refusals (`connect_error`: message = code, data = {code, message}),
+# in failed acks ({"ok": false, "error": {code, message}}) and in `error` events.
+ERROR_CODES: Final = frozenset(
+    {
+        "missing-token",  # connect without auth {token}
+        "token-malformed",
+        "token-bad-mac",
+        "token-expired",
+        "token-wrong-stream",  # join for a stream the token is not bound to
+        "banned",  # reported by several neighbours; refused from the stream for a while
+        "bad-request",  # schema validation failed
+        "unknown-event",
+        "not-joined",  # signal/report/leave before join
+        "not-neighbour",  # signal/report to a peer that is not a current neighbour
+        "prefix-full",  # too many peers of this network prefix in the swarm
+        "rate-limited",
+        "internal",
+    }
+)
+
+
+class SchemaError(ValueError):
+    """An event payload that does not match its schema; `code` is an ERROR_CODES member."""
+
+    def __init__(self, message: str, code: str = "bad-request") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    upload_budget_bps: int  # what the peer is willing to upload; 0 = leech only
+    seeder: bool  # an edge seeder: holds every segment, serves many peers
+    max_neighbours: int | None  # requested neighbour count (capped by the server)
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    stream: str
+    rendition: str
+    capabilities: Capabilities
+
+    @property
+    def swarm(self) -> str:
+        return f"{self.stream}/{self.rendition}"
+
+
+@dataclass(frozen=True, slots=True)
+class SignalRequest:
+    to: str
+    kind: SignalKind
+    data: dict[str, Any]  # normalized: only the documented keys
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    peer_id: str
+    reason: ReportReason
+    seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class IceServer:
+    urls: tuple[str, ...]
+    username: str | None = None
+    credential: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"urls": list(self.urls)}
+        if self.username is not None:
+            out["username"] = self.username
+        if self.credential is not None:
+            out["credential"] = self.credential
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class NeighbourEntry:
+    peer_id: str
+    initiator: bool  # True: the receiver of this entry sends the offer
+    seeder: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"peer_id": self.peer_id, "initiator": self.initiator, "seeder": self.seeder}
+
+
+def _object(data: object, what: str, required: set[str], optional: set[str]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise SchemaError(f"{what} must be a JSON object")
+    missing = required - data.keys()
+    if missing:
+        raise SchemaError(f"{what}: missing {', '.join(sorted(missing))}")
+    unknown = data.keys() - required - optional
+    if unknown:
+        shown = ", ".join(sorted(str(key)[:32] for key in unknown)[:5])
+        raise SchemaError(f"{what}: unknown keys {shown}")
+    return data
+
+
+def _string(value: object, what: str, pattern: re.Pattern[str] | None, max_chars: int) -> str:
+    if not isinstance(value, str):
+        raise SchemaError(f"{what} must be a string")
+    if len(value) > max_chars:
+        raise SchemaError(f"{what} longer than {max_chars} characters")
+    if pattern is not None and not pattern.fullmatch(value):
+        raise SchemaError(f"{what} has an invalid format")
+    return value
+
+
+def _int(value: object, what: str, minimum: int, maximum: int) -> int:
+    if type(value) is not int or not minimum <= value <= maximum:
+        raise SchemaError(f"{what} must be an integer in {minimum}..{maximum}")
+    return value
+
+
+def _optional_string(value: object, what: str, max_chars: int) -> str | None:
+    return None if value is None else _string(value, what, None, max_chars)
+
+
+def parse_auth(auth: object) -> str:
+    """The token from the connect `auth` payload `{token}`."""
+    if not isinstance(auth, dict) or "token" not in auth:
+        raise SchemaError("connect with auth {token}", code="missing-token")
+    token = auth["token"]
+    if not isinstance(token, str) or not token:
+        raise SchemaError("auth token must be a non-empty string", code="token-malformed")
+    return token
+
+
+def parse_join(data: object) -> JoinRequest:
+    """`join {stream, rendition, capabilities: {upload_budget_bps, seeder, max_neighbours?}}`.
+
+    Unknown capability keys are ignored, so clients may announce new ones before servers
+    understand them; every other object is strict."""
+    obj = _object(data, "join", {"stream", "rendition", "capabilities"}, set())
+    caps = obj["capabilities"]
+    if not isinstance(caps, dict):
+        raise SchemaError("join.capabilities must be a JSON object")
+    budget = _int(caps.get("upload_budget_bps", 0), "upload_budget_bps", 0, MAX_UPLOAD_BUDGET_BPS)
+    seeder = caps.get("seeder", False)
+    if not isinstance(seeder, bool):
+        raise SchemaError("capabilities.seeder must be a boolean")
+    max_neighbours = caps.get("max_neighbours")
+    if max_neighbours is not None:
+        max_neighbours = _int(max_neighbours, "max_neighbours", 1, MAX_NEIGHBOURS_LIMIT)
+    return JoinRequest(
+        stream=_string(obj["stream"], "stream", NAME_RE, 64),
+        rendition=_string(obj["rendition"], "rendition", NAME_RE, 64),
+        capabilities=Capabilities(budget, seeder, max_neighbours),
+    )
+
+
+def parse_signal(data: object) -> SignalRequest:
+    """`signal {to, kind, data}`: data is an RTCSessionDescriptionInit for offer/answer
+    (`{type, sdp}`, type == kind) or an RTCIceCandidateInit for candidate (`{candidate,
+    sdpMid?, sdpMLineIndex?, usernameFragment?}`; candidate "" marks the end of candidates)."""
+    obj = _object(data, "signal", {"to", "kind", "data"}, set())
+    to = _string(obj["to"], "signal.to", PEER_ID_RE, 32)
+    kind = obj["kind"]
+    if kind not in SIGNAL_KINDS:
+        raise SchemaError(f"signal.kind must be one of {', '.join(SIGNAL_KINDS)}")
+    payload = obj["data"]
+    normalized: dict[str, Any]
+    if kind in ("offer", "answer"):
+        description = _object(payload, "signal.data", {"type", "sdp"}, set())
+        if description["type"] != kind:
+            raise SchemaError("signal.data.type must equal signal.kind")
+        sdp = _string(description["sdp"], "signal.data.sdp", None, MAX_SDP_CHARS)
+        normalized = {"type": kind, "sdp": sdp}
+    else:
+        candidate = _object(
+            payload, "signal.data", {"candidate"}, {"sdpMid", "sdpMLineIndex", "usernameFragment"}
+        )
+        line_index = candidate.get("sdpMLineIndex")
+        normalized = {
+            "candidate": _string(
+                candidate["candidate"], "signal.data.candidate", None, MAX_CANDIDATE_CHARS
+            ),
+            "sdpMid": _optional_string(candidate.get("sdpMid"), "sdpMid", MAX_SDP_MID_CHARS),
+            "sdpMLineIndex": None
+            if line_index is None
+            else _int(line_index, "sdpMLineIndex", 0, 255),
+        }
+        ufrag = candidate.get("usernameFragment")
+        if ufrag is not None:
+            normalized["usernameFragment"] = _string(
+                ufrag, "usernameFragment", None, MAX_UFRAG_CHARS
+            )
+    return SignalRequest(to=to, kind=kind, data=normalized)
+
+
+def parse_report(data: object) -> ReportRequest:
+    """`report {peer_id, reason, seq?}`: a neighbour misbehaved (bad-piece, protocol-error) or
+    could not be reached (unreachable: no blame, just a replacement)."""
+    obj = _object(data, "report", {"peer_id", "reason"}, {"seq"})
+    reason = obj["reason"]
+    if reason not in REPORT_REASONS:
+        raise SchemaError(f"report.reason must be one of {', '.join(REPORT_REASONS)}")
+    seq = obj.get("seq")
+    return ReportRequest(
+        peer_id=_string(obj["peer_id"], "report.peer_id", PEER_ID_RE, 32),
+        reason=reason,
+        seq=None if seq is None else _int(seq, "report.seq", 0, MAX_SEQ),
+    )
+
+
+def parse_leave(data: object) -> None:
+    """`leave` with no payload or `{}`."""
+    if data is not None:
+        _object(data, "leave", set(), set())
+
+
+def error_body(code: str, message: str) -> dict[str, str]:
+    """`{code, message}`: the body of failed acks, `error` events and connect refusals."""
+    return {"code": code, "message": message[:MAX_MESSAGE_CHARS]}
+
+
+def error_ack(code: str, message: str) -> dict[str, Any]:
+    return {"ok": False, "error": error_body(code, message)}
+
+
+def ok_ack(**fields: Any) -> dict[str, Any]:
+    return {"ok": True, **fields}
+
+
+def join_ack(
+    peer_id: str,
+    swarm: str,
+    neighbours: list[NeighbourEntry],
+    ice_servers: tuple[IceServer, ...] | list[IceServer],
+    max_neighbours: int,
+) -> dict[str, Any]:
+    return ok_ack(
+        peer_id=peer_id,
+        swarm=swarm,
+        neighbours=[entry.to_json() for entry in neighbours],
+        ice_servers=[server.to_json() for server in ice_servers],
+        max_neighbours=max_neighbours,
+    )
+
+
+def neighbours_event(swarm: str, add: list[NeighbourEntry], remove: list[str]) -> dict[str, Any]:
+    return {"swarm": swarm, "add": [entry.to_json() for entry in add], "remove": remove}
+
+
+def relayed_signal(from_peer: str, request: SignalRequest) -> dict[str, Any]:
+    return {"from": from_peer, "kind": request.kind, "data": request.data}

@@ -1,0 +1,236 @@
+"""Builds tests/vectors/signaling.json: Socket.IO event payloads the server accepts (with the
+normalized form it relays) and refuses (with the error code). Regenerate with
+`.venv/bin/python -m tests.protocol.signaling_vectors` when docs/protocol.md §4 changes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from protocol import signaling_schema as schema
+
+VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "signaling.json"
+
+PARSERS: dict[str, Callable[[object], Any]] = {
+    "auth": schema.parse_auth,
+    "join": schema.parse_join,
+    "signal": schema.parse_signal,
+    "report": schema.parse_report,
+    "leave": schema.parse_leave,
+}
+
+SDP = (
+    "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+)
+CANDIDATE = "candidate:1 1 udp 2130706431 10.77.0.1 40000 typ host"
+
+VALID: list[tuple[str, str, Any]] = [
+    ("auth", "token", {"token": "abc.def"}),
+    (
+        "join",
+        "viewer",
+        {
+            "stream": "demo",
+            "rendition": "720p",
+            "capabilities": {"upload_budget_bps": 4_000_000, "seeder": False},
+        },
+    ),
+    (
+        "join",
+        "seeder asks for more neighbours",
+        {
+            "stream": "demo",
+            "rendition": "360p",
+            "capabilities": {"upload_budget_bps": 0, "seeder": True, "max_neighbours": 32},
+        },
+    ),
+    (
+        "join",
+        "defaults and unknown capability keys ignored",
+        {"stream": "demo", "rendition": "720p", "capabilities": {"future": [1, 2]}},
+    ),
+    (
+        "signal",
+        "offer",
+        {"to": "AbCdEfGh12", "kind": "offer", "data": {"type": "offer", "sdp": SDP}},
+    ),
+    (
+        "signal",
+        "answer",
+        {"to": "AbCdEfGh12", "kind": "answer", "data": {"type": "answer", "sdp": SDP}},
+    ),
+    (
+        "signal",
+        "candidate from a browser",
+        {
+            "to": "AbCdEfGh12",
+            "kind": "candidate",
+            "data": {
+                "candidate": CANDIDATE,
+                "sdpMid": "0",
+                "sdpMLineIndex": 0,
+                "usernameFragment": "Ab12",
+            },
+        },
+    ),
+    (
+        "signal",
+        "end of candidates",
+        {"to": "AbCdEfGh12", "kind": "candidate", "data": {"candidate": ""}},
+    ),
+    ("report", "bad piece", {"peer_id": "AbCdEfGh12", "reason": "bad-piece", "seq": 42}),
+    ("report", "unreachable", {"peer_id": "AbCdEfGh12", "reason": "unreachable"}),
+    ("leave", "no payload", None),
+    ("leave", "empty object", {}),
+]
+
+INVALID: list[tuple[str, str, Any, str]] = [
+    ("auth", "no auth", None, "missing-token"),
+    ("auth", "no token key", {"tok": "x"}, "missing-token"),
+    ("auth", "token not a string", {"token": 5}, "token-malformed"),
+    ("join", "not an object", ["demo", "720p"], "bad-request"),
+    ("join", "missing rendition", {"stream": "demo", "capabilities": {}}, "bad-request"),
+    (
+        "join",
+        "unknown top-level key",
+        {"stream": "demo", "rendition": "720p", "capabilities": {}, "x": 1},
+        "bad-request",
+    ),
+    (
+        "join",
+        "bad stream name",
+        {"stream": "../etc", "rendition": "720p", "capabilities": {}},
+        "bad-request",
+    ),
+    (
+        "join",
+        "negative budget",
+        {"stream": "demo", "rendition": "720p", "capabilities": {"upload_budget_bps": -1}},
+        "bad-request",
+    ),
+    (
+        "join",
+        "budget as float",
+        {"stream": "demo", "rendition": "720p", "capabilities": {"upload_budget_bps": 1.5}},
+        "bad-request",
+    ),
+    (
+        "join",
+        "seeder not boolean",
+        {"stream": "demo", "rendition": "720p", "capabilities": {"seeder": 1}},
+        "bad-request",
+    ),
+    (
+        "join",
+        "max_neighbours 0",
+        {"stream": "demo", "rendition": "720p", "capabilities": {"max_neighbours": 0}},
+        "bad-request",
+    ),
+    (
+        "join",
+        "capabilities not an object",
+        {"stream": "demo", "rendition": "720p", "capabilities": "seeder"},
+        "bad-request",
+    ),
+    ("signal", "bad kind", {"to": "AbCdEfGh12", "kind": "bye", "data": {}}, "bad-request"),
+    (
+        "signal",
+        "peer id too short",
+        {"to": "abc", "kind": "offer", "data": {"type": "offer", "sdp": SDP}},
+        "bad-request",
+    ),
+    (
+        "signal",
+        "type differs from kind",
+        {"to": "AbCdEfGh12", "kind": "offer", "data": {"type": "answer", "sdp": SDP}},
+        "bad-request",
+    ),
+    (
+        "signal",
+        "sdp too long",
+        {"to": "AbCdEfGh12", "kind": "offer", "data": {"type": "offer", "sdp": "a" * 32769}},
+        "bad-request",
+    ),
+    (
+        "signal",
+        "candidate too long",
+        {"to": "AbCdEfGh12", "kind": "candidate", "data": {"candidate": "c" * 1025}},
+        "bad-request",
+    ),
+    (
+        "signal",
+        "candidate extra key",
+        {"to": "AbCdEfGh12", "kind": "candidate", "data": {"candidate": "", "x": 1}},
+        "bad-request",
+    ),
+    (
+        "signal",
+        "line index out of range",
+        {
+            "to": "AbCdEfGh12",
+            "kind": "candidate",
+            "data": {"candidate": "", "sdpMLineIndex": 256},
+        },
+        "bad-request",
+    ),
+    ("signal", "data missing", {"to": "AbCdEfGh12", "kind": "offer"}, "bad-request"),
+    ("report", "bad reason", {"peer_id": "AbCdEfGh12", "reason": "rude"}, "bad-request"),
+    (
+        "report",
+        "negative seq",
+        {"peer_id": "AbCdEfGh12", "reason": "bad-piece", "seq": -1},
+        "bad-request",
+    ),
+    ("leave", "payload with keys", {"now": True}, "bad-request"),
+    ("leave", "string payload", "bye", "bad-request"),
+]
+
+
+def _to_json(result: Any) -> Any:
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return dataclasses.asdict(result)
+    return result
+
+
+def build() -> dict[str, Any]:
+    return {
+        "description": "swarmcast signaling event payloads (docs/protocol.md section 4)",
+        "format": {
+            "valid": "parse_<event>(payload) == parsed (the normalized request; for signal, "
+            "parsed.data is exactly what the server relays)",
+            "invalid": "parse_<event>(payload) is refused with error code `code`",
+        },
+        "limits": {
+            "max_packet_bytes": schema.MAX_PACKET_BYTES,
+            "max_sdp_chars": schema.MAX_SDP_CHARS,
+            "max_candidate_chars": schema.MAX_CANDIDATE_CHARS,
+            "peer_id_pattern": schema.PEER_ID_RE.pattern,
+            "name_pattern": schema.NAME_RE.pattern,
+        },
+        "valid": [
+            {
+                "event": event,
+                "name": name,
+                "payload": payload,
+                "parsed": _to_json(PARSERS[event](payload)),
+            }
+            for event, name, payload in VALID
+        ],
+        "invalid": [
+            {"event": event, "name": name, "payload": payload, "code": code}
+            for event, name, payload, code in INVALID
+        ],
+    }
+
+
+def main() -> None:
+    VECTORS_PATH.write_text(json.dumps(build(), indent=1) + "\n")
+    print(f"wrote {VECTORS_PATH}")
+
+
+if __name__ == "__main__":
+    main()
