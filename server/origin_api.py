@@ -1,0 +1,119 @@
+"""Small JSON APIs of the origin: stream list, viewer tokens, player config, liveness."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+from aiohttp import web
+
+from protocol import tokens
+from server.origin_config import IceServer, OriginConfig
+from server.origin_keys import CATALOG_KEY, CONFIG_KEY, TOKEN_SECRET_KEY
+from server.origin_resources import is_valid_name
+
+STARTED_AT_KEY = web.AppKey("swarmcast_started_at", float)
+
+
+def json_response(payload: Any, *, cache: str = "no-cache", status: int = 200) -> web.Response:
+    return web.Response(
+        status=status,
+        body=json.dumps(payload, separators=(",", ":")).encode(),
+        headers={"Content-Type": "application/json", "Cache-Control": cache},
+    )
+
+
+async def list_streams(request: web.Request) -> web.Response:
+    """`/api/streams`: every stream with a master playlist (protocol §1)."""
+    config = request.app[CONFIG_KEY]
+    now = time.time()
+    streams = request.app[CATALOG_KEY].streams()
+    return json_response([info.to_json(now, config.stale_after_s) for info in streams])
+
+
+async def mint_viewer_token(request: web.Request) -> web.Response:
+    """`/api/token?stream=NAME`: a viewer token (protocol §3) for an existing stream."""
+    stream = request.query.get("stream", "")
+    if not is_valid_name(stream):
+        return json_response({"error": "bad stream name"}, status=400, cache="no-store")
+    if request.app[CATALOG_KEY].stream(stream) is None:
+        return json_response({"error": "unknown stream"}, status=404, cache="no-store")
+    config = request.app[CONFIG_KEY]
+    now = time.time()
+    token = tokens.mint(request.app[TOKEN_SECRET_KEY], stream, now, config.token_ttl_s)
+    return json_response(
+        {"token": token, "stream": stream, "exp": int(now) + config.token_ttl_s},
+        cache="no-store",
+    )
+
+
+def turn_rest_credentials(secret: str, ttl_s: int, now: float) -> tuple[str, str]:
+    """TURN REST API credentials (coturn --use-auth-secret): `<expiry>:<user>`, HMAC-SHA1."""
+    username = f"{int(now) + ttl_s}:{secrets.token_hex(8)}"
+    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
+    return username, base64.b64encode(digest).decode()
+
+
+def ice_servers_json(config: OriginConfig, now: float) -> list[dict[str, Any]]:
+    """RTCConfiguration.iceServers for players, with fresh TURN credentials where needed."""
+    servers: list[dict[str, Any]] = []
+    for server in config.ice_servers:
+        entry: dict[str, Any] = {"urls": list(server.urls)}
+        username, credential = server.username, server.credential
+        if username is None and config.turn_secret and _is_turn(server):
+            username, credential = turn_rest_credentials(config.turn_secret, config.turn_ttl_s, now)
+        if username is not None:
+            entry["username"] = username
+            entry["credential"] = credential or ""
+        servers.append(entry)
+    return servers
+
+
+def _is_turn(server: IceServer) -> bool:
+    return any(url.startswith(("turn:", "turns:")) for url in server.urls)
+
+
+async def player_config(request: web.Request) -> web.Response:
+    """`/api/config`: what a player needs to join swarms (ICE servers, signaling endpoint)."""
+    config = request.app[CONFIG_KEY]
+    return json_response(
+        {
+            "iceServers": ice_servers_json(config, time.time()),
+            "signaling": {
+                "url": config.signaling_url,
+                "path": config.signaling_path,
+                "namespace": config.signaling_namespace,
+            },
+            "tokenTtl": config.token_ttl_s,
+        },
+        cache="no-store",
+    )
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """`/healthz`: the process serves requests and can list its streams directory."""
+    config = request.app[CONFIG_KEY]
+    now = time.time()
+    streams = request.app[CATALOG_KEY].streams()
+    return json_response(
+        {
+            "status": "ok",
+            "uptime_s": round(now - request.app[STARTED_AT_KEY], 3),
+            "streams": len(streams),
+            "live_streams": sum(info.is_live(now, config.stale_after_s) for info in streams),
+        },
+        cache="no-store",
+    )
+
+
+def add_api_routes(app: web.Application) -> None:
+    app[STARTED_AT_KEY] = time.time()
+    app.router.add_get("/api/streams", list_streams)
+    app.router.add_get("/api/token", mint_viewer_token)
+    app.router.add_get("/api/config", player_config)
+    app.router.add_get("/healthz", healthz)

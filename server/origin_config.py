@@ -1,0 +1,56 @@
+"""The origin's one frozen configuration: every default lives here; CLI and env only override."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The repository's player-shim directory, where `make` installs hls.js and builds the shim bundle.
+_REPO_PLAYER_SHIM = Path(__file__).resolve().parent.parent / "player-shim"
+
+
+@dataclass(frozen=True)
+class IceServer:
+    """One entry of the RTCConfiguration.iceServers list handed to players by `/api/config`.
+
+    A `turn:`/`turns:` entry without a static `username` gets short-lived TURN REST credentials
+    minted from `OriginConfig.turn_secret` (coturn `--use-auth-secret`) on every request.
+    """
+
+    urls: tuple[str, ...]
+    username: str | None = None
+    credential: str | None = None
+
+
+@dataclass(frozen=True)
+class OriginConfig:
+    """How the origin serves a streams directory (docs/protocol.md §1) and its small APIs."""
+
+    # Directory the segmenter writes: `<streams_dir>/<stream>/master.m3u8`, ...
+    streams_dir: Path
+    # Shared with the signaling server attached to the same app (`/api/token` mints, it
+    # verifies); at least 16 bytes. None: a random 32-byte secret per process (`create_app`).
+    token_secret: bytes | None = None
+    # Lifetime of a viewer token minted by `/api/token` (protocol.tokens' default, 6 h).
+    token_ttl_s: int = 6 * 3600
+    # ICE servers for players. Empty by default: loopback/LAN demos need none, and nothing
+    # should reach an external STUN server unless the operator asks for it.
+    ice_servers: tuple[IceServer, ...] = ()
+    # coturn static-auth-secret for ephemeral TURN credentials, and their lifetime.
+    turn_secret: str | None = None
+    turn_ttl_s: int = 86400
+    # Where players find signaling. "" means this origin (python-socketio attached to the app).
+    signaling_url: str = ""
+    signaling_path: str = "/socket.io/"
+    signaling_namespace: str = "/swarm"
+    # In-memory LRU of immutable files (init/media segments, integrity records): many viewers
+    # fetch the same few live segments, so reading each once from disk is enough.
+    file_cache_bytes: int = 64 * 1024 * 1024
+    # `/api/streams` reports a stream without EXT-X-ENDLIST as not live once its playlists
+    # have not changed for this long (the segmenter died or was stopped without finishing).
+    stale_after_s: float = 30.0
+    # Value of Access-Control-Allow-Origin on origin responses.
+    cors_allow_origin: str = "*"
+    # hls.js (`<dir>/node_modules/hls.js/dist/hls.min.js`) and the shim bundle
+    # (`<dir>/dist/swarmcast.js`) served to the demo page.
+    player_shim_dir: Path = field(default=_REPO_PLAYER_SHIM)

@@ -1,0 +1,63 @@
+"""The demo page at `/` and the scripts it loads (hls.js, later the swarmcast shim bundle)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from server.origin_keys import CONFIG_KEY, FILE_STORE_KEY
+from server.origin_routes import file_response
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+_MAX_ASSET_BYTES = 16 * 1024 * 1024
+_PAGE_ASSETS = {
+    "demo.js": "text/javascript; charset=utf-8",
+    "demo.css": "text/css; charset=utf-8",
+}
+_SHIM_ASSETS = {
+    "swarmcast.js": "text/javascript; charset=utf-8",
+    "swarmcast.js.map": "application/json",
+}
+
+
+async def _asset(request: web.Request, path: Path, content_type: str) -> web.Response:
+    # Assets may be rebuilt while the server runs (`make shim`): no-cache + ETag keeps them
+    # fresh at the cost of a 304 round trip; the store's stat check keeps memory copies honest.
+    file = await request.app[FILE_STORE_KEY].read(path, cacheable=True, max_bytes=_MAX_ASSET_BYTES)
+    if file is None:
+        raise web.HTTPNotFound()
+    return file_response(request, file, content_type=content_type, cache="no-cache")
+
+
+async def index_page(request: web.Request) -> web.Response:
+    return await _asset(request, STATIC_DIR / "index.html", "text/html; charset=utf-8")
+
+
+async def static_asset(request: web.Request) -> web.Response:
+    """`/static/demo.js`, `/static/demo.css`, and `/static/hls.min.js` from player-shim."""
+    name = request.match_info["name"]
+    if name == "hls.min.js":
+        shim_dir = request.app[CONFIG_KEY].player_shim_dir
+        path = shim_dir / "node_modules" / "hls.js" / "dist" / "hls.min.js"
+        return await _asset(request, path, "text/javascript; charset=utf-8")
+    content_type = _PAGE_ASSETS.get(name)
+    if content_type is None:
+        raise web.HTTPNotFound()
+    return await _asset(request, STATIC_DIR / name, content_type)
+
+
+async def shim_bundle(request: web.Request) -> web.Response:
+    """`/player/swarmcast.js`: the browser shim bundle, once `make shim` has built it."""
+    name = request.match_info["name"]
+    content_type = _SHIM_ASSETS.get(name)
+    if content_type is None:
+        raise web.HTTPNotFound()
+    path = request.app[CONFIG_KEY].player_shim_dir / "dist" / name
+    return await _asset(request, path, content_type)
+
+
+def add_demo_routes(app: web.Application) -> None:
+    app.router.add_get("/", index_page)
+    app.router.add_get("/static/{name}", static_asset)
+    app.router.add_get("/player/{name}", shim_bundle)

@@ -1,0 +1,131 @@
+"""`/live/...` handlers: playlists, segments, integrity records and keys from the streams dir.
+
+Every request path is validated against the names of protocol §1 before the filesystem is
+touched, so unknown names, dotfiles (`.signing-key.pem`) and traversal attempts are plain 404s.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import MutableMapping
+
+from aiohttp import hdrs, web
+from aiohttp.typedefs import Handler
+
+from server.origin_files import FileBody
+from server.origin_http import Unsatisfiable, if_none_match_hits, if_range_allows, parse_range
+from server.origin_keys import CATALOG_KEY, CONFIG_KEY, FILE_STORE_KEY
+from server.origin_resources import (
+    Kind,
+    Resource,
+    cache_control,
+    rendition_resource,
+    stream_resource,
+)
+
+log = logging.getLogger(__name__)
+
+# Response headers browsers may read cross-origin (a P2P loader measures sizes and ranges).
+EXPOSED_HEADERS = "Content-Range, Content-Length, ETag, Accept-Ranges"
+ALLOWED_REQUEST_HEADERS = "Range, If-None-Match, If-Range, If-Modified-Since, Content-Type"
+CORS_PREFIXES = ("/live/", "/api/", "/healthz", "/static/", "/player/")
+
+
+def file_response(
+    request: web.Request, file: FileBody, *, content_type: str, cache: str
+) -> web.Response:
+    """200 / 206 / 304 / 416 for an in-memory body, honouring If-None-Match, Range, If-Range."""
+    headers = {
+        hdrs.CONTENT_TYPE: content_type,
+        hdrs.CACHE_CONTROL: cache,
+        hdrs.ETAG: file.etag,
+        hdrs.ACCEPT_RANGES: "bytes",
+    }
+    if if_none_match_hits(request.headers.get(hdrs.IF_NONE_MATCH), file.etag):
+        del headers[hdrs.CONTENT_TYPE]
+        return web.Response(status=304, headers=headers)
+    size = len(file.body)
+    range_header = request.headers.get(hdrs.RANGE)
+    if range_header is not None and if_range_allows(request.headers.get(hdrs.IF_RANGE), file.etag):
+        try:
+            byte_range = parse_range(range_header, size)
+        except Unsatisfiable:
+            headers[hdrs.CONTENT_RANGE] = f"bytes */{size}"
+            del headers[hdrs.CONTENT_TYPE]
+            return web.Response(status=416, headers=headers)
+        if byte_range is not None:
+            headers[hdrs.CONTENT_RANGE] = byte_range.content_range(size)
+            body = memoryview(file.body)[byte_range.first : byte_range.last + 1]
+            return web.Response(status=206, body=body, headers=headers)
+    return web.Response(body=file.body, headers=headers)
+
+
+async def _serve(request: web.Request, resource: Resource | None) -> web.Response:
+    if resource is None:
+        raise web.HTTPNotFound()
+    config = request.app[CONFIG_KEY]
+    file = await request.app[FILE_STORE_KEY].read(
+        resource.path_in(config.streams_dir),
+        cacheable=resource.kind.immutable,
+        max_bytes=resource.kind.max_bytes,
+    )
+    if file is None:
+        raise web.HTTPNotFound()
+    ended = False
+    if resource.kind is Kind.MPD:
+        ended = b'type="static"' in file.body
+    elif resource.kind is Kind.MASTER:
+        info = request.app[CATALOG_KEY].stream(resource.stream)
+        ended = info is not None and info.ended
+    return file_response(
+        request,
+        file,
+        content_type=resource.content_type,
+        cache=cache_control(resource.kind, ended=ended),
+    )
+
+
+async def stream_file(request: web.Request) -> web.Response:
+    """`/live/<stream>/{master.m3u8,manifest.mpd,signing-key.json}`."""
+    info = request.match_info
+    return await _serve(request, stream_resource(info["stream"], info["filename"]))
+
+
+async def rendition_file(request: web.Request) -> web.Response:
+    """`/live/<stream>/<rendition>/{index.m3u8,init-<d>.mp4,seg-<n>.m4s,*.integrity.json}`."""
+    info = request.match_info
+    return await _serve(
+        request, rendition_resource(info["stream"], info["rendition"], info["filename"])
+    )
+
+
+def _add_cors(headers: MutableMapping[str, str], allow_origin: str) -> None:
+    headers["Access-Control-Allow-Origin"] = allow_origin
+    headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+
+
+@web.middleware
+async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """CORS for the origin's own paths (GET/HEAD/OPTIONS); Socket.IO handles its own."""
+    if not request.path.startswith(CORS_PREFIXES):
+        return await handler(request)
+    allow_origin = request.app[CONFIG_KEY].cors_allow_origin
+    if request.method == hdrs.METH_OPTIONS:
+        preflight = web.Response(status=204)
+        _add_cors(preflight.headers, allow_origin)
+        preflight.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        preflight.headers["Access-Control-Allow-Headers"] = ALLOWED_REQUEST_HEADERS
+        preflight.headers["Access-Control-Max-Age"] = "86400"
+        return preflight
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        _add_cors(exc.headers, allow_origin)
+        raise
+    _add_cors(response.headers, allow_origin)
+    return response
+
+
+def add_live_routes(app: web.Application) -> None:
+    app.router.add_get("/live/{stream}/{filename}", stream_file)
+    app.router.add_get("/live/{stream}/{rendition}/{filename}", rendition_file)

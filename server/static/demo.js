@@ -1,0 +1,165 @@
+// swarmcast demo page: lists streams from /api/streams and plays one with hls.js (HTTP only).
+// Tests read `window.swarmcastDemo` (see e2e/test_demo_playback.py); keep its fields stable.
+"use strict";
+
+(function () {
+  const STREAM_POLL_MS = 2000;
+  const STATS_POLL_MS = 500;
+
+  const video = document.getElementById("video");
+  const demo = {
+    hls: null,
+    video: video,
+    stream: null,
+    streams: [],
+    errors: [], // fatal hls.js errors and <video> media errors: {time, type, details}
+    warnings: [], // non-fatal hls.js errors (retried by hls.js itself)
+    firstFrameAt: null, // performance.now() when the first frame played
+    stats: {},
+  };
+  window.swarmcastDemo = demo;
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  function requestedStream() {
+    return new URLSearchParams(window.location.search).get("stream");
+  }
+
+  function describeRendition(rendition) {
+    const kbps = Math.round(rendition.bandwidth / 1000);
+    return `${rendition.name} ${rendition.width}×${rendition.height} ${kbps} kb/s`;
+  }
+
+  function renderStreams(streams) {
+    const list = $("stream-list");
+    list.replaceChildren();
+    if (streams.length === 0) {
+      const empty = document.createElement("li");
+      empty.className = "empty";
+      empty.textContent = "no stream yet";
+      list.append(empty);
+      return;
+    }
+    for (const stream of streams) {
+      const item = document.createElement("li");
+      if (stream.name === demo.stream) item.className = "current";
+      const button = document.createElement("button");
+      button.textContent = `${stream.name} ${stream.live ? "● live" : "(ended)"}`;
+      button.addEventListener("click", () => play(stream.name));
+      const meta = document.createElement("span");
+      meta.className = "meta";
+      meta.textContent = stream.renditions.map(describeRendition).join(" · ");
+      button.append(meta);
+      item.append(button);
+      list.append(item);
+    }
+  }
+
+  async function refreshStreams() {
+    try {
+      const response = await fetch("/api/streams", { cache: "no-store" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      demo.streams = await response.json();
+    } catch (error) {
+      demo.warnings.push({ time: Date.now(), type: "api", details: String(error) });
+      return;
+    }
+    renderStreams(demo.streams);
+    if (demo.stream === null) {
+      const wanted = requestedStream();
+      const pick = wanted
+        ? demo.streams.find((s) => s.name === wanted)
+        : demo.streams.find((s) => s.live) || demo.streams[0];
+      if (pick) play(pick.name);
+    }
+  }
+
+  function recordError(type, details) {
+    demo.errors.push({ time: Date.now(), type: type, details: details });
+    $("stat-errors").textContent = String(demo.errors.length);
+  }
+
+  function onHlsError(_event, data) {
+    if (!data.fatal) {
+      demo.warnings.push({ time: Date.now(), type: data.type, details: data.details });
+      return;
+    }
+    recordError(data.type, data.details);
+    // Standard hls.js recovery: reload on network trouble, rebuild buffers on media trouble.
+    if (data.type === Hls.ErrorTypes.NETWORK_ERROR) demo.hls.startLoad();
+    else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) demo.hls.recoverMediaError();
+  }
+
+  function play(name) {
+    const stream = demo.streams.find((s) => s.name === name);
+    if (!stream) return;
+    if (demo.hls) demo.hls.destroy();
+    demo.stream = name;
+    demo.firstFrameAt = null;
+    $("stat-stream").textContent = name;
+    $("stat-state").textContent = "loading…";
+    renderStreams(demo.streams);
+    video.muted = true; // muted autoplay needs no user gesture
+    if (window.Hls && Hls.isSupported()) {
+      const hls = new Hls({ liveSyncDurationCount: 3 });
+      demo.hls = hls;
+      hls.on(Hls.Events.ERROR, onHlsError);
+      hls.on(Hls.Events.MANIFEST_PARSED, () => {
+        video.play().catch((error) => recordError("play", String(error)));
+      });
+      hls.loadSource(stream.master);
+      hls.attachMedia(video);
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      demo.hls = null; // Safari: native HLS
+      video.src = stream.master;
+      video.play().catch((error) => recordError("play", String(error)));
+    } else {
+      recordError("unsupported", "this browser has neither MSE nor native HLS");
+    }
+  }
+
+  function bufferAhead() {
+    const buffered = video.buffered;
+    for (let i = 0; i < buffered.length; i++) {
+      if (buffered.start(i) <= video.currentTime + 0.1 && video.currentTime <= buffered.end(i)) {
+        return buffered.end(i) - video.currentTime;
+      }
+    }
+    return 0;
+  }
+
+  function updateStats() {
+    const hls = demo.hls;
+    const stats = { buffer: bufferAhead(), currentTime: video.currentTime };
+    if (hls && hls.currentLevel >= 0 && hls.levels[hls.currentLevel]) {
+      const level = hls.levels[hls.currentLevel];
+      stats.rendition = `${level.height}p (${Math.round(level.bitrate / 1000)} kb/s)`;
+    }
+    if (hls && hls.playingDate) {
+      stats.latency = (Date.now() - hls.playingDate.getTime()) / 1000;
+    }
+    demo.stats = stats;
+    $("stat-buffer").textContent = `${stats.buffer.toFixed(1)} s`;
+    $("stat-rendition").textContent = stats.rendition || "–";
+    $("stat-latency").textContent =
+      stats.latency === undefined ? "–" : `${stats.latency.toFixed(1)} s`;
+    $("stat-played").textContent = `${video.currentTime.toFixed(1)} s`;
+    if (demo.stream !== null) {
+      $("stat-state").textContent = video.paused ? "paused" : video.readyState < 3 ? "buffering" : "playing";
+    }
+  }
+
+  video.addEventListener("playing", () => {
+    if (demo.firstFrameAt === null) demo.firstFrameAt = performance.now();
+  });
+  video.addEventListener("error", () => {
+    const error = video.error;
+    recordError("media", error ? `code ${error.code}: ${error.message}` : "unknown");
+  });
+
+  refreshStreams();
+  setInterval(refreshStreams, STREAM_POLL_MS);
+  setInterval(updateStats, STATS_POLL_MS);
+})();
