@@ -1,0 +1,230 @@
+/**
+ * One neighbour: an RTCPeerConnection with the `swarmcast/1` data channel, framing through the
+ * wire codec, and send queues that respect `bufferedAmount` (control frames jump the piece queue).
+ */
+
+import {
+  CHANNEL_LABEL,
+  decodeMessage,
+  encodeMessage,
+  GoodbyeReason,
+  WireError,
+  type WireMessage,
+} from "../protocol/wire";
+
+import type { SignalKind } from "./signaling_client";
+
+export interface PeerLinkHandlers {
+  open(link: PeerLink): void;
+  message(link: PeerLink, msg: WireMessage): void;
+  /** A frame that did not decode; the link already sent GOODBYE(protocol-error) and closed. */
+  protocolError(link: PeerLink, error: WireError): void;
+  /** Sent once, whatever closed the link. */
+  closed(link: PeerLink, reason: string): void;
+  /** A PIECE frame left our queue for the channel (upload accounting). */
+  pieceSent(link: PeerLink, bytes: number): void;
+}
+
+export interface PeerLinkOptions {
+  peerId: string;
+  /** The initiator creates the data channel and the offer. */
+  initiator: boolean;
+  rtcConfig: RTCConfiguration;
+  /** Relays SDP (`offer`/`answer`: {type, sdp}) and ICE (`candidate`) through signaling. */
+  sendSignal: (kind: SignalKind, data: Record<string, unknown>) => void;
+  handlers: PeerLinkHandlers;
+  /** Stop handing frames to the channel above this many buffered bytes. */
+  highWaterMark: number;
+  /** Resume when the channel drains below this. */
+  lowWaterMark: number;
+  /** Give up when the channel is not open after this long. */
+  connectTimeoutMs: number;
+}
+
+export class PeerLink {
+  readonly peerId: string;
+  private readonly pc: RTCPeerConnection;
+  private channel: RTCDataChannel | null = null;
+  private readonly control: Uint8Array[] = [];
+  private readonly pieces: Uint8Array[] = [];
+  private readonly pendingCandidates: RTCIceCandidateInit[] = [];
+  private remoteDescriptionSet = false;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
+  private closedReason: string | null = null;
+  private opened = false;
+
+  constructor(private readonly options: PeerLinkOptions) {
+    this.peerId = options.peerId;
+    this.pc = new RTCPeerConnection(options.rtcConfig);
+    this.pc.onicecandidate = (e) => {
+      // candidate "" ends trickling (§4); peers that wait for it or ignore it both work.
+      const c = e.candidate?.toJSON();
+      const data: Record<string, unknown> = { candidate: c?.candidate ?? "" };
+      if (c?.sdpMid != null) data.sdpMid = c.sdpMid;
+      if (c?.sdpMLineIndex != null) data.sdpMLineIndex = c.sdpMLineIndex;
+      if (c?.usernameFragment != null) data.usernameFragment = c.usernameFragment;
+      options.sendSignal("candidate", data);
+    };
+    this.pc.onconnectionstatechange = () => {
+      const state = this.pc.connectionState;
+      if (state === "failed" || state === "closed") this.close(`connection ${state}`);
+    };
+    this.pc.ondatachannel = (e) => {
+      if (e.channel.label === CHANNEL_LABEL && !this.channel) this.attach(e.channel);
+      else e.channel.close();
+    };
+    this.connectTimer = setTimeout(() => this.close("connect timeout"), options.connectTimeoutMs);
+  }
+
+  get isOpen(): boolean {
+    return this.opened && this.closedReason === null;
+  }
+
+  get isClosed(): boolean {
+    return this.closedReason !== null;
+  }
+
+  /** Bytes waiting in our queues plus the channel's own buffer. */
+  get queuedBytes(): number {
+    let total = this.channel?.bufferedAmount ?? 0;
+    for (const f of this.control) total += f.length;
+    for (const f of this.pieces) total += f.length;
+    return total;
+  }
+
+  /** Initiator only: create the channel and send the offer. */
+  async start(): Promise<void> {
+    if (!this.options.initiator) return;
+    this.attach(this.pc.createDataChannel(CHANNEL_LABEL, { ordered: true }));
+    try {
+      await this.pc.setLocalDescription(await this.pc.createOffer());
+      this.sendDescription();
+    } catch (e) {
+      this.close(`offer failed: ${String(e)}`);
+    }
+  }
+
+  /** Applies a relayed offer/answer/candidate; bad input closes this link only. */
+  async handleSignal(kind: SignalKind, data: Record<string, unknown>): Promise<void> {
+    if (this.closedReason !== null) return;
+    try {
+      if (kind === "offer" || kind === "answer") {
+        if (typeof data.sdp !== "string") throw new Error("no sdp");
+        if (kind === "offer" && this.options.initiator) throw new Error("offer sent to the initiator");
+        await this.pc.setRemoteDescription({ type: kind, sdp: data.sdp });
+        this.remoteDescriptionSet = true;
+        for (const c of this.pendingCandidates.splice(0)) await this.pc.addIceCandidate(c);
+        if (kind === "offer") {
+          await this.pc.setLocalDescription(await this.pc.createAnswer());
+          this.sendDescription();
+        }
+      } else {
+        if (typeof data.candidate !== "string" || data.candidate === "") return; // end of candidates
+        const candidate: RTCIceCandidateInit = {
+          candidate: data.candidate,
+          sdpMid: typeof data.sdpMid === "string" ? data.sdpMid : null,
+          sdpMLineIndex: typeof data.sdpMLineIndex === "number" ? data.sdpMLineIndex : null,
+        };
+        if (typeof data.usernameFragment === "string") candidate.usernameFragment = data.usernameFragment;
+        if (this.remoteDescriptionSet) await this.pc.addIceCandidate(candidate);
+        else this.pendingCandidates.push(candidate);
+      }
+    } catch (e) {
+      this.close(`signaling failed: ${String(e)}`);
+    }
+  }
+
+  /** Queues one frame; PIECEs wait behind control frames so HAVE/REQUEST/CANCEL stay prompt. */
+  send(msg: WireMessage): void {
+    if (this.closedReason !== null) return;
+    const frame = encodeMessage(msg);
+    (msg.type === "piece" ? this.pieces : this.control).push(frame);
+    this.flush();
+  }
+
+  /** Sends GOODBYE (when the channel is up) and tears everything down. Idempotent. */
+  close(reason: string, goodbye: GoodbyeReason = GoodbyeReason.NORMAL): void {
+    if (this.closedReason !== null) return;
+    if (this.channel?.readyState === "open") {
+      try {
+        this.channel.send(encodeMessage({ type: "goodbye", reason: goodbye }) as Uint8Array<ArrayBuffer>);
+      } catch {
+        // the channel died under us: nothing more to say
+      }
+    }
+    this.closedReason = reason;
+    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    this.control.length = 0;
+    this.pieces.length = 0;
+    if (this.channel) {
+      this.channel.onopen = this.channel.onclose = this.channel.onmessage = this.channel.onbufferedamountlow = null;
+      this.channel.close();
+    }
+    this.pc.onicecandidate = this.pc.onconnectionstatechange = this.pc.ondatachannel = null;
+    this.pc.close();
+    this.options.handlers.closed(this, reason);
+  }
+
+  private sendDescription(): void {
+    const description = this.pc.localDescription;
+    if (description) this.options.sendSignal(description.type === "offer" ? "offer" : "answer", { type: description.type, sdp: description.sdp });
+  }
+
+  private attach(channel: RTCDataChannel): void {
+    this.channel = channel;
+    channel.binaryType = "arraybuffer";
+    channel.bufferedAmountLowThreshold = this.options.lowWaterMark;
+    channel.onopen = () => {
+      if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+      this.connectTimer = null;
+      this.opened = true;
+      this.options.handlers.open(this);
+      this.flush();
+    };
+    channel.onclose = () => this.close("channel closed");
+    channel.onbufferedamountlow = () => this.flush();
+    channel.onmessage = (e: MessageEvent) => this.receive(e.data);
+    if (channel.readyState === "open") channel.onopen(new Event("open"));
+  }
+
+  private receive(data: unknown): void {
+    if (this.closedReason !== null) return;
+    if (!(data instanceof ArrayBuffer)) {
+      this.fail(new WireError("UnknownType", "text message on a binary channel"));
+      return;
+    }
+    let msg: WireMessage;
+    try {
+      msg = decodeMessage(new Uint8Array(data));
+    } catch (e) {
+      this.fail(e instanceof WireError ? e : new WireError("TruncatedFrame", String(e)));
+      return;
+    }
+    if (msg.type === "goodbye") {
+      this.close(`goodbye ${msg.reason}`);
+      return;
+    }
+    this.options.handlers.message(this, msg);
+  }
+
+  private fail(error: WireError): void {
+    this.options.handlers.protocolError(this, error);
+    this.close(`protocol error: ${error.message}`, GoodbyeReason.PROTOCOL_ERROR);
+  }
+
+  private flush(): void {
+    const channel = this.channel;
+    if (!channel || channel.readyState !== "open") return;
+    while (channel.bufferedAmount < this.options.highWaterMark) {
+      const frame = this.control.shift() ?? this.pieces.shift();
+      if (!frame) return;
+      try {
+        channel.send(frame as Uint8Array<ArrayBuffer>);
+      } catch (e) {
+        this.close(`send failed: ${String(e)}`);
+        return;
+      }
+      if (frame[1] === 0x05) this.options.handlers.pieceSent(this, frame.length - 12);
+    }
+  }
+}

@@ -1,0 +1,640 @@
+/**
+ * The pure download/upload scheduler, a line-by-line port of peer/piece_scheduler.py: events in
+ * (with `now` in seconds), actions out, no I/O. The same scenario files drive both.
+ *
+ * Per incomplete segment (deadline = when the playhead reaches its start): from the fallback
+ * point (`deadline - http_margin - missing_bytes / http_rate`) every missing piece comes from the
+ * origin; before it, pieces come from neighbours that announced the segment (urgent ones
+ * earliest-deadline-first, the rest rarest-first, blocks over the least-loaded peers). A new live
+ * segment nobody usable holds is taken from HTTP after this member's election delay.
+ */
+
+import type { AbandonReason, RejectReasonName, SchedulerAction } from "./actions";
+import { httpFirstDelay } from "./election";
+import type { SchedulerConfig } from "./scheduler_config";
+import { compareIds, UploadScheduler, type LocalSegment } from "./upload_scheduler";
+
+/** HELLO capability bit 1: the neighbour is an edge seeder. */
+export const EDGE_SEEDER_CAPABILITY = 0x2;
+
+const UNASSIGNED = 0; // owner of a piece nobody is fetching; >0 request id, <0 -fetch id
+
+export interface SchedulerStats {
+  bytesFromHttp: number;
+  bytesFromPeers: number;
+  duplicateBytes: number;
+  missedDeadlines: number;
+  badPieces: number;
+  httpFetches: number;
+  httpFailures: number;
+  requestsSent: number;
+  peersAbandoned: number;
+  segmentsCompleted: number;
+}
+
+interface Segment {
+  seq: number;
+  size: number;
+  pieceSize: number;
+  start: number;
+  duration: number;
+  httpFirstAt: number | null;
+  have: boolean[];
+  owner: number[];
+  haveCount: number;
+  httpRetryAt: number;
+  missed: boolean;
+}
+
+interface PendingRequest {
+  requestId: number;
+  peerId: string;
+  seq: number;
+  pending: Set<number>;
+  sentAt: number;
+}
+
+interface Fetch {
+  fetchId: number;
+  seq: number;
+  pending: Set<number>;
+  sentAt: number;
+  size: number;
+}
+
+interface Peer {
+  peerId: string;
+  capabilities: number;
+  maxPiecesPerRequest: number;
+  haves: Set<number>;
+  chokingUs: boolean;
+  requests: Map<number, PendingRequest>;
+  lastPieceAt: number;
+  cooldownUntil: number;
+}
+
+function pieceBytes(s: Segment, index: number): number {
+  return Math.min(s.pieceSize, s.size - index * s.pieceSize);
+}
+function isComplete(s: Segment): boolean {
+  return s.haveCount === s.have.length;
+}
+function missingBytes(s: Segment): number {
+  let total = 0;
+  for (let i = 0; i < s.have.length; i++) if (!s.have[i]) total += pieceBytes(s, i);
+  return total;
+}
+function inflightPieces(p: Peer): number {
+  let total = 0;
+  for (const r of p.requests.values()) total += r.pending.size;
+  return total;
+}
+function sortedNumbers(values: Iterable<number>): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+export class PieceScheduler {
+  readonly stats: SchedulerStats = {
+    bytesFromHttp: 0,
+    bytesFromPeers: 0,
+    duplicateBytes: 0,
+    missedDeadlines: 0,
+    badPieces: 0,
+    httpFetches: 0,
+    httpFailures: 0,
+    requestsSent: 0,
+    peersAbandoned: 0,
+    segmentsCompleted: 0,
+  };
+  readonly upload: UploadScheduler;
+  private now: number;
+  private readonly actions: SchedulerAction[] = [];
+  private readonly segments = new Map<number, Segment>();
+  private readonly local = new Map<number, LocalSegment>();
+  private readonly peers = new Map<string, Peer>();
+  private readonly requests = new Map<number, PendingRequest>();
+  private readonly fetches = new Map<number, Fetch>();
+  private nextRequestId = 1;
+  private nextFetchId = 1;
+  private swarmSize = 1;
+  private httpRate: number;
+  private playhead: { setAt: number; position: number; playing: boolean } | null = null;
+
+  constructor(
+    readonly config: SchedulerConfig,
+    readonly localPeerId: string,
+    now: number,
+    readonly seeder = false,
+  ) {
+    this.now = now;
+    this.httpRate = config.httpRateEstimateBytesPerS;
+    this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.local, now);
+  }
+
+  // --- output ---
+
+  popActions(): SchedulerAction[] {
+    return this.actions.splice(0);
+  }
+
+  // --- swarm events ---
+
+  peerConnected(now: number, peerId: string, capabilities = 1, maxPiecesPerRequest = 16): void {
+    this.now = now;
+    if (this.peers.has(peerId)) return;
+    this.peers.set(peerId, {
+      peerId,
+      capabilities,
+      maxPiecesPerRequest: Math.max(1, maxPiecesPerRequest),
+      haves: new Set(),
+      chokingUs: false,
+      requests: new Map(),
+      lastPieceAt: 0,
+      cooldownUntil: 0,
+    });
+    this.actions.push({ action: "send_have", peer: peerId, seqs: sortedNumbers(this.local.keys()) });
+    this.upload.peerConnected(now, peerId);
+    this.schedule(now);
+  }
+
+  peerClosed(now: number, peerId: string): void {
+    this.now = now;
+    if (this.forgetPeer(peerId)) {
+      this.upload.peerClosed(now, peerId);
+      this.schedule(now);
+    }
+  }
+
+  peerHave(now: number, peerId: string, seqs: number[]): void {
+    this.now = now;
+    const peer = this.peers.get(peerId);
+    if (peer) {
+      peer.haves = new Set(seqs);
+      this.schedule(now);
+    }
+  }
+
+  peerHaveDelta(now: number, peerId: string, seq: number): void {
+    this.now = now;
+    const peer = this.peers.get(peerId);
+    if (peer) {
+      peer.haves.add(seq);
+      this.schedule(now);
+    }
+  }
+
+  /** CHOKE from `peerId` discards our outstanding requests there; UNCHOKE lifts it. */
+  peerChoked(now: number, peerId: string, choked: boolean): void {
+    this.now = now;
+    const peer = this.peers.get(peerId);
+    if (!peer) return;
+    peer.chokingUs = choked;
+    if (choked) for (const request of [...peer.requests.values()]) this.releaseRequest(request);
+    this.schedule(now);
+  }
+
+  /** Members of our swarm (from signaling); sizes the live HTTP-first election. */
+  setSwarmSize(now: number, size: number): void {
+    this.now = now;
+    this.swarmSize = Math.max(1, size);
+  }
+
+  // --- segments and playhead ---
+
+  segmentAdded(
+    now: number,
+    seq: number,
+    opts: { size: number; pieceSize: number; start: number; duration: number; liveEdge?: boolean },
+  ): void {
+    this.now = now;
+    const { size, pieceSize, start, duration } = opts;
+    if (this.segments.has(seq) || this.local.has(seq) || size <= 0 || pieceSize <= 0) return;
+    const count = Math.ceil(size / pieceSize);
+    let httpFirstAt: number | null = null;
+    if (opts.liveEdge) {
+      httpFirstAt =
+        now +
+        httpFirstDelay(this.localPeerId, seq, {
+          swarmSize: this.swarmSize,
+          httpFirstCount: this.config.liveHttpFirstCount,
+          waitWindowS: this.config.liveWaitWindowS,
+          seederNeighbour: [...this.peers.values()].some((p) => (p.capabilities & EDGE_SEEDER_CAPABILITY) !== 0),
+        });
+    }
+    this.segments.set(seq, {
+      seq,
+      size,
+      pieceSize,
+      start,
+      duration,
+      httpFirstAt,
+      have: new Array<boolean>(count).fill(false),
+      owner: new Array<number>(count).fill(UNASSIGNED),
+      haveCount: 0,
+      httpRetryAt: 0,
+      missed: false,
+    });
+    this.schedule(now);
+  }
+
+  /** The store evicted `seq` (or the window moved past it): stop fetching and serving it. */
+  segmentRemoved(now: number, seq: number): void {
+    this.now = now;
+    this.dropSegment(seq);
+    this.local.delete(seq);
+    this.upload.segmentRemoved(seq);
+    this.schedule(now);
+  }
+
+  /** The playhead is at media time `position`; if `playing`, it advances in real time. */
+  setPlayhead(now: number, position: number, playing: boolean): void {
+    this.now = now;
+    this.playhead = { setAt: now, position, playing };
+    this.schedule(now);
+  }
+
+  /** True while `seq` is known and incomplete, or complete and held. */
+  holds(seq: number): boolean {
+    return this.local.has(seq);
+  }
+
+  // --- download results ---
+
+  /** A PIECE from a peer, after the adapter checked it against the integrity record. */
+  pieceReceived(now: number, peerId: string, requestId: number, seq: number, index: number, valid: boolean): void {
+    this.now = now;
+    const peer = this.peers.get(peerId);
+    if (!valid) {
+      this.stats.badPieces += 1;
+      if (peer) {
+        this.forgetPeer(peerId);
+        this.upload.peerClosed(now, peerId);
+        this.actions.push({ action: "drop_peer", peer: peerId, reason: "bad_piece" });
+      }
+      this.schedule(now);
+      return;
+    }
+    const segment = this.segments.get(seq);
+    if (peer) {
+      peer.lastPieceAt = now;
+      const request = peer.requests.get(requestId);
+      if (request && request.seq === seq) {
+        request.pending.delete(index);
+        if (request.pending.size === 0) this.removeRequest(request);
+      }
+    }
+    if (segment && index >= 0 && index < segment.have.length) {
+      this.stats.bytesFromPeers += pieceBytes(segment, index);
+      this.storePiece(segment, index);
+    }
+    this.schedule(now);
+  }
+
+  requestRejected(now: number, peerId: string, requestId: number, reason: RejectReasonName): void {
+    this.now = now;
+    const peer = this.peers.get(peerId);
+    const request = this.requests.get(requestId);
+    if (!peer || !request || request.peerId !== peerId) return;
+    this.releaseRequest(request);
+    if (reason === "choked") peer.chokingUs = true;
+    else if (reason === "busy") peer.cooldownUntil = now + this.config.busyBackoffS;
+    else peer.haves.delete(request.seq); // not_have, bad_request: the announcement was stale
+    this.schedule(now);
+  }
+
+  /** A piece of an HTTP response, checked against the integrity record. */
+  httpPieceReceived(now: number, fetchId: number, seq: number, index: number, valid: boolean): void {
+    this.now = now;
+    const fetch = this.fetches.get(fetchId);
+    if (!valid) {
+      this.stats.badPieces += 1;
+      if (fetch) this.httpFailed(now, fetchId);
+      return;
+    }
+    const segment = this.segments.get(seq);
+    if (segment && index >= 0 && index < segment.have.length) {
+      this.stats.bytesFromHttp += pieceBytes(segment, index);
+      this.storePiece(segment, index);
+    }
+    if (fetch) {
+      fetch.pending.delete(index);
+      if (fetch.pending.size === 0) {
+        this.fetches.delete(fetchId);
+        const elapsed = now - fetch.sentAt;
+        if (elapsed > 0) {
+          const weight = this.config.httpRateEwmaWeight;
+          const sample = fetch.size / elapsed;
+          this.httpRate = (1 - weight) * this.httpRate + weight * sample;
+        }
+      }
+    }
+    this.schedule(now);
+  }
+
+  /** The fetch failed (network error, bad status, bad piece): retry after a pause. */
+  httpFailed(now: number, fetchId: number): void {
+    this.now = now;
+    const fetch = this.fetches.get(fetchId);
+    if (!fetch) return;
+    this.fetches.delete(fetchId);
+    this.stats.httpFailures += 1;
+    const segment = this.segments.get(fetch.seq);
+    if (segment) {
+      for (const index of fetch.pending) if (segment.owner[index] === -fetchId) segment.owner[index] = UNASSIGNED;
+      segment.httpRetryAt = now + this.config.httpRetryS;
+    }
+    this.schedule(now);
+  }
+
+  // --- upload events ---
+
+  uploadRequest(now: number, peerId: string, requestId: number, seq: number, firstPiece: number, count: number): void {
+    this.now = now;
+    if (this.peers.has(peerId)) this.upload.request(now, peerId, requestId, seq, firstPiece, count);
+  }
+
+  uploadCancel(now: number, peerId: string, requestId: number): void {
+    this.now = now;
+    this.upload.cancel(now, peerId, requestId);
+  }
+
+  // --- time ---
+
+  /** The next time at which something changes without an event (null: never). */
+  nextTimer(): number | null {
+    const now = this.now;
+    const times: number[] = [];
+    for (const segment of this.segments.values()) {
+      const deadline = this.deadline(segment);
+      if (deadline === null || isComplete(segment)) continue;
+      times.push(this.fallbackAt(segment, deadline));
+      times.push(segment.httpRetryAt);
+      if (segment.httpFirstAt !== null) times.push(segment.httpFirstAt);
+      if (this.playing() && !segment.missed) times.push(deadline);
+    }
+    for (const peer of this.peers.values()) {
+      times.push(peer.cooldownUntil);
+      if (peer.requests.size > 0) times.push(this.silentAt(peer));
+    }
+    const upload = this.upload.nextTimer(now);
+    if (upload !== null) times.push(upload);
+    const future = times.filter((t) => t > now);
+    return future.length > 0 ? Math.min(...future) : null;
+  }
+
+  handleTimer(now: number): void {
+    this.now = now;
+    for (const peer of [...this.peers.values()].sort((a, b) => compareIds(a.peerId, b.peerId))) {
+      if (peer.requests.size > 0 && now >= this.silentAt(peer)) this.abandon(now, peer, "silent");
+    }
+    this.upload.handleTimer(now);
+    this.schedule(now);
+  }
+
+  /** Stats plus a little state, for the stats API. */
+  snapshot(): Record<string, number> {
+    return {
+      ...this.stats,
+      completeSegments: this.local.size,
+      peers: this.peers.size,
+      httpRateEstimate: Math.round(this.httpRate),
+    };
+  }
+
+  // --- internals: planning ---
+
+  /** Re-plans every incomplete segment; runs after every event and timer. */
+  private schedule(now: number): void {
+    this.checkDeadlines(now);
+    const assignable: [Segment, number][] = [];
+    for (const seq of sortedNumbers(this.segments.keys())) {
+      const segment = this.segments.get(seq) as Segment;
+      const deadline = this.deadline(segment);
+      if (deadline === null && !this.seeder) continue;
+      if (this.seeder || deadline === null) {
+        this.fetchHttp(now, segment, false);
+        continue;
+      }
+      if (now >= this.fallbackAt(segment, deadline)) {
+        this.fetchHttp(now, segment, true);
+        continue;
+      }
+      const holders = this.usableHolders(now, segment.seq);
+      const firstAt = segment.httpFirstAt;
+      if (holders.length === 0 && firstAt !== null && now >= firstAt) {
+        this.fetchHttp(now, segment, false);
+      } else if (holders.length > 0 && deadline - now <= this.config.prefetchHorizonS) {
+        assignable.push([segment, deadline]);
+      }
+    }
+    const urgent = assignable.filter(([, d]) => d - now <= this.config.urgentWindowS);
+    const background = assignable.filter(([, d]) => d - now > this.config.urgentWindowS);
+    urgent.sort(([sa, da], [sb, db]) => da - db || sa.seq - sb.seq);
+    const rarity = new Map(background.map(([s]) => [s.seq, this.usableHolders(now, s.seq).length]));
+    background.sort(([sa, da], [sb, db]) => (rarity.get(sa.seq) as number) - (rarity.get(sb.seq) as number) || da - db || sa.seq - sb.seq);
+    for (const [segment] of [...urgent, ...background]) this.requestFromPeers(now, segment);
+  }
+
+  private requestFromPeers(now: number, segment: Segment): void {
+    const block = this.config.requestBlockPieces;
+    const count = segment.have.length;
+    let index = 0;
+    while (index < count) {
+      if (segment.have[index] || segment.owner[index] !== UNASSIGNED) {
+        index += 1;
+        continue;
+      }
+      const peer = this.leastLoaded(now, segment.seq);
+      if (!peer) return;
+      const room = this.config.maxInflightPiecesPerPeer - inflightPieces(peer);
+      const limit = Math.min(block, peer.maxPiecesPerRequest, room);
+      let end = index;
+      while (end < count && end - index < limit && !segment.have[end] && segment.owner[end] === UNASSIGNED) end += 1;
+      const pending = new Set<number>();
+      for (let piece = index; piece < end; piece++) pending.add(piece);
+      const request: PendingRequest = { requestId: this.nextRequestId, peerId: peer.peerId, seq: segment.seq, pending, sentAt: now };
+      this.nextRequestId += 1;
+      for (let piece = index; piece < end; piece++) segment.owner[piece] = request.requestId;
+      peer.requests.set(request.requestId, request);
+      this.requests.set(request.requestId, request);
+      this.stats.requestsSent += 1;
+      this.actions.push({ action: "request", peer: peer.peerId, requestId: request.requestId, seq: segment.seq, firstPiece: index, pieceCount: end - index });
+      index = end;
+    }
+  }
+
+  private leastLoaded(now: number, seq: number): Peer | null {
+    let best: Peer | null = null;
+    let bestLoad = 0;
+    for (const peer of this.usableHolders(now, seq)) {
+      const load = inflightPieces(peer);
+      if (load >= this.config.maxInflightPiecesPerPeer) continue;
+      if (best === null || load < bestLoad || (load === bestLoad && peer.peerId < best.peerId)) {
+        best = peer;
+        bestLoad = load;
+      }
+    }
+    return best;
+  }
+
+  private usableHolders(now: number, seq: number): Peer[] {
+    return [...this.peers.values()]
+      .filter((p) => p.haves.has(seq) && !p.chokingUs && now >= p.cooldownUntil)
+      .sort((a, b) => compareIds(a.peerId, b.peerId));
+  }
+
+  /**
+   * Fetches the segment's missing pieces from the origin. With `takeOver`, pieces still owed by
+   * peers are cancelled there and fetched too (the fallback point was reached).
+   */
+  private fetchHttp(now: number, segment: Segment, takeOver: boolean): void {
+    if (now < segment.httpRetryAt) return;
+    if (takeOver) {
+      const owing = new Set<number>();
+      segment.owner.forEach((o, i) => {
+        if (o > 0 && !segment.have[i]) owing.add(o);
+      });
+      for (const requestId of sortedNumbers(owing)) {
+        const request = this.requests.get(requestId) as PendingRequest;
+        const peer = this.peers.get(request.peerId) as Peer;
+        this.actions.push({ action: "cancel", peer: request.peerId, requestId });
+        this.releaseRequest(request);
+        if (now - request.sentAt >= this.config.peerSilenceTimeoutS) this.abandon(now, peer, "slow");
+      }
+    }
+    const count = segment.have.length;
+    let index = 0;
+    while (index < count) {
+      if (segment.have[index] || segment.owner[index] !== UNASSIGNED) {
+        index += 1;
+        continue;
+      }
+      let end = index;
+      while (end < count && !segment.have[end] && segment.owner[end] === UNASSIGNED) end += 1;
+      const pending = new Set<number>();
+      let size = 0;
+      for (let i = index; i < end; i++) {
+        pending.add(i);
+        size += pieceBytes(segment, i);
+      }
+      const fetch: Fetch = { fetchId: this.nextFetchId, seq: segment.seq, pending, sentAt: now, size };
+      this.nextFetchId += 1;
+      for (let piece = index; piece < end; piece++) segment.owner[piece] = -fetch.fetchId;
+      this.fetches.set(fetch.fetchId, fetch);
+      this.stats.httpFetches += 1;
+      this.actions.push({ action: "http_fetch", fetchId: fetch.fetchId, seq: segment.seq, firstPiece: index, pieceCount: end - index });
+      index = end;
+    }
+  }
+
+  // --- internals: bookkeeping ---
+
+  private storePiece(segment: Segment, index: number): void {
+    if (segment.have[index]) {
+      this.stats.duplicateBytes += pieceBytes(segment, index);
+      return;
+    }
+    segment.have[index] = true;
+    segment.haveCount += 1;
+    if (!isComplete(segment)) return;
+    for (const request of [...this.requests.values()].filter((r) => r.seq === segment.seq)) {
+      this.actions.push({ action: "cancel", peer: request.peerId, requestId: request.requestId });
+      this.removeRequest(request);
+    }
+    for (const [fetchId, fetch] of [...this.fetches.entries()]) if (fetch.seq === segment.seq) this.fetches.delete(fetchId);
+    this.segments.delete(segment.seq);
+    this.local.set(segment.seq, { pieceCount: segment.have.length, size: segment.size, pieceSize: segment.pieceSize });
+    this.stats.segmentsCompleted += 1;
+    this.actions.push({ action: "announce_have", seq: segment.seq });
+  }
+
+  /** Forgets a request; its pieces become unassigned (late PIECEs are still welcome). */
+  private releaseRequest(request: PendingRequest): void {
+    const segment = this.segments.get(request.seq);
+    if (segment) {
+      for (const index of request.pending) if (segment.owner[index] === request.requestId) segment.owner[index] = UNASSIGNED;
+    }
+    this.removeRequest(request);
+  }
+
+  private removeRequest(request: PendingRequest): void {
+    this.requests.delete(request.requestId);
+    this.peers.get(request.peerId)?.requests.delete(request.requestId);
+  }
+
+  private forgetPeer(peerId: string): boolean {
+    const peer = this.peers.get(peerId);
+    if (!peer) return false;
+    for (const request of [...peer.requests.values()]) this.releaseRequest(request);
+    this.peers.delete(peerId);
+    return true;
+  }
+
+  private abandon(now: number, peer: Peer, reason: AbandonReason): void {
+    for (const request of [...peer.requests.values()].sort((a, b) => a.requestId - b.requestId)) {
+      this.actions.push({ action: "cancel", peer: peer.peerId, requestId: request.requestId });
+      this.releaseRequest(request);
+    }
+    if (peer.cooldownUntil <= now) {
+      this.stats.peersAbandoned += 1;
+      this.actions.push({ action: "abandon_peer", peer: peer.peerId, reason });
+    }
+    peer.cooldownUntil = now + this.config.peerCooldownS;
+  }
+
+  private dropSegment(seq: number): void {
+    const segment = this.segments.get(seq);
+    if (!segment) return;
+    this.segments.delete(seq);
+    for (const request of [...this.requests.values()].filter((r) => r.seq === seq)) {
+      this.actions.push({ action: "cancel", peer: request.peerId, requestId: request.requestId });
+      this.removeRequest(request);
+    }
+    for (const [fetchId, fetch] of [...this.fetches.entries()]) if (fetch.seq === seq) this.fetches.delete(fetchId);
+  }
+
+  /** Counts stalls, and drops segments the playhead has left behind. */
+  private checkDeadlines(now: number): void {
+    if (this.playhead === null) return;
+    const { setAt, position, playing } = this.playhead;
+    const current = position + (playing ? now - setAt : 0.0);
+    for (const seq of sortedNumbers(this.segments.keys())) {
+      const segment = this.segments.get(seq) as Segment;
+      if (segment.start + segment.duration <= current) {
+        this.dropSegment(seq);
+        continue;
+      }
+      const deadline = this.deadline(segment);
+      if (playing && deadline !== null && now >= deadline && !segment.missed) {
+        segment.missed = true;
+        this.stats.missedDeadlines += 1;
+        this.actions.push({ action: "deadline_missed", seq });
+      }
+    }
+  }
+
+  // --- internals: time ---
+
+  private playing(): boolean {
+    return this.playhead !== null && this.playhead.playing;
+  }
+
+  private deadline(segment: Segment): number | null {
+    if (this.playhead === null) return null;
+    const { setAt, position, playing } = this.playhead;
+    const ahead = Math.max(0.0, segment.start - position);
+    if (segment.start + segment.duration <= position) return null; // already played
+    return setAt + ahead + (playing ? 0.0 : this.config.startupDeadlineS);
+  }
+
+  private fallbackAt(segment: Segment, deadline: number): number {
+    const reserve = this.config.httpMarginS + missingBytes(segment) / this.httpRate;
+    return deadline - reserve;
+  }
+
+  private silentAt(peer: Peer): number {
+    let oldest = Infinity;
+    for (const r of peer.requests.values()) oldest = Math.min(oldest, r.sentAt);
+    return Math.max(peer.lastPieceAt, oldest) + this.config.peerSilenceTimeoutS;
+  }
+}

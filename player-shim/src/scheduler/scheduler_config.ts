@@ -1,0 +1,95 @@
+/**
+ * The scheduler's one config, mirroring peer/scheduler_config.py field for field (the scenario
+ * files in tests/vectors/scheduler/ override these by their snake_case names). Times in seconds.
+ */
+
+export interface SchedulerConfig {
+  // --- deadlines and HTTP fallback ---
+  /** While not playing, the segment at the playhead is due this long after the playhead was set. */
+  startupDeadlineS: number;
+  /** Fixed reserve kept before a deadline for the HTTP fallback (round trips, verification). */
+  httpMarginS: number;
+  /** Initial origin throughput estimate; fallback point = deadline - margin - missing / estimate. */
+  httpRateEstimateBytesPerS: number;
+  /** Weight of a new sample in the HTTP throughput estimate. */
+  httpRateEwmaWeight: number;
+  /** After a failed HTTP fetch, wait this long before fetching those pieces again. */
+  httpRetryS: number;
+  // --- live: who takes a new segment from the origin ---
+  /** Expected number of swarm members that fetch each new live segment from HTTP at once. */
+  liveHttpFirstCount: number;
+  /** The others wait up to this long (spread by a per-peer hash) for a neighbour to have it. */
+  liveWaitWindowS: number;
+  // --- requesting from peers ---
+  /** Segments due further away than this are not requested yet. */
+  prefetchHorizonS: number;
+  /** Segments due within this window go earliest-deadline-first; later ones rarest-first. */
+  urgentWindowS: number;
+  /** Pieces requested from one peer and not yet received. */
+  maxInflightPiecesPerPeer: number;
+  /** Pieces per REQUEST; a segment's pieces are dealt in blocks of this size over peers. */
+  requestBlockPieces: number;
+  /** A peer owing us pieces that sends nothing for this long is abandoned. */
+  peerSilenceTimeoutS: number;
+  /** An abandoned peer gets no requests for this long. */
+  peerCooldownS: number;
+  /** A peer that answered REJECT busy gets no requests for this long. */
+  busyBackoffS: number;
+  // --- upload ---
+  /** Peers unchoked at a time. */
+  uploadSlots: number;
+  /** Optional upload cap in bytes/s (token bucket); null = as fast as the channels take it. */
+  uploadRateBytesPerS: number | null;
+  /** Token bucket depth of the upload cap. */
+  uploadBurstBytes: number;
+  /** Pieces queued for one peer; further requests get REJECT busy. */
+  maxUploadQueuePieces: number;
+  /** An unchoked peer that requested nothing for this long is choked when others wait. */
+  idleUnchokeTimeoutS: number;
+}
+
+export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze({
+  startupDeadlineS: 1.0,
+  httpMarginS: 0.5,
+  httpRateEstimateBytesPerS: 2_000_000.0,
+  httpRateEwmaWeight: 0.3,
+  httpRetryS: 0.5,
+  liveHttpFirstCount: 1.0,
+  liveWaitWindowS: 1.5,
+  prefetchHorizonS: 30.0,
+  urgentWindowS: 3.0,
+  maxInflightPiecesPerPeer: 16,
+  requestBlockPieces: 4,
+  peerSilenceTimeoutS: 1.0,
+  peerCooldownS: 5.0,
+  busyBackoffS: 0.25,
+  uploadSlots: 4,
+  uploadRateBytesPerS: null,
+  uploadBurstBytes: 262_144,
+  maxUploadQueuePieces: 256,
+  idleUnchokeTimeoutS: 10.0,
+});
+
+function snakeToCamel(name: string): string {
+  return name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** Checks the same invariants as the Python dataclass. */
+export function validateSchedulerConfig(c: SchedulerConfig): SchedulerConfig {
+  if (c.uploadSlots < 0 || c.maxInflightPiecesPerPeer < 1) throw new RangeError("upload_slots >= 0 and max_inflight_pieces_per_peer >= 1");
+  if (c.requestBlockPieces < 1 || c.maxUploadQueuePieces < 1) throw new RangeError("request_block_pieces and max_upload_queue_pieces must be >= 1");
+  if (c.httpRateEstimateBytesPerS <= 0) throw new RangeError("http_rate_estimate_bytes_per_s must be > 0");
+  if (c.uploadRateBytesPerS !== null && c.uploadRateBytesPerS <= 0) throw new RangeError("upload_rate_bytes_per_s must be > 0 or null");
+  return c;
+}
+
+/** A config with overrides given in camelCase or snake_case; unknown names are an error. */
+export function schedulerConfig(overrides: Record<string, unknown> = {}): SchedulerConfig {
+  const config: Record<string, unknown> = { ...DEFAULT_SCHEDULER_CONFIG };
+  for (const [name, value] of Object.entries(overrides)) {
+    const key = snakeToCamel(name);
+    if (!(key in DEFAULT_SCHEDULER_CONFIG)) throw new RangeError(`unknown scheduler config field: ${name}`);
+    config[key] = value;
+  }
+  return validateSchedulerConfig(config as unknown as SchedulerConfig);
+}
