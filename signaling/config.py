@@ -1,0 +1,57 @@
+"""The signaling server's one frozen configuration: every default lives here (docs §4.5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protocol.signaling_schema import IceServer
+
+
+@dataclass(frozen=True)
+class SignalingConfig:
+    """Limits and policies of `signaling.server.SignalingServer`; the CLI only overrides."""
+
+    # Neighbours per viewer (K), and the most a seeder may ask for with `max_neighbours`.
+    max_neighbours: int = 5
+    seeder_max_neighbours: int = 32
+    # Peers of one network prefix (IPv4 /24, IPv6 /48) admitted to one swarm.
+    max_peers_per_prefix: int = 64
+    # A neighbour's upload budget per link at or above this counts as "spare upload".
+    good_upload_bps: int = 1_000_000
+
+    # RTCIceServers handed out in the join ack. Empty: LAN/loopback needs none, and nothing
+    # should reach an external STUN server unless the operator asks for it.
+    ice_servers: tuple[IceServer, ...] = ()
+    # TURN REST credentials (coturn --use-auth-secret) for `turn_urls`, minted per join.
+    turn_urls: tuple[str, ...] = ()
+    turn_secret: str | None = None
+    turn_ttl_s: int = 86400
+
+    # Connections from these addresses/networks may set X-Forwarded-For (a reverse proxy).
+    trusted_proxies: tuple[str, ...] = ()
+    # Socket.IO CORS: None = same origin only, "*" = any, or a list of origins.
+    cors_allowed_origins: str | tuple[str, ...] | None = None
+
+    # Per-connection token buckets (events per second, burst) and the flood cut-off.
+    event_rate: float = 20.0
+    event_burst: float = 60.0
+    join_rate: float = 0.5
+    join_burst: float = 5.0
+    max_refusals_in_a_row: int = 200
+
+    # Bad-peer reports: distinct reporters within the window ban the reported token's `sub`
+    # from the stream; any report keeps the reporter and reported apart for `unlink_block_s`.
+    report_threshold: int = 2
+    report_window_s: float = 300.0
+    ban_s: float = 600.0
+    unlink_block_s: float = 600.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_neighbours <= self.seeder_max_neighbours <= 64:
+            raise ValueError("need 1 <= max_neighbours <= seeder_max_neighbours <= 64")
+        if self.max_peers_per_prefix < 1 or self.report_threshold < 1:
+            raise ValueError("max_peers_per_prefix and report_threshold must be positive")
+        if min(self.event_rate, self.event_burst, self.join_rate, self.join_burst) <= 0:
+            raise ValueError("rates and bursts must be positive")
+        if self.turn_urls and not self.turn_secret:
+            raise ValueError("turn_urls need turn_secret")

@@ -1,0 +1,130 @@
+"""Where swarm state lives: the `SwarmStore` interface and its in-memory implementation.
+
+The server only ever does `async with store.locked(swarm): view = await store.load(swarm);
+plan = matcher(view, ...); await store.apply(swarm, plan, now)`, so a Redis-backed store can
+follow for several signaling nodes: `locked` becomes a Redis lock (SET NX PX + token), `load`
+a pipeline of HGETALLs (peers, links, blocks), `apply` a MULTI of HSET/HDEL, and reports/bans
+sorted sets with expiry. Socket.IO delivery already crosses nodes through AsyncRedisManager and
+the per-peer rooms the server uses; python-socketio's own participants/rooms see only local
+clients (LAB.md), which is why membership is kept here and not read from Socket.IO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
+
+from signaling.swarm_matcher import MatchPlan, SwarmView, apply_plan
+
+
+class SwarmStore(Protocol):
+    """Swarm membership, links, reports and bans, shared by every signaling node."""
+
+    def locked(self, swarm: str) -> AbstractAsyncContextManager[None]:
+        """Serialize load → plan → apply for one swarm (across nodes, for shared stores)."""
+        ...
+
+    async def load(self, swarm: str) -> SwarmView:
+        """The swarm's current state (an empty view for an unknown swarm)."""
+        ...
+
+    async def apply(self, swarm: str, plan: MatchPlan, now: float) -> SwarmView:
+        """Persist `plan` and return the resulting view; an emptied swarm is forgotten."""
+        ...
+
+    async def swarm_names(self) -> list[str]: ...
+
+    async def record_report(
+        self, stream: str, target_sub: str, reporter_sub: str, now: float, window_s: float
+    ) -> int:
+        """Record one report and return how many distinct reporters reported `target_sub`
+        in the last `window_s` seconds."""
+        ...
+
+    async def ban(self, stream: str, sub: str, until: float) -> None: ...
+
+    async def banned_until(self, stream: str, sub: str, now: float) -> float | None:
+        """When the ban of `sub` on `stream` ends, or None when it is not banned."""
+        ...
+
+    async def ban_count(self, now: float) -> int: ...
+
+
+class _CountedLock:
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
+class InMemorySwarmStore:
+    """A `SwarmStore` for one signaling process: plain dicts and asyncio locks."""
+
+    def __init__(self) -> None:
+        self._views: dict[str, SwarmView] = {}
+        self._locks: dict[str, _CountedLock] = {}
+        self._reports: dict[tuple[str, str], dict[str, float]] = {}  # -> reporter: time
+        self._bans: dict[tuple[str, str], float] = {}
+
+    @asynccontextmanager
+    async def _lock(self, swarm: str) -> AsyncIterator[None]:
+        # Locks are reference-counted so that swarms that come and go leave nothing behind.
+        entry = self._locks.setdefault(swarm, _CountedLock())
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._locks[swarm]
+
+    def locked(self, swarm: str) -> AbstractAsyncContextManager[None]:
+        return self._lock(swarm)
+
+    async def load(self, swarm: str) -> SwarmView:
+        return self._views.get(swarm) or SwarmView()
+
+    async def apply(self, swarm: str, plan: MatchPlan, now: float) -> SwarmView:
+        view = apply_plan(self._views.get(swarm) or SwarmView(), plan, now)
+        if view.peers:
+            self._views[swarm] = view
+        else:
+            self._views.pop(swarm, None)
+        return view
+
+    async def swarm_names(self) -> list[str]:
+        return sorted(self._views)
+
+    async def record_report(
+        self, stream: str, target_sub: str, reporter_sub: str, now: float, window_s: float
+    ) -> int:
+        key = (stream, target_sub)
+        reporters = {
+            sub: at for sub, at in self._reports.get(key, {}).items() if at > now - window_s
+        }
+        reporters[reporter_sub] = now
+        self._reports[key] = reporters
+        # Forget stale entries of other targets now and then, so the dict stays bounded.
+        if len(self._reports) > 10_000:
+            self._reports = {
+                k: v for k, v in self._reports.items() if max(v.values()) > now - window_s
+            }
+        return len(reporters)
+
+    async def ban(self, stream: str, sub: str, until: float) -> None:
+        self._bans[(stream, sub)] = max(until, self._bans.get((stream, sub), 0.0))
+
+    async def banned_until(self, stream: str, sub: str, now: float) -> float | None:
+        until = self._bans.get((stream, sub))
+        if until is None:
+            return None
+        if until <= now:
+            del self._bans[(stream, sub)]
+            return None
+        return until
+
+    async def ban_count(self, now: float) -> int:
+        self._bans = {key: until for key, until in self._bans.items() if until > now}
+        return len(self._bans)
