@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from protocol import tokens
-from server.origin_config import IceServer, OriginConfig
+from server.origin_config import OriginConfig
 from server.origin_keys import CATALOG_KEY, CONFIG_KEY, TOKEN_SECRET_KEY
 from server.origin_resources import is_valid_name
 
@@ -61,21 +61,13 @@ def turn_rest_credentials(secret: str, ttl_s: int, now: float) -> tuple[str, str
 
 def ice_servers_json(config: OriginConfig, now: float) -> list[dict[str, Any]]:
     """RTCConfiguration.iceServers for players, with fresh TURN credentials where needed."""
-    servers: list[dict[str, Any]] = []
-    for server in config.ice_servers:
-        entry: dict[str, Any] = {"urls": list(server.urls)}
-        username, credential = server.username, server.credential
-        if username is None and config.turn_secret and _is_turn(server):
-            username, credential = turn_rest_credentials(config.turn_secret, config.turn_ttl_s, now)
-        if username is not None:
-            entry["username"] = username
-            entry["credential"] = credential or ""
-        servers.append(entry)
+    servers = [server.to_json() for server in config.ice_servers]
+    if config.turn_urls and config.turn_secret:
+        username, credential = turn_rest_credentials(config.turn_secret, config.turn_ttl_s, now)
+        servers.append(
+            {"urls": list(config.turn_urls), "username": username, "credential": credential}
+        )
     return servers
-
-
-def _is_turn(server: IceServer) -> bool:
-    return any(url.startswith(("turn:", "turns:")) for url in server.urls)
 
 
 async def player_config(request: web.Request) -> web.Response:

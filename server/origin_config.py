@@ -5,21 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from protocol.signaling_schema import IceServer
+
 # The repository's player-shim directory, where `make` installs hls.js and builds the shim bundle.
 _REPO_PLAYER_SHIM = Path(__file__).resolve().parent.parent / "player-shim"
-
-
-@dataclass(frozen=True)
-class IceServer:
-    """One entry of the RTCConfiguration.iceServers list handed to players by `/api/config`.
-
-    A `turn:`/`turns:` entry without a static `username` gets short-lived TURN REST credentials
-    minted from `OriginConfig.turn_secret` (coturn `--use-auth-secret`) on every request.
-    """
-
-    urls: tuple[str, ...]
-    username: str | None = None
-    credential: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,10 +22,13 @@ class OriginConfig:
     token_secret: bytes | None = None
     # Lifetime of a viewer token minted by `/api/token` (protocol.tokens' default, 6 h).
     token_ttl_s: int = 6 * 3600
-    # ICE servers for players. Empty by default: loopback/LAN demos need none, and nothing
-    # should reach an external STUN server unless the operator asks for it.
+    # ICE servers for players (the same settings as SignalingConfig's). Empty by default:
+    # loopback/LAN demos need none, and nothing should reach an external STUN server unless
+    # the operator asks for it.
     ice_servers: tuple[IceServer, ...] = ()
-    # coturn static-auth-secret for ephemeral TURN credentials, and their lifetime.
+    # TURN servers with short-lived TURN REST credentials (coturn --use-auth-secret) minted
+    # from `turn_secret` on every `/api/config` request.
+    turn_urls: tuple[str, ...] = ()
     turn_secret: str | None = None
     turn_ttl_s: int = 86400
     # Where players find signaling. "" means this origin (python-socketio attached to the app).
@@ -54,3 +46,11 @@ class OriginConfig:
     # hls.js (`<dir>/node_modules/hls.js/dist/hls.min.js`) and the shim bundle
     # (`<dir>/dist/swarmcast.js`) served to the demo page.
     player_shim_dir: Path = field(default=_REPO_PLAYER_SHIM)
+
+    def __post_init__(self) -> None:
+        if self.token_secret is not None and len(self.token_secret) < 16:
+            raise ValueError("token_secret must be at least 16 bytes")
+        if self.turn_urls and not self.turn_secret:
+            raise ValueError("turn_urls need turn_secret")
+        if self.token_ttl_s <= 0 or self.turn_ttl_s <= 0:
+            raise ValueError("token_ttl_s and turn_ttl_s must be positive")

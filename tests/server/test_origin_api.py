@@ -13,8 +13,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from protocol import tokens
+from protocol.signaling_schema import IceServer
 from server.origin_app import TOKEN_SECRET_KEY, create_app
-from server.origin_config import IceServer
 from tests.server.conftest import ENDED_STREAM, LIVE_STREAM, make_config
 
 
@@ -120,21 +120,22 @@ async def test_config_mints_turn_rest_credentials(streams_dir: Path) -> None:
         streams_dir,
         ice_servers=(
             IceServer(("stun:10.77.0.1:3478",)),
-            IceServer(("turn:10.77.0.1:3478?transport=udp",)),
             IceServer(("turn:10.77.0.1:3479",), username="static", credential="pw"),
         ),
+        turn_urls=("turn:10.77.0.1:3478?transport=udp",),
         turn_secret="coturn-secret",
         turn_ttl_s=600,
     )
     async with TestClient(TestServer(create_app(config))) as client:
         servers = (await (await client.get("/api/config")).json())["iceServers"]
     assert servers[0] == {"urls": ["stun:10.77.0.1:3478"]}
-    username = servers[1]["username"]
+    assert servers[1] == {"urls": ["turn:10.77.0.1:3479"], "username": "static", "credential": "pw"}
+    assert servers[2]["urls"] == ["turn:10.77.0.1:3478?transport=udp"]
+    username = servers[2]["username"]
     expiry = int(username.split(":")[0])
     assert time.time() + 590 < expiry <= time.time() + 601
     digest = hmac.new(b"coturn-secret", username.encode(), hashlib.sha1).digest()
-    assert servers[1]["credential"] == base64.b64encode(digest).decode()
-    assert servers[2] == {"urls": ["turn:10.77.0.1:3479"], "username": "static", "credential": "pw"}
+    assert servers[2]["credential"] == base64.b64encode(digest).decode()
 
 
 async def test_demo_page_and_hls_js(client: TestClient) -> None:
