@@ -1,0 +1,254 @@
+"""`swarmcast serve`: source + segmenter + origin in one process, or an origin over a directory.
+
+    swarmcast serve                              # synthetic live stream "demo" at :8080
+    swarmcast serve --source file:talk.mp4 --loop
+    swarmcast serve --rtmp --stream-key KEY      # OBS/ffmpeg publish to rtmp://HOST:1935/live/KEY
+    swarmcast serve --dir var/live               # serve what a separate `swarmcast segment` writes
+
+The origin's defaults live in `OriginConfig`, the encoder's in `SegmenterConfig`; flags and the
+env variables SWARMCAST_TOKEN_SECRET / SWARMCAST_STREAM_KEY / SWARMCAST_TURN_SECRET (secrets
+stay out of `ps`) only override them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from protocol.signaling_schema import IceServer
+from server.origin_app import AppSetup, create_app
+from server.origin_config import OriginConfig
+
+log = logging.getLogger(__name__)
+
+DEFAULT_STREAMS_DIR = Path("var/live")
+# How long shutdown waits for the segmenter to flush its last segment and write VOD playlists.
+STOP_TIMEOUT_S = 15.0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve a live stream (source + segmenter + origin) or a streams directory",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="HTTP port; 0 picks a free one")
+    parser.add_argument("--stream", default="demo", help="stream name (default demo)")
+    parser.add_argument(
+        "--source",
+        help="synthetic (default) or file:PATH; omit with --dir to only serve that directory",
+    )
+    parser.add_argument("--loop", action="store_true", help="loop a file: source forever")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        help=f"streams directory (default {DEFAULT_STREAMS_DIR}); alone: serve it, no encoding",
+    )
+    encoding = parser.add_argument_group("encoding (defaults: segmenter.config.SegmenterConfig)")
+    encoding.add_argument(
+        "--ladder", help="renditions WIDTHxHEIGHT@KBPS, comma separated, e.g. 1280x720@2500"
+    )
+    encoding.add_argument("--segment-duration", type=float, help="seconds per segment")
+    encoding.add_argument("--fps", type=int, help="output frame rate")
+    rtmp = parser.add_argument_group("RTMP ingest")
+    rtmp.add_argument("--rtmp", action="store_true", help="take the feed from an RTMP publisher")
+    rtmp.add_argument("--rtmp-host", default="0.0.0.0", help="RTMP address (default 0.0.0.0)")
+    rtmp.add_argument("--rtmp-port", type=int, default=1935, help="RTMP port (default 1935)")
+    rtmp.add_argument("--stream-key", help="publisher's secret key (or SWARMCAST_STREAM_KEY)")
+    players = parser.add_argument_group("players and swarms")
+    players.add_argument("--token-secret", help="viewer token secret (or SWARMCAST_TOKEN_SECRET)")
+    players.add_argument(
+        "--ice-server",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="STUN/TURN URL handed to players (repeatable); none by default",
+    )
+    players.add_argument("--turn-url", action="append", default=[], metavar="URL")
+    players.add_argument(
+        "--turn-secret", help="coturn static-auth-secret (or SWARMCAST_TURN_SECRET)"
+    )
+    players.add_argument("--signaling-url", help="a separate signaling server's URL")
+    players.add_argument(
+        "--no-signaling", action="store_true", help="do not attach signaling to this origin"
+    )
+    parser.set_defaults(func=run)
+
+
+def origin_config_from_args(args: argparse.Namespace, streams_dir: Path) -> OriginConfig:
+    secret = args.token_secret or os.environ.get("SWARMCAST_TOKEN_SECRET")
+    overrides: dict[str, Any] = {
+        "ice_servers": tuple(IceServer((url,)) for url in args.ice_server),
+        "turn_urls": tuple(args.turn_url),
+        "turn_secret": args.turn_secret or os.environ.get("SWARMCAST_TURN_SECRET"),
+    }
+    if secret:
+        overrides["token_secret"] = secret.encode()
+    if args.signaling_url:
+        overrides["signaling_url"] = args.signaling_url
+    return OriginConfig(streams_dir=streams_dir, **overrides)
+
+
+def segmenter_config_from_args(args: argparse.Namespace) -> Any:
+    from segmenter.config import Rendition, SegmenterConfig
+
+    overrides: dict[str, Any] = {}
+    if args.ladder:
+        overrides["renditions"] = tuple(Rendition.parse(rung) for rung in args.ladder.split(","))
+    if args.segment_duration is not None:
+        overrides["segment_duration"] = args.segment_duration
+    if args.fps is not None:
+        overrides["fps"] = args.fps
+    return dataclasses.replace(SegmenterConfig(), **overrides)
+
+
+def make_source(args: argparse.Namespace, segmenter_config: Any) -> Any:
+    """The live feed: RTMP publishers, a file played live, or the synthetic pattern."""
+    if args.rtmp:
+        from segmenter.rtmp_ingest import RtmpConfig, RtmpSource
+
+        key = args.stream_key or os.environ.get("SWARMCAST_STREAM_KEY")
+        if not key:
+            raise SystemExit("--rtmp needs --stream-key KEY (or SWARMCAST_STREAM_KEY)")
+        rtmp_config = RtmpConfig(
+            listen_host=args.rtmp_host, port=args.rtmp_port, stream_keys={key: args.stream}
+        )
+        source = RtmpSource.listen(rtmp_config, args.stream)
+        host, port = source.server.address
+        print(f"RTMP: publish to rtmp://{_shown_host(host)}:{port}/{rtmp_config.app}/<stream key>")
+        return source
+    from segmenter.sources import FileSource, SyntheticSource
+
+    spec = args.source or "synthetic"
+    if spec == "synthetic":
+        top = segmenter_config.top
+        return SyntheticSource(width=top.width, height=top.height, fps=segmenter_config.fps)
+    if spec.startswith("file:") and len(spec) > len("file:"):
+        path = Path(spec[len("file:") :])
+        if not path.is_file():
+            raise SystemExit(f"no such file: {path}")
+        return FileSource(path, loop=args.loop)
+    raise SystemExit(f"unknown --source {spec!r}: use synthetic or file:PATH")
+
+
+def live_stream_context(stream: Any) -> Callable[[web.Application], AsyncIterator[None]]:
+    """cleanup_ctx: the pipeline starts with the server and is flushed and stopped with it."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        await stream.start()
+        watcher = asyncio.create_task(_log_stream_events(stream), name="stream-events")
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            try:
+                await asyncio.wait_for(stream.stop(), STOP_TIMEOUT_S)
+            except TimeoutError:
+                log.error("stream %s did not stop within %.0f s", stream.name, STOP_TIMEOUT_S)
+
+    return context
+
+
+async def _log_stream_events(stream: Any) -> None:
+    from segmenter.pipeline import DiscontinuityStarted, PublisherLost, StreamEnded
+
+    async for event in stream.events():
+        if isinstance(event, DiscontinuityStarted):
+            log.info("stream %s: publisher started (%s)", stream.name, event.description)
+        elif isinstance(event, PublisherLost):
+            log.warning("stream %s: publisher lost (%s)", stream.name, event.reason)
+        elif isinstance(event, StreamEnded):
+            log.info("stream %s ended after %d segments", stream.name, event.segments)
+        else:
+            log.debug("stream %s: %s", stream.name, event)
+
+
+def signaling_setup(config: OriginConfig) -> AppSetup | None:
+    """Attach python-socketio to the origin app when the signaling package provides it."""
+    try:
+        from signaling.server import attach_signaling
+    except ImportError:
+        return None
+
+    def setup(app: web.Application) -> None:
+        attach_signaling(app)
+
+    return setup
+
+
+def _shown_host(host: str) -> str:
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+async def serve(app: web.Application, host: str, port: int, stream: str | None) -> None:
+    """Run `app` until SIGINT/SIGTERM; prints the URL once the port is bound."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound_host, bound_port = runner.addresses[0][:2]
+        base = f"http://{_shown_host(bound_host)}:{bound_port}/"
+        print(f"swarmcast: serving {base}", flush=True)
+        if stream:
+            print(f"swarmcast: HLS {base}live/{stream}/master.m3u8", flush=True)
+            print(f"swarmcast: DASH {base}live/{stream}/manifest.mpd", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+        print("swarmcast: stopping", flush=True)
+    finally:
+        await runner.cleanup()
+
+
+def run(args: argparse.Namespace) -> int:
+    embedded = args.dir is None or args.source is not None or args.rtmp
+    streams_dir = args.dir or DEFAULT_STREAMS_DIR
+    config = origin_config_from_args(args, streams_dir)
+    setups: list[AppSetup] = []
+    if not args.no_signaling and not args.signaling_url:
+        attach = signaling_setup(config)
+        if attach is not None:
+            setups.append(attach)
+    app = create_app(config, extra_setup=setups)
+    if embedded:
+        from segmenter.pipeline import LiveStream
+
+        segmenter_config = segmenter_config_from_args(args)
+        streams_dir.mkdir(parents=True, exist_ok=True)
+        source = make_source(args, segmenter_config)
+        stream = LiveStream(args.stream, streams_dir, segmenter_config, source)
+        app.cleanup_ctx.append(live_stream_context(stream))
+    elif not streams_dir.is_dir():
+        print(f"swarmcast: {streams_dir} does not exist (yet); serving it anyway", file=sys.stderr)
+    try:
+        asyncio.run(serve(app, args.host, args.port, args.stream if embedded else None))
+    except OSError as exc:  # port in use, address not available
+        print(f"swarmcast: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
