@@ -15,6 +15,7 @@
     errors: [], // fatal hls.js errors and <video> media errors: {time, type, details}
     warnings: [], // non-fatal hls.js errors (retried by hls.js itself)
     firstFrameAt: null, // performance.now() when the first frame played
+    firstFrameMediaTime: null, // video.currentTime at that moment
     stats: {},
   };
   window.swarmcastDemo = demo;
@@ -98,6 +99,7 @@
     if (demo.hls) demo.hls.destroy();
     demo.stream = name;
     demo.firstFrameAt = null;
+    demo.firstFrameMediaTime = null;
     $("stat-stream").textContent = name;
     $("stat-state").textContent = "loading…";
     renderStreams(demo.streams);
@@ -152,7 +154,10 @@
   }
 
   video.addEventListener("playing", () => {
-    if (demo.firstFrameAt === null) demo.firstFrameAt = performance.now();
+    if (demo.firstFrameAt === null) {
+      demo.firstFrameAt = performance.now();
+      demo.firstFrameMediaTime = video.currentTime;
+    }
   });
   video.addEventListener("error", () => {
     const error = video.error;
