@@ -1,0 +1,87 @@
+"""Swarm lab: Chromium viewers in network namespaces, P2P against CDN-only and the 1 - 1/N bound.
+
+`swarmcast bench lab --scenario steady|flash|churn|scale|all [--duration S] [--viewers N]`
+writes `bench/results/<scenario>-<timestamp>.{json,png,md}` and refreshes
+`bench/results/SUMMARY.md`. Needs root (`ip netns`), Debian's chromium, and the shim built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench.lab_scenarios import SCENARIOS, scenario_config
+from e2e.lab.config import REPO_ROOT, LabConfig
+from e2e.lab.metrics import summarize
+from e2e.lab.report import table, targets_table, write_results
+from e2e.lab.runner import run_lab
+
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
+log = logging.getLogger("bench.lab")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="all")
+    parser.add_argument("--duration", type=float, help="seconds per phase (scenario default)")
+    parser.add_argument("--viewers", type=int, help="Chromium viewers (scenario default)")
+    parser.add_argument("--python-peers", type=int, help="Python viewers (scale: 26)")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
+    parser.add_argument(
+        "--origin-arg", action="append", default=None, metavar="ARG",
+        help="replace the extra `swarmcast serve` arguments (repeat; default: --ladder 360p)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=1, help="join-time randomness")
+
+
+def run(args: argparse.Namespace) -> int:
+    if os.geteuid() != 0:
+        print("bench lab: needs root (ip netns, tc)", file=sys.stderr)
+        return 1
+    names = SCENARIOS if args.scenario == "all" else (args.scenario,)
+    failures = 0
+    for name in names:
+        overrides: dict[str, Any] = {"seed": args.seed}
+        if args.origin_arg is not None:
+            overrides["origin_args"] = tuple(args.origin_arg)
+        config = scenario_config(
+            name, duration_s=args.duration, viewers=args.viewers,
+            python_peers=args.python_peers, **overrides,
+        )  # fmt: skip
+        failures += 0 if run_scenario(config, args.out) else 1
+    return 1 if failures else 0
+
+
+def run_scenario(config: LabConfig, out_dir: Path) -> bool:
+    """Run one scenario, write its results, print its table. False if the lab itself failed."""
+    log.info("lab %s: %s", config.scenario, [dataclasses.asdict(p) for p in config.phases])
+    try:
+        raw = asyncio.run(_run_cancellable(config))
+    except Exception as exc:
+        log.error("lab %s failed: %s", config.scenario, exc)
+        return False
+    summary = summarize(raw)
+    paths = write_results(raw, summary, out_dir)
+    print(table(summary["phases"], summary))
+    if summary["targets"]:
+        print(targets_table(summary["targets"]))
+    print("results:", ", ".join(str(p) for p in paths.values()))
+    return True
+
+
+async def _run_cancellable(config: LabConfig) -> dict[str, Any]:
+    """SIGTERM cancels the run like Ctrl-C does, so the lab still tears itself down."""
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    assert task is not None
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await run_lab(config)
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)

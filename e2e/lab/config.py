@@ -1,0 +1,75 @@
+"""The swarm lab's one configuration: every default lives here; scenarios and the CLI override.
+
+A run is one topology and one origin (one live stream) and a sequence of phases watched on it:
+steady runs a P2P phase then a CDN-only phase, so both see the same stream on the same machine.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    """One audience watching the stream for a while; all of it leaves at `duration_s`."""
+
+    # "p2p" or "cdn": names the phase in results; `p2p` decides the page's `?p2p=` flag.
+    name: str
+    p2p: bool
+    # Chromium viewers (one browser per viewer host).
+    viewers: int
+    duration_s: float
+    # Joins spread over this window: evenly spaced, or uniformly random when `random_joins`.
+    join_window_s: float = 14.0
+    random_joins: bool = False
+    # Churn: every `churn_every_s` a `churn_fraction` of the viewers leaves and as many new join.
+    churn_every_s: float | None = None
+    churn_fraction: float = 1 / 3
+    # Headless Python viewers (`swarmcast peer`), joined evenly over `peer_join_window_s`.
+    python_peers: int = 0
+    peer_join_window_s: float = 20.0
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    """Topology, origin and measurement settings shared by every phase of a run."""
+
+    scenario: str
+    phases: tuple[PhaseSpec, ...]
+    stream: str = "demo"
+    # The origin listens inside its own namespace, which nothing else uses: a fixed port is safe.
+    origin_port: int = 8080
+    # Extra `swarmcast serve` arguments. The lab ladder is one light rendition, so that eight
+    # Chromium decoders and the encoder fit on two cores.
+    origin_args: tuple[str, ...] = ("--ladder", "360p")
+    # Replaces the whole origin command (tests, or a stand-in origin); `{host}`, `{port}` and
+    # `{stream}` are substituted.
+    origin_argv: tuple[str, ...] | None = None
+    # Segments the stream must have before the first viewer joins.
+    warmup_segments: int = 3
+    origin_ready_timeout_s: float = 90.0
+    # Origin egress cap: a multiple of the top rendition's BANDWIDTH, or absolute kbit/s.
+    egress_cap_x_top: float | None = None
+    egress_cap_kbit: int | None = None
+    # The viewer page (query `?stream=<stream>&p2p=<0|1>` is added).
+    page_path: str = "/"
+    sample_interval_s: float = 1.0
+    cpu_interval_s: float = 2.0
+    # Pause between phases so the previous audience's sessions expire at signaling.
+    phase_gap_s: float = 5.0
+    # A viewer that does not exit this long after being told to leave is killed.
+    leave_grace_s: float = 15.0
+    seed: int = 1
+    python: str = field(default=sys.executable)
+    chromium: str = "/usr/bin/chromium"
+    peer_args: tuple[str, ...] = ()
+
+    @property
+    def max_run_s(self) -> float:
+        """Hard bound on the whole run: phases, joins, leaves and set-up, with margin."""
+        phases = sum(p.duration_s + self.phase_gap_s + self.leave_grace_s + 10 for p in self.phases)
+        return self.origin_ready_timeout_s + phases + 60

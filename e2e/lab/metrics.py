@@ -1,0 +1,407 @@
+"""From a lab run's raw record to per-viewer and per-swarm figures (pure: no I/O, no clock).
+
+Definitions (the same for P2P and CDN-only phases):
+- HTTP bytes: media + init segment bodies the page fetched over the network (resource timing,
+  so the shim's own fetches, Range requests included, count too); peer bytes: the shim's
+  verified `p2pBytes`. Offload = peer / (peer + HTTP). Playlists and integrity records are
+  not media; they show up in the origin's measured egress instead.
+- Bound: the origin must send every segment at least once per rendition, so offload ≤ 1 - 1/N
+  for N viewers of a rendition (Python peers count: they are in the swarm).
+- Time to first frame: navigation start → first presented frame (requestVideoFrameCallback).
+- Stall: after the first frame, from a `waiting` event (or 1 s without currentTime progress
+  while not paused) until currentTime moves again. Waits while seeking are counted apart.
+- Live latency: wall clock - hls.js `playingDate` (EXT-X-PROGRAM-DATE-TIME of the playhead),
+  from 4 s after the first frame.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Any
+
+BUCKET_S = 5.0
+LATENCY_SETTLE_MS = 4000.0
+
+
+def summarize(raw: dict[str, Any]) -> dict[str, Any]:
+    """Summaries of every phase plus the P2P-vs-CDN comparison and the issue's targets."""
+    segment_s = float(raw.get("stream", {}).get("target_duration_s") or 2)
+    origin_index = _origin_index(raw)
+    phases = [
+        summarize_phase(phase, raw.get("links", []), raw.get("cpu", []), origin_index)
+        for phase in raw.get("phases", [])
+    ]
+    by_name = {p["name"]: p for p in phases}
+    return {
+        "scenario": raw.get("scenario"),
+        "segment_s": segment_s,
+        "egress_cap_kbit": raw.get("egress_cap_kbit"),
+        "renditions": raw.get("stream", {}).get("renditions", []),
+        "phases": phases,
+        "targets": evaluate_targets(raw.get("scenario", ""), by_name, segment_s),
+    }
+
+
+def summarize_phase(
+    phase: dict[str, Any],
+    links: list[dict[str, Any]],
+    cpu: list[dict[str, Any]],
+    origin_index: int | None,
+) -> dict[str, Any]:
+    start, end = float(phase["start_wall"]), float(phase["end_wall"])
+    records = phase.get("viewers", [])
+    browsers = [summarize_browser(r, start) for r in records if r["kind"] == "browser"]
+    peers = [summarize_python_peer(r) for r in records if r["kind"] == "python"]
+    spec = phase.get("spec", {})
+    audience = int(spec.get("viewers", len(browsers))) + int(spec.get("python_peers", len(peers)))
+    p2p = sum(v["p2p_bytes"] for v in browsers)
+    http = sum(v["http_media_bytes"] for v in browsers)
+    swarm_p2p = p2p + sum(p["p2p_bytes"] for p in peers)
+    swarm_http = http + sum(p["http_bytes"] for p in peers)
+    ttffs = [v["ttff_s"] for v in browsers if v["ttff_s"] is not None]
+    latencies = [v["latency_median_s"] for v in browsers if v["latency_median_s"] is not None]
+    uploads = [v["uploaded_bytes"] for v in browsers]
+    watch_s = sum(v["watch_s"] for v in browsers)
+    stall_s = sum(v["stall_s"] for v in browsers)
+    egress = _origin_egress(links, origin_index, start, end)
+    return {
+        "name": phase.get("spec", {}).get("name"),
+        "p2p": bool(spec.get("p2p")),
+        "duration_s": round((end - start) / 1000, 1),
+        "browsers": len(browsers),
+        "python_peers": len(peers),
+        "audience": audience,
+        "bound": _bound(audience),
+        "offload": _ratio(p2p, p2p + http),
+        "offload_swarm": _ratio(swarm_p2p, swarm_p2p + swarm_http),
+        "http_media_bytes": http,
+        "p2p_bytes": p2p,
+        "origin_egress_bytes": egress["bytes"],
+        "origin_egress_mbps": egress["mbps"],
+        "playing": sum(1 for v in browsers if v["plays"]),
+        "ttff_median_s": _median(ttffs),
+        "ttff_max_s": max(ttffs) if ttffs else None,
+        "stalls": sum(v["stall_count"] for v in browsers),
+        "stall_s": round(stall_s, 2),
+        "stall_ratio": _ratio(stall_s, watch_s),
+        "viewers_stalled": sum(1 for v in browsers if v["stall_count"]),
+        "seek_waits": sum(v["seek_waits"] for v in browsers),
+        "latency_median_s": _median(latencies),
+        "latency_max_s": max(latencies) if latencies else None,
+        "upload_min_bytes": min(uploads) if uploads else None,
+        "upload_median_bytes": _median(uploads),
+        "upload_max_bytes": max(uploads) if uploads else None,
+        "verification_failures": sum(v["verification_failures"] for v in browsers)
+        + sum(p["verification_failures"] for p in peers),
+        "cpu": _cpu_summary(cpu, start, end),
+        "viewers": browsers,
+        "python": peers,
+        "series": phase_series(phase, links, origin_index, browsers),
+    }
+
+
+def summarize_browser(record: dict[str, Any], phase_start: float) -> dict[str, Any]:
+    """One Chromium viewer's figures from its samples (the last one is the most complete)."""
+    samples = [s for s in record.get("samples", []) if s]
+    final = record.get("final") or (samples[-1] if samples else {})
+    if final and (not samples or samples[-1].get("wall") != final.get("wall")):
+        samples.append(final)
+    shim = final.get("shim") or {}
+    http = final.get("http") or {}
+    first_frame = final.get("firstFrameWall")
+    navigation = final.get("navigationStart")
+    end_wall = float(final.get("wall") or record.get("left_wall") or phase_start)
+    watch_s = max(0.0, (end_wall - first_frame) / 1000) if first_frame else 0.0
+    played_s = _played_s(samples, first_frame)
+    stalls, seek_waits = _stalls(final.get("stalls") or [], first_frame, end_wall)
+    latencies = [
+        float(s["latency"])
+        for s in samples
+        if s.get("latency") is not None
+        and first_frame is not None
+        and float(s["wall"]) >= first_frame + LATENCY_SETTLE_MS
+    ]
+    http_media = int(http.get("media", 0)) + int(http.get("init", 0))
+    p2p = int(shim.get("p2pBytes") or 0)
+    errors = list(final.get("mediaErrors") or []) + list(record.get("errors") or [])
+    return {
+        "viewer": record["viewer"],
+        "address": record.get("address"),
+        "joined_s": round((float(record["joined_wall"]) - phase_start) / 1000, 2),
+        "left_s": round((float(record["left_wall"]) - phase_start) / 1000, 2)
+        if record.get("left_wall")
+        else None,
+        "ttff_s": round((first_frame - navigation) / 1000, 3)
+        if first_frame and navigation
+        else None,
+        "watch_s": round(watch_s, 1),
+        "played_s": round(played_s, 1),
+        "plays": bool(first_frame) and watch_s > 0 and played_s >= 0.5 * watch_s,
+        "stall_count": len(stalls),
+        "stall_s": round(sum(b - a for a, b in stalls) / 1000, 2),
+        "stalls": [_span(a, b, phase_start) for a, b in stalls],
+        "seek_waits": seek_waits,
+        "http_media_bytes": http_media,
+        "http_playlist_bytes": int(http.get("playlist", 0)),
+        "http_integrity_bytes": int(http.get("integrity", 0)),
+        "p2p_bytes": p2p,
+        "offload": _ratio(p2p, p2p + http_media),
+        "shim_http_bytes": shim.get("httpBytes"),
+        "uploaded_bytes": int(shim.get("uploadedBytes") or 0),
+        "verification_failures": int(shim.get("verificationFailures") or 0),
+        "peers": shim.get("peers"),
+        "shim_found": bool(final.get("shim")),
+        "latency_median_s": _round(_median(latencies), 2),
+        "latency_p90_s": _round(_percentile(latencies, 0.9), 2),
+        "height": final.get("level") or final.get("videoHeight"),
+        "frames_dropped": final.get("framesDropped"),
+        "errors": errors[:10],
+        "console_errors": len(record.get("console_errors") or []),
+    }
+
+
+# Python peers print their stats as JSON (peer/cli.py); accept the few spellings in use.
+_PEER_KEYS = {
+    "http_bytes": ("http_bytes", "bytes_http", "httpBytes"),
+    "p2p_bytes": ("p2p_bytes", "peer_bytes", "bytes_peers", "bytes_from_peers", "p2pBytes"),
+    "uploaded_bytes": ("uploaded_bytes", "bytes_uploaded", "uploaded", "uploadedBytes"),
+    "verification_failures": ("verification_failures", "verify_failures", "bad_pieces"),
+    "missed_deadlines": ("missed_deadlines", "deadline_misses", "missed"),
+}
+
+
+def summarize_python_peer(record: dict[str, Any]) -> dict[str, Any]:
+    stats = _flatten(record.get("final") or {})
+    summary: dict[str, Any] = {"viewer": record["viewer"], "address": record.get("address")}
+    for name, keys in _PEER_KEYS.items():
+        summary[name] = int(next((stats[k] for k in keys if stats.get(k) is not None), 0))
+    summary["stats_found"] = bool(stats)
+    summary["errors"] = list(record.get("errors") or [])[:5]
+    return summary
+
+
+def phase_series(
+    phase: dict[str, Any],
+    links: list[dict[str, Any]],
+    origin_index: int | None,
+    browsers: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Time series for the plots, in seconds since the phase started."""
+    start, end = float(phase["start_wall"]), float(phase["end_wall"])
+    records = [r for r in phase.get("viewers", []) if r["kind"] == "browser"]
+    buckets = max(1, math.ceil((end - start) / 1000 / BUCKET_S))
+    p2p = [0.0] * buckets
+    http = [0.0] * buckets
+    buffers: dict[str, list[list[float]]] = {}
+    for record in records:
+        previous: tuple[float, float] | None = None
+        points: list[list[float]] = []
+        for sample in record.get("samples", []):
+            wall = float(sample["wall"])
+            t = (wall - start) / 1000
+            shim = sample.get("shim") or {}
+            http_now = (sample.get("http") or {}).get("media", 0) + (sample.get("http") or {}).get(
+                "init", 0
+            )
+            counters = (float(shim.get("p2pBytes") or 0), float(http_now))
+            if previous is not None and 0 <= t < buckets * BUCKET_S:
+                index = int(t // BUCKET_S)
+                p2p[index] += max(0.0, counters[0] - previous[0])
+                http[index] += max(0.0, counters[1] - previous[1])
+            previous = counters
+            if sample.get("bufferedAhead") is not None and sample.get("firstFrameWall"):
+                points.append([round(t, 2), round(float(sample["bufferedAhead"]), 2)])
+        buffers[record["viewer"]] = points
+    python_count = sum(1 for r in phase.get("viewers", []) if r["kind"] == "python")
+    times = [round((i + 0.5) * BUCKET_S, 1) for i in range(buckets)]
+    offload = [_ratio(p, p + h) if p + h > 0 else None for p, h in zip(p2p, http, strict=True)]
+    present = [_present(records, start, t) + python_count for t in times]
+    return {
+        "t": times,
+        "offload": offload,
+        "bound": [_bound(n) for n in present],
+        "audience": present,
+        "origin_mbps": _egress_series(links, origin_index, start, times),
+        "buffers": buffers,
+        "stalls": {v["viewer"]: v["stalls"] for v in browsers},
+    }
+
+
+def evaluate_targets(
+    scenario: str, phases: dict[str, dict[str, Any]], segment_s: float
+) -> list[dict[str, Any]]:
+    """The issue's targets for this scenario: what was asked, what was measured, met or not."""
+    p2p, cdn = phases.get("p2p"), phases.get("cdn")
+    targets: list[dict[str, Any]] = []
+
+    def add(name: str, target: str, measured: str, met: bool | None) -> None:
+        targets.append({"name": name, "target": target, "measured": measured, "met": met})
+
+    if p2p is None:
+        return targets
+    if scenario == "steady":
+        add("offload", f">= 85% (bound {_pct(p2p['bound'])})", _pct(p2p["offload"]),
+            p2p["offload"] is not None and p2p["offload"] >= 0.85)  # fmt: skip
+    if scenario in ("steady", "churn", "smoke"):
+        add("P2P stalls", "0", f"{p2p['stalls']} ({p2p['stall_s']} s)", p2p["stalls"] == 0)
+    if scenario == "steady" and cdn is not None:
+        a, b = p2p["ttff_median_s"], cdn["ttff_median_s"]
+        add("time to first frame", "P2P <= CDN-only + 10%", f"{_s(a)} vs {_s(b)}",
+            None if a is None or b is None else a <= b * 1.1)  # fmt: skip
+        a, b = p2p["latency_median_s"], cdn["latency_median_s"]
+        add("live latency", f"P2P <= CDN-only + {segment_s:g} s", f"{_s(a)} vs {_s(b)}",
+            None if a is None or b is None else a <= b + segment_s)  # fmt: skip
+    if scenario == "flash" and cdn is not None:
+        add("flash-crowd stalls", "P2P 0 where CDN-only stalls",
+            f"P2P {p2p['stalls']} ({p2p['stall_s']} s), CDN-only {cdn['stalls']} "
+            f"({cdn['stall_s']} s)", p2p["stalls"] == 0)  # fmt: skip
+    if scenario == "scale":
+        add("offload (swarm)", f"near bound {_pct(p2p['bound'])}", _pct(p2p["offload_swarm"]),
+            None)  # fmt: skip
+    return targets
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _stalls(
+    raw: list[dict[str, Any]], first_frame: float | None, end_wall: float
+) -> tuple[list[tuple[float, float]], int]:
+    stalls: list[tuple[float, float]] = []
+    seek_waits = 0
+    for stall in raw:
+        start = float(stall["start"])
+        if first_frame is None or start < first_frame:
+            continue
+        if stall.get("seeking"):
+            seek_waits += 1
+            continue
+        stop = float(stall["end"]) if stall.get("end") is not None else end_wall
+        stalls.append((start, max(start, stop)))
+    return stalls, seek_waits
+
+
+def _span(start: float, end: float, origin: float) -> list[float]:
+    return [round((start - origin) / 1000, 2), round((end - origin) / 1000, 2)]
+
+
+def _played_s(samples: list[dict[str, Any]], first_frame: float | None) -> float:
+    if first_frame is None:
+        return 0.0
+    times = [
+        float(s["currentTime"])
+        for s in samples
+        if s.get("currentTime") is not None and float(s["wall"]) >= first_frame
+    ]
+    return max(0.0, times[-1] - times[0]) if len(times) >= 2 else 0.0
+
+
+def _present(records: list[dict[str, Any]], start: float, t: float) -> int:
+    wall = start + t * 1000
+    return sum(
+        1
+        for r in records
+        if float(r["joined_wall"]) <= wall and (r.get("left_wall") is None or wall < r["left_wall"])
+    )
+
+
+def _origin_index(raw: dict[str, Any]) -> int | None:
+    for index, host in raw.get("hosts", {}).items():
+        if host.get("role") == "origin":
+            return int(index)
+    return None
+
+
+def _origin_sent(sample: dict[str, Any], origin_index: int | None) -> float | None:
+    pair = sample.get("hosts", {}).get(str(origin_index))
+    return float(pair[0]) if pair else None
+
+
+def _origin_egress(
+    links: list[dict[str, Any]], origin_index: int | None, start: float, end: float
+) -> dict[str, Any]:
+    inside = [s for s in links if start <= float(s["wall"]) <= end]
+    points = [(float(s["wall"]), _origin_sent(s, origin_index)) for s in inside]
+    points = [(w, b) for w, b in points if b is not None]
+    if len(points) < 2:
+        return {"bytes": None, "mbps": None}
+    sent = points[-1][1] - points[0][1]  # type: ignore[operator]
+    seconds = (points[-1][0] - points[0][0]) / 1000
+    return {"bytes": int(sent), "mbps": round(sent * 8 / 1e6 / seconds, 3) if seconds else None}
+
+
+def _egress_series(
+    links: list[dict[str, Any]], origin_index: int | None, start: float, times: list[float]
+) -> list[float | None]:
+    points = [(float(s["wall"]), _origin_sent(s, origin_index)) for s in links]
+    points = [(w, b) for w, b in points if b is not None]
+    series: list[float | None] = []
+    for t in times:
+        lo, hi = start + (t - BUCKET_S / 2) * 1000, start + (t + BUCKET_S / 2) * 1000
+        window = [(w, b) for w, b in points if lo <= w <= hi]
+        if len(window) < 2 or window[-1][0] == window[0][0]:
+            series.append(None)
+            continue
+        sent = window[-1][1] - window[0][1]  # type: ignore[operator]
+        series.append(round(sent * 8 / 1e6 / ((window[-1][0] - window[0][0]) / 1000), 3))
+    return series
+
+
+def _cpu_summary(cpu: list[dict[str, Any]], start: float, end: float) -> dict[str, Any]:
+    inside = [s for s in cpu if start <= float(s["wall"]) <= end]
+    if not inside:
+        return {}
+    roles = sorted({role for s in inside for role in s.get("roles", {})})
+    return {
+        "machine_mean_pct": round(statistics.fmean(s["machine"] for s in inside), 1),
+        "machine_max_pct": round(max(s["machine"] for s in inside), 1),
+        "load1_max": round(max(s["load1"] for s in inside), 2),
+        "roles_mean_pct_of_core": {
+            role: round(statistics.fmean(s["roles"].get(role, 0.0) for s in inside), 1)
+            for role in roles
+        },
+    }
+
+
+def _flatten(stats: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+            flat.update({k: v for k, v in _flatten(value).items() if k not in flat})
+        else:
+            flat[f"{prefix}{key}"] = value
+            flat.setdefault(key, value)
+    return flat
+
+
+def _bound(audience: int) -> float | None:
+    return round(1 - 1 / audience, 4) if audience > 0 else None
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def _median(values: list[float] | list[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _s(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} s"

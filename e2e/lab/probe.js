@@ -1,0 +1,197 @@
+// Swarm lab probe: injected into every viewer page before the page's own scripts run
+// (Playwright `add_init_script`). It watches the page's <video> element and resource timing
+// without depending on the player, and reads the swarmcast shim's stats API when it is present.
+// The lab calls `window.__swarmLab.sample()` about once a second; times are wall-clock ms
+// (Date.now()) so samples from different browsers line up with the lab's own clock.
+(() => {
+  if (window.__swarmLab) return;
+
+  const FROZEN_AFTER_MS = 1000; // no currentTime progress this long while playing = a stall
+  const WATCH_EVERY_MS = 200;
+
+  const state = {
+    navigationStart: performance.timeOrigin,
+    firstFrameWall: null, // first frame presented (requestVideoFrameCallback), else 'playing'
+    firstPlayingWall: null,
+    stalls: [], // {start, end|null, cause: "waiting"|"frozen", seeking: bool}
+    waitingEvents: 0,
+    mediaErrors: [],
+    lastCurrentTime: null,
+    lastProgressWall: null,
+    http: { media: 0, init: 0, playlist: 0, integrity: 0, other: 0, mediaRequests: 0 },
+  };
+
+  // --- HTTP bytes from resource timing (covers hls.js XHR/fetch and the shim's own fetches) ---
+  const classify = (url) => {
+    const path = new URL(url, location.href).pathname;
+    if (path.endsWith(".m4s")) return "media";
+    if (/\/init-\d+\.mp4$/.test(path)) return "init";
+    if (path.endsWith(".m3u8") || path.endsWith(".mpd")) return "playlist";
+    if (path.endsWith(".integrity.json") || path.endsWith("signing-key.json")) return "integrity";
+    return "other";
+  };
+  const account = (entry) => {
+    // transferSize is 0 for a memory/disk cache hit: those bytes did not cross the network.
+    if (!entry.transferSize) return;
+    const kind = classify(entry.name);
+    state.http[kind] += entry.encodedBodySize || 0;
+    if (kind === "media") {
+      state.http.mediaRequests += 1;
+    }
+  };
+  try {
+    new PerformanceObserver((list) => list.getEntries().forEach(account)).observe({
+      type: "resource",
+      buffered: true,
+    });
+    performance.setResourceTimingBufferSize(100000);
+  } catch (err) {
+    state.mediaErrors.push(`resource timing unavailable: ${err}`);
+  }
+
+  // --- the video element: events captured on window (media events do not bubble) ---
+  const videoElement = () => document.querySelector("video");
+  const openStall = () => state.stalls.find((s) => s.end === null) || null;
+  const startStall = (startWall, cause, video) => {
+    if (state.firstFrameWall === null || openStall()) return;
+    state.stalls.push({ start: startWall, end: null, cause, seeking: Boolean(video && video.seeking) });
+  };
+  const endStall = (endWall) => {
+    const stall = openStall();
+    if (stall) stall.end = endWall;
+  };
+  const markFirstFrame = (wall) => {
+    if (state.firstFrameWall === null) {
+      state.firstFrameWall = wall;
+      state.lastProgressWall = wall;
+    }
+  };
+  const watchFrames = (video) => {
+    if (video.__swarmLabWatched || !video.requestVideoFrameCallback) return;
+    video.__swarmLabWatched = true;
+    video.requestVideoFrameCallback(() => markFirstFrame(Date.now()));
+  };
+
+  window.addEventListener(
+    "loadstart",
+    (e) => e.target instanceof HTMLVideoElement && watchFrames(e.target),
+    true,
+  );
+  window.addEventListener(
+    "playing",
+    (e) => {
+      if (!(e.target instanceof HTMLVideoElement)) return;
+      if (state.firstPlayingWall === null) state.firstPlayingWall = Date.now();
+      watchFrames(e.target);
+    },
+    true,
+  );
+  window.addEventListener(
+    "waiting",
+    (e) => {
+      if (!(e.target instanceof HTMLVideoElement)) return;
+      state.waitingEvents += 1;
+      startStall(Date.now(), "waiting", e.target);
+    },
+    true,
+  );
+  window.addEventListener(
+    "error",
+    (e) => {
+      if (e.target instanceof HTMLVideoElement && e.target.error) {
+        state.mediaErrors.push(`media error ${e.target.error.code}: ${e.target.error.message}`);
+      }
+    },
+    true,
+  );
+
+  // Progress watchdog: ends a stall once currentTime moves, opens one when it has not moved
+  // for FROZEN_AFTER_MS although the element is neither paused nor ended.
+  setInterval(() => {
+    const video = videoElement();
+    if (!video) return;
+    const now = Date.now();
+    if (state.firstFrameWall === null && video.currentTime > 0 && video.readyState >= 2) {
+      markFirstFrame(state.firstPlayingWall || now); // no requestVideoFrameCallback: best effort
+    }
+    if (state.firstFrameWall === null) return;
+    if (state.lastCurrentTime !== null && video.currentTime !== state.lastCurrentTime) {
+      state.lastProgressWall = now;
+      endStall(now);
+    } else if (!video.paused && !video.ended && now - state.lastProgressWall >= FROZEN_AFTER_MS) {
+      startStall(state.lastProgressWall, "frozen", video);
+    }
+    state.lastCurrentTime = video.currentTime;
+  }, WATCH_EVERY_MS);
+
+  // --- player objects: the shim's stats API and hls.js, wherever the page exposes them ---
+  const findHls = () => {
+    const sc = window.swarmcast;
+    const demo = window.swarmcastDemo; // the origin's demo page (server/static/demo.js)
+    const candidates = [demo && demo.hls, window.hls, sc && sc.hls, sc && sc.player && sc.player.hls];
+    return candidates.find((h) => h && typeof h === "object" && "media" in h) || null;
+  };
+  // The shim's stats (player-shim/src/stats.ts, ShimStats): from the page's swarm handle when
+  // the demo page keeps one, else from the bundle's global `swarmcast.stats()`.
+  const shimStats = () => {
+    const demo = window.swarmcastDemo;
+    const sc = window.swarmcast;
+    const owners = [demo && demo.swarm, demo && demo.shim, sc];
+    for (const owner of owners) {
+      if (!owner || typeof owner.stats !== "function") continue;
+      try {
+        const value = owner.stats();
+        if (value) return JSON.parse(JSON.stringify(value));
+      } catch (err) {
+        return { error: String(err) };
+      }
+    }
+    return null;
+  };
+  const bufferedAhead = (video) => {
+    for (let i = 0; i < video.buffered.length; i++) {
+      if (video.buffered.start(i) <= video.currentTime + 0.1 && video.currentTime <= video.buffered.end(i)) {
+        return video.buffered.end(i) - video.currentTime;
+      }
+    }
+    return 0;
+  };
+
+  window.__swarmLab = {
+    sample() {
+      const video = videoElement();
+      const hls = findHls();
+      let latency = null;
+      let liveSyncLatency = null;
+      if (hls) {
+        const playingDate = hls.playingDate;
+        if (playingDate) latency = (Date.now() - playingDate.getTime()) / 1000;
+        if (typeof hls.latency === "number" && Number.isFinite(hls.latency)) liveSyncLatency = hls.latency;
+      }
+      const quality = video && video.getVideoPlaybackQuality ? video.getVideoPlaybackQuality() : null;
+      return {
+        wall: Date.now(),
+        navigationStart: state.navigationStart,
+        firstFrameWall: state.firstFrameWall,
+        firstPlayingWall: state.firstPlayingWall,
+        hasVideo: Boolean(video),
+        currentTime: video ? video.currentTime : null,
+        paused: video ? video.paused : null,
+        readyState: video ? video.readyState : null,
+        bufferedAhead: video ? bufferedAhead(video) : null,
+        videoHeight: video ? video.videoHeight : null,
+        framesTotal: quality ? quality.totalVideoFrames : null,
+        framesDropped: quality ? quality.droppedVideoFrames : null,
+        stalls: state.stalls.map((s) => ({ ...s })),
+        waitingEvents: state.waitingEvents,
+        mediaErrors: state.mediaErrors.slice(-20),
+        http: { ...state.http },
+        latency,
+        liveSyncLatency,
+        hlsFound: Boolean(hls),
+        level: hls && hls.levels && hls.currentLevel >= 0 ? hls.levels[hls.currentLevel].height : null,
+        shim: shimStats(),
+      };
+    },
+  };
+})();

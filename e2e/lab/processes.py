@@ -1,0 +1,222 @@
+"""Processes the lab starts inside its namespaces: the origin, Chromium viewers, Python peers.
+
+Each runs in its own session (process group) so that stopping it also stops its children
+(Chromium's helpers, Playwright's driver) — and only them. Topology.close() afterwards kills
+anything still alive inside the lab's namespaces as a last resort.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from e2e.lab.config import REPO_ROOT
+from e2e.lab.netns import netns_command
+
+log = logging.getLogger(__name__)
+
+_LINE_LIMIT = 8 * 1024 * 1024  # a viewer sample line is a few kB; the final one can be larger
+
+
+def wall_ms() -> float:
+    return time.time() * 1000.0
+
+
+class LabProcess:
+    """A command run inside a namespace, in its own process group."""
+
+    def __init__(self, name: str, netns: str, argv: list[str], log_path: Path) -> None:
+        self.name = name
+        self.netns = netns
+        self.argv = argv
+        self.log_path = log_path
+        self.proc: asyncio.subprocess.Process | None = None
+        self._log_file: IO[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.returncode is None
+
+    async def start(self, *, stdin: bool = False, stdout: bool = False) -> None:
+        self._log_file = self.log_path.open("ab")
+        self.proc = await asyncio.create_subprocess_exec(
+            *netns_command(self.netns, self.argv),
+            stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE if stdout else self._log_file,
+            stderr=self._log_file,
+            start_new_session=True,
+            cwd=REPO_ROOT,  # `python -m e2e.lab...` and `-m server.cli` import from the checkout
+            limit=_LINE_LIMIT,
+        )
+
+    async def stop(self, grace_s: float = 5.0, sig: int = signal.SIGTERM) -> int | None:
+        """Signal the whole group, wait up to `grace_s`, then SIGKILL it."""
+        if self.proc is None:
+            return None
+        if self.proc.returncode is None:
+            self._signal_group(sig)
+            try:
+                await asyncio.wait_for(self.proc.wait(), grace_s)
+            except TimeoutError:
+                log.warning("%s did not stop in %.0f s: killing it", self.name, grace_s)
+        # Children (Chromium helpers) may outlive the leader: sweep the group in any case.
+        self._signal_group(signal.SIGKILL)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.proc.wait(), 5)
+        self._close_log()
+        return self.proc.returncode
+
+    def _signal_group(self, sig: int) -> None:
+        assert self.proc is not None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)  # start_new_session: the group id is our PID
+
+    def _close_log(self) -> None:
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+
+@dataclass
+class ViewerRecord:
+    """Everything the lab learned about one viewer (browser or Python peer)."""
+
+    viewer: str
+    kind: str
+    phase: str
+    slot: int
+    address: str
+    joined_wall: float
+    left_wall: float | None = None
+    exit_code: int | None = None
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    final: dict[str, Any] | None = None
+    console_errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class BrowserViewer:
+    """A `viewer_worker` (Playwright + Chromium) in a viewer host, streaming samples to us."""
+
+    def __init__(self, process: LabProcess, record: ViewerRecord) -> None:
+        self.process = process
+        self.record = record
+        self._reader: asyncio.Task[None] | None = None
+        self._leaving: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.process.start(stdin=True, stdout=True)
+        self._reader = asyncio.create_task(self._read(), name=f"read {self.record.viewer}")
+
+    async def _read(self) -> None:
+        assert self.process.proc is not None and self.process.proc.stdout is not None
+        stream = self.process.proc.stdout
+        while True:
+            try:
+                line = await stream.readline()
+            except (ValueError, asyncio.LimitOverrunError) as exc:
+                self.record.errors.append(f"unreadable worker output: {exc}")
+                continue
+            if not line:
+                return
+            try:
+                message = json.loads(line)
+            except json.JSONDecodeError:
+                self.record.errors.append(f"not JSON: {line[:200]!r}")
+                continue
+            self._handle(message)
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "sample" and message.get("sample"):
+            self.record.samples.append(message["sample"])
+        elif kind == "final":
+            self.record.final = message.get("sample")
+            self.record.console_errors = list(message.get("consoleErrors") or [])
+        elif kind == "error":
+            self.record.errors.append(str(message.get("error")))
+
+    def leave(self, grace_s: float) -> asyncio.Task[None]:
+        """Ask the viewer to leave (final sample, browser closed); kill it after `grace_s`."""
+        if self._leaving is None:
+            self._leaving = asyncio.create_task(self._leave(grace_s))
+        return self._leaving
+
+    async def _leave(self, grace_s: float) -> None:
+        self.record.left_wall = wall_ms()
+        proc = self.process.proc
+        if proc is not None and proc.stdin is not None and proc.returncode is None:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                proc.stdin.write(b"leave\n")
+                await proc.stdin.drain()
+        if proc is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), grace_s)
+        self.record.exit_code = await self.process.stop(grace_s=3.0)
+        if self._reader is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._reader, 5)
+
+
+class PythonPeer:
+    """`swarmcast peer` as a headless viewer; its JSON stats line arrives when it stops."""
+
+    def __init__(self, process: LabProcess, record: ViewerRecord) -> None:
+        self.process = process
+        self.record = record
+        self._lines: list[str] = []
+        self._reader: asyncio.Task[None] | None = None
+        self._leaving: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.process.start(stdout=True)
+        self._reader = asyncio.create_task(self._read(), name=f"read {self.record.viewer}")
+
+    async def _read(self) -> None:
+        assert self.process.proc is not None and self.process.proc.stdout is not None
+        async for raw in self.process.proc.stdout:
+            line = raw.decode(errors="replace").strip()
+            self._lines.append(line)
+            stats = _json_object(line)
+            if stats is not None:
+                stats.setdefault("wall", wall_ms())
+                self.record.samples.append(stats)
+
+    def leave(self, grace_s: float) -> asyncio.Task[None]:
+        if self._leaving is None:
+            self._leaving = asyncio.create_task(self._leave(grace_s))
+        return self._leaving
+
+    async def _leave(self, grace_s: float) -> None:
+        self.record.left_wall = wall_ms()
+        # SIGINT: the peer prints its final stats as JSON and exits.
+        self.record.exit_code = await self.process.stop(grace_s=grace_s, sig=signal.SIGINT)
+        if self._reader is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._reader, 5)
+        if self.record.samples:
+            self.record.final = self.record.samples[-1]
+        else:
+            self.record.errors.append("no JSON stats: " + " | ".join(self._lines[-5:])[:500])
+
+
+def _json_object(line: str) -> dict[str, Any] | None:
+    if not line.startswith("{"):
+        return None
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None

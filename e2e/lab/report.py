@@ -1,0 +1,175 @@
+"""Lab results on disk: `<scenario>-<timestamp>.json` (summary + series), a small PNG, a Markdown
+table per run, and `SUMMARY.md` with the latest run of every scenario."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: no display in the lab or CI
+import matplotlib.pyplot as plt
+
+SCENARIO_ORDER = ("steady", "flash", "churn", "scale", "smoke")
+
+
+def write_results(
+    raw: dict[str, Any], summary: dict[str, Any], out_dir: Path, stamp: str | None = None
+) -> dict[str, Path]:
+    """Write the run's JSON, PNG and Markdown; refresh SUMMARY.md. Returns the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = stamp or time.strftime("%Y%m%d-%H%M%S", time.gmtime(raw["started_wall"] / 1000))
+    base = out_dir / f"{summary['scenario']}-{stamp}"
+    document = {
+        "scenario": summary["scenario"],
+        "timestamp": stamp,
+        "config": raw.get("config"),
+        "stream": raw.get("stream"),
+        "egress_cap_kbit": raw.get("egress_cap_kbit"),
+        "events": {p["spec"]["name"]: p["events"] for p in raw.get("phases", [])},
+        "summary": summary,
+    }
+    paths = {
+        "json": base.with_suffix(".json"),
+        "png": base.with_suffix(".png"),
+        "md": base.with_suffix(".md"),
+    }
+    paths["json"].write_text(json.dumps(document, indent=1) + "\n")
+    plot(summary, paths["png"])
+    paths["md"].write_text(run_markdown(summary, stamp, paths["png"].name))
+    write_summary(out_dir)
+    return paths
+
+
+def plot(summary: dict[str, Any], path: Path) -> None:
+    """Offload vs bound, origin egress, and each phase's buffer levels with stalls shaded."""
+    phases = summary["phases"]
+    rows = 2 + len(phases)
+    fig, axes = plt.subplots(rows, 1, figsize=(8, 1.9 * rows), sharex=True, squeeze=False)
+    ax_offload, ax_egress = axes[0][0], axes[1][0]
+    for phase in phases:
+        series = phase["series"]
+        if phase["p2p"]:
+            ax_offload.plot(series["t"], _nan(series["offload"]), label=f"{phase['name']} offload")
+            ax_offload.plot(series["t"], _nan(series["bound"]), "k--", lw=1, label="bound 1-1/N")
+        ax_egress.plot(series["t"], _nan(series["origin_mbps"]), label=phase["name"])
+    ax_offload.set_ylim(0, 1)
+    ax_offload.set_ylabel("offload")
+    ax_offload.legend(loc="lower right", fontsize=7)
+    ax_offload.set_title(_title(summary), fontsize=9)
+    if summary.get("egress_cap_kbit"):
+        ax_egress.axhline(summary["egress_cap_kbit"] / 1000, color="r", lw=1, ls=":", label="cap")
+    ax_egress.set_ylabel("origin Mbit/s")
+    ax_egress.legend(loc="upper right", fontsize=7)
+    for row, phase in enumerate(phases, start=2):
+        ax = axes[row][0]
+        series = phase["series"]
+        for viewer, points in series["buffers"].items():
+            if points:
+                ax.plot([p[0] for p in points], [p[1] for p in points], lw=0.8, label=viewer)
+            for start, end in series["stalls"].get(viewer, []):
+                ax.axvspan(start, max(end, start + 0.3), color="r", alpha=0.3)
+        ax.set_ylabel(f"{phase['name']}\nbuffer s")
+        ax.text(0.01, 0.85, f"stalls: {phase['stalls']} ({phase['stall_s']} s)",
+                transform=ax.transAxes, fontsize=7, color="r")  # fmt: skip
+    axes[-1][0].set_xlabel("seconds since the phase started")
+    fig.tight_layout()
+    fig.savefig(path, dpi=64)
+    plt.close(fig)
+
+
+def run_markdown(summary: dict[str, Any], stamp: str, png_name: str) -> str:
+    lines = [f"# lab: {summary['scenario']} ({stamp})", "", table(summary["phases"], summary), ""]
+    if summary.get("targets"):
+        lines += [targets_table(summary["targets"]), ""]
+    lines += [f"![{summary['scenario']}]({png_name})", ""]
+    return "\n".join(lines)
+
+
+TABLE_HEAD = (
+    "| scenario | phase | viewers | offload | bound | origin Mbit/s | stalls (s) | "
+    "TTFF median | latency median | upload min-max MB | verify fails | CPU % |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+)
+
+
+def table(phases: list[dict[str, Any]], summary: dict[str, Any], with_head: bool = True) -> str:
+    rows = [TABLE_HEAD] if with_head else []
+    for p in phases:
+        viewers = f"{p['browsers']}" + (f" + {p['python_peers']} py" if p["python_peers"] else "")
+        offload = _pct(p["offload"])
+        if p["python_peers"]:
+            offload += f" (swarm {_pct(p['offload_swarm'])})"
+        upload = f"{_mb(p['upload_min_bytes'])}-{_mb(p['upload_max_bytes'])}" if p["p2p"] else "-"
+        rows.append(
+            f"| {summary['scenario']} | {p['name']} | {viewers} | {offload if p['p2p'] else '-'} "
+            f"| {_pct(p['bound']) if p['p2p'] else '-'} | {_num(p['origin_egress_mbps'])} "
+            f"| {p['stalls']} ({p['stall_s']:g}) | {_sec(p['ttff_median_s'])} "
+            f"| {_sec(p['latency_median_s'])} | {upload} | {p['verification_failures']} "
+            f"| {_num(p['cpu'].get('machine_mean_pct'))} |"
+        )
+    return "\n".join(rows)
+
+
+def targets_table(targets: list[dict[str, Any]]) -> str:
+    rows = ["| target | asked | measured | met |", "| --- | --- | --- | --- |"]
+    for t in targets:
+        met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
+        rows.append(f"| {t['name']} | {t['target']} | {t['measured']} | {met} |")
+    return "\n".join(rows)
+
+
+def write_summary(out_dir: Path) -> Path:
+    """SUMMARY.md: the latest run of each scenario, one table, then each scenario's targets."""
+    latest: dict[str, Path] = {}
+    for path in sorted(out_dir.glob("*-*.json")):
+        scenario = path.name.split("-", 1)[0]
+        latest[scenario] = path  # names sort by timestamp within a scenario
+    order = [s for s in SCENARIO_ORDER if s in latest] + sorted(set(latest) - set(SCENARIO_ORDER))
+    documents = [json.loads(latest[s].read_text()) for s in order]
+    lines = ["# Swarm lab: latest results", ""]
+    lines.append("Made by `swarmcast bench lab` (README, Benchmarks). Each row is one phase of")
+    lines.append("the latest run of a scenario; P2P and CDN-only phases share one stream.")
+    lines += ["", TABLE_HEAD]
+    for doc in documents:
+        lines.append(table(doc["summary"]["phases"], doc["summary"], with_head=False))
+    for doc in documents:
+        if doc["summary"].get("targets"):
+            lines += ["", f"**{doc['scenario']}** ({doc['timestamp']}, "
+                      f"[plot]({doc['scenario']}-{doc['timestamp']}.png))", ""]  # fmt: skip
+            lines.append(targets_table(doc["summary"]["targets"]))
+    path = out_dir / "SUMMARY.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _title(summary: dict[str, Any]) -> str:
+    renditions = ", ".join(
+        f"{r.get('name')} {round((r.get('bandwidth') or 0) / 1000)} kb/s"
+        for r in summary.get("renditions", [])
+    )
+    cap = summary.get("egress_cap_kbit")
+    return f"{summary['scenario']}: {renditions}" + (f", origin cap {cap} kbit/s" if cap else "")
+
+
+def _nan(values: list[float | None]) -> list[float]:
+    return [float("nan") if v is None else v for v in values]
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _sec(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} s"
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def _mb(value: float | None) -> str:
+    return "-" if value is None else f"{value / 1e6:.1f}"

@@ -1,0 +1,303 @@
+"""Runs one lab scenario end to end and returns its raw record (summaries: `e2e.lab.metrics`).
+
+Order: remove namespaces left by crashed runs; build the topology; start the origin and wait
+for its stream; cap its egress if asked; run each phase (joins and leaves on schedule, samples
+streaming in); stop everything. The whole run is bounded by `LabConfig.max_run_s`, and the
+topology and every process are torn down in `finally`, whatever happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from e2e.lab.config import REPO_ROOT, LabConfig, PhaseSpec
+from e2e.lab.monitor import CpuMonitor, LinkMonitor
+from e2e.lab.netns import Host, Topology, netns_command, remove_stale_namespaces
+from e2e.lab.processes import (
+    BrowserViewer,
+    LabProcess,
+    PythonPeer,
+    ViewerRecord,
+    wall_ms,
+)
+from e2e.lab.schedule import ViewerEvent, plan_phase, slots_needed
+
+log = logging.getLogger(__name__)
+
+WORK_ROOT = REPO_ROOT / "var" / "lab"
+KEEP_WORKDIRS = 6  # logs of the last few runs stay in var/lab/ for inspection
+
+
+class LabError(RuntimeError):
+    """The lab could not run (origin never ready, topology failure, ...)."""
+
+
+class LabRun:
+    """State of one run; `run()` is the entry point."""
+
+    def __init__(self, config: LabConfig, workdir: Path | None = None) -> None:
+        self.config = config
+        self.topology: Topology | None = None
+        self.workdir = workdir
+        self.origin: LabProcess | None = None
+        self.origin_host: Host | None = None
+        self.browser_hosts: list[Host] = []
+        self.peer_hosts: list[Host] = []
+        self.browsers: dict[str, BrowserViewer] = {}
+        self.peers: dict[str, PythonPeer] = {}
+        self.stream_info: dict[str, Any] = {}
+        self.egress_cap_kbit: int | None = None
+        self.phase_records: list[dict[str, Any]] = []
+
+    async def run(self) -> dict[str, Any]:
+        stale = remove_stale_namespaces()
+        if stale:
+            log.info("removed namespaces of earlier runs: %s", ", ".join(stale))
+        started = wall_ms()
+        try:
+            return await asyncio.wait_for(self._run(started), self.config.max_run_s)
+        finally:
+            await self._teardown()
+
+    async def _run(self, started: float) -> dict[str, Any]:
+        config = self.config
+        self.topology = topology = Topology.create()
+        if self.workdir is None:
+            prune_workdirs(WORK_ROOT, KEEP_WORKDIRS - 1)
+            self.workdir = WORK_ROOT / topology.run_tag
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        (self.workdir / "logs").mkdir(exist_ok=True)
+        self.origin_host = topology.add_host("origin")
+        browser_slots = max(slots_needed(p, "browser") for p in config.phases)
+        peer_slots = max(slots_needed(p, "python") for p in config.phases)
+        self.browser_hosts = [topology.add_host("viewer") for _ in range(browser_slots)]
+        self.peer_hosts = [topology.add_host("peer") for _ in range(peer_slots)]
+
+        await self._start_origin()
+        links = LinkMonitor(topology, config.sample_interval_s)
+        cpu = CpuMonitor(self._role_pids, config.cpu_interval_s)
+        monitors = [asyncio.create_task(links.run()), asyncio.create_task(cpu.run())]
+        try:
+            for index, phase in enumerate(config.phases):
+                if index:
+                    await asyncio.sleep(config.phase_gap_s)
+                self.phase_records.append(await self._run_phase(phase))
+        finally:
+            for task in monitors:
+                task.cancel()
+            await asyncio.gather(*monitors, return_exceptions=True)
+
+        return {
+            "scenario": config.scenario,
+            "config": _jsonable(dataclasses.asdict(config)),
+            "run_tag": topology.run_tag,
+            "started_wall": started,
+            "ended_wall": wall_ms(),
+            "stream": self.stream_info,
+            "egress_cap_kbit": self.egress_cap_kbit,
+            "hosts": {str(h.index): {"role": h.role, "address": h.address} for h in topology.hosts},
+            "phases": self.phase_records,
+            "links": links.series.samples,
+            "cpu": cpu.series.samples,
+        }
+
+    # --- origin ---------------------------------------------------------------------------
+
+    def _base_url(self) -> str:
+        assert self.origin_host is not None
+        return f"http://{self.origin_host.address}:{self.config.origin_port}"
+
+    async def _start_origin(self) -> None:
+        config, host = self.config, self.origin_host
+        assert host is not None and self.workdir is not None and self.topology is not None
+        fields = {
+            "host": host.address,
+            "port": str(config.origin_port),
+            "stream": config.stream,
+            "workdir": str(self.workdir),
+        }
+        if config.origin_argv is not None:
+            argv = [part.format(**fields) for part in config.origin_argv]
+        else:
+            argv = [
+                config.python, "-m", "server.cli", "serve",
+                "--host", host.address, "--port", str(config.origin_port),
+                "--stream", config.stream, *config.origin_args,
+            ]  # fmt: skip
+        self.origin = LabProcess("origin", host.netns, argv, self.workdir / "logs" / "origin.log")
+        await self.origin.start()
+        self.stream_info = await self._wait_for_stream()
+        top = max((r.get("bandwidth") or 0) for r in self.stream_info["renditions"])
+        if config.egress_cap_kbit:
+            self.egress_cap_kbit = config.egress_cap_kbit
+        elif config.egress_cap_x_top and top:
+            self.egress_cap_kbit = int(config.egress_cap_x_top * top / 1000)
+        if self.egress_cap_kbit:
+            self.topology.cap_egress(host, self.egress_cap_kbit)
+            log.info("origin egress capped at %d kbit/s", self.egress_cap_kbit)
+
+    async def _wait_for_stream(self) -> dict[str, Any]:
+        config, host = self.config, self.origin_host
+        assert host is not None
+        argv = [
+            config.python, "-m", "e2e.lab.origin_probe", self._base_url(), config.stream,
+            "--min-segments", str(config.warmup_segments),
+            "--timeout", str(config.origin_ready_timeout_s),
+        ]  # fmt: skip
+        probe = await asyncio.create_subprocess_exec(
+            *netns_command(host.netns, argv), stdout=asyncio.subprocess.PIPE, cwd=REPO_ROOT
+        )
+        out, _ = await probe.communicate()
+        try:
+            info: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError) as exc:
+            raise LabError(f"origin probe printed nothing useful: {out[:300]!r}") from exc
+        if probe.returncode != 0 or "error" in info:
+            raise LabError(f"origin not ready: {info.get('error')} (see {self._origin_log()})")
+        return info
+
+    def _origin_log(self) -> Path:
+        assert self.workdir is not None
+        return self.workdir / "logs" / "origin.log"
+
+    # --- phases ---------------------------------------------------------------------------
+
+    async def _run_phase(self, phase: PhaseSpec) -> dict[str, Any]:
+        events = plan_phase(phase, self.config.seed)
+        log.info("phase %s: %d events over %.0f s", phase.name, len(events), phase.duration_s)
+        records: list[ViewerRecord] = []
+        active_browsers: dict[int, BrowserViewer] = {}
+        active_peers: list[PythonPeer] = []
+        leaving: list[asyncio.Task[None]] = []
+        start_wall, start = wall_ms(), time.monotonic()
+        for event in events:
+            await _sleep_until(start + event.at_s)
+            if event.action == "leave":
+                viewer = active_browsers.pop(event.slot)
+                leaving.append(viewer.leave(self.config.leave_grace_s))
+                continue
+            record = ViewerRecord(
+                viewer=event.viewer, kind=event.kind, phase=phase.name, slot=event.slot,
+                address=self._host_for(event).address, joined_wall=wall_ms(),
+            )  # fmt: skip
+            records.append(record)
+            try:
+                if event.kind == "browser":
+                    active_browsers[event.slot] = await self._start_browser(phase, event, record)
+                else:
+                    active_peers.append(await self._start_peer(event, record))
+            except OSError as exc:
+                record.errors.append(f"could not start: {exc}")
+        await _sleep_until(start + phase.duration_s)
+        end_wall = wall_ms()
+        leaving += [v.leave(self.config.leave_grace_s) for v in active_browsers.values()]
+        leaving += [p.leave(self.config.leave_grace_s) for p in active_peers]
+        await asyncio.gather(*leaving, return_exceptions=True)
+        return {
+            "spec": dataclasses.asdict(phase),
+            "start_wall": start_wall,
+            "end_wall": end_wall,
+            "events": [dataclasses.asdict(e) for e in events],
+            "viewers": [dataclasses.asdict(r) for r in records],
+        }
+
+    def _host_for(self, event: ViewerEvent) -> Host:
+        hosts = self.browser_hosts if event.kind == "browser" else self.peer_hosts
+        return hosts[event.slot]
+
+    async def _start_browser(
+        self, phase: PhaseSpec, event: ViewerEvent, record: ViewerRecord
+    ) -> BrowserViewer:
+        config = self.config
+        assert self.workdir is not None
+        url = (
+            f"{self._base_url()}{config.page_path}?stream={config.stream}"
+            f"&p2p={1 if phase.p2p else 0}"
+        )
+        argv = [
+            config.python, "-m", "e2e.lab.viewer_worker", "--url", url,
+            "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
+            "--max-seconds", str(phase.duration_s + 60),
+        ]  # fmt: skip
+        host = self._host_for(event)
+        log_path = self.workdir / "logs" / f"{event.viewer}.log"
+        viewer = BrowserViewer(LabProcess(event.viewer, host.netns, argv, log_path), record)
+        await viewer.start()
+        self.browsers[event.viewer] = viewer
+        return viewer
+
+    async def _start_peer(self, event: ViewerEvent, record: ViewerRecord) -> PythonPeer:
+        config = self.config
+        assert self.workdir is not None
+        argv = [
+            config.python, "-m", "server.cli", "peer", "--url", self._base_url(),
+            "--stream", config.stream, *config.peer_args,
+        ]  # fmt: skip
+        host = self._host_for(event)
+        log_path = self.workdir / "logs" / f"{event.viewer}.log"
+        peer = PythonPeer(LabProcess(event.viewer, host.netns, argv, log_path), record)
+        await peer.start()
+        self.peers[event.viewer] = peer
+        return peer
+
+    def _role_pids(self) -> dict[str, list[int]]:
+        def alive(procs: list[LabProcess]) -> list[int]:
+            return [p.pid for p in procs if p.running and p.pid is not None]
+
+        return {
+            "origin": alive([self.origin] if self.origin else []),
+            "browsers": alive([v.process for v in self.browsers.values()]),
+            "python_peers": alive([p.process for p in self.peers.values()]),
+        }
+
+    # --- teardown -------------------------------------------------------------------------
+
+    async def _teardown(self) -> None:
+        """Stop every process we started (by PID), then delete the namespaces."""
+        stops = [v.process.stop(grace_s=3.0) for v in self.browsers.values() if v.process.running]
+        stops += [p.process.stop(grace_s=3.0) for p in self.peers.values() if p.process.running]
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*stops, return_exceptions=True)
+        if self.origin is not None:
+            with contextlib.suppress(Exception):
+                await self.origin.stop(grace_s=5.0)
+        if self.topology is not None:
+            await asyncio.to_thread(self.topology.close)
+
+
+async def run_lab(config: LabConfig, workdir: Path | None = None) -> dict[str, Any]:
+    """Run `config` and return the raw record (JSON-ready)."""
+    return await LabRun(config, workdir).run()
+
+
+def prune_workdirs(root: Path, keep: int) -> None:
+    """Remove all but the `keep` most recent run directories under `root`."""
+    if not root.is_dir():
+        return
+    runs = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in runs[: max(0, len(runs) - keep)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+async def _sleep_until(deadline: float) -> None:
+    delay = deadline - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
