@@ -27,7 +27,7 @@ class RtmpConfig:
     """TCP port; 1935 is what OBS and FFmpeg use when the URL has none. 0 picks a free port."""
     app: str = "live"
     """The RTMP application, i.e. the first path element of the publish URL."""
-    stream_keys: Mapping[str, str] = field(default_factory=dict)
+    stream_keys: Mapping[str, str] = field(default_factory=dict, repr=False)
     """Secret stream key -> stream name. Keys are compared in constant time and never logged."""
     setup_timeout: float = 10.0
     """Seconds from TCP accept until the publish is accepted (handshake, connect, publish);

@@ -1,0 +1,297 @@
+"""The RTMP front door over real sockets: keys, one publisher per stream, garbage, stalls.
+
+Publishers are real FFmpeg RTMP clients (PyAV in a subprocess, libx264 + AAC, paced to real
+time); the source under test decodes what they send.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from segmenter.rtmp_config import RtmpConfig
+from segmenter.rtmp_ingest import RtmpSource
+from segmenter.sources import (
+    CapturedAudio,
+    CapturedVideo,
+    PublisherEnded,
+    PublisherStarted,
+    SourceEvent,
+)
+
+KEY = "test-key-1234"
+
+# A real-time paced FFmpeg RTMP publisher: argv = url seconds. Exit 0 after a clean publish,
+# 3 when the server refuses it, 4 when the connection drops mid-publish.
+PUBLISHER = r"""
+import fractions, sys, time
+import av, av.error, numpy as np
+url, seconds = sys.argv[1], float(sys.argv[2])
+fps, rate = 30, 44100
+out = av.open(url, "w", format="flv", options={"rw_timeout": "5000000"})
+video = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "g": str(fps)})
+video.width, video.height, video.pix_fmt = 320, 180, "yuv420p"
+audio = out.add_stream("aac", rate=rate)
+audio.layout = "stereo"
+start, n_video, n_audio = time.monotonic(), 0, 0
+try:
+    while n_video < seconds * fps:
+        t = n_video / fps
+        picture = np.full((180, 320, 3), (n_video * 5) % 256, np.uint8)
+        frame = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
+        frame.pts, frame.time_base = n_video, fractions.Fraction(1, fps)
+        for packet in video.encode(frame):
+            out.mux(packet)
+        n_video += 1
+        while n_audio * 1024 / rate < t:
+            samples = np.zeros((2, 1024), np.float32)
+            sound = av.AudioFrame.from_ndarray(samples, format="fltp", layout="stereo")
+            sound.sample_rate, sound.pts = rate, n_audio * 1024
+            sound.time_base = fractions.Fraction(1, rate)
+            for packet in audio.encode(sound):
+                out.mux(packet)
+            n_audio += 1
+        delay = start + t - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    for stream in (video, audio):
+        for packet in stream.encode(None):
+            out.mux(packet)
+    out.close()
+except av.error.PermissionError as exc:
+    print("refused:", exc, file=sys.stderr)
+    sys.exit(3)
+except (av.error.FFmpegError, OSError) as exc:
+    print("dropped:", exc, file=sys.stderr)
+    sys.exit(4)
+"""
+
+
+def start_publisher(
+    port: int, key: str, seconds: float, app: str = "live"
+) -> subprocess.Popen[str]:
+    url = f"rtmp://127.0.0.1:{port}/{app}/{key}"
+    return subprocess.Popen(
+        [sys.executable, "-c", PUBLISHER, url, str(seconds)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@dataclass
+class Ingest:
+    source: RtmpSource
+    port: int
+    events: queue.Queue[SourceEvent]
+
+    def next_event(self, kind: type, timeout: float = 20.0) -> SourceEvent:
+        """The next event of `kind`, skipping others; fails after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"no {kind.__name__} within {timeout} s")
+            try:
+                event = self.events.get(timeout=left)
+            except queue.Empty:
+                continue
+            if isinstance(event, kind):
+                return event
+
+    def drain(self) -> list[SourceEvent]:
+        out = []
+        while True:
+            try:
+                out.append(self.events.get_nowait())
+            except queue.Empty:
+                return out
+
+
+@pytest.fixture
+def ingest() -> Iterator[Ingest]:
+    config = RtmpConfig(
+        listen_host="127.0.0.1",
+        port=0,
+        stream_keys={KEY: "demo"},
+        setup_timeout=2.0,
+        idle_timeout=5.0,
+    )
+    source = RtmpSource.listen(config, "demo")
+    events: queue.Queue[SourceEvent] = queue.Queue()
+    stop = threading.Event()
+
+    def run() -> None:
+        for event in source.events(stop):
+            events.put(event)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    try:
+        yield Ingest(source, source.server.address[1], events)
+    finally:
+        stop.set()
+        source.close()
+        worker.join(timeout=10)
+        assert not worker.is_alive(), "the source did not stop within 10 s"
+
+
+def _wait_closed(sock: socket.socket, timeout: float) -> bytes:
+    """Read until the server closes the connection; returns what it sent."""
+    sock.settimeout(timeout)
+    received = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return received
+        received += chunk
+
+
+@pytest.mark.slow
+def test_publisher_reconnects_and_second_publisher_is_refused(
+    ingest: Ingest, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="segmenter")
+    first = start_publisher(ingest.port, KEY, 3.0)
+    started = ingest.next_event(PublisherStarted)
+    assert isinstance(started, PublisherStarted)
+
+    # While the first one publishes, a second publisher with the right key is refused.
+    intruder = start_publisher(ingest.port, KEY, 1.0)
+    assert intruder.wait(timeout=20) == 3, intruder.stderr.read() if intruder.stderr else ""
+    assert "stream already has a publisher" in caplog.text
+
+    ended = ingest.next_event(PublisherEnded)
+    assert first.wait(timeout=20) == 0
+    assert isinstance(ended, PublisherEnded)
+    frames = [e for e in ingest.drain() if isinstance(e, CapturedVideo | CapturedAudio)]
+    assert frames == []  # everything of the first publish came before PublisherEnded
+
+    # The source is still waiting: the next publisher starts a new publish.
+    second = start_publisher(ingest.port, KEY, 2.0)
+    ingest.next_event(PublisherStarted)
+    video: list[CapturedVideo] = []
+    audio: list[CapturedAudio] = []
+    while True:
+        event = ingest.events.get(timeout=20)
+        if isinstance(event, PublisherEnded):
+            break
+        if isinstance(event, CapturedVideo):
+            video.append(event)
+        elif isinstance(event, CapturedAudio):
+            audio.append(event)
+    assert second.wait(timeout=20) == 0
+    assert 50 <= len(video) <= 60  # 2 s at 30 fps
+    assert len(audio) > 60  # ~86 AAC frames of 1024 samples at 44.1 kHz
+    times = [e.time for e in video]
+    assert times == sorted(times)
+    # The wall clock follows the media clock and is anchored near "now".
+    assert abs((video[-1].wallclock - video[0].wallclock) - (times[-1] - times[0])) < 1e-6
+    assert abs(video[-1].wallclock - time.time()) < 10
+
+
+@pytest.mark.slow
+def test_publisher_killed_mid_stream_ends_the_publish(ingest: Ingest) -> None:
+    """No FCUnpublish, no goodbye: the TCP close alone ends the publish, the source waits on."""
+    publisher = start_publisher(ingest.port, KEY, 30.0)
+    try:
+        ingest.next_event(PublisherStarted)
+        ingest.next_event(CapturedVideo)
+    finally:
+        publisher.kill()
+        publisher.wait()
+    ended = ingest.next_event(PublisherEnded, timeout=10)
+    assert isinstance(ended, PublisherEnded)
+    assert ended.reason == "publisher disconnected"
+    assert not ingest.source.channel.publishing
+
+
+@pytest.mark.slow
+def test_wrong_key_or_app_publishes_nothing(
+    ingest: Ingest, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="segmenter")
+    wrong_key = start_publisher(ingest.port, "not-the-key", 2.0)
+    wrong_app = start_publisher(ingest.port, KEY, 2.0, app="other")
+    assert wrong_key.wait(timeout=20) != 0
+    assert wrong_app.wait(timeout=20) != 0
+    assert "refused publish, invalid stream key" in caplog.text
+    assert "refused, unknown app 'other'" in caplog.text
+    assert "not-the-key" not in caplog.text  # offered keys are never logged
+    assert "127.0.0.1:" in caplog.text  # the remote address is
+    assert ingest.drain() == []
+    assert not ingest.source.channel.publishing
+
+
+def test_garbage_and_stalled_clients_are_dropped(
+    ingest: Ingest, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="segmenter")
+    with socket.create_connection(("127.0.0.1", ingest.port)) as garbage:
+        garbage.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _wait_closed(garbage, timeout=5) == b""
+
+    with socket.create_connection(("127.0.0.1", ingest.port)) as bad_chunks:
+        bad_chunks.sendall(b"\x03" + bytes(1536))
+        bad_chunks.recv(1 + 2 * 1536, socket.MSG_WAITALL)  # S0 S1 S2
+        sent_at = time.monotonic()
+        # A chunk header announcing a 16 MiB command message: over the limit.
+        bad_chunks.sendall(bytes(1536) + b"\x03\xff\xff\xff\xff\xff\xff\x14" + bytes(300))
+        _wait_closed(bad_chunks, timeout=5)
+        assert time.monotonic() - sent_at < 1.5  # dropped for the error, not by the timeout
+
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", ingest.port)) as silent:
+        silent.sendall(b"\x03" + bytes(100))  # half a C1, then nothing
+        assert _wait_closed(silent, timeout=10) == b""
+    assert 1.5 <= time.monotonic() - started < 8  # setup_timeout is 2 s
+
+    assert "not RTMP" in caplog.text
+    assert "protocol error" in caplog.text
+    assert "timed out while awaiting C0+C1" in caplog.text
+    assert ingest.drain() == []
+
+    # The server still serves the next client normally.
+    with socket.create_connection(("127.0.0.1", ingest.port)) as good:
+        good.sendall(b"\x03" + bytes(1536))
+        assert len(good.recv(1 + 2 * 1536, socket.MSG_WAITALL)) == 1 + 2 * 1536
+
+
+def test_connection_limit(caplog: pytest.LogCaptureFixture) -> None:
+    config = RtmpConfig(
+        listen_host="127.0.0.1", port=0, stream_keys={KEY: "demo"}, max_connections=2
+    )
+    source = RtmpSource.listen(config, "demo")
+    try:
+        port = source.server.address[1]
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        for sock in held:  # make sure both are accepted before the third connects
+            sock.sendall(b"\x03" + bytes(1536))
+            sock.recv(1 + 2 * 1536, socket.MSG_WAITALL)
+        with socket.create_connection(("127.0.0.1", port)) as third:
+            assert _wait_closed(third, timeout=5) == b""
+        assert "connections open" in caplog.text
+        for sock in held:
+            sock.close()
+    finally:
+        source.close()
+
+
+def test_busy_port_fails_at_listen() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        config = RtmpConfig(
+            listen_host="127.0.0.1", port=taken.getsockname()[1], stream_keys={KEY: "demo"}
+        )
+        with pytest.raises(OSError):
+            RtmpSource.listen(config, "demo")
