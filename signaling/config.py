@@ -27,6 +27,9 @@ class SignalingConfig:
     turn_secret: str | None = None
     turn_ttl_s: int = 86400
 
+    # Seeder claims (`capabilities.seeder`) are honoured only from these networks; empty:
+    # from anyone. A claimed seeder gets more neighbours and is preferred by newcomers.
+    seeder_networks: tuple[str, ...] = ()
     # Connections from these addresses/networks may set X-Forwarded-For (a reverse proxy).
     trusted_proxies: tuple[str, ...] = ()
     # Socket.IO CORS: None = same origin only, "*" = any, or a list of origins.

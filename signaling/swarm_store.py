@@ -30,6 +30,10 @@ class SwarmStore(Protocol):
         """The swarm's current state (an empty view for an unknown swarm)."""
         ...
 
+    async def neighbours(self, swarm: str, peer_id: str) -> frozenset[str]:
+        """The current neighbours of `peer_id` (cheap: checked on every relayed signal)."""
+        ...
+
     async def apply(self, swarm: str, plan: MatchPlan, now: float) -> SwarmView:
         """Persist `plan` and return the resulting view; an emptied swarm is forgotten."""
         ...
@@ -85,6 +89,10 @@ class InMemorySwarmStore:
 
     async def load(self, swarm: str) -> SwarmView:
         return self._views.get(swarm) or SwarmView()
+
+    async def neighbours(self, swarm: str, peer_id: str) -> frozenset[str]:
+        view = self._views.get(swarm)
+        return view.neighbours(peer_id) if view is not None else frozenset()
 
     async def apply(self, swarm: str, plan: MatchPlan, now: float) -> SwarmView:
         view = apply_plan(self._views.get(swarm) or SwarmView(), plan, now)

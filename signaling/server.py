@@ -1,0 +1,494 @@
+"""The Socket.IO signaling server (docs/protocol.md §4): tokens on connect, swarms, neighbour
+matching, SDP/ICE relay between neighbours only, reports and bans, per-connection limits.
+
+`attach_signaling(app, config, token_secret)` mounts it on an aiohttp app (the origin's, or the
+standalone one of `swarmcast signaling`). Swarm state lives in a `SwarmStore`; decisions are
+made by the pure `swarm_matcher`; this module only translates events and enforces limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from ipaddress import ip_address
+from typing import Any
+
+import socketio
+from aiohttp import web
+
+from protocol import signaling_schema as schema
+from protocol.tokens import TokenError, verify
+from signaling.config import SignalingConfig
+from signaling.ice import ice_servers_for
+from signaling.netaddr import client_address, network_prefix, parse_networks
+from signaling.rate_limit import TokenBucket
+from signaling.swarm_matcher import (
+    MatchConfig,
+    MatchPlan,
+    PeerInfo,
+    SwarmView,
+    plan_join,
+    plan_leave,
+    plan_unlink,
+)
+from signaling.swarm_store import InMemorySwarmStore, SwarmStore
+
+log = logging.getLogger(__name__)
+
+Reply = dict[str, Any]
+Clock = Callable[[], float]
+BLAMING_REASONS = ("bad-piece", "protocol-error")
+
+
+def peer_room(peer_id: str) -> str:
+    """Every connection sits in the room of its peer id: emits reach it on any node."""
+    return f"peer:{peer_id}"
+
+
+@dataclass
+class Session:
+    """What the server knows about one connection (local to the node that holds it)."""
+
+    sid: str
+    peer_id: str
+    sub: str
+    stream: str
+    address: str
+    prefix: str
+    events: TokenBucket
+    joins: TokenBucket
+    swarm: str | None = None
+    info: PeerInfo | None = None
+    refusals_in_a_row: int = 0
+    closed: bool = False
+    # Join, leave, report and disconnect of one connection never interleave.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class SignalingServer:
+    """One python-socketio AsyncServer serving namespace `/swarm`."""
+
+    def __init__(
+        self,
+        config: SignalingConfig,
+        token_secret: bytes,
+        *,
+        store: SwarmStore | None = None,
+        client_manager: socketio.AsyncManager | None = None,
+        clock: Clock = time.time,
+        monotonic: Clock = time.monotonic,
+    ) -> None:
+        if len(token_secret) < 16:
+            raise ValueError("token_secret must be at least 16 bytes")
+        self.config = config
+        self.store: SwarmStore = store if store is not None else InMemorySwarmStore()
+        self._secret = token_secret
+        self._clock = clock
+        self._monotonic = monotonic
+        self._match = MatchConfig(good_upload_bps=config.good_upload_bps)
+        self._trusted_proxies = parse_networks(config.trusted_proxies)
+        self._seeder_networks = parse_networks(config.seeder_networks)
+        self._sessions: dict[str, Session] = {}
+        cors = config.cors_allowed_origins
+        self.sio = socketio.AsyncServer(
+            async_mode="aiohttp",
+            # Inline handlers keep one client's events in order (an offer before its
+            # candidates); each client has its own reader task, so others are not delayed.
+            async_handlers=False,
+            max_http_buffer_size=schema.MAX_PACKET_BYTES,
+            cors_allowed_origins=list(cors) if isinstance(cors, tuple) else cors,
+            client_manager=client_manager,
+            logger=False,
+            engineio_logger=False,
+        )
+        handlers: dict[str, Callable[[Session, object], Awaitable[Reply]]] = {
+            schema.EVENT_JOIN: self._on_join,
+            schema.EVENT_SIGNAL: self._on_signal,
+            schema.EVENT_REPORT: self._on_report,
+            schema.EVENT_LEAVE: self._on_leave,
+        }
+        ns = schema.NAMESPACE
+        self.sio.on("connect", self._on_connect, namespace=ns)
+        self.sio.on("disconnect", self._on_disconnect, namespace=ns)
+        for event, handler in handlers.items():
+            self.sio.on(event, self._guarded(event, handler), namespace=ns)
+        self.sio.on("*", self._on_unknown_event, namespace=ns)
+
+    def attach(self, app: web.Application) -> None:
+        self.sio.attach(app, socketio_path=schema.SOCKETIO_PATH)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._sessions)
+
+    # -- connection lifecycle ------------------------------------------------------------
+
+    async def _on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        if sid in self._sessions:  # a client emitting an event named "connect"
+            return
+        try:
+            claims = verify(schema.parse_auth(auth), self._secret, self._clock())
+        except (schema.SchemaError, TokenError) as error:
+            code = error.code
+            raise socketio.exceptions.ConnectionRefusedError(
+                code, schema.error_body(code, str(error))
+            ) from None
+        if await self.store.banned_until(claims.stream, claims.sub, self._clock()) is not None:
+            raise socketio.exceptions.ConnectionRefusedError(
+                "banned", schema.error_body("banned", "reported by several peers; try later")
+            )
+        request = environ.get("aiohttp.request")
+        remote = getattr(request, "remote", None)
+        forwarded = request.headers.get("X-Forwarded-For") if request is not None else None
+        address = client_address(remote, forwarded, self._trusted_proxies)
+        now = self._monotonic()
+        session = Session(
+            sid=sid,
+            peer_id=secrets.token_urlsafe(9),
+            sub=claims.sub,
+            stream=claims.stream,
+            address=address,
+            prefix=network_prefix(address),
+            events=TokenBucket(self.config.event_rate, self.config.event_burst, updated_at=now),
+            joins=TokenBucket(self.config.join_rate, self.config.join_burst, updated_at=now),
+        )
+        self._sessions[sid] = session
+        await self.sio.enter_room(sid, peer_room(session.peer_id), namespace=schema.NAMESPACE)
+
+    async def _on_disconnect(self, sid: str, reason: object = None) -> None:
+        if self.sio.manager.is_connected(sid, schema.NAMESPACE):
+            return  # a client emitting an event named "disconnect": not a disconnect
+        session = self._sessions.pop(sid, None)
+        if session is None:
+            return
+        async with session.lock:
+            session.closed = True
+            await self._leave_swarm(session)
+
+    # -- event plumbing ------------------------------------------------------------------
+
+    def _guarded(
+        self, event: str, handler: Callable[[Session, object], Awaitable[Reply]]
+    ) -> Callable[..., Awaitable[Reply]]:
+        """Rate limit, argument shape, and error translation around one event handler."""
+
+        async def run(sid: str, *args: object) -> Reply:
+            session = self._sessions.get(sid)
+            if session is None:
+                return schema.error_ack("not-joined", "not connected")
+            refusal = await self._admit(session, event)
+            if refusal is not None:
+                return refusal
+            if len(args) > 1:
+                return schema.error_ack("bad-request", f"{event} takes one argument")
+            try:
+                return await handler(session, args[0] if args else None)
+            except schema.SchemaError as error:
+                return schema.error_ack(error.code, error.message)
+            except Exception:
+                log.exception("signaling: %s from %s failed", event, session.peer_id)
+                return schema.error_ack("internal", "internal error")
+
+        return run
+
+    async def _admit(self, session: Session, event: str) -> Reply | None:
+        """None when the event may run; the refusal ack when over a rate limit."""
+        now = self._monotonic()
+        allowed = session.events.take(now)
+        if allowed and event == schema.EVENT_JOIN:
+            allowed = session.joins.take(now)
+        if allowed:
+            session.refusals_in_a_row = 0
+            return None
+        session.refusals_in_a_row += 1
+        if session.refusals_in_a_row == 1:
+            await self._emit_error(session, "rate-limited", "slow down: events are dropped")
+        if session.refusals_in_a_row >= self.config.max_refusals_in_a_row:
+            log.info("signaling: closing flooding connection %s", session.peer_id)
+            await self.sio.disconnect(session.sid, namespace=schema.NAMESPACE)
+        return schema.error_ack("rate-limited", f"{event} refused: over the rate limit")
+
+    async def _on_unknown_event(self, event: object, sid: str, *args: object) -> Reply:
+        session = self._sessions.get(sid)
+        if session is not None:
+            refusal = await self._admit(session, "*")
+            if refusal is not None:
+                return refusal
+        return schema.error_ack("unknown-event", f"unknown event {str(event)[:32]!r}")
+
+    async def _emit(self, event: str, data: Reply, peer_id: str) -> None:
+        try:
+            await self.sio.emit(event, data, to=peer_room(peer_id), namespace=schema.NAMESPACE)
+        except Exception:  # a vanished client must not fail the sender's event
+            log.exception("signaling: emit %s to %s failed", event, peer_id)
+
+    async def _emit_error(self, session: Session, code: str, message: str) -> None:
+        await self._emit(schema.EVENT_ERROR, schema.error_body(code, message), session.peer_id)
+
+    # -- events --------------------------------------------------------------------------
+
+    async def _on_join(self, session: Session, data: object) -> Reply:
+        request = schema.parse_join(data)
+        if request.stream != session.stream:
+            return schema.error_ack("token-wrong-stream", "the token is for another stream")
+        now = self._clock()
+        if await self.store.banned_until(session.stream, session.sub, now) is not None:
+            return schema.error_ack("banned", "reported by several peers; try later")
+        async with session.lock:
+            if session.closed:
+                return schema.error_ack("not-joined", "connection closed")
+            if session.swarm == request.swarm:
+                # Already there: its current neighbours, initiator by the id rule (§4.3).
+                view = await self.store.load(request.swarm)
+                current = [
+                    schema.NeighbourEntry(other, session.peer_id < other, view.peers[other].seeder)
+                    for other in sorted(view.neighbours(session.peer_id))
+                    if other in view.peers
+                ]
+                return self._join_ack(session, current, now)
+            await self._leave_swarm(session)
+            info = self._peer_info(session, request, now)
+            async with self.store.locked(request.swarm):
+                view = await self.store.load(request.swarm)
+                if view.prefix_count(session.prefix) >= self.config.max_peers_per_prefix:
+                    return schema.error_ack(
+                        "prefix-full", "too many peers from your network in this swarm"
+                    )
+                plan = plan_join(view, info, now, self._match)
+                after = await self.store.apply(request.swarm, plan, now)
+            session.swarm, session.info = request.swarm, info
+        await self._notify(request.swarm, plan, after, skip=session.peer_id)
+        mine = plan.notifications().get(session.peer_id, ([], []))[0]
+        entries = [
+            schema.NeighbourEntry(
+                link.other(session.peer_id),
+                link.initiator == session.peer_id,
+                after.peers[link.other(session.peer_id)].seeder,
+            )
+            for link in mine
+        ]
+        return self._join_ack(session, entries, now)
+
+    def _peer_info(self, session: Session, request: schema.JoinRequest, now: float) -> PeerInfo:
+        caps = request.capabilities
+        seeder = caps.seeder and self._seeder_allowed(session.address)
+        limit = self.config.seeder_max_neighbours if seeder else self.config.max_neighbours
+        return PeerInfo(
+            peer_id=session.peer_id,
+            prefix=session.prefix,
+            joined_at=now,
+            max_neighbours=min(caps.max_neighbours or limit, limit),
+            upload_budget_bps=caps.upload_budget_bps,
+            seeder=seeder,
+            sub=session.sub,
+        )
+
+    def _seeder_allowed(self, address: str) -> bool:
+        if not self._seeder_networks:
+            return True
+        try:
+            ip = ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in self._seeder_networks)
+
+    def _join_ack(
+        self, session: Session, entries: list[schema.NeighbourEntry], now: float
+    ) -> Reply:
+        me = session.peer_id
+        return schema.join_ack(
+            me,
+            session.swarm or "",
+            entries,
+            ice_servers_for(self.config, me, now),
+            session.info.max_neighbours if session.info else self.config.max_neighbours,
+        )
+
+    async def _on_signal(self, session: Session, data: object) -> Reply:
+        request = schema.parse_signal(data)
+        if session.swarm is None:
+            return schema.error_ack("not-joined", "join a swarm first")
+        if request.to not in await self.store.neighbours(session.swarm, session.peer_id):
+            return schema.error_ack("not-neighbour", "you may only signal your neighbours")
+        await self._emit(
+            schema.EVENT_SIGNAL, schema.relayed_signal(session.peer_id, request), request.to
+        )
+        return schema.ok_ack()
+
+    async def _on_report(self, session: Session, data: object) -> Reply:
+        request = schema.parse_report(data)
+        if session.swarm is None:
+            return schema.error_ack("not-joined", "join a swarm first")
+        now = self._clock()
+        async with session.lock:
+            swarm = session.swarm
+            if swarm is None:
+                return schema.error_ack("not-joined", "join a swarm first")
+            async with self.store.locked(swarm):
+                view = await self.store.load(swarm)
+                target = view.peers.get(request.peer_id)
+                if target is None or request.peer_id not in view.neighbours(session.peer_id):
+                    return schema.error_ack("not-neighbour", "you may only report neighbours")
+                plan = plan_unlink(
+                    view, session.peer_id, target.peer_id, now, self.config.unlink_block_s
+                )
+                after = await self.store.apply(swarm, plan, now)
+        await self._notify(swarm, plan, after)
+        if request.reason in BLAMING_REASONS and target.sub != session.sub:
+            reporters = await self.store.record_report(
+                session.stream, target.sub, session.sub, now, self.config.report_window_s
+            )
+            log.info(
+                "signaling: %s reported %s (%s), %d reporters",
+                session.peer_id,
+                target.peer_id,
+                request.reason,
+                reporters,
+            )
+            if reporters >= self.config.report_threshold:
+                await self._ban(session.stream, target, now)
+        return schema.ok_ack()
+
+    async def _on_leave(self, session: Session, data: object) -> Reply:
+        schema.parse_leave(data)
+        async with session.lock:
+            await self._leave_swarm(session)
+        return schema.ok_ack()
+
+    # -- swarm changes -------------------------------------------------------------------
+
+    async def _leave_swarm(self, session: Session) -> None:
+        """Take the session out of its swarm (callers hold session.lock)."""
+        swarm = session.swarm
+        if swarm is None:
+            return
+        session.swarm, session.info = None, None
+        await self._remove_peer(swarm, session.peer_id)
+
+    async def _remove_peer(self, swarm: str, peer_id: str) -> None:
+        now = self._clock()
+        async with self.store.locked(swarm):
+            plan = plan_leave(await self.store.load(swarm), peer_id, now, self._match)
+            after = await self.store.apply(swarm, plan, now)
+        await self._notify(swarm, plan, after)
+
+    async def _ban(self, stream: str, target: PeerInfo, now: float) -> None:
+        """Ban the token subject from the stream and drop its connections from swarms."""
+        await self.store.ban(stream, target.sub, now + self.config.ban_s)
+        log.warning("signaling: banned %s (peer %s) from %s", target.sub, target.peer_id, stream)
+        local = [s for s in self._sessions.values() if s.stream == stream and s.sub == target.sub]
+        for session in local:
+            await self._emit_error(session, "banned", "reported by several peers")
+            async with session.lock:
+                await self._leave_swarm(session)
+            await self.sio.disconnect(session.sid, namespace=schema.NAMESPACE)
+        if not any(s.peer_id == target.peer_id for s in local):
+            # Connected to another signaling node: drop it from matching; it is told, and its
+            # node refuses its reconnects.
+            await self._emit(
+                schema.EVENT_ERROR, schema.error_body("banned", "banned"), target.peer_id
+            )
+            for swarm in await self.store.swarm_names():
+                if swarm.startswith(f"{stream}/"):
+                    await self._remove_peer(swarm, target.peer_id)
+
+    async def _notify(
+        self, swarm: str, plan: MatchPlan, after: SwarmView, skip: str | None = None
+    ) -> None:
+        """Send `neighbours` events to everyone a plan touched (but `skip`, told by its ack)."""
+        for peer_id, (added, removed) in plan.notifications().items():
+            if peer_id == skip or peer_id not in after.peers:
+                continue
+            entries = []
+            for link in added:
+                other = link.other(peer_id)
+                info = after.peers.get(other)
+                if info is not None and other in after.neighbours(peer_id):
+                    entries.append(
+                        schema.NeighbourEntry(other, link.initiator == peer_id, info.seeder)
+                    )
+            if entries or removed:
+                event = schema.neighbours_event(swarm, entries, sorted(removed))
+                await self._emit(schema.EVENT_NEIGHBOURS, event, peer_id)
+
+    # -- operators -----------------------------------------------------------------------
+
+    async def snapshot(self, include_peers: bool = True) -> dict[str, Any]:
+        """JSON-ready state of every swarm, for `/api/swarms` (docs/protocol.md §4.6)."""
+        now = self._clock()
+        swarms = []
+        for name in await self.store.swarm_names():
+            view = await self.store.load(name)
+            stream, _, rendition = name.partition("/")
+            entry: dict[str, Any] = {
+                "swarm": name,
+                "stream": stream,
+                "rendition": rendition,
+                "peers": len(view.peers),
+                "seeders": sum(p.seeder for p in view.peers.values()),
+                "links": view.link_count(),
+                "prefixes": dict(Counter(p.prefix for p in view.peers.values())),
+            }
+            if include_peers:
+                entry["peer_list"] = [
+                    {
+                        "peer_id": p.peer_id,
+                        "prefix": p.prefix,
+                        "neighbours": sorted(view.neighbours(p.peer_id)),
+                        "seeder": p.seeder,
+                        "upload_budget_bps": p.upload_budget_bps,
+                        "age_s": round(now - p.joined_at, 3),
+                    }
+                    for p in sorted(view.peers.values(), key=lambda p: p.joined_at)
+                ]
+            swarms.append(entry)
+        return {
+            "time": now,
+            "connections": len(self._sessions),
+            "peers": sum(s["peers"] for s in swarms),
+            "swarms": swarms,
+            "bans": await self.store.ban_count(now),
+        }
+
+    async def swarms_handler(self, request: web.Request) -> web.Response:
+        """aiohttp handler for `/api/swarms`; `?peers=0` leaves out the per-peer lists."""
+        include_peers = request.query.get("peers", "1") != "0"
+        return web.json_response(
+            await self.snapshot(include_peers), headers={"Cache-Control": "no-store"}
+        )
+
+
+SIGNALING_KEY = web.AppKey("swarmcast_signaling", SignalingServer)
+
+
+def attach_signaling(
+    app: web.Application,
+    config: SignalingConfig | None = None,
+    token_secret: bytes | None = None,
+    *,
+    store: SwarmStore | None = None,
+    client_manager: socketio.AsyncManager | None = None,
+) -> SignalingServer:
+    """Mount signaling on `app` at `/socket.io/` (namespace `/swarm`) and return it.
+
+    `token_secret` is the HMAC key the origin mints viewer tokens with (`/api/token`); when
+    None it is read from the origin's `app[TOKEN_SECRET_KEY]`. The server is stored at
+    `app[SIGNALING_KEY]`; expose `server.swarms_handler` at `/api/swarms` for operators.
+    `store` (default in-memory) and `client_manager` (e.g. socketio.AsyncRedisManager) let
+    several signaling nodes share swarms.
+    """
+    if token_secret is None:
+        from server.origin_keys import TOKEN_SECRET_KEY
+
+        token_secret = app[TOKEN_SECRET_KEY]
+    signaling = SignalingServer(
+        config or SignalingConfig(), token_secret, store=store, client_manager=client_manager
+    )
+    signaling.attach(app)
+    app[SIGNALING_KEY] = signaling
+    return signaling

@@ -1,0 +1,440 @@
+"""signaling.server with real python-socketio clients against a real aiohttp server."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from protocol import signaling_schema as schema
+from protocol import tokens
+from signaling.config import SignalingConfig
+from tests.signaling.signaling_fixtures import (
+    SECRET,
+    Client,
+    RunningServer,
+    connect,
+    running_server,
+)
+
+SDP_OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"}
+SDP_ANSWER = {"type": "answer", "sdp": "v=0\r\no=- 2 1 IN IP4 127.0.0.1\r\n"}
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[RunningServer]:
+    async with running_server() as running:
+        yield running
+
+
+@pytest.fixture
+async def clients() -> AsyncIterator[list[Client]]:
+    opened: list[Client] = []
+    yield opened
+    await asyncio.gather(*(client.close() for client in opened))
+
+
+async def neighbour_map(server: RunningServer) -> dict[str, set[str]]:
+    """peer id -> neighbour ids, from the server's operator snapshot (the ground truth)."""
+    snapshot = await server.signaling.snapshot()
+    return {
+        peer["peer_id"]: set(peer["neighbours"])
+        for swarm in snapshot["swarms"]
+        for peer in swarm["peer_list"]
+    }
+
+
+async def open_client(server: RunningServer, clients: list[Client], **kwargs: Any) -> Client:
+    client = await connect(server, **kwargs)
+    clients.append(client)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("make_auth", "code"),
+    [
+        (lambda s: None, "missing-token"),
+        (lambda s: {"token": "garbage"}, "token-malformed"),
+        (lambda s: {"token": s.token()[:-3] + "abc"}, "token-bad-mac"),
+        (lambda s: {"token": tokens.mint(b"x" * 32, "demo", time.time())}, "token-bad-mac"),
+        (
+            lambda s: {"token": tokens.mint(SECRET, "demo", time.time() - 100, ttl_seconds=10)},
+            "token-expired",
+        ),
+    ],
+)
+async def test_connect_refused_with_reason(
+    server: RunningServer, clients: list[Client], make_auth: Any, code: str
+) -> None:
+    client = await open_client(server, clients, auth=make_auth(server))
+    assert not client.sio.connected
+    assert client.connect_error["message"] == code
+    assert client.connect_error["data"]["code"] == code
+    assert server.signaling.connection_count == 0
+
+
+async def test_join_returns_random_peer_id_and_neighbours(
+    server: RunningServer, clients: list[Client]
+) -> None:
+    first = await open_client(server, clients)
+    ack = await first.join(upload_budget_bps=2_000_000)
+    assert ack["ok"] and ack["swarm"] == "demo/720p" and ack["neighbours"] == []
+    assert ack["peer_id"] != first.sio.get_sid(schema.NAMESPACE)
+    assert ack["ice_servers"] == [] and ack["max_neighbours"] == 5
+
+    second = await open_client(server, clients)
+    ack2 = await second.join()
+    assert ack2["neighbours"] == [{"peer_id": first.peer_id, "initiator": True, "seeder": False}]
+    event = await first.next_neighbours()
+    assert event == {
+        "swarm": "demo/720p",
+        "add": [{"peer_id": second.peer_id, "initiator": False, "seeder": False}],
+        "remove": [],
+    }
+
+
+async def test_offer_answer_and_candidates_relayed_in_order(
+    server: RunningServer, clients: list[Client]
+) -> None:
+    first = await open_client(server, clients)
+    await first.join()
+    second = await open_client(server, clients)
+    await second.join()
+    await first.next_neighbours()
+
+    assert await second.call(
+        "signal", {"to": first.peer_id, "kind": "offer", "data": SDP_OFFER}
+    ) == {"ok": True}
+    for i in range(20):  # emitted without waiting: must still arrive in order
+        await second.sio.emit(
+            "signal",
+            {"to": first.peer_id, "kind": "candidate", "data": {"candidate": f"c{i}"}},
+            namespace=schema.NAMESPACE,
+        )
+    offer = await first.next("signal")
+    assert offer == {"from": second.peer_id, "kind": "offer", "data": SDP_OFFER}
+    candidates = [(await first.next("signal"))["data"]["candidate"] for _ in range(20)]
+    assert candidates == [f"c{i}" for i in range(20)]
+
+    ack = await first.call("signal", {"to": second.peer_id, "kind": "answer", "data": SDP_ANSWER})
+    assert ack == {"ok": True}
+    assert await second.next("signal") == {
+        "from": first.peer_id,
+        "kind": "answer",
+        "data": SDP_ANSWER,
+    }
+
+
+async def test_signal_to_non_neighbour_is_refused(
+    server: RunningServer, clients: list[Client]
+) -> None:
+    other_swarm = await open_client(server, clients)
+    await other_swarm.join(rendition="360p")
+    me = await open_client(server, clients)
+    before = await me.call(
+        "signal", {"to": other_swarm.peer_id, "kind": "offer", "data": SDP_OFFER}
+    )
+    assert before["error"]["code"] == "not-joined"
+    await me.join(rendition="720p")
+    for target in (other_swarm.peer_id, "NoSuchPeer123", me.peer_id):
+        ack = await me.call("signal", {"to": target, "kind": "offer", "data": SDP_OFFER})
+        assert ack == {
+            "ok": False,
+            "error": {"code": "not-neighbour", "message": ack["error"]["message"]},
+        }
+    assert other_swarm.queue("signal").empty()
+
+
+async def test_malformed_events_get_typed_errors(
+    server: RunningServer, clients: list[Client]
+) -> None:
+    client = await open_client(server, clients)
+    cases: list[tuple[str, Any, str]] = [
+        ("join", {"stream": "demo"}, "bad-request"),
+        ("join", "demo/720p", "bad-request"),
+        (
+            "join",
+            {"stream": "other", "rendition": "720p", "capabilities": {}},
+            "token-wrong-stream",
+        ),
+        ("signal", {"to": "x", "kind": "offer"}, "bad-request"),
+        ("report", {"peer_id": "AbCdEfGh12", "reason": "bad-piece"}, "not-joined"),
+        ("no-such-event", {"x": 1}, "unknown-event"),
+        ("leave", {"unexpected": True}, "bad-request"),
+    ]
+    for event, data, code in cases:
+        ack = await client.call(event, data)
+        assert ack["ok"] is False and ack["error"]["code"] == code, (event, ack)
+    assert (await client.call("leave")) == {"ok": True}
+    assert (await client.join())["ok"]
+
+
+async def test_spoofed_reserved_events_change_nothing(
+    server: RunningServer, clients: list[Client]
+) -> None:
+    first = await open_client(server, clients)
+    await first.join()
+    second = await open_client(server, clients)
+    await second.join()
+    await first.next_neighbours()
+    # A raw client can send events named like Socket.IO's reserved ones.
+    sio = second.sio
+    await sio._send_packet(  # type: ignore[attr-defined]
+        sio.packet_class(2, data=["disconnect", "forged"], namespace=schema.NAMESPACE)
+    )
+    await sio._send_packet(  # type: ignore[attr-defined]
+        sio.packet_class(2, data=["connect", {}, {"token": "x"}], namespace=schema.NAMESPACE)
+    )
+    ack = await second.call("signal", {"to": first.peer_id, "kind": "offer", "data": SDP_OFFER})
+    assert ack == {"ok": True}
+    assert (await first.next("signal"))["from"] == second.peer_id
+
+
+async def test_flood_and_garbage_from_one_client_do_not_disturb_others(
+    server: RunningServer, clients: list[Client]
+) -> None:
+    first = await open_client(server, clients)
+    await first.join()
+    second = await open_client(server, clients)
+    await second.join()
+    await first.next_neighbours()
+    attacker = await open_client(server, clients)
+    await attacker.join()
+
+    async def flood() -> None:
+        for i in range(1500):
+            if not attacker.sio.connected:
+                return
+            payload: Any = {"to": first.peer_id, "kind": "offer", "data": SDP_OFFER}
+            if i % 3 == 1:
+                payload = {"garbage": ["x"] * 50}
+            await attacker.sio.emit(
+                "signal" if i % 5 else "bogus", payload, namespace=schema.NAMESPACE
+            )
+
+    flooding = asyncio.create_task(flood())
+    for i in range(10):  # the honest pair keeps working while the flood runs
+        data = {"candidate": f"honest-{i}"}
+        ack = await second.call("signal", {"to": first.peer_id, "kind": "candidate", "data": data})
+        assert ack == {"ok": True}
+        received = await first.next("signal")
+        while received["from"] != second.peer_id:  # the attacker may be first's neighbour
+            received = await first.next("signal")
+        assert received["data"]["candidate"] == f"honest-{i}"
+    await flooding
+    error = await attacker.next("error")
+    assert error["code"] == "rate-limited"
+    # The flood exceeded 200 refusals in a row: the server closed the attacker.
+    for _ in range(100):
+        if not attacker.sio.connected:
+            break
+        await asyncio.sleep(0.05)
+    assert not attacker.sio.connected
+    assert (await first.call("leave")) == {"ok": True}
+
+
+async def test_oversized_packet_closes_only_that_connection(
+    server: RunningServer, clients: list[Client]
+) -> None:
+    honest = await open_client(server, clients)
+    await honest.join()
+    big = await open_client(server, clients)
+    await big.join()
+    disconnected = asyncio.Event()
+    big.sio.on("disconnect", lambda *a: disconnected.set(), namespace=schema.NAMESPACE)
+    await big.sio.emit(
+        "signal", {"blob": "x" * (schema.MAX_PACKET_BYTES + 10)}, namespace=schema.NAMESPACE
+    )
+    await asyncio.wait_for(disconnected.wait(), 10)
+    assert (await honest.call("leave")) == {"ok": True}
+
+
+async def test_neighbours_replaced_on_leave_and_disconnect() -> None:
+    config = SignalingConfig(max_neighbours=2)
+    async with running_server(config) as server:
+        clients = [await connect(server) for _ in range(5)]
+        try:
+            for client in clients:
+                await client.join()
+            victim = clients[2]
+            links = await neighbour_map(server)
+            orphans = [c for c in clients if c.peer_id in links[victim.peer_id]]
+            assert orphans
+            assert (await victim.call("leave")) == {"ok": True}
+            for orphan in orphans:
+                event = await orphan.next_neighbours()
+                while victim.peer_id not in event["remove"]:
+                    event = await orphan.next_neighbours()
+            links = await neighbour_map(server)
+            assert len(links) == 4 and all(victim.peer_id not in n for n in links.values())
+            assert sum(len(n) for n in links.values()) // 2 >= 3  # orphans were re-linked
+            # A disconnect has the same effect as a leave.
+            leaver = clients[0]
+            watchers = [c for c in clients if c.peer_id in links[leaver.peer_id]]
+            await leaver.close()
+            for watcher in watchers:
+                event = await watcher.next_neighbours()
+                while leaver.peer_id not in event["remove"]:
+                    event = await watcher.next_neighbours()
+            assert leaver.peer_id not in await neighbour_map(server)
+        finally:
+            await asyncio.gather(*(c.close() for c in clients))
+
+
+async def test_rendition_switch_moves_the_peer(
+    server: RunningServer, clients: list[Client]
+) -> None:
+    stay = await open_client(server, clients)
+    await stay.join("720p")
+    mover = await open_client(server, clients)
+    await mover.join("720p")
+    await stay.next_neighbours()
+    target = await open_client(server, clients)
+    await target.join("360p")
+    ack = await mover.join("360p")
+    assert ack["swarm"] == "demo/360p"
+    assert [n["peer_id"] for n in ack["neighbours"]] == [target.peer_id]
+    removal = await stay.next_neighbours()
+    assert removal["remove"] == [mover.peer_id] and removal["swarm"] == "demo/720p"
+    again = await mover.join("360p")  # joining the same swarm again changes nothing
+    assert (
+        again["peer_id"] == ack["peer_id"] and again["neighbours"][0]["peer_id"] == target.peer_id
+    )
+    snapshot = await server.signaling.snapshot(include_peers=False)
+    assert {s["swarm"]: s["peers"] for s in snapshot["swarms"]} == {"demo/360p": 2, "demo/720p": 1}
+
+
+async def test_two_reporters_ban_a_peer() -> None:
+    async with running_server(SignalingConfig(max_neighbours=3)) as server:
+        liar = await connect(server, server.token(sub="liar"))
+        honest = [await connect(server, server.token(sub=f"honest-{i}")) for i in range(3)]
+        everyone = [liar, *honest]
+        try:
+            await liar.join()
+            for client in honest:
+                await client.join()
+            assert all(liar.peer_id in c.neighbours for c in honest[:2])
+            first = await honest[0].call(
+                "report", {"peer_id": liar.peer_id, "reason": "bad-piece", "seq": 7}
+            )
+            assert first == {"ok": True}
+            assert liar.sio.connected
+            # The reporter is unlinked at once; a repeated report of an ex-neighbour is refused.
+            again = await honest[0].call("report", {"peer_id": liar.peer_id, "reason": "bad-piece"})
+            assert again["error"]["code"] == "not-neighbour"
+            second = await honest[1].call(
+                "report", {"peer_id": liar.peer_id, "reason": "bad-piece"}
+            )
+            assert second == {"ok": True}
+            assert (await liar.next("error"))["code"] == "banned"
+            for _ in range(100):
+                if not liar.sio.connected:
+                    break
+                await asyncio.sleep(0.05)
+            assert not liar.sio.connected
+            snapshot = await server.signaling.snapshot()
+            assert snapshot["bans"] == 1 and snapshot["swarms"][0]["peers"] == 3
+            back = await connect(server, server.token(sub="liar"))
+            everyone.append(back)
+            assert back.connect_error["message"] == "banned"
+        finally:
+            await asyncio.gather(*(c.close() for c in everyone))
+
+
+async def test_unreachable_reports_never_ban() -> None:
+    async with running_server(SignalingConfig(max_neighbours=3)) as server:
+        target = await connect(server)
+        others = [await connect(server) for _ in range(3)]
+        try:
+            await target.join()
+            for client in others:
+                await client.join()
+            for client in others:
+                if target.peer_id in client.neighbours:
+                    ack = await client.call(
+                        "report", {"peer_id": target.peer_id, "reason": "unreachable"}
+                    )
+                    assert ack == {"ok": True}
+            assert target.sio.connected and (await server.signaling.snapshot())["bans"] == 0
+        finally:
+            await asyncio.gather(*(c.close() for c in [target, *others]))
+
+
+async def test_prefix_cap_and_forwarded_for_from_trusted_proxy() -> None:
+    config = SignalingConfig(max_peers_per_prefix=2, trusted_proxies=("127.0.0.1",))
+    async with running_server(config) as server:
+        lan = [
+            await connect(server, headers={"X-Forwarded-For": f"198.51.100.{i}"}) for i in range(3)
+        ]
+        wan = await connect(server, headers={"X-Forwarded-For": "203.0.113.9"})
+        try:
+            assert (await lan[0].join())["ok"] and (await lan[1].join())["ok"]
+            refused = await lan[2].join()
+            assert refused["error"]["code"] == "prefix-full"
+            assert (await lan[2].join("360p"))["ok"], "the cap is per swarm"
+            assert (await wan.join())["ok"]
+            snapshot = await server.signaling.snapshot()
+            prefixes = {s["swarm"]: s["prefixes"] for s in snapshot["swarms"]}
+            assert prefixes["demo/720p"] == {"198.51.100.0/24": 2, "203.0.113.0/24": 1}
+        finally:
+            await asyncio.gather(*(c.close() for c in [*lan, wan]))
+
+
+async def test_untrusted_forwarded_for_is_ignored(
+    server: RunningServer, clients: list[Client]
+) -> None:
+    client = await open_client(server, clients, headers={"X-Forwarded-For": "203.0.113.9"})
+    await client.join()
+    snapshot = await server.signaling.snapshot()
+    assert snapshot["swarms"][0]["prefixes"] == {"127.0.0.0/24": 1}
+
+
+async def test_join_rate_limit(server: RunningServer, clients: list[Client]) -> None:
+    client = await open_client(server, clients)
+    codes = []
+    for i in range(8):
+        ack = await client.join("720p" if i % 2 else "360p")
+        codes.append("ok" if ack["ok"] else ack["error"]["code"])
+    assert codes[:5] == ["ok"] * 5 and "rate-limited" in codes[5:]
+
+
+async def test_api_swarms_endpoint(server: RunningServer, clients: list[Client]) -> None:
+    client = await open_client(server, clients)
+    await client.join(seeder=True, upload_budget_bps=10_000_000)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{server.url}/api/swarms") as response:
+            assert response.headers["Cache-Control"] == "no-store"
+            body = await response.json()
+        async with http.get(f"{server.url}/api/swarms?peers=0") as response:
+            brief = await response.json()
+    assert body["peers"] == 1 and body["connections"] == 1
+    (swarm,) = body["swarms"]
+    assert swarm["seeders"] == 1 and swarm["stream"] == "demo" and swarm["rendition"] == "720p"
+    assert swarm["peer_list"][0]["peer_id"] == client.peer_id
+    assert swarm["peer_list"][0]["upload_budget_bps"] == 10_000_000
+    assert "peer_list" not in brief["swarms"][0]
+
+
+async def test_ice_servers_with_turn_credentials() -> None:
+    config = dataclasses.replace(
+        SignalingConfig(),
+        ice_servers=(schema.IceServer(("stun:127.0.0.1:3478",)),),
+        turn_urls=("turn:127.0.0.1:3478",),
+        turn_secret="coturn-secret",
+    )
+    async with running_server(config) as server:
+        client = await connect(server)
+        try:
+            ack = await client.join()
+            stun, turn = ack["ice_servers"]
+            assert stun == {"urls": ["stun:127.0.0.1:3478"]}
+            expiry, user = turn["username"].split(":")
+            assert user == client.peer_id and int(expiry) > time.time()
+            assert turn["urls"] == ["turn:127.0.0.1:3478"] and turn["credential"]
+        finally:
+            await client.close()
