@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 import queue
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,65 +25,9 @@ from segmenter.sources import (
     PublisherStarted,
     SourceEvent,
 )
+from tests.segmenter.rtmp_publisher import EXIT_REFUSED, start_publisher
 
 KEY = "test-key-1234"
-
-# A real-time paced FFmpeg RTMP publisher: argv = url seconds. Exit 0 after a clean publish,
-# 3 when the server refuses it, 4 when the connection drops mid-publish.
-PUBLISHER = r"""
-import fractions, sys, time
-import av, av.error, numpy as np
-url, seconds = sys.argv[1], float(sys.argv[2])
-fps, rate = 30, 44100
-out = av.open(url, "w", format="flv", options={"rw_timeout": "5000000"})
-video = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "g": str(fps)})
-video.width, video.height, video.pix_fmt = 320, 180, "yuv420p"
-audio = out.add_stream("aac", rate=rate)
-audio.layout = "stereo"
-start, n_video, n_audio = time.monotonic(), 0, 0
-try:
-    while n_video < seconds * fps:
-        t = n_video / fps
-        picture = np.full((180, 320, 3), (n_video * 5) % 256, np.uint8)
-        frame = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
-        frame.pts, frame.time_base = n_video, fractions.Fraction(1, fps)
-        for packet in video.encode(frame):
-            out.mux(packet)
-        n_video += 1
-        while n_audio * 1024 / rate < t:
-            samples = np.zeros((2, 1024), np.float32)
-            sound = av.AudioFrame.from_ndarray(samples, format="fltp", layout="stereo")
-            sound.sample_rate, sound.pts = rate, n_audio * 1024
-            sound.time_base = fractions.Fraction(1, rate)
-            for packet in audio.encode(sound):
-                out.mux(packet)
-            n_audio += 1
-        delay = start + t - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-    for stream in (video, audio):
-        for packet in stream.encode(None):
-            out.mux(packet)
-    out.close()
-except av.error.PermissionError as exc:
-    print("refused:", exc, file=sys.stderr)
-    sys.exit(3)
-except (av.error.FFmpegError, OSError) as exc:
-    print("dropped:", exc, file=sys.stderr)
-    sys.exit(4)
-"""
-
-
-def start_publisher(
-    port: int, key: str, seconds: float, app: str = "live"
-) -> subprocess.Popen[str]:
-    url = f"rtmp://127.0.0.1:{port}/{app}/{key}"
-    return subprocess.Popen(
-        [sys.executable, "-c", PUBLISHER, url, str(seconds)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 @dataclass
@@ -167,7 +109,9 @@ def test_publisher_reconnects_and_second_publisher_is_refused(
 
     # While the first one publishes, a second publisher with the right key is refused.
     intruder = start_publisher(ingest.port, KEY, 1.0)
-    assert intruder.wait(timeout=20) == 3, intruder.stderr.read() if intruder.stderr else ""
+    assert intruder.wait(timeout=20) == EXIT_REFUSED, (
+        intruder.stderr.read() if intruder.stderr else ""
+    )
     assert "stream already has a publisher" in caplog.text
 
     ended = ingest.next_event(PublisherEnded)
@@ -191,7 +135,7 @@ def test_publisher_reconnects_and_second_publisher_is_refused(
             audio.append(event)
     assert second.wait(timeout=20) == 0
     assert 50 <= len(video) <= 60  # 2 s at 30 fps
-    assert len(audio) > 60  # ~86 AAC frames of 1024 samples at 44.1 kHz
+    assert len(audio) > 70  # ~94 AAC frames of 1024 samples at 48 kHz
     times = [e.time for e in video]
     assert times == sorted(times)
     # The wall clock follows the media clock and is anchored near "now".
@@ -222,7 +166,7 @@ def test_wrong_key_or_app_publishes_nothing(
     caplog.set_level(logging.INFO, logger="segmenter")
     wrong_key = start_publisher(ingest.port, "not-the-key", 2.0)
     wrong_app = start_publisher(ingest.port, KEY, 2.0, app="other")
-    assert wrong_key.wait(timeout=20) != 0
+    assert wrong_key.wait(timeout=20) == EXIT_REFUSED
     assert wrong_app.wait(timeout=20) != 0
     assert "refused publish, invalid stream key" in caplog.text
     assert "refused, unknown app 'other'" in caplog.text
