@@ -35,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     parser.add_argument(
         "--origin-arg", action="append", default=None, metavar="ARG",
-        help="replace the extra `swarmcast serve` arguments (repeat; default: --ladder 360p)",
+        help="replace the extra `swarmcast serve` arguments (repeat; default: "
+        "--source synthetic --ladder 640x360@700)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1, help="join-time randomness")
 

@@ -43,11 +43,12 @@ class LabConfig:
     stream: str = "demo"
     # The origin listens inside its own namespace, which nothing else uses: a fixed port is safe.
     origin_port: int = 8080
-    # Extra `swarmcast serve` arguments. The lab ladder is one light rendition, so that eight
-    # Chromium decoders and the encoder fit on two cores.
-    origin_args: tuple[str, ...] = ("--ladder", "360p")
+    # Extra `swarmcast serve` arguments (the lab adds --host/--port/--stream and a --dir of its
+    # own). The lab ladder is one light rendition, so that eight Chromium decoders and the
+    # encoder fit on two cores.
+    origin_args: tuple[str, ...] = ("--source", "synthetic", "--ladder", "640x360@700")
     # Replaces the whole origin command (tests, or a stand-in origin); `{host}`, `{port}` and
-    # `{stream}` are substituted.
+    # `{stream}`, `{workdir}` are substituted.
     origin_argv: tuple[str, ...] | None = None
     # Segments the stream must have before the first viewer joins.
     warmup_segments: int = 3

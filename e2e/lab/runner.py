@@ -130,7 +130,8 @@ class LabRun:
             argv = [
                 config.python, "-m", "server.cli", "serve",
                 "--host", host.address, "--port", str(config.origin_port),
-                "--stream", config.stream, *config.origin_args,
+                "--stream", config.stream, "--dir", str(self.workdir / "live"),
+                *config.origin_args,
             ]  # fmt: skip
         self.origin = LabProcess("origin", host.netns, argv, self.workdir / "logs" / "origin.log")
         await self.origin.start()
@@ -155,7 +156,16 @@ class LabRun:
         probe = await asyncio.create_subprocess_exec(
             *netns_command(host.netns, argv), stdout=asyncio.subprocess.PIPE, cwd=REPO_ROOT
         )
-        out, _ = await probe.communicate()
+        probing = asyncio.create_task(probe.communicate())
+        assert self.origin is not None and self.origin.proc is not None
+        origin_exit = asyncio.create_task(self.origin.proc.wait())
+        await asyncio.wait({probing, origin_exit}, return_when=asyncio.FIRST_COMPLETED)
+        if not probing.done():  # the origin died: no point waiting for its stream
+            probe.kill()
+            await probing
+            raise LabError(f"origin exited with {origin_exit.result()}: see {self._origin_log()}")
+        origin_exit.cancel()
+        out, _ = probing.result()
         try:
             info: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
         except (IndexError, json.JSONDecodeError) as exc:

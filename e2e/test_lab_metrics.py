@@ -1,0 +1,211 @@
+"""The swarm lab's pure parts: join/leave planning, metrics, targets and result files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from e2e.lab.config import PhaseSpec
+from e2e.lab.metrics import summarize, summarize_browser
+from e2e.lab.netns import _owner_pid
+from e2e.lab.report import write_results
+from e2e.lab.schedule import plan_phase
+
+T0 = 1_700_000_000_000.0  # a phase start, wall ms
+
+
+def test_staggered_joins_are_even_and_on_distinct_slots() -> None:
+    events = plan_phase(PhaseSpec("p2p", True, viewers=8, duration_s=60, join_window_s=14), 1)
+    assert [e.action for e in events] == ["join"] * 8
+    assert [e.at_s for e in events] == [i * 1.75 for i in range(8)]
+    assert sorted(e.slot for e in events) == list(range(8))
+    assert len({e.viewer for e in events}) == 8
+
+
+def test_random_joins_stay_in_the_window_and_depend_only_on_the_seed() -> None:
+    spec = PhaseSpec("p2p", True, viewers=8, duration_s=60, join_window_s=10, random_joins=True)
+    first = plan_phase(spec, 7)
+    assert first == plan_phase(spec, 7)
+    assert first != plan_phase(spec, 8)
+    assert all(0 <= e.at_s <= 10 for e in first)
+
+
+def test_churn_replaces_a_third_every_period_and_keeps_the_audience_size() -> None:
+    spec = PhaseSpec("p2p", True, viewers=9, duration_s=180, join_window_s=9, churn_every_s=30)
+    events = plan_phase(spec, 1)
+    leaves = [e for e in events if e.action == "leave"]
+    # Churn at 39, 69, 99, 129, 159 s (none in the last 20 s): 3 leave each time.
+    assert sorted({e.at_s for e in leaves}) == [39.0, 69.0, 99.0, 129.0, 159.0]
+    assert len(leaves) == 15
+    present: dict[int, str] = {}
+    for event in events:
+        if event.action == "join":
+            assert event.slot not in present, "a slot hosts one viewer at a time"
+            present[event.slot] = event.viewer
+        else:
+            assert present.pop(event.slot) == event.viewer
+        assert len(present) <= 9
+    assert len(present) == 9
+    assert len({e.viewer for e in events}) == 9 + 15
+
+
+def test_python_peers_get_their_own_slots() -> None:
+    spec = PhaseSpec("p2p", True, viewers=4, duration_s=60, python_peers=26)
+    events = plan_phase(spec, 1)
+    peers = [e for e in events if e.kind == "python"]
+    assert sorted(e.slot for e in peers) == list(range(26))
+
+
+def test_owner_pid_is_read_from_lab_namespace_names_only() -> None:
+    assert _owner_pid("swl1234xab12-r") == 1234
+    assert _owner_pid("swl1234xab12-v3") == 1234
+    assert _owner_pid("other-ns") is None
+    assert _owner_pid("swlabc") is None
+
+
+def _sample(wall: float, **fields: Any) -> dict[str, Any]:
+    sample: dict[str, Any] = {
+        "wall": wall,
+        "navigationStart": T0 + 500,
+        "firstFrameWall": T0 + 1500,
+        "currentTime": (wall - T0 - 1500) / 1000,
+        "bufferedAhead": 4.0,
+        "stalls": [],
+        "http": {"media": 0, "init": 0, "playlist": 0, "integrity": 0},
+        "latency": 6.0,
+        "shim": {"p2pBytes": 0, "httpBytes": 0, "uploadedBytes": 0, "verificationFailures": 0},
+    }
+    sample.update(fields)
+    return sample
+
+
+def _viewer(name: str, samples: list[dict[str, Any]], left: float) -> dict[str, Any]:
+    return {
+        "viewer": name,
+        "kind": "browser",
+        "phase": "p2p",
+        "slot": 0,
+        "address": "10.77.2.2",
+        "joined_wall": T0,
+        "left_wall": left,
+        "samples": samples,
+        "final": samples[-1],
+        "console_errors": [],
+        "errors": [],
+    }
+
+
+def test_browser_summary_counts_stalls_offload_and_latency() -> None:
+    stalls = [
+        {"start": T0 + 1000, "end": T0 + 1200, "cause": "waiting", "seeking": False},  # pre-start
+        {"start": T0 + 10_000, "end": T0 + 12_500, "cause": "waiting", "seeking": False},
+        {"start": T0 + 20_000, "end": T0 + 20_100, "cause": "waiting", "seeking": True},
+        {"start": T0 + 29_000, "end": None, "cause": "frozen", "seeking": False},  # at leave
+    ]
+    samples = [
+        _sample(T0 + 2000, latency=20.0),  # before the latency settles: ignored
+        _sample(T0 + 15_000, latency=6.0),
+        _sample(
+            T0 + 30_000,
+            latency=8.0,
+            stalls=stalls,
+            http={"media": 1_000_000, "init": 1000, "playlist": 5000, "integrity": 7000},
+            shim={"p2pBytes": 3_003_000, "uploadedBytes": 2_000_000, "verificationFailures": 1},
+        ),
+    ]
+    summary = summarize_browser(_viewer("p2p-b01", samples, T0 + 30_000), T0)
+    assert summary["ttff_s"] == 1.0
+    assert summary["stall_count"] == 2
+    assert summary["stall_s"] == 3.5  # 2.5 s + the 1 s still open when the viewer left
+    assert summary["seek_waits"] == 1
+    assert summary["offload"] == 0.75
+    assert summary["latency_median_s"] == 7.0
+    assert summary["uploaded_bytes"] == 2_000_000
+    assert summary["verification_failures"] == 1
+    assert summary["plays"]
+
+
+def test_a_viewer_without_a_first_frame_does_not_play() -> None:
+    samples = [_sample(T0 + 5000, firstFrameWall=None, currentTime=0)]
+    summary = summarize_browser(_viewer("p2p-b01", samples, T0 + 5000), T0)
+    assert summary["ttff_s"] is None
+    assert not summary["plays"]
+    assert summary["stall_count"] == 0
+
+
+def _raw(scenario: str, p2p_stalls: list[dict[str, Any]]) -> dict[str, Any]:
+    def phase(name: str, p2p: bool, start: float, offload_bytes: int) -> dict[str, Any]:
+        viewers = []
+        for i in range(4):
+            samples = [
+                _sample(
+                    start + t * 1000,
+                    navigationStart=start + 500,
+                    firstFrameWall=start + (1500 if p2p else 1400),
+                    http={"media": t * 10_000, "init": 0},
+                    shim={"p2pBytes": t * offload_bytes, "uploadedBytes": t * 1000},
+                    stalls=p2p_stalls if p2p else [],
+                    latency=7.0 if p2p else 6.5,
+                )
+                for t in range(1, 31)
+            ]
+            record = _viewer(f"{name}-b0{i}", samples, start + 30_000)
+            record["joined_wall"] = start
+            viewers.append(record)
+        return {
+            "spec": {"name": name, "p2p": p2p, "viewers": 4, "python_peers": 0},
+            "start_wall": start,
+            "end_wall": start + 30_000,
+            "events": [],
+            "viewers": viewers,
+        }
+
+    t1 = T0 + 40_000
+    links = [{"wall": T0 + t * 1000, "hosts": {"0": [t * 50_000, 0]}} for t in range(0, 31)] + [
+        {"wall": t1 + t * 1000, "hosts": {"0": [2e6 + t * 200_000, 0]}} for t in range(0, 31)
+    ]
+    return {
+        "scenario": scenario,
+        "started_wall": T0,
+        "stream": {"target_duration_s": 2, "renditions": [{"name": "360p", "bandwidth": 900_000}]},
+        "hosts": {"0": {"role": "origin"}, "1": {"role": "viewer"}},
+        "phases": [phase("p2p", True, T0, 30_000), phase("cdn", False, t1, 0)],
+        "links": links,
+        "cpu": [{"wall": T0 + 5000, "machine": 50.0, "load1": 1.0, "roles": {"browsers": 80.0}}],
+    }
+
+
+def test_swarm_summary_series_and_targets() -> None:
+    summary = summarize(_raw("steady", []))
+    p2p, cdn = summary["phases"]
+    assert p2p["offload"] == 0.75  # 30 kB from peers per 10 kB over HTTP
+    assert p2p["bound"] == 0.75  # N = 4
+    assert p2p["origin_egress_mbps"] == 0.4  # 50 kB/s
+    assert cdn["origin_egress_mbps"] == 1.6
+    assert p2p["playing"] == 4
+    assert p2p["stalls"] == 0
+    assert p2p["ttff_median_s"] == 1.0 and cdn["ttff_median_s"] == 0.9
+    series = p2p["series"]
+    assert series["bound"][0] == 0.75
+    assert all(v == 0.75 for v in series["offload"] if v is not None)
+    targets = {t["name"]: t["met"] for t in summary["targets"]}
+    assert targets == {
+        "offload": False,  # 75% < 85%
+        "P2P stalls": True,
+        "time to first frame": False,  # 1.0 s > 0.9 s * 1.1
+        "live latency": True,  # 7.0 <= 6.5 + 2
+    }
+
+
+def test_result_files_and_summary_table(tmp_path: Path) -> None:
+    stall = [{"start": T0 + 10_000, "end": T0 + 11_000, "cause": "waiting", "seeking": False}]
+    raw = _raw("flash", stall)
+    paths = write_results(raw, summarize(raw), tmp_path, stamp="20250101-000000")
+    assert paths["json"].name == "flash-20250101-000000.json"
+    document = json.loads(paths["json"].read_text())
+    assert document["summary"]["phases"][0]["stalls"] == 4
+    assert paths["png"].stat().st_size < 150_000
+    summary_md = (tmp_path / "SUMMARY.md").read_text()
+    assert "| flash | p2p | 4 | 75.0% | 75.0% |" in summary_md
+    assert "flash-crowd stalls" in summary_md

@@ -1,0 +1,56 @@
+"""A 60 s smoke run of the swarm lab's steady scenario: 3 Chromium viewers on their own hosts
+(network namespaces) watch the synthetic live stream with P2P on. Every viewer must play, peers
+must carry some of the bytes, nothing may fail verification, and the lab must leave no
+namespace behind. The full scenarios are `swarmcast bench lab` (bench/, run by hand)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from e2e.lab.config import REPO_ROOT, LabConfig, PhaseSpec
+from e2e.lab.metrics import summarize
+from e2e.lab.netns import lab_namespaces
+from e2e.lab.report import table, write_results
+from e2e.lab.runner import run_lab
+
+SHIM_BUNDLE = REPO_ROOT / "player-shim" / "dist" / "swarmcast.js"
+
+SMOKE = LabConfig(
+    scenario="smoke",
+    phases=(PhaseSpec("p2p", p2p=True, viewers=3, duration_s=60, join_window_s=6),),
+    warmup_segments=2,
+    phase_gap_s=0,
+)
+
+
+@pytest.mark.netns
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.timeout(420)
+def test_lab_smoke_every_viewer_plays_and_peers_carry_bytes(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root for ip netns")
+    if not SHIM_BUNDLE.is_file():
+        pytest.skip(f"the player shim is not built ({SHIM_BUNDLE}): run `make shim`")
+
+    raw = asyncio.run(run_lab(SMOKE, workdir=tmp_path / "lab"))
+    summary = summarize(raw)
+    write_results(raw, summary, tmp_path / "results")
+    phase = summary["phases"][0]
+    print("\n" + table(summary["phases"], summary))  # shown with -rA / on failure
+
+    assert lab_namespaces(raw["run_tag"]) == [], "the lab left namespaces behind"
+    viewers = phase["viewers"]
+    assert len(viewers) == 3
+    for viewer in viewers:
+        context = f"{viewer['viewer']}: {viewer} (logs in {tmp_path / 'lab' / 'logs'})"
+        assert viewer["ttff_s"] is not None, f"no first frame: {context}"
+        assert viewer["plays"], f"did not keep playing: {context}"
+        assert viewer["played_s"] >= 20, f"played too little: {context}"
+        assert viewer["shim_found"], f"the page exposed no swarmcast stats: {context}"
+    assert phase["p2p_bytes"] > 0, f"peers carried no bytes: {phase}"
+    assert phase["verification_failures"] == 0
