@@ -7,7 +7,7 @@ const common = {
   bundle: true,
   target: ["chrome100", "firefox100", "safari15"],
   sourcemap: true,
-  minify: process.env.SWARMCAST_MINIFY === "1",
+  minify: process.env.SWARMCAST_MINIFY !== "0", // SWARMCAST_MINIFY=0 for readable stack traces
   logLevel: "warning",
   legalComments: "linked",
 };

@@ -9,6 +9,8 @@ export interface ShimEventMap {
   "peer-close": { peerId: string; swarm: string; reason: string };
   /** Verified media bytes handed to hls.js (or stored for it), by where they came from. */
   bytes: { source: ByteSource; bytes: number; peerId: string | null; swarm: string; seq: number };
+  /** Origin bytes that are not media: integrity records, signing keys, init segments. */
+  overhead: { bytes: number; what: string };
   /** Bytes we sent to a neighbour. */
   upload: { peerId: string; bytes: number; swarm: string };
   /** A piece or file that failed its signed hash; the sender is dropped and reported. */

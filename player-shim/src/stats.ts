@@ -66,6 +66,9 @@ export function trackStats(emitter: Emitter): { stats: ShimStats; stop: () => vo
       else stats.p2pBytes += e.bytes;
       share();
     }),
+    emitter.on("overhead", (e) => {
+      stats.httpOverheadBytes += e.bytes;
+    }),
     emitter.on("upload", (e) => {
       stats.uploadedBytes += e.bytes;
     }),

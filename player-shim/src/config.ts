@@ -1,0 +1,85 @@
+/**
+ * The shim's options, every default in one place. Pages pass a partial object to
+ * `swarmcast.hlsConfig()` / `attachSwarm()`; the scheduler's own tuning lives in
+ * scheduler/scheduler_config.ts and can be overridden through `scheduler`.
+ */
+
+import { schedulerConfig, type SchedulerConfig } from "./scheduler/scheduler_config";
+
+export interface SwarmcastOptions {
+  /** Use peers at all. The demo page maps `?p2p=0` to false. Default true. */
+  p2p: boolean;
+  /** Origin for `/api/token` and `/api/config` ("" = this page's origin). */
+  apiBase: string;
+  /**
+   * A pinned stream key (`signing-key.json` content). Default null: fetched from the origin that
+   * serves the playlists, which is then the trust anchor.
+   */
+  signingKey: { public_key: string; key_id: string } | null;
+  /** ICE servers; null = what signaling (join ack) or `/api/config` says. */
+  iceServers: RTCIceServer[] | null;
+  /** Upload cap in bytes/s; null = no cap (channels' own backpressure only). */
+  uploadCapBytesPerS: number | null;
+  /** What we tell signaling we can upload when there is no cap (bits/s; 0 would mean leech). */
+  uploadBudgetBps: number;
+  /** Peers we serve at a time. */
+  uploadSlots: number;
+  /** Complete segments kept per swarm for neighbours (and for hls.js retries). */
+  maxStoredSegments: number;
+  /** Piece size we announce in HELLO (records decide the real one). */
+  pieceSize: number;
+  /** Largest REQUEST we accept, announced in HELLO. */
+  maxPiecesPerRequest: number;
+  /** Stop queueing frames to a data channel above this many buffered bytes... */
+  channelHighWaterMark: number;
+  /** ...and resume below this one (bufferedamountlow). */
+  channelLowWaterMark: number;
+  /** A neighbour whose channel is not open after this long is given up (reported unreachable). */
+  peerConnectTimeoutMs: number;
+  /** Ack timeout of signaling requests. */
+  signalingTimeoutMs: number;
+  /**
+   * Safety net: if the engine has not delivered a segment this long after its playback deadline
+   * (or `maxLoadTimeMs` when no deadline), the loader gets it over plain HTTP itself.
+   */
+  deadlineGraceMs: number;
+  /** Scheduler overrides (camelCase or snake_case names of SchedulerConfig). */
+  scheduler: Partial<SchedulerConfig> | Record<string, unknown>;
+  /** Log engine decisions to the console. */
+  debug: boolean;
+}
+
+export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
+  p2p: true,
+  apiBase: "",
+  signingKey: null,
+  iceServers: null,
+  uploadCapBytesPerS: null,
+  uploadBudgetBps: 20_000_000,
+  uploadSlots: 4,
+  maxStoredSegments: 30,
+  pieceSize: 16384,
+  maxPiecesPerRequest: 16,
+  channelHighWaterMark: 1024 * 1024,
+  channelLowWaterMark: 256 * 1024,
+  peerConnectTimeoutMs: 10_000,
+  signalingTimeoutMs: 5_000,
+  deadlineGraceMs: 1_500,
+  scheduler: {},
+  debug: false,
+});
+
+export function resolveOptions(partial: Partial<SwarmcastOptions> = {}): SwarmcastOptions {
+  const options: SwarmcastOptions = { ...DEFAULT_OPTIONS, ...partial };
+  return options;
+}
+
+/** The scheduler config implied by the options (upload slots and cap live in both places). */
+export function schedulerConfigFor(options: SwarmcastOptions): SchedulerConfig {
+  return schedulerConfig({
+    uploadSlots: options.uploadSlots,
+    uploadRateBytesPerS: options.uploadCapBytesPerS,
+    maxInflightPiecesPerPeer: options.maxPiecesPerRequest,
+    ...options.scheduler,
+  });
+}

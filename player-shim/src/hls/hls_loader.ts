@@ -1,0 +1,241 @@
+/**
+ * The hls.js fragment loader (`fLoader`): media fragments go through the P2P engine, everything
+ * else (init segments, byte-range or non-main fragments, P2P off or not ready) through hls.js's
+ * own HTTP loader. It only translates: engine result -> onSuccess with honest stats.
+ */
+
+import type {
+  FragmentLoaderContext,
+  HlsConfig,
+  Loader,
+  LoaderCallbacks,
+  LoaderConfiguration,
+  LoaderStats,
+} from "hls.js";
+import type { Emitter } from "../events";
+import type { FragmentRef, P2PEngine } from "../p2p/p2p_engine";
+import type { SegmentBuffer } from "../p2p/segment_store";
+
+/** The parts of the engine the loader uses (so tests can pass a fake). */
+export type LoaderEngine = Pick<P2PEngine, "load" | "offerHttp" | "secondsUntil" | "p2pEnabled"> & {
+  isLiveEdge(sn: number): boolean;
+};
+
+export interface LoaderDeps {
+  engine: LoaderEngine;
+  emitter: Emitter;
+  /** Swarm id for events ("<stream>/<rendition>" when known). */
+  swarmOf(url: string): string;
+  /** After the playback deadline, how long the engine may still take before plain HTTP. */
+  deadlineGraceMs: number;
+  now(): number;
+}
+
+type HttpLoaderClass = new (config: HlsConfig) => Loader<FragmentLoaderContext>;
+
+export function newLoaderStats(): LoaderStats {
+  return {
+    aborted: false,
+    loaded: 0,
+    retry: 0,
+    total: 0,
+    chunkCount: 0,
+    bwEstimate: 0,
+    loading: { start: 0, first: 0, end: 0 },
+    parsing: { start: 0, end: 0 },
+    buffering: { start: 0, first: 0, end: 0 },
+  };
+}
+
+/** A loader class bound to one engine, for `config.fLoader`. */
+export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) => Loader<FragmentLoaderContext> {
+  return class SwarmFragmentLoader implements Loader<FragmentLoaderContext> {
+    context: FragmentLoaderContext | null = null;
+    stats: LoaderStats = newLoaderStats();
+    private callbacks: LoaderCallbacks<FragmentLoaderContext> | null = null;
+    private loaderConfig: LoaderConfiguration | null = null;
+    private http: Loader<FragmentLoaderContext> | null = null;
+    private p2p: AbortController | null = null;
+    private safetyTimer: ReturnType<typeof setTimeout> | null = null;
+    private done = false;
+
+    constructor(private readonly hlsConfig: HlsConfig) {}
+
+    load(context: FragmentLoaderContext, config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
+      this.context = context;
+      this.loaderConfig = config;
+      this.callbacks = callbacks;
+      const frag = context.frag;
+      const usable =
+        deps.engine.p2pEnabled &&
+        typeof frag.sn === "number" &&
+        frag.type === "main" &&
+        !context.part &&
+        !context.rangeEnd &&
+        !frag.decryptdata?.method; // encrypted media cannot be checked against signed hashes
+      if (!usable) {
+        this.loadHttp();
+        return;
+      }
+      this.stats.loading.start = deps.now();
+      const ref: FragmentRef = { sn: frag.sn as number, url: frag.url, start: frag.start, duration: frag.duration, level: frag.level };
+      const controller = new AbortController();
+      this.p2p = controller;
+      this.armSafetyNet(ref);
+      deps.engine.load(ref, deps.engine.isLiveEdge(ref.sn), controller.signal).then(
+        (buffer) => {
+          if (this.p2p !== controller || controller.signal.aborted) return;
+          this.p2p = null;
+          this.clearSafetyNet();
+          if (buffer) this.deliver(buffer);
+          else this.loadHttp();
+        },
+        () => {
+          if (this.p2p !== controller || controller.signal.aborted) return;
+          this.p2p = null;
+          this.clearSafetyNet();
+          this.loadHttp();
+        },
+      );
+    }
+
+    /** Plain HTTP if the engine has not delivered by the playback deadline plus a grace period. */
+    private armSafetyNet(ref: FragmentRef): void {
+      const untilDeadlineMs = deps.engine.secondsUntil(ref.start) * 1000;
+      this.safetyTimer = setTimeout(() => {
+        this.safetyTimer = null;
+        if (!this.p2p) return;
+        this.p2p.abort();
+        this.p2p = null;
+        deps.emitter.emit("warning", { message: `P2P missed the deadline of ${ref.url}; plain HTTP` });
+        this.loadHttp();
+      }, untilDeadlineMs + deps.deadlineGraceMs);
+    }
+
+    private clearSafetyNet(): void {
+      if (this.safetyTimer !== null) clearTimeout(this.safetyTimer);
+      this.safetyTimer = null;
+    }
+
+    /** Hands a complete, verified segment to hls.js with stats that reflect its real transfer. */
+    private deliver(buffer: SegmentBuffer): void {
+      const context = this.context;
+      const callbacks = this.callbacks;
+      if (!context || !callbacks || this.done) return;
+      this.done = true;
+      const stats = this.stats;
+      const now = deps.now();
+      const size = buffer.size;
+      stats.loaded = size;
+      stats.total = size;
+      // One callback, one chunk: hls.js only uses chunkCount for progressive loading logs.
+      stats.chunkCount = 1;
+      stats.loading.end = now;
+      if (buffer.requestedAt !== null && buffer.completedAt !== null) {
+        // Backdated: the segment may have been fetched (from peers and/or Range requests) before
+        // hls.js asked, or hls.js may have waited for a neighbour to announce it. Neither is
+        // network time; the ABR estimator must see how long the bytes took to arrive, so the
+        // load "started" that long before now and its first byte came after the real TTFB.
+        const transferMs = Math.max(1, buffer.completedAt - buffer.requestedAt);
+        const ttfbMs = Math.max(0, Math.min(transferMs, (buffer.firstByteAt ?? buffer.requestedAt) - buffer.requestedAt));
+        stats.loading.start = now - transferMs;
+        stats.loading.first = stats.loading.start + ttfbMs;
+      } else {
+        // No transfer timing (bytes handed over from an earlier HTTP load): the wait hls.js saw
+        // is the only honest figure; first byte = end keeps TTFB from inflating bandwidth.
+        stats.loading.first = now;
+      }
+      // Same formula as hls.js's own loaders: bits over the streaming part of the load.
+      stats.bwEstimate = (size * 8000) / Math.max(1, stats.loading.end - stats.loading.first);
+      deps.emitter.emit("segment", {
+        swarm: deps.swarmOf(context.url),
+        seq: buffer.seq,
+        bytes: size,
+        httpBytes: buffer.httpBytes,
+        p2pBytes: buffer.p2pBytes,
+        ms: stats.loading.end - stats.loading.start,
+      });
+      // A copy: hls.js may transfer this ArrayBuffer to its worker, and the store keeps serving
+      // the original to neighbours.
+      const data = buffer.bytes().slice().buffer;
+      callbacks.onSuccess({ url: context.url, data }, stats, context, null);
+    }
+
+    /** hls.js's own loader for this request, sharing our stats object (hls.js reads ours). */
+    private loadHttp(): void {
+      const context = this.context;
+      const callbacks = this.callbacks;
+      const config = this.loaderConfig;
+      if (!context || !callbacks || !config || this.done) return;
+      const HttpLoader = this.hlsConfig.loader as unknown as HttpLoaderClass;
+      const http = new HttpLoader(this.hlsConfig);
+      // hls.js's loaders refuse to start twice; the P2P attempt's start time is not HTTP time.
+      this.stats.loading.start = 0;
+      http.stats = this.stats;
+      this.http = http;
+      const frag = context.frag;
+      // Callbacks only count while this HTTP load is ours (not after abort/destroy).
+      const live = (): boolean => this.http === http;
+      http.load(context, config, {
+        onError: (...args) => live() && callbacks.onError(...args),
+        onTimeout: (...args) => live() && callbacks.onTimeout(...args),
+        onAbort: (...args) => live() && callbacks.onAbort?.(...args),
+        onProgress: (...args) => live() && callbacks.onProgress?.(...args),
+        onSuccess: (response, stats, ctx, details) => {
+          if (!live()) return;
+          this.done = true;
+          const bytes = response.data instanceof ArrayBuffer ? response.data.byteLength : 0;
+          const swarm = deps.swarmOf(ctx.url);
+          if (typeof frag.sn === "number") {
+            deps.emitter.emit("bytes", { source: "http", bytes, peerId: null, swarm, seq: frag.sn });
+            deps.emitter.emit("segment", { swarm, seq: frag.sn, bytes, httpBytes: bytes, p2pBytes: 0, ms: stats.loading.end - stats.loading.start });
+            // Copy before hls.js can transfer it; the engine verifies before sharing.
+            if (response.data instanceof ArrayBuffer && deps.engine.p2pEnabled) {
+              deps.engine.offerHttp({ sn: frag.sn, url: frag.url, start: frag.start, duration: frag.duration, level: frag.level }, new Uint8Array(response.data.slice(0)));
+            }
+          } else {
+            deps.emitter.emit("overhead", { bytes, what: ctx.url });
+          }
+          callbacks.onSuccess(response, stats, ctx, details);
+        },
+      });
+    }
+
+    abort(): void {
+      const aborted = this.cancel();
+      if (aborted && this.callbacks?.onAbort && this.context) {
+        this.stats.aborted = true;
+        this.callbacks.onAbort(this.stats, this.context, null);
+      }
+    }
+
+    destroy(): void {
+      this.cancel();
+      this.http?.destroy();
+      this.http = null;
+      this.done = true;
+      this.callbacks = null;
+      this.context = null;
+      this.loaderConfig = null;
+    }
+
+    /** Stops whatever is in flight without callbacks; true if something was. */
+    private cancel(): boolean {
+      this.clearSafetyNet();
+      let active = false;
+      if (this.p2p) {
+        this.p2p.abort();
+        this.p2p = null;
+        active = true;
+      }
+      if (this.http && !this.done) {
+        const http = this.http;
+        this.http = null; // its callbacks go quiet (see loadHttp)
+        http.abort();
+        http.destroy();
+        active = true;
+      }
+      return active && !this.done;
+    }
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * HTTP to the origin for the engine: byte ranges of segments (only the missing pieces), integrity
+ * records and the signing key, each verified before use. Records and keys count as overhead.
+ */
+
+import type { Ed25519Verifier } from "../protocol/ed25519";
+import {
+  parseIntegrityRecord,
+  parseSigningKey,
+  verifyRecordSignature,
+  type IntegrityRecord,
+  type SigningKey,
+} from "../protocol/integrity";
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+/** `<file>.integrity.json` beside a segment URL (protocol §1), without the query string. */
+export function integrityUrl(segmentUrl: string): string {
+  const url = new URL(segmentUrl, globalThis.location?.href);
+  url.search = "";
+  url.hash = "";
+  return `${url.href}.integrity.json`;
+}
+
+export interface SegmentLocation {
+  stream: string;
+  rendition: string;
+  file: string;
+}
+
+const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Reads `<stream>/<rendition>/<file>` from the last three path components of a segment URL. */
+export function locateSegment(segmentUrl: string): SegmentLocation | null {
+  let path: string;
+  try {
+    path = new URL(segmentUrl, globalThis.location?.href).pathname;
+  } catch {
+    return null;
+  }
+  const parts = path.split("/").filter((p) => p.length > 0);
+  if (parts.length < 3) return null;
+  const [stream, rendition, file] = parts.slice(-3) as [string, string, string];
+  if (!NAME_RE.test(stream) || !NAME_RE.test(rendition)) return null;
+  return { stream, rendition, file };
+}
+
+/** `/live/<stream>/signing-key.json` for a segment URL `/live/<stream>/<rendition>/<file>`. */
+export function signingKeyUrl(segmentUrl: string): string {
+  return new URL("../signing-key.json", new URL(segmentUrl, globalThis.location?.href)).href;
+}
+
+export class OriginClient {
+  constructor(
+    private readonly verifier: Ed25519Verifier,
+    /** Bytes of records and keys: not media, but still origin traffic. */
+    private readonly onOverhead: (bytes: number, what: string) => void,
+  ) {}
+
+  async fetchSigningKey(url: string, signal?: AbortSignal): Promise<SigningKey> {
+    const text = await this.text(url, signal);
+    return parseSigningKey(text);
+  }
+
+  /** Fetches a segment's record and checks its signature; throws HttpError or IntegrityError. */
+  async fetchRecord(segmentUrl: string, key: SigningKey, signal?: AbortSignal): Promise<IntegrityRecord> {
+    const record = parseIntegrityRecord(await this.text(integrityUrl(segmentUrl), signal));
+    await verifyRecordSignature(record, key, this.verifier);
+    return record;
+  }
+
+  /**
+   * Bytes [start, end) of a segment. Asks with Range unless that is the whole file; a server that
+   * ignores Range (200) still works, we cut the part we asked for.
+   */
+  async fetchRange(url: string, start: number, end: number, size: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const whole = start === 0 && end === size;
+    const headers: Record<string, string> = whole ? {} : { Range: `bytes=${start}-${end - 1}` };
+    const response = await fetch(url, { headers, signal });
+    if (response.status !== 200 && response.status !== 206) throw new HttpError(response.status, `GET ${url}: HTTP ${response.status}`);
+    const body = new Uint8Array(await response.arrayBuffer());
+    if (response.status === 206 || whole) return body;
+    return body.subarray(start, end);
+  }
+
+  private async text(url: string, signal?: AbortSignal): Promise<string> {
+    const response = await fetch(url, { signal });
+    if (!response.ok) throw new HttpError(response.status, `GET ${url}: HTTP ${response.status}`);
+    const text = await response.text();
+    this.onOverhead(text.length, url);
+    return text;
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * The P2P engine behind one hls.js instance: joins the swarm of the rendition hls.js is loading
+ * (token, signaling, ICE config), keeps the scheduler's playhead in step with the <video>,
+ * announces playlist segments to it, and serves the loader's requests. P2P can be turned off and
+ * on at runtime; when anything it needs is missing, loads simply go over HTTP.
+ */
+
+import type { SwarmcastOptions } from "../config";
+import { schedulerConfigFor } from "../config";
+import type { Emitter } from "../events";
+import { ed25519Verifier, hasSubtleCrypto } from "../protocol/ed25519";
+import type { IntegrityRecord, SigningKey } from "../protocol/integrity";
+import { parseSigningKey } from "../protocol/integrity";
+import { locateSegment, OriginClient, signingKeyUrl } from "./origin_client";
+import type { SegmentBuffer } from "./segment_store";
+import { SignalingClient } from "./signaling_client";
+import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
+
+/** What the engine needs to know about a fragment (a subset of hls.js's Fragment). */
+export interface FragmentRef {
+  sn: number;
+  url: string;
+  start: number;
+  duration: number;
+  level: number;
+}
+
+interface ApiConfig {
+  iceServers: RTCIceServer[];
+  signaling: { url: string; path: string; namespace: string };
+}
+
+const JOIN_RETRY_MS = 5_000;
+
+export class P2PEngine {
+  private enabled: boolean;
+  private signaling: SignalingClient | null = null;
+  private session: SwarmSession | null = null;
+  private sessionRendition: string | null = null;
+  private joining: Promise<SwarmSession | null> | null = null;
+  private joinFailedAt = -Infinity;
+  private stream: string | null = null;
+  private key: Promise<SigningKey> | null = null;
+  private apiConfig: Promise<ApiConfig> | null = null;
+  private readonly records = new Map<string, Promise<IntegrityRecord>>();
+  /** Sequence numbers that appeared at the live edge of a refreshed playlist (recent ones). */
+  private readonly liveEdgeSns = new Set<number>();
+  private origin: OriginClient | null = null;
+  private media: HTMLMediaElement | null = null;
+  private readonly mediaListeners: [string, () => void][] = [];
+  /** Media time the player starts from, until the first frame plays (startup deadlines). */
+  private startAnchor: number | null = null;
+  private started = false;
+  private resyncTimer: ReturnType<typeof setInterval> | null = null;
+  private destroyed = false;
+
+  constructor(
+    private readonly options: SwarmcastOptions,
+    private readonly emitter: Emitter,
+    private readonly clock: Clock = performance,
+  ) {
+    this.enabled = options.p2p;
+    if (this.enabled && !hasSubtleCrypto()) {
+      this.enabled = false;
+      this.emitter.emit("p2p", { enabled: false, reason: "no crypto.subtle (insecure context): cannot verify peers" });
+    } else {
+      this.emitter.emit("p2p", { enabled: this.enabled, reason: this.enabled ? "default" : "turned off by options" });
+    }
+  }
+
+  get p2pEnabled(): boolean {
+    return this.enabled;
+  }
+
+  get peerCount(): number {
+    return this.session?.peerCount ?? 0;
+  }
+
+  get schedulerSnapshot(): Record<string, number> | null {
+    return this.session?.scheduler.snapshot() ?? null;
+  }
+
+  /** Turns P2P on or off at runtime; off closes every peer connection and leaves signaling. */
+  setEnabled(on: boolean): void {
+    if (on && !hasSubtleCrypto()) return;
+    if (on === this.enabled) return;
+    this.enabled = on;
+    if (!on) this.teardown();
+    this.joinFailedAt = -Infinity;
+    this.emitter.emit("p2p", { enabled: on, reason: "set at runtime" });
+  }
+
+  // --- media / playhead ------------------------------------------------------------------
+
+  attachMedia(media: HTMLMediaElement): void {
+    this.detachMedia();
+    this.media = media;
+    const update = (): void => this.pushPlayhead();
+    for (const name of ["playing", "pause", "waiting", "seeking", "seeked", "ratechange", "stalled", "ended"]) {
+      media.addEventListener(name, update);
+      this.mediaListeners.push([name, update]);
+    }
+    const onPlaying = (): void => {
+      this.started = true;
+    };
+    media.addEventListener("playing", onPlaying);
+    this.mediaListeners.push(["playing", onPlaying]);
+    // Playback drifts from wall time (rate, decoder hiccups): resync while playing.
+    this.resyncTimer = setInterval(() => {
+      if (this.media && !this.media.paused && this.started) this.pushPlayhead();
+    }, 2000);
+  }
+
+  detachMedia(): void {
+    if (this.media) for (const [name, fn] of this.mediaListeners) this.media.removeEventListener(name, fn);
+    this.mediaListeners.length = 0;
+    this.media = null;
+    if (this.resyncTimer !== null) clearInterval(this.resyncTimer);
+    this.resyncTimer = null;
+  }
+
+  private isPlaying(): boolean {
+    const m = this.media;
+    return m !== null && !m.paused && !m.seeking && m.readyState >= 3 && this.started;
+  }
+
+  /** Where the playhead is: currentTime once playing, the first wanted fragment before that. */
+  private playheadPosition(): number {
+    const m = this.media;
+    if (!this.started && this.startAnchor !== null) return this.startAnchor;
+    return m ? m.currentTime : (this.startAnchor ?? 0);
+  }
+
+  private pushPlayhead(): void {
+    this.session?.setPlayhead(this.playheadPosition(), this.isPlaying());
+  }
+
+  /** Seconds until the playhead reaches media time `start` (startup counts as "now"). */
+  secondsUntil(start: number): number {
+    if (!this.isPlaying()) return 0;
+    const rate = this.media?.playbackRate || 1;
+    return Math.max(0, (start - this.playheadPosition()) / rate);
+  }
+
+  // --- playlists -------------------------------------------------------------------------
+
+  /** New fragments of a refreshed live playlist: the scheduler starts its HTTP election now. */
+  levelUpdated(fragments: FragmentRef[], newSns: ReadonlySet<number>): void {
+    for (const sn of newSns) this.liveEdgeSns.add(sn);
+    while (this.liveEdgeSns.size > 64) this.liveEdgeSns.delete(this.liveEdgeSns.values().next().value as number);
+    const session = this.session;
+    if (!session || !this.enabled || this.startAnchor === null) return;
+    const horizon = this.playheadPosition() + session.scheduler.config.prefetchHorizonS;
+    for (const frag of fragments) {
+      const loc = locateSegment(frag.url);
+      if (!loc || loc.rendition !== this.sessionRendition) return;
+      if (frag.start + frag.duration <= this.playheadPosition() || frag.start > horizon) continue;
+      void session.addSegment(this.segmentInfo(frag, newSns.has(frag.sn)));
+    }
+  }
+
+  isLiveEdge(sn: number): boolean {
+    return this.liveEdgeSns.has(sn);
+  }
+
+  private segmentInfo(frag: FragmentRef, liveEdge: boolean): SegmentInfo {
+    return { seq: frag.sn, url: frag.url, start: frag.start, duration: frag.duration, liveEdge };
+  }
+
+  // --- loading ---------------------------------------------------------------------------
+
+  /**
+   * Gets a media fragment through the swarm. Resolves null when P2P cannot serve it (off, no
+   * swarm, no record): the loader then uses plain HTTP. Rejects only on abort.
+   */
+  async load(frag: FragmentRef, liveEdge: boolean, signal: AbortSignal): Promise<SegmentBuffer | null> {
+    if (!this.enabled || this.destroyed) return null;
+    const loc = locateSegment(frag.url);
+    if (!loc) return null;
+    if (!this.started && (this.startAnchor === null || frag.start < this.startAnchor)) {
+      this.startAnchor = frag.start;
+      this.session?.setPlayhead(frag.start, false);
+    }
+    const session = await this.sessionFor(loc.stream, loc.rendition, frag.url);
+    if (!session || signal.aborted) return null;
+    const buffer = await session.addSegment(this.segmentInfo(frag, liveEdge));
+    if (!buffer || signal.aborted) return null;
+    return session.waitForSegment(frag.sn, signal);
+  }
+
+  /** Bytes the loader fetched over plain HTTP: if they verify, peers can have them. */
+  offerHttp(frag: FragmentRef, data: Uint8Array): void {
+    const loc = locateSegment(frag.url);
+    if (!this.enabled || !this.session || !loc || loc.rendition !== this.sessionRendition) return;
+    void this.session.offerHttpSegment(this.segmentInfo(frag, false), data);
+  }
+
+  // --- swarm membership ------------------------------------------------------------------
+
+  private async sessionFor(stream: string, rendition: string, segmentUrl: string): Promise<SwarmSession | null> {
+    if (this.session && this.sessionRendition === rendition && this.stream === stream) return this.session;
+    if (this.joining) {
+      const session = await this.joining;
+      if (session && this.sessionRendition === rendition) return session;
+    }
+    if (this.clock.now() - this.joinFailedAt < JOIN_RETRY_MS) return null;
+    this.joining = this.join(stream, rendition, segmentUrl).finally(() => {
+      this.joining = null;
+    });
+    return this.joining;
+  }
+
+  private async join(stream: string, rendition: string, segmentUrl: string): Promise<SwarmSession | null> {
+    try {
+      if (this.stream !== null && this.stream !== stream) this.teardown();
+      this.stream = stream;
+      const verifier = await ed25519Verifier();
+      this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }));
+      this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.origin.fetchSigningKey(signingKeyUrl(segmentUrl));
+      const key = await this.key;
+      const api = await (this.apiConfig ??= this.fetchApiConfig());
+      const signaling = await this.ensureSignaling(api, stream);
+      const joined = await signaling.join(stream, rendition, this.uploadBudgetBps());
+      if (!this.enabled || this.destroyed) return null;
+      this.session?.close();
+      const origin = this.origin;
+      const session = new SwarmSession({
+        swarm: joined.swarm,
+        localPeerId: joined.peerId,
+        options: this.options,
+        schedulerConfig: schedulerConfigFor(this.options),
+        rtcConfig: { iceServers: this.options.iceServers ?? (joined.iceServers.length > 0 ? joined.iceServers : api.iceServers) },
+        clock: this.clock,
+        emitter: this.emitter,
+        signaling,
+        origin,
+        record: (url) => this.record(url, key),
+      });
+      this.session = session;
+      this.sessionRendition = rendition;
+      this.pushPlayhead();
+      for (const n of joined.neighbours) session.addNeighbour(n);
+      return session;
+    } catch (error) {
+      this.joinFailedAt = this.clock.now();
+      this.emitter.emit("warning", { message: `P2P unavailable for now: ${String(error)}` });
+      if (this.options.debug) console.warn("[swarmcast] join failed", error);
+      return null;
+    }
+  }
+
+  private uploadBudgetBps(): number {
+    const cap = this.options.uploadCapBytesPerS;
+    return cap !== null ? cap * 8 : this.options.uploadBudgetBps;
+  }
+
+  private record(url: string, key: SigningKey): Promise<IntegrityRecord> {
+    let pending = this.records.get(url);
+    if (!pending) {
+      pending = (this.origin as OriginClient).fetchRecord(url, key);
+      this.records.set(url, pending);
+      pending.catch(() => this.records.delete(url)); // let a later load try again
+      if (this.records.size > 200) this.records.delete(this.records.keys().next().value as string);
+    }
+    return pending;
+  }
+
+  private async fetchApiConfig(): Promise<ApiConfig> {
+    const response = await fetch(`${this.options.apiBase}/api/config`, { cache: "no-store" });
+    if (!response.ok) throw new Error(`/api/config: HTTP ${response.status}`);
+    const body = (await response.json()) as Partial<{ iceServers: RTCIceServer[]; signaling: Partial<ApiConfig["signaling"]> }>;
+    return {
+      iceServers: Array.isArray(body.iceServers) ? body.iceServers : [],
+      signaling: {
+        url: body.signaling?.url || this.options.apiBase || globalThis.location.origin,
+        path: body.signaling?.path || "/socket.io/",
+        namespace: body.signaling?.namespace || "/swarm",
+      },
+    };
+  }
+
+  private async fetchToken(stream: string): Promise<string> {
+    const response = await fetch(`${this.options.apiBase}/api/token?stream=${encodeURIComponent(stream)}`, { cache: "no-store" });
+    if (!response.ok) throw new Error(`/api/token: HTTP ${response.status}`);
+    const body = (await response.json()) as { token?: unknown };
+    if (typeof body.token !== "string") throw new Error("/api/token: no token");
+    return body.token;
+  }
+
+  private async ensureSignaling(api: ApiConfig, stream: string): Promise<SignalingClient> {
+    if (this.signaling) return this.signaling;
+    const signaling = new SignalingClient({
+      url: api.signaling.url,
+      path: api.signaling.path,
+      namespace: api.signaling.namespace,
+      timeoutMs: this.options.signalingTimeoutMs,
+      token: () => this.fetchToken(stream),
+      handlers: {
+        neighbours: (swarm, add, remove) => {
+          const session = this.session;
+          if (!session || swarm !== session.swarm) return;
+          for (const id of remove) session.removeNeighbour(id, "removed by signaling");
+          for (const n of add) session.addNeighbour(n);
+        },
+        signal: (from, kind, data) => this.session?.handleSignal(from, kind, data),
+        disconnected: (reason) => {
+          this.emitter.emit("warning", { message: `signaling disconnected: ${reason}` });
+        },
+        reconnected: () => {
+          // The server forgot us: rejoin the same rendition with fresh neighbours.
+          const rendition = this.sessionRendition;
+          const stream = this.stream;
+          this.session?.close();
+          this.session = null;
+          this.sessionRendition = null;
+          if (rendition && stream && this.enabled) {
+            const url = this.lastSegmentUrl;
+            if (url) void this.sessionFor(stream, rendition, url);
+          }
+        },
+      },
+    });
+    this.signaling = signaling;
+    try {
+      await signaling.connect();
+    } catch (error) {
+      signaling.close();
+      this.signaling = null;
+      throw error;
+    }
+    return signaling;
+  }
+
+  private get lastSegmentUrl(): string | null {
+    return this.records.size > 0 ? ([...this.records.keys()].pop() as string) : null;
+  }
+
+  private teardown(): void {
+    this.session?.close();
+    this.session = null;
+    this.sessionRendition = null;
+    this.signaling?.close();
+    this.signaling = null;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.detachMedia();
+    this.teardown();
+  }
+}
