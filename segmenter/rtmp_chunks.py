@@ -129,9 +129,7 @@ class ChunkReader:
         state = self._streams.get(chunk_stream_id)
         if state is None:
             if fmt != 0:
-                raise ChunkStreamError(
-                    f"chunk stream {chunk_stream_id} starts without a full header"
-                )
+                raise ChunkStreamError(f"chunk stream {chunk_stream_id} starts with a short header")
             if len(self._streams) >= 256:
                 raise ChunkStreamError("too many chunk streams")
             state = _ChunkStreamState()
