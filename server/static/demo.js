@@ -1,4 +1,5 @@
-// swarmcast demo page: lists streams from /api/streams and plays one with hls.js (HTTP only).
+// swarmcast demo page: lists streams from /api/streams and plays one with hls.js, through the
+// swarmcast P2P shim when its bundle is built (`?p2p=0`: origin only).
 // Tests read `window.swarmcastDemo` (see e2e/test_demo_playback.py); keep its fields stable.
 "use strict";
 
@@ -17,6 +18,8 @@
     firstFrameAt: null, // performance.now() when the first frame played
     firstFrameMediaTime: null, // video.currentTime at that moment
     stats: {},
+    swarm: null, // the shim's Swarm (stats(), on(), setP2P()) when /player/swarmcast.js loaded
+    unmountOverlay: null,
   };
   window.swarmcastDemo = demo;
 
@@ -93,6 +96,18 @@
     else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) demo.hls.recoverMediaError();
   }
 
+  // `?p2p=0` plays from the origin only (the shim still counts the bytes).
+  function p2pWanted() {
+    return new URLSearchParams(window.location.search).get("p2p") !== "0";
+  }
+
+  function showSwarm(swarm) {
+    if (demo.unmountOverlay) demo.unmountOverlay();
+    demo.unmountOverlay = null;
+    demo.swarm = swarm;
+    if (swarm) demo.unmountOverlay = window.swarmcast.mountOverlay(video.parentElement, swarm);
+  }
+
   function play(name) {
     const stream = demo.streams.find((s) => s.name === name);
     if (!stream) return;
@@ -104,10 +119,17 @@
     $("stat-state").textContent = "loading…";
     renderStreams(demo.streams);
     video.muted = true; // muted autoplay needs no user gesture
-    if (window.Hls && Hls.isSupported()) {
-      const hls = new Hls({ liveSyncDurationCount: 3 });
+    // The P2P shim (/player/swarmcast.js) bundles hls.js; without it the page plays over HTTP.
+    const shim = window.swarmcast;
+    const HlsClass = shim ? shim.Hls : window.Hls;
+    if (HlsClass && HlsClass.isSupported()) {
+      const hlsOptions = { liveSyncDurationCount: 3 };
+      const hls = shim
+        ? new HlsClass(shim.hlsConfig({ p2p: p2pWanted(), hls: hlsOptions }))
+        : new HlsClass(hlsOptions);
       demo.hls = hls;
-      hls.on(Hls.Events.ERROR, onHlsError);
+      showSwarm(shim ? shim.currentSwarm() : null);
+      hls.on(HlsClass.Events.ERROR, onHlsError);
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
         video.play().catch((error) => recordError("play", String(error)));
       });
@@ -142,6 +164,7 @@
     if (hls && hls.playingDate) {
       stats.latency = (Date.now() - hls.playingDate.getTime()) / 1000;
     }
+    if (demo.swarm) stats.swarm = demo.swarm.stats();
     demo.stats = stats;
     $("stat-buffer").textContent = `${stats.buffer.toFixed(1)} s`;
     $("stat-rendition").textContent = stats.rendition || "–";
