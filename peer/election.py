@@ -1,0 +1,91 @@
+"""Who takes a new live segment from the origin: a deterministic, per-(peer, segment) hash.
+
+Goal: about one member of a swarm fetches each new live segment over HTTP, the others take it
+from peers, and nobody needs to talk to agree on it. Every member computes
+`u = hash(peer_id, seq)` in [0, 1) for itself and for each neighbour (it knows their ids).
+
+- Tiers: with N members (the swarm size from signaling, at least neighbours + 1) and
+  `c = live_http_first_count`, tier 0 is `u < c/N`, tier 1 the next `2c/N` of the range, tier
+  2 the next `4c/N`, ... (widths grow by `live_tier_growth`). A member of tier k waits
+  `k * live_tier_spacing_s` for a neighbour to announce the segment, then fetches it from HTTP.
+  So about c members go at once; if tier 0 happens to be empty, tier 1 goes one spacing later,
+  and so on (tiers widen so that reaching the deadline fallback with nobody elected is rare:
+  `exp(-c * (1 + g + g^2 + ...))`). The spacing covers playlist-poll jitter plus a few
+  store-and-forward hops (a neighbour announces a segment only once it holds all of it).
+- Neighbour stagger: among neighbours in the same tier, each waits
+  `live_neighbour_stagger_s` more per neighbour of that tier with a smaller `u`, so two
+  elected neighbours do not both fetch.
+- A member with an edge-seeder neighbour waits one extra tier: the seeder goes first.
+- The deadline fallback (see `peer.piece_scheduler`) still applies on top, so the election
+  only affects offload, never stalls.
+
+The hash is FNV-1a (32 bit) over the UTF-8 bytes of `"<peer_id>/<seq>"` followed by the
+MurmurHash3 32-bit finaliser: trivial to port exactly (TypeScript: `Math.imul`, `>>> 0`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+_FNV_OFFSET = 0x811C9DC5
+_FNV_PRIME = 0x01000193
+_MASK32 = 0xFFFFFFFF
+
+
+def election_hash(peer_id: str, seq: int) -> int:
+    """32-bit hash of (peer_id, seq), identical in the TypeScript port."""
+    value = _FNV_OFFSET
+    for byte in f"{peer_id}/{seq}".encode():
+        value ^= byte
+        value = (value * _FNV_PRIME) & _MASK32
+    # MurmurHash3 fmix32: FNV alone mixes the last characters (the seq digits) poorly.
+    value ^= value >> 16
+    value = (value * 0x85EBCA6B) & _MASK32
+    value ^= value >> 13
+    value = (value * 0xC2B2AE35) & _MASK32
+    value ^= value >> 16
+    return value
+
+
+def election_unit(peer_id: str, seq: int) -> float:
+    """The hash mapped to [0, 1)."""
+    return election_hash(peer_id, seq) / 4294967296.0
+
+
+def election_tier(unit: float, share: float, growth: float) -> int:
+    """Tier of a hash unit: tier 0 is [0, share), tier k is `share * growth**k` wide."""
+    tier, lower, width = 0, 0.0, share
+    while unit >= lower + width and lower + width < 1.0:
+        lower += width
+        width *= growth
+        tier += 1
+    return tier
+
+
+def http_first_delay(
+    peer_id: str,
+    seq: int,
+    *,
+    neighbour_ids: Iterable[str],
+    swarm_size: int,
+    http_first_count: float,
+    tier_spacing_s: float,
+    tier_growth: float,
+    neighbour_stagger_s: float,
+    seeder_neighbour: bool,
+) -> float:
+    """Seconds this member waits after learning of live segment `seq` before taking it from
+    HTTP when no neighbour has announced it. 0 means it fetches at once."""
+    neighbours = sorted(neighbour_ids)
+    members = max(1, swarm_size, len(neighbours) + 1)
+    share = min(1.0, http_first_count / members)
+    growth = max(1.0, tier_growth)
+    unit = election_unit(peer_id, seq)
+    tier = election_tier(unit, share, growth)
+    ahead = 0
+    for other in neighbours:
+        other_unit = election_unit(other, seq)
+        if other_unit < unit and election_tier(other_unit, share, growth) == tier:
+            ahead += 1
+    extra_tier = 1 if seeder_neighbour else 0
+    return (tier + extra_tier) * tier_spacing_s + ahead * neighbour_stagger_s

@@ -1,0 +1,544 @@
+"""The peer's pure download/upload scheduler: events in (with `now`), actions out. No I/O.
+
+Download policy, per incomplete segment (deadline = when the playhead reaches its start):
+- From `deadline - http_margin_s - missing_bytes / http_rate` on (the *fallback point*), every
+  missing piece comes from the origin: peer requests still owing those pieces are cancelled (and
+  a peer that had been sitting on them is abandoned as slow) and the missing pieces are fetched
+  with Range requests, one per contiguous run.
+- Before that, pieces are requested from neighbours that announced the segment: urgent segments
+  (due within `urgent_window_s`) earliest-deadline-first, the rest rarest-first; blocks of
+  `request_block_pieces` go to the least-loaded eligible peer, so a segment is spread over peers.
+- A new live segment that no usable neighbour holds is taken from HTTP after the member's
+  election delay (see `peer.election`); an edge seeder (`seeder=True`) takes everything from HTTP.
+- A peer owing pieces that sends nothing for `peer_silence_timeout_s` is abandoned; a peer that
+  sends a piece failing verification is dropped (GOODBYE bad-piece + report).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from peer.download_state import (
+    UNASSIGNED,
+    HttpFetch,
+    PeerRequest,
+    Playhead,
+    RemotePeer,
+    SegmentState,
+)
+from peer.election import http_first_delay
+from peer.scheduler_actions import (
+    AbandonPeer,
+    AbandonReason,
+    Action,
+    AnnounceHave,
+    CancelRequest,
+    DeadlineMissed,
+    DropPeer,
+    FetchHttp,
+    RejectReason,
+    RequestPieces,
+    SendHave,
+)
+from peer.scheduler_config import SchedulerConfig
+from peer.scheduler_stats import SchedulerStats
+from peer.upload_scheduler import LocalSegment, UploadScheduler
+
+EDGE_SEEDER_CAPABILITY = 0x2
+"""HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP)."""
+
+
+class PieceScheduler:
+    """One swarm member's scheduler. Call the event methods, then drain `pop_actions()`; call
+    `handle_timer(now)` when `next_timer()` is reached."""
+
+    def __init__(
+        self, config: SchedulerConfig, local_peer_id: str, now: float, *, seeder: bool = False
+    ) -> None:
+        self.config = config
+        self.local_peer_id = local_peer_id
+        self.seeder = seeder
+        self.stats = SchedulerStats()
+        self._now = now
+        self._actions: list[Action] = []
+        self._segments: dict[int, SegmentState] = {}
+        self._local: dict[int, LocalSegment] = {}
+        self._peers: dict[str, RemotePeer] = {}
+        self._requests: dict[int, PeerRequest] = {}
+        self._fetches: dict[int, HttpFetch] = {}
+        self._next_request_id = 1
+        self._next_fetch_id = 1
+        self._swarm_size = 1
+        self._http_rate = config.http_rate_estimate_bytes_per_s
+        self._playhead: Playhead | None = None
+        self.upload = UploadScheduler(config, self._actions.append, self._local, self.stats, now)
+
+    # --- output ---------------------------------------------------------------------------
+
+    def pop_actions(self) -> list[Action]:
+        actions = list(self._actions)
+        self._actions.clear()
+        return actions
+
+    # --- swarm events ---------------------------------------------------------------------
+
+    def peer_connected(
+        self, now: float, peer_id: str, *, capabilities: int = 1, max_pieces_per_request: int = 16
+    ) -> None:
+        self._now = now
+        if peer_id in self._peers:
+            return
+        self._peers[peer_id] = RemotePeer(peer_id, capabilities, max(1, max_pieces_per_request))
+        self._actions.append(SendHave(peer_id, tuple(sorted(self._local))))
+        self.upload.peer_connected(now, peer_id)
+        self._schedule(now)
+
+    def peer_closed(self, now: float, peer_id: str) -> None:
+        self._now = now
+        if self._forget_peer(peer_id):
+            self.upload.peer_closed(now, peer_id)
+            self._schedule(now)
+
+    def peer_have(self, now: float, peer_id: str, seqs: list[int]) -> None:
+        self._now = now
+        peer = self._peers.get(peer_id)
+        if peer is not None:
+            peer.haves = set(seqs)
+            self._schedule(now)
+
+    def peer_have_delta(self, now: float, peer_id: str, seq: int) -> None:
+        self._now = now
+        peer = self._peers.get(peer_id)
+        if peer is not None:
+            peer.haves.add(seq)
+            self._schedule(now)
+
+    def peer_choked(self, now: float, peer_id: str, choked: bool) -> None:
+        """CHOKE from `peer_id` discards our outstanding requests there; UNCHOKE lifts it."""
+        self._now = now
+        peer = self._peers.get(peer_id)
+        if peer is None:
+            return
+        peer.choking_us = choked
+        if choked:
+            for request in list(peer.requests.values()):
+                self._release_request(request)
+        self._schedule(now)
+
+    def set_swarm_size(self, now: float, size: int) -> None:
+        """Members of our swarm (from signaling); sizes the live HTTP-first election."""
+        self._now = now
+        self._swarm_size = max(1, size)
+
+    # --- segments and playhead ------------------------------------------------------------
+
+    def segment_added(
+        self,
+        now: float,
+        seq: int,
+        *,
+        size: int,
+        piece_size: int,
+        start: float,
+        duration: float,
+        live_edge: bool = False,
+    ) -> None:
+        """A segment whose integrity record we hold. `start` is its media time on the
+        playhead's timeline; `live_edge` marks a segment that just appeared at the live edge."""
+        self._now = now
+        if seq in self._segments or seq in self._local or size <= 0 or piece_size <= 0:
+            return
+        count = -(-size // piece_size)
+        http_first_at = None
+        if live_edge:
+            http_first_at = now + http_first_delay(
+                self.local_peer_id,
+                seq,
+                neighbour_ids=self._peers.keys(),
+                swarm_size=self._swarm_size,
+                http_first_count=self.config.live_http_first_count,
+                tier_spacing_s=self.config.live_tier_spacing_s,
+                tier_growth=self.config.live_tier_growth,
+                neighbour_stagger_s=self.config.live_neighbour_stagger_s,
+                seeder_neighbour=any(
+                    p.capabilities & EDGE_SEEDER_CAPABILITY for p in self._peers.values()
+                ),
+            )
+        pieces_false, owners = [False] * count, [UNASSIGNED] * count
+        self._segments[seq] = SegmentState(
+            seq, size, piece_size, start, duration, http_first_at, pieces_false, owners
+        )
+        self._schedule(now)
+
+    def segment_removed(self, now: float, seq: int) -> None:
+        """The store evicted `seq` (or the window moved past it): stop fetching and serving it."""
+        self._now = now
+        self._drop_segment(seq)
+        self._local.pop(seq, None)
+        self.upload.segment_removed(seq)
+        self._schedule(now)
+
+    def set_playhead(self, now: float, position: float, playing: bool) -> None:
+        """The playhead is at media time `position`; if `playing`, it advances in real time."""
+        self._now = now
+        self._playhead = Playhead(now, position, playing)
+        self._schedule(now)
+
+    # --- download results -----------------------------------------------------------------
+
+    def piece_received(
+        self, now: float, peer_id: str, request_id: int, seq: int, index: int, valid: bool
+    ) -> None:
+        """A PIECE from a peer, after the adapter checked it against the integrity record."""
+        self._now = now
+        peer = self._peers.get(peer_id)
+        if not valid:
+            self.stats.bad_pieces += 1
+            if peer is not None:
+                self._forget_peer(peer_id)
+                self.upload.peer_closed(now, peer_id)
+                self._actions.append(DropPeer(peer_id, "bad_piece"))
+            self._schedule(now)
+            return
+        segment = self._segments.get(seq)
+        if peer is not None:
+            peer.last_piece_at = now
+            request = peer.requests.get(request_id)
+            if request is not None and request.seq == seq:
+                request.pending.discard(index)
+                if not request.pending:
+                    self._remove_request(request)
+        if segment is not None and 0 <= index < segment.piece_count:
+            self.stats.bytes_from_peers += segment.piece_bytes(index)
+            self._store_piece(segment, index)
+        self._schedule(now)
+
+    def request_rejected(
+        self, now: float, peer_id: str, request_id: int, reason: RejectReason
+    ) -> None:
+        self._now = now
+        peer = self._peers.get(peer_id)
+        request = self._requests.get(request_id)
+        if peer is None or request is None or request.peer_id != peer_id:
+            return
+        self._release_request(request)
+        if reason == "choked":
+            peer.choking_us = True
+        elif reason == "busy":
+            peer.cooldown_until = now + self.config.busy_backoff_s
+        else:  # not_have, bad_request: the announcement was wrong or stale
+            peer.haves.discard(request.seq)
+        self._schedule(now)
+
+    def http_piece_received(
+        self, now: float, fetch_id: int, seq: int, index: int, valid: bool
+    ) -> None:
+        """A piece of an HTTP response, checked against the integrity record."""
+        self._now = now
+        fetch = self._fetches.get(fetch_id)
+        if not valid:
+            self.stats.bad_pieces += 1
+            if fetch is not None:
+                self.http_failed(now, fetch_id)
+            return
+        segment = self._segments.get(seq)
+        if segment is not None and 0 <= index < segment.piece_count:
+            self.stats.bytes_from_http += segment.piece_bytes(index)
+            self._store_piece(segment, index)
+        if fetch is not None:
+            fetch.pending.discard(index)
+            if not fetch.pending:
+                self._fetches.pop(fetch_id, None)
+                elapsed = now - fetch.sent_at
+                if elapsed > 0:
+                    weight = self.config.http_rate_ewma_weight
+                    sample = fetch.size / elapsed
+                    self._http_rate = (1 - weight) * self._http_rate + weight * sample
+        self._schedule(now)
+
+    def http_failed(self, now: float, fetch_id: int) -> None:
+        """The fetch failed (network error, bad status, bad piece): retry after a pause."""
+        self._now = now
+        fetch = self._fetches.pop(fetch_id, None)
+        if fetch is None:
+            return
+        self.stats.http_failures += 1
+        segment = self._segments.get(fetch.seq)
+        if segment is not None:
+            for index in fetch.pending:
+                if segment.owner[index] == -fetch_id:
+                    segment.owner[index] = UNASSIGNED
+            segment.http_retry_at = now + self.config.http_retry_s
+        self._schedule(now)
+
+    # --- upload events --------------------------------------------------------------------
+
+    def upload_request(
+        self, now: float, peer_id: str, request_id: int, seq: int, first_piece: int, count: int
+    ) -> None:
+        self._now = now
+        if peer_id in self._peers:
+            self.upload.request(now, peer_id, request_id, seq, first_piece, count)
+
+    def upload_cancel(self, now: float, peer_id: str, request_id: int) -> None:
+        self._now = now
+        self.upload.cancel(now, peer_id, request_id)
+
+    # --- time -----------------------------------------------------------------------------
+
+    def next_timer(self) -> float | None:
+        """The next time at which something changes without an event (None: never)."""
+        now = self._now
+        times: list[float] = []
+        for segment in self._segments.values():
+            deadline = self._deadline(segment)
+            if deadline is None or segment.complete:
+                continue
+            times.append(self._fallback_at(segment, deadline))
+            times.append(segment.http_retry_at)
+            if segment.http_first_at is not None:
+                times.append(segment.http_first_at)
+            if self._playing() and not segment.missed:
+                times.append(deadline)
+        for peer in self._peers.values():
+            times.append(peer.cooldown_until)
+            if peer.requests:
+                times.append(self._silent_at(peer))
+        upload = self.upload.next_timer(now)
+        if upload is not None:
+            times.append(upload)
+        future = [t for t in times if t > now]
+        return min(future) if future else None
+
+    def handle_timer(self, now: float) -> None:
+        self._now = now
+        for peer in sorted(self._peers.values(), key=lambda p: p.peer_id):
+            if peer.requests and now >= self._silent_at(peer):
+                self._abandon(now, peer, "silent")
+        self.upload.handle_timer(now)
+        self._schedule(now)
+
+    def complete_seqs(self) -> list[int]:
+        """Complete, verified segments we can serve (what HAVE announces)."""
+        return sorted(self._local)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Stats plus a little state, for the CLI's stats JSON."""
+        return {
+            **self.stats.to_json(),
+            "complete_segments": len(self._local),
+            "peers": len(self._peers),
+            "http_rate_estimate": round(self._http_rate),
+        }
+
+    # --- internals: planning --------------------------------------------------------------
+
+    def _schedule(self, now: float) -> None:
+        """Re-plan every incomplete segment; runs after every event and timer."""
+        self._check_deadlines(now)
+        assignable: list[tuple[SegmentState, float]] = []
+        for seq in sorted(self._segments):
+            segment = self._segments[seq]
+            deadline = self._deadline(segment)
+            if deadline is None and not self.seeder:
+                continue
+            if self.seeder or deadline is None:
+                self._fetch_http(now, segment, take_over=False)
+                continue
+            if now >= self._fallback_at(segment, deadline):
+                self._fetch_http(now, segment, take_over=True)
+                continue
+            if self._usable_holders(now, segment.seq):
+                if deadline - now <= self.config.prefetch_horizon_s:
+                    assignable.append((segment, deadline))
+            elif self._startup_blocked_on(segment) or self._election_wait_over(now, segment):
+                self._fetch_http(now, segment, take_over=False)
+        urgent = [(s, d) for s, d in assignable if d - now <= self.config.urgent_window_s]
+        background = [(s, d) for s, d in assignable if d - now > self.config.urgent_window_s]
+        urgent.sort(key=lambda item: (item[1], item[0].seq))
+        background.sort(
+            key=lambda item: (len(self._usable_holders(now, item[0].seq)), item[1], item[0].seq)
+        )
+        for segment, _ in urgent + background:
+            self._request_from_peers(now, segment)
+
+    def _request_from_peers(self, now: float, segment: SegmentState) -> None:
+        """Deal the segment's free pieces in blocks to the least-loaded holders."""
+        index = 0
+        while True:
+            peer = self._least_loaded(now, segment.seq)
+            if peer is None:
+                return
+            room = self.config.max_inflight_pieces_per_peer - peer.inflight_pieces()
+            limit = min(self.config.request_block_pieces, peer.max_pieces_per_request, room)
+            run = segment.free_run(index, limit)
+            if run is None:
+                return
+            first, index = run
+            request = PeerRequest(
+                self._next_request_id, peer.peer_id, segment.seq, set(range(first, index)), now
+            )
+            self._next_request_id += 1
+            segment.assign(first, index, request.request_id)
+            peer.requests[request.request_id] = request
+            self._requests[request.request_id] = request
+            self.stats.requests_sent += 1
+            self._actions.append(
+                RequestPieces(peer.peer_id, request.request_id, segment.seq, first, index - first)
+            )
+
+    def _least_loaded(self, now: float, seq: int) -> RemotePeer | None:
+        best: tuple[int, str] | None = None
+        for peer in self._usable_holders(now, seq):
+            load = peer.inflight_pieces()
+            if load >= self.config.max_inflight_pieces_per_peer:
+                continue
+            if best is None or (load, peer.peer_id) < best:
+                best = (load, peer.peer_id)
+        return None if best is None else self._peers[best[1]]
+
+    def _usable_holders(self, now: float, seq: int) -> list[RemotePeer]:
+        return sorted(
+            (
+                p
+                for p in self._peers.values()
+                if seq in p.haves and not p.choking_us and now >= p.cooldown_until
+            ),
+            key=lambda p: p.peer_id,
+        )
+
+    def _fetch_http(self, now: float, segment: SegmentState, *, take_over: bool) -> None:
+        """Fetch the segment's missing pieces from the origin. With `take_over`, pieces still
+        owed by peers are cancelled there and fetched too (the fallback point was reached)."""
+        if now < segment.http_retry_at:
+            return
+        if take_over:
+            owing = {o for i, o in enumerate(segment.owner) if o > 0 and not segment.have[i]}
+            for request_id in sorted(owing):
+                request = self._requests[request_id]
+                peer = self._peers[request.peer_id]
+                self._actions.append(CancelRequest(request.peer_id, request_id))
+                self._release_request(request)
+                if now - request.sent_at >= self.config.peer_silence_timeout_s:
+                    self._abandon(now, peer, "slow")
+        index = 0
+        while (run := segment.free_run(index, segment.piece_count)) is not None:
+            first, index = run
+            size = sum(segment.piece_bytes(i) for i in range(first, index))
+            fetch = HttpFetch(self._next_fetch_id, segment.seq, set(range(first, index)), now, size)
+            self._next_fetch_id += 1
+            segment.assign(first, index, -fetch.fetch_id)
+            self._fetches[fetch.fetch_id] = fetch
+            self.stats.http_fetches += 1
+            self._actions.append(FetchHttp(fetch.fetch_id, segment.seq, first, index - first))
+
+    # --- internals: bookkeeping -----------------------------------------------------------
+
+    def _store_piece(self, segment: SegmentState, index: int) -> None:
+        if segment.have[index]:
+            self.stats.duplicate_bytes += segment.piece_bytes(index)
+            return
+        segment.have[index] = True
+        segment.have_count += 1
+        if not segment.complete:
+            return
+        for request in [r for r in self._requests.values() if r.seq == segment.seq]:
+            self._actions.append(CancelRequest(request.peer_id, request.request_id))
+            self._remove_request(request)
+        for fetch_id in [f for f, fetch in self._fetches.items() if fetch.seq == segment.seq]:
+            del self._fetches[fetch_id]
+        del self._segments[segment.seq]
+        self._local[segment.seq] = LocalSegment(
+            segment.piece_count, segment.size, segment.piece_size
+        )
+        self.stats.segments_completed += 1
+        self._actions.append(AnnounceHave(segment.seq))
+
+    def _release_request(self, request: PeerRequest) -> None:
+        """Forget a request; its pieces become unassigned (late PIECEs are still welcome)."""
+        segment = self._segments.get(request.seq)
+        if segment is not None:
+            for index in request.pending:
+                if segment.owner[index] == request.request_id:
+                    segment.owner[index] = UNASSIGNED
+        self._remove_request(request)
+
+    def _remove_request(self, request: PeerRequest) -> None:
+        self._requests.pop(request.request_id, None)
+        peer = self._peers.get(request.peer_id)
+        if peer is not None:
+            peer.requests.pop(request.request_id, None)
+
+    def _forget_peer(self, peer_id: str) -> bool:
+        peer = self._peers.get(peer_id)
+        if peer is None:
+            return False
+        for request in list(peer.requests.values()):
+            self._release_request(request)
+        del self._peers[peer_id]
+        return True
+
+    def _abandon(self, now: float, peer: RemotePeer, reason: AbandonReason) -> None:
+        for request in sorted(peer.requests.values(), key=lambda r: r.request_id):
+            self._actions.append(CancelRequest(peer.peer_id, request.request_id))
+            self._release_request(request)
+        if peer.cooldown_until <= now:
+            self.stats.peers_abandoned += 1
+            self._actions.append(AbandonPeer(peer.peer_id, reason))
+        peer.cooldown_until = now + self.config.peer_cooldown_s
+
+    def _drop_segment(self, seq: int) -> None:
+        segment = self._segments.pop(seq, None)
+        if segment is None:
+            return
+        for request in [r for r in self._requests.values() if r.seq == seq]:
+            self._actions.append(CancelRequest(request.peer_id, request.request_id))
+            self._remove_request(request)
+        for fetch_id in [f for f, fetch in self._fetches.items() if fetch.seq == seq]:
+            del self._fetches[fetch_id]
+
+    def _check_deadlines(self, now: float) -> None:
+        """Count stalls, and drop segments the playhead has left behind."""
+        playhead = self._playhead
+        if playhead is None:
+            return
+        current = playhead.position_at(now)
+        for seq in sorted(self._segments):
+            segment = self._segments[seq]
+            if segment.start + segment.duration <= current:
+                self._drop_segment(seq)
+                continue
+            deadline = self._deadline(segment)
+            overdue = playhead.playing and deadline is not None and now >= deadline
+            if overdue and not segment.missed:
+                segment.missed = True
+                self.stats.missed_deadlines += 1
+                self._actions.append(DeadlineMissed(seq))
+
+    # --- internals: time ------------------------------------------------------------------
+
+    def _playing(self) -> bool:
+        return self._playhead is not None and self._playhead.playing
+
+    def _deadline(self, segment: SegmentState) -> float | None:
+        if self._playhead is None:
+            return None
+        return self._playhead.deadline(segment, self.config.startup_deadline_s)
+
+    @staticmethod
+    def _election_wait_over(now: float, segment: SegmentState) -> bool:
+        """A new live segment nobody announced: our election delay has passed."""
+        return segment.http_first_at is not None and now >= segment.http_first_at
+
+    def _startup_blocked_on(self, segment: SegmentState) -> bool:
+        """Playback waits for this segment: with no peer to ask, waiting for the fallback
+        point would only add startup (or stall) time."""
+        return self._playhead is not None and self._playhead.waiting_on(segment)
+
+    def _fallback_at(self, segment: SegmentState, deadline: float) -> float:
+        reserve = self.config.http_margin_s + segment.missing_bytes() / self._http_rate
+        return deadline - reserve
+
+    def _silent_at(self, peer: RemotePeer) -> float:
+        oldest = min(r.sent_at for r in peer.requests.values())
+        return max(peer.last_piece_at, oldest) + self.config.peer_silence_timeout_s

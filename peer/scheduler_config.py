@@ -1,0 +1,90 @@
+"""The peer scheduler's one frozen config: every default lives here; the CLI only overrides.
+
+The same names (snake_case) are used by the scenario files in `tests/vectors/scheduler/` and by
+the TypeScript port, so a scenario can override any of them with a `"config"` object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """Tuning of the download scheduler and of the upload side (all times in seconds)."""
+
+    # --- deadlines and HTTP fallback -------------------------------------------------------
+    startup_deadline_s: float = 1.0
+    """While the playhead is not playing, the segment at the playhead is due this long after the
+    playhead was set (later segments follow by their media start times). Keeps startup short."""
+    http_margin_s: float = 0.5
+    """Fixed reserve kept before a deadline for the HTTP fallback (round trips, verification)."""
+    http_rate_estimate_bytes_per_s: float = 2_000_000.0
+    """Initial estimate of the origin's throughput; the fallback point of a segment is
+    `deadline - http_margin_s - missing_bytes / estimate`. Updated from completed fetches."""
+    http_rate_ewma_weight: float = 0.3
+    """Weight of a new sample in the HTTP throughput estimate (0 keeps the initial value)."""
+    http_retry_s: float = 0.5
+    """After a failed HTTP fetch, wait this long before fetching those pieces again."""
+
+    # --- live: who takes a new segment from the origin ------------------------------------
+    live_http_first_count: float = 1.0
+    """Expected number of swarm members that fetch each new live segment from HTTP at once
+    (tier 0 of the election in `peer.election`)."""
+    live_tier_spacing_s: float = 0.8
+    """Wait between election tiers: covers playlist-poll jitter plus a few store-and-forward
+    hops, so a later tier sees the announcement of an earlier one before it fetches."""
+    live_tier_growth: float = 2.0
+    """Each tier is this much wider than the previous one."""
+    live_neighbour_stagger_s: float = 0.3
+    """Extra wait per neighbour of the same tier with a smaller hash (one hop of transfer)."""
+
+    # --- requesting from peers ------------------------------------------------------------
+    prefetch_horizon_s: float = 30.0
+    """Segments due further away than this are not requested yet."""
+    urgent_window_s: float = 3.0
+    """Segments due within this window are requested earliest-deadline-first; later ones
+    rarest-first."""
+    max_inflight_pieces_per_peer: int = 16
+    """Pieces requested from one peer and not yet received (bounds a slow peer's damage)."""
+    request_block_pieces: int = 4
+    """Pieces per REQUEST; a segment's pieces are dealt in blocks of this size over peers."""
+    peer_silence_timeout_s: float = 1.0
+    """A peer owing us pieces that sends nothing for this long is abandoned."""
+    peer_cooldown_s: float = 5.0
+    """An abandoned (silent or too slow) peer gets no requests for this long."""
+    busy_backoff_s: float = 0.25
+    """A peer that answered REJECT busy gets no requests for this long."""
+
+    # --- upload ---------------------------------------------------------------------------
+    upload_slots: int = 8
+    """Peers unchoked at a time (more than signaling's 5 neighbours, so that in a live swarm
+    every neighbour is served); others get CHOKE and wait for a free slot."""
+    upload_rate_bytes_per_s: float | None = None
+    """Optional upload cap (token bucket); None uploads as fast as the channels take it."""
+    upload_burst_bytes: int = 262_144
+    """Token bucket depth of the upload cap."""
+    max_upload_queue_pieces: int = 256
+    """Pieces queued for one peer; further requests get REJECT busy."""
+    idle_unchoke_timeout_s: float = 10.0
+    """An unchoked peer that requested nothing for this long is choked when others wait."""
+
+    def __post_init__(self) -> None:
+        if self.upload_slots < 0 or self.max_inflight_pieces_per_peer < 1:
+            raise ValueError("upload_slots >= 0 and max_inflight_pieces_per_peer >= 1")
+        if self.request_block_pieces < 1 or self.max_upload_queue_pieces < 1:
+            raise ValueError("request_block_pieces and max_upload_queue_pieces must be >= 1")
+        if self.http_rate_estimate_bytes_per_s <= 0:
+            raise ValueError("http_rate_estimate_bytes_per_s must be > 0")
+        if self.upload_rate_bytes_per_s is not None and self.upload_rate_bytes_per_s <= 0:
+            raise ValueError("upload_rate_bytes_per_s must be > 0 or None")
+
+    def with_overrides(self, overrides: dict[str, Any]) -> SchedulerConfig:
+        """A copy with some fields replaced; unknown names are an error (catches typos)."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ValueError(f"unknown scheduler config fields: {sorted(unknown)}")
+        return dataclasses.replace(self, **overrides)

@@ -1,0 +1,75 @@
+"""The live HTTP-first election: pinned hash values (shared with TypeScript) and its shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from peer.election import election_tier, election_unit, http_first_delay
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "scheduler" / "election_hash.json"
+
+
+def test_pinned_vectors() -> None:
+    from peer.election import election_hash
+
+    data = json.loads(VECTORS.read_text())
+    for case in data["hashes"]:
+        assert election_hash(case["peer_id"], case["seq"]) == case["hash"]
+    for case in data["delays"]:
+        delay = http_first_delay(
+            case["peer_id"],
+            case["seq"],
+            neighbour_ids=case["neighbour_ids"],
+            swarm_size=case["swarm_size"],
+            http_first_count=case["http_first_count"],
+            tier_spacing_s=case["tier_spacing_s"],
+            tier_growth=case["tier_growth"],
+            neighbour_stagger_s=case["neighbour_stagger_s"],
+            seeder_neighbour=case["seeder_neighbour"],
+        )
+        assert delay == case["delay_s"]
+
+
+def test_units_are_uniform() -> None:
+    units = [election_unit(f"peer-{i}", seq) for i in range(50) for seq in range(200)]
+    buckets = [0] * 10
+    for unit in units:
+        assert 0.0 <= unit < 1.0
+        buckets[int(unit * 10)] += 1
+    assert min(buckets) > 0.9 * len(units) / 10
+    assert max(buckets) < 1.1 * len(units) / 10
+
+
+def test_about_one_member_in_tier_zero() -> None:
+    members = [f"m{i}" for i in range(20)]
+    counts = [
+        sum(1 for m in members if election_tier(election_unit(m, seq), 1 / 20, 2.0) == 0)
+        for seq in range(2000)
+    ]
+    assert 0.9 < sum(counts) / len(counts) < 1.1
+
+
+def test_tiers_widen() -> None:
+    share = 0.1
+    assert election_tier(0.05, share, 2.0) == 0
+    assert election_tier(0.15, share, 2.0) == 1  # [0.1, 0.3)
+    assert election_tier(0.35, share, 2.0) == 2  # [0.3, 0.7)
+    assert election_tier(0.95, share, 2.0) == 3  # [0.7, 1.0)
+    assert election_tier(0.99, 1.0, 2.0) == 0
+
+
+def test_lone_member_and_seeder_neighbour() -> None:
+    params = {
+        "http_first_count": 1.0,
+        "tier_spacing_s": 0.8,
+        "tier_growth": 2.0,
+        "neighbour_stagger_s": 0.3,
+    }
+    alone = http_first_delay("x", 1, neighbour_ids=[], swarm_size=1, seeder_neighbour=False,
+                             **params)  # fmt: skip
+    assert alone == 0.0
+    with_seeder = http_first_delay(
+        "x", 1, neighbour_ids=["edge"], swarm_size=1, seeder_neighbour=True, **params
+    )
+    assert with_seeder >= 0.8
