@@ -290,3 +290,124 @@ def neighbours_event(swarm: str, add: list[NeighbourEntry], remove: list[str]) -
 
 def relayed_signal(from_peer: str, request: SignalRequest) -> dict[str, Any]:
     return {"from": from_peer, "kind": request.kind, "data": request.data}
+
+
+# -- server -> client payloads, validated by clients (the Python peer; the shim mirrors them) --
+
+
+@dataclass(frozen=True, slots=True)
+class JoinAck:
+    peer_id: str
+    swarm: str
+    neighbours: tuple[NeighbourEntry, ...]
+    ice_servers: tuple[IceServer, ...]
+    max_neighbours: int
+
+
+@dataclass(frozen=True, slots=True)
+class NeighboursUpdate:
+    swarm: str
+    add: tuple[NeighbourEntry, ...]
+    remove: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedSignal:
+    from_peer: str
+    kind: SignalKind
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorBody:
+    code: str
+    message: str
+
+
+_SWARM_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}/[A-Za-z0-9_-]{1,64}")
+MAX_LIST_ITEMS: Final = 256
+
+
+def _list(value: object, what: str) -> list[Any]:
+    if not isinstance(value, list) or len(value) > MAX_LIST_ITEMS:
+        raise SchemaError(f"{what} must be a list of at most {MAX_LIST_ITEMS} items")
+    return value
+
+
+def _bool(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise SchemaError(f"{what} must be a boolean")
+    return value
+
+
+def _neighbour(value: object) -> NeighbourEntry:
+    obj = _object(value, "neighbour", {"peer_id", "initiator", "seeder"}, set())
+    return NeighbourEntry(
+        _string(obj["peer_id"], "neighbour.peer_id", PEER_ID_RE, 32),
+        _bool(obj["initiator"], "neighbour.initiator"),
+        _bool(obj["seeder"], "neighbour.seeder"),
+    )
+
+
+def _ice_server(value: object) -> IceServer:
+    obj = _object(value, "ice server", {"urls"}, {"username", "credential"})
+    urls = tuple(_string(url, "ice url", None, 512) for url in _list(obj["urls"], "urls"))
+    return IceServer(
+        urls,
+        _optional_string(obj.get("username"), "username", 512),
+        _optional_string(obj.get("credential"), "credential", 512),
+    )
+
+
+def parse_error_body(data: object) -> ErrorBody:
+    """`{code, message}` of a failed ack, an `error` event or a connect refusal's data."""
+    obj = _object(data, "error", {"code", "message"}, set())
+    return ErrorBody(
+        _string(obj["code"], "error.code", None, 64),
+        _string(obj["message"], "error.message", None, 1024),
+    )
+
+
+def parse_ack(data: object) -> dict[str, Any]:
+    """The fields of an ok ack, or SchemaError(code) carrying the server's error code."""
+    if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):
+        raise SchemaError("ack must be an object with a boolean ok")
+    if not data["ok"]:
+        error = parse_error_body(data.get("error"))
+        raise SchemaError(error.message, code=error.code)
+    return {key: value for key, value in data.items() if key != "ok"}
+
+
+def parse_join_ack(data: object) -> JoinAck:
+    fields = parse_ack(data)
+    obj = _object(
+        fields,
+        "join ack",
+        {"peer_id", "swarm", "neighbours", "ice_servers", "max_neighbours"},
+        set(),
+    )
+    return JoinAck(
+        peer_id=_string(obj["peer_id"], "peer_id", PEER_ID_RE, 32),
+        swarm=_string(obj["swarm"], "swarm", _SWARM_RE, 129),
+        neighbours=tuple(_neighbour(n) for n in _list(obj["neighbours"], "neighbours")),
+        ice_servers=tuple(_ice_server(s) for s in _list(obj["ice_servers"], "ice_servers")),
+        max_neighbours=_int(obj["max_neighbours"], "max_neighbours", 1, MAX_NEIGHBOURS_LIMIT),
+    )
+
+
+def parse_neighbours_event(data: object) -> NeighboursUpdate:
+    obj = _object(data, "neighbours", {"swarm", "add", "remove"}, set())
+    return NeighboursUpdate(
+        swarm=_string(obj["swarm"], "swarm", _SWARM_RE, 129),
+        add=tuple(_neighbour(n) for n in _list(obj["add"], "add")),
+        remove=tuple(
+            _string(p, "removed peer_id", PEER_ID_RE, 32) for p in _list(obj["remove"], "remove")
+        ),
+    )
+
+
+def parse_relayed_signal(data: object) -> RelayedSignal:
+    """`signal {from, kind, data}` as relayed by the server (data checked like a request's)."""
+    obj = _object(data, "relayed signal", {"from", "kind", "data"}, set())
+    request = parse_signal({"to": obj["from"], "kind": obj["kind"], "data": obj["data"]})
+    return RelayedSignal(from_peer=request.to, kind=request.kind, data=request.data)

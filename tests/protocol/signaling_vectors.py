@@ -192,8 +192,99 @@ INVALID: list[tuple[str, str, Any, str]] = [
 
 def _to_json(result: Any) -> Any:
     if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        return dataclasses.asdict(result)
+        return json.loads(json.dumps(dataclasses.asdict(result)))
     return result
+
+
+# Server -> client payloads that clients validate with the parse_* functions below.
+SERVER_PARSERS: dict[str, Callable[[object], Any]] = {
+    "join_ack": schema.parse_join_ack,
+    "neighbours": schema.parse_neighbours_event,
+    "signal": schema.parse_relayed_signal,
+    "error": schema.parse_error_body,
+    "ack": schema.parse_ack,
+}
+
+NEIGHBOUR = {"peer_id": "AbCdEfGh12", "initiator": True, "seeder": False}
+JOIN_ACK = {
+    "ok": True,
+    "peer_id": "Zyxwvuts98",
+    "swarm": "demo/720p",
+    "neighbours": [NEIGHBOUR],
+    "ice_servers": [
+        {"urls": ["stun:127.0.0.1:3478"]},
+        {"urls": ["turn:127.0.0.1:3478"], "username": "1700000000:Zyxwvuts98", "credential": "x"},
+    ],
+    "max_neighbours": 5,
+}
+
+SERVER_VALID: list[tuple[str, str, Any]] = [
+    ("join_ack", "join ack", JOIN_ACK),
+    ("join_ack", "first in swarm", {**JOIN_ACK, "neighbours": [], "ice_servers": []}),
+    (
+        "neighbours",
+        "add and remove",
+        {"swarm": "demo/720p", "add": [NEIGHBOUR], "remove": ["Qwertyui00"]},
+    ),
+    (
+        "signal",
+        "relayed offer",
+        {"from": "AbCdEfGh12", "kind": "offer", "data": {"type": "offer", "sdp": SDP}},
+    ),
+    (
+        "signal",
+        "relayed candidate",
+        {
+            "from": "AbCdEfGh12",
+            "kind": "candidate",
+            "data": {"candidate": CANDIDATE, "sdpMid": "0", "sdpMLineIndex": 0},
+        },
+    ),
+    ("error", "banned", {"code": "banned", "message": "reported by several peers"}),
+    ("ack", "plain ok", {"ok": True}),
+]
+
+SERVER_INVALID: list[tuple[str, str, Any, str]] = [
+    (
+        "ack",
+        "failed ack carries the server code",
+        {"ok": False, "error": {"code": "not-neighbour", "message": "m"}},
+        "not-neighbour",
+    ),
+    ("ack", "no ok", {"peer_id": "Zyxwvuts98"}, "bad-request"),
+    (
+        "join_ack",
+        "refused join",
+        {"ok": False, "error": {"code": "prefix-full", "message": "m"}},
+        "prefix-full",
+    ),
+    (
+        "join_ack",
+        "missing swarm",
+        {k: v for k, v in JOIN_ACK.items() if k != "swarm"},
+        "bad-request",
+    ),
+    (
+        "join_ack",
+        "bad neighbour id",
+        {**JOIN_ACK, "neighbours": [{**NEIGHBOUR, "peer_id": "x"}]},
+        "bad-request",
+    ),
+    (
+        "neighbours",
+        "initiator not boolean",
+        {"swarm": "demo/720p", "add": [{**NEIGHBOUR, "initiator": 1}], "remove": []},
+        "bad-request",
+    ),
+    ("neighbours", "bad swarm", {"swarm": "demo", "add": [], "remove": []}, "bad-request"),
+    (
+        "signal",
+        "relayed without from",
+        {"kind": "offer", "data": {"type": "offer", "sdp": SDP}},
+        "bad-request",
+    ),
+    ("error", "no code", {"message": "m"}, "bad-request"),
+]
 
 
 def build() -> dict[str, Any]:
@@ -203,6 +294,10 @@ def build() -> dict[str, Any]:
             "valid": "parse_<event>(payload) == parsed (the normalized request; for signal, "
             "parsed.data is exactly what the server relays)",
             "invalid": "parse_<event>(payload) is refused with error code `code`",
+            "server_valid": "what the server sends (event join_ack = the join ack, ack = any "
+            "other ack); clients parse it into `parsed`",
+            "server_invalid": "clients refuse it with `code` (a failed ack yields the "
+            "server's own error code)",
         },
         "limits": {
             "max_packet_bytes": schema.MAX_PACKET_BYTES,
@@ -223,6 +318,19 @@ def build() -> dict[str, Any]:
         "invalid": [
             {"event": event, "name": name, "payload": payload, "code": code}
             for event, name, payload, code in INVALID
+        ],
+        "server_valid": [
+            {
+                "event": event,
+                "name": name,
+                "payload": payload,
+                "parsed": _to_json(SERVER_PARSERS[event](payload)),
+            }
+            for event, name, payload in SERVER_VALID
+        ],
+        "server_invalid": [
+            {"event": event, "name": name, "payload": payload, "code": code}
+            for event, name, payload, code in SERVER_INVALID
         ],
     }
 
