@@ -93,7 +93,6 @@ def build_app(config: SignalingConfig, token_secret: bytes) -> web.Application:
             headers={"Cache-Control": "no-store"},
         )
 
-    app.router.add_get("/api/swarms", signaling.swarms_handler)
     app.router.add_get("/healthz", healthz)
     return app
 

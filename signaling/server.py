@@ -473,14 +473,17 @@ def attach_signaling(
     *,
     store: SwarmStore | None = None,
     client_manager: socketio.AsyncManager | None = None,
+    swarms_route: str | None = "/api/swarms",
 ) -> SignalingServer:
     """Mount signaling on `app` at `/socket.io/` (namespace `/swarm`) and return it.
 
     `token_secret` is the HMAC key the origin mints viewer tokens with (`/api/token`); when
     None it is read from the origin's `app[TOKEN_SECRET_KEY]`. The server is stored at
-    `app[SIGNALING_KEY]`; expose `server.swarms_handler` at `/api/swarms` for operators.
+    `app[SIGNALING_KEY]`. Operators' JSON snapshot (`server.snapshot()`) is served at
+    `swarms_route` (GET, unless the app already routes that path; None: not served, expose
+    `server.swarms_handler` yourself, e.g. behind admin auth: it lists peers and prefixes).
     `store` (default in-memory) and `client_manager` (e.g. socketio.AsyncRedisManager) let
-    several signaling nodes share swarms.
+    several signaling nodes share swarms. Call before the app starts (routes freeze then).
     """
     if token_secret is None:
         from server.origin_keys import TOKEN_SECRET_KEY
@@ -491,4 +494,8 @@ def attach_signaling(
     )
     signaling.attach(app)
     app[SIGNALING_KEY] = signaling
+    if swarms_route is not None and not any(
+        resource.canonical == swarms_route for resource in app.router.resources()
+    ):
+        app.router.add_get(swarms_route, signaling.swarms_handler)
     return signaling

@@ -36,7 +36,6 @@ class RunningServer:
 async def running_server(config: SignalingConfig | None = None) -> AsyncIterator[RunningServer]:
     app = web.Application()
     signaling = attach_signaling(app, config or SignalingConfig(), SECRET)
-    app.router.add_get("/api/swarms", signaling.swarms_handler)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -1,0 +1,48 @@
+"""attach_signaling on the origin's own app: tokens from `/api/token` open signaling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+import socketio
+from aiohttp import web
+
+from protocol import signaling_schema as schema
+from server.origin_app import create_app
+from server.origin_config import OriginConfig
+from signaling.server import SIGNALING_KEY, attach_signaling
+
+MASTER = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p/index.m3u8\n"
+
+
+async def test_origin_minted_token_opens_signaling(tmp_path: Path) -> None:
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "master.m3u8").write_text(MASTER)
+    app = create_app(OriginConfig(streams_dir=tmp_path), extra_setup=[attach_signaling])
+    assert SIGNALING_KEY in app
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    client = socketio.AsyncClient(reconnection=False)
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{url}/api/token?stream=demo") as response:
+                assert response.status == 200, await response.text()
+                token = (await response.json())["token"]
+            await client.connect(
+                url, namespaces=[schema.NAMESPACE], transports=["websocket"], auth={"token": token}
+            )
+            ack = await client.call(
+                "join",
+                {"stream": "demo", "rendition": "360p", "capabilities": {}},
+                namespace=schema.NAMESPACE,
+            )
+            assert schema.parse_join_ack(ack).swarm == "demo/360p"
+            async with http.get(f"{url}/api/swarms") as response:
+                assert (await response.json())["peers"] == 1
+    finally:
+        await client.disconnect()
+        await runner.cleanup()
