@@ -178,15 +178,25 @@ async def _log_stream_events(stream: Any) -> None:
             log.debug("stream %s: %s", stream.name, event)
 
 
-def signaling_setup(config: OriginConfig) -> AppSetup | None:
-    """Attach python-socketio to the origin app when the signaling package provides it."""
-    try:
-        from signaling.server import attach_signaling
-    except ImportError:
-        return None
+def signaling_setup(config: OriginConfig) -> AppSetup:
+    """Attach python-socketio signaling to the origin app, with the origin's ICE settings.
+
+    It verifies the tokens `/api/token` mints: `attach_signaling` reads the shared secret from
+    `app[TOKEN_SECRET_KEY]`.
+    """
+    from signaling.config import SignalingConfig
+    from signaling.server import attach_signaling
+
+    signaling_config = dataclasses.replace(
+        SignalingConfig(),
+        ice_servers=config.ice_servers,
+        turn_urls=config.turn_urls,
+        turn_secret=config.turn_secret,
+        turn_ttl_s=config.turn_ttl_s,
+    )
 
     def setup(app: web.Application) -> None:
-        attach_signaling(app)
+        attach_signaling(app, signaling_config)
 
     return setup
 
@@ -232,9 +242,7 @@ def run(args: argparse.Namespace) -> int:
     config = origin_config_from_args(args, streams_dir)
     setups: list[AppSetup] = []
     if not args.no_signaling and not args.signaling_url:
-        attach = signaling_setup(config)
-        if attach is not None:
-            setups.append(attach)
+        setups.append(signaling_setup(config))
     app = create_app(config, extra_setup=setups)
     if embedded:
         from segmenter.pipeline import LiveStream

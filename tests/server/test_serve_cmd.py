@@ -91,6 +91,11 @@ def test_serve_dir_only_runs_and_stops_on_sigterm(streams_dir: Path) -> None:
         print(f"segment GET over loopback: {(time.monotonic() - started) * 1000:.1f} ms")
         assert body == (streams_dir / "demo" / "360p" / "seg-0.m4s").read_bytes()
         assert not list(streams_dir.glob("*/*.tmp"))  # serving never writes
+        # Signaling rides on the same app: an Engine.IO polling handshake answers.
+        handshake = f"{base}socket.io/?EIO=4&transport=polling"
+        with urllib.request.urlopen(handshake, timeout=10) as response:
+            assert response.status == 200
+            assert b'"sid"' in response.read()
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
