@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 _WAIT_SLICE = 0.25  # seconds between `stop` checks while idle (contract: at most ~0.5 s)
 _BACKWARDS_TOLERANCE = 0.001  # seconds a frame may step back before it counts as out of order
+_MAX_FAILED_READS = 50  # demux errors in a row before a publish counts as hopeless
 
 
 class RtmpSource(Source):
@@ -122,27 +123,37 @@ class RtmpSource(Source):
         started = False
         errors = _ErrorLog(f"rtmp {remote}")
         last_time: dict[str, float] = {}
+        wallclock = _WallClock(session)
         try:
             streams = [*container.streams.video[:1], *container.streams.audio[:1]]
             if not streams:
                 log.warning("rtmp %s: the publish has neither video nor audio", remote)
                 return
             packets = container.demux(streams)
+            failed_reads = 0
             while not stop.is_set():
                 try:
                     packet = next(packets)
                 except StopIteration:
                     break
                 except av.error.FFmpegError as exc:
-                    log.warning("rtmp %s: unreadable stream, ending this publish: %s", remote, exc)
-                    break
+                    # The FLV demuxer has consumed the bad tag; a fresh demux generator (PyAV's
+                    # ends with the exception) continues with the next one.
+                    failed_reads += 1
+                    if failed_reads > _MAX_FAILED_READS:
+                        log.warning("rtmp %s: unreadable stream, ending this publish", remote)
+                        break
+                    errors.record(f"skipping unreadable data: {exc}")
+                    packets = container.demux(streams)
+                    continue
+                failed_reads = 0
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as exc:
                     errors.record(f"skipping undecodable {packet.stream.type} packet: {exc}")
                     continue
                 for frame in frames:
-                    event = self._captured(frame, session.clock, last_time, errors)
+                    event = self._captured(frame, wallclock, last_time, errors)
                     if event is None:
                         continue
                     if not started:
@@ -160,7 +171,7 @@ class RtmpSource(Source):
     @staticmethod
     def _captured(
         frame: object,
-        clock: MediaClock | None,
+        wallclock: _WallClock,
         last_time: dict[str, float],
         errors: _ErrorLog,
     ) -> CapturedVideo | CapturedAudio | None:
@@ -176,11 +187,35 @@ class RtmpSource(Source):
             errors.record(f"skipping {kind} frame going back in time ({media_time:.3f} s)")
             return None
         last_time[kind] = media_time
-        # The clock is set when the first media tag arrives, so it exists for any decoded frame.
-        wallclock = clock.wallclock_at(media_time) if clock is not None else time.time()
+        captured = wallclock.at(media_time)
         if isinstance(frame, av.VideoFrame):
-            return CapturedVideo(frame, media_time, wallclock)
-        return CapturedAudio(frame, media_time, wallclock)
+            return CapturedVideo(frame, media_time, captured)
+        return CapturedAudio(frame, media_time, captured)
+
+
+class _WallClock:
+    """Capture wall clock of a publish: media time mapped through the first tag's arrival.
+
+    A publisher sending faster than real time (a file pushed without pacing, a burst after a
+    stall) would get capture times in the future; the anchor then moves so that no frame is
+    ever stamped later than it arrived.
+    """
+
+    def __init__(self, session: PublishSession) -> None:
+        self._session = session
+        self._offset: float | None = None
+
+    def at(self, media_time: float) -> float:
+        now = time.time()
+        if self._offset is None:
+            # Set by the server when the first media tag arrives: there for any decoded frame.
+            anchor = self._session.clock or MediaClock(now, media_time)
+            self._offset = anchor.wallclock - anchor.media_time
+        captured = self._offset + media_time
+        if captured > now:
+            self._offset = now - media_time
+            captured = now
+        return captured
 
 
 class _ErrorLog:

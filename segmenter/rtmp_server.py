@@ -61,7 +61,13 @@ class PublishSession:
     called from any thread to drop the publisher (decoder gave up, source closing).
     """
 
-    def __init__(self, stream_name: str, remote: str, pipe: FlvPipe) -> None:
+    def __init__(
+        self,
+        stream_name: str,
+        remote: str,
+        pipe: FlvPipe,
+        on_finished: Callable[[], None] | None = None,
+    ) -> None:
         self.stream_name = stream_name
         self.remote = remote
         self.pipe = pipe
@@ -69,6 +75,7 @@ class PublishSession:
         self.end_reason = ""
         self.connection_closed = False
         self._header_written = False
+        self._on_finished = on_finished
         self._disconnect_callback: Callable[[], None] | None = None
 
     def write_media(self, event: MediaReceived) -> bool:
@@ -89,6 +96,8 @@ class PublishSession:
             self.connection_closed = True
             self.end_reason = reason
             self.pipe.end()
+            if self._on_finished is not None:
+                self._on_finished()
 
     def disconnect(self) -> None:
         """Drop the publisher's connection (thread-safe, idempotent)."""
@@ -154,7 +163,7 @@ class PublishChannel:
                 return "stream is not accepting publishers"
             if self._active is not None and not self._active.connection_closed:
                 return f"stream already has a publisher ({self._active.remote})"
-            session = PublishSession(self.stream_name, remote, pipe)
+            session = PublishSession(self.stream_name, remote, pipe, self._notify)
             self._active = session
             self._queue.append(session)
             self._cond.notify_all()
@@ -172,6 +181,17 @@ class PublishChannel:
         """A publisher is connected right now."""
         with self._cond:
             return self._active is not None and not self._active.connection_closed
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no publisher is connected; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._active is None or self._active.connection_closed, timeout
+            )
+
+    def _notify(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
 
 
 class RtmpServer:

@@ -7,8 +7,12 @@ for the GIL, and killing it is a realistic way to lose a publisher. Like OBS it 
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+
+from segmenter import rtmp_amf
+from segmenter.rtmp_chunks import MSG_COMMAND_AMF0, ChunkReader, ChunkWriter
 
 EXIT_OK = 0
 EXIT_REFUSED = 3
@@ -20,6 +24,7 @@ import fractions, sys, time
 import av, av.error, numpy as np
 url, seconds, width, height = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 fps, rate = 30, 48000
+realtime = url.startswith("rtmp://")  # writing a file: as fast as possible
 out = av.open(url, "w", format="flv")
 video = out.add_stream(
     "libx264", rate=fps,
@@ -50,7 +55,7 @@ try:
                 out.mux(packet)
             n_audio += 1
         delay = start + t - time.monotonic()
-        if delay > 0:
+        if realtime and delay > 0:
             time.sleep(delay)
     for stream in (video, audio):
         for packet in stream.encode(None):
@@ -85,3 +90,77 @@ def start_publisher(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def record_flv(path: str, seconds: float, *, width: int = 320, height: int = 180) -> None:
+    """Write what `start_publisher` would send to an FLV file instead (not paced)."""
+    subprocess.run(
+        [sys.executable, "-c", _SCRIPT, path, str(seconds), str(width), str(height)],
+        check=True,
+        capture_output=True,
+    )
+
+
+def read_flv_tags(data: bytes) -> list[tuple[int, int, bytes]]:
+    """(tag type, timestamp ms, body) of every tag of an FLV file."""
+    header_size = int.from_bytes(data[5:9], "big")
+    offset = header_size + 4
+    tags = []
+    while offset + 11 <= len(data):
+        tag_type = data[offset]
+        size = int.from_bytes(data[offset + 1 : offset + 4], "big")
+        timestamp = int.from_bytes(data[offset + 4 : offset + 7], "big") | data[offset + 7] << 24
+        tags.append((tag_type, timestamp, data[offset + 11 : offset + 11 + size]))
+        offset += 11 + size + 4
+    return tags
+
+
+class RawPublisher:
+    """A hand-driven RTMP publisher over a blocking socket, for feeding chosen (bad) bytes."""
+
+    def __init__(self, port: int, key: str, app: str = "live") -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.writer = ChunkWriter()
+        self.reader = ChunkReader()
+        self.sock.sendall(b"\x03" + bytes(1536))
+        s0s1s2 = self._recv_exact(1 + 2 * 1536)
+        self.sock.sendall(s0s1s2[1:1537])  # C2 echoes S1
+        self.command("connect", 1.0, {"app": app, "tcUrl": f"rtmp://127.0.0.1:{port}/{app}"})
+        self.command("createStream", 2.0, None)
+        self.command("publish", 3.0, None, key, "live", stream_id=1)
+
+    def _recv_exact(self, size: int) -> bytes:
+        data = b""
+        while len(data) < size:
+            chunk = self.sock.recv(size - len(data))
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            data += chunk
+        return data
+
+    def command(self, *values: rtmp_amf.AmfValue, stream_id: int = 0) -> None:
+        payload = rtmp_amf.encode(*values)
+        self.sock.sendall(self.writer.encode(3, MSG_COMMAND_AMF0, payload, stream_id=stream_id))
+
+    def status_codes(self) -> list[str]:
+        """Read replies until the publish is answered; the onStatus codes seen."""
+        codes: list[str] = []
+        while not codes:
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("server closed the connection")
+            for message in self.reader.feed(data):
+                if message.type_id == MSG_COMMAND_AMF0:
+                    values = rtmp_amf.decode_all(message.payload)
+                    if values[0] == "onStatus" and isinstance(values[3], dict):
+                        codes.append(str(values[3]["code"]))
+        return codes
+
+    def send_tag(self, tag_type: int, timestamp: int, body: bytes) -> None:
+        chunk_stream = {8: 4, 9: 6}.get(tag_type, 5)
+        self.sock.sendall(
+            self.writer.encode(chunk_stream, tag_type, body, stream_id=1, timestamp=timestamp)
+        )
+
+    def close(self) -> None:
+        self.sock.close()
