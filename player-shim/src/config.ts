@@ -56,7 +56,7 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   iceServers: null,
   uploadCapBytesPerS: null,
   uploadBudgetBps: 20_000_000,
-  uploadSlots: 4,
+  uploadSlots: 8,
   maxStoredSegments: 30,
   pieceSize: 16384,
   maxPiecesPerRequest: 16,

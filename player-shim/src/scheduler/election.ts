@@ -1,7 +1,10 @@
 /**
- * Who takes a new live segment from the origin (peer/election.py, ported exactly): members with
- * hash(peer_id, seq) below c/N fetch at once, the others wait a hash-spread share of the window.
- * FNV-1a 32 over UTF-8 "<peer_id>/<seq>", then the MurmurHash3 fmix32 finaliser.
+ * Who takes a new live segment from the origin (peer/election.py, ported exactly). Every member
+ * computes u = hash(peer_id, seq) in [0, 1) for itself and its neighbours. Tier 0 is u < c/N,
+ * tier k is c/N * growth^k wide; a member of tier k waits k tier spacings (plus a stagger per
+ * neighbour of its tier with a smaller u, plus one tier behind an edge seeder) for a neighbour to
+ * announce the segment before it fetches over HTTP. The deadline fallback still applies on top.
+ * Hash: FNV-1a 32 over UTF-8 "<peer_id>/<seq>", then the MurmurHash3 fmix32 finaliser.
  */
 
 export function electionHash(peerId: string, seq: number): number {
@@ -22,14 +25,42 @@ export function electionUnit(peerId: string, seq: number): number {
   return electionHash(peerId, seq) / 4294967296.0;
 }
 
+/** Tier of a hash unit: tier 0 is [0, share), tier k is `share * growth**k` wide. */
+export function electionTier(unit: number, share: number, growth: number): number {
+  let tier = 0;
+  let lower = 0.0;
+  let width = share;
+  while (unit >= lower + width && lower + width < 1.0) {
+    lower += width;
+    width *= growth;
+    tier += 1;
+  }
+  return tier;
+}
+
+export interface ElectionParams {
+  neighbourIds: Iterable<string>;
+  swarmSize: number;
+  httpFirstCount: number;
+  tierSpacingS: number;
+  tierGrowth: number;
+  neighbourStaggerS: number;
+  seederNeighbour: boolean;
+}
+
 /** Seconds to wait after learning of live segment `seq` before taking it from HTTP; 0 = at once. */
-export function httpFirstDelay(
-  peerId: string,
-  seq: number,
-  opts: { swarmSize: number; httpFirstCount: number; waitWindowS: number; seederNeighbour: boolean },
-): number {
+export function httpFirstDelay(peerId: string, seq: number, p: ElectionParams): number {
+  const neighbours = [...p.neighbourIds].sort();
+  const members = Math.max(1, p.swarmSize, neighbours.length + 1);
+  const share = Math.min(1.0, p.httpFirstCount / members);
+  const growth = Math.max(1.0, p.tierGrowth);
   const unit = electionUnit(peerId, seq);
-  const share = opts.seederNeighbour ? 0.0 : Math.min(1.0, opts.httpFirstCount / Math.max(1, opts.swarmSize));
-  if (unit < share || share >= 1.0) return 0.0;
-  return (opts.waitWindowS * (unit - share)) / (1.0 - share);
+  const tier = electionTier(unit, share, growth);
+  let ahead = 0;
+  for (const other of neighbours) {
+    const otherUnit = electionUnit(other, seq);
+    if (otherUnit < unit && electionTier(otherUnit, share, growth) === tier) ahead += 1;
+  }
+  const extraTier = p.seederNeighbour ? 1 : 0;
+  return (tier + extraTier) * p.tierSpacingS + ahead * p.neighbourStaggerS;
 }

@@ -1,124 +1,44 @@
 /**
  * The pure download/upload scheduler, a line-by-line port of peer/piece_scheduler.py: events in
- * (with `now` in seconds), actions out, no I/O. The same scenario files drive both.
+ * (with `now` in seconds), actions out, no I/O. The same scenario files drive both ports.
  *
  * Per incomplete segment (deadline = when the playhead reaches its start): from the fallback
  * point (`deadline - http_margin - missing_bytes / http_rate`) every missing piece comes from the
  * origin; before it, pieces come from neighbours that announced the segment (urgent ones
  * earliest-deadline-first, the rest rarest-first, blocks over the least-loaded peers). A new live
- * segment nobody usable holds is taken from HTTP after this member's election delay.
+ * segment nobody usable holds is taken from HTTP after this member's election delay, and a
+ * segment playback is blocked on (startup, stall) with no holder is fetched at once.
  */
 
 import type { AbandonReason, RejectReasonName, SchedulerAction } from "./actions";
+import { Playhead, RemotePeer, SegmentState, UNASSIGNED, type HttpFetch, type PeerRequest } from "./download_state";
 import { httpFirstDelay } from "./election";
 import type { SchedulerConfig } from "./scheduler_config";
+import { emptySchedulerStats, type SchedulerStats } from "./scheduler_stats";
 import { compareIds, UploadScheduler, type LocalSegment } from "./upload_scheduler";
 
-/** HELLO capability bit 1: the neighbour is an edge seeder. */
+/** HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP). */
 export const EDGE_SEEDER_CAPABILITY = 0x2;
 
-const UNASSIGNED = 0; // owner of a piece nobody is fetching; >0 request id, <0 -fetch id
-
-export interface SchedulerStats {
-  bytesFromHttp: number;
-  bytesFromPeers: number;
-  duplicateBytes: number;
-  missedDeadlines: number;
-  badPieces: number;
-  httpFetches: number;
-  httpFailures: number;
-  requestsSent: number;
-  peersAbandoned: number;
-  segmentsCompleted: number;
-}
-
-interface Segment {
-  seq: number;
-  size: number;
-  pieceSize: number;
-  start: number;
-  duration: number;
-  httpFirstAt: number | null;
-  have: boolean[];
-  owner: number[];
-  haveCount: number;
-  httpRetryAt: number;
-  missed: boolean;
-}
-
-interface PendingRequest {
-  requestId: number;
-  peerId: string;
-  seq: number;
-  pending: Set<number>;
-  sentAt: number;
-}
-
-interface Fetch {
-  fetchId: number;
-  seq: number;
-  pending: Set<number>;
-  sentAt: number;
-  size: number;
-}
-
-interface Peer {
-  peerId: string;
-  capabilities: number;
-  maxPiecesPerRequest: number;
-  haves: Set<number>;
-  chokingUs: boolean;
-  requests: Map<number, PendingRequest>;
-  lastPieceAt: number;
-  cooldownUntil: number;
-}
-
-function pieceBytes(s: Segment, index: number): number {
-  return Math.min(s.pieceSize, s.size - index * s.pieceSize);
-}
-function isComplete(s: Segment): boolean {
-  return s.haveCount === s.have.length;
-}
-function missingBytes(s: Segment): number {
-  let total = 0;
-  for (let i = 0; i < s.have.length; i++) if (!s.have[i]) total += pieceBytes(s, i);
-  return total;
-}
-function inflightPieces(p: Peer): number {
-  let total = 0;
-  for (const r of p.requests.values()) total += r.pending.size;
-  return total;
-}
 function sortedNumbers(values: Iterable<number>): number[] {
   return [...values].sort((a, b) => a - b);
 }
 
 export class PieceScheduler {
-  readonly stats: SchedulerStats = {
-    bytesFromHttp: 0,
-    bytesFromPeers: 0,
-    duplicateBytes: 0,
-    missedDeadlines: 0,
-    badPieces: 0,
-    httpFetches: 0,
-    httpFailures: 0,
-    requestsSent: 0,
-    peersAbandoned: 0,
-    segmentsCompleted: 0,
-  };
+  readonly stats: SchedulerStats = emptySchedulerStats();
   readonly upload: UploadScheduler;
   private now: number;
   private readonly actions: SchedulerAction[] = [];
-  private readonly segments = new Map<number, Segment>();
+  private readonly segments = new Map<number, SegmentState>();
   private readonly local = new Map<number, LocalSegment>();
-  private readonly peers = new Map<string, Peer>();
-  private readonly requests = new Map<number, PendingRequest>();
-  private readonly fetches = new Map<number, Fetch>();
+  private readonly peers = new Map<string, RemotePeer>();
+  private readonly requests = new Map<number, PeerRequest>();
+  private readonly fetches = new Map<number, HttpFetch>();
   private nextRequestId = 1;
   private nextFetchId = 1;
   private swarmSize = 1;
   private httpRate: number;
-  private playhead: { setAt: number; position: number; playing: boolean } | null = null;
+  private playhead: Playhead | null = null;
 
   constructor(
     readonly config: SchedulerConfig,
@@ -128,7 +48,7 @@ export class PieceScheduler {
   ) {
     this.now = now;
     this.httpRate = config.httpRateEstimateBytesPerS;
-    this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.local, now);
+    this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.local, this.stats, now);
   }
 
   // --- output ---
@@ -142,16 +62,7 @@ export class PieceScheduler {
   peerConnected(now: number, peerId: string, capabilities = 1, maxPiecesPerRequest = 16): void {
     this.now = now;
     if (this.peers.has(peerId)) return;
-    this.peers.set(peerId, {
-      peerId,
-      capabilities,
-      maxPiecesPerRequest: Math.max(1, maxPiecesPerRequest),
-      haves: new Set(),
-      chokingUs: false,
-      requests: new Map(),
-      lastPieceAt: 0,
-      cooldownUntil: 0,
-    });
+    this.peers.set(peerId, new RemotePeer(peerId, capabilities, Math.max(1, maxPiecesPerRequest)));
     this.actions.push({ action: "send_have", peer: peerId, seqs: sortedNumbers(this.local.keys()) });
     this.upload.peerConnected(now, peerId);
     this.schedule(now);
@@ -201,6 +112,10 @@ export class PieceScheduler {
 
   // --- segments and playhead ---
 
+  /**
+   * A segment whose integrity record we hold. `start` is its media time on the playhead's
+   * timeline; `liveEdge` marks a segment that just appeared at the live edge.
+   */
   segmentAdded(
     now: number,
     seq: number,
@@ -215,25 +130,16 @@ export class PieceScheduler {
       httpFirstAt =
         now +
         httpFirstDelay(this.localPeerId, seq, {
+          neighbourIds: this.peers.keys(),
           swarmSize: this.swarmSize,
           httpFirstCount: this.config.liveHttpFirstCount,
-          waitWindowS: this.config.liveWaitWindowS,
+          tierSpacingS: this.config.liveTierSpacingS,
+          tierGrowth: this.config.liveTierGrowth,
+          neighbourStaggerS: this.config.liveNeighbourStaggerS,
           seederNeighbour: [...this.peers.values()].some((p) => (p.capabilities & EDGE_SEEDER_CAPABILITY) !== 0),
         });
     }
-    this.segments.set(seq, {
-      seq,
-      size,
-      pieceSize,
-      start,
-      duration,
-      httpFirstAt,
-      have: new Array<boolean>(count).fill(false),
-      owner: new Array<number>(count).fill(UNASSIGNED),
-      haveCount: 0,
-      httpRetryAt: 0,
-      missed: false,
-    });
+    this.segments.set(seq, new SegmentState(seq, size, pieceSize, start, duration, httpFirstAt, count));
     this.schedule(now);
   }
 
@@ -249,13 +155,8 @@ export class PieceScheduler {
   /** The playhead is at media time `position`; if `playing`, it advances in real time. */
   setPlayhead(now: number, position: number, playing: boolean): void {
     this.now = now;
-    this.playhead = { setAt: now, position, playing };
+    this.playhead = new Playhead(now, position, playing);
     this.schedule(now);
-  }
-
-  /** True while `seq` is known and incomplete, or complete and held. */
-  holds(seq: number): boolean {
-    return this.local.has(seq);
   }
 
   // --- download results ---
@@ -283,8 +184,8 @@ export class PieceScheduler {
         if (request.pending.size === 0) this.removeRequest(request);
       }
     }
-    if (segment && index >= 0 && index < segment.have.length) {
-      this.stats.bytesFromPeers += pieceBytes(segment, index);
+    if (segment && index >= 0 && index < segment.pieceCount) {
+      this.stats.bytesFromPeers += segment.pieceBytes(index);
       this.storePiece(segment, index);
     }
     this.schedule(now);
@@ -312,8 +213,8 @@ export class PieceScheduler {
       return;
     }
     const segment = this.segments.get(seq);
-    if (segment && index >= 0 && index < segment.have.length) {
-      this.stats.bytesFromHttp += pieceBytes(segment, index);
+    if (segment && index >= 0 && index < segment.pieceCount) {
+      this.stats.bytesFromHttp += segment.pieceBytes(index);
       this.storePiece(segment, index);
     }
     if (fetch) {
@@ -366,7 +267,7 @@ export class PieceScheduler {
     const times: number[] = [];
     for (const segment of this.segments.values()) {
       const deadline = this.deadline(segment);
-      if (deadline === null || isComplete(segment)) continue;
+      if (deadline === null || segment.complete) continue;
       times.push(this.fallbackAt(segment, deadline));
       times.push(segment.httpRetryAt);
       if (segment.httpFirstAt !== null) times.push(segment.httpFirstAt);
@@ -378,8 +279,9 @@ export class PieceScheduler {
     }
     const upload = this.upload.nextTimer(now);
     if (upload !== null) times.push(upload);
-    const future = times.filter((t) => t > now);
-    return future.length > 0 ? Math.min(...future) : null;
+    let best: number | null = null;
+    for (const t of times) if (t > now && (best === null || t < best)) best = t;
+    return best;
   }
 
   handleTimer(now: number): void {
@@ -389,6 +291,11 @@ export class PieceScheduler {
     }
     this.upload.handleTimer(now);
     this.schedule(now);
+  }
+
+  /** Complete, verified segments we can serve (what HAVE announces). */
+  completeSeqs(): number[] {
+    return sortedNumbers(this.local.keys());
   }
 
   /** Stats plus a little state, for the stats API. */
@@ -406,9 +313,9 @@ export class PieceScheduler {
   /** Re-plans every incomplete segment; runs after every event and timer. */
   private schedule(now: number): void {
     this.checkDeadlines(now);
-    const assignable: [Segment, number][] = [];
+    const assignable: [SegmentState, number][] = [];
     for (const seq of sortedNumbers(this.segments.keys())) {
-      const segment = this.segments.get(seq) as Segment;
+      const segment = this.segments.get(seq) as SegmentState;
       const deadline = this.deadline(segment);
       if (deadline === null && !this.seeder) continue;
       if (this.seeder || deadline === null) {
@@ -419,12 +326,10 @@ export class PieceScheduler {
         this.fetchHttp(now, segment, true);
         continue;
       }
-      const holders = this.usableHolders(now, segment.seq);
-      const firstAt = segment.httpFirstAt;
-      if (holders.length === 0 && firstAt !== null && now >= firstAt) {
+      if (this.usableHolders(now, segment.seq).length > 0) {
+        if (deadline - now <= this.config.prefetchHorizonS) assignable.push([segment, deadline]);
+      } else if (this.startupBlockedOn(segment) || this.electionWaitOver(now, segment)) {
         this.fetchHttp(now, segment, false);
-      } else if (holders.length > 0 && deadline - now <= this.config.prefetchHorizonS) {
-        assignable.push([segment, deadline]);
       }
     }
     const urgent = assignable.filter(([, d]) => d - now <= this.config.urgentWindowS);
@@ -435,39 +340,35 @@ export class PieceScheduler {
     for (const [segment] of [...urgent, ...background]) this.requestFromPeers(now, segment);
   }
 
-  private requestFromPeers(now: number, segment: Segment): void {
-    const block = this.config.requestBlockPieces;
-    const count = segment.have.length;
+  /** Deals the segment's free pieces in blocks to the least-loaded holders. */
+  private requestFromPeers(now: number, segment: SegmentState): void {
     let index = 0;
-    while (index < count) {
-      if (segment.have[index] || segment.owner[index] !== UNASSIGNED) {
-        index += 1;
-        continue;
-      }
+    for (;;) {
       const peer = this.leastLoaded(now, segment.seq);
       if (!peer) return;
-      const room = this.config.maxInflightPiecesPerPeer - inflightPieces(peer);
-      const limit = Math.min(block, peer.maxPiecesPerRequest, room);
-      let end = index;
-      while (end < count && end - index < limit && !segment.have[end] && segment.owner[end] === UNASSIGNED) end += 1;
+      const room = this.config.maxInflightPiecesPerPeer - peer.inflightPieces();
+      const limit = Math.min(this.config.requestBlockPieces, peer.maxPiecesPerRequest, room);
+      const run = segment.freeRun(index, limit);
+      if (!run) return;
+      const first = run[0];
+      index = run[1];
       const pending = new Set<number>();
-      for (let piece = index; piece < end; piece++) pending.add(piece);
-      const request: PendingRequest = { requestId: this.nextRequestId, peerId: peer.peerId, seq: segment.seq, pending, sentAt: now };
+      for (let i = first; i < index; i++) pending.add(i);
+      const request: PeerRequest = { requestId: this.nextRequestId, peerId: peer.peerId, seq: segment.seq, pending, sentAt: now };
       this.nextRequestId += 1;
-      for (let piece = index; piece < end; piece++) segment.owner[piece] = request.requestId;
+      segment.assign(first, index, request.requestId);
       peer.requests.set(request.requestId, request);
       this.requests.set(request.requestId, request);
       this.stats.requestsSent += 1;
-      this.actions.push({ action: "request", peer: peer.peerId, requestId: request.requestId, seq: segment.seq, firstPiece: index, pieceCount: end - index });
-      index = end;
+      this.actions.push({ action: "request", peer: peer.peerId, requestId: request.requestId, seq: segment.seq, firstPiece: first, pieceCount: index - first });
     }
   }
 
-  private leastLoaded(now: number, seq: number): Peer | null {
-    let best: Peer | null = null;
+  private leastLoaded(now: number, seq: number): RemotePeer | null {
+    let best: RemotePeer | null = null;
     let bestLoad = 0;
     for (const peer of this.usableHolders(now, seq)) {
-      const load = inflightPieces(peer);
+      const load = peer.inflightPieces();
       if (load >= this.config.maxInflightPiecesPerPeer) continue;
       if (best === null || load < bestLoad || (load === bestLoad && peer.peerId < best.peerId)) {
         best = peer;
@@ -477,7 +378,7 @@ export class PieceScheduler {
     return best;
   }
 
-  private usableHolders(now: number, seq: number): Peer[] {
+  private usableHolders(now: number, seq: number): RemotePeer[] {
     return [...this.peers.values()]
       .filter((p) => p.haves.has(seq) && !p.chokingUs && now >= p.cooldownUntil)
       .sort((a, b) => compareIds(a.peerId, b.peerId));
@@ -487,7 +388,7 @@ export class PieceScheduler {
    * Fetches the segment's missing pieces from the origin. With `takeOver`, pieces still owed by
    * peers are cancelled there and fetched too (the fallback point was reached).
    */
-  private fetchHttp(now: number, segment: Segment, takeOver: boolean): void {
+  private fetchHttp(now: number, segment: SegmentState, takeOver: boolean): void {
     if (now < segment.httpRetryAt) return;
     if (takeOver) {
       const owing = new Set<number>();
@@ -495,61 +396,55 @@ export class PieceScheduler {
         if (o > 0 && !segment.have[i]) owing.add(o);
       });
       for (const requestId of sortedNumbers(owing)) {
-        const request = this.requests.get(requestId) as PendingRequest;
-        const peer = this.peers.get(request.peerId) as Peer;
+        const request = this.requests.get(requestId) as PeerRequest;
+        const peer = this.peers.get(request.peerId) as RemotePeer;
         this.actions.push({ action: "cancel", peer: request.peerId, requestId });
         this.releaseRequest(request);
         if (now - request.sentAt >= this.config.peerSilenceTimeoutS) this.abandon(now, peer, "slow");
       }
     }
-    const count = segment.have.length;
     let index = 0;
-    while (index < count) {
-      if (segment.have[index] || segment.owner[index] !== UNASSIGNED) {
-        index += 1;
-        continue;
-      }
-      let end = index;
-      while (end < count && !segment.have[end] && segment.owner[end] === UNASSIGNED) end += 1;
+    for (let run = segment.freeRun(index, segment.pieceCount); run !== null; run = segment.freeRun(index, segment.pieceCount)) {
+      const first = run[0];
+      index = run[1];
       const pending = new Set<number>();
       let size = 0;
-      for (let i = index; i < end; i++) {
+      for (let i = first; i < index; i++) {
         pending.add(i);
-        size += pieceBytes(segment, i);
+        size += segment.pieceBytes(i);
       }
-      const fetch: Fetch = { fetchId: this.nextFetchId, seq: segment.seq, pending, sentAt: now, size };
+      const fetch: HttpFetch = { fetchId: this.nextFetchId, seq: segment.seq, pending, sentAt: now, size };
       this.nextFetchId += 1;
-      for (let piece = index; piece < end; piece++) segment.owner[piece] = -fetch.fetchId;
+      segment.assign(first, index, -fetch.fetchId);
       this.fetches.set(fetch.fetchId, fetch);
       this.stats.httpFetches += 1;
-      this.actions.push({ action: "http_fetch", fetchId: fetch.fetchId, seq: segment.seq, firstPiece: index, pieceCount: end - index });
-      index = end;
+      this.actions.push({ action: "http_fetch", fetchId: fetch.fetchId, seq: segment.seq, firstPiece: first, pieceCount: index - first });
     }
   }
 
   // --- internals: bookkeeping ---
 
-  private storePiece(segment: Segment, index: number): void {
+  private storePiece(segment: SegmentState, index: number): void {
     if (segment.have[index]) {
-      this.stats.duplicateBytes += pieceBytes(segment, index);
+      this.stats.duplicateBytes += segment.pieceBytes(index);
       return;
     }
     segment.have[index] = true;
     segment.haveCount += 1;
-    if (!isComplete(segment)) return;
+    if (!segment.complete) return;
     for (const request of [...this.requests.values()].filter((r) => r.seq === segment.seq)) {
       this.actions.push({ action: "cancel", peer: request.peerId, requestId: request.requestId });
       this.removeRequest(request);
     }
     for (const [fetchId, fetch] of [...this.fetches.entries()]) if (fetch.seq === segment.seq) this.fetches.delete(fetchId);
     this.segments.delete(segment.seq);
-    this.local.set(segment.seq, { pieceCount: segment.have.length, size: segment.size, pieceSize: segment.pieceSize });
+    this.local.set(segment.seq, { pieceCount: segment.pieceCount, size: segment.size, pieceSize: segment.pieceSize });
     this.stats.segmentsCompleted += 1;
     this.actions.push({ action: "announce_have", seq: segment.seq });
   }
 
   /** Forgets a request; its pieces become unassigned (late PIECEs are still welcome). */
-  private releaseRequest(request: PendingRequest): void {
+  private releaseRequest(request: PeerRequest): void {
     const segment = this.segments.get(request.seq);
     if (segment) {
       for (const index of request.pending) if (segment.owner[index] === request.requestId) segment.owner[index] = UNASSIGNED;
@@ -557,7 +452,7 @@ export class PieceScheduler {
     this.removeRequest(request);
   }
 
-  private removeRequest(request: PendingRequest): void {
+  private removeRequest(request: PeerRequest): void {
     this.requests.delete(request.requestId);
     this.peers.get(request.peerId)?.requests.delete(request.requestId);
   }
@@ -570,7 +465,7 @@ export class PieceScheduler {
     return true;
   }
 
-  private abandon(now: number, peer: Peer, reason: AbandonReason): void {
+  private abandon(now: number, peer: RemotePeer, reason: AbandonReason): void {
     for (const request of [...peer.requests.values()].sort((a, b) => a.requestId - b.requestId)) {
       this.actions.push({ action: "cancel", peer: peer.peerId, requestId: request.requestId });
       this.releaseRequest(request);
@@ -595,17 +490,18 @@ export class PieceScheduler {
 
   /** Counts stalls, and drops segments the playhead has left behind. */
   private checkDeadlines(now: number): void {
-    if (this.playhead === null) return;
-    const { setAt, position, playing } = this.playhead;
-    const current = position + (playing ? now - setAt : 0.0);
+    const playhead = this.playhead;
+    if (playhead === null) return;
+    const current = playhead.positionAt(now);
     for (const seq of sortedNumbers(this.segments.keys())) {
-      const segment = this.segments.get(seq) as Segment;
+      const segment = this.segments.get(seq) as SegmentState;
       if (segment.start + segment.duration <= current) {
         this.dropSegment(seq);
         continue;
       }
       const deadline = this.deadline(segment);
-      if (playing && deadline !== null && now >= deadline && !segment.missed) {
+      const overdue = playhead.playing && deadline !== null && now >= deadline;
+      if (overdue && !segment.missed) {
         segment.missed = true;
         this.stats.missedDeadlines += 1;
         this.actions.push({ action: "deadline_missed", seq });
@@ -619,20 +515,26 @@ export class PieceScheduler {
     return this.playhead !== null && this.playhead.playing;
   }
 
-  private deadline(segment: Segment): number | null {
-    if (this.playhead === null) return null;
-    const { setAt, position, playing } = this.playhead;
-    const ahead = Math.max(0.0, segment.start - position);
-    if (segment.start + segment.duration <= position) return null; // already played
-    return setAt + ahead + (playing ? 0.0 : this.config.startupDeadlineS);
+  private deadline(segment: SegmentState): number | null {
+    return this.playhead === null ? null : this.playhead.deadline(segment, this.config.startupDeadlineS);
   }
 
-  private fallbackAt(segment: Segment, deadline: number): number {
-    const reserve = this.config.httpMarginS + missingBytes(segment) / this.httpRate;
+  /** A new live segment nobody announced: our election delay has passed. */
+  private electionWaitOver(now: number, segment: SegmentState): boolean {
+    return segment.httpFirstAt !== null && now >= segment.httpFirstAt;
+  }
+
+  /** Playback waits for this segment: with no peer to ask, waiting would only add startup/stall time. */
+  private startupBlockedOn(segment: SegmentState): boolean {
+    return this.playhead !== null && this.playhead.waitingOn(segment);
+  }
+
+  private fallbackAt(segment: SegmentState, deadline: number): number {
+    const reserve = this.config.httpMarginS + segment.missingBytes() / this.httpRate;
     return deadline - reserve;
   }
 
-  private silentAt(peer: Peer): number {
+  private silentAt(peer: RemotePeer): number {
     let oldest = Infinity;
     for (const r of peer.requests.values()) oldest = Math.min(oldest, r.sentAt);
     return Math.max(peer.lastPieceAt, oldest) + this.config.peerSilenceTimeoutS;

@@ -16,10 +16,14 @@ export interface SchedulerConfig {
   /** After a failed HTTP fetch, wait this long before fetching those pieces again. */
   httpRetryS: number;
   // --- live: who takes a new segment from the origin ---
-  /** Expected number of swarm members that fetch each new live segment from HTTP at once. */
+  /** Expected number of swarm members that fetch each new live segment from HTTP at once (tier 0). */
   liveHttpFirstCount: number;
-  /** The others wait up to this long (spread by a per-peer hash) for a neighbour to have it. */
-  liveWaitWindowS: number;
+  /** Wait between election tiers (playlist-poll jitter plus a few store-and-forward hops). */
+  liveTierSpacingS: number;
+  /** Each election tier is this much wider than the previous one. */
+  liveTierGrowth: number;
+  /** Extra wait per neighbour of the same tier with a smaller hash (one hop of transfer). */
+  liveNeighbourStaggerS: number;
   // --- requesting from peers ---
   /** Segments due further away than this are not requested yet. */
   prefetchHorizonS: number;
@@ -36,7 +40,7 @@ export interface SchedulerConfig {
   /** A peer that answered REJECT busy gets no requests for this long. */
   busyBackoffS: number;
   // --- upload ---
-  /** Peers unchoked at a time. */
+  /** Peers unchoked at a time (more than signaling's 5 neighbours: every neighbour is served). */
   uploadSlots: number;
   /** Optional upload cap in bytes/s (token bucket); null = as fast as the channels take it. */
   uploadRateBytesPerS: number | null;
@@ -55,7 +59,9 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   httpRateEwmaWeight: 0.3,
   httpRetryS: 0.5,
   liveHttpFirstCount: 1.0,
-  liveWaitWindowS: 1.5,
+  liveTierSpacingS: 0.8,
+  liveTierGrowth: 2.0,
+  liveNeighbourStaggerS: 0.3,
   prefetchHorizonS: 30.0,
   urgentWindowS: 3.0,
   maxInflightPiecesPerPeer: 16,
@@ -63,7 +69,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   peerSilenceTimeoutS: 1.0,
   peerCooldownS: 5.0,
   busyBackoffS: 0.25,
-  uploadSlots: 4,
+  uploadSlots: 8,
   uploadRateBytesPerS: null,
   uploadBurstBytes: 262_144,
   maxUploadQueuePieces: 256,

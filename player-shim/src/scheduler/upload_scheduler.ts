@@ -4,6 +4,7 @@
  */
 
 import type { SchedulerAction } from "./actions";
+import type { SchedulerStats } from "./scheduler_stats";
 import type { SchedulerConfig } from "./scheduler_config";
 import { TokenBucket } from "./token_bucket";
 
@@ -36,12 +37,12 @@ export class UploadScheduler {
   private readonly peers = new Map<string, Downloader>();
   private lastServed: string | null = null;
   private readonly bucket: TokenBucket | null;
-  bytesUploaded = 0;
 
   constructor(
     private readonly config: SchedulerConfig,
     private readonly emit: (action: SchedulerAction) => void,
     private readonly local: Map<number, LocalSegment>,
+    private readonly stats: SchedulerStats,
     now: number,
   ) {
     this.bucket = config.uploadRateBytesPerS !== null ? new TokenBucket(config.uploadRateBytesPerS, config.uploadBurstBytes, now) : null;
@@ -119,7 +120,8 @@ export class UploadScheduler {
       if (this.bucket !== null && !this.bucket.tryConsume(now, piece.size)) return;
       downloader.queue.shift();
       this.lastServed = peerId;
-      this.bytesUploaded += piece.size;
+      this.stats.bytesUploaded += piece.size;
+      this.stats.piecesUploaded += 1;
       this.emit({ action: "send_piece", peer: peerId, requestId: piece.requestId, seq: piece.seq, index: piece.index });
     }
   }
@@ -171,17 +173,18 @@ export class UploadScheduler {
     return n;
   }
 
-  private fillFreeSlots(_now: number): void {
+  private fillFreeSlots(now: number): void {
     for (const peerId of this.waiting()) {
       if (this.unchokedCount() >= this.config.uploadSlots) return;
-      this.unchoke(peerId);
+      this.unchoke(now, peerId);
     }
   }
 
-  private unchoke(peerId: string): void {
+  private unchoke(now: number, peerId: string): void {
     const downloader = this.peers.get(peerId) as Downloader;
     downloader.unchoked = true;
     downloader.waitingSince = null;
+    downloader.lastRequestAt = now; // a fresh slot holder gets a full idle period
     this.emit({ action: "unchoke", peer: peerId });
   }
 
@@ -198,7 +201,7 @@ export class UploadScheduler {
       const idleId = idle[i] as string;
       (this.peers.get(idleId) as Downloader).unchoked = false;
       this.emit({ action: "choke", peer: idleId });
-      this.unchoke(waiting[i] as string);
+      this.unchoke(now, waiting[i] as string);
     }
   }
 }
