@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 _WAIT_SLICE = 0.25  # seconds between `stop` checks while idle (contract: at most ~0.5 s)
 _BACKWARDS_TOLERANCE = 0.001  # seconds a frame may step back before it counts as out of order
+_FUTURE_TOLERANCE = 1.0  # seconds a capture time may run ahead of decoding before re-anchoring
 _MAX_FAILED_READS = 50  # demux errors in a row before a publish counts as hopeless
 
 
@@ -187,7 +188,7 @@ class RtmpSource(Source):
             errors.record(f"skipping {kind} frame going back in time ({media_time:.3f} s)")
             return None
         last_time[kind] = media_time
-        captured = wallclock.at(media_time)
+        captured = wallclock.at(kind, media_time)
         if isinstance(frame, av.VideoFrame):
             return CapturedVideo(frame, media_time, captured)
         return CapturedAudio(frame, media_time, captured)
@@ -197,24 +198,28 @@ class _WallClock:
     """Capture wall clock of a publish: media time mapped through the first tag's arrival.
 
     A publisher sending faster than real time (a file pushed without pacing, a burst after a
-    stall) would get capture times in the future; the anchor then moves so that no frame is
-    ever stamped later than it arrived.
+    stall) would get capture times ever further in the future; once a frame would be more than
+    `_FUTURE_TOLERANCE` ahead of its decoding, the anchor moves to "now". Per media kind the
+    result never decreases, so EXT-X-PROGRAM-DATE-TIME stays monotonic.
     """
 
     def __init__(self, session: PublishSession) -> None:
         self._session = session
         self._offset: float | None = None
+        self._last: dict[str, float] = {}
 
-    def at(self, media_time: float) -> float:
+    def at(self, kind: str, media_time: float) -> float:
         now = time.time()
         if self._offset is None:
             # Set by the server when the first media tag arrives: there for any decoded frame.
             anchor = self._session.clock or MediaClock(now, media_time)
             self._offset = anchor.wallclock - anchor.media_time
         captured = self._offset + media_time
-        if captured > now:
+        if captured > now + _FUTURE_TOLERANCE:
             self._offset = now - media_time
             captured = now
+        captured = max(captured, self._last.get(kind, captured))
+        self._last[kind] = captured
         return captured
 
 
