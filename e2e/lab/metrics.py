@@ -190,7 +190,8 @@ def phase_series(
     """Time series for the plots, in seconds since the phase started."""
     start, end = float(phase["start_wall"]), float(phase["end_wall"])
     records = [r for r in phase.get("viewers", []) if r["kind"] == "browser"]
-    buckets = max(1, math.ceil((end - start) / 1000 / BUCKET_S))
+    # Whole buckets inside the phase (samples taken while viewers leave are left out).
+    buckets = max(1, math.floor((end - start) / 1000 / BUCKET_S + 0.2))
     p2p = [0.0] * buckets
     http = [0.0] * buckets
     buffers: dict[str, list[list[float]]] = {}
