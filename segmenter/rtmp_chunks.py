@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 DEFAULT_CHUNK_SIZE = 128  # until a Set Chunk Size message says otherwise
 MAX_CHUNK_SIZE = 0xFFFFFF  # larger chunk sizes behave like "whole messages"; clamp
 MAX_MESSAGE_SIZE = 8 * 1024 * 1024  # one video frame; 8 MiB is far beyond any sane bitrate
-MAX_PARTIAL_BYTES = 16 * 1024 * 1024  # bytes held across all unfinished messages
+UNAUTHENTICATED_MESSAGE_SIZE = 64 * 1024  # commands before the publish is accepted are tiny
 _EXTENDED_TIMESTAMP = 0xFFFFFF
 
 # Message type ids (section 5.4 and 7.1).
@@ -69,6 +69,8 @@ class ChunkReader:
         self._streams: dict[int, _ChunkStreamState] = {}
         self._chunk_size = DEFAULT_CHUNK_SIZE
         self._partial_bytes = 0
+        self.max_message_size = MAX_MESSAGE_SIZE
+        """Larger messages are a `ChunkStreamError`; unfinished ones may hold twice this."""
 
     def set_chunk_size(self, size: int) -> None:
         """Apply the peer's Set Chunk Size message (section 5.4.1)."""
@@ -159,7 +161,7 @@ class ChunkReader:
 
         if fmt != 3 and state.partial:
             raise ChunkStreamError(f"new message header inside a message on {chunk_stream_id}")
-        if length > MAX_MESSAGE_SIZE:
+        if length > self.max_message_size:
             raise ChunkStreamError(f"message of {length} bytes exceeds the limit")
 
         remaining = length - len(state.partial)
@@ -186,7 +188,7 @@ class ChunkReader:
         state.partial += buf[pos : pos + take]
         self._partial_bytes += take
         pos += take
-        if self._partial_bytes > MAX_PARTIAL_BYTES:
+        if self._partial_bytes > 2 * self.max_message_size:
             raise ChunkStreamError("too many bytes in unfinished messages")
         if len(state.partial) < state.length:
             return pos, None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from segmenter import rtmp_amf
 from segmenter.rtmp_chunks import (
+    MAX_MESSAGE_SIZE,
     MSG_ABORT,
     MSG_AUDIO,
     MSG_COMMAND_AMF0,
@@ -31,6 +32,7 @@ from segmenter.rtmp_chunks import (
     MSG_USER_CONTROL,
     MSG_VIDEO,
     MSG_WINDOW_ACK_SIZE,
+    UNAUTHENTICATED_MESSAGE_SIZE,
     ChunkReader,
     ChunkStreamError,
     ChunkWriter,
@@ -119,6 +121,9 @@ class RtmpServerConnection:
         self._inbox = bytearray()
         self._outbox = bytearray()
         self._reader = ChunkReader()
+        # Until a publish is accepted nobody has shown a key: keep what they can make us hold
+        # small (a connect command is a few hundred bytes).
+        self._reader.max_message_size = UNAUTHENTICATED_MESSAGE_SIZE
         self._writer = ChunkWriter()
         self._chunk_size = chunk_size
         self._window_ack_size = window_ack_size
@@ -214,7 +219,8 @@ class RtmpServerConnection:
             MSG_USER_CONTROL,
             struct.pack(">HI", _USER_CONTROL_STREAM_BEGIN, self._publish_stream_id),
         )
-        self._send_status("status", "NetStream.Publish.Start", f"{self.stream_key} is published.")
+        self._send_status("status", "NetStream.Publish.Start", "Publishing.")
+        self._reader.max_message_size = MAX_MESSAGE_SIZE
         self.state = State.PUBLISHING
         return self._process_deferred()
 

@@ -360,6 +360,20 @@ def test_connection_garbage_after_handshake_is_a_clean_protocol_error(garbage: b
         client.send(garbage)
 
 
+def test_connection_limits_message_size_until_the_publish_is_accepted() -> None:
+    big = os.urandom(1024 * 1024)
+    client = ScriptedClient(RtmpServerConnection())
+    client.handshake()
+    client.writer.chunk_size = 128
+    with pytest.raises(RtmpProtocolError, match="exceeds the limit"):
+        client.send(client.writer.encode(6, MSG_VIDEO, big, stream_id=1))
+
+    client = _publishing_client()
+    client.server.accept_publish()
+    events = client.send(client.writer.encode(6, MSG_VIDEO, big, stream_id=1))
+    assert events == [MediaReceived(MediaKind.VIDEO, 0, big)]
+
+
 def test_connection_acknowledges_each_window() -> None:
     client = _publishing_client()
     client.server.accept_publish()
