@@ -303,6 +303,15 @@ export class P2PEngine {
           for (const n of add) session.addNeighbour(n);
         },
         signal: (from, kind, data) => this.session?.handleSignal(from, kind, data),
+        error: (code, message) => {
+          this.emitter.emit("warning", { message: `signaling ${code}: ${message}` });
+          if (code === "banned") {
+            // Reported by several neighbours: this viewer plays from the origin only.
+            this.teardown();
+            this.enabled = false;
+            this.emitter.emit("p2p", { enabled: false, reason: "banned by signaling" });
+          }
+        },
         disconnected: (reason) => {
           this.emitter.emit("warning", { message: `signaling disconnected: ${reason}` });
         },

@@ -4,9 +4,22 @@
  */
 
 import { io, type Socket } from "socket.io-client";
+import {
+  parseAck,
+  parseErrorBody,
+  parseJoinAck,
+  parseNeighboursEvent,
+  parseRelayedSignal,
+  parseReport,
+  parseSignal,
+  SchemaError,
+  type IceServerEntry,
+  type NeighbourEntry,
+  type ReportReason,
+  type SignalKind,
+} from "../protocol/signaling_schema";
 
 export const SIGNALING_NAMESPACE = "/swarm";
-const PEER_ID_RE = /^[A-Za-z0-9_-]{8,32}$/;
 
 export interface Neighbour {
   peerId: string;
@@ -23,8 +36,18 @@ export interface JoinResult {
   maxNeighbours: number;
 }
 
-export type SignalKind = "offer" | "answer" | "candidate";
-export type ReportReason = "bad-piece" | "protocol-error" | "unreachable";
+export type { ReportReason, SignalKind };
+
+function toNeighbour(n: NeighbourEntry): Neighbour {
+  return { peerId: n.peer_id, initiator: n.initiator, seeder: n.seeder };
+}
+
+function toIceServer(s: IceServerEntry): RTCIceServer {
+  const server: RTCIceServer = { urls: s.urls };
+  if (s.username !== null) server.username = s.username;
+  if (s.credential !== null) server.credential = s.credential;
+  return server;
+}
 
 export interface SignalingHandlers {
   neighbours(swarm: string, add: Neighbour[], remove: string[]): void;
@@ -33,6 +56,8 @@ export interface SignalingHandlers {
   disconnected(reason: string): void;
   /** The socket reconnected on its own: the swarm must be joined again. */
   reconnected(): void;
+  /** A server `error` event (e.g. `banned`) or a payload we refused. */
+  error(code: string, message: string): void;
 }
 
 export interface SignalingOptions {
@@ -56,38 +81,6 @@ export class SignalingError extends Error {
     super(`${code}: ${message}`);
     this.name = "SignalingError";
   }
-}
-
-function parseNeighbour(raw: unknown): Neighbour | null {
-  if (typeof raw !== "object" || raw === null) return null;
-  const r = raw as Record<string, unknown>;
-  if (typeof r.peer_id !== "string" || !PEER_ID_RE.test(r.peer_id)) return null;
-  return { peerId: r.peer_id, initiator: r.initiator === true, seeder: r.seeder === true };
-}
-
-function parseNeighbours(raw: unknown): Neighbour[] {
-  return Array.isArray(raw) ? raw.map(parseNeighbour).filter((n): n is Neighbour => n !== null) : [];
-}
-
-function parseIceServers(raw: unknown): RTCIceServer[] {
-  if (!Array.isArray(raw)) return [];
-  const out: RTCIceServer[] = [];
-  for (const entry of raw) {
-    if (typeof entry !== "object" || entry === null) continue;
-    const e = entry as Record<string, unknown>;
-    const urls = Array.isArray(e.urls) ? e.urls.filter((u): u is string => typeof u === "string") : typeof e.urls === "string" ? [e.urls] : [];
-    if (urls.length === 0) continue;
-    const server: RTCIceServer = { urls };
-    if (typeof e.username === "string") server.username = e.username;
-    if (typeof e.credential === "string") server.credential = e.credential;
-    out.push(server);
-  }
-  return out;
-}
-
-function ackError(ack: unknown): SignalingError {
-  const err = (ack as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-  return new SignalingError(typeof err?.code === "string" ? err.code : "internal", typeof err?.message === "string" ? err.message : "no reason given");
 }
 
 export class SignalingClient {
@@ -118,19 +111,27 @@ export class SignalingClient {
       reconnectionDelayMax: 10000,
     });
     this.socket = socket;
-    socket.on("neighbours", (payload: unknown) => {
-      if (typeof payload !== "object" || payload === null) return;
-      const p = payload as Record<string, unknown>;
-      const remove = Array.isArray(p.remove) ? p.remove.filter((id): id is string => typeof id === "string") : [];
-      handlers.neighbours(typeof p.swarm === "string" ? p.swarm : "", parseNeighbours(p.add), remove);
+    // Server payloads are checked like protocol/signaling_schema.py does; a bad one is ignored.
+    const guarded = (event: string, handle: (payload: unknown) => void) =>
+      socket.on(event, (payload: unknown) => {
+        try {
+          handle(payload);
+        } catch (e) {
+          if (!(e instanceof SchemaError)) throw e;
+          handlers.error("bad-request", `${event}: ${e.message}`);
+        }
+      });
+    guarded("neighbours", (payload) => {
+      const update = parseNeighboursEvent(payload);
+      handlers.neighbours(update.swarm, update.add.map(toNeighbour), update.remove);
     });
-    socket.on("signal", (payload: unknown) => {
-      if (typeof payload !== "object" || payload === null) return;
-      const p = payload as Record<string, unknown>;
-      if (typeof p.from !== "string" || !PEER_ID_RE.test(p.from)) return;
-      if (p.kind !== "offer" && p.kind !== "answer" && p.kind !== "candidate") return;
-      if (typeof p.data !== "object" || p.data === null) return;
-      handlers.signal(p.from, p.kind, p.data as Record<string, unknown>);
+    guarded("signal", (payload) => {
+      const relayed = parseRelayedSignal(payload);
+      handlers.signal(relayed.from_peer, relayed.kind, relayed.data);
+    });
+    guarded("error", (payload) => {
+      const body = parseErrorBody(payload);
+      handlers.error(body.code, body.message);
     });
     socket.on("disconnect", (reason: string) => handlers.disconnected(reason));
     return new Promise((resolve, reject) => {
@@ -147,19 +148,19 @@ export class SignalingClient {
   }
 
   async join(stream: string, rendition: string, uploadBudgetBps: number): Promise<JoinResult> {
-    const ack = await this.request("join", {
-      stream,
-      rendition,
-      capabilities: { upload_budget_bps: Math.max(0, Math.round(uploadBudgetBps)), seeder: false },
-    });
-    const a = ack as Record<string, unknown>;
-    if (typeof a.peer_id !== "string" || !PEER_ID_RE.test(a.peer_id)) throw new SignalingError("internal", "join ack without peer_id");
+    const ack = parseJoinAck(
+      await this.request("join", {
+        stream,
+        rendition,
+        capabilities: { upload_budget_bps: Math.max(0, Math.round(uploadBudgetBps)), seeder: false },
+      }),
+    );
     return {
-      peerId: a.peer_id,
-      swarm: typeof a.swarm === "string" ? a.swarm : `${stream}/${rendition}`,
-      neighbours: parseNeighbours(a.neighbours),
-      iceServers: parseIceServers(a.ice_servers),
-      maxNeighbours: typeof a.max_neighbours === "number" ? a.max_neighbours : 0,
+      peerId: ack.peer_id,
+      swarm: ack.swarm,
+      neighbours: ack.neighbours.map(toNeighbour),
+      iceServers: ack.ice_servers.map(toIceServer),
+      maxNeighbours: ack.max_neighbours,
     };
   }
 
@@ -167,14 +168,29 @@ export class SignalingClient {
     if (this.socket?.connected) await this.request("leave", {}).catch(() => undefined);
   }
 
+  /** Relays SDP/ICE to a neighbour (checked first: the server would refuse it anyway). */
   signal(to: string, kind: SignalKind, data: Record<string, unknown>): void {
-    this.socket?.emit("signal", { to, kind, data });
+    this.emitChecked("signal", { to, kind, data }, parseSignal);
   }
 
   report(peerId: string, reason: ReportReason, seq: number | null): void {
     const payload: Record<string, unknown> = { peer_id: peerId, reason };
     if (seq !== null) payload.seq = seq;
-    this.socket?.emit("report", payload);
+    this.emitChecked("report", payload, parseReport);
+  }
+
+  /** Emits with an ack (events without one are refused as rate-limited); refusals are reported. */
+  private emitChecked(event: string, payload: Record<string, unknown>, check: (p: unknown) => unknown): void {
+    try {
+      check(payload);
+    } catch (e) {
+      this.options.handlers.error("bad-request", `not sending ${event}: ${String(e)}`);
+      return;
+    }
+    this.request(event, payload).catch((e: unknown) => {
+      const code = e instanceof SignalingError ? e.code : "internal";
+      this.options.handlers.error(code, `${event} refused: ${String(e)}`);
+    });
   }
 
   close(): void {
@@ -191,9 +207,16 @@ export class SignalingClient {
     if (!socket) return Promise.reject(new SignalingError("not-connected", "no socket"));
     return new Promise((resolve, reject) => {
       socket.timeout(this.options.timeoutMs).emit(event, payload, (err: Error | null, ack: unknown) => {
-        if (err) reject(new SignalingError("timeout", `${event} got no answer`));
-        else if ((ack as { ok?: unknown } | null)?.ok === true) resolve(ack);
-        else reject(ackError(ack));
+        if (err) {
+          reject(new SignalingError("timeout", `${event} got no answer`));
+          return;
+        }
+        try {
+          parseAck(ack);
+          resolve(ack);
+        } catch (e) {
+          reject(new SignalingError(e instanceof SchemaError ? e.code : "bad-request", String(e)));
+        }
       });
     });
   }

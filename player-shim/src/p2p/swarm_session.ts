@@ -201,8 +201,9 @@ export class SwarmSession {
     const now = this.nowS();
     if (!state.hello) {
       if (msg.type !== "hello") return; // nothing counts before HELLO
-      if (msg.swarmId !== this.swarm) {
-        link.close(`wrong swarm ${msg.swarmId}`, GoodbyeReason.PROTOCOL_ERROR);
+      // §5 session order: a different swarm or piece size ends the link (GOODBYE protocol-error).
+      if (msg.swarmId !== this.swarm || msg.pieceSize !== this.deps.options.pieceSize) {
+        link.close(`HELLO for ${msg.swarmId} with ${msg.pieceSize}-byte pieces`, GoodbyeReason.PROTOCOL_ERROR);
         return;
       }
       state.hello = true;
