@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -23,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,15 +210,23 @@ async def _bench(args: argparse.Namespace) -> dict[str, Any]:
         own_cpu_before = psutil.Process().cpu_times()
         gate = asyncio.Semaphore(args.connect_concurrency)
 
-        async def connect(client: SimClient) -> float:
+        failures: Counter[str] = Counter()
+
+        async def connect(client: SimClient) -> float | None:
             async with gate:
                 started = time.perf_counter()
                 _install_handlers(client)
-                await _connect(client, url, secret, args.networks)
+                try:
+                    await _connect(client, url, secret, args.networks)
+                except (socketio.exceptions.ConnectionError, OSError) as error:
+                    failures[f"connect: {type(error).__name__}: {error}"[:120]] += 1
+                    return None
                 return time.perf_counter() - started
 
         started = time.perf_counter()
-        connect_latencies = await asyncio.gather(*(connect(c) for c in clients))
+        connect_latencies = [
+            x for x in await asyncio.gather(*(connect(c) for c in clients)) if x is not None
+        ]
         connect_wall = time.perf_counter() - started
 
         renditions = [f"r{i}" for i in range(args.renditions)]
@@ -224,14 +234,21 @@ async def _bench(args: argparse.Namespace) -> dict[str, Any]:
         async def arrive(client: SimClient) -> None:
             if args.arrival_rate > 0:
                 await asyncio.sleep(client.index / args.arrival_rate)
-            await _join(client, renditions[client.index % len(renditions)])
+            if not client.sio.connected:
+                return
+            try:
+                await _join(client, renditions[client.index % len(renditions)])
+            except (socketio.exceptions.SocketIOError, RuntimeError) as error:
+                failures[f"join: {type(error).__name__}: {error}"[:120]] += 1
 
         started = time.perf_counter()
         await asyncio.gather(*(arrive(c) for c in clients))
+        joined = [c for c in clients if c.join_acked]
         # Only the first peer of each swarm waits for a later arrival; allow it time.
-        await asyncio.wait_for(
-            asyncio.gather(*(c.first_neighbour_seen.wait() for c in clients)), 30
-        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(*(c.first_neighbour_seen.wait() for c in joined)), 30
+            )
         join_wall = time.perf_counter() - started
 
         async def relay(client: SimClient) -> None:
@@ -269,9 +286,10 @@ async def _bench(args: argparse.Namespace) -> dict[str, Any]:
     # The first arrival of each swarm has nobody to meet until the next one joins: its wait
     # measures the arrival process, not the server, so it is reported apart.
     founders = set(range(args.renditions))
-    first_neighbour = [c.first_neighbour - c.join_sent for c in clients if c.index not in founders]
-    founder_wait = [c.first_neighbour - c.join_sent for c in clients if c.index in founders]
-    degrees = [len(c.neighbours) for c in clients]
+    met = [c for c in clients if c.first_neighbour]
+    first_neighbour = [c.first_neighbour - c.join_sent for c in met if c.index not in founders]
+    founder_wait = [c.first_neighbour - c.join_sent for c in met if c.index in founders]
+    degrees = [len(c.neighbours) for c in joined] or [0]
     return {
         "benchmark": "signaling",
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -279,6 +297,8 @@ async def _bench(args: argparse.Namespace) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            # Shared 2-core machine: latency figures mean little when this is far above 2.
+            "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
         },
         "parameters": {
             "clients": args.clients,
@@ -290,7 +310,10 @@ async def _bench(args: argparse.Namespace) -> dict[str, Any]:
         },
         "join_to_first_neighbour": _percentiles(first_neighbour),
         "founder_wait": _percentiles(founder_wait),
-        "join_ack": _percentiles([c.join_acked - c.join_sent for c in clients]),
+        "join_ack": _percentiles([c.join_acked - c.join_sent for c in joined]),
+        "joined": len(joined),
+        "without_neighbour": len(joined) - len(met),
+        "failures": dict(failures),
         "connect": _percentiles(list(connect_latencies)),
         "signal_relay": _percentiles([x for c in clients for x in c.relay_latencies]),
         "connect_wall_s": round(connect_wall, 3),
@@ -303,7 +326,7 @@ async def _bench(args: argparse.Namespace) -> dict[str, Any]:
         ),
         "join_ack_by_arrival_decile_ms": [
             round(statistics.median(c.join_acked - c.join_sent for c in chunk) * 1000, 2)
-            for chunk in _deciles(clients)
+            for chunk in _deciles(joined)
         ],
         "server": {
             "cpu_s": round(
