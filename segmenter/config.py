@@ -90,6 +90,10 @@ class SegmenterConfig:
         names = [rendition.name for rendition in self.renditions]
         if len(set(names)) != len(names):
             raise ValueError(f"rendition names must be unique: {names}")
+        sizes = [(rendition.width, rendition.height) for rendition in self.renditions]
+        if len(set(sizes)) != len(sizes):
+            # Encoder threads may share one picture when no scaling is needed; one per size.
+            raise ValueError(f"rendition sizes must be unique: {sizes}")
         if self.fps <= 0 or self.fps > 120:
             raise ValueError("fps must be in 1..120")
         frames = self.fps * self.segment_duration

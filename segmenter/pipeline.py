@@ -27,54 +27,32 @@ import contextlib
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from segmenter.config import NAME_PATTERN, SegmenterConfig
+from segmenter.events import (
+    DiscontinuityStarted,
+    PublisherLost,
+    SegmentPublished,
+    StreamEnded,
+    StreamEvent,
+)
 from segmenter.sources import Source, SyntheticSource
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class SegmentPublished:
-    """Segment `seq` is on disk for every rendition, with its record, and in the playlists."""
-
-    seq: int
-    discontinuity: int
-    duration: float
-    """Seconds (video frames / fps)."""
-    program_date_time: float
-    """Unix capture time of the segment's first frame (its EXT-X-PROGRAM-DATE-TIME)."""
-    renditions: tuple[str, ...]
-    sizes: tuple[int, ...]
-    """Bytes of each rendition's segment file, in `renditions` order."""
+__all__ = [
+    "DiscontinuityStarted",
+    "Listener",
+    "LiveStream",
+    "PublisherLost",
+    "SegmentPublished",
+    "StreamEnded",
+    "StreamEvent",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class DiscontinuityStarted:
-    """A publisher started: `init-<discontinuity>.mp4` follows (0 for the first publisher)."""
-
-    discontinuity: int
-    description: str
-
-
-@dataclass(frozen=True, slots=True)
-class PublisherLost:
-    """The publisher went away; the stream stays live, waiting for the next one."""
-
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class StreamEnded:
-    """The stream is VOD now: EXT-X-ENDLIST written, MPD static."""
-
-    segments: int
-
-
-StreamEvent = SegmentPublished | DiscontinuityStarted | PublisherLost | StreamEnded
 Listener = Callable[[StreamEvent], None]
 
 

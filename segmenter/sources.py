@@ -238,7 +238,7 @@ class FileSource(Source):
                     log.warning("%s: skipping undecodable packet: %s", self.path, exc)
                     continue
                 for frame in frames:
-                    if frame.time is None:
+                    if not isinstance(frame, av.VideoFrame | av.AudioFrame) or frame.time is None:
                         continue
                     if first_time is None:
                         first_time = float(frame.time)
