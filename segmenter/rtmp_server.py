@@ -236,6 +236,9 @@ class RtmpServer:
         self._thread.start()
         self._ready.wait()
         if self._start_error is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+            self._socket.close()
             raise self._start_error
         log.info("RTMP ingest listening on rtmp://%s:%d/%s/<key>", *self.address, self.config.app)
 
@@ -245,9 +248,11 @@ class RtmpServer:
         if loop is None or thread is None:
             return
         self._thread = None
-        with contextlib.suppress(RuntimeError):  # loop already stopped
+        with contextlib.suppress(RuntimeError, TimeoutError):  # loop gone, or stuck
             asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=5)
         thread.join(timeout=5)
+        if thread.is_alive():
+            log.error("RTMP server thread did not stop within 5 s")
 
     # -- loop thread ---------------------------------------------------------------------------
 
@@ -342,6 +347,9 @@ class _Connection:
         except asyncio.CancelledError:
             reason = "dropped by the server"
             raise
+        except Exception:  # a bug must cost one connection, never the server
+            reason = "internal error"
+            log.exception("rtmp %s: internal error, dropping the connection", self.remote)
         finally:
             if self.session is not None:
                 self.session.finish(reason)  # keeps an earlier reason (unpublish, decoder)
