@@ -7,6 +7,8 @@ for the GIL, and killing it is a realistic way to lose a publisher. Like OBS it 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import socket
 import subprocess
 import sys
@@ -164,3 +166,38 @@ class RawPublisher:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def find_librtmp() -> ctypes.CDLL | None:
+    """librtmp (the RTMP client OBS's own is forked from), if the system has it."""
+    name = ctypes.util.find_library("rtmp")
+    if name is None:
+        return None
+    lib = ctypes.CDLL(name)
+    lib.RTMP_Alloc.restype = ctypes.c_void_p
+    for function in ("RTMP_Init", "RTMP_EnableWrite", "RTMP_Close", "RTMP_Free"):
+        getattr(lib, function).argtypes = [ctypes.c_void_p]
+    lib.RTMP_SetupURL.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    lib.RTMP_Connect.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    lib.RTMP_ConnectStream.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.RTMP_Write.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    lib.RTMP_LogSetLevel.argtypes = [ctypes.c_int]
+    lib.RTMP_LogSetLevel(0)  # RTMP_LOGCRIT: keep its stderr chatter out of test output
+    return lib
+
+
+def librtmp_publish(lib: ctypes.CDLL, url: str, flv: bytes) -> bool:
+    """Publish a whole FLV file through librtmp, as fast as it goes; False if refused."""
+    session = lib.RTMP_Alloc()
+    lib.RTMP_Init(session)
+    url_buffer = ctypes.create_string_buffer(url.encode())  # librtmp keeps pointers into it
+    try:
+        if not lib.RTMP_SetupURL(session, url_buffer):
+            raise ValueError(f"librtmp rejects the URL {url}")
+        lib.RTMP_EnableWrite(session)
+        if not lib.RTMP_Connect(session, None) or not lib.RTMP_ConnectStream(session, 0):
+            return False
+        return bool(lib.RTMP_Write(session, flv, len(flv)) == len(flv))
+    finally:
+        lib.RTMP_Close(session)
+        lib.RTMP_Free(session)

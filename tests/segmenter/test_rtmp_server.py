@@ -30,6 +30,8 @@ from segmenter.sources import (
 from tests.segmenter.rtmp_publisher import (
     EXIT_REFUSED,
     RawPublisher,
+    find_librtmp,
+    librtmp_publish,
     read_flv_tags,
     record_flv,
     start_publisher,
@@ -352,3 +354,29 @@ def test_capture_clock_for_bursts_and_jitter(monkeypatch: pytest.MonkeyPatch) ->
     assert clock.at("video", 12.0) == pytest.approx(1000.9)  # re-anchored, not decreasing
     now[0] = 1002.0
     assert clock.at("video", 13.0) == pytest.approx(1001.0)  # follows the new anchor
+
+
+def test_librtmp_publisher(
+    ingest: Ingest, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """librtmp, whose fork OBS uses: its handshake, command sequence and FLV writer work; its
+    wrong-key publish fails at connect time."""
+    lib = find_librtmp()
+    if lib is None:
+        pytest.skip("librtmp is not installed")
+    caplog.set_level(logging.INFO, logger="segmenter")
+    path = tmp_path / "publish.flv"
+    record_flv(str(path), 3.0)
+    flv = path.read_bytes()
+    base = f"rtmp://127.0.0.1:{ingest.port}/live"
+
+    assert not librtmp_publish(lib, f"{base}/wrong-key", flv)
+    assert "refused publish, invalid stream key" in caplog.text
+    assert ingest.drain() == []
+
+    assert librtmp_publish(lib, f"{base}/{KEY}", flv)
+    events = _events_until_ended(ingest)
+    assert isinstance(events[0], PublisherStarted)
+    assert sum(isinstance(e, CapturedVideo) for e in events) == 90  # every frame of 3 s
+    assert sum(isinstance(e, CapturedAudio) for e in events) >= 140  # 3 s of 1024-sample AAC
+    assert "publisher unpublished" in caplog.text  # librtmp says goodbye properly
