@@ -1,0 +1,227 @@
+/** The fLoader adapter against a fake hls.js context: routing, honest stats, abort, destroy. */
+import type { FragmentLoaderContext, HlsConfig, Loader, LoaderCallbacks, LoaderConfiguration, LoaderStats } from "hls.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Emitter, type ShimEventMap } from "../../src/events";
+import { swarmFragmentLoader, type LoaderEngine } from "../../src/hls/hls_loader";
+import type { FragmentRef } from "../../src/p2p/p2p_engine";
+import { SegmentBuffer } from "../../src/p2p/segment_store";
+import { parseIntegrityRecord, pieceRange } from "../../src/protocol/integrity";
+import { integrityDoc, makeSigner, pseudoRandomBytes } from "../support/signed_segments";
+
+const SEGMENT = pseudoRandomBytes(50_000, 3);
+const RECORD = parseIntegrityRecord(integrityDoc(makeSigner(), SEGMENT, { seq: 7 }));
+
+/** A complete buffer whose pieces "arrived" between t=1000 and t=1400 (first byte at 1100). */
+function completeBuffer(timed = true): SegmentBuffer {
+  const buffer = new SegmentBuffer(RECORD, 14, 2);
+  if (timed) buffer.noteRequested(1000);
+  for (let i = 0; i < RECORD.pieces.length; i++) {
+    const [s, e] = pieceRange(RECORD, i);
+    buffer.setPiece(i, SEGMENT.subarray(s, e), i === 0 ? "http" : "p2p", timed ? (i === 0 ? 1100 : 1400) : 5000);
+  }
+  if (!timed) buffer.requestedAt = null;
+  return buffer;
+}
+
+class FakeEngine implements LoaderEngine {
+  p2pEnabled = true;
+  loads: { ref: FragmentRef; signal: AbortSignal; resolve: (b: SegmentBuffer | null) => void }[] = [];
+  offers: FragmentRef[] = [];
+  secondsUntil(): number {
+    return 5;
+  }
+  isLiveEdge(): boolean {
+    return false;
+  }
+  load(ref: FragmentRef, _live: boolean, signal: AbortSignal): Promise<SegmentBuffer | null> {
+    return new Promise((resolve) => this.loads.push({ ref, signal, resolve }));
+  }
+  offerHttp(ref: FragmentRef): void {
+    this.offers.push(ref);
+  }
+}
+
+/** Stands in for hls.js's XhrLoader: records the load, the test answers it. */
+class FakeHttpLoader implements Loader<FragmentLoaderContext> {
+  static instances: FakeHttpLoader[] = [];
+  context: FragmentLoaderContext | null = null;
+  stats = {} as LoaderStats;
+  callbacks: LoaderCallbacks<FragmentLoaderContext> | null = null;
+  aborted = false;
+  destroyed = false;
+  constructor() {
+    FakeHttpLoader.instances.push(this);
+  }
+  load(context: FragmentLoaderContext, _config: LoaderConfiguration, callbacks: LoaderCallbacks<FragmentLoaderContext>): void {
+    if (this.stats.loading.start) throw new Error("Loader can only be used once.");
+    this.stats.loading.start = 10;
+    this.context = context;
+    this.callbacks = callbacks;
+  }
+  answer(data: ArrayBuffer): void {
+    this.stats.loading.first = 20;
+    this.stats.loading.end = 30;
+    this.stats.loaded = this.stats.total = data.byteLength;
+    this.callbacks?.onSuccess({ url: this.context?.url ?? "", data }, this.stats, this.context as FragmentLoaderContext, null);
+  }
+  abort(): void {
+    this.aborted = true;
+    this.callbacks?.onAbort?.(this.stats, this.context as FragmentLoaderContext, null);
+  }
+  destroy(): void {
+    this.destroyed = true;
+  }
+}
+
+function fragContext(sn: number | "initSegment" = 7): FragmentLoaderContext {
+  const frag = { sn, url: `http://o/live/demo/360p/${sn === "initSegment" ? "init-0.mp4" : `seg-${sn}.m4s`}`, start: 14, duration: 2, level: 0, type: "main", decryptdata: null };
+  return { url: frag.url, responseType: "arraybuffer", type: "media-fragment", frag, part: null, rangeStart: 0, rangeEnd: 0 } as unknown as FragmentLoaderContext;
+}
+
+const LOADER_CONFIG = { loadPolicy: {}, timeout: 0, maxRetry: 0, retryDelay: 0, maxRetryDelay: 0 } as unknown as LoaderConfiguration;
+
+function callbacks() {
+  return { onSuccess: vi.fn(), onError: vi.fn(), onTimeout: vi.fn(), onAbort: vi.fn(), onProgress: vi.fn() };
+}
+
+describe("swarm fragment loader", () => {
+  let engine: FakeEngine;
+  let emitter: Emitter;
+  let events: { [K in keyof ShimEventMap]?: ShimEventMap[K][] };
+  let now: number;
+  let Loader: new (config: HlsConfig) => Loader<FragmentLoaderContext>;
+
+  beforeEach(() => {
+    FakeHttpLoader.instances = [];
+    engine = new FakeEngine();
+    emitter = new Emitter();
+    events = {};
+    for (const name of ["bytes", "segment", "overhead", "warning"] as const) {
+      emitter.on(name, (e) => ((events[name] ??= [] as never[]) as unknown[]).push(e));
+    }
+    now = 2000;
+    Loader = swarmFragmentLoader({ engine, emitter, swarmOf: () => "demo/360p", deadlineGraceMs: 1500, now: () => now });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  const make = () => new Loader({ loader: FakeHttpLoader } as unknown as HlsConfig);
+
+  it("delivers a verified segment from the engine with backdated, finite stats", async () => {
+    const loader = make();
+    const cb = callbacks();
+    loader.load(fragContext(), LOADER_CONFIG, cb);
+    expect(engine.loads).toHaveLength(1);
+    expect(engine.loads[0]?.ref).toMatchObject({ sn: 7, start: 14, duration: 2 });
+    const buffer = completeBuffer();
+    engine.loads[0]?.resolve(buffer);
+    await vi.waitFor(() => expect(cb.onSuccess).toHaveBeenCalledOnce());
+    const [response, stats] = cb.onSuccess.mock.calls[0] as [{ data: ArrayBuffer }, LoaderStats];
+    expect(new Uint8Array(response.data)).toEqual(SEGMENT);
+    // A copy: hls.js may transfer (detach) it while the store keeps serving the original.
+    expect(response.data).not.toBe(buffer.bytes().buffer);
+    expect(stats).toBe(loader.stats);
+    expect(stats.loaded).toBe(SEGMENT.length);
+    expect(stats.total).toBe(SEGMENT.length);
+    expect(stats.loading.end).toBe(2000);
+    expect(stats.loading.start).toBe(2000 - 400); // the real 400 ms transfer, not the wait
+    expect(stats.loading.first).toBe(2000 - 400 + 100); // its real time to first byte
+    expect(Number.isFinite(stats.bwEstimate)).toBe(true);
+    expect(stats.bwEstimate).toBeCloseTo((SEGMENT.length * 8000) / 300, 6);
+    expect(events.segment?.[0]).toMatchObject({ seq: 7, httpBytes: 16384, p2pBytes: SEGMENT.length - 16384 });
+    expect(FakeHttpLoader.instances).toHaveLength(0);
+  });
+
+  it("without transfer timing, does not report infinite bandwidth", async () => {
+    const loader = make();
+    const cb = callbacks();
+    loader.load(fragContext(), LOADER_CONFIG, cb);
+    now = 2600;
+    engine.loads[0]?.resolve(completeBuffer(false));
+    await vi.waitFor(() => expect(cb.onSuccess).toHaveBeenCalledOnce());
+    const stats = cb.onSuccess.mock.calls[0]?.[1] as LoaderStats;
+    expect(stats.loading.start).toBe(2000);
+    expect(stats.loading.first).toBe(2600);
+    expect(Number.isFinite(stats.bwEstimate)).toBe(true);
+  });
+
+  it("falls back to hls.js's HTTP loader when the engine cannot serve, sharing stats", async () => {
+    const loader = make();
+    const cb = callbacks();
+    loader.load(fragContext(), LOADER_CONFIG, cb);
+    engine.loads[0]?.resolve(null);
+    await vi.waitFor(() => expect(FakeHttpLoader.instances).toHaveLength(1));
+    const http = FakeHttpLoader.instances[0] as FakeHttpLoader;
+    expect(http.stats).toBe(loader.stats); // hls.js reads the fLoader's stats object
+    http.answer(SEGMENT.slice().buffer);
+    expect(cb.onSuccess).toHaveBeenCalledOnce();
+    expect(events.bytes?.[0]).toMatchObject({ source: "http", bytes: SEGMENT.length, seq: 7 });
+    expect(engine.offers.map((r) => r.sn)).toEqual([7]);
+  });
+
+  it("sends init segments and P2P-off loads straight to HTTP", () => {
+    const init = make();
+    const cb = callbacks();
+    init.load(fragContext("initSegment"), LOADER_CONFIG, cb);
+    expect(engine.loads).toHaveLength(0);
+    (FakeHttpLoader.instances[0] as FakeHttpLoader).answer(new ArrayBuffer(900));
+    expect(events.overhead?.[0]).toMatchObject({ bytes: 900 });
+    engine.p2pEnabled = false;
+    make().load(fragContext(), LOADER_CONFIG, callbacks());
+    expect(engine.loads).toHaveLength(0);
+    expect(FakeHttpLoader.instances).toHaveLength(2);
+  });
+
+  it("abort() stops the P2P wait, reports onAbort once and ignores a late result", async () => {
+    const loader = make();
+    const cb = callbacks();
+    loader.load(fragContext(), LOADER_CONFIG, cb);
+    const pending = engine.loads[0];
+    loader.abort();
+    expect(pending?.signal.aborted).toBe(true);
+    expect(cb.onAbort).toHaveBeenCalledOnce();
+    expect(loader.stats.aborted).toBe(true);
+    pending?.resolve(completeBuffer());
+    await new Promise((r) => setTimeout(r, 0));
+    expect(cb.onSuccess).not.toHaveBeenCalled();
+    expect(FakeHttpLoader.instances).toHaveLength(0);
+  });
+
+  it("abort() during the HTTP fallback aborts it with one onAbort", async () => {
+    const loader = make();
+    const cb = callbacks();
+    loader.load(fragContext(), LOADER_CONFIG, cb);
+    engine.loads[0]?.resolve(null);
+    await vi.waitFor(() => expect(FakeHttpLoader.instances).toHaveLength(1));
+    loader.abort();
+    expect((FakeHttpLoader.instances[0] as FakeHttpLoader).aborted).toBe(true);
+    expect(cb.onAbort).toHaveBeenCalledOnce();
+  });
+
+  it("destroy() silences every callback", async () => {
+    const loader = make();
+    const cb = callbacks();
+    loader.load(fragContext(), LOADER_CONFIG, cb);
+    engine.loads[0]?.resolve(null);
+    await vi.waitFor(() => expect(FakeHttpLoader.instances).toHaveLength(1));
+    const http = FakeHttpLoader.instances[0] as FakeHttpLoader;
+    loader.destroy();
+    http.answer(SEGMENT.slice().buffer);
+    expect(cb.onSuccess).not.toHaveBeenCalled();
+    expect(cb.onAbort).not.toHaveBeenCalled();
+  });
+
+  it("switches to plain HTTP when the engine misses the playback deadline", () => {
+    vi.useFakeTimers();
+    const loader = make();
+    const cb = callbacks();
+    loader.load(fragContext(), LOADER_CONFIG, cb);
+    vi.advanceTimersByTime(5000 + 1499);
+    expect(FakeHttpLoader.instances).toHaveLength(0);
+    vi.advanceTimersByTime(2);
+    expect(engine.loads[0]?.signal.aborted).toBe(true);
+    expect(FakeHttpLoader.instances).toHaveLength(1);
+    expect(events.warning).toHaveLength(1);
+    (FakeHttpLoader.instances[0] as FakeHttpLoader).answer(SEGMENT.slice().buffer);
+    expect(cb.onSuccess).toHaveBeenCalledOnce();
+  });
+});
