@@ -80,12 +80,34 @@ def config_from_args(args: argparse.Namespace) -> SignalingConfig:
     return dataclasses.replace(SignalingConfig(), **overrides)
 
 
-def build_app(config: SignalingConfig, token_secret: bytes) -> web.Application:
-    """A standalone app: Socket.IO, `/api/swarms`, `/healthz`."""
+def build_app(
+    config: SignalingConfig, token_secret: bytes, redis_url: str | None = None
+) -> web.Application:
+    """A standalone app: Socket.IO, `/api/swarms`, `/healthz`; with `redis_url`, one node of
+    several sharing swarms (RedisSwarmStore + socketio.AsyncRedisManager)."""
     from signaling.server import attach_signaling
 
     app = web.Application()
-    signaling = attach_signaling(app, config, token_secret)
+    if redis_url:
+        import socketio
+
+        from signaling.redis_store import RedisSwarmStore
+
+        store = RedisSwarmStore.from_url(redis_url)
+        signaling = attach_signaling(
+            app,
+            config,
+            token_secret,
+            store=store,
+            client_manager=socketio.AsyncRedisManager(redis_url),
+        )
+
+        async def close_store(app: web.Application) -> None:
+            await store.close()
+
+        app.on_cleanup.append(close_store)
+    else:
+        signaling = attach_signaling(app, config, token_secret)
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response(
@@ -110,5 +132,6 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"swarmcast signaling: {error}")
         return 2
-    web.run_app(build_app(config, secret.encode()), host=args.host, port=args.port)
+    app = build_app(config, secret.encode(), args.redis)
+    web.run_app(app, host=args.host, port=args.port)
     return 0

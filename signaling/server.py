@@ -9,6 +9,7 @@ made by the pure `swarm_matcher`; this module only translates events and enforce
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -121,6 +122,28 @@ class SignalingServer:
 
     def attach(self, app: web.Application) -> None:
         self.sio.attach(app, socketio_path=schema.SOCKETIO_PATH)
+
+        async def on_shutdown(app: web.Application) -> None:
+            await self.close()
+
+        app.on_shutdown.append(on_shutdown)
+
+    async def close(self) -> None:
+        """Stop Socket.IO's background work: engine.io pings and a pub/sub manager's listener
+        (the store belongs to whoever passed it in)."""
+        await self.sio.shutdown()
+        manager: Any = self.sio.manager
+        listener = getattr(manager, "thread", None)
+        if isinstance(listener, asyncio.Task) and not listener.done():
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+        for name in ("pubsub", "redis"):
+            connection = getattr(manager, name, None)
+            closer = getattr(connection, "aclose", None)
+            if closer is not None:
+                with contextlib.suppress(Exception):
+                    await closer()
 
     @property
     def connection_count(self) -> int:

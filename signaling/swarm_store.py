@@ -1,12 +1,12 @@
 """Where swarm state lives: the `SwarmStore` interface and its in-memory implementation.
 
 The server only ever does `async with store.locked(swarm): view = await store.load(swarm);
-plan = matcher(view, ...); await store.apply(swarm, plan, now)`, so a Redis-backed store can
-follow for several signaling nodes: `locked` becomes a Redis lock (SET NX PX + token), `load`
-a pipeline of HGETALLs (peers, links, blocks), `apply` a MULTI of HSET/HDEL, and reports/bans
-sorted sets with expiry. Socket.IO delivery already crosses nodes through AsyncRedisManager and
-the per-peer rooms the server uses; python-socketio's own participants/rooms see only local
-clients (LAB.md), which is why membership is kept here and not read from Socket.IO.
+plan = matcher(view, ...); await store.apply(swarm, plan, now)`, so the same code runs over
+`signaling.redis_store.RedisSwarmStore` for several signaling nodes: `locked` is a Redis lock
+(SET NX PX + token), `load` a pipeline of HGETALLs (peers, links, blocks), `apply` a MULTI of
+HSET/HDEL, and reports/bans a sorted set and expiring keys. Socket.IO delivery crosses nodes
+through AsyncRedisManager and the per-peer rooms the server uses; python-socketio's own
+participants/rooms see only local clients (LAB.md), which is why membership is kept here.
 """
 
 from __future__ import annotations

@@ -1,0 +1,171 @@
+"""A `SwarmStore` in Redis, so several signaling nodes share swarms (with AsyncRedisManager
+relaying Socket.IO emits between them; LAB.md: its rooms only see local clients).
+
+Layout (prefix `sc:` by default; `{swarm}` = "<stream>/<rendition>"):
+    sc:swarms                     SET   swarm names with at least one peer
+    sc:swarm:{swarm}:peers        HASH  peer_id -> PeerInfo JSON
+    sc:swarm:{swarm}:links        HASH  peer_id -> space-separated neighbour ids
+    sc:swarm:{swarm}:blocked      HASH  "a b" (sorted pair) -> blocked-until (unix s)
+    sc:swarm:{swarm}:lock         STRING lock token (SET NX PX; released by compare-and-delete)
+    sc:reports:{stream}:{sub}     ZSET  reporter sub -> report time
+    sc:ban:{stream}:{sub}         STRING ban end, expiring with the ban
+Every write for one plan goes in one MULTI, under the swarm's lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from signaling.swarm_matcher import MatchPlan, PeerInfo, SwarmView, apply_plan, pair
+
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+class SwarmLockTimeout(RuntimeError):
+    """Another node held a swarm's lock for longer than the wait limit."""
+
+
+class RedisSwarmStore:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        prefix: str = "sc:",
+        lock_ttl_ms: int = 5000,
+        lock_wait_s: float = 10.0,
+    ) -> None:
+        """`client` must decode responses (`decode_responses=True`)."""
+        self._redis = client
+        self._prefix = prefix
+        self._lock_ttl_ms = lock_ttl_ms
+        self._lock_wait_s = lock_wait_s
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> RedisSwarmStore:
+        return cls(aioredis.from_url(url, decode_responses=True), **kwargs)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+    def _key(self, swarm: str, part: str) -> str:
+        return f"{self._prefix}swarm:{swarm}:{part}"
+
+    @asynccontextmanager
+    async def _lock(self, swarm: str) -> AsyncIterator[None]:
+        key, token = self._key(swarm, "lock"), secrets.token_hex(8)
+        deadline = time.monotonic() + self._lock_wait_s
+        delay = 0.002
+        while not await self._redis.set(key, token, nx=True, px=self._lock_ttl_ms):
+            if time.monotonic() > deadline:
+                raise SwarmLockTimeout(f"swarm {swarm} stayed locked")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        try:
+            yield
+        finally:
+            await self._redis.eval(_RELEASE, 1, key, token)
+
+    def locked(self, swarm: str) -> AbstractAsyncContextManager[None]:
+        return self._lock(swarm)
+
+    async def load(self, swarm: str) -> SwarmView:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(self._key(swarm, "peers"))
+            pipe.hgetall(self._key(swarm, "links"))
+            pipe.hgetall(self._key(swarm, "blocked"))
+            peers_raw, links_raw, blocked_raw = await pipe.execute()
+        peers = {peer_id: PeerInfo(**json.loads(raw)) for peer_id, raw in peers_raw.items()}
+        links = {p: frozenset(raw.split()) for p, raw in links_raw.items() if p in peers}
+        for peer_id in peers:
+            links.setdefault(peer_id, frozenset())
+        blocked = {pair(*key.split(" ", 1)): float(until) for key, until in blocked_raw.items()}
+        return SwarmView(peers=peers, links=links, blocked=blocked)
+
+    async def neighbours(self, swarm: str, peer_id: str) -> frozenset[str]:
+        raw = await self._redis.hget(self._key(swarm, "links"), peer_id)
+        return frozenset(str(raw).split()) if raw else frozenset()
+
+    async def apply(self, swarm: str, plan: MatchPlan, now: float) -> SwarmView:
+        before = await self.load(swarm)
+        after = apply_plan(before, plan, now)
+        touched = {p for link in plan.added_links for p in (link.a, link.b)}
+        touched |= {p for removed in plan.removed_links for p in removed}
+        touched |= {peer.peer_id for peer in plan.added_peers}
+        peers_key, links_key = self._key(swarm, "peers"), self._key(swarm, "links")
+        blocked_key = self._key(swarm, "blocked")
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for peer in plan.added_peers:
+                pipe.hset(peers_key, peer.peer_id, json.dumps(_peer_json(peer)))
+            for peer_id in plan.removed_peers:
+                pipe.hdel(peers_key, peer_id)
+                pipe.hdel(links_key, peer_id)
+            for peer_id in touched - set(plan.removed_peers):
+                if peer_id in after.peers:
+                    pipe.hset(links_key, peer_id, " ".join(sorted(after.neighbours(peer_id))))
+            stale = [" ".join(sorted(p)) for p in before.blocked if p not in after.blocked]
+            if stale:
+                pipe.hdel(blocked_key, *stale)
+            for blocked_pair, until in plan.blocks:
+                pipe.hset(blocked_key, " ".join(sorted(blocked_pair)), repr(until))
+            if after.peers:
+                pipe.sadd(f"{self._prefix}swarms", swarm)
+            else:
+                pipe.srem(f"{self._prefix}swarms", swarm)
+                pipe.delete(peers_key, links_key, blocked_key)
+            await pipe.execute()
+        return after
+
+    async def swarm_names(self) -> list[str]:
+        return sorted(str(name) for name in await self._redis.smembers(f"{self._prefix}swarms"))
+
+    async def record_report(
+        self, stream: str, target_sub: str, reporter_sub: str, now: float, window_s: float
+    ) -> int:
+        key = f"{self._prefix}reports:{stream}:{target_sub}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(key, "-inf", now - window_s)
+            pipe.zadd(key, {reporter_sub: now})
+            pipe.zcard(key)
+            pipe.expire(key, max(1, int(window_s) + 1))
+            results = await pipe.execute()
+        return int(results[2])
+
+    async def ban(self, stream: str, sub: str, until: float) -> None:
+        ttl_ms = int((until - time.time()) * 1000)
+        if ttl_ms > 0:
+            await self._redis.set(f"{self._prefix}ban:{stream}:{sub}", repr(until), px=ttl_ms)
+
+    async def banned_until(self, stream: str, sub: str, now: float) -> float | None:
+        raw = await self._redis.get(f"{self._prefix}ban:{stream}:{sub}")
+        if raw is None or float(raw) <= now:
+            return None
+        return float(raw)
+
+    async def ban_count(self, now: float) -> int:
+        count = 0
+        async for _ in self._redis.scan_iter(match=f"{self._prefix}ban:*", count=500):
+            count += 1
+        return count
+
+
+def _peer_json(peer: PeerInfo) -> dict[str, Any]:
+    return {
+        "peer_id": peer.peer_id,
+        "prefix": peer.prefix,
+        "joined_at": peer.joined_at,
+        "max_neighbours": peer.max_neighbours,
+        "upload_budget_bps": peer.upload_budget_bps,
+        "seeder": peer.seeder,
+        "sub": peer.sub,
+    }

@@ -1,0 +1,200 @@
+"""signaling.redis_store against a real redis-server on a free port: the same plans give the
+same views as the in-memory store, and two signaling nodes share one swarm."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import socketio
+from aiohttp import web
+
+from protocol import signaling_schema as schema
+from signaling.config import SignalingConfig
+from signaling.redis_store import RedisSwarmStore
+from signaling.server import SignalingServer, attach_signaling
+from signaling.swarm_matcher import PeerInfo, plan_join, plan_leave, plan_unlink
+from signaling.swarm_store import InMemorySwarmStore
+from tests.signaling.signaling_fixtures import SECRET, Client, RunningServer, connect
+
+pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as workdir:
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", workdir],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline or process.poll() is not None:
+                        raise RuntimeError("redis-server did not start") from None
+                    time.sleep(0.05)
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+@pytest.fixture
+async def store(redis_url: str) -> AsyncIterator[RedisSwarmStore]:
+    redis_store = RedisSwarmStore.from_url(redis_url)
+    await redis_store._redis.flushdb()
+    yield redis_store
+    await redis_store.close()
+
+
+async def test_same_views_as_the_in_memory_store(store: RedisSwarmStore) -> None:
+    memory = InMemorySwarmStore()
+    now = 1000.0
+    swarm = "demo/720p"
+    operations: list[tuple[str, str, str]] = [("join", f"peer-{i:02d}", "") for i in range(9)]
+    operations += [("leave", "peer-03", ""), ("unlink", "peer-00", "peer-01")]
+    operations += [("join", "peer-10", ""), ("leave", "peer-00", "")]
+    for op, a, b in operations:
+        now += 1
+        for target in (memory, store):
+            async with target.locked(swarm):
+                view = await target.load(swarm)
+                if op == "join":
+                    info = PeerInfo(a, f"10.0.{len(a) % 3}.0/24", now, 3, 1_000_000, False, "s")
+                    plan = plan_join(view, info, now)
+                elif op == "leave":
+                    plan = plan_leave(view, a, now)
+                else:
+                    plan = plan_unlink(view, a, b, now, 60)
+                await target.apply(swarm, plan, now)
+        in_memory, in_redis = await memory.load(swarm), await store.load(swarm)
+        assert dict(in_redis.peers) == dict(in_memory.peers)
+        assert dict(in_redis.links) == dict(in_memory.links)
+        assert dict(in_redis.blocked) == dict(in_memory.blocked)
+    assert await store.neighbours(swarm, "peer-01") == (await memory.load(swarm)).neighbours(
+        "peer-01"
+    )
+    assert await store.swarm_names() == [swarm]
+    for peer_id in list((await store.load(swarm)).peers):
+        async with store.locked(swarm):
+            await store.apply(swarm, plan_leave(await store.load(swarm), peer_id, now), now)
+    assert await store.swarm_names() == []
+
+
+async def test_reports_and_bans(store: RedisSwarmStore) -> None:
+    now = time.time()
+    assert await store.record_report("demo", "bad", "a", now, 300) == 1
+    assert await store.record_report("demo", "bad", "a", now + 1, 300) == 1
+    assert await store.record_report("demo", "bad", "b", now + 2, 300) == 2
+    assert await store.record_report("demo", "bad", "c", now + 400, 300) == 1
+    await store.ban("demo", "bad", now + 60)
+    assert await store.banned_until("demo", "bad", now) == pytest.approx(now + 60)
+    assert await store.banned_until("demo", "bad", now + 61) is None
+    assert await store.banned_until("other", "bad", now) is None
+    assert await store.ban_count(now) == 1
+
+
+async def test_lock_excludes_concurrent_holders(store: RedisSwarmStore) -> None:
+    inside = 0
+    peak = 0
+
+    async def hold() -> None:
+        nonlocal inside, peak
+        async with store.locked("demo/720p"):
+            inside += 1
+            peak = max(peak, inside)
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    await asyncio.gather(*(hold() for _ in range(8)))
+    assert peak == 1
+
+
+async def _node(redis_url: str) -> tuple[RunningServer, web.AppRunner, RedisSwarmStore]:
+    app = web.Application()
+    store = RedisSwarmStore.from_url(redis_url)
+    signaling: SignalingServer = attach_signaling(
+        app,
+        SignalingConfig(),
+        SECRET,
+        store=store,
+        client_manager=socketio.AsyncRedisManager(redis_url),
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return RunningServer(f"http://127.0.0.1:{port}", signaling, app), runner, store
+
+
+async def test_two_nodes_share_a_swarm(redis_url: str, store: RedisSwarmStore) -> None:
+    (node_a, runner_a, store_a), (node_b, runner_b, store_b) = (
+        await _node(redis_url),
+        await _node(redis_url),
+    )
+    clients: list[Client] = []
+    try:
+        alice = await connect(node_a)
+        bob = await connect(node_b)
+        clients += [alice, bob]
+        await alice.join()
+        ack = await bob.join()
+        assert [n["peer_id"] for n in ack["neighbours"]] == [alice.peer_id]
+        event = await alice.next_neighbours()  # emitted by node B, delivered by node A
+        assert event["add"][0]["peer_id"] == bob.peer_id
+        offer = {"type": "offer", "sdp": "v=0\r\n"}
+        assert await bob.call("signal", {"to": alice.peer_id, "kind": "offer", "data": offer}) == {
+            "ok": True
+        }
+        assert await alice.next("signal") == {"from": bob.peer_id, "kind": "offer", "data": offer}
+        await bob.close()  # node B drops bob; node A's client hears of it
+        removal = await alice.next_neighbours()
+        assert removal["remove"] == [bob.peer_id]
+        snapshot = await node_a.signaling.snapshot()
+        assert snapshot["peers"] == 1 and snapshot["swarms"][0]["swarm"] == "demo/720p"
+        assert schema.NAMESPACE == "/swarm"
+    finally:
+        await asyncio.gather(*(c.close() for c in clients))
+        for runner in (runner_a, runner_b):
+            await runner.cleanup()
+        for node_store in (store_a, store_b):
+            await node_store.close()
+
+
+async def test_standalone_app_with_redis(redis_url: str, store: RedisSwarmStore) -> None:
+    from signaling.cli import build_app
+
+    runner = web.AppRunner(build_app(SignalingConfig(), SECRET, redis_url))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    node = RunningServer(f"http://127.0.0.1:{port}", None, runner.app)  # type: ignore[arg-type]
+    client = await connect(node)
+    try:
+        assert (await client.join("360p"))["ok"]
+        assert await store.swarm_names() == ["demo/360p"]
+    finally:
+        await client.close()
+        await runner.cleanup()
