@@ -126,10 +126,15 @@ class SwarmSim:
             self.on_node(
                 node,
                 lambda s, now: s.segment_added(
-                    now, seq, size=self.size, piece_size=self.piece_size,
-                    start=k * duration, duration=duration, live_edge=True,
+                    now,
+                    seq,
+                    size=self.size,
+                    piece_size=self.piece_size,
+                    start=k * duration,
+                    duration=duration,
+                    live_edge=True,
                 ),
-            )  # fmt: skip
+            )
 
         return add
 
@@ -258,7 +263,7 @@ class SwarmSim:
             elif kind == "deadline_missed":
                 self.missed.append((me, a["seq"]))
             else:
-                raise ScenarioFailure(f"simulator cannot route {kind}")  # fmt: skip
+                raise ScenarioFailure(f"simulator cannot route {kind}")
 
     def _http(self, node: _Node, a: Json) -> None:
         node.http_seqs.add(a["seq"])

@@ -66,8 +66,9 @@ def test_lone_member_and_seeder_neighbour() -> None:
         "tier_growth": 2.0,
         "neighbour_stagger_s": 0.3,
     }
-    alone = http_first_delay("x", 1, neighbour_ids=[], swarm_size=1, seeder_neighbour=False,
-                             **params)  # fmt: skip
+    alone = http_first_delay(
+        "x", 1, neighbour_ids=[], swarm_size=1, seeder_neighbour=False, **params
+    )
     assert alone == 0.0
     with_seeder = http_first_delay(
         "x", 1, neighbour_ids=["edge"], swarm_size=1, seeder_neighbour=True, **params

@@ -1,0 +1,129 @@
+"""`swarmcast peer`: a headless viewer (simulated player) or an edge seeder (`--seed`).
+
+    swarmcast peer --url http://127.0.0.1:8080 --stream demo --rendition 360p --duration 60
+    swarmcast peer --url http://127.0.0.1:8080 --stream demo --seed
+
+Prints its stats as JSON (bytes from HTTP, from peers, uploaded, missed deadlines,
+verification failures, ...) at the end and whenever it gets SIGUSR1. Defaults live in
+`PeerConfig` / `SchedulerConfig`; flags only override them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from peer.peer_config import IceServerConfig, PeerConfig
+from peer.scheduler_config import SchedulerConfig
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "peer",
+        help="run a headless viewer or an edge seeder in a swarm",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", required=True, help="origin base URL, e.g. http://HOST:8080")
+    parser.add_argument("--stream", required=True, help="stream name")
+    parser.add_argument("--rendition", help="rendition to join (default: the first listed)")
+    parser.add_argument("--seed", action="store_true", help="edge seeder: fetch all, serve peers")
+    parser.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
+    parser.add_argument("--stats-json", type=Path, help="also write the stats JSON to this file")
+    parser.add_argument("--signaling-url", help="signaling server (default: the origin)")
+    parser.add_argument(
+        "--ice-server",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="STUN/TURN URL (repeatable); none by default (host candidates only)",
+    )
+    parser.add_argument(
+        "--use-signaling-ice", action="store_true", help="also use signaling's ICE servers"
+    )
+    parser.add_argument("--max-neighbours", type=int, help="ask signaling for this many")
+    parser.add_argument("--upload-slots", type=int, help="peers served at once")
+    parser.add_argument("--upload-rate", type=float, help="upload cap in bytes/s")
+    parser.add_argument("--live-delay", type=float, help="start this many segments behind live")
+
+
+def config_from_args(args: argparse.Namespace) -> PeerConfig:
+    scheduler: dict[str, Any] = {}
+    if args.upload_slots is not None:
+        scheduler["upload_slots"] = args.upload_slots
+    if args.upload_rate is not None:
+        scheduler["upload_rate_bytes_per_s"] = args.upload_rate
+    overrides: dict[str, Any] = {
+        "rendition": args.rendition,
+        "seed": args.seed,
+        "signaling_url": args.signaling_url,
+        "ice_servers": tuple(IceServerConfig((url,)) for url in args.ice_server),
+        "use_signaling_ice_servers": args.use_signaling_ice,
+        "max_neighbours": args.max_neighbours,
+        "scheduler": SchedulerConfig().with_overrides(scheduler),
+    }
+    if args.live_delay is not None:
+        overrides["live_delay_segments"] = args.live_delay
+    return dataclasses.replace(PeerConfig(args.url, args.stream), **overrides)
+
+
+def emit_stats(stats: dict[str, Any], path: Path | None) -> None:
+    text = json.dumps(stats, sort_keys=True)
+    print(text, flush=True)
+    if path is not None:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text + "\n")
+        tmp.replace(path)
+
+
+async def run_peer(config: PeerConfig, duration: float | None, stats_path: Path | None) -> int:
+    from peer.peer_node import PeerNode  # aiortc is slow to import; only when running
+
+    node = PeerNode(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, lambda: emit_stats(node.stats(), stats_path))
+    try:
+        await node.start()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), duration)
+        emit_stats(node.stats(), stats_path)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
+            loop.remove_signal_handler(signum)
+        await node.stop()
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if not getattr(args, "verbose", False):
+        # aioice logs every candidate pair at INFO; keep the peer's own log readable.
+        for name in ("aioice", "aiortc"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        print(f"swarmcast peer: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(run_peer(config, args.duration, args.stats_json))
+    except Exception as exc:
+        log.error("peer failed: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        return 1

@@ -1,0 +1,152 @@
+"""Follows one rendition's live media playlist: for every new segment, fetches its integrity
+record, has the store verify it, places it on the media timeline and reports it to the node.
+Also fetches and verifies each init segment once (the player needs it; it is not shared)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from peer.hls_playlist import MediaPlaylist, PlaylistError, parse_media_playlist
+from peer.origin_client import OriginClient, OriginError
+from peer.segment_store import SegmentStore
+from peer.sim_playhead import Timeline
+from protocol.integrity import (
+    IntegrityError,
+    IntegrityRecord,
+    verify_file,
+    verify_record_signature,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_INIT_BYTES = 1_000_000
+RECORD_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class NewSegment:
+    seq: int
+    uri: str
+    size: int
+    piece_size: int
+    start: float
+    duration: float
+    live_edge: bool
+    """True for segments that appeared after we joined (the live election applies)."""
+
+
+class LiveFeed:
+    """Playlist polling for one rendition; owned (started and cancelled) by the node."""
+
+    def __init__(
+        self,
+        origin: OriginClient,
+        store: SegmentStore,
+        rendition: str,
+        on_segment: Callable[[NewSegment], None],
+        on_evicted: Callable[[int], None],
+        poll_s: float | None,
+    ) -> None:
+        self.origin = origin
+        self.store = store
+        self.rendition = rendition
+        self.timeline = Timeline()
+        self.target_duration = 2.0
+        self.uris: dict[int, str] = {}
+        self.ended = False
+        self._on_segment = on_segment
+        self._on_evicted = on_evicted
+        self._poll_s = poll_s
+        self._poke = asyncio.Event()
+        self._inits: set[str] = set()
+        self._joined = False
+
+    async def first_poll(self) -> MediaPlaylist:
+        """The window at join time; its segments are not `live_edge`."""
+        playlist = await self._fetch()
+        await self._take(playlist)
+        self._joined = True
+        return playlist
+
+    def poke(self) -> None:
+        """Poll now (a neighbour announced a segment the playlist did not list yet)."""
+        self._poke.set()
+
+    async def run(self) -> None:
+        while not self.ended:
+            period = self._poll_s or max(0.2, self.target_duration / 2)
+            self._poke.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poke.wait(), period)
+            try:
+                await self._take(await self._fetch())
+            except (OriginError, PlaylistError) as exc:
+                log.warning("playlist poll failed: %s", exc)
+
+    async def _fetch(self) -> MediaPlaylist:
+        playlist = parse_media_playlist(await self.origin.text(f"{self.rendition}/index.m3u8"))
+        self.target_duration = playlist.target_duration
+        self.ended = playlist.ended
+        return playlist
+
+    async def _take(self, playlist: MediaPlaylist) -> None:
+        fresh = [s for s in playlist.segments if s.seq not in self.uris]
+        for segment in fresh:
+            if segment.init_uri and segment.init_uri not in self._inits:
+                await self._fetch_init(segment.init_uri)
+        # Records of a window are fetched together; segments are reported in order.
+        records = await asyncio.gather(
+            *(self._record(s.uri) for s in fresh), return_exceptions=True
+        )
+        for segment, record in zip(fresh, records, strict=True):
+            if isinstance(record, BaseException):
+                log.warning("segment %d: no usable record: %s", segment.seq, record)
+                continue
+            if record.seq != segment.seq or record.uri != segment.uri:
+                log.warning("segment %d: record names %s/%d", segment.seq, record.uri, record.seq)
+                continue
+            try:
+                evicted = self.store.add_record(record)
+            except IntegrityError as exc:
+                log.warning("segment %d: record refused: %s", segment.seq, exc)
+                continue
+            self.uris[segment.seq] = segment.uri
+            start = self.timeline.add(segment.seq, segment.duration)
+            self._on_segment(
+                NewSegment(
+                    segment.seq,
+                    segment.uri,
+                    record.size,
+                    record.piece_size,
+                    start,
+                    segment.duration,
+                    self._joined,
+                )
+            )
+            for seq in evicted:
+                self.uris.pop(seq, None)
+                self._on_evicted(seq)
+
+    async def _record(self, uri: str) -> IntegrityRecord:
+        for attempt in range(RECORD_ATTEMPTS):
+            try:
+                return await self.origin.record(self.rendition, uri)
+            except OriginError:
+                if attempt == RECORD_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.2)
+        raise AssertionError("unreachable")
+
+    async def _fetch_init(self, uri: str) -> None:
+        try:
+            record = await self.origin.record(self.rendition, uri)
+            verify_record_signature(record, self.store.key)
+            verify_file(record, await self.origin.file(self.rendition, uri, MAX_INIT_BYTES))
+        except (OriginError, IntegrityError) as exc:
+            log.warning("init segment %s: %s", uri, exc)
+            return
+        self._inits.add(uri)

@@ -1,0 +1,124 @@
+"""HTTP side of the Python peer (aiohttp): viewer token, signing key, playlists, integrity
+records, and media bytes (whole segments or Range requests for just the missing pieces)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from protocol.integrity import (
+    MAX_DOCUMENT_BYTES,
+    IntegrityRecord,
+    SigningKey,
+    parse_record,
+    parse_signing_key,
+)
+
+MAX_SMALL_BYTES = 1_000_000  # playlists, tokens, keys
+
+
+class OriginError(RuntimeError):
+    """The origin answered with an error status, a wrong shape, or not at all."""
+
+
+@dataclass
+class OriginStats:
+    media_bytes: int = 0
+    """Bytes of media segments (the origin load that P2P is meant to offload)."""
+    other_bytes: int = 0
+    """Playlists, records, keys, init segments."""
+    requests: int = 0
+
+
+class OriginClient:
+    """All requests to one origin (base URL) for one stream."""
+
+    def __init__(self, base_url: str, stream: str, timeout_s: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.stream = stream
+        self.stats = OriginStats()
+        self._session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+            # Each peer is one client; keep a few connections for parallel Range fetches.
+            connector=aiohttp.TCPConnector(limit=8),
+        )
+
+    async def close(self) -> None:
+        await self._session.close()
+
+    def stream_url(self, path: str) -> str:
+        return f"{self.base_url}/live/{self.stream}/{path}"
+
+    async def _get(
+        self, url: str, limit: int, headers: dict[str, str] | None = None, *, media: bool = False
+    ) -> bytes:
+        self.stats.requests += 1
+        try:
+            async with self._session.get(url, headers=headers) as response:
+                if response.status not in (200, 206):
+                    raise OriginError(f"GET {url}: HTTP {response.status}")
+                if response.content_length is not None and response.content_length > limit:
+                    raise OriginError(f"GET {url}: {response.content_length} bytes is too large")
+                chunks: list[bytes] = []
+                received = 0
+                async for chunk in response.content.iter_chunked(65536):
+                    received += len(chunk)
+                    if received > limit:
+                        raise OriginError(f"GET {url}: body too large")
+                    chunks.append(chunk)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise OriginError(f"GET {url}: {exc!r}") from None
+        body = b"".join(chunks)
+        if media:
+            self.stats.media_bytes += len(body)
+        else:
+            self.stats.other_bytes += len(body)
+        return body
+
+    async def _json(self, url: str) -> Any:
+        try:
+            return json.loads(await self._get(url, MAX_SMALL_BYTES))
+        except ValueError:
+            raise OriginError(f"GET {url}: not JSON") from None
+
+    async def viewer_token(self) -> str:
+        data = await self._json(f"{self.base_url}/api/token?stream={self.stream}")
+        if not isinstance(data, dict) or not isinstance(data.get("token"), str):
+            raise OriginError("/api/token: no token in the reply")
+        return str(data["token"])
+
+    async def signing_key(self) -> SigningKey:
+        try:
+            return parse_signing_key(await self._get(self.stream_url("signing-key.json"), 4096))
+        except ValueError as exc:
+            raise OriginError(f"signing-key.json: {exc}") from None
+
+    async def text(self, path: str) -> str:
+        body = await self._get(self.stream_url(path), MAX_SMALL_BYTES)
+        return body.decode("utf-8", errors="replace")
+
+    async def record(self, rendition: str, uri: str) -> IntegrityRecord:
+        """Parse (not yet verify: the store checks the signature) `<uri>.integrity.json`."""
+        body = await self._get(
+            self.stream_url(f"{rendition}/{uri}.integrity.json"), MAX_DOCUMENT_BYTES
+        )
+        try:
+            return parse_record(body)
+        except ValueError as exc:
+            raise OriginError(f"{uri}.integrity.json: {exc}") from None
+
+    async def file(self, rendition: str, uri: str, limit: int) -> bytes:
+        return await self._get(self.stream_url(f"{rendition}/{uri}"), limit)
+
+    async def media_range(self, rendition: str, uri: str, start: int, end: int, size: int) -> bytes:
+        """Bytes [start, end) of a media segment of `size` bytes (Range unless it is all)."""
+        headers = None if (start, end) == (0, size) else {"Range": f"bytes={start}-{end - 1}"}
+        body = await self._get(
+            self.stream_url(f"{rendition}/{uri}"), end - start, headers, media=True
+        )
+        if len(body) != end - start:
+            raise OriginError(f"{uri} bytes {start}-{end - 1}: got {len(body)} bytes")
+        return body

@@ -1,0 +1,64 @@
+"""The Python peer's one frozen config (adapter settings + the scheduler's own config).
+Defaults live here; `peer/cli.py` only overrides them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from peer.scheduler_config import SchedulerConfig
+
+
+@dataclass(frozen=True)
+class IceServerConfig:
+    """One RTCIceServer. None are used unless configured (never a public STUN server)."""
+
+    urls: tuple[str, ...]
+    username: str | None = None
+    credential: str | None = None
+
+
+@dataclass(frozen=True)
+class PeerConfig:
+    origin_url: str
+    """Base URL of the origin, e.g. http://127.0.0.1:8080 (playlists, records, tokens)."""
+    stream: str
+    rendition: str | None = None
+    """Rendition to join (e.g. "360p"); None takes the first one of the master playlist."""
+    seed: bool = False
+    """Edge seeder: every segment from the origin at once, serve peers, no playhead."""
+    signaling_url: str | None = None
+    """Signaling server; None means the origin itself (`/socket.io/`, namespace `/swarm`)."""
+    ice_servers: tuple[IceServerConfig, ...] = ()
+    """ICE servers for every RTCPeerConnection; empty = host candidates only."""
+    use_signaling_ice_servers: bool = False
+    """Also use the ICE servers signaling hands out in its join ack."""
+    live_delay_segments: float = 3.0
+    """The simulated player starts this many target durations behind the live edge (hls.js's
+    liveSyncDurationCount default)."""
+    playlist_poll_s: float | None = None
+    """Media playlist polling period; None = half the target duration."""
+    max_store_segments: int = 30
+    """Segments kept for sharing (the live window)."""
+    max_neighbours: int | None = None
+    """Asked of signaling at join (it caps it); None = its default."""
+    upload_budget_bps: int = 0
+    """Upload budget advertised at join (helps signaling pick neighbours); 0 = unknown."""
+    max_pieces_per_request: int = 64
+    """Advertised in HELLO: the largest REQUEST we serve."""
+    channel_high_water_bytes: int = 1_048_576
+    """Stop writing to a data channel while more than this is buffered ..."""
+    channel_low_water_bytes: int = 262_144
+    """... and resume at `bufferedamountlow` (its `bufferedAmountLowThreshold`)."""
+    start_timeout_s: float = 30.0
+    """How long start() waits for the stream to exist on the origin (its first segment)."""
+    http_timeout_s: float = 10.0
+    """Total timeout of one origin request."""
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+
+    def __post_init__(self) -> None:
+        if not self.origin_url.startswith(("http://", "https://")):
+            raise ValueError("origin_url must be an http(s) URL")
+        if self.channel_low_water_bytes >= self.channel_high_water_bytes:
+            raise ValueError("channel_low_water_bytes must be below channel_high_water_bytes")
+        if self.max_store_segments < 2:
+            raise ValueError("max_store_segments must be >= 2")

@@ -1,0 +1,238 @@
+"""One neighbour over aiortc: an RTCPeerConnection with the `swarmcast/1` data channel, the wire
+codec, and a writer that respects `bufferedAmount` (control frames jump the piece queue)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from aiortc import (
+    RTCConfiguration,
+    RTCDataChannel,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCSessionDescription,
+)
+from aiortc.sdp import candidate_from_sdp
+
+from peer.peer_config import IceServerConfig
+from protocol import wire
+
+log = logging.getLogger(__name__)
+
+GOODBYE_FLUSH_POLLS = 25
+SendSignal = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+class LinkHandlers(Protocol):
+    def link_open(self, link: PeerLink) -> None: ...
+
+    def link_message(self, link: PeerLink, message: wire.Message) -> None: ...
+
+    def link_closed(self, link: PeerLink, reason: str) -> None: ...
+
+
+def rtc_configuration(servers: tuple[IceServerConfig, ...]) -> RTCConfiguration:
+    """Always explicit: aiortc falls back to a public STUN server when given None."""
+    return RTCConfiguration(
+        iceServers=[
+            RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
+            for s in servers
+        ]
+    )
+
+
+class PeerLink:
+    """Owns its RTCPeerConnection and writer task; `close()` tears both down."""
+
+    def __init__(
+        self,
+        peer_id: str,
+        *,
+        initiator: bool,
+        ice_servers: tuple[IceServerConfig, ...],
+        send_signal: SendSignal,
+        handlers: LinkHandlers,
+        high_water: int,
+        low_water: int,
+        connect_timeout_s: float = 20.0,
+    ) -> None:
+        self.peer_id = peer_id
+        self.initiator = initiator
+        self.hello: wire.Hello | None = None  # set by the node once the peer's HELLO arrived
+        self.piece_bytes_sent = 0
+        self._send_signal = send_signal
+        self._handlers = handlers
+        self._high = high_water
+        self._low = low_water
+        self._pc = RTCPeerConnection(rtc_configuration(ice_servers))
+        self._channel: RTCDataChannel | None = None
+        self._control: deque[bytes] = deque()
+        self._pieces: deque[tuple[int, bytes]] = deque()  # (request_id, frame)
+        self._wake = asyncio.Event()
+        self._drained = asyncio.Event()
+        self._closed: str | None = None
+        self._opened = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._pc.on("datachannel", self._on_datachannel)
+        self._pc.on("connectionstatechange", self._on_state)
+        self._spawn(self._connect_timeout(connect_timeout_s))
+
+    @property
+    def is_open(self) -> bool:
+        return self._opened and self._closed is None
+
+    # --- setup ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Initiator: create the channel and send the offer (aiortc gathers all candidates in
+        setLocalDescription and never trickles, so the SDP carries them)."""
+        if not self.initiator:
+            return
+        self._attach(self._pc.createDataChannel(wire.DATA_CHANNEL_LABEL, ordered=True))
+        await self._pc.setLocalDescription(await self._pc.createOffer())
+        local = self._pc.localDescription
+        await self._send_signal("offer", {"type": local.type, "sdp": local.sdp})
+
+    async def on_signal(self, kind: str, data: dict[str, Any]) -> None:
+        if self._closed is not None:
+            return
+        if kind == "offer":
+            await self._pc.setRemoteDescription(RTCSessionDescription(data["sdp"], "offer"))
+            await self._pc.setLocalDescription(await self._pc.createAnswer())
+            local = self._pc.localDescription
+            await self._send_signal("answer", {"type": local.type, "sdp": local.sdp})
+        elif kind == "answer":
+            await self._pc.setRemoteDescription(RTCSessionDescription(data["sdp"], "answer"))
+        elif kind == "candidate" and data.get("candidate"):
+            # Browsers trickle; "" marks the end of their candidates.
+            text = str(data["candidate"]).removeprefix("candidate:")
+            candidate = candidate_from_sdp(text)
+            candidate.sdpMid = data.get("sdpMid")
+            candidate.sdpMLineIndex = data.get("sdpMLineIndex")
+            await self._pc.addIceCandidate(candidate)
+
+    def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        if channel.label == wire.DATA_CHANNEL_LABEL and self._channel is None:
+            self._attach(channel)
+        else:
+            channel.close()
+
+    def _attach(self, channel: RTCDataChannel) -> None:
+        self._channel = channel
+        channel.bufferedAmountLowThreshold = self._low
+        channel.on("open", self._on_open)
+        channel.on("message", self._on_message)
+        channel.on("close", lambda: self._spawn(self.close("channel closed")))
+        channel.on("bufferedamountlow", self._drained.set)
+        if channel.readyState == "open":
+            self._on_open()
+
+    def _on_open(self) -> None:
+        if self._opened or self._closed is not None:
+            return
+        self._opened = True
+        self._spawn(self._writer())
+        self._handlers.link_open(self)
+
+    async def _on_state(self) -> None:
+        if self._pc.connectionState in ("failed", "closed"):
+            await self.close(f"connection {self._pc.connectionState}")
+
+    async def _connect_timeout(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        if not self._opened:
+            await self.close("connect timeout")
+
+    # --- receiving ------------------------------------------------------------------------
+
+    def _on_message(self, data: bytes | str) -> None:
+        if self._closed is not None:
+            return
+        try:
+            if isinstance(data, str):
+                raise wire.UnknownType("text message on a binary channel")
+            message = wire.decode(data)
+        except wire.WireError as exc:
+            log.info("peer %s: protocol error: %s", self.peer_id, exc)
+            self._spawn(self.close(f"protocol error: {exc}", wire.GoodbyeReason.PROTOCOL_ERROR))
+            return
+        self._handlers.link_message(self, message)
+
+    # --- sending --------------------------------------------------------------------------
+
+    def send(self, message: wire.Message) -> None:
+        """Queue a frame. PIECEs go behind control frames so a HAVE is never stuck behind
+        a megabyte of pieces."""
+        if self._closed is not None:
+            return
+        frame = wire.encode(message)
+        if isinstance(message, wire.Piece):
+            self._pieces.append((message.request_id, frame))
+        else:
+            self._control.append(frame)
+        self._wake.set()
+
+    def purge(self, request_id: int) -> None:
+        """Drop queued PIECEs of a cancelled request."""
+        self._pieces = deque(item for item in self._pieces if item[0] != request_id)
+
+    def queued_pieces(self) -> int:
+        return len(self._pieces)
+
+    async def _writer(self) -> None:
+        channel = self._channel
+        assert channel is not None
+        while self._closed is None:
+            if not self._control and not self._pieces:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            if channel.bufferedAmount > self._high:
+                self._drained.clear()
+                await self._drained.wait()
+                continue
+            if self._control:
+                frame = self._control.popleft()
+            else:
+                frame = self._pieces.popleft()[1]
+                self.piece_bytes_sent += len(frame) - 12  # minus the PIECE header
+            if channel.readyState != "open":
+                return
+            channel.send(frame)
+
+    # --- teardown -------------------------------------------------------------------------
+
+    async def close(self, reason: str, goodbye: wire.GoodbyeReason | None = None) -> None:
+        """Close once: optional GOODBYE first, then the connection; tell the handlers."""
+        if self._closed is not None:
+            return
+        self._closed = reason
+        self._wake.set()
+        self._drained.set()
+        channel = self._channel
+        if goodbye is not None and channel is not None and channel.readyState == "open":
+            with contextlib.suppress(Exception):
+                channel.send(wire.encode(wire.Goodbye(goodbye)))
+                # Give SCTP a moment to put it on the wire before the transport goes away.
+                for _ in range(GOODBYE_FLUSH_POLLS):
+                    if channel.bufferedAmount == 0:
+                        break
+                    await asyncio.sleep(0.02)
+                await asyncio.sleep(0.05)
+        current = asyncio.current_task()
+        for task in list(self._tasks):
+            if task is not current:
+                task.cancel()
+        with contextlib.suppress(Exception):
+            await self._pc.close()
+        self._handlers.link_closed(self, reason)
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -1,0 +1,465 @@
+"""The Python peer: the asyncio adapter around the pure `PieceScheduler`. It feeds the scheduler
+events (playlist, playhead, signaling, data channels, HTTP results) with `now = loop.time()`,
+and carries out its actions. Viewer (simulated playhead) or edge seeder (`seed=True`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from peer import scheduler_actions as act
+from peer.hls_playlist import PlaylistError, parse_multivariant_playlist
+from peer.live_feed import LiveFeed, NewSegment
+from peer.origin_client import OriginClient, OriginError
+from peer.peer_config import IceServerConfig, PeerConfig
+from peer.peer_link import PeerLink
+from peer.piece_scheduler import PieceScheduler
+from peer.segment_store import SegmentStore
+from peer.signaling_client import SignalingClient
+from peer.sim_playhead import SimulatedPlayhead
+from protocol import signaling_schema as schema
+from protocol import wire
+from protocol.integrity import DEFAULT_PIECE_SIZE, IntegrityError, SigningKey
+
+log = logging.getLogger(__name__)
+
+_REJECT_NAMES = {
+    wire.RejectReason.NOT_HAVE: "not_have",
+    wire.RejectReason.BUSY: "busy",
+    wire.RejectReason.CHOKED: "choked",
+    wire.RejectReason.BAD_REQUEST: "bad_request",
+}
+_REJECT_CODES = {name: code for code, name in _REJECT_NAMES.items()}
+
+
+class _CompleteView:
+    """`seq in view` = the store holds seq complete (what the simulated player may play)."""
+
+    def __init__(self, store: SegmentStore) -> None:
+        self._store = store
+
+    def __contains__(self, seq: object) -> bool:
+        return isinstance(seq, int) and self._store.is_complete(seq)
+
+
+class PeerNode:
+    """Start with `await start()`, stop with `await stop()`; `stats()` any time after start."""
+
+    def __init__(self, config: PeerConfig) -> None:
+        self.config = config
+        self.loop = asyncio.get_running_loop()
+        self.started_at = self.loop.time()
+        self.origin = OriginClient(config.origin_url, config.stream, config.http_timeout_s)
+        self.links: dict[str, PeerLink] = {}
+        self.peer_id = ""
+        self.rendition = config.rendition or ""
+        self.dropped_peers: list[str] = []
+        self.uploaded_bytes_closed = 0
+        self._ice_servers = config.ice_servers
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._stopping = False
+        self._piece_size = DEFAULT_PIECE_SIZE
+        self._highest_known = -1
+        # Set in start():
+        self.store: SegmentStore
+        self.sched: PieceScheduler
+        self.feed: LiveFeed
+        self.signaling: SignalingClient
+        self.playhead: SimulatedPlayhead | None = None
+
+    def now(self) -> float:
+        return self.loop.time()
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def _wait_for_stream(self) -> SigningKey:
+        """The stream's key, once the origin has the stream and our rendition's playlist."""
+        deadline = self.now() + self.config.start_timeout_s
+        while True:
+            try:
+                key = await self.origin.signing_key()
+                variants = parse_multivariant_playlist(await self.origin.text("master.m3u8"))
+                self.rendition = self.rendition or variants[0].rendition
+                await self.origin.text(f"{self.rendition}/index.m3u8")
+                return key
+            except (OriginError, PlaylistError) as exc:
+                if self.now() > deadline:
+                    raise OriginError(f"stream not available: {exc}") from None
+                await asyncio.sleep(0.5)
+
+    async def start(self) -> None:
+        cfg = self.config
+        key = await self._wait_for_stream()
+        self.store = SegmentStore(key, cfg.stream, self.rendition, cfg.max_store_segments)
+        self.signaling = SignalingClient(self._on_neighbours, self._on_signal, self._on_lost)
+        await self.signaling.connect(
+            cfg.signaling_url or cfg.origin_url, await self.origin.viewer_token()
+        )
+        ack = await self.signaling.join(
+            cfg.stream,
+            self.rendition,
+            seeder=cfg.seed,
+            upload_budget_bps=cfg.upload_budget_bps,
+            max_neighbours=cfg.max_neighbours,
+        )
+        self.peer_id = ack.peer_id
+        if cfg.use_signaling_ice_servers:
+            self._ice_servers += tuple(
+                IceServerConfig(s.urls, s.username, s.credential) for s in ack.ice_servers
+            )
+        self.sched = PieceScheduler(cfg.scheduler, self.peer_id, self.now(), seeder=cfg.seed)
+        self.sched.set_swarm_size(self.now(), len(ack.neighbours) + 1)
+        self.feed = LiveFeed(
+            self.origin,
+            self.store,
+            self.rendition,
+            self._on_segment,
+            self._on_evicted,
+            cfg.playlist_poll_s,
+        )
+        playlist = await self.feed.first_poll()
+        if not cfg.seed:
+            spans = self.feed.timeline.spans
+            first = min((start for start, _ in spans.values()), default=0.0)
+            end = max((start + length for start, length in spans.values()), default=0.0)
+            position = max(first, end - cfg.live_delay_segments * playlist.target_duration)
+            self.playhead = SimulatedPlayhead(position, set_at=self.now())
+            self.sched.set_playhead(self.now(), position, False)
+        for neighbour in ack.neighbours:
+            await self._add_neighbour(neighbour)
+        self._spawn(self.feed.run())
+        self._pump()
+        log.info(
+            "peer %s joined %s with %d neighbours", self.peer_id, ack.swarm, len(ack.neighbours)
+        )
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._timer is not None:
+            self._timer.cancel()
+        for link in list(self.links.values()):
+            await link.close("shutting down", wire.GoodbyeReason.SHUTTING_DOWN)
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.signaling.close()
+        await self.origin.close()
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("peer task failed", exc_info=task.exception())
+
+    # --- the scheduler loop ---------------------------------------------------------------
+
+    def _pump(self) -> None:
+        """Carry out the scheduler's actions, advance the simulated player, re-arm the timer."""
+        if self._stopping:
+            return
+        while True:
+            actions = self.sched.pop_actions()
+            for action in actions:
+                self._dispatch(action)
+            now = self.now()
+            if self.playhead is not None and self.playhead.step(
+                now, self.feed.timeline, _CompleteView(self.store)
+            ):
+                self.sched.set_playhead(now, self.playhead.position, self.playhead.playing)
+                continue
+            if not actions:
+                break
+        self._arm()
+
+    def _arm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        times = [self.sched.next_timer()]
+        if self.playhead is not None:
+            times.append(self.playhead.next_boundary(self.now(), self.feed.timeline))
+        future = [t for t in times if t is not None]
+        self._timer = self.loop.call_at(min(future), self._on_timer) if future else None
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        now = self.now()
+        when = self.sched.next_timer()
+        if when is not None and when <= now:
+            self.sched.handle_timer(now)
+        self._pump()
+
+    def _dispatch(self, action: act.Action) -> None:
+        link = self.links.get(getattr(action, "peer", ""))
+        match action:
+            case act.RequestPieces(_, request_id, seq, first, count) if link:
+                link.send(wire.Request(request_id, seq, first, count))
+            case act.CancelRequest(_, request_id) if link:
+                link.send(wire.Cancel(request_id))
+            case act.SendPiece(_, request_id, seq, index) if link:
+                data = self.store.piece(seq, index)
+                if data is None:  # evicted since the request was accepted
+                    link.send(wire.Reject(request_id, wire.RejectReason.NOT_HAVE))
+                else:
+                    link.send(wire.Piece(request_id, seq, index, data))
+            case act.RejectRequest(_, request_id, reason) if link:
+                link.send(wire.Reject(request_id, _REJECT_CODES[reason]))
+            case act.Choke() if link:
+                link.send(wire.Choke())
+            case act.Unchoke() if link:
+                link.send(wire.Unchoke())
+            case act.SendHave(_, seqs) if link:
+                link.send(_have_message(seqs))
+            case act.AnnounceHave(seq):
+                for other in self.links.values():
+                    if other.hello is not None:
+                        other.send(wire.HaveDelta(seq))
+            case act.FetchHttp():
+                self._spawn(self._fetch_http(action))
+            case act.DropPeer(peer, reason):
+                self._spawn(self._drop(peer, reason))
+            case act.AbandonPeer(peer, reason):
+                log.info("abandoned peer %s (%s)", peer, reason)
+            case act.DeadlineMissed(seq):
+                log.warning("segment %d missed its playback deadline", seq)
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    async def _fetch_http(self, action: act.FetchHttp) -> None:
+        record = self.store.record(action.seq)
+        uri = self.feed.uris.get(action.seq)
+        if record is None or uri is None:
+            self.sched.http_failed(self.now(), action.fetch_id)
+            return self._pump()
+        start = action.first_piece * record.piece_size
+        end = min((action.first_piece + action.piece_count) * record.piece_size, record.size)
+        try:
+            body = await self.origin.media_range(self.rendition, uri, start, end, record.size)
+        except OriginError as exc:
+            log.warning("HTTP fetch of segment %d failed: %s", action.seq, exc)
+            self.sched.http_failed(self.now(), action.fetch_id)
+            return self._pump()
+        for offset in range(action.piece_count):
+            index = action.first_piece + offset
+            piece_start, piece_end = record.piece_range(index)
+            data = body[piece_start - start : piece_end - start]
+            valid = self._verify_into_store(action.seq, index, data)
+            self.sched.http_piece_received(self.now(), action.fetch_id, action.seq, index, valid)
+        self._pump()
+
+    def _verify_into_store(self, seq: int, index: int, data: bytes) -> bool:
+        try:
+            self.store.put_piece(seq, index, data)
+        except IntegrityError as exc:
+            log.warning("segment %d piece %d failed verification: %s", seq, index, exc)
+            return False
+        return True
+
+    # --- playlist -------------------------------------------------------------------------
+
+    def _on_segment(self, segment: NewSegment) -> None:
+        self._piece_size = segment.piece_size
+        self._highest_known = max(self._highest_known, segment.seq)
+        self.sched.segment_added(
+            self.now(),
+            segment.seq,
+            size=segment.size,
+            piece_size=segment.piece_size,
+            start=segment.start,
+            duration=segment.duration,
+            live_edge=segment.live_edge,
+        )
+        self._pump()
+
+    def _on_evicted(self, seq: int) -> None:
+        self.sched.segment_removed(self.now(), seq)
+        self.feed.timeline.forget_before(seq)
+
+    # --- signaling ------------------------------------------------------------------------
+
+    async def _on_neighbours(self, update: schema.NeighboursUpdate) -> None:
+        for peer_id in update.remove:
+            link = self.links.get(peer_id)
+            if link is not None:
+                await link.close("removed by signaling", wire.GoodbyeReason.NORMAL)
+        for neighbour in update.add:
+            await self._add_neighbour(neighbour)
+
+    async def _add_neighbour(self, neighbour: schema.NeighbourEntry) -> None:
+        if neighbour.peer_id in self.links or self._stopping:
+            return
+        link = self._new_link(neighbour.peer_id, initiator=neighbour.initiator)
+        if neighbour.initiator:
+            self._spawn(link.start())
+
+    def _new_link(self, peer_id: str, *, initiator: bool) -> PeerLink:
+        async def send_signal(kind: str, data: dict[str, Any]) -> None:
+            await self.signaling.signal(peer_id, kind, data)
+
+        link = PeerLink(
+            peer_id,
+            initiator=initiator,
+            ice_servers=self._ice_servers,
+            send_signal=send_signal,
+            handlers=self,
+            high_water=self.config.channel_high_water_bytes,
+            low_water=self.config.channel_low_water_bytes,
+        )
+        self.links[peer_id] = link
+        return link
+
+    async def _on_signal(self, relayed: schema.RelayedSignal) -> None:
+        link = self.links.get(relayed.from_peer)
+        if link is None and relayed.kind == "offer" and not self._stopping:
+            link = self._new_link(relayed.from_peer, initiator=False)  # offer overtook the event
+        if link is None:
+            return
+        try:
+            await link.on_signal(relayed.kind, relayed.data)
+        except Exception as exc:  # a bad SDP from one peer must not hurt the others
+            log.info("signal from %s failed: %s", relayed.from_peer, exc)
+            await link.close(f"bad {relayed.kind}")
+
+    async def _on_lost(self, reason: str) -> None:
+        if not self._stopping:
+            log.warning("signaling connection lost (%s); data channels stay up", reason)
+
+    async def _drop(self, peer_id: str, reason: str) -> None:
+        self.dropped_peers.append(peer_id)
+        link = self.links.get(peer_id)
+        goodbye = (
+            wire.GoodbyeReason.BAD_PIECE
+            if reason == "bad_piece"
+            else wire.GoodbyeReason.PROTOCOL_ERROR
+        )
+        if link is not None:
+            await link.close(reason, goodbye)
+        with contextlib.suppress(Exception):
+            await self.signaling.report(peer_id, reason.replace("_", "-"))
+
+    # --- data channels (LinkHandlers) -----------------------------------------------------
+
+    def link_open(self, link: PeerLink) -> None:
+        capabilities = wire.CAP_CAN_UPLOAD | (wire.CAP_EDGE_SEEDER if self.config.seed else 0)
+        swarm_id = f"{self.config.stream}/{self.rendition}"
+        link.send(
+            wire.Hello(capabilities, self._piece_size, self.config.max_pieces_per_request, swarm_id)
+        )
+
+    def link_closed(self, link: PeerLink, reason: str) -> None:
+        if self.links.get(link.peer_id) is link:
+            del self.links[link.peer_id]
+        self.uploaded_bytes_closed += link.piece_bytes_sent
+        if link.hello is not None and not self._stopping:
+            log.info("link to %s closed: %s", link.peer_id, reason)
+            self.sched.peer_closed(self.now(), link.peer_id)
+            self._pump()
+
+    def link_message(self, link: PeerLink, message: wire.Message) -> None:
+        now, peer = self.now(), link.peer_id
+        if link.hello is None:
+            if not self._accept_hello(link, message):
+                self._spawn(link.close("bad HELLO", wire.GoodbyeReason.PROTOCOL_ERROR))
+                return
+        else:
+            self._on_wire(now, peer, message)
+        self._pump()
+
+    def _accept_hello(self, link: PeerLink, message: wire.Message) -> bool:
+        swarm_id = f"{self.config.stream}/{self.rendition}"
+        if not isinstance(message, wire.Hello) or message.swarm_id != swarm_id:
+            return False
+        if message.piece_size != self._piece_size:
+            return False
+        link.hello = message
+        self.sched.peer_connected(
+            self.now(),
+            link.peer_id,
+            capabilities=message.capabilities,
+            max_pieces_per_request=message.max_pieces_per_request,
+        )
+        return True
+
+    def _on_wire(self, now: float, peer: str, message: wire.Message) -> None:
+        match message:
+            case wire.Have():
+                seqs = message.seqs()
+                self.sched.peer_have(now, peer, seqs)
+                self._maybe_poke(max(seqs, default=-1))
+            case wire.HaveDelta(seq):
+                self.sched.peer_have_delta(now, peer, seq)
+                self._maybe_poke(seq)
+            case wire.Request(request_id, seq, first, count):
+                self.sched.upload_request(now, peer, request_id, seq, first, count)
+            case wire.Piece(request_id, seq, index, data):
+                if self.store.record(seq) is None:
+                    return  # never requested (we request only what we hold a record for)
+                valid = self._verify_into_store(seq, index, data)
+                self.sched.piece_received(now, peer, request_id, seq, index, valid)
+            case wire.Cancel(request_id):
+                self.links[peer].purge(request_id)
+                self.sched.upload_cancel(now, peer, request_id)
+            case wire.Reject(request_id, reason):
+                self.sched.request_rejected(now, peer, request_id, _REJECT_NAMES[reason])  # type: ignore[arg-type]
+            case wire.Choke():
+                self.sched.peer_choked(now, peer, True)
+            case wire.Unchoke():
+                self.sched.peer_choked(now, peer, False)
+            case wire.Goodbye():
+                self._spawn(self.links[peer].close("goodbye"))
+            case wire.Hello():
+                self._spawn(
+                    self.links[peer].close("second HELLO", wire.GoodbyeReason.PROTOCOL_ERROR)
+                )
+
+    def _maybe_poke(self, seq: int) -> None:
+        if seq > self._highest_known:
+            self.feed.poke()
+
+    # --- stats ----------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        sched = self.sched.stats
+        playhead = self.playhead
+        uploaded = self.uploaded_bytes_closed + sum(
+            link.piece_bytes_sent for link in self.links.values()
+        )
+        return {
+            "peer_id": self.peer_id,
+            "stream": self.config.stream,
+            "rendition": self.rendition,
+            "seed": self.config.seed,
+            "elapsed_s": round(self.now() - self.started_at, 3),
+            "bytes_from_http": self.origin.stats.media_bytes,
+            "bytes_from_peers": sched.bytes_from_peers,
+            "bytes_uploaded": uploaded,
+            "http_other_bytes": self.origin.stats.other_bytes,
+            "missed_deadlines": sched.missed_deadlines,
+            "stalls": playhead.stalls if playhead else 0,
+            "startup_s": playhead.startup_s if playhead else None,
+            "verification_failures": self.store.stats.verification_failures,
+            "pieces_verified": self.store.stats.pieces_verified,
+            "store_audit_failures": self.store.audit(),
+            "segments_complete": len(self.store.complete_seqs()),
+            "peers_connected": sum(1 for link in self.links.values() if link.hello is not None),
+            "peers_dropped": list(self.dropped_peers),
+            "scheduler": self.sched.snapshot(),
+        }
+
+
+def _have_message(seqs: tuple[int, ...]) -> wire.Have:
+    """HAVE for our complete set; a live window always fits in 4096 sequence numbers."""
+    if not seqs:
+        return wire.Have(0, 0, b"")
+    base = max(seqs[0], seqs[-1] - wire.MAX_HAVE_COUNT + 1)
+    return wire.Have.from_seqs(base, seqs[-1] - base + 1, set(seqs))
