@@ -53,3 +53,9 @@ def network_prefix(address: str) -> str:
         return UNKNOWN_PREFIX
     bits = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+
+
+def address_in(address: str, networks: tuple[Network, ...]) -> bool:
+    """Whether `address` lies in one of `networks` (False when unparseable)."""
+    ip = _ip(address)
+    return ip is not None and any(ip in net for net in networks)

@@ -13,10 +13,8 @@ import contextlib
 import logging
 import secrets
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from ipaddress import ip_address
 from typing import Any
 
 import socketio
@@ -26,7 +24,7 @@ from protocol import signaling_schema as schema
 from protocol.tokens import TokenError, verify
 from signaling.config import SignalingConfig
 from signaling.ice import ice_servers_for
-from signaling.netaddr import client_address, network_prefix, parse_networks
+from signaling.netaddr import address_in, client_address, network_prefix, parse_networks
 from signaling.rate_limit import TokenBucket
 from signaling.swarm_matcher import (
     MatchConfig,
@@ -37,6 +35,7 @@ from signaling.swarm_matcher import (
     plan_leave,
     plan_unlink,
 )
+from signaling.swarm_snapshot import swarms_snapshot
 from signaling.swarm_store import InMemorySwarmStore, SwarmStore
 
 log = logging.getLogger(__name__)
@@ -299,7 +298,10 @@ class SignalingServer:
 
     def _peer_info(self, session: Session, request: schema.JoinRequest, now: float) -> PeerInfo:
         caps = request.capabilities
-        seeder = caps.seeder and self._seeder_allowed(session.address)
+        # An empty seeder_networks means anyone may claim to be a seeder.
+        seeder = caps.seeder and (
+            not self._seeder_networks or address_in(session.address, self._seeder_networks)
+        )
         limit = self.config.seeder_max_neighbours if seeder else self.config.max_neighbours
         return PeerInfo(
             peer_id=session.peer_id,
@@ -310,15 +312,6 @@ class SignalingServer:
             seeder=seeder,
             sub=session.sub,
         )
-
-    def _seeder_allowed(self, address: str) -> bool:
-        if not self._seeder_networks:
-            return True
-        try:
-            ip = ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in net for net in self._seeder_networks)
 
     def _join_ack(
         self, session: Session, entries: list[schema.NeighbourEntry], now: float
@@ -444,39 +437,14 @@ class SignalingServer:
     async def snapshot(self, include_peers: bool = True) -> dict[str, Any]:
         """JSON-ready state of every swarm, for `/api/swarms` (docs/protocol.md §4.6)."""
         now = self._clock()
-        swarms = []
-        for name in await self.store.swarm_names():
-            view = await self.store.load(name)
-            stream, _, rendition = name.partition("/")
-            entry: dict[str, Any] = {
-                "swarm": name,
-                "stream": stream,
-                "rendition": rendition,
-                "peers": len(view.peers),
-                "seeders": sum(p.seeder for p in view.peers.values()),
-                "links": view.link_count(),
-                "prefixes": dict(Counter(p.prefix for p in view.peers.values())),
-            }
-            if include_peers:
-                entry["peer_list"] = [
-                    {
-                        "peer_id": p.peer_id,
-                        "prefix": p.prefix,
-                        "neighbours": sorted(view.neighbours(p.peer_id)),
-                        "seeder": p.seeder,
-                        "upload_budget_bps": p.upload_budget_bps,
-                        "age_s": round(now - p.joined_at, 3),
-                    }
-                    for p in sorted(view.peers.values(), key=lambda p: p.joined_at)
-                ]
-            swarms.append(entry)
-        return {
-            "time": now,
-            "connections": len(self._sessions),
-            "peers": sum(s["peers"] for s in swarms),
-            "swarms": swarms,
-            "bans": await self.store.ban_count(now),
-        }
+        views = [(name, await self.store.load(name)) for name in await self.store.swarm_names()]
+        return swarms_snapshot(
+            views,
+            now,
+            connections=len(self._sessions),
+            bans=await self.store.ban_count(now),
+            include_peers=include_peers,
+        )
 
     async def swarms_handler(self, request: web.Request) -> web.Response:
         """aiohttp handler for `/api/swarms`; `?peers=0` leaves out the per-peer lists."""

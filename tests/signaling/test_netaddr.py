@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from signaling.netaddr import client_address, network_prefix, parse_networks
+from signaling.netaddr import address_in, client_address, network_prefix, parse_networks
 
 TRUSTED = parse_networks(["127.0.0.1", "10.0.0.0/8"])
 
@@ -46,3 +46,8 @@ def test_all_hops_trusted_gives_the_leftmost() -> None:
 
 def test_unparseable_remote_is_returned_as_is() -> None:
     assert client_address(None, "1.2.3.4", TRUSTED) == ""
+
+
+def test_address_in() -> None:
+    assert address_in("10.2.3.4", TRUSTED) and address_in("::ffff:127.0.0.1", TRUSTED)
+    assert not address_in("192.0.2.1", TRUSTED) and not address_in("junk", TRUSTED)

@@ -438,3 +438,21 @@ async def test_ice_servers_with_turn_credentials() -> None:
             assert turn["urls"] == ["turn:127.0.0.1:3478"] and turn["credential"]
         finally:
             await client.close()
+
+
+async def test_seeder_claims_only_from_seeder_networks() -> None:
+    config = SignalingConfig(seeder_networks=("10.9.0.0/16",), trusted_proxies=("127.0.0.1",))
+    async with running_server(config) as server:
+        edge = await connect(server, headers={"X-Forwarded-For": "10.9.1.1"})
+        pretender = await connect(server, headers={"X-Forwarded-For": "203.0.113.1"})
+        try:
+            assert (await edge.join(seeder=True))["max_neighbours"] == 32
+            ack = await pretender.join(seeder=True, max_neighbours=64)
+            assert ack["max_neighbours"] == 5
+            assert ack["neighbours"] == [
+                {"peer_id": edge.peer_id, "initiator": True, "seeder": True}
+            ]
+            (swarm,) = (await server.signaling.snapshot())["swarms"]
+            assert swarm["seeders"] == 1
+        finally:
+            await asyncio.gather(edge.close(), pretender.close())
