@@ -9,7 +9,13 @@ reset) re-anchor the timeline instead of producing minutes of repeats or silence
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+
+def _round_half_up(value: float) -> int:
+    """Half-up (not banker's) rounding, so a 60 -> 30 fps source drops every other frame."""
+    return math.floor(value + 0.5 + 1e-9)
 
 
 @dataclass(slots=True)
@@ -24,7 +30,7 @@ class VideoTimeline:
         """How many output frames this source frame fills (0 = drop, >1 = fill a gap)."""
         if self._origin is None:
             self._origin = time
-        slot = round((time - self._origin) * self.fps)
+        slot = _round_half_up((time - self._origin) * self.fps)
         if abs(slot - self.next_slot) > self.max_gap * self.fps:
             # Re-anchor: this frame takes the next slot, later ones follow it.
             self._origin = time - self.next_slot / self.fps
@@ -66,7 +72,7 @@ class AudioTimeline:
         the frame because it overlaps what was already written."""
         if self._origin is None:
             self._origin = time
-        drift = round((time - self._origin) * self.sample_rate) - self.written
+        drift = _round_half_up((time - self._origin) * self.sample_rate) - self.written
         if abs(drift) > self.max_gap * self.sample_rate:
             self._origin = time - self.written / self.sample_rate
             return 0
