@@ -56,6 +56,10 @@ class Client:
     connect_error: Any = None
     peer_id: str = ""
     neighbours: set[str] = field(default_factory=set)
+    disconnected: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def wait_disconnected(self, timeout: float = 2 * EVENT_TIMEOUT_S) -> None:
+        await asyncio.wait_for(self.disconnected.wait(), timeout)
 
     def queue(self, event: str) -> asyncio.Queue[Any]:
         return self.events.setdefault(event, asyncio.Queue())
@@ -106,6 +110,7 @@ async def connect(
         client.connect_error = data
 
     sio.on("connect_error", on_connect_error, namespace=schema.NAMESPACE)
+    sio.on("disconnect", lambda *args: client.disconnected.set(), namespace=schema.NAMESPACE)
     if auth == "default":
         auth = {"token": token if token is not None else server.token()}
     with suppress(socketio.exceptions.ConnectionError):

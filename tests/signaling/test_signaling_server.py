@@ -230,11 +230,7 @@ async def test_flood_and_garbage_from_one_client_do_not_disturb_others(
     error = await attacker.next("error")
     assert error["code"] == "rate-limited"
     # The flood exceeded 200 refusals in a row: the server closed the attacker.
-    for _ in range(100):
-        if not attacker.sio.connected:
-            break
-        await asyncio.sleep(0.05)
-    assert not attacker.sio.connected
+    await attacker.wait_disconnected()
     assert (await first.call("leave")) == {"ok": True}
 
 
@@ -245,12 +241,10 @@ async def test_oversized_packet_closes_only_that_connection(
     await honest.join()
     big = await open_client(server, clients)
     await big.join()
-    disconnected = asyncio.Event()
-    big.sio.on("disconnect", lambda *a: disconnected.set(), namespace=schema.NAMESPACE)
     await big.sio.emit(
         "signal", {"blob": "x" * (schema.MAX_PACKET_BYTES + 10)}, namespace=schema.NAMESPACE
     )
-    await asyncio.wait_for(disconnected.wait(), 10)
+    await big.wait_disconnected()
     assert (await honest.call("leave")) == {"ok": True}
 
 
@@ -332,11 +326,7 @@ async def test_two_reporters_ban_a_peer() -> None:
             )
             assert second == {"ok": True}
             assert (await liar.next("error"))["code"] == "banned"
-            for _ in range(100):
-                if not liar.sio.connected:
-                    break
-                await asyncio.sleep(0.05)
-            assert not liar.sio.connected
+            await liar.wait_disconnected()
             snapshot = await server.signaling.snapshot()
             assert snapshot["bans"] == 1 and snapshot["swarms"][0]["peers"] == 3
             back = await connect(server, server.token(sub="liar"))
