@@ -209,9 +209,16 @@ def _shown_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-async def serve(app: web.Application, host: str, port: int, stream: str | None) -> None:
+async def serve(
+    app: web.Application, host: str, port: int, stream: str | None, *, access_log: bool = False
+) -> None:
     """Run `app` until SIGINT/SIGTERM; prints the URL once the port is bound."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    # Per-request logging only with -v: a live origin answers several requests per viewer
+    # per second.
+    if access_log:
+        runner = web.AppRunner(app, handle_signals=False)
+    else:
+        runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
@@ -234,6 +241,7 @@ async def serve(app: web.Application, host: str, port: int, stream: str | None) 
         print("swarmcast: stopping", flush=True)
     finally:
         await runner.cleanup()
+        print("swarmcast: stopped", flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -255,7 +263,15 @@ def run(args: argparse.Namespace) -> int:
     elif not streams_dir.is_dir():
         print(f"swarmcast: {streams_dir} does not exist (yet); serving it anyway", file=sys.stderr)
     try:
-        asyncio.run(serve(app, args.host, args.port, args.stream if embedded else None))
+        asyncio.run(
+            serve(
+                app,
+                args.host,
+                args.port,
+                args.stream if embedded else None,
+                access_log=bool(getattr(args, "verbose", False)),
+            )
+        )
     except OSError as exc:  # port in use, address not available
         print(f"swarmcast: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
