@@ -99,7 +99,8 @@ def _viewer(name: str, samples: list[dict[str, Any]], left: float) -> dict[str, 
 def test_browser_summary_counts_stalls_offload_and_latency() -> None:
     stalls = [
         {"start": T0 + 1000, "end": T0 + 1200, "cause": "waiting", "seeking": False},  # pre-start
-        {"start": T0 + 10_000, "end": T0 + 12_500, "cause": "waiting", "seeking": False},
+        {"start": T0 + 10_000, "end": T0 + 12_000, "cause": "waiting", "seeking": False},
+        {"start": T0 + 12_100, "end": T0 + 12_500, "cause": "waiting", "seeking": False},  # nudge
         {"start": T0 + 20_000, "end": T0 + 20_100, "cause": "waiting", "seeking": True},
         {"start": T0 + 29_000, "end": None, "cause": "frozen", "seeking": False},  # at leave
     ]

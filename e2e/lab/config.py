@@ -58,6 +58,10 @@ class LabConfig:
     egress_cap_kbit: int | None = None
     # The viewer page (query `?stream=<stream>&p2p=<0|1>` is added).
     page_path: str = "/"
+    # Viewers start with the page's scripts in their HTTP cache (loaded once before the first
+    # phase, as a CDN or a returning visit would serve them): the measured traffic is media,
+    # playlists, records and signaling, and a capped origin is not flooded with JavaScript.
+    warm_page_cache: bool = True
     sample_interval_s: float = 1.0
     cpu_interval_s: float = 2.0
     # Pause between phases so the previous audience's sessions expire at signaling.

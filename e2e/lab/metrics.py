@@ -9,7 +9,8 @@ Definitions (the same for P2P and CDN-only phases):
   for N viewers of a rendition (Python peers count: they are in the swarm).
 - Time to first frame: navigation start → first presented frame (requestVideoFrameCallback).
 - Stall: after the first frame, from a `waiting` event (or 1 s without currentTime progress
-  while not paused) until currentTime moves again. Waits while seeking are counted apart.
+  while not paused) until currentTime moves again; stalls < 0.5 s apart are one. Waits while
+  seeking are counted apart.
 - Live latency: wall clock - hls.js `playingDate` (EXT-X-PROGRAM-DATE-TIME of the playhead),
   from 4 s after the first frame.
 """
@@ -22,6 +23,7 @@ from typing import Any
 
 BUCKET_S = 5.0
 LATENCY_SETTLE_MS = 4000.0
+STALL_MERGE_MS = 500.0  # stalls less than this apart count as one
 
 
 def summarize(raw: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +71,8 @@ def summarize_phase(
         "name": phase.get("spec", {}).get("name"),
         "p2p": bool(spec.get("p2p")),
         "duration_s": round((end - start) / 1000, 1),
-        "browsers": len(browsers),
+        "browsers": len(browsers),  # every browser that took part (churn: more than at once)
+        "concurrent_browsers": int(spec.get("viewers", len(browsers))),
         "python_peers": len(peers),
         "audience": audience,
         "bound": _bound(audience),
@@ -278,8 +281,13 @@ def _stalls(
         if stall.get("seeking"):
             seek_waits += 1
             continue
-        stop = float(stall["end"]) if stall.get("end") is not None else end_wall
-        stalls.append((start, max(start, stop)))
+        stop = max(start, float(stall["end"]) if stall.get("end") is not None else end_wall)
+        if stalls and start - stalls[-1][1] < STALL_MERGE_MS:
+            # hls.js nudging the playhead across a hole moves currentTime for an instant:
+            # that is one stall, not two.
+            stalls[-1] = (stalls[-1][0], max(stalls[-1][1], stop))
+        else:
+            stalls.append((start, stop))
     return stalls, seek_waits
 
 

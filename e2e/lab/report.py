@@ -99,7 +99,11 @@ TABLE_HEAD = (
 def table(phases: list[dict[str, Any]], summary: dict[str, Any], with_head: bool = True) -> str:
     rows = [TABLE_HEAD] if with_head else []
     for p in phases:
-        viewers = f"{p['browsers']}" + (f" + {p['python_peers']} py" if p["python_peers"] else "")
+        viewers = str(p.get("concurrent_browsers", p["browsers"]))
+        if p["browsers"] > int(viewers):
+            viewers += f" ({p['browsers']} in all)"
+        if p["python_peers"]:
+            viewers += f" + {p['python_peers']} py"
         offload = _pct(p["offload"])
         if p["python_peers"]:
             offload += f" (swarm {_pct(p['offload_swarm'])})"

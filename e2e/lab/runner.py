@@ -82,6 +82,11 @@ class LabRun:
         self.peer_hosts = [topology.add_host("peer") for _ in range(peer_slots)]
 
         await self._start_origin()
+        if config.warm_page_cache and self.browser_hosts:
+            await self._warm_page_cache()
+        if self.egress_cap_kbit:
+            topology.cap_egress(self.origin_host, self.egress_cap_kbit)
+            log.info("origin egress capped at %d kbit/s", self.egress_cap_kbit)
         links = LinkMonitor(topology, config.sample_interval_s)
         cpu = CpuMonitor(self._role_pids, config.cpu_interval_s)
         monitors = [asyncio.create_task(links.run()), asyncio.create_task(cpu.run())]
@@ -141,9 +146,6 @@ class LabRun:
             self.egress_cap_kbit = config.egress_cap_kbit
         elif config.egress_cap_x_top and top:
             self.egress_cap_kbit = int(config.egress_cap_x_top * top / 1000)
-        if self.egress_cap_kbit:
-            self.topology.cap_egress(host, self.egress_cap_kbit)
-            log.info("origin egress capped at %d kbit/s", self.egress_cap_kbit)
 
     async def _wait_for_stream(self) -> dict[str, Any]:
         config, host = self.config, self.origin_host
@@ -173,6 +175,32 @@ class LabRun:
         if probe.returncode != 0 or "error" in info:
             raise LabError(f"origin not ready: {info.get('error')} (see {self._origin_log()})")
         return info
+
+    async def _warm_page_cache(self) -> None:
+        """Load the page once (an unknown stream: nothing plays, no swarm is joined) into a
+        template profile that every viewer starts from (`viewer_worker --warmup`)."""
+        config, host = self.config, self.browser_hosts[0]
+        assert self.workdir is not None
+        url = f"{self._base_url()}{config.page_path}?stream=lab-warmup&p2p=0"
+        argv = [
+            config.python, "-m", "e2e.lab.viewer_worker", "--url", url, "--warmup",
+            "--chromium", config.chromium, "--profile", str(self._template_profile()),
+        ]  # fmt: skip
+        warm = LabProcess("warmup", host.netns, argv, self.workdir / "logs" / "warmup.log")
+        await warm.start()
+        assert warm.proc is not None
+        try:
+            await asyncio.wait_for(warm.proc.wait(), 90)
+        except TimeoutError as exc:
+            raise LabError("warming the page cache took over 90 s") from exc
+        finally:
+            await warm.stop(grace_s=2)
+        if warm.proc.returncode != 0:
+            raise LabError(f"warming the page cache failed: see {warm.log_path}")
+
+    def _template_profile(self) -> Path:
+        assert self.workdir is not None
+        return self.workdir / "profiles" / "template"
 
     def _origin_log(self) -> Path:
         assert self.workdir is not None
@@ -237,6 +265,10 @@ class LabRun:
             "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
             "--max-seconds", str(phase.duration_s + 60),
         ]  # fmt: skip
+        if config.warm_page_cache:
+            profile = self.workdir / "profiles" / event.viewer
+            await asyncio.to_thread(_copy_profile, self._template_profile(), profile)
+            argv += ["--profile", str(profile)]
         host = self._host_for(event)
         log_path = self.workdir / "logs" / f"{event.viewer}.log"
         viewer = BrowserViewer(LabProcess(event.viewer, host.netns, argv, log_path), record)
@@ -295,6 +327,11 @@ def prune_workdirs(root: Path, keep: int) -> None:
     runs = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
     for old in runs[: max(0, len(runs) - keep)]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _copy_profile(template: Path, profile: Path) -> None:
+    # Chromium's Singleton* lock files belong to the (exited) warm-up browser.
+    shutil.copytree(template, profile, ignore=shutil.ignore_patterns("Singleton*"))
 
 
 async def _sleep_until(deadline: float) -> None:

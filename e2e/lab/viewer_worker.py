@@ -3,7 +3,8 @@
 `ip netns exec <host> python -m e2e.lab.viewer_worker --url URL ...` opens the page in its own
 Chromium, injects `probe.js`, and writes one JSON object per line to stdout: `launched`, then a
 `sample` about every `--interval` seconds, then `final` when it leaves. It leaves when stdin says
-`leave` (or closes), on SIGTERM, or at `--max-seconds`, whichever comes first.
+`leave` (or closes), on SIGTERM, or at `--max-seconds`, whichever comes first. `--warmup` only
+loads the page into `--profile`'s HTTP cache and exits.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 PROBE_JS = Path(__file__).with_name("probe.js")
@@ -59,24 +60,52 @@ def watch_stdin(leave: threading.Event) -> None:
     leave.set()
 
 
+def open_context(playwright: Playwright, args: argparse.Namespace) -> BrowserContext:
+    """Chromium with the lab's flags; with `--profile`, on that (pre-warmed) user-data dir."""
+    parts = urlsplit(args.url)
+    options: dict[str, Any] = {
+        "executable_path": args.chromium,
+        "args": chromium_flags(f"{parts.scheme}://{parts.netloc}"),
+        "headless": True,
+    }
+    context_options: dict[str, Any] = {
+        "permissions": ["camera", "microphone"],
+        "viewport": {"width": 640, "height": 400},
+    }
+    if args.profile:
+        return playwright.chromium.launch_persistent_context(
+            args.profile, **options, **context_options
+        )
+    return playwright.chromium.launch(**options).new_context(**context_options)
+
+
+def warm_up(args: argparse.Namespace) -> int:
+    """Load the page once so its scripts sit in the profile's HTTP cache, then exit.
+
+    Viewers start from a copy of this profile: their player scripts come from cache (as from
+    a CDN), so a capped origin link carries media and API traffic, not 1 MB of JavaScript."""
+    with sync_playwright() as playwright:
+        context = open_context(playwright, args)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(args.url, wait_until="load", timeout=60_000)
+        emit({"type": "warmed", "wall": time.time() * 1000})
+        context.close()
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.warmup:
+        return warm_up(args)
     leave = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: leave.set())
     threading.Thread(target=watch_stdin, args=(leave,), daemon=True).start()
-    parts = urlsplit(args.url)
-    page_origin = f"{parts.scheme}://{parts.netloc}"
     deadline = time.monotonic() + args.max_seconds
     console_errors: list[str] = []
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=args.chromium, args=chromium_flags(page_origin), headless=True
-        )
-        context = browser.new_context(
-            permissions=["camera", "microphone"], viewport={"width": 640, "height": 400}
-        )
+        context = open_context(playwright, args)
         context.add_init_script(path=str(PROBE_JS))
-        page = context.new_page()
+        page = context.pages[0] if context.pages else context.new_page()
 
         def on_console(message: ConsoleMessage) -> None:
             if message.type == "error":
@@ -115,8 +144,10 @@ def run(args: argparse.Namespace) -> int:
             console_errors.append(f"final evaluate: {exc}"[:300])
         emit({"type": "final", "sample": last, "consoleErrors": console_errors[-50:]})
         try:
+            browser = context.browser
             context.close()
-            browser.close()
+            if browser is not None:
+                browser.close()
         except PlaywrightError:
             pass  # the lab kills what is left
     return 0
@@ -128,6 +159,8 @@ def main() -> int:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between samples")
     parser.add_argument("--max-seconds", type=float, default=900.0, help="hard stop")
+    parser.add_argument("--profile", help="Chromium user-data dir (default: a fresh one)")
+    parser.add_argument("--warmup", action="store_true", help="load the page once and exit")
     return run(parser.parse_args())
 
 
