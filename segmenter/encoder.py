@@ -26,7 +26,7 @@ from segmenter.fmp4 import FragmentSplitter
 log = logging.getLogger(__name__)
 
 VIDEO_TIMESCALE = 90_000
-MOVFLAGS = "cmaf+frag_keyframe+empty_moov+default_base_moof+skip_trailer"
+MOVFLAGS = "cmaf+frag_keyframe+empty_moov+default_base_moof+skip_trailer+frag_discont"
 
 FileCallback = Callable[[str, bytes], None]
 """on_file(kind, data): kind is "init" or "fragment"."""

@@ -8,6 +8,7 @@ from the previous period (`first_frame`), so tfdt grows across publishers too.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -75,6 +76,8 @@ class Period:
         return on_file
 
     def _align(self, time: float) -> None:
+        if not math.isfinite(time):
+            raise ValueError(f"frame time {time} is not a finite number")
         if self._origin is None:
             self._origin = time
             self._video.align_to(time)

@@ -131,7 +131,14 @@ class StreamSession:
                 self._ensure_period(event.description)
             elif isinstance(event, PublisherEnded):
                 self._end_period(lost=event.reason or "publisher ended")
-        except (av.error.FFmpegError, ValueError, TypeError, OSError, Mp4FormatError) as exc:
+        except (
+            av.error.FFmpegError,
+            ValueError,
+            TypeError,
+            ArithmeticError,
+            OSError,
+            Mp4FormatError,
+        ) as exc:
             self._errors.report(f"stream {self.name}: skipped {type(event).__name__}: {exc}")
 
     def finish(self) -> None:
@@ -267,10 +274,14 @@ class StreamSession:
             duration_ticks=ticks,
         )
         if period.discontinuity not in self.periods:
+            start_wallclock = program_date_time
+            if previous is not None and previous.discontinuity in self.periods:
+                # DASH Periods must not overlap, whatever the publishers' clocks said.
+                start_wallclock = max(start_wallclock, self._period_end(previous.discontinuity))
             self.periods[period.discontinuity] = PeriodInfo(
                 discontinuity=period.discontinuity,
                 first_seq=seq,
-                start_wallclock=program_date_time,
+                start_wallclock=start_wallclock,
                 start_ticks=start,
             )
         if self.availability_start is None:
@@ -296,6 +307,11 @@ class StreamSession:
                 sizes=tuple(pending.sizes[name] for name in self.rendition_names),
             )
         )
+
+    def _period_end(self, discontinuity: int) -> float:
+        period = self.periods[discontinuity]
+        seconds = sum(e.duration for e in self.segments if e.discontinuity == discontinuity)
+        return period.start_wallclock + seconds
 
     # -- manifests ----------------------------------------------------------------------
 
