@@ -88,7 +88,7 @@ def config_from_args(args: argparse.Namespace) -> SegmenterConfig:
         if value is not None:
             overrides[name] = value
     if "playlist_window" in overrides and "retained_segments" not in overrides:
-        default = SegmenterConfig.retained_segments
+        default = SegmenterConfig().retained_segments
         overrides["retained_segments"] = max(default, overrides["playlist_window"])
     return dataclasses.replace(SegmenterConfig(), **overrides)
 

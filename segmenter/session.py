@@ -40,6 +40,7 @@ from segmenter.sources import (
     PublisherStarted,
     Source,
     SourceEvent,
+    ThrottledLog,
 )
 from segmenter.stream_files import StreamFiles
 
@@ -92,7 +93,7 @@ class StreamSession:
         self._stats = {name: _RenditionStats() for name in self.rendition_names}
         self._advertised: dict[str, int] = {}
         self._master_text = ""
-        self._errors = _ErrorLog()
+        self._errors = ThrottledLog(log)
         self._files_lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------
@@ -139,7 +140,7 @@ class StreamSession:
             OSError,
             Mp4FormatError,
         ) as exc:
-            self._errors.report(f"stream {self.name}: skipped {type(event).__name__}: {exc}")
+            self._errors.warning("stream %s: skipped %s: %s", self.name, type(event).__name__, exc)
 
     def finish(self) -> None:
         """Flush the current publisher and publish the VOD playlists. Idempotent."""
@@ -382,16 +383,3 @@ class StreamSession:
                 for rendition in self.rendition_names:
                     self.files.remove_media_file(rendition, f"init-{old.discontinuity}.mp4")
                 self.periods.pop(old.discontinuity, None)
-
-
-class _ErrorLog:
-    """Logs the first few occurrences of an error, then one in a hundred (corrupt feeds can
-    fail on every frame)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def report(self, message: str) -> None:
-        self.count += 1
-        if self.count <= 5 or self.count % 100 == 0:
-            log.warning("%s (%d so far)", message, self.count)

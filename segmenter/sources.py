@@ -85,6 +85,22 @@ class Source(abc.ABC):
         """Interrupt blocking I/O; called from another thread after `stop` is set."""
 
 
+class ThrottledLog:
+    """Logs the first few occurrences of a problem, then one in a hundred: a corrupt feed can
+    fail on every packet, and the log must stay readable."""
+
+    def __init__(self, logger: logging.Logger, first: int = 5, every: int = 100) -> None:
+        self.logger = logger
+        self.first = first
+        self.every = every
+        self.count = 0
+
+    def warning(self, message: str, *args: object) -> None:
+        self.count += 1
+        if self.count <= self.first or self.count % self.every == 0:
+            self.logger.warning(message + " (%d so far)", *args, self.count)
+
+
 class _Pacer:
     """Holds a source back to real time: media time t is released at start + t."""
 
@@ -223,6 +239,7 @@ class FileSource(Source):
                 log.error("%s has neither video nor audio", self.path)
                 return
             first_time: float | None = None
+            problems = ThrottledLog(log)
             packets = container.demux(streams)
             while not stop.is_set():
                 try:
@@ -230,12 +247,12 @@ class FileSource(Source):
                 except StopIteration:
                     break
                 except av.error.FFmpegError as exc:
-                    log.warning("%s: skipping unreadable data: %s", self.path, exc)
+                    problems.warning("%s: skipping unreadable data: %s", self.path, exc)
                     continue
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as exc:
-                    log.warning("%s: skipping undecodable packet: %s", self.path, exc)
+                    problems.warning("%s: skipping undecodable packet: %s", self.path, exc)
                     continue
                 for frame in frames:
                     if not isinstance(frame, av.VideoFrame | av.AudioFrame) or frame.time is None:
