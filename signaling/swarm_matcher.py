@@ -7,7 +7,9 @@ a pair blocked by a report is not linked again before its block expires.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
@@ -87,6 +89,9 @@ class MatchPlan:
 class MatchConfig:
     # Upload budget per link at or above which a peer counts as having spare upload.
     good_upload_bps: int = 1_000_000
+    # Candidates ranked per decision, per side of the prefix split: bounds a join's cost in
+    # big swarms (peer ids are random, so the sample is too).
+    sample_size: int = 64
 
 
 class _Work:
@@ -95,7 +100,9 @@ class _Work:
     def __init__(self, view: SwarmView, now: float) -> None:
         self.now = now
         self.peers = dict(view.peers)
-        self.links: dict[str, set[str]] = {p: set(n) for p, n in view.links.items()}
+        # Copy-on-write: a plan touches a handful of peers out of possibly thousands.
+        self._base_links = view.links
+        self._own_links: dict[str, set[str]] = {}
         self.blocked = {p: t for p, t in view.blocked.items() if t > now}
         self.added_peers: list[PeerInfo] = []
         self.removed_peers: list[str] = []
@@ -103,29 +110,52 @@ class _Work:
         self.added: list[Link] = []
         self.blocks: list[tuple[Pair, float]] = []
 
+    def neighbours(self, peer_id: str) -> AbstractSet[str]:
+        own = self._own_links.get(peer_id)
+        return own if own is not None else self._base_links.get(peer_id, _EMPTY)
+
+    def _mutable(self, peer_id: str) -> set[str]:
+        own = self._own_links.get(peer_id)
+        if own is None:
+            own = self._own_links[peer_id] = set(self._base_links.get(peer_id, _EMPTY))
+        return own
+
     def degree(self, peer_id: str) -> int:
-        return len(self.links.get(peer_id, ()))
+        return len(self.neighbours(peer_id))
 
     def free_slots(self, peer_id: str) -> int:
         return self.peers[peer_id].max_neighbours - self.degree(peer_id)
 
+    def is_blocked(self, a: str, b: str) -> bool:
+        return bool(self.blocked) and pair(a, b) in self.blocked
+
     def may_link(self, a: str, b: str) -> bool:
         return (
             a != b
-            and b not in self.links.get(a, ())
-            and pair(a, b) not in self.blocked
-            and self.free_slots(a) > 0
             and self.free_slots(b) > 0
+            and self.free_slots(a) > 0
+            and b not in self.neighbours(a)
+            and not self.is_blocked(a, b)
         )
 
+    def add_peer(self, peer: PeerInfo) -> None:
+        self.peers[peer.peer_id] = peer
+        self._own_links[peer.peer_id] = set()
+        self.added_peers.append(peer)
+
+    def remove_peer(self, peer_id: str) -> None:
+        del self.peers[peer_id]
+        self._own_links[peer_id] = set()
+        self.removed_peers.append(peer_id)
+
     def link(self, a: str, b: str, initiator: str) -> None:
-        self.links.setdefault(a, set()).add(b)
-        self.links.setdefault(b, set()).add(a)
+        self._mutable(a).add(b)
+        self._mutable(b).add(a)
         self.added.append(Link(a, b, initiator))
 
     def unlink(self, a: str, b: str) -> None:
-        self.links.get(a, set()).discard(b)
-        self.links.get(b, set()).discard(a)
+        self._mutable(a).discard(b)
+        self._mutable(b).discard(a)
         # A link added and removed within one plan is simply forgotten.
         for i, link in enumerate(self.added):
             if pair(link.a, link.b) == pair(a, b):
@@ -151,11 +181,28 @@ def _score(work: _Work, me: PeerInfo, other_id: str, config: MatchConfig) -> tup
     return (int(other.prefix == me.prefix), int(other.seeder), upload_tier)
 
 
+def _sample(work: _Work, me: PeerInfo, candidates: Iterable[str], size: int) -> list[str]:
+    """At most `size` own-prefix and `size` other candidates: those whose ids follow `me`'s
+    (cyclically), a random pick since ids are random, yet deterministic for tests."""
+    own: list[str] = []
+    other: list[str] = []
+    for peer_id in candidates:
+        (own if work.peers[peer_id].prefix == me.prefix else other).append(peer_id)
+
+    def cyclic(peer_id: str) -> tuple[bool, str]:
+        return (peer_id < me.peer_id, peer_id)
+
+    picked: list[str] = []
+    for group in (own, other):
+        picked += group if len(group) <= size else heapq.nsmallest(size, group, key=cyclic)
+    return picked
+
+
 def _ranked(work: _Work, me: PeerInfo, candidates: Iterable[str], config: MatchConfig) -> list[str]:
     """Best score first; within one score, alternately the oldest and the newest arrival, so a
     neighbour set mixes long-lived peers (which hold the window) with recent ones."""
     groups: dict[tuple[int, int, int], list[str]] = {}
-    for peer_id in candidates:
+    for peer_id in _sample(work, me, candidates, config.sample_size):
         groups.setdefault(_score(work, me, peer_id, config), []).append(peer_id)
     ranked: list[str] = []
     for score in sorted(groups, reverse=True):
@@ -177,7 +224,15 @@ def _fill(work: _Work, me_id: str, config: MatchConfig, initiator_is_me: bool) -
     """Link `me_id` to free peers until its slots or the candidates run out; at most
     max_neighbours - 1 of its links go to its own prefix while other prefixes have room."""
     me = work.peers[me_id]
-    candidates = [p for p in work.peers if work.may_link(me_id, p)]
+    mine = work.neighbours(me_id)
+    candidates = [
+        p
+        for p, info in work.peers.items()
+        if len(work.neighbours(p)) < info.max_neighbours
+        and p != me_id
+        and p not in mine
+        and not work.is_blocked(me_id, p)
+    ]
     same_prefix_cap = max(1, me.max_neighbours - 1)
     deferred: list[str] = []
     for other in _ranked(work, me, candidates, config):
@@ -185,7 +240,7 @@ def _fill(work: _Work, me_id: str, config: MatchConfig, initiator_is_me: bool) -
             return
         if not work.may_link(me_id, other):
             continue
-        same = sum(1 for n in work.links.get(me_id, ()) if work.peers[n].prefix == me.prefix)
+        same = sum(1 for n in work.neighbours(me_id) if work.peers[n].prefix == me.prefix)
         if work.peers[other].prefix == me.prefix and same >= same_prefix_cap:
             deferred.append(other)
             continue
@@ -202,19 +257,13 @@ def _split_links(work: _Work, me_id: str, config: MatchConfig) -> None:
     saturated swarm still takes newcomers and nobody exceeds its degree."""
     me = work.peers[me_id]
     while work.free_slots(me_id) >= 2:
-        mine = work.links.get(me_id, set())
-        usable = [
-            p
-            for p in work.peers
-            if p != me_id and p not in mine and pair(me_id, p) not in work.blocked
-        ]
+        mine = work.neighbours(me_id)
+        usable = {
+            p for p in work.peers if p != me_id and p not in mine and not work.is_blocked(me_id, p)
+        }
         done = False
         for a in _ranked(work, me, usable, config):
-            partners = [
-                b
-                for b in work.links.get(a, ())
-                if b in usable and b not in work.links.get(me_id, ())
-            ]
+            partners = [b for b in work.neighbours(a) if b in usable]
             if partners:
                 b = _ranked(work, me, partners, config)[0]
                 work.unlink(a, b)
@@ -233,9 +282,7 @@ def plan_join(
     if newcomer.peer_id in view.peers:
         raise ValueError(f"{newcomer.peer_id} is already in the swarm")
     work = _Work(view, now)
-    work.peers[newcomer.peer_id] = newcomer
-    work.links[newcomer.peer_id] = set()
-    work.added_peers.append(newcomer)
+    work.add_peer(newcomer)
     _fill(work, newcomer.peer_id, config, initiator_is_me=True)
     _split_links(work, newcomer.peer_id, config)
     _fill(work, newcomer.peer_id, config, initiator_is_me=True)
@@ -256,12 +303,10 @@ def plan_leave(
     if peer_id not in view.peers:
         return MatchPlan()
     work = _Work(view, now)
-    orphans = sorted(work.links.get(peer_id, ()))
+    orphans = sorted(work.neighbours(peer_id))
     for other in orphans:
         work.unlink(peer_id, other)
-    del work.peers[peer_id]
-    work.links.pop(peer_id, None)
-    work.removed_peers.append(peer_id)
+    work.remove_peer(peer_id)
     _repair(work, orphans, config)
     return work.plan()
 
@@ -278,7 +323,7 @@ def plan_unlink(
     if a not in view.peers or b not in view.peers:
         return MatchPlan()
     work = _Work(view, now)
-    if b in work.links.get(a, ()):
+    if b in work.neighbours(a):
         work.unlink(a, b)
     until = now + block_s
     work.blocked[pair(a, b)] = until
@@ -299,26 +344,38 @@ def plan_refill(
 def apply_plan(view: SwarmView, plan: MatchPlan, now: float) -> SwarmView:
     """The view after `plan` (expired blocks dropped). Removals first, then additions."""
     peers = dict(view.peers)
-    links = {p: set(n) for p, n in view.links.items()}
+    links = dict(view.links)  # untouched peers keep their (immutable) neighbour sets
+    changed: dict[str, set[str]] = {}
+
+    def mutable(peer_id: str) -> set[str]:
+        if peer_id not in changed:
+            changed[peer_id] = set(links.get(peer_id, _EMPTY))
+        return changed[peer_id]
+
     for removed in plan.removed_links:
         a, b = tuple(removed)
-        links.get(a, set()).discard(b)
-        links.get(b, set()).discard(a)
+        mutable(a).discard(b)
+        mutable(b).discard(a)
     for peer_id in plan.removed_peers:
         peers.pop(peer_id, None)
-        for other in links.pop(peer_id, set()):
-            links.get(other, set()).discard(peer_id)
+        for other in mutable(peer_id):
+            mutable(other).discard(peer_id)
+        changed.pop(peer_id, None)
+        links.pop(peer_id, None)
     for peer in plan.added_peers:
         peers[peer.peer_id] = peer
-        links.setdefault(peer.peer_id, set())
+        mutable(peer.peer_id)
     for link in plan.added_links:
         if link.a in peers and link.b in peers:
-            links.setdefault(link.a, set()).add(link.b)
-            links.setdefault(link.b, set()).add(link.a)
+            mutable(link.a).add(link.b)
+            mutable(link.b).add(link.a)
+    for peer_id, neighbours in changed.items():
+        if peer_id in peers:
+            links[peer_id] = frozenset(neighbours)
     blocked = {p: t for p, t in view.blocked.items() if t > now}
     blocked.update((p, t) for p, t in plan.blocks if t > now)
     return SwarmView(
         peers=MappingProxyType(peers),
-        links=MappingProxyType({p: frozenset(n) for p, n in links.items()}),
+        links=MappingProxyType(links),
         blocked=MappingProxyType(blocked),
     )
