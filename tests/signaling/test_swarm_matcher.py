@@ -289,3 +289,14 @@ def test_invariants_hold_under_random_churn(ops: list[tuple[str, int, int, str, 
             swarm.tick(k * 20)
         elif op == "refill":
             swarm.apply(plan_refill(swarm.view, list(swarm.view.peers), swarm.now))
+
+
+def test_big_swarm_samples_candidates_but_keeps_preferences() -> None:
+    swarm = FakeSwarm()
+    for i in range(300):  # far more free candidates than MatchConfig.sample_size
+        swarm.join(f"peer-{i:03d}", prefix=f"10.0.{i % 3}.0/24", k=40)
+    swarm.join("newcomer", prefix="10.0.1.0/24", k=5)
+    neighbours = swarm.view.neighbours("newcomer")
+    assert len(neighbours) == 5
+    assert sum(swarm.view.peers[n].prefix == "10.0.1.0/24" for n in neighbours) == 4
+    assert MatchConfig().sample_size == 64
