@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
 from typing import Any
 
 BUCKET_S = 5.0
@@ -164,21 +165,25 @@ def summarize_browser(record: dict[str, Any], phase_start: float) -> dict[str, A
     }
 
 
-# Python peers print their stats as JSON (peer/cli.py); accept the few spellings in use.
+# `swarmcast peer` prints its stats as JSON (peer/peer_node.py `PeerNode.stats()`).
 _PEER_KEYS = {
-    "http_bytes": ("http_bytes", "bytes_http", "httpBytes"),
-    "p2p_bytes": ("p2p_bytes", "peer_bytes", "bytes_peers", "bytes_from_peers", "p2pBytes"),
-    "uploaded_bytes": ("uploaded_bytes", "bytes_uploaded", "uploaded", "uploadedBytes"),
-    "verification_failures": ("verification_failures", "verify_failures", "bad_pieces"),
-    "missed_deadlines": ("missed_deadlines", "deadline_misses", "missed"),
+    "http_bytes": "bytes_from_http",
+    "p2p_bytes": "bytes_from_peers",
+    "uploaded_bytes": "bytes_uploaded",
+    "verification_failures": "verification_failures",
+    "missed_deadlines": "missed_deadlines",
+    "stalls": "stalls",
 }
 
 
 def summarize_python_peer(record: dict[str, Any]) -> dict[str, Any]:
-    stats = _flatten(record.get("final") or {})
+    stats = record.get("final") or {}
     summary: dict[str, Any] = {"viewer": record["viewer"], "address": record.get("address")}
-    for name, keys in _PEER_KEYS.items():
-        summary[name] = int(next((stats[k] for k in keys if stats.get(k) is not None), 0))
+    for name, key in _PEER_KEYS.items():
+        summary[name] = int(stats.get(key) or 0)
+    summary["offload"] = _ratio(summary["p2p_bytes"], summary["p2p_bytes"] + summary["http_bytes"])
+    summary["startup_s"] = stats.get("startup_s")
+    summary["peers_connected"] = stats.get("peers_connected")
     summary["stats_found"] = bool(stats)
     summary["errors"] = list(record.get("errors") or [])[:5]
     return summary
@@ -199,31 +204,23 @@ def phase_series(
     http = [0.0] * buckets
     buffers: dict[str, list[list[float]]] = {}
     for record in records:
-        previous: tuple[float, float] | None = None
         points: list[list[float]] = []
         for sample in record.get("samples", []):
-            wall = float(sample["wall"])
-            t = (wall - start) / 1000
-            shim = sample.get("shim") or {}
-            http_now = (sample.get("http") or {}).get("media", 0) + (sample.get("http") or {}).get(
-                "init", 0
-            )
-            counters = (float(shim.get("p2pBytes") or 0), float(http_now))
-            if previous is not None and 0 <= t < buckets * BUCKET_S:
-                index = int(t // BUCKET_S)
-                p2p[index] += max(0.0, counters[0] - previous[0])
-                http[index] += max(0.0, counters[1] - previous[1])
-            previous = counters
+            t = (float(sample["wall"]) - start) / 1000
             if sample.get("bufferedAhead") is not None and sample.get("firstFrameWall"):
                 points.append([round(t, 2), round(float(sample["bufferedAhead"]), 2)])
         buffers[record["viewer"]] = points
-    python_count = sum(1 for r in phase.get("viewers", []) if r["kind"] == "python")
+        _add_deltas(record.get("samples", []), _browser_counters, start, p2p, http)
+    peers = [r for r in phase.get("viewers", []) if r["kind"] == "python"]
+    swarm_p2p, swarm_http = list(p2p), list(http)
+    for record in peers:
+        _add_deltas(record.get("samples", []), _peer_counters, start, swarm_p2p, swarm_http)
     times = [round((i + 0.5) * BUCKET_S, 1) for i in range(buckets)]
-    offload = [_ratio(p, p + h) if p + h > 0 else None for p, h in zip(p2p, http, strict=True)]
-    present = [_present(records, start, t) + python_count for t in times]
+    present = [_present(records + peers, start, t) for t in times]
     return {
         "t": times,
-        "offload": offload,
+        "offload": _ratios(p2p, http),
+        "offload_swarm": _ratios(swarm_p2p, swarm_http) if peers else None,
         "bound": [_bound(n) for n in present],
         "audience": present,
         "origin_mbps": _egress_series(links, origin_index, start, times),
@@ -289,6 +286,39 @@ def _stalls(
         else:
             stalls.append((start, stop))
     return stalls, seek_waits
+
+
+def _browser_counters(sample: dict[str, Any]) -> tuple[float, float]:
+    http = sample.get("http") or {}
+    shim = sample.get("shim") or {}
+    return float(shim.get("p2pBytes") or 0), float(http.get("media", 0) + http.get("init", 0))
+
+
+def _peer_counters(sample: dict[str, Any]) -> tuple[float, float]:
+    return float(sample.get("bytes_from_peers") or 0), float(sample.get("bytes_from_http") or 0)
+
+
+def _add_deltas(
+    samples: list[dict[str, Any]],
+    counters: Callable[[dict[str, Any]], tuple[float, float]],
+    start: float,
+    p2p: list[float],
+    http: list[float],
+) -> None:
+    """Adds each sample's byte increase (peer, HTTP) to the bucket it fell in."""
+    previous: tuple[float, float] | None = None
+    for sample in samples:
+        t = (float(sample["wall"]) - start) / 1000
+        current = counters(sample)
+        if previous is not None and 0 <= t < len(p2p) * BUCKET_S:
+            index = int(t // BUCKET_S)
+            p2p[index] += max(0.0, current[0] - previous[0])
+            http[index] += max(0.0, current[1] - previous[1])
+        previous = current
+
+
+def _ratios(p2p: list[float], http: list[float]) -> list[float | None]:
+    return [_ratio(p, p + h) if p + h > 0 else None for p, h in zip(p2p, http, strict=True)]
 
 
 def _span(start: float, end: float, origin: float) -> list[float]:
@@ -371,18 +401,6 @@ def _cpu_summary(cpu: list[dict[str, Any]], start: float, end: float) -> dict[st
             for role in roles
         },
     }
-
-
-def _flatten(stats: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in stats.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-            flat.update({k: v for k, v in _flatten(value).items() if k not in flat})
-        else:
-            flat[f"{prefix}{key}"] = value
-            flat.setdefault(key, value)
-    return flat
 
 
 def _bound(audience: int) -> float | None:

@@ -194,6 +194,14 @@ class PythonPeer:
                 stats.setdefault("wall", wall_ms())
                 self.record.samples.append(stats)
 
+    def request_stats(self) -> None:
+        """SIGUSR1: the peer prints its current stats (a sample for the time series)."""
+        pid = self.process.pid
+        # Until the peer installs its handler, SIGUSR1 would kill it: check it catches it.
+        if self.process.running and self._leaving is None and pid and catches(pid, "SIGUSR1"):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGUSR1)
+
     def leave(self, grace_s: float) -> asyncio.Task[None]:
         if self._leaving is None:
             self._leaving = asyncio.create_task(self._leave(grace_s))
@@ -210,6 +218,19 @@ class PythonPeer:
             self.record.final = self.record.samples[-1]
         else:
             self.record.errors.append("no JSON stats: " + " | ".join(self._lines[-5:])[:500])
+
+
+def catches(pid: int, name: str) -> bool:
+    """True if process `pid` has a handler for signal `name` (SigCgt in /proc/PID/status)."""
+    number = int(signal.Signals[name])
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (number - 1) & 1)
+    except OSError:
+        pass
+    return False
 
 
 def _json_object(line: str) -> dict[str, Any] | None:

@@ -53,7 +53,12 @@ def plot(summary: dict[str, Any], path: Path) -> None:
     for phase in phases:
         series = phase["series"]
         if phase["p2p"]:
-            ax_offload.plot(series["t"], _nan(series["offload"]), label=f"{phase['name']} offload")
+            label = f"{phase['name']} offload" + (
+                " (browsers)" if series.get("offload_swarm") else ""
+            )
+            ax_offload.plot(series["t"], _nan(series["offload"]), label=label)
+            if series.get("offload_swarm"):
+                ax_offload.plot(series["t"], _nan(series["offload_swarm"]), label="swarm offload")
             ax_offload.plot(series["t"], _nan(series["bound"]), "k--", lw=1, label="bound 1-1/N")
         ax_egress.plot(series["t"], _nan(series["origin_mbps"]), label=phase["name"])
     ax_offload.set_ylim(0, 1)

@@ -216,6 +216,7 @@ class LabRun:
         active_peers: list[PythonPeer] = []
         leaving: list[asyncio.Task[None]] = []
         start_wall, start = wall_ms(), time.monotonic()
+        polling = asyncio.create_task(self._poll_peers(active_peers))
         for event in events:
             await _sleep_until(start + event.at_s)
             if event.action == "leave":
@@ -236,6 +237,7 @@ class LabRun:
                 record.errors.append(f"could not start: {exc}")
         await _sleep_until(start + phase.duration_s)
         end_wall = wall_ms()
+        polling.cancel()
         leaving += [v.leave(self.config.leave_grace_s) for v in active_browsers.values()]
         leaving += [p.leave(self.config.leave_grace_s) for p in active_peers]
         await asyncio.gather(*leaving, return_exceptions=True)
@@ -246,6 +248,13 @@ class LabRun:
             "events": [dataclasses.asdict(e) for e in events],
             "viewers": [dataclasses.asdict(r) for r in records],
         }
+
+    async def _poll_peers(self, peers: list[PythonPeer]) -> None:
+        """Python peers print stats on SIGUSR1: ask every couple of seconds for the series."""
+        while True:
+            await asyncio.sleep(self.config.cpu_interval_s)
+            for peer in peers:
+                peer.request_stats()
 
     def _host_for(self, event: ViewerEvent) -> Host:
         hosts = self.browser_hosts if event.kind == "browser" else self.peer_hosts
