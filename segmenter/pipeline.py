@@ -102,7 +102,6 @@ class LiveStream:
         from segmenter.session import StreamSession  # heavy PyAV imports only when used
 
         self._loop = asyncio.get_running_loop()
-        self._ended = asyncio.Event()
         session = StreamSession(self.name, self.stream_dir, self.config, emit=self._emit_threadsafe)
         self.signing_key_info = session.prepare()
         self._started = True
