@@ -14,16 +14,28 @@ import {
 
 import type { SignalKind } from "./signaling_client";
 
-export interface PeerLinkHandlers {
-  open(link: PeerLink): void;
-  message(link: PeerLink, msg: WireMessage): void;
-  /** A frame that did not decode; the link already sent GOODBYE(protocol-error) and closed. */
-  protocolError(link: PeerLink, error: WireError): void;
-  /** Sent once, whatever closed the link. */
-  closed(link: PeerLink, reason: string): void;
-  /** A PIECE frame left our queue for the channel (upload accounting). */
-  pieceSent(link: PeerLink, bytes: number): void;
+/** What the swarm session needs of a neighbour link (a PeerLink, or an in-memory fake in tests). */
+export interface Link {
+  readonly peerId: string;
+  /** Initiator: create the channel and send the offer; otherwise nothing. */
+  start(): Promise<void>;
+  handleSignal(kind: SignalKind, data: Record<string, unknown>): Promise<void>;
+  send(msg: WireMessage): void;
+  close(reason: string, goodbye?: GoodbyeReason): void;
 }
+
+export interface PeerLinkHandlers {
+  open(link: Link): void;
+  message(link: Link, msg: WireMessage): void;
+  /** A frame that did not decode; the link already sent GOODBYE(protocol-error) and closed. */
+  protocolError(link: Link, error: WireError): void;
+  /** Sent once, whatever closed the link. */
+  closed(link: Link, reason: string): void;
+  /** A PIECE frame left our queue for the channel (upload accounting). */
+  pieceSent(link: Link, bytes: number): void;
+}
+
+export type LinkFactory = (options: PeerLinkOptions) => Link;
 
 export interface PeerLinkOptions {
   peerId: string;
@@ -41,7 +53,7 @@ export interface PeerLinkOptions {
   connectTimeoutMs: number;
 }
 
-export class PeerLink {
+export class PeerLink implements Link {
   readonly peerId: string;
   private readonly pc: RTCPeerConnection;
   private channel: RTCDataChannel | null = null;

@@ -19,7 +19,7 @@ import type { RejectReasonName, SchedulerAction } from "../scheduler/actions";
 import { PieceScheduler } from "../scheduler/piece_scheduler";
 import type { SchedulerConfig } from "../scheduler/scheduler_config";
 import type { OriginClient } from "./origin_client";
-import { PeerLink } from "./peer_link";
+import { PeerLink, type Link, type LinkFactory } from "./peer_link";
 import { SegmentBuffer, SegmentStore } from "./segment_store";
 import type { Neighbour, ReportReason, SignalKind } from "./signaling_client";
 
@@ -53,9 +53,11 @@ export interface SessionDeps {
   clock: Clock;
   emitter: Emitter;
   signaling: SignalingPort;
-  origin: OriginClient;
+  origin: Pick<OriginClient, "fetchRange">;
   /** Resolves the verified record of a segment URL (cached by the engine). */
   record: (url: string) => Promise<IntegrityRecord>;
+  /** Creates neighbour links; default RTCPeerConnection-backed PeerLinks. */
+  createLink?: LinkFactory;
 }
 
 interface Waiter {
@@ -64,7 +66,7 @@ interface Waiter {
 }
 
 interface NeighbourState {
-  link: PeerLink;
+  link: Link;
   hello: boolean;
   lastBadSeq: number | null;
 }
@@ -140,7 +142,8 @@ export class SwarmSession {
 
   private createLink(peerId: string, initiator: boolean): NeighbourState {
     const { options } = this.deps;
-    const link = new PeerLink({
+    const createLink = this.deps.createLink ?? ((o) => new PeerLink(o));
+    const link = createLink({
       peerId,
       initiator,
       rtcConfig: this.deps.rtcConfig,
@@ -164,7 +167,7 @@ export class SwarmSession {
     return state;
   }
 
-  private onLinkOpen(link: PeerLink): void {
+  private onLinkOpen(link: Link): void {
     const { options } = this.deps;
     link.send({
       type: "hello",
@@ -175,7 +178,7 @@ export class SwarmSession {
     });
   }
 
-  private onLinkClosed(link: PeerLink, reason: string): void {
+  private onLinkClosed(link: Link, reason: string): void {
     const state = this.neighbours.get(link.peerId);
     if (!state || state.link !== link) return; // an older link of a rebuilt pair
     this.neighbours.delete(link.peerId);
@@ -195,7 +198,7 @@ export class SwarmSession {
 
   // --- wire messages ---------------------------------------------------------------------
 
-  private onMessage(link: PeerLink, msg: WireMessage): void {
+  private onMessage(link: Link, msg: WireMessage): void {
     const state = this.neighbours.get(link.peerId);
     if (!state || state.link !== link) return;
     const now = this.nowS();
@@ -391,7 +394,7 @@ export class SwarmSession {
     }, delayMs + 1); // +1 ms: never wake a hair before the scheduler's own time
   }
 
-  private link(peerId: string): PeerLink | null {
+  private link(peerId: string): Link | null {
     const state = this.neighbours.get(peerId);
     return state && state.hello ? state.link : null;
   }

@@ -1,0 +1,110 @@
+/** The swarm-session adapter with two members on in-memory links: P2P transfer, bad peers. */
+import { describe, expect, it, vi } from "vitest";
+import { DEFAULT_OPTIONS } from "../../src/config";
+import { Emitter, type ShimEventMap } from "../../src/events";
+import { SwarmSession, type SegmentInfo } from "../../src/p2p/swarm_session";
+import { parseIntegrityRecord } from "../../src/protocol/integrity";
+import { schedulerConfig } from "../../src/scheduler/scheduler_config";
+import { MemoryNetwork } from "../support/memory_links";
+import { integrityDoc, makeSigner, pseudoRandomBytes } from "../support/signed_segments";
+
+const DATA = pseudoRandomBytes(70_000, 11);
+const RECORD = parseIntegrityRecord(integrityDoc(makeSigner(), DATA, { seq: 5 }));
+const URL5 = "http://origin/live/demo/360p/seg-5.m4s";
+
+function member(net: MemoryNetwork, peerId: string) {
+  const emitter = new Emitter();
+  const events: { [K in keyof ShimEventMap]?: ShimEventMap[K][] } = {};
+  for (const name of ["bytes", "upload", "verification-failure", "peer-connect", "peer-close"] as const) {
+    emitter.on(name, (e) => ((events[name] ??= [] as never[]) as unknown[]).push(e));
+  }
+  const reports: [string, string, number | null][] = [];
+  const fetches: [number, number][] = [];
+  const session = new SwarmSession({
+    swarm: "demo/360p",
+    localPeerId: peerId,
+    options: { ...DEFAULT_OPTIONS },
+    schedulerConfig: schedulerConfig(),
+    rtcConfig: {},
+    clock: performance,
+    emitter,
+    signaling: { signal: () => undefined, report: (p, r, s) => void reports.push([p, r, s]) },
+    origin: {
+      fetchRange: async (_url: string, start: number, end: number) => {
+        fetches.push([start, end]);
+        return DATA.slice(start, end);
+      },
+    },
+    record: async () => RECORD,
+    createLink: net.factoryFor(peerId),
+  });
+  return { session, events, reports, fetches };
+}
+
+/** Segment 5 starts where playback waits (position 10): the urgent, startup case. */
+const SEG5: SegmentInfo = { seq: 5, url: URL5, start: 10, duration: 2, liveEdge: false };
+
+async function connectedPair(net: MemoryNetwork) {
+  const a = member(net, "seedA000");
+  const b = member(net, "viewB000");
+  a.session.setPlayhead(10, false);
+  b.session.setPlayhead(10, false);
+  await a.session.offerHttpSegment(SEG5, DATA); // A took it from HTTP (hls.js's own load)
+  a.session.addNeighbour({ peerId: "viewB000", initiator: true, seeder: false });
+  b.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
+  await vi.waitFor(() => expect(b.events["peer-connect"]).toHaveLength(1));
+  await vi.waitFor(() => expect(b.session.scheduler.snapshot().peers).toBe(1));
+  return { a, b };
+}
+
+describe("swarm session", () => {
+  it("serves a neighbour's segment over P2P, verified piece by piece", async () => {
+    const net = new MemoryNetwork();
+    const { a, b } = await connectedPair(net);
+    // B learns of A's copy from the HAVE sent on connect, before it wants the segment.
+    await vi.waitFor(() => expect(net.framesSent).toBeGreaterThanOrEqual(4));
+    await b.session.addSegment(SEG5);
+    const buffer = await b.session.waitForSegment(5, new AbortController().signal);
+    expect(buffer.bytes()).toEqual(DATA);
+    expect(buffer.p2pBytes).toBe(DATA.length);
+    expect(buffer.httpBytes).toBe(0);
+    expect(b.fetches).toEqual([]);
+    expect((a.events.upload ?? []).reduce((t, e) => t + e.bytes, 0)).toBe(DATA.length);
+    expect(b.events["verification-failure"]).toBeUndefined();
+    a.session.close();
+    b.session.close();
+  });
+
+  it("drops and reports a neighbour whose piece fails its hash, then gets the bytes from HTTP", async () => {
+    const net = new MemoryNetwork();
+    net.corrupt.add("seedA000");
+    const { a, b } = await connectedPair(net);
+    await vi.waitFor(() => expect(net.framesSent).toBeGreaterThanOrEqual(4));
+    await b.session.addSegment(SEG5);
+    const buffer = await b.session.waitForSegment(5, new AbortController().signal);
+    expect(buffer.bytes()).toEqual(DATA); // nothing corrupted got in
+    expect(b.events["verification-failure"]?.[0]).toMatchObject({ peerId: "seedA000", seq: 5 });
+    expect(b.reports).toContainEqual(["seedA000", "bad-piece", 5]);
+    await vi.waitFor(() => expect(b.events["peer-close"]?.[0]).toMatchObject({ peerId: "seedA000" }));
+    expect(b.fetches.length).toBeGreaterThan(0);
+    // Only the missing pieces were asked for: Range requests inside the file, never beyond it.
+    for (const [start, end] of b.fetches) {
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(end).toBeLessThanOrEqual(DATA.length);
+    }
+    expect(buffer.p2pBytes).toBe(0);
+    a.session.close();
+    b.session.close();
+  });
+
+  it("rejects waiters when the session closes", async () => {
+    const net = new MemoryNetwork();
+    const b = member(net, "viewB000");
+    b.session.setPlayhead(0, false);
+    const later: SegmentInfo = { ...SEG5, start: 60 };
+    await b.session.addSegment(later);
+    const waiting = b.session.waitForSegment(5, new AbortController().signal);
+    b.session.close();
+    await expect(waiting).rejects.toThrow("swarm closed");
+  });
+});
