@@ -292,9 +292,11 @@ def test_invariants_hold_under_random_churn(ops: list[tuple[str, int, int, str, 
 
 
 def test_big_swarm_samples_candidates_but_keeps_preferences() -> None:
-    swarm = FakeSwarm()
-    for i in range(300):  # far more free candidates than MatchConfig.sample_size
-        swarm.join(f"peer-{i:03d}", prefix=f"10.0.{i % 3}.0/24", k=40)
+    peers = {  # far more free candidates than MatchConfig.sample_size
+        f"peer-{i:03d}": PeerInfo(f"peer-{i:03d}", f"10.0.{i % 3}.0/24", float(i), 40)
+        for i in range(300)
+    }
+    swarm = FakeSwarm(view=SwarmView(peers=peers, links={p: frozenset() for p in peers}))
     swarm.join("newcomer", prefix="10.0.1.0/24", k=5)
     neighbours = swarm.view.neighbours("newcomer")
     assert len(neighbours) == 5
