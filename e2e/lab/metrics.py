@@ -139,6 +139,10 @@ def summarize_browser(record: dict[str, Any], phase_start: float) -> dict[str, A
         "ttff_s": round((first_frame - navigation) / 1000, 3)
         if first_frame and navigation
         else None,
+        # Join (browser launch) to navigation start: Chromium + Playwright start-up, not player.
+        "launch_s": round((navigation - float(record["joined_wall"])) / 1000, 2)
+        if navigation
+        else None,
         "watch_s": round(watch_s, 1),
         "played_s": round(played_s, 1),
         "plays": bool(first_frame) and watch_s > 0 and played_s >= 0.5 * watch_s,
