@@ -260,8 +260,14 @@ def run(args: argparse.Namespace) -> int:
         source = make_source(args, segmenter_config)
         stream = LiveStream(args.stream, streams_dir, segmenter_config, source)
         app.cleanup_ctx.append(live_stream_context(stream))
-    elif not streams_dir.is_dir():
-        print(f"swarmcast: {streams_dir} does not exist (yet); serving it anyway", file=sys.stderr)
+    else:
+        print(
+            f"swarmcast: serving {streams_dir} only, no encoding "
+            "(add --source synthetic|file:PATH or --rtmp to encode into it)",
+            file=sys.stderr,
+        )
+        if not streams_dir.is_dir():
+            print(f"swarmcast: {streams_dir} does not exist yet", file=sys.stderr)
     try:
         asyncio.run(
             serve(
