@@ -54,7 +54,10 @@ class _MuxerSink(io.RawIOBase):
         chunk = bytes(data)
         self._position += len(chunk)
         for kind, payload in self._splitter.feed(chunk):
-            self._on_file(kind, payload)
+            try:
+                self._on_file(kind, payload)
+            except Exception:  # e.g. disk full: lose this file, keep the muxer healthy
+                log.exception("publishing a %s file failed", kind)
         return len(chunk)
 
 

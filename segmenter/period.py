@@ -56,6 +56,7 @@ class Period:
         self._audio_out = 0
         self._wallclocks: dict[int, float] = {}
         self._origin: float | None = None
+        self._pre_roll: list[tuple[av.AudioFrame, float]] = []
         self._closed = False
 
     @property
@@ -75,16 +76,17 @@ class Period:
 
         return on_file
 
-    def _align(self, time: float) -> None:
-        if not math.isfinite(time):
-            raise ValueError(f"frame time {time} is not a finite number")
+    def video(self, frame: av.VideoFrame, time: float, wallclock: float) -> None:
+        _check_time(time)
         if self._origin is None:
+            # The first picture is time zero of this period; audio captured before it is
+            # dropped, audio captured after it is replayed from the pre-roll.
             self._origin = time
             self._video.align_to(time)
             self._audio.align_to(time)
-
-    def video(self, frame: av.VideoFrame, time: float, wallclock: float) -> None:
-        self._align(time)
+            pre_roll, self._pre_roll = self._pre_roll, []
+            for audio_frame, audio_time in pre_roll:
+                self.audio(audio_frame, audio_time)
         count = self._video.place(time)
         per_segment = self.config.frames_per_segment
         for repeat in range(count):
@@ -102,14 +104,27 @@ class Period:
                 round(lag_limit * self.config.audio_sample_rate)))  # fmt: skip
 
     def audio(self, frame: av.AudioFrame, time: float) -> None:
-        self._align(time)
+        _check_time(time)
+        if self._origin is None:
+            # No picture yet: hold at most MAX_AUDIO_LAG of sound (an audio-only publisher
+            # must not grow a muxer buffer forever).
+            self._pre_roll.append((frame, time))
+            self._pre_roll = [(f, t) for f, t in self._pre_roll if t >= time - MAX_AUDIO_LAG]
+            return
         silence = self._audio.place(time)
         if silence is None:
             return  # overlaps audio already written (timestamps went backwards)
         self._write_silence(silence)
         frame.pts = None  # the fifo checks continuity of pts; ours come from the timeline
-        for converted in self._resampler.resample(frame):
-            self._push(converted)
+        try:
+            converted = self._resampler.resample(frame)
+        except ValueError:  # the publisher changed its audio format: start a new converter
+            self._resampler = av.AudioResampler(
+                format="fltp", layout=self._layout, rate=self.config.audio_sample_rate
+            )
+            converted = self._resampler.resample(frame)
+        for chunk in converted:
+            self._push(chunk)
 
     def _write_silence(self, samples: int) -> None:
         while samples > 0:
@@ -159,3 +174,8 @@ class Period:
                     errors.append(exc)
             if errors:
                 raise errors[0]
+
+
+def _check_time(time: float) -> None:
+    if not math.isfinite(time):
+        raise ValueError(f"frame time {time} is not a finite number")

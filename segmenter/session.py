@@ -123,10 +123,12 @@ class StreamSession:
     def handle(self, event: SourceEvent) -> None:
         """One source event; bad media is logged and skipped, never raised."""
         try:
-            if isinstance(event, CapturedVideo):
-                self._ensure_period("(implicit)").video(event.frame, event.time, event.wallclock)
+            if isinstance(event, CapturedVideo | CapturedAudio) and self._period is None:
+                self._errors.warning("stream %s: frame outside a publisher ignored", self.name)
+            elif isinstance(event, CapturedVideo):
+                self._ensure_period("").video(event.frame, event.time, event.wallclock)
             elif isinstance(event, CapturedAudio):
-                self._ensure_period("(implicit)").audio(event.frame, event.time)
+                self._ensure_period("").audio(event.frame, event.time)
             elif isinstance(event, PublisherStarted):
                 self._end_period(lost=None)
                 self._ensure_period(event.description)

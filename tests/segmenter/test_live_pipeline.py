@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
+import av
 import m3u8
 import pytest
 
@@ -243,8 +244,6 @@ async def test_restart_never_reuses_sequence_numbers(tmp_path: Path) -> None:
 
 def odd_events() -> list[SourceEvent]:
     """Frames a careless publisher might send: odd sizes and formats, broken timestamps."""
-    import av
-
     events: list[SourceEvent] = [PublisherStarted("odd")]
     for n in range(75):
         frame = av.VideoFrame(97, 55, "rgb24" if n % 2 else "gray")
@@ -284,3 +283,36 @@ async def test_source_that_crashes_still_ends_the_stream_cleanly(tmp_path: Path)
     assert isinstance(events[-1], StreamEnded)
     assert any(isinstance(e, PublisherLost) for e in events)
     check_stream_dir(tmp_path / "crash", SMALL, ended=True, decode=False)
+
+
+def tone(layout: str, rate: int, samples: int = 1024) -> av.AudioFrame:
+    frame = av.AudioFrame(format="s16", layout=layout, samples=samples)
+    frame.sample_rate = rate
+    for plane in frame.planes:
+        plane.update(bytes(plane.buffer_size))
+    return frame
+
+
+@pytest.mark.slow
+async def test_audio_before_video_stray_frames_and_audio_format_change(tmp_path: Path) -> None:
+    """Sound for 5 s before the first picture (pre-roll capped, then aligned), frames outside
+    a publisher (ignored), and an audio format change mid-stream (new converter)."""
+    picture = av.VideoFrame(320, 180, "yuv420p")
+    for plane in picture.planes:
+        plane.update(bytes(plane.buffer_size))
+    events: list[SourceEvent] = [CapturedVideo(picture, 0.0, 1.0)]  # before any publisher
+    events.append(PublisherStarted("late video"))
+    events += [CapturedAudio(tone("mono", 44_100), n * 1024 / 44_100, 0.0) for n in range(215)]
+    for n in range(60):  # 2 s of video starting at t = 5 s, audio switching to stereo 48 kHz
+        time_value = 5.0 + n / 30
+        events.append(CapturedVideo(picture, time_value, 1_800_000_000 + time_value))
+        layout, rate = ("mono", 44_100) if n < 30 else ("stereo", 48_000)
+        events.append(CapturedAudio(tone(layout, rate, rate // 30), time_value, 0.0))
+    events.append(PublisherEnded("done"))
+    stream = LiveStream("late", tmp_path, SMALL, ScriptedSource([events]))
+    published = [e for e in await collect(stream, timeout=60) if isinstance(e, SegmentPublished)]
+    assert [e.seq for e in published] == [0, 1]
+    check = check_stream_dir(tmp_path / "late", SMALL, ended=True)
+    assert [s.frames["180p"] for s in check.segments] == [30, 30]
+    for segment in check.segments:  # audio starts with the picture, not 5 s earlier
+        assert abs(segment.audio_samples["180p"] - 48_000) <= 2048
