@@ -262,7 +262,7 @@ def run(args: argparse.Namespace) -> int:
         app.cleanup_ctx.append(live_stream_context(stream))
     else:
         print(
-            f"swarmcast: serving {streams_dir} only, no encoding "
+            f"swarmcast: no source given, so {streams_dir} is only read, not written "
             "(add --source synthetic|file:PATH or --rtmp to encode into it)",
             file=sys.stderr,
         )
