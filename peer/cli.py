@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", action="store_true", help="edge seeder: fetch all, serve peers")
     parser.add_argument("--duration", type=float, help="seconds to run (default: until Ctrl-C)")
     parser.add_argument("--stats-json", type=Path, help="also write the stats JSON to this file")
+    parser.add_argument(
+        "--stats-interval",
+        type=float,
+        default=5.0,
+        help="rewrite --stats-json every this many seconds while running (default 5)",
+    )
     parser.add_argument("--signaling-url", help="signaling server (default: the origin)")
     parser.add_argument(
         "--ice-server",
@@ -91,7 +97,21 @@ def emit_stats(stats: dict[str, Any], path: Path | None) -> None:
         tmp.replace(path)
 
 
-async def run_peer(config: PeerConfig, duration: float | None, stats_path: Path | None) -> int:
+async def _write_stats_periodically(node: Any, path: Path, interval_s: float) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        text = json.dumps(node.stats(), sort_keys=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text + "\n")
+        tmp.replace(path)
+
+
+async def run_peer(
+    config: PeerConfig,
+    duration: float | None,
+    stats_path: Path | None,
+    stats_interval_s: float = 5.0,
+) -> int:
     from peer.peer_node import PeerNode  # aiortc is slow to import; only when running
 
     node = PeerNode(config)
@@ -100,12 +120,21 @@ async def run_peer(config: PeerConfig, duration: float | None, stats_path: Path 
     loop.add_signal_handler(signal.SIGINT, stop.set)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGUSR1, lambda: emit_stats(node.stats(), stats_path))
+    writer: asyncio.Task[None] | None = None
     try:
         await node.start()
+        if stats_path is not None:
+            writer = asyncio.create_task(
+                _write_stats_periodically(node, stats_path, stats_interval_s)
+            )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), duration)
+        if writer is not None:
+            writer.cancel()
         emit_stats(node.stats(), stats_path)
     finally:
+        if writer is not None:
+            writer.cancel()
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
             loop.remove_signal_handler(signum)
         await node.stop()
@@ -123,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"swarmcast peer: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(run_peer(config, args.duration, args.stats_json))
+        return asyncio.run(run_peer(config, args.duration, args.stats_json, args.stats_interval))
     except Exception as exc:
         log.error("peer failed: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
         return 1

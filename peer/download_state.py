@@ -82,6 +82,11 @@ class HttpFetch:
     pending: set[int]
     sent_at: float
     size: int
+    piece_size: int
+    segment_size: int
+
+    def piece_bytes(self, index: int) -> int:
+        return min(self.piece_size, self.segment_size - index * self.piece_size)
 
 
 @dataclass

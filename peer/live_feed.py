@@ -36,7 +36,9 @@ class NewSegment:
     start: float
     duration: float
     live_edge: bool
-    """True for segments that appeared after we joined (the live election applies)."""
+    """Always True for a live playlist: even the window present at join is subject to the
+    HTTP-first election, so viewers that join together do not all fetch it (the segment the
+    player waits for at startup is fetched at once anyway)."""
 
 
 class LiveFeed:
@@ -63,13 +65,11 @@ class LiveFeed:
         self._poll_s = poll_s
         self._poke = asyncio.Event()
         self._inits: set[str] = set()
-        self._joined = False
 
     async def first_poll(self) -> MediaPlaylist:
-        """The window at join time; its segments are not `live_edge`."""
+        """The window at join time."""
         playlist = await self._fetch()
         await self._take(playlist)
-        self._joined = True
         return playlist
 
     def poke(self) -> None:
@@ -124,7 +124,7 @@ class LiveFeed:
                     record.piece_size,
                     start,
                     segment.duration,
-                    self._joined,
+                    True,
                 )
             )
             for seq in evicted:

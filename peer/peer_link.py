@@ -76,6 +76,7 @@ class PeerLink:
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
         self._closed: str | None = None
+        self._muted = False
         self._opened = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._pc.on("datachannel", self._on_datachannel)
@@ -150,8 +151,12 @@ class PeerLink:
 
     # --- receiving ------------------------------------------------------------------------
 
+    def mute(self) -> None:
+        """Ignore everything this peer sends from now on (it is being dropped)."""
+        self._muted = True
+
     def _on_message(self, data: bytes | str) -> None:
-        if self._closed is not None:
+        if self._closed is not None or self._muted:
             return
         try:
             if isinstance(data, str):

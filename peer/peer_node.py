@@ -11,7 +11,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from peer import scheduler_actions as act
-from peer.hls_playlist import PlaylistError, parse_multivariant_playlist
+from peer.hls_playlist import PlaylistError, parse_media_playlist, parse_multivariant_playlist
 from peer.live_feed import LiveFeed, NewSegment
 from peer.origin_client import OriginClient, OriginError
 from peer.peer_config import IceServerConfig, PeerConfig
@@ -84,8 +84,16 @@ class PeerNode:
                 key = await self.origin.signing_key()
                 variants = parse_multivariant_playlist(await self.origin.text("master.m3u8"))
                 self.rendition = self.rendition or variants[0].rendition
-                await self.origin.text(f"{self.rendition}/index.m3u8")
-                return key
+                playlist = parse_media_playlist(
+                    await self.origin.text(f"{self.rendition}/index.m3u8")
+                )
+                # Like a player, a viewer needs `live_delay_segments` of stream behind the
+                # live edge to start from; a stream that just started has to grow first.
+                needed = 0.0 if self.config.seed else self.config.live_delay_segments
+                available = sum(s.duration for s in playlist.segments)
+                if available >= needed * playlist.target_duration or playlist.ended:
+                    return key
+                raise PlaylistError(f"only {available:.1f} s of stream so far")
             except (OriginError, PlaylistError) as exc:
                 if self.now() > deadline:
                     raise OriginError(f"stream not available: {exc}") from None
@@ -227,6 +235,8 @@ class PeerNode:
             case act.FetchHttp():
                 self._spawn(self._fetch_http(action))
             case act.DropPeer(peer, reason):
+                if link:
+                    link.mute()  # frames already queued behind the bad one are not trusted
                 self._spawn(self._drop(peer, reason))
             case act.AbandonPeer(peer, reason):
                 log.info("abandoned peer %s (%s)", peer, reason)

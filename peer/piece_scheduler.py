@@ -245,6 +245,10 @@ class PieceScheduler:
         if segment is not None and 0 <= index < segment.piece_count:
             self.stats.bytes_from_http += segment.piece_bytes(index)
             self._store_piece(segment, index)
+        elif fetch is not None and fetch.seq == seq and index in fetch.pending:
+            # The segment completed from other sources meanwhile: origin load all the same.
+            self.stats.bytes_from_http += fetch.piece_bytes(index)
+            self.stats.duplicate_bytes += fetch.piece_bytes(index)
         if fetch is not None:
             fetch.pending.discard(index)
             if not fetch.pending:
@@ -415,7 +419,9 @@ class PieceScheduler:
         if take_over:
             owing = {o for i, o in enumerate(segment.owner) if o > 0 and not segment.have[i]}
             for request_id in sorted(owing):
-                request = self._requests[request_id]
+                request = self._requests.get(request_id)
+                if request is None:  # cancelled with its peer, abandoned just above
+                    continue
                 peer = self._peers[request.peer_id]
                 self._actions.append(CancelRequest(request.peer_id, request_id))
                 self._release_request(request)
@@ -425,7 +431,15 @@ class PieceScheduler:
         while (run := segment.free_run(index, segment.piece_count)) is not None:
             first, index = run
             size = sum(segment.piece_bytes(i) for i in range(first, index))
-            fetch = HttpFetch(self._next_fetch_id, segment.seq, set(range(first, index)), now, size)
+            fetch = HttpFetch(
+                self._next_fetch_id,
+                segment.seq,
+                set(range(first, index)),
+                now,
+                size,
+                segment.piece_size,
+                segment.size,
+            )
             self._next_fetch_id += 1
             segment.assign(first, index, -fetch.fetch_id)
             self._fetches[fetch.fetch_id] = fetch
@@ -445,9 +459,7 @@ class PieceScheduler:
         for request in [r for r in self._requests.values() if r.seq == segment.seq]:
             self._actions.append(CancelRequest(request.peer_id, request.request_id))
             self._remove_request(request)
-        for fetch_id in [f for f, fetch in self._fetches.items() if fetch.seq == segment.seq]:
-            del self._fetches[fetch_id]
-        del self._segments[segment.seq]
+        del self._segments[segment.seq]  # fetches still running finish as duplicates
         self._local[segment.seq] = LocalSegment(
             segment.piece_count, segment.size, segment.piece_size
         )

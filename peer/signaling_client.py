@@ -134,9 +134,12 @@ class SignalingClient:
         log.warning("signaling error: %s: %s", body.code, body.message)
 
     async def _connect_error(self, data: object) -> None:
+        # python-socketio hands over the CONNECT_ERROR payload: {"message": code, "data":
+        # {code, message}} (or just the body, depending on the version).
+        body: object = data.get("data", data) if isinstance(data, dict) else data
         try:
-            body = schema.parse_error_body(data)
-            self._refusal = SignalingRefused(body.code, body.message)
+            error = schema.parse_error_body(body)
+            self._refusal = SignalingRefused(error.code, error.message)
         except schema.SchemaError:
             self._refusal = SignalingRefused("connect-refused", str(data))
 

@@ -1,0 +1,105 @@
+"""Shared helpers for the peer integration tests: a real origin (`swarmcast serve` with a
+synthetic live stream, one 360p rendition, signaling attached) in a subprocess, and peers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+REPO = Path(__file__).resolve().parents[2]
+STREAM = "demo"
+RENDITION = "360p"
+TOKEN_SECRET = "peer-tests-token-secret-0123456789"
+START_TIMEOUT_S = 60.0
+
+
+@dataclass
+class Origin:
+    url: str
+    process: asyncio.subprocess.Process
+    log_path: Path
+
+
+async def _wait_http_ok(url: str, timeout_s: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    async with aiohttp.ClientSession() as session:
+        while True:
+            with contextlib.suppress(aiohttp.ClientError):
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{url} not available after {timeout_s} s")
+            await asyncio.sleep(0.25)
+
+
+@contextlib.asynccontextmanager
+async def live_origin(tmp_path: Path) -> AsyncIterator[Origin]:
+    """`swarmcast serve` on a free port of 127.0.0.1, until the 360p playlist exists."""
+    log_path = tmp_path / "origin.log"
+    with log_path.open("wb") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server.cli", "serve",
+            "--host", "127.0.0.1", "--port", "0", "--stream", STREAM,
+            "--source", "synthetic", "--ladder", "640x360@700", "--fps", "25",
+            "--dir", str(tmp_path / "live"), "--token-secret", TOKEN_SECRET,
+            cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=log_file,
+        )  # fmt: skip
+        try:
+            assert process.stdout is not None
+            url = ""
+            while not url:
+                line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_S)
+                if not line:
+                    raise RuntimeError(f"origin exited: {log_path.read_text()[-2000:]}")
+                text = line.decode().strip()
+                if text.startswith("swarmcast: serving "):
+                    url = text.removeprefix("swarmcast: serving ").rstrip("/")
+            await _wait_http_ok(f"{url}/live/{STREAM}/{RENDITION}/index.m3u8", START_TIMEOUT_S)
+            yield Origin(url, process, log_path)
+        finally:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(process.wait(), 20)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+
+
+@dataclass
+class PeerProcess:
+    """A `swarmcast peer` subprocess and the file it writes its stats JSON to."""
+
+    process: asyncio.subprocess.Process
+    stats_path: Path
+
+    def stats(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.stats_path.read_text())
+        return data
+
+
+async def start_peer_process(
+    origin: Origin, tmp_path: Path, name: str, *args: str, duration: float
+) -> PeerProcess:
+    stats_path = tmp_path / f"{name}.json"
+    log = (tmp_path / f"{name}.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "server.cli", "peer", "--url", origin.url, "--stream", STREAM,
+        "--rendition", RENDITION, "--duration", str(duration), "--stats-json", str(stats_path),
+        "--stats-interval", "1",
+        *args, cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=log,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    log.close()
+    return PeerProcess(process, stats_path)

@@ -1,0 +1,168 @@
+"""Integration: a real origin + signaling + Python peers on aiortc, on a live synthetic stream,
+inside the test's private network namespace (host candidates 127.0.0.2 / 10.77.0.x)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from peer_fixtures import (
+    RENDITION,
+    STREAM,
+    Origin,
+    PeerProcess,
+    live_origin,
+    start_peer_process,
+)
+
+from peer import scheduler_actions as act
+from peer.peer_config import PeerConfig
+from peer.peer_node import PeerNode
+from peer.signaling_client import SignalingClient, SignalingRefused
+from protocol import wire
+
+pytestmark = [pytest.mark.netns, pytest.mark.slow]
+
+
+@pytest.fixture
+async def origin(tmp_path: Path) -> AsyncIterator[Origin]:
+    async with live_origin(tmp_path) as running:
+        yield running
+
+
+def peer_config(origin: Origin, **overrides: object) -> PeerConfig:
+    return PeerConfig(origin.url, STREAM, rendition=RENDITION, **overrides)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def running_nodes(nodes: list[PeerNode]) -> AsyncIterator[list[PeerNode]]:
+    try:
+        await asyncio.gather(*(node.start() for node in nodes))
+        yield nodes
+    finally:
+        await asyncio.gather(*(node.stop() for node in nodes), return_exceptions=True)
+
+
+async def wait_for(
+    condition: Callable[[], bool], timeout_s: float, what: str, interval_s: float = 0.1
+) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(interval_s)
+
+
+def offload(stats: list[dict[str, object]]) -> float:
+    peers = sum(int(s["bytes_from_peers"]) for s in stats)  # type: ignore[call-overload]
+    http = sum(int(s["bytes_from_http"]) for s in stats)  # type: ignore[call-overload]
+    return peers / (peers + http)
+
+
+async def test_four_viewers_take_most_bytes_from_each_other(origin: Origin) -> None:
+    nodes = [PeerNode(peer_config(origin)) for _ in range(4)]
+    async with running_nodes(nodes):
+        await asyncio.sleep(30)
+        stats = [node.stats() for node in nodes]
+        audits = [node.store.audit() for node in nodes]
+    print("offload", offload(stats), [(s["bytes_from_http"], s["bytes_from_peers"]) for s in stats])
+    assert offload(stats) >= 0.5
+    for node, s, audit in zip(nodes, stats, audits, strict=True):
+        assert s["missed_deadlines"] == 0, s
+        assert s["stalls"] == 0, s
+        assert s["verification_failures"] == 0, s
+        assert audit == 0  # every stored piece re-verifies against its signed record
+        assert node.store.stats.pieces_verified > 0
+        assert int(s["segments_complete"]) >= 10, s  # type: ignore[call-overload]
+
+
+class CorruptingNode(PeerNode):
+    """Serves every piece with one byte flipped (a lying peer)."""
+
+    def _dispatch(self, action: act.Action) -> None:
+        link = self.links.get(getattr(action, "peer", ""))
+        if isinstance(action, act.SendPiece) and link is not None:
+            data = self.store.piece(action.seq, action.index)
+            if data is not None:
+                bad = bytes([data[0] ^ 0xFF]) + data[1:]
+                link.send(wire.Piece(action.request_id, action.seq, action.index, bad))
+                return
+        super()._dispatch(action)
+
+
+async def test_corrupting_peer_is_dropped_at_its_first_bad_piece(origin: Origin) -> None:
+    # The liar poses as an edge seeder, so every viewer asks it first.
+    liar = CorruptingNode(peer_config(origin, seed=True))
+    async with running_nodes([liar]):
+        await wait_for(lambda: bool(liar.store.complete_seqs()), 20, "the liar to hold a segment")
+        viewers = [PeerNode(peer_config(origin)) for _ in range(3)]
+        async with running_nodes(viewers):
+            await wait_for(
+                lambda: all(liar.peer_id in v.dropped_peers for v in viewers), 25, "all drops"
+            )
+            await asyncio.sleep(4)  # keep playing after the drop
+            stats = [v.stats() for v in viewers]
+            audits = [v.store.audit() for v in viewers]
+            links_to_liar = [liar.peer_id in v.links for v in viewers]
+    for s, audit in zip(stats, audits, strict=True):
+        # Exactly one bad piece per viewer: dropped at the first, nothing after it is read.
+        assert s["verification_failures"] == 1, s
+        assert s["peers_dropped"] == [liar.peer_id], s
+        assert s["missed_deadlines"] == 0, s
+        assert audit == 0
+    assert not any(links_to_liar)
+
+
+async def test_killed_peer_causes_no_missed_deadline(origin: Origin, tmp_path: Path) -> None:
+    # A slow edge seeder (capped upload, so its transfers are always in progress) that the
+    # viewers prefer; SIGKILL it mid-run: no GOODBYE, its channels just go silent.
+    seeder = await start_peer_process(
+        origin, tmp_path, "seeder", "--seed", "--upload-rate", "120000", duration=120
+    )
+    viewers = [
+        await start_peer_process(origin, tmp_path, f"viewer{i}", duration=40) for i in range(3)
+    ]
+    try:
+        await wait_for(lambda: serving(seeder), 60, "the seeder to upload", interval_s=1.0)
+        await asyncio.sleep(3)
+        assert seeder.process.returncode is None, "the seeder died on its own"
+        seeder.process.send_signal(signal.SIGKILL)
+        for viewer in viewers:
+            assert await asyncio.wait_for(viewer.process.wait(), 90) == 0
+    finally:
+        for proc in [seeder, *viewers]:
+            if proc.process.returncode is None:
+                proc.process.kill()
+                await proc.process.wait()
+    stats = [viewer.stats() for viewer in viewers]
+    print([(s["bytes_from_http"], s["bytes_from_peers"], s["scheduler"]) for s in stats])
+    for s in stats:
+        assert s["missed_deadlines"] == 0, s
+        assert s["stalls"] == 0, s
+        assert s["verification_failures"] == 0, s
+        assert s["store_audit_failures"] == 0, s
+        assert int(s["bytes_from_peers"]) > 0, s
+
+
+def serving(peer: PeerProcess) -> bool:
+    """Whether the peer's periodic stats file says it has uploaded anything."""
+    if peer.process.returncode is not None:
+        raise AssertionError("peer process exited")
+    with contextlib.suppress(FileNotFoundError, ValueError):
+        return int(peer.stats()["bytes_uploaded"]) > 0
+    return False
+
+
+async def test_signaling_refuses_a_client_without_a_valid_token(origin: Origin) -> None:
+    async def noop(*_: object) -> None:
+        return None
+
+    client = SignalingClient(noop, noop, noop)
+    with pytest.raises(SignalingRefused) as refused:
+        await client.connect(origin.url, "not-a-token")
+    assert refused.value.code == "token-malformed"
+    await client.close()
