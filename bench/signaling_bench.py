@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -102,10 +103,14 @@ def _deciles(clients: list[SimClient]) -> list[list[SimClient]]:
     return [clients[i : i + size] for i in range(0, len(clients), size)]
 
 
-async def _wait_healthy(url: str, deadline_s: float = 20.0) -> None:
+async def _wait_healthy(
+    url: str, process: subprocess.Popen[bytes] | None, log: Path, deadline_s: float = 60.0
+) -> None:
     stop = time.monotonic() + deadline_s
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < stop:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"signaling server exited ({process.returncode}): see {log}")
             try:
                 async with http.get(f"{url}/healthz") as response:
                     if response.status == 200:
@@ -129,15 +134,19 @@ async def _start_in_process(secret: bytes, port: int, clients: int) -> Any:
     return runner
 
 
-def _start_subprocess(secret: bytes, port: int, clients: int) -> subprocess.Popen[bytes]:
+def _start_subprocess(secret: bytes, port: int, clients: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SWARMCAST_TOKEN_SECRET": secret.decode()}
     command = [
-        sys.executable, "-m", "server.cli", "signaling", "--host", "127.0.0.1",
+        sys.executable, "-m", "signaling.cli", "--host", "127.0.0.1",
         "--port", str(port), "--trusted-proxy", "127.0.0.1",
         "--max-peers-per-prefix", str(clients),
     ]  # fmt: skip
     return subprocess.Popen(
-        command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
     )
 
 
@@ -197,14 +206,15 @@ async def _bench(args: argparse.Namespace) -> dict[str, Any]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server_process: subprocess.Popen[bytes] | None = None
+    server_log = Path(tempfile.gettempdir()) / f"swarmcast-signaling-bench-{port}.log"
     runner = None
     if args.in_process:
         runner = await _start_in_process(secret, port, args.clients)
     else:
-        server_process = _start_subprocess(secret, port, args.clients)
+        server_process = _start_subprocess(secret, port, args.clients, server_log)
     clients = [SimClient(i, socketio.AsyncClient(reconnection=False)) for i in range(args.clients)]
     try:
-        await _wait_healthy(url)
+        await _wait_healthy(url, server_process, server_log)
         server_ps = psutil.Process(server_process.pid if server_process else os.getpid())
         cpu_before = server_ps.cpu_times()
         own_cpu_before = psutil.Process().cpu_times()

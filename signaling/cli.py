@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import sys
 from typing import Any
 
 from aiohttp import web
@@ -57,6 +58,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--turn-url", action="append", default=[], metavar="URL")
     parser.add_argument(
         "--turn-secret", help="coturn static-auth-secret (or SWARMCAST_TURN_SECRET)"
+    )
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="share swarms with other signaling nodes through Redis (redis://host:port/db)",
     )
     parser.set_defaults(func=run)
 
@@ -135,3 +141,21 @@ def run(args: argparse.Namespace) -> int:
     app = build_app(config, secret.encode(), args.redis)
     web.run_app(app, host=args.host, port=args.port)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m signaling.cli [options]`: the same command without the other components'
+    imports (quick to start, e.g. for benchmarks)."""
+    import logging
+
+    parser = argparse.ArgumentParser(prog="swarmcast")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["signaling", *(sys.argv[1:] if argv is None else argv)])
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -47,6 +47,21 @@ def test_flags_override() -> None:
     assert config.turn_urls == ("turn:127.0.0.1:3478",) and config.turn_secret == "s"
 
 
+def test_redis_flag() -> None:
+    assert parse([]).redis is None
+    assert parse(["--redis", "redis://127.0.0.1:6379/0"]).redis == "redis://127.0.0.1:6379/0"
+
+
+def test_module_entry_point_runs_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m signaling.cli` parses the same flags (a bad one is a usage error)."""
+    from signaling.cli import main
+
+    monkeypatch.delenv("SWARMCAST_TOKEN_SECRET", raising=False)
+    assert main(["--port", "0"]) == 2  # no secret: refused before binding anything
+    with pytest.raises(SystemExit):
+        main(["--no-such-flag"])
+
+
 def test_run_refuses_without_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SWARMCAST_TOKEN_SECRET", raising=False)
     assert run(parse([])) == 2
