@@ -83,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
         "cpu_cores_while_encoding": round(cpu_seconds / wall, 2) if wall else None,
         "cpu_cores_per_live_stream": round(cpu_seconds / media, 3) if media else None,
         "machine_share_per_live_stream": round(cpu_seconds / media / cores, 3) if media else None,
+        # What x realtime would be with every core to ourselves: only an upper bound, since
+        # the encode is not perfectly parallel; on a shared machine read it with the load.
+        "x_realtime_if_all_cores_free": round(media / (cpu_seconds / cores), 2)
+        if cpu_seconds
+        else None,
         "cores": cores,
         "load_average_before": [round(value, 2) for value in load_before],
         "load_average_after": [round(value, 2) for value in load_after],
@@ -99,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"segmenter: {result['x_realtime']}x realtime ({media:.0f} s of media in {wall:.1f} s), "
         f"{result['cpu_cores_per_live_stream']} cores per live stream "
-        f"({100 * (result['machine_share_per_live_stream'] or 0):.0f}% of {cores} cores), "
+        f"({100 * (result['machine_share_per_live_stream'] or 0):.0f}% of {cores} cores; "
+        f"<= {result['x_realtime_if_all_cores_free']}x with the cores to itself), "
         f"load {load_before[0]:.1f} -> {load_after[0]:.1f}; wrote {path}"
     )
     return 0 if segments else 1
