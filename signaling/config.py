@@ -35,9 +35,10 @@ class SignalingConfig:
     # Socket.IO CORS: None = same origin only, "*" = any, or a list of origins.
     cors_allowed_origins: str | tuple[str, ...] | None = None
 
-    # Per-connection token buckets (events per second, burst) and the flood cut-off.
-    event_rate: float = 20.0
-    event_burst: float = 60.0
+    # Per-connection token buckets (events per second, burst) and the flood cut-off. The
+    # burst covers a join's trickled ICE: ~10 candidates per neighbour, K neighbours at once.
+    event_rate: float = 50.0
+    event_burst: float = 200.0
     join_rate: float = 0.5
     join_burst: float = 5.0
     max_refusals_in_a_row: int = 200
