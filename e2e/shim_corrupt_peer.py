@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import signal
 import sys
 from typing import Any
@@ -64,6 +65,9 @@ def main() -> int:
     parser.add_argument("--stream", required=True)
     parser.add_argument("--rendition")
     parser.add_argument("--duration", type=float, default=60.0)
+    logging.basicConfig(
+        level=logging.INFO, format="corrupt-peer %(levelname)s %(name)s: %(message)s"
+    )
     stats = asyncio.run(run(parser.parse_args()))
     print(json.dumps(stats, sort_keys=True, default=str), flush=True)
     return 0

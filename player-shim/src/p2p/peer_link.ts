@@ -187,6 +187,8 @@ export class PeerLink implements Link {
     channel.binaryType = "arraybuffer";
     channel.bufferedAmountLowThreshold = this.options.lowWaterMark;
     channel.onopen = () => {
+      // A channel announced by ondatachannel may be open already *and* fire `open`: once only.
+      if (this.opened || this.closedReason !== null) return;
       if (this.connectTimer !== null) clearTimeout(this.connectTimer);
       this.connectTimer = null;
       this.opened = true;

@@ -119,9 +119,12 @@ export class SwarmSession {
     return n;
   }
 
+  /**
+   * A neighbour assigned by signaling. An existing link to it is kept: its offer may have
+   * overtaken this announcement (§4.3). A rebuilt link is a `remove` first (see the engine).
+   */
   addNeighbour(neighbour: Neighbour): void {
-    if (this.closed) return;
-    this.removeNeighbour(neighbour.peerId, "rebuilt");
+    if (this.closed || this.neighbours.has(neighbour.peerId)) return;
     const state = this.createLink(neighbour.peerId, neighbour.initiator);
     void state.link.start();
     this.updateSwarmSize();
@@ -129,7 +132,9 @@ export class SwarmSession {
 
   removeNeighbour(peerId: string, reason: string): void {
     const state = this.neighbours.get(peerId);
-    if (state) state.link.close(reason, GoodbyeReason.NORMAL);
+    if (!state) return;
+    state.link.close(reason, GoodbyeReason.NORMAL);
+    this.neighbours.delete(peerId); // closed() may come later (or not at all for a dead link)
   }
 
   handleSignal(from: string, kind: SignalKind, data: Record<string, unknown>): void {
