@@ -20,7 +20,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -144,8 +144,15 @@ def make_source(args: argparse.Namespace, segmenter_config: Any) -> Any:
     raise SystemExit(f"unknown --source {spec!r}: use synthetic or file:PATH")
 
 
-def live_stream_context(stream: Any) -> Callable[[web.Application], AsyncIterator[None]]:
-    """cleanup_ctx: the pipeline starts with the server and is flushed and stopped with it."""
+def live_stream_context(
+    stream: Any, on_stuck: Callable[[], None] | None = None
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """cleanup_ctx: the pipeline starts with the server and is flushed and stopped with it.
+
+    A pipeline that does not stop within STOP_TIMEOUT_S is reported through `on_stuck`: its
+    worker thread (and the executor thread joining it) may never end, so the process must
+    not wait for them on exit.
+    """
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         await stream.start()
@@ -160,6 +167,8 @@ def live_stream_context(stream: Any) -> Callable[[web.Application], AsyncIterato
                 await asyncio.wait_for(stream.stop(), STOP_TIMEOUT_S)
             except TimeoutError:
                 log.error("stream %s did not stop within %.0f s", stream.name, STOP_TIMEOUT_S)
+                if on_stuck is not None:
+                    on_stuck()
 
     return context
 
@@ -244,6 +253,31 @@ async def serve(
         print("swarmcast: stopped", flush=True)
 
 
+def run_event_loop(
+    main: Coroutine[Any, Any, None], *, skip_executor_shutdown: Callable[[], bool]
+) -> None:
+    """`asyncio.run(main)`, except that waiting for the default executor's threads is skipped
+    when `skip_executor_shutdown()` says one of them is stuck (asyncio.run would wait forever).
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(main)
+    finally:
+        try:
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            if not skip_executor_shutdown():
+                loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
 def run(args: argparse.Namespace) -> int:
     embedded = args.dir is None or args.source is not None or args.rtmp
     streams_dir = args.dir or DEFAULT_STREAMS_DIR
@@ -252,6 +286,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_signaling and not args.signaling_url:
         setups.append(signaling_setup(config))
     app = create_app(config, extra_setup=setups)
+    stuck: list[str] = []  # streams whose pipeline did not stop
     if embedded:
         from segmenter.pipeline import LiveStream
 
@@ -259,7 +294,7 @@ def run(args: argparse.Namespace) -> int:
         streams_dir.mkdir(parents=True, exist_ok=True)
         source = make_source(args, segmenter_config)
         stream = LiveStream(args.stream, streams_dir, segmenter_config, source)
-        app.cleanup_ctx.append(live_stream_context(stream))
+        app.cleanup_ctx.append(live_stream_context(stream, lambda: stuck.append(args.stream)))
     else:
         print(
             f"swarmcast: no source given, so {streams_dir} is only read, not written "
@@ -269,16 +304,22 @@ def run(args: argparse.Namespace) -> int:
         if not streams_dir.is_dir():
             print(f"swarmcast: {streams_dir} does not exist yet", file=sys.stderr)
     try:
-        asyncio.run(
+        run_event_loop(
             serve(
                 app,
                 args.host,
                 args.port,
                 args.stream if embedded else None,
                 access_log=bool(getattr(args, "verbose", False)),
-            )
+            ),
+            skip_executor_shutdown=lambda: bool(stuck),
         )
     except OSError as exc:  # port in use, address not available
         print(f"swarmcast: cannot serve on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
+    if stuck:
+        # Exit now: a normal interpreter exit would join the wedged threads forever.
+        print(f"swarmcast: stream {stuck[0]} did not stop cleanly", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(1)
     return 0

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from server import serve_cmd
 from server.cli import build_parser
@@ -101,3 +105,45 @@ def test_serve_dir_only_runs_and_stops_on_sigterm(streams_dir: Path) -> None:
         assert process.wait(timeout=20) == 0
         if process.stdout is not None:
             process.stdout.close()
+
+
+class _WedgedStream:
+    """A pipeline whose stop() never finishes (e.g. an encoder thread stuck in a codec)."""
+
+    name = "wedged"
+
+    def __init__(self, release: threading.Event) -> None:
+        self.release = release
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.release.wait)
+
+    async def events(self) -> AsyncIterator[object]:
+        return
+        yield
+
+
+def test_a_wedged_pipeline_cannot_hang_shutdown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(serve_cmd, "STOP_TIMEOUT_S", 0.2)
+    release = threading.Event()
+    stuck: list[str] = []
+
+    async def start_and_stop() -> None:
+        app = web.Application()
+        app.cleanup_ctx.append(
+            serve_cmd.live_stream_context(_WedgedStream(release), lambda: stuck.append("x"))
+        )
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await runner.cleanup()
+
+    started = time.monotonic()
+    try:
+        serve_cmd.run_event_loop(start_and_stop(), skip_executor_shutdown=lambda: bool(stuck))
+        assert stuck == ["x"]
+        assert time.monotonic() - started < 10
+    finally:
+        release.set()  # let the executor thread end
