@@ -23,7 +23,7 @@ CHROMIUM = "/usr/bin/chromium"
 STREAM = "e2e"
 # Two rungs keep the encoder well ahead of real time on a busy 2-core machine; the page and
 # hls.js do exactly what they do with the default three-rung ladder.
-LADDER = "854x480@1200,640x360@700"
+LADDER = "640x360@700,426x240@400"
 CHROMIUM_ARGS = [
     "--autoplay-policy=no-user-gesture-required",
     "--disable-background-networking",
