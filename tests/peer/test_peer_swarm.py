@@ -100,21 +100,25 @@ async def test_corrupting_peer_is_dropped_at_its_first_bad_piece(origin: Origin)
     async with running_nodes([liar]):
         await wait_for(lambda: bool(liar.store.complete_seqs()), 20, "the liar to hold a segment")
         viewers = [PeerNode(peer_config(origin)) for _ in range(3)]
+
+        def liar_gone() -> bool:
+            # Signaling bans the liar once two viewers reported it, so the last viewer may
+            # lose it before ever asking it for a piece.
+            dropped = sum(liar.peer_id in v.dropped_peers for v in viewers)
+            return dropped >= 2 and all(liar.peer_id not in v.links for v in viewers)
+
         async with running_nodes(viewers):
-            await wait_for(
-                lambda: all(liar.peer_id in v.dropped_peers for v in viewers), 25, "all drops"
-            )
+            await wait_for(liar_gone, 30, "the viewers to drop the liar")
             await asyncio.sleep(4)  # keep playing after the drop
             stats = [v.stats() for v in viewers]
             audits = [v.store.audit() for v in viewers]
-            links_to_liar = [liar.peer_id in v.links for v in viewers]
     for s, audit in zip(stats, audits, strict=True):
-        # Exactly one bad piece per viewer: dropped at the first, nothing after it is read.
-        assert s["verification_failures"] == 1, s
-        assert s["peers_dropped"] == [liar.peer_id], s
+        # At most one bad piece per viewer: dropped at the first, nothing after it is read.
+        dropped = s["peers_dropped"] == [liar.peer_id]
+        assert s["verification_failures"] == (1 if dropped else 0), s
+        assert s["peers_dropped"] in ([liar.peer_id], []), s
         assert s["missed_deadlines"] == 0, s
         assert audit == 0
-    assert not any(links_to_liar)
 
 
 async def test_killed_peer_causes_no_missed_deadline(origin: Origin, tmp_path: Path) -> None:
