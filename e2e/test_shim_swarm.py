@@ -301,8 +301,15 @@ def test_four_viewers_share_the_stream(server: Server, browser_context: Any) -> 
     played = {v.name: s["currentTime"] - start[v.name] for v, s in zip(staying, final, strict=True)}
     print(f"swarm: http {http} B, p2p {p2p} B, P2P share {share:.2f}; played {played}")
     for viewer, state in [*zip(staying, final, strict=True), (leaver, left)]:
-        print(viewer.name, json.dumps(state["shim"]), json.dumps(state["scheduler"]))
-        print(viewer.name, "progress", viewer.progress_summary())
+        shim = state["shim"]
+        print(
+            f"{viewer.name}: first frame {shim['firstFrameMs']:.0f} ms, stalls {shim['stalls']},"
+            f" http {shim['httpBytes']} B ({shim['segmentsHttp']} seg), p2p {shim['p2pBytes']} B"
+            f" ({shim['segmentsP2p']} seg, {shim['segmentsMixed']} mixed), uploaded"
+            f" {shim['uploadedBytes']} B, peers {shim['peersConnected']}/-{shim['peersClosed']};"
+            f" progress: {viewer.progress_summary()}"
+        )
+        print(viewer.name, "scheduler", json.dumps(state["scheduler"]))
     for viewer, state in zip(staying, final, strict=True):
         shim = state["shim"]
         assert state["errors"] == [] and state["mediaError"] is None, viewer.console[-10:]

@@ -148,12 +148,18 @@ export class P2PEngine {
   levelUpdated(fragments: FragmentRef[], newSns: ReadonlySet<number>): void {
     for (const sn of newSns) this.liveEdgeSns.add(sn);
     while (this.liveEdgeSns.size > 64) this.liveEdgeSns.delete(this.liveEdgeSns.values().next().value as number);
-    const session = this.session;
-    if (!session || !this.enabled || this.startAnchor === null) return;
+    const first = fragments[0];
+    const where = first ? locateSegment(first.url) : null;
+    if (!this.enabled || this.destroyed || !first || !where) return;
+    const session = this.readySession(where.stream, where.rendition);
+    if (!session) {
+      // Join as soon as the playlist names the swarm, before hls.js asks for fragments.
+      void this.sessionFor(where.stream, where.rendition, first.url);
+      return;
+    }
+    if (this.startAnchor === null) return;
     const horizon = this.playheadPosition() + session.scheduler.config.prefetchHorizonS;
     for (const frag of fragments) {
-      const loc = locateSegment(frag.url);
-      if (!loc || loc.rendition !== this.sessionRendition) return;
       if (frag.start + frag.duration <= this.playheadPosition() || frag.start > horizon) continue;
       void session.addSegment(this.segmentInfo(frag, newSns.has(frag.sn)));
     }
@@ -181,8 +187,12 @@ export class P2PEngine {
       this.startAnchor = frag.start;
       this.session?.setPlayhead(frag.start, false);
     }
-    const session = await this.sessionFor(loc.stream, loc.rendition, frag.url);
-    if (!session || signal.aborted) return null;
+    const session = this.readySession(loc.stream, loc.rendition);
+    if (!session) {
+      // Never make playback wait for signaling: this one goes over HTTP while we join.
+      void this.sessionFor(loc.stream, loc.rendition, frag.url);
+      return null;
+    }
     const buffer = await session.addSegment(this.segmentInfo(frag, liveEdge));
     if (!buffer || signal.aborted) return null;
     return session.waitForSegment(frag.sn, signal);
@@ -197,12 +207,15 @@ export class P2PEngine {
 
   // --- swarm membership ------------------------------------------------------------------
 
+  private readySession(stream: string, rendition: string): SwarmSession | null {
+    return this.session && this.sessionRendition === rendition && this.stream === stream ? this.session : null;
+  }
+
   private async sessionFor(stream: string, rendition: string, segmentUrl: string): Promise<SwarmSession | null> {
-    if (this.session && this.sessionRendition === rendition && this.stream === stream) return this.session;
-    if (this.joining) {
-      const session = await this.joining;
-      if (session && this.sessionRendition === rendition) return session;
-    }
+    // One join at a time: wait out the one in flight, then see whether it was ours.
+    while (this.joining) await this.joining;
+    const ready = this.readySession(stream, rendition);
+    if (ready || !this.enabled || this.destroyed) return ready;
     if (this.clock.now() - this.joinFailedAt < JOIN_RETRY_MS) return null;
     this.joining = this.join(stream, rendition, segmentUrl).finally(() => {
       this.joining = null;
