@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
 import logging
 import os
 import signal
@@ -67,8 +68,15 @@ def run_scenario(config: LabConfig, out_dir: Path) -> bool:
     except Exception as exc:
         log.error("lab %s failed: %s", config.scenario, exc)
         return False
-    summary = summarize(raw)
-    paths = write_results(raw, summary, out_dir)
+    # The raw record (every sample) stays beside the run's logs, for re-analysis.
+    raw_path = Path(raw["workdir"]) / "raw.json"
+    raw_path.write_text(json.dumps(raw))
+    try:
+        summary = summarize(raw)
+        paths = write_results(raw, summary, out_dir)
+    except Exception:
+        log.exception("lab %s: could not write results (raw record: %s)", config.scenario, raw_path)
+        return False
     print(table(summary["phases"], summary))
     if summary["targets"]:
         print(targets_table(summary["targets"]))

@@ -202,6 +202,7 @@ def test_swarm_summary_series_and_targets() -> None:
 def test_result_files_and_summary_table(tmp_path: Path) -> None:
     stall = [{"start": T0 + 10_000, "end": T0 + 11_000, "cause": "waiting", "seeking": False}]
     raw = _raw("flash", stall)
+    (tmp_path / "segmenter-20250101-000000.json").write_text('{"x_realtime": 5}')  # not ours
     paths = write_results(raw, summarize(raw), tmp_path, stamp="20250101-000000")
     assert paths["json"].name == "flash-20250101-000000.json"
     document = json.loads(paths["json"].read_text())

@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # headless: no display in the lab or CI
 import matplotlib.pyplot as plt
 
 SCENARIO_ORDER = ("steady", "flash", "churn", "scale", "smoke")
+LAB_KIND = "swarmcast-lab"  # marks lab result files among other benchmarks' in bench/results
 
 
 def write_results(
@@ -24,6 +25,7 @@ def write_results(
     stamp = stamp or time.strftime("%Y%m%d-%H%M%S", time.gmtime(raw["started_wall"] / 1000))
     base = out_dir / f"{summary['scenario']}-{stamp}"
     document = {
+        "kind": LAB_KIND,
         "scenario": summary["scenario"],
         "timestamp": stamp,
         "config": raw.get("config"),
@@ -82,7 +84,7 @@ def plot(summary: dict[str, Any], path: Path) -> None:
                 transform=ax.transAxes, fontsize=7, color="r")  # fmt: skip
     axes[-1][0].set_xlabel("seconds since the phase started")
     fig.tight_layout()
-    fig.savefig(path, dpi=64)
+    fig.savefig(path, dpi=56)
     plt.close(fig)
 
 
@@ -133,12 +135,13 @@ def targets_table(targets: list[dict[str, Any]]) -> str:
 
 def write_summary(out_dir: Path) -> Path:
     """SUMMARY.md: the latest run of each scenario, one table, then each scenario's targets."""
-    latest: dict[str, Path] = {}
-    for path in sorted(out_dir.glob("*-*.json")):
-        scenario = path.name.split("-", 1)[0]
-        latest[scenario] = path  # names sort by timestamp within a scenario
+    latest: dict[str, dict[str, Any]] = {}
+    for path in sorted(out_dir.glob("*-*.json")):  # names sort by timestamp within a scenario
+        document = _lab_document(path)
+        if document is not None:
+            latest[document["scenario"]] = document
     order = [s for s in SCENARIO_ORDER if s in latest] + sorted(set(latest) - set(SCENARIO_ORDER))
-    documents = [json.loads(latest[s].read_text()) for s in order]
+    documents = [latest[s] for s in order]
     lines = ["# Swarm lab: latest results", ""]
     lines.append("Made by `swarmcast bench lab` (README, Benchmarks). Each row is one phase of")
     lines.append("the latest run of a scenario; P2P and CDN-only phases share one stream.")
@@ -153,6 +156,20 @@ def write_summary(out_dir: Path) -> Path:
     path = out_dir / "SUMMARY.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def _lab_document(path: Path) -> dict[str, Any] | None:
+    """The lab result in `path`, or None for other benchmarks' files (or unreadable ones)."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("kind", LAB_KIND) != LAB_KIND:
+        return None
+    summary = document.get("summary")
+    if not isinstance(summary, dict) or "phases" not in summary or "scenario" not in document:
+        return None
+    return document
 
 
 def _title(summary: dict[str, Any]) -> str:

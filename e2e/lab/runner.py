@@ -104,6 +104,7 @@ class LabRun:
             "scenario": config.scenario,
             "config": _jsonable(dataclasses.asdict(config)),
             "run_tag": topology.run_tag,
+            "workdir": str(self.workdir),
             "started_wall": started,
             "ended_wall": wall_ms(),
             "stream": self.stream_info,
