@@ -50,7 +50,7 @@ def test_lab_smoke_every_viewer_plays_and_peers_carry_bytes(tmp_path: Path) -> N
         context = f"{viewer['viewer']}: {viewer} (logs in {tmp_path / 'lab' / 'logs'})"
         assert viewer["ttff_s"] is not None, f"no first frame: {context}"
         assert viewer["plays"], f"did not keep playing: {context}"
-        assert viewer["played_s"] >= 20, f"played too little: {context}"
+        assert viewer["played_s"] >= 15, f"played too little: {context}"
         assert viewer["shim_found"], f"the page exposed no swarmcast stats: {context}"
     assert phase["p2p_bytes"] > 0, f"peers carried no bytes: {phase}"
     assert phase["verification_failures"] == 0
