@@ -135,9 +135,9 @@ export class P2PEngine {
     this.session?.setPlayhead(this.playheadPosition(), this.isPlaying());
   }
 
-  /** Seconds until the playhead reaches media time `start` (startup counts as "now"). */
+  /** Seconds until the playhead reaches media time `start` (not playing: the startup deadline). */
   secondsUntil(start: number): number {
-    if (!this.isPlaying()) return 0;
+    if (!this.isPlaying()) return schedulerConfigFor(this.options).startupDeadlineS;
     const rate = this.media?.playbackRate || 1;
     return Math.max(0, (start - this.playheadPosition()) / rate);
   }
