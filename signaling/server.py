@@ -283,8 +283,9 @@ class SignalingServer:
                     )
                 plan = plan_join(view, info, now, self._match)
                 after = await self.store.apply(request.swarm, plan, now)
+                # Under the lock: each client gets the updates in the order plans were made.
+                await self._notify(request.swarm, plan, after, skip=session.peer_id)
             session.swarm, session.info = request.swarm, info
-        await self._notify(request.swarm, plan, after, skip=session.peer_id)
         mine = plan.notifications().get(session.peer_id, ([], []))[0]
         entries = [
             schema.NeighbourEntry(
@@ -354,7 +355,7 @@ class SignalingServer:
                     view, session.peer_id, target.peer_id, now, self.config.unlink_block_s
                 )
                 after = await self.store.apply(swarm, plan, now)
-        await self._notify(swarm, plan, after)
+                await self._notify(swarm, plan, after)
         if request.reason in BLAMING_REASONS and target.sub != session.sub:
             reporters = await self.store.record_report(
                 session.stream, target.sub, session.sub, now, self.config.report_window_s
@@ -391,7 +392,7 @@ class SignalingServer:
         async with self.store.locked(swarm):
             plan = plan_leave(await self.store.load(swarm), peer_id, now, self._match)
             after = await self.store.apply(swarm, plan, now)
-        await self._notify(swarm, plan, after)
+            await self._notify(swarm, plan, after)
 
     async def _ban(self, stream: str, target: PeerInfo, now: float) -> None:
         """Ban the token subject from the stream and drop its connections from swarms."""
@@ -416,7 +417,8 @@ class SignalingServer:
     async def _notify(
         self, swarm: str, plan: MatchPlan, after: SwarmView, skip: str | None = None
     ) -> None:
-        """Send `neighbours` events to everyone a plan touched (but `skip`, told by its ack)."""
+        """Send `neighbours` events to everyone a plan touched (but `skip`, told by its ack).
+        Callers hold the swarm's lock, so updates leave in the order the plans were made."""
         for peer_id, (added, removed) in plan.notifications().items():
             if peer_id == skip or peer_id not in after.peers:
                 continue

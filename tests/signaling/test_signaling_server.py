@@ -446,3 +446,60 @@ async def test_seeder_claims_only_from_seeder_networks() -> None:
             assert swarm["seeders"] == 1
         finally:
             await asyncio.gather(edge.close(), pretender.close())
+
+
+class TrackingClient:
+    """A client applying §4.3's ordering rule: `neighbours` events that arrive while a join
+    is pending are applied after its ack; events for another swarm are ignored."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.swarm: str | None = None
+        self.neighbours: set[str] = set()
+        self.pending: list[dict[str, Any]] | None = None
+        self.changed = asyncio.Event()
+        client.sio.on("neighbours", self._on_event, namespace=schema.NAMESPACE)
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        if event["swarm"] == self.swarm:
+            self.neighbours -= set(event["remove"])
+            self.neighbours |= {n["peer_id"] for n in event["add"]}
+            self.changed.set()
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        if self.pending is not None:
+            self.pending.append(event)
+        else:
+            self._apply(event)
+
+    async def join(self, rendition: str) -> None:
+        self.pending = []
+        ack = await self.client.join(rendition)
+        assert ack["ok"], ack
+        self.swarm, self.neighbours = ack["swarm"], {n["peer_id"] for n in ack["neighbours"]}
+        buffered, self.pending = self.pending, None
+        for event in buffered:
+            self._apply(event)
+
+    async def converge(self, truth: set[str]) -> None:
+        while self.neighbours != truth:
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), 10)
+
+
+async def test_concurrent_joins_converge_with_the_ordering_rule() -> None:
+    """Joins racing each other (and link splits) reach each client in an order the rule
+    turns into exactly the server's view."""
+    async with running_server(SignalingConfig(max_neighbours=3)) as server:
+        raw = [await connect(server) for _ in range(24)]
+        clients = [TrackingClient(c) for c in raw]
+        try:
+            await asyncio.gather(*(c.join("720p") for c in clients))
+            # Half switch rendition at once while the rest stay: more races.
+            await asyncio.gather(*(c.join("360p") for c in clients[::2]))
+            truth = await neighbour_map(server)
+            for tracking in clients:
+                await tracking.converge(truth[tracking.client.peer_id])
+            assert all(len(n) <= 3 for n in truth.values())
+        finally:
+            await asyncio.gather(*(c.close() for c in raw))
