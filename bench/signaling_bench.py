@@ -66,6 +66,7 @@ class SimClient:
     first_neighbour: float = 0.0
     first_neighbour_seen: asyncio.Event = field(default_factory=asyncio.Event)
     relay_latencies: list[float] = field(default_factory=list)
+    pending: list[dict[str, Any]] | None = None  # neighbours events awaiting the join ack
 
     def saw_neighbour(self, when: float) -> None:
         if not self.first_neighbour:
@@ -164,13 +165,20 @@ async def _connect(client: SimClient, url: str, secret: bytes, networks: int) ->
     )
 
 
+def _apply(client: SimClient, event: dict[str, Any], now: float) -> None:
+    client.neighbours -= set(event["remove"])
+    client.neighbours |= {n["peer_id"] for n in event["add"]}
+    if event["add"]:
+        client.saw_neighbour(now)
+
+
 def _install_handlers(client: SimClient) -> None:
     async def on_neighbours(event: dict[str, Any]) -> None:
-        now = time.perf_counter()
-        client.neighbours -= set(event["remove"])
-        client.neighbours |= {n["peer_id"] for n in event["add"]}
-        if event["add"] and client.join_acked:
-            client.saw_neighbour(now)
+        # docs/protocol.md §4.3: events that overtake the join ack wait for it.
+        if client.pending is not None:
+            client.pending.append(event)
+        else:
+            _apply(client, event, time.perf_counter())
 
     async def on_signal(event: dict[str, Any]) -> None:
         sent_at = float(event["data"]["sdp"].split("t=", 1)[1].split("\r\n", 1)[0])
@@ -181,6 +189,7 @@ def _install_handlers(client: SimClient) -> None:
 
 
 async def _join(client: SimClient, rendition: str) -> None:
+    client.pending = []
     client.join_sent = time.perf_counter()
     ack = await client.sio.call(
         "join",
@@ -196,9 +205,12 @@ async def _join(client: SimClient, rendition: str) -> None:
     if not ack.get("ok"):
         raise RuntimeError(f"join refused: {ack}")
     client.peer_id = ack["peer_id"]
-    client.neighbours |= {n["peer_id"] for n in ack["neighbours"]}
+    client.neighbours = {n["peer_id"] for n in ack["neighbours"]}
     if ack["neighbours"]:
         client.saw_neighbour(client.join_acked)
+    buffered, client.pending = client.pending, None
+    for event in buffered:
+        _apply(client, event, client.join_acked)
 
 
 async def _bench(args: argparse.Namespace) -> dict[str, Any]:
