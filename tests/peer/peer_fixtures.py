@@ -49,12 +49,30 @@ async def live_origin(tmp_path: Path) -> AsyncIterator[Origin]:
     log_path = tmp_path / "origin.log"
     with log_path.open("wb") as log_file:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "server.cli", "serve",
-            "--host", "127.0.0.1", "--port", "0", "--stream", STREAM,
-            "--source", "synthetic", "--ladder", "640x360@700", "--fps", "25",
-            "--dir", str(tmp_path / "live"), "--token-secret", TOKEN_SECRET,
-            cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=log_file,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--stream",
+            STREAM,
+            "--source",
+            "synthetic",
+            "--ladder",
+            "640x360@700",
+            "--fps",
+            "25",
+            "--dir",
+            str(tmp_path / "live"),
+            "--token-secret",
+            TOKEN_SECRET,
+            cwd=REPO,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=log_file,
+        )
         try:
             assert process.stdout is not None
             url = ""
@@ -95,11 +113,27 @@ async def start_peer_process(
     stats_path = tmp_path / f"{name}.json"
     log = (tmp_path / f"{name}.log").open("wb")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.cli", "peer", "--url", origin.url, "--stream", STREAM,
-        "--rendition", RENDITION, "--duration", str(duration), "--stats-json", str(stats_path),
-        "--stats-interval", "1",
-        *args, cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=log,
+        sys.executable,
+        "-m",
+        "server.cli",
+        "peer",
+        "--url",
+        origin.url,
+        "--stream",
+        STREAM,
+        "--rendition",
+        RENDITION,
+        "--duration",
+        str(duration),
+        "--stats-json",
+        str(stats_path),
+        "--stats-interval",
+        "1",
+        *args,
+        cwd=REPO,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )  # fmt: skip
+    )
     log.close()
     return PeerProcess(process, stats_path)
