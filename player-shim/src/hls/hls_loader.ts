@@ -72,7 +72,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
         frag.type === "main" &&
         !context.part &&
         !context.rangeEnd &&
-        !frag.decryptdata?.method; // encrypted media cannot be checked against signed hashes
+        !isEncrypted(frag.decryptdata?.method); // encrypted media is not what the records sign
       if (!usable) {
         this.loadHttp();
         return;
@@ -238,4 +238,8 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       return active && !this.done;
     }
   };
+}
+
+function isEncrypted(method: string | null | undefined): boolean {
+  return typeof method === "string" && method !== "" && method !== "NONE";
 }
