@@ -22,6 +22,7 @@ class SegmentState:
     have: list[bool]
     owner: list[int]
     have_count: int = 0
+    have_bytes: int = 0
     http_retry_at: float = 0.0
     missed: bool = False
 
@@ -59,7 +60,12 @@ class SegmentState:
             self.owner[index] = owner
 
     def missing_bytes(self) -> int:
-        return sum(self.piece_bytes(i) for i, held in enumerate(self.have) if not held)
+        return self.size - self.have_bytes
+
+    def mark_have(self, index: int) -> None:
+        self.have[index] = True
+        self.have_count += 1
+        self.have_bytes += self.piece_bytes(index)
 
 
 @dataclass

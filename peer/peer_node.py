@@ -33,6 +33,7 @@ _REJECT_NAMES = {
     wire.RejectReason.BAD_REQUEST: "bad_request",
 }
 _REJECT_CODES = {name: code for code, name in _REJECT_NAMES.items()}
+UNREACHABLE_REASONS = ("connect timeout", "connection failed")
 
 
 class _CompleteView:
@@ -354,8 +355,13 @@ class PeerNode:
         )
         if link is not None:
             await link.close(reason, goodbye)
-        with contextlib.suppress(Exception):
-            await self.signaling.report(peer_id, reason.replace("_", "-"))
+        await self._report(peer_id, reason.replace("_", "-"))
+
+    async def _report(self, peer_id: str, reason: str) -> None:
+        try:
+            await self.signaling.report(peer_id, reason)
+        except Exception as exc:  # not a neighbour any more, signaling gone: nothing to do
+            log.info("report of %s (%s) not taken: %s", peer_id, reason, exc)
 
     # --- data channels (LinkHandlers) -----------------------------------------------------
 
@@ -370,6 +376,10 @@ class PeerNode:
         if self.links.get(link.peer_id) is link:
             del self.links[link.peer_id]
         self.uploaded_bytes_closed += link.piece_bytes_sent
+        if link.hello is None and not self._stopping and reason in UNREACHABLE_REASONS:
+            # Never got through (ICE failed or timed out): let signaling pick another
+            # neighbour; "unreachable" never counts against the other peer.
+            self._spawn(self._report(link.peer_id, "unreachable"))
         if link.hello is not None and not self._stopping:
             log.info("link to %s closed: %s", link.peer_id, reason)
             self.sched.peer_closed(self.now(), link.peer_id)

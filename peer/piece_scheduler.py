@@ -340,7 +340,8 @@ class PieceScheduler:
     def _schedule(self, now: float) -> None:
         """Re-plan every incomplete segment; runs after every event and timer."""
         self._check_deadlines(now)
-        assignable: list[tuple[SegmentState, float]] = []
+        # (segment, deadline, usable holders), holders computed once per pass
+        assignable: list[tuple[SegmentState, float, list[RemotePeer]]] = []
         for seq in sorted(self._segments):
             segment = self._segments[seq]
             deadline = self._deadline(segment)
@@ -352,29 +353,35 @@ class PieceScheduler:
             if now >= self._fallback_at(segment, deadline):
                 self._fetch_http(now, segment, take_over=True)
                 continue
-            if self._usable_holders(now, segment.seq):
+            holders = self._usable_holders(now, segment.seq)
+            if holders:
                 if deadline - now <= self.config.prefetch_horizon_s:
-                    assignable.append((segment, deadline))
+                    assignable.append((segment, deadline, holders))
             elif self._startup_blocked_on(segment) or self._election_wait_over(now, segment):
                 self._fetch_http(now, segment, take_over=False)
-        urgent = [(s, d) for s, d in assignable if d - now <= self.config.urgent_window_s]
-        background = [(s, d) for s, d in assignable if d - now > self.config.urgent_window_s]
+        window = self.config.urgent_window_s
+        urgent = [item for item in assignable if item[1] - now <= window]
+        background = [item for item in assignable if item[1] - now > window]
         urgent.sort(key=lambda item: (item[1], item[0].seq))
-        background.sort(
-            key=lambda item: (len(self._usable_holders(now, item[0].seq)), item[1], item[0].seq)
-        )
-        for segment, _ in urgent + background:
-            self._request_from_peers(now, segment)
+        background.sort(key=lambda item: (len(item[2]), item[1], item[0].seq))
+        for segment, _, holders in urgent + background:
+            self._request_from_peers(now, segment, holders)
 
-    def _request_from_peers(self, now: float, segment: SegmentState) -> None:
+    def _request_from_peers(
+        self, now: float, segment: SegmentState, holders: list[RemotePeer]
+    ) -> None:
         """Deal the segment's free pieces in blocks to the least-loaded holders."""
         index = 0
+        limit_per_peer = self.config.max_inflight_pieces_per_peer
         while True:
-            peer = self._least_loaded(now, segment.seq)
-            if peer is None:
+            loads = [(p.inflight_pieces(), p.peer_id, p) for p in holders]
+            candidates = [item for item in loads if item[0] < limit_per_peer]
+            if not candidates:
                 return
-            room = self.config.max_inflight_pieces_per_peer - peer.inflight_pieces()
-            limit = min(self.config.request_block_pieces, peer.max_pieces_per_request, room)
+            load, _, peer = min(candidates, key=lambda item: (item[0], item[1]))
+            limit = min(
+                self.config.request_block_pieces, peer.max_pieces_per_request, limit_per_peer - load
+            )
             run = segment.free_run(index, limit)
             if run is None:
                 return
@@ -390,16 +397,6 @@ class PieceScheduler:
             self._actions.append(
                 RequestPieces(peer.peer_id, request.request_id, segment.seq, first, index - first)
             )
-
-    def _least_loaded(self, now: float, seq: int) -> RemotePeer | None:
-        best: tuple[int, str] | None = None
-        for peer in self._usable_holders(now, seq):
-            load = peer.inflight_pieces()
-            if load >= self.config.max_inflight_pieces_per_peer:
-                continue
-            if best is None or (load, peer.peer_id) < best:
-                best = (load, peer.peer_id)
-        return None if best is None else self._peers[best[1]]
 
     def _usable_holders(self, now: float, seq: int) -> list[RemotePeer]:
         return sorted(
@@ -452,8 +449,7 @@ class PieceScheduler:
         if segment.have[index]:
             self.stats.duplicate_bytes += segment.piece_bytes(index)
             return
-        segment.have[index] = True
-        segment.have_count += 1
+        segment.mark_have(index)
         if not segment.complete:
             return
         for request in [r for r in self._requests.values() if r.seq == segment.seq]:
