@@ -98,6 +98,9 @@ def summarize_phase(
         "upload_max_bytes": max(uploads) if uploads else None,
         "verification_failures": sum(v["verification_failures"] for v in browsers)
         + sum(p["verification_failures"] for p in peers),
+        # Python viewers play a simulated playhead: its stalls and missed deadlines.
+        "python_stalls": sum(p["stalls"] for p in peers),
+        "python_missed_deadlines": sum(p["missed_deadlines"] for p in peers),
         "cpu": _cpu_summary(cpu, start, end),
         "viewers": browsers,
         "python": peers,
