@@ -88,7 +88,6 @@ STATE_JS = """
     mediaError: d.video.error && d.video.error.code,
     shim: d.swarm ? d.swarm.stats() : null,
     scheduler: d.swarm ? d.swarm.schedulerStats() : null,
-    gum: window.__gum ? "pending-or-done" : null,
   };
 }
 """
