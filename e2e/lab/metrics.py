@@ -142,6 +142,14 @@ def summarize_browser(record: dict[str, Any], phase_start: float) -> dict[str, A
         "ttff_s": round((first_frame - navigation) / 1000, 3)
         if first_frame and navigation
         else None,
+        # Start-up breakdown: navigation -> first media request -> its response -> first frame.
+        "first_request_s": _since(final.get("firstMediaRequestWall"), navigation),
+        "first_response_s": _since(final.get("firstMediaResponseWall"), navigation),
+        "first_segments": (final.get("shimEvents") or {}).get("segments", [])[:4],
+        "peer_closes": (final.get("shimEvents") or {}).get("peerCloses", {}),
+        "shim_warnings": [
+            w.get("message") for w in (final.get("shimEvents") or {}).get("warnings", [])
+        ][-5:],
         # Join (browser launch) to navigation start: Chromium + Playwright start-up, not player.
         "launch_s": round((navigation - float(record["joined_wall"])) / 1000, 2)
         if navigation
@@ -326,6 +334,10 @@ def _add_deltas(
 
 def _ratios(p2p: list[float], http: list[float]) -> list[float | None]:
     return [_ratio(p, p + h) if p + h > 0 else None for p, h in zip(p2p, http, strict=True)]
+
+
+def _since(wall: float | None, origin: float | None) -> float | None:
+    return round((wall - origin) / 1000, 3) if wall and origin else None
 
 
 def _span(start: float, end: float, origin: float) -> list[float]:

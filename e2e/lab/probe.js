@@ -19,6 +19,11 @@
     lastCurrentTime: null,
     lastProgressWall: null,
     http: { media: 0, init: 0, playlist: 0, integrity: 0, other: 0, mediaRequests: 0 },
+    // Start-up breakdown: first media segment request sent / answered (resource timing).
+    firstMediaRequestWall: null,
+    firstMediaResponseWall: null,
+    // From the shim's event API once a swarm exists (see hookShim below).
+    shimEvents: { segments: [], warnings: [], peerCloses: {}, verificationFailures: [] },
   };
 
   // --- HTTP bytes from resource timing (covers hls.js XHR/fetch and the shim's own fetches) ---
@@ -37,6 +42,10 @@
     state.http[kind] += entry.encodedBodySize || 0;
     if (kind === "media") {
       state.http.mediaRequests += 1;
+      if (state.firstMediaRequestWall === null) {
+        state.firstMediaRequestWall = performance.timeOrigin + entry.startTime;
+        state.firstMediaResponseWall = performance.timeOrigin + entry.responseEnd;
+      }
     }
   };
   try {
@@ -105,9 +114,40 @@
     true,
   );
 
+  // The shim's events (player-shim/src/events.ts) of the current swarm: the first segments'
+  // sources and timings, warnings, why peers closed. Subscribed as soon as a swarm exists.
+  let hookedSwarm = null;
+  const keep = (list, item, max) => {
+    list.push(item);
+    if (list.length > max) list.shift();
+  };
+  const hookShim = () => {
+    const sc = window.swarmcast;
+    if (!sc || typeof sc.on !== "function" || typeof sc.currentSwarm !== "function") return;
+    const swarm = sc.currentSwarm();
+    if (!swarm || swarm === hookedSwarm) return;
+    hookedSwarm = swarm;
+    const events = state.shimEvents;
+    try {
+      sc.on("segment", (e) => {
+        if (events.segments.length < 8) {
+          events.segments.push({ wall: Date.now(), seq: e.seq, http: e.httpBytes, p2p: e.p2pBytes, ms: e.ms });
+        }
+      });
+      sc.on("warning", (e) => keep(events.warnings, { wall: Date.now(), message: String(e.message).slice(0, 200) }, 30));
+      sc.on("peer-close", (e) => {
+        events.peerCloses[e.reason] = (events.peerCloses[e.reason] || 0) + 1;
+      });
+      sc.on("verification-failure", (e) => keep(events.verificationFailures, { wall: Date.now(), seq: e.seq, reason: e.reason }, 10));
+    } catch (err) {
+      keep(events.warnings, { wall: Date.now(), message: `lab probe could not subscribe: ${err}` }, 30);
+    }
+  };
+
   // Progress watchdog: ends a stall once currentTime moves, opens one when it has not moved
   // for FROZEN_AFTER_MS although the element is neither paused nor ended.
   setInterval(() => {
+    hookShim();
     const video = videoElement();
     if (!video) return;
     const now = Date.now();
@@ -186,6 +226,9 @@
         waitingEvents: state.waitingEvents,
         mediaErrors: state.mediaErrors.slice(-20),
         http: { ...state.http },
+        firstMediaRequestWall: state.firstMediaRequestWall,
+        firstMediaResponseWall: state.firstMediaResponseWall,
+        shimEvents: JSON.parse(JSON.stringify(state.shimEvents)),
         latency,
         liveSyncLatency,
         hlsFound: Boolean(hls),
