@@ -56,7 +56,11 @@ def run(args: argparse.Namespace) -> int:
             name, duration_s=args.duration, viewers=args.viewers,
             python_peers=args.python_peers, **overrides,
         )  # fmt: skip
-        failures += 0 if run_scenario(config, args.out) else 1
+        try:
+            failures += 0 if run_scenario(config, args.out) else 1
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            log.error("lab %s interrupted (namespaces and processes removed)", name)
+            return 130
     return 1 if failures else 0
 
 
