@@ -21,6 +21,7 @@ from typing import Any
 from bench.lab_scenarios import SCENARIOS, scenario_config
 from e2e.lab.config import REPO_ROOT, LabConfig
 from e2e.lab.metrics import summarize
+from e2e.lab.netns import remove_stale_namespaces
 from e2e.lab.report import table, targets_table, write_results
 from e2e.lab.runner import run_lab
 
@@ -40,12 +41,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--source synthetic --ladder 640x360@700)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1, help="join-time randomness")
+    parser.add_argument(
+        "--cleanup", action="store_true",
+        help="only remove namespaces left by killed lab runs (every run does this first)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     if os.geteuid() != 0:
         print("bench lab: needs root (ip netns, tc)", file=sys.stderr)
         return 1
+    if args.cleanup:
+        print("removed:", " ".join(remove_stale_namespaces()) or "nothing")
+        return 0
     names = SCENARIOS if args.scenario == "all" else (args.scenario,)
     failures = 0
     for name in names:

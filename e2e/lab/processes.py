@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import logging
 import os
@@ -23,11 +24,19 @@ from e2e.lab.netns import netns_command
 
 log = logging.getLogger(__name__)
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _LINE_LIMIT = 8 * 1024 * 1024  # a viewer sample line is a few kB; the final one can be larger
 
 
 def wall_ms() -> float:
     return time.time() * 1000.0
+
+
+def _die_with_lab() -> None:
+    """In the child before exec: SIGKILL it if the lab process dies (even by SIGKILL), so a
+    killed lab leaves no origin running. `ip netns exec` execs in place and keeps it."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class LabProcess:
@@ -57,6 +66,7 @@ class LabProcess:
             stdout=asyncio.subprocess.PIPE if stdout else self._log_file,
             stderr=self._log_file,
             start_new_session=True,
+            preexec_fn=_die_with_lab,
             cwd=REPO_ROOT,  # `python -m e2e.lab...` and `-m server.cli` import from the checkout
             limit=_LINE_LIMIT,
         )
