@@ -72,6 +72,13 @@ def _reexec_in_netns(args: argparse.Namespace) -> int:
     return subprocess.run(argv, cwd=REPO_ROOT, check=False).returncode
 
 
+def udp_receive_drops() -> int:
+    """UDP datagrams the kernel dropped for full socket buffers, in this namespace."""
+    lines = [line.split() for line in Path("/proc/net/snmp").read_text().splitlines()]
+    udp = [line[1:] for line in lines if line[0] == "Udp:"]
+    return int(dict(zip(udp[0], udp[1], strict=True))["RcvbufErrors"])
+
+
 def run_case(downloaders: int, args: argparse.Namespace) -> dict[str, Any]:
     from bench.peer_bench_workers import downloader_main, uploader_main
 
@@ -81,6 +88,7 @@ def run_case(downloaders: int, args: argparse.Namespace) -> dict[str, Any]:
     uploader = context.Process(
         target=uploader_main, args=(up_end, downloaders, args.piece_size, args.segment_size)
     )
+    drops_before = udp_receive_drops()
     uploader.start()
     if not down_end.poll(60):
         raise RuntimeError("uploader did not start")
@@ -117,7 +125,16 @@ def run_case(downloaders: int, args: argparse.Namespace) -> dict[str, Any]:
         proc.join(30)
         if proc.is_alive():
             proc.kill()
-    return {"downloaders": downloaders, "piece_size": args.piece_size, **result, **cpu}
+    drops = udp_receive_drops() - drops_before
+    return {
+        "downloaders": downloaders,
+        "piece_size": args.piece_size,
+        **result,
+        **cpu,
+        "udp_receive_drops": drops,
+        # The machine is shared: a busy neighbour starves both processes (low CPU %, low MB/s).
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
 
 
 def run(args: argparse.Namespace) -> int:

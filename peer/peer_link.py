@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ from protocol import wire
 log = logging.getLogger(__name__)
 
 GOODBYE_FLUSH_POLLS = 25
+UDP_RECEIVE_BUFFER = 4 * 1024 * 1024  # capped by net.core.rmem_max (often 4 MiB here)
 SendSignal = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
@@ -44,6 +46,21 @@ def rtc_configuration(servers: tuple[IceServerConfig, ...]) -> RTCConfiguration:
             for s in servers
         ]
     )
+
+
+def enlarge_receive_buffers(pc: RTCPeerConnection, size: int = UDP_RECEIVE_BUFFER) -> None:
+    """Raise SO_RCVBUF of the connection's UDP sockets. aioice keeps the kernel default (~208
+    KiB); a burst from several neighbours overflows it, the drops look like congestion to
+    SCTP and throughput collapses (RTO >= 1 s) while the CPU idles. Reaches into aiortc /
+    aioice internals, so any surprise just leaves the default."""
+    try:
+        connection = pc.sctp.transport.transport._connection  # type: ignore[union-attr]
+        for protocol in connection._protocols:
+            sock = protocol.transport.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+    except Exception as exc:
+        log.debug("could not enlarge UDP receive buffers: %s", exc)
 
 
 class PeerLink:
@@ -137,6 +154,7 @@ class PeerLink:
         if self._opened or self._closed is not None:
             return
         self._opened = True
+        enlarge_receive_buffers(self._pc)
         self._spawn(self._writer())
         self._handlers.link_open(self)
 
