@@ -150,8 +150,13 @@ class PeerNode:
         self._stopping = True
         if self._timer is not None:
             self._timer.cancel()
-        for link in list(self.links.values()):
-            await link.close("shutting down", wire.GoodbyeReason.SHUTTING_DOWN)
+        await asyncio.gather(
+            *(
+                link.close("shutting down", wire.GoodbyeReason.SHUTTING_DOWN)
+                for link in list(self.links.values())
+            ),
+            return_exceptions=True,
+        )
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
