@@ -20,20 +20,16 @@ from peer.piece_scheduler import PieceScheduler
 from peer.segment_store import SegmentStore
 from peer.signaling_client import SignalingClient
 from peer.sim_playhead import SimulatedPlayhead
+from peer.wire_translate import feed_control_frame, frame_for
 from protocol import signaling_schema as schema
 from protocol import wire
 from protocol.integrity import DEFAULT_PIECE_SIZE, IntegrityError, SigningKey
 
 log = logging.getLogger(__name__)
 
-_REJECT_NAMES = {
-    wire.RejectReason.NOT_HAVE: "not_have",
-    wire.RejectReason.BUSY: "busy",
-    wire.RejectReason.CHOKED: "choked",
-    wire.RejectReason.BAD_REQUEST: "bad_request",
-}
-_REJECT_CODES = {name: code for code, name in _REJECT_NAMES.items()}
 UNREACHABLE_REASONS = ("connect timeout", "connection failed")
+REJOIN_FIRST_DELAY_S = 1.0
+REJOIN_MAX_DELAY_S = 30.0
 
 
 class _CompleteView:
@@ -104,17 +100,7 @@ class PeerNode:
         cfg = self.config
         key = await self._wait_for_stream()
         self.store = SegmentStore(key, cfg.stream, self.rendition, cfg.max_store_segments)
-        self.signaling = SignalingClient(self._on_neighbours, self._on_signal, self._on_lost)
-        await self.signaling.connect(
-            cfg.signaling_url or cfg.origin_url, await self.origin.viewer_token()
-        )
-        ack = await self.signaling.join(
-            cfg.stream,
-            self.rendition,
-            seeder=cfg.seed,
-            upload_budget_bps=cfg.upload_budget_bps,
-            max_neighbours=cfg.max_neighbours,
-        )
+        self.signaling, ack = await self._join()
         self.peer_id = ack.peer_id
         if cfg.use_signaling_ice_servers:
             self._ice_servers += tuple(
@@ -215,25 +201,12 @@ class PeerNode:
 
     def _dispatch(self, action: act.Action) -> None:
         link = self.links.get(getattr(action, "peer", ""))
+        frame = frame_for(action, self.store)
+        if frame is not None:
+            if link is not None:
+                link.send(frame)
+            return
         match action:
-            case act.RequestPieces(_, request_id, seq, first, count) if link:
-                link.send(wire.Request(request_id, seq, first, count))
-            case act.CancelRequest(_, request_id) if link:
-                link.send(wire.Cancel(request_id))
-            case act.SendPiece(_, request_id, seq, index) if link:
-                data = self.store.piece(seq, index)
-                if data is None:  # evicted since the request was accepted
-                    link.send(wire.Reject(request_id, wire.RejectReason.NOT_HAVE))
-                else:
-                    link.send(wire.Piece(request_id, seq, index, data))
-            case act.RejectRequest(_, request_id, reason) if link:
-                link.send(wire.Reject(request_id, _REJECT_CODES[reason]))
-            case act.Choke() if link:
-                link.send(wire.Choke())
-            case act.Unchoke() if link:
-                link.send(wire.Unchoke())
-            case act.SendHave(_, seqs) if link:
-                link.send(_have_message(seqs))
             case act.AnnounceHave(seq):
                 for other in self.links.values():
                     if other.hello is not None:
@@ -346,9 +319,59 @@ class PeerNode:
             log.info("signal from %s failed: %s", relayed.from_peer, exc)
             await link.close(f"bad {relayed.kind}")
 
+    async def _join(self) -> tuple[SignalingClient, schema.JoinAck]:
+        """Connect to signaling with a fresh viewer token and join our swarm."""
+        cfg = self.config
+        signaling = SignalingClient(self._on_neighbours, self._on_signal, self._on_lost)
+        try:
+            token = await self.origin.viewer_token()
+            await signaling.connect(cfg.signaling_url or cfg.origin_url, token)
+            ack = await signaling.join(
+                cfg.stream,
+                self.rendition,
+                seeder=cfg.seed,
+                upload_budget_bps=cfg.upload_budget_bps,
+                max_neighbours=cfg.max_neighbours,
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await signaling.close()
+            raise
+        return signaling, ack
+
     async def _on_lost(self, reason: str) -> None:
         if not self._stopping:
-            log.warning("signaling connection lost (%s); data channels stay up", reason)
+            log.warning("signaling connection lost (%s); rejoining", reason)
+            self._spawn(self._rejoin())
+
+    async def _rejoin(self) -> None:
+        """Back into the swarm under a new peer id (signaling forgot the old one): links of
+        the old identity are closed, the new neighbours connect afresh. Playback continues
+        from HTTP and the store meanwhile."""
+        delay = REJOIN_FIRST_DELAY_S
+        while not self._stopping:
+            await asyncio.sleep(delay)
+            try:
+                self.signaling, ack = await self._join()
+            except Exception as exc:
+                log.warning("rejoining signaling failed: %s", exc)
+                delay = min(REJOIN_MAX_DELAY_S, delay * 2)
+                continue
+            await asyncio.gather(
+                *(
+                    link.close("rejoined", wire.GoodbyeReason.NORMAL)
+                    for link in list(self.links.values())
+                ),
+                return_exceptions=True,
+            )
+            self.peer_id = ack.peer_id
+            self.sched.local_peer_id = ack.peer_id
+            for neighbour in ack.neighbours:
+                await self._add_neighbour(neighbour)
+            log.info(
+                "rejoined %s as %s with %d neighbours", ack.swarm, ack.peer_id, len(ack.neighbours)
+            )
+            return
 
     async def _drop(self, peer_id: str, reason: str) -> None:
         self.dropped_peers.append(peer_id)
@@ -416,36 +439,24 @@ class PeerNode:
         return True
 
     def _on_wire(self, now: float, peer: str, message: wire.Message) -> None:
+        link = self.links[peer]
         match message:
-            case wire.Have():
-                seqs = message.seqs()
-                self.sched.peer_have(now, peer, seqs)
-                self._maybe_poke(max(seqs, default=-1))
-            case wire.HaveDelta(seq):
-                self.sched.peer_have_delta(now, peer, seq)
-                self._maybe_poke(seq)
-            case wire.Request(request_id, seq, first, count):
-                self.sched.upload_request(now, peer, request_id, seq, first, count)
             case wire.Piece(request_id, seq, index, data):
                 if self.store.record(seq) is None:
                     return  # never requested (we request only what we hold a record for)
                 valid = self._verify_into_store(seq, index, data)
                 self.sched.piece_received(now, peer, request_id, seq, index, valid)
-            case wire.Cancel(request_id):
-                self.links[peer].purge(request_id)
-                self.sched.upload_cancel(now, peer, request_id)
-            case wire.Reject(request_id, reason):
-                self.sched.request_rejected(now, peer, request_id, _REJECT_NAMES[reason])  # type: ignore[arg-type]
-            case wire.Choke():
-                self.sched.peer_choked(now, peer, True)
-            case wire.Unchoke():
-                self.sched.peer_choked(now, peer, False)
             case wire.Goodbye():
-                self._spawn(self.links[peer].close("goodbye"))
+                self._spawn(link.close("goodbye"))
             case wire.Hello():
-                self._spawn(
-                    self.links[peer].close("second HELLO", wire.GoodbyeReason.PROTOCOL_ERROR)
-                )
+                self._spawn(link.close("second HELLO", wire.GoodbyeReason.PROTOCOL_ERROR))
+            case wire.Cancel(request_id):
+                link.purge(request_id)
+                feed_control_frame(self.sched, now, peer, message)
+            case _:
+                announced = feed_control_frame(self.sched, now, peer, message)
+                if announced is not None:
+                    self._maybe_poke(announced)
 
     def _maybe_poke(self, seq: int) -> None:
         if seq > self._highest_known:
@@ -480,11 +491,3 @@ class PeerNode:
             "peers_dropped": list(self.dropped_peers),
             "scheduler": self.sched.snapshot(),
         }
-
-
-def _have_message(seqs: tuple[int, ...]) -> wire.Have:
-    """HAVE for our complete set; a live window always fits in 4096 sequence numbers."""
-    if not seqs:
-        return wire.Have(0, 0, b"")
-    base = max(seqs[0], seqs[-1] - wire.MAX_HAVE_COUNT + 1)
-    return wire.Have.from_seqs(base, seqs[-1] - base + 1, set(seqs))

@@ -93,6 +93,10 @@ class CorruptingNode(PeerNode):
                 return
         super()._dispatch(action)
 
+    async def _rejoin(self) -> None:
+        """Once banned it stays away (a rejoining liar gets a new identity and is simply
+        dropped again by whoever it lies to; that would only blur what is counted here)."""
+
 
 async def test_corrupting_peer_is_dropped_at_its_first_bad_piece(origin: Origin) -> None:
     # The liar poses as an edge seeder, so every viewer asks it first.

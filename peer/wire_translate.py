@@ -1,0 +1,74 @@
+"""Translation between the pure scheduler's vocabulary and wire frames (docs/protocol.md §5):
+which frame an action becomes, and which scheduler event a frame is. No I/O, no policy."""
+
+from __future__ import annotations
+
+from peer import scheduler_actions as act
+from peer.piece_scheduler import PieceScheduler
+from peer.segment_store import SegmentStore
+from protocol import wire
+
+REJECT_NAMES: dict[wire.RejectReason, act.RejectReason] = {
+    wire.RejectReason.NOT_HAVE: "not_have",
+    wire.RejectReason.BUSY: "busy",
+    wire.RejectReason.CHOKED: "choked",
+    wire.RejectReason.BAD_REQUEST: "bad_request",
+}
+REJECT_CODES = {name: code for code, name in REJECT_NAMES.items()}
+
+
+def have_message(seqs: tuple[int, ...]) -> wire.Have:
+    """HAVE for our complete set; a live window always fits in 4096 sequence numbers."""
+    if not seqs:
+        return wire.Have(0, 0, b"")
+    base = max(seqs[0], seqs[-1] - wire.MAX_HAVE_COUNT + 1)
+    return wire.Have.from_seqs(base, seqs[-1] - base + 1, set(seqs))
+
+
+def frame_for(action: act.Action, store: SegmentStore) -> wire.Message | None:
+    """The frame a peer-addressed action sends (None: not a single-peer frame)."""
+    match action:
+        case act.RequestPieces(_, request_id, seq, first, count):
+            return wire.Request(request_id, seq, first, count)
+        case act.CancelRequest(_, request_id):
+            return wire.Cancel(request_id)
+        case act.SendPiece(_, request_id, seq, index):
+            data = store.piece(seq, index)
+            if data is None:  # evicted since the request was accepted
+                return wire.Reject(request_id, wire.RejectReason.NOT_HAVE)
+            return wire.Piece(request_id, seq, index, data)
+        case act.RejectRequest(_, request_id, reason):
+            return wire.Reject(request_id, REJECT_CODES[reason])
+        case act.Choke():
+            return wire.Choke()
+        case act.Unchoke():
+            return wire.Unchoke()
+        case act.SendHave(_, seqs):
+            return have_message(seqs)
+    return None
+
+
+def feed_control_frame(
+    sched: PieceScheduler, now: float, peer: str, message: wire.Message
+) -> int | None:
+    """Hand a control frame (not HELLO, PIECE, GOODBYE) to the scheduler. Returns the highest
+    seq the frame announced, if any (the node polls the playlist when it is new to it)."""
+    match message:
+        case wire.Have():
+            seqs = message.seqs()
+            sched.peer_have(now, peer, seqs)
+            return max(seqs, default=None)
+        case wire.HaveDelta(seq):
+            sched.peer_have_delta(now, peer, seq)
+            return seq
+        case wire.Request(request_id, seq, first, count):
+            sched.upload_request(now, peer, request_id, seq, first, count)
+        case wire.Cancel(request_id):
+            sched.upload_cancel(now, peer, request_id)
+        case wire.Reject(request_id, reason):
+            sched.request_rejected(now, peer, request_id, REJECT_NAMES[reason])
+        case wire.Choke():
+            sched.peer_choked(now, peer, True)
+        case wire.Unchoke():
+            sched.peer_choked(now, peer, False)
+    return None

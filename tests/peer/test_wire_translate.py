@@ -1,0 +1,38 @@
+"""Actions to frames and frames to scheduler events."""
+
+from __future__ import annotations
+
+import pytest
+
+from peer import scheduler_actions as act
+from peer.piece_scheduler import PieceScheduler
+from peer.scheduler_config import SchedulerConfig
+from peer.wire_translate import REJECT_CODES, REJECT_NAMES, feed_control_frame, have_message
+from protocol import wire
+
+
+@pytest.mark.parametrize(
+    ("seqs", "base", "count"),
+    [((), 0, 0), ((7,), 7, 1), ((3, 5, 9), 3, 7), ((0, 5000), 905, 4096)],
+)
+def test_have_message_covers_the_newest_window(
+    seqs: tuple[int, ...], base: int, count: int
+) -> None:
+    have = have_message(seqs)
+    assert (have.base_seq, have.count) == (base, count)
+    assert have.seqs() == [s for s in seqs if s >= base]
+    assert wire.decode(wire.encode(have)) == have
+
+
+def test_reject_reasons_round_trip() -> None:
+    assert {REJECT_NAMES[code] for code in wire.RejectReason} == set(REJECT_CODES)
+
+
+def test_control_frames_reach_the_scheduler() -> None:
+    sched = PieceScheduler(SchedulerConfig(), "me", 0.0)
+    sched.peer_connected(0.0, "A")
+    assert feed_control_frame(sched, 0.1, "A", have_message((4, 6))) == 6
+    assert feed_control_frame(sched, 0.1, "A", wire.HaveDelta(9)) == 9
+    assert feed_control_frame(sched, 0.2, "A", wire.Request(1, 4, 0, 1)) is None
+    actions = sched.pop_actions()
+    assert act.RejectRequest("A", 1, "not_have") in actions
