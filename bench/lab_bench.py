@@ -42,6 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1, help="join-time randomness")
     parser.add_argument(
+        "--separate-signaling", action="store_true",
+        help="run `swarmcast signaling` on its own host (default: attached to the origin)",
+    )  # fmt: skip
+    parser.add_argument(
         "--cleanup", action="store_true",
         help="only remove namespaces left by killed lab runs (every run does this first)",
     )  # fmt: skip
@@ -58,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
     failures = 0
     for name in names:
         overrides: dict[str, Any] = {"seed": args.seed}
+        if args.separate_signaling:
+            overrides["separate_signaling"] = True
         if args.origin_arg is not None:
             overrides["origin_args"] = tuple(args.origin_arg)
         config = scenario_config(

@@ -50,6 +50,10 @@ class LabConfig:
     # Replaces the whole origin command (tests, or a stand-in origin); `{host}`, `{port}` and
     # `{stream}`, `{workdir}` are substituted.
     origin_argv: tuple[str, ...] | None = None
+    # Run signaling (`swarmcast signaling`) on a host of its own instead of inside the origin,
+    # so that a capped origin link does not also delay SDP/ICE exchanges.
+    separate_signaling: bool = False
+    signaling_port: int = 8081
     # Segments the stream must have before the first viewer joins.
     warmup_segments: int = 3
     origin_ready_timeout_s: float = 90.0

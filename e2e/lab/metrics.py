@@ -36,8 +36,12 @@ def summarize(raw: dict[str, Any]) -> dict[str, Any]:
         for phase in raw.get("phases", [])
     ]
     by_name = {p["name"]: p for p in phases}
+    separate_signaling = bool(raw.get("config", {}).get("separate_signaling"))
     return {
         "scenario": raw.get("scenario"),
+        # Scenario variants get their own row in SUMMARY.md.
+        "label": f"{raw.get('scenario')}" + (" (signaling apart)" if separate_signaling else ""),
+        "separate_signaling": separate_signaling,
         "segment_s": segment_s,
         "egress_cap_kbit": raw.get("egress_cap_kbit"),
         "renditions": raw.get("stream", {}).get("renditions", []),

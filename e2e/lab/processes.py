@@ -42,11 +42,19 @@ def _die_with_lab() -> None:
 class LabProcess:
     """A command run inside a namespace, in its own process group."""
 
-    def __init__(self, name: str, netns: str, argv: list[str], log_path: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        netns: str,
+        argv: list[str],
+        log_path: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.name = name
         self.netns = netns
         self.argv = argv
         self.log_path = log_path
+        self.env = env  # added to the lab's environment (secrets stay out of `ps`)
         self.proc: asyncio.subprocess.Process | None = None
         self._log_file: IO[bytes] | None = None
 
@@ -67,6 +75,7 @@ class LabProcess:
             stderr=self._log_file,
             start_new_session=True,
             preexec_fn=_die_with_lab,
+            env={**os.environ, **self.env} if self.env else None,
             cwd=REPO_ROOT,  # `python -m e2e.lab...` and `-m server.cli` import from the checkout
             limit=_LINE_LIMIT,
         )

@@ -89,7 +89,8 @@ def plot(summary: dict[str, Any], path: Path) -> None:
 
 
 def run_markdown(summary: dict[str, Any], stamp: str, png_name: str) -> str:
-    lines = [f"# lab: {summary['scenario']} ({stamp})", "", table(summary["phases"], summary), ""]
+    label = summary.get("label", summary["scenario"])
+    lines = [f"# lab: {label} ({stamp})", "", table(summary["phases"], summary), ""]
     if summary.get("targets"):
         lines += [targets_table(summary["targets"]), ""]
     lines += [f"![{summary['scenario']}]({png_name})", ""]
@@ -115,8 +116,9 @@ def table(phases: list[dict[str, Any]], summary: dict[str, Any], with_head: bool
         if p["python_peers"]:
             offload += f" (swarm {_pct(p['offload_swarm'])})"
         upload = f"{_mb(p['upload_min_bytes'])}-{_mb(p['upload_max_bytes'])}" if p["p2p"] else "-"
+        label = summary.get("label", summary["scenario"])
         rows.append(
-            f"| {summary['scenario']} | {p['name']} | {viewers} | {offload if p['p2p'] else '-'} "
+            f"| {label} | {p['name']} | {viewers} | {offload if p['p2p'] else '-'} "
             f"| {_pct(p['bound']) if p['p2p'] else '-'} | {_num(p['origin_egress_mbps'])} "
             f"| {p['stalls']} ({p['stall_s']:g}) | {_sec(p['ttff_median_s'])} "
             f"| {_sec(p['latency_median_s'])} | {upload} | {p['verification_failures']} "
@@ -139,8 +141,8 @@ def write_summary(out_dir: Path) -> Path:
     for path in sorted(out_dir.glob("*-*.json")):  # names sort by timestamp within a scenario
         document = _lab_document(path)
         if document is not None:
-            latest[document["scenario"]] = document
-    order = [s for s in SCENARIO_ORDER if s in latest] + sorted(set(latest) - set(SCENARIO_ORDER))
+            latest[document["summary"].get("label", document["scenario"])] = document
+    order = sorted(latest, key=lambda label: (_rank(latest[label]["scenario"]), label))
     documents = [latest[s] for s in order]
     lines = ["# Swarm lab: latest results", ""]
     lines.append("Made by `swarmcast bench lab` (README, Benchmarks). Each row is one phase of")
@@ -150,12 +152,17 @@ def write_summary(out_dir: Path) -> Path:
         lines.append(table(doc["summary"]["phases"], doc["summary"], with_head=False))
     for doc in documents:
         if doc["summary"].get("targets"):
-            lines += ["", f"**{doc['scenario']}** ({doc['timestamp']}, "
+            label = doc["summary"].get("label", doc["scenario"])
+            lines += ["", f"**{label}** ({doc['timestamp']}, "
                       f"[plot]({doc['scenario']}-{doc['timestamp']}.png))", ""]  # fmt: skip
             lines.append(targets_table(doc["summary"]["targets"]))
     path = out_dir / "SUMMARY.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def _rank(scenario: str) -> int:
+    return SCENARIO_ORDER.index(scenario) if scenario in SCENARIO_ORDER else len(SCENARIO_ORDER)
 
 
 def _lab_document(path: Path) -> dict[str, Any] | None:
@@ -178,7 +185,8 @@ def _title(summary: dict[str, Any]) -> str:
         for r in summary.get("renditions", [])
     )
     cap = summary.get("egress_cap_kbit")
-    return f"{summary['scenario']}: {renditions}" + (f", origin cap {cap} kbit/s" if cap else "")
+    title = f"{summary.get('label', summary['scenario'])}: {renditions}"
+    return title + (f", origin cap {cap} kbit/s" if cap else "")
 
 
 def _nan(values: list[float | None]) -> list[float]:

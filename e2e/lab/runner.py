@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -49,6 +50,10 @@ class LabRun:
         self.workdir = workdir
         self.origin: LabProcess | None = None
         self.origin_host: Host | None = None
+        self.signaling_host: Host | None = None
+        self.signaling: LabProcess | None = None
+        # Shared by the origin (mints viewer tokens) and a separate signaling server (checks them).
+        self.token_secret = secrets.token_urlsafe(32)
         self.browser_hosts: list[Host] = []
         self.peer_hosts: list[Host] = []
         self.browsers: dict[str, BrowserViewer] = {}
@@ -76,6 +81,8 @@ class LabRun:
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "logs").mkdir(exist_ok=True)
         self.origin_host = topology.add_host("origin")
+        if config.separate_signaling:
+            self.signaling_host = topology.add_host("signaling")
         browser_slots = max(slots_needed(p, "browser") for p in config.phases)
         peer_slots = max(slots_needed(p, "python") for p in config.phases)
         self.browser_hosts = [topology.add_host("viewer") for _ in range(browser_slots)]
@@ -139,7 +146,11 @@ class LabRun:
                 "--stream", config.stream, "--dir", str(self.workdir / "live"),
                 *config.origin_args,
             ]  # fmt: skip
-        self.origin = LabProcess("origin", host.netns, argv, self.workdir / "logs" / "origin.log")
+            if self.signaling_host is not None:
+                argv += ["--signaling-url", await self._start_signaling()]
+        env = {"SWARMCAST_TOKEN_SECRET": self.token_secret}
+        log_path = self.workdir / "logs" / "origin.log"
+        self.origin = LabProcess("origin", host.netns, argv, log_path, env=env)
         await self.origin.start()
         self.stream_info = await self._wait_for_stream()
         top = max((r.get("bandwidth") or 0) for r in self.stream_info["renditions"])
@@ -147,6 +158,21 @@ class LabRun:
             self.egress_cap_kbit = config.egress_cap_kbit
         elif config.egress_cap_x_top and top:
             self.egress_cap_kbit = int(config.egress_cap_x_top * top / 1000)
+
+    async def _start_signaling(self) -> str:
+        """`swarmcast signaling` on its own host; returns the URL the origin hands to players."""
+        config, host = self.config, self.signaling_host
+        assert host is not None and self.workdir is not None
+        argv = [
+            config.python, "-m", "server.cli", "signaling",
+            "--host", host.address, "--port", str(config.signaling_port),
+            "--cors-origin", self._base_url(),
+        ]  # fmt: skip
+        env = {"SWARMCAST_TOKEN_SECRET": self.token_secret}
+        log_path = self.workdir / "logs" / "signaling.log"
+        self.signaling = LabProcess("signaling", host.netns, argv, log_path, env=env)
+        await self.signaling.start()
+        return f"http://{host.address}:{config.signaling_port}"
 
     async def _wait_for_stream(self) -> dict[str, Any]:
         config, host = self.config, self.origin_host
@@ -305,7 +331,7 @@ class LabRun:
             return [p.pid for p in procs if p.running and p.pid is not None]
 
         return {
-            "origin": alive([self.origin] if self.origin else []),
+            "origin": alive([p for p in (self.origin, self.signaling) if p is not None]),
             "browsers": alive([v.process for v in self.browsers.values()]),
             "python_peers": alive([p.process for p in self.peers.values()]),
         }
@@ -318,9 +344,10 @@ class LabRun:
         stops += [p.process.stop(grace_s=3.0) for p in self.peers.values() if p.process.running]
         with contextlib.suppress(Exception):
             await asyncio.gather(*stops, return_exceptions=True)
-        if self.origin is not None:
-            with contextlib.suppress(Exception):
-                await self.origin.stop(grace_s=5.0)
+        for server in (self.origin, self.signaling):
+            if server is not None:
+                with contextlib.suppress(Exception):
+                    await server.stop(grace_s=5.0)
         if self.topology is not None:
             await asyncio.to_thread(self.topology.close)
 
