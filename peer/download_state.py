@@ -110,28 +110,3 @@ class RemotePeer:
 
     def inflight_pieces(self) -> int:
         return sum(len(r.pending) for r in self.requests.values())
-
-
-@dataclass(frozen=True)
-class Playhead:
-    """Where playback is: at wall time `set_at` it was at media time `position`, advancing in
-    real time if `playing`. Deadlines of segments follow from it."""
-
-    set_at: float
-    position: float
-    playing: bool
-
-    def position_at(self, now: float) -> float:
-        return self.position + (now - self.set_at if self.playing else 0.0)
-
-    def deadline(self, segment: SegmentState, startup_deadline_s: float) -> float | None:
-        """When playback reaches the segment's start; None if it was already played. While
-        not playing, as if playback started `startup_deadline_s` after `set_at`."""
-        if segment.start + segment.duration <= self.position:
-            return None
-        ahead = max(0.0, segment.start - self.position)
-        return self.set_at + ahead + (0.0 if self.playing else startup_deadline_s)
-
-    def waiting_on(self, segment: SegmentState) -> bool:
-        """Not playing (startup or stall) and this is the segment playback waits for."""
-        return not self.playing and segment.start <= self.position

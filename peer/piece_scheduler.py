@@ -18,14 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from peer.download_state import (
-    UNASSIGNED,
-    HttpFetch,
-    PeerRequest,
-    Playhead,
-    RemotePeer,
-    SegmentState,
-)
+from peer.deadline_clock import DeadlineClock, Playhead
+from peer.download_state import UNASSIGNED, HttpFetch, PeerRequest, RemotePeer, SegmentState
 from peer.election import http_first_delay
 from peer.scheduler_actions import (
     AbandonPeer,
@@ -69,8 +63,7 @@ class PieceScheduler:
         self._next_request_id = 1
         self._next_fetch_id = 1
         self._swarm_size = 1
-        self._http_rate = config.http_rate_estimate_bytes_per_s
-        self._playhead: Playhead | None = None
+        self.clock = DeadlineClock(config)
         self.upload = UploadScheduler(config, self._actions.append, self._local, self.stats, now)
 
     # --- output ---------------------------------------------------------------------------
@@ -181,7 +174,7 @@ class PieceScheduler:
     def set_playhead(self, now: float, position: float, playing: bool) -> None:
         """The playhead is at media time `position`; if `playing`, it advances in real time."""
         self._now = now
-        self._playhead = Playhead(now, position, playing)
+        self.clock.playhead = Playhead(now, position, playing)
         self._schedule(now)
 
     # --- download results -----------------------------------------------------------------
@@ -253,11 +246,7 @@ class PieceScheduler:
             fetch.pending.discard(index)
             if not fetch.pending:
                 self._fetches.pop(fetch_id, None)
-                elapsed = now - fetch.sent_at
-                if elapsed > 0:
-                    weight = self.config.http_rate_ewma_weight
-                    sample = fetch.size / elapsed
-                    self._http_rate = (1 - weight) * self._http_rate + weight * sample
+                self.clock.http_fetch_done(fetch.size, now - fetch.sent_at)
         self._schedule(now)
 
     def http_failed(self, now: float, fetch_id: int) -> None:
@@ -295,14 +284,14 @@ class PieceScheduler:
         now = self._now
         times: list[float] = []
         for segment in self._segments.values():
-            deadline = self._deadline(segment)
+            deadline = self.clock.deadline(segment)
             if deadline is None or segment.complete:
                 continue
-            times.append(self._fallback_at(segment, deadline))
+            times.append(self.clock.fallback_at(segment, deadline))
             times.append(segment.http_retry_at)
             if segment.http_first_at is not None:
                 times.append(segment.http_first_at)
-            if self._playing() and not segment.missed:
+            if self.clock.playing and not segment.missed:
                 times.append(deadline)
         for peer in self._peers.values():
             times.append(peer.cooldown_until)
@@ -332,7 +321,7 @@ class PieceScheduler:
             **self.stats.to_json(),
             "complete_segments": len(self._local),
             "peers": len(self._peers),
-            "http_rate_estimate": round(self._http_rate),
+            "http_rate_estimate": round(self.clock.http_rate),
         }
 
     # --- internals: planning --------------------------------------------------------------
@@ -344,20 +333,20 @@ class PieceScheduler:
         assignable: list[tuple[SegmentState, float, list[RemotePeer]]] = []
         for seq in sorted(self._segments):
             segment = self._segments[seq]
-            deadline = self._deadline(segment)
+            deadline = self.clock.deadline(segment)
             if deadline is None and not self.seeder:
                 continue
             if self.seeder or deadline is None:
                 self._fetch_http(now, segment, take_over=False)
                 continue
-            if now >= self._fallback_at(segment, deadline):
+            if now >= self.clock.fallback_at(segment, deadline):
                 self._fetch_http(now, segment, take_over=True)
                 continue
             holders = self._usable_holders(now, segment.seq)
             if holders:
                 if deadline - now <= self.config.prefetch_horizon_s:
                     assignable.append((segment, deadline, holders))
-            elif self._startup_blocked_on(segment) or self._election_wait_over(now, segment):
+            elif self.clock.waiting_on(segment) or self._election_wait_over(now, segment):
                 self._fetch_http(now, segment, take_over=False)
         window = self.config.urgent_window_s
         urgent = [item for item in assignable if item[1] - now <= window]
@@ -507,7 +496,7 @@ class PieceScheduler:
 
     def _check_deadlines(self, now: float) -> None:
         """Count stalls, and drop segments the playhead has left behind."""
-        playhead = self._playhead
+        playhead = self.clock.playhead
         if playhead is None:
             return
         current = playhead.position_at(now)
@@ -516,7 +505,7 @@ class PieceScheduler:
             if segment.start + segment.duration <= current:
                 self._drop_segment(seq)
                 continue
-            deadline = self._deadline(segment)
+            deadline = self.clock.deadline(segment)
             overdue = playhead.playing and deadline is not None and now >= deadline
             if overdue and not segment.missed:
                 segment.missed = True
@@ -525,27 +514,10 @@ class PieceScheduler:
 
     # --- internals: time ------------------------------------------------------------------
 
-    def _playing(self) -> bool:
-        return self._playhead is not None and self._playhead.playing
-
-    def _deadline(self, segment: SegmentState) -> float | None:
-        if self._playhead is None:
-            return None
-        return self._playhead.deadline(segment, self.config.startup_deadline_s)
-
     @staticmethod
     def _election_wait_over(now: float, segment: SegmentState) -> bool:
         """A new live segment nobody announced: our election delay has passed."""
         return segment.http_first_at is not None and now >= segment.http_first_at
-
-    def _startup_blocked_on(self, segment: SegmentState) -> bool:
-        """Playback waits for this segment: with no peer to ask, waiting for the fallback
-        point would only add startup (or stall) time."""
-        return self._playhead is not None and self._playhead.waiting_on(segment)
-
-    def _fallback_at(self, segment: SegmentState, deadline: float) -> float:
-        reserve = self.config.http_margin_s + segment.missing_bytes() / self._http_rate
-        return deadline - reserve
 
     def _silent_at(self, peer: RemotePeer) -> float:
         oldest = min(r.sent_at for r in peer.requests.values())

@@ -1,0 +1,66 @@
+"""Time side of the pure scheduler: where the playhead is, when each segment is due, and when
+its HTTP fallback must start given what is missing and how fast the origin has been."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peer.download_state import SegmentState
+from peer.scheduler_config import SchedulerConfig
+
+
+@dataclass(frozen=True)
+class Playhead:
+    """Where playback is: at wall time `set_at` it was at media time `position`, advancing in
+    real time if `playing`. Deadlines of segments follow from it."""
+
+    set_at: float
+    position: float
+    playing: bool
+
+    def position_at(self, now: float) -> float:
+        return self.position + (now - self.set_at if self.playing else 0.0)
+
+    def deadline(self, segment: SegmentState, startup_deadline_s: float) -> float | None:
+        """When playback reaches the segment's start; None if it was already played. While
+        not playing, as if playback started `startup_deadline_s` after `set_at`."""
+        if segment.start + segment.duration <= self.position:
+            return None
+        ahead = max(0.0, segment.start - self.position)
+        return self.set_at + ahead + (0.0 if self.playing else startup_deadline_s)
+
+    def waiting_on(self, segment: SegmentState) -> bool:
+        """Not playing (startup or stall) and this is the segment playback waits for."""
+        return not self.playing and segment.start <= self.position
+
+
+class DeadlineClock:
+    """Deadlines from the playhead; fallback points from the HTTP throughput estimate."""
+
+    def __init__(self, config: SchedulerConfig) -> None:
+        self.config = config
+        self.playhead: Playhead | None = None
+        self.http_rate = config.http_rate_estimate_bytes_per_s
+
+    @property
+    def playing(self) -> bool:
+        return self.playhead is not None and self.playhead.playing
+
+    def deadline(self, segment: SegmentState) -> float | None:
+        if self.playhead is None:
+            return None
+        return self.playhead.deadline(segment, self.config.startup_deadline_s)
+
+    def waiting_on(self, segment: SegmentState) -> bool:
+        """Playback waits for this segment (startup or stall)."""
+        return self.playhead is not None and self.playhead.waiting_on(segment)
+
+    def fallback_at(self, segment: SegmentState, deadline: float) -> float:
+        """From then on every missing piece comes from HTTP."""
+        reserve = self.config.http_margin_s + segment.missing_bytes() / self.http_rate
+        return deadline - reserve
+
+    def http_fetch_done(self, size: int, elapsed: float) -> None:
+        if elapsed > 0:
+            weight = self.config.http_rate_ewma_weight
+            self.http_rate = (1 - weight) * self.http_rate + weight * (size / elapsed)
