@@ -67,6 +67,10 @@ HASH_HOOK = """
   if (!demo || !demo.hls || demo.__hashHook) return Boolean(demo && demo.__hashHook);
   demo.__hashHook = true;
   demo.fragHashes = [];
+  demo.shimEvents = []; // for failure reports: what the shim saw, with page time
+  for (const name of ["stall", "verification-failure", "peer-connect", "peer-close", "warning"]) {
+    demo.swarm.on(name, (e) => demo.shimEvents.push([Math.round(performance.now()), name, e]));
+  }
   demo.hls.on(window.swarmcast.Hls.Events.FRAG_LOADED, (_e, data) => {
     if (typeof data.frag.sn !== "number") return;
     const copy = data.payload.slice(0);
@@ -220,6 +224,10 @@ class Viewer:
                 slow.append(f"{at:.0f}s: +{t1 - t0:.1f} in {w1 - w0:.1f} (buf {b1:.1f})")
         return "; ".join(slow[:20]) or "kept up"
 
+    def events(self) -> list[Any]:
+        """The shim's stall/peer/verification events so far (for failure reports)."""
+        return list(self.page.evaluate("() => window.swarmcastDemo.shimEvents || []"))[-30:]
+
     def frag_hashes(self) -> list[dict[str, str]]:
         return list(self.page.evaluate("() => window.swarmcastDemo.fragHashes || []"))
 
@@ -312,7 +320,7 @@ def test_four_viewers_share_the_stream(server: Server, browser_context: Any) -> 
     for viewer, state in zip(staying, final, strict=True):
         shim = state["shim"]
         assert state["errors"] == [] and state["mediaError"] is None, viewer.console[-10:]
-        assert shim["stalls"] == 0, (viewer.name, shim, viewer.console[-10:])
+        assert shim["stalls"] == 0, (viewer.name, shim, viewer.events(), viewer.console[-10:])
         assert played[viewer.name] >= 50, f"{viewer.name} played {played[viewer.name]:.1f} s"
         assert shim["verificationFailures"] == 0
         assert _check_hashes(server, viewer) >= 25
@@ -346,7 +354,7 @@ def test_corrupting_peer_is_dropped(server: Server, browser_context: Any) -> Non
         for viewer in viewers:
             state = viewer.last
             assert state["errors"] == [] and state["mediaError"] is None, viewer.console[-10:]
-            assert state["shim"]["stalls"] == 0, state["shim"]
+            assert state["shim"]["stalls"] == 0, (state["shim"], viewer.events())
             assert state["currentTime"] - start[viewer.name] >= 24
             assert _check_hashes(server, viewer) >= 10
         print("corrupt peer:", [v.last["shim"] for v in viewers])
