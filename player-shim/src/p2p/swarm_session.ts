@@ -6,7 +6,14 @@
 
 import type { SwarmcastOptions } from "../config";
 import type { Emitter } from "../events";
-import { IntegrityError, pieceRange, verifyFile, verifyPiece, type IntegrityRecord } from "../protocol/integrity";
+import {
+  IntegrityError,
+  pieceRange,
+  verifiedPieces,
+  verifyFile,
+  verifyPiece,
+  type IntegrityRecord,
+} from "../protocol/integrity";
 import {
   CAPABILITY_UPLOAD,
   GoodbyeReason,
@@ -21,6 +28,7 @@ import type { SchedulerConfig } from "../scheduler/scheduler_config";
 import type { OriginClient } from "./origin_client";
 import { PeerLink, type Link, type LinkFactory } from "./peer_link";
 import { SegmentBuffer, SegmentStore } from "./segment_store";
+import { SegmentWaiters } from "./segment_waiters";
 import type { Neighbour, ReportReason, SignalKind } from "./signaling_client";
 
 export interface Clock {
@@ -60,11 +68,6 @@ export interface SessionDeps {
   createLink?: LinkFactory;
 }
 
-interface Waiter {
-  resolve: (buffer: SegmentBuffer) => void;
-  reject: (error: Error) => void;
-}
-
 interface NeighbourState {
   link: Link;
   hello: boolean;
@@ -91,7 +94,7 @@ export class SwarmSession {
   private readonly neighbours = new Map<string, NeighbourState>();
   private readonly urls = new Map<number, string>();
   private readonly adding = new Map<number, Promise<SegmentBuffer | null>>();
-  private readonly waiters = new Map<number, Set<Waiter>>();
+  private readonly waiters = new SegmentWaiters();
   private readonly fetchControllers = new Map<number, AbortController>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private draining = false;
@@ -331,19 +334,7 @@ export class SwarmSession {
   waitForSegment(seq: number, signal: AbortSignal): Promise<SegmentBuffer> {
     const buffer = this.store.get(seq);
     if (buffer?.complete) return Promise.resolve(buffer);
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
-      let set = this.waiters.get(seq);
-      if (!set) {
-        set = new Set();
-        this.waiters.set(seq, set);
-      }
-      set.add(waiter);
-      signal.addEventListener("abort", () => {
-        set.delete(waiter);
-        reject(new DOMException("aborted", "AbortError"));
-      });
-    });
+    return this.waiters.wait(seq, signal);
   }
 
   /**
@@ -478,20 +469,16 @@ export class SwarmSession {
     this.fetchControllers.delete(fetchId);
     if (this.closed) return;
     this.deps.emitter.emit("bytes", { source: "http", bytes: body.length, peerId: null, swarm: this.swarm, seq });
-    for (let index = firstPiece; index < firstPiece + pieceCount; index++) {
-      const [ps, pe] = pieceRange(record, index);
-      const piece = body.subarray(ps - start, pe - start);
-      let valid = true;
-      try {
-        await verifyPiece(record, index, piece);
-      } catch (e) {
-        valid = false;
-        this.deps.emitter.emit("verification-failure", { peerId: null, swarm: this.swarm, seq, reason: `origin: ${String(e)}` });
-      }
+    for await (const piece of verifiedPieces(record, firstPiece, pieceCount, body, start)) {
       if (this.closed) return;
-      if (valid) buffer.setPiece(index, piece, "http", this.deps.clock.now());
-      this.scheduler.httpPieceReceived(this.nowS(), fetchId, seq, index, valid);
-      if (!valid) break; // the scheduler failed the whole fetch and retries it
+      if (piece.error) {
+        const reason = `origin: ${piece.error.message}`;
+        this.deps.emitter.emit("verification-failure", { peerId: null, swarm: this.swarm, seq, reason });
+      } else {
+        buffer.setPiece(piece.index, piece.data, "http", this.deps.clock.now());
+      }
+      this.scheduler.httpPieceReceived(this.nowS(), fetchId, seq, piece.index, !piece.error);
+      if (piece.error) break; // the scheduler failed the whole fetch and retries it
     }
     this.drain();
   }
@@ -505,26 +492,18 @@ export class SwarmSession {
     } catch (e) {
       // Cannot happen when every piece matched a signed hash; fail loudly rather than play it.
       this.deps.emitter.emit("verification-failure", { peerId: null, swarm: this.swarm, seq, reason: String(e) });
-      this.rejectWaiters(seq, e instanceof Error ? e : new Error(String(e)));
+      this.waiters.reject(seq, e instanceof Error ? e : new Error(String(e)));
       return;
     }
     for (const [peerId, state] of this.neighbours) {
       if (state.hello) this.link(peerId)?.send({ type: "have_delta", seq });
     }
-    const waiters = this.waiters.get(seq);
-    this.waiters.delete(seq);
-    for (const w of waiters ?? []) w.resolve(buffer);
+    this.waiters.resolve(seq, buffer);
     this.evict();
   }
 
-  private rejectWaiters(seq: number, error: Error): void {
-    const waiters = this.waiters.get(seq);
-    this.waiters.delete(seq);
-    for (const w of waiters ?? []) w.reject(error);
-  }
-
   private evict(): void {
-    const keep = new Set<number>([...this.waiters.keys(), ...this.adding.keys()]);
+    const keep = new Set<number>([...this.waiters.seqs(), ...this.adding.keys()]);
     const now = this.nowS();
     for (const seq of this.store.evictionCandidates(keep)) {
       this.store.delete(seq);
@@ -542,6 +521,6 @@ export class SwarmSession {
     this.fetchControllers.clear();
     for (const state of [...this.neighbours.values()]) state.link.close("leaving", GoodbyeReason.SHUTTING_DOWN);
     this.neighbours.clear();
-    for (const seq of [...this.waiters.keys()]) this.rejectWaiters(seq, new Error("swarm closed"));
+    this.waiters.rejectAll(new Error("swarm closed"));
   }
 }

@@ -245,3 +245,28 @@ export async function verifyFile(record: IntegrityRecord, data: Uint8Array): Pro
   if (data.length !== record.size) throw new IntegrityError("size", `${record.uri} is ${data.length} bytes, want ${record.size}`);
   if (!bytesEqual(await sha256(data), record.sha256)) throw new IntegrityError("file-hash", `${record.uri} differs`);
 }
+
+/**
+ * Checks pieces [first, first + count) held in `body` (whose first byte is file offset
+ * `bodyStart`, as a Range response), one at a time, yielding each with its verdict.
+ */
+export async function* verifiedPieces(
+  record: IntegrityRecord,
+  first: number,
+  count: number,
+  body: Uint8Array,
+  bodyStart: number,
+): AsyncGenerator<{ index: number; data: Uint8Array; error: IntegrityError | null }> {
+  for (let index = first; index < first + count; index++) {
+    const [start, end] = pieceRange(record, index);
+    const data = body.subarray(start - bodyStart, end - bodyStart);
+    let error: IntegrityError | null = null;
+    try {
+      await verifyPiece(record, index, data);
+    } catch (e) {
+      if (!(e instanceof IntegrityError)) throw e;
+      error = e;
+    }
+    yield { index, data, error };
+  }
+}
