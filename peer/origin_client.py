@@ -90,6 +90,19 @@ class OriginClient:
             raise OriginError("/api/token: no token in the reply")
         return str(data["token"])
 
+    async def swarm_peers(self, signaling_url: str, swarm: str) -> int | None:
+        """Members of `swarm` from signaling's `/api/swarms` (docs/protocol.md §4.6); None
+        when that endpoint is not served or does not list the swarm."""
+        try:
+            data = await self._json(f"{signaling_url.rstrip('/')}/api/swarms?peers=0")
+        except OriginError:
+            return None
+        for entry in data.get("swarms", []) if isinstance(data, dict) else []:
+            if isinstance(entry, dict) and entry.get("swarm") == swarm:
+                peers = entry.get("peers")
+                return peers if isinstance(peers, int) and peers > 0 else None
+        return None
+
     async def signing_key(self) -> SigningKey:
         try:
             return parse_signing_key(await self._get(self.stream_url("signing-key.json"), 4096))

@@ -39,6 +39,9 @@ class PeerConfig:
     """Media playlist polling period; None = half the target duration."""
     max_store_segments: int = 30
     """Segments kept for sharing (the live window)."""
+    swarm_size_poll_s: float | None = 10.0
+    """How often to read the swarm's size from signaling's `/api/swarms` (it sizes the live
+    HTTP-first election; without it the peer assumes neighbours + 1). None: never."""
     max_neighbours: int | None = None
     """Asked of signaling at join (it caps it); None = its default."""
     upload_budget_bps: int = 0

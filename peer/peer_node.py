@@ -127,6 +127,8 @@ class PeerNode:
         for neighbour in ack.neighbours:
             await self._add_neighbour(neighbour)
         self._spawn(self.feed.run())
+        if cfg.swarm_size_poll_s is not None:
+            self._spawn(self._track_swarm_size(cfg.swarm_size_poll_s))
         self._pump()
         log.info(
             "peer %s joined %s with %d neighbours", self.peer_id, ack.swarm, len(ack.neighbours)
@@ -338,6 +340,15 @@ class PeerNode:
                 await signaling.close()
             raise
         return signaling, ack
+
+    async def _track_swarm_size(self, period_s: float) -> None:
+        url = self.config.signaling_url or self.config.origin_url
+        swarm = f"{self.config.stream}/{self.rendition}"
+        while True:
+            peers = await self.origin.swarm_peers(url, swarm)
+            if peers is not None:
+                self.sched.set_swarm_size(self.now(), peers)
+            await asyncio.sleep(period_s)
 
     async def _on_lost(self, reason: str) -> None:
         if not self._stopping:

@@ -311,6 +311,10 @@ class PieceScheduler:
         self.upload.handle_timer(now)
         self._schedule(now)
 
+    @property
+    def swarm_size(self) -> int:
+        return self._swarm_size
+
     def complete_seqs(self) -> list[int]:
         """Complete, verified segments we can serve (what HAVE announces)."""
         return sorted(self._local)

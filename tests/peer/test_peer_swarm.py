@@ -69,6 +69,8 @@ async def test_four_viewers_take_most_bytes_from_each_other(origin: Origin) -> N
         await asyncio.sleep(30)
         stats = [node.stats() for node in nodes]
         audits = [node.store.audit() for node in nodes]
+        swarm_sizes = [node.sched.swarm_size for node in nodes]
+    assert swarm_sizes == [4, 4, 4, 4]  # read from signaling's /api/swarms
     print("offload", offload(stats), [(s["bytes_from_http"], s["bytes_from_peers"]) for s in stats])
     assert offload(stats) >= 0.5
     for node, s, audit in zip(nodes, stats, audits, strict=True):
