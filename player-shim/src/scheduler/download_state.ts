@@ -11,6 +11,7 @@ export class SegmentState {
   readonly have: boolean[];
   readonly owner: number[];
   haveCount = 0;
+  haveBytes = 0;
   httpRetryAt = 0.0;
   missed = false;
 
@@ -54,9 +55,13 @@ export class SegmentState {
   }
 
   missingBytes(): number {
-    let total = 0;
-    for (let i = 0; i < this.have.length; i++) if (!this.have[i]) total += this.pieceBytes(i);
-    return total;
+    return this.size - this.haveBytes;
+  }
+
+  markHave(index: number): void {
+    this.have[index] = true;
+    this.haveCount += 1;
+    this.haveBytes += this.pieceBytes(index);
   }
 }
 
@@ -70,12 +75,20 @@ export interface PeerRequest {
 }
 
 /** An HTTP (Range) fetch in flight. */
-export interface HttpFetch {
-  fetchId: number;
-  seq: number;
-  pending: Set<number>;
-  sentAt: number;
-  size: number;
+export class HttpFetch {
+  constructor(
+    readonly fetchId: number,
+    readonly seq: number,
+    readonly pending: Set<number>,
+    readonly sentAt: number,
+    readonly size: number,
+    readonly pieceSize: number,
+    readonly segmentSize: number,
+  ) {}
+
+  pieceBytes(index: number): number {
+    return Math.min(this.pieceSize, this.segmentSize - index * this.pieceSize);
+  }
 }
 
 /** A connected neighbour, as a source of pieces. */
@@ -96,33 +109,5 @@ export class RemotePeer {
     let total = 0;
     for (const r of this.requests.values()) total += r.pending.size;
     return total;
-  }
-}
-
-/**
- * Where playback is: at wall time `setAt` it was at media time `position`, advancing in real
- * time if `playing`. Deadlines of segments follow from it.
- */
-export class Playhead {
-  constructor(
-    readonly setAt: number,
-    readonly position: number,
-    readonly playing: boolean,
-  ) {}
-
-  positionAt(now: number): number {
-    return this.position + (this.playing ? now - this.setAt : 0.0);
-  }
-
-  /** When playback reaches the segment's start; null if already played. Not playing: as if it starts `startupDeadlineS` after `setAt`. */
-  deadline(segment: SegmentState, startupDeadlineS: number): number | null {
-    if (segment.start + segment.duration <= this.position) return null;
-    const ahead = Math.max(0.0, segment.start - this.position);
-    return this.setAt + ahead + (this.playing ? 0.0 : startupDeadlineS);
-  }
-
-  /** Not playing (startup or stall) and this is the segment playback waits for. */
-  waitingOn(segment: SegmentState): boolean {
-    return !this.playing && segment.start <= this.position;
   }
 }

@@ -11,7 +11,8 @@
  */
 
 import type { AbandonReason, RejectReasonName, SchedulerAction } from "./actions";
-import { Playhead, RemotePeer, SegmentState, UNASSIGNED, type HttpFetch, type PeerRequest } from "./download_state";
+import { DeadlineClock, Playhead } from "./deadline_clock";
+import { HttpFetch, RemotePeer, SegmentState, UNASSIGNED, type PeerRequest } from "./download_state";
 import { httpFirstDelay } from "./election";
 import type { SchedulerConfig } from "./scheduler_config";
 import { emptySchedulerStats, type SchedulerStats } from "./scheduler_stats";
@@ -36,9 +37,8 @@ export class PieceScheduler {
   private readonly fetches = new Map<number, HttpFetch>();
   private nextRequestId = 1;
   private nextFetchId = 1;
-  private swarmSize = 1;
-  private httpRate: number;
-  private playhead: Playhead | null = null;
+  private swarmSizeValue = 1;
+  readonly clock: DeadlineClock;
 
   constructor(
     readonly config: SchedulerConfig,
@@ -47,7 +47,7 @@ export class PieceScheduler {
     readonly seeder = false,
   ) {
     this.now = now;
-    this.httpRate = config.httpRateEstimateBytesPerS;
+    this.clock = new DeadlineClock(config);
     this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.local, this.stats, now);
   }
 
@@ -107,7 +107,11 @@ export class PieceScheduler {
   /** Members of our swarm (from signaling); sizes the live HTTP-first election. */
   setSwarmSize(now: number, size: number): void {
     this.now = now;
-    this.swarmSize = Math.max(1, size);
+    this.swarmSizeValue = Math.max(1, size);
+  }
+
+  get swarmSize(): number {
+    return this.swarmSizeValue;
   }
 
   // --- segments and playhead ---
@@ -131,7 +135,7 @@ export class PieceScheduler {
         now +
         httpFirstDelay(this.localPeerId, seq, {
           neighbourIds: this.peers.keys(),
-          swarmSize: this.swarmSize,
+          swarmSize: this.swarmSizeValue,
           httpFirstCount: this.config.liveHttpFirstCount,
           tierSpacingS: this.config.liveTierSpacingS,
           tierGrowth: this.config.liveTierGrowth,
@@ -155,7 +159,7 @@ export class PieceScheduler {
   /** The playhead is at media time `position`; if `playing`, it advances in real time. */
   setPlayhead(now: number, position: number, playing: boolean): void {
     this.now = now;
-    this.playhead = new Playhead(now, position, playing);
+    this.clock.playhead = new Playhead(now, position, playing);
     this.schedule(now);
   }
 
@@ -216,17 +220,16 @@ export class PieceScheduler {
     if (segment && index >= 0 && index < segment.pieceCount) {
       this.stats.bytesFromHttp += segment.pieceBytes(index);
       this.storePiece(segment, index);
+    } else if (fetch && fetch.seq === seq && fetch.pending.has(index)) {
+      // The segment completed from other sources meanwhile: origin load all the same.
+      this.stats.bytesFromHttp += fetch.pieceBytes(index);
+      this.stats.duplicateBytes += fetch.pieceBytes(index);
     }
     if (fetch) {
       fetch.pending.delete(index);
       if (fetch.pending.size === 0) {
         this.fetches.delete(fetchId);
-        const elapsed = now - fetch.sentAt;
-        if (elapsed > 0) {
-          const weight = this.config.httpRateEwmaWeight;
-          const sample = fetch.size / elapsed;
-          this.httpRate = (1 - weight) * this.httpRate + weight * sample;
-        }
+        this.clock.httpFetchDone(fetch.size, now - fetch.sentAt);
       }
     }
     this.schedule(now);
@@ -266,12 +269,12 @@ export class PieceScheduler {
     const now = this.now;
     const times: number[] = [];
     for (const segment of this.segments.values()) {
-      const deadline = this.deadline(segment);
+      const deadline = this.clock.deadline(segment);
       if (deadline === null || segment.complete) continue;
-      times.push(this.fallbackAt(segment, deadline));
+      times.push(this.clock.fallbackAt(segment, deadline));
       times.push(segment.httpRetryAt);
       if (segment.httpFirstAt !== null) times.push(segment.httpFirstAt);
-      if (this.playing() && !segment.missed) times.push(deadline);
+      if (this.clock.playing && !segment.missed) times.push(deadline);
     }
     for (const peer of this.peers.values()) {
       times.push(peer.cooldownUntil);
@@ -304,7 +307,7 @@ export class PieceScheduler {
       ...this.stats,
       completeSegments: this.local.size,
       peers: this.peers.size,
-      httpRateEstimate: Math.round(this.httpRate),
+      httpRateEstimate: Math.round(this.clock.httpRate),
     };
   }
 
@@ -313,41 +316,52 @@ export class PieceScheduler {
   /** Re-plans every incomplete segment; runs after every event and timer. */
   private schedule(now: number): void {
     this.checkDeadlines(now);
-    const assignable: [SegmentState, number][] = [];
+    // (segment, deadline, usable holders), holders computed once per pass
+    const assignable: [SegmentState, number, RemotePeer[]][] = [];
     for (const seq of sortedNumbers(this.segments.keys())) {
       const segment = this.segments.get(seq) as SegmentState;
-      const deadline = this.deadline(segment);
+      const deadline = this.clock.deadline(segment);
       if (deadline === null && !this.seeder) continue;
       if (this.seeder || deadline === null) {
         this.fetchHttp(now, segment, false);
         continue;
       }
-      if (now >= this.fallbackAt(segment, deadline)) {
+      if (now >= this.clock.fallbackAt(segment, deadline)) {
         this.fetchHttp(now, segment, true);
         continue;
       }
-      if (this.usableHolders(now, segment.seq).length > 0) {
-        if (deadline - now <= this.config.prefetchHorizonS) assignable.push([segment, deadline]);
-      } else if (this.startupBlockedOn(segment) || this.electionWaitOver(now, segment)) {
+      const holders = this.usableHolders(now, segment.seq);
+      if (holders.length > 0) {
+        if (deadline - now <= this.config.prefetchHorizonS) assignable.push([segment, deadline, holders]);
+      } else if (this.clock.waitingOn(segment) || this.electionWaitOver(now, segment)) {
         this.fetchHttp(now, segment, false);
       }
     }
-    const urgent = assignable.filter(([, d]) => d - now <= this.config.urgentWindowS);
-    const background = assignable.filter(([, d]) => d - now > this.config.urgentWindowS);
+    const window = this.config.urgentWindowS;
+    const urgent = assignable.filter(([, d]) => d - now <= window);
+    const background = assignable.filter(([, d]) => d - now > window);
     urgent.sort(([sa, da], [sb, db]) => da - db || sa.seq - sb.seq);
-    const rarity = new Map(background.map(([s]) => [s.seq, this.usableHolders(now, s.seq).length]));
-    background.sort(([sa, da], [sb, db]) => (rarity.get(sa.seq) as number) - (rarity.get(sb.seq) as number) || da - db || sa.seq - sb.seq);
-    for (const [segment] of [...urgent, ...background]) this.requestFromPeers(now, segment);
+    background.sort(([sa, da, ha], [sb, db, hb]) => ha.length - hb.length || da - db || sa.seq - sb.seq);
+    for (const [segment, , holders] of [...urgent, ...background]) this.requestFromPeers(now, segment, holders);
   }
 
   /** Deals the segment's free pieces in blocks to the least-loaded holders. */
-  private requestFromPeers(now: number, segment: SegmentState): void {
+  private requestFromPeers(now: number, segment: SegmentState, holders: RemotePeer[]): void {
     let index = 0;
+    const limitPerPeer = this.config.maxInflightPiecesPerPeer;
     for (;;) {
-      const peer = this.leastLoaded(now, segment.seq);
+      let peer: RemotePeer | null = null;
+      let load = 0;
+      for (const candidate of holders) {
+        const l = candidate.inflightPieces();
+        if (l >= limitPerPeer) continue;
+        if (peer === null || l < load || (l === load && candidate.peerId < peer.peerId)) {
+          peer = candidate;
+          load = l;
+        }
+      }
       if (!peer) return;
-      const room = this.config.maxInflightPiecesPerPeer - peer.inflightPieces();
-      const limit = Math.min(this.config.requestBlockPieces, peer.maxPiecesPerRequest, room);
+      const limit = Math.min(this.config.requestBlockPieces, peer.maxPiecesPerRequest, limitPerPeer - load);
       const run = segment.freeRun(index, limit);
       if (!run) return;
       const first = run[0];
@@ -362,20 +376,6 @@ export class PieceScheduler {
       this.stats.requestsSent += 1;
       this.actions.push({ action: "request", peer: peer.peerId, requestId: request.requestId, seq: segment.seq, firstPiece: first, pieceCount: index - first });
     }
-  }
-
-  private leastLoaded(now: number, seq: number): RemotePeer | null {
-    let best: RemotePeer | null = null;
-    let bestLoad = 0;
-    for (const peer of this.usableHolders(now, seq)) {
-      const load = peer.inflightPieces();
-      if (load >= this.config.maxInflightPiecesPerPeer) continue;
-      if (best === null || load < bestLoad || (load === bestLoad && peer.peerId < best.peerId)) {
-        best = peer;
-        bestLoad = load;
-      }
-    }
-    return best;
   }
 
   private usableHolders(now: number, seq: number): RemotePeer[] {
@@ -396,7 +396,8 @@ export class PieceScheduler {
         if (o > 0 && !segment.have[i]) owing.add(o);
       });
       for (const requestId of sortedNumbers(owing)) {
-        const request = this.requests.get(requestId) as PeerRequest;
+        const request = this.requests.get(requestId);
+        if (!request) continue; // cancelled with its peer, abandoned just above
         const peer = this.peers.get(request.peerId) as RemotePeer;
         this.actions.push({ action: "cancel", peer: request.peerId, requestId });
         this.releaseRequest(request);
@@ -413,7 +414,7 @@ export class PieceScheduler {
         pending.add(i);
         size += segment.pieceBytes(i);
       }
-      const fetch: HttpFetch = { fetchId: this.nextFetchId, seq: segment.seq, pending, sentAt: now, size };
+      const fetch = new HttpFetch(this.nextFetchId, segment.seq, pending, now, size, segment.pieceSize, segment.size);
       this.nextFetchId += 1;
       segment.assign(first, index, -fetch.fetchId);
       this.fetches.set(fetch.fetchId, fetch);
@@ -429,15 +430,13 @@ export class PieceScheduler {
       this.stats.duplicateBytes += segment.pieceBytes(index);
       return;
     }
-    segment.have[index] = true;
-    segment.haveCount += 1;
+    segment.markHave(index);
     if (!segment.complete) return;
     for (const request of [...this.requests.values()].filter((r) => r.seq === segment.seq)) {
       this.actions.push({ action: "cancel", peer: request.peerId, requestId: request.requestId });
       this.removeRequest(request);
     }
-    for (const [fetchId, fetch] of [...this.fetches.entries()]) if (fetch.seq === segment.seq) this.fetches.delete(fetchId);
-    this.segments.delete(segment.seq);
+    this.segments.delete(segment.seq); // fetches still running finish as duplicates
     this.local.set(segment.seq, { pieceCount: segment.pieceCount, size: segment.size, pieceSize: segment.pieceSize });
     this.stats.segmentsCompleted += 1;
     this.actions.push({ action: "announce_have", seq: segment.seq });
@@ -490,7 +489,7 @@ export class PieceScheduler {
 
   /** Counts stalls, and drops segments the playhead has left behind. */
   private checkDeadlines(now: number): void {
-    const playhead = this.playhead;
+    const playhead = this.clock.playhead;
     if (playhead === null) return;
     const current = playhead.positionAt(now);
     for (const seq of sortedNumbers(this.segments.keys())) {
@@ -499,7 +498,7 @@ export class PieceScheduler {
         this.dropSegment(seq);
         continue;
       }
-      const deadline = this.deadline(segment);
+      const deadline = this.clock.deadline(segment);
       const overdue = playhead.playing && deadline !== null && now >= deadline;
       if (overdue && !segment.missed) {
         segment.missed = true;
@@ -511,27 +510,9 @@ export class PieceScheduler {
 
   // --- internals: time ---
 
-  private playing(): boolean {
-    return this.playhead !== null && this.playhead.playing;
-  }
-
-  private deadline(segment: SegmentState): number | null {
-    return this.playhead === null ? null : this.playhead.deadline(segment, this.config.startupDeadlineS);
-  }
-
   /** A new live segment nobody announced: our election delay has passed. */
   private electionWaitOver(now: number, segment: SegmentState): boolean {
     return segment.httpFirstAt !== null && now >= segment.httpFirstAt;
-  }
-
-  /** Playback waits for this segment: with no peer to ask, waiting would only add startup/stall time. */
-  private startupBlockedOn(segment: SegmentState): boolean {
-    return this.playhead !== null && this.playhead.waitingOn(segment);
-  }
-
-  private fallbackAt(segment: SegmentState, deadline: number): number {
-    const reserve = this.config.httpMarginS + segment.missingBytes() / this.httpRate;
-    return deadline - reserve;
   }
 
   private silentAt(peer: RemotePeer): number {

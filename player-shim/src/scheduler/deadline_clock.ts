@@ -1,0 +1,72 @@
+/**
+ * Time side of the pure scheduler (peer/deadline_clock.py): where the playhead is, when each
+ * segment is due, and when its HTTP fallback must start given what is missing and how fast the
+ * origin has been.
+ */
+
+import type { SegmentState } from "./download_state";
+import type { SchedulerConfig } from "./scheduler_config";
+
+/**
+ * Where playback is: at wall time `setAt` it was at media time `position`, advancing in real
+ * time if `playing`. Deadlines of segments follow from it.
+ */
+export class Playhead {
+  constructor(
+    readonly setAt: number,
+    readonly position: number,
+    readonly playing: boolean,
+  ) {}
+
+  positionAt(now: number): number {
+    return this.position + (this.playing ? now - this.setAt : 0.0);
+  }
+
+  /** When playback reaches the segment's start; null if played. Not playing: as if it starts `startupDeadlineS` after `setAt`. */
+  deadline(segment: SegmentState, startupDeadlineS: number): number | null {
+    if (segment.start + segment.duration <= this.position) return null;
+    const ahead = Math.max(0.0, segment.start - this.position);
+    return this.setAt + ahead + (this.playing ? 0.0 : startupDeadlineS);
+  }
+
+  /** Not playing (startup or stall) and this is the segment playback waits for. */
+  waitingOn(segment: SegmentState): boolean {
+    return !this.playing && segment.start <= this.position;
+  }
+}
+
+/** Deadlines from the playhead; fallback points from the HTTP throughput estimate. */
+export class DeadlineClock {
+  playhead: Playhead | null = null;
+  httpRate: number;
+
+  constructor(private readonly config: SchedulerConfig) {
+    this.httpRate = config.httpRateEstimateBytesPerS;
+  }
+
+  get playing(): boolean {
+    return this.playhead !== null && this.playhead.playing;
+  }
+
+  deadline(segment: SegmentState): number | null {
+    return this.playhead === null ? null : this.playhead.deadline(segment, this.config.startupDeadlineS);
+  }
+
+  /** Playback waits for this segment (startup or stall). */
+  waitingOn(segment: SegmentState): boolean {
+    return this.playhead !== null && this.playhead.waitingOn(segment);
+  }
+
+  /** From then on every missing piece comes from HTTP. */
+  fallbackAt(segment: SegmentState, deadline: number): number {
+    const reserve = this.config.httpMarginS + segment.missingBytes() / this.httpRate;
+    return deadline - reserve;
+  }
+
+  httpFetchDone(size: number, elapsed: number): void {
+    if (elapsed > 0) {
+      const weight = this.config.httpRateEwmaWeight;
+      this.httpRate = (1 - weight) * this.httpRate + weight * (size / elapsed);
+    }
+  }
+}
