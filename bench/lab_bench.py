@@ -46,6 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run `swarmcast signaling` on its own host (default: attached to the origin)",
     )  # fmt: skip
     parser.add_argument(
+        "--from-raw", type=Path, metavar="RAW_JSON",
+        help="no run: summarize a kept raw record (var/lab/<run>/raw.json) into --out again",
+    )  # fmt: skip
+    parser.add_argument(
         "--cleanup", action="store_true",
         help="only remove namespaces left by killed lab runs (every run does this first)",
     )  # fmt: skip
@@ -55,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
     if os.geteuid() != 0:
         print("bench lab: needs root (ip netns, tc)", file=sys.stderr)
         return 1
+    if args.from_raw:
+        return 0 if write_from_raw(args.from_raw, args.out) else 1
     if args.cleanup:
         print("removed:", " ".join(remove_stale_namespaces()) or "nothing")
         return 0
@@ -86,14 +92,20 @@ def run_scenario(config: LabConfig, out_dir: Path) -> bool:
     except Exception as exc:
         log.error("lab %s failed: %s", config.scenario, exc)
         return False
-    # The raw record (every sample) stays beside the run's logs, for re-analysis.
+    # The raw record (every sample) stays beside the run's logs, for re-analysis (--from-raw).
     raw_path = Path(raw["workdir"]) / "raw.json"
     raw_path.write_text(json.dumps(raw))
+    return write_from_raw(raw_path, out_dir, raw)
+
+
+def write_from_raw(raw_path: Path, out_dir: Path, raw: dict[str, Any] | None = None) -> bool:
+    """Summaries, results files and the printed table, from a run's raw record."""
     try:
+        raw = raw if raw is not None else json.loads(raw_path.read_text())
         summary = summarize(raw)
         paths = write_results(raw, summary, out_dir)
     except Exception:
-        log.exception("lab %s: could not write results (raw record: %s)", config.scenario, raw_path)
+        log.exception("lab: could not write results (raw record: %s)", raw_path)
         return False
     print(table(summary["phases"], summary))
     if summary["targets"]:

@@ -210,4 +210,5 @@ def test_result_files_and_summary_table(tmp_path: Path) -> None:
     assert paths["png"].stat().st_size < 150_000
     summary_md = (tmp_path / "SUMMARY.md").read_text()
     assert "| flash | p2p | 4 | 75.0% | 75.0% |" in summary_md
+    assert document["summary"]["phases"][0]["playback_speed_median"] == 1.0
     assert "flash-crowd stalls" in summary_md

@@ -99,8 +99,9 @@ def run_markdown(summary: dict[str, Any], stamp: str, png_name: str) -> str:
 
 TABLE_HEAD = (
     "| scenario | phase | viewers | offload | bound | origin Mbit/s | stalls (s) | "
-    "TTFF median | latency median | upload min-max MB | verify fails | CPU % (load) |\n"
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    "TTFF median | latency median | playback speed | upload min-max MB | verify fails | "
+    "CPU % (load) |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 )
 
 
@@ -121,7 +122,8 @@ def table(phases: list[dict[str, Any]], summary: dict[str, Any], with_head: bool
             f"| {label} | {p['name']} | {viewers} | {offload if p['p2p'] else '-'} "
             f"| {_pct(p['bound']) if p['p2p'] else '-'} | {_num(p['origin_egress_mbps'])} "
             f"| {p['stalls']} ({p['stall_s']:g}) | {_sec(p['ttff_median_s'])} "
-            f"| {_sec(p['latency_median_s'])} | {upload} | {p['verification_failures']} "
+            f"| {_sec(p['latency_median_s'])} | {_num(p.get('playback_speed_median'))} "
+            f"| {upload} | {p['verification_failures']} "
             f"| {_num(p['cpu'].get('machine_mean_pct'))} ({_num(p['cpu'].get('load1_max'))}) |"
         )
     return "\n".join(rows)
