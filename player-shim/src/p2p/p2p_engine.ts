@@ -30,7 +30,9 @@ interface ApiConfig {
   signaling: { url: string; path: string; namespace: string };
 }
 
+/** After a failed join, wait this long before the next try, doubling up to the maximum. */
 const JOIN_RETRY_MS = 5_000;
+const JOIN_RETRY_MAX_MS = 60_000;
 
 export class P2PEngine {
   private enabled: boolean;
@@ -39,6 +41,7 @@ export class P2PEngine {
   private sessionRendition: string | null = null;
   private joining: Promise<SwarmSession | null> | null = null;
   private joinFailedAt = -Infinity;
+  private joinRetryMs = JOIN_RETRY_MS;
   private stream: string | null = null;
   private key: Promise<SigningKey> | null = null;
   private apiConfig: Promise<ApiConfig> | null = null;
@@ -87,6 +90,7 @@ export class P2PEngine {
     this.enabled = on;
     if (!on) this.teardown();
     this.joinFailedAt = -Infinity;
+    this.joinRetryMs = JOIN_RETRY_MS;
     this.emitter.emit("p2p", { enabled: on, reason: "set at runtime" });
   }
 
@@ -216,7 +220,7 @@ export class P2PEngine {
     while (this.joining) await this.joining;
     const ready = this.readySession(stream, rendition);
     if (ready || !this.enabled || this.destroyed) return ready;
-    if (this.clock.now() - this.joinFailedAt < JOIN_RETRY_MS) return null;
+    if (this.clock.now() - this.joinFailedAt < this.joinRetryMs) return null;
     this.joining = this.join(stream, rendition, segmentUrl).finally(() => {
       this.joining = null;
     });
@@ -250,11 +254,14 @@ export class P2PEngine {
         record: (url) => this.record(url, key),
       });
       this.session = session;
+      this.joinRetryMs = JOIN_RETRY_MS;
       this.sessionRendition = rendition;
       this.pushPlayhead();
       for (const n of joined.neighbours) session.addNeighbour(n);
       return session;
     } catch (error) {
+      // An origin without signaling (or a refusing one) costs a request a minute, not a second.
+      if (this.joinFailedAt > -Infinity) this.joinRetryMs = Math.min(JOIN_RETRY_MAX_MS, this.joinRetryMs * 2);
       this.joinFailedAt = this.clock.now();
       this.emitter.emit("warning", { message: `P2P unavailable for now: ${String(error)}` });
       if (this.options.debug) console.warn("[swarmcast] join failed", error);
