@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 STREAM = "demo"
@@ -23,11 +25,31 @@ TOKEN_SECRET = "peer-tests-token-secret-0123456789"
 START_TIMEOUT_S = 60.0
 
 
+ORIGIN_GAP_LIMIT_S = 3.5
+"""Segments are 2 s; a longer gap between two publications means the encoder could not keep
+real time (the machine is shared and was overloaded), and deadline checks measure that."""
+
+
 @dataclass
 class Origin:
     url: str
     process: asyncio.subprocess.Process
     log_path: Path
+    media_dir: Path
+
+    def worst_publication_gap(self) -> float:
+        """Largest interval between two consecutive segments the origin published."""
+        times = sorted(p.stat().st_mtime for p in self.media_dir.glob("seg-*.m4s"))
+        return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
+
+    def skip_if_origin_fell_behind(self) -> None:
+        """Call after the checks that hold regardless, before the no-stall checks."""
+        gap = self.worst_publication_gap()
+        if gap > ORIGIN_GAP_LIMIT_S:
+            pytest.skip(
+                f"the origin published a segment {gap:.1f} s after the previous one (machine "
+                "overloaded): stalls would measure the origin, not the swarm"
+            )
 
 
 async def _wait_http_ok(url: str, timeout_s: float) -> None:
@@ -84,7 +106,7 @@ async def live_origin(tmp_path: Path) -> AsyncIterator[Origin]:
                 if text.startswith("swarmcast: serving "):
                     url = text.removeprefix("swarmcast: serving ").rstrip("/")
             await _wait_http_ok(f"{url}/live/{STREAM}/{RENDITION}/index.m3u8", START_TIMEOUT_S)
-            yield Origin(url, process, log_path)
+            yield Origin(url, process, log_path, tmp_path / "live" / STREAM / RENDITION)
         finally:
             if process.returncode is None:
                 process.send_signal(signal.SIGTERM)
