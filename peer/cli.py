@@ -119,7 +119,9 @@ async def run_peer(
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGINT, stop.set)
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGUSR1, lambda: emit_stats(node.stats(), stats_path))
+    loop.add_signal_handler(
+        signal.SIGUSR1, lambda: emit_stats(node.stats(), stats_path) if node.peer_id else None
+    )
     writer: asyncio.Task[None] | None = None
     try:
         await node.start()
@@ -142,6 +144,8 @@ async def run_peer(
 
 
 def run(args: argparse.Namespace) -> int:
+    # SIGUSR1 asks for stats; until the loop handles it, it must not kill the process.
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     if not getattr(args, "verbose", False):
         # aioice logs every candidate pair at INFO; keep the peer's own log readable.
         for name in ("aioice", "aiortc"):
