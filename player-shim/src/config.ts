@@ -65,7 +65,11 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   peerConnectTimeoutMs: 10_000,
   signalingTimeoutMs: 5_000,
   deadlineGraceMs: 1_500,
-  scheduler: {},
+  // Browsers learn of a new live segment when hls.js refreshes the playlist, once per target
+  // duration (2 s here), so swarm members learn of it up to that far apart; the Python peer
+  // polls twice as often. Wider election tiers let the elected member's announcement arrive
+  // before the next tier fetches too. The deadline fallback still bounds the wait.
+  scheduler: { liveTierSpacingS: 1.5 },
   debug: false,
 });
 
