@@ -181,6 +181,7 @@ def test_swarm_summary_series_and_targets() -> None:
     summary = summarize(_raw("steady", []))
     p2p, cdn = summary["phases"]
     assert p2p["offload"] == 0.75  # 30 kB from peers per 10 kB over HTTP
+    assert p2p["offload_settled"] == 0.75
     assert p2p["bound"] == 0.75  # N = 4
     assert p2p["origin_egress_mbps"] == 0.4  # 50 kB/s
     assert cdn["origin_egress_mbps"] == 1.6
@@ -209,6 +210,6 @@ def test_result_files_and_summary_table(tmp_path: Path) -> None:
     assert document["summary"]["phases"][0]["stalls"] == 4
     assert paths["png"].stat().st_size < 150_000
     summary_md = (tmp_path / "SUMMARY.md").read_text()
-    assert "| flash | p2p | 4 | 75.0% | 75.0% |" in summary_md
+    assert "| flash | p2p | 4 | 75.0% (75.0% settled) | 75.0% |" in summary_md
     assert document["summary"]["phases"][0]["playback_speed_median"] == 1.0
     assert "flash-crowd stalls" in summary_md

@@ -114,6 +114,8 @@ def table(phases: list[dict[str, Any]], summary: dict[str, Any], with_head: bool
         if p["python_peers"]:
             viewers += f" + {p['python_peers']} py"
         offload = _pct(p["offload"])
+        if p.get("offload_settled") is not None:
+            offload += f" ({_pct(p['offload_settled'])} settled)"
         if p["python_peers"]:
             offload += f" (swarm {_pct(p['offload_swarm'])})"
         upload = f"{_mb(p['upload_min_bytes'])}-{_mb(p['upload_max_bytes'])}" if p["p2p"] else "-"
