@@ -20,8 +20,10 @@ def in_private_netns() -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if in_private_netns():
         return
-    skip = pytest.mark.skip(reason="needs a private network namespace: run via `make test` "
-                            "or `scripts/in-netns.sh .venv/bin/pytest ...`")
+    skip = pytest.mark.skip(
+        reason="needs a private network namespace: run via `make test` "
+        "or `scripts/in-netns.sh .venv/bin/pytest ...`"
+    )
     for item in items:
         if "netns" in item.keywords:
             item.add_marker(skip)
