@@ -19,24 +19,21 @@ from __future__ import annotations
 from typing import Any
 
 from peer.deadline_clock import DeadlineClock, Playhead
-from peer.download_state import UNASSIGNED, HttpFetch, PeerRequest, RemotePeer, SegmentState
+from peer.download_book import DownloadBook
+from peer.download_state import UNASSIGNED, RemotePeer, SegmentState
 from peer.election import http_first_delay
 from peer.scheduler_actions import (
     AbandonPeer,
     AbandonReason,
     Action,
-    AnnounceHave,
-    CancelRequest,
     DeadlineMissed,
     DropPeer,
-    FetchHttp,
     RejectReason,
-    RequestPieces,
     SendHave,
 )
 from peer.scheduler_config import SchedulerConfig
 from peer.scheduler_stats import SchedulerStats
-from peer.upload_scheduler import LocalSegment, UploadScheduler
+from peer.upload_scheduler import UploadScheduler
 
 EDGE_SEEDER_CAPABILITY = 0x2
 """HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP)."""
@@ -55,16 +52,12 @@ class PieceScheduler:
         self.stats = SchedulerStats()
         self._now = now
         self._actions: list[Action] = []
-        self._segments: dict[int, SegmentState] = {}
-        self._local: dict[int, LocalSegment] = {}
-        self._peers: dict[str, RemotePeer] = {}
-        self._requests: dict[int, PeerRequest] = {}
-        self._fetches: dict[int, HttpFetch] = {}
-        self._next_request_id = 1
-        self._next_fetch_id = 1
+        self.book = DownloadBook(self._actions.append, self.stats)
         self._swarm_size = 1
         self.clock = DeadlineClock(config)
-        self.upload = UploadScheduler(config, self._actions.append, self._local, self.stats, now)
+        self.upload = UploadScheduler(
+            config, self._actions.append, self.book.local, self.stats, now
+        )
 
     # --- output ---------------------------------------------------------------------------
 
@@ -79,29 +72,29 @@ class PieceScheduler:
         self, now: float, peer_id: str, *, capabilities: int = 1, max_pieces_per_request: int = 16
     ) -> None:
         self._now = now
-        if peer_id in self._peers:
+        if peer_id in self.book.peers:
             return
-        self._peers[peer_id] = RemotePeer(peer_id, capabilities, max(1, max_pieces_per_request))
-        self._actions.append(SendHave(peer_id, tuple(sorted(self._local))))
+        self.book.peers[peer_id] = RemotePeer(peer_id, capabilities, max(1, max_pieces_per_request))
+        self._actions.append(SendHave(peer_id, tuple(sorted(self.book.local))))
         self.upload.peer_connected(now, peer_id)
         self._schedule(now)
 
     def peer_closed(self, now: float, peer_id: str) -> None:
         self._now = now
-        if self._forget_peer(peer_id):
+        if self.book.forget_peer(peer_id):
             self.upload.peer_closed(now, peer_id)
             self._schedule(now)
 
     def peer_have(self, now: float, peer_id: str, seqs: list[int]) -> None:
         self._now = now
-        peer = self._peers.get(peer_id)
+        peer = self.book.peers.get(peer_id)
         if peer is not None:
             peer.haves = set(seqs)
             self._schedule(now)
 
     def peer_have_delta(self, now: float, peer_id: str, seq: int) -> None:
         self._now = now
-        peer = self._peers.get(peer_id)
+        peer = self.book.peers.get(peer_id)
         if peer is not None:
             peer.haves.add(seq)
             self._schedule(now)
@@ -109,13 +102,13 @@ class PieceScheduler:
     def peer_choked(self, now: float, peer_id: str, choked: bool) -> None:
         """CHOKE from `peer_id` discards our outstanding requests there; UNCHOKE lifts it."""
         self._now = now
-        peer = self._peers.get(peer_id)
+        peer = self.book.peers.get(peer_id)
         if peer is None:
             return
         peer.choking_us = choked
         if choked:
             for request in list(peer.requests.values()):
-                self._release_request(request)
+                self.book.release_request(request)
         self._schedule(now)
 
     def set_swarm_size(self, now: float, size: int) -> None:
@@ -139,7 +132,7 @@ class PieceScheduler:
         """A segment whose integrity record we hold. `start` is its media time on the
         playhead's timeline; `live_edge` marks a segment that just appeared at the live edge."""
         self._now = now
-        if seq in self._segments or seq in self._local or size <= 0 or piece_size <= 0:
+        if seq in self.book.segments or seq in self.book.local or size <= 0 or piece_size <= 0:
             return
         count = -(-size // piece_size)
         http_first_at = None
@@ -147,18 +140,18 @@ class PieceScheduler:
             http_first_at = now + http_first_delay(
                 self.local_peer_id,
                 seq,
-                neighbour_ids=self._peers.keys(),
+                neighbour_ids=self.book.peers.keys(),
                 swarm_size=self._swarm_size,
                 http_first_count=self.config.live_http_first_count,
                 tier_spacing_s=self.config.live_tier_spacing_s,
                 tier_growth=self.config.live_tier_growth,
                 neighbour_stagger_s=self.config.live_neighbour_stagger_s,
                 seeder_neighbour=any(
-                    p.capabilities & EDGE_SEEDER_CAPABILITY for p in self._peers.values()
+                    p.capabilities & EDGE_SEEDER_CAPABILITY for p in self.book.peers.values()
                 ),
             )
         pieces_false, owners = [False] * count, [UNASSIGNED] * count
-        self._segments[seq] = SegmentState(
+        self.book.segments[seq] = SegmentState(
             seq, size, piece_size, start, duration, http_first_at, pieces_false, owners
         )
         self._schedule(now)
@@ -166,8 +159,8 @@ class PieceScheduler:
     def segment_removed(self, now: float, seq: int) -> None:
         """The store evicted `seq` (or the window moved past it): stop fetching and serving it."""
         self._now = now
-        self._drop_segment(seq)
-        self._local.pop(seq, None)
+        self.book.drop_segment(seq)
+        self.book.local.pop(seq, None)
         self.upload.segment_removed(seq)
         self._schedule(now)
 
@@ -184,37 +177,37 @@ class PieceScheduler:
     ) -> None:
         """A PIECE from a peer, after the adapter checked it against the integrity record."""
         self._now = now
-        peer = self._peers.get(peer_id)
+        peer = self.book.peers.get(peer_id)
         if not valid:
             self.stats.bad_pieces += 1
             if peer is not None:
-                self._forget_peer(peer_id)
+                self.book.forget_peer(peer_id)
                 self.upload.peer_closed(now, peer_id)
                 self._actions.append(DropPeer(peer_id, "bad_piece"))
             self._schedule(now)
             return
-        segment = self._segments.get(seq)
+        segment = self.book.segments.get(seq)
         if peer is not None:
             peer.last_piece_at = now
             request = peer.requests.get(request_id)
             if request is not None and request.seq == seq:
                 request.pending.discard(index)
                 if not request.pending:
-                    self._remove_request(request)
+                    self.book.remove_request(request)
         if segment is not None and 0 <= index < segment.piece_count:
             self.stats.bytes_from_peers += segment.piece_bytes(index)
-            self._store_piece(segment, index)
+            self.book.store_piece(segment, index)
         self._schedule(now)
 
     def request_rejected(
         self, now: float, peer_id: str, request_id: int, reason: RejectReason
     ) -> None:
         self._now = now
-        peer = self._peers.get(peer_id)
-        request = self._requests.get(request_id)
+        peer = self.book.peers.get(peer_id)
+        request = self.book.requests.get(request_id)
         if peer is None or request is None or request.peer_id != peer_id:
             return
-        self._release_request(request)
+        self.book.release_request(request)
         if reason == "choked":
             peer.choking_us = True
         elif reason == "busy":
@@ -228,16 +221,16 @@ class PieceScheduler:
     ) -> None:
         """A piece of an HTTP response, checked against the integrity record."""
         self._now = now
-        fetch = self._fetches.get(fetch_id)
+        fetch = self.book.fetches.get(fetch_id)
         if not valid:
             self.stats.bad_pieces += 1
             if fetch is not None:
                 self.http_failed(now, fetch_id)
             return
-        segment = self._segments.get(seq)
+        segment = self.book.segments.get(seq)
         if segment is not None and 0 <= index < segment.piece_count:
             self.stats.bytes_from_http += segment.piece_bytes(index)
-            self._store_piece(segment, index)
+            self.book.store_piece(segment, index)
         elif fetch is not None and fetch.seq == seq and index in fetch.pending:
             # The segment completed from other sources meanwhile: origin load all the same.
             self.stats.bytes_from_http += fetch.piece_bytes(index)
@@ -245,22 +238,17 @@ class PieceScheduler:
         if fetch is not None:
             fetch.pending.discard(index)
             if not fetch.pending:
-                self._fetches.pop(fetch_id, None)
+                self.book.fetches.pop(fetch_id, None)
                 self.clock.http_fetch_done(fetch.size, now - fetch.sent_at)
         self._schedule(now)
 
     def http_failed(self, now: float, fetch_id: int) -> None:
         """The fetch failed (network error, bad status, bad piece): retry after a pause."""
         self._now = now
-        fetch = self._fetches.pop(fetch_id, None)
-        if fetch is None:
+        if fetch_id not in self.book.fetches:
             return
-        self.stats.http_failures += 1
-        segment = self._segments.get(fetch.seq)
+        segment = self.book.fail_fetch(fetch_id)
         if segment is not None:
-            for index in fetch.pending:
-                if segment.owner[index] == -fetch_id:
-                    segment.owner[index] = UNASSIGNED
             segment.http_retry_at = now + self.config.http_retry_s
         self._schedule(now)
 
@@ -270,7 +258,7 @@ class PieceScheduler:
         self, now: float, peer_id: str, request_id: int, seq: int, first_piece: int, count: int
     ) -> None:
         self._now = now
-        if peer_id in self._peers:
+        if peer_id in self.book.peers:
             self.upload.request(now, peer_id, request_id, seq, first_piece, count)
 
     def upload_cancel(self, now: float, peer_id: str, request_id: int) -> None:
@@ -283,7 +271,7 @@ class PieceScheduler:
         """The next time at which something changes without an event (None: never)."""
         now = self._now
         times: list[float] = []
-        for segment in self._segments.values():
+        for segment in self.book.segments.values():
             deadline = self.clock.deadline(segment)
             if deadline is None or segment.complete:
                 continue
@@ -293,7 +281,7 @@ class PieceScheduler:
                 times.append(segment.http_first_at)
             if self.clock.playing and not segment.missed:
                 times.append(deadline)
-        for peer in self._peers.values():
+        for peer in self.book.peers.values():
             times.append(peer.cooldown_until)
             if peer.requests:
                 times.append(self._silent_at(peer))
@@ -305,7 +293,7 @@ class PieceScheduler:
 
     def handle_timer(self, now: float) -> None:
         self._now = now
-        for peer in sorted(self._peers.values(), key=lambda p: p.peer_id):
+        for peer in sorted(self.book.peers.values(), key=lambda p: p.peer_id):
             if peer.requests and now >= self._silent_at(peer):
                 self._abandon(now, peer, "silent")
         self.upload.handle_timer(now)
@@ -317,14 +305,14 @@ class PieceScheduler:
 
     def complete_seqs(self) -> list[int]:
         """Complete, verified segments we can serve (what HAVE announces)."""
-        return sorted(self._local)
+        return sorted(self.book.local)
 
     def snapshot(self) -> dict[str, Any]:
         """Stats plus a little state, for the CLI's stats JSON."""
         return {
             **self.stats.to_json(),
-            "complete_segments": len(self._local),
-            "peers": len(self._peers),
+            "complete_segments": len(self.book.local),
+            "peers": len(self.book.peers),
             "http_rate_estimate": round(self.clock.http_rate),
         }
 
@@ -335,8 +323,8 @@ class PieceScheduler:
         self._check_deadlines(now)
         # (segment, deadline, usable holders), holders computed once per pass
         assignable: list[tuple[SegmentState, float, list[RemotePeer]]] = []
-        for seq in sorted(self._segments):
-            segment = self._segments[seq]
+        for seq in sorted(self.book.segments):
+            segment = self.book.segments[seq]
             deadline = self.clock.deadline(segment)
             if deadline is None and not self.seeder:
                 continue
@@ -379,23 +367,13 @@ class PieceScheduler:
             if run is None:
                 return
             first, index = run
-            request = PeerRequest(
-                self._next_request_id, peer.peer_id, segment.seq, set(range(first, index)), now
-            )
-            self._next_request_id += 1
-            segment.assign(first, index, request.request_id)
-            peer.requests[request.request_id] = request
-            self._requests[request.request_id] = request
-            self.stats.requests_sent += 1
-            self._actions.append(
-                RequestPieces(peer.peer_id, request.request_id, segment.seq, first, index - first)
-            )
+            self.book.open_request(now, peer, segment, first, index)
 
     def _usable_holders(self, now: float, seq: int) -> list[RemotePeer]:
         return sorted(
             (
                 p
-                for p in self._peers.values()
+                for p in self.book.peers.values()
                 if seq in p.haves and not p.choking_us and now >= p.cooldown_until
             ),
             key=lambda p: p.peer_id,
@@ -409,94 +387,27 @@ class PieceScheduler:
         if take_over:
             owing = {o for i, o in enumerate(segment.owner) if o > 0 and not segment.have[i]}
             for request_id in sorted(owing):
-                request = self._requests.get(request_id)
+                request = self.book.requests.get(request_id)
                 if request is None:  # cancelled with its peer, abandoned just above
                     continue
-                peer = self._peers[request.peer_id]
-                self._actions.append(CancelRequest(request.peer_id, request_id))
-                self._release_request(request)
+                peer = self.book.peers[request.peer_id]
+                self.book.cancel_request(request)
                 if now - request.sent_at >= self.config.peer_silence_timeout_s:
                     self._abandon(now, peer, "slow")
         index = 0
         while (run := segment.free_run(index, segment.piece_count)) is not None:
             first, index = run
-            size = sum(segment.piece_bytes(i) for i in range(first, index))
-            fetch = HttpFetch(
-                self._next_fetch_id,
-                segment.seq,
-                set(range(first, index)),
-                now,
-                size,
-                segment.piece_size,
-                segment.size,
-            )
-            self._next_fetch_id += 1
-            segment.assign(first, index, -fetch.fetch_id)
-            self._fetches[fetch.fetch_id] = fetch
-            self.stats.http_fetches += 1
-            self._actions.append(FetchHttp(fetch.fetch_id, segment.seq, first, index - first))
+            self.book.open_fetch(now, segment, first, index)
 
-    # --- internals: bookkeeping -----------------------------------------------------------
-
-    def _store_piece(self, segment: SegmentState, index: int) -> None:
-        if segment.have[index]:
-            self.stats.duplicate_bytes += segment.piece_bytes(index)
-            return
-        segment.mark_have(index)
-        if not segment.complete:
-            return
-        for request in [r for r in self._requests.values() if r.seq == segment.seq]:
-            self._actions.append(CancelRequest(request.peer_id, request.request_id))
-            self._remove_request(request)
-        del self._segments[segment.seq]  # fetches still running finish as duplicates
-        self._local[segment.seq] = LocalSegment(
-            segment.piece_count, segment.size, segment.piece_size
-        )
-        self.stats.segments_completed += 1
-        self._actions.append(AnnounceHave(segment.seq))
-
-    def _release_request(self, request: PeerRequest) -> None:
-        """Forget a request; its pieces become unassigned (late PIECEs are still welcome)."""
-        segment = self._segments.get(request.seq)
-        if segment is not None:
-            for index in request.pending:
-                if segment.owner[index] == request.request_id:
-                    segment.owner[index] = UNASSIGNED
-        self._remove_request(request)
-
-    def _remove_request(self, request: PeerRequest) -> None:
-        self._requests.pop(request.request_id, None)
-        peer = self._peers.get(request.peer_id)
-        if peer is not None:
-            peer.requests.pop(request.request_id, None)
-
-    def _forget_peer(self, peer_id: str) -> bool:
-        peer = self._peers.get(peer_id)
-        if peer is None:
-            return False
-        for request in list(peer.requests.values()):
-            self._release_request(request)
-        del self._peers[peer_id]
-        return True
+    # --- internals: peers and deadlines --------------------------------------------------
 
     def _abandon(self, now: float, peer: RemotePeer, reason: AbandonReason) -> None:
         for request in sorted(peer.requests.values(), key=lambda r: r.request_id):
-            self._actions.append(CancelRequest(peer.peer_id, request.request_id))
-            self._release_request(request)
+            self.book.cancel_request(request)
         if peer.cooldown_until <= now:
             self.stats.peers_abandoned += 1
             self._actions.append(AbandonPeer(peer.peer_id, reason))
         peer.cooldown_until = now + self.config.peer_cooldown_s
-
-    def _drop_segment(self, seq: int) -> None:
-        segment = self._segments.pop(seq, None)
-        if segment is None:
-            return
-        for request in [r for r in self._requests.values() if r.seq == seq]:
-            self._actions.append(CancelRequest(request.peer_id, request.request_id))
-            self._remove_request(request)
-        for fetch_id in [f for f, fetch in self._fetches.items() if fetch.seq == seq]:
-            del self._fetches[fetch_id]
 
     def _check_deadlines(self, now: float) -> None:
         """Count stalls, and drop segments the playhead has left behind."""
@@ -504,10 +415,10 @@ class PieceScheduler:
         if playhead is None:
             return
         current = playhead.position_at(now)
-        for seq in sorted(self._segments):
-            segment = self._segments[seq]
+        for seq in sorted(self.book.segments):
+            segment = self.book.segments[seq]
             if segment.start + segment.duration <= current:
-                self._drop_segment(seq)
+                self.book.drop_segment(seq)
                 continue
             deadline = self.clock.deadline(segment)
             overdue = playhead.playing and deadline is not None and now >= deadline

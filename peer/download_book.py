@@ -1,0 +1,139 @@
+"""The download side's bookkeeping for `peer.piece_scheduler`: segments being fetched, complete
+local segments, neighbours, and requests/fetches in flight, kept consistent with each other
+(releasing a request frees its pieces, a complete segment moves to `local`). No policy, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from peer.download_state import UNASSIGNED, HttpFetch, PeerRequest, RemotePeer, SegmentState
+from peer.scheduler_actions import Action, AnnounceHave, CancelRequest, FetchHttp, RequestPieces
+from peer.scheduler_stats import SchedulerStats
+from peer.upload_scheduler import LocalSegment
+
+
+class DownloadBook:
+    """What the scheduler knows and has in flight; `emit` receives the actions that follow
+    directly from a bookkeeping change (REQUEST, CANCEL, HTTP fetch, HAVE_DELTA)."""
+
+    def __init__(self, emit: Callable[[Action], None], stats: SchedulerStats) -> None:
+        self.segments: dict[int, SegmentState] = {}
+        self.local: dict[int, LocalSegment] = {}
+        self.peers: dict[str, RemotePeer] = {}
+        self.requests: dict[int, PeerRequest] = {}
+        self.fetches: dict[int, HttpFetch] = {}
+        self._emit = emit
+        self._stats = stats
+        self._next_request_id = 1
+        self._next_fetch_id = 1
+
+    # --- opening requests and fetches -----------------------------------------------------
+
+    def open_request(
+        self, now: float, peer: RemotePeer, segment: SegmentState, first: int, end: int
+    ) -> None:
+        """Ask `peer` for pieces [first, end) of `segment`."""
+        request = PeerRequest(
+            self._next_request_id, peer.peer_id, segment.seq, set(range(first, end)), now
+        )
+        self._next_request_id += 1
+        segment.assign(first, end, request.request_id)
+        peer.requests[request.request_id] = request
+        self.requests[request.request_id] = request
+        self._stats.requests_sent += 1
+        self._emit(RequestPieces(peer.peer_id, request.request_id, segment.seq, first, end - first))
+
+    def open_fetch(self, now: float, segment: SegmentState, first: int, end: int) -> None:
+        """Fetch pieces [first, end) of `segment` from the origin."""
+        size = sum(segment.piece_bytes(i) for i in range(first, end))
+        fetch = HttpFetch(
+            self._next_fetch_id,
+            segment.seq,
+            set(range(first, end)),
+            now,
+            size,
+            segment.piece_size,
+            segment.size,
+        )
+        self._next_fetch_id += 1
+        segment.assign(first, end, -fetch.fetch_id)
+        self.fetches[fetch.fetch_id] = fetch
+        self._stats.http_fetches += 1
+        self._emit(FetchHttp(fetch.fetch_id, segment.seq, first, end - first))
+
+    # --- results --------------------------------------------------------------------------
+
+    def store_piece(self, segment: SegmentState, index: int) -> None:
+        """Record a verified piece; a segment that completes moves to `local` and is announced."""
+        if segment.have[index]:
+            self._stats.duplicate_bytes += segment.piece_bytes(index)
+            return
+        segment.mark_have(index)
+        if not segment.complete:
+            return
+        for request in [r for r in self.requests.values() if r.seq == segment.seq]:
+            self._emit(CancelRequest(request.peer_id, request.request_id))
+            self.remove_request(request)
+        del self.segments[segment.seq]  # fetches still running finish as duplicates
+        self.local[segment.seq] = LocalSegment(
+            segment.piece_count, segment.size, segment.piece_size
+        )
+        self._stats.segments_completed += 1
+        self._emit(AnnounceHave(segment.seq))
+
+    def fail_fetch(self, fetch_id: int) -> SegmentState | None:
+        """Forget a failed fetch and free its pieces; returns the segment it was for, if any
+        is still wanted (None also when the fetch is unknown)."""
+        fetch = self.fetches.pop(fetch_id, None)
+        if fetch is None:
+            return None
+        self._stats.http_failures += 1
+        segment = self.segments.get(fetch.seq)
+        if segment is not None:
+            for index in fetch.pending:
+                if segment.owner[index] == -fetch_id:
+                    segment.owner[index] = UNASSIGNED
+        return segment
+
+    # --- forgetting -----------------------------------------------------------------------
+
+    def cancel_request(self, request: PeerRequest) -> None:
+        """Send CANCEL for `request` and release its pieces."""
+        self._emit(CancelRequest(request.peer_id, request.request_id))
+        self.release_request(request)
+
+    def release_request(self, request: PeerRequest) -> None:
+        """Forget a request; its pieces become unassigned (late PIECEs are still welcome)."""
+        segment = self.segments.get(request.seq)
+        if segment is not None:
+            for index in request.pending:
+                if segment.owner[index] == request.request_id:
+                    segment.owner[index] = UNASSIGNED
+        self.remove_request(request)
+
+    def remove_request(self, request: PeerRequest) -> None:
+        self.requests.pop(request.request_id, None)
+        peer = self.peers.get(request.peer_id)
+        if peer is not None:
+            peer.requests.pop(request.request_id, None)
+
+    def forget_peer(self, peer_id: str) -> bool:
+        """Remove a neighbour and release its requests; False if it was unknown."""
+        peer = self.peers.get(peer_id)
+        if peer is None:
+            return False
+        for request in list(peer.requests.values()):
+            self.release_request(request)
+        del self.peers[peer_id]
+        return True
+
+    def drop_segment(self, seq: int) -> None:
+        """Stop fetching `seq`: cancel its peer requests and forget its HTTP fetches."""
+        segment = self.segments.pop(seq, None)
+        if segment is None:
+            return
+        for request in [r for r in self.requests.values() if r.seq == seq]:
+            self._emit(CancelRequest(request.peer_id, request.request_id))
+            self.remove_request(request)
+        for fetch_id in [f for f, fetch in self.fetches.items() if fetch.seq == seq]:
+            del self.fetches[fetch_id]
