@@ -3,12 +3,14 @@ records, and media bytes (whole segments or Range requests for just the missing 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
+from peer.hls_playlist import PlaylistError, parse_media_playlist, parse_multivariant_playlist
 from protocol.integrity import (
     MAX_DOCUMENT_BYTES,
     IntegrityRecord,
@@ -135,3 +137,27 @@ class OriginClient:
         if len(body) != end - start:
             raise OriginError(f"{uri} bytes {start}-{end - 1}: got {len(body)} bytes")
         return body
+
+
+async def wait_for_stream(
+    origin: OriginClient, rendition: str, needed_segments: float, timeout_s: float
+) -> tuple[SigningKey, str]:
+    """The stream's key and rendition (the first one if `rendition` is empty), once the origin
+    has the stream and that rendition's playlist holds `needed_segments` target durations of
+    stream (like a player, a viewer starts that far behind the live edge)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        try:
+            key = await origin.signing_key()
+            variants = parse_multivariant_playlist(await origin.text("master.m3u8"))
+            rendition = rendition or variants[0].rendition
+            playlist = parse_media_playlist(await origin.text(f"{rendition}/index.m3u8"))
+            available = sum(s.duration for s in playlist.segments)
+            if available >= needed_segments * playlist.target_duration or playlist.ended:
+                return key, rendition
+            raise PlaylistError(f"only {available:.1f} s of stream so far")
+        except (OriginError, PlaylistError) as exc:
+            if loop.time() > deadline:
+                raise OriginError(f"stream not available: {exc}") from None
+            await asyncio.sleep(0.5)

@@ -11,35 +11,24 @@ from collections.abc import Coroutine
 from typing import Any
 
 from peer import scheduler_actions as act
-from peer.hls_playlist import PlaylistError, parse_media_playlist, parse_multivariant_playlist
 from peer.live_feed import LiveFeed, NewSegment
-from peer.origin_client import OriginClient, OriginError
+from peer.origin_client import OriginClient, OriginError, wait_for_stream
 from peer.peer_config import IceServerConfig, PeerConfig
 from peer.peer_link import PeerLink
 from peer.piece_scheduler import PieceScheduler
-from peer.segment_store import SegmentStore
+from peer.segment_store import CompleteView, SegmentStore
 from peer.signaling_client import SignalingClient
 from peer.sim_playhead import SimulatedPlayhead
 from peer.wire_translate import feed_control_frame, frame_for
 from protocol import signaling_schema as schema
 from protocol import wire
-from protocol.integrity import DEFAULT_PIECE_SIZE, IntegrityError, SigningKey
+from protocol.integrity import DEFAULT_PIECE_SIZE, IntegrityError
 
 log = logging.getLogger(__name__)
 
 UNREACHABLE_REASONS = ("connect timeout", "connection failed")
 REJOIN_FIRST_DELAY_S = 1.0
 REJOIN_MAX_DELAY_S = 30.0
-
-
-class _CompleteView:
-    """`seq in view` = the store holds seq complete (what the simulated player may play)."""
-
-    def __init__(self, store: SegmentStore) -> None:
-        self._store = store
-
-    def __contains__(self, seq: object) -> bool:
-        return isinstance(seq, int) and self._store.is_complete(seq)
 
 
 class PeerNode:
@@ -73,32 +62,12 @@ class PeerNode:
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    async def _wait_for_stream(self) -> SigningKey:
-        """The stream's key, once the origin has the stream and our rendition's playlist."""
-        deadline = self.now() + self.config.start_timeout_s
-        while True:
-            try:
-                key = await self.origin.signing_key()
-                variants = parse_multivariant_playlist(await self.origin.text("master.m3u8"))
-                self.rendition = self.rendition or variants[0].rendition
-                playlist = parse_media_playlist(
-                    await self.origin.text(f"{self.rendition}/index.m3u8")
-                )
-                # Like a player, a viewer needs `live_delay_segments` of stream behind the
-                # live edge to start from; a stream that just started has to grow first.
-                needed = 0.0 if self.config.seed else self.config.live_delay_segments
-                available = sum(s.duration for s in playlist.segments)
-                if available >= needed * playlist.target_duration or playlist.ended:
-                    return key
-                raise PlaylistError(f"only {available:.1f} s of stream so far")
-            except (OriginError, PlaylistError) as exc:
-                if self.now() > deadline:
-                    raise OriginError(f"stream not available: {exc}") from None
-                await asyncio.sleep(0.5)
-
     async def start(self) -> None:
         cfg = self.config
-        key = await self._wait_for_stream()
+        needed = 0.0 if cfg.seed else cfg.live_delay_segments
+        key, self.rendition = await wait_for_stream(
+            self.origin, self.rendition, needed, cfg.start_timeout_s
+        )
         self.store = SegmentStore(key, cfg.stream, self.rendition, cfg.max_store_segments)
         self.signaling, ack = await self._join()
         self.peer_id = ack.peer_id
@@ -176,7 +145,7 @@ class PeerNode:
                 self._dispatch(action)
             now = self.now()
             if self.playhead is not None and self.playhead.step(
-                now, self.feed.timeline, _CompleteView(self.store)
+                now, self.feed.timeline, CompleteView(self.store)
             ):
                 self.sched.set_playhead(now, self.playhead.position, self.playhead.playing)
                 continue

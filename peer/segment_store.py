@@ -172,3 +172,13 @@ class SegmentStore:
 
     def remove(self, seq: int) -> None:
         self._entries.pop(seq, None)
+
+
+class CompleteView:
+    """`seq in view` = the store holds seq complete (what the simulated player may play)."""
+
+    def __init__(self, store: SegmentStore) -> None:
+        self._store = store
+
+    def __contains__(self, seq: object) -> bool:
+        return isinstance(seq, int) and self._store.is_complete(seq)
