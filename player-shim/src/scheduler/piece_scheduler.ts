@@ -12,11 +12,12 @@
 
 import type { AbandonReason, RejectReasonName, SchedulerAction } from "./actions";
 import { DeadlineClock, Playhead } from "./deadline_clock";
-import { HttpFetch, RemotePeer, SegmentState, UNASSIGNED, type PeerRequest } from "./download_state";
+import { DownloadBook } from "./download_book";
+import { RemotePeer, SegmentState } from "./download_state";
 import { httpFirstDelay } from "./election";
 import type { SchedulerConfig } from "./scheduler_config";
 import { emptySchedulerStats, type SchedulerStats } from "./scheduler_stats";
-import { compareIds, UploadScheduler, type LocalSegment } from "./upload_scheduler";
+import { compareIds, UploadScheduler } from "./upload_scheduler";
 
 /** HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP). */
 export const EDGE_SEEDER_CAPABILITY = 0x2;
@@ -30,13 +31,7 @@ export class PieceScheduler {
   readonly upload: UploadScheduler;
   private now: number;
   private readonly actions: SchedulerAction[] = [];
-  private readonly segments = new Map<number, SegmentState>();
-  private readonly local = new Map<number, LocalSegment>();
-  private readonly peers = new Map<string, RemotePeer>();
-  private readonly requests = new Map<number, PeerRequest>();
-  private readonly fetches = new Map<number, HttpFetch>();
-  private nextRequestId = 1;
-  private nextFetchId = 1;
+  private readonly book: DownloadBook;
   private swarmSizeValue = 1;
   readonly clock: DeadlineClock;
 
@@ -48,7 +43,8 @@ export class PieceScheduler {
   ) {
     this.now = now;
     this.clock = new DeadlineClock(config);
-    this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.local, this.stats, now);
+    this.book = new DownloadBook((a) => this.actions.push(a), this.stats);
+    this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.book.local, this.stats, now);
   }
 
   // --- output ---
@@ -61,16 +57,16 @@ export class PieceScheduler {
 
   peerConnected(now: number, peerId: string, capabilities = 1, maxPiecesPerRequest = 16): void {
     this.now = now;
-    if (this.peers.has(peerId)) return;
-    this.peers.set(peerId, new RemotePeer(peerId, capabilities, Math.max(1, maxPiecesPerRequest)));
-    this.actions.push({ action: "send_have", peer: peerId, seqs: sortedNumbers(this.local.keys()) });
+    if (this.book.peers.has(peerId)) return;
+    this.book.peers.set(peerId, new RemotePeer(peerId, capabilities, Math.max(1, maxPiecesPerRequest)));
+    this.actions.push({ action: "send_have", peer: peerId, seqs: sortedNumbers(this.book.local.keys()) });
     this.upload.peerConnected(now, peerId);
     this.schedule(now);
   }
 
   peerClosed(now: number, peerId: string): void {
     this.now = now;
-    if (this.forgetPeer(peerId)) {
+    if (this.book.forgetPeer(peerId)) {
       this.upload.peerClosed(now, peerId);
       this.schedule(now);
     }
@@ -78,7 +74,7 @@ export class PieceScheduler {
 
   peerHave(now: number, peerId: string, seqs: number[]): void {
     this.now = now;
-    const peer = this.peers.get(peerId);
+    const peer = this.book.peers.get(peerId);
     if (peer) {
       peer.haves = new Set(seqs);
       this.schedule(now);
@@ -87,7 +83,7 @@ export class PieceScheduler {
 
   peerHaveDelta(now: number, peerId: string, seq: number): void {
     this.now = now;
-    const peer = this.peers.get(peerId);
+    const peer = this.book.peers.get(peerId);
     if (peer) {
       peer.haves.add(seq);
       this.schedule(now);
@@ -97,10 +93,10 @@ export class PieceScheduler {
   /** CHOKE from `peerId` discards our outstanding requests there; UNCHOKE lifts it. */
   peerChoked(now: number, peerId: string, choked: boolean): void {
     this.now = now;
-    const peer = this.peers.get(peerId);
+    const peer = this.book.peers.get(peerId);
     if (!peer) return;
     peer.chokingUs = choked;
-    if (choked) for (const request of [...peer.requests.values()]) this.releaseRequest(request);
+    if (choked) for (const request of [...peer.requests.values()]) this.book.releaseRequest(request);
     this.schedule(now);
   }
 
@@ -127,31 +123,31 @@ export class PieceScheduler {
   ): void {
     this.now = now;
     const { size, pieceSize, start, duration } = opts;
-    if (this.segments.has(seq) || this.local.has(seq) || size <= 0 || pieceSize <= 0) return;
+    if (this.book.segments.has(seq) || this.book.local.has(seq) || size <= 0 || pieceSize <= 0) return;
     const count = Math.ceil(size / pieceSize);
     let httpFirstAt: number | null = null;
     if (opts.liveEdge) {
       httpFirstAt =
         now +
         httpFirstDelay(this.localPeerId, seq, {
-          neighbourIds: this.peers.keys(),
+          neighbourIds: this.book.peers.keys(),
           swarmSize: this.swarmSizeValue,
           httpFirstCount: this.config.liveHttpFirstCount,
           tierSpacingS: this.config.liveTierSpacingS,
           tierGrowth: this.config.liveTierGrowth,
           neighbourStaggerS: this.config.liveNeighbourStaggerS,
-          seederNeighbour: [...this.peers.values()].some((p) => (p.capabilities & EDGE_SEEDER_CAPABILITY) !== 0),
+          seederNeighbour: [...this.book.peers.values()].some((p) => (p.capabilities & EDGE_SEEDER_CAPABILITY) !== 0),
         });
     }
-    this.segments.set(seq, new SegmentState(seq, size, pieceSize, start, duration, httpFirstAt, count));
+    this.book.segments.set(seq, new SegmentState(seq, size, pieceSize, start, duration, httpFirstAt, count));
     this.schedule(now);
   }
 
   /** The store evicted `seq` (or the window moved past it): stop fetching and serving it. */
   segmentRemoved(now: number, seq: number): void {
     this.now = now;
-    this.dropSegment(seq);
-    this.local.delete(seq);
+    this.book.dropSegment(seq);
+    this.book.local.delete(seq);
     this.upload.segmentRemoved(seq);
     this.schedule(now);
   }
@@ -168,39 +164,39 @@ export class PieceScheduler {
   /** A PIECE from a peer, after the adapter checked it against the integrity record. */
   pieceReceived(now: number, peerId: string, requestId: number, seq: number, index: number, valid: boolean): void {
     this.now = now;
-    const peer = this.peers.get(peerId);
+    const peer = this.book.peers.get(peerId);
     if (!valid) {
       this.stats.badPieces += 1;
       if (peer) {
-        this.forgetPeer(peerId);
+        this.book.forgetPeer(peerId);
         this.upload.peerClosed(now, peerId);
         this.actions.push({ action: "drop_peer", peer: peerId, reason: "bad_piece" });
       }
       this.schedule(now);
       return;
     }
-    const segment = this.segments.get(seq);
+    const segment = this.book.segments.get(seq);
     if (peer) {
       peer.lastPieceAt = now;
       const request = peer.requests.get(requestId);
       if (request && request.seq === seq) {
         request.pending.delete(index);
-        if (request.pending.size === 0) this.removeRequest(request);
+        if (request.pending.size === 0) this.book.removeRequest(request);
       }
     }
     if (segment && index >= 0 && index < segment.pieceCount) {
       this.stats.bytesFromPeers += segment.pieceBytes(index);
-      this.storePiece(segment, index);
+      this.book.storePiece(segment, index);
     }
     this.schedule(now);
   }
 
   requestRejected(now: number, peerId: string, requestId: number, reason: RejectReasonName): void {
     this.now = now;
-    const peer = this.peers.get(peerId);
-    const request = this.requests.get(requestId);
+    const peer = this.book.peers.get(peerId);
+    const request = this.book.requests.get(requestId);
     if (!peer || !request || request.peerId !== peerId) return;
-    this.releaseRequest(request);
+    this.book.releaseRequest(request);
     if (reason === "choked") peer.chokingUs = true;
     else if (reason === "busy") peer.cooldownUntil = now + this.config.busyBackoffS;
     else peer.haves.delete(request.seq); // not_have, bad_request: the announcement was stale
@@ -210,16 +206,16 @@ export class PieceScheduler {
   /** A piece of an HTTP response, checked against the integrity record. */
   httpPieceReceived(now: number, fetchId: number, seq: number, index: number, valid: boolean): void {
     this.now = now;
-    const fetch = this.fetches.get(fetchId);
+    const fetch = this.book.fetches.get(fetchId);
     if (!valid) {
       this.stats.badPieces += 1;
       if (fetch) this.httpFailed(now, fetchId);
       return;
     }
-    const segment = this.segments.get(seq);
+    const segment = this.book.segments.get(seq);
     if (segment && index >= 0 && index < segment.pieceCount) {
       this.stats.bytesFromHttp += segment.pieceBytes(index);
-      this.storePiece(segment, index);
+      this.book.storePiece(segment, index);
     } else if (fetch && fetch.seq === seq && fetch.pending.has(index)) {
       // The segment completed from other sources meanwhile: origin load all the same.
       this.stats.bytesFromHttp += fetch.pieceBytes(index);
@@ -228,7 +224,7 @@ export class PieceScheduler {
     if (fetch) {
       fetch.pending.delete(index);
       if (fetch.pending.size === 0) {
-        this.fetches.delete(fetchId);
+        this.book.fetches.delete(fetchId);
         this.clock.httpFetchDone(fetch.size, now - fetch.sentAt);
       }
     }
@@ -238,15 +234,9 @@ export class PieceScheduler {
   /** The fetch failed (network error, bad status, bad piece): retry after a pause. */
   httpFailed(now: number, fetchId: number): void {
     this.now = now;
-    const fetch = this.fetches.get(fetchId);
-    if (!fetch) return;
-    this.fetches.delete(fetchId);
-    this.stats.httpFailures += 1;
-    const segment = this.segments.get(fetch.seq);
-    if (segment) {
-      for (const index of fetch.pending) if (segment.owner[index] === -fetchId) segment.owner[index] = UNASSIGNED;
-      segment.httpRetryAt = now + this.config.httpRetryS;
-    }
+    if (!this.book.fetches.has(fetchId)) return;
+    const segment = this.book.failFetch(fetchId);
+    if (segment) segment.httpRetryAt = now + this.config.httpRetryS;
     this.schedule(now);
   }
 
@@ -254,7 +244,7 @@ export class PieceScheduler {
 
   uploadRequest(now: number, peerId: string, requestId: number, seq: number, firstPiece: number, count: number): void {
     this.now = now;
-    if (this.peers.has(peerId)) this.upload.request(now, peerId, requestId, seq, firstPiece, count);
+    if (this.book.peers.has(peerId)) this.upload.request(now, peerId, requestId, seq, firstPiece, count);
   }
 
   uploadCancel(now: number, peerId: string, requestId: number): void {
@@ -268,7 +258,7 @@ export class PieceScheduler {
   nextTimer(): number | null {
     const now = this.now;
     const times: number[] = [];
-    for (const segment of this.segments.values()) {
+    for (const segment of this.book.segments.values()) {
       const deadline = this.clock.deadline(segment);
       if (deadline === null || segment.complete) continue;
       times.push(this.clock.fallbackAt(segment, deadline));
@@ -276,7 +266,7 @@ export class PieceScheduler {
       if (segment.httpFirstAt !== null) times.push(segment.httpFirstAt);
       if (this.clock.playing && !segment.missed) times.push(deadline);
     }
-    for (const peer of this.peers.values()) {
+    for (const peer of this.book.peers.values()) {
       times.push(peer.cooldownUntil);
       if (peer.requests.size > 0) times.push(this.silentAt(peer));
     }
@@ -289,7 +279,7 @@ export class PieceScheduler {
 
   handleTimer(now: number): void {
     this.now = now;
-    for (const peer of [...this.peers.values()].sort((a, b) => compareIds(a.peerId, b.peerId))) {
+    for (const peer of [...this.book.peers.values()].sort((a, b) => compareIds(a.peerId, b.peerId))) {
       if (peer.requests.size > 0 && now >= this.silentAt(peer)) this.abandon(now, peer, "silent");
     }
     this.upload.handleTimer(now);
@@ -298,15 +288,15 @@ export class PieceScheduler {
 
   /** Complete, verified segments we can serve (what HAVE announces). */
   completeSeqs(): number[] {
-    return sortedNumbers(this.local.keys());
+    return sortedNumbers(this.book.local.keys());
   }
 
   /** Stats plus a little state, for the stats API. */
   snapshot(): Record<string, number> {
     return {
       ...this.stats,
-      completeSegments: this.local.size,
-      peers: this.peers.size,
+      completeSegments: this.book.local.size,
+      peers: this.book.peers.size,
       httpRateEstimate: Math.round(this.clock.httpRate),
     };
   }
@@ -318,8 +308,8 @@ export class PieceScheduler {
     this.checkDeadlines(now);
     // (segment, deadline, usable holders), holders computed once per pass
     const assignable: [SegmentState, number, RemotePeer[]][] = [];
-    for (const seq of sortedNumbers(this.segments.keys())) {
-      const segment = this.segments.get(seq) as SegmentState;
+    for (const seq of sortedNumbers(this.book.segments.keys())) {
+      const segment = this.book.segments.get(seq) as SegmentState;
       const deadline = this.clock.deadline(segment);
       if (deadline === null && !this.seeder) continue;
       if (this.seeder || deadline === null) {
@@ -366,20 +356,12 @@ export class PieceScheduler {
       if (!run) return;
       const first = run[0];
       index = run[1];
-      const pending = new Set<number>();
-      for (let i = first; i < index; i++) pending.add(i);
-      const request: PeerRequest = { requestId: this.nextRequestId, peerId: peer.peerId, seq: segment.seq, pending, sentAt: now };
-      this.nextRequestId += 1;
-      segment.assign(first, index, request.requestId);
-      peer.requests.set(request.requestId, request);
-      this.requests.set(request.requestId, request);
-      this.stats.requestsSent += 1;
-      this.actions.push({ action: "request", peer: peer.peerId, requestId: request.requestId, seq: segment.seq, firstPiece: first, pieceCount: index - first });
+      this.book.openRequest(now, peer, segment, first, index);
     }
   }
 
   private usableHolders(now: number, seq: number): RemotePeer[] {
-    return [...this.peers.values()]
+    return [...this.book.peers.values()]
       .filter((p) => p.haves.has(seq) && !p.chokingUs && now >= p.cooldownUntil)
       .sort((a, b) => compareIds(a.peerId, b.peerId));
   }
@@ -396,11 +378,10 @@ export class PieceScheduler {
         if (o > 0 && !segment.have[i]) owing.add(o);
       });
       for (const requestId of sortedNumbers(owing)) {
-        const request = this.requests.get(requestId);
+        const request = this.book.requests.get(requestId);
         if (!request) continue; // cancelled with its peer, abandoned just above
-        const peer = this.peers.get(request.peerId) as RemotePeer;
-        this.actions.push({ action: "cancel", peer: request.peerId, requestId });
-        this.releaseRequest(request);
+        const peer = this.book.peers.get(request.peerId) as RemotePeer;
+        this.book.cancelRequest(request);
         if (now - request.sentAt >= this.config.peerSilenceTimeoutS) this.abandon(now, peer, "slow");
       }
     }
@@ -408,67 +389,14 @@ export class PieceScheduler {
     for (let run = segment.freeRun(index, segment.pieceCount); run !== null; run = segment.freeRun(index, segment.pieceCount)) {
       const first = run[0];
       index = run[1];
-      const pending = new Set<number>();
-      let size = 0;
-      for (let i = first; i < index; i++) {
-        pending.add(i);
-        size += segment.pieceBytes(i);
-      }
-      const fetch = new HttpFetch(this.nextFetchId, segment.seq, pending, now, size, segment.pieceSize, segment.size);
-      this.nextFetchId += 1;
-      segment.assign(first, index, -fetch.fetchId);
-      this.fetches.set(fetch.fetchId, fetch);
-      this.stats.httpFetches += 1;
-      this.actions.push({ action: "http_fetch", fetchId: fetch.fetchId, seq: segment.seq, firstPiece: first, pieceCount: index - first });
+      this.book.openFetch(now, segment, first, index);
     }
   }
 
-  // --- internals: bookkeeping ---
-
-  private storePiece(segment: SegmentState, index: number): void {
-    if (segment.have[index]) {
-      this.stats.duplicateBytes += segment.pieceBytes(index);
-      return;
-    }
-    segment.markHave(index);
-    if (!segment.complete) return;
-    for (const request of [...this.requests.values()].filter((r) => r.seq === segment.seq)) {
-      this.actions.push({ action: "cancel", peer: request.peerId, requestId: request.requestId });
-      this.removeRequest(request);
-    }
-    this.segments.delete(segment.seq); // fetches still running finish as duplicates
-    this.local.set(segment.seq, { pieceCount: segment.pieceCount, size: segment.size, pieceSize: segment.pieceSize });
-    this.stats.segmentsCompleted += 1;
-    this.actions.push({ action: "announce_have", seq: segment.seq });
-  }
-
-  /** Forgets a request; its pieces become unassigned (late PIECEs are still welcome). */
-  private releaseRequest(request: PeerRequest): void {
-    const segment = this.segments.get(request.seq);
-    if (segment) {
-      for (const index of request.pending) if (segment.owner[index] === request.requestId) segment.owner[index] = UNASSIGNED;
-    }
-    this.removeRequest(request);
-  }
-
-  private removeRequest(request: PeerRequest): void {
-    this.requests.delete(request.requestId);
-    this.peers.get(request.peerId)?.requests.delete(request.requestId);
-  }
-
-  private forgetPeer(peerId: string): boolean {
-    const peer = this.peers.get(peerId);
-    if (!peer) return false;
-    for (const request of [...peer.requests.values()]) this.releaseRequest(request);
-    this.peers.delete(peerId);
-    return true;
-  }
+  // --- internals: peers and deadlines ---
 
   private abandon(now: number, peer: RemotePeer, reason: AbandonReason): void {
-    for (const request of [...peer.requests.values()].sort((a, b) => a.requestId - b.requestId)) {
-      this.actions.push({ action: "cancel", peer: peer.peerId, requestId: request.requestId });
-      this.releaseRequest(request);
-    }
+    for (const request of [...peer.requests.values()].sort((a, b) => a.requestId - b.requestId)) this.book.cancelRequest(request);
     if (peer.cooldownUntil <= now) {
       this.stats.peersAbandoned += 1;
       this.actions.push({ action: "abandon_peer", peer: peer.peerId, reason });
@@ -476,26 +404,15 @@ export class PieceScheduler {
     peer.cooldownUntil = now + this.config.peerCooldownS;
   }
 
-  private dropSegment(seq: number): void {
-    const segment = this.segments.get(seq);
-    if (!segment) return;
-    this.segments.delete(seq);
-    for (const request of [...this.requests.values()].filter((r) => r.seq === seq)) {
-      this.actions.push({ action: "cancel", peer: request.peerId, requestId: request.requestId });
-      this.removeRequest(request);
-    }
-    for (const [fetchId, fetch] of [...this.fetches.entries()]) if (fetch.seq === seq) this.fetches.delete(fetchId);
-  }
-
   /** Counts stalls, and drops segments the playhead has left behind. */
   private checkDeadlines(now: number): void {
     const playhead = this.clock.playhead;
     if (playhead === null) return;
     const current = playhead.positionAt(now);
-    for (const seq of sortedNumbers(this.segments.keys())) {
-      const segment = this.segments.get(seq) as SegmentState;
+    for (const seq of sortedNumbers(this.book.segments.keys())) {
+      const segment = this.book.segments.get(seq) as SegmentState;
       if (segment.start + segment.duration <= current) {
-        this.dropSegment(seq);
+        this.book.dropSegment(seq);
         continue;
       }
       const deadline = this.clock.deadline(segment);

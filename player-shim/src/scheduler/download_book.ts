@@ -1,0 +1,129 @@
+/**
+ * The download side's bookkeeping for `piece_scheduler.ts` (a port of peer/download_book.py):
+ * segments being fetched, complete local segments, neighbours, and requests/fetches in flight,
+ * kept consistent with each other. No policy, no I/O.
+ */
+
+import type { SchedulerAction } from "./actions";
+import { HttpFetch, UNASSIGNED, type PeerRequest, type RemotePeer, type SegmentState } from "./download_state";
+import type { SchedulerStats } from "./scheduler_stats";
+import type { LocalSegment } from "./upload_scheduler";
+
+/** What the scheduler knows and has in flight; `emit` receives the actions that follow directly
+ * from a bookkeeping change (REQUEST, CANCEL, HTTP fetch, HAVE_DELTA). */
+export class DownloadBook {
+  readonly segments = new Map<number, SegmentState>();
+  readonly local = new Map<number, LocalSegment>();
+  readonly peers = new Map<string, RemotePeer>();
+  readonly requests = new Map<number, PeerRequest>();
+  readonly fetches = new Map<number, HttpFetch>();
+  private nextRequestId = 1;
+  private nextFetchId = 1;
+
+  constructor(
+    private readonly emit: (action: SchedulerAction) => void,
+    private readonly stats: SchedulerStats,
+  ) {}
+
+  /** Asks `peer` for pieces [first, end) of `segment`. */
+  openRequest(now: number, peer: RemotePeer, segment: SegmentState, first: number, end: number): void {
+    const pending = new Set<number>();
+    for (let i = first; i < end; i++) pending.add(i);
+    const request: PeerRequest = { requestId: this.nextRequestId, peerId: peer.peerId, seq: segment.seq, pending, sentAt: now };
+    this.nextRequestId += 1;
+    segment.assign(first, end, request.requestId);
+    peer.requests.set(request.requestId, request);
+    this.requests.set(request.requestId, request);
+    this.stats.requestsSent += 1;
+    this.emit({ action: "request", peer: peer.peerId, requestId: request.requestId, seq: segment.seq, firstPiece: first, pieceCount: end - first });
+  }
+
+  /** Fetches pieces [first, end) of `segment` from the origin. */
+  openFetch(now: number, segment: SegmentState, first: number, end: number): void {
+    const pending = new Set<number>();
+    let size = 0;
+    for (let i = first; i < end; i++) {
+      pending.add(i);
+      size += segment.pieceBytes(i);
+    }
+    const fetch = new HttpFetch(this.nextFetchId, segment.seq, pending, now, size, segment.pieceSize, segment.size);
+    this.nextFetchId += 1;
+    segment.assign(first, end, -fetch.fetchId);
+    this.fetches.set(fetch.fetchId, fetch);
+    this.stats.httpFetches += 1;
+    this.emit({ action: "http_fetch", fetchId: fetch.fetchId, seq: segment.seq, firstPiece: first, pieceCount: end - first });
+  }
+
+  /** Records a verified piece; a segment that completes moves to `local` and is announced. */
+  storePiece(segment: SegmentState, index: number): void {
+    if (segment.have[index]) {
+      this.stats.duplicateBytes += segment.pieceBytes(index);
+      return;
+    }
+    segment.markHave(index);
+    if (!segment.complete) return;
+    for (const request of [...this.requests.values()].filter((r) => r.seq === segment.seq)) {
+      this.emit({ action: "cancel", peer: request.peerId, requestId: request.requestId });
+      this.removeRequest(request);
+    }
+    this.segments.delete(segment.seq); // fetches still running finish as duplicates
+    this.local.set(segment.seq, { pieceCount: segment.pieceCount, size: segment.size, pieceSize: segment.pieceSize });
+    this.stats.segmentsCompleted += 1;
+    this.emit({ action: "announce_have", seq: segment.seq });
+  }
+
+  /** Forgets a failed fetch and frees its pieces; returns the segment it was for if that is
+   * still wanted (undefined also when the fetch is unknown). */
+  failFetch(fetchId: number): SegmentState | undefined {
+    const fetch = this.fetches.get(fetchId);
+    if (!fetch) return undefined;
+    this.fetches.delete(fetchId);
+    this.stats.httpFailures += 1;
+    const segment = this.segments.get(fetch.seq);
+    if (segment) {
+      for (const index of fetch.pending) if (segment.owner[index] === -fetchId) segment.owner[index] = UNASSIGNED;
+    }
+    return segment;
+  }
+
+  /** Sends CANCEL for `request` and releases its pieces. */
+  cancelRequest(request: PeerRequest): void {
+    this.emit({ action: "cancel", peer: request.peerId, requestId: request.requestId });
+    this.releaseRequest(request);
+  }
+
+  /** Forgets a request; its pieces become unassigned (late PIECEs are still welcome). */
+  releaseRequest(request: PeerRequest): void {
+    const segment = this.segments.get(request.seq);
+    if (segment) {
+      for (const index of request.pending) if (segment.owner[index] === request.requestId) segment.owner[index] = UNASSIGNED;
+    }
+    this.removeRequest(request);
+  }
+
+  removeRequest(request: PeerRequest): void {
+    this.requests.delete(request.requestId);
+    this.peers.get(request.peerId)?.requests.delete(request.requestId);
+  }
+
+  /** Removes a neighbour and releases its requests; false if it was unknown. */
+  forgetPeer(peerId: string): boolean {
+    const peer = this.peers.get(peerId);
+    if (!peer) return false;
+    for (const request of [...peer.requests.values()]) this.releaseRequest(request);
+    this.peers.delete(peerId);
+    return true;
+  }
+
+  /** Stops fetching `seq`: cancels its peer requests and forgets its HTTP fetches. */
+  dropSegment(seq: number): void {
+    const segment = this.segments.get(seq);
+    if (!segment) return;
+    this.segments.delete(seq);
+    for (const request of [...this.requests.values()].filter((r) => r.seq === seq)) {
+      this.emit({ action: "cancel", peer: request.peerId, requestId: request.requestId });
+      this.removeRequest(request);
+    }
+    for (const [fetchId, fetch] of [...this.fetches.entries()]) if (fetch.seq === seq) this.fetches.delete(fetchId);
+  }
+}
