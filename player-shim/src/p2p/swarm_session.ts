@@ -4,8 +4,6 @@
  * signaling; and hands complete, verified segments to whoever waits for them (the hls.js loader).
  */
 
-import type { SwarmcastOptions } from "../config";
-import type { Emitter } from "../events";
 import {
   IntegrityError,
   pieceRange,
@@ -24,49 +22,13 @@ import {
 } from "../protocol/wire";
 import type { RejectReasonName, SchedulerAction } from "../scheduler/actions";
 import { PieceScheduler } from "../scheduler/piece_scheduler";
-import type { SchedulerConfig } from "../scheduler/scheduler_config";
-import type { OriginClient } from "./origin_client";
-import { PeerLink, type Link, type LinkFactory } from "./peer_link";
+import { PeerLink, type Link } from "./peer_link";
 import { SegmentBuffer, SegmentStore } from "./segment_store";
 import { SegmentWaiters } from "./segment_waiters";
-import type { Neighbour, ReportReason, SignalKind } from "./signaling_client";
+import type { SegmentInfo, SessionDeps } from "./session_deps";
+import type { Neighbour, SignalKind } from "./signaling_client";
 
-export interface Clock {
-  /** Milliseconds, monotonic (performance.now in browsers). */
-  now(): number;
-}
-
-/** What the session needs from signaling. */
-export interface SignalingPort {
-  signal(to: string, kind: SignalKind, data: Record<string, unknown>): void;
-  report(peerId: string, reason: ReportReason, seq: number | null): void;
-}
-
-export interface SegmentInfo {
-  seq: number;
-  url: string;
-  /** Media start time on hls.js's timeline, and duration, in seconds. */
-  start: number;
-  duration: number;
-  /** Just appeared at the live edge (drives the one-viewer-takes-it-from-HTTP election). */
-  liveEdge: boolean;
-}
-
-export interface SessionDeps {
-  swarm: string;
-  localPeerId: string;
-  options: SwarmcastOptions;
-  schedulerConfig: SchedulerConfig;
-  rtcConfig: RTCConfiguration;
-  clock: Clock;
-  emitter: Emitter;
-  signaling: SignalingPort;
-  origin: Pick<OriginClient, "fetchRange">;
-  /** Resolves the verified record of a segment URL (cached by the engine). */
-  record: (url: string) => Promise<IntegrityRecord>;
-  /** Creates neighbour links; default RTCPeerConnection-backed PeerLinks. */
-  createLink?: LinkFactory;
-}
+export type { Clock, SegmentInfo, SessionDeps, SignalingPort } from "./session_deps";
 
 interface NeighbourState {
   link: Link;

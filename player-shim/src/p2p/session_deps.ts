@@ -1,0 +1,46 @@
+/** What a `SwarmSession` is given: its clock, signaling port, origin, options and config. */
+
+import type { SwarmcastOptions } from "../config";
+import type { Emitter } from "../events";
+import type { IntegrityRecord } from "../protocol/integrity";
+import type { SchedulerConfig } from "../scheduler/scheduler_config";
+import type { OriginClient } from "./origin_client";
+import type { LinkFactory } from "./peer_link";
+import type { ReportReason, SignalKind } from "./signaling_client";
+
+export interface Clock {
+  /** Milliseconds, monotonic (performance.now in browsers). */
+  now(): number;
+}
+
+/** What the session needs from signaling. */
+export interface SignalingPort {
+  signal(to: string, kind: SignalKind, data: Record<string, unknown>): void;
+  report(peerId: string, reason: ReportReason, seq: number | null): void;
+}
+
+export interface SegmentInfo {
+  seq: number;
+  url: string;
+  /** Media start time on hls.js's timeline, and duration, in seconds. */
+  start: number;
+  duration: number;
+  /** Just appeared at the live edge (drives the one-viewer-takes-it-from-HTTP election). */
+  liveEdge: boolean;
+}
+
+export interface SessionDeps {
+  swarm: string;
+  localPeerId: string;
+  options: SwarmcastOptions;
+  schedulerConfig: SchedulerConfig;
+  rtcConfig: RTCConfiguration;
+  clock: Clock;
+  emitter: Emitter;
+  signaling: SignalingPort;
+  origin: Pick<OriginClient, "fetchRange">;
+  /** Resolves the verified record of a segment URL (cached by the engine). */
+  record: (url: string) => Promise<IntegrityRecord>;
+  /** Creates neighbour links; default RTCPeerConnection-backed PeerLinks. */
+  createLink?: LinkFactory;
+}
