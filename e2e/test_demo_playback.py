@@ -117,6 +117,8 @@ def test_demo_page_plays_the_live_stream(live_server: ServeProcess) -> None:
             page = browser.new_page()
             console: list[str] = []
             page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
             page.goto(live_server.url)
             page.wait_for_function(
                 "() => window.swarmcastDemo && window.swarmcastDemo.firstFrameAt !== null",
@@ -146,3 +148,8 @@ def test_demo_page_plays_the_live_stream(live_server: ServeProcess) -> None:
     assert result["mediaError"] is None
     assert result["played"] >= 8
     assert result["wall"] <= 10.0, f"8 s of media took {result['wall']:.1f} s of wall time"
+    shim_built = (Path(__file__).resolve().parent.parent / "player-shim/dist/swarmcast.js").exists()
+    hls_fetches = [url for url in requested if url.endswith("/static/hls.min.js")]
+    # The shim bundle carries hls.js: the page fetches plain hls.js only when there is no bundle.
+    if shim_built:
+        assert hls_fetches == [], hls_fetches
