@@ -1,15 +1,18 @@
 """Socket.IO client of the swarm signaling server (docs/protocol.md §4) for the Python peer:
 connect with a viewer token, join one swarm, relay SDP to neighbours, report bad peers. Every
-server payload is validated with `protocol.signaling_schema` before use."""
+server payload is validated with `protocol.signaling_schema` before use, and `neighbours` events
+follow the ordering rule of §4.3 (`peer.neighbour_view`) before the consumer sees them."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import socketio
 
+from peer.neighbour_view import NeighbourView
 from protocol import signaling_schema as schema
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,11 @@ class SignalingRefused(RuntimeError):
 
 
 class SignalingClient:
-    """One connection to namespace `/swarm`; handlers are called for server events."""
+    """One connection to namespace `/swarm`; handlers are called for server events.
+
+    `on_neighbours` gets only events that apply to the swarm of the latest join, after that
+    join's ack, one at a time in arrival order; `join` returns the ack with the neighbour set as
+    it stands once the events that overtook the ack are applied (§4.3)."""
 
     def __init__(
         self,
@@ -42,6 +49,12 @@ class SignalingClient:
         self._on_signal = on_signal
         self._on_disconnect = on_disconnect
         self._refusal: SignalingRefused | None = None
+        self.view = NeighbourView()
+        # One join at a time, so each ack is matched with the events buffered for it.
+        self._join_lock = asyncio.Lock()
+        # asyncio.Lock wakes waiters in FIFO order: the consumer sees events one at a time, in
+        # arrival order (a remove and a later re-add of one id must not overlap).
+        self._delivery_lock = asyncio.Lock()
         # The peer reconnects by itself (with a fresh token), so Socket.IO must not.
         self.sio = socketio.AsyncClient(reconnection=False)
         ns = schema.NAMESPACE
@@ -66,6 +79,15 @@ class SignalingClient:
                 raise self._refusal from None
             raise SignalingRefused("connect-failed", str(exc)) from None
 
+    @property
+    def neighbours(self) -> Mapping[str, schema.NeighbourEntry]:
+        """The current neighbour set (server's view once the events in flight are applied)."""
+        return self.view.neighbours
+
+    @property
+    def swarm(self) -> str | None:
+        return self.view.swarm
+
     async def join(
         self,
         stream: str,
@@ -79,11 +101,20 @@ class SignalingClient:
         if max_neighbours is not None:
             capabilities["max_neighbours"] = max_neighbours
         payload = {"stream": stream, "rendition": rendition, "capabilities": capabilities}
-        reply = await self._call(schema.EVENT_JOIN, payload)
-        try:
-            return schema.parse_join_ack(reply)
-        except schema.SchemaError as exc:
-            raise SignalingRefused(exc.code, str(exc)) from None
+        async with self._join_lock:
+            self.view.join_started()  # before the emit: events may overtake the ack
+            try:
+                reply = await self._call(schema.EVENT_JOIN, payload)
+                ack = schema.parse_join_ack(reply)
+            except BaseException as exc:
+                missed = self.view.join_failed()
+                if isinstance(exc, Exception):  # not when cancelled: the caller is going away
+                    for update in missed:
+                        await self._deliver(update)
+                if isinstance(exc, schema.SchemaError):
+                    raise SignalingRefused(exc.code, str(exc)) from None
+                raise
+            return self.view.join_acked(ack)
 
     async def signal(self, to: str, kind: str, data: dict[str, Any]) -> None:
         await self._call(schema.EVENT_SIGNAL, {"to": to, "kind": kind, "data": data})
@@ -116,7 +147,15 @@ class SignalingClient:
         except schema.SchemaError as exc:
             log.warning("ignoring malformed neighbours event: %s", exc)
             return
-        await self._on_neighbours(update)
+        # Synchronous up to here: python-socketio runs each packet in its own task, started in
+        # arrival order, so the view sees events (and the join ack) in the order they came.
+        current = self.view.event(update)
+        if current is not None:
+            await self._deliver(current)
+
+    async def _deliver(self, update: schema.NeighboursUpdate) -> None:
+        async with self._delivery_lock:
+            await self._on_neighbours(update)
 
     async def _signal(self, data: object) -> None:
         try:
@@ -144,4 +183,5 @@ class SignalingClient:
             self._refusal = SignalingRefused("connect-refused", str(data))
 
     async def _disconnected(self, *args: object) -> None:
+        self.view.reset()
         await self._on_disconnect(str(args[0]) if args else "disconnected")
