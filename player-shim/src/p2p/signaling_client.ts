@@ -1,9 +1,10 @@
 /**
  * Socket.IO signaling client (docs/protocol.md §4): connect with the viewer token, join one swarm,
- * relay SDP/ICE to neighbours, report bad peers. Validates what the server sends before use.
+ * relay SDP/ICE to neighbours, report bad peers. Validates what the server sends before use, and
+ * passes `neighbours` events on under the ordering rule of §4.3 (see ./neighbour_view).
  */
 
-import { io, type Socket } from "socket.io-client";
+import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import {
   parseAck,
   parseErrorBody,
@@ -18,19 +19,16 @@ import {
   type ReportReason,
   type SignalKind,
 } from "../protocol/signaling_schema";
+import { NeighbourView, type Neighbour } from "./neighbour_view";
 
 export const SIGNALING_NAMESPACE = "/swarm";
 
-export interface Neighbour {
-  peerId: string;
-  /** True: we send the offer to this neighbour. */
-  initiator: boolean;
-  seeder: boolean;
-}
+export type { Neighbour };
 
 export interface JoinResult {
   peerId: string;
   swarm: string;
+  /** The neighbour set once the events that overtook the ack are applied (§4.3). */
   neighbours: Neighbour[];
   iceServers: RTCIceServer[];
   maxNeighbours: number;
@@ -50,6 +48,7 @@ function toIceServer(s: IceServerEntry): RTCIceServer {
 }
 
 export interface SignalingHandlers {
+  /** Only events for the swarm of the latest join, after that join resolved, in arrival order. */
   neighbours(swarm: string, add: Neighbour[], remove: string[]): void;
   signal(from: string, kind: SignalKind, data: Record<string, unknown>): void;
   /** The connection dropped or the server refused us; the engine decides whether to rejoin. */
@@ -71,6 +70,8 @@ export interface SignalingOptions {
   handlers: SignalingHandlers;
   /** Ack timeout for join. */
   timeoutMs: number;
+  /** Opens the socket; default socket.io-client's `io` (tests pass a fake). */
+  openSocket?: (uri: string, options: Partial<ManagerOptions & SocketOptions>) => Socket;
 }
 
 export class SignalingError extends Error {
@@ -86,6 +87,9 @@ export class SignalingError extends Error {
 export class SignalingClient {
   private socket: Socket | null = null;
   private everConnected = false;
+  private readonly view = new NeighbourView();
+  /** Joins run one at a time, so each ack is matched with the events buffered for it. */
+  private joinQueue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: SignalingOptions) {}
 
@@ -93,11 +97,21 @@ export class SignalingClient {
     return this.socket?.connected ?? false;
   }
 
+  /** The current neighbour set (the server's, once the events in flight are applied). */
+  get neighbours(): Neighbour[] {
+    return this.view.neighbours();
+  }
+
+  /** The swarm of the latest successful join on this connection (null before one). */
+  get swarm(): string | null {
+    return this.view.swarm;
+  }
+
   /** Opens the socket; resolves once connected, rejects with the server's refusal code. */
   connect(): Promise<void> {
     if (this.socket) return Promise.resolve();
     const { url, path, namespace, handlers } = this.options;
-    const socket = io(`${url}${namespace}`, {
+    const socket = (this.options.openSocket ?? io)(`${url}${namespace}`, {
       path,
       transports: ["websocket"],
       // A function: Socket.IO calls it before every (re)connection attempt.
@@ -123,7 +137,8 @@ export class SignalingClient {
       });
     guarded("neighbours", (payload) => {
       const update = parseNeighboursEvent(payload);
-      handlers.neighbours(update.swarm, update.add.map(toNeighbour), update.remove);
+      const current = this.view.event({ swarm: update.swarm, add: update.add.map(toNeighbour), remove: update.remove });
+      if (current) handlers.neighbours(current.swarm, current.add, current.remove);
     });
     guarded("signal", (payload) => {
       const relayed = parseRelayedSignal(payload);
@@ -133,7 +148,10 @@ export class SignalingClient {
       const body = parseErrorBody(payload);
       handlers.error(body.code, body.message);
     });
-    socket.on("disconnect", (reason: string) => handlers.disconnected(reason));
+    socket.on("disconnect", (reason: string) => {
+      this.view.reset(); // the server forgot us: a reconnect joins afresh
+      handlers.disconnected(reason);
+    });
     return new Promise((resolve, reject) => {
       socket.once("connect", () => {
         const first = !this.everConnected;
@@ -147,18 +165,31 @@ export class SignalingClient {
     });
   }
 
-  async join(stream: string, rendition: string, uploadBudgetBps: number): Promise<JoinResult> {
-    const ack = parseJoinAck(
-      await this.request("join", {
-        stream,
-        rendition,
-        capabilities: { upload_budget_bps: Math.max(0, Math.round(uploadBudgetBps)), seeder: false },
-      }),
-    );
+  join(stream: string, rendition: string, uploadBudgetBps: number): Promise<JoinResult> {
+    const joined = this.joinQueue.then(() => this.joinNow(stream, rendition, uploadBudgetBps));
+    this.joinQueue = joined.catch(() => undefined);
+    return joined;
+  }
+
+  private async joinNow(stream: string, rendition: string, uploadBudgetBps: number): Promise<JoinResult> {
+    this.view.joinStarted(); // before the emit: events may overtake the ack
+    let ack;
+    try {
+      ack = parseJoinAck(
+        await this.request("join", {
+          stream,
+          rendition,
+          capabilities: { upload_budget_bps: Math.max(0, Math.round(uploadBudgetBps)), seeder: false },
+        }),
+      );
+    } catch (e) {
+      for (const update of this.view.joinFailed()) this.options.handlers.neighbours(update.swarm, update.add, update.remove);
+      throw e;
+    }
     return {
       peerId: ack.peer_id,
       swarm: ack.swarm,
-      neighbours: ack.neighbours.map(toNeighbour),
+      neighbours: this.view.joinAcked(ack.swarm, ack.neighbours.map(toNeighbour)),
       iceServers: ack.ice_servers.map(toIceServer),
       maxNeighbours: ack.max_neighbours,
     };

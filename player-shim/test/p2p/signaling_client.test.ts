@@ -1,0 +1,179 @@
+/**
+ * SignalingClient's ordering rule (docs/protocol.md §4.3) over a fake socket: `neighbours`
+ * events that arrive before the join ack wait for it, stale swarms are dropped.
+ */
+import { describe, expect, it, vi } from "vitest";
+import type { Socket } from "socket.io-client";
+import { SignalingClient, type Neighbour, type SignalingHandlers } from "../../src/p2p/signaling_client";
+
+type Listener = (...args: unknown[]) => void;
+type AckCallback = (err: Error | null, ack: unknown) => void;
+
+/** Just what SignalingClient uses of a socket.io-client Socket; the test plays the server. */
+class FakeSocket {
+  connected = false;
+  readonly listeners = new Map<string, Listener[]>();
+  readonly calls: { event: string; payload: unknown; reply: AckCallback }[] = [];
+
+  on(event: string, listener: Listener): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return this;
+  }
+
+  once(event: string, listener: Listener): this {
+    const wrapped: Listener = (...args) => {
+      this.listeners.set(event, (this.listeners.get(event) ?? []).filter((l) => l !== wrapped));
+      listener(...args);
+    };
+    return this.on(event, wrapped);
+  }
+
+  timeout(_ms: number): { emit: (event: string, payload: unknown, reply: AckCallback) => void } {
+    return { emit: (event, payload, reply) => void this.calls.push({ event, payload, reply }) };
+  }
+
+  fire(event: string, ...args: unknown[]): void {
+    if (event === "connect") this.connected = true;
+    if (event === "disconnect") this.connected = false;
+    for (const listener of [...(this.listeners.get(event) ?? [])]) listener(...args);
+  }
+
+  removeAllListeners(): this {
+    this.listeners.clear();
+    return this;
+  }
+
+  disconnect(): this {
+    this.connected = false;
+    return this;
+  }
+}
+
+const A = "peer-aaaa";
+const B = "peer-bbbb";
+const C = "peer-cccc";
+const D = "peer-dddd";
+const M = "peer-mmmm";
+const N = "peer-nnnn";
+
+const entry = (peerId: string, initiator = false) => ({ peer_id: peerId, initiator, seeder: false });
+const event = (swarm: string, add: string[], remove: string[] = []) => ({ swarm, add: add.map((p) => entry(p)), remove });
+const joinAck = (swarm: string, neighbours: string[]) => ({
+  ok: true,
+  peer_id: "me-peer-0",
+  swarm,
+  neighbours: neighbours.map((p) => entry(p, true)),
+  ice_servers: [],
+  max_neighbours: 5,
+});
+const ids = (neighbours: Neighbour[]) => neighbours.map((n) => n.peerId);
+
+async function connectedClient() {
+  const socket = new FakeSocket();
+  const delivered: [string, string[], string[]][] = [];
+  const handlers: SignalingHandlers = {
+    neighbours: (swarm, add, remove) => void delivered.push([swarm, ids(add), remove]),
+    signal: () => undefined,
+    disconnected: () => undefined,
+    reconnected: () => undefined,
+    error: () => undefined,
+  };
+  const client = new SignalingClient({
+    url: "http://origin",
+    path: "/socket.io/",
+    namespace: "/swarm",
+    token: async () => "token",
+    handlers,
+    timeoutMs: 1000,
+    openSocket: () => socket as unknown as Socket,
+  });
+  const connected = client.connect();
+  socket.fire("connect");
+  await connected;
+  /** Starts a join and returns it once its `join` is on the wire (so the server may answer). */
+  const startJoin = async (rendition: string) => {
+    const before = socket.calls.length;
+    const joined = client.join("demo", rendition, 0);
+    await vi.waitFor(() => expect(socket.calls.length).toBe(before + 1));
+    const call = socket.calls[before]!;
+    expect(call.event).toBe("join");
+    return { joined, reply: (ack: unknown) => call.reply(null, ack) };
+  };
+  return { socket, client, delivered, startJoin };
+}
+
+describe("SignalingClient neighbour ordering (§4.3)", () => {
+  it("applies events that overtook the join ack after the ack's list", async () => {
+    const { socket, client, delivered, startJoin } = await connectedClient();
+    const join = await startJoin("720p");
+    // A later arrival splits our link to B before our ack is out, another one links to us.
+    socket.fire("neighbours", event("demo/720p", [C], [B]));
+    socket.fire("neighbours", event("demo/720p", [D]));
+    expect(delivered).toEqual([]);
+    join.reply(joinAck("demo/720p", [A, B]));
+    const joined = await join.joined;
+    expect(ids(joined.neighbours)).toEqual([A, C, D]);
+    expect(joined.neighbours[0]?.initiator).toBe(true);
+    expect(delivered).toEqual([]); // folded into the join result, not delivered twice
+    socket.fire("neighbours", event("demo/720p", [], [A]));
+    expect(delivered).toEqual([["demo/720p", [], [A]]]);
+    expect(ids(client.neighbours)).toEqual([C, D]);
+    expect(client.swarm).toBe("demo/720p");
+  });
+
+  it("ignores events for any swarm but the latest joined one", async () => {
+    const { socket, client, delivered, startJoin } = await connectedClient();
+    socket.fire("neighbours", event("demo/720p", [A])); // before any join: nothing to apply to
+    const first = await startJoin("720p");
+    first.reply(joinAck("demo/720p", [A]));
+    await first.joined;
+    const second = await startJoin("360p"); // rendition switch
+    socket.fire("neighbours", event("demo/720p", [B], [A])); // old swarm, overtaking the ack
+    socket.fire("neighbours", event("demo/360p", [N]));
+    second.reply(joinAck("demo/360p", [M]));
+    expect(ids((await second.joined).neighbours)).toEqual([M, N]);
+    socket.fire("neighbours", event("demo/720p", [C]));
+    expect(delivered).toEqual([]);
+    expect(ids(client.neighbours)).toEqual([M, N]);
+    expect(client.swarm).toBe("demo/360p");
+  });
+
+  it("a refused join passes on the buffered events of the swarm it is still in", async () => {
+    const { socket, client, delivered, startJoin } = await connectedClient();
+    const first = await startJoin("720p");
+    first.reply(joinAck("demo/720p", [A]));
+    await first.joined;
+    const second = await startJoin("360p");
+    socket.fire("neighbours", event("demo/720p", [B]));
+    socket.fire("neighbours", event("demo/360p", [N]));
+    second.reply({ ok: false, error: { code: "rate-limited", message: "slow down" } });
+    await expect(second.joined).rejects.toMatchObject({ code: "rate-limited" });
+    expect(delivered).toEqual([["demo/720p", [B], []]]);
+    expect(ids(client.neighbours)).toEqual([A, B]);
+  });
+
+  it("serializes joins: the second is sent only after the first's ack", async () => {
+    const { socket, client, startJoin } = await connectedClient();
+    const first = await startJoin("720p");
+    const second = client.join("demo", "360p", 0);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // let any eager emit happen
+    expect(socket.calls.length).toBe(1);
+    first.reply(joinAck("demo/720p", [A]));
+    await first.joined;
+    await vi.waitFor(() => expect(socket.calls.length).toBe(2));
+    socket.calls[1]!.reply(null, joinAck("demo/360p", []));
+    expect((await second).swarm).toBe("demo/360p");
+  });
+
+  it("forgets the set when the connection drops", async () => {
+    const { socket, client, delivered, startJoin } = await connectedClient();
+    const join = await startJoin("720p");
+    join.reply(joinAck("demo/720p", [A]));
+    await join.joined;
+    socket.fire("disconnect", "transport close");
+    expect(client.neighbours).toEqual([]);
+    expect(client.swarm).toBeNull();
+    socket.fire("neighbours", event("demo/720p", [B]));
+    expect(delivered).toEqual([]);
+  });
+});
