@@ -93,7 +93,8 @@ class PeerNode:
             position = max(first, end - cfg.live_delay_segments * playlist.target_duration)
             self.playhead = SimulatedPlayhead(position, set_at=self.now())
             self.sched.set_playhead(self.now(), position, False)
-        for neighbour in ack.neighbours:
+        # The current set, not the ack's: events since the join may have changed it (§4.3).
+        for neighbour in list(self.signaling.neighbours.values()):
             await self._add_neighbour(neighbour)
         self._spawn(self.feed.run())
         if cfg.swarm_size_poll_s is not None:
@@ -346,7 +347,7 @@ class PeerNode:
             )
             self.peer_id = ack.peer_id
             self.sched.local_peer_id = ack.peer_id
-            for neighbour in ack.neighbours:
+            for neighbour in list(self.signaling.neighbours.values()):  # current set (§4.3)
                 await self._add_neighbour(neighbour)
             log.info(
                 "rejoined %s as %s with %d neighbours", ack.swarm, ack.peer_id, len(ack.neighbours)
