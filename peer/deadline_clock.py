@@ -56,8 +56,16 @@ class DeadlineClock:
         return self.playhead is not None and self.playhead.waiting_on(segment)
 
     def fallback_at(self, segment: SegmentState, deadline: float) -> float:
-        """From then on every missing piece comes from HTTP."""
-        reserve = self.config.http_margin_s + segment.missing_bytes() / self.http_rate
+        """From then on every missing piece comes from HTTP.
+
+        The reserve plans with at least the segment's own bitrate: an origin slower than that
+        cannot carry even one viewer, and a lower estimate is what a herd of simultaneous
+        fallbacks measures (each gets 1/N of a congested link). Planning with it would start
+        every member's fallback before any peer could relay the segment, and the resulting herd
+        would make the low estimate true: a feedback loop that ends in CDN-only with overhead.
+        """
+        rate = max(self.http_rate, segment.size / segment.duration if segment.duration > 0 else 0.0)
+        reserve = self.config.http_margin_s + segment.missing_bytes() / rate
         return deadline - reserve
 
     def http_fetch_done(self, size: int, elapsed: float) -> None:

@@ -57,9 +57,15 @@ export class DeadlineClock {
     return this.playhead !== null && this.playhead.waitingOn(segment);
   }
 
-  /** From then on every missing piece comes from HTTP. */
+  /**
+   * From then on every missing piece comes from HTTP. The reserve plans with at least the
+   * segment's own bitrate: a lower estimate is what a herd of simultaneous fallbacks measures on
+   * a congested origin, and planning with it starts every member's fallback before any peer can
+   * relay the segment, which makes the low estimate true (peer/deadline_clock.py says more).
+   */
   fallbackAt(segment: SegmentState, deadline: number): number {
-    const reserve = this.config.httpMarginS + segment.missingBytes() / this.httpRate;
+    const rate = Math.max(this.httpRate, segment.duration > 0 ? segment.size / segment.duration : 0);
+    const reserve = this.config.httpMarginS + segment.missingBytes() / rate;
     return deadline - reserve;
   }
 
