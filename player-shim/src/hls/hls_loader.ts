@@ -19,7 +19,12 @@ import type { SegmentBuffer } from "../p2p/segment_store";
 /** The parts of the engine the loader uses (so tests can pass a fake). */
 export type LoaderEngine = Pick<P2PEngine, "load" | "offerHttp" | "secondsUntil" | "p2pEnabled"> & {
   isLiveEdge(sn: number): boolean;
+  /** Optional: the engine is still bringing the fragment in (see the safety net). */
+  deliveryUnderway?(frag: FragmentRef, windowMs: number): boolean;
 };
+
+/** The safety net waits at most this many extra grace periods for a delivery that is underway. */
+const MAX_SAFETY_EXTENSIONS = 4;
 
 export interface LoaderDeps {
   engine: LoaderEngine;
@@ -99,12 +104,22 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       );
     }
 
-    /** Plain HTTP if the engine has not delivered by the playback deadline plus a grace period. */
-    private armSafetyNet(ref: FragmentRef): void {
-      const untilDeadlineMs = deps.engine.secondsUntil(ref.start) * 1000;
+    /**
+     * Plain HTTP if the engine has not delivered by the playback deadline plus a grace period.
+     * While the engine's own origin fetch of the fragment is in flight (or pieces keep coming),
+     * a second download of the same bytes would only split a congested origin link between two
+     * copies (and, with every viewer doing it at once, a herd): it waits a few more grace
+     * periods first.
+     */
+    private armSafetyNet(ref: FragmentRef, extensions = 0): void {
+      const untilDeadlineMs = extensions === 0 ? deps.engine.secondsUntil(ref.start) * 1000 : 0;
       this.safetyTimer = setTimeout(() => {
         this.safetyTimer = null;
         if (!this.p2p) return;
+        if (extensions < MAX_SAFETY_EXTENSIONS && deps.engine.deliveryUnderway?.(ref, deps.deadlineGraceMs)) {
+          this.armSafetyNet(ref, extensions + 1);
+          return;
+        }
         this.p2p.abort();
         this.p2p = null;
         deps.emitter.emit("warning", { message: `P2P missed the deadline of ${ref.url}; plain HTTP` });

@@ -202,6 +202,13 @@ export class P2PEngine {
     return session.waitForSegment(frag.sn, signal);
   }
 
+  /** The swarm is still bringing this fragment in (origin fetch in flight or recent pieces). */
+  deliveryUnderway(frag: FragmentRef, windowMs: number): boolean {
+    const loc = locateSegment(frag.url);
+    if (!this.enabled || !this.session || !loc || loc.rendition !== this.sessionRendition) return false;
+    return this.session.deliveryUnderway(frag.sn, windowMs);
+  }
+
   /** Bytes the loader fetched over plain HTTP: if they verify, peers can have them. */
   offerHttp(frag: FragmentRef, data: Uint8Array): void {
     const loc = locateSegment(frag.url);

@@ -19,6 +19,8 @@ export class SegmentBuffer {
   firstByteAt: number | null = null;
   /** performance.now() (ms) when the last piece arrived. */
   completedAt: number | null = null;
+  /** performance.now() (ms) of the latest verified piece (progress, for the loader's safety net). */
+  lastPieceAt: number | null = null;
   private readonly data: Uint8Array;
 
   constructor(
@@ -54,6 +56,7 @@ export class SegmentBuffer {
     if (source === "http") this.httpBytes += bytes.length;
     else this.p2pBytes += bytes.length;
     if (this.firstByteAt === null) this.firstByteAt = nowMs;
+    this.lastPieceAt = nowMs;
     if (this.complete) this.completedAt = nowMs;
     return true;
   }

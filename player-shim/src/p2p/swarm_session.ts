@@ -58,6 +58,8 @@ export class SwarmSession {
   private readonly adding = new Map<number, Promise<SegmentBuffer | null>>();
   private readonly waiters = new SegmentWaiters();
   private readonly fetchControllers = new Map<number, AbortController>();
+  /** Origin fetches in flight per segment (seq -> count). */
+  private readonly originFetches = new Map<number, number>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private draining = false;
   private closed = false;
@@ -292,6 +294,18 @@ export class SwarmSession {
     return buffer;
   }
 
+  /**
+   * The segment is still arriving: an origin fetch of it is in flight, or a verified piece came
+   * within `windowMs`. The loader's safety net then keeps waiting instead of starting a second
+   * download of the same bytes over the same (possibly congested) origin link.
+   */
+  deliveryUnderway(seq: number, windowMs: number): boolean {
+    const buffer = this.store.get(seq);
+    if (!buffer || buffer.complete) return false;
+    if ((this.originFetches.get(seq) ?? 0) > 0) return true;
+    return buffer.lastPieceAt !== null && this.deps.clock.now() - buffer.lastPieceAt < windowMs;
+  }
+
   /** Resolves once `seq` is complete and its whole-file hash checked. */
   waitForSegment(seq: number, signal: AbortSignal): Promise<SegmentBuffer> {
     const buffer = this.store.get(seq);
@@ -417,11 +431,13 @@ export class SwarmSession {
     const [, end] = pieceRange(record, firstPiece + pieceCount - 1);
     const controller = new AbortController();
     this.fetchControllers.set(fetchId, controller);
+    this.originFetches.set(seq, (this.originFetches.get(seq) ?? 0) + 1);
     let body: Uint8Array;
     try {
       body = await this.deps.origin.fetchRange(url, start, end, record.size, controller.signal);
     } catch (e) {
       this.fetchControllers.delete(fetchId);
+      this.originFetchDone(seq);
       if (this.closed) return;
       this.deps.emitter.emit("warning", { message: `HTTP fetch of ${url} failed: ${String(e)}` });
       this.scheduler.httpFailed(this.nowS(), fetchId);
@@ -429,6 +445,7 @@ export class SwarmSession {
       return;
     }
     this.fetchControllers.delete(fetchId);
+    this.originFetchDone(seq);
     if (this.closed) return;
     this.deps.emitter.emit("bytes", { source: "http", bytes: body.length, peerId: null, swarm: this.swarm, seq });
     for await (const piece of verifiedPieces(record, firstPiece, pieceCount, body, start)) {
@@ -443,6 +460,12 @@ export class SwarmSession {
       if (piece.error) break; // the scheduler failed the whole fetch and retries it
     }
     this.drain();
+  }
+
+  private originFetchDone(seq: number): void {
+    const left = (this.originFetches.get(seq) ?? 1) - 1;
+    if (left > 0) this.originFetches.set(seq, left);
+    else this.originFetches.delete(seq);
   }
 
   /** Whole-file check (defence in depth), then wake waiters and trim the store. */

@@ -224,4 +224,37 @@ describe("swarm fragment loader", () => {
     (FakeHttpLoader.instances[0] as FakeHttpLoader).answer(SEGMENT.slice().buffer);
     expect(cb.onSuccess).toHaveBeenCalledOnce();
   });
+
+  it("keeps waiting past the deadline while the engine's delivery is underway, then gives up after a bound", () => {
+    vi.useFakeTimers();
+    let underway = true;
+    const asked: number[] = [];
+    const busy = Object.assign(engine, {
+      deliveryUnderway: (frag: FragmentRef, windowMs: number) => {
+        asked.push(windowMs);
+        return underway && frag.sn === 7;
+      },
+    });
+    Loader = swarmFragmentLoader({ engine: busy, emitter, swarmOf: () => "demo/360p", deadlineGraceMs: 1500, now: () => now });
+    const loader = make();
+    loader.load(fragContext(), LOADER_CONFIG, callbacks());
+    vi.advanceTimersByTime(5000 + 1501 + 1500 * 2); // deadline + grace, then two extensions
+    expect(FakeHttpLoader.instances).toHaveLength(0); // no second download of the same bytes
+    expect(asked).toEqual([1500, 1500, 1500]);
+    underway = false; // the engine's fetch failed or stopped making progress
+    vi.advanceTimersByTime(1500);
+    expect(engine.loads[0]?.signal.aborted).toBe(true);
+    expect(FakeHttpLoader.instances).toHaveLength(1);
+  });
+
+  it("bounds the extensions when the delivery never completes", () => {
+    vi.useFakeTimers();
+    const busy = Object.assign(engine, { deliveryUnderway: () => true });
+    Loader = swarmFragmentLoader({ engine: busy, emitter, swarmOf: () => "demo/360p", deadlineGraceMs: 1500, now: () => now });
+    make().load(fragContext(), LOADER_CONFIG, callbacks());
+    vi.advanceTimersByTime(5000 + 1501 + 1500 * 3);
+    expect(FakeHttpLoader.instances).toHaveLength(0);
+    vi.advanceTimersByTime(1500);
+    expect(FakeHttpLoader.instances).toHaveLength(1);
+  });
 });

@@ -97,6 +97,35 @@ describe("swarm session", () => {
     b.session.close();
   });
 
+  it("reports a delivery underway while its origin fetch is in flight (the loader's safety net waits)", async () => {
+    let release: (() => void) | null = null;
+    const session = new SwarmSession({
+      swarm: "demo/360p",
+      localPeerId: "viewC000",
+      options: { ...DEFAULT_OPTIONS },
+      schedulerConfig: schedulerConfig(),
+      rtcConfig: {},
+      clock: performance,
+      emitter: new Emitter(),
+      signaling: { signal: () => undefined, report: () => undefined },
+      origin: {
+        fetchRange: (_url: string, start: number, end: number) =>
+          new Promise<Uint8Array>((resolve) => (release = () => resolve(DATA.slice(start, end)))),
+      },
+      record: async () => RECORD,
+      createLink: new MemoryNetwork().factoryFor("viewC000"),
+    });
+    session.setPlayhead(10, false);
+    expect(session.deliveryUnderway(5, 1500)).toBe(false); // unknown segment
+    await session.addSegment(SEG5); // playback waits on it, no neighbours: HTTP at once
+    await vi.waitFor(() => expect(release).not.toBeNull());
+    expect(session.deliveryUnderway(5, 1500)).toBe(true);
+    (release as unknown as () => void)();
+    await session.waitForSegment(5, new AbortController().signal);
+    expect(session.deliveryUnderway(5, 1500)).toBe(false); // complete: nothing left to wait for
+    session.close();
+  });
+
   it("rejects waiters when the session closes", async () => {
     const net = new MemoryNetwork();
     const b = member(net, "viewB000");
