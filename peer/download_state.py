@@ -25,6 +25,9 @@ class SegmentState:
     have_bytes: int = 0
     http_retry_at: float = 0.0
     missed: bool = False
+    # Set when the fallback point is first reached: until then holders get one round (see
+    # PieceScheduler._http_takeover_at); None = not reached yet.
+    peer_grace_until: float | None = None
 
     @property
     def piece_count(self) -> int:

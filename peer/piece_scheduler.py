@@ -276,6 +276,8 @@ class PieceScheduler:
             if deadline is None or segment.complete:
                 continue
             times.append(self.clock.fallback_at(segment, deadline))
+            if segment.peer_grace_until is not None:
+                times.append(segment.peer_grace_until)
             times.append(segment.http_retry_at)
             if segment.http_first_at is not None:
                 times.append(segment.http_first_at)
@@ -331,7 +333,7 @@ class PieceScheduler:
             if self.seeder or deadline is None:
                 self._fetch_http(now, segment, take_over=False)
                 continue
-            if now >= self.clock.fallback_at(segment, deadline):
+            if now >= self._http_takeover_at(now, segment, deadline):
                 self._fetch_http(now, segment, take_over=True)
                 continue
             holders = self._usable_holders(now, segment.seq)
@@ -347,6 +349,23 @@ class PieceScheduler:
         background.sort(key=lambda item: (len(item[2]), item[1], item[0].seq))
         for segment, _, holders in urgent + background:
             self._request_from_peers(now, segment, holders)
+
+    def _http_takeover_at(self, now: float, segment: SegmentState, deadline: float) -> float:
+        """The fallback point; but a segment that usable neighbours hold and none was asked for
+        yet gets one round from them first: HTTP takes over `peer_silence_timeout_s` later if
+        pieces are still missing. Without it a stall (the blocked segment is due
+        `startup_deadline_s` after the playhead stopped) or a low HTTP rate estimate puts the
+        fallback point before any peer is asked, and every stalled viewer fetches from the
+        congested origin at once instead of from the neighbours that hold the segment."""
+        fallback = self.clock.fallback_at(segment, deadline)
+        if now < fallback:
+            return fallback
+        if segment.peer_grace_until is None:
+            asked = any(owner > 0 for owner in segment.owner)
+            held = bool(self._usable_holders(now, segment.seq))
+            grace = self.config.peer_silence_timeout_s if held and not asked else 0.0
+            segment.peer_grace_until = now + grace
+        return segment.peer_grace_until
 
     def _request_from_peers(
         self, now: float, segment: SegmentState, holders: list[RemotePeer]

@@ -14,6 +14,8 @@ export class SegmentState {
   haveBytes = 0;
   httpRetryAt = 0.0;
   missed = false;
+  /** Set when the fallback point is first reached: until then holders get one round (PieceScheduler.httpTakeoverAt). */
+  peerGraceUntil: number | null = null;
 
   constructor(
     readonly seq: number,

@@ -262,6 +262,7 @@ export class PieceScheduler {
       const deadline = this.clock.deadline(segment);
       if (deadline === null || segment.complete) continue;
       times.push(this.clock.fallbackAt(segment, deadline));
+      if (segment.peerGraceUntil !== null) times.push(segment.peerGraceUntil);
       times.push(segment.httpRetryAt);
       if (segment.httpFirstAt !== null) times.push(segment.httpFirstAt);
       if (this.clock.playing && !segment.missed) times.push(deadline);
@@ -316,7 +317,7 @@ export class PieceScheduler {
         this.fetchHttp(now, segment, false);
         continue;
       }
-      if (now >= this.clock.fallbackAt(segment, deadline)) {
+      if (now >= this.httpTakeoverAt(now, segment, deadline)) {
         this.fetchHttp(now, segment, true);
         continue;
       }
@@ -333,6 +334,23 @@ export class PieceScheduler {
     urgent.sort(([sa, da], [sb, db]) => da - db || sa.seq - sb.seq);
     background.sort(([sa, da, ha], [sb, db, hb]) => ha.length - hb.length || da - db || sa.seq - sb.seq);
     for (const [segment, , holders] of [...urgent, ...background]) this.requestFromPeers(now, segment, holders);
+  }
+
+  /**
+   * The fallback point; but a segment that usable neighbours hold and none was asked for yet
+   * gets one round from them first: HTTP takes over `peerSilenceTimeoutS` later if pieces are
+   * still missing. Without it a stall or a low HTTP rate estimate puts the fallback point before
+   * any peer is asked, and every stalled viewer fetches from the congested origin at once.
+   */
+  private httpTakeoverAt(now: number, segment: SegmentState, deadline: number): number {
+    const fallback = this.clock.fallbackAt(segment, deadline);
+    if (now < fallback) return fallback;
+    if (segment.peerGraceUntil === null) {
+      const asked = segment.owner.some((o) => o > 0);
+      const held = this.usableHolders(now, segment.seq).length > 0;
+      segment.peerGraceUntil = now + (held && !asked ? this.config.peerSilenceTimeoutS : 0.0);
+    }
+    return segment.peerGraceUntil;
   }
 
   /** Deals the segment's free pieces in blocks to the least-loaded holders. */
