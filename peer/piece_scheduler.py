@@ -340,7 +340,9 @@ class PieceScheduler:
             if holders:
                 if deadline - now <= self.config.prefetch_horizon_s:
                     assignable.append((segment, deadline, holders))
-            elif self.clock.waiting_on(segment) or self._election_wait_over(now, segment):
+            elif (
+                self.clock.waiting_on(segment) and not self._election_pending(now, segment)
+            ) or self._election_wait_over(now, segment):
                 self._fetch_http(now, segment, take_over=False)
         window = self.config.urgent_window_s
         urgent = [item for item in assignable if item[1] - now <= window]
@@ -360,6 +362,9 @@ class PieceScheduler:
         fallback = self.clock.fallback_at(segment, deadline)
         if now < fallback:
             return fallback
+        if self._election_pending(now, segment):
+            assert segment.http_first_at is not None
+            return segment.http_first_at
         if segment.peer_grace_until is None:
             asked = any(owner > 0 for owner in segment.owner)
             held = bool(self._usable_holders(now, segment.seq))
@@ -447,6 +452,17 @@ class PieceScheduler:
                 self._actions.append(DeadlineMissed(seq))
 
     # --- internals: time ------------------------------------------------------------------
+
+    def _election_pending(self, now: float, segment: SegmentState) -> bool:
+        """A new live segment nobody usable holds, before this member's election turn: even a
+        stall or a passed fallback point does not send it to the origin early. Everyone blocked
+        on the newest segment at once (a starved swarm at the live edge) would otherwise fetch it
+        at once; in turn, the elected members fetch it and the rest get it from them."""
+        return (
+            segment.http_first_at is not None
+            and now < segment.http_first_at
+            and not self._usable_holders(now, segment.seq)
+        )
 
     @staticmethod
     def _election_wait_over(now: float, segment: SegmentState) -> bool:

@@ -324,7 +324,7 @@ export class PieceScheduler {
       const holders = this.usableHolders(now, segment.seq);
       if (holders.length > 0) {
         if (deadline - now <= this.config.prefetchHorizonS) assignable.push([segment, deadline, holders]);
-      } else if (this.clock.waitingOn(segment) || this.electionWaitOver(now, segment)) {
+      } else if ((this.clock.waitingOn(segment) && !this.electionPending(now, segment)) || this.electionWaitOver(now, segment)) {
         this.fetchHttp(now, segment, false);
       }
     }
@@ -345,6 +345,7 @@ export class PieceScheduler {
   private httpTakeoverAt(now: number, segment: SegmentState, deadline: number): number {
     const fallback = this.clock.fallbackAt(segment, deadline);
     if (now < fallback) return fallback;
+    if (this.electionPending(now, segment)) return segment.httpFirstAt as number;
     if (segment.peerGraceUntil === null) {
       const asked = segment.owner.some((o) => o > 0);
       const held = this.usableHolders(now, segment.seq).length > 0;
@@ -448,6 +449,16 @@ export class PieceScheduler {
   /** A new live segment nobody announced: our election delay has passed. */
   private electionWaitOver(now: number, segment: SegmentState): boolean {
     return segment.httpFirstAt !== null && now >= segment.httpFirstAt;
+  }
+
+  /**
+   * A new live segment nobody usable holds, before this member's election turn: even a stall or
+   * a passed fallback point does not send it to the origin early. Everyone blocked on the newest
+   * segment at once (a starved swarm at the live edge) would otherwise fetch it at once; in turn,
+   * the elected members fetch it and the rest get it from them.
+   */
+  private electionPending(now: number, segment: SegmentState): boolean {
+    return segment.httpFirstAt !== null && now < segment.httpFirstAt && this.usableHolders(now, segment.seq).length === 0;
   }
 
   private silentAt(peer: RemotePeer): number {
