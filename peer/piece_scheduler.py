@@ -4,12 +4,15 @@ Download policy, per incomplete segment (deadline = when the playhead reaches it
 - From `deadline - http_margin_s - missing_bytes / http_rate` on (the *fallback point*), every
   missing piece comes from the origin: peer requests still owing those pieces are cancelled (and
   a peer that had been sitting on them is abandoned as slow) and the missing pieces are fetched
-  with Range requests, one per contiguous run.
+  with Range requests, one per contiguous run. The rate is at least the segment's own bitrate;
+  a segment that usable neighbours hold and none was asked for yet first gets one round from
+  them (`peer_silence_timeout_s`); a new live segment nobody holds waits for the election below.
 - Before that, pieces are requested from neighbours that announced the segment: urgent segments
   (due within `urgent_window_s`) earliest-deadline-first, the rest rarest-first; blocks of
   `request_block_pieces` go to the least-loaded eligible peer, so a segment is spread over peers.
 - A new live segment that no usable neighbour holds is taken from HTTP after the member's
-  election delay (see `peer.election`); an edge seeder (`seeder=True`) takes everything from HTTP.
+  election delay (see `peer.election`), even when playback is blocked on it; any other segment
+  playback is blocked on with no holder is fetched at once; an edge seeder (`seeder=True`) takes everything from HTTP.
 - A peer owing pieces that sends nothing for `peer_silence_timeout_s` is abandoned; a peer that
   sends a piece failing verification is dropped (GOODBYE bad-piece + report).
 """

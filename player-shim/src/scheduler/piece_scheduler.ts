@@ -6,8 +6,11 @@
  * point (`deadline - http_margin - missing_bytes / http_rate`) every missing piece comes from the
  * origin; before it, pieces come from neighbours that announced the segment (urgent ones
  * earliest-deadline-first, the rest rarest-first, blocks over the least-loaded peers). A new live
- * segment nobody usable holds is taken from HTTP after this member's election delay, and a
- * segment playback is blocked on (startup, stall) with no holder is fetched at once.
+ * segment nobody usable holds is taken from HTTP after this member's election delay (even when
+ * playback is blocked on it or its fallback point passed), and any other segment playback is
+ * blocked on (startup, stall) with no holder is fetched at once. Holders not yet asked get one
+ * round (`peerSilenceTimeoutS`) before the fallback takes over; the HTTP rate used for the
+ * fallback point is at least the segment's bitrate.
  */
 
 import type { AbandonReason, RejectReasonName, SchedulerAction } from "./actions";
