@@ -12,7 +12,8 @@ Download policy, per incomplete segment (deadline = when the playhead reaches it
   `request_block_pieces` go to the least-loaded eligible peer, so a segment is spread over peers.
 - A new live segment that no usable neighbour holds is taken from HTTP after the member's
   election delay (see `peer.election`), even when playback is blocked on it; any other segment
-  playback is blocked on with no holder is fetched at once; an edge seeder (`seeder=True`) takes everything from HTTP.
+  playback is blocked on with no holder is fetched at once; an edge seeder (`seeder=True`)
+  takes everything from HTTP.
 - A peer owing pieces that sends nothing for `peer_silence_timeout_s` is abandoned; a peer that
   sends a piece failing verification is dropped (GOODBYE bad-piece + report).
 """
