@@ -17,12 +17,12 @@ import {
   GoodbyeReason,
   haveFromSeqs,
   haveSeqs,
-  RejectReason,
   type WireMessage,
 } from "../protocol/wire";
-import type { RejectReasonName, SchedulerAction } from "../scheduler/actions";
+import type { SchedulerAction } from "../scheduler/actions";
 import { PieceScheduler } from "../scheduler/piece_scheduler";
 import { PeerLink, type Link } from "./peer_link";
+import { REJECT_CODES, REJECT_NAMES } from "./reject_reasons";
 import { SegmentBuffer, SegmentStore } from "./segment_store";
 import { SegmentWaiters } from "./segment_waiters";
 import type { SegmentInfo, SessionDeps } from "./session_deps";
@@ -35,19 +35,6 @@ interface NeighbourState {
   hello: boolean;
   lastBadSeq: number | null;
 }
-
-const REJECT_NAMES: Record<number, RejectReasonName> = {
-  [RejectReason.NOT_HAVE]: "not_have",
-  [RejectReason.BUSY]: "busy",
-  [RejectReason.CHOKED]: "choked",
-  [RejectReason.BAD_REQUEST]: "bad_request",
-};
-const REJECT_CODES: Record<RejectReasonName, RejectReason> = {
-  not_have: RejectReason.NOT_HAVE,
-  busy: RejectReason.BUSY,
-  choked: RejectReason.CHOKED,
-  bad_request: RejectReason.BAD_REQUEST,
-};
 
 export class SwarmSession {
   readonly swarm: string;
