@@ -54,7 +54,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--mute-audio",
 ]
-# LAB.md: Chromium in a namespace gathers ICE candidates once the page has used the camera.
+# docs/testing.md: Chromium in a namespace gathers ICE candidates once the page has used the camera.
 GUM_INIT_SCRIPT = """
 window.__gum = navigator.mediaDevices.getUserMedia({audio: true, video: true})
   .then((s) => { s.getTracks().forEach((t) => t.stop()); return "ok"; }, (e) => String(e));

@@ -1,5 +1,5 @@
 """A `SwarmStore` in Redis, so several signaling nodes share swarms (with AsyncRedisManager
-relaying Socket.IO emits between them; LAB.md: its rooms only see local clients).
+relaying Socket.IO emits between them; docs/testing.md: its rooms only see local clients).
 
 Layout (prefix `sc:` by default; `{swarm}` = "<stream>/<rendition>"):
     sc:swarms                     SET   swarm names with at least one peer

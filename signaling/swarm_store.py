@@ -6,7 +6,7 @@ plan = matcher(view, ...); await store.apply(swarm, plan, now)`, so the same cod
 (SET NX PX + token), `load` a pipeline of HGETALLs (peers, links, blocks), `apply` a MULTI of
 HSET/HDEL, and reports/bans a sorted set and expiring keys. Socket.IO delivery crosses nodes
 through AsyncRedisManager and the per-peer rooms the server uses; python-socketio's own
-participants/rooms see only local clients (LAB.md), which is why membership is kept here.
+participants/rooms see only local clients (docs/testing.md), which is why membership is kept here.
 """
 
 from __future__ import annotations

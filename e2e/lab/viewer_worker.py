@@ -32,7 +32,7 @@ def chromium_flags(page_origin: str) -> list[str]:
     The secure-context flag gives WebCrypto and media permissions to http://HOST:PORT; with
     the mDNS host-candidate obfuscation off, Chromium offers its veth address as a host
     candidate (peers in other namespaces cannot resolve `.local` names). The fake media
-    device keeps a page that does call getUserMedia (LAB.md recipe) from failing.
+    device keeps a page that does call getUserMedia (docs/testing.md, Chromium recipe) from failing.
     """
     return [
         f"--unsafely-treat-insecure-origin-as-secure={page_origin}",
