@@ -17,6 +17,7 @@ from peer.sim_playhead import Timeline
 from protocol.integrity import (
     IntegrityError,
     IntegrityRecord,
+    check_record_is,
     verify_file,
     verify_record_signature,
 )
@@ -106,10 +107,15 @@ class LiveFeed:
             if isinstance(record, BaseException):
                 log.warning("segment %d: no usable record: %s", segment.seq, record)
                 continue
-            if record.seq != segment.seq or record.uri != segment.uri:
-                log.warning("segment %d: record names %s/%d", segment.seq, record.uri, record.seq)
-                continue
             try:
+                check_record_is(
+                    record,
+                    stream=self.store.stream,
+                    rendition=self.store.rendition,
+                    kind="media",
+                    seq=segment.seq,
+                    uri=segment.uri,
+                )
                 evicted = self.store.add_record(record)
             except IntegrityError as exc:
                 log.warning("segment %d: record refused: %s", segment.seq, exc)

@@ -97,6 +97,12 @@ class FileHashMismatch(IntegrityError):
     code = "file-hash"
 
 
+class RecordMismatch(IntegrityError):
+    """A valid record, but of another segment than the one asked for (§2.4)."""
+
+    code = "mismatch"
+
+
 @dataclass(frozen=True, slots=True)
 class SigningKey:
     """A stream's public key as players pin it."""
@@ -166,13 +172,16 @@ def b64url_encode(raw: bytes) -> str:
 
 
 def b64url_decode(text: str) -> bytes:
-    """Strict base64url without padding; MalformedRecord otherwise."""
+    """Strict base64url without padding, one spelling per value (the unused low bits of the
+    last character are 0, as in the TypeScript decoder); MalformedRecord otherwise."""
     if not _B64URL_RE.fullmatch(text) or len(text) % 4 == 1:
         raise MalformedRecord("not base64url without padding")
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):  # pragma: no cover - the regex already filters
         raise MalformedRecord("not base64url") from None
+    if b64url_encode(raw) != text:
+        raise MalformedRecord("not the canonical base64url spelling (non-zero padding bits)")
     return raw
 
 
@@ -304,7 +313,9 @@ def parse_record(document: bytes | str | Mapping[str, object]) -> IntegrityRecor
     if "version" not in obj:
         raise MalformedRecord("missing field version")
     version = obj["version"]
-    if type(version) is not int or version != INTEGRITY_VERSION:
+    if type(version) is not int:
+        raise MalformedRecord("version is not an integer")
+    if version != INTEGRITY_VERSION:
         raise UnsupportedVersion(f"unsupported version {version!r}")
     raw_kind = obj.get("kind")
     if raw_kind == "init" or raw_kind == "media":
@@ -427,6 +438,20 @@ def verify_file(record: IntegrityRecord, data: bytes) -> None:
     # A signed record whose pieces disagree with its own sha256 must not pass either.
     if piece_hashes(data, record.piece_size) != record.pieces:
         raise PieceHashMismatch(f"{record.uri}: piece hashes disagree with the file")
+
+
+def check_record_is(
+    record: IntegrityRecord, *, stream: str, rendition: str, kind: Kind, seq: int, uri: str
+) -> None:
+    """RecordMismatch unless `record` names exactly the segment asked for (§2.4): a validly
+    signed record of another seq, rendition, stream, kind or uri must not stand in for it."""
+    wanted = (stream, rendition, kind, seq, uri)
+    named = (record.stream, record.rendition, record.kind, record.seq, record.uri)
+    for field_name, want, got in zip(
+        ("stream", "rendition", "kind", "seq", "uri"), wanted, named, strict=True
+    ):
+        if want != got:
+            raise RecordMismatch(f"record {field_name} is {got!r}, asked for {want!r}")
 
 
 def verify_document(

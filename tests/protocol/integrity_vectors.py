@@ -98,6 +98,9 @@ def build() -> dict[str, Any]:
             "files[]": "verify_file(parse(records[record].document), data) must fail with code "
             "(or succeed when code is null)",
             "signing_keys[]": "signing-key.json documents that parse_signing_key must refuse",
+            "mismatches[]": "check_record_is(parse(records[record].document), want) must fail "
+            "with code (or succeed when code is null): a record of another segment than the "
+            "one asked for (section 2.4)",
         },
         "private_key_seed": SEED.hex(),
         "signing_key": integrity.signing_key_document(signing_key),
@@ -161,6 +164,17 @@ def build() -> dict[str, Any]:
             document_case("sha256-missing", _without(base_doc, "sha256"), "malformed"),
             document_case("not-json", "{", "malformed"),
             document_case("json-array", [base_doc], "malformed"),
+            *_number_spellings(base.to_json().decode("ascii")),
+            *(
+                document_case(
+                    f"signature-other-spelling-{n}", {**base_doc, "signature": text}, "malformed"
+                )
+                for n, text in enumerate(_other_spellings(str(base_doc["signature"])), 1)
+            ),
+        ],
+        "mismatches": [
+            {"record": "media-partial-last-piece", "want": want, "code": code}
+            for want, code in _mismatch_cases(FILES[0])
         ],
         "pieces": [
             *(
@@ -244,8 +258,63 @@ def build() -> dict[str, Any]:
                 },
                 "code": "malformed",
             },
+            *(
+                {
+                    "name": f"public-key-other-spelling-{n}",
+                    "document": {**integrity.signing_key_document(signing_key), "public_key": text},
+                    "code": "malformed",
+                }
+                for n, text in enumerate(
+                    _other_spellings(integrity.b64url_encode(signing_key.public_key)), 1
+                )
+            ),
         ],
     }
+
+
+_B64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _other_spellings(text: str) -> list[str]:
+    """Every other last character that decodes to the same bytes (non-zero padding bits): a
+    lenient decoder accepts them, a strict one (one spelling per value) refuses them all."""
+    unused_bits = (6 * len(text)) % 8
+    index = _B64URL_ALPHABET.index(text[-1])
+    base = index & ~((1 << unused_bits) - 1)
+    return [text[:-1] + _B64URL_ALPHABET[base | low] for low in range(1, 1 << unused_bits)]
+
+
+def _number_spellings(text: str) -> list[dict[str, Any]]:
+    """The same integers spelled as JSON fractions or exponents: integers only where the
+    format means integers (JavaScript's JSON.parse cannot tell 41.0 from 41 by itself)."""
+    cases = [
+        ("seq-fraction", '"seq":42', '"seq":42.0'),
+        ("seq-exponent", '"seq":42', '"seq":4.2e1'),
+        ("size-exponent", '"size":2500', '"size":2.5e3'),
+        ("size-upper-exponent", '"size":2500', '"size":25E2'),
+        ("piece-size-fraction", '"piece_size":1024', '"piece_size":1024.0'),
+        ("version-fraction", '"version":1', '"version":1.0'),
+    ]
+    out = []
+    for name, old, new in cases:
+        assert text.count(old + ",") == 1, old
+        out.append(
+            {"name": name, "document": text.replace(old + ",", new + ","), "code": "malformed"}
+        )
+    return out
+
+
+def _mismatch_cases(entry: dict[str, Any]) -> list[tuple[dict[str, Any], str | None]]:
+    want = {name: entry[name] for name in ("stream", "rendition", "kind", "seq", "uri")}
+    return [
+        (want, None),
+        ({**want, "seq": entry["seq"] + 1}, "mismatch"),
+        ({**want, "seq": entry["seq"] - 1}, "mismatch"),
+        ({**want, "rendition": "360p"}, "mismatch"),
+        ({**want, "stream": "other"}, "mismatch"),
+        ({**want, "kind": "init"}, "mismatch"),
+        ({**want, "uri": "seg-43.m4s"}, "mismatch"),
+    ]
 
 
 def _without(document: dict[str, object], field: str) -> dict[str, object]:

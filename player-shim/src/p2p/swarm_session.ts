@@ -5,6 +5,7 @@
  */
 
 import {
+  checkRecordIs,
   IntegrityError,
   pieceRange,
   verifiedPieces,
@@ -21,6 +22,7 @@ import {
 } from "../protocol/wire";
 import type { SchedulerAction } from "../scheduler/actions";
 import { PieceScheduler } from "../scheduler/piece_scheduler";
+import { locateSegment } from "./origin_client";
 import { PeerLink, type Link } from "./peer_link";
 import { REJECT_CODES, REJECT_NAMES } from "./reject_reasons";
 import { SegmentBuffer, SegmentStore } from "./segment_store";
@@ -248,6 +250,9 @@ export class SwarmSession {
     let record: IntegrityRecord;
     try {
       record = await this.deps.record(info.url);
+      // A validly signed record of another segment must not stand in for this one (§2.4).
+      const [stream = "", rendition = ""] = this.swarm.split("/");
+      checkRecordIs(record, { stream, rendition, kind: "media", seq: info.seq, uri: locateSegment(info.url)?.file ?? "" });
     } catch (error) {
       this.deps.emitter.emit("warning", { message: `no integrity record for ${info.url}: ${String(error)}` });
       return null;

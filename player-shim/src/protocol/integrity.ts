@@ -58,7 +58,8 @@ export type IntegrityErrorKind =
   | "signature"
   | "piece-hash"
   | "size"
-  | "file-hash";
+  | "file-hash"
+  | "mismatch";
 
 export class IntegrityError extends Error {
   constructor(
@@ -109,6 +110,33 @@ function strField(doc: Record<string, unknown>, name: string, re: RegExp): strin
   return v;
 }
 
+const INTEGER_TOKEN_RE = /^-?(0|[1-9][0-9]*)$/;
+
+/**
+ * True when every number in JSON `text` is spelled as an integer. A record has no other numbers,
+ * and JSON.parse reads `41.0` or `1e5` as integers, which Python's decoder refuses: both
+ * decoders must take the same documents (tests/vectors/integrity.json).
+ */
+export function numbersAreIntegers(text: string): boolean {
+  let i = 0;
+  while (i < text.length) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22) {
+      // a string: skip to its closing quote, past escapes
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      i++;
+    } else if (ch === 0x2d || (ch >= 0x30 && ch <= 0x39)) {
+      let end = i + 1;
+      while (end < text.length && /[0-9.eE+-]/.test(text.charAt(end))) end++;
+      if (!INTEGER_TOKEN_RE.test(text.slice(i, end))) return false;
+      i = end;
+    } else {
+      i++;
+    }
+  }
+  return true;
+}
+
 /** Parses an integrity document (text or parsed JSON); checks shape and limits, not the signature. */
 export function parseIntegrityRecord(input: string | unknown): IntegrityRecord {
   let doc: unknown = input;
@@ -118,10 +146,13 @@ export function parseIntegrityRecord(input: string | unknown): IntegrityRecord {
     } catch {
       throw new IntegrityError("malformed", "not JSON");
     }
+    if (!numbersAreIntegers(input)) throw new IntegrityError("malformed", "a number is not spelled as an integer");
   }
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new IntegrityError("malformed", "not an object");
   const d = doc as Record<string, unknown>;
-  if (field(d, "version") !== INTEGRITY_VERSION) throw new IntegrityError("version", `version ${String(d.version)}`);
+  const version = field(d, "version");
+  if (typeof version !== "number" || !Number.isSafeInteger(version)) throw new IntegrityError("malformed", "version is not an integer");
+  if (version !== INTEGRITY_VERSION) throw new IntegrityError("version", `version ${String(version)}`);
   const kind = field(d, "kind");
   if (kind !== "init" && kind !== "media") throw new IntegrityError("malformed", "bad kind");
   const size = intField(d, "size", 1, MAX_FILE_SIZE);
@@ -176,6 +207,27 @@ export async function parseSigningKey(input: string | unknown): Promise<SigningK
   const keyId = strField(d, "key_id", HEX16_RE);
   if ((await keyIdOf(publicKey)) !== keyId) throw new IntegrityError("key-id", "key_id does not match public_key");
   return { publicKey, keyId };
+}
+
+/** The segment a record must name: the one the player asked for (§2.4). */
+export interface RecordExpectation {
+  stream: string;
+  rendition: string;
+  kind: IntegrityKind;
+  seq: number;
+  uri: string;
+}
+
+/**
+ * Throws IntegrityError("mismatch") unless `record` names exactly the segment asked for: a validly
+ * signed record of another seq, rendition, stream, kind or uri must not stand in for it.
+ */
+export function checkRecordIs(record: IntegrityRecord, want: RecordExpectation): void {
+  for (const name of ["stream", "rendition", "kind", "seq", "uri"] as const) {
+    if (record[name] !== want[name]) {
+      throw new IntegrityError("mismatch", `record ${name} is ${JSON.stringify(record[name])}, asked for ${JSON.stringify(want[name])}`);
+    }
+  }
 }
 
 // ---- signing input ----

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_OPTIONS } from "../../src/config";
 import { Emitter, type ShimEventMap } from "../../src/events";
 import { SwarmSession, type SegmentInfo } from "../../src/p2p/swarm_session";
-import { parseIntegrityRecord } from "../../src/protocol/integrity";
+import { parseIntegrityRecord, type IntegrityRecord } from "../../src/protocol/integrity";
 import { schedulerConfig } from "../../src/scheduler/scheduler_config";
 import { MemoryNetwork } from "../support/memory_links";
 import { integrityDoc, makeSigner, pseudoRandomBytes } from "../support/signed_segments";
@@ -12,10 +12,10 @@ const DATA = pseudoRandomBytes(70_000, 11);
 const RECORD = parseIntegrityRecord(integrityDoc(makeSigner(), DATA, { seq: 5 }));
 const URL5 = "http://origin/live/demo/360p/seg-5.m4s";
 
-function member(net: MemoryNetwork, peerId: string) {
+function member(net: MemoryNetwork, peerId: string, record: () => Promise<IntegrityRecord> = async () => RECORD) {
   const emitter = new Emitter();
   const events: { [K in keyof ShimEventMap]?: ShimEventMap[K][] } = {};
-  for (const name of ["bytes", "upload", "verification-failure", "peer-connect", "peer-close"] as const) {
+  for (const name of ["bytes", "upload", "verification-failure", "peer-connect", "peer-close", "warning"] as const) {
     emitter.on(name, (e) => ((events[name] ??= [] as never[]) as unknown[]).push(e));
   }
   const reports: [string, string, number | null][] = [];
@@ -35,7 +35,7 @@ function member(net: MemoryNetwork, peerId: string) {
         return DATA.slice(start, end);
       },
     },
-    record: async () => RECORD,
+    record,
     createLink: net.factoryFor(peerId),
   });
   return { session, events, reports, fetches };
@@ -135,5 +135,27 @@ describe("swarm session", () => {
     const waiting = b.session.waitForSegment(5, new AbortController().signal);
     b.session.close();
     await expect(waiting).rejects.toThrow("swarm closed");
+  });
+
+  it.each([
+    ["an older seq", { seq: 4 }],
+    ["another rendition", { seq: 5, rendition: "720p" }],
+    ["another stream", { seq: 5, stream: "other" }],
+    ["an init segment", { seq: 5, kind: "init" as const }],
+    ["another uri", { seq: 5, uri: "seg-6.m4s" }],
+  ])("refuses a validly signed record of %s for seg-5 (plain HTTP instead)", async (_name, opts) => {
+    const signer = makeSigner();
+    const wrong = parseIntegrityRecord(integrityDoc(signer, DATA, opts));
+    const b = member(new MemoryNetwork(), "viewB000", async () => wrong);
+    b.session.setPlayhead(10, false);
+    expect(await b.session.addSegment(SEG5)).toBeNull();
+    expect(b.session.store.get(5)).toBeUndefined();
+    expect(b.events.warning?.map((w) => w.message).join()).toContain("mismatch");
+    // The right record is still taken.
+    const right = member(new MemoryNetwork(), "viewC000", async () => parseIntegrityRecord(integrityDoc(signer, DATA, { seq: 5 })));
+    right.session.setPlayhead(10, false);
+    expect(await right.session.addSegment(SEG5)).not.toBeNull();
+    b.session.close();
+    right.session.close();
   });
 });

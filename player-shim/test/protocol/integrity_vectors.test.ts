@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { bytesToHex, hexToBytes } from "../../src/protocol/bytes";
 import { ed25519VerifierFor } from "../../src/protocol/ed25519";
 import {
+  checkRecordIs,
   IntegrityError,
   parseIntegrityRecord,
   parseSigningKey,
@@ -11,6 +12,7 @@ import {
   verifyFile,
   verifyPiece,
   verifyRecordSignature,
+  type RecordExpectation,
 } from "../../src/protocol/integrity";
 import { hasVectors, loadVectors } from "../vectors";
 
@@ -21,6 +23,7 @@ interface Vectors {
   pieces: { record: string; index: number; data: string; code: string | null }[];
   files: { record: string; data: string; code: string | null }[];
   signing_keys: { name: string; document: unknown; code: string }[];
+  mismatches: { record: string; want: RecordExpectation; code: string | null }[];
 }
 
 async function codeOf(run: () => Promise<unknown>): Promise<string | null> {
@@ -34,7 +37,7 @@ async function codeOf(run: () => Promise<unknown>): Promise<string | null> {
 }
 
 describe.skipIf(!hasVectors("integrity.json")).each(["webcrypto", "noble"] as const)("tests/vectors/integrity.json (%s)", (backend) => {
-  const v = hasVectors("integrity.json") ? loadVectors<Vectors>("integrity.json") : ({ records: [], documents: [], pieces: [], files: [], signing_keys: [] } as unknown as Vectors);
+  const v = hasVectors("integrity.json") ? loadVectors<Vectors>("integrity.json") : ({ records: [], documents: [], pieces: [], files: [], signing_keys: [], mismatches: [] } as unknown as Vectors);
   const verifier = ed25519VerifierFor(backend);
   const record = (name: string) => parseIntegrityRecord((v.records.find((r) => r.name === name) as Vectors["records"][0]).document);
 
@@ -62,6 +65,10 @@ describe.skipIf(!hasVectors("integrity.json")).each(["webcrypto", "noble"] as co
 
   it.each(v.files.map((f, i) => [`${f.record} (${i})`, f] as const))("file %s", async (_n, f) => {
     expect(await codeOf(() => verifyFile(record(f.record), hexToBytes(f.data)))).toBe(f.code);
+  });
+
+  it.each(v.mismatches.map((m) => [JSON.stringify(m.want), m] as const))("record asked for as %s", async (_n, m) => {
+    expect(await codeOf(async () => checkRecordIs(record(m.record), m.want))).toBe(m.code);
   });
 
   it.each(v.signing_keys.map((k) => [k.name, k] as const))("signing key %s is refused", async (_n, k) => {
