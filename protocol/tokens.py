@@ -61,7 +61,9 @@ class WrongStream(TokenError):
 class TokenClaims:
     stream: str
     exp: int  # unix seconds; valid while now < exp
-    sub: str  # random viewer id: bans and reports are keyed by it
+    sub: str  # viewer id (random from /api/token, or the operator's user id): bans cover it
+    # Operator-signed seeder token: signaling honours `capabilities.seeder` from its holder.
+    seeder: bool = False
 
 
 def _b64(raw: bytes) -> str:
@@ -92,8 +94,11 @@ def mint(
     now: float,
     ttl_seconds: int = DEFAULT_TTL_SECONDS,
     sub: str | None = None,
+    *,
+    seeder: bool = False,
 ) -> str:
-    """A token for `stream`, valid until `int(now) + ttl_seconds`; `sub` is random by default."""
+    """A token for `stream`, valid until `int(now) + ttl_seconds`; `sub` is random by default.
+    `seeder=True` (operators only: never from `/api/token`) adds `"seeder": true`."""
     _check_secret(secret)
     if not _NAME_RE.fullmatch(stream):
         raise ValueError(f"invalid stream name {stream!r}")
@@ -102,7 +107,14 @@ def mint(
     sub = secrets.token_urlsafe(12) if sub is None else sub
     if not 1 <= len(sub) <= MAX_SUB_LENGTH:
         raise ValueError(f"sub must be 1..{MAX_SUB_LENGTH} characters")
-    claims = {"v": TOKEN_VERSION, "stream": stream, "exp": int(now) + ttl_seconds, "sub": sub}
+    claims: dict[str, object] = {
+        "v": TOKEN_VERSION,
+        "stream": stream,
+        "exp": int(now) + ttl_seconds,
+        "sub": sub,
+    }
+    if seeder:
+        claims["seeder"] = True
     payload = _b64(json.dumps(claims, separators=(",", ":")).encode("utf-8"))
     return f"{payload}.{_mac(secret, payload)}"
 
@@ -149,4 +161,4 @@ def _parse_claims(raw: bytes) -> TokenClaims:
         raise MalformedToken("payload exp is not a non-negative integer")
     if not isinstance(sub, str) or not 1 <= len(sub) <= MAX_SUB_LENGTH:
         raise MalformedToken(f"payload sub is not a string of 1..{MAX_SUB_LENGTH} characters")
-    return TokenClaims(stream=stream, exp=exp, sub=sub)
+    return TokenClaims(stream=stream, exp=exp, sub=sub, seeder=obj.get("seeder") is True)

@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="NET",
-        help="only these networks may join as seeders (repeatable; default: anyone)",
+        help="networks whose seeder claims count (repeatable; default: loopback only)",
     )
     parser.add_argument(
         "--cors-origin",
@@ -70,11 +70,12 @@ def register(subparsers: Any) -> None:
 def config_from_args(args: argparse.Namespace) -> SignalingConfig:
     overrides: dict[str, Any] = {
         "trusted_proxies": tuple(args.trusted_proxy),
-        "seeder_networks": tuple(args.seeder_network),
         "ice_servers": tuple(IceServer((url,)) for url in args.ice_server),
         "turn_urls": tuple(args.turn_url),
         "turn_secret": args.turn_secret or os.environ.get("SWARMCAST_TURN_SECRET"),
     }
+    if args.seeder_network:
+        overrides["seeder_networks"] = tuple(args.seeder_network)
     if args.max_neighbours is not None:
         overrides["max_neighbours"] = args.max_neighbours
     if args.max_peers_per_prefix is not None:

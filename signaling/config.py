@@ -27,9 +27,11 @@ class SignalingConfig:
     turn_secret: str | None = None
     turn_ttl_s: int = 86400
 
-    # Seeder claims (`capabilities.seeder`) are honoured only from these networks; empty:
-    # from anyone. A claimed seeder gets more neighbours and is preferred by newcomers.
-    seeder_networks: tuple[str, ...] = ()
+    # Seeder claims (`capabilities.seeder`) are honoured only from these networks, or with an
+    # operator-signed seeder token (docs/protocol.md §3). A seeder gets more neighbours and is
+    # preferred by newcomers, so from anyone else the claim is ignored. Loopback by default:
+    # an edge seeder on the origin's host (behind a local proxy, set trusted_proxies).
+    seeder_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
     # Connections from these addresses/networks may set X-Forwarded-For (a reverse proxy).
     trusted_proxies: tuple[str, ...] = ()
     # Socket.IO CORS: None = same origin only, "*" = any, or a list of origins.
@@ -43,9 +45,17 @@ class SignalingConfig:
     join_burst: float = 5.0
     max_refusals_in_a_row: int = 200
 
-    # Bad-peer reports: distinct reporters within the window ban the reported token's `sub`
-    # from the stream; any report keeps the reporter and reported apart for `unlink_block_s`.
-    report_threshold: int = 2
+    # Bad-peer reports (signaling/report_policy.py, docs/security.md §4.2): a target is banned
+    # when the best report weight of each reporter prefix, summed, reaches the threshold (one
+    # prefix weighs at most 1). A reporter's weight ramps from young_weight to 1 over its
+    # first full_standing_s in the swarm, and shrinks once its address (prefix) blamed more
+    # distinct peers than its budget in the window. A ban covers the target's address and
+    # token `sub` for `ban_s`; any report keeps the pair apart for `unlink_block_s`.
+    report_threshold: float = 2.0
+    report_full_standing_s: float = 30.0
+    report_young_weight: float = 0.25
+    report_budget_per_address: int = 2
+    report_budget_per_prefix: int = 4
     report_window_s: float = 300.0
     ban_s: float = 600.0
     unlink_block_s: float = 600.0
@@ -53,8 +63,10 @@ class SignalingConfig:
     def __post_init__(self) -> None:
         if not 1 <= self.max_neighbours <= self.seeder_max_neighbours <= 64:
             raise ValueError("need 1 <= max_neighbours <= seeder_max_neighbours <= 64")
-        if self.max_peers_per_prefix < 1 or self.report_threshold < 1:
-            raise ValueError("max_peers_per_prefix and report_threshold must be positive")
+        if self.max_peers_per_prefix < 1:
+            raise ValueError("max_peers_per_prefix must be positive")
+        if self.report_threshold <= 1:
+            raise ValueError("report_threshold must exceed 1 (one prefix weighs at most 1)")
         if min(self.event_rate, self.event_burst, self.join_rate, self.join_burst) <= 0:
             raise ValueError("rates and bursts must be positive")
         if self.turn_urls and not self.turn_secret:

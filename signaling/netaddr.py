@@ -55,6 +55,17 @@ def network_prefix(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
 
 
+def host_key(address: str) -> str:
+    """What counts as one client for caps, reports and bans: the IPv4 address, or the IPv6
+    /64 (one host or one home gets a whole /64, so its addresses are free to vary)."""
+    ip = _ip(address)
+    if ip is None:
+        return address or UNKNOWN_PREFIX
+    if ip.version == 4:
+        return str(ip)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
 def address_in(address: str, networks: tuple[Network, ...]) -> bool:
     """Whether `address` lies in one of `networks` (False when unparseable)."""
     ip = _ip(address)

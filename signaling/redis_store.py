@@ -7,8 +7,9 @@ Layout (prefix `sc:` by default; `{swarm}` = "<stream>/<rendition>"):
     sc:swarm:{swarm}:links        HASH  peer_id -> space-separated neighbour ids
     sc:swarm:{swarm}:blocked      HASH  "a b" (sorted pair) -> blocked-until (unix s)
     sc:swarm:{swarm}:lock         STRING lock token (SET NX PX; released by compare-and-delete)
-    sc:reports:{stream}:{sub}     ZSET  reporter sub -> report time
-    sc:ban:{stream}:{sub}         STRING ban end, expiring with the ban
+    sc:reports:{stream}:{key}     ZSET  member -> time (distinct peers one reporter blamed)
+    sc:accuse:{stream}:{target}   HASH  reporter address -> Accusation JSON
+    sc:ban:{stream}:{key}         STRING ban end, expiring with the ban (key: sub:… / addr:…)
 Every write for one plan goes in one MULTI, under the swarm's lock.
 """
 
@@ -24,7 +25,9 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from signaling.report_policy import Accusation
 from signaling.swarm_matcher import MatchPlan, PeerInfo, SwarmView, apply_plan, pair
+from signaling.swarm_store import BAN_SUB
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -129,32 +132,49 @@ class RedisSwarmStore:
     async def swarm_names(self) -> list[str]:
         return sorted(str(name) for name in await self._redis.smembers(f"{self._prefix}swarms"))
 
-    async def record_report(
-        self, stream: str, target_sub: str, reporter_sub: str, now: float, window_s: float
+    async def count_distinct(
+        self, stream: str, key: str, member: str, now: float, window_s: float
     ) -> int:
-        key = f"{self._prefix}reports:{stream}:{target_sub}"
+        redis_key = f"{self._prefix}reports:{stream}:{key}"
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(key, "-inf", now - window_s)
-            pipe.zadd(key, {reporter_sub: now})
-            pipe.zcard(key)
-            pipe.expire(key, max(1, int(window_s) + 1))
+            pipe.zremrangebyscore(redis_key, "-inf", now - window_s)
+            pipe.zadd(redis_key, {member: now})
+            pipe.zcard(redis_key)
+            pipe.expire(redis_key, max(1, int(window_s) + 1))
             results = await pipe.execute()
         return int(results[2])
 
-    async def ban(self, stream: str, sub: str, until: float) -> None:
+    async def record_accusation(
+        self, stream: str, target: str, accusation: Accusation, window_s: float
+    ) -> list[Accusation]:
+        key = f"{self._prefix}accuse:{stream}:{target}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, accusation.reporter, json.dumps(_accusation_json(accusation)))
+            pipe.expire(key, max(1, int(window_s) + 1))
+            pipe.hgetall(key)
+            raw = (await pipe.execute())[2]
+        since = accusation.at - window_s
+        kept = [Accusation(**json.loads(value)) for value in raw.values()]
+        stale = [a.reporter for a in kept if a.at <= since]
+        if stale:
+            await self._redis.hdel(key, *stale)
+        return [a for a in kept if a.at > since]
+
+    async def ban(self, stream: str, key: str, until: float) -> None:
         ttl_ms = int((until - time.time()) * 1000)
         if ttl_ms > 0:
-            await self._redis.set(f"{self._prefix}ban:{stream}:{sub}", repr(until), px=ttl_ms)
+            await self._redis.set(f"{self._prefix}ban:{stream}:{key}", repr(until), px=ttl_ms)
 
-    async def banned_until(self, stream: str, sub: str, now: float) -> float | None:
-        raw = await self._redis.get(f"{self._prefix}ban:{stream}:{sub}")
+    async def banned_until(self, stream: str, key: str, now: float) -> float | None:
+        raw = await self._redis.get(f"{self._prefix}ban:{stream}:{key}")
         if raw is None or float(raw) <= now:
             return None
         return float(raw)
 
     async def ban_count(self, now: float) -> int:
         count = 0
-        async for _ in self._redis.scan_iter(match=f"{self._prefix}ban:*", count=500):
+        pattern = f"{self._prefix}ban:*:{BAN_SUB}*"
+        async for _ in self._redis.scan_iter(match=pattern, count=500):
             count += 1
         return count
 
@@ -168,4 +188,14 @@ def _peer_json(peer: PeerInfo) -> dict[str, Any]:
         "upload_budget_bps": peer.upload_budget_bps,
         "seeder": peer.seeder,
         "sub": peer.sub,
+        "address": peer.address,
+    }
+
+
+def _accusation_json(accusation: Accusation) -> dict[str, Any]:
+    return {
+        "reporter": accusation.reporter,
+        "prefix": accusation.prefix,
+        "weight": accusation.weight,
+        "at": accusation.at,
     }

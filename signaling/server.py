@@ -24,7 +24,8 @@ from protocol import signaling_schema as schema
 from protocol.tokens import TokenError, verify
 from signaling.config import SignalingConfig
 from signaling.ice import ice_servers_for
-from signaling.netaddr import address_in, client_address, network_prefix, parse_networks
+from signaling.moderation import Moderation
+from signaling.netaddr import client_address, host_key, network_prefix, parse_networks
 from signaling.rate_limit import TokenBucket
 from signaling.swarm_matcher import (
     MatchConfig,
@@ -58,8 +59,9 @@ class Session:
     peer_id: str
     sub: str
     stream: str
-    address: str
+    address: str  # host key (signaling.netaddr.host_key)
     prefix: str
+    seeder_token: bool
     events: TokenBucket
     joins: TokenBucket
     swarm: str | None = None
@@ -92,7 +94,7 @@ class SignalingServer:
         self._monotonic = monotonic
         self._match = MatchConfig(good_upload_bps=config.good_upload_bps)
         self._trusted_proxies = parse_networks(config.trusted_proxies)
-        self._seeder_networks = parse_networks(config.seeder_networks)
+        self.moderation = Moderation(config, self.store)
         self._sessions: dict[str, Session] = {}
         cors = config.cors_allowed_origins
         self.sio = socketio.AsyncServer(
@@ -160,22 +162,25 @@ class SignalingServer:
             raise socketio.exceptions.ConnectionRefusedError(
                 code, schema.error_body(code, str(error))
             ) from None
-        if await self.store.banned_until(claims.stream, claims.sub, self._clock()) is not None:
-            raise socketio.exceptions.ConnectionRefusedError(
-                "banned", schema.error_body("banned", "reported by several peers; try later")
-            )
         request = environ.get("aiohttp.request")
         remote = getattr(request, "remote", None)
         forwarded = request.headers.get("X-Forwarded-For") if request is not None else None
         address = client_address(remote, forwarded, self._trusted_proxies)
+        if await self.moderation.banned(
+            claims.stream, claims.sub, host_key(address), self._clock()
+        ):
+            raise socketio.exceptions.ConnectionRefusedError(
+                "banned", schema.error_body("banned", "reported by several peers; try later")
+            )
         now = self._monotonic()
         session = Session(
             sid=sid,
             peer_id=secrets.token_urlsafe(9),
             sub=claims.sub,
             stream=claims.stream,
-            address=address,
+            address=host_key(address),
             prefix=network_prefix(address),
+            seeder_token=claims.seeder,
             events=TokenBucket(self.config.event_rate, self.config.event_burst, updated_at=now),
             joins=TokenBucket(self.config.join_rate, self.config.join_burst, updated_at=now),
         )
@@ -259,7 +264,7 @@ class SignalingServer:
         if request.stream != session.stream:
             return schema.error_ack("token-wrong-stream", "the token is for another stream")
         now = self._clock()
-        if await self.store.banned_until(session.stream, session.sub, now) is not None:
+        if await self.moderation.banned(session.stream, session.sub, session.address, now):
             return schema.error_ack("banned", "reported by several peers; try later")
         async with session.lock:
             if session.closed:
@@ -299,9 +304,8 @@ class SignalingServer:
 
     def _peer_info(self, session: Session, request: schema.JoinRequest, now: float) -> PeerInfo:
         caps = request.capabilities
-        # An empty seeder_networks means anyone may claim to be a seeder.
-        seeder = caps.seeder and (
-            not self._seeder_networks or address_in(session.address, self._seeder_networks)
+        seeder = caps.seeder and self.moderation.seeder_allowed(
+            session.address, session.seeder_token
         )
         limit = self.config.seeder_max_neighbours if seeder else self.config.max_neighbours
         return PeerInfo(
@@ -312,6 +316,7 @@ class SignalingServer:
             upload_budget_bps=caps.upload_budget_bps,
             seeder=seeder,
             sub=session.sub,
+            address=session.address,
         )
 
     def _join_ack(
@@ -343,8 +348,8 @@ class SignalingServer:
             return schema.error_ack("not-joined", "join a swarm first")
         now = self._clock()
         async with session.lock:
-            swarm = session.swarm
-            if swarm is None:
+            swarm, reporter = session.swarm, session.info
+            if swarm is None or reporter is None:
                 return schema.error_ack("not-joined", "join a swarm first")
             async with self.store.locked(swarm):
                 view = await self.store.load(swarm)
@@ -356,19 +361,9 @@ class SignalingServer:
                 )
                 after = await self.store.apply(swarm, plan, now)
                 await self._notify(swarm, plan, after)
-        if request.reason in BLAMING_REASONS and target.sub != session.sub:
-            reporters = await self.store.record_report(
-                session.stream, target.sub, session.sub, now, self.config.report_window_s
-            )
-            log.info(
-                "signaling: %s reported %s (%s), %d reporters",
-                session.peer_id,
-                target.peer_id,
-                request.reason,
-                reporters,
-            )
-            if reporters >= self.config.report_threshold:
-                await self._ban(session.stream, target, now)
+        blaming = request.reason in BLAMING_REASONS and target.sub != session.sub
+        if blaming and await self.moderation.weigh_report(session.stream, reporter, target, now):
+            await self._ban(session.stream, target, now)
         return schema.ok_ack()
 
     async def _on_leave(self, session: Session, data: object) -> Reply:
@@ -395,10 +390,14 @@ class SignalingServer:
             await self._notify(swarm, plan, after)
 
     async def _ban(self, stream: str, target: PeerInfo, now: float) -> None:
-        """Ban the token subject from the stream and drop its connections from swarms."""
-        await self.store.ban(stream, target.sub, now + self.config.ban_s)
-        log.warning("signaling: banned %s (peer %s) from %s", target.sub, target.peer_id, stream)
-        local = [s for s in self._sessions.values() if s.stream == stream and s.sub == target.sub]
+        """Ban the target's token identity and address from the stream; drop its connections
+        (every connection of that identity or address) from swarms."""
+        await self.moderation.ban(stream, target, now)
+        local = [
+            s
+            for s in self._sessions.values()
+            if s.stream == stream and (s.sub == target.sub or s.address == target.address)
+        ]
         for session in local:
             await self._emit_error(session, "banned", "reported by several peers")
             async with session.lock:
@@ -467,6 +466,7 @@ def attach_signaling(
     store: SwarmStore | None = None,
     client_manager: socketio.AsyncManager | None = None,
     swarms_route: str | None = "/api/swarms",
+    clock: Clock = time.time,
 ) -> SignalingServer:
     """Mount signaling on `app` at `/socket.io/` (namespace `/swarm`) and return it.
 
@@ -483,7 +483,11 @@ def attach_signaling(
 
         token_secret = app[TOKEN_SECRET_KEY]
     signaling = SignalingServer(
-        config or SignalingConfig(), token_secret, store=store, client_manager=client_manager
+        config or SignalingConfig(),
+        token_secret,
+        store=store,
+        client_manager=client_manager,
+        clock=clock,
     )
     signaling.attach(app)
     app[SIGNALING_KEY] = signaling

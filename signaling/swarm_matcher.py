@@ -31,7 +31,8 @@ class PeerInfo:
     max_neighbours: int
     upload_budget_bps: int = 0
     seeder: bool = False
-    sub: str = ""  # the token subject: reports and bans are keyed by it
+    sub: str = ""  # the token subject: bans cover it
+    address: str = ""  # host key (signaling.netaddr.host_key): reports and bans cover it
 
 
 @dataclass(frozen=True, slots=True)

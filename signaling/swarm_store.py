@@ -16,7 +16,13 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
+from signaling.report_policy import Accusation
 from signaling.swarm_matcher import MatchPlan, SwarmView, apply_plan
+
+# Ban keys: a token identity and a client address (signaling.netaddr.host_key) are banned
+# side by side, so neither a fresh token nor the same token from elsewhere gets back in.
+BAN_SUB = "sub:"
+BAN_ADDRESS = "addr:"
 
 
 class SwarmStore(Protocol):
@@ -40,20 +46,31 @@ class SwarmStore(Protocol):
 
     async def swarm_names(self) -> list[str]: ...
 
-    async def record_report(
-        self, stream: str, target_sub: str, reporter_sub: str, now: float, window_s: float
+    async def count_distinct(
+        self, stream: str, key: str, member: str, now: float, window_s: float
     ) -> int:
-        """Record one report and return how many distinct reporters reported `target_sub`
-        in the last `window_s` seconds."""
+        """Add `member` to the set `key` and return how many distinct members it got in the
+        last `window_s` seconds (e.g. distinct peers one reporter address blamed)."""
         ...
 
-    async def ban(self, stream: str, sub: str, until: float) -> None: ...
-
-    async def banned_until(self, stream: str, sub: str, now: float) -> float | None:
-        """When the ban of `sub` on `stream` ends, or None when it is not banned."""
+    async def record_accusation(
+        self, stream: str, target: str, accusation: Accusation, window_s: float
+    ) -> list[Accusation]:
+        """Record `accusation` against `target` (one per reporter address: the latest) and
+        return the accusations of the last `window_s` seconds."""
         ...
 
-    async def ban_count(self, now: float) -> int: ...
+    async def ban(self, stream: str, key: str, until: float) -> None:
+        """Ban `key` (BAN_SUB + sub, or BAN_ADDRESS + host key) from `stream`."""
+        ...
+
+    async def banned_until(self, stream: str, key: str, now: float) -> float | None:
+        """When the ban of `key` on `stream` ends, or None when it is not banned."""
+        ...
+
+    async def ban_count(self, now: float) -> int:
+        """Banned identities (BAN_SUB keys) still in force."""
+        ...
 
 
 class _CountedLock:
@@ -68,7 +85,8 @@ class InMemorySwarmStore:
     def __init__(self) -> None:
         self._views: dict[str, SwarmView] = {}
         self._locks: dict[str, _CountedLock] = {}
-        self._reports: dict[tuple[str, str], dict[str, float]] = {}  # -> reporter: time
+        self._reports: dict[tuple[str, str], dict[str, float]] = {}  # -> member: time
+        self._accusations: dict[tuple[str, str], dict[str, Accusation]] = {}
         self._bans: dict[tuple[str, str], float] = {}
 
     @asynccontextmanager
@@ -105,34 +123,46 @@ class InMemorySwarmStore:
     async def swarm_names(self) -> list[str]:
         return sorted(self._views)
 
-    async def record_report(
-        self, stream: str, target_sub: str, reporter_sub: str, now: float, window_s: float
+    async def count_distinct(
+        self, stream: str, key: str, member: str, now: float, window_s: float
     ) -> int:
-        key = (stream, target_sub)
-        reporters = {
-            sub: at for sub, at in self._reports.get(key, {}).items() if at > now - window_s
-        }
-        reporters[reporter_sub] = now
-        self._reports[key] = reporters
-        # Forget stale entries of other targets now and then, so the dict stays bounded.
+        entry = (stream, key)
+        members = {m: at for m, at in self._reports.get(entry, {}).items() if at > now - window_s}
+        members[member] = now
+        self._reports[entry] = members
+        # Forget stale sets now and then, so the dict stays bounded.
         if len(self._reports) > 10_000:
             self._reports = {
                 k: v for k, v in self._reports.items() if max(v.values()) > now - window_s
             }
-        return len(reporters)
+        return len(members)
 
-    async def ban(self, stream: str, sub: str, until: float) -> None:
-        self._bans[(stream, sub)] = max(until, self._bans.get((stream, sub), 0.0))
+    async def record_accusation(
+        self, stream: str, target: str, accusation: Accusation, window_s: float
+    ) -> list[Accusation]:
+        since = accusation.at - window_s
+        entry = (stream, target)
+        kept = {r: a for r, a in self._accusations.get(entry, {}).items() if a.at > since}
+        kept[accusation.reporter] = accusation
+        self._accusations[entry] = kept
+        if len(self._accusations) > 10_000:
+            self._accusations = {
+                k: v for k, v in self._accusations.items() if max(a.at for a in v.values()) > since
+            }
+        return list(kept.values())
 
-    async def banned_until(self, stream: str, sub: str, now: float) -> float | None:
-        until = self._bans.get((stream, sub))
+    async def ban(self, stream: str, key: str, until: float) -> None:
+        self._bans[(stream, key)] = max(until, self._bans.get((stream, key), 0.0))
+
+    async def banned_until(self, stream: str, key: str, now: float) -> float | None:
+        until = self._bans.get((stream, key))
         if until is None:
             return None
         if until <= now:
-            del self._bans[(stream, sub)]
+            del self._bans[(stream, key)]
             return None
         return until
 
     async def ban_count(self, now: float) -> int:
         self._bans = {key: until for key, until in self._bans.items() if until > now}
-        return len(self._bans)
+        return sum(1 for _, key in self._bans if key.startswith(BAN_SUB))

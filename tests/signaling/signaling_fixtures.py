@@ -32,10 +32,27 @@ class RunningServer:
         return tokens.mint(SECRET, stream, time.time(), ttl, sub)
 
 
+class FakeClock:
+    """The signaling server's wall clock, moved by the test (standing, bans, windows)."""
+
+    def __init__(self, now: float | None = None) -> None:
+        self.now = time.time() if now is None else now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @asynccontextmanager
-async def running_server(config: SignalingConfig | None = None) -> AsyncIterator[RunningServer]:
+async def running_server(
+    config: SignalingConfig | None = None, *, clock: FakeClock | None = None
+) -> AsyncIterator[RunningServer]:
     app = web.Application()
-    signaling = attach_signaling(app, config or SignalingConfig(), SECRET)
+    signaling = attach_signaling(
+        app, config or SignalingConfig(), SECRET, **({"clock": clock} if clock else {})
+    )
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

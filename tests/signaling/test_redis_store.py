@@ -18,6 +18,7 @@ from aiohttp import web
 from protocol import signaling_schema as schema
 from signaling.config import SignalingConfig
 from signaling.redis_store import RedisSwarmStore
+from signaling.report_policy import Accusation
 from signaling.server import SignalingServer, attach_signaling
 from signaling.swarm_matcher import PeerInfo, plan_join, plan_leave, plan_unlink
 from signaling.swarm_store import InMemorySwarmStore
@@ -103,15 +104,24 @@ async def test_same_views_as_the_in_memory_store(store: RedisSwarmStore) -> None
 
 async def test_reports_and_bans(store: RedisSwarmStore) -> None:
     now = time.time()
-    assert await store.record_report("demo", "bad", "a", now, 300) == 1
-    assert await store.record_report("demo", "bad", "a", now + 1, 300) == 1
-    assert await store.record_report("demo", "bad", "b", now + 2, 300) == 2
-    assert await store.record_report("demo", "bad", "c", now + 400, 300) == 1
-    await store.ban("demo", "bad", now + 60)
-    assert await store.banned_until("demo", "bad", now) == pytest.approx(now + 60)
-    assert await store.banned_until("demo", "bad", now + 61) is None
-    assert await store.banned_until("other", "bad", now) is None
-    assert await store.ban_count(now) == 1
+    assert await store.count_distinct("demo", "bad", "a", now, 300) == 1
+    assert await store.count_distinct("demo", "bad", "a", now + 1, 300) == 1
+    assert await store.count_distinct("demo", "bad", "b", now + 2, 300) == 2
+    assert await store.count_distinct("demo", "bad", "c", now + 400, 300) == 1
+    first = Accusation("198.51.100.1", "198.51.100.0/24", 1.0, now)
+    second = Accusation("203.0.113.5", "203.0.113.0/24", 0.25, now + 2)
+    assert await store.record_accusation("demo", "addr:192.0.2.1", first, 300) == [first]
+    kept = await store.record_accusation("demo", "addr:192.0.2.1", second, 300)
+    assert sorted(kept, key=lambda a: a.at) == [first, second]
+    later = Accusation("203.0.113.5", "203.0.113.0/24", 1.0, now + 400)
+    assert await store.record_accusation("demo", "addr:192.0.2.1", later, 300) == [later]
+    await store.ban("demo", "sub:bad", now + 60)
+    await store.ban("demo", "addr:192.0.2.1", now + 60)
+    assert await store.banned_until("demo", "sub:bad", now) == pytest.approx(now + 60)
+    assert await store.banned_until("demo", "addr:192.0.2.1", now) == pytest.approx(now + 60)
+    assert await store.banned_until("demo", "sub:bad", now + 61) is None
+    assert await store.banned_until("other", "sub:bad", now) is None
+    assert await store.ban_count(now) == 1, "one banned identity (its address is not counted)"
 
 
 async def test_lock_excludes_concurrent_holders(store: RedisSwarmStore) -> None:

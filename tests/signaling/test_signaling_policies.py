@@ -9,22 +9,30 @@ import time
 
 from protocol import signaling_schema as schema
 from signaling.config import SignalingConfig
-from tests.signaling.signaling_fixtures import (
-    connect,
-    running_server,
-)
+from tests.signaling.signaling_fixtures import FakeClock, connect, running_server
 
 
-async def test_two_reporters_ban_a_peer() -> None:
-    async with running_server(SignalingConfig(max_neighbours=3)) as server:
-        liar = await connect(server, server.token(sub="liar"))
-        honest = [await connect(server, server.token(sub=f"honest-{i}")) for i in range(3)]
+async def test_two_reporters_from_two_networks_ban_a_peer() -> None:
+    clock = FakeClock()
+    config = SignalingConfig(max_neighbours=3, trusted_proxies=("127.0.0.1",))
+    async with running_server(config, clock=clock) as server:
+
+        def via(address: str) -> dict[str, str]:
+            return {"X-Forwarded-For": address}
+
+        liar = await connect(server, server.token(sub="liar"), headers=via("192.0.2.9"))
+        honest = [
+            await connect(server, server.token(sub=f"honest-{i}"), headers=via(f"198.51.{i}.1"))
+            for i in range(3)
+        ]
         everyone = [liar, *honest]
         try:
-            await liar.join()
             for client in honest:
                 await client.join()
-            assert all(liar.peer_id in c.neighbours for c in honest[:2])
+            clock.advance(60)  # full standing: they have watched for a minute
+            await liar.join()
+            honest.sort(key=lambda c: c.peer_id not in liar.neighbours)
+            assert all(c.peer_id in liar.neighbours for c in honest[:2])
             first = await honest[0].call(
                 "report", {"peer_id": liar.peer_id, "reason": "bad-piece", "seq": 7}
             )
@@ -41,7 +49,8 @@ async def test_two_reporters_ban_a_peer() -> None:
             await liar.wait_disconnected()
             snapshot = await server.signaling.snapshot()
             assert snapshot["bans"] == 1 and snapshot["swarms"][0]["peers"] == 3
-            back = await connect(server, server.token(sub="liar"))
+            # The banned identity is refused from another network too.
+            back = await connect(server, server.token(sub="liar"), headers=via("203.0.113.50"))
             everyone.append(back)
             assert back.connect_error["message"] == "banned"
         finally:
