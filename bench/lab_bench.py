@@ -50,6 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="no run: summarize a kept raw record (var/lab/<run>/raw.json) into --out again",
     )  # fmt: skip
     parser.add_argument(
+        "--timeline", action="store_true",
+        help="record every viewer's shim timeline; results get a JSON and a plot per viewer",
+    )  # fmt: skip
+    parser.add_argument(
         "--cleanup", action="store_true",
         help="only remove namespaces left by killed lab runs (every run does this first)",
     )  # fmt: skip
@@ -70,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         overrides: dict[str, Any] = {"seed": args.seed}
         if args.separate_signaling:
             overrides["separate_signaling"] = True
+        if args.timeline:
+            overrides["timeline"] = True
         if args.origin_arg is not None:
             overrides["origin_args"] = tuple(args.origin_arg)
         config = scenario_config(

@@ -73,6 +73,8 @@ class LabConfig:
     # A viewer that does not exit this long after being told to leave is killed.
     leave_grace_s: float = 15.0
     seed: int = 1
+    # Record every viewer's shim timeline (`?timeline=1`) and write it with a plot per viewer.
+    timeline: bool = False
     python: str = field(default=sys.executable)
     chromium: str = "/usr/bin/chromium"
     peer_args: tuple[str, ...] = ()

@@ -124,6 +124,8 @@ class ViewerRecord:
     final: dict[str, Any] | None = None
     console_errors: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Where the viewer's timeline is written when the run records timelines (lab --timeline).
+    timeline_path: str | None = None
 
 
 class BrowserViewer:

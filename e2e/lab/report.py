@@ -13,6 +13,8 @@ import matplotlib
 matplotlib.use("Agg")  # headless: no display in the lab or CI
 import matplotlib.pyplot as plt
 
+from e2e.lab.timeline_report import write_timelines
+
 SCENARIO_ORDER = ("steady", "flash", "churn", "scale", "smoke")
 LAB_KIND = "swarmcast-lab"  # marks lab result files among other benchmarks' in bench/results
 
@@ -40,6 +42,9 @@ def write_results(
         "md": base.with_suffix(".md"),
     }
     paths["json"].write_text(json.dumps(document, indent=1) + "\n")
+    timelines = write_timelines(raw, out_dir / f"{base.name}-timeline")
+    if timelines is not None:
+        paths["timelines"] = timelines
     plot(summary, paths["png"])
     paths["md"].write_text(run_markdown(summary, stamp, paths["png"].name))
     write_summary(out_dir)

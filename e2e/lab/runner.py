@@ -294,13 +294,16 @@ class LabRun:
         assert self.workdir is not None
         url = (
             f"{self._base_url()}{config.page_path}?stream={config.stream}"
-            f"&p2p={1 if phase.p2p else 0}"
+            f"&p2p={1 if phase.p2p else 0}" + ("&timeline=1" if config.timeline else "")
         )
         argv = [
             config.python, "-m", "e2e.lab.viewer_worker", "--url", url,
             "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
             "--max-seconds", str(phase.duration_s + 60),
         ]  # fmt: skip
+        if config.timeline:
+            argv += ["--timeline-out", str(self.workdir / "timelines" / f"{event.viewer}.json")]
+            record.timeline_path = str(self.workdir / "timelines" / f"{event.viewer}.json")
         if config.warm_page_cache:
             profile = self.workdir / "profiles" / event.viewer
             await asyncio.to_thread(_copy_profile, self._template_profile(), profile)

@@ -24,6 +24,11 @@ from playwright.sync_api import Error as PlaywrightError
 
 PROBE_JS = Path(__file__).with_name("probe.js")
 SAMPLE_JS = "() => (window.__swarmLab ? window.__swarmLab.sample() : null)"
+# The shim's timeline (player-shim/src/timeline.ts), recorded when the page has `?timeline=1`.
+TIMELINE_JS = (
+    "() => (window.swarmcast && typeof window.swarmcast.timeline === 'function'"
+    " ? window.swarmcast.timeline() : null)"
+)
 
 
 def chromium_flags(page_origin: str) -> list[str]:
@@ -93,6 +98,17 @@ def warm_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def save_timeline(page: Page, path: str, console_errors: list[str]) -> None:
+    """Write the page's timeline as JSON (null when the page records none)."""
+    try:
+        dump = page.evaluate(TIMELINE_JS)
+    except PlaywrightError as exc:
+        console_errors.append(f"timeline evaluate: {exc}"[:300])
+        dump = None
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(dump, separators=(",", ":")))
+
+
 def run(args: argparse.Namespace) -> int:
     if args.warmup:
         return warm_up(args)
@@ -142,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
             last = page.evaluate(SAMPLE_JS) or last
         except PlaywrightError as exc:
             console_errors.append(f"final evaluate: {exc}"[:300])
+        if args.timeline_out:
+            save_timeline(page, args.timeline_out, console_errors)
         emit({"type": "final", "sample": last, "consoleErrors": console_errors[-50:]})
         try:
             browser = context.browser
@@ -161,6 +179,7 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=900.0, help="hard stop")
     parser.add_argument("--profile", help="Chromium user-data dir (default: a fresh one)")
     parser.add_argument("--warmup", action="store_true", help="load the page once and exit")
+    parser.add_argument("--timeline-out", help="on leaving, write the shim's timeline here")
     return run(parser.parse_args())
 
 

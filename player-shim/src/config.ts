@@ -47,6 +47,13 @@ export interface SwarmcastOptions {
   scheduler: Partial<SchedulerConfig> | Record<string, unknown>;
   /** Log engine decisions to the console. */
   debug: boolean;
+  /**
+   * Record a timeline of what the engine saw and decided (`swarm.timeline()`, src/timeline.ts):
+   * for lab runs and debugging. The demo page maps `?timeline=1` to true. Default false.
+   */
+  timeline: boolean;
+  /** Timeline events kept (a ring: the oldest are overwritten). */
+  timelineCapacity: number;
 }
 
 export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
@@ -71,6 +78,8 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   // before the next tier fetches too. The deadline fallback still bounds the wait.
   scheduler: { liveTierSpacingS: 1.5 },
   debug: false,
+  timeline: false,
+  timelineCapacity: 5000,
 });
 
 export function resolveOptions(partial: Partial<SwarmcastOptions> = {}): SwarmcastOptions {

@@ -50,6 +50,11 @@ export function stats(): ShimStats | null {
   return current?.stats() ?? null;
 }
 
+/** The current swarm's timeline (options `timeline: true`), else null. */
+export function timeline(): ReturnType<Swarm["timeline"]> {
+  return current?.timeline() ?? null;
+}
+
 export function on<K extends ShimEventName>(name: K, listener: Listener<K>): () => void {
   if (!current) throw new Error("swarmcast: no swarm yet (call hlsConfig or attachSwarm first)");
   return current.on(name, listener);

@@ -11,6 +11,8 @@ import { locateSegment } from "./p2p/origin_client";
 import { P2PEngine, type FragmentRef } from "./p2p/p2p_engine";
 import { PlaybackMonitor } from "./playback_monitor";
 import { trackStats, type ShimStats } from "./stats";
+import { Timeline, type TimelineDump } from "./timeline";
+import { watchHls, watchMedia } from "./timeline_player";
 
 export class Swarm {
   readonly options: SwarmcastOptions;
@@ -23,13 +25,17 @@ export class Swarm {
   /** Highest sequence number seen per level, to tell live-edge arrivals from the backlog. */
   private readonly lastSn = new Map<number, number>();
   private readonly offs: (() => void)[] = [];
+  /** The recorded timeline (options.timeline), else null. */
+  readonly timelineRecorder: Timeline | null;
+  private unwatchMedia: (() => void) | null = null;
 
   constructor(options: Partial<SwarmcastOptions> = {}) {
     const startedAt = performance.now();
     this.options = resolveOptions(options);
     this.tracked = trackStats(this.emitter);
     this.monitor = new PlaybackMonitor(this.emitter, startedAt);
-    this.engine = new P2PEngine(this.options, this.emitter);
+    this.timelineRecorder = this.options.timeline ? new Timeline(this.options.timelineCapacity) : null;
+    this.engine = new P2PEngine(this.options, this.emitter, performance, this.timelineRecorder);
     this.fLoader = swarmFragmentLoader({
       engine: this.engine,
       emitter: this.emitter,
@@ -39,6 +45,7 @@ export class Swarm {
       },
       deadlineGraceMs: this.options.deadlineGraceMs,
       now: () => performance.now(),
+      timeline: this.timelineRecorder,
     });
   }
 
@@ -55,15 +62,25 @@ export class Swarm {
     on(Events.MEDIA_DETACHING, () => {
       this.engine.detachMedia();
       this.monitor.detach();
+      this.unwatchMedia?.();
+      this.unwatchMedia = null;
     });
     on(Events.LEVEL_UPDATED, (_e, data: LevelUpdatedData) => this.levelUpdated(data));
     on(Events.DESTROYING, () => this.destroy());
+    if (this.timelineRecorder) this.offs.push(watchHls(this.timelineRecorder, hls));
     if (hls.media) this.attachMedia(hls.media);
   }
 
   private attachMedia(media: HTMLMediaElement): void {
     this.engine.attachMedia(media);
     this.monitor.attach(media);
+    this.unwatchMedia?.();
+    this.unwatchMedia = this.timelineRecorder ? watchMedia(this.timelineRecorder, media, this.emitter, bufferAhead) : null;
+  }
+
+  /** The timeline so far (null unless options.timeline): JSON-ready, oldest event first. */
+  timeline(): TimelineDump | null {
+    return this.timelineRecorder?.dump() ?? null;
   }
 
   private levelUpdated(data: LevelUpdatedData): void {
@@ -111,6 +128,8 @@ export class Swarm {
   destroy(): void {
     for (const off of this.offs.splice(0)) off();
     this.monitor.detach();
+    this.unwatchMedia?.();
+    this.unwatchMedia = null;
     this.engine.destroy();
     this.tracked.stop();
     this.hls = null;

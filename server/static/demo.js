@@ -101,6 +101,11 @@
     return new URLSearchParams(window.location.search).get("p2p") !== "0";
   }
 
+  // `?timeline=1` records the shim's timeline (`swarmcast.timeline()`, for lab runs).
+  function timelineWanted() {
+    return new URLSearchParams(window.location.search).get("timeline") === "1";
+  }
+
   function showSwarm(swarm) {
     if (demo.unmountOverlay) demo.unmountOverlay();
     demo.unmountOverlay = null;
@@ -125,7 +130,7 @@
     if (HlsClass && HlsClass.isSupported()) {
       const hlsOptions = { liveSyncDurationCount: 3 };
       const hls = shim
-        ? new HlsClass(shim.hlsConfig({ p2p: p2pWanted(), hls: hlsOptions }))
+        ? new HlsClass(shim.hlsConfig({ p2p: p2pWanted(), timeline: timelineWanted(), hls: hlsOptions }))
         : new HlsClass(hlsOptions);
       demo.hls = hls;
       showSwarm(shim ? shim.currentSwarm() : null);

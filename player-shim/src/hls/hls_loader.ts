@@ -15,6 +15,7 @@ import type {
 import type { Emitter } from "../events";
 import type { FragmentRef, P2PEngine } from "../p2p/p2p_engine";
 import type { SegmentBuffer } from "../p2p/segment_store";
+import type { Timeline } from "../timeline";
 
 /** The parts of the engine the loader uses (so tests can pass a fake). */
 export type LoaderEngine = Pick<P2PEngine, "load" | "offerHttp" | "secondsUntil" | "p2pEnabled"> & {
@@ -34,6 +35,8 @@ export interface LoaderDeps {
   /** After the playback deadline, how long the engine may still take before plain HTTP. */
   deadlineGraceMs: number;
   now(): number;
+  /** The viewer's timeline when one is recorded: fragment requests, who served them, fallbacks. */
+  timeline?: Timeline | null;
 }
 
 type HttpLoaderClass = new (config: HlsConfig) => Loader<FragmentLoaderContext>;
@@ -63,6 +66,8 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
     private p2p: AbortController | null = null;
     private safetyTimer: ReturnType<typeof setTimeout> | null = null;
     private done = false;
+    /** When hls.js asked for the fragment (for the timeline's "waited" figure). */
+    private waitStart = 0;
 
     constructor(private readonly hlsConfig: HlsConfig) {}
 
@@ -78,11 +83,14 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
         !context.part &&
         !context.rangeEnd &&
         !isEncrypted(frag.decryptdata?.method); // encrypted media is not what the records sign
+      const sn = typeof frag.sn === "number" ? frag.sn : null;
+      deps.timeline?.record("frag-request", sn, { level: frag.level, type: frag.type, start: frag.start, p2p: usable, dueS: usable ? round(deps.engine.secondsUntil(frag.start)) : null });
       if (!usable) {
         this.loadHttp();
         return;
       }
       this.stats.loading.start = deps.now();
+      this.waitStart = this.stats.loading.start;
       const ref: FragmentRef = { sn: frag.sn as number, url: frag.url, start: frag.start, duration: frag.duration, level: frag.level };
       const controller = new AbortController();
       this.p2p = controller;
@@ -122,6 +130,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
         }
         this.p2p.abort();
         this.p2p = null;
+        deps.timeline?.record("safety-net", ref.sn, { extensions });
         deps.emitter.emit("warning", { message: `P2P missed the deadline of ${ref.url}; plain HTTP` });
         this.loadHttp();
       }, untilDeadlineMs + deps.deadlineGraceMs);
@@ -162,6 +171,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       }
       // Same formula as hls.js's own loaders: bits over the streaming part of the load.
       stats.bwEstimate = (size * 8000) / Math.max(1, stats.loading.end - stats.loading.first);
+      deps.timeline?.record("frag-served", buffer.seq, { by: servedBy(buffer.httpBytes, buffer.p2pBytes), httpBytes: buffer.httpBytes, p2pBytes: buffer.p2pBytes, waitedMs: Math.round(now - this.waitStart) });
       deps.emitter.emit("segment", {
         swarm: deps.swarmOf(context.url),
         seq: buffer.seq,
@@ -189,17 +199,25 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       http.stats = this.stats;
       this.http = http;
       const frag = context.frag;
+      const sn = typeof frag.sn === "number" ? frag.sn : -1;
+      const transfer = `loader:${sn}:${(loaderCount += 1)}`;
+      if (sn >= 0) deps.timeline?.begin(transfer, "loader-http", sn, { level: frag.level });
+      const ended = (outcome: string, bytes = 0): void => {
+        deps.timeline?.progress(transfer, bytes);
+        deps.timeline?.end(transfer, outcome);
+      };
       // Callbacks only count while this HTTP load is ours (not after abort/destroy).
       const live = (): boolean => this.http === http;
       http.load(context, config, {
-        onError: (...args) => live() && callbacks.onError(...args),
-        onTimeout: (...args) => live() && callbacks.onTimeout(...args),
-        onAbort: (...args) => live() && callbacks.onAbort?.(...args),
+        onError: (...args) => live() && (ended("error"), callbacks.onError(...args)),
+        onTimeout: (...args) => live() && (ended("timeout"), callbacks.onTimeout(...args)),
+        onAbort: (...args) => live() && (ended("aborted"), callbacks.onAbort?.(...args)),
         onProgress: (...args) => live() && callbacks.onProgress?.(...args),
         onSuccess: (response, stats, ctx, details) => {
           if (!live()) return;
           this.done = true;
           const bytes = response.data instanceof ArrayBuffer ? response.data.byteLength : 0;
+          ended("ok", bytes);
           const swarm = deps.swarmOf(ctx.url);
           if (typeof frag.sn === "number") {
             deps.emitter.emit("bytes", { source: "http", bytes, peerId: null, swarm, seq: frag.sn });
@@ -241,6 +259,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       if (this.p2p) {
         this.p2p.abort();
         this.p2p = null;
+        deps.timeline?.record("frag-abort", typeof this.context?.frag.sn === "number" ? this.context.frag.sn : null, { stage: "p2p" });
         active = true;
       }
       if (this.http && !this.done) {
@@ -248,11 +267,24 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
         this.http = null; // its callbacks go quiet (see loadHttp)
         http.abort();
         http.destroy();
+        deps.timeline?.record("frag-abort", typeof this.context?.frag.sn === "number" ? this.context.frag.sn : null, { stage: "http" });
         active = true;
       }
       return active && !this.done;
     }
   };
+}
+
+/** Ids of the loader's plain-HTTP transfers in the timeline (unique per page). */
+let loaderCount = 0;
+
+function servedBy(httpBytes: number, p2pBytes: number): string {
+  if (httpBytes > 0 && p2pBytes > 0) return "mixed";
+  return p2pBytes > 0 ? "peer" : "http";
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
 }
 
 function isEncrypted(method: string | null | undefined): boolean {

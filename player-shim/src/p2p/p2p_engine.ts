@@ -13,6 +13,7 @@ import type { IntegrityRecord, SigningKey } from "../protocol/integrity";
 import { parseSigningKey } from "../protocol/integrity";
 import { locateSegment, OriginClient, signingKeyUrl } from "./origin_client";
 import type { SegmentBuffer } from "./segment_store";
+import type { Timeline } from "../timeline";
 import { SignalingClient } from "./signaling_client";
 import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
 
@@ -61,6 +62,8 @@ export class P2PEngine {
     private readonly options: SwarmcastOptions,
     private readonly emitter: Emitter,
     private readonly clock: Clock = performance,
+    /** The viewer's timeline when one is recorded (options.timeline). */
+    private readonly timeline: Timeline | null = null,
   ) {
     this.enabled = options.p2p;
     if (this.enabled && !hasSubtleCrypto()) {
@@ -259,7 +262,9 @@ export class P2PEngine {
         signaling,
         origin,
         record: (url) => this.record(url, key),
+        timeline: this.timeline,
       });
+      this.timeline?.record("join", null, { swarm: joined.swarm, neighbours: joined.neighbours.length });
       this.session = session;
       this.joinRetryMs = JOIN_RETRY_MS;
       this.sessionRendition = rendition;

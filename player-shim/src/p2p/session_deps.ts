@@ -4,6 +4,7 @@ import type { SwarmcastOptions } from "../config";
 import type { Emitter } from "../events";
 import type { IntegrityRecord } from "../protocol/integrity";
 import type { SchedulerConfig } from "../scheduler/scheduler_config";
+import type { Timeline } from "../timeline";
 import type { OriginClient } from "./origin_client";
 import type { LinkFactory } from "./peer_link";
 import type { ReportReason, SignalKind } from "./signaling_client";
@@ -41,6 +42,8 @@ export interface SessionDeps {
   origin: Pick<OriginClient, "fetchRange">;
   /** Resolves the verified record of a segment URL (cached by the engine). */
   record: (url: string) => Promise<IntegrityRecord>;
+  /** The viewer's timeline when one is recorded (options.timeline); absent: none. */
+  timeline?: Timeline | null;
   /** Creates neighbour links; default RTCPeerConnection-backed PeerLinks. */
   createLink?: LinkFactory;
 }

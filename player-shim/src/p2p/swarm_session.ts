@@ -27,6 +27,7 @@ import { PeerLink, type Link } from "./peer_link";
 import { REJECT_CODES, REJECT_NAMES } from "./reject_reasons";
 import { SegmentBuffer, SegmentStore } from "./segment_store";
 import { SegmentWaiters } from "./segment_waiters";
+import { SessionTimeline } from "./session_timeline";
 import type { SegmentInfo, SessionDeps } from "./session_deps";
 import type { Neighbour, SignalKind } from "./signaling_client";
 
@@ -52,11 +53,14 @@ export class SwarmSession {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private draining = false;
   private closed = false;
+  private readonly tl: SessionTimeline | null;
 
   constructor(private readonly deps: SessionDeps) {
     this.swarm = deps.swarm;
     this.store = new SegmentStore(deps.options.maxStoredSegments);
-    this.scheduler = new PieceScheduler(deps.schedulerConfig, deps.localPeerId, this.nowS());
+    const tl = deps.timeline ? new SessionTimeline(deps.timeline, deps.swarm, () => this.scheduler, this.store, () => this.nowS()) : null;
+    this.tl = tl;
+    this.scheduler = new PieceScheduler(deps.schedulerConfig, deps.localPeerId, this.nowS(), false, tl && ((...a) => tl.decision(...a)));
   }
 
   private nowS(): number {
@@ -144,6 +148,7 @@ export class SwarmSession {
     if (!state || state.link !== link) return; // an older link of a rebuilt pair
     this.neighbours.delete(link.peerId);
     if (state.hello) {
+      this.tl?.peerClosed(link.peerId, reason);
       this.deps.emitter.emit("peer-close", { peerId: link.peerId, swarm: this.swarm, reason });
       this.scheduler.peerClosed(this.nowS(), link.peerId);
       this.drain();
@@ -171,11 +176,13 @@ export class SwarmSession {
         return;
       }
       state.hello = true;
+      this.tl?.peerOpened(link.peerId);
       this.deps.emitter.emit("peer-connect", { peerId: link.peerId, swarm: this.swarm });
       this.scheduler.peerConnected(now, link.peerId, msg.capabilities, msg.maxPiecesPerRequest);
       this.drain();
       return;
     }
+    this.tl?.message(link.peerId, msg);
     switch (msg.type) {
       case "hello":
         return; // repeated HELLO: harmless, ignored
@@ -273,6 +280,7 @@ export class SwarmSession {
       }
     }
     const now = this.nowS();
+    this.tl?.segmentAdded(info.seq, info.start, record.size, info.liveEdge);
     this.scheduler.segmentAdded(now, info.seq, {
       size: record.size,
       pieceSize: record.pieceSize,
@@ -365,6 +373,7 @@ export class SwarmSession {
 
   private execute(action: SchedulerAction): void {
     const nowMs = this.deps.clock.now();
+    this.tl?.action(action);
     switch (action.action) {
       case "request":
         if (this.store.get(action.seq)?.complete) return; // queued before the segment completed
@@ -424,12 +433,14 @@ export class SwarmSession {
     const controller = new AbortController();
     this.fetchControllers.set(fetchId, controller);
     this.originFetches.set(seq, (this.originFetches.get(seq) ?? 0) + 1);
+    this.tl?.httpStart(fetchId, seq, end - start);
     let body: Uint8Array;
     try {
       body = await this.deps.origin.fetchRange(url, start, end, record.size, controller.signal);
     } catch (e) {
       this.fetchControllers.delete(fetchId);
       this.originFetchDone(seq);
+      this.tl?.httpEnd(fetchId, 0, controller.signal.aborted ? "aborted" : "error");
       if (this.closed) return;
       this.deps.emitter.emit("warning", { message: `HTTP fetch of ${url} failed: ${String(e)}` });
       this.scheduler.httpFailed(this.nowS(), fetchId);
@@ -438,6 +449,7 @@ export class SwarmSession {
     }
     this.fetchControllers.delete(fetchId);
     this.originFetchDone(seq);
+    this.tl?.httpEnd(fetchId, body.length, "ok");
     if (this.closed) return;
     this.deps.emitter.emit("bytes", { source: "http", bytes: body.length, peerId: null, swarm: this.swarm, seq });
     for await (const piece of verifiedPieces(record, firstPiece, pieceCount, body, start)) {

@@ -13,7 +13,7 @@
  * fallback point is at least the segment's bitrate.
  */
 
-import type { AbandonReason, RejectReasonName, SchedulerAction } from "./actions";
+import type { AbandonReason, DecisionHook, RejectReasonName, SchedulerAction } from "./actions";
 import { DeadlineClock, Playhead } from "./deadline_clock";
 import { DownloadBook } from "./download_book";
 import { RemotePeer, SegmentState } from "./download_state";
@@ -43,6 +43,8 @@ export class PieceScheduler {
     readonly localPeerId: string,
     now: number,
     readonly seeder = false,
+    /** Optional observer of decisions (a timeline); the policy never depends on it. */
+    private readonly onDecision: DecisionHook | null = null,
   ) {
     this.now = now;
     this.clock = new DeadlineClock(config);
@@ -141,6 +143,7 @@ export class PieceScheduler {
           neighbourStaggerS: this.config.liveNeighbourStaggerS,
           seederNeighbour: [...this.book.peers.values()].some((p) => (p.capabilities & EDGE_SEEDER_CAPABILITY) !== 0),
         });
+      this.onDecision?.(now, seq, "election-wait", { httpFirstInS: httpFirstAt - now });
     }
     this.book.segments.set(seq, new SegmentState(seq, size, pieceSize, start, duration, httpFirstAt, count));
     this.schedule(now);
@@ -317,18 +320,18 @@ export class PieceScheduler {
       const deadline = this.clock.deadline(segment);
       if (deadline === null && !this.seeder) continue;
       if (this.seeder || deadline === null) {
-        this.fetchHttp(now, segment, false);
+        this.fetchHttp(now, segment, false, this.seeder ? "seeder" : "no-deadline");
         continue;
       }
       if (now >= this.httpTakeoverAt(now, segment, deadline)) {
-        this.fetchHttp(now, segment, true);
+        this.fetchHttp(now, segment, true, "fallback-takeover");
         continue;
       }
       const holders = this.usableHolders(now, segment.seq);
       if (holders.length > 0) {
         if (deadline - now <= this.config.prefetchHorizonS) assignable.push([segment, deadline, holders]);
       } else if ((this.clock.waitingOn(segment) && !this.electionPending(now, segment)) || this.electionWaitOver(now, segment)) {
-        this.fetchHttp(now, segment, false);
+        this.fetchHttp(now, segment, false, this.electionWaitOver(now, segment) ? "election-turn" : "blocked-no-holder");
       }
     }
     const window = this.config.urgentWindowS;
@@ -353,6 +356,7 @@ export class PieceScheduler {
       const asked = segment.owner.some((o) => o > 0);
       const held = this.usableHolders(now, segment.seq).length > 0;
       segment.peerGraceUntil = now + (held && !asked ? this.config.peerSilenceTimeoutS : 0.0);
+      if (held && !asked) this.onDecision?.(now, segment.seq, "peer-round", { untilS: segment.peerGraceUntil - now });
     }
     return segment.peerGraceUntil;
   }
@@ -379,6 +383,7 @@ export class PieceScheduler {
       const first = run[0];
       index = run[1];
       this.book.openRequest(now, peer, segment, first, index);
+      this.onDecision?.(now, segment.seq, "peer-request", { peer: peer.peerId, firstPiece: first, pieceCount: index - first });
     }
   }
 
@@ -392,7 +397,7 @@ export class PieceScheduler {
    * Fetches the segment's missing pieces from the origin. With `takeOver`, pieces still owed by
    * peers are cancelled there and fetched too (the fallback point was reached).
    */
-  private fetchHttp(now: number, segment: SegmentState, takeOver: boolean): void {
+  private fetchHttp(now: number, segment: SegmentState, takeOver: boolean, reason: string): void {
     if (now < segment.httpRetryAt) return;
     if (takeOver) {
       const owing = new Set<number>();
@@ -412,6 +417,7 @@ export class PieceScheduler {
       const first = run[0];
       index = run[1];
       this.book.openFetch(now, segment, first, index);
+      this.onDecision?.(now, segment.seq, reason, { firstPiece: first, pieceCount: index - first });
     }
   }
 
@@ -422,6 +428,7 @@ export class PieceScheduler {
     if (peer.cooldownUntil <= now) {
       this.stats.peersAbandoned += 1;
       this.actions.push({ action: "abandon_peer", peer: peer.peerId, reason });
+      this.onDecision?.(now, -1, "abandon-peer", { peer: peer.peerId, reason });
     }
     peer.cooldownUntil = now + this.config.peerCooldownS;
   }

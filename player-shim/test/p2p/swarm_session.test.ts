@@ -5,6 +5,7 @@ import { Emitter, type ShimEventMap } from "../../src/events";
 import { SwarmSession, type SegmentInfo } from "../../src/p2p/swarm_session";
 import { parseIntegrityRecord, type IntegrityRecord } from "../../src/protocol/integrity";
 import { schedulerConfig } from "../../src/scheduler/scheduler_config";
+import { Timeline } from "../../src/timeline";
 import { MemoryNetwork } from "../support/memory_links";
 import { integrityDoc, makeSigner, pseudoRandomBytes } from "../support/signed_segments";
 
@@ -12,7 +13,12 @@ const DATA = pseudoRandomBytes(70_000, 11);
 const RECORD = parseIntegrityRecord(integrityDoc(makeSigner(), DATA, { seq: 5 }));
 const URL5 = "http://origin/live/demo/360p/seg-5.m4s";
 
-function member(net: MemoryNetwork, peerId: string, record: () => Promise<IntegrityRecord> = async () => RECORD) {
+function member(
+  net: MemoryNetwork,
+  peerId: string,
+  record: () => Promise<IntegrityRecord> = async () => RECORD,
+  timeline: Timeline | null = null,
+) {
   const emitter = new Emitter();
   const events: { [K in keyof ShimEventMap]?: ShimEventMap[K][] } = {};
   for (const name of ["bytes", "upload", "verification-failure", "peer-connect", "peer-close", "warning"] as const) {
@@ -37,6 +43,7 @@ function member(net: MemoryNetwork, peerId: string, record: () => Promise<Integr
     },
     record,
     createLink: net.factoryFor(peerId),
+    timeline,
   });
   return { session, events, reports, fetches };
 }
@@ -44,9 +51,9 @@ function member(net: MemoryNetwork, peerId: string, record: () => Promise<Integr
 /** Segment 5 starts where playback waits (position 10): the urgent, startup case. */
 const SEG5: SegmentInfo = { seq: 5, url: URL5, start: 10, duration: 2, liveEdge: false };
 
-async function connectedPair(net: MemoryNetwork) {
+async function connectedPair(net: MemoryNetwork, timelineB: Timeline | null = null) {
   const a = member(net, "seedA000");
-  const b = member(net, "viewB000");
+  const b = member(net, "viewB000", undefined, timelineB);
   a.session.setPlayhead(10, false);
   b.session.setPlayhead(10, false);
   await a.session.offerHttpSegment(SEG5, DATA); // A took it from HTTP (hls.js's own load)
@@ -71,6 +78,30 @@ describe("swarm session", () => {
     expect(b.fetches).toEqual([]);
     expect((a.events.upload ?? []).reduce((t, e) => t + e.bytes, 0)).toBe(DATA.length);
     expect(b.events["verification-failure"]).toBeUndefined();
+    a.session.close();
+    b.session.close();
+  });
+
+  it("records in its timeline who held the segment, the peer requests and the scheduler's reasons", async () => {
+    const net = new MemoryNetwork();
+    const timeline = new Timeline(100);
+    const { a, b } = await connectedPair(net, timeline);
+    await vi.waitFor(() => expect(net.framesSent).toBeGreaterThanOrEqual(4));
+    await b.session.addSegment(SEG5);
+    await b.session.waitForSegment(5, new AbortController().signal);
+    const events = timeline.events();
+    const kinds = events.map((e) => e.kind);
+    expect(kinds).toContain("peer-open");
+    expect(events.find((e) => e.kind === "have")).toMatchObject({ peer: "seedA000", count: 1, max: 5 });
+    expect(events.find((e) => e.kind === "segment-added")).toMatchObject({ seq: 5, holders: 1 });
+    const requests = events.filter((e) => e.kind === "decision" && e.why === "peer-request");
+    expect(requests.length).toBeGreaterThan(0);
+    expect(requests[0]).toMatchObject({ seq: 5, peer: "seedA000", holders: 1, playing: false });
+    const ends = events.filter((e) => e.kind === "peer-end");
+    expect(ends.length).toBe(requests.length);
+    expect(ends.every((e) => e.outcome === "ok" && typeof e.t0 === "number")).toBe(true);
+    expect(ends.reduce((total, e) => total + (e.bytes as number), 0)).toBe(DATA.length);
+    expect(kinds).not.toContain("http-start");
     a.session.close();
     b.session.close();
   });

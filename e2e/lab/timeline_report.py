@@ -1,0 +1,273 @@
+"""Viewer timelines of a lab run (`bench lab --timeline`): per viewer a JSON file, a summary and a
+plot (segments on y, time on x: HTTP and peer transfers as bars, decisions, stalls, buffer).
+
+The events are the shim's (player-shim/src/timeline.ts) or the Python peer's (peer/timeline.py):
+`{"t": wall ms, "kind": ..., "seq": ..., ...}`; transfers end with `<kind>-end` carrying `t0`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: no display in the lab or CI
+import matplotlib.pyplot as plt
+
+log = logging.getLogger(__name__)
+
+# Transfer kinds and how they are drawn: (colour, offset on the segment's row, label).
+TRANSFERS = {
+    "http": ("tab:red", -0.25, "origin fetch (engine)"),
+    "loader-http": ("tab:orange", 0.0, "plain HTTP (hls.js loader)"),
+    "peer": ("tab:blue", 0.25, "peer request"),
+}
+# Decisions and other per-segment events: (marker, colour, label).
+MARKERS = {
+    "announced": (".", "black", "in playlist"),
+    "have-delta": (".", "tab:cyan", "neighbour HAVE"),
+    "election-turn": ("^", "tab:green", "HTTP: election turn"),
+    "blocked-no-holder": ("x", "tab:red", "HTTP: blocked, no holder"),
+    "fallback-takeover": ("v", "tab:red", "HTTP: fallback takeover"),
+    "no-deadline": ("1", "tab:gray", "HTTP: no deadline"),
+    "peer-round": ("o", "tab:blue", "peer round"),
+    "safety-net": ("*", "magenta", "loader safety net"),
+    "deadline-missed": ("X", "black", "deadline missed"),
+    "frag-request": ("|", "purple", "hls.js asks"),
+}
+HTTP_DECISIONS = (
+    "election-turn", "blocked-no-holder", "fallback-takeover", "no-deadline", "seeder",
+)  # fmt: skip
+
+
+def load_timelines(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every viewer's recorded timeline in the run: viewer, phase, phase start, dump (or None)."""
+    found: list[dict[str, Any]] = []
+    for phase in raw.get("phases", []):
+        for record in phase.get("viewers", []):
+            path = record.get("timeline_path")
+            if not path:
+                continue
+            dump: Any = None
+            try:
+                dump = json.loads(Path(path).read_text())
+            except (OSError, ValueError) as exc:
+                log.warning("timeline of %s unreadable: %s", record["viewer"], exc)
+            found.append(
+                {
+                    "viewer": record["viewer"],
+                    "phase": phase.get("spec", {}).get("name"),
+                    "phase_start": float(phase["start_wall"]),
+                    "joined_wall": record.get("joined_wall"),
+                    "dump": dump if isinstance(dump, dict) else None,
+                }
+            )
+    return found
+
+
+def summarize_timeline(events: list[dict[str, Any]], origin_wall: float) -> dict[str, Any]:
+    """Counts a reader wants before the plot: decisions by reason, transfers by kind and outcome,
+    what served each fragment, stalls, seeks, and when the first HTTP decision came."""
+    decisions: Counter[str] = Counter()
+    transfers: dict[str, dict[str, Any]] = {}
+    served: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    seeks: list[list[float]] = []
+    first_http: float | None = None
+    for event in events:
+        kind = str(event.get("kind"))
+        counts[kind] += 1
+        if kind == "decision":
+            why = str(event.get("why"))
+            decisions[why] += 1
+            if why in HTTP_DECISIONS and first_http is None:
+                first_http = _s(event["t"], origin_wall)
+        elif kind.endswith("-end") and "t0" in event:
+            entry = transfers.setdefault(
+                kind[:-4], {"count": 0, "bytes": 0, "seconds": 0.0, "outcomes": Counter()}
+            )
+            entry["count"] += 1
+            entry["bytes"] += int(event.get("bytes") or 0)
+            entry["seconds"] += max(0.0, (float(event["t"]) - float(event["t0"])) / 1000)
+            entry["outcomes"][str(event.get("outcome"))] += 1
+        elif kind == "frag-served":
+            served[str(event.get("by"))] += 1
+        elif kind == "media" and event.get("event") == "seeking":
+            seeks.append([_s(event["t"], origin_wall), event.get("from"), event.get("to")])
+    for entry in transfers.values():
+        entry["seconds"] = round(entry["seconds"], 2)
+        entry["outcomes"] = dict(entry["outcomes"])
+    stalls = [e for e in events if e.get("kind") == "stall" and e.get("phase") == "end"]
+    return {
+        "events": len(events),
+        "decisions": dict(decisions),
+        "transfers": transfers,
+        "served": dict(served),
+        "safety_nets": counts["safety-net"],
+        "deadlines_missed": counts["deadline-missed"],
+        "stalls": len(stalls),
+        "stall_s": round(sum(float(e.get("ms") or 0) for e in stalls) / 1000, 2),
+        "seeks": seeks,
+        "first_http_decision_s": first_http,
+    }
+
+
+def plot_timeline(
+    viewer: str, events: list[dict[str, Any]], origin_wall: float, path: Path, title: str = ""
+) -> None:
+    """One viewer: transfers and decisions per segment above, buffer level and stalls below."""
+    fig, (ax, ax_buf) = plt.subplots(
+        2, 1, figsize=(11, 7), sharex=True, gridspec_kw={"height_ratios": [4, 1]}
+    )
+    drawn: set[str] = set()
+
+    def label(key: str, text: str) -> str | None:
+        if key in drawn:
+            return None
+        drawn.add(key)
+        return text
+
+    seq_start: dict[int, float] = {}
+    for event in events:
+        kind = str(event.get("kind"))
+        seq = event.get("seq")
+        t = _s(event["t"], origin_wall)
+        has_start = seq is not None and event.get("start") is not None
+        if kind in ("segment-added", "frag-request") and has_start:
+            seq_start[int(seq)] = float(event["start"])
+        if kind.endswith("-end") and kind[:-4] in TRANSFERS and seq is not None and "t0" in event:
+            colour, offset, text = TRANSFERS[kind[:-4]]
+            t0 = _s(event["t0"], origin_wall)
+            ok = event.get("outcome") == "ok"
+            ax.plot([t0, max(t, t0 + 0.05)], [seq + offset] * 2, color=colour, lw=3 if ok else 1.2,
+                    alpha=0.9 if ok else 0.6, solid_capstyle="butt",
+                    label=label(kind, text))  # fmt: skip
+        marker_key = str(event.get("why")) if kind == "decision" else kind
+        if marker_key in MARKERS and seq is not None:
+            marker, colour, text = MARKERS[marker_key]
+            ax.scatter([t], [seq], marker=marker, color=colour, s=18, zorder=3,
+                       label=label(marker_key, text))  # fmt: skip
+    # The playhead, in segment units: where each segment's deadline lies.
+    playhead = _playhead_seqs(events, seq_start, origin_wall)
+    if playhead:
+        ax.plot([p[0] for p in playhead], [p[1] for p in playhead], color="k", lw=0.8,
+                ls="--", label="playhead (segment)")  # fmt: skip
+    for start, end in _stall_spans(events, origin_wall):
+        ax.axvspan(start, end, color="r", alpha=0.12)
+        ax_buf.axvspan(start, end, color="r", alpha=0.3)
+    for event in events:
+        if event.get("kind") == "decision" and event.get("why") == "abandon-peer":
+            ax.axvline(_s(event["t"], origin_wall), color="tab:purple", lw=0.5, alpha=0.5)
+    buffers = [(_s(e["t"], origin_wall), e["ahead"]) for e in events if e.get("kind") == "buffer"]
+    ax_buf.plot([b[0] for b in buffers], [b[1] for b in buffers], color="tab:green", lw=1)
+    ax_buf.set_ylabel("buffer s")
+    ax_buf.set_xlabel("seconds since the phase started (red: stalled)")
+    ax.set_ylabel("segment")
+    ax.set_title(title or viewer, fontsize=9)
+    ax.legend(loc="upper left", fontsize=6, ncol=3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=70)
+    plt.close(fig)
+
+
+def write_timelines(raw: dict[str, Any], out_dir: Path) -> Path | None:
+    """`out_dir`: per viewer `<viewer>.json` (summary + events) and `<viewer>.png`, plus
+    `index.md` (one summary row per viewer). None when the run recorded no timeline."""
+    timelines = load_timelines(raw)
+    if not timelines:
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, Any]] = []
+    for item in timelines:
+        dump = item["dump"] or {}
+        events = [e for e in dump.get("events", []) if isinstance(e, dict) and "t" in e]
+        summary = summarize_timeline(events, item["phase_start"])
+        summary.update(viewer=item["viewer"], phase=item["phase"],
+                       recorded=dump.get("recorded"), capacity=dump.get("capacity"))  # fmt: skip
+        rows.append(summary)
+        document = {**item, "summary": summary, "events": events}
+        document.pop("dump", None)
+        (out_dir / f"{item['viewer']}.json").write_text(json.dumps(document, separators=(",", ":")))
+        if events:
+            title = f"{item['viewer']} ({item['phase']}): {_headline(summary)}"
+            plot_timeline(item["viewer"], events, item["phase_start"],
+                          out_dir / f"{item['viewer']}.png", title)  # fmt: skip
+    (out_dir / "index.md").write_text(timeline_markdown(rows))
+    return out_dir
+
+
+def timeline_markdown(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "# Viewer timelines",
+        "",
+        "| viewer | decisions | transfers (count, MB, outcomes) | served | safety nets "
+        "| stalls (s) | first HTTP decision s | seeks |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        transfers = "; ".join(
+            f"{kind} {t['count']}, {t['bytes'] / 1e6:.2f}, {t['outcomes']}"
+            for kind, t in sorted(row["transfers"].items())
+        )
+        lines.append(
+            f"| [{row['viewer']}]({row['viewer']}.png) | {_counts(row['decisions'])} "
+            f"| {transfers or '-'} | {_counts(row['served'])} | {row['safety_nets']} "
+            f"| {row['stalls']} ({row['stall_s']:g}) | {row['first_http_decision_s']} "
+            f"| {len(row['seeks'])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _headline(summary: dict[str, Any]) -> str:
+    return (
+        f"{_counts(summary['decisions'])}; served {_counts(summary['served'])}; "
+        f"stalls {summary['stalls']} ({summary['stall_s']:g} s)"
+    )
+
+
+def _counts(counter: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counter.items())) or "-"
+
+
+def _s(wall: Any, origin_wall: float) -> float:
+    return round((float(wall) - origin_wall) / 1000, 3)
+
+
+def _stall_spans(events: list[dict[str, Any]], origin_wall: float) -> list[tuple[float, float]]:
+    """Stalls from the shim's stall events (an open one lasts to the last event)."""
+    spans: list[tuple[float, float]] = []
+    for event in events:
+        if event.get("kind") == "stall" and event.get("phase") == "end":
+            end = _s(event["t"], origin_wall)
+            spans.append((end - float(event.get("ms") or 0) / 1000, end))
+    starts = [e for e in events if e.get("kind") == "stall" and e.get("phase") == "start"]
+    ends = [e for e in events if e.get("kind") == "stall" and e.get("phase") == "end"]
+    if events and len(starts) > len(ends):
+        spans.append((_s(starts[-1]["t"], origin_wall), _s(events[-1]["t"], origin_wall)))
+    return spans
+
+
+def _playhead_seqs(
+    events: list[dict[str, Any]], seq_start: dict[int, float], origin_wall: float
+) -> list[tuple[float, float]]:
+    """The playhead's media position as a (fractional) segment number, from buffer samples."""
+    if len(seq_start) < 2:
+        return []
+    ordered = sorted(seq_start.items(), key=lambda item: item[1])
+    points: list[tuple[float, float]] = []
+    for event in events:
+        if event.get("kind") != "buffer" or event.get("pos") is None:
+            continue
+        pos = float(event["pos"])
+        before = [item for item in ordered if item[1] <= pos]
+        if not before:
+            continue
+        seq, start = before[-1]
+        after = [item for item in ordered if item[1] > pos]
+        span = (after[0][1] - start) / max(1, after[0][0] - seq) if after else 2.0
+        points.append((_s(event["t"], origin_wall), seq + (pos - start) / max(span, 0.1)))
+    return points
