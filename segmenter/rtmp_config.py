@@ -69,21 +69,26 @@ class RtmpConfig:
         object.__setattr__(self, "stream_keys", MappingProxyType(dict(self.stream_keys)))
 
     def stream_for_key(self, offered_key: str) -> str | None:
-        """The stream name `offered_key` publishes to, or None.
-
-        Every configured key is compared (no early exit), over SHA-256 digests so that key
-        lengths do not leak through timing either.
-        """
-        offered = hashlib.sha256(offered_key.encode("utf-8", "surrogatepass")).digest()
-        found: str | None = None
-        for key, name in self.stream_keys.items():
-            expected = hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
-            if hmac.compare_digest(offered, expected):
-                found = name
-        return found
+        """The stream name `offered_key` publishes to, or None (see `stream_for_key`)."""
+        return stream_for_key(self.stream_keys, offered_key)
 
     def publish_url(self, stream_key: str, host: str | None = None) -> str:
         """The URL a broadcaster enters (server + key), for help texts and logs."""
         shown_host = host or ("127.0.0.1" if self.listen_host in ("0.0.0.0", "::") else "")
         shown_host = shown_host or self.listen_host
         return f"rtmp://{shown_host}:{self.port}/{self.app}/{stream_key}"
+
+
+def stream_for_key(stream_keys: Mapping[str, str], offered_key: str) -> str | None:
+    """The stream name `offered_key` maps to in `stream_keys`, or None.
+
+    Every configured key is compared (no early exit), over SHA-256 digests so that key
+    lengths do not leak through timing either. Shared by RTMP and WHIP ingest.
+    """
+    offered = hashlib.sha256(offered_key.encode("utf-8", "surrogatepass")).digest()
+    found: str | None = None
+    for key, name in stream_keys.items():
+        expected = hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
+        if hmac.compare_digest(offered, expected):
+            found = name
+    return found

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 # `func(args) -> int` on them. Kept as names so a slow import only costs when used.
 COMMAND_MODULES = (
     "server.serve_cmd",
+    "server.whip_cli",
     "segmenter.cli",
     "signaling.cli",
     "peer.cli",

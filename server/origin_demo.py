@@ -14,6 +14,7 @@ _MAX_ASSET_BYTES = 16 * 1024 * 1024
 _PAGE_ASSETS = {
     "demo.js": "text/javascript; charset=utf-8",
     "demo.css": "text/css; charset=utf-8",
+    "broadcast.js": "text/javascript; charset=utf-8",
 }
 _SHIM_ASSETS = {
     "swarmcast.js": "text/javascript; charset=utf-8",
@@ -21,7 +22,7 @@ _SHIM_ASSETS = {
 }
 
 
-async def _asset(request: web.Request, path: Path, content_type: str) -> web.Response:
+async def asset_response(request: web.Request, path: Path, content_type: str) -> web.Response:
     # Assets may be rebuilt while the server runs (`make shim`): no-cache + ETag keeps them
     # fresh at the cost of a 304 round trip; the store's stat check keeps memory copies honest.
     file = await request.app[FILE_STORE_KEY].read(path, cacheable=True, max_bytes=_MAX_ASSET_BYTES)
@@ -31,7 +32,7 @@ async def _asset(request: web.Request, path: Path, content_type: str) -> web.Res
 
 
 async def index_page(request: web.Request) -> web.Response:
-    return await _asset(request, STATIC_DIR / "index.html", "text/html; charset=utf-8")
+    return await asset_response(request, STATIC_DIR / "index.html", "text/html; charset=utf-8")
 
 
 async def static_asset(request: web.Request) -> web.Response:
@@ -40,11 +41,11 @@ async def static_asset(request: web.Request) -> web.Response:
     if name == "hls.min.js":
         shim_dir = request.app[CONFIG_KEY].player_shim_dir
         path = shim_dir / "node_modules" / "hls.js" / "dist" / "hls.min.js"
-        return await _asset(request, path, "text/javascript; charset=utf-8")
+        return await asset_response(request, path, "text/javascript; charset=utf-8")
     content_type = _PAGE_ASSETS.get(name)
     if content_type is None:
         raise web.HTTPNotFound()
-    return await _asset(request, STATIC_DIR / name, content_type)
+    return await asset_response(request, STATIC_DIR / name, content_type)
 
 
 async def shim_bundle(request: web.Request) -> web.Response:
@@ -54,7 +55,7 @@ async def shim_bundle(request: web.Request) -> web.Response:
     if content_type is None:
         raise web.HTTPNotFound()
     path = request.app[CONFIG_KEY].player_shim_dir / "dist" / name
-    return await _asset(request, path, content_type)
+    return await asset_response(request, path, content_type)
 
 
 def add_demo_routes(app: web.Application) -> None:

@@ -3,6 +3,7 @@
     swarmcast serve                              # synthetic live stream "demo" at :8080
     swarmcast serve --source file:talk.mp4 --loop
     swarmcast serve --rtmp --stream-key KEY      # OBS/ffmpeg publish to rtmp://HOST:1935/live/KEY
+    swarmcast serve --whip --stream-key KEY      # WHIP (OBS 30+, browsers) POST to /whip
     swarmcast serve --dir var/live               # serve what a separate `swarmcast segment` writes
 
 The origin's defaults live in `OriginConfig`, the encoder's in `SegmenterConfig`; flags and the
@@ -68,6 +69,9 @@ def register(subparsers: Any) -> None:
     rtmp.add_argument("--rtmp-host", default="0.0.0.0", help="RTMP address (default 0.0.0.0)")
     rtmp.add_argument("--rtmp-port", type=int, default=1935, help="RTMP port (default 1935)")
     rtmp.add_argument("--stream-key", help="publisher's secret key (or SWARMCAST_STREAM_KEY)")
+    from server.whip_cli import add_serve_arguments
+
+    add_serve_arguments(parser)
     players = parser.add_argument_group("players and swarms")
     players.add_argument("--token-secret", help="viewer token secret (or SWARMCAST_TOKEN_SECRET)")
     players.add_argument(
@@ -279,12 +283,18 @@ def run_event_loop(
 
 
 def run(args: argparse.Namespace) -> int:
-    embedded = args.dir is None or args.source is not None or args.rtmp
+    embedded = args.dir is None or args.source is not None or args.rtmp or args.whip
     streams_dir = args.dir or DEFAULT_STREAMS_DIR
     config = origin_config_from_args(args, streams_dir)
     setups: list[AppSetup] = []
     if not args.no_signaling and not args.signaling_url:
         setups.append(signaling_setup(config))
+    whip_source = None
+    if args.whip:
+        from server.whip_cli import serve_ingest
+
+        whip_source, whip_setup = serve_ingest(args)
+        setups.append(whip_setup)
     app = create_app(config, extra_setup=setups)
     stuck: list[str] = []  # streams whose pipeline did not stop
     if embedded:
@@ -292,7 +302,7 @@ def run(args: argparse.Namespace) -> int:
 
         segmenter_config = segmenter_config_from_args(args)
         streams_dir.mkdir(parents=True, exist_ok=True)
-        source = make_source(args, segmenter_config)
+        source = whip_source or make_source(args, segmenter_config)
         stream = LiveStream(args.stream, streams_dir, segmenter_config, source)
         app.cleanup_ctx.append(live_stream_context(stream, lambda: stuck.append(args.stream)))
     else:
