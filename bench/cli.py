@@ -7,7 +7,7 @@ import argparse
 import importlib
 from typing import Any
 
-BENCHMARKS = ("segmenter", "peer", "signaling", "lab")
+BENCHMARKS = ("segmenter", "peer", "signaling", "lab", "sim")
 
 
 def _run_all(args: argparse.Namespace) -> int:

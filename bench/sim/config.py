@@ -1,0 +1,107 @@
+"""The simulator's one frozen config: every default lives here; `swarmcast bench sim` only
+overrides. Defaults model the lab's flash scenario (issue 8): a 1.13 Mbit/s stream in 2 s
+segments, 16 KiB pieces, origin egress 3x the bitrate, hls.js players behind the shim."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from peer.scheduler_config import SchedulerConfig
+
+Adapter = Literal["shim", "peer", "cdn"]
+
+SHIM_SCHEDULER_OVERRIDES: dict[str, Any] = {"live_tier_spacing_s": 1.5}
+"""What player-shim/src/config.ts DEFAULT_OPTIONS.scheduler changes from the Python defaults."""
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """One simulated run (all times in seconds, rates in bytes per second unless named)."""
+
+    scenario: Literal["flash", "steady"] = "flash"
+    peers: int = 8
+    duration_s: float = 90.0
+    """Simulated time from the first possible arrival to the end of the run."""
+    arrival_window_s: float = 10.0
+    """flash: every viewer joins at a uniformly random time within it; steady: joins are spread
+    evenly over it (with a little jitter)."""
+
+    # --- stream ---------------------------------------------------------------------------
+    bitrate_bps: float = 1_130_000.0
+    segment_s: float = 2.0
+    size_jitter: float = 0.2
+    """Segment sizes vary uniformly by +-this share around bitrate * duration (VBR)."""
+    piece_size: int = 16384
+    stream_age_s: float = 60.0
+    """How long the stream has been live when the run starts (the playlist is full)."""
+    playlist_window: int = 6
+
+    # --- origin ---------------------------------------------------------------------------
+    cap_x: float = 3.0
+    """Origin egress capacity in multiples of the stream bitrate."""
+    origin_latency_s: float = 0.05
+    origin_slots: int = 256
+    """Transfers the origin serves at once (fair share among them); later ones wait."""
+    origin_queue: int = 1024
+    """Requests that may wait for a slot; beyond that the origin answers 503."""
+    client_connections: int = 6
+    """Concurrent HTTP requests per viewer to the origin host (Chromium HTTP/1.1: 6)."""
+    http_progressive: bool = False
+    """Range responses reach the scheduler piece by piece as they arrive (True), or once the
+    whole response is in (False: what the shim and the Python peer do today)."""
+    playlist_jitter_s: float = 0.15
+    """Extra random delay of each playlist poll (timers, request time)."""
+
+    # --- peers ----------------------------------------------------------------------------
+    neighbours: int = 5
+    peer_up_x: tuple[float, float] = (4.0, 12.0)
+    """Each viewer's upload capacity, uniform in this range of multiples of the bitrate."""
+    pair_latency_s: tuple[float, float] = (0.01, 0.06)
+    """One-way latency of each peer pair, uniform in this range."""
+    join_delay_s: tuple[float, float] = (0.5, 1.5)
+    """From arrival to a joined swarm session (signing key, API config, signaling join)."""
+    connect_delay_s: tuple[float, float] = (0.3, 1.0)
+    """From matching to HELLO exchanged on the data channel (ICE, DTLS, SCTP)."""
+
+    # --- players --------------------------------------------------------------------------
+    adapter: Adapter = "shim"
+    """shim: hls.js behind player-shim (plain HTTP until the session is up, the loader's
+    deadline safety net, swarm size = neighbours + 1); peer: the Python headless peer (no
+    safety net, swarm size from signaling); cdn: plain hls.js, no P2P (the reference)."""
+    live_sync_count: float = 3.0
+    """hls.js liveSyncDurationCount: start this many target durations behind the live edge."""
+    store_segments: int = 30
+    deadline_grace_s: float = 1.5
+    """Shim loader safety net: plain HTTP this long after the playback deadline."""
+    safety_extensions: int = 4
+    """Grace periods the safety net adds while the engine's delivery is underway."""
+    catchup_latency_s: float | None = None
+    """If set: a stalled player more than this far behind the live edge jumps back to the
+    live sync position (hls.js liveMaxLatencyDuration); None = hls.js default (never)."""
+    swarm_size_poll_s: float = 10.0
+    """peer adapter: how often the real swarm size comes from signaling."""
+
+    scheduler: dict[str, Any] = field(default_factory=dict)
+    """Scheduler config overrides on top of the adapter's defaults."""
+
+    def __post_init__(self) -> None:
+        if self.peers < 1 or self.segment_s <= 0 or self.cap_x <= 0 or self.duration_s <= 0:
+            raise ValueError("peers >= 1, segment_s > 0, cap_x > 0, duration_s > 0")
+        if self.scenario not in ("flash", "steady") or self.adapter not in ("shim", "peer", "cdn"):
+            raise ValueError("scenario: flash|steady, adapter: shim|peer|cdn")
+
+    @property
+    def bitrate_bytes(self) -> float:
+        return self.bitrate_bps / 8.0
+
+    def scheduler_config(self) -> SchedulerConfig:
+        base = SHIM_SCHEDULER_OVERRIDES if self.adapter == "shim" else {}
+        return SchedulerConfig().with_overrides({**base, **self.scheduler})
+
+    def with_overrides(self, overrides: dict[str, Any]) -> SimConfig:
+        return dataclasses.replace(self, **overrides)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

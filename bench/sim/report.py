@@ -1,0 +1,92 @@
+"""The Markdown summary of a `swarmcast bench sim` run (the JSON beside it has every run)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.sim.metrics import percentile
+
+PEER_BUCKETS = ((1, 15), (16, 31), (32, 63), (64, 127), (128, 100_000))
+
+
+def _fmt(value: Any, pct: bool = False) -> str:
+    if value is None:
+        return "-"
+    if pct:
+        return f"{100 * float(value):.1f}%"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _dist(summary: dict[str, Any], name: str, pct: bool = False) -> str:
+    d = summary.get(name)
+    if not d:
+        return "-"
+    return " / ".join(_fmt(d[k], pct) for k in ("median", "p95", "worst"))
+
+
+def _cap_bucket(cap: float) -> str:
+    low = int(cap * 2) / 2
+    return f"{low:g}-{low + 0.5:g}x"
+
+
+def _breakdown(runs: list[dict[str, Any]]) -> list[str]:
+    rows = [
+        "| peers | cap | runs | collapses | offload median | stall share median / worst |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    groups: dict[tuple[tuple[int, int], str], list[dict[str, Any]]] = {}
+    for r in runs:
+        bucket = next(b for b in PEER_BUCKETS if b[0] <= r["peers"] <= b[1])
+        groups.setdefault((bucket, _cap_bucket(r["cap_x"])), []).append(r)
+    for (bucket, cap), group in sorted(groups.items()):
+        offload = percentile([r["offload"] for r in group], 50)
+        stalls = [r["stall_share"] for r in group]
+        rows.append(
+            f"| {bucket[0]}-{bucket[1]} | {cap} | {len(group)} | "
+            f"{sum(1 for r in group if r['collapsed'])} | {_fmt(offload, True)} | "
+            f"{_fmt(percentile(stalls, 50), True)} / {_fmt(max(stalls), True)} |"
+        )
+    return rows
+
+
+def markdown_report(report: dict[str, Any], trace_files: list[str]) -> str:
+    s = report["settings"]
+    lines = [
+        f"# Swarm simulator: {s['scenario']}, {s['peers']} peers, cap {s['cap_x']}x, "
+        f"{s['seeds']} seeds",
+        "",
+        f"{report['time']}; adapters {', '.join(s['adapters'])}; overrides {s['set'] or '-'}, "
+        f"scheduler {s['sched'] or '-'}; {report['wall_s']} s wall on {report['host']['cpus']} "
+        f"CPUs ({s['jobs']} jobs).",
+        "",
+        "Figures are median / p95 / worst over the seeds (for offload p95 is the 5th "
+        "percentile). Stall share = stalled time / watch time after the first frame. A collapse "
+        "is a 10 s window with offload < 20% in which at least half the origin bytes are "
+        "redundant copies (the swarm holds the segment or already asked the origin for it).",
+        "",
+        "| adapter | runs | offload | stall share | stalls | TTFF p50 (s) | TTFF p95 (s) "
+        "| origin copies / segment | collapses | wall (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for adapter, result in report["adapters"].items():
+        summary = result["summary"]
+        lines.append(
+            f"| {adapter} | {summary['runs']} | {_dist(summary, 'offload', True)} | "
+            f"{_dist(summary, 'stall_share', True)} | {_dist(summary, 'stalls')} | "
+            f"{_dist(summary, 'ttff_p50')} | {_dist(summary, 'ttff_p95')} | "
+            f"{_dist(summary, 'origin_copies_per_segment_mean')} | "
+            f"{summary['collapses']} | {result['wall_s']} |"
+        )
+    for adapter, result in report["adapters"].items():
+        summary = result["summary"]
+        lines += ["", f"## {adapter}: by audience and origin cap", ""]
+        lines += _breakdown(result["runs"])
+        if summary["collapsed_seeds"]:
+            shown = ", ".join(str(seed) for seed in summary["collapsed_seeds"][:30])
+            lines += ["", f"Collapsed seeds: {shown}{' ...' if summary['collapses'] > 30 else ''}"]
+        if summary["unknown_actions"]:
+            lines += ["", f"**Unrouted scheduler actions** (simulator needs a route): "
+                      f"{summary['unknown_actions']}"]  # fmt: skip
+    if trace_files:
+        lines += ["", "Traces of the worst runs: " + ", ".join(trace_files)]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,141 @@
+"""One seeded run's figures, and their distribution over many seeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.sim.config import SimConfig
+from bench.sim.metrics import percentile
+from bench.sim.swarm import Swarm
+
+
+def run_one(config: SimConfig, seed: int, *, trace: bool = False) -> dict[str, Any]:
+    """Simulate one run; the result is a plain JSON-able dict (with the per-second series and
+    the decision log when `trace`)."""
+    swarm = Swarm(config, seed, trace=trace)
+    swarm.run()
+    return result(swarm, with_series=trace)
+
+
+def result(swarm: Swarm, *, with_series: bool = False) -> dict[str, Any]:
+    cfg = swarm.cfg
+    end = cfg.duration_s
+    nodes = swarm.nodes
+    origin_by_kind: dict[str, int] = {}
+    for node in nodes:
+        for kind, size in node.origin_bytes.items():
+            origin_by_kind[kind] = origin_by_kind.get(kind, 0) + size
+    # Origin egress as it flowed (responses still running at the end count for what arrived).
+    origin = round(sum(swarm.rec.origin_first) + sum(swarm.rec.origin_redundant))
+    peer = sum(node.peer_bytes for node in nodes)
+    ttff = [
+        node.player.first_frame_at - node.arrives_at
+        for node in nodes
+        if node.player.first_frame_at is not None
+    ]
+    watch = sum(node.player.watch_s(end) for node in nodes)
+    stalled = sum(node.player.stalled_s for node in nodes)
+    # Segments the audience played or fetched: from the first start position to the live edge.
+    starts = [n.player.start_seq for n in nodes if n.player.start_seq is not None]
+    seqs = range(min(starts), swarm.newest_at(end) + 1) if starts else range(0)
+    fetches = [swarm.seq_fetches[s] for s in seqs]
+    copies = [swarm.seq_origin_bytes[s] / swarm.segment_size(s) for s in seqs]
+    collapses = swarm.rec.collapses()
+    out: dict[str, Any] = {
+        "seed": swarm.seed,
+        "peers": cfg.peers,
+        "cap_x": cfg.cap_x,
+        "offload": round(peer / (peer + origin), 4) if peer + origin else 0.0,
+        "origin_bytes": origin,
+        "origin_bytes_by_kind": dict(sorted(origin_by_kind.items())),  # completed responses
+        "origin_redundant_share": round(sum(swarm.rec.origin_redundant) / origin, 3)
+        if origin
+        else 0.0,
+        "peer_bytes": peer,
+        "stalls": sum(node.player.stalls for node in nodes),
+        "stalled_s": round(stalled, 2),
+        "stall_share": round(stalled / watch, 4) if watch > 0 else 1.0,
+        "viewers_stalled": sum(1 for node in nodes if node.player.stalls),
+        "not_started": sum(1 for node in nodes if node.player.first_frame_at is None),
+        "ttff_p50": _round(percentile(ttff, 50)),
+        "ttff_p95": _round(percentile(ttff, 95)),
+        "jumps": sum(node.player.jumps for node in nodes),
+        "origin_fetches_per_segment_mean": round(sum(fetches) / len(fetches), 2) if fetches else 0,
+        "origin_fetches_per_segment_max": max(fetches, default=0),
+        "origin_copies_per_segment_mean": round(sum(copies) / len(copies), 2) if copies else 0,
+        "origin_copies_per_segment_max": round(max(copies, default=0.0), 2),
+        "origin_refused": swarm.origin.refused,
+        "origin_peak_in_flight": swarm.origin.peak_in_flight,
+        "collapsed": bool(collapses),
+        "collapse_s": sum(b - a for a, b in collapses),
+        "collapse_intervals": collapses,
+        "counts": dict(sorted(swarm.counts.items())),
+        "unknown_actions": dict(sorted(swarm.unknown_actions.items())),
+        "events": swarm.q.events,
+    }
+    if with_series:
+        out["series"] = swarm.rec.series_json()
+        out["viewers"] = [
+            {
+                "node": node.index,
+                "peer_id": node.peer_id,
+                "arrives_at": round(node.arrives_at, 3),
+                "ttff": _round(
+                    None
+                    if node.player.first_frame_at is None
+                    else node.player.first_frame_at - node.arrives_at
+                ),
+                "stalls": node.player.stalls,
+                "stalled_s": round(node.player.stalled_s, 2),
+                "origin_bytes": dict(node.origin_bytes),
+                "peer_bytes": node.peer_bytes,
+                "neighbours": sorted(n.index for n in node.neighbours.values()),
+                "scheduler": node.sched.snapshot() if node.sched is not None else None,
+            }
+            for node in nodes
+        ]
+        out["trace"] = swarm.trace
+    return out
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+DISTRIBUTED = (
+    "offload",
+    "stall_share",
+    "stalls",
+    "ttff_p50",
+    "ttff_p95",
+    "origin_copies_per_segment_mean",
+    "origin_fetches_per_segment_max",
+    "collapse_s",
+)
+WORST_IS_LOW = {"offload"}
+
+
+def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median, p95 and worst of each figure over the runs, plus the number of collapses."""
+    out: dict[str, Any] = {"runs": len(runs)}
+    for name in DISTRIBUTED:
+        values = [float(r[name]) for r in runs if r.get(name) is not None]
+        if not values:
+            continue
+        low = name in WORST_IS_LOW
+        out[name] = {
+            "median": _round(percentile(values, 50), 4),
+            # p95 of the bad direction: for offload the 5th percentile.
+            "p95": _round(percentile(values, 5 if low else 95), 4),
+            "worst": _round(min(values) if low else max(values), 4),
+        }
+    out["collapses"] = sum(1 for r in runs if r["collapsed"])
+    out["collapsed_seeds"] = [r["seed"] for r in runs if r["collapsed"]]
+    out["runs_with_stalls"] = sum(1 for r in runs if r["stalls"])
+    out["not_started"] = sum(r["not_started"] for r in runs)
+    unknown: dict[str, int] = {}
+    for r in runs:
+        for kind, count in r["unknown_actions"].items():
+            unknown[kind] = unknown.get(kind, 0) + count
+    out["unknown_actions"] = unknown
+    return out

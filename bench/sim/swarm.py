@@ -1,0 +1,421 @@
+"""The simulated world: viewers (each with the real `PieceScheduler`), the origin link, peer
+links and the neighbour matcher (the real `signaling.swarm_matcher`), and the routing of every
+scheduler action. Viewer-side behaviour (playlist, loader, player) lives in `bench.sim.viewer`.
+
+Peer links: each viewer has one upload capacity; a piece waits on the sender's uplink (FIFO),
+then travels the pair's one-way latency. A channel is ordered: nothing overtakes what was sent
+before it on the same pair (a HAVE queued behind pieces waits for them, as on a data channel).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.sim.config import SimConfig
+from bench.sim.events import EventQueue
+from bench.sim.metrics import Recorder
+from bench.sim.origin import HttpClient, OriginLink, Transfer
+from bench.sim.player import Player
+from peer import scheduler_actions as act
+from peer.piece_scheduler import PieceScheduler
+from signaling.swarm_matcher import PeerInfo, SwarmView, apply_plan, plan_join
+
+MAX_PIECES_PER_REQUEST = 16
+"""What every viewer announces in HELLO (player-shim DEFAULT_OPTIONS.maxPiecesPerRequest)."""
+
+
+@dataclass(eq=False)
+class SimNode:
+    """One viewer: its scheduler (once its swarm session is up), links, player and loader."""
+
+    index: int
+    peer_id: str
+    arrives_at: float
+    up_rate: float
+    player: Player
+    http: HttpClient
+    sched: PieceScheduler | None = None
+    neighbours: dict[str, SimNode] = field(default_factory=dict)
+    """Connected (HELLO exchanged) neighbours."""
+    assigned: set[str] = field(default_factory=set)
+    """Neighbours signaling assigned (connected or not yet)."""
+    latency: dict[str, float] = field(default_factory=dict)
+    out_last: dict[str, float] = field(default_factory=dict)
+    up_free: float = 0.0
+    timer_at: float | None = None
+    newest: int = -1
+    known: set[int] = field(default_factory=set)
+    added: set[int] = field(default_factory=set)
+    complete: set[int] = field(default_factory=set)
+    delivered: set[int] = field(default_factory=set)
+    want: int | None = None
+    loading: bool = False
+    load_generation: int = 0
+    safety_extensions: int = 0
+    sched_fetches: Counter[int] = field(default_factory=Counter)
+    last_piece_at: dict[int, float] = field(default_factory=dict)
+    origin_bytes: Counter[str] = field(default_factory=Counter)
+    peer_bytes: int = 0
+
+
+class Swarm:
+    """One seeded run. `run()` then `result()`; `trace` keeps a per-decision log."""
+
+    def __init__(self, config: SimConfig, seed: int, *, trace: bool = False) -> None:
+        from bench.sim.viewer import ViewerLogic  # the two halves of one world
+
+        self.cfg = config
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.q = EventQueue()
+        self.rec = Recorder(config.duration_s)
+        self.origin = OriginLink(
+            self.q,
+            config.cap_x * config.bitrate_bytes,
+            config.origin_latency_s,
+            config.origin_slots,
+            config.origin_queue,
+            meter=self.rec.origin_flow,
+        )
+        self.sched_config = config.scheduler_config()
+        self.trace: list[dict[str, Any]] | None = [] if trace else None
+        self.view = SwarmView()
+        self.holders: Counter[int] = Counter()
+        self.seq_fetches: Counter[int] = Counter()
+        self.seq_origin_bytes: Counter[int] = Counter()
+        self.unknown_actions: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()
+        count = int((config.stream_age_s + config.duration_s) / config.segment_s) + 4
+        nominal = config.bitrate_bytes * config.segment_s
+        sizes = random.Random(seed * 7919 + 1)
+        self.sizes = [
+            max(1, int(nominal * (1 + config.size_jitter * (2 * sizes.random() - 1))))
+            for _ in range(count)
+        ]
+        self.nodes = self._make_nodes()
+        self.by_id = {node.peer_id: node for node in self.nodes}
+        self.viewers = ViewerLogic(self)
+        self.routes: dict[type[act.Action], Callable[[SimNode, Any], None]] = {
+            act.RequestPieces: self._on_request,
+            act.CancelRequest: self._on_cancel,
+            act.SendPiece: self._on_send_piece,
+            act.RejectRequest: self._on_reject,
+            act.Choke: self._on_choke,
+            act.Unchoke: self._on_unchoke,
+            act.SendHave: self._on_send_have,
+            act.AnnounceHave: self._on_announce_have,
+            act.FetchHttp: self._on_fetch_http,
+            act.AbandonPeer: self._on_abandon,
+            act.DropPeer: self._on_drop,
+            act.DeadlineMissed: self._on_deadline_missed,
+        }
+
+    # --- setup ----------------------------------------------------------------------------
+
+    def _make_nodes(self) -> list[SimNode]:
+        cfg, rng = self.cfg, self.rng
+        n, window = cfg.peers, cfg.arrival_window_s
+        if cfg.scenario == "flash":
+            arrivals = sorted(rng.uniform(0.0, window) for _ in range(n))
+        else:
+            step = window / n
+            arrivals = [i * step + rng.uniform(0.0, step) for i in range(n)]
+        nodes = []
+        for i, at in enumerate(arrivals):
+            peer_id = f"{rng.getrandbits(48):012x}"
+            up = rng.uniform(*cfg.peer_up_x) * cfg.bitrate_bytes
+            client = HttpClient(self.origin, cfg.client_connections)
+            nodes.append(SimNode(i, peer_id, at, up, Player(at, cfg.segment_s), client))
+        return nodes
+
+    # --- the stream -----------------------------------------------------------------------
+
+    def published_at(self, seq: int) -> float:
+        """When segment `seq` appears in the origin's playlist."""
+        return (seq + 1) * self.cfg.segment_s - self.cfg.stream_age_s
+
+    def newest_at(self, t: float) -> int:
+        return math.floor((t + self.cfg.stream_age_s) / self.cfg.segment_s + 1e-9) - 1
+
+    # --- running --------------------------------------------------------------------------
+
+    def run(self) -> None:
+        for node in self.nodes:
+            self.q.at(node.arrives_at, self.viewers.arrive, node)
+        for second in range(int(self.cfg.duration_s) + 1):
+            self.q.at(second + 0.5, self._sample)
+        self.q.run_until(self.cfg.duration_s)
+        for node in self.nodes:
+            node.player.finish(self.cfg.duration_s)
+
+    def _sample(self) -> None:
+        playing = stalled = 0
+        for node in self.nodes:
+            player = node.player
+            if player.playing:
+                playing += 1
+            elif player.started:
+                stalled += 1
+        b = int(self.q.now)
+        self.rec.playing_viewers[b] = playing
+        self.rec.stalled_viewers[b] = stalled
+
+    def drain(self, node: SimNode) -> None:
+        """Carry out the scheduler's actions (carrying them out may add more), then re-arm
+        its timer."""
+        sched = node.sched
+        if sched is None:
+            return
+        routes = self.routes
+        while True:
+            actions = sched.pop_actions()
+            if not actions:
+                break
+            for action in actions:
+                route = routes.get(type(action))
+                if route is None:
+                    self._unknown(node, action)
+                else:
+                    route(node, action)
+        when = sched.next_timer()
+        if when != node.timer_at:
+            node.timer_at = when
+            if when is not None:
+                self.q.at(when, self._timer, node, when)
+
+    def _timer(self, node: SimNode, when: float) -> None:
+        if node.timer_at != when or node.sched is None:
+            return
+        node.timer_at = None
+        node.sched.handle_timer(self.q.now)
+        self.drain(node)
+
+    def _unknown(self, node: SimNode, action: act.Action) -> None:
+        """An action this simulator cannot route yet: counted and reported, never silent."""
+        self.unknown_actions[action.kind] += 1
+
+    # --- the matcher and links ------------------------------------------------------------
+
+    def join_swarm(self, node: SimNode) -> None:
+        """Signaling: match the newcomer with the real matcher, connect the links it adds."""
+        now = self.q.now
+        info = PeerInfo(
+            node.peer_id,
+            f"net-{node.index}",
+            now,
+            self.cfg.neighbours,
+            upload_budget_bps=int(node.up_rate * 8),
+        )
+        plan = plan_join(self.view, info, now)
+        self.view = apply_plan(self.view, plan, now)
+        for removed in plan.removed_links:
+            a, b = sorted(removed)
+            self._disconnect(self.by_id[a], self.by_id[b])
+        for link in plan.added_links:
+            a, b = self.by_id[link.a], self.by_id[link.b]
+            a.assigned.add(b.peer_id)
+            b.assigned.add(a.peer_id)
+            self.viewers.neighbours_changed(a)
+            self.viewers.neighbours_changed(b)
+            delay = self.rng.uniform(*self.cfg.connect_delay_s)
+            self.q.at(now + delay, self._connect, a, b)
+
+    def _connect(self, a: SimNode, b: SimNode) -> None:
+        if b.peer_id not in self.view.neighbours(a.peer_id) or b.peer_id in a.neighbours:
+            return  # unlinked by a later plan before the data channel opened
+        assert a.sched is not None and b.sched is not None
+        latency = self.rng.uniform(*self.cfg.pair_latency_s)
+        now = self.q.now
+        for me, other in ((a, b), (b, a)):
+            me.neighbours[other.peer_id] = other
+            me.latency[other.peer_id] = latency
+        a.sched.peer_connected(now, b.peer_id, max_pieces_per_request=MAX_PIECES_PER_REQUEST)
+        b.sched.peer_connected(now, a.peer_id, max_pieces_per_request=MAX_PIECES_PER_REQUEST)
+        self.drain(a)
+        self.drain(b)
+
+    def _disconnect(self, a: SimNode, b: SimNode) -> None:
+        now = self.q.now
+        for me, other in ((a, b), (b, a)):
+            me.assigned.discard(other.peer_id)
+            self.viewers.neighbours_changed(me)
+            if me.neighbours.pop(other.peer_id, None) is not None and me.sched is not None:
+                me.out_last.pop(other.peer_id, None)
+                me.sched.peer_closed(now, other.peer_id)
+                self.drain(me)
+
+    # --- peer channel ---------------------------------------------------------------------
+
+    def _send(
+        self, src: SimNode, dst_id: str, size: int, fn: Callable[..., None], *args: Any
+    ) -> None:
+        """One message on the ordered src->dst channel; `size` > 0 bytes use src's uplink.
+        On arrival: `fn(dst_scheduler, now, src_id, *args)`."""
+        dst = src.neighbours.get(dst_id)
+        if dst is None:
+            return
+        now = self.q.now
+        leaves = now
+        if size:
+            leaves = max(now, src.up_free) + size / src.up_rate
+            src.up_free = leaves
+        arrives = max(leaves + src.latency[dst_id], src.out_last.get(dst_id, 0.0))
+        src.out_last[dst_id] = arrives
+        self.q.at(arrives, self._arrive, src, dst, fn, args)
+
+    def _arrive(
+        self, src: SimNode, dst: SimNode, fn: Callable[..., None], args: tuple[Any, ...]
+    ) -> None:
+        if dst.neighbours.get(src.peer_id) is not src or dst.sched is None:
+            return  # the link closed: what was in the pipe is lost
+        fn(dst.sched, self.q.now, src.peer_id, *args)
+        self.drain(dst)
+
+    def _piece_arrived(
+        self,
+        sched: PieceScheduler,
+        now: float,
+        src_id: str,
+        request_id: int,
+        seq: int,
+        index: int,
+        size: int,
+    ) -> None:
+        node = self.by_id[sched.local_peer_id]
+        node.peer_bytes += size
+        node.last_piece_at[seq] = now
+        self.rec.peer_bytes(now, size)
+        sched.piece_received(now, src_id, request_id, seq, index, True)
+
+    # --- routing: one branch per action ---------------------------------------------------
+
+    def _on_request(self, node: SimNode, a: act.RequestPieces) -> None:
+        self._send(
+            node,
+            a.peer,
+            0,
+            PieceScheduler.upload_request,
+            a.request_id,
+            a.seq,
+            a.first_piece,
+            a.piece_count,
+        )
+
+    def _on_cancel(self, node: SimNode, a: act.CancelRequest) -> None:
+        self._send(node, a.peer, 0, PieceScheduler.upload_cancel, a.request_id)
+
+    def _on_send_piece(self, node: SimNode, a: act.SendPiece) -> None:
+        size = self.piece_bytes(a.seq, a.index)
+        self._send(node, a.peer, size, self._piece_arrived, a.request_id, a.seq, a.index, size)
+
+    def _on_reject(self, node: SimNode, a: act.RejectRequest) -> None:
+        self._send(node, a.peer, 0, PieceScheduler.request_rejected, a.request_id, a.reason)
+
+    def _on_choke(self, node: SimNode, a: act.Choke) -> None:
+        self._send(node, a.peer, 0, PieceScheduler.peer_choked, True)
+
+    def _on_unchoke(self, node: SimNode, a: act.Unchoke) -> None:
+        self._send(node, a.peer, 0, PieceScheduler.peer_choked, False)
+
+    def _on_send_have(self, node: SimNode, a: act.SendHave) -> None:
+        self._send(node, a.peer, 0, PieceScheduler.peer_have, list(a.seqs))
+
+    def _on_announce_have(self, node: SimNode, a: act.AnnounceHave) -> None:
+        for other in list(node.neighbours):
+            self._send(node, other, 0, PieceScheduler.peer_have_delta, a.seq)
+        self.holders[a.seq] += 1
+        if self.holders[a.seq] == 1:
+            self.origin.mark_held(a.seq)
+        self.viewers.segment_complete(node, a.seq)
+
+    def _on_fetch_http(self, node: SimNode, a: act.FetchHttp) -> None:
+        size = self.segment_size(a.seq)
+        piece = self.cfg.piece_size
+        start = a.first_piece * piece
+        ends = [
+            min((i + 1) * piece, size) - start
+            for i in range(a.first_piece, a.first_piece + a.piece_count)
+        ]
+        marks = ends if self.cfg.http_progressive else ends[-1:]
+        if self.trace is not None:
+            self.viewers.trace_fetch(node, a)
+        node.sched_fetches[a.seq] += 1
+
+        def on_mark(transfer: Transfer, index: int) -> None:
+            sched = node.sched
+            assert sched is not None
+            now = self.q.now
+            last = index == len(transfer.marks) - 1
+            if last:
+                node.sched_fetches[a.seq] -= 1
+                self.origin_done(node, "scheduler", a.seq, transfer.size)
+            pieces = (
+                [a.first_piece + index]
+                if self.cfg.http_progressive
+                else range(a.first_piece, a.first_piece + a.piece_count)
+            )
+            for i in pieces:
+                sched.http_piece_received(now, a.fetch_id, a.seq, i, True)
+            self.drain(node)
+
+        def on_fail(transfer: Transfer) -> None:
+            assert node.sched is not None
+            node.sched_fetches[a.seq] -= 1
+            node.sched.http_failed(self.q.now, a.fetch_id)
+            self.drain(node)
+
+        self.origin_request(node, a.seq, ends[-1], marks, on_mark, on_fail)
+
+    def _on_abandon(self, node: SimNode, a: act.AbandonPeer) -> None:
+        self.counts[f"abandon_{a.reason}"] += 1
+
+    def _on_drop(self, node: SimNode, a: act.DropPeer) -> None:
+        self.counts[f"drop_{a.reason}"] += 1
+        other = self.by_id.get(a.peer)
+        if other is not None:
+            self._disconnect(node, other)
+
+    def _on_deadline_missed(self, node: SimNode, a: act.DeadlineMissed) -> None:
+        self.counts["deadline_missed"] += 1
+
+    # --- origin ---------------------------------------------------------------------------
+
+    def origin_request(
+        self,
+        node: SimNode,
+        seq: int,
+        size: int,
+        marks: list[int],
+        on_mark: Callable[[Transfer, int], None],
+        on_fail: Callable[[Transfer], None],
+    ) -> None:
+        """A media request from `node` to the origin, for metrics tagged with whether it is
+        redundant (the swarm holds `seq` or already asked the origin for it)."""
+        redundant = self.holders[seq] > 0 or self.seq_fetches[seq] > 0
+        transfer = Transfer(size, marks, on_mark, on_fail, seq=seq, redundant=redundant)
+        self.seq_fetches[seq] += 1
+        self.rec.fetch_started(self.q.now)
+        node.http.request(transfer)
+        self.rec.in_flight(self.q.now, self.origin.in_flight + 1)
+
+    def origin_done(self, node: SimNode, kind: str, seq: int, size: int) -> None:
+        """A media response from the origin completed (`kind`: who asked for it)."""
+        node.origin_bytes[kind] += size
+        self.seq_origin_bytes[seq] += size
+
+    # --- sizes ----------------------------------------------------------------------------
+
+    def segment_size(self, seq: int) -> int:
+        return self.sizes[seq % len(self.sizes)]
+
+    def piece_count(self, seq: int) -> int:
+        return -(-self.segment_size(seq) // self.cfg.piece_size)
+
+    def piece_bytes(self, seq: int, index: int) -> int:
+        piece = self.cfg.piece_size
+        return min(piece, self.segment_size(seq) - index * piece)

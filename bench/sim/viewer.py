@@ -1,0 +1,320 @@
+"""The viewer side of the simulated world: arrival, swarm session, playlist polls, the fragment
+loader and the player, as the adapters do it around the scheduler.
+
+- shim (hls.js + player-shim): hls.js loads the playlist, starts `live_sync_count` target
+  durations behind the live edge and loads fragments one after another. Until the swarm
+  session is up a fragment goes over plain HTTP (not seedable: no session to offer it to).
+  Through the engine, a fragment not delivered by its playback deadline + `deadline_grace_s`
+  goes over plain HTTP too (the loader's safety net), unless the engine's own delivery is
+  underway (up to `safety_extensions` more grace periods); the bytes are then offered to the
+  scheduler. hls.js reloads the playlist once per target duration (half that when unchanged).
+  The swarm size the election sees is neighbours + 1.
+- peer (the Python headless peer): joins, then polls every half target duration; the player
+  plays what the scheduler completed; the swarm size comes from signaling.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from peer import scheduler_actions as act
+from peer.piece_scheduler import PieceScheduler
+
+if TYPE_CHECKING:
+    from bench.sim.origin import Transfer
+    from bench.sim.swarm import SimNode, Swarm
+
+HLS_RETRY_S = 1.0
+"""hls.js retries a failed fragment load after about this long (fragLoadPolicy)."""
+
+
+class ViewerLogic:
+    def __init__(self, swarm: Swarm) -> None:
+        self.swarm = swarm
+        self.cfg = swarm.cfg
+        self.q = swarm.q
+        self.shim = swarm.cfg.adapter in ("shim", "cdn")  # hls.js loads the fragments
+        self.p2p = swarm.cfg.adapter != "cdn"
+
+    # --- arrival and session --------------------------------------------------------------
+
+    def arrive(self, node: SimNode) -> None:
+        cfg, rng, now = self.cfg, self.swarm.rng, self.q.now
+        session_at = now + rng.uniform(*cfg.join_delay_s)
+        if self.p2p:
+            self.q.at(session_at, self._session, node)
+        if self.shim:  # manifest + level playlist: two round trips
+            self.q.at(now + 2 * cfg.origin_latency_s, self._poll, node)
+        else:  # the Python peer joins first, then reads the playlist
+            self.q.at(session_at + cfg.origin_latency_s, self._poll, node)
+
+    def _session(self, node: SimNode) -> None:
+        now = self.q.now
+        node.sched = PieceScheduler(self.swarm.sched_config, node.peer_id, now)
+        self.swarm.join_swarm(node)  # sets the swarm size (neighbours_changed)
+        if not self.shim:
+            self.q.at(now + self.cfg.swarm_size_poll_s, self._swarm_size_poll, node)
+        player = node.player
+        if player.start_seq is not None:
+            node.sched.set_playhead(now, player.position_at(now), player.playing)
+        self._add_known(node)
+        self.swarm.drain(node)
+
+    def _swarm_size_poll(self, node: SimNode) -> None:
+        if node.sched is not None:
+            node.sched.set_swarm_size(self.q.now, len(self.swarm.view.peers))
+            self.swarm.drain(node)
+        self.q.at(self.q.now + self.cfg.swarm_size_poll_s, self._swarm_size_poll, node)
+
+    def neighbours_changed(self, node: SimNode) -> None:
+        """Signaling assigned or removed a neighbour. The shim's swarm size is its neighbour
+        map + 1 (assigned links count at once); the Python peer takes neighbours + 1 from its
+        join ack, then the real size from signaling's polls."""
+        if node.sched is None:
+            return
+        if self.shim or node.sched.swarm_size <= 1:
+            node.sched.set_swarm_size(self.q.now, len(node.assigned) + 1)
+
+    # --- playlist -------------------------------------------------------------------------
+
+    def _poll(self, node: SimNode) -> None:
+        cfg, now = self.cfg, self.q.now
+        newest = self.swarm.newest_at(now - cfg.origin_latency_s / 2)
+        oldest = max(node.newest + 1, newest - cfg.playlist_window + 1)
+        fresh = newest > node.newest
+        for seq in range(oldest, newest + 1):
+            node.known.add(seq)
+        node.newest = max(node.newest, newest)
+        player = node.player
+        if player.start_seq is None:
+            start = node.newest + 1 - round(cfg.live_sync_count)
+            player.anchor(now, start)
+            node.want = start
+            if node.sched is not None:
+                node.sched.set_playhead(now, player.position, False)
+        for seq in [s for s in node.known if s <= node.newest - cfg.store_segments]:
+            node.known.discard(seq)
+            if seq in node.added and node.sched is not None:
+                node.added.discard(seq)
+                node.sched.segment_removed(now, seq)
+        self._add_known(node)
+        self._maybe_catch_up(node)
+        self._load_next(node)
+        self.swarm.drain(node)
+        period = (cfg.segment_s if fresh else cfg.segment_s / 2) if self.shim else cfg.segment_s / 2
+        self.q.at(
+            now + period + self.swarm.rng.uniform(0.0, cfg.playlist_jitter_s), self._poll, node
+        )
+
+    def _add_known(self, node: SimNode) -> None:
+        """Tell the scheduler about every known segment from the playhead on (the shim's
+        levelUpdated does this on every playlist refresh, the Python peer on every poll)."""
+        sched = node.sched
+        if sched is None or node.player.start_seq is None:
+            return
+        first = node.player.current_seq(self.q.now)
+        for seq in sorted(node.known):
+            if seq >= first:
+                self._ensure_added(node, seq)
+
+    def _ensure_added(self, node: SimNode, seq: int) -> None:
+        if seq in node.added or node.sched is None:
+            return
+        node.added.add(seq)
+        d = self.cfg.segment_s
+        node.sched.segment_added(
+            self.q.now,
+            seq,
+            size=self.swarm.segment_size(seq),
+            piece_size=self.cfg.piece_size,
+            start=seq * d,
+            duration=d,
+            live_edge=True,
+        )
+
+    def _maybe_catch_up(self, node: SimNode) -> None:
+        """hls.js liveMaxLatencyDuration: a stalled player far behind jumps to the live sync
+        position."""
+        limit = self.cfg.catchup_latency_s
+        player, now = node.player, self.q.now
+        if limit is None or not player.started or player.playing:
+            return
+        if (node.newest + 1) * self.cfg.segment_s - player.position_at(now) <= limit:
+            return
+        target = node.newest + 1 - round(self.cfg.live_sync_count)
+        player.jump(now, target)
+        if node.sched is not None:
+            node.sched.set_playhead(now, player.position, False)
+        node.want, node.loading = target, False
+        node.load_generation += 1
+        self._trace(node, "jump", target)
+        self._update_player(node)
+
+    # --- loader ---------------------------------------------------------------------------
+
+    def _load_next(self, node: SimNode) -> None:
+        """hls.js loads one fragment at a time, in order (the peer adapter has no loader:
+        whatever the scheduler completes is playable)."""
+        if not self.shim:
+            return
+        while node.want is not None and not node.loading and node.want in node.known:
+            seq = node.want
+            if seq in node.delivered:
+                node.want = seq + 1
+                continue
+            node.loading = True
+            node.load_generation += 1
+            node.safety_extensions = 0
+            if node.sched is None:
+                self._plain_http(node, seq, "pre_session" if self.p2p else "cdn")
+                return
+            self._ensure_added(node, seq)
+            if seq in node.complete:
+                self._deliver(node, seq)
+                continue
+            player = node.player
+            if player.playing:
+                until = max(0.0, seq * self.cfg.segment_s - player.position_at(self.q.now))
+            else:
+                until = self.swarm.sched_config.startup_deadline_s
+            when = self.q.now + until + self.cfg.deadline_grace_s
+            self.q.at(when, self._safety_net, node, seq, node.load_generation)
+            return
+
+    def _safety_net(self, node: SimNode, seq: int, generation: int) -> None:
+        if generation != node.load_generation or seq in node.delivered:
+            return
+        now, grace = self.q.now, self.cfg.deadline_grace_s
+        underway = node.sched_fetches[seq] > 0 or now - node.last_piece_at.get(seq, -1e9) < grace
+        if underway and node.safety_extensions < self.cfg.safety_extensions:
+            node.safety_extensions += 1
+            self.q.at(now + grace, self._safety_net, node, seq, generation)
+            return
+        self._plain_http(node, seq, "safety_net")
+
+    def _plain_http(self, node: SimNode, seq: int, kind: str) -> None:
+        """hls.js's own loader fetches the whole fragment (outside the scheduler)."""
+        size = self.swarm.segment_size(seq)
+        generation = node.load_generation
+        self._trace(node, f"http_{kind}", seq)
+
+        def on_mark(transfer: Transfer, index: int) -> None:
+            self.swarm.origin_done(node, kind, seq, size)
+            self._offer(node, seq)
+            if generation == node.load_generation:
+                self._deliver(node, seq)
+            self.swarm.drain(node)
+
+        def on_fail(transfer: Transfer) -> None:
+            if generation == node.load_generation:
+                self.q.at(self.q.now + HLS_RETRY_S, self._retry, node, seq, kind, generation)
+
+        self.swarm.origin_request(node, seq, size, [size], on_mark, on_fail)
+
+    def _retry(self, node: SimNode, seq: int, kind: str, generation: int) -> None:
+        if generation == node.load_generation and seq not in node.delivered:
+            self._plain_http(node, seq, kind)
+
+    def _offer(self, node: SimNode, seq: int) -> None:
+        """offerHttp: with a session, bytes hls.js fetched itself become seedable."""
+        sched = node.sched
+        if sched is None or seq in node.complete:
+            return
+        if (seq + 1) * self.cfg.segment_s <= node.player.position_at(self.q.now):
+            return
+        self._ensure_added(node, seq)
+        segment = sched.book.segments.get(seq)
+        if segment is None:
+            return
+        for index in range(segment.piece_count):
+            if not segment.have[index]:
+                sched.http_piece_received(self.q.now, 0, seq, index, True)
+
+    # --- completion and playback ----------------------------------------------------------
+
+    def segment_complete(self, node: SimNode, seq: int) -> None:
+        """The scheduler completed `seq` (AnnounceHave)."""
+        node.complete.add(seq)
+        if not self.shim or (node.want == seq and node.loading):
+            self._deliver(node, seq)
+
+    def _deliver(self, node: SimNode, seq: int) -> None:
+        if seq in node.delivered:
+            return
+        node.delivered.add(seq)
+        if node.want == seq:
+            node.want, node.loading = seq + 1, False
+            node.load_generation += 1
+        self._update_player(node)
+        self._load_next(node)
+
+    def _update_player(self, node: SimNode) -> None:
+        player, now = node.player, self.q.now
+        if player.start_seq is None or player.playing:
+            return
+        if player.current_seq(now) not in node.delivered:
+            return
+        player.play(now)
+        if node.sched is not None:
+            node.sched.set_playhead(now, player.position_at(now), True)
+        self.q.at(player.next_boundary(now), self._boundary, node, player.generation)
+
+    def _boundary(self, node: SimNode, generation: int) -> None:
+        player, now = node.player, self.q.now
+        if generation != player.generation or not player.playing:
+            return
+        if player.current_seq(now) in node.delivered:
+            self.q.at(player.next_boundary(now), self._boundary, node, generation)
+            return
+        player.stall(now)
+        self._trace(node, "stall", player.current_seq(now))
+        if node.sched is not None:
+            node.sched.set_playhead(now, player.position, False)
+            self.swarm.drain(node)
+
+    # --- trace ----------------------------------------------------------------------------
+
+    def _trace(self, node: SimNode, event: str, seq: int, **extra: Any) -> None:
+        if self.swarm.trace is not None:
+            self.swarm.trace.append(
+                {"t": round(self.q.now, 3), "node": node.index, "event": event, "seq": seq, **extra}
+            )
+
+    def trace_fetch(self, node: SimNode, a: act.FetchHttp) -> None:
+        """Why the scheduler went to the origin, from its state right after the decision."""
+        sched = node.sched
+        assert sched is not None
+        now = self.q.now
+        segment = sched.book.segments.get(a.seq)
+        holders = sum(1 for p in sched.book.peers.values() if a.seq in p.haves)
+        reason = "other"
+        info: dict[str, Any] = {}
+        if segment is not None:
+            deadline = sched.clock.deadline(segment)
+            if deadline is not None:
+                fallback = sched.clock.fallback_at(segment, deadline)
+                info["due_in"] = round(deadline - now, 2)
+                info["fallback_in"] = round(fallback - now, 2)
+                if now >= fallback:
+                    reason = "fallback"
+                elif sched.clock.waiting_on(segment) and holders == 0:
+                    reason = "blocked_no_holder"
+            if reason == "other" and segment.http_first_at is not None and holders == 0:
+                reason = "election"
+            info["elected_after"] = (
+                None if segment.http_first_at is None else round(segment.http_first_at - now, 2)
+            )
+        self._trace(
+            node,
+            "fetch",
+            a.seq,
+            pieces=a.piece_count,
+            reason=reason,
+            holders=holders,
+            swarm_holders=self.swarm.holders[a.seq],
+            neighbours=len(node.neighbours),
+            playing=node.player.playing,
+            rate=round(sched.clock.http_rate),
+            origin_in_flight=self.swarm.origin.in_flight,
+            **info,
+        )

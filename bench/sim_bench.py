@@ -1,0 +1,189 @@
+"""Swarm simulator: seeded flash crowds / steady audiences against a congested origin.
+
+`swarmcast bench sim --scenario flash --peers 8-100 --seeds 200 --cap-x 2-4 [--jobs 2]` runs
+the real pure scheduler of every simulated viewer (see `bench/sim/`) once per seed and reports
+the distribution (median, p95, worst) of offload, stall share, TTFF and origin copies per
+segment, and the number of collapses (offload < 20% for >= 10 s while the swarm already has
+or is fetching the segments). `--peers` and `--cap-x` take a value, a range `A-B` (drawn per
+seed) or a list `A,B,C` (cycled). `--adapter shim,cdn` runs the same seeds P2P and CDN-only.
+Writes `bench/results/sim-<scenario>-<timestamp>.json` and `.md`; `--trace-worst` adds the
+per-second series and decision log of the worst run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.sim.config import SimConfig
+from bench.sim.report import markdown_report
+from bench.sim.runner import aggregate, run_one
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
+SCENARIO_DEFAULTS = {
+    "flash": {"arrival_window_s": 10.0, "duration_s": 90.0},
+    "steady": {"arrival_window_s": 60.0, "duration_s": 120.0},
+}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario", choices=("flash", "steady"), default="flash")
+    parser.add_argument("--peers", default="8", help="viewers: N, A-B (per seed) or A,B,C")
+    parser.add_argument("--seeds", type=int, default=100, help="runs (seeds 1..K)")
+    parser.add_argument("--seed-base", type=int, default=1, help="first seed")
+    parser.add_argument("--cap-x", default="3", help="origin cap / bitrate: X, A-B or A,B,C")
+    parser.add_argument("--arrival-window", type=float, default=None, help="seconds")
+    parser.add_argument("--duration", type=float, default=None, help="simulated seconds")
+    parser.add_argument("--adapter", default="shim", help="shim, peer, cdn, or a list: shim,cdn")
+    parser.add_argument("--catchup", type=float, default=None, help="hls.js live catch-up (s)")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE", help="SimConfig override"
+    )
+    parser.add_argument(
+        "--sched", action="append", default=[], metavar="NAME=VALUE", help="scheduler override"
+    )
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes")
+    parser.add_argument("--trace-worst", action="store_true", help="write the worst run's trace")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _pairs(items: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"expected NAME=VALUE, got {item!r}")
+        parsed = _parse_value(value)
+        out[name] = tuple(parsed) if isinstance(parsed, list) else parsed
+    return out
+
+
+def pick(spec: str, seed: int, index: int, *, integer: bool) -> float:
+    """A value from `X`, a range `A-B` (uniform, drawn from the seed) or a list `A,B,C`."""
+    if "," in spec:
+        values = [float(v) for v in spec.split(",")]
+        return values[index % len(values)]
+    low, sep, high = spec.partition("-")
+    if not sep:
+        return float(spec)
+    rng = random.Random(f"{spec}/{seed}")
+    if integer:
+        return float(rng.randint(int(low), int(high)))
+    return round(rng.uniform(float(low), float(high)), 2)
+
+
+def configs(args: argparse.Namespace, adapter: str) -> list[tuple[SimConfig, int]]:
+    base = SimConfig(
+        scenario=args.scenario,
+        catchup_latency_s=args.catchup,
+        scheduler=_pairs(args.sched),
+        **{
+            **SCENARIO_DEFAULTS[args.scenario],
+            **({"arrival_window_s": args.arrival_window} if args.arrival_window else {}),
+            **({"duration_s": args.duration} if args.duration else {}),
+        },
+    ).with_overrides({"adapter": adapter, **_pairs(args.set)})
+    out = []
+    for i in range(args.seeds):
+        seed = args.seed_base + i
+        peers = int(pick(args.peers, seed, i, integer=True))
+        cap = pick(args.cap_x, seed, i, integer=False)
+        out.append((base.with_overrides({"peers": peers, "cap_x": cap}), seed))
+    return out
+
+
+def _run_job(job: tuple[SimConfig, int]) -> dict[str, Any]:
+    config, seed = job
+    return run_one(config, seed)
+
+
+def _worst(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return max(runs, key=lambda r: (r["collapse_s"], r["stall_share"], -r["offload"]))
+
+
+def run(args: argparse.Namespace) -> int:
+    adapters = [a.strip() for a in args.adapter.split(",") if a.strip()]
+    results: dict[str, Any] = {}
+    started = time.monotonic()
+    traces: dict[str, dict[str, Any]] = {}
+    for adapter in adapters:
+        jobs = configs(args, adapter)
+        t0 = time.monotonic()
+        if args.jobs > 1:
+            with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+                runs = pool.map(_run_job, jobs, chunksize=max(1, len(jobs) // (args.jobs * 8)))
+        else:
+            runs = [_run_job(job) for job in jobs]
+        wall = time.monotonic() - t0
+        events = sum(r["events"] for r in runs)
+        summary = aggregate(runs)
+        results[adapter] = {
+            "summary": summary,
+            "wall_s": round(wall, 2),
+            "events": events,
+            "events_per_s": round(events / wall) if wall > 0 else None,
+            "config": jobs[0][0].to_json() if jobs else None,
+            "runs": runs,
+        }
+        print(
+            f"sim {args.scenario} [{adapter}]: {len(runs)} runs in {wall:.1f} s; "
+            f"offload median {summary.get('offload', {}).get('median')}, "
+            f"stall share median {summary.get('stall_share', {}).get('median')} "
+            f"worst {summary.get('stall_share', {}).get('worst')}, "
+            f"collapses {summary['collapses']}",
+            flush=True,
+        )
+        if summary["unknown_actions"]:
+            print(f"sim: UNROUTED scheduler actions: {summary['unknown_actions']}", flush=True)
+        if args.trace_worst and runs:
+            worst = _worst(runs)
+            config = next(c for c, s in jobs if s == worst["seed"])
+            traces[adapter] = run_one(config, worst["seed"], trace=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    report = {
+        "benchmark": "sim",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "host": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "settings": {
+            "scenario": args.scenario,
+            "peers": args.peers,
+            "cap_x": args.cap_x,
+            "seeds": args.seeds,
+            "seed_base": args.seed_base,
+            "adapters": adapters,
+            "jobs": args.jobs,
+            "set": args.set,
+            "sched": args.sched,
+            "command": "swarmcast bench sim " + " ".join(sys.argv[3:]),
+        },
+        "wall_s": round(time.monotonic() - started, 2),
+        "adapters": results,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"sim-{args.scenario}-{stamp}.json"
+    path.write_text(json.dumps(report, indent=1) + "\n")
+    trace_paths = []
+    for adapter, trace in traces.items():
+        trace_path = args.out / f"sim-{args.scenario}-{stamp}-{adapter}-seed{trace['seed']}.json"
+        trace_path.write_text(json.dumps(trace) + "\n")
+        trace_paths.append(trace_path.name)
+    md = args.out / f"sim-{args.scenario}-{stamp}.md"
+    md.write_text(markdown_report(report, trace_paths))
+    print(f"sim: wrote {path} and {md.name}")
+    return 0
