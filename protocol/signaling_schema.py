@@ -57,6 +57,7 @@ ERROR_CODES: Final = frozenset(
         "not-joined",  # signal/report/leave before join
         "not-neighbour",  # signal/report to a peer that is not a current neighbour
         "prefix-full",  # too many peers of this network prefix in the swarm
+        "p2p-off",  # join while the operator's kill switch is on for the stream (§4.7)
         "rate-limited",
         "internal",
     }

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
+from server.metrics import install_origin_metrics
 from server.origin_api import add_api_routes
 from server.origin_catalog import StreamCatalog
 from server.origin_config import OriginConfig
@@ -42,6 +43,7 @@ def create_app(config: OriginConfig, *, extra_setup: Iterable[AppSetup] = ()) ->
     app[TOKEN_SECRET_KEY] = config.token_secret or secrets.token_bytes(32)
     app[CATALOG_KEY] = StreamCatalog(config.streams_dir)
     app[FILE_STORE_KEY] = FileStore(config.file_cache_bytes)
+    install_origin_metrics(app, app[FILE_STORE_KEY])
     add_live_routes(app)
     add_api_routes(app)
     add_demo_routes(app)

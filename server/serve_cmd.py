@@ -7,7 +7,8 @@
     swarmcast serve --dir var/live               # serve what a separate `swarmcast segment` writes
 
 The origin's defaults live in `OriginConfig`, the encoder's in `SegmenterConfig`; flags and the
-env variables SWARMCAST_TOKEN_SECRET / SWARMCAST_STREAM_KEY / SWARMCAST_TURN_SECRET (secrets
+env variables SWARMCAST_TOKEN_SECRET / SWARMCAST_STREAM_KEY / SWARMCAST_TURN_SECRET /
+SWARMCAST_ADMIN_TOKEN (secrets
 stay out of `ps`) only override them.
 """
 
@@ -89,6 +90,9 @@ def register(subparsers: Any) -> None:
     players.add_argument(
         "--no-signaling", action="store_true", help="do not attach signaling to this origin"
     )
+    players.add_argument(
+        "--admin-token", help="operator token for /admin (or SWARMCAST_ADMIN_TOKEN); none: off"
+    )
     parser.set_defaults(func=run)
 
 
@@ -160,7 +164,7 @@ def live_stream_context(
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         await stream.start()
-        watcher = asyncio.create_task(_log_stream_events(stream), name="stream-events")
+        watcher = asyncio.create_task(_log_stream_events(stream, app), name="stream-events")
         try:
             yield
         finally:
@@ -177,10 +181,14 @@ def live_stream_context(
     return context
 
 
-async def _log_stream_events(stream: Any) -> None:
+async def _log_stream_events(stream: Any, app: web.Application | None = None) -> None:
     from segmenter.pipeline import DiscontinuityStarted, PublisherLost, StreamEnded
+    from server.metrics import ORIGIN_METRICS_KEY
 
+    metrics = app.get(ORIGIN_METRICS_KEY) if app is not None else None
     async for event in stream.events():
+        if metrics is not None:
+            metrics.stream_event(stream.name, event)
         if isinstance(event, DiscontinuityStarted):
             log.info("stream %s: publisher started (%s)", stream.name, event.description)
         elif isinstance(event, PublisherLost):
@@ -191,7 +199,7 @@ async def _log_stream_events(stream: Any) -> None:
             log.debug("stream %s: %s", stream.name, event)
 
 
-def signaling_setup(config: OriginConfig) -> AppSetup:
+def signaling_setup(config: OriginConfig, admin_token: str | None = None) -> AppSetup:
     """Attach python-socketio signaling to the origin app, with the origin's ICE settings.
 
     It verifies the tokens `/api/token` mints: `attach_signaling` reads the shared secret from
@@ -206,6 +214,7 @@ def signaling_setup(config: OriginConfig) -> AppSetup:
         turn_urls=config.turn_urls,
         turn_secret=config.turn_secret,
         turn_ttl_s=config.turn_ttl_s,
+        admin_token=admin_token,
     )
 
     def setup(app: web.Application) -> None:
@@ -288,7 +297,8 @@ def run(args: argparse.Namespace) -> int:
     config = origin_config_from_args(args, streams_dir)
     setups: list[AppSetup] = []
     if not args.no_signaling and not args.signaling_url:
-        setups.append(signaling_setup(config))
+        admin_token = args.admin_token or os.environ.get("SWARMCAST_ADMIN_TOKEN")
+        setups.append(signaling_setup(config, admin_token))
     whip_source = None
     if args.whip:
         from server.whip_cli import serve_ingest

@@ -60,6 +60,9 @@ def register(subparsers: Any) -> None:
         "--turn-secret", help="coturn static-auth-secret (or SWARMCAST_TURN_SECRET)"
     )
     parser.add_argument(
+        "--admin-token", help="operator token for /admin (or SWARMCAST_ADMIN_TOKEN); none: off"
+    )
+    parser.add_argument(
         "--redis",
         metavar="URL",
         help="share swarms with other signaling nodes through Redis (redis://host:port/db)",
@@ -73,6 +76,7 @@ def config_from_args(args: argparse.Namespace) -> SignalingConfig:
         "ice_servers": tuple(IceServer((url,)) for url in args.ice_server),
         "turn_urls": tuple(args.turn_url),
         "turn_secret": args.turn_secret or os.environ.get("SWARMCAST_TURN_SECRET"),
+        "admin_token": args.admin_token or os.environ.get("SWARMCAST_ADMIN_TOKEN"),
     }
     if args.seeder_network:
         overrides["seeder_networks"] = tuple(args.seeder_network)

@@ -60,6 +60,16 @@ class SignalingConfig:
     ban_s: float = 600.0
     unlink_block_s: float = 600.0
 
+    # Operator plane (docs/operator.md): viewers' beacons per connection (sustained per second,
+    # burst; clients send one per ~10 s and at page hide), how long a silent viewer still counts
+    # as live, how often the dashboard's history is sampled, and the bearer token of `/admin`
+    # (None: the admin API is off; env SWARMCAST_ADMIN_TOKEN).
+    beacon_rate: float = 0.5
+    beacon_burst: float = 5.0
+    beacon_stale_s: float = 60.0
+    ops_sample_interval_s: float = 5.0
+    admin_token: str | None = None
+
     def __post_init__(self) -> None:
         if not 1 <= self.max_neighbours <= self.seeder_max_neighbours <= 64:
             raise ValueError("need 1 <= max_neighbours <= seeder_max_neighbours <= 64")
@@ -68,6 +78,8 @@ class SignalingConfig:
         if self.report_threshold <= 1:
             raise ValueError("report_threshold must exceed 1 (one prefix weighs at most 1)")
         if min(self.event_rate, self.event_burst, self.join_rate, self.join_burst) <= 0:
+            raise ValueError("rates and bursts must be positive")
+        if min(self.beacon_rate, self.beacon_burst, self.ops_sample_interval_s) <= 0:
             raise ValueError("rates and bursts must be positive")
         if self.turn_urls and not self.turn_secret:
             raise ValueError("turn_urls need turn_secret")

@@ -61,6 +61,15 @@ class RedisSwarmStore:
     async def close(self) -> None:
         await self._redis.aclose()
 
+    @property
+    def client(self) -> aioredis.Redis:
+        """The connection, shared with the operator plane (controls, nodes' aggregates)."""
+        return self._redis
+
+    @property
+    def prefix(self) -> str:
+        return self._prefix
+
     def _key(self, swarm: str, part: str) -> str:
         return f"{self._prefix}swarm:{swarm}:{part}"
 

@@ -14,19 +14,26 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+import redis.asyncio as aioredis
 import socketio
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 
 from protocol import signaling_schema as schema
+from protocol.beacon_schema import EVENT_BEACON
 from protocol.tokens import TokenError, verify
+from signaling.admin_routes import attach_operator
 from signaling.config import SignalingConfig
+from signaling.control import ControlStore
 from signaling.ice import ice_servers_for
+from signaling.metrics import SignalingMetrics, live_counts
 from signaling.moderation import Moderation
 from signaling.netaddr import client_address, host_key, network_prefix, parse_networks
+from signaling.operator_plane import OperatorPlane
 from signaling.rate_limit import TokenBucket
+from signaling.session import Session, peer_room
 from signaling.swarm_matcher import (
     MatchConfig,
     MatchPlan,
@@ -46,32 +53,6 @@ Clock = Callable[[], float]
 BLAMING_REASONS = ("bad-piece", "protocol-error")
 
 
-def peer_room(peer_id: str) -> str:
-    """Every connection sits in the room of its peer id: emits reach it on any node."""
-    return f"peer:{peer_id}"
-
-
-@dataclass
-class Session:
-    """What the server knows about one connection (local to the node that holds it)."""
-
-    sid: str
-    peer_id: str
-    sub: str
-    stream: str
-    address: str  # host key (signaling.netaddr.host_key)
-    prefix: str
-    seeder_token: bool
-    events: TokenBucket
-    joins: TokenBucket
-    swarm: str | None = None
-    info: PeerInfo | None = None
-    refusals_in_a_row: int = 0
-    closed: bool = False
-    # Join, leave, report and disconnect of one connection never interleave.
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
 class SignalingServer:
     """One python-socketio AsyncServer serving namespace `/swarm`."""
 
@@ -84,6 +65,9 @@ class SignalingServer:
         client_manager: socketio.AsyncManager | None = None,
         clock: Clock = time.time,
         monotonic: Clock = time.monotonic,
+        registry: CollectorRegistry | None = None,
+        controls: ControlStore | None = None,
+        ops_redis: aioredis.Redis | None = None,
     ) -> None:
         if len(token_secret) < 16:
             raise ValueError("token_secret must be at least 16 bytes")
@@ -108,30 +92,38 @@ class SignalingServer:
             logger=False,
             engineio_logger=False,
         )
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.metrics = SignalingMetrics(self.registry, lambda: live_counts(self._sessions.values()))
+        ops_redis = ops_redis or getattr(self.store, "client", None)  # RedisSwarmStore's
+        self.plane = OperatorPlane(self.sio, config, self.registry, controls, ops_redis, clock)
         handlers: dict[str, Callable[[Session, object], Awaitable[Reply]]] = {
             schema.EVENT_JOIN: self._on_join,
             schema.EVENT_SIGNAL: self._on_signal,
             schema.EVENT_REPORT: self._on_report,
             schema.EVENT_LEAVE: self._on_leave,
+            EVENT_BEACON: self.plane.on_beacon,
         }
         ns = schema.NAMESPACE
         self.sio.on("connect", self._on_connect, namespace=ns)
         self.sio.on("disconnect", self._on_disconnect, namespace=ns)
         for event, handler in handlers.items():
-            self.sio.on(event, self._guarded(event, handler), namespace=ns)
-        self.sio.on("*", self._on_unknown_event, namespace=ns)
+            self.sio.on(event, self.metrics.counted(event, self._guarded(event, handler)), ns)
+        self.sio.on("*", self.metrics.counted("*", self._on_unknown_event), namespace=ns)
 
     def attach(self, app: web.Application) -> None:
         self.sio.attach(app, socketio_path=schema.SOCKETIO_PATH)
+        attach_operator(app, self)  # /metrics, /admin
 
         async def on_shutdown(app: web.Application) -> None:
             await self.close()
 
+        app.on_startup.append(self.plane.on_startup)
         app.on_shutdown.append(on_shutdown)
 
     async def close(self) -> None:
         """Stop Socket.IO's background work: engine.io pings and a pub/sub manager's listener
         (the store belongs to whoever passed it in)."""
+        await self.plane.close()
         await self.sio.shutdown()
         manager: Any = self.sio.manager
         listener = getattr(manager, "thread", None)
@@ -159,6 +151,7 @@ class SignalingServer:
             claims = verify(schema.parse_auth(auth), self._secret, self._clock())
         except (schema.SchemaError, TokenError) as error:
             code = error.code
+            self.metrics.connect(code)
             raise socketio.exceptions.ConnectionRefusedError(
                 code, schema.error_body(code, str(error))
             ) from None
@@ -169,6 +162,7 @@ class SignalingServer:
         if await self.moderation.banned(
             claims.stream, claims.sub, host_key(address), self._clock()
         ):
+            self.metrics.connect("banned")
             raise socketio.exceptions.ConnectionRefusedError(
                 "banned", schema.error_body("banned", "reported by several peers; try later")
             )
@@ -186,6 +180,8 @@ class SignalingServer:
         )
         self._sessions[sid] = session
         await self.sio.enter_room(sid, peer_room(session.peer_id), namespace=schema.NAMESPACE)
+        await self.plane.connected(session)
+        self.metrics.connect("ok")
 
     async def _on_disconnect(self, sid: str, reason: object = None) -> None:
         if self.sio.manager.is_connected(sid, schema.NAMESPACE):
@@ -193,6 +189,7 @@ class SignalingServer:
         session = self._sessions.pop(sid, None)
         if session is None:
             return
+        self.plane.disconnected(session)
         async with session.lock:
             session.closed = True
             await self._leave_swarm(session)
@@ -266,6 +263,8 @@ class SignalingServer:
         now = self._clock()
         if await self.moderation.banned(session.stream, session.sub, session.address, now):
             return schema.error_ack("banned", "reported by several peers; try later")
+        if refusal := await self.plane.join_refusal(session.stream):
+            return refusal
         async with session.lock:
             if session.closed:
                 return schema.error_ack("not-joined", "connection closed")
@@ -361,6 +360,7 @@ class SignalingServer:
                 )
                 after = await self.store.apply(swarm, plan, now)
                 await self._notify(swarm, plan, after)
+        self.metrics.reports.labels(request.reason).inc()
         blaming = request.reason in BLAMING_REASONS and target.sub != session.sub
         if blaming and await self.moderation.weigh_report(session.stream, reporter, target, now):
             await self._ban(session.stream, target, now)
@@ -393,6 +393,7 @@ class SignalingServer:
         """Ban the target's token identity and address from the stream; drop its connections
         (every connection of that identity or address) from swarms."""
         await self.moderation.ban(stream, target, now)
+        self.metrics.bans.inc()
         local = [
             s
             for s in self._sessions.values()

@@ -10,7 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from protocol import beacon_schema
 from protocol import signaling_schema as schema
+from tests.protocol import beacon_vectors
 
 VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "signaling.json"
 
@@ -20,6 +22,7 @@ PARSERS: dict[str, Callable[[object], Any]] = {
     "signal": schema.parse_signal,
     "report": schema.parse_report,
     "leave": schema.parse_leave,
+    "beacon": beacon_schema.parse_beacon,
 }
 
 SDP = (
@@ -203,6 +206,8 @@ SERVER_PARSERS: dict[str, Callable[[object], Any]] = {
     "signal": schema.parse_relayed_signal,
     "error": schema.parse_error_body,
     "ack": schema.parse_ack,
+    "control": beacon_schema.parse_control,
+    "beacon_ack": beacon_schema.parse_beacon_ack,
 }
 
 NEIGHBOUR = {"peer_id": "AbCdEfGh12", "initiator": True, "seeder": False}
@@ -298,6 +303,7 @@ def build() -> dict[str, Any]:
             "other ack); clients parse it into `parsed`",
             "server_invalid": "clients refuse it with `code` (a failed ack yields the "
             "server's own error code)",
+            "cohort": "protocol.beacon_schema.cohort_bucket(viewer) == bucket (ramp-up, §4.7)",
         },
         "limits": {
             "max_packet_bytes": schema.MAX_PACKET_BYTES,
@@ -313,11 +319,11 @@ def build() -> dict[str, Any]:
                 "payload": payload,
                 "parsed": _to_json(PARSERS[event](payload)),
             }
-            for event, name, payload in VALID
+            for event, name, payload in VALID + beacon_vectors.BEACON_VALID
         ],
         "invalid": [
             {"event": event, "name": name, "payload": payload, "code": code}
-            for event, name, payload, code in INVALID
+            for event, name, payload, code in INVALID + beacon_vectors.BEACON_INVALID
         ],
         "server_valid": [
             {
@@ -326,12 +332,13 @@ def build() -> dict[str, Any]:
                 "payload": payload,
                 "parsed": _to_json(SERVER_PARSERS[event](payload)),
             }
-            for event, name, payload in SERVER_VALID
+            for event, name, payload in SERVER_VALID + beacon_vectors.CONTROL_VALID
         ],
         "server_invalid": [
             {"event": event, "name": name, "payload": payload, "code": code}
-            for event, name, payload, code in SERVER_INVALID
+            for event, name, payload, code in SERVER_INVALID + beacon_vectors.CONTROL_INVALID
         ],
+        "cohort": beacon_vectors.cohort_vectors(),
     }
 
 

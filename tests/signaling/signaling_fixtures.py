@@ -119,7 +119,7 @@ async def connect(
     """Connect (websocket only); a refused connect leaves the reason in `connect_error`."""
     sio = socketio.AsyncClient(reconnection=False)
     client = Client(sio)
-    for event in ("neighbours", "signal", "error"):
+    for event in ("neighbours", "signal", "error", "control"):
         queue = client.queue(event)
         sio.on(event, queue.put_nowait, namespace=schema.NAMESPACE)
 

@@ -140,12 +140,14 @@ async def test_lock_excludes_concurrent_holders(store: RedisSwarmStore) -> None:
     assert peak == 1
 
 
-async def _node(redis_url: str) -> tuple[RunningServer, web.AppRunner, RedisSwarmStore]:
+async def _node(
+    redis_url: str, config: SignalingConfig | None = None
+) -> tuple[RunningServer, web.AppRunner, RedisSwarmStore]:
     app = web.Application()
     store = RedisSwarmStore.from_url(redis_url)
     signaling: SignalingServer = attach_signaling(
         app,
-        SignalingConfig(),
+        config or SignalingConfig(),
         SECRET,
         store=store,
         client_manager=socketio.AsyncRedisManager(redis_url),
@@ -208,3 +210,39 @@ async def test_standalone_app_with_redis(redis_url: str, store: RedisSwarmStore)
     finally:
         await client.close()
         await runner.cleanup()
+
+
+async def test_two_nodes_share_control_and_viewer_figures(
+    redis_url: str, store: RedisSwarmStore
+) -> None:
+    """Control set through node A reaches a viewer of node B; A's figures include B's viewers."""
+    from protocol.beacon_schema import parse_beacon_ack, parse_control
+    from tests.protocol.beacon_vectors import BEACON
+
+    config = SignalingConfig(admin_token="t0ken-for-two-nodes")
+    (node_a, runner_a, store_a), (node_b, runner_b, store_b) = (
+        await _node(redis_url, config),
+        await _node(redis_url, config),
+    )
+    clients: list[Client] = []
+    try:
+        alice, bob = await connect(node_a), await connect(node_b)
+        clients += [alice, bob]
+        await alice.call("beacon", {**BEACON, "http_bytes": 100})
+        await bob.call("beacon", {**BEACON, "http_bytes": 200})
+        await node_b.signaling.plane.sample()  # B publishes its aggregates to Redis
+        control = await node_a.signaling.plane.set_control("demo", {"p2p": False})
+        assert control.version == 1
+        assert parse_control(await bob.next("control")).p2p is False  # pushed through B
+        assert parse_beacon_ack(await bob.call("beacon", BEACON)).p2p is False  # B's store
+        assert (await bob.join())["error"]["code"] == "p2p-off"
+        summary = (await node_a.signaling.plane.summaries())["demo"]
+        assert summary["viewers"] == 2
+        # B's part is as of its last publish (one sample interval old at most).
+        assert summary["totals"]["http_bytes"] == 100 + 200
+    finally:
+        await asyncio.gather(*(c.close() for c in clients))
+        for runner in (runner_a, runner_b):
+            await runner.cleanup()
+        for node_store in (store_a, store_b):
+            await node_store.close()

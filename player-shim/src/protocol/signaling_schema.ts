@@ -5,7 +5,7 @@
  */
 
 export const PEER_ID_RE = /^[A-Za-z0-9_-]{8,32}$/;
-const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const SWARM_RE = /^[A-Za-z0-9_-]{1,64}\/[A-Za-z0-9_-]{1,64}$/;
 const MAX_SDP_CHARS = 32768;
 const MAX_CANDIDATE_CHARS = 1024;
@@ -79,9 +79,9 @@ export interface ReportRequest {
   seq: number | null;
 }
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
-function object(data: unknown, what: string, required: string[], optional: string[]): Obj {
+export function object(data: unknown, what: string, required: string[], optional: string[]): Obj {
   if (typeof data !== "object" || data === null || Array.isArray(data)) throw new SchemaError(`${what} must be a JSON object`);
   const obj = data as Obj;
   const missing = required.filter((k) => !(k in obj));
@@ -91,14 +91,14 @@ function object(data: unknown, what: string, required: string[], optional: strin
   return obj;
 }
 
-function string(value: unknown, what: string, pattern: RegExp | null, maxChars: number): string {
+export function string(value: unknown, what: string, pattern: RegExp | null, maxChars: number): string {
   if (typeof value !== "string") throw new SchemaError(`${what} must be a string`);
   if ([...value].length > maxChars) throw new SchemaError(`${what} longer than ${maxChars} characters`);
   if (pattern !== null && !pattern.test(value)) throw new SchemaError(`${what} has an invalid format`);
   return value;
 }
 
-function int(value: unknown, what: string, min: number, max: number): number {
+export function int(value: unknown, what: string, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
     throw new SchemaError(`${what} must be an integer in ${min}..${max}`);
   }
@@ -114,7 +114,7 @@ function list(value: unknown, what: string): unknown[] {
   return value;
 }
 
-function bool(value: unknown, what: string): boolean {
+export function bool(value: unknown, what: string): boolean {
   if (typeof value !== "boolean") throw new SchemaError(`${what} must be a boolean`);
   return value;
 }

@@ -13,6 +13,7 @@ import {
   parseSignal,
   SchemaError,
 } from "../../src/protocol/signaling_schema";
+import { cohortBucket, parseBeacon, parseBeaconAck, parseControl } from "../../src/protocol/beacon_schema";
 import { hasVectors, loadVectors } from "../vectors";
 
 interface Case {
@@ -27,6 +28,7 @@ interface Vectors {
   invalid: Case[];
   server_valid: Case[];
   server_invalid: Case[];
+  cohort?: { viewer: string; bucket: number }[];
 }
 
 const CLIENT: Record<string, (p: unknown) => unknown> = {
@@ -35,6 +37,7 @@ const CLIENT: Record<string, (p: unknown) => unknown> = {
   signal: parseSignal,
   report: parseReport,
   leave: parseLeave,
+  beacon: parseBeacon,
 };
 const SERVER: Record<string, (p: unknown) => unknown> = {
   join_ack: parseJoinAck,
@@ -42,6 +45,8 @@ const SERVER: Record<string, (p: unknown) => unknown> = {
   signal: parseRelayedSignal,
   error: parseErrorBody,
   ack: parseAck,
+  control: parseControl,
+  beacon_ack: parseBeaconAck,
 };
 
 function refusal(parse: (p: unknown) => unknown, payload: unknown): string {
@@ -70,5 +75,8 @@ describe.skipIf(!hasVectors("signaling.json"))("tests/vectors/signaling.json", (
   });
   it.each((v.server_invalid ?? []).map((c, i) => [label(c, i), c] as const))("server payload refused: %s", (_n, c) => {
     expect(refusal(SERVER[c.event] as (p: unknown) => unknown, c.payload)).toBe(c.code);
+  });
+  it.each((v.cohort ?? []).map((c) => [c.viewer, c] as const))("ramp-up cohort bucket of %j", (_n, c) => {
+    expect(cohortBucket(c.viewer)).toBe(c.bucket);
   });
 });
