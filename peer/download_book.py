@@ -57,19 +57,24 @@ class DownloadBook:
         )
         self._next_fetch_id += 1
         segment.assign(first, end, -fetch.fetch_id)
+        segment.announce_pending = True  # neighbours wait for this copy instead of fetching
         self.fetches[fetch.fetch_id] = fetch
         self._stats.http_fetches += 1
         self._emit(FetchHttp(fetch.fetch_id, segment.seq, first, end - first))
 
     # --- results --------------------------------------------------------------------------
 
-    def store_piece(self, segment: SegmentState, index: int) -> None:
-        """Record a verified piece; a segment that completes moves to `local` and is announced."""
+    def store_piece(self, segment: SegmentState, index: int, *, from_origin: bool = False) -> None:
+        """Record a verified piece; a segment that completes moves to `local` and is announced.
+        Origin pieces of an incomplete segment are announced at once (HAVE_PIECES)."""
         if segment.have[index]:
             self._stats.duplicate_bytes += segment.piece_bytes(index)
             return
         segment.mark_have(index)
         if not segment.complete:
+            # Relayed before the segment is complete (cut-through): the origin copy is the one
+            # neighbours wait for; pieces from peers they can get from those peers.
+            segment.announce_pending = segment.announce_pending or from_origin
             return
         for request in [r for r in self.requests.values() if r.seq == segment.seq]:
             self._emit(CancelRequest(request.peer_id, request.request_id))

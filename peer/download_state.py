@@ -28,6 +28,9 @@ class SegmentState:
     # Set when the fallback point is first reached: until then holders get one round (see
     # PieceScheduler._http_takeover_at); None = not reached yet.
     peer_grace_until: float | None = None
+    # Our partial holding changed (an origin fetch started, a piece arrived) and neighbours
+    # have not been told yet: announced once per scheduling pass (cut-through, HAVE_PIECES).
+    announce_pending: bool = False
 
     @property
     def piece_count(self) -> int:
@@ -40,23 +43,33 @@ class SegmentState:
     def piece_bytes(self, index: int) -> int:
         return min(self.piece_size, self.size - index * self.piece_size)
 
-    def free_run(self, start: int, limit: int) -> tuple[int, int] | None:
+    def free_run(
+        self, start: int, limit: int, held: set[int] | None = None
+    ) -> tuple[int, int] | None:
         """The first run [first, end) of at most `limit` missing pieces that nobody is
-        fetching, at or after `start`; None if there is none."""
+        fetching, at or after `start`; None if there is none. With `held`, only pieces in it
+        (what a neighbour that holds part of the segment announced)."""
+
+        def free(index: int) -> bool:
+            return (
+                not self.have[index]
+                and self.owner[index] == UNASSIGNED
+                and (held is None or index in held)
+            )
+
         first = start
-        while first < self.piece_count and (self.have[first] or self.owner[first] != UNASSIGNED):
+        while first < self.piece_count and not free(first):
             first += 1
         if first >= self.piece_count:
             return None
         end = first
-        while (
-            end < self.piece_count
-            and end - first < limit
-            and not self.have[end]
-            and self.owner[end] == UNASSIGNED
-        ):
+        while end < self.piece_count and end - first < limit and free(end):
             end += 1
         return first, end
+
+    def held_pieces(self) -> tuple[int, ...]:
+        """Indices of the verified pieces we hold (what HAVE_PIECES announces)."""
+        return tuple(i for i, have in enumerate(self.have) if have)
 
     def assign(self, first: int, end: int, owner: int) -> None:
         for index in range(first, end):
@@ -106,6 +119,11 @@ class RemotePeer:
     capabilities: int
     max_pieces_per_request: int
     haves: set[int] = field(default_factory=set)
+    # Segments it holds part of (HAVE_PIECES: seq -> verified piece indices; an empty set means
+    # "fetching it from the origin now"). Bounded: see PieceScheduler.peer_have_pieces.
+    partial: dict[int, set[int]] = field(default_factory=dict)
+    # When it last announced progress on each of those segments (its copy is still arriving).
+    partial_at: dict[int, float] = field(default_factory=dict)
     choking_us: bool = False
     requests: dict[int, PeerRequest] = field(default_factory=dict)
     last_piece_at: float = 0.0
@@ -113,3 +131,11 @@ class RemotePeer:
 
     def inflight_pieces(self) -> int:
         return sum(len(r.pending) for r in self.requests.values())
+
+    def holds_any(self, seq: int) -> bool:
+        """Announced the whole segment, or part of it (or an origin fetch of it)."""
+        return seq in self.haves or seq in self.partial
+
+    def held(self, seq: int) -> set[int] | None:
+        """Pieces of `seq` it can serve: None = all of them (a complete segment)."""
+        return None if seq in self.haves else self.partial.get(seq, set())

@@ -30,6 +30,7 @@ from peer.scheduler_actions import (
     AbandonPeer,
     AbandonReason,
     Action,
+    AnnouncePieces,
     DeadlineMissed,
     DropPeer,
     RejectReason,
@@ -38,6 +39,9 @@ from peer.scheduler_actions import (
 from peer.scheduler_config import SchedulerConfig
 from peer.scheduler_stats import SchedulerStats
 from peer.upload_scheduler import UploadScheduler
+
+MAX_PIECES_PER_SEGMENT = 65536
+"""Piece indices are u16 on the wire (§5)."""
 
 EDGE_SEEDER_CAPABILITY = 0x2
 """HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP)."""
@@ -60,7 +64,7 @@ class PieceScheduler:
         self._swarm_size = 1
         self.clock = DeadlineClock(config)
         self.upload = UploadScheduler(
-            config, self._actions.append, self.book.local, self.stats, now
+            config, self._actions.append, self.book.local, self.stats, now, self.book.segments
         )
 
     # --- output ---------------------------------------------------------------------------
@@ -94,6 +98,9 @@ class PieceScheduler:
         peer = self.book.peers.get(peer_id)
         if peer is not None:
             peer.haves = set(seqs)
+            for seq in peer.haves:
+                peer.partial.pop(seq, None)
+                peer.partial_at.pop(seq, None)
             self._schedule(now)
 
     def peer_have_delta(self, now: float, peer_id: str, seq: int) -> None:
@@ -101,7 +108,33 @@ class PieceScheduler:
         peer = self.book.peers.get(peer_id)
         if peer is not None:
             peer.haves.add(seq)
+            peer.partial.pop(seq, None)
+            peer.partial_at.pop(seq, None)
             self._schedule(now)
+
+    def peer_have_pieces(self, now: float, peer_id: str, seq: int, pieces: list[int]) -> None:
+        """HAVE_PIECES: the neighbour holds these verified pieces of `seq` (none: it is fetching
+        `seq` from the origin now) and announces more as they arrive. Replaces what it said of
+        `seq` before. Kept also for segments we do not know yet (the elected member's word
+        usually arrives before our playlist refresh), at most `max_partial_per_peer` of them."""
+        self._now = now
+        peer = self.book.peers.get(peer_id)
+        if peer is None or seq in peer.haves or seq in self.book.local:
+            return
+        segment = self.book.segments.get(seq)
+        count = segment.piece_count if segment is not None else MAX_PIECES_PER_SEGMENT
+        held = {i for i in pieces if 0 <= i < count}
+        before = peer.partial.get(seq)
+        if before is None or not held <= before:
+            # Progress: the first word of a copy, or pieces it did not have. Repeating itself
+            # does not count, so a neighbour cannot hold our takeover back with empty promises.
+            peer.partial_at[seq] = now
+        peer.partial[seq] = held
+        while len(peer.partial) > self.config.max_partial_per_peer:
+            oldest = min(peer.partial)
+            del peer.partial[oldest]
+            peer.partial_at.pop(oldest, None)
+        self._schedule(now)
 
     def peer_choked(self, now: float, peer_id: str, choked: bool) -> None:
         """CHOKE from `peer_id` discards our outstanding requests there; UNCHOKE lifts it."""
@@ -234,7 +267,7 @@ class PieceScheduler:
         segment = self.book.segments.get(seq)
         if segment is not None and 0 <= index < segment.piece_count:
             self.stats.bytes_from_http += segment.piece_bytes(index)
-            self.book.store_piece(segment, index)
+            self.book.store_piece(segment, index, from_origin=True)
         elif fetch is not None and fetch.seq == seq and index in fetch.pending:
             # The segment completed from other sources meanwhile: origin load all the same.
             self.stats.bytes_from_http += fetch.piece_bytes(index)
@@ -280,6 +313,9 @@ class PieceScheduler:
             if deadline is None or segment.complete:
                 continue
             times.append(self.clock.fallback_at(segment, deadline))
+            progress_until = self._copy_progress_until(now, segment, deadline)
+            if progress_until is not None:
+                times.append(progress_until)
             if segment.peer_grace_until is not None:
                 times.append(segment.peer_grace_until)
             times.append(segment.http_retry_at)
@@ -355,6 +391,16 @@ class PieceScheduler:
         background.sort(key=lambda item: (len(item[2]), item[1], item[0].seq))
         for segment, _, holders in urgent + background:
             self._request_from_peers(now, segment, holders)
+        self._announce_partial()
+
+    def _announce_partial(self) -> None:
+        """One HAVE_PIECES per segment whose partial holding changed since the last pass."""
+        for seq in sorted(self.book.segments):
+            segment = self.book.segments[seq]
+            if segment.announce_pending:
+                segment.announce_pending = False
+                if self.book.peers:
+                    self._actions.append(AnnouncePieces(seq, segment.held_pieces()))
 
     def _http_takeover_at(self, now: float, segment: SegmentState, deadline: float) -> float:
         """The fallback point; but a segment that usable neighbours hold and none was asked for
@@ -369,6 +415,9 @@ class PieceScheduler:
         if self._election_pending(now, segment):
             assert segment.http_first_at is not None
             return segment.http_first_at
+        progress_until = self._copy_progress_until(now, segment, deadline)
+        if progress_until is not None:
+            return progress_until
         if segment.peer_grace_until is None:
             asked = any(owner > 0 for owner in segment.owner)
             held = bool(self._usable_holders(now, segment.seq))
@@ -379,30 +428,32 @@ class PieceScheduler:
     def _request_from_peers(
         self, now: float, segment: SegmentState, holders: list[RemotePeer]
     ) -> None:
-        """Deal the segment's free pieces in blocks to the least-loaded holders."""
-        index = 0
+        """Deal the segment's free pieces in blocks to the least-loaded holders; a neighbour
+        that holds part of it is asked only for pieces it announced."""
         limit_per_peer = self.config.max_inflight_pieces_per_peer
         while True:
-            loads = [(p.inflight_pieces(), p.peer_id, p) for p in holders]
-            candidates = [item for item in loads if item[0] < limit_per_peer]
-            if not candidates:
+            loads = sorted((p.inflight_pieces(), p.peer_id, p) for p in holders)
+            for load, _, peer in loads:
+                if load >= limit_per_peer:
+                    return
+                limit = min(
+                    self.config.request_block_pieces,
+                    peer.max_pieces_per_request,
+                    limit_per_peer - load,
+                )
+                run = segment.free_run(0, limit, peer.held(segment.seq))
+                if run is not None:
+                    self.book.open_request(now, peer, segment, run[0], run[1])
+                    break
+            else:
                 return
-            load, _, peer = min(candidates, key=lambda item: (item[0], item[1]))
-            limit = min(
-                self.config.request_block_pieces, peer.max_pieces_per_request, limit_per_peer - load
-            )
-            run = segment.free_run(index, limit)
-            if run is None:
-                return
-            first, index = run
-            self.book.open_request(now, peer, segment, first, index)
 
     def _usable_holders(self, now: float, seq: int) -> list[RemotePeer]:
         return sorted(
             (
                 p
                 for p in self.book.peers.values()
-                if seq in p.haves and not p.choking_us and now >= p.cooldown_until
+                if p.holds_any(seq) and not p.choking_us and now >= p.cooldown_until
             ),
             key=lambda p: p.peer_id,
         )
@@ -467,6 +518,29 @@ class PieceScheduler:
             and now < segment.http_first_at
             and not self._usable_holders(now, segment.seq)
         )
+
+    def _copy_progress_until(
+        self, now: float, segment: SegmentState, deadline: float
+    ) -> float | None:
+        """While a neighbour's copy of the segment is still arriving (its HAVE_PIECES came
+        within `origin_progress_timeout_s`), the HTTP takeover waits for that copy instead of
+        adding a second download to a possibly congested origin (cut-through). While playing,
+        not past `deadline - http_margin_s`; while stalled, as long as the copy progresses.
+        None when no such copy is arriving."""
+        latest = max(
+            (
+                p.partial_at[segment.seq]
+                for p in self._usable_holders(now, segment.seq)
+                if segment.seq in p.partial_at
+            ),
+            default=None,
+        )
+        if latest is None:
+            return None
+        until = latest + self.config.origin_progress_timeout_s
+        if self.clock.playing:
+            until = min(until, deadline - self.config.http_margin_s)
+        return until if until > now else None
 
     @staticmethod
     def _election_wait_over(now: float, segment: SegmentState) -> bool:

@@ -87,6 +87,17 @@ class AnnounceHave(Action):
 
 
 @dataclass(frozen=True)
+class AnnouncePieces(Action):
+    """We hold part of `seq` (the verified `pieces`; none yet when an origin fetch just
+    started): send HAVE_PIECES(seq, pieces) to every neighbour, so they wait for this copy and
+    take its pieces as they arrive (cut-through) instead of fetching the segment themselves."""
+
+    kind: ClassVar[str] = "announce_pieces"
+    seq: int
+    pieces: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class SendHave(Action):
     """Send HAVE with exactly `seqs` (our complete segments) to `peer` (on connect)."""
 

@@ -57,6 +57,12 @@ class SchedulerConfig:
     """An abandoned (silent or too slow) peer gets no requests for this long."""
     busy_backoff_s: float = 0.25
     """A peer that answered REJECT busy gets no requests for this long."""
+    origin_progress_timeout_s: float = 2.0
+    """A neighbour's copy of a segment that is still arriving (HAVE_PIECES within this long)
+    holds our HTTP takeover back: on a congested origin a second download only slows both."""
+    max_partial_per_peer: int = 16
+    """Segments a neighbour may hold part of (HAVE_PIECES) that we remember; older ones are
+    forgotten first. Bounds what a neighbour's announcements can make us store."""
 
     # --- upload ---------------------------------------------------------------------------
     upload_slots: int = 8

@@ -13,9 +13,10 @@ Semantics (shared with the TypeScript port):
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from peer.download_state import SegmentState
 from peer.scheduler_actions import Action, Choke, RejectRequest, SendPiece, Unchoke
 from peer.scheduler_config import SchedulerConfig
 from peer.scheduler_stats import SchedulerStats
@@ -60,10 +61,15 @@ class UploadScheduler:
         local_segments: dict[int, LocalSegment],
         stats: SchedulerStats,
         now: float,
+        partial_segments: Mapping[int, SegmentState] | None = None,
     ) -> None:
         self._config = config
         self._emit = emit
         self._local = local_segments
+        # Incomplete segments: their verified pieces are served too (cut-through relay).
+        self._partial: Mapping[int, SegmentState] = (
+            partial_segments if partial_segments is not None else {}
+        )
         self._stats = stats
         self._peers: dict[str, _Downloader] = {}
         self._last_served: str | None = None
@@ -104,12 +110,17 @@ class UploadScheduler:
             self._emit(RejectRequest(peer_id, request_id, "choked"))
             self._fill_free_slots(now)
             return
-        segment = self._local.get(seq)
+        segment: LocalSegment | SegmentState | None = self._local.get(seq)
         if segment is None:
-            self._emit(RejectRequest(peer_id, request_id, "not_have"))
-            return
+            segment = self._partial.get(seq)
+            if segment is None:
+                self._emit(RejectRequest(peer_id, request_id, "not_have"))
+                return
         if count < 1 or first < 0 or first + count > segment.piece_count:
             self._emit(RejectRequest(peer_id, request_id, "bad_request"))
+            return
+        if isinstance(segment, SegmentState) and not all(segment.have[first : first + count]):
+            self._emit(RejectRequest(peer_id, request_id, "not_have"))
             return
         if len(downloader.queue) + count > self._config.max_upload_queue_pieces:
             self._emit(RejectRequest(peer_id, request_id, "busy"))

@@ -251,6 +251,16 @@ class SwarmSim:
                         CONTROL_BYTES,
                         lambda s, now, a=a: s.peer_have_delta(now, me, a["seq"]),
                     )
+            elif kind == "announce_pieces":
+                for other in sorted(node.neighbours):
+                    self._send(
+                        node,
+                        other,
+                        CONTROL_BYTES,
+                        lambda s, now, a=a: s.peer_have_pieces(
+                            now, me, a["seq"], list(a["pieces"])
+                        ),
+                    )
             elif kind == "http_fetch":
                 self._http(node, a)
             elif kind == "drop_peer":
