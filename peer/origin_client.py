@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,13 @@ class OriginClient:
     async def _get(
         self, url: str, limit: int, headers: dict[str, str] | None = None, *, media: bool = False
     ) -> bytes:
+        chunks = [chunk async for chunk in self._stream(url, limit, headers, media=media)]
+        return b"".join(chunks)
+
+    async def _stream(
+        self, url: str, limit: int, headers: dict[str, str] | None = None, *, media: bool = False
+    ) -> AsyncIterator[bytes]:
+        """The response body of a GET as it arrives, at most `limit` bytes."""
         self.stats.requests += 1
         try:
             async with self._session.get(url, headers=headers) as response:
@@ -64,21 +72,18 @@ class OriginClient:
                     raise OriginError(f"GET {url}: HTTP {response.status}")
                 if response.content_length is not None and response.content_length > limit:
                     raise OriginError(f"GET {url}: {response.content_length} bytes is too large")
-                chunks: list[bytes] = []
                 received = 0
                 async for chunk in response.content.iter_chunked(65536):
                     received += len(chunk)
                     if received > limit:
                         raise OriginError(f"GET {url}: body too large")
-                    chunks.append(chunk)
+                    if media:
+                        self.stats.media_bytes += len(chunk)
+                    else:
+                        self.stats.other_bytes += len(chunk)
+                    yield chunk
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise OriginError(f"GET {url}: {exc!r}") from None
-        body = b"".join(chunks)
-        if media:
-            self.stats.media_bytes += len(body)
-        else:
-            self.stats.other_bytes += len(body)
-        return body
 
     async def _json(self, url: str) -> Any:
         try:
@@ -128,15 +133,19 @@ class OriginClient:
     async def file(self, rendition: str, uri: str, limit: int) -> bytes:
         return await self._get(self.stream_url(f"{rendition}/{uri}"), limit)
 
-    async def media_range(self, rendition: str, uri: str, start: int, end: int, size: int) -> bytes:
-        """Bytes [start, end) of a media segment of `size` bytes (Range unless it is all)."""
+    async def media_range(
+        self, rendition: str, uri: str, start: int, end: int, size: int
+    ) -> AsyncIterator[bytes]:
+        """Bytes [start, end) of a media segment of `size` bytes (Range unless it is all), as
+        they arrive: on a slow origin the first pieces are usable long before the last."""
         headers = None if (start, end) == (0, size) else {"Range": f"bytes={start}-{end - 1}"}
-        body = await self._get(
-            self.stream_url(f"{rendition}/{uri}"), end - start, headers, media=True
-        )
-        if len(body) != end - start:
-            raise OriginError(f"{uri} bytes {start}-{end - 1}: got {len(body)} bytes")
-        return body
+        url = self.stream_url(f"{rendition}/{uri}")
+        received = 0
+        async for chunk in self._stream(url, end - start, headers, media=True):
+            received += len(chunk)
+            yield chunk
+        if received != end - start:
+            raise OriginError(f"{uri} bytes {start}-{end - 1}: got {received} bytes")
 
 
 async def wait_for_stream(

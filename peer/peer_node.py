@@ -183,6 +183,11 @@ class PeerNode:
                 for other in self.links.values():
                     if other.hello is not None:
                         other.send(wire.HaveDelta(seq))
+            case act.AnnouncePieces(seq, pieces):
+                message = wire.HavePieces.from_pieces(seq, pieces)
+                for other in self.links.values():
+                    if other.hello is not None:
+                        other.send(message)
             case act.FetchHttp():
                 self._spawn(self._fetch_http(action))
             case act.DropPeer(peer, reason):
@@ -197,6 +202,8 @@ class PeerNode:
     # --- HTTP -----------------------------------------------------------------------------
 
     async def _fetch_http(self, action: act.FetchHttp) -> None:
+        """Range GET of the action's pieces; each piece is verified and reported as soon as its
+        last byte arrives, so neighbours can relay it before the download ends."""
         record = self.store.record(action.seq)
         uri = self.feed.uris.get(action.seq)
         if record is None or uri is None:
@@ -204,18 +211,29 @@ class PeerNode:
             return self._pump()
         start = action.first_piece * record.piece_size
         end = min((action.first_piece + action.piece_count) * record.piece_size, record.size)
+        body = bytearray()
+        index = action.first_piece
         try:
-            body = await self.origin.media_range(self.rendition, uri, start, end, record.size)
+            chunks = self.origin.media_range(self.rendition, uri, start, end, record.size)
+            async for chunk in chunks:
+                body += chunk
+                while index < action.first_piece + action.piece_count:
+                    piece_start, piece_end = record.piece_range(index)
+                    if piece_end - start > len(body):
+                        break
+                    data = bytes(body[piece_start - start : piece_end - start])
+                    valid = self._verify_into_store(action.seq, index, data)
+                    self.sched.http_piece_received(
+                        self.now(), action.fetch_id, action.seq, index, valid
+                    )
+                    index += 1
+                    if not valid:  # the scheduler failed the whole fetch and retries it
+                        return self._pump()
+                self._pump()
         except OriginError as exc:
             log.warning("HTTP fetch of segment %d failed: %s", action.seq, exc)
             self.sched.http_failed(self.now(), action.fetch_id)
             return self._pump()
-        for offset in range(action.piece_count):
-            index = action.first_piece + offset
-            piece_start, piece_end = record.piece_range(index)
-            data = body[piece_start - start : piece_end - start]
-            valid = self._verify_into_store(action.seq, index, data)
-            self.sched.http_piece_received(self.now(), action.fetch_id, action.seq, index, valid)
         self._pump()
 
     def _verify_into_store(self, seq: int, index: int, data: bytes) -> bool:

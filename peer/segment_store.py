@@ -122,9 +122,10 @@ class SegmentStore:
         )
 
     def piece(self, seq: int, index: int) -> bytes | None:
-        """A piece of a complete segment (only those are announced and served)."""
+        """A verified piece we hold, of a complete segment or of one still arriving (HAVE_PIECES
+        announces those, for cut-through relay)."""
         entry = self._entries.get(seq)
-        if entry is None or not entry.complete or not 0 <= index < len(entry.pieces):
+        if entry is None or not 0 <= index < len(entry.pieces):
             return None
         return entry.pieces[index]
 

@@ -61,6 +61,9 @@ def feed_control_frame(
         case wire.HaveDelta(seq):
             sched.peer_have_delta(now, peer, seq)
             return seq
+        case wire.HavePieces(seq):
+            sched.peer_have_pieces(now, peer, seq, message.pieces())
+            return seq
         case wire.Request(request_id, seq, first, count):
             sched.upload_request(now, peer, request_id, seq, first, count)
         case wire.Cancel(request_id):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import ClassVar, Final, TypeAlias, TypeVar
@@ -164,6 +165,43 @@ class HaveDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class HavePieces:
+    """Part of one segment: the verified pieces the sender holds of `seq`, which it is still
+    completing (count 0: it has just started fetching `seq` from the origin). Lets neighbours
+    wait for that copy and take its pieces as they arrive (cut-through) instead of fetching the
+    segment themselves. `bitmap` is ceil(count/8) bytes, MSB first, bit i = piece i; the
+    unused low bits of the last byte are zero (one encoding per set)."""
+
+    TYPE: ClassVar[int] = 0x0B
+    seq: int
+    count: int
+    bitmap: bytes
+
+    def __post_init__(self) -> None:
+        _check_uint("seq", self.seq, U32_MAX)
+        _check_uint("count", self.count, MAX_HAVE_COUNT)
+        if not isinstance(self.bitmap, bytes) or len(self.bitmap) != (self.count + 7) // 8:
+            raise FieldOutOfRange(f"bitmap must be {(self.count + 7) // 8} bytes for {self.count}")
+        spare_bits = len(self.bitmap) * 8 - self.count
+        if spare_bits and self.bitmap[-1] & ((1 << spare_bits) - 1):
+            raise FieldOutOfRange("padding bits of the HAVE_PIECES bitmap must be zero")
+
+    @classmethod
+    def from_pieces(cls, seq: int, pieces: Iterable[int]) -> HavePieces:
+        """The shortest bitmap for `pieces` (indices beyond MAX_HAVE_COUNT are left out)."""
+        held = {i for i in pieces if 0 <= i < MAX_HAVE_COUNT}
+        count = max(held) + 1 if held else 0
+        bitmap = bytearray((count + 7) // 8)
+        for index in held:
+            bitmap[index // 8] |= 0x80 >> (index % 8)
+        return cls(seq, count, bytes(bitmap))
+
+    def pieces(self) -> list[int]:
+        """The held piece indices, ascending."""
+        return [i for i in range(self.count) if self.bitmap[i // 8] & (0x80 >> (i % 8))]
+
+
+@dataclass(frozen=True, slots=True)
 class Request:
     """Ask for pieces [first_piece, first_piece + piece_count) of segment `seq`."""
 
@@ -252,12 +290,34 @@ class Goodbye:
 
 
 Message: TypeAlias = (
-    Hello | Have | HaveDelta | Request | Piece | Cancel | Reject | Choke | Unchoke | Goodbye
+    Hello
+    | Have
+    | HaveDelta
+    | Request
+    | Piece
+    | Cancel
+    | Reject
+    | Choke
+    | Unchoke
+    | Goodbye
+    | HavePieces
 )
 
 MESSAGE_TYPES: Final[dict[int, type[Message]]] = {
     cls.TYPE: cls
-    for cls in (Hello, Have, HaveDelta, Request, Piece, Cancel, Reject, Choke, Unchoke, Goodbye)
+    for cls in (
+        Hello,
+        Have,
+        HaveDelta,
+        Request,
+        Piece,
+        Cancel,
+        Reject,
+        Choke,
+        Unchoke,
+        Goodbye,
+        HavePieces,
+    )
 }
 # Names used in tests/vectors/wire.json and by the TypeScript codec.
 MESSAGE_NAMES: Final[dict[type[Message], str]] = {
@@ -271,6 +331,7 @@ MESSAGE_NAMES: Final[dict[type[Message], str]] = {
     Choke: "CHOKE",
     Unchoke: "UNCHOKE",
     Goodbye: "GOODBYE",
+    HavePieces: "HAVE_PIECES",
 }
 
 _E = TypeVar("_E", bound=IntEnum)
@@ -297,6 +358,8 @@ def encode(msg: Message) -> bytes:
             return header + _HAVE.pack(msg.base_seq, msg.count) + msg.bitmap
         case HaveDelta():
             return header + _U32.pack(msg.seq)
+        case HavePieces():
+            return header + _HAVE.pack(msg.seq, msg.count) + msg.bitmap
         case Request():
             return header + _REQUEST.pack(msg.request_id, msg.seq, msg.first_piece, msg.piece_count)
         case Piece():
@@ -341,6 +404,12 @@ def decode(data: bytes | bytearray | memoryview) -> Message:
         case HaveDelta.TYPE:
             (seq,) = _fixed(_U32, body)
             return HaveDelta(seq)
+        case HavePieces.TYPE:
+            seq, count = _fixed(_HAVE, body, exact=False)
+            if count > MAX_HAVE_COUNT:
+                raise FieldOutOfRange(f"HAVE_PIECES count {count} exceeds {MAX_HAVE_COUNT}")
+            bitmap = _exact(body[_HAVE.size :], (count + 7) // 8, "HAVE_PIECES bitmap")
+            return HavePieces(seq, count, bitmap)
         case Request.TYPE:
             return Request(*_fixed(_REQUEST, body))
         case Piece.TYPE:

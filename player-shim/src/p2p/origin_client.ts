@@ -81,14 +81,30 @@ export class OriginClient {
    * Bytes [start, end) of a segment. Asks with Range unless that is the whole file; a server that
    * ignores Range (200) still works, we cut the part we asked for.
    */
-  async fetchRange(url: string, start: number, end: number, size: number, signal?: AbortSignal): Promise<Uint8Array> {
+  /**
+   * GETs bytes [start, end) of a file of `size` bytes and yields them as they arrive, so that
+   * verified pieces can be used (and relayed to neighbours) before a slow download ends. A 200
+   * answer to a Range request (servers may ignore Range) is cut to the range.
+   */
+  async *streamRange(url: string, start: number, end: number, size: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     const whole = start === 0 && end === size;
     const headers: Record<string, string> = whole ? {} : { Range: `bytes=${start}-${end - 1}` };
     const response = await fetch(url, { headers, signal });
     if (response.status !== 200 && response.status !== 206) throw new HttpError(response.status, `GET ${url}: HTTP ${response.status}`);
-    const body = new Uint8Array(await response.arrayBuffer());
-    if (response.status === 206 || whole) return body;
-    return body.subarray(start, end);
+    let offset = response.status === 206 ? start : 0; // file offset of the next body byte
+    const reader = response.body?.getReader();
+    const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = reader ? readAll(reader) : [new Uint8Array(await response.arrayBuffer())];
+    for await (const chunk of chunks) {
+      const from = Math.max(offset, start);
+      const to = Math.min(offset + chunk.length, end);
+      if (to > from) yield chunk.subarray(from - offset, to - offset);
+      offset += chunk.length;
+      if (offset >= end) {
+        await reader?.cancel().catch(() => undefined);
+        return;
+      }
+    }
+    throw new HttpError(response.status, `GET ${url}: body ended at byte ${offset} of ${end}`);
   }
 
   private async text(url: string, signal?: AbortSignal): Promise<string> {
@@ -97,5 +113,13 @@ export class OriginClient {
     const text = await response.text();
     this.onOverhead(text.length, url);
     return text;
+  }
+}
+
+async function* readAll(reader: ReadableStreamDefaultReader<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    if (value) yield value;
   }
 }

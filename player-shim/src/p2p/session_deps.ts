@@ -39,7 +39,7 @@ export interface SessionDeps {
   clock: Clock;
   emitter: Emitter;
   signaling: SignalingPort;
-  origin: Pick<OriginClient, "fetchRange">;
+  origin: Pick<OriginClient, "streamRange">;
   /** Resolves the verified record of a segment URL (cached by the engine). */
   record: (url: string) => Promise<IntegrityRecord>;
   /** The viewer's timeline when one is recorded (options.timeline); absent: none. */

@@ -8,7 +8,6 @@ import {
   checkRecordIs,
   IntegrityError,
   pieceRange,
-  verifiedPieces,
   verifyFile,
   verifyPiece,
   type IntegrityRecord,
@@ -18,6 +17,8 @@ import {
   GoodbyeReason,
   haveFromSeqs,
   haveSeqs,
+  heldPieces,
+  havePiecesFrom,
   type WireMessage,
 } from "../protocol/wire";
 import type { SchedulerAction } from "../scheduler/actions";
@@ -191,6 +192,9 @@ export class SwarmSession {
         break;
       case "have_delta":
         this.scheduler.peerHaveDelta(now, link.peerId, msg.seq);
+        break;
+      case "have_pieces":
+        this.scheduler.peerHavePieces(now, link.peerId, msg.seq, heldPieces(msg));
         break;
       case "request":
         this.scheduler.uploadRequest(now, link.peerId, msg.requestId, msg.seq, msg.firstPiece, msg.pieceCount);
@@ -401,6 +405,11 @@ export class SwarmSession {
       case "announce_have":
         void this.segmentComplete(action.seq);
         return;
+      case "announce_pieces": {
+        const message = havePiecesFrom(action.seq, action.pieces);
+        for (const [peerId, state] of this.neighbours) if (state.hello) this.link(peerId)?.send(message);
+        return;
+      }
       case "send_have":
         this.link(action.peer)?.send(haveFromSeqs(action.seqs));
         return;
@@ -422,7 +431,11 @@ export class SwarmSession {
     }
   }
 
-  /** GET the pieces' byte range, check every piece, report each to the scheduler. */
+  /**
+   * GETs the pieces' byte range and checks and reports each piece as soon as its last byte
+   * arrives: on a slow (congested) origin the pieces are used, and announced to neighbours for
+   * cut-through relay, long before the download ends.
+   */
   private async httpFetch(fetchId: number, seq: number, firstPiece: number, pieceCount: number): Promise<void> {
     const buffer = this.store.get(seq);
     const url = this.urls.get(seq);
@@ -434,36 +447,57 @@ export class SwarmSession {
     this.fetchControllers.set(fetchId, controller);
     this.originFetches.set(seq, (this.originFetches.get(seq) ?? 0) + 1);
     this.tl?.httpStart(fetchId, seq, end - start);
-    let body: Uint8Array;
+    const body = new Uint8Array(end - start);
+    let received = 0;
+    let next = firstPiece;
+    let outcome = "ok";
     try {
-      body = await this.deps.origin.fetchRange(url, start, end, record.size, controller.signal);
+      for await (const chunk of this.deps.origin.streamRange(url, start, end, record.size, controller.signal)) {
+        if (this.closed) return;
+        body.set(chunk, received);
+        received += chunk.length;
+        this.deps.emitter.emit("bytes", { source: "http", bytes: chunk.length, peerId: null, swarm: this.swarm, seq });
+        for (; next < firstPiece + pieceCount && pieceRange(record, next)[1] - start <= received; next++) {
+          const [pieceStart, pieceEnd] = pieceRange(record, next);
+          if (!(await this.acceptHttpPiece(fetchId, buffer, next, body.subarray(pieceStart - start, pieceEnd - start)))) {
+            outcome = "bad-piece";
+            controller.abort(); // the scheduler failed the whole fetch and retries it
+            return;
+          }
+        }
+        this.drain();
+      }
     } catch (e) {
-      this.fetchControllers.delete(fetchId);
-      this.originFetchDone(seq);
-      this.tl?.httpEnd(fetchId, 0, controller.signal.aborted ? "aborted" : "error");
-      if (this.closed) return;
+      outcome = controller.signal.aborted ? "aborted" : "error";
+      if (this.closed || controller.signal.aborted) return;
       this.deps.emitter.emit("warning", { message: `HTTP fetch of ${url} failed: ${String(e)}` });
       this.scheduler.httpFailed(this.nowS(), fetchId);
       this.drain();
-      return;
+    } finally {
+      this.fetchControllers.delete(fetchId);
+      this.originFetchDone(seq);
+      this.tl?.httpEnd(fetchId, received, outcome);
     }
-    this.fetchControllers.delete(fetchId);
-    this.originFetchDone(seq);
-    this.tl?.httpEnd(fetchId, body.length, "ok");
-    if (this.closed) return;
-    this.deps.emitter.emit("bytes", { source: "http", bytes: body.length, peerId: null, swarm: this.swarm, seq });
-    for await (const piece of verifiedPieces(record, firstPiece, pieceCount, body, start)) {
-      if (this.closed) return;
-      if (piece.error) {
-        const reason = `origin: ${piece.error.message}`;
-        this.deps.emitter.emit("verification-failure", { peerId: null, swarm: this.swarm, seq, reason });
-      } else {
-        buffer.setPiece(piece.index, piece.data, "http", this.deps.clock.now());
-      }
-      this.scheduler.httpPieceReceived(this.nowS(), fetchId, seq, piece.index, !piece.error);
-      if (piece.error) break; // the scheduler failed the whole fetch and retries it
+  }
+
+  /** Checks one origin piece against the record and reports it; false if it failed. */
+  private async acceptHttpPiece(fetchId: number, buffer: SegmentBuffer, index: number, data: Uint8Array): Promise<boolean> {
+    let error: unknown = null;
+    try {
+      await verifyPiece(buffer.record, index, data);
+    } catch (e) {
+      if (!(e instanceof IntegrityError)) throw e;
+      error = e;
     }
-    this.drain();
+    if (this.closed) return false;
+    if (error) {
+      const reason = `origin: ${(error as Error).message}`;
+      this.deps.emitter.emit("verification-failure", { peerId: null, swarm: this.swarm, seq: buffer.seq, reason });
+    } else {
+      buffer.setPiece(index, data.slice(), "http", this.deps.clock.now());
+    }
+    this.scheduler.httpPieceReceived(this.nowS(), fetchId, buffer.seq, index, error === null);
+    return error === null;
   }
 
   private originFetchDone(seq: number): void {

@@ -26,6 +26,7 @@ export const MessageType = {
   CHOKE: 0x08,
   UNCHOKE: 0x09,
   GOODBYE: 0x0a,
+  HAVE_PIECES: 0x0b,
 } as const;
 
 export const RejectReason = { NOT_HAVE: 1, BUSY: 2, CHOKED: 3, BAD_REQUEST: 4 } as const;
@@ -53,6 +54,16 @@ export interface Have {
 export interface HaveDelta {
   type: "have_delta";
   seq: number;
+}
+/**
+ * Part of one segment the sender is still completing: bit i of `bitmap` (MSB first) ⇔ holds
+ * verified piece i of `seq`; count 0 = it has just started fetching `seq` from the origin.
+ */
+export interface HavePieces {
+  type: "have_pieces";
+  seq: number;
+  count: number;
+  bitmap: Uint8Array;
 }
 export interface Request {
   type: "request";
@@ -98,7 +109,8 @@ export type WireMessage =
   | Reject
   | Choke
   | Unchoke
-  | Goodbye;
+  | Goodbye
+  | HavePieces;
 
 /** Error kinds, named like protocol/wire.py's exception classes (the vectors use those names). */
 export type WireErrorKind =
@@ -141,6 +153,22 @@ export function haveFromSeqs(seqs: Iterable<number>): Have {
     bitmap[bit >> 3] = (bitmap[bit >> 3] as number) | (0x80 >> (bit & 7));
   }
   return { type: "have", baseSeq: start, count, bitmap };
+}
+
+/** A HAVE_PIECES for the verified pieces held of `seq` (shortest bitmap; none = fetching). */
+export function havePiecesFrom(seq: number, pieces: Iterable<number>): HavePieces {
+  const held = [...pieces].filter((i) => Number.isInteger(i) && i >= 0 && i < MAX_HAVE_COUNT);
+  const count = held.length > 0 ? Math.max(...held) + 1 : 0;
+  const bitmap = new Uint8Array(Math.ceil(count / 8));
+  for (const i of held) bitmap[i >> 3] = (bitmap[i >> 3] as number) | (0x80 >> (i & 7));
+  return { type: "have_pieces", seq, count, bitmap };
+}
+
+/** The piece indices a HAVE_PIECES announces, ascending. */
+export function heldPieces(msg: HavePieces): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < msg.count; i++) if (((msg.bitmap[i >> 3] as number) & (0x80 >> (i & 7))) !== 0) out.push(i);
+  return out;
 }
 
 /** The sequence numbers a HAVE announces, ascending. */
@@ -194,6 +222,17 @@ export function validateMessage(msg: WireMessage): void {
     case "have_delta":
       checkUint("seq", msg.seq, U32_MAX);
       return;
+    case "have_pieces": {
+      checkUint("seq", msg.seq, U32_MAX);
+      checkUint("count", msg.count, MAX_HAVE_COUNT);
+      const bytes = Math.ceil(msg.count / 8);
+      if (msg.bitmap.length !== bytes) throw new WireError("FieldOutOfRange", `bitmap must be ${bytes} bytes`);
+      const spare = bytes * 8 - msg.count;
+      if (spare && ((msg.bitmap[bytes - 1] as number) & ((1 << spare) - 1)) !== 0) {
+        throw new WireError("FieldOutOfRange", "padding bits of the HAVE_PIECES bitmap must be zero");
+      }
+      return;
+    }
     case "request":
       checkUint("request_id", msg.requestId, U32_MAX);
       checkUint("seq", msg.seq, U32_MAX);
@@ -271,6 +310,8 @@ export function encodeMessage(msg: WireMessage): Uint8Array {
       return w.u32(msg.baseSeq).u16(msg.count).rest(msg.bitmap).finish();
     case "have_delta":
       return w.u32(msg.seq).finish();
+    case "have_pieces":
+      return w.u32(msg.seq).u16(msg.count).rest(msg.bitmap).finish();
     case "request":
       return w.u32(msg.requestId).u32(msg.seq).u16(msg.firstPiece).u16(msg.pieceCount).finish();
     case "piece":
@@ -298,6 +339,7 @@ const TYPE_CODES: Record<WireMessage["type"], number> = {
   choke: MessageType.CHOKE,
   unchoke: MessageType.UNCHOKE,
   goodbye: MessageType.GOODBYE,
+  have_pieces: MessageType.HAVE_PIECES,
 };
 
 // ---- decoding ----
@@ -369,6 +411,16 @@ export function decodeMessage(frame: Uint8Array): WireMessage {
       r.expect(4, true, "HAVE_DELTA");
       msg = { type: "have_delta", seq: r.u32() };
       break;
+    case MessageType.HAVE_PIECES: {
+      r.expect(6, false, "HAVE_PIECES");
+      const seq = r.u32();
+      const count = r.u16();
+      if (count > MAX_HAVE_COUNT) throw new WireError("FieldOutOfRange", `HAVE_PIECES count ${count} exceeds ${MAX_HAVE_COUNT}`);
+      const length = Math.ceil(count / 8);
+      r.expect(length, true, "HAVE_PIECES bitmap");
+      msg = { type: "have_pieces", seq, count, bitmap: r.bytes(length).slice() };
+      break;
+    }
     case MessageType.REQUEST:
       r.expect(12, true, "REQUEST");
       msg = { type: "request", requestId: r.u32(), seq: r.u32(), firstPiece: r.u16(), pieceCount: r.u16() };

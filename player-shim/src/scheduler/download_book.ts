@@ -49,19 +49,28 @@ export class DownloadBook {
     const fetch = new HttpFetch(this.nextFetchId, segment.seq, pending, now, size, segment.pieceSize, segment.size);
     this.nextFetchId += 1;
     segment.assign(first, end, -fetch.fetchId);
+    segment.announcePending = true; // neighbours wait for this copy instead of fetching
     this.fetches.set(fetch.fetchId, fetch);
     this.stats.httpFetches += 1;
     this.emit({ action: "http_fetch", fetchId: fetch.fetchId, seq: segment.seq, firstPiece: first, pieceCount: end - first });
   }
 
-  /** Records a verified piece; a segment that completes moves to `local` and is announced. */
-  storePiece(segment: SegmentState, index: number): void {
+  /**
+   * Records a verified piece; a segment that completes moves to `local` and is announced.
+   * Origin pieces of an incomplete segment are announced at once (HAVE_PIECES).
+   */
+  storePiece(segment: SegmentState, index: number, fromOrigin = false): void {
     if (segment.have[index]) {
       this.stats.duplicateBytes += segment.pieceBytes(index);
       return;
     }
     segment.markHave(index);
-    if (!segment.complete) return;
+    if (!segment.complete) {
+      // Relayed before the segment is complete (cut-through): the origin copy is the one
+      // neighbours wait for; pieces from peers they can get from those peers.
+      segment.announcePending = segment.announcePending || fromOrigin;
+      return;
+    }
     for (const request of [...this.requests.values()].filter((r) => r.seq === segment.seq)) {
       this.emit({ action: "cancel", peer: request.peerId, requestId: request.requestId });
       this.removeRequest(request);

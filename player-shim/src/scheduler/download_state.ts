@@ -16,6 +16,11 @@ export class SegmentState {
   missed = false;
   /** Set when the fallback point is first reached: until then holders get one round (PieceScheduler.httpTakeoverAt). */
   peerGraceUntil: number | null = null;
+  /**
+   * Our partial holding changed (an origin fetch started, an origin piece arrived) and
+   * neighbours have not been told: announced once per scheduling pass (cut-through).
+   */
+  announcePending = false;
 
   constructor(
     readonly seq: number,
@@ -42,14 +47,27 @@ export class SegmentState {
     return Math.min(this.pieceSize, this.size - index * this.pieceSize);
   }
 
-  /** The first run [first, end) of at most `limit` missing, unowned pieces at or after `start`. */
-  freeRun(start: number, limit: number): [number, number] | null {
+  /**
+   * The first run [first, end) of at most `limit` missing, unowned pieces at or after `start`;
+   * with `held`, only pieces in it (what a neighbour holding part of the segment announced).
+   */
+  freeRun(start: number, limit: number, held: ReadonlySet<number> | null = null): [number, number] | null {
+    const free = (index: number): boolean => !this.have[index] && this.owner[index] === UNASSIGNED && (held === null || held.has(index));
     let first = start;
-    while (first < this.pieceCount && (this.have[first] || this.owner[first] !== UNASSIGNED)) first += 1;
+    while (first < this.pieceCount && !free(first)) first += 1;
     if (first >= this.pieceCount) return null;
     let end = first;
-    while (end < this.pieceCount && end - first < limit && !this.have[end] && this.owner[end] === UNASSIGNED) end += 1;
+    while (end < this.pieceCount && end - first < limit && free(end)) end += 1;
     return [first, end];
+  }
+
+  /** Indices of the verified pieces we hold (what HAVE_PIECES announces). */
+  heldPieces(): number[] {
+    const held: number[] = [];
+    this.have.forEach((have, index) => {
+      if (have) held.push(index);
+    });
+    return held;
   }
 
   assign(first: number, end: number, owner: number): void {
@@ -96,6 +114,13 @@ export class HttpFetch {
 /** A connected neighbour, as a source of pieces. */
 export class RemotePeer {
   haves = new Set<number>();
+  /**
+   * Segments it holds part of (HAVE_PIECES: seq -> verified piece indices; empty = fetching it
+   * from the origin now). Bounded: see PieceScheduler.peerHavePieces.
+   */
+  readonly partial = new Map<number, Set<number>>();
+  /** When it last announced progress on each of those segments (its copy is still arriving). */
+  readonly partialAt = new Map<number, number>();
   chokingUs = false;
   readonly requests = new Map<number, PeerRequest>();
   lastPieceAt = 0.0;
@@ -111,5 +136,20 @@ export class RemotePeer {
     let total = 0;
     for (const r of this.requests.values()) total += r.pending.size;
     return total;
+  }
+
+  /** Announced the whole segment, or part of it (or an origin fetch of it). */
+  holdsAny(seq: number): boolean {
+    return this.haves.has(seq) || this.partial.has(seq);
+  }
+
+  /** Pieces of `seq` it can serve: null = all of them (a complete segment). */
+  held(seq: number): ReadonlySet<number> | null {
+    return this.haves.has(seq) ? null : (this.partial.get(seq) ?? new Set<number>());
+  }
+
+  forgetPartial(seq: number): void {
+    this.partial.delete(seq);
+    this.partialAt.delete(seq);
   }
 }

@@ -25,6 +25,9 @@ import { compareIds, UploadScheduler } from "./upload_scheduler";
 /** HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP). */
 export const EDGE_SEEDER_CAPABILITY = 0x2;
 
+/** Piece indices are u16 on the wire (§5). */
+export const MAX_PIECES_PER_SEGMENT = 65536;
+
 function sortedNumbers(values: Iterable<number>): number[] {
   return [...values].sort((a, b) => a - b);
 }
@@ -49,7 +52,7 @@ export class PieceScheduler {
     this.now = now;
     this.clock = new DeadlineClock(config);
     this.book = new DownloadBook((a) => this.actions.push(a), this.stats);
-    this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.book.local, this.stats, now);
+    this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.book.local, this.stats, now, this.book.segments);
   }
 
   // --- output ---
@@ -82,6 +85,7 @@ export class PieceScheduler {
     const peer = this.book.peers.get(peerId);
     if (peer) {
       peer.haves = new Set(seqs);
+      for (const seq of peer.haves) peer.forgetPartial(seq);
       this.schedule(now);
     }
   }
@@ -91,8 +95,30 @@ export class PieceScheduler {
     const peer = this.book.peers.get(peerId);
     if (peer) {
       peer.haves.add(seq);
+      peer.forgetPartial(seq);
       this.schedule(now);
     }
+  }
+
+  /**
+   * HAVE_PIECES: the neighbour holds these verified pieces of `seq` (none: it is fetching `seq`
+   * from the origin now) and announces more as they arrive. Replaces what it said of `seq`
+   * before. Kept also for segments we do not know yet (the elected member's word usually arrives
+   * before our playlist refresh), at most `maxPartialPerPeer` of them.
+   */
+  peerHavePieces(now: number, peerId: string, seq: number, pieces: number[]): void {
+    this.now = now;
+    const peer = this.book.peers.get(peerId);
+    if (!peer || peer.haves.has(seq) || this.book.local.has(seq)) return;
+    const count = this.book.segments.get(seq)?.pieceCount ?? MAX_PIECES_PER_SEGMENT;
+    const held = new Set(pieces.filter((i) => Number.isInteger(i) && i >= 0 && i < count));
+    const before = peer.partial.get(seq);
+    // Progress: the first word of a copy, or pieces it did not have. Repeating itself does not
+    // count, so a neighbour cannot hold our takeover back with empty promises.
+    if (!before || [...held].some((i) => !before.has(i))) peer.partialAt.set(seq, now);
+    peer.partial.set(seq, held);
+    while (peer.partial.size > this.config.maxPartialPerPeer) peer.forgetPartial(Math.min(...peer.partial.keys()));
+    this.schedule(now);
   }
 
   /** CHOKE from `peerId` discards our outstanding requests there; UNCHOKE lifts it. */
@@ -221,7 +247,7 @@ export class PieceScheduler {
     const segment = this.book.segments.get(seq);
     if (segment && index >= 0 && index < segment.pieceCount) {
       this.stats.bytesFromHttp += segment.pieceBytes(index);
-      this.book.storePiece(segment, index);
+      this.book.storePiece(segment, index, true);
     } else if (fetch && fetch.seq === seq && fetch.pending.has(index)) {
       // The segment completed from other sources meanwhile: origin load all the same.
       this.stats.bytesFromHttp += fetch.pieceBytes(index);
@@ -268,6 +294,8 @@ export class PieceScheduler {
       const deadline = this.clock.deadline(segment);
       if (deadline === null || segment.complete) continue;
       times.push(this.clock.fallbackAt(segment, deadline));
+      const progressUntil = this.copyProgressUntil(now, segment, deadline);
+      if (progressUntil !== null) times.push(progressUntil);
       if (segment.peerGraceUntil !== null) times.push(segment.peerGraceUntil);
       times.push(segment.httpRetryAt);
       if (segment.httpFirstAt !== null) times.push(segment.httpFirstAt);
@@ -340,6 +368,17 @@ export class PieceScheduler {
     urgent.sort(([sa, da], [sb, db]) => da - db || sa.seq - sb.seq);
     background.sort(([sa, da, ha], [sb, db, hb]) => ha.length - hb.length || da - db || sa.seq - sb.seq);
     for (const [segment, , holders] of [...urgent, ...background]) this.requestFromPeers(now, segment, holders);
+    this.announcePartial();
+  }
+
+  /** One HAVE_PIECES per segment whose partial holding changed since the last pass. */
+  private announcePartial(): void {
+    for (const seq of sortedNumbers(this.book.segments.keys())) {
+      const segment = this.book.segments.get(seq) as SegmentState;
+      if (!segment.announcePending) continue;
+      segment.announcePending = false;
+      if (this.book.peers.size > 0) this.actions.push({ action: "announce_pieces", seq, pieces: segment.heldPieces() });
+    }
   }
 
   /**
@@ -352,6 +391,8 @@ export class PieceScheduler {
     const fallback = this.clock.fallbackAt(segment, deadline);
     if (now < fallback) return fallback;
     if (this.electionPending(now, segment)) return segment.httpFirstAt as number;
+    const progressUntil = this.copyProgressUntil(now, segment, deadline);
+    if (progressUntil !== null) return progressUntil;
     if (segment.peerGraceUntil === null) {
       const asked = segment.owner.some((o) => o > 0);
       const held = this.usableHolders(now, segment.seq).length > 0;
@@ -361,35 +402,34 @@ export class PieceScheduler {
     return segment.peerGraceUntil;
   }
 
-  /** Deals the segment's free pieces in blocks to the least-loaded holders. */
+  /**
+   * Deals the segment's free pieces in blocks to the least-loaded holders; a neighbour that holds
+   * part of it is asked only for pieces it announced.
+   */
   private requestFromPeers(now: number, segment: SegmentState, holders: RemotePeer[]): void {
-    let index = 0;
     const limitPerPeer = this.config.maxInflightPiecesPerPeer;
     for (;;) {
-      let peer: RemotePeer | null = null;
-      let load = 0;
-      for (const candidate of holders) {
-        const l = candidate.inflightPieces();
-        if (l >= limitPerPeer) continue;
-        if (peer === null || l < load || (l === load && candidate.peerId < peer.peerId)) {
-          peer = candidate;
-          load = l;
+      const loads = holders.map((peer) => ({ peer, load: peer.inflightPieces() }));
+      loads.sort((a, b) => a.load - b.load || (a.peer.peerId < b.peer.peerId ? -1 : a.peer.peerId > b.peer.peerId ? 1 : 0));
+      let opened = false;
+      for (const { peer, load } of loads) {
+        if (load >= limitPerPeer) return;
+        const limit = Math.min(this.config.requestBlockPieces, peer.maxPiecesPerRequest, limitPerPeer - load);
+        const run = segment.freeRun(0, limit, peer.held(segment.seq));
+        if (run) {
+          this.book.openRequest(now, peer, segment, run[0], run[1]);
+          this.onDecision?.(now, segment.seq, "peer-request", { peer: peer.peerId, firstPiece: run[0], pieceCount: run[1] - run[0] });
+          opened = true;
+          break;
         }
       }
-      if (!peer) return;
-      const limit = Math.min(this.config.requestBlockPieces, peer.maxPiecesPerRequest, limitPerPeer - load);
-      const run = segment.freeRun(index, limit);
-      if (!run) return;
-      const first = run[0];
-      index = run[1];
-      this.book.openRequest(now, peer, segment, first, index);
-      this.onDecision?.(now, segment.seq, "peer-request", { peer: peer.peerId, firstPiece: first, pieceCount: index - first });
+      if (!opened) return;
     }
   }
 
   private usableHolders(now: number, seq: number): RemotePeer[] {
     return [...this.book.peers.values()]
-      .filter((p) => p.haves.has(seq) && !p.chokingUs && now >= p.cooldownUntil)
+      .filter((p) => p.holdsAny(seq) && !p.chokingUs && now >= p.cooldownUntil)
       .sort((a, b) => compareIds(a.peerId, b.peerId));
   }
 
@@ -469,6 +509,25 @@ export class PieceScheduler {
    */
   private electionPending(now: number, segment: SegmentState): boolean {
     return segment.httpFirstAt !== null && now < segment.httpFirstAt && this.usableHolders(now, segment.seq).length === 0;
+  }
+
+  /**
+   * While a neighbour's copy of the segment is still arriving (its HAVE_PIECES came within
+   * `originProgressTimeoutS`), the HTTP takeover waits for that copy instead of adding a second
+   * download to a possibly congested origin (cut-through). While playing, not past
+   * `deadline - httpMarginS`; while stalled, as long as the copy progresses. Null when no such
+   * copy is arriving.
+   */
+  private copyProgressUntil(now: number, segment: SegmentState, deadline: number): number | null {
+    let latest: number | null = null;
+    for (const p of this.usableHolders(now, segment.seq)) {
+      const at = p.partialAt.get(segment.seq);
+      if (at !== undefined && (latest === null || at > latest)) latest = at;
+    }
+    if (latest === null) return null;
+    let until = latest + this.config.originProgressTimeoutS;
+    if (this.clock.playing) until = Math.min(until, deadline - this.config.httpMarginS);
+    return until > now ? until : null;
   }
 
   private silentAt(peer: RemotePeer): number {

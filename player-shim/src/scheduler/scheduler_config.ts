@@ -39,6 +39,13 @@ export interface SchedulerConfig {
   peerCooldownS: number;
   /** A peer that answered REJECT busy gets no requests for this long. */
   busyBackoffS: number;
+  /**
+   * A neighbour's copy of a segment that is still arriving (HAVE_PIECES within this long) holds
+   * our HTTP takeover back: on a congested origin a second download only slows both.
+   */
+  originProgressTimeoutS: number;
+  /** Segments a neighbour may hold part of (HAVE_PIECES) that we remember; oldest forgotten first. */
+  maxPartialPerPeer: number;
   // --- upload ---
   /** Peers unchoked at a time (more than signaling's 5 neighbours: every neighbour is served). */
   uploadSlots: number;
@@ -69,6 +76,8 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   peerSilenceTimeoutS: 1.0,
   peerCooldownS: 5.0,
   busyBackoffS: 0.25,
+  originProgressTimeoutS: 2.0,
+  maxPartialPerPeer: 16,
   uploadSlots: 8,
   uploadRateBytesPerS: null,
   uploadBurstBytes: 262_144,

@@ -4,6 +4,7 @@
  */
 
 import type { SchedulerAction } from "./actions";
+import type { SegmentState } from "./download_state";
 import type { SchedulerStats } from "./scheduler_stats";
 import type { SchedulerConfig } from "./scheduler_config";
 import { TokenBucket } from "./token_bucket";
@@ -44,6 +45,8 @@ export class UploadScheduler {
     private readonly local: Map<number, LocalSegment>,
     private readonly stats: SchedulerStats,
     now: number,
+    /** Incomplete segments: their verified pieces are served too (cut-through relay). */
+    private readonly partial: ReadonlyMap<number, SegmentState> = new Map(),
   ) {
     this.bucket = config.uploadRateBytesPerS !== null ? new TokenBucket(config.uploadRateBytesPerS, config.uploadBurstBytes, now) : null;
   }
@@ -79,13 +82,18 @@ export class UploadScheduler {
       this.fillFreeSlots(now);
       return;
     }
-    const segment = this.local.get(seq);
+    const partial = this.local.has(seq) ? undefined : this.partial.get(seq);
+    const segment: LocalSegment | undefined = this.local.get(seq) ?? partial;
     if (!segment) {
       this.emit({ action: "reject", peer: peerId, requestId, reason: "not_have" });
       return;
     }
     if (count < 1 || first < 0 || first + count > segment.pieceCount) {
       this.emit({ action: "reject", peer: peerId, requestId, reason: "bad_request" });
+      return;
+    }
+    if (partial && !partial.have.slice(first, first + count).every(Boolean)) {
+      this.emit({ action: "reject", peer: peerId, requestId, reason: "not_have" });
       return;
     }
     if (downloader.queue.length + count > this.config.maxUploadQueuePieces) {

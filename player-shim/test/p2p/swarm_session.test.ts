@@ -36,9 +36,9 @@ function member(
     emitter,
     signaling: { signal: () => undefined, report: (p, r, s) => void reports.push([p, r, s]) },
     origin: {
-      fetchRange: async (_url: string, start: number, end: number) => {
+      streamRange: async function* (_url: string, start: number, end: number) {
         fetches.push([start, end]);
-        return DATA.slice(start, end);
+        yield DATA.slice(start, end);
       },
     },
     record,
@@ -140,8 +140,9 @@ describe("swarm session", () => {
       emitter: new Emitter(),
       signaling: { signal: () => undefined, report: () => undefined },
       origin: {
-        fetchRange: (_url: string, start: number, end: number) =>
-          new Promise<Uint8Array>((resolve) => (release = () => resolve(DATA.slice(start, end)))),
+        streamRange: async function* (_url: string, start: number, end: number) {
+          yield await new Promise<Uint8Array>((resolve) => (release = () => resolve(DATA.slice(start, end))));
+        },
       },
       record: async () => RECORD,
       createLink: new MemoryNetwork().factoryFor("viewC000"),

@@ -25,6 +25,7 @@ const EVENTS: Record<string, (s: PieceScheduler, now: number, e: Json) => void> 
   peer_closed: (s, now, e) => s.peerClosed(now, str(e, "peer")),
   peer_have: (s, now, e) => s.peerHave(now, str(e, "peer"), [...(e.seqs as number[])]),
   peer_have_delta: (s, now, e) => s.peerHaveDelta(now, str(e, "peer"), num(e, "seq")),
+  peer_have_pieces: (s, now, e) => s.peerHavePieces(now, str(e, "peer"), num(e, "seq"), [...(e.pieces as number[])]),
   peer_choked: (s, now, e) => s.peerChoked(now, str(e, "peer"), e.choked as boolean),
   set_swarm_size: (s, now, e) => s.setSwarmSize(now, num(e, "size")),
   segment_added: (s, now, e) =>

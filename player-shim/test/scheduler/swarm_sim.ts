@@ -274,6 +274,11 @@ export class SwarmSim {
         case "announce_have":
           for (const other of [...node.neighbours].sort()) this.send(node, other, CONTROL_BYTES, (s, now) => s.peerHaveDelta(now, me, n("seq")));
           break;
+        case "announce_pieces": {
+          const pieces = [...(a.pieces as number[])];
+          for (const other of [...node.neighbours].sort()) this.send(node, other, CONTROL_BYTES, (s, now) => s.peerHavePieces(now, me, n("seq"), pieces));
+          break;
+        }
         case "http_fetch":
           this.http(node, a);
           break;
