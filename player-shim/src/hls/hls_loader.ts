@@ -24,8 +24,13 @@ export type LoaderEngine = Pick<P2PEngine, "load" | "offerHttp" | "secondsUntil"
   deliveryUnderway?(frag: FragmentRef, windowMs: number): boolean;
 };
 
-/** The safety net waits at most this many extra grace periods for a delivery that is underway. */
-const MAX_SAFETY_EXTENSIONS = 4;
+/**
+ * The safety net keeps waiting, one grace period at a time, while the delivery is underway
+ * (pieces arriving, or the engine's own origin fetch in flight): on a congested origin a second
+ * download of the same bytes only slows both. This bounds the wait for an engine that is
+ * somehow stuck with progress reported (20 x 1.5 s by default).
+ */
+const MAX_SAFETY_EXTENSIONS = 20;
 
 export interface LoaderDeps {
   engine: LoaderEngine;

@@ -252,7 +252,7 @@ describe("swarm fragment loader", () => {
     const busy = Object.assign(engine, { deliveryUnderway: () => true });
     Loader = swarmFragmentLoader({ engine: busy, emitter, swarmOf: () => "demo/360p", deadlineGraceMs: 1500, now: () => now });
     make().load(fragContext(), LOADER_CONFIG, callbacks());
-    vi.advanceTimersByTime(5000 + 1501 + 1500 * 3);
+    vi.advanceTimersByTime(5000 + 1501 + 1500 * 19);
     expect(FakeHttpLoader.instances).toHaveLength(0);
     vi.advanceTimersByTime(1500);
     expect(FakeHttpLoader.instances).toHaveLength(1);
