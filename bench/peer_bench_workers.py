@@ -104,6 +104,9 @@ class Uploader:
     def link_closed(self, link: PeerLink, reason: str) -> None:
         self.sched.peer_closed(self.loop.time(), link.peer_id)
 
+    def link_violation(self, link: PeerLink, reason: str) -> None:
+        pass  # the link closes itself; a benchmark has no signaling to report to
+
 
 async def _uploader(conn: Connection, downloaders: int, piece_size: int, size: int) -> None:
     uploader = Uploader(downloaders, piece_size, 8, size)
@@ -183,6 +186,9 @@ class Downloaders:
                     self._request(link)
 
     def link_closed(self, link: PeerLink, reason: str) -> None:
+        pass
+
+    def link_violation(self, link: PeerLink, reason: str) -> None:
         pass
 
 

@@ -53,6 +53,7 @@ class LiveFeed:
         on_segment: Callable[[NewSegment], None],
         on_evicted: Callable[[int], None],
         poll_s: float | None,
+        poke_min_s: float = 0.5,
     ) -> None:
         self.origin = origin
         self.store = store
@@ -64,6 +65,9 @@ class LiveFeed:
         self._on_segment = on_segment
         self._on_evicted = on_evicted
         self._poll_s = poll_s
+        self._poke_min_s = poke_min_s
+        self._last_poll = -float("inf")
+        self.polls = 0
         self._poke = asyncio.Event()
         self._inits: set[str] = set()
 
@@ -78,17 +82,24 @@ class LiveFeed:
         self._poke.set()
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
         while not self.ended:
             period = self._poll_s or max(0.2, self.target_duration / 2)
             self._poke.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._poke.wait(), period)
+                # Poked: poll early, but at most once per poke_min_s, whatever neighbours send.
+                early = self._last_poll + self._poke_min_s - loop.time()
+                if early > 0:
+                    await asyncio.sleep(early)
             try:
                 await self._take(await self._fetch())
             except (OriginError, PlaylistError) as exc:
                 log.warning("playlist poll failed: %s", exc)
 
     async def _fetch(self) -> MediaPlaylist:
+        self.polls += 1
+        self._last_poll = asyncio.get_running_loop().time()
         playlist = parse_media_playlist(await self.origin.text(f"{self.rendition}/index.m3u8"))
         self.target_duration = playlist.target_duration
         self.ended = playlist.ended

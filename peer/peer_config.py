@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from peer.neighbour_guard import GuardConfig
 from peer.scheduler_config import SchedulerConfig
 
 
@@ -37,6 +38,11 @@ class PeerConfig:
     liveSyncDurationCount default)."""
     playlist_poll_s: float | None = None
     """Media playlist polling period; None = half the target duration."""
+    playlist_poke_min_s: float = 0.5
+    """A neighbour announcing a segment our playlist does not list yet makes us poll early,
+    but never sooner than this after the previous poll (neighbours cannot drive our polls)."""
+    neighbour_guard: GuardConfig = field(default_factory=GuardConfig)
+    """What a neighbour may announce, how fast, and when it is dropped (docs/protocol.md §5.1)."""
     max_store_segments: int = 30
     """Segments kept for sharing (the live window)."""
     swarm_size_poll_s: float | None = 10.0

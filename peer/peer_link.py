@@ -37,6 +37,9 @@ class LinkHandlers(Protocol):
 
     def link_closed(self, link: PeerLink, reason: str) -> None: ...
 
+    def link_violation(self, link: PeerLink, reason: str) -> None:
+        """An undecodable frame arrived; the link then closes itself (GOODBYE protocol-error)."""
+
 
 def rtc_configuration(servers: tuple[IceServerConfig, ...]) -> RTCConfiguration:
     """Always explicit: aiortc falls back to a public STUN server when given None."""
@@ -182,6 +185,8 @@ class PeerLink:
             message = wire.decode(data)
         except wire.WireError as exc:
             log.info("peer %s: protocol error: %s", self.peer_id, exc)
+            self._muted = True  # one report per link, however many bad frames follow
+            self._handlers.link_violation(self, str(exc))
             self._spawn(self.close(f"protocol error: {exc}", wire.GoodbyeReason.PROTOCOL_ERROR))
             return
         self._handlers.link_message(self, message)

@@ -12,6 +12,7 @@ from typing import Any
 
 from peer import scheduler_actions as act
 from peer.live_feed import LiveFeed, NewSegment
+from peer.neighbour_guard import NeighbourGuard, Verdict
 from peer.origin_client import OriginClient, OriginError, wait_for_stream
 from peer.peer_config import IceServerConfig, PeerConfig
 from peer.peer_link import PeerLink
@@ -50,6 +51,7 @@ class PeerNode:
         self._stopping = False
         self._piece_size = DEFAULT_PIECE_SIZE
         self._highest_known = -1
+        self.guard = NeighbourGuard(config.neighbour_guard)
         # Set in start():
         self.store: SegmentStore
         self.sched: PieceScheduler
@@ -84,6 +86,7 @@ class PeerNode:
             self._on_segment,
             self._on_evicted,
             cfg.playlist_poll_s,
+            cfg.playlist_poke_min_s,
         )
         playlist = await self.feed.first_poll()
         if not cfg.seed:
@@ -277,6 +280,9 @@ class PeerNode:
     async def _add_neighbour(self, neighbour: schema.NeighbourEntry) -> None:
         if neighbour.peer_id in self.links or self._stopping:
             return
+        if self.guard.is_refused(self.now(), neighbour.peer_id):
+            log.info("not linking %s: it broke the protocol", neighbour.peer_id)
+            return
         link = self._new_link(neighbour.peer_id, initiator=neighbour.initiator)
         if neighbour.initiator:
             self._spawn(link.start())
@@ -299,6 +305,8 @@ class PeerNode:
 
     async def _on_signal(self, relayed: schema.RelayedSignal) -> None:
         link = self.links.get(relayed.from_peer)
+        if link is None and self.guard.is_refused(self.now(), relayed.from_peer):
+            return  # it broke the protocol: its new offers are refused for a while
         if link is None and relayed.kind == "offer" and not self._stopping:
             link = self._new_link(relayed.from_peer, initiator=False)  # offer overtook the event
         if link is None:
@@ -399,9 +407,19 @@ class PeerNode:
             wire.Hello(capabilities, self._piece_size, self.config.max_pieces_per_request, swarm_id)
         )
 
+    def link_violation(self, link: PeerLink, reason: str) -> None:
+        """An undecodable frame (the link closes itself): report the peer, refuse its offers."""
+        if self._stopping or self.guard.is_refused(self.now(), link.peer_id):
+            return
+        log.info("peer %s broke the protocol: %s", link.peer_id, reason)
+        self.guard.refuse(self.now(), link.peer_id)
+        self.dropped_peers.append(link.peer_id)
+        self._spawn(self._report(link.peer_id, "protocol-error"))
+
     def link_closed(self, link: PeerLink, reason: str) -> None:
         if self.links.get(link.peer_id) is link:
             del self.links[link.peer_id]
+            self.guard.forget(link.peer_id)
         self.uploaded_bytes_closed += link.piece_bytes_sent
         if link.hello is None and not self._stopping and reason in UNREACHABLE_REASONS:
             # Never got through (ICE failed or timed out): let signaling pick another
@@ -452,14 +470,30 @@ class PeerNode:
             case wire.Cancel(request_id):
                 link.purge(request_id)
                 feed_control_frame(self.sched, now, peer, message)
+            case wire.Have():
+                self._on_announce(
+                    now, link, self.guard.have(now, peer, message.seqs(), self._highest_known)
+                )
+            case wire.HaveDelta(seq):
+                self._on_announce(
+                    now, link, self.guard.have_delta(now, peer, seq, self._highest_known)
+                )
             case _:
-                announced = feed_control_frame(self.sched, now, peer, message)
-                if announced is not None:
-                    self._maybe_poke(announced)
+                feed_control_frame(self.sched, now, peer, message)
 
-    def _maybe_poke(self, seq: int) -> None:
-        if seq > self._highest_known:
-            self.feed.poke()
+    def _on_announce(self, now: float, link: PeerLink, verdict: Verdict) -> None:
+        """Only announcements inside the window reach the scheduler (§5.1); a neighbour that
+        keeps sending others is dropped, reported and refused."""
+        if verdict.replace:
+            self.sched.peer_have(now, link.peer_id, sorted(verdict.seqs))
+        elif verdict.seqs:
+            self.sched.peer_have_delta(now, link.peer_id, min(verdict.seqs))
+        if verdict.drop:
+            link.mute()
+            self.guard.refuse(now, link.peer_id)
+            self._spawn(self._drop(link.peer_id, "protocol_error"))
+        elif (newest := verdict.newest) is not None and newest > self._highest_known:
+            self.feed.poke()  # LiveFeed rate-limits these polls
 
     # --- stats ----------------------------------------------------------------------------
 

@@ -164,6 +164,8 @@ export class P2PEngine {
       void this.sessionFor(where.stream, where.rendition, first.url);
       return;
     }
+    const last = fragments[fragments.length - 1];
+    if (last) session.setLiveEdge(last.sn);
     if (this.startAnchor === null) return;
     const horizon = this.playheadPosition() + session.scheduler.config.prefetchHorizonS;
     for (const frag of fragments) {

@@ -23,6 +23,7 @@ import {
 } from "../protocol/wire";
 import type { SchedulerAction } from "../scheduler/actions";
 import { PieceScheduler } from "../scheduler/piece_scheduler";
+import { NeighbourGuard, type Verdict } from "./neighbour_guard";
 import { locateSegment } from "./origin_client";
 import { PeerLink, type Link } from "./peer_link";
 import { REJECT_CODES, REJECT_NAMES } from "./reject_reasons";
@@ -52,6 +53,9 @@ export class SwarmSession {
   /** Origin fetches in flight per segment (seq -> count). */
   private readonly originFetches = new Map<number, number>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** What neighbours may announce (§5.1); `liveEdge` is the newest seq our playlist lists. */
+  readonly guard = new NeighbourGuard();
+  private liveEdge = -1;
   private draining = false;
   private closed = false;
   private readonly tl: SessionTimeline | null;
@@ -85,7 +89,7 @@ export class SwarmSession {
    * overtaken this announcement (§4.3). A rebuilt link is a `remove` first (see the engine).
    */
   addNeighbour(neighbour: Neighbour): void {
-    if (this.closed || this.neighbours.has(neighbour.peerId)) return;
+    if (this.closed || this.neighbours.has(neighbour.peerId) || this.guard.isRefused(this.nowS(), neighbour.peerId)) return;
     const state = this.createLink(neighbour.peerId, neighbour.initiator);
     void state.link.start();
     this.updateSwarmSize();
@@ -101,6 +105,7 @@ export class SwarmSession {
   handleSignal(from: string, kind: SignalKind, data: Record<string, unknown>): void {
     if (this.closed) return;
     let state = this.neighbours.get(from);
+    if (!state && this.guard.isRefused(this.nowS(), from)) return; // it broke the protocol
     // An offer may overtake the `neighbours` event that announces its sender (§4.3).
     if (!state && kind === "offer") state = this.createLink(from, false);
     if (state) void state.link.handleSignal(kind, data);
@@ -122,6 +127,7 @@ export class SwarmSession {
         message: (l, msg) => this.onMessage(l, msg),
         protocolError: (l, error) => {
           this.log("protocol error from", l.peerId, error.message);
+          this.guard.refuse(this.nowS(), l.peerId);
           this.deps.signaling.report(l.peerId, "protocol-error", null);
         },
         closed: (l, reason) => this.onLinkClosed(l, reason),
@@ -148,6 +154,7 @@ export class SwarmSession {
     const state = this.neighbours.get(link.peerId);
     if (!state || state.link !== link) return; // an older link of a rebuilt pair
     this.neighbours.delete(link.peerId);
+    this.guard.forget(link.peerId);
     if (state.hello) {
       this.tl?.peerClosed(link.peerId, reason);
       this.deps.emitter.emit("peer-close", { peerId: link.peerId, swarm: this.swarm, reason });
@@ -188,10 +195,10 @@ export class SwarmSession {
       case "hello":
         return; // repeated HELLO: harmless, ignored
       case "have":
-        this.scheduler.peerHave(now, link.peerId, haveSeqs(msg));
+        this.onAnnounce(now, link, this.guard.have(now, link.peerId, haveSeqs(msg), this.liveEdge));
         break;
       case "have_delta":
-        this.scheduler.peerHaveDelta(now, link.peerId, msg.seq);
+        this.onAnnounce(now, link, this.guard.haveDelta(now, link.peerId, msg.seq, this.liveEdge));
         break;
       case "have_pieces":
         this.scheduler.peerHavePieces(now, link.peerId, msg.seq, heldPieces(msg));
@@ -216,6 +223,21 @@ export class SwarmSession {
         return; // handled by the link
     }
     this.drain();
+  }
+
+  /** Only announcements inside the window reach the scheduler; a violator is dropped (§5.1). */
+  private onAnnounce(now: number, link: Link, verdict: Verdict): void {
+    if (verdict.replace) this.scheduler.peerHave(now, link.peerId, verdict.seqs);
+    else for (const seq of verdict.seqs) this.scheduler.peerHaveDelta(now, link.peerId, seq);
+    if (!verdict.drop) return;
+    this.guard.refuse(now, link.peerId);
+    this.deps.signaling.report(link.peerId, "protocol-error", null);
+    link.close("announcement flood", GoodbyeReason.PROTOCOL_ERROR);
+  }
+
+  /** The newest seq the playlist lists: the centre of the announcement window. */
+  setLiveEdge(seq: number): void {
+    this.liveEdge = Math.max(this.liveEdge, seq);
   }
 
   /** Verifies a peer's piece against the signed record before it is stored or counted. */
@@ -247,6 +269,7 @@ export class SwarmSession {
    * with its buffer, or null when the record cannot be had (the caller then uses plain HTTP).
    */
   addSegment(info: SegmentInfo, prefill?: Uint8Array): Promise<SegmentBuffer | null> {
+    this.setLiveEdge(info.seq);
     const existing = this.store.get(info.seq);
     if (existing) return Promise.resolve(existing);
     let pending = this.adding.get(info.seq);

@@ -3,7 +3,7 @@
  * delivered asynchronously in order; a "corrupt" sender flips a bit in every PIECE it sends.
  */
 import type { Link, LinkFactory, PeerLinkOptions } from "../../src/p2p/peer_link";
-import { decodeMessage, encodeMessage, type GoodbyeReason, type WireMessage } from "../../src/protocol/wire";
+import { decodeMessage, encodeMessage, GoodbyeReason, WireError, type WireMessage } from "../../src/protocol/wire";
 
 export class MemoryNetwork {
   readonly links = new Map<string, MemoryLink>();
@@ -58,7 +58,24 @@ export class MemoryLink implements Link {
 
   receive(frame: Uint8Array): void {
     if (this.closed) return;
-    this.options.handlers.message(this, decodeMessage(frame));
+    let msg: WireMessage;
+    try {
+      msg = decodeMessage(frame);
+    } catch (e) {
+      if (!(e instanceof WireError)) throw e;
+      this.options.handlers.protocolError(this, e); // as PeerLink does
+      this.close(`protocol error: ${e.message}`, GoodbyeReason.PROTOCOL_ERROR);
+      return;
+    }
+    this.options.handlers.message(this, msg);
+  }
+
+  /** Sends raw bytes, as a hostile neighbour could (no codec on the way out). */
+  sendRaw(frame: Uint8Array): void {
+    if (this.closed) return;
+    this.net.framesSent += 1;
+    const other = this.net.links.get(`${this.peerId}>${this.localId}`);
+    setTimeout(() => other?.receive(frame), 0);
   }
 
   close(reason: string, _goodbye?: GoodbyeReason): void {
