@@ -34,8 +34,19 @@ class RtmpConfig:
     slower or silent clients are dropped."""
     idle_timeout: float = 15.0
     """Seconds a publishing connection may stay silent before it counts as lost."""
+    handshake_timeout: float = 2.0
+    """Seconds from TCP accept until the RTMP handshake is complete (within setup_timeout):
+    a silent connection holds a slot this long at most."""
     max_connections: int = 32
-    """Simultaneous TCP connections (publishing or not); more are closed at once."""
+    """Simultaneous TCP connections (publishing or not). A new one displaces an
+    unauthenticated one (segmenter/rtmp_admission.py) or is closed at once."""
+    max_connections_per_address: int = 4
+    """Simultaneous TCP connections from one IP address (same rule)."""
+    key_failures_before_lockout: int = 5
+    """Wrong stream keys from one address within `key_failure_window` seconds before that
+    address's connections are refused for `lockout` seconds."""
+    key_failure_window: float = 60.0
+    lockout: float = 300.0
     chunk_size: int = 4096
     """RTMP chunk size announced to clients for our (small) replies."""
     buffer_high_water: int = 8 * 1024 * 1024
@@ -57,10 +68,12 @@ class RtmpConfig:
                 raise ValueError(f"stream keys must be 1..{MAX_STREAM_KEY_LENGTH} chars, no '/'")
             if not NAME_PATTERN.match(name):
                 raise ValueError(f"stream name {name!r} must match {NAME_PATTERN.pattern}")
-        if self.setup_timeout <= 0 or self.idle_timeout <= 0:
+        if min(self.setup_timeout, self.idle_timeout, self.handshake_timeout) <= 0:
             raise ValueError("RTMP timeouts must be positive")
-        if self.max_connections < 1:
-            raise ValueError("max_connections must be >= 1")
+        if min(self.max_connections, self.max_connections_per_address) < 1:
+            raise ValueError("max_connections and max_connections_per_address must be >= 1")
+        if self.key_failures_before_lockout < 1 or min(self.key_failure_window, self.lockout) < 0:
+            raise ValueError("key_failures_before_lockout >= 1, window and lockout >= 0")
         if not 128 <= self.chunk_size <= 65536:
             raise ValueError("chunk_size must be in 128..65536")
         if not 0 < self.buffer_low_water < self.buffer_high_water:

@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from segmenter import rtmp_amf
+from segmenter.log_limit import RateLimitedLog
+from segmenter.rtmp_admission import RtmpAdmission
 from segmenter.rtmp_config import RtmpConfig
 from segmenter.rtmp_flv import FlvPipe, flv_header, flv_tag
 from segmenter.rtmp_protocol import (
@@ -38,6 +40,7 @@ from segmenter.rtmp_protocol import (
 )
 
 log = logging.getLogger(__name__)
+_SETUP_PROGRESS = {State.AWAIT_CONNECT: 1, State.CONNECT_PENDING: 1, State.CONNECTED: 2}
 
 _READ_SIZE = 65536
 
@@ -208,6 +211,9 @@ class RtmpServer:
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.admission = RtmpAdmission(config)
+        # Refusals an attacker triggers at will: a line per kind per 5 s, not one per connection.
+        self.limited_log = RateLimitedLog(log)
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
 
@@ -290,15 +296,28 @@ class RtmpServer:
         assert task is not None
         peer = writer.get_extra_info("peername")
         remote = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
-        if len(self._tasks) >= self.config.max_connections:
-            log.warning("rtmp %s: refused, %d connections open", remote, len(self._tasks))
+        address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        connection = _Connection(self, reader, writer, remote, address)
+        decision = self.admission.admit(time.monotonic(), connection, address)
+        if not decision.admitted:
+            self.limited_log.log(
+                logging.WARNING, decision.reason, "rtmp %s: refused, %s", remote, decision.reason
+            )
             writer.close()
             return
+        for victim in decision.evict:
+            if isinstance(victim, _Connection):
+                victim.displace()
+        if decision.evict:
+            self.limited_log.log(
+                logging.WARNING, "displaced", "rtmp %s: admitted, %s", remote, decision.reason
+            )
         self._tasks.add(task)
         try:
-            await _Connection(self, reader, writer, remote).run()
+            await connection.run()
         finally:
             self._tasks.discard(task)
+            self.admission.closed(connection)
 
 
 class _Connection:
@@ -310,8 +329,11 @@ class _Connection:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         remote: str,
+        address: str,
     ) -> None:
         self.server = server
+        self.address = address
+        self.displaced = False
         self.config = server.config
         self.reader = reader
         self.writer = writer
@@ -326,6 +348,10 @@ class _Connection:
         reason = "publisher disconnected"
         try:
             async with asyncio.timeout(self.config.setup_timeout):
+                async with asyncio.timeout(self.config.handshake_timeout):
+                    while self.rtmp.state in (State.HANDSHAKE_C0C1, State.HANDSHAKE_C2):
+                        if not await self._exchange():
+                            return
                 while self.session is None:
                     if not await self._exchange():
                         return
@@ -337,7 +363,9 @@ class _Connection:
                         await self.resume.wait()  # decoder behind: TCP backpressure
         except TimeoutError:
             reason = f"timed out while {self.rtmp.state.value}"
-            log.warning("rtmp %s: %s, dropping the connection", self.remote, reason)
+            self.server.limited_log.log(
+                logging.WARNING, reason, "rtmp %s: %s, dropping the connection", self.remote, reason
+            )
         except RtmpProtocolError as exc:
             reason = f"protocol error: {exc}"
             log.warning("rtmp %s: %s, dropping the connection", self.remote, reason)
@@ -367,10 +395,12 @@ class _Connection:
         """Read once, handle the events, send replies; False once the connection is over."""
         data = await self.reader.read(_READ_SIZE)
         if not data:
-            if self.session is None:
+            if self.session is None and not self.displaced:
                 log.info("rtmp %s: closed during %s", self.remote, self.rtmp.state.value)
             return False
         self._handle(self.rtmp.receive_data(data))
+        if self.session is None and self.rtmp.state in _SETUP_PROGRESS:
+            self.server.admission.progressed(self, _SETUP_PROGRESS[self.rtmp.state])
         reply = self.rtmp.data_to_send()
         if reply:
             self.writer.write(reply)
@@ -402,7 +432,14 @@ class _Connection:
         """Check key and stream availability; on refusal queue the error status."""
         stream_name = self.config.stream_for_key(event.stream_key)
         if stream_name is None:
-            log.warning("rtmp %s: refused publish, invalid stream key", self.remote)
+            locked = self.server.admission.key_failed(time.monotonic(), self.address)
+            self.server.limited_log.log(
+                logging.WARNING,
+                "invalid key, locked" if locked else "invalid key",
+                "rtmp %s: refused publish, invalid stream key%s",
+                self.remote,
+                "; address locked out" if locked else "",
+            )
             self.rtmp.reject_publish("NetStream.Publish.Denied", "invalid stream key")
             return False
         pipe = FlvPipe(
@@ -416,10 +453,16 @@ class _Connection:
             self.rtmp.reject_publish("NetStream.Publish.BadName", claimed)
             return False
         claimed._disconnect_callback = self._disconnect_threadsafe
+        self.server.admission.authenticated(self)
         self.session = claimed
         self.resume.set()
         log.info("rtmp %s: publishing to stream %s", self.remote, stream_name)
         return True
+
+    def displace(self) -> None:
+        """Another connection needs this one's slot (it has not shown a key): close it now."""
+        self.displaced = True
+        self.writer.transport.abort()
 
     def _drained_threadsafe(self) -> None:
         with contextlib.suppress(RuntimeError):  # loop closed: nothing left to resume

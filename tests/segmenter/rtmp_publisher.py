@@ -120,8 +120,10 @@ def read_flv_tags(data: bytes) -> list[tuple[int, int, bytes]]:
 class RawPublisher:
     """A hand-driven RTMP publisher over a blocking socket, for feeding chosen (bad) bytes."""
 
-    def __init__(self, port: int, key: str, app: str = "live") -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, port: int, key: str, app: str = "live", source: str = "") -> None:
+        self.sock = socket.create_connection(
+            ("127.0.0.1", port), timeout=10, source_address=(source, 0) if source else None
+        )
         self.writer = ChunkWriter()
         self.reader = ChunkReader()
         self.sock.sendall(b"\x03" + bytes(1536))

@@ -223,6 +223,8 @@ def test_garbage_and_stalled_clients_are_dropped(
 
 
 def test_connection_limit(caplog: pytest.LogCaptureFixture) -> None:
+    """A full server makes room by closing its oldest unauthenticated connection; with only
+    publishers holding slots, a newcomer is closed at once (rtmp_admission)."""
     config = RtmpConfig(
         listen_host="127.0.0.1", port=0, stream_keys={KEY: "demo"}, max_connections=2
     )
@@ -234,8 +236,10 @@ def test_connection_limit(caplog: pytest.LogCaptureFixture) -> None:
             sock.sendall(b"\x03" + bytes(1536))
             sock.recv(1 + 2 * 1536, socket.MSG_WAITALL)
         with socket.create_connection(("127.0.0.1", port)) as third:
-            assert _wait_closed(third, timeout=5) == b""
-        assert "connections open" in caplog.text
+            third.sendall(b"\x03" + bytes(1536))
+            assert len(third.recv(1 + 2 * 1536, socket.MSG_WAITALL)) == 1 + 2 * 1536
+            assert _wait_closed(held[0], timeout=5) == b""  # the oldest made room
+        assert "displaced 1 unauthenticated connection" in caplog.text
         for sock in held:
             sock.close()
     finally:
