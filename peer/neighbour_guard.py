@@ -94,6 +94,15 @@ class NeighbourGuard:
             return Verdict(frozenset(state.held), True, False, False)
         return Verdict(frozenset({seq}), False, False, False)
 
+    def have_pieces(self, now: float, peer: str, seq: int, edge: int) -> Verdict:
+        """HAVE_PIECES (a copy in progress): the window only. Honest ones come once per piece,
+        so they are not rate-counted; the scheduler bounds how many it keeps per neighbour."""
+        if edge >= 0 and seq > edge + self.config.ahead:
+            return self._refuse(self._state(now, peer), frozenset(), replace=False)
+        if seq < self._low(edge):
+            return Verdict(frozenset(), False, False, False)
+        return Verdict(frozenset({seq}), False, False, False)
+
     def forget(self, peer: str) -> None:
         self._peers.pop(peer, None)
 

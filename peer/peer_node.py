@@ -478,13 +478,21 @@ class PeerNode:
                 self._on_announce(
                     now, link, self.guard.have_delta(now, peer, seq, self._highest_known)
                 )
+            case wire.HavePieces(seq):
+                verdict = self.guard.have_pieces(now, peer, seq, self._highest_known)
+                self._on_announce(now, link, verdict, message)
             case _:
                 feed_control_frame(self.sched, now, peer, message)
 
-    def _on_announce(self, now: float, link: PeerLink, verdict: Verdict) -> None:
+    def _on_announce(
+        self, now: float, link: PeerLink, verdict: Verdict, pieces: wire.HavePieces | None = None
+    ) -> None:
         """Only announcements inside the window reach the scheduler (§5.1); a neighbour that
         keeps sending others is dropped, reported and refused."""
-        if verdict.replace:
+        if pieces is not None:  # the scheduler bounds what it keeps of partial copies
+            if verdict.seqs:
+                feed_control_frame(self.sched, now, link.peer_id, pieces)
+        elif verdict.replace:
             self.sched.peer_have(now, link.peer_id, sorted(verdict.seqs))
         elif verdict.seqs:
             self.sched.peer_have_delta(now, link.peer_id, min(verdict.seqs))

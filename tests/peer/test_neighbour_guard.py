@@ -44,6 +44,14 @@ def test_a_have_reaching_ahead_keeps_its_window_part_and_counts() -> None:
     assert verdict.seqs == frozenset({EDGE, EDGE + 2})
 
 
+def test_have_pieces_is_kept_to_the_window_but_not_rate_counted() -> None:
+    guard = NeighbourGuard(GuardConfig(frames_per_s=1.0, burst=1, max_violations=3))
+    assert all(guard.have_pieces(0.0, "a", EDGE + 1, EDGE).seqs for _ in range(100))
+    assert not guard.have_pieces(0.0, "a", EDGE - 65, EDGE).refused
+    verdicts = [guard.have_pieces(0.0, "a", EDGE + 5, EDGE) for _ in range(3)]
+    assert [v.drop for v in verdicts] == [False, False, True]
+
+
 def test_frames_over_the_rate_are_refused() -> None:
     config = GuardConfig(frames_per_s=10.0, burst=20, max_violations=1000)
     guard = NeighbourGuard(config)

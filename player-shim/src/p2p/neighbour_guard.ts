@@ -82,6 +82,16 @@ export class NeighbourGuard {
     return { seqs: [seq], replace: false, refused: false, drop: false };
   }
 
+  /**
+   * HAVE_PIECES (a copy in progress): the window only. Honest ones come once per piece, so they
+   * are not rate-counted; the scheduler bounds how many it keeps per neighbour.
+   */
+  havePieces(now: number, peer: string, seq: number, edge: number): Verdict {
+    if (edge >= 0 && seq > edge + this.config.ahead) return this.violation(this.state(now, peer), [], false);
+    if (seq < this.low(edge)) return { seqs: [], replace: false, refused: false, drop: false };
+    return { seqs: [seq], replace: false, refused: false, drop: false };
+  }
+
   forget(peer: string): void {
     this.peers.delete(peer);
   }

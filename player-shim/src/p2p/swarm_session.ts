@@ -200,9 +200,12 @@ export class SwarmSession {
       case "have_delta":
         this.onAnnounce(now, link, this.guard.haveDelta(now, link.peerId, msg.seq, this.liveEdge));
         break;
-      case "have_pieces":
-        this.scheduler.peerHavePieces(now, link.peerId, msg.seq, heldPieces(msg));
+      case "have_pieces": {
+        const verdict = this.guard.havePieces(now, link.peerId, msg.seq, this.liveEdge);
+        if (verdict.seqs.length > 0) this.scheduler.peerHavePieces(now, link.peerId, msg.seq, heldPieces(msg));
+        this.onAnnounce(now, link, { ...verdict, seqs: [] });
         break;
+      }
       case "request":
         this.scheduler.uploadRequest(now, link.peerId, msg.requestId, msg.seq, msg.firstPiece, msg.pieceCount);
         break;

@@ -36,6 +36,13 @@ describe("neighbour guard", () => {
     expect(ahead.seqs.sort((x, y) => x - y)).toEqual([EDGE, EDGE + 2]);
   });
 
+  it("keeps HAVE_PIECES to the window without rate-counting it", () => {
+    const guard = new NeighbourGuard({ ...DEFAULT_GUARD_CONFIG, framesPerS: 1, burst: 1, maxViolations: 3 });
+    for (let i = 0; i < 100; i++) expect(guard.havePieces(0, "a", EDGE + 1, EDGE).seqs).toEqual([EDGE + 1]);
+    expect(guard.havePieces(0, "a", EDGE - 65, EDGE).refused).toBe(false);
+    expect([0, 1, 2].map(() => guard.havePieces(0, "a", EDGE + 5, EDGE).drop)).toEqual([false, false, true]);
+  });
+
   it("refuses frames over the rate", () => {
     const guard = new NeighbourGuard({ ...DEFAULT_GUARD_CONFIG, framesPerS: 10, burst: 20, maxViolations: 1000 });
     const refused = Array.from({ length: 25 }, (_, i) => guard.haveDelta(0, "a", EDGE - (i % 60), EDGE)).filter((v) => v.refused);
@@ -80,7 +87,7 @@ function honestSession(net: MemoryNetwork) {
     clock: performance,
     emitter,
     signaling: { signal: () => undefined, report: (p, r, s) => void reports.push([p, r, s]) },
-    origin: { fetchRange: async () => new Uint8Array(0) },
+    origin: { streamRange: async function* () {} },
     record: async () => Promise.reject(new Error("no records here")),
     createLink: net.factoryFor("honest00"),
   });
