@@ -50,6 +50,7 @@ class PeerNode:
         self._timer: asyncio.TimerHandle | None = None
         self._stopping = False
         self._piece_size = DEFAULT_PIECE_SIZE
+        self._announced: set[str] = set()  # neighbours whose first HAVE arrived
         self._highest_known = -1
         self.guard = NeighbourGuard(config.neighbour_guard)
         # Set in start():
@@ -88,6 +89,9 @@ class PeerNode:
             cfg.playlist_poll_s,
             cfg.playlist_poke_min_s,
         )
+        # Neighbours from the join count as connecting from now on, so the first segments wait
+        # briefly for them instead of coming from the origin before any link could open.
+        self.sched.set_connecting_peers(self.now(), len(self.signaling.neighbours))
         playlist = await self.feed.first_poll()
         if not cfg.seed:
             spans = self.feed.timeline.spans
@@ -301,6 +305,8 @@ class PeerNode:
             low_water=self.config.channel_low_water_bytes,
         )
         self.links[peer_id] = link
+        if hasattr(self, "sched"):  # links made during start() are counted once it has one
+            self._update_connecting()
         return link
 
     async def _on_signal(self, relayed: schema.RelayedSignal) -> None:
@@ -416,10 +422,19 @@ class PeerNode:
         self.dropped_peers.append(link.peer_id)
         self._spawn(self._report(link.peer_id, "protocol-error"))
 
+    def _update_connecting(self) -> None:
+        """Neighbours with no HAVE yet count as connecting: startup waits for them briefly."""
+        connecting = sum(1 for peer_id in self.links if peer_id not in self._announced)
+        self.sched.set_connecting_peers(self.now(), connecting)
+        self._pump()
+
     def link_closed(self, link: PeerLink, reason: str) -> None:
         if self.links.get(link.peer_id) is link:
             del self.links[link.peer_id]
             self.guard.forget(link.peer_id)
+            self._announced.discard(link.peer_id)
+            if not self._stopping:
+                self._update_connecting()
         self.uploaded_bytes_closed += link.piece_bytes_sent
         if link.hello is None and not self._stopping and reason in UNREACHABLE_REASONS:
             # Never got through (ICE failed or timed out): let signaling pick another
@@ -474,6 +489,9 @@ class PeerNode:
                 self._on_announce(
                     now, link, self.guard.have(now, peer, message.seqs(), self._highest_known)
                 )
+                if peer not in self._announced:
+                    self._announced.add(peer)
+                    self._update_connecting()
             case wire.HaveDelta(seq):
                 self._on_announce(
                     now, link, self.guard.have_delta(now, peer, seq, self._highest_known)

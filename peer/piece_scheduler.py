@@ -62,6 +62,9 @@ class PieceScheduler:
         self._actions: list[Action] = []
         self.book = DownloadBook(self._actions.append, self.stats)
         self._swarm_size = 1
+        # While assigned neighbours are still connecting: until when a blocked segment nobody
+        # holds waits for them (None: no wait). See `set_connecting_peers`.
+        self._connect_wait_until: float | None = None
         self.clock = DeadlineClock(config)
         self.upload = UploadScheduler(
             config, self._actions.append, self.book.local, self.stats, now, self.book.segments
@@ -152,6 +155,19 @@ class PieceScheduler:
         """Members of our swarm (from signaling); sizes the live HTTP-first election."""
         self._now = now
         self._swarm_size = max(1, size)
+
+    def set_connecting_peers(self, now: float, count: int) -> None:
+        """`count` assigned neighbours are still connecting (no HELLO yet). A newcomer's
+        startup segments are what its neighbours just played: while they connect, a blocked
+        segment nobody holds waits for them up to `connect_wait_s` (from the first report of
+        connecting neighbours) instead of every newcomer of a flash crowd pulling its startup
+        segments from the origin."""
+        self._now = now
+        if count <= 0:
+            self._connect_wait_until = None
+        elif self._connect_wait_until is None:
+            self._connect_wait_until = now + self.config.connect_wait_s
+        self._schedule(now)
 
     # --- segments and playhead ------------------------------------------------------------
 
@@ -323,6 +339,8 @@ class PieceScheduler:
                 times.append(segment.http_first_at)
             if self.clock.playing and not segment.missed:
                 times.append(deadline)
+        if self._connect_wait_until is not None:
+            times.append(self._connect_wait_until)
         for peer in self.book.peers.values():
             times.append(peer.cooldown_until)
             if peer.requests:
@@ -381,7 +399,9 @@ class PieceScheduler:
                 if deadline - now <= self.config.prefetch_horizon_s:
                     assignable.append((segment, deadline, holders))
             elif (
-                self.clock.waiting_on(segment) and not self._election_pending(now, segment)
+                self.clock.waiting_on(segment)
+                and not self._election_pending(now, segment)
+                and not self._connect_wait(now)
             ) or self._election_wait_over(now, segment):
                 self._fetch_http(now, segment, take_over=False)
         window = self.config.urgent_window_s
@@ -415,6 +435,13 @@ class PieceScheduler:
         if self._election_pending(now, segment):
             assert segment.http_first_at is not None
             return segment.http_first_at
+        if (
+            not self.clock.playing
+            and self._connect_wait(now)
+            and not self._usable_holders(now, segment.seq)
+        ):
+            assert self._connect_wait_until is not None
+            return self._connect_wait_until
         progress_until = self._copy_progress_until(now, segment, deadline)
         if progress_until is not None:
             return progress_until
@@ -541,6 +568,10 @@ class PieceScheduler:
         if self.clock.playing:
             until = min(until, deadline - self.config.http_margin_s)
         return until if until > now else None
+
+    def _connect_wait(self, now: float) -> bool:
+        """Neighbours are connecting and their wait is not over (see set_connecting_peers)."""
+        return self._connect_wait_until is not None and now < self._connect_wait_until
 
     @staticmethod
     def _election_wait_over(now: float, segment: SegmentState) -> bool:

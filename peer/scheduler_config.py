@@ -16,6 +16,9 @@ class SchedulerConfig:
     """Tuning of the download scheduler and of the upload side (all times in seconds)."""
 
     # --- deadlines and HTTP fallback -------------------------------------------------------
+    connect_wait_s: float = 1.0
+    """How long a blocked segment nobody holds waits for neighbours that are still connecting
+    (a newcomer's startup: they hold what it needs) before HTTP."""
     startup_deadline_s: float = 1.0
     """While the playhead is not playing, the segment at the playhead is due this long after the
     playhead was set (later segments follow by their media start times). Keeps startup short."""

@@ -64,6 +64,7 @@ _EVENTS: dict[str, Callable[[PieceScheduler, float, Json], None]] = {
     ),
     "peer_choked": lambda s, now, e: s.peer_choked(now, e["peer"], e["choked"]),
     "set_swarm_size": lambda s, now, e: s.set_swarm_size(now, e["size"]),
+    "set_connecting_peers": lambda s, now, e: s.set_connecting_peers(now, e["count"]),
     "segment_added": lambda s, now, e: s.segment_added(
         now,
         e["seq"],

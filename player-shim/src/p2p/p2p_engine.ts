@@ -31,6 +31,9 @@ interface ApiConfig {
   signaling: { url: string; path: string; namespace: string };
 }
 
+/** Fragments hls.js loaded over HTTP before the swarm was joined, kept for the swarm store. */
+const PRE_JOIN_SEGMENTS = 6;
+
 /** After a failed join, wait this long before the next try, doubling up to the maximum. */
 const JOIN_RETRY_MS = 5_000;
 const JOIN_RETRY_MAX_MS = 60_000;
@@ -49,6 +52,7 @@ export class P2PEngine {
   private readonly records = new Map<string, Promise<IntegrityRecord>>();
   /** Sequence numbers that appeared at the live edge of a refreshed playlist (recent ones). */
   private readonly liveEdgeSns = new Set<number>();
+  private readonly preJoin = new Map<number, { frag: FragmentRef; data: Uint8Array; rendition: string }>();
   private origin: OriginClient | null = null;
   private media: HTMLMediaElement | null = null;
   private readonly mediaListeners: [string, () => void][] = [];
@@ -217,8 +221,15 @@ export class P2PEngine {
   /** Bytes the loader fetched over plain HTTP: if they verify, peers can have them. */
   offerHttp(frag: FragmentRef, data: Uint8Array): void {
     const loc = locateSegment(frag.url);
-    if (!this.enabled || !this.session || !loc || loc.rendition !== this.sessionRendition) return;
-    void this.session.offerHttpSegment(this.segmentInfo(frag, false), data);
+    if (!this.enabled || !loc) return;
+    if (this.session && loc.rendition === this.sessionRendition) {
+      void this.session.offerHttpSegment(this.segmentInfo(frag, false), data);
+      return;
+    }
+    // Loaded before the swarm was joined (startup): handed to the swarm store once joined, so
+    // the segments hls.js already has are neither fetched again nor missing for neighbours.
+    this.preJoin.set(frag.sn, { frag, data, rendition: loc.rendition });
+    while (this.preJoin.size > PRE_JOIN_SEGMENTS) this.preJoin.delete(Math.min(...this.preJoin.keys()));
   }
 
   // --- swarm membership ------------------------------------------------------------------
@@ -271,6 +282,10 @@ export class P2PEngine {
       this.joinRetryMs = JOIN_RETRY_MS;
       this.sessionRendition = rendition;
       this.pushPlayhead();
+      for (const { frag, data, rendition: r } of this.preJoin.values()) {
+        if (r === rendition) void session.offerHttpSegment(this.segmentInfo(frag, false), data);
+      }
+      this.preJoin.clear();
       for (const n of joined.neighbours) session.addNeighbour(n);
       return session;
     } catch (error) {

@@ -38,6 +38,8 @@ export type { Clock, SegmentInfo, SessionDeps, SignalingPort } from "./session_d
 interface NeighbourState {
   link: Link;
   hello: boolean;
+  /** Its first HAVE arrived: until then it counts as still connecting (startup waits for it). */
+  announced: boolean;
   lastBadSeq: number | null;
 }
 
@@ -100,6 +102,7 @@ export class SwarmSession {
     if (!state) return;
     state.link.close(reason, GoodbyeReason.NORMAL);
     this.neighbours.delete(peerId); // closed() may come later (or not at all for a dead link)
+    this.updateSwarmSize();
   }
 
   handleSignal(from: string, kind: SignalKind, data: Record<string, unknown>): void {
@@ -134,7 +137,7 @@ export class SwarmSession {
         pieceSent: (l, bytes) => this.deps.emitter.emit("upload", { peerId: l.peerId, bytes, swarm: this.swarm }),
       },
     });
-    const state: NeighbourState = { link, hello: false, lastBadSeq: null };
+    const state: NeighbourState = { link, hello: false, announced: false, lastBadSeq: null };
     this.neighbours.set(peerId, state);
     return state;
   }
@@ -166,8 +169,14 @@ export class SwarmSession {
     this.updateSwarmSize();
   }
 
+  /** Swarm size for the election, and how many neighbours are still connecting (no HAVE yet). */
   private updateSwarmSize(): void {
-    this.scheduler.setSwarmSize(this.nowS(), this.neighbours.size + 1);
+    const now = this.nowS();
+    this.scheduler.setSwarmSize(now, this.neighbours.size + 1);
+    let connecting = 0;
+    for (const state of this.neighbours.values()) if (!state.announced) connecting++;
+    this.scheduler.setConnectingPeers(now, connecting);
+    this.drain();
   }
 
   // --- wire messages ---------------------------------------------------------------------
@@ -196,6 +205,10 @@ export class SwarmSession {
         return; // repeated HELLO: harmless, ignored
       case "have":
         this.onAnnounce(now, link, this.guard.have(now, link.peerId, haveSeqs(msg), this.liveEdge));
+        if (!state.announced) {
+          state.announced = true;
+          this.updateSwarmSize();
+        }
         break;
       case "have_delta":
         this.onAnnounce(now, link, this.guard.haveDelta(now, link.peerId, msg.seq, this.liveEdge));

@@ -39,6 +39,8 @@ export class PieceScheduler {
   private readonly actions: SchedulerAction[] = [];
   private readonly book: DownloadBook;
   private swarmSizeValue = 1;
+  /** While assigned neighbours are still connecting: until when a blocked segment nobody holds waits for them. */
+  private connectWaitUntil: number | null = null;
   readonly clock: DeadlineClock;
 
   constructor(
@@ -135,6 +137,19 @@ export class PieceScheduler {
   setSwarmSize(now: number, size: number): void {
     this.now = now;
     this.swarmSizeValue = Math.max(1, size);
+  }
+
+  /**
+   * `count` assigned neighbours are still connecting (no HELLO yet). A newcomer's startup
+   * segments are what its neighbours just played: while they connect, a blocked segment nobody
+   * holds waits for them up to `connectWaitS` (from the first report of connecting neighbours)
+   * instead of every newcomer of a flash crowd pulling its startup segments from the origin.
+   */
+  setConnectingPeers(now: number, count: number): void {
+    this.now = now;
+    if (count <= 0) this.connectWaitUntil = null;
+    else if (this.connectWaitUntil === null) this.connectWaitUntil = now + this.config.connectWaitS;
+    this.schedule(now);
   }
 
   get swarmSize(): number {
@@ -301,6 +316,7 @@ export class PieceScheduler {
       if (segment.httpFirstAt !== null) times.push(segment.httpFirstAt);
       if (this.clock.playing && !segment.missed) times.push(deadline);
     }
+    if (this.connectWaitUntil !== null) times.push(this.connectWaitUntil);
     for (const peer of this.book.peers.values()) {
       times.push(peer.cooldownUntil);
       if (peer.requests.size > 0) times.push(this.silentAt(peer));
@@ -358,7 +374,7 @@ export class PieceScheduler {
       const holders = this.usableHolders(now, segment.seq);
       if (holders.length > 0) {
         if (deadline - now <= this.config.prefetchHorizonS) assignable.push([segment, deadline, holders]);
-      } else if ((this.clock.waitingOn(segment) && !this.electionPending(now, segment)) || this.electionWaitOver(now, segment)) {
+      } else if ((this.clock.waitingOn(segment) && !this.electionPending(now, segment) && !this.connectWait(now)) || this.electionWaitOver(now, segment)) {
         this.fetchHttp(now, segment, false, this.electionWaitOver(now, segment) ? "election-turn" : "blocked-no-holder");
       }
     }
@@ -391,6 +407,7 @@ export class PieceScheduler {
     const fallback = this.clock.fallbackAt(segment, deadline);
     if (now < fallback) return fallback;
     if (this.electionPending(now, segment)) return segment.httpFirstAt as number;
+    if (!this.clock.playing && this.connectWait(now) && this.usableHolders(now, segment.seq).length === 0) return this.connectWaitUntil as number;
     const progressUntil = this.copyProgressUntil(now, segment, deadline);
     if (progressUntil !== null) return progressUntil;
     if (segment.peerGraceUntil === null) {
@@ -507,6 +524,11 @@ export class PieceScheduler {
    * segment at once (a starved swarm at the live edge) would otherwise fetch it at once; in turn,
    * the elected members fetch it and the rest get it from them.
    */
+  /** Neighbours are connecting and their wait is not over (see setConnectingPeers). */
+  private connectWait(now: number): boolean {
+    return this.connectWaitUntil !== null && now < this.connectWaitUntil;
+  }
+
   private electionPending(now: number, segment: SegmentState): boolean {
     return segment.httpFirstAt !== null && now < segment.httpFirstAt && this.usableHolders(now, segment.seq).length === 0;
   }

@@ -5,6 +5,8 @@
 
 export interface SchedulerConfig {
   // --- deadlines and HTTP fallback ---
+  /** How long a blocked segment nobody holds waits for neighbours still connecting (startup) before HTTP. */
+  connectWaitS: number;
   /** While not playing, the segment at the playhead is due this long after the playhead was set. */
   startupDeadlineS: number;
   /** Fixed reserve kept before a deadline for the HTTP fallback (round trips, verification). */
@@ -60,6 +62,7 @@ export interface SchedulerConfig {
 }
 
 export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze({
+  connectWaitS: 1.0,
   startupDeadlineS: 1.0,
   httpMarginS: 0.5,
   httpRateEstimateBytesPerS: 2_000_000.0,

@@ -28,6 +28,7 @@ const EVENTS: Record<string, (s: PieceScheduler, now: number, e: Json) => void> 
   peer_have_pieces: (s, now, e) => s.peerHavePieces(now, str(e, "peer"), num(e, "seq"), [...(e.pieces as number[])]),
   peer_choked: (s, now, e) => s.peerChoked(now, str(e, "peer"), e.choked as boolean),
   set_swarm_size: (s, now, e) => s.setSwarmSize(now, num(e, "size")),
+  set_connecting_peers: (s, now, e) => s.setConnectingPeers(now, num(e, "count")),
   segment_added: (s, now, e) =>
     s.segmentAdded(now, num(e, "seq"), {
       size: num(e, "size"),
