@@ -100,6 +100,19 @@ class DownloadBook:
                     segment.owner[index] = UNASSIGNED
         return segment
 
+    # --- queries --------------------------------------------------------------------------
+
+    def usable_holders(self, now: float, seq: int) -> list[RemotePeer]:
+        """Neighbours that announced all or part of `seq` and may be asked now, by id."""
+        return sorted(
+            (
+                p
+                for p in self.peers.values()
+                if p.holds_any(seq) and not p.choking_us and now >= p.cooldown_until
+            ),
+            key=lambda p: p.peer_id,
+        )
+
     # --- forgetting -----------------------------------------------------------------------
 
     def cancel_request(self, request: PeerRequest) -> None:

@@ -1,19 +1,27 @@
 """The peer's pure download/upload scheduler: events in (with `now`), actions out. No I/O.
 
-Download policy, per incomplete segment (deadline = when the playhead reaches its start):
+Download policy, per incomplete segment (deadline = when the playhead reaches its start); the
+timing rules for the origin live in `peer.origin_gate`:
 - From `deadline - http_margin_s - missing_bytes / http_rate` on (the *fallback point*), every
   missing piece comes from the origin: peer requests still owing those pieces are cancelled (and
   a peer that had been sitting on them is abandoned as slow) and the missing pieces are fetched
   with Range requests, one per contiguous run. The rate is at least the segment's own bitrate;
   a segment that usable neighbours hold and none was asked for yet first gets one round from
-  them (`peer_silence_timeout_s`); a new live segment nobody holds waits for the election below.
-- Before that, pieces are requested from neighbours that announced the segment: urgent segments
-  (due within `urgent_window_s`) earliest-deadline-first, the rest rarest-first; blocks of
-  `request_block_pieces` go to the least-loaded eligible peer, so a segment is spread over peers.
+  them (`peer_silence_timeout_s`); a new live segment nobody holds waits for the election below;
+  while a neighbour's copy of it is still arriving (HAVE_PIECES with new pieces within
+  `origin_progress_timeout_s`) the takeover waits for that copy (cut-through).
+- Before that, pieces are requested from neighbours that announced the segment, in full or in
+  part (only the announced pieces): urgent segments (due within `urgent_window_s`)
+  earliest-deadline-first, the rest rarest-first; blocks of `request_block_pieces` go to the
+  least-loaded eligible peer, so a segment is spread over peers.
 - A new live segment that no usable neighbour holds is taken from HTTP after the member's
   election delay (see `peer.election`), even when playback is blocked on it; any other segment
-  playback is blocked on with no holder is fetched at once; an edge seeder (`seeder=True`)
-  takes everything from HTTP.
+  playback is blocked on with no holder is fetched at once, unless neighbours are still
+  connecting (startup: they hold what a newcomer needs; at most `connect_wait_s`); an edge
+  seeder (`seeder=True`) takes everything from HTTP.
+- Every origin fetch is announced at once (HAVE_PIECES, no pieces yet) and each origin piece as
+  it arrives, and pieces of incomplete segments are served: neighbours relay an origin download
+  while it is still running instead of fetching the segment a second time.
 - A peer owing pieces that sends nothing for `peer_silence_timeout_s` is abandoned; a peer that
   sends a piece failing verification is dropped (GOODBYE bad-piece + report).
 """
@@ -25,7 +33,7 @@ from typing import Any
 from peer.deadline_clock import DeadlineClock, Playhead
 from peer.download_book import DownloadBook
 from peer.download_state import UNASSIGNED, RemotePeer, SegmentState
-from peer.election import http_first_delay
+from peer.origin_gate import EDGE_SEEDER_CAPABILITY, OriginGate
 from peer.scheduler_actions import (
     AbandonPeer,
     AbandonReason,
@@ -43,8 +51,7 @@ from peer.upload_scheduler import UploadScheduler
 MAX_PIECES_PER_SEGMENT = 65536
 """Piece indices are u16 on the wire (§5)."""
 
-EDGE_SEEDER_CAPABILITY = 0x2
-"""HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP)."""
+__all__ = ["EDGE_SEEDER_CAPABILITY", "MAX_PIECES_PER_SEGMENT", "PieceScheduler"]
 
 
 class PieceScheduler:
@@ -61,11 +68,8 @@ class PieceScheduler:
         self._now = now
         self._actions: list[Action] = []
         self.book = DownloadBook(self._actions.append, self.stats)
-        self._swarm_size = 1
-        # While assigned neighbours are still connecting: until when a blocked segment nobody
-        # holds waits for them (None: no wait). See `set_connecting_peers`.
-        self._connect_wait_until: float | None = None
         self.clock = DeadlineClock(config)
+        self.gate = OriginGate(config, self.book, self.clock)
         self.upload = UploadScheduler(
             config, self._actions.append, self.book.local, self.stats, now, self.book.segments
         )
@@ -154,7 +158,7 @@ class PieceScheduler:
     def set_swarm_size(self, now: float, size: int) -> None:
         """Members of our swarm (from signaling); sizes the live HTTP-first election."""
         self._now = now
-        self._swarm_size = max(1, size)
+        self.gate.swarm_size = max(1, size)
 
     def set_connecting_peers(self, now: float, count: int) -> None:
         """`count` assigned neighbours are still connecting (no HELLO yet). A newcomer's
@@ -163,10 +167,7 @@ class PieceScheduler:
         connecting neighbours) instead of every newcomer of a flash crowd pulling its startup
         segments from the origin."""
         self._now = now
-        if count <= 0:
-            self._connect_wait_until = None
-        elif self._connect_wait_until is None:
-            self._connect_wait_until = now + self.config.connect_wait_s
+        self.gate.set_connecting(now, count)
         self._schedule(now)
 
     # --- segments and playhead ------------------------------------------------------------
@@ -188,21 +189,7 @@ class PieceScheduler:
         if seq in self.book.segments or seq in self.book.local or size <= 0 or piece_size <= 0:
             return
         count = -(-size // piece_size)
-        http_first_at = None
-        if live_edge:
-            http_first_at = now + http_first_delay(
-                self.local_peer_id,
-                seq,
-                neighbour_ids=self.book.peers.keys(),
-                swarm_size=self._swarm_size,
-                http_first_count=self.config.live_http_first_count,
-                tier_spacing_s=self.config.live_tier_spacing_s,
-                tier_growth=self.config.live_tier_growth,
-                neighbour_stagger_s=self.config.live_neighbour_stagger_s,
-                seeder_neighbour=any(
-                    p.capabilities & EDGE_SEEDER_CAPABILITY for p in self.book.peers.values()
-                ),
-            )
+        http_first_at = self.gate.http_first_at(now, self.local_peer_id, seq) if live_edge else None
         pieces_false, owners = [False] * count, [UNASSIGNED] * count
         self.book.segments[seq] = SegmentState(
             seq, size, piece_size, start, duration, http_first_at, pieces_false, owners
@@ -328,19 +315,10 @@ class PieceScheduler:
             deadline = self.clock.deadline(segment)
             if deadline is None or segment.complete:
                 continue
-            times.append(self.clock.fallback_at(segment, deadline))
-            progress_until = self._copy_progress_until(now, segment, deadline)
-            if progress_until is not None:
-                times.append(progress_until)
-            if segment.peer_grace_until is not None:
-                times.append(segment.peer_grace_until)
+            times.extend(self.gate.timers(now, segment, deadline))
             times.append(segment.http_retry_at)
-            if segment.http_first_at is not None:
-                times.append(segment.http_first_at)
             if self.clock.playing and not segment.missed:
                 times.append(deadline)
-        if self._connect_wait_until is not None:
-            times.append(self._connect_wait_until)
         for peer in self.book.peers.values():
             times.append(peer.cooldown_until)
             if peer.requests:
@@ -361,7 +339,7 @@ class PieceScheduler:
 
     @property
     def swarm_size(self) -> int:
-        return self._swarm_size
+        return self.gate.swarm_size
 
     def complete_seqs(self) -> list[int]:
         """Complete, verified segments we can serve (what HAVE announces)."""
@@ -391,18 +369,14 @@ class PieceScheduler:
             if self.seeder or deadline is None:
                 self._fetch_http(now, segment, take_over=False)
                 continue
-            if now >= self._http_takeover_at(now, segment, deadline):
+            if now >= self.gate.takeover_at(now, segment, deadline):
                 self._fetch_http(now, segment, take_over=True)
                 continue
-            holders = self._usable_holders(now, segment.seq)
+            holders = self.book.usable_holders(now, segment.seq)
             if holders:
                 if deadline - now <= self.config.prefetch_horizon_s:
                     assignable.append((segment, deadline, holders))
-            elif (
-                self.clock.waiting_on(segment)
-                and not self._election_pending(now, segment)
-                and not self._connect_wait(now)
-            ) or self._election_wait_over(now, segment):
+            elif self.gate.may_fetch_unheld(now, segment):
                 self._fetch_http(now, segment, take_over=False)
         window = self.config.urgent_window_s
         urgent = [item for item in assignable if item[1] - now <= window]
@@ -421,36 +395,6 @@ class PieceScheduler:
                 segment.announce_pending = False
                 if self.book.peers:
                     self._actions.append(AnnouncePieces(seq, segment.held_pieces()))
-
-    def _http_takeover_at(self, now: float, segment: SegmentState, deadline: float) -> float:
-        """The fallback point; but a segment that usable neighbours hold and none was asked for
-        yet gets one round from them first: HTTP takes over `peer_silence_timeout_s` later if
-        pieces are still missing. Without it a stall (the blocked segment is due
-        `startup_deadline_s` after the playhead stopped) or a low HTTP rate estimate puts the
-        fallback point before any peer is asked, and every stalled viewer fetches from the
-        congested origin at once instead of from the neighbours that hold the segment."""
-        fallback = self.clock.fallback_at(segment, deadline)
-        if now < fallback:
-            return fallback
-        if self._election_pending(now, segment):
-            assert segment.http_first_at is not None
-            return segment.http_first_at
-        if (
-            not self.clock.playing
-            and self._connect_wait(now)
-            and not self._usable_holders(now, segment.seq)
-        ):
-            assert self._connect_wait_until is not None
-            return self._connect_wait_until
-        progress_until = self._copy_progress_until(now, segment, deadline)
-        if progress_until is not None:
-            return progress_until
-        if segment.peer_grace_until is None:
-            asked = any(owner > 0 for owner in segment.owner)
-            held = bool(self._usable_holders(now, segment.seq))
-            grace = self.config.peer_silence_timeout_s if held and not asked else 0.0
-            segment.peer_grace_until = now + grace
-        return segment.peer_grace_until
 
     def _request_from_peers(
         self, now: float, segment: SegmentState, holders: list[RemotePeer]
@@ -474,16 +418,6 @@ class PieceScheduler:
                     break
             else:
                 return
-
-    def _usable_holders(self, now: float, seq: int) -> list[RemotePeer]:
-        return sorted(
-            (
-                p
-                for p in self.book.peers.values()
-                if p.holds_any(seq) and not p.choking_us and now >= p.cooldown_until
-            ),
-            key=lambda p: p.peer_id,
-        )
 
     def _fetch_http(self, now: float, segment: SegmentState, *, take_over: bool) -> None:
         """Fetch the segment's missing pieces from the origin. With `take_over`, pieces still
@@ -532,51 +466,6 @@ class PieceScheduler:
                 segment.missed = True
                 self.stats.missed_deadlines += 1
                 self._actions.append(DeadlineMissed(seq))
-
-    # --- internals: time ------------------------------------------------------------------
-
-    def _election_pending(self, now: float, segment: SegmentState) -> bool:
-        """A new live segment nobody usable holds, before this member's election turn: even a
-        stall or a passed fallback point does not send it to the origin early. Everyone blocked
-        on the newest segment at once (a starved swarm at the live edge) would otherwise fetch it
-        at once; in turn, the elected members fetch it and the rest get it from them."""
-        return (
-            segment.http_first_at is not None
-            and now < segment.http_first_at
-            and not self._usable_holders(now, segment.seq)
-        )
-
-    def _copy_progress_until(
-        self, now: float, segment: SegmentState, deadline: float
-    ) -> float | None:
-        """While a neighbour's copy of the segment is still arriving (its HAVE_PIECES came
-        within `origin_progress_timeout_s`), the HTTP takeover waits for that copy instead of
-        adding a second download to a possibly congested origin (cut-through). While playing,
-        not past `deadline - http_margin_s`; while stalled, as long as the copy progresses.
-        None when no such copy is arriving."""
-        latest = max(
-            (
-                p.partial_at[segment.seq]
-                for p in self._usable_holders(now, segment.seq)
-                if segment.seq in p.partial_at
-            ),
-            default=None,
-        )
-        if latest is None:
-            return None
-        until = latest + self.config.origin_progress_timeout_s
-        if self.clock.playing:
-            until = min(until, deadline - self.config.http_margin_s)
-        return until if until > now else None
-
-    def _connect_wait(self, now: float) -> bool:
-        """Neighbours are connecting and their wait is not over (see set_connecting_peers)."""
-        return self._connect_wait_until is not None and now < self._connect_wait_until
-
-    @staticmethod
-    def _election_wait_over(now: float, segment: SegmentState) -> bool:
-        """A new live segment nobody announced: our election delay has passed."""
-        return segment.http_first_at is not None and now >= segment.http_first_at
 
     def _silent_at(self, peer: RemotePeer) -> float:
         oldest = min(r.sent_at for r in peer.requests.values())

@@ -7,7 +7,7 @@
 import type { SchedulerAction } from "./actions";
 import { HttpFetch, UNASSIGNED, type PeerRequest, type RemotePeer, type SegmentState } from "./download_state";
 import type { SchedulerStats } from "./scheduler_stats";
-import type { LocalSegment } from "./upload_scheduler";
+import { compareIds, type LocalSegment } from "./upload_scheduler";
 
 /** What the scheduler knows and has in flight; `emit` receives the actions that follow directly
  * from a bookkeeping change (REQUEST, CANCEL, HTTP fetch, HAVE_DELTA). */
@@ -134,5 +134,12 @@ export class DownloadBook {
       this.removeRequest(request);
     }
     for (const [fetchId, fetch] of [...this.fetches.entries()]) if (fetch.seq === seq) this.fetches.delete(fetchId);
+  }
+
+  /** Neighbours that announced all or part of `seq` and may be asked now, by id. */
+  usableHolders(now: number, seq: number): RemotePeer[] {
+    return [...this.peers.values()]
+      .filter((p) => p.holdsAny(seq) && !p.chokingUs && now >= p.cooldownUntil)
+      .sort((a, b) => compareIds(a.peerId, b.peerId));
   }
 }

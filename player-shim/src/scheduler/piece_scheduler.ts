@@ -1,29 +1,26 @@
 /**
  * The pure download/upload scheduler, a line-by-line port of peer/piece_scheduler.py: events in
- * (with `now` in seconds), actions out, no I/O. The same scenario files drive both ports.
+ * (with `now` in seconds), actions out, no I/O. The same scenario files drive both ports; the
+ * module docstring of the Python port describes the policy, `origin_gate.ts` its origin timing.
  *
- * Per incomplete segment (deadline = when the playhead reaches its start): from the fallback
- * point (`deadline - http_margin - missing_bytes / http_rate`) every missing piece comes from the
- * origin; before it, pieces come from neighbours that announced the segment (urgent ones
- * earliest-deadline-first, the rest rarest-first, blocks over the least-loaded peers). A new live
- * segment nobody usable holds is taken from HTTP after this member's election delay (even when
- * playback is blocked on it or its fallback point passed), and any other segment playback is
- * blocked on (startup, stall) with no holder is fetched at once. Holders not yet asked get one
- * round (`peerSilenceTimeoutS`) before the fallback takes over; the HTTP rate used for the
- * fallback point is at least the segment's bitrate.
+ * In short: from a segment's fallback point every missing piece comes from the origin; before
+ * it, pieces come from neighbours that announced it in full or in part (cut-through, HAVE_PIECES),
+ * urgent ones earliest-deadline-first, the rest rarest-first. A new live segment nobody holds is
+ * fetched after this member's election delay; a blocked one at once unless neighbours are still
+ * connecting (startup). Origin fetches and their pieces are announced as they arrive, and a
+ * neighbour's copy still arriving holds the takeover back.
  */
 
 import type { AbandonReason, DecisionHook, RejectReasonName, SchedulerAction } from "./actions";
 import { DeadlineClock, Playhead } from "./deadline_clock";
 import { DownloadBook } from "./download_book";
 import { RemotePeer, SegmentState } from "./download_state";
-import { httpFirstDelay } from "./election";
+import { EDGE_SEEDER_CAPABILITY, OriginGate } from "./origin_gate";
 import type { SchedulerConfig } from "./scheduler_config";
 import { emptySchedulerStats, type SchedulerStats } from "./scheduler_stats";
 import { compareIds, UploadScheduler } from "./upload_scheduler";
 
-/** HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP). */
-export const EDGE_SEEDER_CAPABILITY = 0x2;
+export { EDGE_SEEDER_CAPABILITY };
 
 /** Piece indices are u16 on the wire (§5). */
 export const MAX_PIECES_PER_SEGMENT = 65536;
@@ -38,9 +35,7 @@ export class PieceScheduler {
   private now: number;
   private readonly actions: SchedulerAction[] = [];
   private readonly book: DownloadBook;
-  private swarmSizeValue = 1;
-  /** While assigned neighbours are still connecting: until when a blocked segment nobody holds waits for them. */
-  private connectWaitUntil: number | null = null;
+  readonly gate: OriginGate;
   readonly clock: DeadlineClock;
 
   constructor(
@@ -54,6 +49,7 @@ export class PieceScheduler {
     this.now = now;
     this.clock = new DeadlineClock(config);
     this.book = new DownloadBook((a) => this.actions.push(a), this.stats);
+    this.gate = new OriginGate(config, this.book, this.clock, onDecision);
     this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.book.local, this.stats, now, this.book.segments);
   }
 
@@ -136,7 +132,7 @@ export class PieceScheduler {
   /** Members of our swarm (from signaling); sizes the live HTTP-first election. */
   setSwarmSize(now: number, size: number): void {
     this.now = now;
-    this.swarmSizeValue = Math.max(1, size);
+    this.gate.swarmSize = Math.max(1, size);
   }
 
   /**
@@ -147,13 +143,12 @@ export class PieceScheduler {
    */
   setConnectingPeers(now: number, count: number): void {
     this.now = now;
-    if (count <= 0) this.connectWaitUntil = null;
-    else if (this.connectWaitUntil === null) this.connectWaitUntil = now + this.config.connectWaitS;
+    this.gate.setConnecting(now, count);
     this.schedule(now);
   }
 
   get swarmSize(): number {
-    return this.swarmSizeValue;
+    return this.gate.swarmSize;
   }
 
   // --- segments and playhead ---
@@ -173,17 +168,7 @@ export class PieceScheduler {
     const count = Math.ceil(size / pieceSize);
     let httpFirstAt: number | null = null;
     if (opts.liveEdge) {
-      httpFirstAt =
-        now +
-        httpFirstDelay(this.localPeerId, seq, {
-          neighbourIds: this.book.peers.keys(),
-          swarmSize: this.swarmSizeValue,
-          httpFirstCount: this.config.liveHttpFirstCount,
-          tierSpacingS: this.config.liveTierSpacingS,
-          tierGrowth: this.config.liveTierGrowth,
-          neighbourStaggerS: this.config.liveNeighbourStaggerS,
-          seederNeighbour: [...this.book.peers.values()].some((p) => (p.capabilities & EDGE_SEEDER_CAPABILITY) !== 0),
-        });
+      httpFirstAt = this.gate.httpFirstAt(now, this.localPeerId, seq);
       this.onDecision?.(now, seq, "election-wait", { httpFirstInS: httpFirstAt - now });
     }
     this.book.segments.set(seq, new SegmentState(seq, size, pieceSize, start, duration, httpFirstAt, count));
@@ -308,15 +293,10 @@ export class PieceScheduler {
     for (const segment of this.book.segments.values()) {
       const deadline = this.clock.deadline(segment);
       if (deadline === null || segment.complete) continue;
-      times.push(this.clock.fallbackAt(segment, deadline));
-      const progressUntil = this.copyProgressUntil(now, segment, deadline);
-      if (progressUntil !== null) times.push(progressUntil);
-      if (segment.peerGraceUntil !== null) times.push(segment.peerGraceUntil);
+      times.push(...this.gate.timers(now, segment, deadline));
       times.push(segment.httpRetryAt);
-      if (segment.httpFirstAt !== null) times.push(segment.httpFirstAt);
       if (this.clock.playing && !segment.missed) times.push(deadline);
     }
-    if (this.connectWaitUntil !== null) times.push(this.connectWaitUntil);
     for (const peer of this.book.peers.values()) {
       times.push(peer.cooldownUntil);
       if (peer.requests.size > 0) times.push(this.silentAt(peer));
@@ -367,16 +347,17 @@ export class PieceScheduler {
         this.fetchHttp(now, segment, false, this.seeder ? "seeder" : "no-deadline");
         continue;
       }
-      if (now >= this.httpTakeoverAt(now, segment, deadline)) {
+      if (now >= this.gate.takeoverAt(now, segment, deadline)) {
         this.fetchHttp(now, segment, true, "fallback-takeover");
         continue;
       }
-      const holders = this.usableHolders(now, segment.seq);
+      const holders = this.book.usableHolders(now, segment.seq);
       if (holders.length > 0) {
         if (deadline - now <= this.config.prefetchHorizonS) assignable.push([segment, deadline, holders]);
-      } else if ((this.clock.waitingOn(segment) && !this.electionPending(now, segment) && !this.connectWait(now)) || this.electionWaitOver(now, segment)) {
-        this.fetchHttp(now, segment, false, this.electionWaitOver(now, segment) ? "election-turn" : "blocked-no-holder");
+        continue;
       }
+      const reason = this.gate.fetchUnheldReason(now, segment);
+      if (reason !== null) this.fetchHttp(now, segment, false, reason);
     }
     const window = this.config.urgentWindowS;
     const urgent = assignable.filter(([, d]) => d - now <= window);
@@ -395,28 +376,6 @@ export class PieceScheduler {
       segment.announcePending = false;
       if (this.book.peers.size > 0) this.actions.push({ action: "announce_pieces", seq, pieces: segment.heldPieces() });
     }
-  }
-
-  /**
-   * The fallback point; but a segment that usable neighbours hold and none was asked for yet
-   * gets one round from them first: HTTP takes over `peerSilenceTimeoutS` later if pieces are
-   * still missing. Without it a stall or a low HTTP rate estimate puts the fallback point before
-   * any peer is asked, and every stalled viewer fetches from the congested origin at once.
-   */
-  private httpTakeoverAt(now: number, segment: SegmentState, deadline: number): number {
-    const fallback = this.clock.fallbackAt(segment, deadline);
-    if (now < fallback) return fallback;
-    if (this.electionPending(now, segment)) return segment.httpFirstAt as number;
-    if (!this.clock.playing && this.connectWait(now) && this.usableHolders(now, segment.seq).length === 0) return this.connectWaitUntil as number;
-    const progressUntil = this.copyProgressUntil(now, segment, deadline);
-    if (progressUntil !== null) return progressUntil;
-    if (segment.peerGraceUntil === null) {
-      const asked = segment.owner.some((o) => o > 0);
-      const held = this.usableHolders(now, segment.seq).length > 0;
-      segment.peerGraceUntil = now + (held && !asked ? this.config.peerSilenceTimeoutS : 0.0);
-      if (held && !asked) this.onDecision?.(now, segment.seq, "peer-round", { untilS: segment.peerGraceUntil - now });
-    }
-    return segment.peerGraceUntil;
   }
 
   /**
@@ -442,12 +401,6 @@ export class PieceScheduler {
       }
       if (!opened) return;
     }
-  }
-
-  private usableHolders(now: number, seq: number): RemotePeer[] {
-    return [...this.book.peers.values()]
-      .filter((p) => p.holdsAny(seq) && !p.chokingUs && now >= p.cooldownUntil)
-      .sort((a, b) => compareIds(a.peerId, b.peerId));
   }
 
   /**
@@ -509,47 +462,6 @@ export class PieceScheduler {
         this.actions.push({ action: "deadline_missed", seq });
       }
     }
-  }
-
-  // --- internals: time ---
-
-  /** A new live segment nobody announced: our election delay has passed. */
-  private electionWaitOver(now: number, segment: SegmentState): boolean {
-    return segment.httpFirstAt !== null && now >= segment.httpFirstAt;
-  }
-
-  /**
-   * A new live segment nobody usable holds, before this member's election turn: even a stall or
-   * a passed fallback point does not send it to the origin early. Everyone blocked on the newest
-   * segment at once (a starved swarm at the live edge) would otherwise fetch it at once; in turn,
-   * the elected members fetch it and the rest get it from them.
-   */
-  /** Neighbours are connecting and their wait is not over (see setConnectingPeers). */
-  private connectWait(now: number): boolean {
-    return this.connectWaitUntil !== null && now < this.connectWaitUntil;
-  }
-
-  private electionPending(now: number, segment: SegmentState): boolean {
-    return segment.httpFirstAt !== null && now < segment.httpFirstAt && this.usableHolders(now, segment.seq).length === 0;
-  }
-
-  /**
-   * While a neighbour's copy of the segment is still arriving (its HAVE_PIECES came within
-   * `originProgressTimeoutS`), the HTTP takeover waits for that copy instead of adding a second
-   * download to a possibly congested origin (cut-through). While playing, not past
-   * `deadline - httpMarginS`; while stalled, as long as the copy progresses. Null when no such
-   * copy is arriving.
-   */
-  private copyProgressUntil(now: number, segment: SegmentState, deadline: number): number | null {
-    let latest: number | null = null;
-    for (const p of this.usableHolders(now, segment.seq)) {
-      const at = p.partialAt.get(segment.seq);
-      if (at !== undefined && (latest === null || at > latest)) latest = at;
-    }
-    if (latest === null) return null;
-    let until = latest + this.config.originProgressTimeoutS;
-    if (this.clock.playing) until = Math.min(until, deadline - this.config.httpMarginS);
-    return until > now ? until : null;
   }
 
   private silentAt(peer: RemotePeer): number {

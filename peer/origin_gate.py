@@ -1,0 +1,142 @@
+"""When a segment may, or must, come from the origin: the deadline fallback point, the live
+HTTP-first election, a neighbour's copy that is still arriving (cut-through) and neighbours that
+are still connecting (startup). Pure: it reads the scheduler's book and clock, holds the little
+state these rules need, and never acts itself (`peer.piece_scheduler` does)."""
+
+from __future__ import annotations
+
+from peer.deadline_clock import DeadlineClock
+from peer.download_book import DownloadBook
+from peer.download_state import SegmentState
+from peer.election import http_first_delay
+from peer.scheduler_config import SchedulerConfig
+
+EDGE_SEEDER_CAPABILITY = 0x2
+"""HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP)."""
+
+
+class OriginGate:
+    """The origin-side timing rules of one scheduler (see the module docstring)."""
+
+    def __init__(self, config: SchedulerConfig, book: DownloadBook, clock: DeadlineClock) -> None:
+        self.config = config
+        self.book = book
+        self.clock = clock
+        self.swarm_size = 1
+        # While assigned neighbours are still connecting: until when a blocked segment nobody
+        # holds waits for them (None: no wait). See `set_connecting`.
+        self.connect_wait_until: float | None = None
+
+    def set_connecting(self, now: float, count: int) -> None:
+        """`count` assigned neighbours are still connecting; the wait starts at the first
+        report and ends at `connect_wait_s` or when none is left."""
+        if count <= 0:
+            self.connect_wait_until = None
+        elif self.connect_wait_until is None:
+            self.connect_wait_until = now + self.config.connect_wait_s
+
+    def http_first_at(self, now: float, local_peer_id: str, seq: int) -> float:
+        """When this member takes a new live segment nobody announced from the origin."""
+        return now + http_first_delay(
+            local_peer_id,
+            seq,
+            neighbour_ids=self.book.peers.keys(),
+            swarm_size=self.swarm_size,
+            http_first_count=self.config.live_http_first_count,
+            tier_spacing_s=self.config.live_tier_spacing_s,
+            tier_growth=self.config.live_tier_growth,
+            neighbour_stagger_s=self.config.live_neighbour_stagger_s,
+            seeder_neighbour=any(
+                p.capabilities & EDGE_SEEDER_CAPABILITY for p in self.book.peers.values()
+            ),
+        )
+
+    def takeover_at(self, now: float, segment: SegmentState, deadline: float) -> float:
+        """From then on HTTP takes over every missing piece of `segment`: the fallback point,
+        held back by the live election, neighbours still connecting (startup) or a neighbour's
+        copy that is still arriving; then a segment that usable neighbours hold and none was
+        asked for yet gets one round from them (`peer_silence_timeout_s`). Without that round a
+        stall (the blocked segment is due `startup_deadline_s` after the playhead stopped) or a
+        low HTTP rate estimate puts the fallback point before any peer is asked, and every
+        stalled viewer fetches from the congested origin at once."""
+        fallback = self.clock.fallback_at(segment, deadline)
+        if now < fallback:
+            return fallback
+        holders = self.book.usable_holders(now, segment.seq)
+        if self.election_pending(now, segment):
+            assert segment.http_first_at is not None
+            return segment.http_first_at
+        if not self.clock.playing and self.connect_wait(now) and not holders:
+            assert self.connect_wait_until is not None
+            return self.connect_wait_until
+        progress_until = self.copy_progress_until(now, segment, deadline)
+        if progress_until is not None:
+            return progress_until
+        if segment.peer_grace_until is None:
+            asked = any(owner > 0 for owner in segment.owner)
+            grace = self.config.peer_silence_timeout_s if holders and not asked else 0.0
+            segment.peer_grace_until = now + grace
+        return segment.peer_grace_until
+
+    def may_fetch_unheld(self, now: float, segment: SegmentState) -> bool:
+        """A segment no usable neighbour holds goes to the origin before its fallback point:
+        when playback waits on it (unless the election or connecting neighbours say wait), or
+        when this member's election turn for a new live segment has come."""
+        blocked = (
+            self.clock.waiting_on(segment)
+            and not self.election_pending(now, segment)
+            and not self.connect_wait(now)
+        )
+        return blocked or (segment.http_first_at is not None and now >= segment.http_first_at)
+
+    def timers(self, now: float, segment: SegmentState, deadline: float) -> list[float]:
+        """The times at which these rules may change their answer for `segment`."""
+        times = [self.clock.fallback_at(segment, deadline)]
+        progress_until = self.copy_progress_until(now, segment, deadline)
+        if progress_until is not None:
+            times.append(progress_until)
+        if segment.peer_grace_until is not None:
+            times.append(segment.peer_grace_until)
+        if segment.http_first_at is not None:
+            times.append(segment.http_first_at)
+        if self.connect_wait_until is not None:
+            times.append(self.connect_wait_until)
+        return times
+
+    def election_pending(self, now: float, segment: SegmentState) -> bool:
+        """A new live segment nobody usable holds, before this member's election turn: even a
+        stall or a passed fallback point does not send it to the origin early. Everyone blocked
+        on the newest segment at once (a starved swarm at the live edge) would otherwise fetch it
+        at once; in turn, the elected members fetch it and the rest get it from them."""
+        return (
+            segment.http_first_at is not None
+            and now < segment.http_first_at
+            and not self.book.usable_holders(now, segment.seq)
+        )
+
+    def copy_progress_until(
+        self, now: float, segment: SegmentState, deadline: float
+    ) -> float | None:
+        """While a neighbour's copy of the segment is still arriving (its HAVE_PIECES came
+        within `origin_progress_timeout_s`), the HTTP takeover waits for that copy instead of
+        adding a second download to a possibly congested origin (cut-through). While playing,
+        not past `deadline - http_margin_s`; while stalled, as long as the copy progresses.
+        None when no such copy is arriving."""
+        latest = max(
+            (
+                p.partial_at[segment.seq]
+                for p in self.book.usable_holders(now, segment.seq)
+                if segment.seq in p.partial_at
+            ),
+            default=None,
+        )
+        if latest is None:
+            return None
+        until = latest + self.config.origin_progress_timeout_s
+        if self.clock.playing:
+            until = min(until, deadline - self.config.http_margin_s)
+        return until if until > now else None
+
+    def connect_wait(self, now: float) -> bool:
+        """Neighbours are connecting and their wait is not over."""
+        return self.connect_wait_until is not None and now < self.connect_wait_until

@@ -1,0 +1,132 @@
+/**
+ * When a segment may, or must, come from the origin (peer/origin_gate.py, same rules): the
+ * deadline fallback point, the live HTTP-first election, a neighbour's copy that is still
+ * arriving (cut-through) and neighbours that are still connecting (startup). Pure: it reads the
+ * scheduler's book and clock, holds the little state these rules need, and never acts itself.
+ */
+
+import type { DecisionHook } from "./actions";
+import type { DeadlineClock } from "./deadline_clock";
+import type { DownloadBook } from "./download_book";
+import type { SegmentState } from "./download_state";
+import { httpFirstDelay } from "./election";
+import type { SchedulerConfig } from "./scheduler_config";
+
+/** HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP). */
+export const EDGE_SEEDER_CAPABILITY = 0x2;
+
+export class OriginGate {
+  swarmSize = 1;
+  /** While assigned neighbours are still connecting: until when a blocked segment nobody holds waits for them. */
+  connectWaitUntil: number | null = null;
+
+  constructor(
+    private readonly config: SchedulerConfig,
+    private readonly book: DownloadBook,
+    private readonly clock: DeadlineClock,
+    private readonly onDecision: DecisionHook | null = null,
+  ) {}
+
+  /** `count` neighbours are still connecting; the wait starts at the first report and ends at `connectWaitS` or when none is left. */
+  setConnecting(now: number, count: number): void {
+    if (count <= 0) this.connectWaitUntil = null;
+    else if (this.connectWaitUntil === null) this.connectWaitUntil = now + this.config.connectWaitS;
+  }
+
+  /** When this member takes a new live segment nobody announced from the origin. */
+  httpFirstAt(now: number, localPeerId: string, seq: number): number {
+    return (
+      now +
+      httpFirstDelay(localPeerId, seq, {
+        neighbourIds: this.book.peers.keys(),
+        swarmSize: this.swarmSize,
+        httpFirstCount: this.config.liveHttpFirstCount,
+        tierSpacingS: this.config.liveTierSpacingS,
+        tierGrowth: this.config.liveTierGrowth,
+        neighbourStaggerS: this.config.liveNeighbourStaggerS,
+        seederNeighbour: [...this.book.peers.values()].some((p) => (p.capabilities & EDGE_SEEDER_CAPABILITY) !== 0),
+      })
+    );
+  }
+
+  /**
+   * From then on HTTP takes over every missing piece: the fallback point, held back by the live
+   * election, neighbours still connecting (startup) or a neighbour's copy still arriving; then a
+   * segment that usable neighbours hold and none was asked for yet gets one round from them
+   * (`peerSilenceTimeoutS`). Without that round a stall or a low HTTP rate estimate puts the
+   * fallback point before any peer is asked, and every stalled viewer fetches from the congested
+   * origin at once.
+   */
+  takeoverAt(now: number, segment: SegmentState, deadline: number): number {
+    const fallback = this.clock.fallbackAt(segment, deadline);
+    if (now < fallback) return fallback;
+    const holders = this.book.usableHolders(now, segment.seq);
+    if (this.electionPending(now, segment)) return segment.httpFirstAt as number;
+    if (!this.clock.playing && this.connectWait(now) && holders.length === 0) return this.connectWaitUntil as number;
+    const progressUntil = this.copyProgressUntil(now, segment, deadline);
+    if (progressUntil !== null) return progressUntil;
+    if (segment.peerGraceUntil === null) {
+      const asked = segment.owner.some((o) => o > 0);
+      const round = holders.length > 0 && !asked;
+      segment.peerGraceUntil = now + (round ? this.config.peerSilenceTimeoutS : 0.0);
+      if (round) this.onDecision?.(now, segment.seq, "peer-round", { untilS: segment.peerGraceUntil - now });
+    }
+    return segment.peerGraceUntil;
+  }
+
+  /**
+   * A segment no usable neighbour holds goes to the origin before its fallback point: when
+   * playback waits on it (unless the election or connecting neighbours say wait), or when this
+   * member's election turn for a new live segment has come. Returns the reason, or null.
+   */
+  fetchUnheldReason(now: number, segment: SegmentState): string | null {
+    if (segment.httpFirstAt !== null && now >= segment.httpFirstAt) return "election-turn";
+    if (this.clock.waitingOn(segment) && !this.electionPending(now, segment) && !this.connectWait(now)) return "blocked-no-holder";
+    return null;
+  }
+
+  /** The times at which these rules may change their answer for `segment`. */
+  timers(now: number, segment: SegmentState, deadline: number): number[] {
+    const times = [this.clock.fallbackAt(segment, deadline)];
+    const progressUntil = this.copyProgressUntil(now, segment, deadline);
+    if (progressUntil !== null) times.push(progressUntil);
+    if (segment.peerGraceUntil !== null) times.push(segment.peerGraceUntil);
+    if (segment.httpFirstAt !== null) times.push(segment.httpFirstAt);
+    if (this.connectWaitUntil !== null) times.push(this.connectWaitUntil);
+    return times;
+  }
+
+  /**
+   * A new live segment nobody usable holds, before this member's election turn: even a stall or
+   * a passed fallback point does not send it to the origin early. Everyone blocked on the newest
+   * segment at once (a starved swarm at the live edge) would otherwise fetch it at once; in turn,
+   * the elected members fetch it and the rest get it from them.
+   */
+  electionPending(now: number, segment: SegmentState): boolean {
+    return segment.httpFirstAt !== null && now < segment.httpFirstAt && this.book.usableHolders(now, segment.seq).length === 0;
+  }
+
+  /**
+   * While a neighbour's copy of the segment is still arriving (its HAVE_PIECES came within
+   * `originProgressTimeoutS`), the HTTP takeover waits for that copy instead of adding a second
+   * download to a possibly congested origin (cut-through). While playing, not past
+   * `deadline - httpMarginS`; while stalled, as long as the copy progresses. Null when no such
+   * copy is arriving.
+   */
+  copyProgressUntil(now: number, segment: SegmentState, deadline: number): number | null {
+    let latest: number | null = null;
+    for (const p of this.book.usableHolders(now, segment.seq)) {
+      const at = p.partialAt.get(segment.seq);
+      if (at !== undefined && (latest === null || at > latest)) latest = at;
+    }
+    if (latest === null) return null;
+    let until = latest + this.config.originProgressTimeoutS;
+    if (this.clock.playing) until = Math.min(until, deadline - this.config.httpMarginS);
+    return until > now ? until : null;
+  }
+
+  /** Neighbours are connecting and their wait is not over. */
+  connectWait(now: number): boolean {
+    return this.connectWaitUntil !== null && now < this.connectWaitUntil;
+  }
+}
