@@ -29,6 +29,7 @@ import { PeerLink, type Link } from "./peer_link";
 import { REJECT_CODES, REJECT_NAMES } from "./reject_reasons";
 import { SegmentBuffer, SegmentStore } from "./segment_store";
 import { SegmentWaiters } from "./segment_waiters";
+import { OriginFetcher } from "./origin_fetcher";
 import { SessionTimeline } from "./session_timeline";
 import type { SegmentInfo, SessionDeps } from "./session_deps";
 import type { Neighbour, SignalKind } from "./signaling_client";
@@ -51,9 +52,7 @@ export class SwarmSession {
   private readonly urls = new Map<number, string>();
   private readonly adding = new Map<number, Promise<SegmentBuffer | null>>();
   private readonly waiters = new SegmentWaiters();
-  private readonly fetchControllers = new Map<number, AbortController>();
-  /** Origin fetches in flight per segment (seq -> count). */
-  private readonly originFetches = new Map<number, number>();
+  private readonly fetcher: OriginFetcher;
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** What neighbours may announce (§5.1); `liveEdge` is the newest seq our playlist lists. */
   readonly guard = new NeighbourGuard();
@@ -68,6 +67,19 @@ export class SwarmSession {
     const tl = deps.timeline ? new SessionTimeline(deps.timeline, deps.swarm, () => this.scheduler, this.store, () => this.nowS()) : null;
     this.tl = tl;
     this.scheduler = new PieceScheduler(deps.schedulerConfig, deps.localPeerId, this.nowS(), false, tl && ((...a) => tl.decision(...a)));
+    this.fetcher = new OriginFetcher({
+      origin: deps.origin,
+      emitter: deps.emitter,
+      swarm: deps.swarm,
+      nowMs: () => deps.clock.now(),
+      timeline: tl,
+      pieceChecked: (fetchId, seq, index, valid) => this.scheduler.httpPieceReceived(this.nowS(), fetchId, seq, index, valid),
+      failed: (fetchId) => {
+        this.scheduler.httpFailed(this.nowS(), fetchId);
+        this.drain();
+      },
+      progressed: () => this.drain(),
+    });
   }
 
   private nowS(): number {
@@ -345,7 +357,7 @@ export class SwarmSession {
   deliveryUnderway(seq: number, windowMs: number): boolean {
     const buffer = this.store.get(seq);
     if (!buffer || buffer.complete) return false;
-    if ((this.originFetches.get(seq) ?? 0) > 0) return true;
+    if (this.fetcher.fetching(seq)) return true;
     return buffer.lastPieceAt !== null && this.deps.clock.now() - buffer.lastPieceAt < windowMs;
   }
 
@@ -426,11 +438,14 @@ export class SwarmSession {
       case "cancel":
         this.link(action.peer)?.send({ type: "cancel", requestId: action.requestId });
         return;
-      case "http_fetch":
-        if (this.store.get(action.seq)?.complete) return; // queued before the segment completed
-        this.store.get(action.seq)?.noteRequested(nowMs);
-        void this.httpFetch(action.fetchId, action.seq, action.firstPiece, action.pieceCount);
+      case "http_fetch": {
+        const buffer = this.store.get(action.seq);
+        const url = this.urls.get(action.seq);
+        if (!buffer || !url || buffer.complete) return; // queued before the segment completed
+        buffer.noteRequested(nowMs);
+        void this.fetcher.fetch(action.fetchId, buffer, url, action.firstPiece, action.pieceCount);
         return;
+      }
       case "abandon_peer":
         this.log("abandoned", action.peer, action.reason);
         return;
@@ -470,81 +485,6 @@ export class SwarmSession {
     }
   }
 
-  /**
-   * GETs the pieces' byte range and checks and reports each piece as soon as its last byte
-   * arrives: on a slow (congested) origin the pieces are used, and announced to neighbours for
-   * cut-through relay, long before the download ends.
-   */
-  private async httpFetch(fetchId: number, seq: number, firstPiece: number, pieceCount: number): Promise<void> {
-    const buffer = this.store.get(seq);
-    const url = this.urls.get(seq);
-    if (!buffer || !url) return;
-    const record = buffer.record;
-    const [start] = pieceRange(record, firstPiece);
-    const [, end] = pieceRange(record, firstPiece + pieceCount - 1);
-    const controller = new AbortController();
-    this.fetchControllers.set(fetchId, controller);
-    this.originFetches.set(seq, (this.originFetches.get(seq) ?? 0) + 1);
-    this.tl?.httpStart(fetchId, seq, end - start);
-    const body = new Uint8Array(end - start);
-    let received = 0;
-    let next = firstPiece;
-    let outcome = "ok";
-    try {
-      for await (const chunk of this.deps.origin.streamRange(url, start, end, record.size, controller.signal)) {
-        if (this.closed) return;
-        body.set(chunk, received);
-        received += chunk.length;
-        this.deps.emitter.emit("bytes", { source: "http", bytes: chunk.length, peerId: null, swarm: this.swarm, seq });
-        for (; next < firstPiece + pieceCount && pieceRange(record, next)[1] - start <= received; next++) {
-          const [pieceStart, pieceEnd] = pieceRange(record, next);
-          if (!(await this.acceptHttpPiece(fetchId, buffer, next, body.subarray(pieceStart - start, pieceEnd - start)))) {
-            outcome = "bad-piece";
-            controller.abort(); // the scheduler failed the whole fetch and retries it
-            return;
-          }
-        }
-        this.drain();
-      }
-    } catch (e) {
-      outcome = controller.signal.aborted ? "aborted" : "error";
-      if (this.closed || controller.signal.aborted) return;
-      this.deps.emitter.emit("warning", { message: `HTTP fetch of ${url} failed: ${String(e)}` });
-      this.scheduler.httpFailed(this.nowS(), fetchId);
-      this.drain();
-    } finally {
-      this.fetchControllers.delete(fetchId);
-      this.originFetchDone(seq);
-      this.tl?.httpEnd(fetchId, received, outcome);
-    }
-  }
-
-  /** Checks one origin piece against the record and reports it; false if it failed. */
-  private async acceptHttpPiece(fetchId: number, buffer: SegmentBuffer, index: number, data: Uint8Array): Promise<boolean> {
-    let error: unknown = null;
-    try {
-      await verifyPiece(buffer.record, index, data);
-    } catch (e) {
-      if (!(e instanceof IntegrityError)) throw e;
-      error = e;
-    }
-    if (this.closed) return false;
-    if (error) {
-      const reason = `origin: ${(error as Error).message}`;
-      this.deps.emitter.emit("verification-failure", { peerId: null, swarm: this.swarm, seq: buffer.seq, reason });
-    } else {
-      buffer.setPiece(index, data.slice(), "http", this.deps.clock.now());
-    }
-    this.scheduler.httpPieceReceived(this.nowS(), fetchId, buffer.seq, index, error === null);
-    return error === null;
-  }
-
-  private originFetchDone(seq: number): void {
-    const left = (this.originFetches.get(seq) ?? 1) - 1;
-    if (left > 0) this.originFetches.set(seq, left);
-    else this.originFetches.delete(seq);
-  }
-
   /** Whole-file check (defence in depth), then wake waiters and trim the store. */
   private async segmentComplete(seq: number): Promise<void> {
     const buffer = this.store.get(seq);
@@ -579,8 +519,7 @@ export class SwarmSession {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
-    for (const controller of this.fetchControllers.values()) controller.abort();
-    this.fetchControllers.clear();
+    this.fetcher.close();
     for (const state of [...this.neighbours.values()]) state.link.close("leaving", GoodbyeReason.SHUTTING_DOWN);
     this.neighbours.clear();
     this.waiters.rejectAll(new Error("swarm closed"));

@@ -18,6 +18,9 @@ function member(
   peerId: string,
   record: () => Promise<IntegrityRecord> = async () => RECORD,
   timeline: Timeline | null = null,
+  body: (start: number, end: number) => AsyncGenerator<Uint8Array> = async function* (start, end) {
+    yield DATA.slice(start, end);
+  },
 ) {
   const emitter = new Emitter();
   const events: { [K in keyof ShimEventMap]?: ShimEventMap[K][] } = {};
@@ -36,9 +39,9 @@ function member(
     emitter,
     signaling: { signal: () => undefined, report: (p, r, s) => void reports.push([p, r, s]) },
     origin: {
-      streamRange: async function* (_url: string, start: number, end: number) {
+      streamRange: (_url: string, start: number, end: number) => {
         fetches.push([start, end]);
-        yield DATA.slice(start, end);
+        return body(start, end);
       },
     },
     record,
@@ -65,6 +68,39 @@ async function connectedPair(net: MemoryNetwork, timelineB: Timeline | null = nu
 }
 
 describe("swarm session", () => {
+  it("relays an origin download to a neighbour while it is still running (cut-through)", async () => {
+    const net = new MemoryNetwork();
+    let releaseRest: (() => void) | null = null;
+    // A's origin sends the first two 16 KiB pieces, then stalls until released (a congested link).
+    const slowBody = async function* (start: number, end: number): AsyncGenerator<Uint8Array> {
+      yield DATA.slice(start, start + 32768);
+      await new Promise<void>((resolve) => (releaseRest = resolve));
+      yield DATA.slice(start + 32768, end);
+    };
+    const a = member(net, "seedA000", undefined, null, slowBody);
+    const b = member(net, "viewB000");
+    a.session.setPlayhead(10, false);
+    b.session.setPlayhead(10, false);
+    a.session.addNeighbour({ peerId: "viewB000", initiator: true, seeder: false });
+    b.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
+    await vi.waitFor(() => expect(a.session.scheduler.snapshot().peers).toBe(1));
+    await vi.waitFor(() => expect(b.session.scheduler.snapshot().peers).toBe(1));
+    await a.session.addSegment(SEG5); // blocked, nobody holds it: A fetches it from the origin
+    await vi.waitFor(() => expect(releaseRest).not.toBeNull(), { timeout: 3000 });
+    await b.session.addSegment(SEG5); // A announced its copy (HAVE_PIECES): B waits for it
+    await vi.waitFor(() => expect(b.session.store.get(5)?.p2pBytes).toBe(32768));
+    expect(a.session.store.get(5)?.complete).toBe(false); // relayed before A's download ended
+    expect(b.fetches).toEqual([]);
+    (releaseRest as unknown as () => void)();
+    const buffer = await b.session.waitForSegment(5, new AbortController().signal);
+    expect(buffer.bytes()).toEqual(DATA);
+    expect(buffer.httpBytes).toBe(0);
+    expect(b.fetches).toEqual([]); // the origin sent the segment once, to A
+    expect(a.fetches).toHaveLength(1);
+    a.session.close();
+    b.session.close();
+  });
+
   it("serves a neighbour's segment over P2P, verified piece by piece", async () => {
     const net = new MemoryNetwork();
     const { a, b } = await connectedPair(net);
