@@ -13,17 +13,19 @@ from typing import Any
 from peer import scheduler_actions as act
 from peer.live_feed import LiveFeed, NewSegment
 from peer.neighbour_guard import NeighbourGuard, Verdict
-from peer.origin_client import OriginClient, OriginError, wait_for_stream
+from peer.node_stats import node_stats
+from peer.origin_client import OriginClient, wait_for_stream
+from peer.origin_fetch import fetch_pieces, verify_into_store
 from peer.peer_config import IceServerConfig, PeerConfig
 from peer.peer_link import PeerLink
 from peer.piece_scheduler import PieceScheduler
 from peer.segment_store import CompleteView, SegmentStore
 from peer.signaling_client import SignalingClient
 from peer.sim_playhead import SimulatedPlayhead
-from peer.wire_translate import feed_control_frame, frame_for
+from peer.wire_translate import broadcast_frame, feed_control_frame, frame_for
 from protocol import signaling_schema as schema
 from protocol import wire
-from protocol.integrity import DEFAULT_PIECE_SIZE, IntegrityError
+from protocol.integrity import DEFAULT_PIECE_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -185,18 +187,25 @@ class PeerNode:
             if link is not None:
                 link.send(frame)
             return
+        if (frame := broadcast_frame(action)) is not None:
+            for other in self.links.values():
+                if other.hello is not None:
+                    other.send(frame)
+            return
         match action:
-            case act.AnnounceHave(seq):
-                for other in self.links.values():
-                    if other.hello is not None:
-                        other.send(wire.HaveDelta(seq))
-            case act.AnnouncePieces(seq, pieces):
-                message = wire.HavePieces.from_pieces(seq, pieces)
-                for other in self.links.values():
-                    if other.hello is not None:
-                        other.send(message)
             case act.FetchHttp():
-                self._spawn(self._fetch_http(action))
+                self._spawn(
+                    fetch_pieces(
+                        action,
+                        origin=self.origin,
+                        store=self.store,
+                        sched=self.sched,
+                        rendition=self.rendition,
+                        uri=self.feed.uris.get(action.seq),
+                        now=self.now,
+                        pump=self._pump,
+                    )
+                )
             case act.DropPeer(peer, reason):
                 if link:
                     link.mute()  # frames already queued behind the bad one are not trusted
@@ -205,51 +214,6 @@ class PeerNode:
                 log.info("abandoned peer %s (%s)", peer, reason)
             case act.DeadlineMissed(seq):
                 log.warning("segment %d missed its playback deadline", seq)
-
-    # --- HTTP -----------------------------------------------------------------------------
-
-    async def _fetch_http(self, action: act.FetchHttp) -> None:
-        """Range GET of the action's pieces; each piece is verified and reported as soon as its
-        last byte arrives, so neighbours can relay it before the download ends."""
-        record = self.store.record(action.seq)
-        uri = self.feed.uris.get(action.seq)
-        if record is None or uri is None:
-            self.sched.http_failed(self.now(), action.fetch_id)
-            return self._pump()
-        start = action.first_piece * record.piece_size
-        end = min((action.first_piece + action.piece_count) * record.piece_size, record.size)
-        body = bytearray()
-        index = action.first_piece
-        try:
-            chunks = self.origin.media_range(self.rendition, uri, start, end, record.size)
-            async for chunk in chunks:
-                body += chunk
-                while index < action.first_piece + action.piece_count:
-                    piece_start, piece_end = record.piece_range(index)
-                    if piece_end - start > len(body):
-                        break
-                    data = bytes(body[piece_start - start : piece_end - start])
-                    valid = self._verify_into_store(action.seq, index, data)
-                    self.sched.http_piece_received(
-                        self.now(), action.fetch_id, action.seq, index, valid
-                    )
-                    index += 1
-                    if not valid:  # the scheduler failed the whole fetch and retries it
-                        return self._pump()
-                self._pump()
-        except OriginError as exc:
-            log.warning("HTTP fetch of segment %d failed: %s", action.seq, exc)
-            self.sched.http_failed(self.now(), action.fetch_id)
-            return self._pump()
-        self._pump()
-
-    def _verify_into_store(self, seq: int, index: int, data: bytes) -> bool:
-        try:
-            self.store.put_piece(seq, index, data)
-        except IntegrityError as exc:
-            log.warning("segment %d piece %d failed verification: %s", seq, index, exc)
-            return False
-        return True
 
     # --- playlist -------------------------------------------------------------------------
 
@@ -476,7 +440,7 @@ class PeerNode:
             case wire.Piece(request_id, seq, index, data):
                 if self.store.record(seq) is None:
                     return  # never requested (we request only what we hold a record for)
-                valid = self._verify_into_store(seq, index, data)
+                valid = verify_into_store(self.store, seq, index, data)
                 self.sched.piece_received(now, peer, request_id, seq, index, valid)
             case wire.Goodbye():
                 self._spawn(link.close("goodbye"))
@@ -524,29 +488,5 @@ class PeerNode:
     # --- stats ----------------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
-        sched = self.sched.stats
-        playhead = self.playhead
-        uploaded = self.uploaded_bytes_closed + sum(
-            link.piece_bytes_sent for link in self.links.values()
-        )
-        return {
-            "peer_id": self.peer_id,
-            "stream": self.config.stream,
-            "rendition": self.rendition,
-            "seed": self.config.seed,
-            "elapsed_s": round(self.now() - self.started_at, 3),
-            "bytes_from_http": self.origin.stats.media_bytes,
-            "bytes_from_peers": sched.bytes_from_peers,
-            "bytes_uploaded": uploaded,
-            "http_other_bytes": self.origin.stats.other_bytes,
-            "missed_deadlines": sched.missed_deadlines,
-            "stalls": playhead.stalls if playhead else 0,
-            "startup_s": playhead.startup_s if playhead else None,
-            "verification_failures": self.store.stats.verification_failures,
-            "pieces_verified": self.store.stats.pieces_verified,
-            "store_audit_failures": self.store.audit(),
-            "segments_complete": len(self.store.complete_seqs()),
-            "peers_connected": sum(1 for link in self.links.values() if link.hello is not None),
-            "peers_dropped": list(self.dropped_peers),
-            "scheduler": self.sched.snapshot(),
-        }
+        """The stats JSON (CLI output, SIGUSR1, --stats-json): see `peer.node_stats`."""
+        return node_stats(self)

@@ -48,6 +48,16 @@ def frame_for(action: act.Action, store: SegmentStore) -> wire.Message | None:
     return None
 
 
+def broadcast_frame(action: act.Action) -> wire.Message | None:
+    """The frame an action sends to every neighbour (None: not a broadcast)."""
+    match action:
+        case act.AnnounceHave(seq):
+            return wire.HaveDelta(seq)
+        case act.AnnouncePieces(seq, pieces):
+            return wire.HavePieces.from_pieces(seq, pieces)
+    return None
+
+
 def feed_control_frame(
     sched: PieceScheduler, now: float, peer: str, message: wire.Message
 ) -> int | None:

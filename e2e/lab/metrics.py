@@ -197,7 +197,7 @@ def summarize_browser(record: dict[str, Any], phase_start: float) -> dict[str, A
     }
 
 
-# `swarmcast peer` prints its stats as JSON (peer/peer_node.py `PeerNode.stats()`).
+# `swarmcast peer` prints its stats as JSON (peer/node_stats.py, `PeerNode.stats()`).
 _PEER_KEYS = {
     "http_bytes": "bytes_from_http",
     "p2p_bytes": "bytes_from_peers",

@@ -15,10 +15,8 @@ import {
 import {
   CAPABILITY_UPLOAD,
   GoodbyeReason,
-  haveFromSeqs,
   haveSeqs,
   heldPieces,
-  havePiecesFrom,
   type WireMessage,
 } from "../protocol/wire";
 import type { SchedulerAction } from "../scheduler/actions";
@@ -26,13 +24,13 @@ import { PieceScheduler } from "../scheduler/piece_scheduler";
 import { NeighbourGuard, type Verdict } from "./neighbour_guard";
 import { locateSegment } from "./origin_client";
 import { PeerLink, type Link } from "./peer_link";
-import { REJECT_CODES, REJECT_NAMES } from "./reject_reasons";
+import { OriginFetcher } from "./origin_fetcher";
 import { SegmentBuffer, SegmentStore } from "./segment_store";
 import { SegmentWaiters } from "./segment_waiters";
-import { OriginFetcher } from "./origin_fetcher";
-import { SessionTimeline } from "./session_timeline";
 import type { SegmentInfo, SessionDeps } from "./session_deps";
+import { SessionTimeline } from "./session_timeline";
 import type { Neighbour, SignalKind } from "./signaling_client";
+import { broadcastFrame, frameFor, REJECT_NAMES } from "./wire_translate";
 
 export type { Clock, SegmentInfo, SessionDeps, SignalingPort } from "./session_deps";
 
@@ -93,9 +91,7 @@ export class SwarmSession {
   // --- neighbours ------------------------------------------------------------------------
 
   get peerCount(): number {
-    let n = 0;
-    for (const s of this.neighbours.values()) if (s.hello) n++;
-    return n;
+    return [...this.neighbours.values()].filter((s) => s.hello).length;
   }
 
   /**
@@ -427,27 +423,34 @@ export class SwarmSession {
   }
 
   private execute(action: SchedulerAction): void {
-    const nowMs = this.deps.clock.now();
     this.tl?.action(action);
+    const broadcast = broadcastFrame(action);
+    if (broadcast) {
+      for (const [peerId, state] of this.neighbours) if (state.hello) this.link(peerId)?.send(broadcast);
+      return;
+    }
+    if (action.action === "request") {
+      const buffer = this.store.get(action.seq);
+      if (buffer?.complete) return; // queued before the segment completed
+      buffer?.noteRequested(this.deps.clock.now());
+    }
+    const frame = "peer" in action ? frameFor(action, this.store) : null;
+    if (frame) {
+      this.link((action as { peer: string }).peer)?.send(frame);
+      return;
+    }
     switch (action.action) {
-      case "request":
-        if (this.store.get(action.seq)?.complete) return; // queued before the segment completed
-        this.store.get(action.seq)?.noteRequested(nowMs);
-        this.link(action.peer)?.send({ type: "request", requestId: action.requestId, seq: action.seq, firstPiece: action.firstPiece, pieceCount: action.pieceCount });
-        return;
-      case "cancel":
-        this.link(action.peer)?.send({ type: "cancel", requestId: action.requestId });
-        return;
       case "http_fetch": {
         const buffer = this.store.get(action.seq);
         const url = this.urls.get(action.seq);
         if (!buffer || !url || buffer.complete) return; // queued before the segment completed
-        buffer.noteRequested(nowMs);
+        buffer.noteRequested(this.deps.clock.now());
         void this.fetcher.fetch(action.fetchId, buffer, url, action.firstPiece, action.pieceCount);
         return;
       }
       case "abandon_peer":
-        this.log("abandoned", action.peer, action.reason);
+      case "deadline_missed":
+        this.log(action.action, action);
         return;
       case "drop_peer": {
         const state = this.neighbours.get(action.peer);
@@ -458,29 +461,6 @@ export class SwarmSession {
       }
       case "announce_have":
         void this.segmentComplete(action.seq);
-        return;
-      case "announce_pieces": {
-        const message = havePiecesFrom(action.seq, action.pieces);
-        for (const [peerId, state] of this.neighbours) if (state.hello) this.link(peerId)?.send(message);
-        return;
-      }
-      case "send_have":
-        this.link(action.peer)?.send(haveFromSeqs(action.seqs));
-        return;
-      case "send_piece": {
-        const data = this.store.get(action.seq)?.piece(action.index);
-        if (data) this.link(action.peer)?.send({ type: "piece", requestId: action.requestId, seq: action.seq, index: action.index, data });
-        return;
-      }
-      case "reject":
-        this.link(action.peer)?.send({ type: "reject", requestId: action.requestId, reason: REJECT_CODES[action.reason] });
-        return;
-      case "choke":
-      case "unchoke":
-        this.link(action.peer)?.send({ type: action.action });
-        return;
-      case "deadline_missed":
-        this.log("deadline missed", action.seq);
         return;
     }
   }
