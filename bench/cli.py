@@ -8,6 +8,8 @@ import importlib
 from typing import Any
 
 BENCHMARKS = ("segmenter", "peer", "signaling", "lab", "sim")
+# Run on their own, not in `bench all` (attacks that load the whole machine).
+EXTRA = ("slowloris",)
 
 
 def _run_all(args: argparse.Namespace) -> int:
@@ -37,7 +39,7 @@ def register(subparsers: Any) -> None:
     bench = subparsers.add_parser("bench", help="run benchmarks (results in bench/results/)")
     names = bench.add_subparsers(dest="bench", required=True)
     names.add_parser("all", help="the standard set").set_defaults(func=_run_all)
-    for name in BENCHMARKS:
+    for name in (*BENCHMARKS, *EXTRA):
         module = _load(name)
         if module is None:
             continue

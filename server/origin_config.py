@@ -46,6 +46,21 @@ class OriginConfig:
     # hls.js (`<dir>/node_modules/hls.js/dist/hls.min.js`) and the shim bundle
     # (`<dir>/dist/swarmcast.js`) served to the demo page.
     player_shim_dir: Path = field(default=_REPO_PLAYER_SHIM)
+    # Connection defences (server/origin_guard.py, docs/security.md §5.1). A request's header
+    # must be complete this long after its first byte (after connecting, for the first one).
+    header_timeout_s: float = 10.0
+    # Idle keep-alive connections close after this (aiohttp's own default is an hour).
+    keepalive_timeout_s: float = 15.0
+    # Connections in all, and from one address (a NAT of many viewers: 2-3 each). Connections
+    # that have not sent one complete header yet make room for newcomers.
+    max_connections: int = 16_384
+    max_connections_per_address: int = 256
+    # Descriptors kept free for the segmenter in the same process (segment files, encoder
+    # pipes, logs); the connection cap shrinks to fit the process's descriptor limit.
+    reserved_fds: int = 512
+    # Listen backlog, also how many connections asyncio accepts at once before the guard sees
+    # them (counted against the descriptor budget).
+    accept_backlog: int = 128
 
     def __post_init__(self) -> None:
         if self.token_secret is not None and len(self.token_secret) < 16:
@@ -54,3 +69,7 @@ class OriginConfig:
             raise ValueError("turn_urls need turn_secret")
         if self.token_ttl_s <= 0 or self.turn_ttl_s <= 0:
             raise ValueError("token_ttl_s and turn_ttl_s must be positive")
+        if min(self.header_timeout_s, self.keepalive_timeout_s) <= 0:
+            raise ValueError("header_timeout_s and keepalive_timeout_s must be positive")
+        if min(self.max_connections, self.max_connections_per_address) < 1:
+            raise ValueError("max_connections and max_connections_per_address must be >= 1")

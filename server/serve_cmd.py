@@ -235,15 +235,30 @@ async def serve(
     app: web.Application, host: str, port: int, stream: str | None, *, access_log: bool = False
 ) -> None:
     """Run `app` until SIGINT/SIGTERM; prints the URL once the port is bound."""
+    from server.origin_guard import (
+        ConnectionGuard,
+        GuardedTCPSite,
+        GuardLimits,
+        quiet_accept_errors,
+        raise_fd_limit,
+    )
+    from server.origin_keys import CONFIG_KEY
+
+    config = app[CONFIG_KEY]
+    budget = raise_fd_limit(config.reserved_fds, config.max_connections, config.accept_backlog)
+    guard = ConnectionGuard(
+        GuardLimits(config.header_timeout_s, budget, config.max_connections_per_address)
+    )
+    quiet_accept_errors(asyncio.get_running_loop())
     # Per-request logging only with -v: a live origin answers several requests per viewer
     # per second.
-    if access_log:
-        runner = web.AppRunner(app, handle_signals=False)
-    else:
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    options: dict[str, Any] = {"keepalive_timeout": config.keepalive_timeout_s}
+    if not access_log:
+        options["access_log"] = None
+    runner = web.AppRunner(app, handle_signals=False, **options)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port)
+        site = GuardedTCPSite(runner, host, port, guard, config.accept_backlog)
         await site.start()
         bound_host, bound_port = runner.addresses[0][:2]
         base = f"http://{_shown_host(bound_host)}:{bound_port}/"

@@ -59,7 +59,7 @@ def test_publishers_are_never_displaced() -> None:
         admission.admit(0.0, conn, "10.0.0.1")
         admission.authenticated(conn)
     decision = admission.admit(1.0, 2, "10.0.0.2")
-    assert not decision.admitted and "publisher" in decision.reason
+    assert not decision.admitted and "proven" in decision.reason
     admission.closed(0)
     assert admission.admit(2.0, 2, "10.0.0.2").admitted
 

@@ -239,7 +239,7 @@ def test_connection_limit(caplog: pytest.LogCaptureFixture) -> None:
             third.sendall(b"\x03" + bytes(1536))
             assert len(third.recv(1 + 2 * 1536, socket.MSG_WAITALL)) == 1 + 2 * 1536
             assert _wait_closed(held[0], timeout=5) == b""  # the oldest made room
-        assert "displaced 1 unauthenticated connection" in caplog.text
+        assert "displaced 1 unproven connection" in caplog.text
         for sock in held:
             sock.close()
     finally:
