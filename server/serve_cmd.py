@@ -91,6 +91,12 @@ def register(subparsers: Any) -> None:
         "--no-signaling", action="store_true", help="do not attach signaling to this origin"
     )
     players.add_argument(
+        "--max-connections-per-address",
+        type=int,
+        help="HTTP connections one address may hold (default OriginConfig's); raise it "
+        "behind a reverse proxy or CDN, whose connections all come from its address",
+    )
+    players.add_argument(
         "--admin-token", help="operator token for /admin (or SWARMCAST_ADMIN_TOKEN); none: off"
     )
     parser.set_defaults(func=run)
@@ -107,6 +113,8 @@ def origin_config_from_args(args: argparse.Namespace, streams_dir: Path) -> Orig
         overrides["token_secret"] = secret.encode()
     if args.signaling_url:
         overrides["signaling_url"] = args.signaling_url
+    if getattr(args, "max_connections_per_address", None):
+        overrides["max_connections_per_address"] = args.max_connections_per_address
     return OriginConfig(streams_dir=streams_dir, **overrides)
 
 

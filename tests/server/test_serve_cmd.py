@@ -49,6 +49,11 @@ def test_origin_config_from_flags_and_env(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert config.signaling_url == "http://10.77.0.1:9000"
     flag = serve_cmd.origin_config_from_args(_parse("--token-secret", "a-flag-wins-0123"), tmp_path)
     assert flag.token_secret == b"a-flag-wins-0123"
+    assert config.max_connections_per_address == 256  # OriginConfig's default
+    proxied = serve_cmd.origin_config_from_args(
+        _parse("--max-connections-per-address", "4096"), tmp_path
+    )
+    assert proxied.max_connections_per_address == 4096
 
 
 def test_segmenter_overrides() -> None:
