@@ -51,6 +51,26 @@ class OriginGate:
             ),
         )
 
+    def blocked_election(self, now: float, local_peer_id: str, segment: SegmentState) -> bool:
+        """Playback waits on a segment nobody holds while we have neighbours (a flash crowd
+        arriving at once: they are all blocked on the same startup segment). Rather than all of
+        them fetching it at the same instant, they hold the live election over it with short
+        tiers (`blocked_tier_spacing_s`): the first one's fetch is announced (HAVE_PIECES) and
+        the others relay it. True while this member's turn has not come."""
+        if segment.http_first_at is None and self.book.peers and self.clock.waiting_on(segment):
+            segment.http_first_at = now + http_first_delay(
+                local_peer_id,
+                segment.seq,
+                neighbour_ids=self.book.peers.keys(),
+                swarm_size=len(self.book.peers) + 1,  # only neighbours can relay it to us
+                http_first_count=self.config.live_http_first_count,
+                tier_spacing_s=self.config.blocked_tier_spacing_s,
+                tier_growth=self.config.live_tier_growth,
+                neighbour_stagger_s=self.config.blocked_tier_spacing_s / 2,
+                seeder_neighbour=False,
+            )
+        return segment.http_first_at is not None and now < segment.http_first_at
+
     def takeover_at(self, now: float, segment: SegmentState, deadline: float) -> float:
         """From then on HTTP takes over every missing piece of `segment`: the fallback point,
         held back by the live election, neighbours still connecting (startup) or a neighbour's

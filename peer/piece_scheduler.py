@@ -377,6 +377,8 @@ class PieceScheduler:
                 if deadline - now <= self.config.prefetch_horizon_s:
                     assignable.append((segment, deadline, holders))
             elif self.gate.may_fetch_unheld(now, segment):
+                if self.gate.blocked_election(now, self.local_peer_id, segment):
+                    continue  # neighbours are as blocked as we are: one of them goes first
                 self._fetch_http(now, segment, take_over=False)
         window = self.config.urgent_window_s
         urgent = [item for item in assignable if item[1] - now <= window]

@@ -43,6 +43,10 @@ class SchedulerConfig:
     """Each tier is this much wider than the previous one."""
     live_neighbour_stagger_s: float = 0.3
     """Extra wait per neighbour of the same tier with a smaller hash (one hop of transfer)."""
+    blocked_tier_spacing_s: float = 0.3
+    """Election tiers for a segment playback waits on that nobody holds while we have
+    neighbours (everyone arriving at once blocks on the same startup segment): short, since
+    playback is waiting; neighbours of one tier are staggered by half of it."""
 
     # --- requesting from peers ------------------------------------------------------------
     prefetch_horizon_s: float = 30.0

@@ -28,7 +28,8 @@ export class SegmentState {
     readonly pieceSize: number,
     readonly start: number,
     readonly duration: number,
-    readonly httpFirstAt: number | null,
+    /** When this member takes the segment from the origin if nobody announced it (live or blocked election); null: no election. */
+    public httpFirstAt: number | null,
     count: number,
   ) {
     this.have = new Array<boolean>(count).fill(false);

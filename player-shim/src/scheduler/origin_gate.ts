@@ -50,6 +50,31 @@ export class OriginGate {
   }
 
   /**
+   * Playback waits on a segment nobody holds while we have neighbours (a flash crowd arriving at
+   * once: they are all blocked on the same startup segment). Rather than all of them fetching it
+   * at the same instant, they hold the live election over it with short tiers
+   * (`blockedTierSpacingS`): the first one's fetch is announced (HAVE_PIECES) and the others relay
+   * it. True while this member's turn has not come.
+   */
+  blockedElection(now: number, localPeerId: string, segment: SegmentState): boolean {
+    if (segment.httpFirstAt === null && this.book.peers.size > 0 && this.clock.waitingOn(segment)) {
+      segment.httpFirstAt =
+        now +
+        httpFirstDelay(localPeerId, segment.seq, {
+          neighbourIds: this.book.peers.keys(),
+          swarmSize: this.book.peers.size + 1, // only neighbours can relay it to us
+          httpFirstCount: this.config.liveHttpFirstCount,
+          tierSpacingS: this.config.blockedTierSpacingS,
+          tierGrowth: this.config.liveTierGrowth,
+          neighbourStaggerS: this.config.blockedTierSpacingS / 2,
+          seederNeighbour: false,
+        });
+      this.onDecision?.(now, segment.seq, "blocked-election", { httpFirstInS: segment.httpFirstAt - now });
+    }
+    return segment.httpFirstAt !== null && now < segment.httpFirstAt;
+  }
+
+  /**
    * From then on HTTP takes over every missing piece: the fallback point, held back by the live
    * election, neighbours still connecting (startup) or a neighbour's copy still arriving; then a
    * segment that usable neighbours hold and none was asked for yet gets one round from them

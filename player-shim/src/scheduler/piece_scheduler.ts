@@ -357,7 +357,8 @@ export class PieceScheduler {
         continue;
       }
       const reason = this.gate.fetchUnheldReason(now, segment);
-      if (reason !== null) this.fetchHttp(now, segment, false, reason);
+      // Neighbours as blocked as we are (everyone arriving at once): one of them goes first.
+      if (reason !== null && !this.gate.blockedElection(now, this.localPeerId, segment)) this.fetchHttp(now, segment, false, reason);
     }
     const window = this.config.urgentWindowS;
     const urgent = assignable.filter(([, d]) => d - now <= window);

@@ -26,6 +26,12 @@ export interface SchedulerConfig {
   liveTierGrowth: number;
   /** Extra wait per neighbour of the same tier with a smaller hash (one hop of transfer). */
   liveNeighbourStaggerS: number;
+  /**
+   * Election tiers for a segment playback waits on that nobody holds while we have neighbours
+   * (everyone arriving at once blocks on the same startup segment); same-tier neighbours are
+   * staggered by half of it.
+   */
+  blockedTierSpacingS: number;
   // --- requesting from peers ---
   /** Segments due further away than this are not requested yet. */
   prefetchHorizonS: number;
@@ -72,6 +78,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   liveTierSpacingS: 0.8,
   liveTierGrowth: 2.0,
   liveNeighbourStaggerS: 0.3,
+  blockedTierSpacingS: 0.3,
   prefetchHorizonS: 30.0,
   urgentWindowS: 3.0,
   maxInflightPiecesPerPeer: 16,
