@@ -95,3 +95,34 @@ def test_whip_config_validates() -> None:
         WhipConfig(stream_keys={"k": "bad/name"})
     with pytest.raises(ValueError):
         WhipConfig(idle_timeout_s=0)
+
+
+def test_whip_source_bounds_frames_but_never_control_events() -> None:
+    import threading
+
+    import av
+
+    from segmenter.sources import CapturedVideo, PublisherStarted
+    from server.whip_source import WhipSource
+
+    source = WhipSource("cam", max_queued_frames=3)
+    frame = av.VideoFrame(16, 16, "yuv420p")
+    assert not source.offer(CapturedVideo(frame, 0.0, 0.0))  # no publisher yet: ignored
+    source.publisher_started("first")
+    accepted = [source.offer(CapturedVideo(frame, n / 30, n / 30)) for n in range(5)]
+    assert accepted == [True, True, True, False, False] and source.dropped_frames == 2
+    source.publisher_started("second")  # a takeover closes the first span itself
+    source.publisher_ended("gone")
+    source.publisher_ended("gone twice")  # ignored: nothing is publishing
+    stop = threading.Event()
+    events = source.events(stop)
+    kinds = [type(next(events)).__name__ for _ in range(7)]
+    assert kinds == ["PublisherStarted", *["CapturedVideo"] * 3, "PublisherEnded",
+                     "PublisherStarted", "PublisherEnded"]  # fmt: skip
+    assert source.offer(CapturedVideo(frame, 1.0, 1.0)) is False  # ended: not publishing
+    source.publisher_started("third")
+    assert source.offer(CapturedVideo(frame, 1.0, 1.0))  # the queue drained: room again
+    assert isinstance(next(events), PublisherStarted)
+    assert isinstance(next(events), CapturedVideo)
+    source.close()
+    assert list(events) == []  # closed: the iterator ends (the segmenter's finish() flushes)

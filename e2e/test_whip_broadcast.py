@@ -1,0 +1,167 @@
+"""End to end: the `/broadcast` page in real Chromium publishes its (fake) camera over WHIP to
+`swarmcast serve --whip`, an hls.js viewer (the demo page) watches it live; the publisher
+drops and comes back (EXT-X-DISCONTINUITY, a second DASH Period), a wrong key is refused.
+Inside the test's network namespace (Chromium needs the media-permission recipe of
+docs/testing.md to gather candidates there)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from e2e.test_demo_playback import CHROMIUM, CHROMIUM_ARGS
+from segmenter.config import Rendition, SegmenterConfig
+from tests.segmenter.stream_checks import DASH, check_stream_dir
+
+KEY = "broadcast-key"
+LADDER = "426x240@400"
+CONFIG = SegmenterConfig(renditions=(Rendition.parse(LADDER),), segment_duration=1.0)
+PUBLISH_ARGS = [
+    *CHROMIUM_ARGS,
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+]
+SPAN_SEGMENTS = 8  # ~8 s per publisher span; two spans make the ~20 s broadcast
+
+
+@pytest.fixture
+def whip_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    command = [
+        sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", "0",
+        "--stream", "cam", "--dir", str(tmp_path), "--whip", "--ladder", LADDER,
+        "--segment-duration", "1",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "serve.log").open("w"),
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "SWARMCAST_STREAM_KEY": KEY, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        base = None
+        while base is None:
+            line = process.stdout.readline()
+            assert line, f"swarmcast serve exited with {process.wait()}"
+            if match := re.search(r"serving (http://\S+)", line):
+                base = match.group(1)
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _playlist(base: str) -> str:
+    with urllib.request.urlopen(f"{base}live/cam/240p/index.m3u8", timeout=5) as response:
+        return str(response.read().decode())
+
+
+def _wait_segments(base: str, count: int, discontinuity: int, deadline_s: float = 60.0) -> str:
+    """Poll the playlist (as a player does) until `count` segments of publisher span
+    `discontinuity` (its `init-<d>.mp4`) are listed."""
+    marker = f'#EXT-X-MAP:URI="init-{discontinuity}.mp4"'
+    deadline = time.monotonic() + deadline_s
+    text = ""
+    while time.monotonic() < deadline:
+        try:
+            text = _playlist(base)
+        except OSError:
+            text = ""
+        span = text.partition(marker)[2].partition("#EXT-X-MAP")[0] if marker in text else ""
+        if span.count("#EXTINF") >= count:
+            return text
+        time.sleep(0.3)
+    raise AssertionError(f"fewer than {count} segments in time:\n{text}")
+
+
+@pytest.mark.netns
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_broadcast_is_watched_live_and_survives_a_drop(
+    whip_server: tuple[str, subprocess.Popen[str]], tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, process = whip_server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=PUBLISH_ARGS
+        )
+        try:
+
+            def broadcaster(key: str) -> tuple[object, object]:
+                context = browser.new_context(permissions=["camera", "microphone"])
+                page = context.new_page()
+                page.goto(f"{base}broadcast?key={key}")
+                page.click("#start")
+                handle = page.wait_for_function(
+                    """() => { const b = window.swarmcastBroadcast;
+                               return ["live", "refused", "failed"].includes(b.state)
+                                   ? {state: b.state, status: b.status, error: b.error,
+                                      text: document.getElementById("state").textContent}
+                                   : false; }""",
+                    timeout=30_000,
+                )
+                return context, handle.json_value()
+
+            wrong_context, refused = broadcaster("not-the-key")
+            assert refused["state"] == "refused" and refused["status"] == 401, refused
+            wrong_context.close()  # type: ignore[attr-defined]
+
+            first_context, first = broadcaster(KEY)
+            assert first["state"] == "live", first
+            _wait_segments(base, 3, 0)
+            viewer = browser.new_page()
+            viewer.goto(f"{base}?stream=cam&p2p=0")
+            viewer.wait_for_function(
+                "() => window.swarmcastDemo && window.swarmcastDemo.firstFrameAt !== null",
+                timeout=30_000,
+            )
+            _wait_segments(base, SPAN_SEGMENTS, 0)
+            first_context.close()  # type: ignore[attr-defined]  # the publisher drops
+
+            second_context, second = broadcaster(KEY)
+            assert second["state"] == "live", second
+            text = _wait_segments(base, SPAN_SEGMENTS, 1)
+            assert "#EXT-X-DISCONTINUITY" in text and 'URI="init-1.mp4"' in text, text
+            # The viewer played through the drop and into the second publisher's media.
+            played = viewer.wait_for_function(
+                """() => { const d = window.swarmcastDemo;
+                           const ahead = d.video.currentTime - d.firstFrameMediaTime;
+                           return ahead >= 10 || d.errors.length
+                               ? {ahead, errors: d.errors, mediaError: d.video.error &&
+                                  d.video.error.code}
+                               : false; }""",
+                timeout=30_000,
+                polling=250,
+            ).json_value()
+            second_context.close()  # type: ignore[attr-defined]
+        finally:
+            browser.close()
+    assert played["errors"] == [] and played["mediaError"] is None, played
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    log = (tmp_path / "serve.log").read_text()
+    assert "refused POST, invalid stream key" in log
+    check = check_stream_dir(tmp_path / "cam", CONFIG, ended=True)
+    assert {segment.discontinuity for segment in check.segments} == {0, 1}
+    assert len(check.mpd.findall("d:Period", DASH)) == 2
+    full = [segment for segment in check.segments if segment.duration == 1.0]
+    assert len(full) >= 2 * SPAN_SEGMENTS - 2
+    assert all(segment.frames["240p"] == 30 for segment in full)
