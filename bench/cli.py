@@ -35,6 +35,14 @@ def _load(name: str) -> Any:
         raise
 
 
+def main(argv: list[str]) -> int:
+    """`swarmcast bench ARGS`: the top-level CLI hands the arguments over (lazy import)."""
+    parser = argparse.ArgumentParser(prog="swarmcast")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["bench", *argv])
+    return int(args.func(args) or 0)
+
+
 def register(subparsers: Any) -> None:
     bench = subparsers.add_parser("bench", help="run benchmarks (results in bench/results/)")
     names = bench.add_subparsers(dest="bench", required=True)

@@ -34,6 +34,7 @@ import aiohttp
 import psutil
 import socketio
 
+from e2e.lab.metrics import percentile
 from protocol import signaling_schema as schema
 from protocol import tokens
 
@@ -87,7 +88,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
 
     def pick(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        return float(percentile(ordered, q) or 0.0)
 
     return {
         "n": len(ordered),

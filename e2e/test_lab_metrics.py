@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from e2e.lab.config import PhaseSpec
-from e2e.lab.metrics import summarize, summarize_browser
+from e2e.lab.metrics import percentile, summarize, summarize_browser
 from e2e.lab.netns import _owner_pid
 from e2e.lab.report import write_results
 from e2e.lab.schedule import plan_phase
@@ -213,3 +213,13 @@ def test_result_files_and_summary_table(tmp_path: Path) -> None:
     assert "| flash | p2p | 4 | 75.0% (75.0% settled) | 75.0% |" in summary_md
     assert document["summary"]["phases"][0]["playback_speed_median"] == 1.0
     assert "flash-crowd stalls" in summary_md
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]  # 1..100
+    assert percentile(values, 0.5) == 50.0
+    assert percentile(values, 0.9) == 90.0
+    assert percentile(values, 0.99) == 99.0
+    assert percentile(values, 1.0) == 100.0
+    assert percentile([3.0, 1.0, 2.0], 0.0) == 1.0
+    assert percentile([], 0.5) is None

@@ -13,24 +13,20 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from e2e.browser import ensure_shim_bundle, webrtc_context
+from e2e.serve_process import REPO, ServeProcess, http_get, serve_live
+
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parent.parent
-SHIM_DIR = REPO / "player-shim"
-CHROMIUM = "/usr/bin/chromium"
 STREAM = "shim"
 RENDITION = "360p"
 # One rung: the whole audience shares one swarm (ABR switches would split it; the loader's ABR
@@ -39,26 +35,6 @@ LADDER = "640x360@700"
 READY_SEGMENTS = 4
 WATCH_S = 60.0
 JOIN_GAP_S = 3.0
-CHROMIUM_ARGS = [
-    "--autoplay-policy=no-user-gesture-required",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    # Host candidates as plain addresses: nobody resolves mDNS names in the namespace.
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--disable-background-timer-throttling",
-    "--disable-renderer-backgrounding",
-    "--disable-backgrounding-occluded-windows",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--mute-audio",
-]
-# docs/testing.md: Chromium in a namespace gathers ICE candidates once the page has used the camera.
-GUM_INIT_SCRIPT = """
-window.__gum = navigator.mediaDevices.getUserMedia({audio: true, video: true})
-  .then((s) => { s.getTracks().forEach((t) => t.stop()); return "ok"; }, (e) => String(e));
-"""
 # Hashes every media fragment hls.js receives (a copy: hls.js may transfer the buffer to its
 # worker), so the test can compare what reached the player with the signed records.
 HASH_HOOK = """
@@ -97,93 +73,23 @@ STATE_JS = """
 """
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[str]
-    url: str
-
-
-def _http_get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=5) as response:  # loopback only
-        return bytes(response.read())
-
-
-def _ensure_shim_bundle() -> None:
-    """`make test` builds the bundle (`make shim`); a bare pytest run builds it here."""
-    bundle = SHIM_DIR / "dist" / "swarmcast.js"
-    sources = [*(SHIM_DIR / "src").rglob("*.ts"), SHIM_DIR / "build.mjs"]
-    if bundle.exists() and bundle.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
-        return
-    subprocess.run(["node", "build.mjs"], cwd=SHIM_DIR, check=True, timeout=300)
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    ensure_shim_bundle()
+    with serve_live(
+        tmp_path_factory.mktemp("live"),
+        stream=STREAM,
+        ladder=LADDER,
+        rendition=RENDITION,
+        ready_segments=READY_SEGMENTS,
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    _ensure_shim_bundle()
-    command = [
-        sys.executable, "-m", "server.cli", "serve",
-        "--host", "127.0.0.1", "--port", "0", "--stream", STREAM,
-        "--dir", str(tmp_path_factory.mktemp("live")), "--source", "synthetic",
-        "--ladder", LADDER,
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=None,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert process.stdout is not None
-        url = None
-        deadline = time.monotonic() + 60
-        while url is None and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                raise AssertionError(f"swarmcast serve exited early with {process.wait()}")
-            match = re.search(r"serving (http://\S+)", line)
-            url = match.group(1) if match else None
-        assert url, "swarmcast serve printed no URL"
-        playlist = f"{url}live/{STREAM}/{RENDITION}/index.m3u8"
-        while time.monotonic() < deadline:
-            try:
-                if _http_get(playlist).count(b"#EXTINF") >= READY_SEGMENTS:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise AssertionError(f"no {READY_SEGMENTS} segments in {playlist}")
-        yield Server(process, url)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-@pytest.fixture(scope="module")
-def browser_context(server: Server) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            context = browser.new_context(
-                permissions=["camera", "microphone"], viewport={"width": 640, "height": 400}
-            )
-            context.add_init_script(GUM_INIT_SCRIPT)
-            yield context
-            context.close()
-        finally:
-            browser.close()
+def browser_context(server: ServeProcess) -> Iterator[Any]:
+    with webrtc_context(viewport={"width": 640, "height": 400}) as context:
+        yield context
 
 
 class Viewer:
@@ -251,19 +157,19 @@ def _swarm_bytes(states: list[dict[str, Any]]) -> tuple[int, int]:
     return http, p2p
 
 
-def _check_hashes(server: Server, viewer: Viewer) -> int:
+def _check_hashes(server: ServeProcess, viewer: Viewer) -> int:
     """Every fragment hls.js got matches its signed record's SHA-256; returns how many."""
     hashes = viewer.frag_hashes()
     records: dict[str, str] = {}
     for entry in hashes:
         url = entry["url"]
         if url not in records:
-            records[url] = json.loads(_http_get(url + ".integrity.json"))["sha256"]
+            records[url] = json.loads(http_get(url + ".integrity.json"))["sha256"]
         assert entry["sha256"] == records[url], f"{viewer.name}: corrupted {url} reached hls.js"
     return len(hashes)
 
 
-def test_http_only_with_p2p_off(server: Server, browser_context: Any) -> None:
+def test_http_only_with_p2p_off(server: ServeProcess, browser_context: Any) -> None:
     """`?p2p=0`: the shim still plays and counts, but every byte comes from the origin."""
     viewers = [Viewer(browser_context, f"{server.url}?p2p=0", f"http{i}") for i in range(2)]
     try:
@@ -286,7 +192,7 @@ def test_http_only_with_p2p_off(server: Server, browser_context: Any) -> None:
             viewer.close()
 
 
-def test_four_viewers_share_the_stream(server: Server, browser_context: Any) -> None:
+def test_four_viewers_share_the_stream(server: ServeProcess, browser_context: Any) -> None:
     """4 viewers a few seconds apart watch 60 s; one leaves halfway; P2P share, no stalls."""
     viewers: list[Viewer] = []
     for i in range(4):
@@ -330,7 +236,7 @@ def test_four_viewers_share_the_stream(server: Server, browser_context: Any) -> 
         viewer.close()
 
 
-def test_corrupting_peer_is_dropped(server: Server, browser_context: Any) -> None:
+def test_corrupting_peer_is_dropped(server: ServeProcess, browser_context: Any) -> None:
     """A Python edge seeder that flips a bit in every piece it serves: viewers verify, drop and
     report it, and keep playing from the origin and each other; hls.js sees only good bytes."""
     pytest.importorskip("peer.peer_node", reason="the Python peer (peer/) has not landed")

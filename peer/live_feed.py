@@ -10,10 +10,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from peer.hls_playlist import MediaPlaylist, PlaylistError, parse_media_playlist
 from peer.origin_client import OriginClient, OriginError
 from peer.segment_store import SegmentStore
 from peer.sim_playhead import Timeline
+from protocol.hls_playlist import MediaPlaylist, PlaylistError, parse_media_playlist
 from protocol.integrity import (
     IntegrityError,
     IntegrityRecord,

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from peer.hls_playlist import PlaylistError, parse_media_playlist, parse_multivariant_playlist
+from protocol.hls_playlist import PlaylistError, parse_media_playlist, parse_multivariant_playlist
 from protocol.integrity import (
     MAX_DOCUMENT_BYTES,
     IntegrityRecord,

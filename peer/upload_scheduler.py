@@ -20,7 +20,7 @@ from peer.download_state import SegmentState
 from peer.scheduler_actions import Action, Choke, RejectRequest, SendPiece, Unchoke
 from peer.scheduler_config import SchedulerConfig
 from peer.scheduler_stats import SchedulerStats
-from peer.token_bucket import TokenBucket
+from protocol.token_bucket import TokenBucket
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ REPORT_REASONS: Final = ("bad-piece", "protocol-error", "unreachable")
 ERROR_CODES: Final = frozenset(
     {
         "missing-token",  # connect without auth {token}
+        "origin-not-allowed",  # connect from a page whose origin signaling does not accept
         "token-malformed",
         "token-bad-mac",
         "token-expired",

@@ -7,6 +7,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 # Modules that expose `register(subparsers)`; each adds its subcommands and sets
 # `func(args) -> int` on them. Kept as names so a slow import only costs when used.
@@ -16,8 +17,39 @@ COMMAND_MODULES = (
     "segmenter.cli",
     "signaling.cli",
     "peer.cli",
-    "bench.cli",
 )
+# `swarmcast bench` is only named here: its modules (lab harness, matplotlib) load when it runs,
+# so an install without the `bench` extra still runs every other command.
+BENCH_MODULE = "bench.cli"
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    try:
+        bench = importlib.import_module(BENCH_MODULE)
+    except ModuleNotFoundError as exc:
+        print(
+            f"swarmcast bench: needs the benchmark dependencies ({exc.name} is missing): "
+            "pip install 'swarmcast[bench]' in a checkout of the repository",
+            file=sys.stderr,
+        )
+        return 2
+    return int(bench.main(args.bench_args))
+
+
+def _register_bench(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="run benchmarks (results in bench/results/; `swarmcast bench --help`)",
+        add_help=False,
+    )
+    parser.add_argument("bench_args", nargs=argparse.REMAINDER)
+    parser.set_defaults(func=_run_bench)
+
+
+def _version() -> str:
+    from swarmcast import __version__
+
+    return __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="swarmcast", description="Peer-assisted live video streaming."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument("--version", action="version", version=f"swarmcast {_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         try:
@@ -34,11 +67,19 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(subparsers)
+    _register_bench(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        # Everything after `bench` (options included) belongs to the bench CLI.
+        args.bench_args = argv[argv.index("bench") + 1 :]
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -13,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from protocol import tokens
+from protocol.turn import turn_credentials
 from server.origin_config import OriginConfig
 from server.origin_keys import CATALOG_KEY, CONFIG_KEY, TOKEN_SECRET_KEY
 from server.origin_resources import is_valid_name
@@ -52,18 +50,12 @@ async def mint_viewer_token(request: web.Request) -> web.Response:
     )
 
 
-def turn_rest_credentials(secret: str, ttl_s: int, now: float) -> tuple[str, str]:
-    """TURN REST API credentials (coturn --use-auth-secret): `<expiry>:<user>`, HMAC-SHA1."""
-    username = f"{int(now) + ttl_s}:{secrets.token_hex(8)}"
-    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
-    return username, base64.b64encode(digest).decode()
-
-
 def ice_servers_json(config: OriginConfig, now: float) -> list[dict[str, Any]]:
     """RTCConfiguration.iceServers for players, with fresh TURN credentials where needed."""
     servers = [server.to_json() for server in config.ice_servers]
     if config.turn_urls and config.turn_secret:
-        username, credential = turn_rest_credentials(config.turn_secret, config.turn_ttl_s, now)
+        user = secrets.token_hex(8)  # an anonymous viewer: a random TURN user name
+        username, credential = turn_credentials(config.turn_secret, user, now, config.turn_ttl_s)
         servers.append(
             {"urls": list(config.turn_urls), "username": username, "credential": credential}
         )

@@ -8,14 +8,11 @@ media playlist's EXT-X-ENDLIST says the stream ended. Parses are cached by file 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from protocol.hls_playlist import PlaylistError, variant_streams
 from server.origin_resources import MAX_PLAYLIST_BYTES, is_valid_name
-
-_ATTRIBUTE_RE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
-_RESOLUTION_RE = re.compile(r"([0-9]{1,5})x([0-9]{1,5})\Z")
 
 
 @dataclass(frozen=True)
@@ -53,23 +50,16 @@ class StreamInfo:
 
 def parse_master(text: str) -> tuple[RenditionInfo, ...]:
     """Renditions named by a master playlist's `<rendition>/index.m3u8` variant URIs."""
+    try:
+        variants = variant_streams(text)
+    except PlaylistError:
+        return ()
     renditions: list[RenditionInfo] = []
-    pending: dict[str, str] | None = None
-    for raw_line in text.splitlines():
-        line = raw_line.strip()
-        if line.startswith("#EXT-X-STREAM-INF:"):
-            attributes = line[len("#EXT-X-STREAM-INF:") :]
-            pending = {key: value.strip('"') for key, value in _ATTRIBUTE_RE.findall(attributes)}
-        elif line and not line.startswith("#") and pending is not None:
-            name = line.split("/", 1)[0]
-            if is_valid_name(name) and line == f"{name}/index.m3u8":
-                resolution = _RESOLUTION_RE.match(pending.get("RESOLUTION", ""))
-                width, height = (int(resolution[1]), int(resolution[2])) if resolution else (0, 0)
-                bandwidth = pending.get("BANDWIDTH", "0")
-                renditions.append(
-                    RenditionInfo(name, width, height, int(bandwidth) if bandwidth.isdigit() else 0)
-                )
-            pending = None
+    for variant in variants:
+        name = variant.rendition
+        if is_valid_name(name) and variant.uri == f"{name}/index.m3u8":
+            width, height = variant.size
+            renditions.append(RenditionInfo(name, width, height, variant.bandwidth))
     return tuple(renditions)
 
 

@@ -31,6 +31,8 @@ class OriginConfig:
     turn_urls: tuple[str, ...] = ()
     turn_secret: str | None = None
     turn_ttl_s: int = 86400
+    # Where viewers reach this origin ("https://video.example.com"), for messages; "" = unknown.
+    public_url: str = ""
     # Where players find signaling. "" means this origin (python-socketio attached to the app).
     signaling_url: str = ""
     signaling_path: str = "/socket.io/"

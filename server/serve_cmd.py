@@ -6,10 +6,11 @@
     swarmcast serve --whip --stream-key KEY      # WHIP (OBS 30+, browsers) POST to /whip
     swarmcast serve --dir var/live               # serve what a separate `swarmcast segment` writes
 
-The origin's defaults live in `OriginConfig`, the encoder's in `SegmenterConfig`; flags and the
-env variables SWARMCAST_TOKEN_SECRET / SWARMCAST_STREAM_KEY / SWARMCAST_TURN_SECRET /
-SWARMCAST_ADMIN_TOKEN (secrets
-stay out of `ps`) only override them.
+The origin's defaults live in `OriginConfig`, the encoder's in `SegmenterConfig`, the deployment
+options shared with `swarmcast signaling` (allowed page origins, trusted proxies, public URLs,
+ICE/TURN, secrets, Redis) in `DeployOptions`; flags, SWARMCAST_* variables (SWARMCAST_STREAM_KEY,
+SWARMCAST_ADMIN_TOKEN, ...: secrets stay out of `ps`) and a TOML file (--config) only override
+them (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from aiohttp import web
 from protocol.signaling_schema import IceServer
 from server.origin_app import AppSetup, create_app
 from server.origin_config import OriginConfig
+from server.origin_keys import TOKEN_SECRET_KEY
+from signaling.config import SignalingConfig
+from signaling.deploy_options import DeployOptions, add_deploy_arguments, load_deploy_options
 
 log = logging.getLogger(__name__)
 
@@ -74,19 +78,6 @@ def register(subparsers: Any) -> None:
 
     add_serve_arguments(parser)
     players = parser.add_argument_group("players and swarms")
-    players.add_argument("--token-secret", help="viewer token secret (or SWARMCAST_TOKEN_SECRET)")
-    players.add_argument(
-        "--ice-server",
-        action="append",
-        default=[],
-        metavar="URL",
-        help="STUN/TURN URL handed to players (repeatable); none by default",
-    )
-    players.add_argument("--turn-url", action="append", default=[], metavar="URL")
-    players.add_argument(
-        "--turn-secret", help="coturn static-auth-secret (or SWARMCAST_TURN_SECRET)"
-    )
-    players.add_argument("--signaling-url", help="a separate signaling server's URL")
     players.add_argument(
         "--no-signaling", action="store_true", help="do not attach signaling to this origin"
     )
@@ -99,20 +90,26 @@ def register(subparsers: Any) -> None:
     players.add_argument(
         "--admin-token", help="operator token for /admin (or SWARMCAST_ADMIN_TOKEN); none: off"
     )
+    add_deploy_arguments(parser)
     parser.set_defaults(func=run)
 
 
-def origin_config_from_args(args: argparse.Namespace, streams_dir: Path) -> OriginConfig:
-    secret = args.token_secret or os.environ.get("SWARMCAST_TOKEN_SECRET")
+def origin_config_from_args(
+    args: argparse.Namespace, streams_dir: Path, options: DeployOptions | None = None
+) -> OriginConfig:
+    """OriginConfig with the deployment options (flags > env > TOML file) applied; raises
+    DeployConfigError (a ValueError) for a bad option."""
+    if options is None:
+        options = load_deploy_options(args)
     overrides: dict[str, Any] = {
-        "ice_servers": tuple(IceServer((url,)) for url in args.ice_server),
-        "turn_urls": tuple(args.turn_url),
-        "turn_secret": args.turn_secret or os.environ.get("SWARMCAST_TURN_SECRET"),
+        "ice_servers": tuple(IceServer((url,)) for url in options.ice_servers),
+        "turn_urls": options.turn_urls,
+        "turn_secret": options.turn_secret,
+        "signaling_url": options.signaling_url,
+        "public_url": options.public_url,
     }
-    if secret:
-        overrides["token_secret"] = secret.encode()
-    if args.signaling_url:
-        overrides["signaling_url"] = args.signaling_url
+    if options.token_secret:
+        overrides["token_secret"] = options.token_secret.encode()
     if getattr(args, "max_connections_per_address", None):
         overrides["max_connections_per_address"] = args.max_connections_per_address
     return OriginConfig(streams_dir=streams_dir, **overrides)
@@ -207,28 +204,25 @@ async def _log_stream_events(stream: Any, app: web.Application | None = None) ->
             log.debug("stream %s: %s", stream.name, event)
 
 
-def signaling_setup(config: OriginConfig, admin_token: str | None = None) -> AppSetup:
-    """Attach python-socketio signaling to the origin app, with the origin's ICE settings.
-
-    It verifies the tokens `/api/token` mints: `attach_signaling` reads the shared secret from
-    `app[TOKEN_SECRET_KEY]`.
-    """
-    from signaling.config import SignalingConfig
-    from signaling.server import attach_signaling
-
-    signaling_config = dataclasses.replace(
-        SignalingConfig(),
-        ice_servers=config.ice_servers,
-        turn_urls=config.turn_urls,
-        turn_secret=config.turn_secret,
-        turn_ttl_s=config.turn_ttl_s,
-        admin_token=admin_token,
-    )
+def signaling_setup(config: SignalingConfig, redis_url: str | None = None) -> AppSetup:
+    """Attach python-socketio signaling to the origin app; it verifies the tokens `/api/token`
+    mints, so it gets the origin's secret (`app[TOKEN_SECRET_KEY]`) handed over here."""
+    from signaling.cli import mount_signaling
 
     def setup(app: web.Application) -> None:
-        attach_signaling(app, signaling_config)
+        mount_signaling(app, config, app[TOKEN_SECRET_KEY], redis_url)
 
     return setup
+
+
+def embedded_signaling_config(
+    options: DeployOptions, origin: OriginConfig, admin_token: str | None = None
+) -> SignalingConfig:
+    """The embedded signaling server's config: the same deployment options as the origin."""
+    from signaling.cli import signaling_config
+
+    config = signaling_config(options)
+    return dataclasses.replace(config, turn_ttl_s=origin.turn_ttl_s, admin_token=admin_token)
 
 
 def _shown_host(host: str) -> str:
@@ -317,11 +311,17 @@ def run_event_loop(
 def run(args: argparse.Namespace) -> int:
     embedded = args.dir is None or args.source is not None or args.rtmp or args.whip
     streams_dir = args.dir or DEFAULT_STREAMS_DIR
-    config = origin_config_from_args(args, streams_dir)
-    setups: list[AppSetup] = []
-    if not args.no_signaling and not args.signaling_url:
-        admin_token = args.admin_token or os.environ.get("SWARMCAST_ADMIN_TOKEN")
-        setups.append(signaling_setup(config, admin_token))
+    try:
+        options = load_deploy_options(args)
+        config = origin_config_from_args(args, streams_dir, options)
+        setups: list[AppSetup] = []
+        if not args.no_signaling and not options.signaling_url:
+            admin_token = args.admin_token or os.environ.get("SWARMCAST_ADMIN_TOKEN")
+            signaling = embedded_signaling_config(options, config, admin_token)
+            setups.append(signaling_setup(signaling, options.redis_url))
+    except ValueError as error:
+        print(f"swarmcast serve: {error}", file=sys.stderr)
+        return 2
     whip_source = None
     if args.whip:
         from server.whip_cli import serve_ingest
@@ -346,6 +346,8 @@ def run(args: argparse.Namespace) -> int:
         )
         if not streams_dir.is_dir():
             print(f"swarmcast: {streams_dir} does not exist yet", file=sys.stderr)
+    if options.public_url:
+        print(f"swarmcast: viewers reach this origin at {options.public_url}/", flush=True)
     try:
         run_event_loop(
             serve(

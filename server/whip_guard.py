@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from signaling.rate_limit import TokenBucket
+from protocol.token_bucket import TokenBucket
 
 
 @dataclass(slots=True)
@@ -30,10 +30,10 @@ class AddressGuard:
         self.max_addresses = max_addresses
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
 
-    def _entry(self, address: str) -> _Entry:
+    def _entry(self, address: str, now: float) -> _Entry:
         entry = self._entries.get(address)
         if entry is None:
-            entry = _Entry(TokenBucket(self.rate, self.burst))
+            entry = _Entry(TokenBucket(self.rate, self.burst, now))
             self._entries[address] = entry
             while len(self._entries) > self.max_addresses:
                 self._entries.popitem(last=False)
@@ -43,16 +43,16 @@ class AddressGuard:
 
     def admit(self, address: str, now: float) -> float | None:
         """None if a request from `address` may proceed, else seconds to wait (Retry-After)."""
-        entry = self._entry(address)
+        entry = self._entry(address, now)
         if now < entry.locked_until:
             return entry.locked_until - now
-        if not entry.bucket.take(now):
+        if not entry.bucket.try_consume(now):
             return 1.0 / self.rate
         return None
 
     def failed_auth(self, address: str, now: float) -> bool:
         """Count a wrong token; True if this one locked the address out."""
-        entry = self._entry(address)
+        entry = self._entry(address, now)
         entry.failures = [t for t in entry.failures if t > now - self.lockout_s]
         entry.failures.append(now)
         if len(entry.failures) >= self.max_failures:

@@ -1,10 +1,12 @@
 """`swarmcast signaling`: the signaling server on its own (the origin normally embeds it).
 
-    SWARMCAST_TOKEN_SECRET=... swarmcast signaling --port 8081 --cors-origin http://origin:8080
+    SWARMCAST_TOKEN_SECRET=... swarmcast signaling --port 8081 --allowed-origin http://origin:8080
+    swarmcast signaling --config /etc/swarmcast/swarmcast.toml   # the options `serve` takes too
 
-It must share the origin's viewer-token secret (SWARMCAST_TOKEN_SECRET or --token-secret, the
-same text the origin was given). Serves Socket.IO at /socket.io/ (namespace /swarm),
-`/api/swarms` for operators and `/healthz`. Defaults live in `SignalingConfig`.
+It must share the origin's viewer-token secret (SWARMCAST_TOKEN_SECRET, --token-secret or the
+config file's token_secret: the same text the origin was given). Serves Socket.IO at
+/socket.io/ (namespace /swarm), `/api/swarms` for operators and `/healthz`. Defaults live in
+`SignalingConfig` and `DeployOptions`.
 """
 
 from __future__ import annotations
@@ -13,12 +15,22 @@ import argparse
 import dataclasses
 import os
 import sys
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from protocol.signaling_schema import IceServer
 from signaling.config import SignalingConfig
+from signaling.deploy_options import (
+    DeployOptions,
+    add_deploy_arguments,
+    load_deploy_options,
+    public_origins,
+)
+
+if TYPE_CHECKING:
+    from signaling.server import SignalingServer
 
 
 def register(subparsers: Any) -> None:
@@ -30,16 +42,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8081, help="port (default 8081)")
-    parser.add_argument("--token-secret", help="viewer token secret (or SWARMCAST_TOKEN_SECRET)")
     parser.add_argument("--max-neighbours", type=int, help="neighbours per viewer (K)")
     parser.add_argument("--max-peers-per-prefix", type=int, help="per-network cap per swarm")
-    parser.add_argument(
-        "--trusted-proxy",
-        action="append",
-        default=[],
-        metavar="NET",
-        help="address/network whose X-Forwarded-For is trusted (repeatable)",
-    )
     parser.add_argument(
         "--seeder-network",
         action="append",
@@ -48,35 +52,37 @@ def register(subparsers: Any) -> None:
         help="networks whose seeder claims count (repeatable; default: loopback only)",
     )
     parser.add_argument(
-        "--cors-origin",
-        action="append",
-        default=[],
-        metavar="ORIGIN",
-        help="allowed browser origin (repeatable; '*' for any; default: same origin only)",
-    )
-    parser.add_argument("--ice-server", action="append", default=[], metavar="URL")
-    parser.add_argument("--turn-url", action="append", default=[], metavar="URL")
-    parser.add_argument(
-        "--turn-secret", help="coturn static-auth-secret (or SWARMCAST_TURN_SECRET)"
-    )
-    parser.add_argument(
         "--admin-token", help="operator token for /admin (or SWARMCAST_ADMIN_TOKEN); none: off"
     )
-    parser.add_argument(
-        "--redis",
-        metavar="URL",
-        help="share swarms with other signaling nodes through Redis (redis://host:port/db)",
-    )
+    add_deploy_arguments(parser)
     parser.set_defaults(func=run)
 
 
-def config_from_args(args: argparse.Namespace) -> SignalingConfig:
+def signaling_config(
+    options: DeployOptions, base: SignalingConfig | None = None
+) -> SignalingConfig:
+    """`base` (default SignalingConfig()) with the deployment options applied."""
     overrides: dict[str, Any] = {
-        "trusted_proxies": tuple(args.trusted_proxy),
-        "ice_servers": tuple(IceServer((url,)) for url in args.ice_server),
-        "turn_urls": tuple(args.turn_url),
-        "turn_secret": args.turn_secret or os.environ.get("SWARMCAST_TURN_SECRET"),
-        "admin_token": args.admin_token or os.environ.get("SWARMCAST_ADMIN_TOKEN"),
+        "trusted_proxies": options.trusted_proxies,
+        "public_origins": public_origins(options),
+        "ice_servers": tuple(IceServer((url,)) for url in options.ice_servers),
+        "turn_urls": options.turn_urls,
+        "turn_secret": options.turn_secret,
+    }
+    if options.allowed_origins:
+        overrides["cors_allowed_origins"] = (
+            "*" if "*" in options.allowed_origins else options.allowed_origins
+        )
+    return dataclasses.replace(base or SignalingConfig(), **overrides)
+
+
+def config_from_args(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> SignalingConfig:
+    """Raises DeployConfigError (a ValueError) for a bad option."""
+    env = os.environ if environ is None else environ
+    overrides: dict[str, Any] = {
+        "admin_token": args.admin_token or env.get("SWARMCAST_ADMIN_TOKEN"),
     }
     if args.seeder_network:
         overrides["seeder_networks"] = tuple(args.seeder_network)
@@ -84,41 +90,45 @@ def config_from_args(args: argparse.Namespace) -> SignalingConfig:
         overrides["max_neighbours"] = args.max_neighbours
     if args.max_peers_per_prefix is not None:
         overrides["max_peers_per_prefix"] = args.max_peers_per_prefix
-    if args.cors_origin:
-        overrides["cors_allowed_origins"] = (
-            "*" if "*" in args.cors_origin else tuple(args.cors_origin)
-        )
-    return dataclasses.replace(SignalingConfig(), **overrides)
+    base = dataclasses.replace(SignalingConfig(), **overrides)
+    return signaling_config(load_deploy_options(args, environ), base)
+
+
+def mount_signaling(
+    app: web.Application, config: SignalingConfig, token_secret: bytes, redis_url: str | None
+) -> SignalingServer:
+    """Attach signaling to `app` (the standalone one or the origin's); with `redis_url`, as one
+    node of several sharing swarms (RedisSwarmStore + socketio.AsyncRedisManager)."""
+    from signaling.server import attach_signaling
+
+    if not redis_url:
+        return attach_signaling(app, config, token_secret)
+    import socketio
+
+    from signaling.redis_store import RedisSwarmStore
+
+    store = RedisSwarmStore.from_url(redis_url)
+    signaling = attach_signaling(
+        app,
+        config,
+        token_secret,
+        store=store,
+        client_manager=socketio.AsyncRedisManager(redis_url),
+    )
+
+    async def close_store(app: web.Application) -> None:
+        await store.close()
+
+    app.on_cleanup.append(close_store)
+    return signaling
 
 
 def build_app(
     config: SignalingConfig, token_secret: bytes, redis_url: str | None = None
 ) -> web.Application:
-    """A standalone app: Socket.IO, `/api/swarms`, `/healthz`; with `redis_url`, one node of
-    several sharing swarms (RedisSwarmStore + socketio.AsyncRedisManager)."""
-    from signaling.server import attach_signaling
-
+    """A standalone app: Socket.IO, `/api/swarms`, `/healthz` (see `mount_signaling`)."""
     app = web.Application()
-    if redis_url:
-        import socketio
-
-        from signaling.redis_store import RedisSwarmStore
-
-        store = RedisSwarmStore.from_url(redis_url)
-        signaling = attach_signaling(
-            app,
-            config,
-            token_secret,
-            store=store,
-            client_manager=socketio.AsyncRedisManager(redis_url),
-        )
-
-        async def close_store(app: web.Application) -> None:
-            await store.close()
-
-        app.on_cleanup.append(close_store)
-    else:
-        signaling = attach_signaling(app, config, token_secret)
+    signaling = mount_signaling(app, config, token_secret, redis_url)
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response(
@@ -131,19 +141,21 @@ def build_app(
 
 
 def run(args: argparse.Namespace) -> int:
-    secret = args.token_secret or os.environ.get("SWARMCAST_TOKEN_SECRET")
-    if not secret or len(secret.encode()) < 16:
-        print(
-            "swarmcast signaling: needs the origin's token secret (>= 16 bytes) in "
-            "SWARMCAST_TOKEN_SECRET or --token-secret"
-        )
-        return 2
     try:
+        options = load_deploy_options(args)
         config = config_from_args(args)
     except ValueError as error:
-        print(f"swarmcast signaling: {error}")
+        print(f"swarmcast signaling: {error}", file=sys.stderr)
         return 2
-    app = build_app(config, secret.encode(), args.redis)
+    secret = options.token_secret
+    if not secret:
+        print(
+            "swarmcast signaling: needs the origin's token secret (>= 16 bytes) in "
+            "SWARMCAST_TOKEN_SECRET, --token-secret or the config file's token_secret",
+            file=sys.stderr,
+        )
+        return 2
+    app = build_app(config, secret.encode(), options.redis_url)
     web.run_app(app, host=args.host, port=args.port)
     return 0
 

@@ -34,8 +34,11 @@ class SignalingConfig:
     seeder_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
     # Connections from these addresses/networks may set X-Forwarded-For (a reverse proxy).
     trusted_proxies: tuple[str, ...] = ()
-    # Socket.IO CORS: None = same origin only, "*" = any, or a list of origins.
+    # Page origins that may connect (checked on connect, refused with `origin-not-allowed`):
+    # None = same origin only, "*" = any, or a list of origins ("https://www.example.com").
     cors_allowed_origins: str | tuple[str, ...] | None = None
+    # Always allowed besides: the public URLs' origins (`DeployOptions.public_url`, ...).
+    public_origins: tuple[str, ...] = ()
 
     # Per-connection token buckets (events per second, burst) and the flood cut-off. The
     # burst covers a join's trickled ICE: ~10 candidates per neighbour, K neighbours at once.

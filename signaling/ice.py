@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-
 from protocol.signaling_schema import IceServer
+from protocol.turn import turn_credentials
 from signaling.config import SignalingConfig
-
-
-def turn_credentials(secret: str, user: str, now: float, ttl_s: int) -> tuple[str, str]:
-    """username "<unix expiry>:<user>", password base64(HMAC-SHA1(secret, username))."""
-    username = f"{int(now) + ttl_s}:{user}"
-    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
-    return username, base64.b64encode(digest).decode("ascii")
 
 
 def ice_servers_for(config: SignalingConfig, peer_id: str, now: float) -> tuple[IceServer, ...]:

@@ -31,7 +31,7 @@ from signaling.control import (
     RedisControlStore,
     apply_changes,
 )
-from signaling.rate_limit import TokenBucket
+from protocol.token_bucket import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +119,9 @@ class OperatorPlane:
         now = self._monotonic()
         bucket = self._buckets.get(session.sid)
         if bucket is None:
-            bucket = TokenBucket(self._beacon_rate, self._beacon_burst, updated_at=now)
+            bucket = TokenBucket(self._beacon_rate, self._beacon_burst, now)
             self._buckets[session.sid] = bucket
-        if not bucket.take(now):
+        if not bucket.try_consume(now):
             return schema.error_ack("rate-limited", "beacon refused: over the beacon rate")
         beacon = parse_beacon(data)
         self.book.record(session.stream, session.peer_id, beacon, self._clock())

@@ -6,7 +6,7 @@ Layout (prefix `sc:` by default; `{swarm}` = "<stream>/<rendition>"):
     sc:swarm:{swarm}:peers        HASH  peer_id -> PeerInfo JSON
     sc:swarm:{swarm}:links        HASH  peer_id -> space-separated neighbour ids
     sc:swarm:{swarm}:blocked      HASH  "a b" (sorted pair) -> blocked-until (unix s)
-    sc:swarm:{swarm}:lock         STRING lock token (SET NX PX; released by compare-and-delete)
+    sc:swarm:{swarm}:lock         STRING redis-py Lock (SET NX PX token, compare-and-delete release)
     sc:reports:{stream}:{key}     ZSET  member -> time (distinct peers one reporter blamed)
     sc:accuse:{stream}:{target}   HASH  reporter address -> Accusation JSON
     sc:ban:{stream}:{key}         STRING ban end, expiring with the ban (key: sub:… / addr:…)
@@ -15,24 +15,19 @@ Every write for one plan goes in one MULTI, under the swarm's lock.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
-import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import LockNotOwnedError
 
 from signaling.report_policy import Accusation
 from signaling.swarm_matcher import MatchPlan, PeerInfo, SwarmView, apply_plan, pair
 from signaling.swarm_store import BAN_SUB
-
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
 
 
 class SwarmLockTimeout(RuntimeError):
@@ -75,18 +70,22 @@ class RedisSwarmStore:
 
     @asynccontextmanager
     async def _lock(self, swarm: str) -> AsyncIterator[None]:
-        key, token = self._key(swarm, "lock"), secrets.token_hex(8)
-        deadline = time.monotonic() + self._lock_wait_s
-        delay = 0.002
-        while not await self._redis.set(key, token, nx=True, px=self._lock_ttl_ms):
-            if time.monotonic() > deadline:
-                raise SwarmLockTimeout(f"swarm {swarm} stayed locked")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.05)
+        # redis-py's Lock: SET NX PX with a random token, released by compare-and-delete.
+        lock = self._redis.lock(
+            self._key(swarm, "lock"),
+            timeout=self._lock_ttl_ms / 1000,
+            sleep=0.005,
+            blocking_timeout=self._lock_wait_s,
+            thread_local=False,  # one Lock object per acquisition, shared by no other task
+        )
+        if not await lock.acquire():
+            raise SwarmLockTimeout(f"swarm {swarm} stayed locked")
         try:
             yield
         finally:
-            await self._redis.eval(_RELEASE, 1, key, token)
+            # Held past its TTL (a stalled node): another node may own it now; not ours to drop.
+            with contextlib.suppress(LockNotOwnedError):
+                await lock.release()
 
     def locked(self, swarm: str) -> AbstractAsyncContextManager[None]:
         return self._lock(swarm)

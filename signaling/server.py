@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry
 
 from protocol import signaling_schema as schema
 from protocol.beacon_schema import EVENT_BEACON
+from protocol.token_bucket import TokenBucket
 from protocol.tokens import TokenError, verify
 from signaling.admin_routes import attach_operator
 from signaling.config import SignalingConfig
@@ -30,9 +31,15 @@ from signaling.control import ControlStore
 from signaling.ice import ice_servers_for
 from signaling.metrics import SignalingMetrics, live_counts
 from signaling.moderation import Moderation
-from signaling.netaddr import client_address, host_key, network_prefix, parse_networks
+from signaling.netaddr import (
+    address_in,
+    client_address,
+    host_key,
+    network_prefix,
+    parse_networks,
+)
 from signaling.operator_plane import OperatorPlane
-from signaling.rate_limit import TokenBucket
+from signaling.origin_policy import origin_refusal, same_origin
 from signaling.session import Session, peer_room
 from signaling.swarm_matcher import (
     MatchConfig,
@@ -80,14 +87,16 @@ class SignalingServer:
         self._trusted_proxies = parse_networks(config.trusted_proxies)
         self.moderation = Moderation(config, self.store)
         self._sessions: dict[str, Session] = {}
-        cors = config.cors_allowed_origins
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
             # Inline handlers keep one client's events in order (an offer before its
             # candidates); each client has its own reader task, so others are not delayed.
             async_handlers=False,
             max_http_buffer_size=schema.MAX_PACKET_BYTES,
-            cors_allowed_origins=list(cors) if isinstance(cors, tuple) else cors,
+            # Page origins are checked in `_on_connect`, where a refusal can say why
+            # (docs/protocol.md §4.1); Engine.IO's own check would only break the socket.
+            cors_allowed_origins="*",
+            cors_credentials=False,
             client_manager=client_manager,
             logger=False,
             engineio_logger=False,
@@ -147,6 +156,13 @@ class SignalingServer:
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         if sid in self._sessions:  # a client emitting an event named "connect"
             return
+        request = environ.get("aiohttp.request")
+        refusal = self._origin_refusal(request, environ.get("HTTP_ORIGIN"))
+        if refusal is not None:
+            log.info("signaling: refused a page: %s", refusal)
+            raise socketio.exceptions.ConnectionRefusedError(
+                "origin-not-allowed", schema.error_body("origin-not-allowed", refusal)
+            )
         try:
             claims = verify(schema.parse_auth(auth), self._secret, self._clock())
         except (schema.SchemaError, TokenError) as error:
@@ -155,7 +171,6 @@ class SignalingServer:
             raise socketio.exceptions.ConnectionRefusedError(
                 code, schema.error_body(code, str(error))
             ) from None
-        request = environ.get("aiohttp.request")
         remote = getattr(request, "remote", None)
         forwarded = request.headers.get("X-Forwarded-For") if request is not None else None
         address = client_address(remote, forwarded, self._trusted_proxies)
@@ -175,13 +190,32 @@ class SignalingServer:
             address=host_key(address),
             prefix=network_prefix(address),
             seeder_token=claims.seeder,
-            events=TokenBucket(self.config.event_rate, self.config.event_burst, updated_at=now),
-            joins=TokenBucket(self.config.join_rate, self.config.join_burst, updated_at=now),
+            events=TokenBucket(self.config.event_rate, self.config.event_burst, now),
+            joins=TokenBucket(self.config.join_rate, self.config.join_burst, now),
         )
         self._sessions[sid] = session
         await self.sio.enter_room(sid, peer_room(session.peer_id), namespace=schema.NAMESPACE)
         await self.plane.connected(session)
         self.metrics.connect("ok")
+
+    def _origin_refusal(self, request: web.Request | None, page_origin: str | None) -> str | None:
+        """Why a page of `page_origin` may not connect (None: it may). Same-origin pages are
+        allowed; behind a trusted proxy, "same" uses its X-Forwarded-Proto/-Host."""
+        this_host = None
+        if request is not None:
+            scheme, host = request.scheme, request.host
+            remote = request.remote or ""
+            if address_in(remote, self._trusted_proxies):
+                forwarded = request.headers
+                scheme = forwarded.get("X-Forwarded-Proto", scheme).split(",")[0].strip()
+                host = forwarded.get("X-Forwarded-Host", host).split(",")[0].strip()
+            this_host = same_origin(scheme, host)
+        return origin_refusal(
+            page_origin,
+            self.config.cors_allowed_origins,
+            self.config.public_origins,
+            this_host,
+        )
 
     async def _on_disconnect(self, sid: str, reason: object = None) -> None:
         if self.sio.manager.is_connected(sid, schema.NAMESPACE):
@@ -223,9 +257,9 @@ class SignalingServer:
     async def _admit(self, session: Session, event: str) -> Reply | None:
         """None when the event may run; the refusal ack when over a rate limit."""
         now = self._monotonic()
-        allowed = session.events.take(now)
+        allowed = session.events.try_consume(now)
         if allowed and event == schema.EVENT_JOIN:
-            allowed = session.joins.take(now)
+            allowed = session.joins.try_consume(now)
         if allowed:
             session.refusals_in_a_row = 0
             return None
@@ -461,8 +495,8 @@ SIGNALING_KEY = web.AppKey("swarmcast_signaling", SignalingServer)
 
 def attach_signaling(
     app: web.Application,
-    config: SignalingConfig | None = None,
-    token_secret: bytes | None = None,
+    config: SignalingConfig,
+    token_secret: bytes,
     *,
     store: SwarmStore | None = None,
     client_manager: socketio.AsyncManager | None = None,
@@ -471,20 +505,16 @@ def attach_signaling(
 ) -> SignalingServer:
     """Mount signaling on `app` at `/socket.io/` (namespace `/swarm`) and return it.
 
-    `token_secret` is the HMAC key the origin mints viewer tokens with (`/api/token`); when
-    None it is read from the origin's `app[TOKEN_SECRET_KEY]`. The server is stored at
-    `app[SIGNALING_KEY]`. Operators' JSON snapshot (`server.snapshot()`) is served at
+    `token_secret` is the HMAC key the origin mints viewer tokens with (`/api/token`); the
+    origin passes its own (signaling never reads the origin's app state). The server is stored
+    at `app[SIGNALING_KEY]`. Operators' JSON snapshot (`server.snapshot()`) is served at
     `swarms_route` (GET, unless the app already routes that path; None: not served, expose
     `server.swarms_handler` yourself, e.g. behind admin auth: it lists peers and prefixes).
     `store` (default in-memory) and `client_manager` (e.g. socketio.AsyncRedisManager) let
     several signaling nodes share swarms. Call before the app starts (routes freeze then).
     """
-    if token_secret is None:
-        from server.origin_keys import TOKEN_SECRET_KEY
-
-        token_secret = app[TOKEN_SECRET_KEY]
     signaling = SignalingServer(
-        config or SignalingConfig(),
+        config,
         token_secret,
         store=store,
         client_manager=client_manager,

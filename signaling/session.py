@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from signaling.rate_limit import TokenBucket
+from protocol.token_bucket import TokenBucket
 from signaling.swarm_matcher import PeerInfo
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 BUCKET_S = 5.0
@@ -189,7 +189,7 @@ def summarize_browser(record: dict[str, Any], phase_start: float) -> dict[str, A
         "shim_found": bool(final.get("shim")),
         "latency_start_s": _round(latencies[0], 2) if latencies else None,
         "latency_median_s": _round(_median(latencies), 2),
-        "latency_p90_s": _round(_percentile(latencies, 0.9), 2),
+        "latency_p90_s": _round(percentile(latencies, 0.9), 2),
         "height": final.get("level") or final.get("videoHeight"),
         "frames_dropped": final.get("framesDropped"),
         "errors": errors[:10],
@@ -474,11 +474,13 @@ def _median(values: list[float] | list[int]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def _percentile(values: list[float], q: float) -> float | None:
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The one percentile of lab and bench figures: nearest rank, no interpolation (the
+    smallest value with at least q of all values at or below it); None for no values."""
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 def _round(value: float | None, digits: int) -> float | None:

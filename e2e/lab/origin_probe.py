@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 import urllib.error
@@ -18,7 +17,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urljoin
 
-_STREAM_INF = re.compile(r"#EXT-X-STREAM-INF:(?P<attrs>.*)\n(?P<uri>[^#\n][^\n]*)")
+from protocol.hls_playlist import parse_media_playlist, variant_streams
 
 
 def fetch_text(url: str) -> str:
@@ -28,17 +27,13 @@ def fetch_text(url: str) -> str:
 
 def parse_master(text: str, base: str) -> list[dict[str, Any]]:
     renditions = []
-    for match in _STREAM_INF.finditer(text):
-        attrs = match.group("attrs")
-        bandwidth = re.search(r"(?:^|,)BANDWIDTH=(\d+)", attrs)
-        resolution = re.search(r"RESOLUTION=(\d+)x(\d+)", attrs)
-        uri = match.group("uri").strip()
+    for variant in variant_streams(text):
         renditions.append(
             {
-                "name": uri.split("/")[0] if "/" in uri else uri,
-                "uri": urljoin(base, uri),
-                "bandwidth": int(bandwidth.group(1)) if bandwidth else None,
-                "height": int(resolution.group(2)) if resolution else None,
+                "name": variant.rendition,
+                "uri": urljoin(base, variant.uri),
+                "bandwidth": variant.bandwidth or None,
+                "height": variant.size[1] or None,
             }
         )
     return renditions
@@ -49,17 +44,16 @@ def probe(base_url: str, stream: str, min_segments: int) -> dict[str, Any] | Non
     renditions = parse_master(fetch_text(master_url), master_url)
     if not renditions:
         return None
-    media = fetch_text(renditions[0]["uri"])
-    segments = media.count("#EXTINF")
-    target = re.search(r"#EXT-X-TARGETDURATION:(\d+)", media)
-    if segments < min_segments:
+    text = fetch_text(renditions[0]["uri"])
+    media = parse_media_playlist(text)
+    if len(media.segments) < min_segments:
         return None
     return {
         "master": master_url,
         "renditions": renditions,
-        "target_duration_s": int(target.group(1)) if target else None,
-        "segments": segments,
-        "has_program_date_time": "#EXT-X-PROGRAM-DATE-TIME" in media,
+        "target_duration_s": int(media.target_duration),
+        "segments": len(media.segments),
+        "has_program_date_time": "#EXT-X-PROGRAM-DATE-TIME" in text,
     }
 
 

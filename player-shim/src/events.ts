@@ -1,6 +1,7 @@
 /** A small typed event emitter: the shim's events for pages, the overlay and the lab. */
 
 export type ByteSource = "http" | "p2p";
+export type SignalingState = "idle" | "connected" | "refused" | "unreachable" | "disconnected";
 
 export interface ShimEventMap {
   /** A data channel to a neighbour opened (HELLO exchanged). */
@@ -23,6 +24,11 @@ export interface ShimEventMap {
   "first-frame": { ms: number };
   /** P2P was turned on or off (by the page, or because the engine cannot run here). */
   p2p: { enabled: boolean; reason: string };
+  /**
+   * Signaling's state as this viewer sees it; `message` says in plain words why P2P is not
+   * working (refused page origin, bad token, unreachable server, ...), null when it is.
+   */
+  signaling: { state: SignalingState; code: string | null; message: string | null };
   /** Something went wrong that the shim recovered from (signaling, a peer, a fetch). */
   warning: { message: string };
 }

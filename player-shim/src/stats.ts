@@ -1,6 +1,6 @@
 /** Running counters behind `swarmcast.stats()`, fed by the shim's own events. */
 
-import type { Emitter } from "./events";
+import type { Emitter, SignalingState } from "./events";
 
 export interface ShimStats {
   p2pEnabled: boolean;
@@ -28,6 +28,10 @@ export interface ShimStats {
   bufferAheadS: number;
   /** Seconds behind the live edge (null for VOD or before the playlist loaded). */
   latencyS: number | null;
+  /** Signaling as this viewer sees it ("idle" before the first join attempt). */
+  signalingState: SignalingState;
+  /** Why P2P is not working right now, in plain words (null when it is, or not tried yet). */
+  p2pProblem: string | null;
 }
 
 export function emptyStats(): ShimStats {
@@ -50,6 +54,8 @@ export function emptyStats(): ShimStats {
     firstFrameMs: null,
     bufferAheadS: 0,
     latencyS: null,
+    signalingState: "idle",
+    p2pProblem: null,
   };
 }
 
@@ -97,6 +103,10 @@ export function trackStats(emitter: Emitter): { stats: ShimStats; stop: () => vo
     }),
     emitter.on("p2p", (e) => {
       stats.p2pEnabled = e.enabled;
+    }),
+    emitter.on("signaling", (e) => {
+      stats.signalingState = e.state;
+      stats.p2pProblem = e.message;
     }),
   ];
   return { stats, stop: () => offs.forEach((off) => off()) };

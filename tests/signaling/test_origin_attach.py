@@ -11,7 +11,9 @@ from aiohttp import web
 from protocol import signaling_schema as schema
 from server.origin_app import create_app
 from server.origin_config import OriginConfig
-from signaling.server import SIGNALING_KEY, attach_signaling
+from server.serve_cmd import signaling_setup
+from signaling.config import SignalingConfig
+from signaling.server import SIGNALING_KEY
 
 MASTER = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p/index.m3u8\n"
 
@@ -19,7 +21,9 @@ MASTER = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p/i
 async def test_origin_minted_token_opens_signaling(tmp_path: Path) -> None:
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo" / "master.m3u8").write_text(MASTER)
-    app = create_app(OriginConfig(streams_dir=tmp_path), extra_setup=[attach_signaling])
+    app = create_app(
+        OriginConfig(streams_dir=tmp_path), extra_setup=[signaling_setup(SignalingConfig())]
+    )
     assert SIGNALING_KEY in app
     runner = web.AppRunner(app)
     await runner.setup()

@@ -24,7 +24,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def test_defaults_come_from_the_config() -> None:
-    assert config_from_args(parse([])) == SignalingConfig()
+    assert config_from_args(parse([]), environ={}) == SignalingConfig()
 
 
 def test_flags_override() -> None:
@@ -38,7 +38,8 @@ def test_flags_override() -> None:
                 "--ice-server", "stun:127.0.0.1:3478",
                 "--turn-url", "turn:127.0.0.1:3478", "--turn-secret", "s",
             ]
-        )
+        ),
+        environ={},
     )  # fmt: skip
     assert config.max_neighbours == 3 and config.max_peers_per_prefix == 7
     assert config.trusted_proxies == ("10.0.0.0/8",)
@@ -48,8 +49,8 @@ def test_flags_override() -> None:
 
 
 def test_redis_flag() -> None:
-    assert parse([]).redis is None
-    assert parse(["--redis", "redis://127.0.0.1:6379/0"]).redis == "redis://127.0.0.1:6379/0"
+    assert parse([]).redis_url is None
+    assert parse(["--redis", "redis://127.0.0.1:6379/0"]).redis_url == "redis://127.0.0.1:6379/0"
 
 
 def test_module_entry_point_runs_the_command(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ import { ed25519Verifier, hasSubtleCrypto } from "../protocol/ed25519";
 import type { IntegrityRecord, SigningKey } from "../protocol/integrity";
 import { parseSigningKey } from "../protocol/integrity";
 import { locateSegment, OriginClient, signingKeyUrl } from "./origin_client";
+import { explainP2PFailure } from "./p2p_problems";
 import type { SegmentBuffer } from "./segment_store";
 import type { Timeline } from "../timeline";
 import { SignalingClient } from "./signaling_client";
@@ -61,6 +62,9 @@ export class P2PEngine {
   private started = false;
   private resyncTimer: ReturnType<typeof setInterval> | null = null;
   private destroyed = false;
+  /** Signaling URL + path of the latest attempt, and the last problem told to the console. */
+  private signalingUrl = "";
+  private lastProblem: string | null = null;
 
   constructor(
     private readonly options: SwarmcastOptions,
@@ -280,6 +284,8 @@ export class P2PEngine {
       this.timeline?.record("join", null, { swarm: joined.swarm, neighbours: joined.neighbours.length });
       this.session = session;
       this.joinRetryMs = JOIN_RETRY_MS;
+      this.lastProblem = null;
+      this.emitter.emit("signaling", { state: "connected", code: null, message: null });
       this.sessionRendition = rendition;
       this.pushPlayhead();
       for (const { frag, data, rendition: r } of this.preJoin.values()) {
@@ -293,6 +299,11 @@ export class P2PEngine {
       if (this.joinFailedAt > -Infinity) this.joinRetryMs = Math.min(JOIN_RETRY_MAX_MS, this.joinRetryMs * 2);
       this.joinFailedAt = this.clock.now();
       this.emitter.emit("warning", { message: `P2P unavailable for now: ${String(error)}` });
+      const problem = explainP2PFailure(error, { signalingUrl: this.signalingUrl || "(not reached)", pageOrigin: globalThis.location?.origin ?? "" });
+      this.emitter.emit("signaling", { state: problem.code === "unreachable" ? "unreachable" : "refused", code: problem.code, message: problem.message });
+      // Once per distinct reason, not per retry: a page developer reads it in the console.
+      if (problem.message !== this.lastProblem) console.warn(`[swarmcast] ${problem.message}`);
+      this.lastProblem = problem.message;
       if (this.options.debug) console.warn("[swarmcast] join failed", error);
       return null;
     }
@@ -338,6 +349,7 @@ export class P2PEngine {
 
   private async ensureSignaling(api: ApiConfig, stream: string): Promise<SignalingClient> {
     if (this.signaling) return this.signaling;
+    this.signalingUrl = `${api.signaling.url}${api.signaling.path}`;
     const signaling = new SignalingClient({
       url: api.signaling.url,
       path: api.signaling.path,
@@ -363,6 +375,7 @@ export class P2PEngine {
         },
         disconnected: (reason) => {
           this.emitter.emit("warning", { message: `signaling disconnected: ${reason}` });
+          this.emitter.emit("signaling", { state: "disconnected", code: null, message: `signaling disconnected (${reason}); reconnecting` });
         },
         reconnected: () => {
           // The server forgot us: rejoin the same rendition with fresh neighbours.

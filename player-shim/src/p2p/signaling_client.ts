@@ -159,8 +159,9 @@ export class SignalingClient {
         socket.on("connect", () => handlers.reconnected());
         if (first) resolve();
       });
-      socket.once("connect_error", (err: Error & { data?: { code?: string } }) => {
-        if (!this.everConnected) reject(new SignalingError(err.data?.code ?? err.message, err.message));
+      socket.once("connect_error", (err: Error & { data?: { code?: string; message?: string } }) => {
+        // A server refusal carries {code, message}; a transport failure only "websocket error".
+        if (!this.everConnected) reject(new SignalingError(err.data?.code ?? "unreachable", err.data?.message ?? err.message));
       });
     });
   }

@@ -68,6 +68,26 @@ const joinAck = (swarm: string, neighbours: string[]) => ({
 });
 const ids = (neighbours: Neighbour[]) => neighbours.map((n) => n.peerId);
 
+const quietHandlers: SignalingHandlers = {
+  neighbours: () => undefined,
+  signal: () => undefined,
+  disconnected: () => undefined,
+  reconnected: () => undefined,
+  error: () => undefined,
+};
+
+function clientOn(socket: FakeSocket, handlers: SignalingHandlers = quietHandlers): SignalingClient {
+  return new SignalingClient({
+    url: "http://origin",
+    path: "/socket.io/",
+    namespace: "/swarm",
+    token: async () => "token",
+    handlers,
+    timeoutMs: 1000,
+    openSocket: () => socket as unknown as Socket,
+  });
+}
+
 async function connectedClient() {
   const socket = new FakeSocket();
   const delivered: [string, string[], string[]][] = [];
@@ -78,15 +98,7 @@ async function connectedClient() {
     reconnected: () => undefined,
     error: () => undefined,
   };
-  const client = new SignalingClient({
-    url: "http://origin",
-    path: "/socket.io/",
-    namespace: "/swarm",
-    token: async () => "token",
-    handlers,
-    timeoutMs: 1000,
-    openSocket: () => socket as unknown as Socket,
-  });
+  const client = clientOn(socket, handlers);
   const connected = client.connect();
   socket.fire("connect");
   await connected;
@@ -175,5 +187,26 @@ describe("SignalingClient neighbour ordering (§4.3)", () => {
     expect(client.swarm).toBeNull();
     socket.fire("neighbours", event("demo/720p", [B]));
     expect(delivered).toEqual([]);
+  });
+});
+
+describe("SignalingClient connect refusals", () => {
+  const refusedClient = () => {
+    const socket = new FakeSocket();
+    return { socket, connected: clientOn(socket).connect() };
+  };
+
+  it("keeps the server's code and message", async () => {
+    const { socket, connected } = refusedClient();
+    const message = "signaling does not accept pages from https://www.example.com: ...";
+    const error = Object.assign(new Error("origin-not-allowed"), { data: { code: "origin-not-allowed", message } });
+    socket.fire("connect_error", error);
+    await expect(connected).rejects.toMatchObject({ code: "origin-not-allowed", message: `origin-not-allowed: ${message}` });
+  });
+
+  it("calls a transport failure unreachable", async () => {
+    const { socket, connected } = refusedClient();
+    socket.fire("connect_error", new Error("websocket error"));
+    await expect(connected).rejects.toMatchObject({ code: "unreachable" });
   });
 });

@@ -1,4 +1,5 @@
-"""Token bucket for the optional upload cap; time is passed in so tests are exact."""
+"""The one token bucket: the Python peer's upload cap (bytes) and signaling's per-connection
+event limits (events). Pure: time is passed in, so tests are exact."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ _EPSILON = 1e-9
 
 
 class TokenBucket:
-    """`rate` bytes/s, at most `capacity` bytes banked. A send larger than the capacity is
-    allowed once the bucket is full and leaves it in debt, so any piece size gets through."""
+    """`rate` units/s, at most `capacity` units banked, full at construction. An amount larger
+    than the capacity is allowed once the bucket is full and leaves it in debt, so any piece
+    size gets through. A clock going backwards refills nothing."""
 
-    def __init__(self, rate: float, capacity: int, now: float) -> None:
+    def __init__(self, rate: float, capacity: float, now: float) -> None:
         if rate <= 0 or capacity <= 0:
             raise ValueError("rate and capacity must be > 0")
         self.rate = rate
@@ -23,15 +25,15 @@ class TokenBucket:
             self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
             self._updated = now
 
-    def try_consume(self, now: float, amount: int) -> bool:
-        """Take `amount` bytes if the bucket allows it now."""
+    def try_consume(self, now: float, amount: float = 1.0) -> bool:
+        """Take `amount` units if the bucket allows it now."""
         self._refill(now)
         if self._tokens + _EPSILON >= min(float(amount), self.capacity):
             self._tokens -= amount
             return True
         return False
 
-    def ready_at(self, now: float, amount: int) -> float:
+    def ready_at(self, now: float, amount: float) -> float:
         """Earliest time at which `try_consume(amount)` succeeds."""
         self._refill(now)
         need = min(float(amount), self.capacity)

@@ -1,10 +1,10 @@
-"""The upload cap's token bucket (time passed in, so exact)."""
+"""The one token bucket: upload caps (bytes) and signaling event limits (events); exact time."""
 
 from __future__ import annotations
 
 import pytest
 
-from peer.token_bucket import TokenBucket
+from protocol.token_bucket import TokenBucket
 
 
 def test_burst_then_rate() -> None:
@@ -41,3 +41,11 @@ def test_time_going_backwards_adds_nothing() -> None:
 def test_invalid(rate: float, capacity: int) -> None:
     with pytest.raises(ValueError):
         TokenBucket(rate, capacity, 0.0)
+
+
+def test_event_limits_burst_then_sustained_rate() -> None:
+    bucket = TokenBucket(rate=2.0, capacity=3.0, now=0.0)
+    assert [bucket.try_consume(0.0) for _ in range(4)] == [True, True, True, False]
+    assert bucket.try_consume(0.4) is False  # 0.8 tokens
+    assert bucket.try_consume(0.5) is True  # 1.0 token
+    assert bucket.try_consume(0.5) is False

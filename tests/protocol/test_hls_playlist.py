@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from peer.hls_playlist import PlaylistError, parse_media_playlist, parse_multivariant_playlist
+from protocol.hls_playlist import PlaylistError, parse_media_playlist, parse_multivariant_playlist
 
 MEDIA = """#EXTM3U
 #EXT-X-VERSION:7

@@ -1,6 +1,7 @@
-"""Just enough HLS parsing for the headless peer: which media segments a playlist names, their
-durations and init segments, and which rendition playlists a multivariant playlist offers.
-Pure; tolerant of tags it does not know (ignored), strict about the ones it uses."""
+"""The one HLS playlist parser (the Python peer, the origin's stream catalog, the lab's probe):
+which media segments a playlist names, their durations and init segments, and which rendition
+playlists a multivariant playlist offers. Pure; tolerant of tags it does not know (ignored),
+strict about the media-playlist tags it uses."""
 
 from __future__ import annotations
 
@@ -47,8 +48,15 @@ class VariantStream:
         """`360p/index.m3u8` -> `360p` (docs/protocol.md §1 layout)."""
         return self.uri.split("/")[0]
 
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) from RESOLUTION; (0, 0) when absent or malformed."""
+        match = _RESOLUTION_RE.match(self.resolution or "")
+        return (int(match[1]), int(match[2])) if match else (0, 0)
+
 
 _ATTR_RE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
+_RESOLUTION_RE = re.compile(r"([0-9]{1,5})x([0-9]{1,5})\Z")
 
 
 def _attributes(text: str) -> dict[str, str]:
@@ -104,7 +112,8 @@ def parse_media_playlist(text: str) -> MediaPlaylist:
     return MediaPlaylist(target, sequence, tuple(segments), ended)
 
 
-def parse_multivariant_playlist(text: str) -> list[VariantStream]:
+def variant_streams(text: str) -> list[VariantStream]:
+    """Every variant of a multivariant playlist (maybe none); a malformed BANDWIDTH reads as 0."""
     lines = _lines(text)
     variants: list[VariantStream] = []
     pending: dict[str, str] | None = None
@@ -112,12 +121,16 @@ def parse_multivariant_playlist(text: str) -> list[VariantStream]:
         if line.startswith("#EXT-X-STREAM-INF:"):
             pending = _attributes(line.split(":", 1)[1])
         elif not line.startswith("#") and pending is not None:
-            try:
-                bandwidth = int(pending.get("BANDWIDTH", "0"))
-            except ValueError:
-                raise PlaylistError("bad BANDWIDTH") from None
-            variants.append(VariantStream(line, bandwidth, pending.get("RESOLUTION")))
+            bandwidth = pending.get("BANDWIDTH", "0")
+            bandwidth_bps = int(bandwidth) if bandwidth.isdigit() else 0
+            variants.append(VariantStream(line, bandwidth_bps, pending.get("RESOLUTION")))
             pending = None
+    return variants
+
+
+def parse_multivariant_playlist(text: str) -> list[VariantStream]:
+    """`variant_streams`, refusing a playlist that offers none."""
+    variants = variant_streams(text)
     if not variants:
         raise PlaylistError("no variant streams")
     return variants

@@ -1,0 +1,108 @@
+"""The one way e2e tests start `swarmcast serve` with a live synthetic stream: a real process on
+a free port, its URL read from what it prints, ready once the playlist names enough segments."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SERVE_COMMAND = (sys.executable, "-m", "server.cli", "serve")
+
+
+@dataclass
+class ServeProcess:
+    process: subprocess.Popen[str]
+    url: str  # "http://127.0.0.1:PORT/"
+    stream: str
+
+    def playlist(self, rendition: str) -> str:
+        return f"{self.url}live/{self.stream}/{rendition}/index.m3u8"
+
+
+def http_get(url: str, timeout: float = 5) -> bytes:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # loopback only
+        return bytes(response.read())
+
+
+def wait_for_url(process: subprocess.Popen[str], deadline: float) -> str:
+    """The `serving http://...` line `swarmcast serve` prints once its port is bound."""
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            raise AssertionError(f"swarmcast serve exited early with {process.wait()}")
+        match = re.search(r"serving (http://\S+)", line)
+        if match:
+            return match.group(1)
+    raise AssertionError("swarmcast serve printed no URL")
+
+
+def wait_for_segments(playlist: str, count: int, deadline: float) -> None:
+    """Poll a media playlist until it names `count` segments (hls.js starts behind the edge);
+    polling is the only signal a separate process gives."""
+    while time.monotonic() < deadline:
+        try:
+            if http_get(playlist).count(b"#EXTINF") >= count:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"no {count} segments in {playlist} in time")
+
+
+def stop_process(process: subprocess.Popen[str], timeout: float = 30) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+@contextmanager
+def serve_live(
+    streams_dir: Path,
+    *,
+    stream: str,
+    ladder: str,
+    rendition: str = "360p",
+    ready_segments: int = 4,
+    extra_args: Sequence[str] = (),
+    command: Sequence[str] = SERVE_COMMAND,
+    env: dict[str, str] | None = None,
+    startup_s: float = 60,
+) -> Iterator[ServeProcess]:
+    """`swarmcast serve --source synthetic` on 127.0.0.1:<free port>, stopped on exit."""
+    argv = [
+        *command,
+        "--host", "127.0.0.1", "--port", "0", "--stream", stream,
+        "--dir", str(streams_dir), "--source", "synthetic", "--ladder", ladder,
+        *extra_args,
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=None,  # the server's log goes to pytest's captured stderr
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+    )
+    try:
+        deadline = time.monotonic() + startup_s
+        server = ServeProcess(process, wait_for_url(process, deadline), stream)
+        wait_for_segments(server.playlist(rendition), ready_segments, deadline)
+        yield server
+    finally:
+        stop_process(process)
