@@ -2,8 +2,8 @@
 
 Other components plug into the same app rather than running servers of their own:
 - `extra_setup` callables run after the origin's routes exist, e.g. the signaling server's
-  `attach_signaling(app, ...)` adding python-socketio at `/socket.io/` (it reads the shared
-  token secret from `app[TOKEN_SECRET_KEY]`);
+  `attach_signaling(app, config, secret)` adding python-socketio at `/socket.io/`
+  (`swarmcast serve` hands it the shared token secret from `app[TOKEN_SECRET_KEY]`);
 - background work (the live pipeline) goes into `app.cleanup_ctx`, which starts it with the
   server and cancels it on shutdown.
 """

@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry
 
 from protocol import signaling_schema as schema
 from protocol.beacon_schema import EVENT_CONTROL, Control, beacon_ack, parse_beacon
+from protocol.token_bucket import TokenBucket
 from signaling.beacons import BeaconBook, merge_summaries
 from signaling.config import SignalingConfig
 from signaling.control import (
@@ -31,7 +32,6 @@ from signaling.control import (
     RedisControlStore,
     apply_changes,
 )
-from protocol.token_bucket import TokenBucket
 
 log = logging.getLogger(__name__)
 
