@@ -109,6 +109,7 @@ class Swarm:
             act.Unchoke: self._on_unchoke,
             act.SendHave: self._on_send_have,
             act.AnnounceHave: self._on_announce_have,
+            act.AnnouncePieces: self._on_announce_pieces,
             act.FetchHttp: self._on_fetch_http,
             act.AbandonPeer: self._on_abandon,
             act.DropPeer: self._on_drop,
@@ -332,6 +333,11 @@ class Swarm:
         if self.holders[a.seq] == 1:
             self.origin.mark_held(a.seq)
         self.viewers.segment_complete(node, a.seq)
+
+    def _on_announce_pieces(self, node: SimNode, a: act.AnnouncePieces) -> None:
+        """HAVE_PIECES (cut-through): neighbours learn of an origin copy still arriving."""
+        for other in list(node.neighbours):
+            self._send(node, other, 0, PieceScheduler.peer_have_pieces, a.seq, list(a.pieces))
 
     def _on_fetch_http(self, node: SimNode, a: act.FetchHttp) -> None:
         size = self.segment_size(a.seq)
