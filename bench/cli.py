@@ -7,7 +7,7 @@ import argparse
 import importlib
 from typing import Any
 
-BENCHMARKS = ("segmenter", "peer", "signaling", "lab", "sim")
+BENCHMARKS = ("segmenter", "peer", "signaling", "lab", "sim", "ingest")
 # Run on their own, not in `bench all` (attacks that load the whole machine).
 EXTRA = ("slowloris",)
 
