@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from peer.event_timeline import DEFAULT_TIMELINE_CAPACITY
 from peer.peer_config import IceServerConfig, PeerConfig
 from peer.scheduler_config import SchedulerConfig
 
@@ -66,6 +67,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--upload-slots", type=int, help="peers served at once")
     parser.add_argument("--upload-rate", type=float, help="upload cap in bytes/s")
     parser.add_argument("--live-delay", type=float, help="start this many segments behind live")
+    parser.add_argument(
+        "--timeline", type=Path, metavar="FILE",
+        help="record a timeline (segments, transfers, decisions, stalls); JSON to FILE on exit",
+    )  # fmt: skip
 
 
 def config_from_args(args: argparse.Namespace) -> PeerConfig:
@@ -85,6 +90,8 @@ def config_from_args(args: argparse.Namespace) -> PeerConfig:
     }
     if args.live_delay is not None:
         overrides["live_delay_segments"] = args.live_delay
+    if getattr(args, "timeline", None) is not None:
+        overrides["timeline_capacity"] = DEFAULT_TIMELINE_CAPACITY
     return dataclasses.replace(PeerConfig(args.url, args.stream), **overrides)
 
 
@@ -111,6 +118,7 @@ async def run_peer(
     duration: float | None,
     stats_path: Path | None,
     stats_interval_s: float = 5.0,
+    timeline_path: Path | None = None,
 ) -> int:
     from peer.peer_node import PeerNode  # aiortc is slow to import; only when running
 
@@ -140,6 +148,8 @@ async def run_peer(
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGUSR1):
             loop.remove_signal_handler(signum)
         await node.stop()
+        if timeline_path is not None:
+            timeline_path.write_text(json.dumps(node.tl.dump(), separators=(",", ":")))
     return 0
 
 
@@ -156,7 +166,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"swarmcast peer: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(run_peer(config, args.duration, args.stats_json, args.stats_interval))
+        timeline = getattr(args, "timeline", None)
+        peer = run_peer(config, args.duration, args.stats_json, args.stats_interval, timeline)
+        return asyncio.run(peer)
     except Exception as exc:
         log.error("peer failed: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
         return 1

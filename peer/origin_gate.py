@@ -9,6 +9,7 @@ from peer.deadline_clock import DeadlineClock
 from peer.download_book import DownloadBook
 from peer.download_state import SegmentState
 from peer.election import http_first_delay
+from peer.scheduler_actions import DecisionHook
 from peer.scheduler_config import SchedulerConfig
 
 EDGE_SEEDER_CAPABILITY = 0x2
@@ -18,8 +19,15 @@ EDGE_SEEDER_CAPABILITY = 0x2
 class OriginGate:
     """The origin-side timing rules of one scheduler (see the module docstring)."""
 
-    def __init__(self, config: SchedulerConfig, book: DownloadBook, clock: DeadlineClock) -> None:
+    def __init__(
+        self,
+        config: SchedulerConfig,
+        book: DownloadBook,
+        clock: DeadlineClock,
+        on_decision: DecisionHook | None = None,
+    ) -> None:
         self.config = config
+        self.on_decision = on_decision  # optional observer (timeline); never changes policy
         self.book = book
         self.clock = clock
         self.swarm_size = 1
@@ -96,6 +104,8 @@ class OriginGate:
             asked = any(owner > 0 for owner in segment.owner)
             grace = self.config.peer_silence_timeout_s if holders and not asked else 0.0
             segment.peer_grace_until = now + grace
+            if grace > 0 and self.on_decision is not None:
+                self.on_decision(now, segment.seq, "peer-round", {"until_s": grace})
         return segment.peer_grace_until
 
     def may_fetch_unheld(self, now: float, segment: SegmentState) -> bool:

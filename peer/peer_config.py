@@ -62,6 +62,9 @@ class PeerConfig:
     """How long start() waits for the stream to exist on the origin (its first segment)."""
     http_timeout_s: float = 10.0
     """Total timeout of one origin request."""
+    timeline_capacity: int | None = None
+    """Record a timeline of this many events (peer/event_timeline.py); None = none (default).
+    `swarmcast peer --timeline FILE` sets 5000 and writes it to FILE on exit."""
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
 
     def __post_init__(self) -> None:

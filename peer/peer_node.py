@@ -11,6 +11,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from peer import scheduler_actions as act
+from peer.event_timeline import EventTimeline, NodeTimeline
 from peer.live_feed import LiveFeed, NewSegment
 from peer.neighbour_guard import NeighbourGuard, Verdict
 from peer.node_stats import node_stats
@@ -55,6 +56,9 @@ class PeerNode:
         self._announced: set[str] = set()  # neighbours whose first HAVE arrived
         self._highest_known = -1
         self.guard = NeighbourGuard(config.neighbour_guard)
+        capacity = config.timeline_capacity
+        self.tl = NodeTimeline(EventTimeline(capacity) if capacity else None)
+        self.tl.attach(self)
         # Set in start():
         self.store: SegmentStore
         self.sched: PieceScheduler
@@ -80,7 +84,10 @@ class PeerNode:
             self._ice_servers += tuple(
                 IceServerConfig(s.urls, s.username, s.credential) for s in ack.ice_servers
             )
-        self.sched = PieceScheduler(cfg.scheduler, self.peer_id, self.now(), seeder=cfg.seed)
+        hook = self.tl.decision if self.tl.timeline is not None else None
+        self.sched = PieceScheduler(
+            cfg.scheduler, self.peer_id, self.now(), seeder=cfg.seed, on_decision=hook
+        )
         self.sched.set_swarm_size(self.now(), len(ack.neighbours) + 1)
         self.feed = LiveFeed(
             self.origin,
@@ -158,6 +165,7 @@ class PeerNode:
                 now, self.feed.timeline, CompleteView(self.store)
             ):
                 self.sched.set_playhead(now, self.playhead.position, self.playhead.playing)
+                self.tl.playhead_changed(now)
                 continue
             if not actions:
                 break
@@ -181,6 +189,7 @@ class PeerNode:
         self._pump()
 
     def _dispatch(self, action: act.Action) -> None:
+        self.tl.action(action)
         link = self.links.get(getattr(action, "peer", ""))
         frame = frame_for(action, self.store)
         if frame is not None:
@@ -194,18 +203,12 @@ class PeerNode:
             return
         match action:
             case act.FetchHttp():
-                self._spawn(
-                    fetch_pieces(
-                        action,
-                        origin=self.origin,
-                        store=self.store,
-                        sched=self.sched,
-                        rendition=self.rendition,
-                        uri=self.feed.uris.get(action.seq),
-                        now=self.now,
-                        pump=self._pump,
-                    )
-                )
+                fetch = fetch_pieces(
+                    action, origin=self.origin, store=self.store, sched=self.sched,
+                    rendition=self.rendition, uri=self.feed.uris.get(action.seq),
+                    now=self.now, pump=self._pump,
+                )  # fmt: skip
+                self._spawn(self.tl.fetch(action, fetch))
             case act.DropPeer(peer, reason):
                 if link:
                     link.mute()  # frames already queued behind the bad one are not trusted
@@ -220,6 +223,7 @@ class PeerNode:
     def _on_segment(self, segment: NewSegment) -> None:
         self._piece_size = segment.piece_size
         self._highest_known = max(self._highest_known, segment.seq)
+        self.tl.segment_added(segment.seq, segment.start, segment.size, segment.live_edge)
         self.sched.segment_added(
             self.now(),
             segment.seq,
@@ -406,6 +410,7 @@ class PeerNode:
             self._spawn(self._report(link.peer_id, "unreachable"))
         if link.hello is not None and not self._stopping:
             log.info("link to %s closed: %s", link.peer_id, reason)
+            self.tl.peer_closed(link.peer_id, reason)
             self.sched.peer_closed(self.now(), link.peer_id)
             self._pump()
 
@@ -426,6 +431,7 @@ class PeerNode:
         if message.piece_size != self._piece_size:
             return False
         link.hello = message
+        self.tl.peer_opened(link.peer_id)
         self.sched.peer_connected(
             self.now(),
             link.peer_id,
@@ -436,6 +442,7 @@ class PeerNode:
 
     def _on_wire(self, now: float, peer: str, message: wire.Message) -> None:
         link = self.links[peer]
+        self.tl.message(peer, message)
         match message:
             case wire.Piece(request_id, seq, index, data):
                 if self.store.record(seq) is None:

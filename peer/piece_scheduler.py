@@ -40,6 +40,7 @@ from peer.scheduler_actions import (
     Action,
     AnnouncePieces,
     DeadlineMissed,
+    DecisionHook,
     DropPeer,
     RejectReason,
     SendHave,
@@ -59,9 +60,16 @@ class PieceScheduler:
     `handle_timer(now)` when `next_timer()` is reached."""
 
     def __init__(
-        self, config: SchedulerConfig, local_peer_id: str, now: float, *, seeder: bool = False
+        self,
+        config: SchedulerConfig,
+        local_peer_id: str,
+        now: float,
+        *,
+        seeder: bool = False,
+        on_decision: DecisionHook | None = None,
     ) -> None:
         self.config = config
+        self.on_decision = on_decision  # optional observer (timeline); never changes policy
         self.local_peer_id = local_peer_id
         self.seeder = seeder
         self.stats = SchedulerStats()
@@ -69,7 +77,7 @@ class PieceScheduler:
         self._actions: list[Action] = []
         self.book = DownloadBook(self._actions.append, self.stats)
         self.clock = DeadlineClock(config)
-        self.gate = OriginGate(config, self.book, self.clock)
+        self.gate = OriginGate(config, self.book, self.clock, on_decision)
         self.upload = UploadScheduler(
             config, self._actions.append, self.book.local, self.stats, now, self.book.segments
         )
@@ -190,6 +198,8 @@ class PieceScheduler:
             return
         count = -(-size // piece_size)
         http_first_at = self.gate.http_first_at(now, self.local_peer_id, seq) if live_edge else None
+        if http_first_at is not None:
+            self._decided(now, seq, "election-wait", http_first_in_s=http_first_at - now)
         pieces_false, owners = [False] * count, [UNASSIGNED] * count
         self.book.segments[seq] = SegmentState(
             seq, size, piece_size, start, duration, http_first_at, pieces_false, owners
@@ -367,10 +377,11 @@ class PieceScheduler:
             if deadline is None and not self.seeder:
                 continue
             if self.seeder or deadline is None:
-                self._fetch_http(now, segment, take_over=False)
+                why = "seeder" if self.seeder else "no-deadline"
+                self._fetch_http(now, segment, take_over=False, reason=why)
                 continue
             if now >= self.gate.takeover_at(now, segment, deadline):
-                self._fetch_http(now, segment, take_over=True)
+                self._fetch_http(now, segment, take_over=True, reason="fallback-takeover")
                 continue
             holders = self.book.usable_holders(now, segment.seq)
             if holders:
@@ -379,7 +390,9 @@ class PieceScheduler:
             elif self.gate.may_fetch_unheld(now, segment):
                 if self.gate.blocked_election(now, self.local_peer_id, segment):
                     continue  # neighbours are as blocked as we are: one of them goes first
-                self._fetch_http(now, segment, take_over=False)
+                turn = segment.http_first_at is not None and now >= segment.http_first_at
+                why = "election-turn" if turn else "blocked-no-holder"
+                self._fetch_http(now, segment, take_over=False, reason=why)
         window = self.config.urgent_window_s
         urgent = [item for item in assignable if item[1] - now <= window]
         background = [item for item in assignable if item[1] - now > window]
@@ -417,11 +430,15 @@ class PieceScheduler:
                 run = segment.free_run(0, limit, peer.held(segment.seq))
                 if run is not None:
                     self.book.open_request(now, peer, segment, run[0], run[1])
+                    self._decided(now, segment.seq, "peer-request", peer=peer.peer_id,
+                                  first_piece=run[0], piece_count=run[1] - run[0])  # fmt: skip
                     break
             else:
                 return
 
-    def _fetch_http(self, now: float, segment: SegmentState, *, take_over: bool) -> None:
+    def _fetch_http(
+        self, now: float, segment: SegmentState, *, take_over: bool, reason: str
+    ) -> None:
         """Fetch the segment's missing pieces from the origin. With `take_over`, pieces still
         owed by peers are cancelled there and fetched too (the fallback point was reached)."""
         if now < segment.http_retry_at:
@@ -440,6 +457,7 @@ class PieceScheduler:
         while (run := segment.free_run(index, segment.piece_count)) is not None:
             first, index = run
             self.book.open_fetch(now, segment, first, index)
+            self._decided(now, segment.seq, reason, first_piece=first, piece_count=index - first)
 
     # --- internals: peers and deadlines --------------------------------------------------
 
@@ -449,7 +467,12 @@ class PieceScheduler:
         if peer.cooldown_until <= now:
             self.stats.peers_abandoned += 1
             self._actions.append(AbandonPeer(peer.peer_id, reason))
+            self._decided(now, -1, "abandon-peer", peer=peer.peer_id, reason=reason)
         peer.cooldown_until = now + self.config.peer_cooldown_s
+
+    def _decided(self, now: float, seq: int, kind: str, **detail: Any) -> None:
+        if self.on_decision is not None:
+            self.on_decision(now, seq, kind, detail)
 
     def _check_deadlines(self, now: float) -> None:
         """Count stalls, and drop segments the playhead has left behind."""

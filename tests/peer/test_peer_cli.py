@@ -48,6 +48,14 @@ def test_flags_override() -> None:
     assert config.live_delay_segments == 4
 
 
+def test_timeline_flag_turns_the_timeline_on() -> None:
+    base = ["peer", "--url", "http://h:1", "--stream", "s"]
+    assert config_from_args(build_parser().parse_args(base)).timeline_capacity is None
+    args = build_parser().parse_args([*base, "--timeline", "/tmp/t.json"])
+    assert config_from_args(args).timeline_capacity == 5000
+    assert args.timeline == Path("/tmp/t.json")
+
+
 def test_emit_stats_writes_json_atomically(tmp_path: Path, capsys: object) -> None:
     path = tmp_path / "stats.json"
     emit_stats({"bytes_from_http": 1}, path)

@@ -64,15 +64,25 @@ def offload(stats: list[dict[str, object]]) -> float:
 
 
 async def test_four_viewers_take_most_bytes_from_each_other(origin: Origin) -> None:
-    nodes = [PeerNode(peer_config(origin)) for _ in range(4)]
+    # The first node also records its timeline (`--timeline`): it must read like the run.
+    nodes = [PeerNode(peer_config(origin, timeline_capacity=5000 if i == 0 else None))
+             for i in range(4)]  # fmt: skip
     async with running_nodes(nodes):
         await asyncio.sleep(30)
         stats = [node.stats() for node in nodes]
+        timeline = nodes[0].tl.dump()
         audits = [node.store.audit() for node in nodes]
         swarm_sizes = [node.sched.swarm_size for node in nodes]
     assert swarm_sizes == [4, 4, 4, 4]  # read from signaling's /api/swarms
     print("offload", offload(stats), [(s["bytes_from_http"], s["bytes_from_peers"]) for s in stats])
     assert offload(stats) >= 0.5
+    assert timeline is not None and nodes[1].tl.dump() is None
+    events = timeline["events"]
+    kinds = {e["kind"] for e in events}
+    assert {"segment-added", "have", "peer-start", "peer-end", "decision", "buffer"} <= kinds
+    ends = [e for e in events if e["kind"].endswith("-end")]
+    assert all(e["t0"] <= e["t"] for e in ends)
+    assert sum(e["bytes"] for e in ends if e["kind"] == "peer-end" and e["outcome"] == "ok") > 0
     for node, s, audit in zip(nodes, stats, audits, strict=True):
         assert s["verification_failures"] == 0, s
         assert audit == 0  # every stored piece re-verifies against its signed record
