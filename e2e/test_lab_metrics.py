@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from e2e.lab.aggregate import aggregate_cell, median_and_worst, run_figures
 from e2e.lab.config import PhaseSpec
 from e2e.lab.metrics import percentile, summarize, summarize_browser
 from e2e.lab.netns import _owner_pid
-from e2e.lab.report import write_results
+from e2e.lab.report import matrix_markdown, write_results
 from e2e.lab.schedule import plan_phase
 
 T0 = 1_700_000_000_000.0  # a phase start, wall ms
@@ -223,3 +224,60 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(values, 1.0) == 100.0
     assert percentile([3.0, 1.0, 2.0], 0.0) == 1.0
     assert percentile([], 0.5) is None
+
+
+def test_stall_share_counts_frozen_time_including_hls_seek_waits_after_first_frame() -> None:
+    stalls = [
+        {"start": T0 + 1000, "end": T0 + 1400, "cause": "waiting", "seeking": False},  # pre-start
+        {"start": T0 + 10_000, "end": T0 + 12_000, "cause": "waiting", "seeking": False},
+        # hls.js jumps to the live edge out of the stall: the wait goes on while seeking.
+        {"start": T0 + 12_100, "end": T0 + 15_000, "cause": "waiting", "seeking": True},
+        {"start": T0 + 29_000, "end": None, "cause": "frozen", "seeking": False},  # at leave
+    ]
+    samples = [_sample(T0 + 2000), _sample(T0 + 30_000, stalls=stalls)]
+    viewer = summarize_browser(_viewer("cdn-b01", samples, T0 + 30_000), T0)
+    assert viewer["watch_s"] == 28.5  # first frame at 1.5 s to the last sample at 30 s
+    assert viewer["stall_s"] == 3.0  # the seek wait is not a "stall" ...
+    assert viewer["frozen_s"] == 6.0  # ... but the picture was frozen: 2 + 0.1 + 2.9 + 1
+    assert viewer["stall_share"] == round(6.0 / 28.5, 4)
+
+
+def test_phase_stall_share_is_frozen_over_watch_time_of_all_browsers_and_ttff_p50() -> None:
+    stall = [{"start": T0 + 10_000, "end": T0 + 13_000, "cause": "waiting", "seeking": False}]
+    p2p = summarize(_raw("flash", stall))["phases"][0]
+    # 4 browsers, each watching 28.5 s (first frame 1.5 s in) and frozen 3 s of it.
+    assert p2p["watch_s"] == 114.0 and p2p["frozen_s"] == 12.0
+    assert p2p["stall_share"] == round(12 / 114, 4)
+    assert p2p["ttff_p50_s"] == 1.0
+
+
+def test_median_and_worst_depend_on_the_better_direction_and_skip_missing() -> None:
+    assert median_and_worst([0.1, 0.5, 0.2, None], "low") == {"median": 0.2, "worst": 0.5, "n": 3}
+    assert median_and_worst([0.8, 0.6], "high") == {"median": 0.7, "worst": 0.6, "n": 2}
+    assert median_and_worst([None], "low") == {"median": None, "worst": None, "n": 0}
+
+
+def test_cell_aggregate_over_runs_keeps_failed_runs_out_of_the_figures() -> None:
+    def run(p2p_share: float, cdn_share: float, offload: float) -> dict[str, Any]:
+        phases = [
+            {"name": "p2p", "stall_share": p2p_share, "stalls": 2, "stall_s": 1.0,
+             "offload": offload, "ttff_p50_s": 1.0, "latency_median_s": 8.0, "playing": 8,
+             "browsers": 8},
+            {"name": "cdn", "stall_share": cdn_share, "stalls": 9, "stall_s": 30.0,
+             "offload": None, "ttff_p50_s": 3.0, "latency_median_s": 7.0, "playing": 8,
+             "browsers": 8},
+        ]  # fmt: skip
+        figures = run_figures({"phases": phases})
+        assert figures is not None
+        return figures
+
+    runs = [run(0.02, 0.5, 0.8), None, run(0.30, 0.6, 0.4), run(0.01, 0.4, 0.9)]
+    agg = aggregate_cell(runs)
+    assert agg["runs"] == 4 and agg["failed"] == 1
+    assert agg["p2p"]["stall_share"] == {"median": 0.02, "worst": 0.3, "n": 3}
+    assert agg["p2p"]["offload"] == {"median": 0.8, "worst": 0.4, "n": 3}
+    assert agg["cdn"]["stall_share"]["worst"] == 0.6
+    assert agg["cdn"]["offload"]["n"] == 0  # CDN-only has no offload
+    table = matrix_markdown([{"name": "3x-10s", "aggregate": agg}])
+    assert "| 3x-10s | 4 (1) | 2.0% / 30.0% | 50.0% / 60.0% |" in table
+    assert run_figures(None) is None and run_figures({"phases": []}) is None

@@ -19,6 +19,7 @@ def _event(at_s: float, kind: str, seq: int | None = None, **detail: Any) -> dic
 
 
 EVENTS = [
+    _event(0.9, "announced", 5),
     _event(1.0, "frag-request", 5, start=10.0, p2p=True),
     _event(1.1, "segment-added", 5, start=10.0, size=200_000),
     _event(1.1, "decision", 5, why="election-wait", httpFirstInS=0.5),
@@ -95,8 +96,13 @@ def test_write_timelines_gives_json_and_plot_per_viewer_and_survives_a_missing_f
     out = write_timelines(raw, tmp_path / "out")
     assert out is not None
     assert sorted(p.name for p in out.iterdir()) == [
-        "index.md", "p2p-b01.json", "p2p-b01.png", "p2p-b02.json",
+        "index.md", "p2p-b01.json", "p2p-b01.png", "p2p-b02.json", "swarm.md",
     ]  # fmt: skip
+    swarm = (out / "swarm.md").read_text()
+    assert "# Swarm view: p2p (1 viewers)" in swarm
+    # seq 5: in the playlist at 0.9 s, fetched once from the origin at its election turn (3 s).
+    assert "| 5 | 0.9 | - | 1 (election-turn 1) | 0 | 3.0-3.0 | http 1 |" in swarm
+    assert "Origin transfers in flight across the swarm: 0 s: 0, 4 s: 1" in swarm
     document = json.loads((out / "p2p-b01.json").read_text())
     assert document["summary"]["decisions"]["election-turn"] == 1
     assert len(document["events"]) == len(EVENTS)

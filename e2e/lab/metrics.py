@@ -11,6 +11,12 @@ Definitions (the same for P2P and CDN-only phases):
 - Stall: after the first frame, from a `waiting` event (or 1 s without currentTime progress
   while not paused) until currentTime moves again; stalls < 0.5 s apart are one. Waits while
   seeking are counted apart.
+- Stall share of watch time: frozen seconds / watch seconds, summed over a phase's browsers.
+  A viewer watches from its first frame until it leaves (one that never shows a frame has no
+  watch time: see `playing` and TTFF). Frozen = stalled plus waiting while seeking: nobody
+  seeks in the lab, so a seek is hls.js jumping (to the live edge, over a hole), mostly out
+  of a stall, and the picture stays frozen all the same (`stalls`/`stall_s` leave them out).
+- TTFF p50: the median of the browsers' times to first frame.
 - Live latency: wall clock - hls.js `playingDate` (EXT-X-PROGRAM-DATE-TIME of the playhead),
   from 4 s after the first frame.
 """
@@ -72,6 +78,7 @@ def summarize_phase(
     uploads = [v["uploaded_bytes"] for v in browsers]
     watch_s = sum(v["watch_s"] for v in browsers)
     stall_s = sum(v["stall_s"] for v in browsers)
+    frozen_s = sum(v["frozen_s"] for v in browsers)
     egress = _origin_egress(links, origin_index, start, end)
     series = phase_series(phase, links, origin_index, browsers)
     return {
@@ -92,10 +99,14 @@ def summarize_phase(
         "origin_egress_mbps": egress["mbps"],
         "playing": sum(1 for v in browsers if v["plays"]),
         "ttff_median_s": _median(ttffs),
+        "ttff_p50_s": _median(ttffs),
         "ttff_max_s": max(ttffs) if ttffs else None,
         "stalls": sum(v["stall_count"] for v in browsers),
         "stall_s": round(stall_s, 2),
         "stall_ratio": _ratio(stall_s, watch_s),
+        "frozen_s": round(frozen_s, 2),
+        "stall_share": _ratio(frozen_s, watch_s),
+        "watch_s": round(watch_s, 1),
         "viewers_stalled": sum(1 for v in browsers if v["stall_count"]),
         "seek_waits": sum(v["seek_waits"] for v in browsers),
         "latency_median_s": _median(latencies),
@@ -135,6 +146,8 @@ def summarize_browser(record: dict[str, Any], phase_start: float) -> dict[str, A
     watch_s = max(0.0, (end_wall - first_frame) / 1000) if first_frame else 0.0
     played_s = _played_s(samples, first_frame)
     stalls, seek_waits = _stalls(final.get("stalls") or [], first_frame, end_wall)
+    frozen = _frozen_spans(final.get("stalls") or [], first_frame, end_wall)
+    frozen_s = sum(b - a for a, b in frozen) / 1000
     latencies = [
         float(s["latency"])
         for s in samples
@@ -175,6 +188,8 @@ def summarize_browser(record: dict[str, Any], phase_start: float) -> dict[str, A
         "playback_speed": _playback_speed(samples, first_frame),
         "stall_count": len(stalls),
         "stall_s": round(sum(b - a for a, b in stalls) / 1000, 2),
+        "frozen_s": round(frozen_s, 2),
+        "stall_share": _ratio(frozen_s, watch_s),
         "stalls": [_span(a, b, phase_start) for a, b in stalls],
         "seek_waits": seek_waits,
         "http_media_bytes": http_media,
@@ -328,6 +343,30 @@ def _stalls(
         else:
             stalls.append((start, stop))
     return stalls, seek_waits
+
+
+def _frozen_spans(
+    raw: list[dict[str, Any]], first_frame: float | None, end_wall: float
+) -> list[tuple[float, float]]:
+    """Every wait after the first frame, stall or seek, merged (STALL_MERGE_MS) and clipped to
+    the viewer's watch time."""
+    if first_frame is None:
+        return []
+    spans = sorted(
+        (max(float(s["start"]), first_frame),
+         min(end_wall, float(s["end"]) if s.get("end") is not None else end_wall))
+        for s in raw
+        if float(s["start"]) >= first_frame
+    )  # fmt: skip
+    merged: list[tuple[float, float]] = []
+    for start, stop in spans:
+        if stop <= start:
+            continue
+        if merged and start - merged[-1][1] < STALL_MERGE_MS:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+        else:
+            merged.append((start, stop))
+    return merged
 
 
 def _browser_counters(sample: dict[str, Any]) -> tuple[float, float]:

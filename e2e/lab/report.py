@@ -104,9 +104,9 @@ def run_markdown(summary: dict[str, Any], stamp: str, png_name: str) -> str:
 
 TABLE_HEAD = (
     "| scenario | phase | viewers | offload | bound | origin Mbit/s | stalls (s) | "
-    "TTFF median | latency median | playback speed | upload min-max MB | verify fails | "
-    "CPU % (load) |\n"
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    "stall share | TTFF p50 | latency median | playback speed | upload min-max MB | "
+    "verify fails | CPU % (load) |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 )
 
 
@@ -128,7 +128,8 @@ def table(phases: list[dict[str, Any]], summary: dict[str, Any], with_head: bool
         rows.append(
             f"| {label} | {p['name']} | {viewers} | {offload if p['p2p'] else '-'} "
             f"| {_pct(p['bound']) if p['p2p'] else '-'} | {_num(p['origin_egress_mbps'])} "
-            f"| {p['stalls']} ({p['stall_s']:g}) | {_sec(p['ttff_median_s'])} "
+            f"| {p['stalls']} ({p['stall_s']:g}) | {_pct(p.get('stall_share'))} "
+            f"| {_sec(p['ttff_median_s'])} "
             f"| {_sec(p['latency_median_s'])} | {_num(p.get('playback_speed_median'))} "
             f"| {upload} | {p['verification_failures']} "
             f"| {_num(p['cpu'].get('machine_mean_pct'))} ({_num(p['cpu'].get('load1_max'))}) |"
@@ -142,6 +143,34 @@ def targets_table(targets: list[dict[str, Any]]) -> str:
         met = {True: "yes", False: "**no**", None: "n/a"}[t["met"]]
         rows.append(f"| {t['name']} | {t['target']} | {t['measured']} | {met} |")
     return "\n".join(rows)
+
+
+MATRIX_HEAD = (
+    "| cell | runs (failed) | P2P stall share | CDN stall share | P2P stalls | CDN stalls "
+    "| P2P offload | P2P TTFF p50 | CDN TTFF p50 | P2P latency | CDN latency |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+)
+
+
+def matrix_markdown(cells: list[dict[str, Any]]) -> str:
+    """One row per cell; every figure as `median / worst` over the cell's runs."""
+    rows = [MATRIX_HEAD]
+    for cell in cells:
+        agg = cell["aggregate"]
+        p2p, cdn = agg["p2p"], agg["cdn"]
+        rows.append(
+            f"| {cell['name']} | {agg['runs']} ({agg['failed']}) "
+            f"| {_pair(p2p['stall_share'], _pct)} | {_pair(cdn['stall_share'], _pct)} "
+            f"| {_pair(p2p['stalls'], _num)} | {_pair(cdn['stalls'], _num)} "
+            f"| {_pair(p2p['offload'], _pct)} "
+            f"| {_pair(p2p['ttff_p50_s'], _sec)} | {_pair(cdn['ttff_p50_s'], _sec)} "
+            f"| {_pair(p2p['latency_s'], _sec)} | {_pair(cdn['latency_s'], _sec)} |"
+        )
+    return "\n".join(rows)
+
+
+def _pair(stats: dict[str, Any], fmt: Any) -> str:
+    return f"{fmt(stats['median'])} / {fmt(stats['worst'])}"
 
 
 def write_summary(out_dir: Path) -> Path:

@@ -76,7 +76,7 @@ def summarize_timeline(events: list[dict[str, Any]], origin_wall: float) -> dict
     transfers: dict[str, dict[str, Any]] = {}
     served: Counter[str] = Counter()
     counts: Counter[str] = Counter()
-    seeks: list[list[float]] = []
+    seeks: list[list[Any]] = []
     first_http: float | None = None
     for event in events:
         kind = str(event.get("kind"))
@@ -136,8 +136,7 @@ def plot_timeline(
         kind = str(event.get("kind"))
         seq = event.get("seq")
         t = _s(event["t"], origin_wall)
-        has_start = seq is not None and event.get("start") is not None
-        if kind in ("segment-added", "frag-request") and has_start:
+        if kind in ("segment-added", "frag-request") and seq is not None and "start" in event:
             seq_start[int(seq)] = float(event["start"])
         if kind.endswith("-end") and kind[:-4] in TRANSFERS and seq is not None and "t0" in event:
             colour, offset, text = TRANSFERS[kind[:-4]]
@@ -197,7 +196,100 @@ def write_timelines(raw: dict[str, Any], out_dir: Path) -> Path | None:
             plot_timeline(item["viewer"], events, item["phase_start"],
                           out_dir / f"{item['viewer']}.png", title)  # fmt: skip
     (out_dir / "index.md").write_text(timeline_markdown(rows))
+    by_phase: dict[str, list[dict[str, Any]]] = {}
+    for item in timelines:
+        if item["dump"]:
+            by_phase.setdefault(str(item["phase"]), []).append(item)
+    (out_dir / "swarm.md").write_text(
+        "\n".join(swarm_markdown(phase, items) for phase, items in by_phase.items())
+    )
     return out_dir
+
+
+def swarm_segments(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per segment, over every viewer of a phase: when the first viewer saw it in a playlist,
+    how long until the first HAVE anywhere, origin fetches (engine, by decision reason, and
+    hls.js loader copies), how long those took, and what served it to each viewer."""
+    rows: dict[int, dict[str, Any]] = {}
+    origin = min(float(item["phase_start"]) for item in items)
+
+    def row(seq: int) -> dict[str, Any]:
+        return rows.setdefault(seq, {
+            "seq": seq, "announced_s": None, "first_have_s": None, "engine": 0, "loader": 0,
+            "reasons": Counter(), "fetch_s": [], "served": Counter(),
+        })  # fmt: skip
+
+    for item in items:
+        for event in item["dump"].get("events", []):
+            seq, kind = event.get("seq"), event.get("kind")
+            if not isinstance(seq, int):
+                continue
+            entry, t = row(seq), _s(event["t"], origin)
+            if kind == "announced" and (entry["announced_s"] is None or t < entry["announced_s"]):
+                entry["announced_s"] = t
+            elif kind == "have-delta" and (
+                entry["first_have_s"] is None or t < entry["first_have_s"]
+            ):
+                entry["first_have_s"] = t
+            elif kind == "http-start":
+                entry["engine"] += 1
+            elif kind == "loader-http-start":
+                entry["loader"] += 1
+            elif kind == "decision" and event.get("why") in HTTP_DECISIONS:
+                entry["reasons"][str(event["why"])] += 1
+            elif kind in ("http-end", "loader-http-end") and "t0" in event:
+                entry["fetch_s"].append((float(event["t"]) - float(event["t0"])) / 1000)
+            elif kind == "frag-served":
+                entry["served"][str(event.get("by"))] += 1
+    return [rows[seq] for seq in sorted(rows) if rows[seq]["announced_s"] is not None]
+
+
+def origin_concurrency(items: list[dict[str, Any]], step_s: float = 4.0) -> list[list[float]]:
+    """[t, origin transfers in flight across the phase's viewers] every `step_s` (an open
+    transfer lasts until the viewer's last event)."""
+    origin = min(float(item["phase_start"]) for item in items)
+    spans: list[tuple[float, float]] = []
+    for item in items:
+        events = item["dump"].get("events", [])
+        if not events:
+            continue
+        ends = {e.get("id"): e for e in events if e.get("kind") in ("http-end", "loader-http-end")}
+        last = float(events[-1]["t"])
+        for event in events:
+            if event.get("kind") in ("http-start", "loader-http-start"):
+                end = float(ends.get(event.get("id"), {}).get("t", last))
+                spans.append((_s(event["t"], origin), _s(end, origin)))
+    horizon = max((b for _, b in spans), default=0.0)
+    points: list[list[float]] = []
+    t = 0.0
+    while t <= horizon:
+        points.append([t, sum(1 for a, b in spans if a <= t < b)])
+        t += step_s
+    return points
+
+
+def swarm_markdown(phase: str, items: list[dict[str, Any]]) -> str:
+    lines = [
+        f"# Swarm view: {phase} ({len(items)} viewers)",
+        "",
+        "| seq | in a playlist at s | first HAVE after s | origin fetches (why) | loader copies "
+        "| fetch s min-max | served |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in swarm_segments(items):
+        lag = (
+            f"{row['first_have_s'] - row['announced_s']:.1f}"
+            if row["first_have_s"] is not None
+            else "-"
+        )
+        fetch = f"{min(row['fetch_s']):.1f}-{max(row['fetch_s']):.1f}" if row["fetch_s"] else "-"
+        lines.append(
+            f"| {row['seq']} | {row['announced_s']:.1f} | {lag} | {row['engine']} "
+            f"({_counts(row['reasons'])}) | {row['loader']} | {fetch} | {_counts(row['served'])} |"
+        )
+    concurrency = ", ".join(f"{t:g} s: {n}" for t, n in origin_concurrency(items))
+    lines += ["", f"Origin transfers in flight across the swarm: {concurrency}", ""]
+    return "\n".join(lines)
 
 
 def timeline_markdown(rows: list[dict[str, Any]]) -> str:
