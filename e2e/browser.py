@@ -40,7 +40,7 @@ window.__gum = navigator.mediaDevices.getUserMedia({audio: true, video: true})
 
 def ensure_shim_bundle() -> None:
     """`make test` builds the bundle (`make shim`); a bare pytest run builds it here."""
-    bundle = SHIM_DIR / "dist" / "swarmcast.js"
+    bundle = SHIM_DIR.parent / "swarmcast" / "player" / "swarmcast.js"  # what the origin serves
     sources = [*(SHIM_DIR / "src").rglob("*.ts"), SHIM_DIR / "build.mjs"]
     if bundle.exists() and bundle.stat().st_mtime >= max(p.stat().st_mtime for p in sources):
         return

@@ -82,6 +82,7 @@ def serve_live(
     extra_args: Sequence[str] = (),
     command: Sequence[str] = SERVE_COMMAND,
     env: dict[str, str] | None = None,
+    cwd: Path = REPO,
     startup_s: float = 60,
 ) -> Iterator[ServeProcess]:
     """`swarmcast serve --source synthetic` on 127.0.0.1:<free port>, stopped on exit."""
@@ -96,7 +97,7 @@ def serve_live(
         stdout=subprocess.PIPE,
         stderr=None,  # the server's log goes to pytest's captured stderr
         text=True,
-        cwd=REPO,
+        cwd=cwd,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     try:

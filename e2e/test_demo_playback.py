@@ -73,7 +73,7 @@ def test_demo_page_plays_the_live_stream(live_server: ServeProcess) -> None:
     assert result["mediaError"] is None
     assert result["played"] >= 8
     assert result["wall"] <= 10.0, f"8 s of media took {result['wall']:.1f} s of wall time"
-    shim_built = (Path(__file__).resolve().parent.parent / "player-shim/dist/swarmcast.js").exists()
+    shim_built = (Path(__file__).resolve().parent.parent / "swarmcast/player/swarmcast.js").exists()
     hls_fetches = [url for url in requested if url.endswith("/static/hls.min.js")]
     # The shim bundle carries hls.js: the page fetches plain hls.js only when there is no bundle.
     if shim_built:

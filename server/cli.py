@@ -26,6 +26,7 @@ BENCH_MODULE = "bench.cli"
 def _run_bench(args: argparse.Namespace) -> int:
     try:
         bench = importlib.import_module(BENCH_MODULE)
+        return int(bench.main(args.bench_args))
     except ModuleNotFoundError as exc:
         print(
             f"swarmcast bench: needs the benchmark dependencies ({exc.name} is missing): "
@@ -33,7 +34,6 @@ def _run_bench(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    return int(bench.main(args.bench_args))
 
 
 def _register_bench(subparsers: Any) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import swarmcast
 from protocol.signaling_schema import IceServer
 
-# The repository's player-shim directory, where `make` installs hls.js and builds the shim bundle.
+# The repository's player-shim directory, where `make` installs hls.js (checkouts only).
 _REPO_PLAYER_SHIM = Path(__file__).resolve().parent.parent / "player-shim"
+# The shim bundle as package data: `make shim` copies it here, a wheel carries it.
+_PACKAGE_PLAYER = Path(swarmcast.__file__).resolve().parent / "player"
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,11 @@ class OriginConfig:
     stale_after_s: float = 30.0
     # Value of Access-Control-Allow-Origin on origin responses.
     cors_allow_origin: str = "*"
-    # hls.js (`<dir>/node_modules/hls.js/dist/hls.min.js`) and the shim bundle
-    # (`<dir>/dist/swarmcast.js`) served to the demo page.
+    # Plain hls.js (`<dir>/node_modules/hls.js/dist/hls.min.js`), which the demo page loads only
+    # when the shim bundle is missing.
     player_shim_dir: Path = field(default=_REPO_PLAYER_SHIM)
+    # The shim bundle (`swarmcast.js`, its map, `swarmcast.mjs`) served at `/player/`.
+    player_dir: Path = field(default=_PACKAGE_PLAYER)
     # Connection defences (server/origin_guard.py, docs/security.md §5.1). A request's header
     # must be complete this long after its first byte (after connecting, for the first one).
     header_timeout_s: float = 10.0

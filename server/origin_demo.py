@@ -19,6 +19,8 @@ _PAGE_ASSETS = {
 _SHIM_ASSETS = {
     "swarmcast.js": "text/javascript; charset=utf-8",
     "swarmcast.js.map": "application/json",
+    "swarmcast.mjs": "text/javascript; charset=utf-8",
+    "swarmcast.mjs.map": "application/json",
 }
 
 
@@ -49,12 +51,13 @@ async def static_asset(request: web.Request) -> web.Response:
 
 
 async def shim_bundle(request: web.Request) -> web.Response:
-    """`/player/swarmcast.js`: the browser shim bundle, once `make shim` has built it."""
+    """`/player/swarmcast.js` (and `.mjs`): the browser shim bundle from the package's
+    `swarmcast/player/` (`make shim` puts it there; a wheel carries it)."""
     name = request.match_info["name"]
     content_type = _SHIM_ASSETS.get(name)
     if content_type is None:
         raise web.HTTPNotFound()
-    path = request.app[CONFIG_KEY].player_shim_dir / "dist" / name
+    path = request.app[CONFIG_KEY].player_dir / name
     return await asset_response(request, path, content_type)
 
 

@@ -157,11 +157,11 @@ async def test_demo_page_and_hls_js(client: TestClient) -> None:
 
 
 async def test_shim_bundle_served_once_built(streams_dir: Path, tmp_path: Path) -> None:
-    config = make_config(streams_dir, player_shim_dir=tmp_path)
+    config = make_config(streams_dir, player_dir=tmp_path / "player")
     async with TestClient(TestServer(create_app(config))) as client:
         assert (await client.get("/player/swarmcast.js")).status == 404
-        (tmp_path / "dist").mkdir()
-        (tmp_path / "dist" / "swarmcast.js").write_text("window.swarmcast = {};\n")
+        (tmp_path / "player").mkdir()
+        (tmp_path / "player" / "swarmcast.js").write_text("window.swarmcast = {};\n")
         response = await client.get("/player/swarmcast.js")
         assert response.status == 200
         assert await response.text() == "window.swarmcast = {};\n"
