@@ -129,7 +129,15 @@ async def _start_in_process(secret: bytes, port: int, clients: int) -> Any:
     from signaling.cli import build_app
     from signaling.config import SignalingConfig
 
-    config = SignalingConfig(trusted_proxies=("127.0.0.1",), max_peers_per_prefix=clients)
+    config = SignalingConfig(
+        trusted_proxies=("127.0.0.1",),
+        max_peers_per_prefix=clients,
+        max_peers_per_address=clients,
+        max_connections_per_address=clients,
+        max_connections_per_prefix=clients,
+        join_timeout_s=3600.0,  # clients connect first and join at their arrival time
+        admin_token=secret.decode(),  # the bench reads /api/swarms as the operator
+    )
     runner = web.AppRunner(build_app(config, secret))
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -137,11 +145,17 @@ async def _start_in_process(secret: bytes, port: int, clients: int) -> Any:
 
 
 def _start_subprocess(secret: bytes, port: int, clients: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SWARMCAST_TOKEN_SECRET": secret.decode()}
+    env = {
+        **os.environ,
+        "SWARMCAST_TOKEN_SECRET": secret.decode(),
+        "SWARMCAST_ADMIN_TOKEN": secret.decode(),
+    }
     command = [
         sys.executable, "-m", "signaling.cli", "--host", "127.0.0.1",
         "--port", str(port), "--trusted-proxy", "127.0.0.1",
-        "--max-peers-per-prefix", str(clients),
+        "--max-peers-per-prefix", str(clients), "--max-peers-per-address", str(clients),
+        "--max-connections-per-address", str(clients),
+        "--max-connections-per-prefix", str(clients), "--join-timeout", "3600",
     ]  # fmt: skip
     return subprocess.Popen(
         command,
@@ -292,7 +306,9 @@ async def _bench(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(0.05)
         async with (
             aiohttp.ClientSession() as http,
-            http.get(f"{url}/api/swarms?peers=0") as response,
+            http.get(
+                f"{url}/api/swarms?peers=0", headers={"Authorization": f"Bearer {secret.decode()}"}
+            ) as response,
         ):
             snapshot = await response.json()
         cpu_after = server_ps.cpu_times()

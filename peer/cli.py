@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -53,6 +54,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="rewrite --stats-json every this many seconds while running (default 5)",
     )
     parser.add_argument("--signaling-url", help="signaling server (default: the origin)")
+    parser.add_argument(
+        "--token-secret",
+        help="the operator's token secret (or SWARMCAST_TOKEN_SECRET): mint tokens locally, "
+        "seeder tokens with --seed, instead of asking /api/token",
+    )
     parser.add_argument(
         "--ice-server",
         action="append",
@@ -92,6 +98,9 @@ def config_from_args(args: argparse.Namespace) -> PeerConfig:
         overrides["live_delay_segments"] = args.live_delay
     if getattr(args, "timeline", None) is not None:
         overrides["timeline_capacity"] = DEFAULT_TIMELINE_CAPACITY
+    secret = args.token_secret or os.environ.get("SWARMCAST_TOKEN_SECRET")
+    if secret:
+        overrides["token_secret"] = secret.encode()
     return dataclasses.replace(PeerConfig(args.url, args.stream), **overrides)
 
 

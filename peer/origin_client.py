@@ -8,6 +8,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -98,17 +99,16 @@ class OriginClient:
         return str(data["token"])
 
     async def swarm_peers(self, signaling_url: str, swarm: str) -> int | None:
-        """Members of `swarm` from signaling's `/api/swarms` (docs/protocol.md §4.6); None
-        when that endpoint is not served or does not list the swarm."""
+        """Members of `swarm` from signaling's public `/api/swarm-size` (docs/protocol.md
+        §4.6); None when that endpoint is not served or the swarm is empty."""
         try:
-            data = await self._json(f"{signaling_url.rstrip('/')}/api/swarms?peers=0")
+            data = await self._json(
+                f"{signaling_url.rstrip('/')}/api/swarm-size?swarm={quote(swarm, safe='/')}"
+            )
         except OriginError:
             return None
-        for entry in data.get("swarms", []) if isinstance(data, dict) else []:
-            if isinstance(entry, dict) and entry.get("swarm") == swarm:
-                peers = entry.get("peers")
-                return peers if isinstance(peers, int) and peers > 0 else None
-        return None
+        peers = data.get("peers") if isinstance(data, dict) else None
+        return peers if isinstance(peers, int) and peers > 0 else None
 
     async def signing_key(self) -> SigningKey:
         try:

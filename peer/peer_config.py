@@ -29,6 +29,9 @@ class PeerConfig:
     """Edge seeder: every segment from the origin at once, serve peers, no playhead."""
     signaling_url: str | None = None
     """Signaling server; None means the origin itself (`/socket.io/`, namespace `/swarm`)."""
+    token_secret: bytes | None = None
+    """The operator's token secret: mint viewer tokens locally (seeder tokens with `seed`,
+    docs/protocol.md §3) instead of asking `/api/token`. None: ask the origin."""
     ice_servers: tuple[IceServerConfig, ...] = ()
     """ICE servers for every RTCPeerConnection; empty = host candidates only."""
     use_signaling_ice_servers: bool = False

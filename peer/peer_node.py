@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -25,7 +26,7 @@ from peer.signaling_client import SignalingClient
 from peer.sim_playhead import SimulatedPlayhead
 from peer.wire_translate import broadcast_frame, feed_control_frame, frame_for
 from protocol import signaling_schema as schema
-from protocol import wire
+from protocol import tokens, wire
 from protocol.integrity import DEFAULT_PIECE_SIZE
 
 log = logging.getLogger(__name__)
@@ -296,7 +297,10 @@ class PeerNode:
         cfg = self.config
         signaling = SignalingClient(self._on_neighbours, self._on_signal, self._on_lost)
         try:
-            token = await self.origin.viewer_token()
+            if cfg.token_secret is not None:
+                token = tokens.mint(cfg.token_secret, cfg.stream, time.time(), seeder=cfg.seed)
+            else:
+                token = await self.origin.viewer_token()
             await signaling.connect(cfg.signaling_url or cfg.origin_url, token)
             ack = await signaling.join(
                 cfg.stream,

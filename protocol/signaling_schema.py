@@ -57,7 +57,9 @@ ERROR_CODES: Final = frozenset(
         "unknown-event",
         "not-joined",  # signal/report/leave before join
         "not-neighbour",  # signal/report to a peer that is not a current neighbour
-        "prefix-full",  # too many peers of this network prefix in the swarm
+        "prefix-full",  # too many peers of this network prefix (or address) in the swarm
+        "too-many-connections",  # connect: per-token / per-address / per-prefix cap reached
+        "unknown-rendition",  # join: the stream has no such rendition (or too many swarms)
         "p2p-off",  # join while the operator's kill switch is on for the stream (§4.7)
         "rate-limited",
         "internal",

@@ -18,6 +18,8 @@ from typing import Final
 
 TOKEN_VERSION: Final = 1
 MAX_TOKEN_LENGTH: Final = 1024
+# An operator's JWT (signaling/auth.py) may carry an RS256 signature and its own claims.
+MAX_JWT_LENGTH: Final = 4096
 MAX_SUB_LENGTH: Final = 64
 DEFAULT_TTL_SECONDS: Final = 6 * 3600
 MIN_SECRET_BYTES: Final = 16
@@ -64,6 +66,11 @@ class TokenClaims:
     sub: str  # viewer id (random from /api/token, or the operator's user id): bans cover it
     # Operator-signed seeder token: signaling honours `capabilities.seeder` from its holder.
     seeder: bool = False
+
+
+def is_valid_name(name: str) -> bool:
+    """A stream or rendition name (docs/protocol.md: `[A-Za-z0-9_-]{1,64}`)."""
+    return bool(_NAME_RE.fullmatch(name))
 
 
 def _b64(raw: bytes) -> str:

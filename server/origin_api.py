@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import time
 from typing import Any
@@ -10,12 +11,42 @@ from typing import Any
 from aiohttp import web
 
 from protocol import tokens
+from protocol.token_bucket import KeyedRateLimiter
 from protocol.turn import turn_credentials
 from server.origin_config import OriginConfig
 from server.origin_keys import CATALOG_KEY, CONFIG_KEY, TOKEN_SECRET_KEY
 from server.origin_resources import is_valid_name
+from signaling.netaddr import client_address, host_key, network_prefix, parse_networks
 
 STARTED_AT_KEY = web.AppKey("swarmcast_started_at", float)
+
+
+class TokenLimits:
+    """`/api/token` rate limits per client address and per network prefix (issue 9: 300
+    tokens in 0.1 s from one address fed the Sybil ban attack)."""
+
+    def __init__(self, config: OriginConfig) -> None:
+        self.trusted = parse_networks(config.trusted_proxies)
+        self.by_address = KeyedRateLimiter(
+            config.token_rate_per_address, config.token_burst_per_address
+        )
+        self.by_prefix = KeyedRateLimiter(
+            config.token_rate_per_prefix, config.token_burst_per_prefix
+        )
+
+    def retry_after(self, request: web.Request, now: float) -> float | None:
+        """None when `request` may have a token; else seconds to wait."""
+        forwarded = request.headers.get("X-Forwarded-For")
+        address = client_address(request.remote, forwarded, self.trusted)
+        host, prefix = host_key(address), network_prefix(address)
+        if not self.by_address.take(host, now):
+            return self.by_address.retry_after(host, now)
+        if not self.by_prefix.take(prefix, now):
+            return self.by_prefix.retry_after(prefix, now)
+        return None
+
+
+TOKEN_LIMITS_KEY = web.AppKey("swarmcast_token_limits", TokenLimits)
 
 
 def json_response(payload: Any, *, cache: str = "no-cache", status: int = 200) -> web.Response:
@@ -43,6 +74,13 @@ async def mint_viewer_token(request: web.Request) -> web.Response:
         return json_response({"error": "unknown stream"}, status=404, cache="no-store")
     config = request.app[CONFIG_KEY]
     now = time.time()
+    wait = request.app[TOKEN_LIMITS_KEY].retry_after(request, time.monotonic())
+    if wait is not None:
+        return web.json_response(
+            {"error": "too many tokens from your network; retry later"},
+            status=429,
+            headers={"Retry-After": str(max(1, math.ceil(wait))), "Cache-Control": "no-store"},
+        )
     token = tokens.mint(request.app[TOKEN_SECRET_KEY], stream, now, config.token_ttl_s)
     return json_response(
         {"token": token, "stream": stream, "exp": int(now) + config.token_ttl_s},
@@ -74,6 +112,8 @@ async def player_config(request: web.Request) -> web.Response:
                 "namespace": config.signaling_namespace,
             },
             "tokenTtl": config.token_ttl_s,
+            # Where viewer tokens come from: this origin's `/api/token`, or the operator's.
+            "tokenUrl": config.token_url or ("/api/token" if config.token_endpoint else ""),
         },
         cache="no-store",
     )
@@ -98,6 +138,8 @@ async def healthz(request: web.Request) -> web.Response:
 def add_api_routes(app: web.Application) -> None:
     app[STARTED_AT_KEY] = time.time()
     app.router.add_get("/api/streams", list_streams)
-    app.router.add_get("/api/token", mint_viewer_token)
+    if app[CONFIG_KEY].token_endpoint:
+        app[TOKEN_LIMITS_KEY] = TokenLimits(app[CONFIG_KEY])
+        app.router.add_get("/api/token", mint_viewer_token)
     app.router.add_get("/api/config", player_config)
     app.router.add_get("/healthz", healthz)

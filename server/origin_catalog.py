@@ -103,6 +103,12 @@ class StreamCatalog:
             ended = ended and has_endlist
         return StreamInfo(name, renditions, ended, updated_at)
 
+    async def rendition_names(self, name: str) -> frozenset[str] | None:
+        """The stream's rendition names, None when it has no master playlist: signaling's
+        `RenditionLookup` (swarms only for renditions that exist)."""
+        info = self.stream(name)
+        return None if info is None else frozenset(r.name for r in info.renditions)
+
     def streams(self) -> list[StreamInfo]:
         """Every stream with a master playlist, sorted by name."""
         try:

@@ -25,6 +25,19 @@ class OriginConfig:
     token_secret: bytes | None = None
     # Lifetime of a viewer token minted by `/api/token` (protocol.tokens' default, 6 h).
     token_ttl_s: int = 6 * 3600
+    # The open `/api/token`. Off (404) when viewer tokens come from the operator's backend
+    # (docs/protocol.md §3) or its JWT issuer; `token_url` then tells players where to get
+    # them (`/api/config`; "" = `/api/token` of this origin).
+    token_endpoint: bool = True
+    token_url: str = ""
+    # `/api/token` per client address (IPv4, IPv6 /64) and per network prefix (IPv4 /24,
+    # IPv6 /48): burst, then tokens per second. A page takes one per signaling connection.
+    token_burst_per_address: float = 20.0
+    token_rate_per_address: float = 0.5
+    token_burst_per_prefix: float = 200.0
+    token_rate_per_prefix: float = 5.0
+    # Connections from these addresses/networks may set X-Forwarded-For (a reverse proxy).
+    trusted_proxies: tuple[str, ...] = ()
     # ICE servers for players (the same settings as SignalingConfig's). Empty by default:
     # loopback/LAN demos need none, and nothing should reach an external STUN server unless
     # the operator asks for it.
@@ -74,6 +87,14 @@ class OriginConfig:
             raise ValueError("token_secret must be at least 16 bytes")
         if self.turn_urls and not self.turn_secret:
             raise ValueError("turn_urls need turn_secret")
+        rates = (
+            self.token_burst_per_address,
+            self.token_rate_per_address,
+            self.token_burst_per_prefix,
+            self.token_rate_per_prefix,
+        )
+        if min(rates) <= 0:
+            raise ValueError("token rate limits must be positive")
         if self.token_ttl_s <= 0 or self.turn_ttl_s <= 0:
             raise ValueError("token_ttl_s and turn_ttl_s must be positive")
         if min(self.header_timeout_s, self.keepalive_timeout_s) <= 0:

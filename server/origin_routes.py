@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 EXPOSED_HEADERS = "Content-Range, Content-Length, ETag, Accept-Ranges"
 ALLOWED_REQUEST_HEADERS = "Range, If-None-Match, If-Range, If-Modified-Since, Content-Type"
 CORS_PREFIXES = ("/live/", "/api/", "/healthz", "/static/", "/player/")
+# Operator-only paths: never readable by another origin's page (docs/security.md §4.4).
+CORS_PRIVATE = ("/api/swarms",)
 
 
 def file_response(
@@ -107,7 +109,7 @@ def _add_cors(headers: MutableMapping[str, str], allow_origin: str) -> None:
 @web.middleware
 async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """CORS for the origin's own paths (GET/HEAD/OPTIONS); Socket.IO handles its own."""
-    if not request.path.startswith(CORS_PREFIXES):
+    if not request.path.startswith(CORS_PREFIXES) or request.path.startswith(CORS_PRIVATE):
         return await handler(request)
     allow_origin = request.app[CONFIG_KEY].cors_allow_origin
     if request.method == hdrs.METH_OPTIONS:

@@ -32,7 +32,8 @@ from aiohttp import web
 from protocol.signaling_schema import IceServer
 from server.origin_app import AppSetup, create_app
 from server.origin_config import OriginConfig
-from server.origin_keys import TOKEN_SECRET_KEY
+from server.origin_keys import CATALOG_KEY, TOKEN_SECRET_KEY
+from signaling.cli import add_security_arguments, security_overrides
 from signaling.config import SignalingConfig
 from signaling.deploy_options import DeployOptions, add_deploy_arguments, load_deploy_options
 
@@ -88,8 +89,14 @@ def register(subparsers: Any) -> None:
         "behind a reverse proxy or CDN, whose connections all come from its address",
     )
     players.add_argument(
-        "--admin-token", help="operator token for /admin (or SWARMCAST_ADMIN_TOKEN); none: off"
+        "--no-token-endpoint",
+        action="store_true",
+        help="do not serve the open /api/token: viewer tokens come from the operator's backend",
     )
+    players.add_argument(
+        "--token-url", help="where players get viewer tokens (told in /api/config)"
+    )
+    add_security_arguments(parser)
     add_deploy_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -107,7 +114,12 @@ def origin_config_from_args(
         "turn_secret": options.turn_secret,
         "signaling_url": options.signaling_url,
         "public_url": options.public_url,
+        "trusted_proxies": options.trusted_proxies,
     }
+    if getattr(args, "no_token_endpoint", False):
+        overrides["token_endpoint"] = False
+    if getattr(args, "token_url", None):
+        overrides["token_url"] = args.token_url
     if options.token_secret:
         overrides["token_secret"] = options.token_secret.encode()
     if getattr(args, "max_connections_per_address", None):
@@ -206,23 +218,28 @@ async def _log_stream_events(stream: Any, app: web.Application | None = None) ->
 
 def signaling_setup(config: SignalingConfig, redis_url: str | None = None) -> AppSetup:
     """Attach python-socketio signaling to the origin app; it verifies the tokens `/api/token`
-    mints, so it gets the origin's secret (`app[TOKEN_SECRET_KEY]`) handed over here."""
+    mints, so it gets the origin's secret (`app[TOKEN_SECRET_KEY]`) handed over here, and
+    creates swarms only for the renditions the origin's catalog lists."""
     from signaling.cli import mount_signaling
 
     def setup(app: web.Application) -> None:
-        mount_signaling(app, config, app[TOKEN_SECRET_KEY], redis_url)
+        catalog = app[CATALOG_KEY]
+        mount_signaling(
+            app, config, app[TOKEN_SECRET_KEY], redis_url, renditions=catalog.rendition_names
+        )
 
     return setup
 
 
 def embedded_signaling_config(
-    options: DeployOptions, origin: OriginConfig, admin_token: str | None = None
+    options: DeployOptions, origin: OriginConfig, **access: Any
 ) -> SignalingConfig:
-    """The embedded signaling server's config: the same deployment options as the origin."""
+    """The embedded signaling server's config: the same deployment options as the origin, and
+    `access` (signaling.cli.security_overrides: seeders, admin token, JWT issuer)."""
     from signaling.cli import signaling_config
 
     config = signaling_config(options)
-    return dataclasses.replace(config, turn_ttl_s=origin.turn_ttl_s, admin_token=admin_token)
+    return dataclasses.replace(config, turn_ttl_s=origin.turn_ttl_s, **access)
 
 
 def _shown_host(host: str) -> str:
@@ -316,10 +333,10 @@ def run(args: argparse.Namespace) -> int:
         config = origin_config_from_args(args, streams_dir, options)
         setups: list[AppSetup] = []
         if not args.no_signaling and not options.signaling_url:
-            admin_token = args.admin_token or os.environ.get("SWARMCAST_ADMIN_TOKEN")
-            signaling = embedded_signaling_config(options, config, admin_token)
+            access = security_overrides(args)
+            signaling = embedded_signaling_config(options, config, **access)
             setups.append(signaling_setup(signaling, options.redis_url))
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         print(f"swarmcast serve: {error}", file=sys.stderr)
         return 2
     whip_source = None

@@ -55,6 +55,14 @@ def attach_operator(app: web.Application, signaling: SignalingServer) -> None:
     app.router.add_post("/admin/api/streams/{stream}/control", admin.control)
 
 
+def bearer_ok(request: web.Request, token: str) -> bool:
+    """`Authorization: Bearer <token>`, compared in constant time."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
+
+
 def _json(payload: Any, status: int = 200) -> web.Response:
     return web.json_response(payload, status=status, headers={"Cache-Control": "no-store"})
 
@@ -69,9 +77,7 @@ class Admin:
             return _json(
                 {"error": "admin API off: set an admin token (SWARMCAST_ADMIN_TOKEN)"}, 403
             )
-        header = request.headers.get("Authorization", "")
-        given = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
-        if not hmac.compare_digest(given.encode(), token.encode()):
+        if not bearer_ok(request, token):
             return web.json_response(
                 {"error": "operator token required"},
                 status=401,

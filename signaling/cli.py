@@ -16,11 +16,13 @@ import dataclasses
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from protocol.signaling_schema import IceServer
+from signaling.auth import JwtSettings
 from signaling.config import SignalingConfig
 from signaling.deploy_options import (
     DeployOptions,
@@ -30,7 +32,7 @@ from signaling.deploy_options import (
 )
 
 if TYPE_CHECKING:
-    from signaling.server import SignalingServer
+    from signaling.server import RenditionLookup, SignalingServer
 
 
 def register(subparsers: Any) -> None:
@@ -45,17 +47,70 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--max-neighbours", type=int, help="neighbours per viewer (K)")
     parser.add_argument("--max-peers-per-prefix", type=int, help="per-network cap per swarm")
     parser.add_argument(
+        "--max-peers-per-address", type=int, help="per-address cap per swarm (below the prefix's)"
+    )
+    parser.add_argument(
+        "--max-connections-per-address", type=int, help="connections per client address"
+    )
+    parser.add_argument(
+        "--max-connections-per-prefix", type=int, help="connections per network prefix"
+    )
+    parser.add_argument(
+        "--join-timeout", type=float, help="seconds a connection may stay in no swarm"
+    )
+    parser.add_argument(
+        "--origin",
+        metavar="URL",
+        help="the origin whose /api/streams says which renditions exist (swarms only for those)",
+    )
+    add_security_arguments(parser)
+    add_deploy_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def add_security_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options `serve` and `signaling` share: seeders, operator token, JWT issuer."""
+    group = parser.add_argument_group("access control (docs/security.md)")
+    group.add_argument(
         "--seeder-network",
         action="append",
         default=[],
         metavar="NET",
         help="networks whose seeder claims count (repeatable; default: loopback only)",
     )
-    parser.add_argument(
-        "--admin-token", help="operator token for /admin (or SWARMCAST_ADMIN_TOKEN); none: off"
+    group.add_argument(
+        "--admin-token",
+        help="bearer token for the operators' /admin and /api/swarms (or "
+        "SWARMCAST_ADMIN_TOKEN); without one they are off",
     )
-    add_deploy_arguments(parser)
-    parser.set_defaults(func=run)
+    group.add_argument("--jwt-secret", help="accept HS256 JWTs (or SWARMCAST_JWT_SECRET)")
+    group.add_argument(
+        "--jwt-public-key", type=Path, metavar="PEM", help="accept EdDSA/RS256/ES256 JWTs"
+    )
+    group.add_argument("--jwt-algorithm", action="append", default=[], metavar="ALG")
+    group.add_argument("--jwt-audience", help="required JWT `aud`")
+    group.add_argument("--jwt-issuer", help="required JWT `iss`")
+
+
+def security_overrides(
+    args: argparse.Namespace, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """SignalingConfig overrides from `add_security_arguments`' options (ValueError if bad,
+    OSError for an unreadable key file)."""
+    env = os.environ if environ is None else environ
+    overrides: dict[str, Any] = {}
+    if args.seeder_network:
+        overrides["seeder_networks"] = tuple(args.seeder_network)
+    admin = args.admin_token or env.get("SWARMCAST_ADMIN_TOKEN")
+    if admin:
+        overrides["admin_token"] = admin
+    jwt_secret = args.jwt_secret or env.get("SWARMCAST_JWT_SECRET")
+    key = args.jwt_public_key.read_text() if args.jwt_public_key else jwt_secret
+    if key:
+        overrides["jwt"] = JwtSettings(
+            key, tuple(args.jwt_algorithm), args.jwt_audience, args.jwt_issuer
+        )
+    return overrides
 
 
 def signaling_config(
@@ -80,29 +135,36 @@ def config_from_args(
     args: argparse.Namespace, environ: Mapping[str, str] | None = None
 ) -> SignalingConfig:
     """Raises DeployConfigError (a ValueError) for a bad option."""
-    env = os.environ if environ is None else environ
-    overrides: dict[str, Any] = {
-        "admin_token": args.admin_token or env.get("SWARMCAST_ADMIN_TOKEN"),
-    }
-    if args.seeder_network:
-        overrides["seeder_networks"] = tuple(args.seeder_network)
-    if args.max_neighbours is not None:
-        overrides["max_neighbours"] = args.max_neighbours
-    if args.max_peers_per_prefix is not None:
-        overrides["max_peers_per_prefix"] = args.max_peers_per_prefix
+    overrides = security_overrides(args, environ)
+    for name in (
+        "max_neighbours",
+        "max_peers_per_prefix",
+        "max_peers_per_address",
+        "max_connections_per_address",
+        "max_connections_per_prefix",
+    ):
+        if getattr(args, name) is not None:
+            overrides[name] = getattr(args, name)
+    if args.join_timeout is not None:
+        overrides["join_timeout_s"] = args.join_timeout
     base = dataclasses.replace(SignalingConfig(), **overrides)
     return signaling_config(load_deploy_options(args, environ), base)
 
 
 def mount_signaling(
-    app: web.Application, config: SignalingConfig, token_secret: bytes, redis_url: str | None
+    app: web.Application,
+    config: SignalingConfig,
+    token_secret: bytes,
+    redis_url: str | None,
+    renditions: RenditionLookup | None = None,
 ) -> SignalingServer:
     """Attach signaling to `app` (the standalone one or the origin's); with `redis_url`, as one
-    node of several sharing swarms (RedisSwarmStore + socketio.AsyncRedisManager)."""
-    from signaling.server import attach_signaling
+    node of several sharing swarms (RedisSwarmStore + socketio.AsyncRedisManager); with
+    `renditions`, swarms only for the renditions a stream has."""
+    from signaling.attach import attach_signaling
 
     if not redis_url:
-        return attach_signaling(app, config, token_secret)
+        return attach_signaling(app, config, token_secret, renditions=renditions)
     import socketio
 
     from signaling.redis_store import RedisSwarmStore
@@ -114,6 +176,7 @@ def mount_signaling(
         token_secret,
         store=store,
         client_manager=socketio.AsyncRedisManager(redis_url),
+        renditions=renditions,
     )
 
     async def close_store(app: web.Application) -> None:
@@ -124,11 +187,24 @@ def mount_signaling(
 
 
 def build_app(
-    config: SignalingConfig, token_secret: bytes, redis_url: str | None = None
+    config: SignalingConfig,
+    token_secret: bytes,
+    redis_url: str | None = None,
+    origin_url: str | None = None,
 ) -> web.Application:
-    """A standalone app: Socket.IO, `/api/swarms`, `/healthz` (see `mount_signaling`)."""
+    """A standalone app: Socket.IO, `/api/swarms` (with an admin token), `/healthz` (see
+    `mount_signaling`); with `origin_url`, swarms only for the renditions the origin lists."""
+    from signaling.origin_renditions import OriginRenditions
+
     app = web.Application()
-    signaling = mount_signaling(app, config, token_secret, redis_url)
+    renditions = OriginRenditions(origin_url) if origin_url else None
+    if renditions is not None:
+
+        async def close_lookup(app: web.Application) -> None:
+            await renditions.close()
+
+        app.on_cleanup.append(close_lookup)
+    signaling = mount_signaling(app, config, token_secret, redis_url, renditions)
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response(
@@ -144,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = load_deploy_options(args)
         config = config_from_args(args)
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         print(f"swarmcast signaling: {error}", file=sys.stderr)
         return 2
     secret = options.token_secret
@@ -155,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    app = build_app(config, secret.encode(), options.redis_url)
+    app = build_app(config, secret.encode(), options.redis_url, args.origin)
     web.run_app(app, host=args.host, port=args.port)
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocol.signaling_schema import IceServer
+from signaling.auth import JwtSettings
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,21 @@ class SignalingConfig:
     seeder_max_neighbours: int = 32
     # Peers of one network prefix (IPv4 /24, IPv6 /48) admitted to one swarm.
     max_peers_per_prefix: int = 64
+    # ...and of one address (IPv4 address, IPv6 /64): well below the prefix cap, so one
+    # address cannot fill its network's share with idle peers (docs/security.md §4.4).
+    max_peers_per_address: int = 8
+    # Connections per node: per token, per address, per network prefix. A connection not in a
+    # swarm for `join_timeout_s` (never joined, or left) is closed.
+    max_connections_per_token: int = 2
+    max_connections_per_address: int = 16
+    max_connections_per_prefix: int = 128
+    join_timeout_s: float = 30.0
+    # Swarms one stream may have. With `renditions` (attach_signaling) only the stream's real
+    # renditions get swarms; without (a standalone node with no origin) this bounds them.
+    max_swarms_per_stream: int = 16
+    # An operator's JWT issuer accepted besides swarmcast tokens (signaling/auth.py).
+    jwt: JwtSettings | None = None
+
     # A neighbour's upload budget per link at or above this counts as "spare upload".
     good_upload_bps: int = 1_000_000
 
@@ -40,13 +56,16 @@ class SignalingConfig:
     # Always allowed besides: the public URLs' origins (`DeployOptions.public_url`, ...).
     public_origins: tuple[str, ...] = ()
 
-    # Per-connection token buckets (events per second, burst) and the flood cut-off. The
-    # burst covers a join's trickled ICE: ~10 candidates per neighbour, K neighbours at once.
+    # Per-connection token buckets (events per second, burst) and the flood cut-off
+    # (signaling/admission.py): `max_refusals` refused events within `refusal_window_s` close
+    # the connection. The burst covers a join's trickled ICE: ~10 candidates per neighbour,
+    # K neighbours at once.
     event_rate: float = 50.0
     event_burst: float = 200.0
     join_rate: float = 0.5
     join_burst: float = 5.0
-    max_refusals_in_a_row: int = 200
+    max_refusals: int = 200
+    refusal_window_s: float = 10.0
 
     # Bad-peer reports (signaling/report_policy.py, docs/security.md §4.2): a target is banned
     # when the best report weight of each reporter prefix, summed, reaches the threshold (one
@@ -66,7 +85,8 @@ class SignalingConfig:
     # Operator plane (docs/operator.md): viewers' beacons per connection (sustained per second,
     # burst; clients send one per ~10 s and at page hide), how long a silent viewer still counts
     # as live, how often the dashboard's history is sampled, and the bearer token of `/admin`
-    # (None: the admin API is off; env SWARMCAST_ADMIN_TOKEN).
+    # and `/api/swarms` (None: the admin API is off and `/api/swarms` not served at all;
+    # env SWARMCAST_ADMIN_TOKEN).
     beacon_rate: float = 0.5
     beacon_burst: float = 5.0
     beacon_stale_s: float = 60.0
@@ -76,8 +96,15 @@ class SignalingConfig:
     def __post_init__(self) -> None:
         if not 1 <= self.max_neighbours <= self.seeder_max_neighbours <= 64:
             raise ValueError("need 1 <= max_neighbours <= seeder_max_neighbours <= 64")
-        if self.max_peers_per_prefix < 1:
-            raise ValueError("max_peers_per_prefix must be positive")
+        if min(self.max_peers_per_prefix, self.max_peers_per_address) < 1:
+            raise ValueError("per-swarm caps must be positive")
+        caps = (
+            self.max_connections_per_token,
+            self.max_connections_per_address,
+            self.max_connections_per_prefix,
+        )
+        if min(caps) < 1 or self.max_swarms_per_stream < 1 or self.join_timeout_s <= 0:
+            raise ValueError("connection caps, swarm cap and join timeout must be positive")
         if self.report_threshold <= 1:
             raise ValueError("report_threshold must exceed 1 (one prefix weighs at most 1)")
         if min(self.event_rate, self.event_burst, self.join_rate, self.join_burst) <= 0:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 
+from protocol.signaling_schema import Capabilities
 from signaling.config import SignalingConfig
 from signaling.netaddr import address_in, parse_networks
 from signaling.report_policy import Accusation, ReportPolicy, history_factor, should_ban, standing
+from signaling.session import Session
 from signaling.swarm_matcher import PeerInfo
 from signaling.swarm_store import BAN_ADDRESS, BAN_SUB, SwarmStore
 
@@ -42,6 +44,22 @@ class Moderation:
         """Seeder claims count from the configured networks or with an operator-signed
         seeder token; from anyone else they are ignored (the peer joins as a viewer)."""
         return seeder_token or address_in(address, self._seeder_networks)
+
+    def peer_info(self, session: Session, caps: Capabilities, now: float) -> PeerInfo:
+        """The joining peer as the matcher sees it: a seeder only if `seeder_allowed`, and
+        its neighbour count capped by the server."""
+        seeder = caps.seeder and self.seeder_allowed(session.address, session.seeder_token)
+        limit = self.config.seeder_max_neighbours if seeder else self.config.max_neighbours
+        return PeerInfo(
+            peer_id=session.peer_id,
+            prefix=session.prefix,
+            joined_at=now,
+            max_neighbours=min(caps.max_neighbours or limit, limit),
+            upload_budget_bps=caps.upload_budget_bps,
+            seeder=seeder,
+            sub=session.sub,
+            address=session.address,
+        )
 
     async def weigh_report(
         self, stream: str, reporter: PeerInfo, target: PeerInfo, now: float

@@ -7,7 +7,15 @@ page can show; Engine.IO's own refusal reaches a page only as "websocket error".
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+from signaling.netaddr import Network, address_in
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from signaling.config import SignalingConfig
 
 ALLOWED_ANY = "*"
 
@@ -56,4 +64,26 @@ def origin_refusal(
     return (
         f"signaling does not accept pages from {page_origin}: the operator must add it to "
         "allowed_origins (--allowed-origin or SWARMCAST_ALLOWED_ORIGINS)"
+    )
+
+
+def page_refusal(
+    request: web.Request | None,
+    page_origin: str | None,
+    config: SignalingConfig,
+    trusted_proxies: tuple[Network, ...],
+) -> str | None:
+    """Why a page of `page_origin` may not connect (None: it may). Same-origin pages are
+    allowed; behind a trusted proxy, "same" uses its X-Forwarded-Proto/-Host."""
+    this_host = None
+    if request is not None:
+        scheme, host = request.scheme, request.host
+        remote = request.remote or ""
+        if address_in(remote, trusted_proxies):
+            forwarded = request.headers
+            scheme = forwarded.get("X-Forwarded-Proto", scheme).split(",")[0].strip()
+            host = forwarded.get("X-Forwarded-Host", host).split(",")[0].strip()
+        this_host = same_origin(scheme, host)
+    return origin_refusal(
+        page_origin, config.cors_allowed_origins, config.public_origins, this_host
     )

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -24,22 +24,26 @@ from prometheus_client import CollectorRegistry
 from protocol import signaling_schema as schema
 from protocol.beacon_schema import EVENT_BEACON
 from protocol.token_bucket import TokenBucket
-from protocol.tokens import TokenError, verify
+from protocol.tokens import TokenError
 from signaling.admin_routes import attach_operator
+from signaling.admission import EventGate, Verdict
+from signaling.auth import make_verifier
 from signaling.config import SignalingConfig
+from signaling.conn_limits import ConnectionCounter, room_refusal
 from signaling.control import ControlStore
 from signaling.ice import ice_servers_for
+from signaling.log_limit import RateLimitedLogger
 from signaling.metrics import SignalingMetrics, live_counts
 from signaling.moderation import Moderation
+from signaling.neighbour_events import current_entries, joined_entries, neighbour_updates
 from signaling.netaddr import (
-    address_in,
     client_address,
     host_key,
     network_prefix,
     parse_networks,
 )
 from signaling.operator_plane import OperatorPlane
-from signaling.origin_policy import origin_refusal, same_origin
+from signaling.origin_policy import page_refusal
 from signaling.session import Session, peer_room
 from signaling.swarm_matcher import (
     MatchConfig,
@@ -57,6 +61,8 @@ log = logging.getLogger(__name__)
 
 Reply = dict[str, Any]
 Clock = Callable[[], float]
+# The renditions a stream has (None: no such stream); see attach_signaling.
+RenditionLookup = Callable[[str], Awaitable[Collection[str] | None]]
 BLAMING_REASONS = ("bad-piece", "protocol-error")
 
 
@@ -70,6 +76,7 @@ class SignalingServer:
         *,
         store: SwarmStore | None = None,
         client_manager: socketio.AsyncManager | None = None,
+        renditions: RenditionLookup | None = None,
         clock: Clock = time.time,
         monotonic: Clock = time.monotonic,
         registry: CollectorRegistry | None = None,
@@ -80,13 +87,20 @@ class SignalingServer:
             raise ValueError("token_secret must be at least 16 bytes")
         self.config = config
         self.store: SwarmStore = store if store is not None else InMemorySwarmStore()
-        self._secret = token_secret
+        self._verify = make_verifier(token_secret, config.jwt)
+        self._renditions = renditions
+        self._connections = ConnectionCounter(
+            config.max_connections_per_token,
+            config.max_connections_per_address,
+            config.max_connections_per_prefix,
+        )
         self._clock = clock
         self._monotonic = monotonic
         self._match = MatchConfig(good_upload_bps=config.good_upload_bps)
         self._trusted_proxies = parse_networks(config.trusted_proxies)
         self.moderation = Moderation(config, self.store)
         self._sessions: dict[str, Session] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
             # Inline handlers keep one client's events in order (an offer before its
@@ -99,7 +113,8 @@ class SignalingServer:
             cors_credentials=False,
             client_manager=client_manager,
             logger=False,
-            engineio_logger=False,
+            # One rate-limited line per malformed packet, never a traceback (issue 9, 7).
+            engineio_logger=RateLimitedLogger(logging.getLogger("signaling.engineio")),
         )
         self.registry = registry if registry is not None else CollectorRegistry()
         self.metrics = SignalingMetrics(self.registry, lambda: live_counts(self._sessions.values()))
@@ -133,6 +148,11 @@ class SignalingServer:
         """Stop Socket.IO's background work: engine.io pings and a pub/sub manager's listener
         (the store belongs to whoever passed it in)."""
         await self.plane.close()
+        for task in list(self._tasks):
+            task.cancel()
+        for session in self._sessions.values():
+            if session.idle_timer is not None:
+                session.idle_timer.cancel()
         await self.sio.shutdown()
         manager: Any = self.sio.manager
         listener = getattr(manager, "thread", None)
@@ -157,14 +177,16 @@ class SignalingServer:
         if sid in self._sessions:  # a client emitting an event named "connect"
             return
         request = environ.get("aiohttp.request")
-        refusal = self._origin_refusal(request, environ.get("HTTP_ORIGIN"))
+        refusal = page_refusal(
+            request, environ.get("HTTP_ORIGIN"), self.config, self._trusted_proxies
+        )
         if refusal is not None:
             log.info("signaling: refused a page: %s", refusal)
             raise socketio.exceptions.ConnectionRefusedError(
                 "origin-not-allowed", schema.error_body("origin-not-allowed", refusal)
             )
         try:
-            claims = verify(schema.parse_auth(auth), self._secret, self._clock())
+            claims = self._verify(schema.parse_auth(auth), self._clock())
         except (schema.SchemaError, TokenError) as error:
             code = error.code
             self.metrics.connect(code)
@@ -174,48 +196,54 @@ class SignalingServer:
         remote = getattr(request, "remote", None)
         forwarded = request.headers.get("X-Forwarded-For") if request is not None else None
         address = client_address(remote, forwarded, self._trusted_proxies)
-        if await self.moderation.banned(
-            claims.stream, claims.sub, host_key(address), self._clock()
-        ):
+        host, prefix = host_key(address), network_prefix(address)
+        if await self.moderation.banned(claims.stream, claims.sub, host, self._clock()):
             self.metrics.connect("banned")
             raise socketio.exceptions.ConnectionRefusedError(
                 "banned", schema.error_body("banned", "reported by several peers; try later")
             )
+        full = self._connections.refusal(claims.sub, host, prefix)
+        if full is not None:
+            code = "too-many-connections"
+            self.metrics.connect(code)
+            raise socketio.exceptions.ConnectionRefusedError(code, schema.error_body(code, full))
+        self._connections.add(claims.sub, host, prefix)
         now = self._monotonic()
         session = Session(
             sid=sid,
             peer_id=secrets.token_urlsafe(9),
             sub=claims.sub,
             stream=claims.stream,
-            address=host_key(address),
-            prefix=network_prefix(address),
+            address=host,
+            prefix=prefix,
             seeder_token=claims.seeder,
-            events=TokenBucket(self.config.event_rate, self.config.event_burst, now),
-            joins=TokenBucket(self.config.join_rate, self.config.join_burst, now),
+            gate=EventGate(
+                TokenBucket(self.config.event_rate, self.config.event_burst, now),
+                TokenBucket(self.config.join_rate, self.config.join_burst, now),
+                self.config.max_refusals,
+                self.config.refusal_window_s,
+            ),
         )
         self._sessions[sid] = session
+        self._arm_idle_timer(session)
         await self.sio.enter_room(sid, peer_room(session.peer_id), namespace=schema.NAMESPACE)
         await self.plane.connected(session)
         self.metrics.connect("ok")
 
-    def _origin_refusal(self, request: web.Request | None, page_origin: str | None) -> str | None:
-        """Why a page of `page_origin` may not connect (None: it may). Same-origin pages are
-        allowed; behind a trusted proxy, "same" uses its X-Forwarded-Proto/-Host."""
-        this_host = None
-        if request is not None:
-            scheme, host = request.scheme, request.host
-            remote = request.remote or ""
-            if address_in(remote, self._trusted_proxies):
-                forwarded = request.headers
-                scheme = forwarded.get("X-Forwarded-Proto", scheme).split(",")[0].strip()
-                host = forwarded.get("X-Forwarded-Host", host).split(",")[0].strip()
-            this_host = same_origin(scheme, host)
-        return origin_refusal(
-            page_origin,
-            self.config.cors_allowed_origins,
-            self.config.public_origins,
-            this_host,
-        )
+    def _arm_idle_timer(self, session: Session) -> None:
+        """Close the connection if it is still in no swarm after `join_timeout_s`: an idle
+        connection holds a slot of its address's and network's caps."""
+        if session.idle_timer is not None:
+            session.idle_timer.cancel()
+
+        def expire() -> None:
+            session.idle_timer = None
+            if session.swarm is None and not session.closed:
+                log.info("signaling: closing %s: no swarm joined in time", session.peer_id)
+                self._later(self.sio.disconnect(session.sid, namespace=schema.NAMESPACE))
+
+        loop = asyncio.get_running_loop()
+        session.idle_timer = loop.call_later(self.config.join_timeout_s, expire)
 
     async def _on_disconnect(self, sid: str, reason: object = None) -> None:
         if self.sio.manager.is_connected(sid, schema.NAMESPACE):
@@ -224,6 +252,9 @@ class SignalingServer:
         if session is None:
             return
         self.plane.disconnected(session)
+        self._connections.remove(session.sub, session.address, session.prefix)
+        if session.idle_timer is not None:
+            session.idle_timer.cancel()
         async with session.lock:
             session.closed = True
             await self._leave_swarm(session)
@@ -232,10 +263,10 @@ class SignalingServer:
 
     def _guarded(
         self, event: str, handler: Callable[[Session, object], Awaitable[Reply]]
-    ) -> Callable[..., Awaitable[Reply]]:
+    ) -> Callable[..., Awaitable[Any]]:
         """Rate limit, argument shape, and error translation around one event handler."""
 
-        async def run(sid: str, *args: object) -> Reply:
+        async def run(sid: str, *args: object) -> Any:
             session = self._sessions.get(sid)
             if session is None:
                 return schema.error_ack("not-joined", "not connected")
@@ -254,24 +285,29 @@ class SignalingServer:
 
         return run
 
-    async def _admit(self, session: Session, event: str) -> Reply | None:
-        """None when the event may run; the refusal ack when over a rate limit."""
-        now = self._monotonic()
-        allowed = session.events.try_consume(now)
-        if allowed and event == schema.EVENT_JOIN:
-            allowed = session.joins.try_consume(now)
-        if allowed:
-            session.refusals_in_a_row = 0
+    async def _admit(self, session: Session, event: str) -> Any:
+        """None when the event may run; else what to answer: the refusal ack, or
+        `sio.not_handled` (no answer at all) once the connection is being closed."""
+        verdict = session.gate.admit(event == schema.EVENT_JOIN, self._monotonic())
+        if verdict is Verdict.ALLOW:
             return None
-        session.refusals_in_a_row += 1
-        if session.refusals_in_a_row == 1:
+        if verdict is Verdict.DROP:
+            return self.sio.not_handled
+        if verdict is Verdict.REFUSE_AND_WARN:
             await self._emit_error(session, "rate-limited", "slow down: events are dropped")
-        if session.refusals_in_a_row >= self.config.max_refusals_in_a_row:
+        elif verdict is Verdict.REFUSE_AND_CLOSE:
             log.info("signaling: closing flooding connection %s", session.peer_id)
-            await self.sio.disconnect(session.sid, namespace=schema.NAMESPACE)
+            # After this refusal's ack has gone out: the cut-off answers exactly max_refusals.
+            self._later(self.sio.disconnect(session.sid, namespace=schema.NAMESPACE))
         return schema.error_ack("rate-limited", f"{event} refused: over the rate limit")
 
-    async def _on_unknown_event(self, event: object, sid: str, *args: object) -> Reply:
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` once the current handler has returned (owned: cancelled on close)."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _on_unknown_event(self, event: object, sid: str, *args: object) -> Any:
         session = self._sessions.get(sid)
         if session is not None:
             refusal = await self._admit(session, "*")
@@ -305,52 +341,30 @@ class SignalingServer:
             if session.swarm == request.swarm:
                 # Already there: its current neighbours, initiator by the id rule (§4.3).
                 view = await self.store.load(request.swarm)
-                current = [
-                    schema.NeighbourEntry(other, session.peer_id < other, view.peers[other].seeder)
-                    for other in sorted(view.neighbours(session.peer_id))
-                    if other in view.peers
-                ]
-                return self._join_ack(session, current, now)
+                return self._join_ack(session, current_entries(session.peer_id, view), now)
+            if self._renditions is not None:
+                listed = await self._renditions(request.stream)
+                if listed is None or request.rendition not in listed:
+                    return schema.error_ack("unknown-rendition", "the stream has no such rendition")
             await self._leave_swarm(session)
-            info = self._peer_info(session, request, now)
+            info = self.moderation.peer_info(session, request.capabilities, now)
             async with self.store.locked(request.swarm):
                 view = await self.store.load(request.swarm)
-                if view.prefix_count(session.prefix) >= self.config.max_peers_per_prefix:
-                    return schema.error_ack(
-                        "prefix-full", "too many peers from your network in this swarm"
-                    )
+                swarms = await self.store.swarm_names() if not view.peers else []
+                full = room_refusal(
+                    self.config, request.stream, view, session.address, session.prefix, swarms
+                )
+                if full is not None:
+                    return schema.error_ack(*full)
                 plan = plan_join(view, info, now, self._match)
                 after = await self.store.apply(request.swarm, plan, now)
                 # Under the lock: each client gets the updates in the order plans were made.
                 await self._notify(request.swarm, plan, after, skip=session.peer_id)
             session.swarm, session.info = request.swarm, info
-        mine = plan.notifications().get(session.peer_id, ([], []))[0]
-        entries = [
-            schema.NeighbourEntry(
-                link.other(session.peer_id),
-                link.initiator == session.peer_id,
-                after.peers[link.other(session.peer_id)].seeder,
-            )
-            for link in mine
-        ]
-        return self._join_ack(session, entries, now)
-
-    def _peer_info(self, session: Session, request: schema.JoinRequest, now: float) -> PeerInfo:
-        caps = request.capabilities
-        seeder = caps.seeder and self.moderation.seeder_allowed(
-            session.address, session.seeder_token
-        )
-        limit = self.config.seeder_max_neighbours if seeder else self.config.max_neighbours
-        return PeerInfo(
-            peer_id=session.peer_id,
-            prefix=session.prefix,
-            joined_at=now,
-            max_neighbours=min(caps.max_neighbours or limit, limit),
-            upload_budget_bps=caps.upload_budget_bps,
-            seeder=seeder,
-            sub=session.sub,
-            address=session.address,
-        )
+            if session.idle_timer is not None:
+                session.idle_timer.cancel()
+                session.idle_timer = None
+        return self._join_ack(session, joined_entries(session.peer_id, plan, after), now)
 
     def _join_ack(
         self, session: Session, entries: list[schema.NeighbourEntry], now: float
@@ -414,6 +428,8 @@ class SignalingServer:
         if swarm is None:
             return
         session.swarm, session.info = None, None
+        if not session.closed:
+            self._arm_idle_timer(session)
         await self._remove_peer(swarm, session.peer_id)
 
     async def _remove_peer(self, swarm: str, peer_id: str) -> None:
@@ -453,20 +469,8 @@ class SignalingServer:
     ) -> None:
         """Send `neighbours` events to everyone a plan touched (but `skip`, told by its ack).
         Callers hold the swarm's lock, so updates leave in the order the plans were made."""
-        for peer_id, (added, removed) in plan.notifications().items():
-            if peer_id == skip or peer_id not in after.peers:
-                continue
-            entries = []
-            for link in added:
-                other = link.other(peer_id)
-                info = after.peers.get(other)
-                if info is not None and other in after.neighbours(peer_id):
-                    entries.append(
-                        schema.NeighbourEntry(other, link.initiator == peer_id, info.seeder)
-                    )
-            if entries or removed:
-                event = schema.neighbours_event(swarm, entries, sorted(removed))
-                await self._emit(schema.EVENT_NEIGHBOURS, event, peer_id)
+        for peer_id, event in neighbour_updates(swarm, plan, after, skip):
+            await self._emit(schema.EVENT_NEIGHBOURS, event, peer_id)
 
     # -- operators -----------------------------------------------------------------------
 
@@ -481,49 +485,3 @@ class SignalingServer:
             bans=await self.store.ban_count(now),
             include_peers=include_peers,
         )
-
-    async def swarms_handler(self, request: web.Request) -> web.Response:
-        """aiohttp handler for `/api/swarms`; `?peers=0` leaves out the per-peer lists."""
-        include_peers = request.query.get("peers", "1") != "0"
-        return web.json_response(
-            await self.snapshot(include_peers), headers={"Cache-Control": "no-store"}
-        )
-
-
-SIGNALING_KEY = web.AppKey("swarmcast_signaling", SignalingServer)
-
-
-def attach_signaling(
-    app: web.Application,
-    config: SignalingConfig,
-    token_secret: bytes,
-    *,
-    store: SwarmStore | None = None,
-    client_manager: socketio.AsyncManager | None = None,
-    swarms_route: str | None = "/api/swarms",
-    clock: Clock = time.time,
-) -> SignalingServer:
-    """Mount signaling on `app` at `/socket.io/` (namespace `/swarm`) and return it.
-
-    `token_secret` is the HMAC key the origin mints viewer tokens with (`/api/token`); the
-    origin passes its own (signaling never reads the origin's app state). The server is stored
-    at `app[SIGNALING_KEY]`. Operators' JSON snapshot (`server.snapshot()`) is served at
-    `swarms_route` (GET, unless the app already routes that path; None: not served, expose
-    `server.swarms_handler` yourself, e.g. behind admin auth: it lists peers and prefixes).
-    `store` (default in-memory) and `client_manager` (e.g. socketio.AsyncRedisManager) let
-    several signaling nodes share swarms. Call before the app starts (routes freeze then).
-    """
-    signaling = SignalingServer(
-        config,
-        token_secret,
-        store=store,
-        client_manager=client_manager,
-        clock=clock,
-    )
-    signaling.attach(app)
-    app[SIGNALING_KEY] = signaling
-    if swarms_route is not None and not any(
-        resource.canonical == swarms_route for resource in app.router.resources()
-    ):
-        app.router.add_get(swarms_route, signaling.swarms_handler)
-    return signaling

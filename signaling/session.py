@@ -1,11 +1,11 @@
-"""One signaling connection's state, local to the node that holds it."""
+"""What the signaling server knows about one connection (local to the node that holds it)."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 
-from protocol.token_bucket import TokenBucket
+from signaling.admission import EventGate
 from signaling.swarm_matcher import PeerInfo
 
 
@@ -25,11 +25,10 @@ class Session:
     address: str  # host key (signaling.netaddr.host_key)
     prefix: str
     seeder_token: bool
-    events: TokenBucket
-    joins: TokenBucket
+    gate: EventGate
     swarm: str | None = None
     info: PeerInfo | None = None
-    refusals_in_a_row: int = 0
+    idle_timer: asyncio.TimerHandle | None = None
     closed: bool = False
     # Join, leave, report and disconnect of one connection never interleave.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -12,6 +12,14 @@ export interface SwarmcastOptions {
   /** Origin for `/api/token` and `/api/config` ("" = this page's origin). */
   apiBase: string;
   /**
+   * Viewer tokens from the page (e.g. minted by the operator's backend for a logged-in user,
+   * docs/protocol.md §3); called for every signaling (re)connection. Default null: the token
+   * URL `/api/config` names (the origin's `/api/token` unless the operator set another).
+   */
+  getToken: ((stream: string) => Promise<string>) | null;
+  /** After a ban (reports by neighbours), play from the origin this long, then retry P2P. */
+  bannedRetryMs: number;
+  /**
    * A pinned stream key (`signing-key.json` content). Default null: fetched from the origin that
    * serves the playlists, which is then the trust anchor.
    */
@@ -59,6 +67,9 @@ export interface SwarmcastOptions {
 export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   p2p: true,
   apiBase: "",
+  getToken: null,
+  // Signaling's ban time (signaling/config.py ban_s).
+  bannedRetryMs: 600_000,
   signingKey: null,
   iceServers: null,
   uploadCapBytesPerS: null,

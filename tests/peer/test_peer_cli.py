@@ -39,6 +39,8 @@ def test_flags_override() -> None:
         "4",
         "--max-neighbours",
         "3",
+        "--token-secret",
+        "operator-token-secret-0123456789",
     ]
     config = config_from_args(build_parser().parse_args(argv))
     assert config.seed and config.rendition == "360p" and config.max_neighbours == 3
@@ -46,6 +48,7 @@ def test_flags_override() -> None:
     assert config.scheduler.upload_slots == 2
     assert config.scheduler.upload_rate_bytes_per_s == 50000
     assert config.live_delay_segments == 4
+    assert config.token_secret == b"operator-token-secret-0123456789"
 
 
 def test_timeline_flag_turns_the_timeline_on() -> None:

@@ -14,8 +14,9 @@ from aiohttp import web
 from peer.neighbour_view import NeighbourView
 from peer.signaling_client import SignalingClient
 from protocol import signaling_schema as schema
+from signaling.attach import attach_signaling
 from signaling.config import SignalingConfig
-from signaling.server import SignalingServer, attach_signaling
+from signaling.server import SignalingServer
 from signaling.swarm_store import InMemorySwarmStore, SwarmStore
 from tests.signaling.signaling_fixtures import EVENT_TIMEOUT_S, SECRET, RunningServer
 
@@ -215,7 +216,15 @@ async def test_concurrent_joins_and_switches_converge_to_the_server_view(
     """24 clients join at once with K = 3 (joins split links), then half switch rendition at
     once: each client ends with exactly the server's set, and never sees a stale swarm."""
     store = RoundTripUnlockStore() if round_trip_unlock else InMemorySwarmStore()
-    async with signaling_server(SignalingConfig(max_neighbours=3), store) as server:
+    async with signaling_server(
+        SignalingConfig(
+            # 24 clients from one loopback address: lift the per-address caps.
+            max_neighbours=3,
+            max_connections_per_address=24,
+            max_peers_per_address=24,
+        ),
+        store,
+    ) as server:
         viewers = [Viewer() for _ in range(24)]
         try:
             await asyncio.gather(*(v.client.connect(server.url, server.token()) for v in viewers))

@@ -15,8 +15,9 @@ from aiohttp import web
 
 from protocol import signaling_schema as schema
 from protocol import tokens
+from signaling.attach import attach_signaling
 from signaling.config import SignalingConfig
-from signaling.server import SignalingServer, attach_signaling
+from signaling.server import SignalingServer
 
 SECRET = b"signaling-test-secret-0123456789"
 EVENT_TIMEOUT_S = 10.0

@@ -12,8 +12,10 @@ from protocol import signaling_schema as schema
 from server.origin_app import create_app
 from server.origin_config import OriginConfig
 from server.serve_cmd import signaling_setup
+from signaling.attach import SIGNALING_KEY
 from signaling.config import SignalingConfig
-from signaling.server import SIGNALING_KEY
+
+ADMIN = "operator-admin-token-0123456789"
 
 MASTER = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p/index.m3u8\n"
 
@@ -22,7 +24,8 @@ async def test_origin_minted_token_opens_signaling(tmp_path: Path) -> None:
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo" / "master.m3u8").write_text(MASTER)
     app = create_app(
-        OriginConfig(streams_dir=tmp_path), extra_setup=[signaling_setup(SignalingConfig())]
+        OriginConfig(streams_dir=tmp_path),
+        extra_setup=[signaling_setup(SignalingConfig(admin_token=ADMIN))],
     )
     assert SIGNALING_KEY in app
     runner = web.AppRunner(app)
@@ -45,8 +48,10 @@ async def test_origin_minted_token_opens_signaling(tmp_path: Path) -> None:
                 namespace=schema.NAMESPACE,
             )
             assert schema.parse_join_ack(ack).swarm == "demo/360p"
-            async with http.get(f"{url}/api/swarms") as response:
+            auth = {"Authorization": f"Bearer {ADMIN}"}
+            async with http.get(f"{url}/api/swarms", headers=auth) as response:
                 assert (await response.json())["peers"] == 1
+                assert "Access-Control-Allow-Origin" not in response.headers
     finally:
         await client.disconnect()
         await runner.cleanup()

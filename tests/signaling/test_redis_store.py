@@ -16,10 +16,11 @@ import socketio
 from aiohttp import web
 
 from protocol import signaling_schema as schema
+from signaling.attach import attach_signaling
 from signaling.config import SignalingConfig
 from signaling.redis_store import RedisSwarmStore
 from signaling.report_policy import Accusation
-from signaling.server import SignalingServer, attach_signaling
+from signaling.server import SignalingServer
 from signaling.swarm_matcher import PeerInfo, plan_join, plan_leave, plan_unlink
 from signaling.swarm_store import InMemorySwarmStore
 from tests.signaling.signaling_fixtures import SECRET, Client, RunningServer, connect

@@ -70,7 +70,8 @@ def test_run_refuses_without_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_standalone_app_endpoints() -> None:
-    runner = web.AppRunner(build_app(SignalingConfig(), SECRET))
+    admin = "operator-admin-token-0123456789"
+    runner = web.AppRunner(build_app(SignalingConfig(admin_token=admin), SECRET))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -89,6 +90,9 @@ async def test_standalone_app_endpoints() -> None:
             async with http.get(f"{url}/healthz") as response:
                 assert await response.json() == {"status": "ok", "connections": 1}
             async with http.get(f"{url}/api/swarms") as response:
+                assert response.status == 401, "operators only"
+            headers = {"Authorization": f"Bearer {admin}"}
+            async with http.get(f"{url}/api/swarms", headers=headers) as response:
                 assert (await response.json())["swarms"][0]["swarm"] == "demo/360p"
     finally:
         await client.disconnect()

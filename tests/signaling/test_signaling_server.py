@@ -7,7 +7,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 
 from protocol import signaling_schema as schema
@@ -197,7 +196,7 @@ async def test_spoofed_reserved_events_change_nothing(
 @pytest.fixture
 async def strict_server() -> AsyncIterator[RunningServer]:
     """Low limits, so that even a slowed-down flood (a loaded CI machine) trips them."""
-    config = SignalingConfig(event_rate=5.0, event_burst=20.0, max_refusals_in_a_row=50)
+    config = SignalingConfig(event_rate=5.0, event_burst=20.0, max_refusals=50)
     async with running_server(config) as running:
         yield running
 
@@ -320,23 +319,6 @@ async def test_untrusted_forwarded_for_is_ignored(
     assert snapshot["swarms"][0]["prefixes"] == {"127.0.0.0/24": 1}
 
 
-async def test_api_swarms_endpoint(server: RunningServer, clients: list[Client]) -> None:
-    client = await open_client(server, clients)
-    await client.join(seeder=True, upload_budget_bps=10_000_000)
-    async with aiohttp.ClientSession() as http:
-        async with http.get(f"{server.url}/api/swarms") as response:
-            assert response.headers["Cache-Control"] == "no-store"
-            body = await response.json()
-        async with http.get(f"{server.url}/api/swarms?peers=0") as response:
-            brief = await response.json()
-    assert body["peers"] == 1 and body["connections"] == 1
-    (swarm,) = body["swarms"]
-    assert swarm["seeders"] == 1 and swarm["stream"] == "demo" and swarm["rendition"] == "720p"
-    assert swarm["peer_list"][0]["peer_id"] == client.peer_id
-    assert swarm["peer_list"][0]["upload_budget_bps"] == 10_000_000
-    assert "peer_list" not in brief["swarms"][0]
-
-
 class TrackingClient:
     """A client applying §4.3's ordering rule: `neighbours` events that arrive while a join
     is pending are applied after its ack; events for another swarm are ignored."""
@@ -379,7 +361,14 @@ class TrackingClient:
 async def test_concurrent_joins_converge_with_the_ordering_rule() -> None:
     """Joins racing each other (and link splits) reach each client in an order the rule
     turns into exactly the server's view."""
-    async with running_server(SignalingConfig(max_neighbours=3)) as server:
+    async with running_server(
+        SignalingConfig(
+            # 24 clients from one loopback address: lift the per-address caps.
+            max_neighbours=3,
+            max_connections_per_address=24,
+            max_peers_per_address=24,
+        )
+    ) as server:
         raw = [await connect(server) for _ in range(24)]
         clients = [TrackingClient(c) for c in raw]
         try:

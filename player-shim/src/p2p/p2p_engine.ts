@@ -15,7 +15,8 @@ import { locateSegment, OriginClient, signingKeyUrl } from "./origin_client";
 import { explainP2PFailure } from "./p2p_problems";
 import type { SegmentBuffer } from "./segment_store";
 import type { Timeline } from "../timeline";
-import { SignalingClient } from "./signaling_client";
+import { JoinBackoff } from "./join_backoff";
+import { SignalingClient, SignalingError } from "./signaling_client";
 import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
 
 /** What the engine needs to know about a fragment (a subset of hls.js's Fragment). */
@@ -30,14 +31,12 @@ export interface FragmentRef {
 interface ApiConfig {
   iceServers: RTCIceServer[];
   signaling: { url: string; path: string; namespace: string };
+  /** Where viewer tokens come from ("" = nowhere public: the page must pass `getToken`). */
+  tokenUrl: string;
 }
 
 /** Fragments hls.js loaded over HTTP before the swarm was joined, kept for the swarm store. */
 const PRE_JOIN_SEGMENTS = 6;
-
-/** After a failed join, wait this long before the next try, doubling up to the maximum. */
-const JOIN_RETRY_MS = 5_000;
-const JOIN_RETRY_MAX_MS = 60_000;
 
 export class P2PEngine {
   private enabled: boolean;
@@ -45,8 +44,7 @@ export class P2PEngine {
   private session: SwarmSession | null = null;
   private sessionRendition: string | null = null;
   private joining: Promise<SwarmSession | null> | null = null;
-  private joinFailedAt = -Infinity;
-  private joinRetryMs = JOIN_RETRY_MS;
+  private readonly backoff: JoinBackoff;
   private stream: string | null = null;
   private key: Promise<SigningKey> | null = null;
   private apiConfig: Promise<ApiConfig> | null = null;
@@ -74,6 +72,7 @@ export class P2PEngine {
     private readonly timeline: Timeline | null = null,
   ) {
     this.enabled = options.p2p;
+    this.backoff = new JoinBackoff(options.bannedRetryMs);
     if (this.enabled && !hasSubtleCrypto()) {
       this.enabled = false;
       this.emitter.emit("p2p", { enabled: false, reason: "no crypto.subtle (insecure context): cannot verify peers" });
@@ -100,8 +99,7 @@ export class P2PEngine {
     if (on === this.enabled) return;
     this.enabled = on;
     if (!on) this.teardown();
-    this.joinFailedAt = -Infinity;
-    this.joinRetryMs = JOIN_RETRY_MS;
+    this.backoff.reset();
     this.emitter.emit("p2p", { enabled: on, reason: "set at runtime" });
   }
 
@@ -247,7 +245,7 @@ export class P2PEngine {
     while (this.joining) await this.joining;
     const ready = this.readySession(stream, rendition);
     if (ready || !this.enabled || this.destroyed) return ready;
-    if (this.clock.now() - this.joinFailedAt < this.joinRetryMs) return null;
+    if (!this.backoff.mayTry(this.clock.now())) return null;
     this.joining = this.join(stream, rendition, segmentUrl).finally(() => {
       this.joining = null;
     });
@@ -283,7 +281,7 @@ export class P2PEngine {
       });
       this.timeline?.record("join", null, { swarm: joined.swarm, neighbours: joined.neighbours.length });
       this.session = session;
-      this.joinRetryMs = JOIN_RETRY_MS;
+      this.backoff.succeeded();
       this.lastProblem = null;
       this.emitter.emit("signaling", { state: "connected", code: null, message: null });
       this.sessionRendition = rendition;
@@ -296,8 +294,8 @@ export class P2PEngine {
       return session;
     } catch (error) {
       // An origin without signaling (or a refusing one) costs a request a minute, not a second.
-      if (this.joinFailedAt > -Infinity) this.joinRetryMs = Math.min(JOIN_RETRY_MAX_MS, this.joinRetryMs * 2);
-      this.joinFailedAt = this.clock.now();
+      this.backoff.failed(this.clock.now());
+      if (error instanceof SignalingError && error.code === "banned") this.pauseForBan();
       this.emitter.emit("warning", { message: `P2P unavailable for now: ${String(error)}` });
       const problem = explainP2PFailure(error, { signalingUrl: this.signalingUrl || "(not reached)", pageOrigin: globalThis.location?.origin ?? "" });
       this.emitter.emit("signaling", { state: problem.code === "unreachable" ? "unreachable" : "refused", code: problem.code, message: problem.message });
@@ -328,7 +326,7 @@ export class P2PEngine {
   private async fetchApiConfig(): Promise<ApiConfig> {
     const response = await fetch(`${this.options.apiBase}/api/config`, { cache: "no-store" });
     if (!response.ok) throw new Error(`/api/config: HTTP ${response.status}`);
-    const body = (await response.json()) as Partial<{ iceServers: RTCIceServer[]; signaling: Partial<ApiConfig["signaling"]> }>;
+    const body = (await response.json()) as Partial<{ iceServers: RTCIceServer[]; signaling: Partial<ApiConfig["signaling"]>; tokenUrl: unknown }>;
     return {
       iceServers: Array.isArray(body.iceServers) ? body.iceServers : [],
       signaling: {
@@ -336,14 +334,23 @@ export class P2PEngine {
         path: body.signaling?.path || "/socket.io/",
         namespace: body.signaling?.namespace || "/swarm",
       },
+      // Older origins do not say: their `/api/token`.
+      tokenUrl: typeof body.tokenUrl === "string" ? body.tokenUrl : "/api/token",
     };
   }
 
-  private async fetchToken(stream: string): Promise<string> {
-    const response = await fetch(`${this.options.apiBase}/api/token?stream=${encodeURIComponent(stream)}`, { cache: "no-store" });
-    if (!response.ok) throw new Error(`/api/token: HTTP ${response.status}`);
+  /** A viewer token: from the page (`getToken`), the origin's `/api/token`, or the operator's
+   * token URL (`/api/config` `tokenUrl`, fetched with the page's cookies). */
+  private async fetchToken(stream: string, api: ApiConfig): Promise<string> {
+    if (this.options.getToken) return this.options.getToken(stream);
+    if (!api.tokenUrl) throw new Error("no viewer token source: pass getToken (docs/protocol.md §3)");
+    const own = api.tokenUrl === "/api/token";
+    const base = own ? `${this.options.apiBase}/api/token` : api.tokenUrl;
+    const url = `${base}${base.includes("?") ? "&" : "?"}stream=${encodeURIComponent(stream)}`;
+    const response = await fetch(url, { cache: "no-store", credentials: own ? "same-origin" : "include" });
+    if (!response.ok) throw new Error(`viewer token: HTTP ${response.status}`);
     const body = (await response.json()) as { token?: unknown };
-    if (typeof body.token !== "string") throw new Error("/api/token: no token");
+    if (typeof body.token !== "string") throw new Error("viewer token: none in the response");
     return body.token;
   }
 
@@ -355,7 +362,7 @@ export class P2PEngine {
       path: api.signaling.path,
       namespace: api.signaling.namespace,
       timeoutMs: this.options.signalingTimeoutMs,
-      token: () => this.fetchToken(stream),
+      token: () => this.fetchToken(stream, api),
       handlers: {
         neighbours: (swarm, add, remove) => {
           const session = this.session;
@@ -366,12 +373,7 @@ export class P2PEngine {
         signal: (from, kind, data) => this.session?.handleSignal(from, kind, data),
         error: (code, message) => {
           this.emitter.emit("warning", { message: `signaling ${code}: ${message}` });
-          if (code === "banned") {
-            // Reported by several neighbours: this viewer plays from the origin only.
-            this.teardown();
-            this.enabled = false;
-            this.emitter.emit("p2p", { enabled: false, reason: "banned by signaling" });
-          }
+          if (code === "banned") this.pauseForBan();
         },
         disconnected: (reason) => {
           this.emitter.emit("warning", { message: `signaling disconnected: ${reason}` });
@@ -400,6 +402,15 @@ export class P2PEngine {
       throw error;
     }
     return signaling;
+  }
+
+  /** Banned after reports: play from the origin for the ban time, then try P2P again (a ban
+   * may come from a false report; turning P2P off for the page would let it win for good). */
+  private pauseForBan(): void {
+    this.teardown();
+    this.backoff.banned(this.clock.now());
+    const minutes = Math.round(this.options.bannedRetryMs / 60_000);
+    this.emitter.emit("p2p", { enabled: false, reason: `banned by signaling: origin only, P2P again in ${minutes} min` });
   }
 
   private get lastSegmentUrl(): string | null {
