@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from e2e.lab.config import REPO_ROOT, LabConfig, PhaseSpec
+from e2e.browser import ensure_shim_bundle
+from e2e.lab.config import LabConfig, PhaseSpec
 from e2e.lab.metrics import summarize
 from e2e.lab.netns import lab_namespaces
 from e2e.lab.report import table, write_results
 from e2e.lab.runner import run_lab
-
-SHIM_BUNDLE = REPO_ROOT / "player-shim" / "dist" / "swarmcast.js"
 
 SMOKE = LabConfig(
     scenario="smoke",
@@ -34,8 +33,7 @@ SMOKE = LabConfig(
 def test_lab_smoke_every_viewer_plays_and_peers_carry_bytes(tmp_path: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("the lab needs root for ip netns")
-    if not SHIM_BUNDLE.is_file():
-        pytest.skip(f"the player shim is not built ({SHIM_BUNDLE}): run `make shim`")
+    ensure_shim_bundle()  # the origin serves swarmcast/player/, which `make shim` fills
 
     raw = asyncio.run(run_lab(SMOKE, workdir=tmp_path / "lab"))
     summary = summarize(raw)

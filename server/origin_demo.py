@@ -57,7 +57,11 @@ async def shim_bundle(request: web.Request) -> web.Response:
     content_type = _SHIM_ASSETS.get(name)
     if content_type is None:
         raise web.HTTPNotFound()
-    path = request.app[CONFIG_KEY].player_dir / name
+    config = request.app[CONFIG_KEY]
+    path = config.player_dir / name
+    if not path.is_file():
+        # A checkout whose bundle was built before build.mjs copied it into the package.
+        path = config.player_shim_dir / "dist" / name
     return await asset_response(request, path, content_type)
 
 

@@ -157,9 +157,13 @@ async def test_demo_page_and_hls_js(client: TestClient) -> None:
 
 
 async def test_shim_bundle_served_once_built(streams_dir: Path, tmp_path: Path) -> None:
-    config = make_config(streams_dir, player_dir=tmp_path / "player")
+    config = make_config(streams_dir, player_dir=tmp_path / "player", player_shim_dir=tmp_path)
     async with TestClient(TestServer(create_app(config))) as client:
         assert (await client.get("/player/swarmcast.js")).status == 404
+        # A checkout built before the bundle was copied into the package: player-shim/dist/.
+        (tmp_path / "dist").mkdir()
+        (tmp_path / "dist" / "swarmcast.js").write_text("old build\n")
+        assert await (await client.get("/player/swarmcast.js")).text() == "old build\n"
         (tmp_path / "player").mkdir()
         (tmp_path / "player" / "swarmcast.js").write_text("window.swarmcast = {};\n")
         response = await client.get("/player/swarmcast.js")
