@@ -2,7 +2,9 @@
 
 `swarmcast bench lab --scenario steady|flash|churn|scale|all [--duration S] [--viewers N]`
 writes `bench/results/<scenario>-<timestamp>.{json,png,md}` and refreshes
-`bench/results/SUMMARY.md`. Needs root (`ip netns`), Debian's chromium, and the shim built.
+`bench/results/SUMMARY.md`. `--runs N` repeats a scenario and `--matrix flash` runs issue 8's
+flash-crowd cells (bench/lab_matrix.py): median and worst per cell. Needs root (`ip netns`),
+Debian's chromium, and the shim built.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.lab_matrix import MATRICES, MIN_MATRIX_RUNS, cell_config, cell_name, run_matrix
 from bench.lab_scenarios import SCENARIOS, scenario_config
-from e2e.lab.config import REPO_ROOT, LabConfig
+from e2e.lab.config import BROWSER_MODES, REPO_ROOT, LabConfig
 from e2e.lab.metrics import summarize
 from e2e.lab.netns import remove_stale_namespaces
 from e2e.lab.report import table, targets_table, write_results
@@ -50,6 +53,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="no run: summarize a kept raw record (var/lab/<run>/raw.json) into --out again",
     )  # fmt: skip
     parser.add_argument(
+        "--cap-x", type=float, metavar="X",
+        help="cap the origin's egress at X times the top rendition's bitrate (flash: 3)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--arrival-window", type=float, metavar="S",
+        help="viewers join within S seconds (0 = all at once; scenario default)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--browser-mode", choices=BROWSER_MODES, default="processes",
+        help="one Chromium process per viewer (default), or all viewers as contexts of one",
+    )  # fmt: skip
+    parser.add_argument(
+        "--runs", type=int, default=1, metavar="N",
+        help="repeat the scenario N times: every run's files plus median/worst per figure",
+    )  # fmt: skip
+    parser.add_argument(
+        "--matrix", choices=sorted(MATRICES),
+        help=f"run a matrix of cells, each --runs times (at least {MIN_MATRIX_RUNS})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--lock", type=Path, metavar="FILE",
+        help="with --runs/--matrix: hold an exclusive flock on FILE during each run",
+    )  # fmt: skip
+    parser.add_argument(
         "--timeline", action="store_true",
         help="record every viewer's shim timeline; results get a JSON and a plot per viewer",
     )  # fmt: skip
@@ -68,20 +95,12 @@ def run(args: argparse.Namespace) -> int:
     if args.cleanup:
         print("removed:", " ".join(remove_stale_namespaces()) or "nothing")
         return 0
+    if args.matrix or args.runs > 1:
+        return run_repeated(args)
     names = SCENARIOS if args.scenario == "all" else (args.scenario,)
     failures = 0
     for name in names:
-        overrides: dict[str, Any] = {"seed": args.seed}
-        if args.separate_signaling:
-            overrides["separate_signaling"] = True
-        if args.timeline:
-            overrides["timeline"] = True
-        if args.origin_arg is not None:
-            overrides["origin_args"] = tuple(args.origin_arg)
-        config = scenario_config(
-            name, duration_s=args.duration, viewers=args.viewers,
-            python_peers=args.python_peers, **overrides,
-        )  # fmt: skip
+        config = config_from_args(name, args)
         try:
             failures += 0 if run_scenario(config, args.out) else 1
         except (KeyboardInterrupt, asyncio.CancelledError):
@@ -90,18 +109,65 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def config_from_args(name: str, args: argparse.Namespace) -> LabConfig:
+    """The scenario's config with the command line's overrides."""
+    overrides: dict[str, Any] = {"seed": args.seed, "browser_mode": args.browser_mode}
+    if args.separate_signaling:
+        overrides["separate_signaling"] = True
+    if args.timeline:
+        overrides["timeline"] = True
+    if args.origin_arg is not None:
+        overrides["origin_args"] = tuple(args.origin_arg)
+    if args.cap_x is not None:
+        overrides["egress_cap_x_top"] = args.cap_x
+    return scenario_config(
+        name, duration_s=args.duration, viewers=args.viewers, python_peers=args.python_peers,
+        join_window_s=args.arrival_window, **overrides,
+    )  # fmt: skip
+
+
+def run_repeated(args: argparse.Namespace) -> int:
+    """`--runs N` of one scenario, or `--matrix NAME` (every cell `max(N, 3)` times)."""
+    if args.matrix:
+        base = config_from_args("flash", args)
+        cells = [(cell.name, cell_config(cell, base)) for cell in MATRICES[args.matrix]]
+        kind, runs = f"matrix-{args.matrix}", max(args.runs, MIN_MATRIX_RUNS)
+    else:
+        if args.scenario == "all":
+            print("bench lab: --runs needs one --scenario", file=sys.stderr)
+            return 2
+        config = config_from_args(args.scenario, args)
+        cells, kind, runs = [(cell_name(config), config)], f"runs-{args.scenario}", args.runs
+    try:
+        path = run_matrix(kind, cells, runs, args.out, run_raw, lock=args.lock)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        log.error("lab %s interrupted (finished runs and the partial table are kept)", kind)
+        return 130
+    print(path.with_suffix(".md").read_text())
+    print("results:", path, path.with_suffix(".md"))
+    document = json.loads(path.read_text())
+    return 1 if any(r.get("error") for c in document["cells"] for r in c["runs"]) else 0
+
+
 def run_scenario(config: LabConfig, out_dir: Path) -> bool:
     """Run one scenario, write its results, print its table. False if the lab itself failed."""
+    raw = run_raw(config)
+    if raw is None:
+        return False
+    return write_from_raw(Path(raw["workdir"]) / "raw.json", out_dir, raw)
+
+
+def run_raw(config: LabConfig) -> dict[str, Any] | None:
+    """One lab run; its raw record (also kept as `raw.json` beside the run's logs, for
+    re-analysis with --from-raw), or None if the lab itself failed."""
     log.info("lab %s: %s", config.scenario, [dataclasses.asdict(p) for p in config.phases])
     try:
         raw = asyncio.run(_run_cancellable(config))
     except Exception as exc:
         log.error("lab %s failed: %s", config.scenario, exc)
-        return False
-    # The raw record (every sample) stays beside the run's logs, for re-analysis (--from-raw).
-    raw_path = Path(raw["workdir"]) / "raw.json"
-    raw_path.write_text(json.dumps(raw))
-    return write_from_raw(raw_path, out_dir, raw)
+        return None
+    (Path(raw["workdir"]) / "raw.json").write_text(json.dumps(raw))
+    return raw
 
 
 def write_from_raw(raw_path: Path, out_dir: Path, raw: dict[str, Any] | None = None) -> bool:

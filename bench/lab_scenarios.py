@@ -16,9 +16,11 @@ def scenario_config(
     duration_s: float | None = None,
     viewers: int | None = None,
     python_peers: int | None = None,
+    join_window_s: float | None = None,
     **overrides: Any,
 ) -> LabConfig:
-    """The LabConfig of a named scenario; the keyword arguments override its defaults."""
+    """The LabConfig of a named scenario; the keyword arguments override its defaults
+    (`join_window_s`: the browsers' arrival window, 0 = all at once)."""
     phases: tuple[PhaseSpec, ...]
     if name == "steady":
         # N = 8, staggered joins, the same audience with P2P and then CDN-only.
@@ -61,6 +63,8 @@ def scenario_config(
             changes["viewers"] = viewers
         if python_peers is not None:
             changes["python_peers"] = python_peers
+        if join_window_s is not None:
+            changes["join_window_s"] = join_window_s
         return dataclasses.replace(phase, **changes)
 
     config = dataclasses.replace(config, phases=tuple(adjust(p) for p in config.phases))

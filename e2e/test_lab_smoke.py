@@ -6,7 +6,9 @@ namespace behind. The full scenarios are `swarmcast bench lab` (bench/, run by h
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,12 @@ SMOKE = LabConfig(
     phases=(PhaseSpec("p2p", p2p=True, viewers=3, duration_s=60, join_window_s=6),),
     warmup_segments=2,
     phase_gap_s=0,
+    timeline=True,  # the viewers' timelines must come back, readable (bench lab --timeline)
 )
+
+
+def raw_stamp(raw: dict[str, object]) -> str:
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime(float(raw["started_wall"]) / 1000))  # type: ignore[arg-type]
 
 
 @pytest.mark.netns
@@ -52,3 +59,9 @@ def test_lab_smoke_every_viewer_plays_and_peers_carry_bytes(tmp_path: Path) -> N
         assert viewer["shim_found"], f"the page exposed no swarmcast stats: {context}"
     assert phase["p2p_bytes"] > 0, f"peers carried no bytes: {phase}"
     assert phase["verification_failures"] == 0
+    timelines = tmp_path / "results" / f"smoke-{raw_stamp(raw)}-timeline"
+    for viewer in viewers:
+        document = json.loads((timelines / f"{viewer['viewer']}.json").read_text())
+        kinds = {e["kind"] for e in document["events"]}
+        assert {"frag-request", "frag-served", "buffer", "decision"} <= kinds, kinds
+        assert (timelines / f"{viewer['viewer']}.png").is_file()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+BROWSER_MODES = ("processes", "contexts")
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class PhaseSpec:
     # "p2p" or "cdn": names the phase in results; `p2p` decides the page's `?p2p=` flag.
     name: str
     p2p: bool
-    # Chromium viewers (one browser per viewer host).
+    # Chromium viewers (one browser per viewer host, or contexts of one: LabConfig.browser_mode).
     viewers: int
     duration_s: float
     # Joins spread over this window: evenly spaced, or uniformly random when `random_joins`.
@@ -73,11 +74,19 @@ class LabConfig:
     # A viewer that does not exit this long after being told to leave is killed.
     leave_grace_s: float = 15.0
     seed: int = 1
+    # "processes": one Chromium process per viewer, each on a viewer host of its own;
+    # "contexts": every viewer of a phase as a browser context of ONE Chromium process on one
+    # viewer host (the page's scripts come from the warm-up's HAR recording instead of a cache).
+    browser_mode: str = "processes"
     # Record every viewer's shim timeline (`?timeline=1`) and write it with a plot per viewer.
     timeline: bool = False
     python: str = field(default=sys.executable)
     chromium: str = "/usr/bin/chromium"
     peer_args: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.browser_mode not in BROWSER_MODES:
+            raise ValueError(f"browser_mode must be one of {', '.join(BROWSER_MODES)}")
 
     @property
     def max_run_s(self) -> float:

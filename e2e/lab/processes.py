@@ -160,14 +160,7 @@ class BrowserViewer:
             self._handle(message)
 
     def _handle(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == "sample" and message.get("sample"):
-            self.record.samples.append(message["sample"])
-        elif kind == "final":
-            self.record.final = message.get("sample")
-            self.record.console_errors = list(message.get("consoleErrors") or [])
-        elif kind == "error":
-            self.record.errors.append(str(message.get("error")))
+        handle_viewer_message(self.record, message)
 
     def leave(self, grace_s: float) -> asyncio.Task[None]:
         """Ask the viewer to leave (final sample, browser closed); kill it after `grace_s`."""
@@ -189,6 +182,107 @@ class BrowserViewer:
         if self._reader is not None:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(self._reader, 5)
+
+
+def handle_viewer_message(record: ViewerRecord, message: dict[str, Any]) -> str | None:
+    """One line of a viewer worker's output into its record; returns the message type."""
+    kind = message.get("type")
+    if kind == "sample" and message.get("sample"):
+        record.samples.append(message["sample"])
+    elif kind == "final":
+        record.final = message.get("sample")
+        record.console_errors = list(message.get("consoleErrors") or [])
+    elif kind == "error":
+        record.errors.append(str(message.get("error")))
+    return kind if isinstance(kind, str) else None
+
+
+class SharedBrowser:
+    """A `context_worker`: every viewer of a phase as a context of one Chromium process."""
+
+    def __init__(self, process: LabProcess) -> None:
+        self.process = process
+        self.records: dict[str, ViewerRecord] = {}
+        self._finals: dict[str, asyncio.Event] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.process.start(stdin=True, stdout=True)
+        self._reader = asyncio.create_task(self._read(), name=f"read {self.process.name}")
+
+    async def _read(self) -> None:
+        assert self.process.proc is not None and self.process.proc.stdout is not None
+        stream = self.process.proc.stdout
+        while True:
+            try:
+                line = await stream.readline()
+            except (ValueError, asyncio.LimitOverrunError) as exc:
+                log.warning("%s: unreadable output: %s", self.process.name, exc)
+                continue
+            if not line:
+                for event in self._finals.values():
+                    event.set()  # the worker is gone: nobody waits for a final sample
+                return
+            message = _json_object(line.decode(errors="replace").strip())
+            record = self.records.get(str((message or {}).get("viewer")))
+            if message is None or record is None:
+                continue
+            if handle_viewer_message(record, message) == "final":
+                self._finals[record.viewer].set()
+
+    async def _send(self, command: dict[str, Any]) -> None:
+        proc = self.process.proc
+        if proc is None or proc.stdin is None or proc.returncode is not None:
+            raise OSError(f"{self.process.name} is not running")
+        proc.stdin.write(json.dumps(command).encode() + b"\n")
+        await proc.stdin.drain()
+
+    async def join(self, record: ViewerRecord, url: str, timeline_out: str | None) -> SharedViewer:
+        self.records[record.viewer] = record
+        self._finals[record.viewer] = asyncio.Event()
+        command = {"cmd": "join", "viewer": record.viewer, "url": url}
+        await self._send({**command, "timeline_out": timeline_out})
+        return SharedViewer(self, record)
+
+    async def leave(self, viewer: str, grace_s: float) -> None:
+        record = self.records[viewer]
+        record.left_wall = wall_ms()
+        with contextlib.suppress(OSError, ConnectionError, RuntimeError):
+            await self._send({"cmd": "leave", "viewer": viewer})
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._finals[viewer].wait(), grace_s)
+        if record.final is None:
+            record.errors.append(f"no final sample within {grace_s:g} s of leaving")
+
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Close stdin (every remaining viewer leaves), wait, then stop the process group."""
+        proc = self.process.proc
+        if proc is not None and proc.stdin is not None:
+            with contextlib.suppress(Exception):
+                proc.stdin.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), grace_s)
+        code = await self.process.stop(grace_s=3.0)
+        for record in self.records.values():
+            record.exit_code = code
+        if self._reader is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(self._reader, 5)
+
+
+class SharedViewer:
+    """One viewer of a `SharedBrowser`: the same interface as `BrowserViewer` for the runner."""
+
+    def __init__(self, browser: SharedBrowser, record: ViewerRecord) -> None:
+        self.browser = browser
+        self.record = record
+        self.process = browser.process
+        self._leaving: asyncio.Task[None] | None = None
+
+    def leave(self, grace_s: float) -> asyncio.Task[None]:
+        if self._leaving is None:
+            self._leaving = asyncio.create_task(self.browser.leave(self.record.viewer, grace_s))
+        return self._leaving
 
 
 class PythonPeer:

@@ -26,6 +26,8 @@ from e2e.lab.processes import (
     BrowserViewer,
     LabProcess,
     PythonPeer,
+    SharedBrowser,
+    SharedViewer,
     ViewerRecord,
     wall_ms,
 )
@@ -56,7 +58,8 @@ class LabRun:
         self.token_secret = secrets.token_urlsafe(32)
         self.browser_hosts: list[Host] = []
         self.peer_hosts: list[Host] = []
-        self.browsers: dict[str, BrowserViewer] = {}
+        self.browsers: dict[str, BrowserViewer | SharedViewer] = {}
+        self.shared: SharedBrowser | None = None  # browser_mode "contexts": the phase's browser
         self.peers: dict[str, PythonPeer] = {}
         self.stream_info: dict[str, Any] = {}
         self.egress_cap_kbit: int | None = None
@@ -84,6 +87,8 @@ class LabRun:
         if config.separate_signaling:
             self.signaling_host = topology.add_host("signaling")
         browser_slots = max(slots_needed(p, "browser") for p in config.phases)
+        if config.browser_mode == "contexts":
+            browser_slots = min(1, browser_slots)  # one host, one browser, many contexts
         peer_slots = max(slots_needed(p, "python") for p in config.phases)
         self.browser_hosts = [topology.add_host("viewer") for _ in range(browser_slots)]
         self.peer_hosts = [topology.add_host("peer") for _ in range(peer_slots)]
@@ -211,8 +216,12 @@ class LabRun:
         url = f"{self._base_url()}{config.page_path}?stream=lab-warmup&p2p=0"
         argv = [
             config.python, "-m", "e2e.lab.viewer_worker", "--url", url, "--warmup",
-            "--chromium", config.chromium, "--profile", str(self._template_profile()),
+            "--chromium", config.chromium,
         ]  # fmt: skip
+        if config.browser_mode == "contexts":
+            argv += ["--har-out", str(self._har_path())]
+        else:
+            argv += ["--profile", str(self._template_profile())]
         warm = LabProcess("warmup", host.netns, argv, self.workdir / "logs" / "warmup.log")
         await warm.start()
         assert warm.proc is not None
@@ -229,6 +238,10 @@ class LabRun:
         assert self.workdir is not None
         return self.workdir / "profiles" / "template"
 
+    def _har_path(self) -> Path:
+        assert self.workdir is not None
+        return self.workdir / "profiles" / "static.har"
+
     def _origin_log(self) -> Path:
         assert self.workdir is not None
         return self.workdir / "logs" / "origin.log"
@@ -239,7 +252,7 @@ class LabRun:
         events = plan_phase(phase, self.config.seed)
         log.info("phase %s: %d events over %.0f s", phase.name, len(events), phase.duration_s)
         records: list[ViewerRecord] = []
-        active_browsers: dict[int, BrowserViewer] = {}
+        active_browsers: dict[int, BrowserViewer | SharedViewer] = {}
         active_peers: list[PythonPeer] = []
         leaving: list[asyncio.Task[None]] = []
         start_wall, start = wall_ms(), time.monotonic()
@@ -268,6 +281,9 @@ class LabRun:
         leaving += [v.leave(self.config.leave_grace_s) for v in active_browsers.values()]
         leaving += [p.leave(self.config.leave_grace_s) for p in active_peers]
         await asyncio.gather(*leaving, return_exceptions=True)
+        if self.shared is not None:
+            await self.shared.stop()
+            self.shared = None
         return {
             "spec": dataclasses.asdict(phase),
             "start_wall": start_wall,
@@ -284,26 +300,36 @@ class LabRun:
                 peer.request_stats()
 
     def _host_for(self, event: ViewerEvent) -> Host:
+        if event.kind == "browser" and self.config.browser_mode == "contexts":
+            return self.browser_hosts[0]
         hosts = self.browser_hosts if event.kind == "browser" else self.peer_hosts
         return hosts[event.slot]
 
     async def _start_browser(
         self, phase: PhaseSpec, event: ViewerEvent, record: ViewerRecord
-    ) -> BrowserViewer:
+    ) -> BrowserViewer | SharedViewer:
         config = self.config
         assert self.workdir is not None
         url = (
             f"{self._base_url()}{config.page_path}?stream={config.stream}"
             f"&p2p={1 if phase.p2p else 0}" + ("&timeline=1" if config.timeline else "")
         )
+        if config.timeline:
+            record.timeline_path = str(self.workdir / "timelines" / f"{event.viewer}.json")
+        if config.browser_mode == "contexts":
+            shared = await self._shared_browser(phase, event)
+            viewer: BrowserViewer | SharedViewer = await shared.join(
+                record, url, record.timeline_path
+            )
+            self.browsers[event.viewer] = viewer
+            return viewer
         argv = [
             config.python, "-m", "e2e.lab.viewer_worker", "--url", url,
             "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
             "--max-seconds", str(phase.duration_s + 60),
         ]  # fmt: skip
-        if config.timeline:
-            argv += ["--timeline-out", str(self.workdir / "timelines" / f"{event.viewer}.json")]
-            record.timeline_path = str(self.workdir / "timelines" / f"{event.viewer}.json")
+        if record.timeline_path:
+            argv += ["--timeline-out", record.timeline_path]
         if config.warm_page_cache:
             profile = self.workdir / "profiles" / event.viewer
             await asyncio.to_thread(_copy_profile, self._template_profile(), profile)
@@ -315,6 +341,25 @@ class LabRun:
         self.browsers[event.viewer] = viewer
         return viewer
 
+    async def _shared_browser(self, phase: PhaseSpec, event: ViewerEvent) -> SharedBrowser:
+        """The phase's one Chromium (browser_mode "contexts"), started at its first join."""
+        if self.shared is not None:
+            return self.shared
+        config = self.config
+        assert self.workdir is not None
+        argv = [
+            config.python, "-m", "e2e.lab.context_worker", "--origin", self._base_url(),
+            "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
+            "--max-seconds", str(phase.duration_s + 60),
+        ]  # fmt: skip
+        if config.warm_page_cache and self._har_path().is_file():
+            argv += ["--har", str(self._har_path())]
+        host = self._host_for(event)
+        log_path = self.workdir / "logs" / f"{phase.name}-browser.log"
+        self.shared = SharedBrowser(LabProcess(f"{phase.name}-browser", host.netns, argv, log_path))
+        await self.shared.start()
+        return self.shared
+
     async def _start_peer(self, event: ViewerEvent, record: ViewerRecord) -> PythonPeer:
         config = self.config
         assert self.workdir is not None
@@ -322,6 +367,10 @@ class LabRun:
             config.python, "-m", "server.cli", "peer", "--url", self._base_url(),
             "--stream", config.stream, *config.peer_args,
         ]  # fmt: skip
+        if config.timeline:
+            record.timeline_path = str(self.workdir / "timelines" / f"{event.viewer}.json")
+            (self.workdir / "timelines").mkdir(exist_ok=True)
+            argv += ["--timeline", record.timeline_path]
         host = self._host_for(event)
         log_path = self.workdir / "logs" / f"{event.viewer}.log"
         peer = PythonPeer(LabProcess(event.viewer, host.netns, argv, log_path), record)
@@ -343,7 +392,8 @@ class LabRun:
 
     async def _teardown(self) -> None:
         """Stop every process we started (by PID), then delete the namespaces."""
-        stops = [v.process.stop(grace_s=3.0) for v in self.browsers.values() if v.process.running]
+        shared = {id(v.process): v.process for v in self.browsers.values() if v.process.running}
+        stops = [process.stop(grace_s=3.0) for process in shared.values()]
         stops += [p.process.stop(grace_s=3.0) for p in self.peers.values() if p.process.running]
         with contextlib.suppress(Exception):
             await asyncio.gather(*stops, return_exceptions=True)

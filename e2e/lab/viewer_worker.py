@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import signal
 import sys
 import threading
@@ -24,6 +25,9 @@ from playwright.sync_api import Error as PlaywrightError
 
 PROBE_JS = Path(__file__).with_name("probe.js")
 SAMPLE_JS = "() => (window.__swarmLab ? window.__swarmLab.sample() : null)"
+# What a warm-up HAR keeps for `context_worker --har`: the page's static scripts and styles (never
+# media, never the API, never the page itself, whose query string differs per viewer).
+STATIC_URL = re.compile(r".*\.(js|mjs|css)(\?.*)?$")
 # The shim's timeline (player-shim/src/timeline.ts), recorded when the page has `?timeline=1`.
 TIMELINE_JS = (
     "() => (window.swarmcast && typeof window.swarmcast.timeline === 'function'"
@@ -65,12 +69,16 @@ def watch_stdin(leave: threading.Event) -> None:
     leave.set()
 
 
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def open_context(playwright: Playwright, args: argparse.Namespace) -> BrowserContext:
     """Chromium with the lab's flags; with `--profile`, on that (pre-warmed) user-data dir."""
-    parts = urlsplit(args.url)
     options: dict[str, Any] = {
         "executable_path": args.chromium,
-        "args": chromium_flags(f"{parts.scheme}://{parts.netloc}"),
+        "args": chromium_flags(_origin_of(args.url)),
         "headless": True,
     }
     context_options: dict[str, Any] = {
@@ -88,9 +96,22 @@ def warm_up(args: argparse.Namespace) -> int:
     """Load the page once so its scripts sit in the profile's HTTP cache, then exit.
 
     Viewers start from a copy of this profile: their player scripts come from cache (as from
-    a CDN), so a capped origin link carries media and API traffic, not 1 MB of JavaScript."""
+    a CDN), so a capped origin link carries media and API traffic, not 1 MB of JavaScript.
+    With `--har-out` (browser contexts of one Chromium share no profile) the scripts are
+    recorded into a HAR file instead, which `context_worker --har` answers them from."""
     with sync_playwright() as playwright:
-        context = open_context(playwright, args)
+        if args.har_out:
+            browser = playwright.chromium.launch(
+                executable_path=args.chromium,
+                args=chromium_flags(_origin_of(args.url)),
+                headless=True,
+            )
+            context = browser.new_context(
+                record_har_path=args.har_out, record_har_content="embed",
+                record_har_url_filter=STATIC_URL,
+            )  # fmt: skip
+        else:
+            context = open_context(playwright, args)
         page = context.pages[0] if context.pages else context.new_page()
         page.goto(args.url, wait_until="load", timeout=60_000)
         emit({"type": "warmed", "wall": time.time() * 1000})
@@ -180,6 +201,7 @@ def main() -> int:
     parser.add_argument("--profile", help="Chromium user-data dir (default: a fresh one)")
     parser.add_argument("--warmup", action="store_true", help="load the page once and exit")
     parser.add_argument("--timeline-out", help="on leaving, write the shim's timeline here")
+    parser.add_argument("--har-out", help="--warmup: record the page's scripts into this HAR")
     return run(parser.parse_args())
 
 

@@ -1,0 +1,190 @@
+"""Repeated lab runs: `bench lab --runs N` (one cell, N runs) and `bench lab --matrix flash` (the
+flash-crowd cells of issue 8, each at least 3 runs), with median and worst per cell.
+
+Each run is a whole lab run (P2P phase then CDN-only phase on one stream), bounded and torn
+down by the runner whatever happens. Its files (results JSON/PNG/MD, timelines if recorded, the
+raw record gzipped) go to `<out>/<kind>-<stamp>/<cell>/run-<k>/`; the aggregate
+(`<out>/<kind>-<stamp>.json` and `.md`) is rewritten after every run, so an interrupted matrix
+still leaves every finished run and a table of what completed. With `--lock FILE`, every run holds
+an exclusive flock on FILE (a machine-wide "heavy" lock) while it runs, and only then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import gzip
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from e2e.lab.aggregate import aggregate_cell, matrix_markdown, run_figures
+from e2e.lab.config import LabConfig
+from e2e.lab.metrics import summarize
+from e2e.lab.report import write_results
+
+log = logging.getLogger("bench.lab")
+
+MIN_MATRIX_RUNS = 3
+# A cell whose runs fail this many times in a row is given up (the next cell still runs).
+MAX_CONSECUTIVE_FAILURES = 2
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One scenario variant: origin cap (x the top bitrate), arrival window, browser mode."""
+
+    name: str
+    cap_x: float
+    arrival_window_s: float
+    browser_mode: str = "processes"
+    scenario: str = "flash"
+
+
+MATRICES: dict[str, tuple[Cell, ...]] = {
+    # Issue 8: 3x over 10 s (a browser per viewer, then contexts of one browser), 2x over
+    # 10 s, 3x all at once, 4x over 30 s.
+    "flash": (
+        Cell("3x-10s-processes", 3.0, 10.0),
+        Cell("3x-10s-contexts", 3.0, 10.0, "contexts"),
+        Cell("2x-10s", 2.0, 10.0),
+        Cell("3x-at-once", 3.0, 0.0),
+        Cell("4x-30s", 4.0, 30.0),
+    ),
+}
+
+
+def cell_name(config: LabConfig) -> str:
+    """A name for a CLI-built cell: scenario, cap, arrival window, browser mode."""
+    window = max((p.join_window_s for p in config.phases), default=0.0)
+    cap = f"{config.egress_cap_x_top:g}x" if config.egress_cap_x_top else "uncapped"
+    return f"{config.scenario}-{cap}-{window:g}s-{config.browser_mode}"
+
+
+def cell_config(cell: Cell, base: LabConfig) -> LabConfig:
+    """`base` (the scenario with the CLI's overrides) with the cell's cap, window and mode."""
+    phases = tuple(dataclasses.replace(p, join_window_s=cell.arrival_window_s) for p in base.phases)
+    return dataclasses.replace(
+        base, phases=phases, egress_cap_x_top=cell.cap_x, browser_mode=cell.browser_mode
+    )
+
+
+@contextlib.contextmanager
+def held_lock(path: Path | None) -> Iterator[None]:
+    """An exclusive flock on `path` for the duration (nothing when None)."""
+    if path is None:
+        yield
+        return
+    with path.open("a") as handle:
+        started = time.monotonic()
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        log.info("lock %s taken after %.0f s", path, time.monotonic() - started)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+RunRaw = Callable[[LabConfig], "dict[str, Any] | None"]
+
+
+def run_matrix(
+    kind: str,
+    cells: list[tuple[str, LabConfig]],
+    runs: int,
+    out_root: Path,
+    run_raw: RunRaw,
+    lock: Path | None = None,
+    stamp: str | None = None,
+) -> Path:
+    """Run every cell `runs` times (seed + k for run k); returns the aggregate JSON's path."""
+    stamp = stamp or time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    base = out_root / f"{kind}-{stamp}"
+    base.mkdir(parents=True, exist_ok=True)
+    state: list[dict[str, Any]] = [
+        {"name": name, "config": _config_json(config), "runs": [], "aggregate": aggregate_cell([])}
+        for name, config in cells
+    ]
+    for (name, config), cell in zip(cells, state, strict=True):
+        failures_in_a_row = 0
+        for k in range(runs):
+            if failures_in_a_row >= MAX_CONSECUTIVE_FAILURES:
+                log.error("cell %s: %d runs failed in a row; skipping the rest", name, k)
+                break
+            run_dir = base / name / f"run-{k + 1}"
+            run_config = dataclasses.replace(config, seed=config.seed + k)
+            log.info("%s: cell %s, run %d of %d", kind, name, k + 1, runs)
+            entry = _one_run(run_config, run_dir, run_raw, lock)
+            failures_in_a_row = 0 if entry["figures"] is not None else failures_in_a_row + 1
+            cell["runs"].append(entry)
+            cell["aggregate"] = aggregate_cell([r["figures"] for r in cell["runs"]])
+            write_aggregate(base, kind, stamp, state)
+    return write_aggregate(base, kind, stamp, state)
+
+
+def _one_run(
+    config: LabConfig, run_dir: Path, run_raw: RunRaw, lock: Path | None
+) -> dict[str, Any]:
+    """One lab run and its files; failures are recorded, never raised (but Ctrl-C is)."""
+    entry: dict[str, Any] = {"dir": str(run_dir), "seed": config.seed, "figures": None}
+    started = time.time()
+    try:
+        with held_lock(lock):
+            raw = run_raw(config)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # the run is bounded and tore itself down: record and go on
+        log.exception("lab run failed")
+        raw, entry["error"] = None, str(exc)[:500]
+    entry["seconds"] = round(time.time() - started, 1)
+    if raw is None:
+        entry.setdefault("error", "the lab run failed (see the log)")
+        return entry
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with gzip.open(run_dir / "raw.json.gz", "wt") as handle:
+        json.dump(raw, handle)
+    try:
+        summary = summarize(raw)
+        write_results(raw, summary, run_dir)
+    except Exception as exc:
+        log.exception("could not summarize %s", run_dir)
+        entry["error"] = f"summary failed: {exc}"[:500]
+        return entry
+    entry["figures"] = run_figures(summary)
+    return entry
+
+
+def write_aggregate(base: Path, kind: str, stamp: str, cells: list[dict[str, Any]]) -> Path:
+    """`<base>.json` (every run's figures + median/worst per cell) and `<base>.md` (the table)."""
+    document = {"kind": f"swarmcast-lab-{kind}", "timestamp": stamp, "cells": cells}
+    json_path = base.with_name(base.name + ".json")
+    json_path.write_text(json.dumps(document, indent=1) + "\n")
+    done = sum(len(c["runs"]) for c in cells)
+    lines = [
+        f"# Lab {kind} ({stamp})",
+        "",
+        "Each figure: median / worst run. Stall share = stalled s / watch s (first frame to "
+        "leave) over a phase's viewers; TTFF p50 = median time to first frame; latency = "
+        "median live latency. P2P and CDN-only phases of a run share one stream.",
+        "",
+        matrix_markdown(cells),
+        "",
+        f"{done} runs so far; every run's files: `{base.name}/<cell>/run-<k>/`.",
+        "",
+    ]
+    for cell in cells:
+        failed = [r for r in cell["runs"] if r.get("error")]
+        for run in failed:
+            lines.append(f"- {cell['name']} {Path(run['dir']).name}: failed: {run['error']}")
+    base.with_name(base.name + ".md").write_text("\n".join(lines) + "\n")
+    return json_path
+
+
+def _config_json(config: LabConfig) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(config), default=str))
+    return data
