@@ -65,8 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="one Chromium process per viewer (default), or all viewers as contexts of one",
     )  # fmt: skip
     parser.add_argument(
-        "--runs", type=int, default=1, metavar="N",
-        help="repeat the scenario N times: every run's files plus median/worst per figure",
+        "--runs", type=int, metavar="N",
+        help="repeat the scenario N times (also 1): every run's files plus median/worst per figure",
     )  # fmt: skip
     parser.add_argument(
         "--matrix", choices=sorted(MATRICES),
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     if args.cleanup:
         print("removed:", " ".join(remove_stale_namespaces()) or "nothing")
         return 0
-    if args.matrix or args.runs > 1:
+    if args.matrix or args.runs is not None:
         return run_repeated(args)
     names = SCENARIOS if args.scenario == "all" else (args.scenario,)
     failures = 0
@@ -131,10 +131,10 @@ def run_repeated(args: argparse.Namespace) -> int:
     if args.matrix:
         base = config_from_args("flash", args)
         cells = [(cell.name, cell_config(cell, base)) for cell in MATRICES[args.matrix]]
-        kind, runs = f"matrix-{args.matrix}", max(args.runs, MIN_MATRIX_RUNS)
+        kind, runs = f"matrix-{args.matrix}", max(args.runs or 0, MIN_MATRIX_RUNS)
     else:
-        if args.scenario == "all":
-            print("bench lab: --runs needs one --scenario", file=sys.stderr)
+        if args.scenario == "all" or args.runs < 1:
+            print("bench lab: --runs N needs N >= 1 and one --scenario", file=sys.stderr)
             return 2
         config = config_from_args(args.scenario, args)
         cells, kind, runs = [(cell_name(config), config)], f"runs-{args.scenario}", args.runs
