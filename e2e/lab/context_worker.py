@@ -31,6 +31,7 @@ from e2e.lab.viewer_worker import (
     PROBE_JS,
     SAMPLE_JS,
     STATIC_URL,
+    add_browser_arguments,
     chromium_flags,
     emit,
     save_timeline,
@@ -152,9 +153,7 @@ def run(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--origin", required=True, help="page origin, e.g. http://10.77.1.2:8080")
-    parser.add_argument("--chromium", default="/usr/bin/chromium")
-    parser.add_argument("--interval", type=float, default=1.0, help="seconds between samples")
-    parser.add_argument("--max-seconds", type=float, default=900.0, help="hard stop")
+    add_browser_arguments(parser)
     parser.add_argument("--har", help="answer script/style requests from this HAR (warm-up)")
     return run(parser.parse_args())
 

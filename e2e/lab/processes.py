@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -142,25 +143,8 @@ class BrowserViewer:
         self._reader = asyncio.create_task(self._read(), name=f"read {self.record.viewer}")
 
     async def _read(self) -> None:
-        assert self.process.proc is not None and self.process.proc.stdout is not None
-        stream = self.process.proc.stdout
-        while True:
-            try:
-                line = await stream.readline()
-            except (ValueError, asyncio.LimitOverrunError) as exc:
-                self.record.errors.append(f"unreadable worker output: {exc}")
-                continue
-            if not line:
-                return
-            try:
-                message = json.loads(line)
-            except json.JSONDecodeError:
-                self.record.errors.append(f"not JSON: {line[:200]!r}")
-                continue
-            self._handle(message)
-
-    def _handle(self, message: dict[str, Any]) -> None:
-        handle_viewer_message(self.record, message)
+        async for message in worker_messages(self.process, self.record.errors):
+            handle_viewer_message(self.record, message)
 
     def leave(self, grace_s: float) -> asyncio.Task[None]:
         """Ask the viewer to leave (final sample, browser closed); kill it after `grace_s`."""
@@ -184,6 +168,26 @@ class BrowserViewer:
                 await asyncio.wait_for(self._reader, 5)
 
 
+async def worker_messages(process: LabProcess, errors: list[str]) -> AsyncIterator[dict[str, Any]]:
+    """The JSON objects a viewer worker writes to stdout, one per line, until it exits; lines
+    that are not JSON objects are noted in `errors`."""
+    assert process.proc is not None and process.proc.stdout is not None
+    stream = process.proc.stdout
+    while True:
+        try:
+            line = await stream.readline()
+        except (ValueError, asyncio.LimitOverrunError) as exc:
+            errors.append(f"unreadable worker output: {exc}")
+            continue
+        if not line:
+            return
+        message = _json_object(line.decode(errors="replace").strip())
+        if message is None:
+            errors.append(f"not JSON: {line[:200]!r}")
+            continue
+        yield message
+
+
 def handle_viewer_message(record: ViewerRecord, message: dict[str, Any]) -> str | None:
     """One line of a viewer worker's output into its record; returns the message type."""
     kind = message.get("type")
@@ -205,30 +209,19 @@ class SharedBrowser:
         self.records: dict[str, ViewerRecord] = {}
         self._finals: dict[str, asyncio.Event] = {}
         self._reader: asyncio.Task[None] | None = None
+        self.errors: list[str] = []  # worker output that belongs to no viewer
 
     async def start(self) -> None:
         await self.process.start(stdin=True, stdout=True)
         self._reader = asyncio.create_task(self._read(), name=f"read {self.process.name}")
 
     async def _read(self) -> None:
-        assert self.process.proc is not None and self.process.proc.stdout is not None
-        stream = self.process.proc.stdout
-        while True:
-            try:
-                line = await stream.readline()
-            except (ValueError, asyncio.LimitOverrunError) as exc:
-                log.warning("%s: unreadable output: %s", self.process.name, exc)
-                continue
-            if not line:
-                for event in self._finals.values():
-                    event.set()  # the worker is gone: nobody waits for a final sample
-                return
-            message = _json_object(line.decode(errors="replace").strip())
-            record = self.records.get(str((message or {}).get("viewer")))
-            if message is None or record is None:
-                continue
-            if handle_viewer_message(record, message) == "final":
+        async for message in worker_messages(self.process, self.errors):
+            record = self.records.get(str(message.get("viewer")))
+            if record is not None and handle_viewer_message(record, message) == "final":
                 self._finals[record.viewer].set()
+        for event in self._finals.values():
+            event.set()  # the worker is gone: nobody waits for a final sample
 
     async def _send(self, command: dict[str, Any]) -> None:
         proc = self.process.proc

@@ -192,12 +192,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--url", required=True, help="page to watch")
+def add_browser_arguments(parser: argparse.ArgumentParser) -> None:
+    """What every viewer worker (this one, `context_worker`) takes."""
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between samples")
     parser.add_argument("--max-seconds", type=float, default=900.0, help="hard stop")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", required=True, help="page to watch")
+    add_browser_arguments(parser)
     parser.add_argument("--profile", help="Chromium user-data dir (default: a fresh one)")
     parser.add_argument("--warmup", action="store_true", help="load the page once and exit")
     parser.add_argument("--timeline-out", help="on leaving, write the shim's timeline here")
