@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from e2e.lab.aggregate import aggregate_cell, run_figures
+from e2e.lab.aggregate import aggregate_cell, cell_targets, run_figures
 from e2e.lab.config import LabConfig
 from e2e.lab.metrics import summarize
 from e2e.lab.report import matrix_markdown, write_results
@@ -122,7 +122,9 @@ def run_matrix(
             entry = _one_run(run_config, run_dir, run_raw, lock)
             failures_in_a_row = 0 if entry["figures"] is not None else failures_in_a_row + 1
             cell["runs"].append(entry)
-            cell["aggregate"] = aggregate_cell([r["figures"] for r in cell["runs"]])
+            figures = [r["figures"] for r in cell["runs"]]
+            cell["aggregate"] = aggregate_cell(figures)
+            cell["targets"] = cell_targets(config.egress_cap_x_top, figures)
             write_aggregate(base, kind, stamp, state)
     return write_aggregate(base, kind, stamp, state)
 
@@ -177,6 +179,14 @@ def write_aggregate(base: Path, kind: str, stamp: str, cells: list[dict[str, Any
         f"{done} runs so far; every run's files: `{base.name}/<cell>/run-<k>/`.",
         "",
     ]
+    for cell in cells:
+        if cell.get("targets"):
+            met = "; ".join(
+                f"{t['target']}: {'yes' if t['met'] else '**no**'}"
+                + (f" (worst {t['worst'] * 100:.1f}%)" if t["worst"] is not None else "")
+                for t in cell["targets"]
+            )
+            lines.append(f"- {cell['name']} targets over its runs: {met}")
     for cell in cells:
         failed = [r for r in cell["runs"] if r.get("error")]
         for run in failed:

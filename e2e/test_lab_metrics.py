@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from e2e.lab.aggregate import aggregate_cell, median_and_worst, run_figures
+from e2e.lab.aggregate import aggregate_cell, cell_targets, median_and_worst, run_figures
 from e2e.lab.config import PhaseSpec
 from e2e.lab.metrics import percentile, summarize, summarize_browser
 from e2e.lab.netns import _owner_pid
@@ -281,3 +281,23 @@ def test_cell_aggregate_over_runs_keeps_failed_runs_out_of_the_figures() -> None
     table = matrix_markdown([{"name": "3x-10s", "aggregate": agg}])
     assert "| 3x-10s | 4 (1) | 2.0% / 30.0% | 50.0% / 60.0% |" in table
     assert run_figures(None) is None and run_figures({"phases": []}) is None
+
+
+def test_cell_targets_are_judged_on_every_run() -> None:
+    def run(share: float, cdn_share: float, offload: float, ttff: float) -> dict[str, Any]:
+        return {
+            "p2p": {"stall_share": share, "offload": offload, "ttff_p50_s": ttff},
+            "cdn": {"stall_share": cdn_share, "offload": None, "ttff_p50_s": 2.0},
+        }
+
+    good, bad = run(0.01, 0.5, 0.8, 1.5), run(0.03, 0.5, 0.9, 2.5)
+    assert [t["met"] for t in cell_targets(3.0, [good, good])] == [True, True, True]
+    three = cell_targets(3.0, [good, bad, None])
+    assert [(t["target"], t["met"]) for t in three] == [
+        ("P2P stall share <= 2%", False), ("offload >= 75%", True),
+        ("TTFF p50 <= CDN-only's", False),
+    ]  # fmt: skip
+    assert three[0]["worst"] == 0.03 and three[1]["worst"] == 0.8
+    two = cell_targets(2.0, [run(0.04, 0.03, 0.5, 1.0)])
+    assert [t["met"] for t in two] == [True, False]  # <= 5%, but more than CDN-only
+    assert cell_targets(4.0, [good]) == [] and cell_targets(3.0, [None]) == []
