@@ -71,7 +71,7 @@ class SignalingConfig:
     # when the best report weight of each reporter prefix, summed, reaches the threshold (one
     # prefix weighs at most 1). A reporter's weight ramps from young_weight to 1 over its
     # first full_standing_s in the swarm, and shrinks once its address (prefix) blamed more
-    # distinct peers than its budget in the window. A ban covers the target's address and
+    # distinct peers than its budget in `report_history_s`. A ban covers the target's address and
     # token `sub` for `ban_s`; any report keeps the pair apart for `unlink_block_s`.
     report_threshold: float = 2.0
     report_full_standing_s: float = 30.0
@@ -79,6 +79,9 @@ class SignalingConfig:
     report_budget_per_address: int = 2
     report_budget_per_prefix: int = 4
     report_window_s: float = 300.0
+    # How long a reporter's blames count against its budget: longer than the window, so a
+    # patient accuser cannot refill its budget every few minutes.
+    report_history_s: float = 3600.0
     ban_s: float = 600.0
     unlink_block_s: float = 600.0
 

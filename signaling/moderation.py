@@ -68,12 +68,12 @@ class Moderation:
         if not reporter.address or reporter.address == target.address:
             return False  # one client (or one NAT) accusing itself tells nothing
         target_key = BAN_ADDRESS + target.address if target.address else BAN_SUB + target.sub
-        window = self.config.report_window_s
+        window, history = self.config.report_window_s, self.config.report_history_s
         by_address = await self.store.count_distinct(
-            stream, f"blamer:{reporter.address}", target_key, now, window
+            stream, f"blamer:{reporter.address}", target_key, now, history
         )
         by_prefix = await self.store.count_distinct(
-            stream, f"blamer-net:{reporter.prefix}", target_key, now, window
+            stream, f"blamer-net:{reporter.prefix}", target_key, now, history
         )
         weight = standing(now - reporter.joined_at, self.policy) * history_factor(
             by_address, by_prefix, self.policy

@@ -7,7 +7,8 @@ Tokens and peer ids are free, so a report weighs by who sends it, never by how m
   (2 by default): any number of tokens from one address or one prefix bans nobody;
 - a report's weight is the reporter's standing: time in the swarm (a fresh Sybil weighs
   `young_weight`), times its history (an address or prefix that blamed more distinct peers in
-  the window than its budget weighs budget/blamed: one that reports everyone weighs ~0);
+  the last `report_history_s` than its budget weighs budget/blamed: one that reports everyone
+  weighs ~0);
 - reports are kept per target *address*, so a bad peer rotating tokens keeps its accusations,
   and a ban covers its address and its token identity for the ban time.
 """

@@ -22,12 +22,17 @@ def honest_address(i: int) -> str:
 
 
 async def run_sybil_attack(
-    config: SignalingConfig, attacker_addresses: list[str], rounds: int
+    config: SignalingConfig,
+    attacker_addresses: list[str],
+    rounds: int,
+    patience_s: float = 0.0,
 ) -> int:
     """The issue's attack: each round a fresh token from the next attacker address joins
     claiming to be a seeder, reports every neighbour `bad-piece`, and leaves. Returns how many
-    honest viewers were banned (told `banned` or disconnected)."""
-    async with running_server(config) as server:
+    honest viewers were banned (told `banned` or disconnected). With `patience_s`, each Sybil
+    waits that long in the swarm before reporting (to earn full standing)."""
+    clock = FakeClock()
+    async with running_server(config, clock=clock) as server:
         honest: list[Client] = []
         try:
             for i in range(HONEST):
@@ -43,6 +48,7 @@ async def run_sybil_attack(
                     ack = await sybil.join(seeder=True, max_neighbours=32)
                     if not ack["ok"]:
                         continue
+                    clock.advance(patience_s)
                     for victim in sorted(sybil.neighbours):
                         await sybil.call("report", {"peer_id": victim, "reason": "bad-piece"})
                 finally:
@@ -102,3 +108,14 @@ async def test_a_bad_peer_reported_by_diverse_neighbours_stays_banned_with_fresh
             assert all(c.sio.connected for c in honest)
         finally:
             await asyncio.gather(*(c.close() for c in opened))
+
+
+async def test_patient_sybils_from_two_networks_ban_at_most_the_prefix_budget() -> None:
+    """The known limit (docs/security.md §4.2): attackers in two /24s who wait for full
+    standing can ban, but only the few viewers each prefix's blame budget allows per window."""
+    first = [f"203.0.113.{i}" for i in range(1, 21)]
+    second = [f"192.0.2.{i}" for i in range(1, 21)]
+    interleaved = [a for pair in zip(first, second, strict=True) for a in pair]
+    banned = await run_sybil_attack(CONFIG, interleaved, rounds=40, patience_s=60)
+    print("honest viewers banned by patient Sybils from two /24s:", banned)
+    assert banned <= CONFIG.report_budget_per_prefix, banned
