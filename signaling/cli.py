@@ -179,6 +179,11 @@ def mount_signaling(
         renditions=renditions,
     )
 
+    from signaling.cluster import ClusterMembership
+
+    # Members of a node that dies are removed; swarms are rebuilt when Redis restarts empty.
+    ClusterMembership(signaling, store).attach(app)
+
     async def close_store(app: web.Application) -> None:
         await store.close()
 

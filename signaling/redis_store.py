@@ -6,6 +6,8 @@ Layout (prefix `sc:` by default; `{swarm}` = "<stream>/<rendition>"):
     sc:swarm:{swarm}:peers        HASH  peer_id -> PeerInfo JSON
     sc:swarm:{swarm}:links        HASH  peer_id -> space-separated neighbour ids
     sc:swarm:{swarm}:blocked      HASH  "a b" (sorted pair) -> blocked-until (unix s)
+    sc:swarm:{swarm}:nodes        HASH  peer_id -> id of the signaling node holding its socket
+    sc:node:{node}                STRING heartbeat of a live node, expiring (signaling/cluster.py)
     sc:swarm:{swarm}:lock         STRING redis-py Lock (SET NX PX token, compare-and-delete release)
     sc:reports:{stream}:{key}     ZSET  member -> time (distinct peers one reporter blamed)
     sc:accuse:{stream}:{target}   HASH  reporter address -> Accusation JSON
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -42,12 +45,15 @@ class RedisSwarmStore:
         prefix: str = "sc:",
         lock_ttl_ms: int = 5000,
         lock_wait_s: float = 10.0,
+        node_id: str | None = None,
     ) -> None:
-        """`client` must decode responses (`decode_responses=True`)."""
+        """`client` must decode responses (`decode_responses=True`). `node_id` names this
+        signaling node in the member -> node map the cluster reaper reads."""
         self._redis = client
         self._prefix = prefix
         self._lock_ttl_ms = lock_ttl_ms
         self._lock_wait_s = lock_wait_s
+        self.node_id = node_id or secrets.token_hex(6)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisSwarmStore:
@@ -114,13 +120,15 @@ class RedisSwarmStore:
         touched |= {p for removed in plan.removed_links for p in removed}
         touched |= {peer.peer_id for peer in plan.added_peers}
         peers_key, links_key = self._key(swarm, "peers"), self._key(swarm, "links")
-        blocked_key = self._key(swarm, "blocked")
+        blocked_key, nodes_key = self._key(swarm, "blocked"), self._key(swarm, "nodes")
         async with self._redis.pipeline(transaction=True) as pipe:
             for peer in plan.added_peers:
                 pipe.hset(peers_key, peer.peer_id, json.dumps(_peer_json(peer)))
+                pipe.hset(nodes_key, peer.peer_id, self.node_id)
             for peer_id in plan.removed_peers:
                 pipe.hdel(peers_key, peer_id)
                 pipe.hdel(links_key, peer_id)
+                pipe.hdel(nodes_key, peer_id)
             for peer_id in touched - set(plan.removed_peers):
                 if peer_id in after.peers:
                     pipe.hset(links_key, peer_id, " ".join(sorted(after.neighbours(peer_id))))
@@ -133,9 +141,39 @@ class RedisSwarmStore:
                 pipe.sadd(f"{self._prefix}swarms", swarm)
             else:
                 pipe.srem(f"{self._prefix}swarms", swarm)
-                pipe.delete(peers_key, links_key, blocked_key)
+                pipe.delete(peers_key, links_key, blocked_key, nodes_key)
             await pipe.execute()
         return after
+
+    # -- cluster liveness (signaling/cluster.py) ------------------------------------------
+
+    async def heartbeat(self, ttl_s: float) -> bool:
+        """Mark this node alive for `ttl_s`; False when its mark was gone (first beat, Redis
+        lost its data, or this node stalled past its TTL and may have been reaped)."""
+        previous = await self._redis.set(
+            f"{self._prefix}node:{self.node_id}", "1", px=int(ttl_s * 1000), get=True
+        )
+        return previous is not None
+
+    async def members_of_dead_nodes(self) -> list[tuple[str, str]]:
+        """(swarm, peer_id) of members whose signaling node no longer beats."""
+        by_swarm: dict[str, dict[str, str]] = {}
+        for swarm in await self.swarm_names():
+            raw = await self._redis.hgetall(self._key(swarm, "nodes"))
+            by_swarm[swarm] = {str(peer): str(node) for peer, node in raw.items()}
+        nodes = sorted({node for members in by_swarm.values() for node in members.values()})
+        if not nodes:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for node in nodes:
+                pipe.exists(f"{self._prefix}node:{node}")
+            alive = dict(zip(nodes, await pipe.execute(), strict=True))
+        return [
+            (swarm, peer_id)
+            for swarm, members in by_swarm.items()
+            for peer_id, node in members.items()
+            if not alive[node]
+        ]
 
     async def swarm_names(self) -> list[str]:
         return sorted(str(name) for name in await self._redis.smembers(f"{self._prefix}swarms"))

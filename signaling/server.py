@@ -472,6 +472,28 @@ class SignalingServer:
         for peer_id, event in neighbour_updates(swarm, plan, after, skip):
             await self._emit(schema.EVENT_NEIGHBOURS, event, peer_id)
 
+    # -- cluster (signaling/cluster.py) ------------------------------------------------
+
+    def local_members(self) -> list[tuple[str, PeerInfo]]:
+        """(swarm, info) of every member whose socket this node holds."""
+        return [(s.swarm, s.info) for s in self._sessions.values() if s.swarm and s.info]
+
+    async def readd_member(self, swarm: str, info: PeerInfo) -> None:
+        """Put a local member back after the shared store lost it; it is told its new
+        neighbours by a `neighbours` event."""
+        now = self._clock()
+        async with self.store.locked(swarm):
+            view = await self.store.load(swarm)
+            if info.peer_id in view.peers:
+                return
+            plan = plan_join(view, info, now, self._match)
+            after = await self.store.apply(swarm, plan, now)
+            await self._notify(swarm, plan, after)
+
+    async def remove_member(self, swarm: str, peer_id: str) -> None:
+        """Drop a member (of a dead node) from a swarm, telling its neighbours."""
+        await self._remove_peer(swarm, peer_id)
+
     # -- operators -----------------------------------------------------------------------
 
     async def snapshot(self, include_peers: bool = True) -> dict[str, Any]:

@@ -247,3 +247,44 @@ async def test_two_nodes_share_control_and_viewer_figures(
             await runner.cleanup()
         for node_store in (store_a, store_b):
             await node_store.close()
+
+
+async def test_dead_node_members_are_reaped_and_swarms_rebuilt(
+    redis_url: str, store: RedisSwarmStore
+) -> None:
+    """signaling.cluster: a node that stops beating loses its members (neighbours told); a
+    store that lost everything (Redis restarted) gets each node's members back."""
+    from signaling.cluster import ClusterMembership
+
+    (node_a, runner_a, store_a), (node_b, runner_b, store_b) = (
+        await _node(redis_url),
+        await _node(redis_url),
+    )
+    cluster_a = ClusterMembership(node_a.signaling, store_a)
+    cluster_b = ClusterMembership(node_b.signaling, store_b)
+    clients: list[Client] = []
+    try:
+        alice, bob = await connect(node_a), await connect(node_b)
+        clients += [alice, bob]
+        await cluster_a.tick()
+        await cluster_b.tick()
+        await alice.join()
+        await bob.join()
+        assert (await alice.next_neighbours())["add"][0]["peer_id"] == bob.peer_id
+        # Node B dies without a word: its beat expires, bob stays in Redis until A reaps him.
+        await store._redis.delete(f"sc:node:{store_b.node_id}")
+        await cluster_a.tick()
+        assert (await alice.next_neighbours())["remove"] == [bob.peer_id]
+        assert (await node_a.signaling.snapshot())["peers"] == 1
+        # Redis restarts empty: A's next beat finds its mark gone and puts alice back.
+        await store._redis.flushdb()
+        assert (await node_a.signaling.snapshot())["peers"] == 0
+        await cluster_a.tick()
+        snapshot = await node_a.signaling.snapshot()
+        assert snapshot["peers"] == 1 and snapshot["swarms"][0]["swarm"] == "demo/720p"
+    finally:
+        await asyncio.gather(*(c.close() for c in clients))
+        for runner in (runner_a, runner_b):
+            await runner.cleanup()
+        for node_store in (store_a, store_b):
+            await node_store.close()
