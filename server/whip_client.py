@@ -32,6 +32,8 @@ from aiortc import (
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 from segmenter import clock_barcode
+from server.whip_ice_restart import RestartableIce, sdpfrag
+from server.whip_sdpfrag import candidates_of, parse_sdpfrag
 
 
 class WhipRejected(Exception):
@@ -105,6 +107,7 @@ class WhipClient:
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.session_url: str | None = None
         self.etag: str | None = None
+        self.ice: RestartableIce | None = None
         self._http = aiohttp.ClientSession()
 
     @property
@@ -139,9 +142,39 @@ class WhipClient:
             self.session_url = urljoin(self.endpoint, response.headers["Location"])
             self.etag = response.headers.get("ETag")
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
+        # No await between these two: aiortc's connect task has not started the transport.
+        self.ice = RestartableIce.install(self.pc)
         await asyncio.wait_for(connected.wait(), connect_timeout)
         if self.pc.connectionState != "connected":
             raise ConnectionError(f"WHIP peer connection {self.pc.connectionState}")
+
+    async def restart_ice(self) -> bool:
+        """RFC 9725 §4.3.2 from the client side: new credentials and candidates in a PATCH
+        (`If-Match: *`), the server's in the answer; True once the new path carries media."""
+        if self.ice is None or self.session_url is None:
+            raise RuntimeError("publish() first")
+        local = await self.ice.prepare()
+        sdp = self.pc.localDescription.sdp
+        media_line = next(line for line in sdp.splitlines() if line.startswith("m="))
+        mid = next(line[6:] for line in sdp.splitlines() if line.startswith("a=mid:"))
+        headers = {
+            **self._auth,
+            "Content-Type": "application/trickle-ice-sdpfrag",
+            "If-Match": "*",
+        }
+        body = sdpfrag(local, media_line, mid)
+        async with self._http.patch(self.session_url, data=body, headers=headers) as response:
+            text = await response.text()
+            if response.status != 200:
+                raise WhipRejected(response.status, text)
+            self.etag = response.headers.get("ETag")
+        answer = parse_sdpfrag(text)
+        if answer.ice_ufrag is None or answer.ice_pwd is None:
+            raise WhipRejected(200, "the ICE restart answer has no credentials")
+        await self.ice.start(
+            answer.ice_ufrag, answer.ice_pwd, candidates_of(answer), answer.end_of_candidates
+        )
+        return await self.ice.wait_restarted()
 
     async def close(self) -> int | None:
         """DELETE the session (its HTTP status; None if there was none) and tear down.

@@ -1,7 +1,7 @@
 """The WHIP endpoint (RFC 9725) on the origin app, and the `/broadcast` page that uses it.
 
     POST    /whip                 SDP offer in, 201 + Location + SDP answer out
-    PATCH   /whip/session/<id>    trickle ICE candidates (204); ICE restart -> 422
+    PATCH   /whip/session/<id>    trickle ICE candidates (204), ICE restart (200 + sdpfrag)
     DELETE  /whip/session/<id>    end the publish (200)
     OPTIONS both                  CORS preflight (browser publishers on other origins)
 
@@ -17,12 +17,11 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import hdrs, web
-from aiortc.sdp import candidate_from_sdp
 
 from server.origin_demo import STATIC_DIR, asset_response
 from server.whip_config import WhipConfig
 from server.whip_guard import AddressGuard
-from server.whip_sdpfrag import SdpFragError, parse_sdpfrag
+from server.whip_sdpfrag import SdpFragError, candidates_of, parse_sdpfrag
 from server.whip_session import WhipError, WhipHub, WhipSession
 from server.whip_source import WhipSource
 
@@ -146,7 +145,7 @@ async def post_offer(request: web.Request) -> web.Response:
 
 
 async def patch_session(request: web.Request) -> web.Response:
-    """RFC 9725 §4.3: trickle ICE is supported (204); ICE restarts are not (422)."""
+    """RFC 9725 §4.3: trickle ICE (204) and ICE restarts (200 + answer sdpfrag)."""
     hub = request.app[WHIP_HUB_KEY]
     session = _session(request, _stream_for_request(request))
     _check_type(request, SDPFRAG_TYPE)
@@ -155,21 +154,18 @@ async def patch_session(request: web.Request) -> web.Response:
         raise WhipError(428, "If-Match is required")
     try:
         frag = parse_sdpfrag(await _read_body(request, hub.config.max_body_bytes))
+        if if_match.strip() == "*" or frag.is_ice_restart(session.remote_ufrag):
+            if if_match.strip() not in ("*", session.etag):
+                raise WhipError(412, "ETag does not match this session")
+            answer = await session.restart_ice(frag)
+            return web.Response(
+                status=200, text=answer, content_type=SDPFRAG_TYPE, headers={"ETag": session.etag}
+            )
+        if if_match.strip() != session.etag:
+            raise WhipError(412, "ETag does not match this session")
+        await session.add_candidates(candidates_of(frag), frag.end_of_candidates)
     except SdpFragError as exc:
         raise WhipError(400, str(exc)) from exc
-    if if_match.strip() == "*" or frag.is_ice_restart(session.remote_ufrag):
-        raise WhipError(422, "ICE restarts are not supported: DELETE and POST a new offer")
-    if if_match.strip() != session.etag:
-        raise WhipError(412, "ETag does not match this session")
-    candidates = []
-    for mid, value in frag.candidates:
-        try:
-            candidate = candidate_from_sdp(value)
-        except (ValueError, IndexError, AssertionError) as exc:  # aiortc asserts
-            raise WhipError(400, f"bad candidate: {value[:60]}") from exc
-        candidate.sdpMid = mid if mid is not None else "0"
-        candidates.append(candidate)
-    await session.add_candidates(candidates, frag.end_of_candidates)
     return web.Response(status=204)
 
 

@@ -1,4 +1,4 @@
-"""The `application/trickle-ice-sdpfrag` bodies of WHIP PATCH requests (RFC 8840). Pure.
+"""The `application/trickle-ice-sdpfrag` bodies of WHIP PATCH requests (RFC 8840). No I/O.
 
 A fragment names its ICE credentials (`a=ice-ufrag`/`a=ice-pwd`), one or more `m=` sections
 with `a=mid`, and their `a=candidate` lines, possibly `a=end-of-candidates`. New credentials
@@ -8,6 +8,9 @@ mean an ICE restart (RFC 9725 ยง4.3.2); otherwise the candidates are trickled (ย
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from aiortc import RTCIceCandidate
+from aiortc.sdp import candidate_from_sdp
 
 MAX_CANDIDATES = 64  # per fragment: a host has a handful; more is abuse
 
@@ -23,9 +26,25 @@ class SdpFrag:
     candidates: list[tuple[str | None, str]] = field(default_factory=list)
     """(mid of the enclosing m= section, candidate attribute value after `candidate:`)."""
     end_of_candidates: bool = False
+    media_line: str | None = None
+    """The first `m=` line (an ICE restart answer repeats it)."""
+    first_mid: str | None = None
 
     def is_ice_restart(self, current_ufrag: str | None) -> bool:
         return self.ice_ufrag is not None and self.ice_ufrag != current_ufrag
+
+
+def candidates_of(frag: SdpFrag) -> list[RTCIceCandidate]:
+    """The fragment's candidates as aiortc objects (bundled: all on the first transport)."""
+    candidates = []
+    for mid, value in frag.candidates:
+        try:
+            candidate = candidate_from_sdp(value)
+        except (ValueError, IndexError, AssertionError) as exc:  # aiortc asserts
+            raise SdpFragError(f"bad candidate: {value[:60]}") from exc
+        candidate.sdpMid = mid if mid is not None else "0"
+        candidates.append(candidate)
+    return candidates
 
 
 def parse_sdpfrag(text: str) -> SdpFrag:
@@ -39,8 +58,10 @@ def parse_sdpfrag(text: str) -> SdpFrag:
             raise SdpFragError(f"not an SDP line: {line[:40]!r}")
         if line.startswith("m="):
             mid = None
+            frag.media_line = frag.media_line or line
         elif line.startswith("a=mid:"):
             mid = line[len("a=mid:") :]
+            frag.first_mid = frag.first_mid if frag.first_mid is not None else mid
         elif line.startswith("a=ice-ufrag:"):
             frag.ice_ufrag = line[len("a=ice-ufrag:") :]
         elif line.startswith("a=ice-pwd:"):

@@ -32,6 +32,8 @@ from aiortc.mediastreams import MediaStreamError
 from segmenter.sources import CapturedAudio, CapturedVideo
 from server.whip_clock import RtpClock
 from server.whip_config import WhipConfig
+from server.whip_ice_restart import RestartableIce, sdpfrag
+from server.whip_sdpfrag import SdpFrag, candidates_of
 from server.whip_source import WhipSource
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ class WhipSession:
         self.last_frame: float | None = None
         self.frames = {"video": 0, "audio": 0}
         self.remote_ufrag: str | None = None
+        self.ice: RestartableIce | None = None
         self.closed = asyncio.Event()
         self._started = False
         self._tasks: set[asyncio.Task[None]] = set()
@@ -86,16 +89,36 @@ class WhipSession:
         kinds = {t.kind for t in self.pc.getTransceivers() if t.receiver.track is not None}
         if not kinds & {"audio", "video"}:
             raise ValueError("the offer has neither audio nor video")
+        self.ice = RestartableIce.install(self.pc)
         self.remote_ufrag = _ice_ufrag(offer_sdp)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         self._spawn(self._watch(), "watchdog")
         return str(self.pc.localDescription.sdp)
 
     async def add_candidates(self, candidates: list[RTCIceCandidate], end: bool) -> None:
+        """Trickled candidates: for the ICE restart in progress if there is one."""
+        if self.ice is not None and self.ice.pending is not None:
+            await self.ice.add_pending_candidates(candidates, end)
+            return
         for candidate in candidates:
             await self.pc.addIceCandidate(candidate)
         if end:
             await self.pc.addIceCandidate(None)
+
+    async def restart_ice(self, frag: SdpFrag) -> str:
+        """RFC 9725 §4.3.2: a new ICE agent for the publisher's new credentials; the answer
+        sdpfrag. Media keeps flowing on the old path until the new one connects."""
+        if self.ice is None or frag.ice_ufrag is None or frag.ice_pwd is None:
+            raise WhipError(400, "an ICE restart needs ice-ufrag and ice-pwd")
+        local = await self.ice.prepare()
+        await self.ice.start(
+            frag.ice_ufrag, frag.ice_pwd, candidates_of(frag), frag.end_of_candidates
+        )
+        self.remote_ufrag = frag.ice_ufrag
+        self.etag = f'"{secrets.token_hex(8)}"'
+        log.info("whip %s: ICE restart for stream %s", self.remote, self.stream)
+        media_line = frag.media_line or "m=audio 9 UDP/TLS/RTP/SAVPF 0"
+        return sdpfrag(local, media_line, frag.first_mid or "0")
 
     async def close(self, reason: str) -> None:
         """End the session (idempotent): the stream's discontinuity ends if it had started."""

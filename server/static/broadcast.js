@@ -1,6 +1,7 @@
 // swarmcast broadcaster: getUserMedia -> RTCPeerConnection -> WHIP POST (RFC 9725), DELETE on
-// stop. Candidates are gathered before the POST (no trickle needed; the server also accepts
-// trickle PATCHes). Tests read `window.swarmcastBroadcast`; keep its fields stable.
+// stop, ICE restart by PATCH (RFC 9725 §4.3.2) when the connection fails. Candidates are
+// gathered before the POST (no trickle needed; the server also accepts trickle PATCHes).
+// Tests read `window.swarmcastBroadcast`; keep its fields stable.
 "use strict";
 
 (function () {
@@ -11,6 +12,8 @@
     status: null, // HTTP status of the last WHIP request
     error: null,
     sessionUrl: null,
+    etag: null,
+    iceRestarts: 0,
     pc: null,
     stream: null,
   };
@@ -66,7 +69,12 @@
       pc.addEventListener("connectionstatechange", () => {
         if (pc !== state.pc) return;
         if (pc.connectionState === "connected") show("live");
-        if (pc.connectionState === "failed") show("failed", "connection lost");
+      });
+      pc.addEventListener("iceconnectionstatechange", async () => {
+        // The network changed or broke: new ICE credentials over the same session (the
+        // stream continues without a discontinuity); if that fails, the publish is over.
+        if (pc !== state.pc || pc.iceConnectionState !== "failed") return;
+        if (!(await restartIce())) show("failed", "connection lost");
       });
       await pc.setLocalDescription(await pc.createOffer());
       await gathered(pc);
@@ -84,12 +92,85 @@
         return;
       }
       state.sessionUrl = new URL(response.headers.get("Location"), endpoint).href;
+      state.etag = response.headers.get("ETag");
       $("session").textContent = state.sessionUrl;
       await pc.setRemoteDescription({ type: "answer", sdp: body });
     } catch (error) {
       state.error = String(error);
       await teardown();
       show("failed", String(error));
+    }
+  }
+
+  // The ICE part of an SDP as an application/trickle-ice-sdpfrag body (RFC 8840): the
+  // credentials, then the first (bundle-tagged) m= section's line, mid and candidates.
+  function iceFragment(sdp) {
+    const lines = sdp.split(/\r?\n/).filter((line) => line);
+    const first = lines.findIndex((line) => line.startsWith("m="));
+    const next = lines.findIndex((line, i) => i > first && line.startsWith("m="));
+    const section = lines.slice(first, next === -1 ? undefined : next);
+    const pick = (prefix) => section.find((line) => line.startsWith(prefix))
+      || lines.find((line) => line.startsWith(prefix));
+    return [
+      pick("a=ice-ufrag:"), pick("a=ice-pwd:"), lines[first], pick("a=mid:"),
+      ...section.filter((line) => line.startsWith("a=candidate:")), "a=end-of-candidates",
+    ].join("\r\n") + "\r\n";
+  }
+
+  // The remote answer with the ICE restart's new credentials and candidates in place.
+  function withIce(sdp, fragment) {
+    const frag = fragment.split(/\r?\n/);
+    const ufrag = frag.find((line) => line.startsWith("a=ice-ufrag:"));
+    const pwd = frag.find((line) => line.startsWith("a=ice-pwd:"));
+    const candidates = frag.filter((line) => line.startsWith("a=candidate:"));
+    const out = [];
+    for (const line of sdp.split(/\r?\n/)) {
+      if (!line || line.startsWith("a=candidate:") || line === "a=end-of-candidates") continue;
+      if (line.startsWith("a=ice-ufrag:")) out.push(ufrag);
+      else if (line.startsWith("a=ice-pwd:")) out.push(pwd, ...candidates, "a=end-of-candidates");
+      else out.push(line);
+    }
+    return out.join("\r\n") + "\r\n";
+  }
+
+  function ufragOf(sdp) {
+    const line = sdp.split(/\r?\n/).find((l) => l.startsWith("a=ice-ufrag:"));
+    return line ? line.slice("a=ice-ufrag:".length) : null;
+  }
+
+  // RFC 9725 §4.3.2: new ICE credentials and candidates by PATCH (If-Match: *), the server's
+  // in the 200 answer. True if the restart was accepted.
+  async function restartIce() {
+    const pc = state.pc;
+    if (!pc || !state.sessionUrl) return false;
+    try {
+      const before = ufragOf(pc.localDescription.sdp);
+      await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+      if (ufragOf(pc.localDescription.sdp) === before) return false;
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let gathering start
+      await gathered(pc);
+      const response = await fetch(state.sessionUrl, {
+        method: "PATCH",
+        headers: {
+          ...authHeaders(),
+          "Content-Type": "application/trickle-ice-sdpfrag",
+          "If-Match": "*",
+        },
+        body: iceFragment(pc.localDescription.sdp),
+      });
+      state.status = response.status;
+      const body = await response.text();
+      if (response.status !== 200) {
+        state.error = `ICE restart refused: ${response.status} ${body.trim()}`;
+        return false;
+      }
+      state.etag = response.headers.get("ETag");
+      await pc.setRemoteDescription({ type: "answer", sdp: withIce(pc.remoteDescription.sdp, body) });
+      state.iceRestarts += 1;
+      return true;
+    } catch (error) {
+      state.error = String(error);
+      return false;
     }
   }
 
@@ -118,6 +199,7 @@
 
   state.start = start;
   state.stop = stop;
+  state.restartIce = restartIce;
   $("form").addEventListener("submit", (event) => {
     event.preventDefault();
     start();

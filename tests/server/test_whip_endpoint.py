@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -28,7 +29,8 @@ from server.origin_app import create_app
 from server.origin_config import OriginConfig
 from server.whip_client import ClockVideoTrack, ToneTrack, WhipClient, WhipRejected
 from server.whip_config import WhipConfig
-from server.whip_routes import add_whip_routes
+from server.whip_routes import WHIP_HUB_KEY, add_whip_routes
+from server.whip_session import WhipHub, WhipSession
 from server.whip_source import WhipSource
 
 pytestmark = pytest.mark.netns
@@ -41,8 +43,12 @@ class Whip:
     url: str
     events: asyncio.Queue[SourceEvent]
     source: WhipSource
+    hub: WhipHub
 
-    async def next_event(self, kind: type, timeout: float = 20.0) -> SourceEvent:
+    def source_sessions(self) -> list[WhipSession]:
+        return list(self.hub.sessions.values())
+
+    async def next_event(self, kind: Any, timeout: float = 20.0) -> SourceEvent:
         """The next event of `kind` (frames of other kinds are skipped)."""
         async with asyncio.timeout(timeout):
             while True:
@@ -72,7 +78,7 @@ async def _start(tmp_path: Path, **overrides: object) -> AsyncIterator[Whip]:
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
-        yield Whip(str(server.make_url("/whip")), events, source)
+        yield Whip(str(server.make_url("/whip")), events, source, app[WHIP_HUB_KEY])
     finally:
         await server.close()
         stop.set()
@@ -129,7 +135,7 @@ async def test_h264_publish_feeds_frames_then_delete_ends_it(whip: Whip) -> None
         assert gone.status == 404
 
 
-async def test_patch_trickle_and_ice_restart_answers(whip: Whip) -> None:
+async def test_patch_answers(whip: Whip) -> None:
     client = _publisher(whip.url)
     try:
         await client.publish()
@@ -155,8 +161,10 @@ async def test_patch_trickle_and_ice_restart_answers(whip: Whip) -> None:
 
             assert await patch(trickle) == 428  # If-Match is required
             assert await patch(trickle, **{"If-Match": '"stale"'}) == 412
-            assert await patch(restart, **{"If-Match": "*"}) == 422
-            assert await patch(restart, **{"If-Match": etag}) == 422
+            assert await patch(restart, **{"If-Match": '"stale"'}) == 412
+            no_password = "a=ice-ufrag:newufrag\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+            assert await patch(no_password, **{"If-Match": "*"}) == 400
+            assert await patch("a=candidate:1 1 udp", **{"If-Match": etag}) == 400
             assert await patch(trickle, **{"If-Match": etag}) == 204
             wrong_type = {"Content-Type": "text/plain", "If-Match": etag}
             assert await patch(trickle, **wrong_type) == 415
@@ -244,3 +252,28 @@ async def test_publisher_gone_without_delete_ends_at_once(whip: Whip) -> None:
     await first.drop()  # a closed tab: DTLS close, no DELETE
     ended = await whip.next_event(PublisherEnded)
     assert isinstance(ended, PublisherEnded) and "connection closed" in ended.reason
+
+
+async def test_ice_restart_keeps_the_publish_going(whip: Whip) -> None:
+    """Both ends swap in a new ICE agent (new credentials, new sockets) and close the old
+    one; media continues in the same publisher span, without a discontinuity."""
+    client = _publisher(whip.url)
+    try:
+        await client.publish()
+        await whip.next_event(CapturedVideo)
+        etag = client.etag
+        assert await client.restart_ice()
+        assert client.etag != etag  # a new ETag for the restarted session
+        hub_session = next(iter(whip.source_sessions()))
+        assert hub_session.ice is not None and hub_session.ice.restarts == 1
+        assert await hub_session.ice.wait_restarted()
+        # Frames decoded after both old connections are closed came over the new path.
+        while not whip.events.empty():
+            event = whip.events.get_nowait()
+            assert not isinstance(event, PublisherEnded | PublisherStarted)
+        for _ in range(30):
+            event = await whip.next_event(CapturedVideo | PublisherEnded)
+            assert isinstance(event, CapturedVideo)
+        assert client.pc.connectionState == "connected"
+    finally:
+        await client.close()
