@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from aiortc.mediastreams import VideoStreamTrack
 
 from segmenter import clock_barcode
 from segmenter.sources import (
@@ -277,3 +278,25 @@ async def test_ice_restart_keeps_the_publish_going(whip: Whip) -> None:
         assert client.pc.connectionState == "connected"
     finally:
         await client.close()
+
+
+class _SilentTrack(VideoStreamTrack):
+    """A video track that never produces a frame (a publisher stuck before its encoder)."""
+
+    async def recv(self) -> Any:
+        await asyncio.Event().wait()
+
+
+async def test_publisher_without_media_is_dropped_after_the_setup_timeout(tmp_path: Path) -> None:
+    async for whip in _start(tmp_path, setup_timeout_s=1.0):
+        client = WhipClient(whip.url, KEY, [_SilentTrack()])
+        try:
+            await client.publish()
+            session = whip.source_sessions()[0]
+            async with asyncio.timeout(10):
+                await session.closed.wait()
+            assert whip.source_sessions() == []
+            assert whip.events.empty()  # no frame, so no discontinuity either
+            assert await client.close() == 404
+        finally:
+            await client.close()
