@@ -16,7 +16,13 @@ from protocol.turn import turn_credentials
 from server.origin_config import OriginConfig
 from server.origin_keys import CATALOG_KEY, CONFIG_KEY, TOKEN_SECRET_KEY
 from server.origin_resources import is_valid_name
-from signaling.netaddr import client_address, host_key, network_prefix, parse_networks
+from signaling.netaddr import (
+    client_address,
+    host_in,
+    host_key,
+    network_prefix,
+    parse_networks,
+)
 
 STARTED_AT_KEY = web.AppKey("swarmcast_started_at", float)
 
@@ -27,6 +33,7 @@ class TokenLimits:
 
     def __init__(self, config: OriginConfig) -> None:
         self.trusted = parse_networks(config.trusted_proxies)
+        self.shared = parse_networks(config.shared_address_networks)
         self.by_address = KeyedRateLimiter(
             config.token_rate_per_address, config.token_burst_per_address
         )
@@ -39,7 +46,7 @@ class TokenLimits:
         forwarded = request.headers.get("X-Forwarded-For")
         address = client_address(request.remote, forwarded, self.trusted)
         host, prefix = host_key(address), network_prefix(address)
-        if not self.by_address.take(host, now):
+        if not host_in(host, self.shared) and not self.by_address.take(host, now):
             return self.by_address.retry_after(host, now)
         if not self.by_prefix.take(prefix, now):
             return self.by_prefix.retry_after(prefix, now)

@@ -38,6 +38,9 @@ class OriginConfig:
     token_rate_per_prefix: float = 5.0
     # Connections from these addresses/networks may set X-Forwarded-For (a reverse proxy).
     trusted_proxies: tuple[str, ...] = ()
+    # Networks where many viewers share one address (an office NAT, a test lab): no
+    # per-address `/api/token` limit there, the per-prefix one still applies.
+    shared_address_networks: tuple[str, ...] = ()
     # ICE servers for players (the same settings as SignalingConfig's). Empty by default:
     # loopback/LAN demos need none, and nothing should reach an external STUN server unless
     # the operator asks for it.

@@ -115,6 +115,7 @@ def origin_config_from_args(
         "signaling_url": options.signaling_url,
         "public_url": options.public_url,
         "trusted_proxies": options.trusted_proxies,
+        "shared_address_networks": tuple(getattr(args, "shared_address_network", None) or ()),
     }
     if getattr(args, "no_token_endpoint", False):
         overrides["token_endpoint"] = False

@@ -30,6 +30,7 @@ from signaling.deploy_options import (
     load_deploy_options,
     public_origins,
 )
+from signaling.netaddr import parse_networks
 
 if TYPE_CHECKING:
     from signaling.server import RenditionLookup, SignalingServer
@@ -83,6 +84,14 @@ def add_security_arguments(parser: argparse.ArgumentParser) -> None:
         help="bearer token for the operators' /admin and /api/swarms (or "
         "SWARMCAST_ADMIN_TOKEN); without one they are off",
     )
+    group.add_argument(
+        "--shared-address-network",
+        action="append",
+        default=[],
+        metavar="NET",
+        help="network where many viewers share one address (office NAT, test lab): no "
+        "per-address caps there (repeatable)",
+    )
     group.add_argument("--jwt-secret", help="accept HS256 JWTs (or SWARMCAST_JWT_SECRET)")
     group.add_argument(
         "--jwt-public-key", type=Path, metavar="PEM", help="accept EdDSA/RS256/ES256 JWTs"
@@ -99,8 +108,11 @@ def security_overrides(
     OSError for an unreadable key file)."""
     env = os.environ if environ is None else environ
     overrides: dict[str, Any] = {}
+    parse_networks([*args.seeder_network, *args.shared_address_network])  # ValueError if bad
     if args.seeder_network:
         overrides["seeder_networks"] = tuple(args.seeder_network)
+    if args.shared_address_network:
+        overrides["shared_address_networks"] = tuple(args.shared_address_network)
     admin = args.admin_token or env.get("SWARMCAST_ADMIN_TOKEN")
     if admin:
         overrides["admin_token"] = admin

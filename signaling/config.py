@@ -29,6 +29,9 @@ class SignalingConfig:
     # Swarms one stream may have. With `renditions` (attach_signaling) only the stream's real
     # renditions get swarms; without (a standalone node with no origin) this bounds them.
     max_swarms_per_stream: int = 16
+    # Networks where many viewers share one address (an office NAT, a test lab): the
+    # per-address caps do not apply there, the per-prefix ones still do.
+    shared_address_networks: tuple[str, ...] = ()
     # An operator's JWT issuer accepted besides swarmcast tokens (signaling/auth.py).
     jwt: JwtSettings | None = None
 

@@ -24,11 +24,14 @@ class ConnectionCounter:
     _addresses: Counter[str] = field(default_factory=Counter)
     _prefixes: Counter[str] = field(default_factory=Counter)
 
-    def refusal(self, sub: str, address: str, prefix: str) -> str | None:
-        """Why a new connection with these keys is refused, or None when it fits."""
+    def refusal(
+        self, sub: str, address: str, prefix: str, shared_address: bool = False
+    ) -> str | None:
+        """Why a new connection with these keys is refused, or None when it fits
+        (`shared_address`: many viewers behind this address, so no per-address cap)."""
         if self._tokens[sub] >= self.per_token:
             return "too many connections with this token"
-        if self._addresses[address] >= self.per_address:
+        if not shared_address and self._addresses[address] >= self.per_address:
             return "too many connections from your address"
         if self._prefixes[prefix] >= self.per_prefix:
             return "too many connections from your network"
@@ -57,12 +60,14 @@ def room_refusal(
     address: str,
     prefix: str,
     swarm_names: list[str],
+    shared_address: bool = False,
 ) -> tuple[str, str] | None:
     """(code, message) refusing a join to the swarm `view` of `stream`, or None.
     `swarm_names` (every swarm) counts only when this swarm is new: one more of its stream."""
     if view.prefix_count(prefix) >= config.max_peers_per_prefix:
         return "prefix-full", "too many peers from your network here"
-    if sum(1 for p in view.peers.values() if p.address == address) >= config.max_peers_per_address:
+    same_address = sum(1 for p in view.peers.values() if p.address == address)
+    if not shared_address and same_address >= config.max_peers_per_address:
         return "prefix-full", "too many peers from your address here"
     if not view.peers:
         siblings = sum(name.startswith(f"{stream}/") for name in swarm_names)

@@ -66,6 +66,15 @@ def host_key(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
+def host_in(host: str, networks: tuple[Network, ...]) -> bool:
+    """Whether a `host_key` (an address, or an IPv6 /64) lies in one of `networks`."""
+    try:
+        net = ipaddress.ip_network(host, strict=False)
+    except ValueError:
+        return False
+    return any(net.version == n.version and net.subnet_of(n) for n in networks)  # type: ignore[arg-type]
+
+
 def address_in(address: str, networks: tuple[Network, ...]) -> bool:
     """Whether `address` lies in one of `networks` (False when unparseable)."""
     ip = _ip(address)

@@ -38,6 +38,7 @@ from signaling.moderation import Moderation
 from signaling.neighbour_events import current_entries, joined_entries, neighbour_updates
 from signaling.netaddr import (
     client_address,
+    host_in,
     host_key,
     network_prefix,
     parse_networks,
@@ -98,6 +99,7 @@ class SignalingServer:
         self._monotonic = monotonic
         self._match = MatchConfig(good_upload_bps=config.good_upload_bps)
         self._trusted_proxies = parse_networks(config.trusted_proxies)
+        self._shared_networks = parse_networks(config.shared_address_networks)
         self.moderation = Moderation(config, self.store)
         self._sessions: dict[str, Session] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -202,7 +204,8 @@ class SignalingServer:
             raise socketio.exceptions.ConnectionRefusedError(
                 "banned", schema.error_body("banned", "reported by several peers; try later")
             )
-        full = self._connections.refusal(claims.sub, host, prefix)
+        shared = host_in(host, self._shared_networks)
+        full = self._connections.refusal(claims.sub, host, prefix, shared)
         if full is not None:
             code = "too-many-connections"
             self.metrics.connect(code)
@@ -217,6 +220,7 @@ class SignalingServer:
             address=host,
             prefix=prefix,
             seeder_token=claims.seeder,
+            shared_address=shared,
             gate=EventGate(
                 TokenBucket(self.config.event_rate, self.config.event_burst, now),
                 TokenBucket(self.config.join_rate, self.config.join_burst, now),
@@ -352,7 +356,13 @@ class SignalingServer:
                 view = await self.store.load(request.swarm)
                 swarms = await self.store.swarm_names() if not view.peers else []
                 full = room_refusal(
-                    self.config, request.stream, view, session.address, session.prefix, swarms
+                    self.config,
+                    request.stream,
+                    view,
+                    session.address,
+                    session.prefix,
+                    swarms,
+                    session.shared_address,
                 )
                 if full is not None:
                     return schema.error_ack(*full)

@@ -29,6 +29,8 @@ class Session:
     swarm: str | None = None
     info: PeerInfo | None = None
     idle_timer: asyncio.TimerHandle | None = None
+    # From a configured shared-address network: no per-address caps (SignalingConfig).
+    shared_address: bool = False
     closed: bool = False
     # Join, leave, report and disconnect of one connection never interleave.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)

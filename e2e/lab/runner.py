@@ -21,7 +21,13 @@ from typing import Any
 
 from e2e.lab.config import REPO_ROOT, LabConfig, PhaseSpec
 from e2e.lab.monitor import CpuMonitor, LinkMonitor
-from e2e.lab.netns import Host, Topology, netns_command, remove_stale_namespaces
+from e2e.lab.netns import (
+    SUBNET_BASE,
+    Host,
+    Topology,
+    netns_command,
+    remove_stale_namespaces,
+)
 from e2e.lab.processes import (
     BrowserViewer,
     LabProcess,
@@ -37,6 +43,8 @@ log = logging.getLogger(__name__)
 
 WORK_ROOT = REPO_ROOT / "var" / "lab"
 KEEP_WORKDIRS = 6  # logs of the last few runs stay in var/lab/ for inspection
+# Every lab host's network: its viewers may share one address (docs/security.md §4.4).
+LAB_NETWORK = f"{SUBNET_BASE}.0.0/16"
 
 
 class LabError(RuntimeError):
@@ -149,6 +157,8 @@ class LabRun:
                 config.python, "-m", "server.cli", "serve",
                 "--host", host.address, "--port", str(config.origin_port),
                 "--stream", config.stream, "--dir", str(self.workdir / "live"),
+                # Viewers of one lab host share its address (browser mode "contexts").
+                "--shared-address-network", LAB_NETWORK,
                 *config.origin_args,
             ]  # fmt: skip
             if self.signaling_host is not None:
@@ -172,6 +182,7 @@ class LabRun:
             config.python, "-m", "server.cli", "signaling",
             "--host", host.address, "--port", str(config.signaling_port),
             "--cors-origin", self._base_url(),
+            "--shared-address-network", LAB_NETWORK,
         ]  # fmt: skip
         env = {"SWARMCAST_TOKEN_SECRET": self.token_secret}
         log_path = self.workdir / "logs" / "signaling.log"

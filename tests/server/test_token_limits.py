@@ -57,3 +57,17 @@ async def test_token_endpoint_can_be_switched_off(streams_dir: Path) -> None:
         assert body["tokenUrl"] == "https://example.com/viewer-token"
     async with TestClient(TestServer(create_app(make_config(streams_dir)))) as client:
         assert (await (await client.get("/api/config")).json())["tokenUrl"] == "/api/token"
+
+
+async def test_shared_address_networks_only_have_the_prefix_limit(streams_dir: Path) -> None:
+    config = make_config(
+        streams_dir,
+        trusted_proxies=("127.0.0.1",),
+        shared_address_networks=("10.77.0.0/16",),
+        token_burst_per_address=5,
+        token_rate_per_address=0.001,
+        token_burst_per_prefix=30,
+        token_rate_per_prefix=0.001,
+    )
+    async with TestClient(TestServer(create_app(config))) as client:
+        assert await tokens_granted(client, 40, "10.77.3.2") == 30

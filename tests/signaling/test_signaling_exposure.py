@@ -191,3 +191,21 @@ async def test_swarm_size_is_public_and_reveals_only_a_count() -> None:
                     assert response.status == 400
         finally:
             await asyncio.gather(*(c.close() for c in clients))
+
+
+async def test_shared_address_networks_have_no_per_address_caps() -> None:
+    config = SignalingConfig(
+        trusted_proxies=("127.0.0.1",),
+        shared_address_networks=("10.77.0.0/16",),
+        max_peers_per_address=2,
+        max_connections_per_address=2,
+    )
+    async with running_server(config) as server:
+        office = [await connect(server, headers=via("10.77.3.2")) for _ in range(4)]
+        elsewhere = [await connect(server, headers=via("203.0.113.9")) for _ in range(3)]
+        try:
+            assert all(c.connect_error is None for c in office)
+            assert all([(await c.join())["ok"] for c in office]), "one address, many viewers"
+            assert [c.connect_error is None for c in elsewhere] == [True, True, False]
+        finally:
+            await asyncio.gather(*(c.close() for c in [*office, *elsewhere]))
