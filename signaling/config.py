@@ -20,8 +20,8 @@ class SignalingConfig:
     # ...and of one address (IPv4 address, IPv6 /64): well below the prefix cap, so one
     # address cannot fill its network's share with idle peers (docs/security.md §4.4).
     max_peers_per_address: int = 8
-    # Connections per node: per token, per address, per network prefix. A connection not in a
-    # swarm for `join_timeout_s` (never joined, or left) is closed.
+    # Connections per node: per token, per address, per network prefix. A connection in no
+    # swarm (never joined, or left) that sends nothing for `join_timeout_s` is closed.
     max_connections_per_token: int = 2
     max_connections_per_address: int = 16
     max_connections_per_prefix: int = 128

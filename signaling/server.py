@@ -13,7 +13,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Collection, Coroutine
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -28,6 +28,7 @@ from protocol.tokens import TokenError
 from signaling.admin_routes import attach_operator
 from signaling.admission import EventGate, Verdict
 from signaling.auth import make_verifier
+from signaling.closer import Closer
 from signaling.config import SignalingConfig
 from signaling.conn_limits import ConnectionCounter, room_refusal
 from signaling.control import ControlStore
@@ -102,7 +103,7 @@ class SignalingServer:
         self._shared_networks = parse_networks(config.shared_address_networks)
         self.moderation = Moderation(config, self.store)
         self._sessions: dict[str, Session] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._closer = Closer(self._disconnect, config.join_timeout_s)
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
             # Inline handlers keep one client's events in order (an offer before its
@@ -150,11 +151,7 @@ class SignalingServer:
         """Stop Socket.IO's background work: engine.io pings and a pub/sub manager's listener
         (the store belongs to whoever passed it in)."""
         await self.plane.close()
-        for task in list(self._tasks):
-            task.cancel()
-        for session in self._sessions.values():
-            if session.idle_timer is not None:
-                session.idle_timer.cancel()
+        self._closer.close()
         await self.sio.shutdown()
         manager: Any = self.sio.manager
         listener = getattr(manager, "thread", None)
@@ -229,25 +226,13 @@ class SignalingServer:
             ),
         )
         self._sessions[sid] = session
-        self._arm_idle_timer(session)
+        self._closer.arm(session)
         await self.sio.enter_room(sid, peer_room(session.peer_id), namespace=schema.NAMESPACE)
         await self.plane.connected(session)
         self.metrics.connect("ok")
 
-    def _arm_idle_timer(self, session: Session) -> None:
-        """Close the connection if it is still in no swarm after `join_timeout_s`: an idle
-        connection holds a slot of its address's and network's caps."""
-        if session.idle_timer is not None:
-            session.idle_timer.cancel()
-
-        def expire() -> None:
-            session.idle_timer = None
-            if session.swarm is None and not session.closed:
-                log.info("signaling: closing %s: no swarm joined in time", session.peer_id)
-                self._later(self.sio.disconnect(session.sid, namespace=schema.NAMESPACE))
-
-        loop = asyncio.get_running_loop()
-        session.idle_timer = loop.call_later(self.config.join_timeout_s, expire)
+    async def _disconnect(self, sid: str) -> None:
+        await self.sio.disconnect(sid, namespace=schema.NAMESPACE)
 
     async def _on_disconnect(self, sid: str, reason: object = None) -> None:
         if self.sio.manager.is_connected(sid, schema.NAMESPACE):
@@ -257,8 +242,7 @@ class SignalingServer:
             return
         self.plane.disconnected(session)
         self._connections.remove(session.sub, session.address, session.prefix)
-        if session.idle_timer is not None:
-            session.idle_timer.cancel()
+        self._closer.disarm(session)
         async with session.lock:
             session.closed = True
             await self._leave_swarm(session)
@@ -294,6 +278,8 @@ class SignalingServer:
         `sio.not_handled` (no answer at all) once the connection is being closed."""
         verdict = session.gate.admit(event == schema.EVENT_JOIN, self._monotonic())
         if verdict is Verdict.ALLOW:
+            if session.swarm is None:  # alive (e.g. beacons while P2P is off): not idle
+                self._closer.arm(session)
             return None
         if verdict is Verdict.DROP:
             return self.sio.not_handled
@@ -302,14 +288,8 @@ class SignalingServer:
         elif verdict is Verdict.REFUSE_AND_CLOSE:
             log.info("signaling: closing flooding connection %s", session.peer_id)
             # After this refusal's ack has gone out: the cut-off answers exactly max_refusals.
-            self._later(self.sio.disconnect(session.sid, namespace=schema.NAMESPACE))
+            self._closer.later(session.sid)
         return schema.error_ack("rate-limited", f"{event} refused: over the rate limit")
-
-    def _later(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run `work` once the current handler has returned (owned: cancelled on close)."""
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _on_unknown_event(self, event: object, sid: str, *args: object) -> Any:
         session = self._sessions.get(sid)
@@ -371,9 +351,7 @@ class SignalingServer:
                 # Under the lock: each client gets the updates in the order plans were made.
                 await self._notify(request.swarm, plan, after, skip=session.peer_id)
             session.swarm, session.info = request.swarm, info
-            if session.idle_timer is not None:
-                session.idle_timer.cancel()
-                session.idle_timer = None
+            self._closer.disarm(session)
         return self._join_ack(session, joined_entries(session.peer_id, plan, after), now)
 
     def _join_ack(
@@ -439,7 +417,7 @@ class SignalingServer:
             return
         session.swarm, session.info = None, None
         if not session.closed:
-            self._arm_idle_timer(session)
+            self._closer.arm(session)
         await self._remove_peer(swarm, session.peer_id)
 
     async def _remove_peer(self, swarm: str, peer_id: str) -> None:

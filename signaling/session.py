@@ -28,7 +28,6 @@ class Session:
     gate: EventGate
     swarm: str | None = None
     info: PeerInfo | None = None
-    idle_timer: asyncio.TimerHandle | None = None
     # From a configured shared-address network: no per-address caps (SignalingConfig).
     shared_address: bool = False
     closed: bool = False
