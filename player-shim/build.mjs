@@ -1,11 +1,12 @@
 // Bundles the shim (hls.js, socket.io-client and the fallback Ed25519 included) into
-// dist/swarmcast.js (IIFE, global `swarmcast`) and dist/swarmcast.mjs (ESM), and copies them into
-// the Python package (swarmcast/player/) for the origin to serve.
+// dist/swarmcast.js (IIFE, global `swarmcast`) and dist/swarmcast.mjs (ESM), the DASH adapters
+// (Shaka Player, dash.js; neither bundled, no hls.js) into dist/swarmcast-dash.js (global
+// `swarmcastDash`) and dist/swarmcast-dash.mjs, and copies them into the Python package
+// (swarmcast/player/) for the origin to serve.
 import { copyFileSync, mkdirSync } from "node:fs";
 import { build } from "esbuild";
 
 const common = {
-  entryPoints: ["src/index.ts"],
   bundle: true,
   target: ["chrome100", "firefox100", "safari15"],
   sourcemap: true,
@@ -14,14 +15,20 @@ const common = {
   legalComments: "linked",
 };
 
+const hls = { ...common, entryPoints: ["src/index.ts"] };
+const dash = { ...common, entryPoints: ["src/dash/index.ts"] };
 await Promise.all([
-  build({ ...common, format: "iife", globalName: "swarmcast", outfile: "dist/swarmcast.js" }),
-  build({ ...common, format: "esm", outfile: "dist/swarmcast.mjs" }),
+  build({ ...hls, format: "iife", globalName: "swarmcast", outfile: "dist/swarmcast.js" }),
+  build({ ...hls, format: "esm", outfile: "dist/swarmcast.mjs" }),
+  build({ ...dash, format: "iife", globalName: "swarmcastDash", outfile: "dist/swarmcast-dash.js" }),
+  build({ ...dash, format: "esm", outfile: "dist/swarmcast-dash.mjs" }),
 ]);
 
 // The Python package serves the bundle from swarmcast/player/ (package data, so a wheel carries it).
 const packaged = new URL("../swarmcast/player/", import.meta.url);
 mkdirSync(packaged, { recursive: true });
-for (const name of ["swarmcast.js", "swarmcast.js.map", "swarmcast.mjs", "swarmcast.mjs.map"]) {
-  copyFileSync(new URL(`dist/${name}`, import.meta.url), new URL(name, packaged));
+for (const base of ["swarmcast", "swarmcast-dash"]) {
+  for (const name of [`${base}.js`, `${base}.js.map`, `${base}.mjs`, `${base}.mjs.map`]) {
+    copyFileSync(new URL(`dist/${name}`, import.meta.url), new URL(name, packaged));
+  }
 }

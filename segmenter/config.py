@@ -64,6 +64,9 @@ class SegmenterConfig:
     audio_channels: int = 2
     piece_size: int = 16_384
     """Bytes per integrity piece (docs/protocol.md §2); peers exchange whole pieces."""
+    dash_utc_timing_url: str = "/api/time"
+    """http-iso time source the live MPD's first UTCTiming names (the origin serves it; a path
+    resolves against the page's origin); "" leaves only the direct UTCTiming value."""
     playlist_window: int = 10
     """Segments listed in a live HLS media playlist / the DASH time-shift buffer."""
     retained_segments: int = 120

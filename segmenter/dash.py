@@ -7,6 +7,10 @@ right across publisher gaps) and whose `presentationTimeOffset` is its first tfd
 `type="static"`, Periods laid end to end, `mediaPresentationDuration` set.
 
 Audio is muxed into each Representation (one AdaptationSet with `codecs="avc1...,mp4a..."`).
+A CMAF track carries one media type (ISO/IEC 23000-19 §7), so these muxed segments do not claim
+the CMAF DASH profile, only ISO live. Clocks: the first UTCTiming names an http-iso time
+endpoint (the origin's `/api/time`), which stays right however long a cached MPD lives; the
+direct value, written with the MPD, is the fallback (DASH-IF IOP 4.7).
 """
 
 from __future__ import annotations
@@ -24,18 +28,20 @@ from segmenter.manifest_model import (
 
 DASH_NS = "urn:mpeg:dash:schema:mpd:2011"
 LIVE_PROFILE = "urn:mpeg:dash:profile:isoff-live:2011"
-CMAF_PROFILE = "urn:mpeg:dash:profile:cmaf:2019"
+UTC_HTTP_ISO = "urn:mpeg:dash:utc:http-iso:2014"
+UTC_DIRECT = "urn:mpeg:dash:utc:direct:2014"
 
 
-def render_mpd(state: ManifestState, now: float) -> str:
-    """The MPD at wall-clock time `now` (publishTime, UTCTiming)."""
+def render_mpd(state: ManifestState, now: float, utc_timing_url: str = "") -> str:
+    """The MPD at wall-clock time `now` (publishTime, direct UTCTiming); `utc_timing_url`, when
+    set, is an http-iso time source listed before the direct one."""
     listed = state.listed()
     duration = state.segment_duration
     mpd = ET.Element(
         "MPD",
         {
             "xmlns": DASH_NS,
-            "profiles": f"{LIVE_PROFILE},{CMAF_PROFILE}",
+            "profiles": LIVE_PROFILE,
             "type": "static" if state.ended else "dynamic",
             "minBufferTime": iso_duration(2 * duration),
             "maxSegmentDuration": iso_duration(max([duration, *(e.duration for e in listed)])),
@@ -59,11 +65,9 @@ def render_mpd(state: ManifestState, now: float) -> str:
             element.set("start", iso_duration(period.start_wallclock - state.availability_start))
         _adaptation_set(element, state, period, entries)
     if not state.ended:
-        ET.SubElement(
-            mpd,
-            "UTCTiming",
-            {"schemeIdUri": "urn:mpeg:dash:utc:direct:2014", "value": iso_datetime(now)},
-        )
+        if utc_timing_url:
+            ET.SubElement(mpd, "UTCTiming", {"schemeIdUri": UTC_HTTP_ISO, "value": utc_timing_url})
+        ET.SubElement(mpd, "UTCTiming", {"schemeIdUri": UTC_DIRECT, "value": iso_datetime(now)})
     ET.indent(mpd)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(mpd, "unicode") + "\n"
 

@@ -366,7 +366,9 @@ class StreamSession:
         media = hls.media_playlist(state)
         for rendition in self.rendition_names:
             self.files.write_text(f"{rendition}/index.m3u8", media)
-        self.files.write_text("manifest.mpd", dash.render_mpd(state, now=self.clock()))
+        time_url = self.config.dash_utc_timing_url
+        mpd = dash.render_mpd(state, now=self.clock(), utc_timing_url=time_url)
+        self.files.write_text("manifest.mpd", mpd)
         master = hls.master_playlist(state.renditions)
         if master != self._master_text:
             self.files.write_text("master.m3u8", master)

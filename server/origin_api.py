@@ -13,6 +13,7 @@ from aiohttp import web
 from protocol import tokens
 from protocol.token_bucket import KeyedRateLimiter
 from protocol.turn import turn_credentials
+from segmenter.manifest_model import iso_datetime
 from server.origin_config import OriginConfig
 from server.origin_keys import CATALOG_KEY, CONFIG_KEY, TOKEN_SECRET_KEY
 from server.origin_resources import is_valid_name
@@ -126,6 +127,16 @@ async def player_config(request: web.Request) -> web.Response:
     )
 
 
+async def server_time(request: web.Request) -> web.Response:
+    """`/api/time`: the origin's clock as xs:dateTime, the http-iso UTCTiming source the live
+    MPD names (DASH players set their clock by it to place the live edge). Any origin may ask."""
+    return web.Response(
+        text=iso_datetime(time.time()),
+        content_type="text/plain",
+        headers={"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*"},
+    )
+
+
 async def healthz(request: web.Request) -> web.Response:
     """`/healthz`: the process serves requests and can list its streams directory."""
     config = request.app[CONFIG_KEY]
@@ -149,4 +160,5 @@ def add_api_routes(app: web.Application) -> None:
         app[TOKEN_LIMITS_KEY] = TokenLimits(app[CONFIG_KEY])
         app.router.add_get("/api/token", mint_viewer_token)
     app.router.add_get("/api/config", player_config)
+    app.router.add_get("/api/time", server_time)
     app.router.add_get("/healthz", healthz)

@@ -1,4 +1,6 @@
-"""The demo page at `/` and the scripts it loads (hls.js, later the swarmcast shim bundle)."""
+"""The demo page at `/`, the video.js example at `/examples/videojs`, and what they load: the
+swarmcast shim bundles and, from player-shim's node_modules, the players (`?player=hls|shaka|
+dashjs` on the demo page, video.js on the example)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,19 @@ _SHIM_ASSETS = {
     "swarmcast.js.map": "application/json",
     "swarmcast.mjs": "text/javascript; charset=utf-8",
     "swarmcast.mjs.map": "application/json",
+    "swarmcast-dash.js": "text/javascript; charset=utf-8",
+    "swarmcast-dash.js.map": "application/json",
+    "swarmcast-dash.mjs": "text/javascript; charset=utf-8",
+    "swarmcast-dash.mjs.map": "application/json",
+}
+# Players the pages load from player-shim/node_modules (the shim bundles none but hls.js).
+_JS = "text/javascript; charset=utf-8"
+_PLAYER_ASSETS = {
+    "hls.min.js": (_JS, ("hls.js", "dist", "hls.min.js")),
+    "shaka-player.compiled.js": (_JS, ("shaka-player", "dist", "shaka-player.compiled.js")),
+    "dash.all.min.js": (_JS, ("dashjs", "dist", "modern", "umd", "dash.all.min.js")),
+    "video.min.js": (_JS, ("video.js", "dist", "video.min.js")),
+    "video-js.min.css": ("text/css; charset=utf-8", ("video.js", "dist", "video-js.min.css")),
 }
 
 
@@ -37,13 +52,18 @@ async def index_page(request: web.Request) -> web.Response:
     return await asset_response(request, STATIC_DIR / "index.html", "text/html; charset=utf-8")
 
 
+async def videojs_example(request: web.Request) -> web.Response:
+    """`/examples/videojs`: video.js as the UI, hls.js with the swarm underneath."""
+    return await asset_response(request, STATIC_DIR / "videojs.html", "text/html; charset=utf-8")
+
+
 async def static_asset(request: web.Request) -> web.Response:
-    """`/static/demo.js`, `/static/demo.css`, and `/static/hls.min.js` from player-shim."""
+    """`/static/demo.js`, `/static/demo.css`, and the player assets of `_PLAYER_ASSETS`."""
     name = request.match_info["name"]
-    if name == "hls.min.js":
-        shim_dir = request.app[CONFIG_KEY].player_shim_dir
-        path = shim_dir / "node_modules" / "hls.js" / "dist" / "hls.min.js"
-        return await asset_response(request, path, "text/javascript; charset=utf-8")
+    if name in _PLAYER_ASSETS:
+        player_type, parts = _PLAYER_ASSETS[name]
+        path = request.app[CONFIG_KEY].player_shim_dir.joinpath("node_modules", *parts)
+        return await asset_response(request, path, player_type)
     content_type = _PAGE_ASSETS.get(name)
     if content_type is None:
         raise web.HTTPNotFound()
@@ -67,5 +87,6 @@ async def shim_bundle(request: web.Request) -> web.Response:
 
 def add_demo_routes(app: web.Application) -> None:
     app.router.add_get("/", index_page)
+    app.router.add_get("/examples/videojs", videojs_example)
     app.router.add_get("/static/{name}", static_asset)
     app.router.add_get("/player/{name}", shim_bundle)

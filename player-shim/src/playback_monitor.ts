@@ -62,3 +62,13 @@ export class PlaybackMonitor {
     this.media = null;
   }
 }
+
+/** Seconds buffered ahead of the playhead (0 when the playhead sits in no buffered range). */
+export function bufferAhead(media: HTMLMediaElement): number {
+  const t = media.currentTime;
+  const ranges = media.buffered;
+  for (let i = 0; i < ranges.length; i++) {
+    if (ranges.start(i) <= t + 0.1 && t <= ranges.end(i)) return ranges.end(i) - t;
+  }
+  return 0;
+}

@@ -1,5 +1,6 @@
-// swarmcast demo page: lists streams from /api/streams and plays one with hls.js, through the
-// swarmcast P2P shim when its bundle is built (`?p2p=0`: origin only).
+// swarmcast demo page: lists streams from /api/streams and plays one with hls.js (default),
+// Shaka Player (`?player=shaka`) or dash.js (`?player=dashjs`), through the swarmcast P2P shim
+// when its bundles are built (`?p2p=0`: origin only). All three join the same swarms.
 // Tests read `window.swarmcastDemo` (see e2e/test_demo_playback.py); keep its fields stable.
 "use strict";
 
@@ -8,8 +9,12 @@
   const STATS_POLL_MS = 500;
 
   const video = document.getElementById("video");
+  const PLAYERS = ["hls", "shaka", "dashjs"];
+  const wantedPlayer = new URLSearchParams(window.location.search).get("player");
   const demo = {
+    playerName: PLAYERS.includes(wantedPlayer) ? wantedPlayer : "hls",
     hls: null,
+    player: null, // the Shaka or dash.js player (null with hls.js: see `hls`)
     video: video,
     stream: null,
     streams: [],
@@ -18,7 +23,7 @@
     firstFrameAt: null, // performance.now() when the first frame played
     firstFrameMediaTime: null, // video.currentTime at that moment
     stats: {},
-    swarm: null, // the shim's Swarm (stats(), on(), setP2P()) when /player/swarmcast.js loaded
+    swarm: null, // the shim's swarm (stats(), on(), setP2P()) when its bundle loaded
     unmountOverlay: null,
   };
   window.swarmcastDemo = demo;
@@ -110,13 +115,22 @@
     if (demo.unmountOverlay) demo.unmountOverlay();
     demo.unmountOverlay = null;
     demo.swarm = swarm;
-    if (swarm) demo.unmountOverlay = window.swarmcast.mountOverlay(video.parentElement, swarm);
+    const shim = window.swarmcast || window.swarmcastDash;
+    if (swarm && shim) demo.unmountOverlay = shim.mountOverlay(video.parentElement, swarm);
+  }
+
+  function stopPlayer() {
+    if (demo.hls) demo.hls.destroy();
+    demo.hls = null;
+    if (demo.swarm && demo.playerName !== "hls") demo.swarm.destroy();
+    if (demo.player) demo.player.destroy();
+    demo.player = null;
   }
 
   function play(name) {
     const stream = demo.streams.find((s) => s.name === name);
     if (!stream) return;
-    if (demo.hls) demo.hls.destroy();
+    stopPlayer();
     demo.stream = name;
     demo.firstFrameAt = null;
     demo.firstFrameMediaTime = null;
@@ -124,6 +138,12 @@
     $("stat-state").textContent = "loading…";
     renderStreams(demo.streams);
     video.muted = true; // muted autoplay needs no user gesture
+    if (demo.playerName === "shaka") playShaka(stream);
+    else if (demo.playerName === "dashjs") playDashjs(stream);
+    else playHls(stream);
+  }
+
+  function playHls(stream) {
     // The P2P shim (/player/swarmcast.js) bundles hls.js; without it the page plays over HTTP.
     const shim = window.swarmcast;
     const HlsClass = shim ? shim.Hls : window.Hls;
@@ -149,6 +169,67 @@
     }
   }
 
+  // Shaka Player on the DASH manifest; `error` events of any severity count as errors here.
+  async function playShaka(stream) {
+    const shaka = window.shaka;
+    if (!shaka || !shaka.Player.isBrowserSupported()) {
+      recordError("unsupported", "Shaka Player is not loaded or not supported here");
+      return;
+    }
+    shaka.polyfill.installAll();
+    const player = new shaka.Player();
+    demo.player = player;
+    player.addEventListener("error", (event) => {
+      const e = event.detail;
+      recordError("shaka", `severity ${e.severity} category ${e.category} code ${e.code}`);
+    });
+    try {
+      await player.attach(video);
+      const dash = window.swarmcastDash;
+      showSwarm(dash ? dash.attachShaka(player, shaka, { p2p: p2pWanted() }) : null);
+      await player.load(stream.mpd);
+      await video.play();
+    } catch (error) {
+      recordError("shaka", error && error.code ? `code ${error.code}` : String(error));
+    }
+  }
+
+  // dash.js on the DASH manifest; its ERROR events count as errors.
+  function playDashjs(stream) {
+    const dashjs = window.dashjs;
+    if (!dashjs) {
+      recordError("unsupported", "dash.js is not loaded");
+      return;
+    }
+    const player = dashjs.MediaPlayer().create();
+    demo.player = player;
+    // Audio is muxed into every Representation: MediaCapabilities cannot parse a two-codec
+    // video contentType, so dash.js must check codecs with MediaSource.isTypeSupported.
+    player.updateSettings({ streaming: { capabilities: { useMediaCapabilitiesApi: false } } });
+    player.on(dashjs.MediaPlayer.events.ERROR, (event) => {
+      const e = event.error || {};
+      recordError("dashjs", `code ${e.code}: ${e.message}`);
+    });
+    // The adapter overrides dash.js's loader, so it goes in before initialize().
+    const dash = window.swarmcastDash;
+    showSwarm(dash ? dash.attachDashjs(player, { p2p: p2pWanted() }) : null);
+    player.initialize(video, stream.mpd, true);
+  }
+
+  /** Seconds from capture to screen: the wall clock of the frame on screen vs. now. */
+  function latencyS() {
+    if (demo.hls && demo.hls.playingDate) return (Date.now() - demo.hls.playingDate.getTime()) / 1000;
+    if (demo.player && demo.playerName === "shaka") {
+      const at = demo.player.getPlayheadTimeAsDate();
+      return at ? (Date.now() - at.getTime()) / 1000 : undefined;
+    }
+    if (demo.player && demo.playerName === "dashjs") {
+      const value = demo.player.getCurrentLiveLatency();
+      return Number.isFinite(value) && value > 0 ? value : undefined;
+    }
+    return undefined;
+  }
+
   function bufferAhead() {
     const buffered = video.buffered;
     for (let i = 0; i < buffered.length; i++) {
@@ -166,9 +247,8 @@
       const level = hls.levels[hls.currentLevel];
       stats.rendition = `${level.height}p (${Math.round(level.bitrate / 1000)} kb/s)`;
     }
-    if (hls && hls.playingDate) {
-      stats.latency = (Date.now() - hls.playingDate.getTime()) / 1000;
-    }
+    const latency = latencyS();
+    if (latency !== undefined) stats.latency = latency;
     if (demo.swarm) stats.swarm = demo.swarm.stats();
     demo.stats = stats;
     $("stat-buffer").textContent = `${stats.buffer.toFixed(1)} s`;
@@ -191,6 +271,14 @@
     const error = video.error;
     recordError("media", error ? `code ${error.code}: ${error.message}` : "unknown");
   });
+
+  for (const link of document.querySelectorAll("nav.players a")) {
+    // Keep the other query parameters (stream, p2p) when switching players.
+    const params = new URLSearchParams(window.location.search);
+    params.set("player", link.dataset.player);
+    link.href = `?${params}`;
+    if (link.dataset.player === demo.playerName) link.className = "current";
+  }
 
   refreshStreams();
   setInterval(refreshStreams, STREAM_POLL_MS);

@@ -144,6 +144,26 @@ def test_dynamic_mpd_has_timeline_numbers_and_wallclock_periods() -> None:
     ]
 
 
+def test_live_mpd_clock_sources_and_profile() -> None:
+    """http-iso time endpoint first, the direct value as fallback; muxed A/V claims no CMAF."""
+    live = dash.render_mpd(state([entry(0)]), now=T0 + 5, utc_timing_url="/api/time")
+    root = ET.fromstring(live)
+    timings = [(t.get("schemeIdUri"), t.get("value")) for t in root.findall("d:UTCTiming", NS)]
+    assert timings == [
+        ("urn:mpeg:dash:utc:http-iso:2014", "/api/time"),
+        ("urn:mpeg:dash:utc:direct:2014", iso_datetime(T0 + 5)),
+    ]
+    assert root.get("profiles") == "urn:mpeg:dash:profile:isoff-live:2011"
+    assert root.get("suggestedPresentationDelay") == "PT6.000S"
+    bare = ET.fromstring(dash.render_mpd(state([entry(0)]), now=T0 + 5))
+    assert [t.get("schemeIdUri") for t in bare.findall("d:UTCTiming", NS)] == [
+        "urn:mpeg:dash:utc:direct:2014"
+    ]
+    ended_state = state([entry(0)], ended=True)
+    ended = ET.fromstring(dash.render_mpd(ended_state, now=T0 + 5, utc_timing_url="/api/time"))
+    assert ended.findall("d:UTCTiming", NS) == []
+
+
 def test_live_mpd_drops_periods_that_left_the_window_and_static_mpd_lays_them_end_to_end() -> None:
     segments = [entry(0), entry(1, 1, 1, gap=10), entry(2, 1, 1, gap=10), entry(3, 1, 1, gap=10)]
     root = ET.fromstring(dash.render_mpd(state(segments, window=2), now=T0 + 30))

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -144,15 +145,25 @@ async def test_demo_page_and_hls_js(client: TestClient) -> None:
     assert page.headers["Content-Type"].startswith("text/html")
     html = await page.text()
     assert "/static/hls.min.js" in html and "/static/demo.js" in html
+    # The player selector: Shaka and dash.js come with the DASH adapters' bundle.
+    for needle in ("?player=shaka", "?player=dashjs", "/player/swarmcast-dash.js"):
+        assert needle in html, needle
     for asset, kind in (
         ("demo.js", "javascript"),
         ("demo.css", "css"),
         ("hls.min.js", "javascript"),
+        ("shaka-player.compiled.js", "javascript"),
+        ("dash.all.min.js", "javascript"),
+        ("video.min.js", "javascript"),
+        ("video-js.min.css", "css"),
     ):
         response = await client.get(f"/static/{asset}")
         assert response.status == 200, asset
         assert kind in response.headers["Content-Type"]
     assert (await client.get("/static/index.html")).status == 404
+    example = await client.get("/examples/videojs")
+    assert example.status == 200
+    assert "/static/video.min.js" in await example.text()
     assert (await client.get("/static/..%2fdemo.js")).status == 404
 
 
@@ -170,3 +181,18 @@ async def test_shim_bundle_served_once_built(streams_dir: Path, tmp_path: Path) 
         assert response.status == 200
         assert await response.text() == "window.swarmcast = {};\n"
         assert (await client.get("/player/other.js")).status == 404
+        (tmp_path / "dist" / "swarmcast-dash.js").write_text("window.swarmcastDash = {};\n")
+        assert (await client.get("/player/swarmcast-dash.js")).status == 200
+
+
+async def test_time_endpoint_for_dash_utc_timing(client: TestClient) -> None:
+    """`/api/time` (the MPD's http-iso UTCTiming): xs:dateTime now, uncached, any origin."""
+    before = time.time()
+    response = await client.get("/api/time")
+    after = time.time()
+    assert response.status == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    text = await response.text()
+    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+    assert before - 0.001 <= moment <= after
