@@ -7,35 +7,29 @@ docs/testing.md to gather candidates there)."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from e2e.test_demo_playback import CHROMIUM, CHROMIUM_ARGS
+from e2e.browser import CHROMIUM, WEBRTC_ARGS
+from e2e.serve_process import REPO, http_get, stop_process, wait_for_url
 from segmenter.config import Rendition, SegmenterConfig
 from tests.segmenter.stream_checks import DASH, check_stream_dir
 
 KEY = "broadcast-key"
 LADDER = "426x240@400"
 CONFIG = SegmenterConfig(renditions=(Rendition.parse(LADDER),), segment_duration=1.0)
-PUBLISH_ARGS = [
-    *CHROMIUM_ARGS,
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-]
 SPAN_SEGMENTS = 8  # ~8 s per publisher span; two spans make the ~20 s broadcast
 
 
 @pytest.fixture
 def whip_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`swarmcast serve --whip` (no source: the stream waits for a publisher)."""
     command = [
         sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", "0",
         "--stream", "cam", "--dir", str(tmp_path), "--whip", "--ladder", LADDER,
@@ -46,29 +40,17 @@ def whip_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
         stdout=subprocess.PIPE,
         stderr=(tmp_path / "serve.log").open("w"),
         text=True,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=REPO,
         env={**os.environ, "SWARMCAST_STREAM_KEY": KEY, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        assert process.stdout is not None
-        base = None
-        while base is None:
-            line = process.stdout.readline()
-            assert line, f"swarmcast serve exited with {process.wait()}"
-            if match := re.search(r"serving (http://\S+)", line):
-                base = match.group(1)
-        yield base, process
+        yield wait_for_url(process, time.monotonic() + 60), process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
+        stop_process(process)  # a no-op signal if the test already stopped it
 
 
 def _playlist(base: str) -> str:
-    with urllib.request.urlopen(f"{base}live/cam/240p/index.m3u8", timeout=5) as response:
-        return str(response.read().decode())
+    return http_get(f"{base}live/cam/240p/index.m3u8").decode()
 
 
 def _wait_segments(base: str, count: int, discontinuity: int, deadline_s: float = 60.0) -> str:
@@ -100,7 +82,7 @@ def test_browser_broadcast_is_watched_live_and_survives_a_drop(
     base, process = whip_server
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=PUBLISH_ARGS
+            executable_path=CHROMIUM, headless=True, args=WEBRTC_ARGS
         )
         try:
 
