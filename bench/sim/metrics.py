@@ -28,7 +28,7 @@ class Recorder:
     origin_first: list[float] = field(default_factory=list)
     origin_redundant: list[float] = field(default_factory=list)
     peer: list[float] = field(default_factory=list)
-    origin_in_flight: list[int] = field(default_factory=list)
+    requests_outstanding: list[int] = field(default_factory=list)
     fetches_started: list[int] = field(default_factory=list)
     stalled_viewers: list[int] = field(default_factory=list)
     playing_viewers: list[int] = field(default_factory=list)
@@ -38,7 +38,7 @@ class Recorder:
         self.origin_first = [0.0] * n
         self.origin_redundant = [0.0] * n
         self.peer = [0.0] * n
-        self.origin_in_flight = [0] * n
+        self.requests_outstanding = [0] * n
         self.fetches_started = [0] * n
         self.stalled_viewers = [0] * n
         self.playing_viewers = [0] * n
@@ -65,8 +65,8 @@ class Recorder:
 
     def in_flight(self, t: float, count: int) -> None:
         b = self._bin(t)
-        if count > self.origin_in_flight[b]:
-            self.origin_in_flight[b] = count
+        if count > self.requests_outstanding[b]:
+            self.requests_outstanding[b] = count
 
     def fetch_started(self, t: float) -> None:
         self.fetches_started[self._bin(t)] += 1
@@ -114,7 +114,7 @@ class Recorder:
             "origin_bytes_redundant": [round(b) for b in self.origin_redundant],
             "peer_bytes": [round(p) for p in self.peer],
             "offload": self.offload_series(),
-            "origin_in_flight_max": self.origin_in_flight,
+            "http_requests_outstanding_max": self.requests_outstanding,
             "origin_fetches_started": self.fetches_started,
             "stalled_viewers": self.stalled_viewers,
             "playing_viewers": self.playing_viewers,

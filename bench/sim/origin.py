@@ -89,6 +89,10 @@ class OriginLink:
         self._by_seq.setdefault(transfer.seq, []).append(transfer)
         self.queue.at(self.queue.now + self.latency, self._arrive, transfer)
 
+    def flush(self) -> None:
+        """Meter what flowed up to now (the meter otherwise only runs when transfers change)."""
+        self._advance(self.queue.now)
+
     def mark_held(self, seq: int) -> None:
         """A swarm member completed `seq`: its transfers still running are redundant from now."""
         self._advance(self.queue.now)

@@ -90,6 +90,8 @@ class Swarm:
         self.seq_origin_bytes: Counter[int] = Counter()
         self.unknown_actions: Counter[str] = Counter()
         self.counts: Counter[str] = Counter()
+        self.http_outstanding = 0
+        """Media requests sent by viewers and not answered yet (in browsers or at the origin)."""
         count = int((config.stream_age_s + config.duration_s) / config.segment_s) + 4
         nominal = config.bitrate_bytes * config.segment_s
         sizes = random.Random(seed * 7919 + 1)
@@ -151,10 +153,12 @@ class Swarm:
         for second in range(int(self.cfg.duration_s) + 1):
             self.q.at(second + 0.5, self._sample)
         self.q.run_until(self.cfg.duration_s)
+        self.origin.flush()
         for node in self.nodes:
             node.player.finish(self.cfg.duration_s)
 
     def _sample(self) -> None:
+        self.origin.flush()
         playing = stalled = 0
         for node in self.nodes:
             player = node.player
@@ -403,11 +407,22 @@ class Swarm:
         """A media request from `node` to the origin, for metrics tagged with whether it is
         redundant (the swarm holds `seq` or already asked the origin for it)."""
         redundant = self.holders[seq] > 0 or self.seq_fetches[seq] > 0
-        transfer = Transfer(size, marks, on_mark, on_fail, seq=seq, redundant=redundant)
+
+        def mark(transfer: Transfer, index: int) -> None:
+            if index == len(transfer.marks) - 1:
+                self.http_outstanding -= 1
+            on_mark(transfer, index)
+
+        def fail(transfer: Transfer) -> None:
+            self.http_outstanding -= 1
+            on_fail(transfer)
+
+        transfer = Transfer(size, marks, mark, fail, seq=seq, redundant=redundant)
         self.seq_fetches[seq] += 1
+        self.http_outstanding += 1
         self.rec.fetch_started(self.q.now)
+        self.rec.in_flight(self.q.now, self.http_outstanding)
         node.http.request(transfer)
-        self.rec.in_flight(self.q.now, self.origin.in_flight + 1)
 
     def origin_done(self, node: SimNode, kind: str, seq: int, size: int) -> None:
         """A media response from the origin completed (`kind`: who asked for it)."""

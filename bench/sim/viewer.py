@@ -315,6 +315,6 @@ class ViewerLogic:
             neighbours=len(node.neighbours),
             playing=node.player.playing,
             rate=round(sched.clock.http_rate),
-            origin_in_flight=self.swarm.origin.in_flight,
+            requests_outstanding=self.swarm.http_outstanding,
             **info,
         )
