@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.sim.config import SimConfig
+from bench.sim.explain import explain
 from bench.sim.report import markdown_report
 from bench.sim.runner import aggregate, run_one
 
@@ -184,6 +185,9 @@ def run(args: argparse.Namespace) -> int:
         trace_path.write_text(json.dumps(trace) + "\n")
         trace_paths.append(trace_path.name)
     md = args.out / f"sim-{args.scenario}-{stamp}.md"
-    md.write_text(markdown_report(report, trace_paths))
+    text = markdown_report(report, trace_paths)
+    for adapter, trace in traces.items():
+        text += f"\n## Worst {adapter} run, second by second\n\n" + explain(trace, every_s=3)
+    md.write_text(text)
     print(f"sim: wrote {path} and {md.name}")
     return 0

@@ -60,13 +60,14 @@ def markdown_report(report: dict[str, Any], trace_files: list[str]) -> str:
         f"CPUs ({s['jobs']} jobs).",
         "",
         "Figures are median / p95 / worst over the seeds (for offload p95 is the 5th "
-        "percentile). Stall share = stalled time / watch time after the first frame. A collapse "
+        "percentile). Stall share = stalled time / watch time after the first frame; a viewer "
+        "that never started counts its whole stay as stalled and as its TTFF. A collapse "
         "is a 10 s window with offload < 20% in which at least half the origin bytes are "
         "redundant copies (the swarm holds the segment or already asked the origin for it).",
         "",
         "| adapter | runs | offload | stall share | stalls | TTFF p50 (s) | TTFF p95 (s) "
-        "| origin copies / segment | collapses | wall (s) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| origin fetches / segment | never started | collapses | wall (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for adapter, result in report["adapters"].items():
         summary = result["summary"]
@@ -74,7 +75,8 @@ def markdown_report(report: dict[str, Any], trace_files: list[str]) -> str:
             f"| {adapter} | {summary['runs']} | {_dist(summary, 'offload', True)} | "
             f"{_dist(summary, 'stall_share', True)} | {_dist(summary, 'stalls')} | "
             f"{_dist(summary, 'ttff_p50')} | {_dist(summary, 'ttff_p95')} | "
-            f"{_dist(summary, 'origin_copies_per_segment_mean')} | "
+            f"{_dist(summary, 'origin_fetches_per_segment_mean')} | "
+            f"{summary['not_started']} of {summary['viewers']} | "
             f"{summary['collapses']} | {result['wall_s']} |"
         )
     for adapter, result in report["adapters"].items():

@@ -28,13 +28,16 @@ def result(swarm: Swarm, *, with_series: bool = False) -> dict[str, Any]:
     # Origin egress as it flowed (responses still running at the end count for what arrived).
     origin = round(sum(swarm.rec.origin_first) + sum(swarm.rec.origin_redundant))
     peer = sum(node.peer_bytes for node in nodes)
+    # A viewer that never got a first frame counts with its whole stay as TTFF (censored) and
+    # as stalled watch time: a run where viewers never start must not look good.
+    unstarted = [end - n.arrives_at for n in nodes if n.player.first_frame_at is None]
     ttff = [
         node.player.first_frame_at - node.arrives_at
         for node in nodes
         if node.player.first_frame_at is not None
-    ]
-    watch = sum(node.player.watch_s(end) for node in nodes)
-    stalled = sum(node.player.stalled_s for node in nodes)
+    ] + unstarted
+    watch = sum(node.player.watch_s(end) for node in nodes) + sum(unstarted)
+    stalled = sum(node.player.stalled_s for node in nodes) + sum(unstarted)
     # Segments the audience played or fetched: from the first start position to the live edge.
     starts = [n.player.start_seq for n in nodes if n.player.start_seq is not None]
     seqs = range(min(starts), swarm.newest_at(end) + 1) if starts else range(0)
@@ -108,6 +111,7 @@ DISTRIBUTED = (
     "stalls",
     "ttff_p50",
     "ttff_p95",
+    "origin_fetches_per_segment_mean",
     "origin_copies_per_segment_mean",
     "origin_fetches_per_segment_max",
     "collapse_s",
@@ -133,6 +137,7 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out["collapsed_seeds"] = [r["seed"] for r in runs if r["collapsed"]]
     out["runs_with_stalls"] = sum(1 for r in runs if r["stalls"])
     out["not_started"] = sum(r["not_started"] for r in runs)
+    out["viewers"] = sum(r["peers"] for r in runs)
     unknown: dict[str, int] = {}
     for r in runs:
         for kind, count in r["unknown_actions"].items():

@@ -336,6 +336,9 @@ class Swarm:
         self.holders[a.seq] += 1
         if self.holders[a.seq] == 1:
             self.origin.mark_held(a.seq)
+        if self.trace is not None:
+            self.trace.append({"t": round(self.q.now, 3), "node": node.index, "event": "complete",
+                               "seq": a.seq, "peer_bytes": node.peer_bytes})  # fmt: skip
         self.viewers.segment_complete(node, a.seq)
 
     def _on_announce_pieces(self, node: SimNode, a: act.AnnouncePieces) -> None:

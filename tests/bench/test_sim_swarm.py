@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from bench import sim_bench
 from bench.sim.config import SimConfig
+from bench.sim.explain import explain
 from bench.sim.metrics import Recorder
 from bench.sim.runner import aggregate, run_one
 from bench.sim.swarm import Swarm
@@ -109,3 +110,9 @@ def test_bench_writes_json_and_markdown(tmp_path: Path) -> None:
     assert set(data["adapters"]) == {"shim", "cdn"}
     assert len(data["adapters"]["shim"]["runs"]) == 2
     assert (tmp_path / report.name.replace(".json", ".md")).read_text().startswith("# Swarm")
+
+
+def test_explain_reads_a_traced_run() -> None:
+    text = explain(run_one(TINY, 2, trace=True), every_s=5)
+    assert "| 0-5 |" in text
+    assert "- seg " in text
