@@ -48,9 +48,9 @@ class SimConfig:
     """Requests that may wait for a slot; beyond that the origin answers 503."""
     client_connections: int = 6
     """Concurrent HTTP requests per viewer to the origin host (Chromium HTTP/1.1: 6)."""
-    http_progressive: bool = False
-    """Range responses reach the scheduler piece by piece as they arrive (True), or once the
-    whole response is in (False: what the shim and the Python peer do today)."""
+    http_progressive: bool = True
+    """Range responses reach the scheduler piece by piece as they arrive (True: both adapters
+    stream them since cut-through), or once the whole response is in (False: before)."""
     playlist_jitter_s: float = 0.15
     """Extra random delay of each playlist poll (timers, request time)."""
 
@@ -75,8 +75,12 @@ class SimConfig:
     store_segments: int = 30
     deadline_grace_s: float = 1.5
     """Shim loader safety net: plain HTTP this long after the playback deadline."""
-    safety_extensions: int = 4
-    """Grace periods the safety net adds while the engine's delivery is underway."""
+    safety_extensions: int = 20
+    """Grace periods the safety net adds while the engine's delivery is underway
+    (hls_loader.ts MAX_SAFETY_EXTENSIONS)."""
+    pre_join_segments: int = 6
+    """shim: fragments hls.js loaded before the join, handed to the swarm store once joined
+    (p2p_engine.ts PRE_JOIN_SEGMENTS); 0 = not kept (the shim before 275a273)."""
     catchup_latency_s: float | None = None
     """If set: a stalled player more than this far behind the live edge jumps back to the
     live sync position (hls.js liveMaxLatencyDuration); None = hls.js default (never)."""

@@ -44,6 +44,10 @@ class SimNode:
     """Connected (HELLO exchanged) neighbours."""
     assigned: set[str] = field(default_factory=set)
     """Neighbours signaling assigned (connected or not yet)."""
+    announced: set[str] = field(default_factory=set)
+    """Neighbours whose first HAVE arrived; the other assigned ones are still connecting."""
+    pre_join: list[int] = field(default_factory=list)
+    """shim: fragments hls.js loaded over plain HTTP before the session was up."""
     latency: dict[str, float] = field(default_factory=dict)
     out_last: dict[str, float] = field(default_factory=dict)
     up_free: float = 0.0
@@ -248,6 +252,7 @@ class Swarm:
         now = self.q.now
         for me, other in ((a, b), (b, a)):
             me.assigned.discard(other.peer_id)
+            me.announced.discard(other.peer_id)
             self.viewers.neighbours_changed(me)
             if me.neighbours.pop(other.peer_id, None) is not None and me.sched is not None:
                 me.out_last.pop(other.peer_id, None)
@@ -328,7 +333,17 @@ class Swarm:
         self._send(node, a.peer, 0, PieceScheduler.peer_choked, False)
 
     def _on_send_have(self, node: SimNode, a: act.SendHave) -> None:
-        self._send(node, a.peer, 0, PieceScheduler.peer_have, list(a.seqs))
+        self._send(node, a.peer, 0, self._have_arrived, list(a.seqs))
+
+    def _have_arrived(
+        self, sched: PieceScheduler, now: float, src_id: str, seqs: list[int]
+    ) -> None:
+        """A neighbour's first HAVE: it no longer counts as connecting (both adapters)."""
+        sched.peer_have(now, src_id, seqs)
+        node = self.by_id[sched.local_peer_id]
+        if src_id not in node.announced:
+            node.announced.add(src_id)
+            self.viewers.neighbours_changed(node)
 
     def _on_announce_have(self, node: SimNode, a: act.AnnounceHave) -> None:
         for other in list(node.neighbours):

@@ -3,7 +3,9 @@ loader and the player, as the adapters do it around the scheduler.
 
 - shim (hls.js + player-shim): hls.js loads the playlist, starts `live_sync_count` target
   durations behind the live edge and loads fragments one after another. Until the swarm
-  session is up a fragment goes over plain HTTP (not seedable: no session to offer it to).
+  session is up a fragment goes over plain HTTP; the last `pre_join_segments` of those are
+  handed to the swarm store when the session starts. Neighbours assigned by signaling count as
+  connecting until their first HAVE arrives (the scheduler's startup connect wait).
   Through the engine, a fragment not delivered by its playback deadline + `deadline_grace_s`
   goes over plain HTTP too (the loader's safety net), unless the engine's own delivery is
   underway (up to `safety_extensions` more grace periods); the bytes are then offered to the
@@ -58,6 +60,9 @@ class ViewerLogic:
         if player.start_seq is not None:
             node.sched.set_playhead(now, player.position_at(now), player.playing)
         self._add_known(node)
+        for seq in node.pre_join:  # hls.js's pre-join fragments go to the swarm store
+            self._offer(node, seq)
+        node.pre_join.clear()
         self.swarm.drain(node)
 
     def _swarm_size_poll(self, node: SimNode) -> None:
@@ -70,10 +75,14 @@ class ViewerLogic:
         """Signaling assigned or removed a neighbour. The shim's swarm size is its neighbour
         map + 1 (assigned links count at once); the Python peer takes neighbours + 1 from its
         join ack, then the real size from signaling's polls."""
-        if node.sched is None:
+        sched = node.sched
+        if sched is None:
             return
-        if self.shim or node.sched.swarm_size <= 1:
-            node.sched.set_swarm_size(self.q.now, len(node.assigned) + 1)
+        if self.shim or sched.swarm_size <= 1:
+            sched.set_swarm_size(self.q.now, len(node.assigned) + 1)
+        connecting = getattr(sched, "set_connecting_peers", None)
+        if connecting is not None:  # schedulers before 275a273 have no connect wait
+            connecting(self.q.now, len(node.assigned - node.announced))
 
     # --- playlist -------------------------------------------------------------------------
 
@@ -200,6 +209,8 @@ class ViewerLogic:
 
         def on_mark(transfer: Transfer, index: int) -> None:
             self.swarm.origin_done(node, kind, seq, size)
+            if node.sched is None and self.cfg.pre_join_segments > 0:
+                node.pre_join = [*node.pre_join, seq][-self.cfg.pre_join_segments :]
             self._offer(node, seq)
             if generation == node.load_generation:
                 self._deliver(node, seq)
