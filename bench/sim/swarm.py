@@ -46,6 +46,8 @@ class SimNode:
     """Neighbours signaling assigned (connected or not yet)."""
     announced: set[str] = field(default_factory=set)
     """Neighbours whose first HAVE arrived; the other assigned ones are still connecting."""
+    fetch_reasons: dict[int, str] = field(default_factory=dict)
+    """trace: the scheduler's last stated reason (on_decision) for an origin fetch, by seq."""
     pre_join: list[int] = field(default_factory=list)
     """shim: fragments hls.js loaded over plain HTTP before the session was up."""
     latency: dict[str, float] = field(default_factory=dict)

@@ -52,7 +52,18 @@ class ViewerLogic:
 
     def _session(self, node: SimNode) -> None:
         now = self.q.now
-        node.sched = PieceScheduler(self.swarm.sched_config, node.peer_id, now)
+        if self.swarm.trace is not None:  # the scheduler's own reasons for origin fetches
+            reasons = node.fetch_reasons
+
+            def decided(at: float, seq: int, kind: str, detail: dict[str, Any]) -> None:
+                if "piece_count" in detail and kind != "peer-request":
+                    reasons[seq] = kind
+
+            node.sched = PieceScheduler(
+                self.swarm.sched_config, node.peer_id, now, on_decision=decided
+            )
+        else:
+            node.sched = PieceScheduler(self.swarm.sched_config, node.peer_id, now)
         self.swarm.join_swarm(node)  # sets the swarm size (neighbours_changed)
         if not self.shim:
             self.q.at(now + self.cfg.swarm_size_poll_s, self._swarm_size_poll, node)
@@ -297,7 +308,7 @@ class ViewerLogic:
         assert sched is not None
         now = self.q.now
         segment = sched.book.segments.get(a.seq)
-        holders = sum(1 for p in sched.book.peers.values() if a.seq in p.haves)
+        holders = sum(1 for p in sched.book.peers.values() if p.holds_any(a.seq))
         reason = "other"
         info: dict[str, Any] = {}
         if segment is not None:
@@ -315,6 +326,7 @@ class ViewerLogic:
             info["elected_after"] = (
                 None if segment.http_first_at is None else round(segment.http_first_at - now, 2)
             )
+        reason = node.fetch_reasons.pop(a.seq, reason)  # the scheduler's word when it gives one
         self._trace(
             node,
             "fetch",
