@@ -53,6 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sched", action="append", default=[], metavar="NAME=VALUE", help="scheduler override"
     )
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        default=None,
+        help="stop starting runs after this many seconds and report the seeds done so far "
+        "(keeps a run inside the heavy lock's 10 minutes)",
+    )
     parser.add_argument("--trace-worst", action="store_true", help="write the worst run's trace")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
 
@@ -114,6 +121,33 @@ def _run_job(job: tuple[SimConfig, int]) -> dict[str, Any]:
     return run_one(config, seed)
 
 
+def _run_all(
+    jobs: list[tuple[SimConfig, int]], workers: int, budget: float | None, started: float
+) -> list[dict[str, Any]]:
+    """Runs in seed order; with a budget, the runs finished when it is spent (a prefix)."""
+
+    def over() -> bool:
+        return budget is not None and time.monotonic() - started > budget
+
+    runs: list[dict[str, Any]] = []
+    if workers <= 1:
+        for job in jobs:
+            if over():
+                break
+            runs.append(_run_job(job))
+        return runs
+    pool = multiprocessing.get_context("fork").Pool(workers)
+    try:
+        for result in pool.imap(_run_job, jobs):
+            runs.append(result)
+            if over():
+                break
+    finally:
+        pool.terminate()
+        pool.join()
+    return runs
+
+
 def _worst(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return max(runs, key=lambda r: (r["collapse_s"], r["stall_share"], -r["offload"]))
 
@@ -126,11 +160,7 @@ def run(args: argparse.Namespace) -> int:
     for adapter in adapters:
         jobs = configs(args, adapter)
         t0 = time.monotonic()
-        if args.jobs > 1:
-            with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
-                runs = pool.map(_run_job, jobs, chunksize=max(1, len(jobs) // (args.jobs * 8)))
-        else:
-            runs = [_run_job(job) for job in jobs]
+        runs = _run_all(jobs, args.jobs, args.time_budget, started)
         wall = time.monotonic() - t0
         events = sum(r["events"] for r in runs)
         summary = aggregate(runs)
@@ -143,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
             "runs": runs,
         }
         print(
-            f"sim {args.scenario} [{adapter}]: {len(runs)} runs in {wall:.1f} s; "
+            f"sim {args.scenario} [{adapter}]: {len(runs)} of {len(jobs)} runs in {wall:.1f} s; "
             f"offload median {summary.get('offload', {}).get('median')}, "
             f"stall share median {summary.get('stall_share', {}).get('median')} "
             f"worst {summary.get('stall_share', {}).get('worst')}, "
@@ -169,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
             "seed_base": args.seed_base,
             "adapters": adapters,
             "jobs": args.jobs,
+            "time_budget_s": args.time_budget,
             "set": args.set,
             "sched": args.sched,
             "command": "swarmcast bench sim " + " ".join(sys.argv[3:]),

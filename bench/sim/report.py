@@ -53,7 +53,7 @@ def markdown_report(report: dict[str, Any], trace_files: list[str]) -> str:
     s = report["settings"]
     lines = [
         f"# Swarm simulator: {s['scenario']}, {s['peers']} peers, cap {s['cap_x']}x, "
-        f"{s['seeds']} seeds",
+        f"{s['seeds']} seeds (from {s['seed_base']})",
         "",
         f"{report['time']}; adapters {', '.join(s['adapters'])}; overrides {s['set'] or '-'}, "
         f"scheduler {s['sched'] or '-'}; {report['wall_s']} s wall on {report['host']['cpus']} "

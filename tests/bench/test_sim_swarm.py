@@ -116,3 +116,16 @@ def test_explain_reads_a_traced_run() -> None:
     text = explain(run_one(TINY, 2, trace=True), every_s=5)
     assert "| 0-5 |" in text
     assert "- seg " in text
+
+
+def test_time_budget_reports_the_runs_done(tmp_path: Path) -> None:
+    parser = argparse.ArgumentParser()
+    sim_bench.add_arguments(parser)
+    args = parser.parse_args(
+        ["--seeds", "3", "--peers", "4", "--duration", "10", "--time-budget", "0",
+         "--out", str(tmp_path)]
+    )  # fmt: skip
+    assert sim_bench.run(args) == 0
+    (report,) = tmp_path.glob("sim-flash-*.json")
+    runs = json.loads(report.read_text())["adapters"]["shim"]["runs"]
+    assert [r["seed"] for r in runs] == []
