@@ -49,6 +49,26 @@ def _breakdown(runs: list[dict[str, Any]]) -> list[str]:
     return rows
 
 
+def _versus_cdn(adapters: dict[str, Any]) -> list[str]:
+    """Seed by seed (same arrivals, same peers): does P2P stall more than CDN-only?"""
+    cdn = adapters.get("cdn")
+    if cdn is None:
+        return []
+    cdn_by_seed = {r["seed"]: r for r in cdn["runs"]}
+    lines = []
+    for adapter, result in adapters.items():
+        pairs = [(r, cdn_by_seed[r["seed"]]) for r in result["runs"] if r["seed"] in cdn_by_seed]
+        if adapter == "cdn" or not pairs:
+            continue
+        worse = sum(1 for p2p, ref in pairs if p2p["stall_share"] > ref["stall_share"])
+        slower = sum(1 for p2p, ref in pairs if (p2p["ttff_p50"] or 0) > (ref["ttff_p50"] or 0))
+        lines.append(
+            f"- {adapter} against CDN-only on the same seeds: stalls more in {worse} of "
+            f"{len(pairs)}, TTFF p50 later in {slower} of {len(pairs)}."
+        )
+    return ["", *lines] if lines else []
+
+
 def markdown_report(report: dict[str, Any], trace_files: list[str]) -> str:
     s = report["settings"]
     lines = [
@@ -79,6 +99,7 @@ def markdown_report(report: dict[str, Any], trace_files: list[str]) -> str:
             f"{summary['not_started']} of {summary['viewers']} | "
             f"{summary['collapses']} | {result['wall_s']} |"
         )
+    lines += _versus_cdn(report["adapters"])
     for adapter, result in report["adapters"].items():
         summary = result["summary"]
         lines += ["", f"## {adapter}: by audience and origin cap", ""]

@@ -109,7 +109,9 @@ def test_bench_writes_json_and_markdown(tmp_path: Path) -> None:
     data = json.loads(report.read_text())
     assert set(data["adapters"]) == {"shim", "cdn"}
     assert len(data["adapters"]["shim"]["runs"]) == 2
-    assert (tmp_path / report.name.replace(".json", ".md")).read_text().startswith("# Swarm")
+    text = (tmp_path / report.name.replace(".json", ".md")).read_text()
+    assert text.startswith("# Swarm")
+    assert "shim against CDN-only on the same seeds: stalls more in" in text
 
 
 def test_explain_reads_a_traced_run() -> None:
