@@ -28,6 +28,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -127,9 +128,12 @@ def live_origin(directory: Path, fd_limit: int, timeout_s: float = 60.0) -> Iter
                 process.wait()
 
 
-async def slow_connections(port: int, count: int, stop_at: float, source: str = "127.0.0.2") -> int:
+async def slow_connections(
+    port: int, count: int, stop_at: float, source: str = "127.0.0.2", counter: Any = None
+) -> int:
     """Keep `count` connections from `source` that never finish their headers, until the
-    monotonic time `stop_at`; reopens any the origin closes. Returns how many were opened."""
+    monotonic time `stop_at`; reopens any the origin closes. Returns how many were opened
+    (also kept in `counter.value` as they open, when a shared counter is given)."""
     opened = 0
     held: set[asyncio.StreamWriter] = set()
 
@@ -144,6 +148,8 @@ async def slow_connections(port: int, count: int, stop_at: float, source: str = 
                 await asyncio.sleep(0.05)
                 continue
             opened += 1
+            if counter is not None:
+                counter.value += 1
             held.add(writer)
             with contextlib.suppress(OSError):
                 writer.write(PARTIAL_HEADER)
@@ -159,24 +165,25 @@ async def slow_connections(port: int, count: int, stop_at: float, source: str = 
     return opened
 
 
-def _attacker_process(port: int, count: int, stop_at_wall: float, queue: object) -> None:
+def _attacker_process(port: int, count: int, stop_at_wall: float, counter: Any) -> None:
     with contextlib.suppress(ValueError, OSError):
         _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     stop_at = time.monotonic() + (stop_at_wall - time.time())
-    opened = asyncio.run(slow_connections(port, count, stop_at))
-    queue.put(opened)  # type: ignore[attr-defined]
+    asyncio.run(slow_connections(port, count, stop_at, counter=counter))
 
 
 @contextlib.asynccontextmanager
 async def attackers(port: int, count: int, duration_s: float) -> AsyncIterator[list[int]]:
     """`count` slow connections split over processes of at most 5,000 each."""
     stop_at_wall = time.time() + duration_s
-    queue: multiprocessing.Queue[int] = multiprocessing.Queue()
+    # Shared counters, not a result at exit: a loaded machine may tear an attacker down slowly
+    # (thousands of sockets) and the join below then kills it, result and all.
+    counters = [multiprocessing.Value("l", 0) for _ in range(0, count, 5000)]
     sizes = [min(5000, count - i) for i in range(0, count, 5000)]
     procs = [
-        multiprocessing.Process(target=_attacker_process, args=(port, n, stop_at_wall, queue))
-        for n in sizes
+        multiprocessing.Process(target=_attacker_process, args=(port, n, stop_at_wall, counter))
+        for n, counter in zip(sizes, counters, strict=True)
     ]
     for proc in procs:
         proc.start()
@@ -188,8 +195,7 @@ async def attackers(port: int, count: int, duration_s: float) -> AsyncIterator[l
             proc.join(duration_s + 30)
             if proc.is_alive():
                 proc.kill()
-        while not queue.empty():
-            opened.append(queue.get())
+        opened.extend(int(counter.value) for counter in counters)
 
 
 async def normal_requests(url: str, until: float, interval_s: float = 0.1) -> tuple[int, int]:
