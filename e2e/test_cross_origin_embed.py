@@ -8,17 +8,13 @@ server does not allow plays from the origin and says why — in the console and 
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from e2e.browser import ensure_shim_bundle, webrtc_context
-from e2e.serve_process import ServeProcess, serve_live
+from e2e.serve_process import ServeProcess, StaticSite, serve_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
 
@@ -36,31 +32,10 @@ EMBED_PAGE = """<!doctype html>
 """
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class PageSite:
-    """A plain static web server on its own port: another origin than `swarmcast serve`."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        handler = functools.partial(QuietHandler, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PageSite, PageSite]]:
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StaticSite, StaticSite]]:
     root = tmp_path_factory.mktemp("site")
-    allowed, refused = PageSite(root), PageSite(root)
+    allowed, refused = StaticSite(root), StaticSite(root)
     try:
         yield allowed, refused
     finally:
@@ -70,7 +45,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PageSite, 
 
 @pytest.fixture(scope="module")
 def server(
-    tmp_path_factory: pytest.TempPathFactory, sites: tuple[PageSite, PageSite]
+    tmp_path_factory: pytest.TempPathFactory, sites: tuple[StaticSite, StaticSite]
 ) -> Iterator[ServeProcess]:
     ensure_shim_bundle()
     allowed, _ = sites
@@ -100,7 +75,7 @@ def open_page(context: Any, url: str) -> tuple[Any, list[str]]:
 
 
 def test_page_on_an_allowed_origin_joins_the_swarm(
-    server: ServeProcess, sites: tuple[PageSite, PageSite], context: Any
+    server: ServeProcess, sites: tuple[StaticSite, StaticSite], context: Any
 ) -> None:
     allowed, _ = sites
     pages = [open_page(context, f"{allowed.origin}/embed.html") for _ in range(2)]
@@ -128,7 +103,7 @@ def test_page_on_an_allowed_origin_joins_the_swarm(
 
 
 def test_page_on_another_origin_is_told_why(
-    server: ServeProcess, sites: tuple[PageSite, PageSite], context: Any
+    server: ServeProcess, sites: tuple[StaticSite, StaticSite], context: Any
 ) -> None:
     _, refused = sites
     page, console = open_page(context, f"{refused.origin}/embed.html")

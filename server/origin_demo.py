@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from server.origin_keys import CONFIG_KEY, FILE_STORE_KEY
+from server.origin_player import bundle_names, player_asset
 from server.origin_routes import file_response
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -17,16 +18,6 @@ _PAGE_ASSETS = {
     "demo.js": "text/javascript; charset=utf-8",
     "demo.css": "text/css; charset=utf-8",
     "broadcast.js": "text/javascript; charset=utf-8",
-}
-_SHIM_ASSETS = {
-    "swarmcast.js": "text/javascript; charset=utf-8",
-    "swarmcast.js.map": "application/json",
-    "swarmcast.mjs": "text/javascript; charset=utf-8",
-    "swarmcast.mjs.map": "application/json",
-    "swarmcast-dash.js": "text/javascript; charset=utf-8",
-    "swarmcast-dash.js.map": "application/json",
-    "swarmcast-dash.mjs": "text/javascript; charset=utf-8",
-    "swarmcast-dash.mjs.map": "application/json",
 }
 # Players the pages load from player-shim/node_modules (the shim bundles none but hls.js).
 _JS = "text/javascript; charset=utf-8"
@@ -49,7 +40,18 @@ async def asset_response(request: web.Request, path: Path, content_type: str) ->
 
 
 async def index_page(request: web.Request) -> web.Response:
-    return await asset_response(request, STATIC_DIR / "index.html", "text/html; charset=utf-8")
+    """The demo page, loading the shim bundles by their content-hashed (immutable) names."""
+    response = await asset_response(request, STATIC_DIR / "index.html", "text/html; charset=utf-8")
+    names = bundle_names(request.app[CONFIG_KEY].player_dir)
+    if not names or response.status != 200 or not isinstance(response.body, bytes):
+        return response
+    html = response.body
+    for plain, hashed in names.items():
+        html = html.replace(f'"/player/{plain}"'.encode(), f'"/player/{hashed}"'.encode())
+    return web.Response(
+        body=html,
+        headers={hdrs.CONTENT_TYPE: "text/html; charset=utf-8", hdrs.CACHE_CONTROL: "no-cache"},
+    )
 
 
 async def videojs_example(request: web.Request) -> web.Response:
@@ -70,23 +72,8 @@ async def static_asset(request: web.Request) -> web.Response:
     return await asset_response(request, STATIC_DIR / name, content_type)
 
 
-async def shim_bundle(request: web.Request) -> web.Response:
-    """`/player/swarmcast.js` (and `.mjs`): the browser shim bundle from the package's
-    `swarmcast/player/` (`make shim` puts it there; a wheel carries it)."""
-    name = request.match_info["name"]
-    content_type = _SHIM_ASSETS.get(name)
-    if content_type is None:
-        raise web.HTTPNotFound()
-    config = request.app[CONFIG_KEY]
-    path = config.player_dir / name
-    if not path.is_file():
-        # A checkout whose bundle was built before build.mjs copied it into the package.
-        path = config.player_shim_dir / "dist" / name
-    return await asset_response(request, path, content_type)
-
-
 def add_demo_routes(app: web.Application) -> None:
     app.router.add_get("/", index_page)
     app.router.add_get("/examples/videojs", videojs_example)
     app.router.add_get("/static/{name}", static_asset)
-    app.router.add_get("/player/{name}", shim_bundle)
+    app.router.add_get("/player/{name}", player_asset)

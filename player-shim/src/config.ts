@@ -53,6 +53,14 @@ export interface SwarmcastOptions {
   deadlineGraceMs: number;
   /** Scheduler overrides (camelCase or snake_case names of SchedulerConfig). */
   scheduler: Partial<SchedulerConfig> | Record<string, unknown>;
+  /**
+   * The engine's own origin requests (integrity records, signing key, Range fetches of missing
+   * pieces, `/api/token`, `/api/config`) go through this; null = the global `fetch`. Token- or
+   * cookie-authenticated CDNs: `fetch: (url, init) => fetch(url, {...init, credentials:
+   * "include", headers: {...init.headers, Authorization: "Bearer ..."}})`. (hls.js's own
+   * playlist and fragment loads keep using its `xhrSetup`/`fetchSetup`.)
+   */
+  fetch: ((url: string, init: RequestInit) => Promise<Response>) | null;
   /** Log engine decisions to the console. */
   debug: boolean;
   /**
@@ -88,6 +96,7 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   // polls twice as often. Wider election tiers let the elected member's announcement arrive
   // before the next tier fetches too. The deadline fallback still bounds the wait.
   scheduler: { liveTierSpacingS: 1.5 },
+  fetch: null,
   debug: false,
   timeline: false,
   timelineCapacity: 5000,

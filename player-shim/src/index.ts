@@ -4,8 +4,10 @@
  *   const hls = new swarmcast.Hls(swarmcast.hlsConfig({ p2p: true }));   // or
  *   swarmcast.attachSwarm(existingHls, { p2p: true });
  *
- * `swarmcast.stats()` and `swarmcast.on(event, fn)` report bytes from HTTP and peers, uploads,
- * peers, verification failures and stalls (of the most recently created swarm).
+ * Each hls.js instance carries its own engine handle: `hls.swarm.stats()`, `hls.swarm.on(...)`
+ * (or `swarmcast.swarmOf(hls)`), so several players on one page are told apart.
+ * `swarmcast.stats()` and `swarmcast.on(event, fn)` are shortcuts to the most recently created
+ * swarm, for pages with one player.
  */
 
 import Hls, { type HlsConfig } from "hls.js";
@@ -39,6 +41,11 @@ export function attachSwarm(hls: Hls, options: Partial<SwarmcastOptions> = {}): 
   swarm.bind(hls);
   current = swarm;
   return swarm;
+}
+
+/** The swarm bound to this hls.js instance (also `hls.swarm`), or null. */
+export function swarmOf(hls: Hls): Swarm | null {
+  return (hls as Hls & { swarm?: Swarm }).swarm ?? null;
 }
 
 /** The swarm of the most recent `hlsConfig()`/`attachSwarm()` call. */

@@ -53,6 +53,8 @@ export class Swarm {
   bind(hls: Hls): void {
     if (this.hls === hls) return;
     this.hls = hls;
+    // The per-instance handle: `hls.swarm.stats()`, several players on one page (swarmOf(hls)).
+    (hls as Hls & { swarm?: Swarm }).swarm = this;
     (hls.config as { fLoader?: unknown }).fLoader = this.fLoader;
     const on = <E extends keyof import("hls.js").HlsListeners>(event: E, fn: import("hls.js").HlsListeners[E]): void => {
       hls.on(event, fn);
@@ -132,6 +134,8 @@ export class Swarm {
     this.unwatchMedia = null;
     this.engine.destroy();
     this.tracked.stop();
+    const hls = this.hls as (Hls & { swarm?: Swarm }) | null;
+    if (hls?.swarm === this) delete hls.swarm;
     this.hls = null;
   }
 }

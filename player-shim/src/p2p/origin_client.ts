@@ -58,11 +58,16 @@ export function signingKeyUrl(segmentUrl: string): string {
   return new URL("../signing-key.json", new URL(segmentUrl, globalThis.location?.href)).href;
 }
 
+/** How the engine makes its own origin requests (records, keys, Range fetches, API). */
+export type FetchFn = (url: string, init: RequestInit) => Promise<Response>;
+
 export class OriginClient {
   constructor(
     private readonly verifier: Ed25519Verifier,
     /** Bytes of records and keys: not media, but still origin traffic. */
     private readonly onOverhead: (bytes: number, what: string) => void,
+    /** The page's request hook (tokens, cookies, CDN auth); default the global fetch. */
+    private readonly fetchFn: FetchFn = (url, init) => fetch(url, init),
   ) {}
 
   async fetchSigningKey(url: string, signal?: AbortSignal): Promise<SigningKey> {
@@ -89,7 +94,7 @@ export class OriginClient {
   async *streamRange(url: string, start: number, end: number, size: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     const whole = start === 0 && end === size;
     const headers: Record<string, string> = whole ? {} : { Range: `bytes=${start}-${end - 1}` };
-    const response = await fetch(url, { headers, signal });
+    const response = await this.fetchFn(url, { headers, signal });
     if (response.status !== 200 && response.status !== 206) throw new HttpError(response.status, `GET ${url}: HTTP ${response.status}`);
     let offset = response.status === 206 ? start : 0; // file offset of the next body byte
     const reader = response.body?.getReader();
@@ -108,7 +113,7 @@ export class OriginClient {
   }
 
   private async text(url: string, signal?: AbortSignal): Promise<string> {
-    const response = await fetch(url, { signal });
+    const response = await this.fetchFn(url, { signal });
     if (!response.ok) throw new HttpError(response.status, `GET ${url}: HTTP ${response.status}`);
     const text = await response.text();
     this.onOverhead(text.length, url);

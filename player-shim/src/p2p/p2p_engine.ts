@@ -81,6 +81,9 @@ export class P2PEngine {
     }
   }
 
+  /** The page's request hook (options.fetch) or the global fetch. */
+  private readonly fetchFn = (url: string, init: RequestInit): Promise<Response> => (this.options.fetch ?? fetch)(url, init);
+
   get p2pEnabled(): boolean {
     return this.enabled;
   }
@@ -257,7 +260,7 @@ export class P2PEngine {
       if (this.stream !== null && this.stream !== stream) this.teardown();
       this.stream = stream;
       const verifier = await ed25519Verifier();
-      this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }));
+      this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn);
       this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.origin.fetchSigningKey(signingKeyUrl(segmentUrl));
       const key = await this.key;
       const api = await (this.apiConfig ??= this.fetchApiConfig());
@@ -324,7 +327,7 @@ export class P2PEngine {
   }
 
   private async fetchApiConfig(): Promise<ApiConfig> {
-    const response = await fetch(`${this.options.apiBase}/api/config`, { cache: "no-store" });
+    const response = await this.fetchFn(`${this.options.apiBase}/api/config`, { cache: "no-store" });
     if (!response.ok) throw new Error(`/api/config: HTTP ${response.status}`);
     const body = (await response.json()) as Partial<{ iceServers: RTCIceServer[]; signaling: Partial<ApiConfig["signaling"]>; tokenUrl: unknown }>;
     return {
@@ -347,7 +350,7 @@ export class P2PEngine {
     const own = api.tokenUrl === "/api/token";
     const base = own ? `${this.options.apiBase}/api/token` : api.tokenUrl;
     const url = `${base}${base.includes("?") ? "&" : "?"}stream=${encodeURIComponent(stream)}`;
-    const response = await fetch(url, { cache: "no-store", credentials: own ? "same-origin" : "include" });
+    const response = await this.fetchFn(url, { cache: "no-store", credentials: own ? "same-origin" : "include" });
     if (!response.ok) throw new Error(`viewer token: HTTP ${response.status}`);
     const body = (await response.json()) as { token?: unknown };
     if (typeof body.token !== "string") throw new Error("viewer token: none in the response");
