@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -58,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     parser.add_argument("--version", action="version", version=f"swarmcast {_version()}")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="log lines as text (default) or JSON lines (or SWARMCAST_LOG_FORMAT)",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         try:
@@ -80,10 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.bench_args = argv[argv.index("bench") + 1 :]
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from server.log_format import configure_logging
+
+    configure_logging(args.verbose, args.log_format)
     return int(args.func(args) or 0)
 
 

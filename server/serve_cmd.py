@@ -207,12 +207,17 @@ async def _log_stream_events(stream: Any, app: web.Application | None = None) ->
     async for event in stream.events():
         if metrics is not None:
             metrics.stream_event(stream.name, event)
+        context = {"stream": stream.name}
         if isinstance(event, DiscontinuityStarted):
-            log.info("stream %s: publisher started (%s)", stream.name, event.description)
+            log.info(
+                "stream %s: publisher started (%s)", stream.name, event.description, extra=context
+            )
         elif isinstance(event, PublisherLost):
-            log.warning("stream %s: publisher lost (%s)", stream.name, event.reason)
+            log.warning("stream %s: publisher lost (%s)", stream.name, event.reason, extra=context)
         elif isinstance(event, StreamEnded):
-            log.info("stream %s ended after %d segments", stream.name, event.segments)
+            log.info(
+                "stream %s ended after %d segments", stream.name, event.segments, extra=context
+            )
         else:
             log.debug("stream %s: %s", stream.name, event)
 

@@ -139,7 +139,9 @@ class OperatorPlane:
         """Apply an operator's change and push it to every viewer of the stream (all nodes)."""
         control = apply_changes(await self.controls.get(stream), changes)
         await self.controls.put(control)
-        log.info("operator: control of %s is now %s", stream, control.to_json())
+        log.info(
+            "operator: control of %s is now %s", stream, control.to_json(), extra={"stream": stream}
+        )
         await self._sio.emit(
             EVENT_CONTROL, control.to_json(), to=stream_room(stream), namespace=schema.NAMESPACE
         )

@@ -63,6 +63,10 @@ export interface SwarmcastOptions {
   fetch: ((url: string, init: RequestInit) => Promise<Response>) | null;
   /** Log engine decisions to the console. */
   debug: boolean;
+  /** Beacons to the operator (docs/operator.md): one every this many ms, plus at page hide. */
+  beaconIntervalMs: number;
+  /** This viewer's stable key for the operator's ramp-up; null: a random one kept in localStorage. */
+  viewerKey: string | null;
   /**
    * Record a timeline of what the engine saw and decided (`swarm.timeline()`, src/timeline.ts):
    * for lab runs and debugging. The demo page maps `?timeline=1` to true. Default false.
@@ -98,6 +102,8 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   scheduler: { liveTierSpacingS: 1.5 },
   fetch: null,
   debug: false,
+  beaconIntervalMs: 10_000,
+  viewerKey: null,
   timeline: false,
   timelineCapacity: 5000,
 });

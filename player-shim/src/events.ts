@@ -29,6 +29,8 @@ export interface ShimEventMap {
    * working (refused page origin, bad token, unreachable server, ...), null when it is.
    */
   signaling: { state: SignalingState; code: string | null; message: string | null };
+  /** Shadow mode: origin bytes a connected neighbour already held (would have come from it). */
+  "shadow-saved": { bytes: number; seq: number };
   /** Something went wrong that the shim recovered from (signaling, a peer, a fetch). */
   warning: { message: string };
 }

@@ -16,7 +16,8 @@ function formatBytes(bytes: number): string {
 }
 
 const ROWS: [string, string, (s: ShimStats) => string][] = [
-  ["p2p", "P2P", (s) => (s.p2pEnabled ? "on" : "off")],
+  ["p2p", "P2P", (s) => s.p2pMode],
+  ["reason", "why", (s) => s.p2pReason ?? "–"],
   ["share", "from peers", (s) => `${(s.p2pShare * 100).toFixed(0)} %`],
   ["peers", "peers", (s) => String(s.peers)],
   ["http", "from origin", (s) => formatBytes(s.httpBytes)],
@@ -64,6 +65,7 @@ export function mountOverlay(container: HTMLElement, source: StatsSource, interv
   const update = (): void => {
     const s = source.stats();
     for (const [key, , format] of ROWS) (values.get(key) as HTMLElement).textContent = format(s);
+    (values.get("reason") as HTMLElement).title = s.p2pReasonText;
   };
   update();
   const timer = setInterval(update, intervalMs);

@@ -1,9 +1,21 @@
 /** Running counters behind `swarmcast.stats()`, fed by the shim's own events. */
 
 import type { Emitter, SignalingState } from "./events";
+import type { OffReason, P2PMode } from "./protocol/beacon_schema";
 
 export interface ShimStats {
   p2pEnabled: boolean;
+  /** What P2P does for this viewer now: on, off, or shadow (operator's measuring mode). */
+  p2pMode: P2PMode;
+  /** Why P2P is off or not helping (docs/operator.md), null when it is on and working. */
+  p2pReason: OffReason | null;
+  /** The same in plain words, for people. */
+  p2pReasonText: string;
+  /** Shadow mode: origin bytes a connected neighbour already held ("would have saved"). */
+  shadowSavedBytes: number;
+  /** Neighbour connections attempted and opened. */
+  connAttempts: number;
+  connSuccesses: number;
   /** Media bytes (segments) fetched from the origin, verified or not. */
   httpBytes: number;
   /** Media bytes received from peers and verified. */
@@ -37,6 +49,12 @@ export interface ShimStats {
 export function emptyStats(): ShimStats {
   return {
     p2pEnabled: false,
+    p2pMode: "off",
+    p2pReason: null,
+    p2pReasonText: "",
+    shadowSavedBytes: 0,
+    connAttempts: 0,
+    connSuccesses: 0,
     httpBytes: 0,
     p2pBytes: 0,
     p2pShare: 0,
@@ -71,6 +89,9 @@ export function trackStats(emitter: Emitter): { stats: ShimStats; stop: () => vo
       if (e.source === "http") stats.httpBytes += e.bytes;
       else stats.p2pBytes += e.bytes;
       share();
+    }),
+    emitter.on("shadow-saved", (e) => {
+      stats.shadowSavedBytes += e.bytes;
     }),
     emitter.on("overhead", (e) => {
       stats.httpOverheadBytes += e.bytes;

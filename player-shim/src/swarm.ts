@@ -10,6 +10,7 @@ import { swarmFragmentLoader } from "./hls/hls_loader";
 import { locateSegment } from "./p2p/origin_client";
 import { P2PEngine, type FragmentRef } from "./p2p/p2p_engine";
 import { PlaybackMonitor } from "./playback_monitor";
+import type { Beacon } from "./protocol/beacon_schema";
 import { trackStats, type ShimStats } from "./stats";
 import { Timeline, type TimelineDump } from "./timeline";
 import { watchHls, watchMedia } from "./timeline_player";
@@ -36,6 +37,7 @@ export class Swarm {
     this.monitor = new PlaybackMonitor(this.emitter, startedAt);
     this.timelineRecorder = this.options.timeline ? new Timeline(this.options.timelineCapacity) : null;
     this.engine = new P2PEngine(this.options, this.emitter, performance, this.timelineRecorder);
+    this.engine.beaconSource = () => beaconCounters(this.stats(), performance.now() - startedAt);
     this.fLoader = swarmFragmentLoader({
       engine: this.engine,
       emitter: this.emitter,
@@ -111,6 +113,12 @@ export class Swarm {
     s.latencyS = typeof latency === "number" && Number.isFinite(latency) && latency > 0 ? latency : null;
     s.peers = this.engine.peerCount;
     s.p2pEnabled = this.engine.p2pEnabled;
+    const status = this.engine.status();
+    s.p2pMode = status.mode;
+    s.p2pReason = status.reason;
+    s.p2pReasonText = status.text;
+    s.connAttempts = this.engine.links.attempts;
+    s.connSuccesses = this.engine.links.successes;
     return { ...s };
   }
 
@@ -125,6 +133,11 @@ export class Swarm {
 
   setP2P(on: boolean): void {
     this.engine.setEnabled(on);
+  }
+
+  /** Sends a beacon to the operator now; resolves with it once its ack is in (null: not sent). */
+  flushBeacon(): Promise<Beacon | null> {
+    return this.engine.flushBeacon();
   }
 
   destroy(): void {
@@ -163,4 +176,22 @@ export function abrControllerBinding(swarm: Swarm, base: HlsConfig["abrControlle
     }
   }
   return SwarmBindingAbrController as unknown as HlsConfig["abrController"];
+}
+
+/** The counters of a beacon (docs/protocol.md §4.7) from the stats; `sinceStartMs`: page age. */
+export function beaconCounters(s: ShimStats, sinceStartMs: number): NonNullable<ReturnType<NonNullable<P2PEngine["beaconSource"]>>> {
+  const round = (x: number): number => Math.max(0, Math.round(x));
+  return {
+    ttff_ms: s.firstFrameMs === null ? null : round(s.firstFrameMs),
+    stalls: s.stalls,
+    stall_ms: round(s.stallMs),
+    watch_ms: s.firstFrameMs === null ? 0 : round(sinceStartMs - s.firstFrameMs),
+    http_bytes: s.httpBytes,
+    p2p_bytes: s.p2pBytes,
+    upload_bytes: s.uploadedBytes,
+    shadow_saved_bytes: s.shadowSavedBytes,
+    verify_failures: s.verificationFailures,
+    peers: Math.min(s.peers, 1024),
+    latency_ms: s.latencyS === null ? null : round(s.latencyS * 1000),
+  };
 }

@@ -106,6 +106,17 @@
     return new URLSearchParams(window.location.search).get("p2p") !== "0";
   }
 
+  // `?viewer=KEY` pins the viewer's ramp-up key and `?beacon=MS` the beacon interval
+  // (docs/operator.md; tests use both); absent: the shim's defaults.
+  function operatorOptions() {
+    const query = new URLSearchParams(window.location.search);
+    const options = {};
+    if (query.get("viewer")) options.viewerKey = query.get("viewer");
+    const beacon = Number(query.get("beacon"));
+    if (beacon >= 500) options.beaconIntervalMs = beacon;
+    return options;
+  }
+
   // `?timeline=1` records the shim's timeline (`swarmcast.timeline()`, for lab runs).
   function timelineWanted() {
     return new URLSearchParams(window.location.search).get("timeline") === "1";
@@ -150,7 +161,7 @@
     if (HlsClass && HlsClass.isSupported()) {
       const hlsOptions = { liveSyncDurationCount: 3 };
       const hls = shim
-        ? new HlsClass(shim.hlsConfig({ p2p: p2pWanted(), timeline: timelineWanted(), hls: hlsOptions }))
+        ? new HlsClass(shim.hlsConfig({ p2p: p2pWanted(), timeline: timelineWanted(), ...operatorOptions(), hls: hlsOptions }))
         : new HlsClass(hlsOptions);
       demo.hls = hls;
       showSwarm(shim ? shim.currentSwarm() : null);

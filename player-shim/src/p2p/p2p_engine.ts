@@ -16,6 +16,11 @@ import { explainP2PFailure } from "./p2p_problems";
 import type { SegmentBuffer } from "./segment_store";
 import type { Timeline } from "../timeline";
 import { JoinBackoff } from "./join_backoff";
+import type { Beacon, Control, OffReason, P2PMode } from "../protocol/beacon_schema";
+import { fetchApiConfig, fetchToken, type ApiConfig } from "./api_client";
+import { LinkStats } from "./link_stats";
+import { OperatorLink, uploadEnv, uploadLimits, viewerKey } from "./operator_link";
+import { p2pStatus, type P2PStatus } from "./p2p_status";
 import { SignalingClient, SignalingError } from "./signaling_client";
 import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
 
@@ -28,12 +33,6 @@ export interface FragmentRef {
   level: number;
 }
 
-interface ApiConfig {
-  iceServers: RTCIceServer[];
-  signaling: { url: string; path: string; namespace: string };
-  /** Where viewer tokens come from ("" = nowhere public: the page must pass `getToken`). */
-  tokenUrl: string;
-}
 
 /** Fragments hls.js loaded over HTTP before the swarm was joined, kept for the swarm store. */
 const PRE_JOIN_SEGMENTS = 6;
@@ -63,6 +62,16 @@ export class P2PEngine {
   /** Signaling URL + path of the latest attempt, and the last problem told to the console. */
   private signalingUrl = "";
   private lastProblem: string | null = null;
+  /** The page's own wish (options.p2p, setEnabled); the operator can only narrow it. */
+  private pageWants: boolean;
+  private banned = false;
+  /** Error code of signaling's last refusal (connect or join), null after a success. */
+  private signalingRefused: string | null = null;
+  private lastRendition: string | null = null;
+  readonly links: LinkStats;
+  /** Beacons and the operator's control (docs/operator.md); `beaconSource` fills beacons. */
+  readonly operator: OperatorLink;
+  beaconSource: (() => Omit<Beacon, "seq" | "p2p" | "reason" | "rendition" | "conn_attempts" | "conn_successes" | "pairs">) | null = null;
 
   constructor(
     private readonly options: SwarmcastOptions,
@@ -71,8 +80,16 @@ export class P2PEngine {
     /** The viewer's timeline when one is recorded (options.timeline). */
     private readonly timeline: Timeline | null = null,
   ) {
-    this.enabled = options.p2p;
+    this.enabled = this.pageWants = options.p2p;
     this.backoff = new JoinBackoff(options.bannedRetryMs);
+    this.links = new LinkStats(() => this.clock.now());
+    this.operator = new OperatorLink({
+      intervalMs: options.beaconIntervalMs,
+      viewerKey: viewerKey(options.viewerKey),
+      pageAllows: () => this.pageWants,
+      fields: () => this.beaconFields(),
+      onMode: (mode, reason, control) => this.operatorMode(mode, reason, control),
+    });
     if (this.enabled && !hasSubtleCrypto()) {
       this.enabled = false;
       this.emitter.emit("p2p", { enabled: false, reason: "no crypto.subtle (insecure context): cannot verify peers" });
@@ -96,9 +113,66 @@ export class P2PEngine {
     return this.session?.scheduler.snapshot() ?? null;
   }
 
+  /** P2P as this viewer runs it now, and the plain reason when it is off or not helping. */
+  status(): P2PStatus {
+    const l = this.links;
+    return p2pStatus({
+      pageAllows: this.pageWants,
+      secureContext: hasSubtleCrypto(),
+      banned: this.banned,
+      signalingRefused: this.signalingRefused,
+      signalingDown: this.signaling !== null && !this.signaling.connected,
+      operator: this.operator.decision,
+      joined: this.session !== null,
+      neighbours: this.signaling?.neighbours.length ?? 0,
+      attempts: l.attempts,
+      successes: l.successes,
+      candidates: l.candidates,
+      attemptsSettled: this.clock.now() - l.lastAttemptAt > this.options.peerConnectTimeoutMs,
+    });
+  }
+
+  /** Peers may serve this viewer's loads (not off, not shadow). */
+  private get serving(): boolean {
+    return this.enabled && (this.operator.decision?.mode ?? "on") === "on";
+  }
+
+  private beaconFields(): Omit<Beacon, "seq"> {
+    const status = this.status();
+    const zero = { ttff_ms: null, stalls: 0, stall_ms: 0, watch_ms: 0, http_bytes: 0, p2p_bytes: 0, upload_bytes: 0, shadow_saved_bytes: 0, verify_failures: 0, peers: 0, latency_ms: null };
+    return {
+      ...(this.beaconSource?.() ?? zero),
+      rendition: this.lastRendition,
+      p2p: status.mode,
+      reason: status.reason,
+      conn_attempts: this.links.attempts,
+      conn_successes: this.links.successes,
+      pairs: { ...this.links.pairs },
+    };
+  }
+
+  /** The operator's decision changed: off leaves the swarm at once (loads go to the origin). */
+  private operatorMode(mode: P2PMode, reason: OffReason | null, control: Control): void {
+    this.timeline?.record("control", null, { mode, reason, version: control.version });
+    if (mode === "off" && this.session) {
+      // Leave the swarm but keep signaling (beacons, the next control).
+      this.session.close();
+      this.session = null;
+      this.sessionRendition = null;
+      void this.signaling?.leave();
+    }
+    this.emitter.emit("p2p", { enabled: mode !== "off", reason: reason ?? "operator: on" });
+  }
+
+  /** Sends a beacon now (tests, page unload); resolves with it once its ack is in (null: not sent). */
+  flushBeacon(): Promise<Beacon | null> {
+    return this.operator.send();
+  }
+
   /** Turns P2P on or off at runtime; off closes every peer connection and leaves signaling. */
   setEnabled(on: boolean): void {
     if (on && !hasSubtleCrypto()) return;
+    this.pageWants = on;
     if (on === this.enabled) return;
     this.enabled = on;
     if (!on) this.teardown();
@@ -166,6 +240,7 @@ export class P2PEngine {
     while (this.liveEdgeSns.size > 64) this.liveEdgeSns.delete(this.liveEdgeSns.values().next().value as number);
     const first = fragments[0];
     const where = first ? locateSegment(first.url) : null;
+    if (where) this.lastRendition = where.rendition;
     if (!this.enabled || this.destroyed || !first || !where) return;
     const session = this.readySession(where.stream, where.rendition);
     if (!session) {
@@ -175,7 +250,7 @@ export class P2PEngine {
     }
     const last = fragments[fragments.length - 1];
     if (last) session.setLiveEdge(last.sn);
-    if (this.startAnchor === null) return;
+    if (this.startAnchor === null || !this.serving) return;
     const horizon = this.playheadPosition() + session.scheduler.config.prefetchHorizonS;
     for (const frag of fragments) {
       if (frag.start + frag.duration <= this.playheadPosition() || frag.start > horizon) continue;
@@ -206,9 +281,9 @@ export class P2PEngine {
       this.session?.setPlayhead(frag.start, false);
     }
     const session = this.readySession(loc.stream, loc.rendition);
-    if (!session) {
+    if (!session || !this.serving) {
       // Never make playback wait for signaling: this one goes over HTTP while we join.
-      void this.sessionFor(loc.stream, loc.rendition, frag.url);
+      if (!session) void this.sessionFor(loc.stream, loc.rendition, frag.url);
       return null;
     }
     const buffer = await session.addSegment(this.segmentInfo(frag, liveEdge));
@@ -228,6 +303,10 @@ export class P2PEngine {
     const loc = locateSegment(frag.url);
     if (!this.enabled || !loc) return;
     if (this.session && loc.rendition === this.sessionRendition) {
+      if (this.operator.decision?.mode === "shadow" && this.session.scheduler.holderCount(frag.sn) > 0) {
+        // Shadow mode: a neighbour already held what we just fetched from the origin.
+        this.emitter.emit("shadow-saved", { bytes: data.length, seq: frag.sn });
+      }
       void this.session.offerHttpSegment(this.segmentInfo(frag, false), data);
       return;
     }
@@ -263,17 +342,24 @@ export class P2PEngine {
       this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn);
       this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.origin.fetchSigningKey(signingKeyUrl(segmentUrl));
       const key = await this.key;
-      const api = await (this.apiConfig ??= this.fetchApiConfig());
+      const api = await (this.apiConfig ??= fetchApiConfig(this.options.apiBase, this.fetchFn));
       const signaling = await this.ensureSignaling(api, stream);
-      const joined = await signaling.join(stream, rendition, this.uploadBudgetBps());
-      if (!this.enabled || this.destroyed) return null;
+      if (this.operator.off) return null; // told by the first beacon's ack
+      const limits = this.uploadLimits();
+      const joined = await signaling.join(stream, rendition, limits.budgetBps);
+      this.signalingRefused = null;
+      this.banned = false;
+      if (!this.enabled || this.destroyed || this.operator.off) {
+        void signaling.leave();
+        return null;
+      }
       this.session?.close();
       const origin = this.origin;
       const session = new SwarmSession({
         swarm: joined.swarm,
         localPeerId: joined.peerId,
         options: this.options,
-        schedulerConfig: schedulerConfigFor(this.options),
+        schedulerConfig: { ...schedulerConfigFor(this.options), uploadRateBytesPerS: limits.rateBytesPerS, uploadSlots: limits.slots },
         rtcConfig: { iceServers: this.options.iceServers ?? (joined.iceServers.length > 0 ? joined.iceServers : api.iceServers) },
         clock: this.clock,
         emitter: this.emitter,
@@ -281,6 +367,7 @@ export class P2PEngine {
         origin,
         record: (url) => this.record(url, key),
         timeline: this.timeline,
+        createLink: this.links.factory(),
       });
       this.timeline?.record("join", null, { swarm: joined.swarm, neighbours: joined.neighbours.length });
       this.session = session;
@@ -296,6 +383,7 @@ export class P2PEngine {
       for (const n of joined.neighbours) session.addNeighbour(n);
       return session;
     } catch (error) {
+      if (error instanceof SignalingError && !["timeout", "not-connected", "p2p-off"].includes(error.code)) this.signalingRefused = error.code;
       // An origin without signaling (or a refusing one) costs a request a minute, not a second.
       this.backoff.failed(this.clock.now());
       if (error instanceof SignalingError && error.code === "banned") this.pauseForBan();
@@ -310,9 +398,9 @@ export class P2PEngine {
     }
   }
 
-  private uploadBudgetBps(): number {
-    const cap = this.options.uploadCapBytesPerS;
-    return cap !== null ? cap * 8 : this.options.uploadBudgetBps;
+  /** Upload cap, slots and announced budget under the operator's upload policy (at join). */
+  private uploadLimits(): { rateBytesPerS: number | null; slots: number; budgetBps: number } {
+    return uploadLimits(this.options, this.operator.control?.upload ?? null, uploadEnv());
   }
 
   private record(url: string, key: SigningKey): Promise<IntegrityRecord> {
@@ -326,37 +414,6 @@ export class P2PEngine {
     return pending;
   }
 
-  private async fetchApiConfig(): Promise<ApiConfig> {
-    const response = await this.fetchFn(`${this.options.apiBase}/api/config`, { cache: "no-store" });
-    if (!response.ok) throw new Error(`/api/config: HTTP ${response.status}`);
-    const body = (await response.json()) as Partial<{ iceServers: RTCIceServer[]; signaling: Partial<ApiConfig["signaling"]>; tokenUrl: unknown }>;
-    return {
-      iceServers: Array.isArray(body.iceServers) ? body.iceServers : [],
-      signaling: {
-        url: body.signaling?.url || this.options.apiBase || globalThis.location.origin,
-        path: body.signaling?.path || "/socket.io/",
-        namespace: body.signaling?.namespace || "/swarm",
-      },
-      // Older origins do not say: their `/api/token`.
-      tokenUrl: typeof body.tokenUrl === "string" ? body.tokenUrl : "/api/token",
-    };
-  }
-
-  /** A viewer token: from the page (`getToken`), the origin's `/api/token`, or the operator's
-   * token URL (`/api/config` `tokenUrl`, fetched with the page's cookies). */
-  private async fetchToken(stream: string, api: ApiConfig): Promise<string> {
-    if (this.options.getToken) return this.options.getToken(stream);
-    if (!api.tokenUrl) throw new Error("no viewer token source: pass getToken (docs/protocol.md §3)");
-    const own = api.tokenUrl === "/api/token";
-    const base = own ? `${this.options.apiBase}/api/token` : api.tokenUrl;
-    const url = `${base}${base.includes("?") ? "&" : "?"}stream=${encodeURIComponent(stream)}`;
-    const response = await this.fetchFn(url, { cache: "no-store", credentials: own ? "same-origin" : "include" });
-    if (!response.ok) throw new Error(`viewer token: HTTP ${response.status}`);
-    const body = (await response.json()) as { token?: unknown };
-    if (typeof body.token !== "string") throw new Error("viewer token: none in the response");
-    return body.token;
-  }
-
   private async ensureSignaling(api: ApiConfig, stream: string): Promise<SignalingClient> {
     if (this.signaling) return this.signaling;
     this.signalingUrl = `${api.signaling.url}${api.signaling.path}`;
@@ -365,7 +422,7 @@ export class P2PEngine {
       path: api.signaling.path,
       namespace: api.signaling.namespace,
       timeoutMs: this.options.signalingTimeoutMs,
-      token: () => this.fetchToken(stream, api),
+      token: () => fetchToken(this.options, stream, api, this.fetchFn),
       handlers: {
         neighbours: (swarm, add, remove) => {
           const session = this.session;
@@ -382,7 +439,9 @@ export class P2PEngine {
           this.emitter.emit("warning", { message: `signaling disconnected: ${reason}` });
           this.emitter.emit("signaling", { state: "disconnected", code: null, message: `signaling disconnected (${reason}); reconnecting` });
         },
+        control: (control) => this.operator.apply(control),
         reconnected: () => {
+          void this.operator.send(); // the new connection hears the control in the ack
           // The server forgot us: rejoin the same rendition with fresh neighbours.
           const rendition = this.sessionRendition;
           const stream = this.stream;
@@ -404,6 +463,8 @@ export class P2PEngine {
       this.signaling = null;
       throw error;
     }
+    this.signalingRefused = null;
+    await this.operator.attach(signaling); // first beacon: its ack brings the stream's control
     return signaling;
   }
 
@@ -411,6 +472,7 @@ export class P2PEngine {
    * may come from a false report; turning P2P off for the page would let it win for good). */
   private pauseForBan(): void {
     this.teardown();
+    this.banned = true; // until a join succeeds again
     this.backoff.banned(this.clock.now());
     const minutes = Math.round(this.options.bannedRetryMs / 60_000);
     this.emitter.emit("p2p", { enabled: false, reason: `banned by signaling: origin only, P2P again in ${minutes} min` });
@@ -421,6 +483,7 @@ export class P2PEngine {
   }
 
   private teardown(): void {
+    this.operator.detach();
     this.session?.close();
     this.session = null;
     this.sessionRendition = null;

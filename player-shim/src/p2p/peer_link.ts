@@ -22,6 +22,8 @@ export interface Link {
   handleSignal(kind: SignalKind, data: Record<string, unknown>): Promise<void>;
   send(msg: WireMessage): void;
   close(reason: string, goodbye?: GoodbyeReason): void;
+  /** The selected ICE candidate pair's local type (host/srflx/prflx/relay), for beacons. */
+  selectedPairType?(): Promise<string | null>;
 }
 
 export interface PeerLinkHandlers {
@@ -154,6 +156,10 @@ export class PeerLink implements Link {
     this.flush();
   }
 
+  async selectedPairType(): Promise<string | null> {
+    return selectedPairType(await this.pc.getStats());
+  }
+
   /** Sends GOODBYE (when the channel is up) and tears everything down. Idempotent. */
   close(reason: string, goodbye: GoodbyeReason = GoodbyeReason.NORMAL): void {
     if (this.closedReason !== null) return;
@@ -241,4 +247,15 @@ export class PeerLink implements Link {
       if (frame[1] === 0x05) this.options.handlers.pieceSent(this, frame.length - 12);
     }
   }
+}
+
+/** The local candidate type of the transport's selected (or nominated, succeeded) pair. */
+export function selectedPairType(report: RTCStatsReport): string | null {
+  const stats = [...report.values()] as Record<string, unknown>[];
+  const transport = stats.find((s) => s.type === "transport" && typeof s.selectedCandidatePairId === "string");
+  const pair =
+    stats.find((s) => s.id === transport?.selectedCandidatePairId) ??
+    stats.find((s) => s.type === "candidate-pair" && s.nominated === true && s.state === "succeeded");
+  const local = pair ? stats.find((s) => s.id === pair.localCandidateId) : undefined;
+  return typeof local?.candidateType === "string" ? local.candidateType : null;
 }

@@ -19,6 +19,7 @@ import {
   type ReportReason,
   type SignalKind,
 } from "../protocol/signaling_schema";
+import { EVENT_BEACON, EVENT_CONTROL, parseBeacon, parseBeaconAck, parseControl, type Beacon, type Control } from "../protocol/beacon_schema";
 import { NeighbourView, type Neighbour } from "./neighbour_view";
 
 export const SIGNALING_NAMESPACE = "/swarm";
@@ -57,6 +58,8 @@ export interface SignalingHandlers {
   reconnected(): void;
   /** A server `error` event (e.g. `banned`) or a payload we refused. */
   error(code: string, message: string): void;
+  /** The operator's per-stream control, pushed by the server (§4.7). */
+  control?(control: Control): void;
 }
 
 export interface SignalingOptions {
@@ -144,6 +147,7 @@ export class SignalingClient {
       const relayed = parseRelayedSignal(payload);
       handlers.signal(relayed.from_peer, relayed.kind, relayed.data);
     });
+    guarded(EVENT_CONTROL, (payload) => handlers.control?.(parseControl(payload)));
     guarded("error", (payload) => {
       const body = parseErrorBody(payload);
       handlers.error(body.code, body.message);
@@ -209,6 +213,12 @@ export class SignalingClient {
     const payload: Record<string, unknown> = { peer_id: peerId, reason };
     if (seq !== null) payload.seq = seq;
     this.emitChecked("report", payload, parseReport);
+  }
+
+  /** Sends a beacon (checked first); resolves with the stream's control from the ack (§4.7). */
+  async beacon(payload: Beacon): Promise<Control> {
+    parseBeacon(payload);
+    return parseBeaconAck(await this.request(EVENT_BEACON, payload));
   }
 
   /** Emits with an ack (events without one are refused as rate-limited); refusals are reported. */

@@ -318,6 +318,13 @@ export class PieceScheduler {
   }
 
   /** Complete, verified segments we can serve (what HAVE announces). */
+  /** Neighbours that announced `seq` (shadow mode's "would have saved"). */
+  holderCount(seq: number): number {
+    let n = 0;
+    for (const peer of this.book.peers.values()) if (peer.haves.has(seq)) n++;
+    return n;
+  }
+
   completeSeqs(): number[] {
     return sortedNumbers(this.book.local.keys());
   }

@@ -91,12 +91,14 @@ function clientOn(socket: FakeSocket, handlers: SignalingHandlers = quietHandler
 async function connectedClient() {
   const socket = new FakeSocket();
   const delivered: [string, string[], string[]][] = [];
+  const controls: number[] = [];
   const handlers: SignalingHandlers = {
     neighbours: (swarm, add, remove) => void delivered.push([swarm, ids(add), remove]),
     signal: () => undefined,
     disconnected: () => undefined,
     reconnected: () => undefined,
     error: () => undefined,
+    control: (c) => void controls.push(c.version),
   };
   const client = clientOn(socket, handlers);
   const connected = client.connect();
@@ -111,7 +113,7 @@ async function connectedClient() {
     expect(call.event).toBe("join");
     return { joined, reply: (ack: unknown) => call.reply(null, ack) };
   };
-  return { socket, client, delivered, startJoin };
+  return { socket, client, delivered, startJoin, controls };
 }
 
 describe("SignalingClient neighbour ordering (§4.3)", () => {
@@ -208,5 +210,23 @@ describe("SignalingClient connect refusals", () => {
     const { socket, connected } = refusedClient();
     socket.fire("connect_error", new Error("websocket error"));
     await expect(connected).rejects.toMatchObject({ code: "unreachable" });
+  });
+});
+
+describe("SignalingClient operator plane (§4.7)", () => {
+  const control = { stream: "demo", version: 2, p2p: false, ramp_percent: 100, shadow: false, upload: { cap_bps: null, save_data: true, background_percent: 50 } };
+  const beacon = { seq: 1, rendition: null, p2p: "on", reason: null, ttff_ms: null, stalls: 0, stall_ms: 0, watch_ms: 0, http_bytes: 0, p2p_bytes: 0, upload_bytes: 0, shadow_saved_bytes: 0, verify_failures: 0, peers: 0, conn_attempts: 0, conn_successes: 0, pairs: { host: 0, srflx: 0, prflx: 0, relay: 0 }, latency_ms: null } as const;
+
+  it("sends beacons and returns the ack's control; passes pushed control on, drops bad ones", async () => {
+    const { socket, client, controls } = await connectedClient();
+    const sent = client.beacon(beacon);
+    await vi.waitFor(() => expect(socket.calls.length).toBe(1));
+    expect(socket.calls[0]!.event).toBe("beacon");
+    socket.calls[0]!.reply(null, { ok: true, control });
+    expect((await sent).p2p).toBe(false);
+    socket.fire("control", { ...control, version: 3 });
+    socket.fire("control", { ...control, ramp_percent: 500 });
+    expect(controls).toEqual([3]);
+    await expect(client.beacon({ ...beacon, http_bytes: -1 })).rejects.toThrow();
   });
 });

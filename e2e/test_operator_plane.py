@@ -1,0 +1,260 @@
+"""End to end for the operator plane (issue 11): `swarmcast serve --admin-token`, four Chromium
+viewers on a live stream, the operator reading `/metrics` and the `/admin` dashboard and
+steering P2P per stream over signaling.
+
+Acceptance: the dashboard's and `/metrics`' byte totals match the viewers' own stats within 5 %;
+the kill switch puts every viewer on the origin within 5 s with no stall; a 50 % ramp-up puts
+exactly the two viewers whose stable cohort bucket is below 5000 on P2P and tells the others
+why not (`ramp-cohort`); shadow mode moves no byte over P2P while counting what it would have
+saved. A dashboard screenshot goes to var/e2e-artifacts/operator-dashboard.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from e2e.test_shim_swarm import CHROMIUM, CHROMIUM_ARGS, GUM_INIT_SCRIPT, _ensure_shim_bundle
+from protocol.beacon_schema import cohort_bucket
+
+pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "var" / "e2e-artifacts"
+STREAM = "ops"
+LADDER = "640x360@700"
+ADMIN_TOKEN = "e2e-operator-token-0123"
+READY_SEGMENTS = 3
+# Viewers' ramp-up keys: two below the 50 % line, two above (cohort_bucket is pinned by vectors).
+CANDIDATES = [f"e2e-viewer-{i}" for i in range(40)]
+LOW = [k for k in CANDIDATES if cohort_bucket(k) < 5000][:2]
+HIGH = [k for k in CANDIDATES if cohort_bucket(k) >= 5000][:2]
+# Long beacon interval: the test flushes beacons itself, so totals are compared at one instant.
+BEACON_MS = 60_000
+FLUSH_JS = """
+async () => {
+  const swarm = window.swarmcastDemo.swarm;
+  const sent = await swarm.flushBeacon();
+  return {sent, stats: swarm.stats()};
+}
+"""
+STATS_JS = "() => window.swarmcastDemo.swarm.stats()"
+
+
+def _http(url: str, body: Any = None, token: str | None = ADMIN_TOKEN) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data)  # loopback only
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        raw = response.read()
+    return json.loads(raw) if response.headers.get_content_type() == "application/json" else raw
+
+
+def _metric_sum(text: str, name: str, **labels: str) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        if not line.startswith(name + "{"):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def _until(check: Callable[[], bool], timeout_s: float, poll_s: float = 0.2) -> float:
+    """Seconds until `check()` held (polls: the viewers' state lives in their pages)."""
+    start = time.monotonic()
+    while not check():
+        if time.monotonic() - start > timeout_s:
+            raise AssertionError(f"not within {timeout_s} s")
+        time.sleep(poll_s)
+    return time.monotonic() - start
+
+
+@pytest.fixture(scope="module")
+def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _ensure_shim_bundle()
+    command = [
+        sys.executable, "-m", "server.cli", "serve",
+        "--host", "127.0.0.1", "--port", "0", "--stream", STREAM,
+        "--dir", str(tmp_path_factory.mktemp("live")), "--source", "synthetic",
+        "--ladder", LADDER, "--admin-token", ADMIN_TOKEN,
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        url = None
+        deadline = time.monotonic() + 60
+        while url is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                raise AssertionError(f"swarmcast serve exited early with {process.wait()}")
+            match = re.search(r"serving (http://\S+)", line)
+            url = match.group(1) if match else None
+        assert url, "swarmcast serve printed no URL"
+        playlist = f"{url}live/{STREAM}/360p/index.m3u8"
+        _until(lambda: _playlist_ready(playlist), 60, 0.5)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _playlist_ready(url: str) -> bool:
+    try:
+        return bytes(_http(url, token=None)).count(b"#EXTINF") >= READY_SEGMENTS
+    except OSError:
+        return False
+
+
+def test_operator_sees_and_steers_the_swarm(origin: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    control_url = f"{origin}admin/api/streams/{STREAM}/control"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(
+                permissions=["camera", "microphone"], viewport={"width": 640, "height": 400}
+            )
+            context.add_init_script(GUM_INIT_SCRIPT)
+            keys = [LOW[0], HIGH[0], LOW[1], HIGH[1]]
+            pages = []
+            for key in keys:
+                page = context.new_page()
+                page.goto(f"{origin}?stream={STREAM}&viewer={key}&beacon={BEACON_MS}")
+                pages.append(page)
+            for page in pages:
+                page.wait_for_function(
+                    "() => window.swarmcastDemo && window.swarmcastDemo.firstFrameAt !== null",
+                    timeout=30_000,
+                )
+
+            def stats() -> list[dict[str, Any]]:
+                return [dict(page.evaluate(STATS_JS)) for page in pages]
+
+            # -- P2P on: viewers exchange segments ------------------------------------------
+            _until(lambda: sum(s["p2pBytes"] for s in stats()) > 500_000, 30, 0.5)
+
+            # -- /metrics and the dashboard agree with the viewers ----------------------------
+            flushed = [dict(page.evaluate(FLUSH_JS)) for page in pages]
+            assert all(f["sent"] is not None for f in flushed), flushed
+            http = sum(f["stats"]["httpBytes"] for f in flushed)
+            p2p = sum(f["stats"]["p2pBytes"] for f in flushed)
+            metrics = bytes(_http(f"{origin}metrics", token=None)).decode()
+            m_http = _metric_sum(
+                metrics, "swarmcast_viewer_bytes_total", stream=STREAM, source="http"
+            )
+            m_p2p = _metric_sum(
+                metrics, "swarmcast_viewer_bytes_total", stream=STREAM, source="p2p"
+            )
+            assert _metric_sum(metrics, "swarmcast_origin_requests_total", kind="segment") > 0
+            assert "swarmcast_signaling_connections 4.0" in metrics
+
+            admin = context.new_page()
+            admin.set_viewport_size({"width": 1400, "height": 1100})
+            admin.goto(f"{origin}admin#token={ADMIN_TOKEN}")
+            admin.wait_for_function("() => window.swarmcastAdmin.polls >= 1", timeout=15_000)
+
+            def card(name: str) -> float:
+                value = admin.get_attribute(f'[data-stat="{name}"]', "data-value")
+                return float(value or "nan")
+
+            print(f"viewers: http {http} B, p2p {p2p} B; /metrics: {m_http}, {m_p2p};"
+                  f" dashboard: {card('http_bytes')}, {card('p2p_bytes')}")  # fmt: skip
+            for measured in (m_http, card("http_bytes")):
+                assert abs(measured - http) <= 0.05 * http
+            for measured in (m_p2p, card("p2p_bytes")):
+                assert abs(measured - p2p) <= 0.05 * p2p
+            assert card("viewers") == 4 and card("p2p_viewers") == 4
+            offload = card("offload")
+            assert abs(offload - p2p / (http + p2p)) < 0.05
+
+            # -- kill switch: everyone on the origin within 5 s, nobody stalls -----------------
+            stalls_before = [s["stalls"] for s in stats()]
+            assert _http(control_url, {"p2p": False})["control"]["p2p"] is False
+            took = _until(
+                lambda: all(
+                    s["p2pMode"] == "off" and s["p2pReason"] == "operator-off" and s["peers"] == 0
+                    for s in stats()
+                ),
+                5.0,
+            )
+            print(f"kill switch: every viewer on the origin after {took:.2f} s")
+            off = stats()
+            time.sleep(6)  # playing from the origin only (wall time is the test here)
+            after = stats()
+            for before, now in zip(off, after, strict=True):
+                assert now["p2pBytes"] == before["p2pBytes"]
+                assert now["httpBytes"] > before["httpBytes"]
+            assert [s["stalls"] for s in after] == stalls_before == [0, 0, 0, 0]
+
+            # -- ramp-up to 50 %: the two low-bucket viewers, and the others know why ----------
+            _http(control_url, {"p2p": True, "ramp_percent": 50})
+            _until(lambda: [s["p2pMode"] for s in stats()] == ["on", "off", "on", "off"], 5.0)
+            _until(lambda: all(stats()[i]["peers"] >= 1 for i in (0, 2)), 20, 0.5)
+            ramped = stats()
+            for i in (1, 3):
+                assert ramped[i]["p2pReason"] == "ramp-cohort", ramped[i]
+                assert "ramp-up" in ramped[i]["p2pReasonText"]
+            print(f"ramp 50 %: modes {[s['p2pMode'] for s in ramped]},"
+                  f" reason of viewer 1: {ramped[1]['p2pReasonText']!r}")  # fmt: skip
+            for page in pages:
+                page.evaluate(FLUSH_JS)
+            polls = admin.evaluate("() => window.swarmcastAdmin.polls")
+            admin.wait_for_function(f"() => window.swarmcastAdmin.polls >= {polls + 2}")
+            summary = _http(f"{origin}admin/api/streams/{STREAM}")["summary"]
+            assert summary["by_reason"].get("ramp-cohort") == 2, summary["by_reason"]
+            assert summary["by_mode"] == {"on": 2, "off": 2}
+
+            # -- shadow mode: peers connect, no byte over P2P, "would have saved" counted -----
+            _http(control_url, {"ramp_percent": 100, "shadow": True})
+            _until(lambda: all(s["p2pMode"] == "shadow" for s in stats()), 5.0)
+            shadow_start = stats()
+            _until(lambda: sum(s["shadowSavedBytes"] for s in stats()) > 0, 25, 0.5)
+            time.sleep(2)
+            shadow_end = stats()
+            for before, now in zip(shadow_start, shadow_end, strict=True):
+                assert now["p2pBytes"] == before["p2pBytes"], "a byte came over P2P in shadow mode"
+                assert now["stalls"] == 0
+            saved = sum(s["shadowSavedBytes"] for s in shadow_end)
+            print(f"shadow: would have saved {saved} B, P2P bytes unchanged")
+            for page in pages:
+                page.evaluate(FLUSH_JS)
+            polls = admin.evaluate("() => window.swarmcastAdmin.polls")
+            admin.wait_for_function(f"() => window.swarmcastAdmin.polls >= {polls + 2}")
+            assert card("shadow_saved_bytes") > 0
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shot = ARTIFACTS / "operator-dashboard.png"
+            admin.screenshot(path=str(shot), full_page=True)
+            print(f"dashboard screenshot: {shot}")
+            context.close()
+        finally:
+            browser.close()

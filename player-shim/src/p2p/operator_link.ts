@@ -1,0 +1,144 @@
+/**
+ * This viewer's side of the operator plane (docs/protocol.md §4.7): sends beacons over the
+ * signaling connection (when it opens, every `beaconIntervalMs`, and when the page is hidden)
+ * and keeps the stream's control, from beacon acks and pushed `control` events, telling the
+ * engine when this viewer's mode (on / off / shadow) changes.
+ */
+
+import type { SwarmcastOptions } from "../config";
+import { effectiveMode, type Beacon, type Control, type OffReason, type P2PMode, type UploadPolicy } from "../protocol/beacon_schema";
+
+export interface BeaconPort {
+  beacon(payload: Beacon): Promise<Control>;
+}
+
+export interface OperatorLinkDeps {
+  intervalMs: number;
+  viewerKey: string;
+  /** The page's own wish (`?p2p=0`, `setP2P(false)`): it can opt out, never in. */
+  pageAllows: () => boolean;
+  /** The beacon's counters, read when it is sent. */
+  fields: () => Omit<Beacon, "seq">;
+  /** The operator's decision for this viewer changed (or arrived). */
+  onMode: (mode: P2PMode, reason: OffReason | null, control: Control) => void;
+}
+
+const VIEWER_KEY_STORAGE = "swarmcast-viewer-key";
+
+/** A stable random key per browser (ramp-up cohorts); a fresh one where storage is blocked. */
+export function viewerKey(given: string | null): string {
+  if (given) return given;
+  const fresh = (): string => Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+  try {
+    const storage = globalThis.localStorage;
+    const stored = storage?.getItem(VIEWER_KEY_STORAGE);
+    if (stored) return stored;
+    const key = fresh();
+    storage?.setItem(VIEWER_KEY_STORAGE, key);
+    return key;
+  } catch {
+    return fresh();
+  }
+}
+
+export class OperatorLink {
+  private port: BeaconPort | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private seq = 0;
+  private current: Control | null = null;
+  private mode: { mode: P2PMode; reason: OffReason | null } | null = null;
+  private readonly onHidden = (): void => {
+    if (globalThis.document?.visibilityState === "hidden") void this.send();
+  };
+  private readonly onPageHide = (): void => void this.send();
+
+  constructor(private readonly deps: OperatorLinkDeps) {}
+
+  get control(): Control | null {
+    return this.current;
+  }
+
+  /** The operator has P2P off for this viewer (kill switch or ramp-up cohort). */
+  get off(): boolean {
+    return this.mode?.mode === "off";
+  }
+
+  /** The operator's decision for this viewer (null before the first control). */
+  get decision(): { mode: P2PMode; reason: OffReason | null } | null {
+    return this.mode;
+  }
+
+  /** A signaling connection opened: beacon now (its ack brings the control), then periodically. */
+  async attach(port: BeaconPort): Promise<void> {
+    this.detach();
+    this.port = port;
+    this.timer = setInterval(() => void this.send(), this.deps.intervalMs);
+    globalThis.document?.addEventListener("visibilitychange", this.onHidden);
+    globalThis.addEventListener?.("pagehide", this.onPageHide);
+    await this.send();
+  }
+
+  detach(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    this.port = null;
+    globalThis.document?.removeEventListener("visibilitychange", this.onHidden);
+    globalThis.removeEventListener?.("pagehide", this.onPageHide);
+  }
+
+  /** Sends one beacon now; resolves with it once its ack's control is applied (null: not sent). */
+  async send(): Promise<Beacon | null> {
+    const port = this.port;
+    if (!port) return null;
+    this.seq += 1;
+    const beacon = { seq: this.seq, ...this.deps.fields() };
+    try {
+      this.apply(await port.beacon(beacon));
+      return beacon;
+    } catch {
+      // Refused (rate-limited) or lost: counters are cumulative, the next one carries them.
+      return null;
+    }
+  }
+
+  /** A control from a beacon ack or a `control` event; older versions are ignored. */
+  apply(control: Control): void {
+    if (this.current && control.stream === this.current.stream && control.version < this.current.version) return;
+    this.current = control;
+    this.reevaluate();
+  }
+
+  /** Recomputes this viewer's mode (e.g. after the page changed its own wish). */
+  reevaluate(): void {
+    if (!this.current) return;
+    const next = effectiveMode(this.current, this.deps.viewerKey, this.deps.pageAllows());
+    const changed = !this.mode || this.mode.mode !== next.mode || this.mode.reason !== next.reason;
+    this.mode = next;
+    if (changed) this.deps.onMode(next.mode, next.reason, this.current);
+  }
+}
+
+/**
+ * Upload cap (bytes/s), slots and the budget announced at join, under the operator's upload
+ * policy: its cap, no upload on saveData/metered connections, a share in background tabs.
+ */
+export function uploadLimits(
+  options: Pick<SwarmcastOptions, "uploadCapBytesPerS" | "uploadSlots" | "uploadBudgetBps">,
+  policy: UploadPolicy | null,
+  env: { saveData: boolean; hidden: boolean },
+): { rateBytesPerS: number | null; slots: number; budgetBps: number } {
+  let rate = options.uploadCapBytesPerS;
+  if (policy?.cap_bps != null) rate = Math.min(rate ?? Infinity, policy.cap_bps / 8);
+  if (policy && env.hidden && policy.background_percent < 100 && rate !== null) rate = (rate * policy.background_percent) / 100;
+  if ((policy?.save_data && env.saveData) || rate === 0 || (policy && env.hidden && policy.background_percent === 0)) {
+    return { rateBytesPerS: null, slots: 0, budgetBps: 0 }; // leech only
+  }
+  const budgetBps = rate !== null ? Math.round(rate * 8) : options.uploadBudgetBps;
+  return { rateBytesPerS: rate, slots: options.uploadSlots, budgetBps };
+}
+
+/** This browser's state for the upload policy: saveData or a cellular link, a hidden tab. */
+export function uploadEnv(): { saveData: boolean; hidden: boolean } {
+  const connection = (globalThis.navigator as { connection?: { saveData?: boolean; type?: string } } | undefined)?.connection;
+  return { saveData: connection?.saveData === true || connection?.type === "cellular", hidden: globalThis.document?.visibilityState === "hidden" };
+}
