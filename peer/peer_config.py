@@ -48,6 +48,9 @@ class PeerConfig:
     """What a neighbour may announce, how fast, and when it is dropped (docs/protocol.md §5.1)."""
     max_store_segments: int = 30
     """Segments kept for sharing (the live window)."""
+    beacon_interval_s: float | None = 10.0
+    """How often to send the operator a beacon over signaling (docs/protocol.md §4.7). None:
+    never."""
     swarm_size_poll_s: float | None = 10.0
     """How often to read the swarm's size from signaling's `/api/swarms` (it sizes the live
     HTTP-first election; without it the peer assumes neighbours + 1). None: never."""

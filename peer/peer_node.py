@@ -12,6 +12,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from peer import scheduler_actions as act
+from peer.beacons import beacon_loop
 from peer.event_timeline import EventTimeline, NodeTimeline
 from peer.live_feed import LiveFeed, NewSegment
 from peer.neighbour_guard import NeighbourGuard, Verdict
@@ -116,6 +117,8 @@ class PeerNode:
         self._spawn(self.feed.run())
         if cfg.swarm_size_poll_s is not None:
             self._spawn(self._track_swarm_size(cfg.swarm_size_poll_s))
+        if cfg.beacon_interval_s is not None:  # to the operator (docs/operator.md)
+            self._spawn(beacon_loop(self, cfg.beacon_interval_s))
         self._pump()
         log.info(
             "peer %s joined %s with %d neighbours", self.peer_id, ack.swarm, len(ack.neighbours)

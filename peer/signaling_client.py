@@ -14,6 +14,7 @@ import socketio
 
 from peer.neighbour_view import NeighbourView
 from protocol import signaling_schema as schema
+from protocol.beacon_schema import EVENT_BEACON, Control, parse_beacon_ack
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,11 @@ class SignalingClient:
         if seq is not None:
             payload["seq"] = seq
         await self._call(schema.EVENT_REPORT, payload)
+
+    async def beacon(self, payload: dict[str, Any]) -> Control:
+        """Send a beacon; returns the stream's control from the ack (§4.7)."""
+        reply = await self._call(EVENT_BEACON, payload)
+        return parse_beacon_ack(reply)
 
     async def close(self) -> None:
         await self.sio.disconnect()

@@ -37,6 +37,7 @@ from e2e.lab.processes import (
     ViewerRecord,
     wall_ms,
 )
+from e2e.lab.progress import progress_line
 from e2e.lab.schedule import ViewerEvent, plan_phase, slots_needed
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ WORK_ROOT = REPO_ROOT / "var" / "lab"
 KEEP_WORKDIRS = 6  # logs of the last few runs stay in var/lab/ for inspection
 # Every lab host's network: its viewers may share one address (docs/security.md §4.4).
 LAB_NETWORK = f"{SUBNET_BASE}.0.0/16"
+PROGRESS_INTERVAL_S = 10.0  # a progress line this often while a phase runs
 
 
 class LabError(RuntimeError):
@@ -114,7 +116,7 @@ class LabRun:
             for index, phase in enumerate(config.phases):
                 if index:
                     await asyncio.sleep(config.phase_gap_s)
-                self.phase_records.append(await self._run_phase(phase))
+                self.phase_records.append(await self._run_phase(phase, index))
         finally:
             for task in monitors:
                 task.cancel()
@@ -259,7 +261,7 @@ class LabRun:
 
     # --- phases ---------------------------------------------------------------------------
 
-    async def _run_phase(self, phase: PhaseSpec) -> dict[str, Any]:
+    async def _run_phase(self, phase: PhaseSpec, index: int = 0) -> dict[str, Any]:
         events = plan_phase(phase, self.config.seed)
         log.info("phase %s: %d events over %.0f s", phase.name, len(events), phase.duration_s)
         records: list[ViewerRecord] = []
@@ -268,6 +270,8 @@ class LabRun:
         leaving: list[asyncio.Task[None]] = []
         start_wall, start = wall_ms(), time.monotonic()
         polling = asyncio.create_task(self._poll_peers(active_peers))
+        joins = sum(1 for e in events if e.action != "leave")
+        progress = asyncio.create_task(self._progress(phase, index, records, joins, start))
         for event in events:
             await _sleep_until(start + event.at_s)
             if event.action == "leave":
@@ -289,6 +293,7 @@ class LabRun:
         await _sleep_until(start + phase.duration_s)
         end_wall = wall_ms()
         polling.cancel()
+        progress.cancel()
         leaving += [v.leave(self.config.leave_grace_s) for v in active_browsers.values()]
         leaving += [p.leave(self.config.leave_grace_s) for p in active_peers]
         await asyncio.gather(*leaving, return_exceptions=True)
@@ -302,6 +307,24 @@ class LabRun:
             "events": [dataclasses.asdict(e) for e in events],
             "viewers": [dataclasses.asdict(r) for r in records],
         }
+
+    async def _progress(
+        self, phase: PhaseSpec, index: int, records: list[ViewerRecord], joins: int, start: float
+    ) -> None:
+        """A progress line every PROGRESS_INTERVAL_S (stdout and the log) while the phase runs."""
+        while True:
+            await asyncio.sleep(PROGRESS_INTERVAL_S)
+            line = progress_line(
+                phase.name,
+                index,
+                len(self.config.phases),
+                records,
+                joins,
+                time.monotonic() - start,
+                phase.duration_s,
+            )
+            log.info("%s", line)
+            print(f"lab: {line}", flush=True)
 
     async def _poll_peers(self, peers: list[PythonPeer]) -> None:
         """Python peers print stats on SIGUSR1: ask every couple of seconds for the series."""

@@ -1,0 +1,62 @@
+"""The Python peer's beacons (docs/protocol.md §4.7): built from its stats, accepted by a real
+signaling server, counted in the stream's figures, and the ack's control is returned."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any, cast
+
+from peer.beacons import beacon_payload
+from peer.peer_node import PeerNode
+from peer.signaling_client import SignalingClient
+from peer.sim_playhead import SimulatedPlayhead
+from protocol.beacon_schema import parse_beacon
+from signaling.config import SignalingConfig
+from tests.signaling.signaling_fixtures import running_server
+
+
+def _node(stats: dict[str, Any], playhead: SimulatedPlayhead | None) -> PeerNode:
+    fake = SimpleNamespace(stats=lambda: stats, playhead=playhead, rendition="360p")
+    return cast(PeerNode, fake)
+
+
+STATS = {
+    "elapsed_s": 30.0,
+    "startup_s": 1.5,
+    "stalls": 1,
+    "bytes_from_http": 1000,
+    "bytes_from_peers": 3000,
+    "bytes_uploaded": 500,
+    "verification_failures": 0,
+    "peers_connected": 2,
+}
+
+
+def test_payload_is_a_valid_beacon() -> None:
+    playhead = SimulatedPlayhead(0.0, started=True, stalls=1, stalled_s=0.5, startup_s=1.5)
+    beacon = parse_beacon(beacon_payload(_node(STATS, playhead), 7))
+    assert (beacon.seq, beacon.p2p, beacon.ttff_ms, beacon.stall_ms) == (7, "on", 1500, 500)
+    assert beacon.watch_ms == 28_000
+    assert (beacon.http_bytes, beacon.p2p_bytes, beacon.peers) == (1000, 3000, 2)
+    seeder = parse_beacon(beacon_payload(_node({**STATS, "startup_s": None}, None), 1))
+    assert seeder.ttff_ms is None and seeder.watch_ms == 0
+
+
+async def test_signaling_accepts_it_and_returns_the_control() -> None:
+    async with running_server(SignalingConfig()) as server:
+        client = SignalingClient(_ignore, _ignore, _ignore)
+        await client.connect(server.url, server.token())
+        try:
+            await server.signaling.plane.set_control("demo", {"ramp_percent": 30})
+            payload = beacon_payload(_node(STATS, None), 1)
+            control = await asyncio.wait_for(client.beacon(payload), 10)
+            assert control.ramp_percent == 30
+            summary = (await server.signaling.plane.summaries())["demo"]
+            assert summary["totals"]["p2p_bytes"] == 3000
+        finally:
+            await client.close()
+
+
+async def _ignore(*args: object) -> None:
+    return None
