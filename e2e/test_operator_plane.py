@@ -233,6 +233,7 @@ def test_operator_sees_and_steers_the_swarm(origin: str) -> None:
             summary = _http(f"{origin}admin/api/streams/{STREAM}")["summary"]
             assert summary["by_reason"].get("ramp-cohort") == 2, summary["by_reason"]
             assert summary["by_mode"] == {"on": 2, "off": 2}
+            assert summary["live_edge_holders"], "no segment holdings in the beacons"
 
             # -- shadow mode: peers connect, no byte over P2P, "would have saved" counted -----
             _http(control_url, {"ramp_percent": 100, "shadow": True})

@@ -10,7 +10,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from peer.signaling_client import SignalingRefused
-from protocol.beacon_schema import MAX_PEERS
+from protocol.beacon_schema import MAX_HAVE, MAX_PEERS
 
 if TYPE_CHECKING:
     from peer.peer_node import PeerNode
@@ -45,6 +45,7 @@ def beacon_payload(node: PeerNode, seq: int) -> dict[str, Any]:
         "conn_attempts": 0,
         "conn_successes": 0,
         "latency_ms": None,
+        "have": node.store.complete_seqs()[-MAX_HAVE:],
     }
 
 

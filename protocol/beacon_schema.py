@@ -33,6 +33,7 @@ MAX_MS: Final = 7 * 86_400_000
 MAX_PEERS: Final = 1024
 PAIR_TYPES: Final = ("host", "srflx", "prflx", "relay")
 COHORT_BUCKETS: Final = 10_000
+MAX_HAVE: Final = 16  # complete segments near the live edge a beacon may list
 
 # Why P2P is off (or not helping) for a viewer: the plain reasons of docs/operator.md.
 REASONS: Final = (
@@ -72,9 +73,12 @@ class Beacon:
     conn_successes: int
     pairs: dict[str, int]
     latency_ms: int | None
+    have: tuple[int, ...] = ()  # newest complete segments held (rarest-segment view)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["have"] = list(self.have)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +139,7 @@ def parse_beacon(data: object) -> Beacon:
         "conn_successes",
     )
     nullable = ("rendition", "reason", "ttff_ms", "latency_ms")
-    obj = _object(data, "beacon", {"seq", "p2p", "peers", *counters, *nullable}, {"pairs"})
+    obj = _object(data, "beacon", {"seq", "p2p", "peers", *counters, *nullable}, {"pairs", "have"})
     mode = obj["p2p"]
     if mode not in P2P_MODES:
         raise SchemaError(f"beacon.p2p must be one of {', '.join(P2P_MODES)}")
@@ -143,6 +147,9 @@ def parse_beacon(data: object) -> Beacon:
     reason = obj["reason"]
     pairs_obj = _object(obj.get("pairs", {}), "beacon.pairs", set(), set(PAIR_TYPES))
     values = {name: _int(obj[name], f"beacon.{name}", 0, MAX_COUNTER) for name in counters}
+    have = obj.get("have", [])
+    if not isinstance(have, list) or len(have) > MAX_HAVE:
+        raise SchemaError(f"beacon.have must be a list of at most {MAX_HAVE} sequence numbers")
     return Beacon(
         seq=_int(obj["seq"], "beacon.seq", 0, MAX_COUNTER),
         rendition=None if rendition is None else _string(rendition, "rendition", NAME_RE, 64),
@@ -155,6 +162,7 @@ def parse_beacon(data: object) -> Beacon:
             for kind in PAIR_TYPES
         },
         latency_ms=_optional_int(obj["latency_ms"], "beacon.latency_ms", MAX_MS),
+        have=tuple(_int(seq, "beacon.have item", 0, MAX_COUNTER) for seq in have),
         **values,
     )
 

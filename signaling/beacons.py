@@ -40,6 +40,7 @@ BYTE_SOURCES = {
     "shadow_saved_bytes": "shadow_saved",
 }
 HISTORY_POINTS = 360  # 30 minutes at one sample per 5 s
+RAREST_WINDOW = 8  # segments nearest the live edge shown with their holder counts
 
 
 @dataclass
@@ -287,8 +288,25 @@ def summarize(totals: dict[str, int], viewers: list[dict[str, Any]]) -> dict[str
         "turn_share": pairs["relay"] / paired if paired else None,
         "verify_failures": totals.get("verify_failures", 0),
         "peers_avg": sum(v["peers"] for v in viewers) / len(viewers) if viewers else 0.0,
+        "live_edge_holders": live_edge_holders(viewers),
         "viewer_list": viewers,
     }
+
+
+def live_edge_holders(viewers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per rendition, the RAREST_WINDOW newest segments any viewer holds and how many viewers
+    hold each (from beacons' `have`): a segment near the live edge with one holder is where
+    the swarm leans on the origin."""
+    counts: dict[str, dict[int, int]] = {}
+    for v in viewers:
+        per = counts.setdefault(v.get("rendition") or "-", {})
+        for seq in v.get("have") or ():
+            per[seq] = per.get(seq, 0) + 1
+    rows = []
+    for rendition, per in sorted(counts.items()):
+        for seq in sorted(per, reverse=True)[:RAREST_WINDOW]:
+            rows.append({"rendition": rendition, "seq": seq, "holders": per[seq]})
+    return rows
 
 
 class _ViewerGauges(Collector):

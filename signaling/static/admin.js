@@ -173,6 +173,7 @@
       table("swarms", detail.swarms.map((s) => [s.swarm, s.peers, s.links, s.seeders]));
     }
     table("reasons", Object.entries(summary.by_reason || {}).sort((a, b) => b[1] - a[1]));
+    table("holders", (summary.live_edge_holders || []).map((h) => [h.rendition, h.seq, h.holders]));
     table("viewers", (summary.viewer_list || []).map((v) => [
       v.peer_id, v.rendition ?? "–", v.p2p, v.reason ?? "", fmt.bytes(v.http_bytes), fmt.bytes(v.p2p_bytes),
       fmt.bytes(v.upload_bytes), fmt.bytes(v.shadow_saved_bytes), v.peers, v.stalls, fmt.ms(v.ttff_ms),

@@ -17,7 +17,8 @@ from tests.signaling.signaling_fixtures import running_server
 
 
 def _node(stats: dict[str, Any], playhead: SimulatedPlayhead | None) -> PeerNode:
-    fake = SimpleNamespace(stats=lambda: stats, playhead=playhead, rendition="360p")
+    store = SimpleNamespace(complete_seqs=lambda: list(range(40)))
+    fake = SimpleNamespace(stats=lambda: stats, playhead=playhead, rendition="360p", store=store)
     return cast(PeerNode, fake)
 
 
@@ -39,6 +40,7 @@ def test_payload_is_a_valid_beacon() -> None:
     assert (beacon.seq, beacon.p2p, beacon.ttff_ms, beacon.stall_ms) == (7, "on", 1500, 500)
     assert beacon.watch_ms == 28_000
     assert (beacon.http_bytes, beacon.p2p_bytes, beacon.peers) == (1000, 3000, 2)
+    assert beacon.have == tuple(range(24, 40))  # the newest 16
     seeder = parse_beacon(beacon_payload(_node({**STATS, "startup_s": None}, None), 1))
     assert seeder.ttff_ms is None and seeder.watch_ms == 0
 

@@ -27,6 +27,7 @@ BEACON: dict[str, Any] = {
     "conn_successes": 3,
     "pairs": {"host": 3},
     "latency_ms": 6200,
+    "have": [40, 41, 42],
 }
 
 BEACON_VALID: list[tuple[str, str, Any]] = [
@@ -35,7 +36,7 @@ BEACON_VALID: list[tuple[str, str, Any]] = [
         "beacon",
         "off by the operator, before the first frame, no pairs key",
         {
-            **{k: v for k, v in BEACON.items() if k != "pairs"},
+            **{k: v for k, v in BEACON.items() if k not in ("pairs", "have")},
             "p2p": "off",
             "reason": "operator-off",
             "ttff_ms": None,
@@ -63,6 +64,8 @@ BEACON_INVALID: list[tuple[str, str, Any, str]] = [
     ("beacon", "unknown pair type", {**BEACON, "pairs": {"tcp": 1}}, "bad-request"),
     ("beacon", "too many peers", {**BEACON, "peers": 1025}, "bad-request"),
     ("beacon", "bad rendition", {**BEACON, "rendition": "../x"}, "bad-request"),
+    ("beacon", "have too long", {**BEACON, "have": list(range(17))}, "bad-request"),
+    ("beacon", "have not numbers", {**BEACON, "have": ["1"]}, "bad-request"),
 ]
 
 CONTROL: dict[str, Any] = {

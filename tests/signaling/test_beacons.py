@@ -75,3 +75,17 @@ def test_effective_mode_page_can_only_opt_out() -> None:
     shadow = apply_changes(control, {"shadow": True, "upload": {"cap_bps": 1000}})
     assert effective_mode(shadow, "k", True) == ("shadow", "shadow")
     assert shadow.upload.cap_bps == 1000 and shadow.upload.save_data is True
+
+
+def test_live_edge_holders_count_viewers_per_segment() -> None:
+    book = BeaconBook()
+    book.record("demo", "a", beacon(have=[10, 11, 12]), 0.0)
+    book.record("demo", "b", beacon(have=[11, 12]), 0.0)
+    book.record("demo", "c", beacon(have=[12], rendition="720p"), 0.0)
+    rows = merge_summaries([book.raw(0.0)])["demo"]["live_edge_holders"]
+    assert rows == [
+        {"rendition": "360p", "seq": 12, "holders": 2},
+        {"rendition": "360p", "seq": 11, "holders": 2},
+        {"rendition": "360p", "seq": 10, "holders": 1},
+        {"rendition": "720p", "seq": 12, "holders": 1},
+    ]

@@ -16,7 +16,7 @@ import { explainP2PFailure } from "./p2p_problems";
 import type { SegmentBuffer } from "./segment_store";
 import type { Timeline } from "../timeline";
 import { JoinBackoff } from "./join_backoff";
-import type { Beacon, Control, OffReason, P2PMode } from "../protocol/beacon_schema";
+import { MAX_HAVE, type Beacon, type Control, type OffReason, type P2PMode } from "../protocol/beacon_schema";
 import { fetchApiConfig, fetchToken, type ApiConfig } from "./api_client";
 import { LinkStats } from "./link_stats";
 import { OperatorLink, uploadEnv, uploadLimits, viewerKey } from "./operator_link";
@@ -148,6 +148,7 @@ export class P2PEngine {
       conn_attempts: this.links.attempts,
       conn_successes: this.links.successes,
       pairs: { ...this.links.pairs },
+      have: this.session?.scheduler.completeSeqs().slice(-MAX_HAVE) ?? [],
     };
   }
 

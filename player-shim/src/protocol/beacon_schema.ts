@@ -18,6 +18,7 @@ const MAX_PEERS = 1024;
 export const PAIR_TYPES = ["host", "srflx", "prflx", "relay"] as const;
 export type PairType = (typeof PAIR_TYPES)[number];
 const COHORT_BUCKETS = 10_000;
+export const MAX_HAVE = 16;
 
 /** Why P2P is off (or not helping) for a viewer; docs/operator.md explains each. */
 export type OffReason =
@@ -66,6 +67,8 @@ export interface Beacon {
   conn_successes: number;
   pairs: Record<PairType, number>;
   latency_ms: number | null;
+  /** Newest complete segments held (the dashboard's rarest-segment view); optional on the wire. */
+  have?: number[];
 }
 
 export interface UploadPolicy {
@@ -86,7 +89,9 @@ export interface Control {
 const optionalInt = (value: unknown, what: string, max: number): number | null => (value === null ? null : int(value, what, 0, max));
 
 export function parseBeacon(data: unknown): Beacon {
-  const obj = object(data, "beacon", ["seq", "p2p", "peers", ...COUNTERS, ...NULLABLE], ["pairs"]);
+  const obj = object(data, "beacon", ["seq", "p2p", "peers", ...COUNTERS, ...NULLABLE], ["pairs", "have"]);
+  const have = obj.have ?? [];
+  if (!Array.isArray(have) || have.length > MAX_HAVE) throw new SchemaError(`beacon.have must be a list of at most ${MAX_HAVE} sequence numbers`);
   if (!P2P_MODES.includes(obj.p2p as P2PMode)) throw new SchemaError(`beacon.p2p must be one of ${P2P_MODES.join(", ")}`);
   const pairsObj = object(obj.pairs ?? {}, "beacon.pairs", [], [...PAIR_TYPES]);
   const pairs = {} as Record<PairType, number>;
@@ -103,6 +108,7 @@ export function parseBeacon(data: unknown): Beacon {
     peers: int(obj.peers, "beacon.peers", 0, MAX_PEERS),
     pairs,
     latency_ms: optionalInt(obj.latency_ms, "beacon.latency_ms", MAX_MS),
+    have: have.map((seq) => int(seq, "beacon.have item", 0, MAX_COUNTER)),
   };
 }
 
