@@ -212,6 +212,8 @@ class RtmpServer:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.admission = RtmpAdmission(config)
+        # Connections and publishes by outcome, for the origin's /metrics (server/metrics.py).
+        self.counts: collections.Counter[str] = collections.Counter()
         # Refusals an attacker triggers at will: a line per kind per 5 s, not one per connection.
         self.limited_log = RateLimitedLog(log)
         self._ready = threading.Event()
@@ -299,6 +301,7 @@ class RtmpServer:
         address = str(peer[0]) if isinstance(peer, tuple) else str(peer)
         connection = _Connection(self, reader, writer, remote, address)
         decision = self.admission.admit(time.monotonic(), connection, address)
+        self.counts["connection-admitted" if decision.admitted else "connection-refused"] += 1
         if not decision.admitted:
             self.limited_log.log(
                 logging.WARNING, decision.reason, "rtmp %s: refused, %s", remote, decision.reason
@@ -417,6 +420,7 @@ class _Connection:
             elif isinstance(event, ConnectRequested):
                 if event.app != self.config.app:
                     log.warning("rtmp %s: refused, unknown app %r", self.remote, event.app)
+                    self.server.counts["refused-app"] += 1
                     self.rtmp.reject_connect(f"unknown application {event.app!r}")
                     return
                 pending.extend(self.rtmp.accept_connect())
@@ -441,6 +445,7 @@ class _Connection:
                 "; address locked out" if locked else "",
             )
             self.rtmp.reject_publish("NetStream.Publish.Denied", "invalid stream key")
+            self.server.counts["refused-key"] += 1
             return False
         pipe = FlvPipe(
             high_water=self.config.buffer_high_water,
@@ -451,12 +456,14 @@ class _Connection:
         if isinstance(claimed, str):
             log.warning("rtmp %s: refused publish to %s: %s", self.remote, stream_name, claimed)
             self.rtmp.reject_publish("NetStream.Publish.BadName", claimed)
+            self.server.counts["refused-busy"] += 1
             return False
         claimed._disconnect_callback = self._disconnect_threadsafe
         self.server.admission.authenticated(self)
         self.session = claimed
         self.resume.set()
         log.info("rtmp %s: publishing to stream %s", self.remote, stream_name)
+        self.server.counts["publish"] += 1
         return True
 
     def displace(self) -> None:

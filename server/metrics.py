@@ -5,7 +5,7 @@ the app (`signaling.metrics.registry_for`); names are listed in docs/operator.md
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -156,6 +156,33 @@ class FileCacheCollector(Collector):
         family.add_metric(["hit"], self._store.hits)
         family.add_metric(["miss"], self._store.misses)
         yield family
+
+
+class CountsCollector(Collector):
+    """A `collections.Counter` of outcomes (e.g. `RtmpServer.counts`) as one labelled counter."""
+
+    def __init__(self, name: str, doc: str, label: str, counts: Mapping[str, int]) -> None:
+        self._name, self._doc, self._label, self._counts = name, doc, label, counts
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(self._name, self._doc, labels=[self._label])
+        for value, count in sorted(dict(self._counts).items()):
+            family.add_metric([value], count)
+        yield family
+
+
+def watch_rtmp(app: web.Application, source: object) -> None:
+    """Export an RTMP source's connection and publish outcomes (no-op for other sources)."""
+    counts = getattr(getattr(source, "server", None), "counts", None)
+    if isinstance(counts, Mapping):
+        registry_for(app).register(
+            CountsCollector(
+                "swarmcast_rtmp_events",
+                "RTMP connections and publishes by outcome (publish, refused-key, ...)",
+                "event",
+                counts,
+            )
+        )
 
 
 def install_origin_metrics(app: web.Application, store: CacheStats) -> OriginMetrics:

@@ -30,6 +30,7 @@ from typing import Any
 from aiohttp import web
 
 from protocol.signaling_schema import IceServer
+from server.metrics import watch_rtmp
 from server.origin_app import AppSetup, create_app
 from server.origin_config import OriginConfig
 from server.origin_keys import CATALOG_KEY, TOKEN_SECRET_KEY
@@ -359,6 +360,7 @@ def run(args: argparse.Namespace) -> int:
         segmenter_config = segmenter_config_from_args(args)
         streams_dir.mkdir(parents=True, exist_ok=True)
         source = whip_source or make_source(args, segmenter_config)
+        watch_rtmp(app, source)
         stream = LiveStream(args.stream, streams_dir, segmenter_config, source)
         app.cleanup_ctx.append(live_stream_context(stream, lambda: stuck.append(args.stream)))
     else:

@@ -7,6 +7,7 @@ RTMP to `RtmpSource`, and `LiveStream` encodes the ladder and writes HLS/DASH + 
 from __future__ import annotations
 
 import asyncio
+import collections
 import io
 import json
 import logging
@@ -46,6 +47,7 @@ class RtmpStream:
     port: int
     events: asyncio.Queue[StreamEvent]
     seen: list[StreamEvent]
+    counts: collections.Counter[str]  # the RTMP server's outcomes (exported on /metrics)
 
     async def wait_for(self, kind: type, timeout: float = 40.0) -> StreamEvent:
         async with asyncio.timeout(timeout):
@@ -65,7 +67,7 @@ async def rtmp_stream(tmp_path: Path) -> AsyncIterator[RtmpStream]:
     stream.add_listener(events.put_nowait)
     await stream.start()
     try:
-        yield RtmpStream(stream, source.server.address[1], events, [])
+        yield RtmpStream(stream, source.server.address[1], events, [], source.server.counts)
     finally:
         await asyncio.wait_for(stream.stop(), 30)
 
@@ -190,6 +192,7 @@ async def test_wrong_key_publishes_nothing(
     assert await _publish(rtmp_stream.port, "guessed-key", 3.0) == EXIT_REFUSED
     # The refusal happens at `publish`, before any media is taken: nothing can follow it.
     assert "refused publish, invalid stream key" in caplog.text
+    assert rtmp_stream.counts["refused-key"] == 1 and rtmp_stream.counts["publish"] == 0
     assert "guessed-key" not in caplog.text
     assert rtmp_stream.events.empty()
     stream_dir = tmp_path / STREAM

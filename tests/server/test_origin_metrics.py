@@ -64,3 +64,22 @@ def test_pipeline_events_feed_gauges() -> None:
     metrics.stream_event("demo", PublisherLost("gone"), now=105.0)
     assert value("swarmcast_publisher_up", {"stream": "demo"}) == 0
     assert value("swarmcast_publisher_lost_total", {"stream": "demo"}) == 1
+
+
+def test_rtmp_outcomes_are_exported() -> None:
+    import collections
+    from types import SimpleNamespace
+
+    from aiohttp import web
+
+    from server.metrics import watch_rtmp
+    from signaling.metrics import registry_for
+
+    app = web.Application()
+    counts: collections.Counter[str] = collections.Counter({"publish": 1, "refused-key": 3})
+    watch_rtmp(app, SimpleNamespace(server=SimpleNamespace(counts=counts)))
+    watch_rtmp(app, object())  # not an RTMP source: nothing
+    counts["refused-key"] += 1  # read at scrape time
+    value = registry_for(app).get_sample_value
+    assert value("swarmcast_rtmp_events_total", {"event": "refused-key"}) == 4
+    assert value("swarmcast_rtmp_events_total", {"event": "publish"}) == 1
