@@ -134,8 +134,12 @@ class BeaconBook:
 
     # -- updates -----------------------------------------------------------------------------
 
-    def record(self, stream: str, peer_id: str, beacon: Beacon, now: float) -> None:
-        """A viewer's beacon (its counters are cumulative; a smaller one means a new page)."""
+    def record(
+        self, stream: str, peer_id: str, beacon: Beacon, now: float, label: str | None = None
+    ) -> None:
+        """A viewer's beacon (its counters are cumulative; a smaller one means a new page).
+        `label`: the rendition for Prometheus labels, the swarm signaling placed the viewer
+        in (a beacon's own claim would let a client mint unbounded label values)."""
         previous = self._viewers.get(peer_id)
         before = _totals(previous.beacon) if previous is not None else None
         after = _totals(beacon)
@@ -145,7 +149,7 @@ class BeaconBook:
         self._viewers[peer_id] = Viewer(stream, beacon, now)
         if self._counters:
             delta = {k: after[k] - (before[k] if before else 0) for k in after}
-            self._count(stream, beacon.rendition or "-", delta)
+            self._count(stream, label or "-", delta)
 
     def departed(self, peer_id: str) -> None:
         """The viewer's connection closed: its totals stay in the stream's."""

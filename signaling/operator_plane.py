@@ -48,6 +48,7 @@ class SessionLike(Protocol):
     sid: str
     peer_id: str
     stream: str
+    swarm: str | None
 
 
 class OperatorPlane:
@@ -124,7 +125,8 @@ class OperatorPlane:
         if not bucket.try_consume(now):
             return schema.error_ack("rate-limited", "beacon refused: over the beacon rate")
         beacon = parse_beacon(data)
-        self.book.record(session.stream, session.peer_id, beacon, self._clock())
+        label = session.swarm.split("/", 1)[1] if session.swarm else None
+        self.book.record(session.stream, session.peer_id, beacon, self._clock(), label)
         return beacon_ack(await self.controls.get(session.stream))
 
     async def join_refusal(self, stream: str) -> Reply | None:

@@ -59,9 +59,11 @@ async def test_beacons_are_aggregated_into_metrics_and_the_overview() -> None:
             # A later beacon replaces the viewer's earlier counters (they are cumulative).
             await a.call("beacon", beacon(http_bytes=2000, p2p_bytes=6000, seq=4))
             samples = await metrics(server)
-            key = 'swarmcast_viewer_bytes_total{rendition="360p",source="%s",stream="demo"}'
-            assert samples[key % "http"] == 2500
-            assert samples[key % "p2p"] == 6000
+            # Labelled by the swarm signaling placed the viewer in, not by the beacon's claim.
+            key = 'swarmcast_viewer_bytes_total{rendition="%s",source="%s",stream="demo"}'
+            assert samples[key % ("360p", "http")] == 2000
+            assert samples[key % ("-", "http")] == 500  # b never joined
+            assert samples[key % ("360p", "p2p")] == 6000
             assert samples["swarmcast_signaling_connections"] == 2
             assert samples['swarmcast_signaling_events_total{event="beacon",result="ok"}'] == 3
             assert samples['swarmcast_signaling_events_total{event="join",result="ok"}'] == 1
