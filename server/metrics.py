@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from signaling.metrics import registry_for
+from signaling.metrics import EGRESS_BYTES_KEY, registry_for
 
 
 def request_kind(path: str) -> str | None:
@@ -108,6 +108,15 @@ class OriginMetrics:
             self.bytes.labels(kind).inc(length)
         return response
 
+    def total_bytes(self) -> float:
+        """Response body bytes so far, all kinds (the dashboard's measured origin egress)."""
+        return sum(
+            sample.value
+            for family in self.bytes.collect()
+            for sample in family.samples
+            if sample.name.endswith("_total")
+        )
+
     def stream_event(self, stream: str, event: object, now: float | None = None) -> None:
         """Fold one `segmenter.events` event into the stream's gauges and counters."""
         from segmenter.events import (
@@ -192,6 +201,7 @@ def install_origin_metrics(app: web.Application, store: CacheStats) -> OriginMet
     registry.register(FileCacheCollector(store))
     app.middlewares.append(metrics.middleware)
     app[ORIGIN_METRICS_KEY] = metrics
+    app[EGRESS_BYTES_KEY] = metrics.total_bytes
     return metrics
 
 

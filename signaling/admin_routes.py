@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from protocol.signaling_schema import NAME_RE, SchemaError
-from signaling.metrics import registry_for
+from signaling.metrics import EGRESS_BYTES_KEY, registry_for
 
 if TYPE_CHECKING:
     from signaling.server import SignalingServer
@@ -48,6 +48,8 @@ def attach_operator(app: web.Application, signaling: SignalingServer) -> None:
     if OPERATOR_KEY in app:
         return
     admin = app[OPERATOR_KEY] = Admin(signaling)
+    if EGRESS_BYTES_KEY in app:  # an origin: the history also records its measured egress
+        signaling.plane.egress_bytes = app[EGRESS_BYTES_KEY]
     app.router.add_get("/admin", admin.page)
     app.router.add_get("/admin/static/{name}", admin.static)
     app.router.add_get("/admin/api/overview", admin.overview)

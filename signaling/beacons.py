@@ -70,6 +70,7 @@ class StreamHistory:
     points: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=HISTORY_POINTS))
     last_totals: dict[str, int] | None = None
     last_time: float | None = None
+    last_egress: float | None = None
 
 
 class BeaconBook:
@@ -209,8 +210,11 @@ class BeaconBook:
             out[stream] = {"totals": totals, "viewers": viewers}
         return out
 
-    def sample(self, summaries: dict[str, dict[str, Any]], now: float) -> None:
-        """Append one history point per stream (rates from the totals' change since the last)."""
+    def sample(
+        self, summaries: dict[str, dict[str, Any]], now: float, egress_bytes: float | None = None
+    ) -> None:
+        """Append one history point per stream (rates from the totals' change since the last);
+        `egress_bytes`: the origin's response bytes so far (all streams), when known."""
         for stream, summary in summaries.items():
             history = self._history.setdefault(stream, StreamHistory())
             totals = summary["totals"]
@@ -229,8 +233,11 @@ class BeaconBook:
                 point["http_bps"] = http * 8 / span
                 point["p2p_bps"] = p2p * 8 / span
                 point["interval_offload"] = p2p / (http + p2p) if http + p2p else None
+                if egress_bytes is not None and history.last_egress is not None:
+                    point["origin_bps"] = max(0.0, egress_bytes - history.last_egress) * 8 / span
             history.points.append(point)
             history.last_totals, history.last_time = dict(totals), now
+            history.last_egress = egress_bytes
 
     def history(self, stream: str) -> list[dict[str, Any]]:
         history = self._history.get(stream)

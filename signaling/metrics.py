@@ -26,6 +26,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 REGISTRY_KEY = web.AppKey("swarmcast_metrics_registry", CollectorRegistry)
+# The origin's response bytes so far (all kinds), when the app is an origin: the dashboard's
+# measured egress (server/metrics.py sets it).
+EGRESS_BYTES_KEY: web.AppKey[Callable[[], float]] = web.AppKey("swarmcast_origin_egress_bytes")
 
 LOOP_LAG_INTERVAL_S = 0.5
 

@@ -76,6 +76,8 @@ class OperatorPlane:
         self._sample_interval_s = config.ops_sample_interval_s
         self._clock, self._monotonic = clock, monotonic
         self._buckets: dict[str, TokenBucket] = {}
+        # The origin's response bytes so far, when signaling shares the origin's app.
+        self.egress_bytes: Callable[[], float] | None = None
         self._task: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -103,7 +105,8 @@ class OperatorPlane:
     async def sample(self) -> None:
         now = self._clock()
         await self._publish(now)
-        self.book.sample(await self.summaries(), now)
+        egress = self.egress_bytes() if self.egress_bytes is not None else None
+        self.book.sample(await self.summaries(), now, egress)
 
     # -- signaling hooks -----------------------------------------------------------------------
 

@@ -61,7 +61,7 @@
       ["viewers", "viewers", summary.viewers, fmt.num(summary.viewers), Object.entries(summary.by_rendition || {}).map(([r, n]) => `${r}: ${n}`).join(" · ")],
       ["p2p_viewers", "on P2P", (summary.by_mode || {}).on || 0, fmt.num((summary.by_mode || {}).on || 0), `shadow ${(summary.by_mode || {}).shadow || 0} · off ${(summary.by_mode || {}).off || 0}`],
       ["offload", "offload", summary.offload, fmt.pct(summary.offload), `bound ${fmt.pct(summary.offload_bound)}`],
-      ["egress", "origin egress", last ? last.http_bps : null, fmt.mbps(last ? last.http_bps : null), `P2P ${fmt.mbps(last ? last.p2p_bps : null)}`],
+      ["egress", "origin egress", last ? (last.origin_bps ?? last.http_bps) : null, fmt.mbps(last ? (last.origin_bps ?? last.http_bps) : null), last && last.origin_bps !== undefined ? `measured, all streams · viewers' HTTP ${fmt.mbps(last.http_bps)}` : `viewers' HTTP (beacons) · P2P ${fmt.mbps(last ? last.p2p_bps : null)}`],
       ["http_bytes", "from origin", t.http_bytes || 0, fmt.bytes(t.http_bytes || 0), "media bytes, all viewers"],
       ["p2p_bytes", "from peers", t.p2p_bytes || 0, fmt.bytes(t.p2p_bytes || 0), `uploaded ${fmt.bytes(t.upload_bytes || 0)}`],
       ["shadow_saved_bytes", "would have saved", t.shadow_saved_bytes || 0, fmt.bytes(t.shadow_saved_bytes || 0), "shadow mode"],
@@ -134,10 +134,12 @@
       { label: "offload (total)", stroke: "#9be28b" },
       { label: "bound 1 − 1/N", stroke: "#ffb347", dash: [6, 4] },
     ], [t, history.map((p) => p.interval_offload ?? null), history.map((p) => p.offload), history.map((p) => p.offload_bound)]);
+    const mbps = (x) => (x === undefined || x === null ? null : x / 1e6);
     chart("chart-egress", [
-      { label: "origin", stroke: "#ff6b6b", width: 2 },
-      { label: "peers", stroke: "#4fb3ff", width: 2 },
-    ], [t, history.map((p) => (p.http_bps ?? null) && p.http_bps / 1e6), history.map((p) => (p.p2p_bps ?? null) && p.p2p_bps / 1e6)]);
+      { label: "viewers from origin", stroke: "#ff6b6b", width: 2 },
+      { label: "viewers from peers", stroke: "#4fb3ff", width: 2 },
+      { label: "origin egress (measured)", stroke: "#ffb347", dash: [6, 4] },
+    ], [t, history.map((p) => mbps(p.http_bps)), history.map((p) => mbps(p.p2p_bps)), history.map((p) => mbps(p.origin_bps))]);
     chart("chart-viewers", [
       { label: "viewers", stroke: "#e6e9ef", width: 2 },
       { label: "on P2P", stroke: "#4fb3ff" },

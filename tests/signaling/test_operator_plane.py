@@ -4,13 +4,19 @@ aggregated), per-stream control pushed live and enforced at join, and the admin 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
-from protocol.beacon_schema import parse_beacon_ack, parse_control
+from protocol.beacon_schema import parse_beacon, parse_beacon_ack, parse_control
+from server.origin_app import create_app
+from server.origin_config import OriginConfig
+from server.origin_keys import TOKEN_SECRET_KEY
 from signaling.config import SignalingConfig
+from signaling.server import SIGNALING_KEY, attach_signaling
 from tests.protocol.beacon_vectors import BEACON
 from tests.signaling.signaling_fixtures import Client, RunningServer, connect, running_server
 
@@ -158,3 +164,22 @@ async def test_a_viewer_receives_control_even_on_another_rendition() -> None:
         finally:
             for client in clients:
                 await client.close()
+
+
+async def test_the_origin_s_measured_egress_goes_into_the_history(tmp_path: Path) -> None:
+    """Signaling on an origin's app samples the origin's own response bytes."""
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "master.m3u8").write_text("#EXTM3U\n")
+    app = create_app(
+        OriginConfig(streams_dir=tmp_path),
+        extra_setup=[lambda a: attach_signaling(a, CONFIG, a[TOKEN_SECRET_KEY])],
+    )
+    plane = app[SIGNALING_KEY].plane
+    plane.book.record("demo", "v", parse_beacon(BEACON), 0.0)
+    async with TestClient(TestServer(app)) as client:
+        await plane.sample()
+        body = await (await client.get("/live/demo/master.m3u8")).read()
+        await plane.sample()
+    points = plane.book.history("demo")
+    assert points[-1]["origin_bps"] > 0
+    assert len(body) > 0
