@@ -12,11 +12,6 @@ saved. A dashboard screenshot goes to var/e2e-artifacts/operator-dashboard.png.
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -25,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from e2e.test_shim_swarm import CHROMIUM, CHROMIUM_ARGS, GUM_INIT_SCRIPT, _ensure_shim_bundle
+from e2e.browser import ensure_shim_bundle, webrtc_context
+from e2e.serve_process import serve_live
 from protocol.beacon_schema import cohort_bucket
 
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
@@ -35,7 +31,7 @@ ARTIFACTS = REPO / "var" / "e2e-artifacts"
 STREAM = "ops"
 LADDER = "640x360@700"
 ADMIN_TOKEN = "e2e-operator-token-0123"
-READY_SEGMENTS = 3
+READY = 3  # segments published before viewers arrive
 # Viewers' ramp-up keys: two below the 50 % line, two above (cohort_bucket is pinned by vectors).
 CANDIDATES = [f"e2e-viewer-{i}" for i in range(40)]
 LOW = [k for k in CANDIDATES if cohort_bucket(k) < 5000][:2]
@@ -86,176 +82,124 @@ def _until(check: Callable[[], bool], timeout_s: float, poll_s: float = 0.2) -> 
 
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    _ensure_shim_bundle()
-    command = [
-        sys.executable, "-m", "server.cli", "serve",
-        "--host", "127.0.0.1", "--port", "0", "--stream", STREAM,
-        "--dir", str(tmp_path_factory.mktemp("live")), "--source", "synthetic",
-        "--ladder", LADDER, "--admin-token", ADMIN_TOKEN,
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert process.stdout is not None
-        url = None
-        deadline = time.monotonic() + 60
-        while url is None and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                raise AssertionError(f"swarmcast serve exited early with {process.wait()}")
-            match = re.search(r"serving (http://\S+)", line)
-            url = match.group(1) if match else None
-        assert url, "swarmcast serve printed no URL"
-        playlist = f"{url}live/{STREAM}/360p/index.m3u8"
-        _until(lambda: _playlist_ready(playlist), 60, 0.5)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-def _playlist_ready(url: str) -> bool:
-    try:
-        return bytes(_http(url, token=None)).count(b"#EXTINF") >= READY_SEGMENTS
-    except OSError:
-        return False
+    ensure_shim_bundle()
+    with serve_live(
+        tmp_path_factory.mktemp("live"),
+        stream=STREAM,
+        ladder=LADDER,
+        ready_segments=READY,
+        extra_args=["--admin-token", ADMIN_TOKEN],
+    ) as server:
+        yield server.url
 
 
 def test_operator_sees_and_steers_the_swarm(origin: str) -> None:
-    from playwright.sync_api import sync_playwright
-
     control_url = f"{origin}admin/api/streams/{STREAM}/control"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    with webrtc_context(viewport={"width": 640, "height": 400}) as context:
+        keys = [LOW[0], HIGH[0], LOW[1], HIGH[1]]
+        pages = []
+        for key in keys:
+            page = context.new_page()
+            page.goto(f"{origin}?stream={STREAM}&viewer={key}&beacon={BEACON_MS}")
+            pages.append(page)
+        for page in pages:
+            page.wait_for_function(
+                "() => window.swarmcastDemo && window.swarmcastDemo.firstFrameAt !== null",
+                timeout=30_000,
+            )
+
+        def stats() -> list[dict[str, Any]]:
+            return [dict(page.evaluate(STATS_JS)) for page in pages]
+
+        # -- P2P on: viewers exchange segments ------------------------------------------
+        _until(lambda: sum(s["p2pBytes"] for s in stats()) > 500_000, 30, 0.5)
+
+        # -- /metrics and the dashboard agree with the viewers ----------------------------
+        flushed = [dict(page.evaluate(FLUSH_JS)) for page in pages]
+        assert all(f["sent"] is not None for f in flushed), flushed
+        http = sum(f["stats"]["httpBytes"] for f in flushed)
+        p2p = sum(f["stats"]["p2pBytes"] for f in flushed)
+        metrics = bytes(_http(f"{origin}metrics", token=None)).decode()
+        m_http = _metric_sum(metrics, "swarmcast_viewer_bytes_total", stream=STREAM, source="http")
+        m_p2p = _metric_sum(metrics, "swarmcast_viewer_bytes_total", stream=STREAM, source="p2p")
+        assert _metric_sum(metrics, "swarmcast_origin_requests_total", kind="segment") > 0
+        assert "swarmcast_signaling_connections 4.0" in metrics
+
+        admin = context.new_page()
+        admin.set_viewport_size({"width": 1400, "height": 1100})
+        admin.goto(f"{origin}admin#token={ADMIN_TOKEN}")
+        admin.wait_for_function("() => window.swarmcastAdmin.polls >= 1", timeout=15_000)
+
+        def card(name: str) -> float:
+            value = admin.get_attribute(f'[data-stat="{name}"]', "data-value")
+            return float(value or "nan")
+
+        print(f"viewers: http {http} B, p2p {p2p} B; /metrics: {m_http}, {m_p2p};"
+              f" dashboard: {card('http_bytes')}, {card('p2p_bytes')}")  # fmt: skip
+        for measured in (m_http, card("http_bytes")):
+            assert abs(measured - http) <= 0.05 * http
+        for measured in (m_p2p, card("p2p_bytes")):
+            assert abs(measured - p2p) <= 0.05 * p2p
+        assert card("viewers") == 4 and card("p2p_viewers") == 4
+        offload = card("offload")
+        assert abs(offload - p2p / (http + p2p)) < 0.05
+
+        # -- kill switch: everyone on the origin within 5 s, nobody stalls -----------------
+        stalls_before = [s["stalls"] for s in stats()]
+        assert _http(control_url, {"p2p": False})["control"]["p2p"] is False
+        took = _until(
+            lambda: all(
+                s["p2pMode"] == "off" and s["p2pReason"] == "operator-off" and s["peers"] == 0
+                for s in stats()
+            ),
+            5.0,
         )
-        try:
-            context = browser.new_context(
-                permissions=["camera", "microphone"], viewport={"width": 640, "height": 400}
-            )
-            context.add_init_script(GUM_INIT_SCRIPT)
-            keys = [LOW[0], HIGH[0], LOW[1], HIGH[1]]
-            pages = []
-            for key in keys:
-                page = context.new_page()
-                page.goto(f"{origin}?stream={STREAM}&viewer={key}&beacon={BEACON_MS}")
-                pages.append(page)
-            for page in pages:
-                page.wait_for_function(
-                    "() => window.swarmcastDemo && window.swarmcastDemo.firstFrameAt !== null",
-                    timeout=30_000,
-                )
+        print(f"kill switch: every viewer on the origin after {took:.2f} s")
+        off = stats()
+        time.sleep(6)  # playing from the origin only (wall time is the test here)
+        after = stats()
+        for before, now in zip(off, after, strict=True):
+            assert now["p2pBytes"] == before["p2pBytes"]
+            assert now["httpBytes"] > before["httpBytes"]
+        assert [s["stalls"] for s in after] == stalls_before == [0, 0, 0, 0]
 
-            def stats() -> list[dict[str, Any]]:
-                return [dict(page.evaluate(STATS_JS)) for page in pages]
+        # -- ramp-up to 50 %: the two low-bucket viewers, and the others know why ----------
+        _http(control_url, {"p2p": True, "ramp_percent": 50})
+        _until(lambda: [s["p2pMode"] for s in stats()] == ["on", "off", "on", "off"], 5.0)
+        _until(lambda: all(stats()[i]["peers"] >= 1 for i in (0, 2)), 20, 0.5)
+        ramped = stats()
+        for i in (1, 3):
+            assert ramped[i]["p2pReason"] == "ramp-cohort", ramped[i]
+            assert "ramp-up" in ramped[i]["p2pReasonText"]
+        print(f"ramp 50 %: modes {[s['p2pMode'] for s in ramped]},"
+              f" reason of viewer 1: {ramped[1]['p2pReasonText']!r}")  # fmt: skip
+        for page in pages:
+            page.evaluate(FLUSH_JS)
+        polls = admin.evaluate("() => window.swarmcastAdmin.polls")
+        admin.wait_for_function(f"() => window.swarmcastAdmin.polls >= {polls + 2}")
+        summary = _http(f"{origin}admin/api/streams/{STREAM}")["summary"]
+        assert summary["by_reason"].get("ramp-cohort") == 2, summary["by_reason"]
+        assert summary["by_mode"] == {"on": 2, "off": 2}
+        assert summary["live_edge_holders"], "no segment holdings in the beacons"
 
-            # -- P2P on: viewers exchange segments ------------------------------------------
-            _until(lambda: sum(s["p2pBytes"] for s in stats()) > 500_000, 30, 0.5)
-
-            # -- /metrics and the dashboard agree with the viewers ----------------------------
-            flushed = [dict(page.evaluate(FLUSH_JS)) for page in pages]
-            assert all(f["sent"] is not None for f in flushed), flushed
-            http = sum(f["stats"]["httpBytes"] for f in flushed)
-            p2p = sum(f["stats"]["p2pBytes"] for f in flushed)
-            metrics = bytes(_http(f"{origin}metrics", token=None)).decode()
-            m_http = _metric_sum(
-                metrics, "swarmcast_viewer_bytes_total", stream=STREAM, source="http"
-            )
-            m_p2p = _metric_sum(
-                metrics, "swarmcast_viewer_bytes_total", stream=STREAM, source="p2p"
-            )
-            assert _metric_sum(metrics, "swarmcast_origin_requests_total", kind="segment") > 0
-            assert "swarmcast_signaling_connections 4.0" in metrics
-
-            admin = context.new_page()
-            admin.set_viewport_size({"width": 1400, "height": 1100})
-            admin.goto(f"{origin}admin#token={ADMIN_TOKEN}")
-            admin.wait_for_function("() => window.swarmcastAdmin.polls >= 1", timeout=15_000)
-
-            def card(name: str) -> float:
-                value = admin.get_attribute(f'[data-stat="{name}"]', "data-value")
-                return float(value or "nan")
-
-            print(f"viewers: http {http} B, p2p {p2p} B; /metrics: {m_http}, {m_p2p};"
-                  f" dashboard: {card('http_bytes')}, {card('p2p_bytes')}")  # fmt: skip
-            for measured in (m_http, card("http_bytes")):
-                assert abs(measured - http) <= 0.05 * http
-            for measured in (m_p2p, card("p2p_bytes")):
-                assert abs(measured - p2p) <= 0.05 * p2p
-            assert card("viewers") == 4 and card("p2p_viewers") == 4
-            offload = card("offload")
-            assert abs(offload - p2p / (http + p2p)) < 0.05
-
-            # -- kill switch: everyone on the origin within 5 s, nobody stalls -----------------
-            stalls_before = [s["stalls"] for s in stats()]
-            assert _http(control_url, {"p2p": False})["control"]["p2p"] is False
-            took = _until(
-                lambda: all(
-                    s["p2pMode"] == "off" and s["p2pReason"] == "operator-off" and s["peers"] == 0
-                    for s in stats()
-                ),
-                5.0,
-            )
-            print(f"kill switch: every viewer on the origin after {took:.2f} s")
-            off = stats()
-            time.sleep(6)  # playing from the origin only (wall time is the test here)
-            after = stats()
-            for before, now in zip(off, after, strict=True):
-                assert now["p2pBytes"] == before["p2pBytes"]
-                assert now["httpBytes"] > before["httpBytes"]
-            assert [s["stalls"] for s in after] == stalls_before == [0, 0, 0, 0]
-
-            # -- ramp-up to 50 %: the two low-bucket viewers, and the others know why ----------
-            _http(control_url, {"p2p": True, "ramp_percent": 50})
-            _until(lambda: [s["p2pMode"] for s in stats()] == ["on", "off", "on", "off"], 5.0)
-            _until(lambda: all(stats()[i]["peers"] >= 1 for i in (0, 2)), 20, 0.5)
-            ramped = stats()
-            for i in (1, 3):
-                assert ramped[i]["p2pReason"] == "ramp-cohort", ramped[i]
-                assert "ramp-up" in ramped[i]["p2pReasonText"]
-            print(f"ramp 50 %: modes {[s['p2pMode'] for s in ramped]},"
-                  f" reason of viewer 1: {ramped[1]['p2pReasonText']!r}")  # fmt: skip
-            for page in pages:
-                page.evaluate(FLUSH_JS)
-            polls = admin.evaluate("() => window.swarmcastAdmin.polls")
-            admin.wait_for_function(f"() => window.swarmcastAdmin.polls >= {polls + 2}")
-            summary = _http(f"{origin}admin/api/streams/{STREAM}")["summary"]
-            assert summary["by_reason"].get("ramp-cohort") == 2, summary["by_reason"]
-            assert summary["by_mode"] == {"on": 2, "off": 2}
-            assert summary["live_edge_holders"], "no segment holdings in the beacons"
-
-            # -- shadow mode: peers connect, no byte over P2P, "would have saved" counted -----
-            _http(control_url, {"ramp_percent": 100, "shadow": True})
-            _until(lambda: all(s["p2pMode"] == "shadow" for s in stats()), 5.0)
-            shadow_start = stats()
-            _until(lambda: sum(s["shadowSavedBytes"] for s in stats()) > 0, 25, 0.5)
-            time.sleep(2)
-            shadow_end = stats()
-            for before, now in zip(shadow_start, shadow_end, strict=True):
-                assert now["p2pBytes"] == before["p2pBytes"], "a byte came over P2P in shadow mode"
-                assert now["stalls"] == 0
-            saved = sum(s["shadowSavedBytes"] for s in shadow_end)
-            print(f"shadow: would have saved {saved} B, P2P bytes unchanged")
-            for page in pages:
-                page.evaluate(FLUSH_JS)
-            polls = admin.evaluate("() => window.swarmcastAdmin.polls")
-            admin.wait_for_function(f"() => window.swarmcastAdmin.polls >= {polls + 2}")
-            assert card("shadow_saved_bytes") > 0
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            shot = ARTIFACTS / "operator-dashboard.png"
-            admin.screenshot(path=str(shot), full_page=True)
-            print(f"dashboard screenshot: {shot}")
-            context.close()
-        finally:
-            browser.close()
+        # -- shadow mode: peers connect, no byte over P2P, "would have saved" counted -----
+        _http(control_url, {"ramp_percent": 100, "shadow": True})
+        _until(lambda: all(s["p2pMode"] == "shadow" for s in stats()), 5.0)
+        shadow_start = stats()
+        _until(lambda: sum(s["shadowSavedBytes"] for s in stats()) > 0, 25, 0.5)
+        time.sleep(2)
+        shadow_end = stats()
+        for before, now in zip(shadow_start, shadow_end, strict=True):
+            assert now["p2pBytes"] == before["p2pBytes"], "a byte came over P2P in shadow mode"
+            assert now["stalls"] == 0
+        saved = sum(s["shadowSavedBytes"] for s in shadow_end)
+        print(f"shadow: would have saved {saved} B, P2P bytes unchanged")
+        for page in pages:
+            page.evaluate(FLUSH_JS)
+        polls = admin.evaluate("() => window.swarmcastAdmin.polls")
+        admin.wait_for_function(f"() => window.swarmcastAdmin.polls >= {polls + 2}")
+        assert card("shadow_saved_bytes") > 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shot = ARTIFACTS / "operator-dashboard.png"
+        admin.screenshot(path=str(shot), full_page=True)
+        print(f"dashboard screenshot: {shot}")
