@@ -46,6 +46,12 @@ async () => {
 }
 """
 STATS_JS = "() => window.swarmcastDemo.swarm.stats()"
+OVERLAY_REASON_JS = """
+(reason) => {
+  const cell = document.querySelector('.swarmcast-overlay [data-stat="reason"]');
+  return cell !== null && cell.textContent === reason;
+}
+"""
 
 
 def _http(url: str, body: Any = None, token: str | None = ADMIN_TOKEN) -> Any:
@@ -171,6 +177,8 @@ def test_operator_sees_and_steers_the_swarm(origin: str) -> None:
         for i in (1, 3):
             assert ramped[i]["p2pReason"] == "ramp-cohort", ramped[i]
             assert "ramp-up" in ramped[i]["p2pReasonText"]
+        # The viewer's own overlay says it too.
+        pages[1].wait_for_function(OVERLAY_REASON_JS, arg="ramp-cohort", timeout=5_000)
         print(f"ramp 50 %: modes {[s['p2pMode'] for s in ramped]},"
               f" reason of viewer 1: {ramped[1]['p2pReasonText']!r}")  # fmt: skip
         for page in pages:
