@@ -63,3 +63,7 @@ for (const name of ["swarmcast.mjs", "swarmcast-dash.mjs"]) {
   writeFileSync(new URL(name, packaged), readFileSync(new URL(`dist/${name}`, import.meta.url)));
 }
 writeFileSync(new URL("manifest.json", packaged), JSON.stringify(manifest, null, 2) + "\n");
+// uPlot for the operator dashboard (/admin, signaling/admin_routes.py): served from there too.
+for (const name of ["uPlot.iife.min.js", "uPlot.min.css"]) {
+  writeFileSync(new URL(name, packaged), readFileSync(new URL(`node_modules/uplot/dist/${name}`, import.meta.url)));
+}

@@ -27,10 +27,9 @@ if TYPE_CHECKING:
     from signaling.server import SignalingServer
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-# uPlot comes from npm with the shim's other packages (`make deps`).
-UPLOT_DIR = (
-    Path(__file__).resolve().parent.parent / "player-shim" / "node_modules" / "uplot" / "dist"
-)
+# uPlot comes from npm with the shim's packages; player-shim/build.mjs copies it next to the
+# shim bundle in the Python package (so a wheel carries it too).
+UPLOT_DIR = Path(__file__).resolve().parent.parent / "swarmcast" / "player"
 STATIC_FILES = {
     "admin.js": (STATIC_DIR / "admin.js", "text/javascript"),
     "admin.css": (STATIC_DIR / "admin.css", "text/css"),

@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from server.origin_app import create_app
 from server.origin_keys import TOKEN_SECRET_KEY
+from signaling.attach import attach_signaling
 from signaling.config import SignalingConfig
-from signaling.server import attach_signaling
 from tests.server.conftest import make_config
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "swarmcast.json"

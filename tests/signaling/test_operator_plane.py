@@ -15,8 +15,9 @@ from protocol.beacon_schema import parse_beacon, parse_beacon_ack, parse_control
 from server.origin_app import create_app
 from server.origin_config import OriginConfig
 from server.origin_keys import TOKEN_SECRET_KEY
+from signaling.admin_routes import UPLOT_DIR
+from signaling.attach import SIGNALING_KEY, attach_signaling
 from signaling.config import SignalingConfig
-from signaling.server import SIGNALING_KEY, attach_signaling
 from tests.protocol.beacon_vectors import BEACON
 from tests.signaling.signaling_fixtures import Client, RunningServer, connect, running_server
 
@@ -148,6 +149,13 @@ async def test_admin_api_wants_the_operator_token() -> None:
         async with aiohttp.ClientSession() as http, http.get(f"{server.url}/admin") as response:
             assert response.status == 200
             assert "swarmcast" in await response.text()
+        async with aiohttp.ClientSession() as http:
+            for name in ("admin.js", "admin.css", "uPlot.iife.min.js"):
+                async with http.get(f"{server.url}/admin/static/{name}") as response:
+                    built = name.startswith("admin") or UPLOT_DIR.joinpath(name).is_file()
+                    assert response.status == (200 if built else 404), name
+            async with http.get(f"{server.url}/admin/static/..%2Fserver.py") as response:
+                assert response.status == 404
     async with running_server(SignalingConfig()) as server:  # no token configured: API off
         assert (await admin(server, "/admin/api/overview"))[0] == 403
 
