@@ -65,8 +65,7 @@ export class P2PEngine {
   /** The page's own wish (options.p2p, setEnabled); the operator can only narrow it. */
   private pageWants: boolean;
   private banned = false;
-  /** Error code of signaling's last refusal (connect or join), null after a success. */
-  private signalingRefused: string | null = null;
+  private signalingRefused: string | null = null; // code of signaling's last refusal
   private lastRendition: string | null = null;
   readonly links: LinkStats;
   /** Beacons and the operator's control (docs/operator.md); `beaconSource` fills beacons. */
@@ -156,8 +155,7 @@ export class P2PEngine {
   private operatorMode(mode: P2PMode, reason: OffReason | null, control: Control): void {
     this.timeline?.record("control", null, { mode, reason, version: control.version });
     if (mode === "off" && this.session) {
-      // Leave the swarm but keep signaling (beacons, the next control).
-      this.session.close();
+      this.session.close(); // leave the swarm, keep signaling (beacons, the next control)
       this.session = null;
       this.sessionRendition = null;
       void this.signaling?.leave();
