@@ -139,7 +139,7 @@ def run_repeated(args: argparse.Namespace) -> int:
         config = config_from_args(args.scenario, args)
         cells, kind, runs = [(cell_name(config), config)], f"runs-{args.scenario}", args.runs
     try:
-        path = run_matrix(kind, cells, runs, args.out, run_raw, lock=args.lock)
+        path = run_matrix(kind, cells, runs, args.out, run_lab_raw, lock=args.lock)
     except (KeyboardInterrupt, asyncio.CancelledError):
         log.error("lab %s interrupted (finished runs and the partial table are kept)", kind)
         return 130
@@ -158,14 +158,19 @@ def run_scenario(config: LabConfig, out_dir: Path) -> bool:
 
 
 def run_raw(config: LabConfig) -> dict[str, Any] | None:
-    """One lab run; its raw record (also kept as `raw.json` beside the run's logs, for
-    re-analysis with --from-raw), or None if the lab itself failed."""
-    log.info("lab %s: %s", config.scenario, [dataclasses.asdict(p) for p in config.phases])
+    """`run_lab_raw`, or None (and a log line) if the lab itself failed."""
     try:
-        raw = asyncio.run(_run_cancellable(config))
+        return run_lab_raw(config)
     except Exception as exc:
         log.error("lab %s failed: %s", config.scenario, exc)
         return None
+
+
+def run_lab_raw(config: LabConfig) -> dict[str, Any]:
+    """One lab run; its raw record, also kept as `raw.json` beside the run's logs for
+    re-analysis with --from-raw. Raises what made the lab itself fail."""
+    log.info("lab %s: %s", config.scenario, [dataclasses.asdict(p) for p in config.phases])
+    raw = asyncio.run(_run_cancellable(config))
     (Path(raw["workdir"]) / "raw.json").write_text(json.dumps(raw))
     return raw
 
