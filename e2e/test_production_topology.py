@@ -1,0 +1,375 @@
+"""The production topology of docs/deploy.md, for real (issue 10): Debian's nginx terminates TLS
+(a test CA Chromium trusts) for `https://swarmcast.test`, caches the origin's files as an edge,
+and proxies WebSockets to two `swarmcast signaling` nodes sharing swarms through a real
+redis-server; X-Forwarded-For is trusted. nginx runs `deploy/nginx/swarmcast.conf` itself, with
+this test's ports and paths substituted.
+
+Viewers on the https page get P2P; SIGKILL of the signaling node most viewers use: they reconnect
+to the other node and have peers again within 10 s, nobody stalls; Redis restarted empty: the
+nodes rebuild the swarms and a newcomer is matched with the viewers already there.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from e2e.browser import ensure_shim_bundle, webrtc_context
+from e2e.serve_process import REPO, ServeProcess, serve_live
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.netns,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
+        reason="no nginx (scripts/ensure-system-deps.sh installs it)",
+    ),
+]
+
+HOST = "swarmcast.test"
+EDGE_ADDRESS = "10.77.0.1"  # scripts/in-netns.sh's veth address: not loopback, like a real edge
+STREAM = "topo"
+SECRET = "production-topology-secret-0123"
+ADMIN = "production-topology-admin-token"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+# Records what the shim reports, with page time, for the failover measurements.
+RECORDER = """
+() => {
+  const d = window.swarmcastDemo;
+  if (!d || !d.swarm) return false;
+  if (!d.__log) {
+    d.__log = [];
+    d.swarm.on("signaling", (e) => d.__log.push([performance.now(), "signaling:" + e.state]));
+    d.swarm.on("peer-connect", () => d.__log.push([performance.now(), "peer-connect"]));
+    d.swarm.on("stall", (e) => d.__log.push([performance.now(), "stall:" + e.phase]));
+  }
+  return true;
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_listening(host: str, port: int, process: subprocess.Popen[Any]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{process.args} exited with {process.returncode}")
+        try:
+            socket.create_connection((host, port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)  # a separate process: polling its port is the only signal
+    raise AssertionError(f"nothing listens on {host}:{port}")
+
+
+@dataclass
+class Authority:
+    cert: Path
+    key: Path
+    spki_sha256: str  # what --ignore-certificate-errors-spki-list wants
+
+
+def make_certificate(directory: Path) -> Authority:
+    """A test CA and a leaf for HOST signed by it (the chain nginx serves)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "swarmcast test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    cert_path, key_path = directory / "fullchain.pem", directory / "privkey.pem"
+    cert_path.write_bytes(leaf.public_bytes(pem) + ca.public_bytes(pem))
+    key_path.write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    spki = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return Authority(cert_path, key_path, base64.b64encode(hashlib.sha256(spki).digest()).decode())
+
+
+def nginx_config(
+    work: Path, origin_port: int, signaling: list[int], port: int, ca: Authority
+) -> Path:
+    """deploy/nginx/swarmcast.conf with this test's addresses, in a minimal main config."""
+    site = (REPO / "deploy" / "nginx" / "swarmcast.conf").read_text()
+    replacements = {
+        "/var/cache/nginx/swarmcast": str(work / "cache"),
+        "server 127.0.0.1:8080;": f"server 127.0.0.1:{origin_port};",
+        "server 127.0.0.1:8081 ": f"server 127.0.0.1:{signaling[0]} ",
+        "server 127.0.0.1:8082 ": f"server 127.0.0.1:{signaling[1]} ",
+        "listen 443 ssl http2;": f"listen {EDGE_ADDRESS}:{port} ssl http2;",
+        "server_name video.example.com;": f"server_name {HOST};",
+        "/etc/ssl/swarmcast/fullchain.pem": str(ca.cert),
+        "/etc/ssl/swarmcast/privkey.pem": str(ca.key),
+    }
+    for old, new in replacements.items():
+        assert old in site, f"deploy/nginx/swarmcast.conf no longer has {old!r}"
+        site = site.replace(old, new)
+    (work / "swarmcast.conf").write_text(site)
+    main = work / "nginx.conf"
+    temp = " ".join(
+        f"{kind}_temp_path {work / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    main.write_text(
+        f"user root;\nworker_processes 1;\ndaemon off;\npid {work / 'nginx.pid'};\n"
+        f"error_log {work / 'error.log'} warn;\nevents {{ worker_connections 512; }}\n"
+        f"http {{ access_log off; {temp} include {work / 'swarmcast.conf'}; }}\n"
+    )
+    return main
+
+
+class Topology:
+    """redis-server, the origin, two signaling nodes and nginx, each its own process."""
+
+    def __init__(self, work: Path, origin: ServeProcess) -> None:
+        self.work, self.origin = work, origin
+        self.redis_port = free_port()
+        self.signaling_ports = [free_port(), free_port()]
+        self.edge_port = free_port()
+        self.url = f"https://{HOST}:{self.edge_port}/"
+        self.processes: dict[str, subprocess.Popen[Any]] = {}
+        self.ca = make_certificate(work)
+
+    def start_redis(self) -> None:
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.work)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.processes["redis"] = process
+        wait_until_listening("127.0.0.1", self.redis_port, process)
+
+    def start_signaling(self, index: int) -> None:
+        port = self.signaling_ports[index]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.cli", "signaling", "--port", str(port),
+             "--redis", f"redis://127.0.0.1:{self.redis_port}/0",
+             "--trusted-proxy", "127.0.0.1", "--public-url", self.url.rstrip("/")],
+            cwd=REPO,
+            env={**os.environ, "SWARMCAST_TOKEN_SECRET": SECRET, "SWARMCAST_ADMIN_TOKEN": ADMIN},
+        )  # fmt: skip
+        self.processes[f"signaling{index}"] = process
+        wait_until_listening("127.0.0.1", port, process)
+
+    def start_nginx(self) -> None:
+        origin_port = int(self.origin.url.rstrip("/").rsplit(":", 1)[1])
+        conf = nginx_config(self.work, origin_port, self.signaling_ports, self.edge_port, self.ca)
+        process = subprocess.Popen(
+            [NGINX, "-c", str(conf), "-p", str(self.work), "-e", str(self.work / "error.log")]
+        )
+        self.processes["nginx"] = process
+        wait_until_listening(EDGE_ADDRESS, self.edge_port, process)
+
+    def node_state(self, index: int) -> dict[str, Any]:
+        port = self.signaling_ports[index]
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/swarms", headers={"Authorization": f"Bearer {ADMIN}"}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:  # loopback only
+            swarms: dict[str, Any] = json.load(response)
+        return swarms
+
+    def connections(self, index: int) -> int:
+        """Sockets node `index` holds (swarm state is shared; connections are per node)."""
+        url = f"http://127.0.0.1:{self.signaling_ports[index]}/healthz"
+        with urllib.request.urlopen(url, timeout=5) as response:  # loopback only
+            return int(json.load(response)["connections"])
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def close(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+
+
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    ensure_shim_bundle()
+    work = tmp_path_factory.mktemp("topology")
+    with serve_live(
+        work / "live",
+        stream=STREAM,
+        ladder="640x360@700",
+        extra_args=["--no-signaling"],
+        env={"SWARMCAST_TOKEN_SECRET": SECRET},
+    ) as origin:
+        topo = Topology(work, origin)
+        try:
+            topo.start_redis()
+            topo.start_signaling(0)
+            topo.start_signaling(1)
+            topo.start_nginx()
+            yield topo
+        finally:
+            topo.close()
+            log = work / "error.log"
+            if log.exists():
+                print("nginx error.log:", log.read_text()[-2000:])
+
+
+class Viewer:
+    def __init__(self, context: Any, url: str) -> None:
+        self.page = context.new_page()
+        self.console: list[str] = []
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"[:300]))
+        self.page.goto(url)
+        self.page.wait_for_function(RECORDER, timeout=30_000)
+
+    def stats(self) -> dict[str, Any]:
+        return dict(self.page.evaluate("() => window.swarmcastDemo.swarm.stats()"))
+
+    def wait(self, condition: str, timeout_s: float) -> None:
+        self.page.wait_for_function(
+            f"() => {{ const s = window.swarmcastDemo.swarm.stats(); return {condition}; }}",
+            timeout=timeout_s * 1000,
+            polling=100,
+        )
+
+    def log_since(self, page_ms: float) -> list[tuple[float, str]]:
+        entries = self.page.evaluate(
+            "(t) => window.swarmcastDemo.__log.filter((e) => e[0] >= t)", page_ms
+        )
+        return [(float(at), str(what)) for at, what in entries]
+
+
+def test_https_two_signaling_nodes_failover_and_redis_restart(topology: Topology) -> None:
+    args = [
+        f"--host-resolver-rules=MAP {HOST} {EDGE_ADDRESS}",
+        f"--ignore-certificate-errors-spki-list={topology.ca.spki_sha256}",
+    ]
+    with webrtc_context(args) as context:
+        viewers = [Viewer(context, f"{topology.url}?stream={STREAM}") for _ in range(3)]
+        # 1. The https page gets P2P through nginx.
+        for viewer in viewers:
+            viewer.wait("s.signalingState === 'connected' && s.peersConnected >= 1", 45)
+        viewers[0].wait("s.p2pBytes + s.uploadedBytes > 0", 45)
+        # 2. X-Forwarded-For trusted: signaling sees the browsers' network, not nginx's loopback.
+        states = [topology.node_state(i) for i in (0, 1)]
+        prefixes = {p for state in states for swarm in state["swarms"] for p in swarm["prefixes"]}
+        assert prefixes == {"10.77.0.0/24"}, prefixes
+        # 3. nginx caches the origin's immutable files.
+        cache = viewers[0].page.evaluate(
+            """async (stream) => {
+                const playlist = await (await fetch(`/live/${stream}/360p/index.m3u8`)).text();
+                const segment = playlist.split("\\n").find((l) => l.endsWith(".m4s"));
+                const url = `/live/${stream}/360p/${segment}`;
+                const status = async () =>
+                    (await fetch(url, {cache: "no-store"})).headers.get("x-cache-status");
+                const first = await status();
+                return [first, await status()];
+            }""",
+            STREAM,
+        )
+        assert cache[1] == "HIT", cache
+
+        # 4. SIGKILL the node most viewers use: they reconnect to the other, peers again <= 10 s.
+        connections = [topology.connections(i) for i in (0, 1)]
+        victim = 0 if connections[0] >= connections[1] else 1
+        kill_at = [v.page.evaluate("() => performance.now()") for v in viewers]
+        topology.stop(f"signaling{victim}", signal.SIGKILL)
+        moved = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(moved) < connections[victim]:
+            moved = [
+                i for i, v in enumerate(viewers)
+                if any(w == "signaling:disconnected" for _, w in v.log_since(kill_at[i]))
+            ]  # fmt: skip
+            time.sleep(0.2)
+        assert len(moved) == connections[victim], (moved, connections)
+        resumed_s = []
+        for i in moved:
+            viewers[i].wait("s.signalingState === 'connected' && s.peers >= 1", 30)
+            log = viewers[i].log_since(kill_at[i])
+            back = [at for at, what in log if what == "peer-connect"]
+            assert back, log
+            resumed_s.append((back[0] - kill_at[i]) / 1000)
+        print(f"failover: {len(moved)} viewers moved, P2P back after {resumed_s} s")
+        assert max(resumed_s) <= 10.0, resumed_s
+        # The dead node's members (the moved viewers' old peer ids) are reaped from Redis.
+        survivor = 1 - victim
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            members = sum(s["peers"] for s in topology.node_state(survivor)["swarms"])
+            if members == len(viewers):
+                break
+            time.sleep(0.3)  # the reaper runs every second in the node's own process
+        assert members == len(viewers), "the dead node's members were not removed"
+
+        # 5. Redis restarts empty: the surviving node rebuilds the swarm; a newcomer joins it.
+        topology.stop("redis")
+        topology.start_redis()
+        deadline = time.monotonic() + 20
+        peers = 0
+        while time.monotonic() < deadline and peers < len(viewers):
+            peers = sum(s["peers"] for s in topology.node_state(survivor)["swarms"])
+            time.sleep(0.3)
+        assert peers == len(viewers), "swarm not rebuilt after the Redis restart"
+        newcomer = Viewer(context, f"{topology.url}?stream={STREAM}")
+        newcomer.wait("s.signalingState === 'connected' && s.peersConnected >= 1", 45)
+
+        for viewer in [*viewers, newcomer]:
+            stats = viewer.stats()
+            print("viewer:", {k: stats[k] for k in ("p2pBytes", "httpBytes", "stalls", "peers")})
+            assert stats["stalls"] == 0, (stats, viewer.console[-10:])
+            assert stats["verificationFailures"] == 0
+        assert sum(v.stats()["p2pBytes"] for v in viewers) > 0
