@@ -1,0 +1,217 @@
+"""End to end for issue 13 (items 1-2): hls.js, Shaka Player and dash.js viewers of one
+rendition form ONE swarm, over the same segment files (HLS playlist and DASH MPD name the same
+`seg-<seq>.m4s`) and the same signed records, inside the test's private network namespace.
+
+Acceptance: 2 viewers of each player on the demo page (`?player=hls|shaka|dashjs`), joining a
+little apart, play the live stream with no player error (any Shaka `error` event, any dash.js
+ERROR, any fatal hls.js error) and no stall after the first frame; each player type takes
+>= 60 % of its media bytes from peers; every segment a player received matches its signed
+record. Each player's live latency (capture clock of the frame on screen vs. now) is printed
+next to hls.js's. A seventh page, the video.js example (`/examples/videojs`: video.js UI,
+hls.js underneath), joins the same swarm and plays. One Chromium, one page per viewer: seven
+browsers would not fit 2 cores next to the encoder.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from e2e.browser import ensure_shim_bundle, webrtc_context
+from e2e.serve_process import ServeProcess, serve_live
+from e2e.test_shim_swarm import Viewer, _check_hashes
+
+pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
+
+STREAM = "mixed"
+RENDITION = "360p"
+LADDER = "640x360@700"  # one rung: one swarm (ABR switches would split it)
+SEGMENT_S = 2.0  # SegmenterConfig.segment_duration
+PLAYERS = ("hls", "shaka", "dashjs")
+VIEWERS_PER_PLAYER = 2
+JOIN_GAP_S = 1.5
+WATCH_S = 40.0
+MIN_SHARE = 0.6
+
+# Hashes every media segment the player itself receives (hls.js FRAG_LOADED, a Shaka response
+# filter, a dash.js response interceptor: all run after the swarm adapters), and records the
+# shim's stall/peer/verification events for failure reports.
+HOOK_JS = """
+() => {
+  const d = window.swarmcastDemo;
+  if (!d || !d.swarm || d.__hashHook) return Boolean(d && d.__hashHook);
+  const hex = (h) => Array.from(new Uint8Array(h))
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  const hash = (url, data) => {
+    const copy = data instanceof ArrayBuffer ? data.slice(0)
+      : new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
+    crypto.subtle.digest("SHA-256", copy).then((h) => d.fragHashes.push({url, sha256: hex(h)}));
+  };
+  if (d.playerName === "hls") {
+    if (!d.hls) return false;
+    d.hls.on(window.swarmcast.Hls.Events.FRAG_LOADED, (_e, data) => {
+      if (typeof data.frag.sn === "number") hash(data.frag.url, data.payload);
+    });
+  } else if (d.playerName === "shaka") {
+    if (!d.player || !d.player.getNetworkingEngine()) return false;
+    const N = window.shaka.net.NetworkingEngine;
+    d.player.getNetworkingEngine().registerResponseFilter((type, response, context) => {
+      const media = context && context.type === N.AdvancedRequestType.MEDIA_SEGMENT;
+      if (type === N.RequestType.SEGMENT && media) hash(response.uri, response.data);
+    });
+  } else {
+    if (!d.player) return false;
+    d.player.addResponseInterceptor((response) => {
+      const custom = response.request && response.request.customData;
+      const request = custom && custom.request;
+      if (request && request.type === "MediaSegment" && response.data) {
+        hash(response.request.url, response.data);
+      }
+      return Promise.resolve(response);
+    });
+  }
+  d.__hashHook = true;
+  d.fragHashes = [];
+  d.shimEvents = [];
+  for (const name of ["stall", "verification-failure", "peer-connect", "peer-close", "warning"]) {
+    d.swarm.on(name, (e) => d.shimEvents.push([Math.round(performance.now()), name, e]));
+  }
+  return true;
+}
+"""
+STATE_JS = """
+() => {
+  const d = window.swarmcastDemo;
+  return {
+    currentTime: d.video.currentTime,
+    firstFrameAt: d.firstFrameAt,
+    errors: d.errors,
+    mediaError: d.video.error && d.video.error.code,
+    latency: d.stats.latency === undefined ? null : d.stats.latency,
+    shim: d.swarm ? d.swarm.stats() : null,
+  };
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    ensure_shim_bundle()
+    with serve_live(
+        tmp_path_factory.mktemp("live"), stream=STREAM, ladder=LADDER, rendition=RENDITION
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser_context(server: ServeProcess) -> Iterator[Any]:
+    with webrtc_context(viewport={"width": 480, "height": 320}) as context:
+        yield context
+
+
+class PlayerViewer(Viewer):
+    """One demo page with one player (the hls.js viewer of test_shim_swarm, any player)."""
+
+    def __init__(self, context: Any, server: ServeProcess, player: str, name: str) -> None:
+        self.player = player
+        self.name = name
+        self.console: list[str] = []
+        self.page = context.new_page()
+        self.page.on("console", self._console)
+        self.page.goto(f"{server.url}?player={player}&stream={STREAM}")
+        self.page.wait_for_function(HOOK_JS, timeout=30_000)
+        self.last: dict[str, Any] = {}
+        self.samples: list[tuple[float, float, float]] = []
+        self.latencies: list[float] = []
+
+    def state(self) -> dict[str, Any]:
+        self.last = dict(self.page.evaluate(STATE_JS))
+        if self.last["latency"] is not None:
+            self.latencies.append(float(self.last["latency"]))
+        return self.last
+
+
+VIDEOJS_STATE_JS = """
+() => {
+  const s = window.swarmcastVideojs;
+  return {currentTime: s.player.currentTime(), firstFrameAt: s.firstFrameAt, errors: s.errors,
+          shim: s.swarm.stats()};
+}
+"""
+
+
+def test_hls_shaka_and_dashjs_viewers_share_one_swarm(
+    server: ServeProcess, browser_context: Any
+) -> None:
+    viewers: list[PlayerViewer] = []
+    for round_ in range(VIEWERS_PER_PLAYER):
+        for player in PLAYERS:  # interleaved: each player type has an early and a late viewer
+            viewers.append(PlayerViewer(browser_context, server, player, f"{player}{round_}"))
+            time.sleep(JOIN_GAP_S)  # staggered arrivals (not synchronisation)
+    videojs = browser_context.new_page()
+    videojs.goto(f"{server.url}examples/videojs?stream={STREAM}")
+    try:
+        for viewer in viewers:
+            viewer.wait_first_frame()
+        videojs.wait_for_function("() => window.swarmcastVideojs.firstFrameAt !== null")
+        videojs_start = videojs.evaluate(VIDEOJS_STATE_JS)["currentTime"]
+        start = {v.name: v.state()["currentTime"] for v in viewers}
+        end = time.monotonic() + WATCH_S
+        while time.monotonic() < end:  # the live stream plays in real time: watching is the test
+            for viewer in viewers:
+                viewer.state()
+            time.sleep(1.0)
+
+        videojs_state = videojs.evaluate(VIDEOJS_STATE_JS)
+        print(f"video.js example: {videojs_state}")
+        shares: dict[str, float] = {}
+        for player in PLAYERS:
+            group = [v for v in viewers if v.player == player]
+            http = sum(v.last["shim"]["httpBytes"] for v in group)
+            p2p = sum(v.last["shim"]["p2pBytes"] for v in group)
+            shares[player] = p2p / max(1, http + p2p)
+        latency = {
+            p: statistics.median(x for v in viewers if v.player == p for x in v.latencies)
+            for p in PLAYERS
+        }
+        print(f"P2P share per player: {shares}; median latency (s): {latency}")
+        for viewer in viewers:
+            shim = viewer.last["shim"]
+            print(
+                f"{viewer.name}: first frame {shim['firstFrameMs']:.0f} ms, stalls"
+                f" {shim['stalls']}, http {shim['httpBytes']} B ({shim['segmentsHttp']} seg),"
+                f" p2p {shim['p2pBytes']} B ({shim['segmentsP2p']} seg, {shim['segmentsMixed']}"
+                f" mixed), uploaded {shim['uploadedBytes']} B, peers {shim['peersConnected']}"
+                f"/-{shim['peersClosed']}, played"
+                f" {viewer.last['currentTime'] - start[viewer.name]:.1f} s"
+            )
+        for viewer in viewers:
+            state = viewer.last
+            shim = state["shim"]
+            assert state["errors"] == [] and state["mediaError"] is None, (
+                viewer.name, state["errors"], viewer.console[-10:])  # fmt: skip
+            assert shim["stalls"] == 0, (viewer.name, shim, viewer.events())
+            assert shim["verificationFailures"] == 0, (viewer.name, viewer.events())
+            played = state["currentTime"] - start[viewer.name]
+            assert played >= WATCH_S - 2 * SEGMENT_S, f"{viewer.name} played {played:.1f} s"
+            assert _check_hashes(server, viewer) >= WATCH_S / SEGMENT_S / 2
+        for player, share in shares.items():
+            assert share >= MIN_SHARE, f"{player}: P2P share {share:.2f} < {MIN_SHARE}"
+        assert videojs_state["errors"] == []
+        assert videojs_state["currentTime"] - videojs_start >= WATCH_S - 2 * SEGMENT_S
+        assert videojs_state["shim"]["stalls"] == 0
+        assert videojs_state["shim"]["p2pBytes"] > 0  # the same swarm as the demo pages
+        # Latency is measured and printed, not asserted: Shaka plays suggestedPresentationDelay
+        # behind the newest complete segment, as hls.js does (within ~0.2 s of it here), but
+        # dash.js counts the delay from now and plays 1.3-2.2 s closer to live (measured), at
+        # the edge of "within one segment"; see docs/segmenter.md.
+        for player in ("shaka", "dashjs"):
+            print(f"{player} latency - hls.js latency: {latency[player] - latency['hls']:+.2f} s")
+    finally:
+        videojs.close()
+        for viewer in viewers:
+            viewer.close()
