@@ -417,8 +417,15 @@ class PieceScheduler:
         """Deal the segment's free pieces in blocks to the least-loaded holders; a neighbour
         that holds part of it is asked only for pieces it announced."""
         limit_per_peer = self.config.max_inflight_pieces_per_peer
-        while True:
-            loads = sorted((p.inflight_pieces(), p.peer_id, p) for p in holders)
+        # Runs every pass for every segment in the horizon: skip at once what cannot yield a
+        # request (nothing free, or a neighbour that has announced no piece yet).
+        start = segment.free_run(0, 1)
+        if start is None:
+            return
+        first_free = start[0]
+        sources = [p for p in holders if p.held(segment.seq) != set()]
+        while sources:
+            loads = sorted((p.inflight_pieces(), p.peer_id, p) for p in sources)
             for load, _, peer in loads:
                 if load >= limit_per_peer:
                     return
@@ -427,7 +434,7 @@ class PieceScheduler:
                     peer.max_pieces_per_request,
                     limit_per_peer - load,
                 )
-                run = segment.free_run(0, limit, peer.held(segment.seq))
+                run = segment.free_run(first_free, limit, peer.held(segment.seq))
                 if run is not None:
                     self.book.open_request(now, peer, segment, run[0], run[1])
                     self._decided(now, segment.seq, "peer-request", peer=peer.peer_id,
@@ -435,6 +442,10 @@ class PieceScheduler:
                     break
             else:
                 return
+            start = segment.free_run(first_free, 1)
+            if start is None:
+                return
+            first_free = start[0]
 
     def _fetch_http(
         self, now: float, segment: SegmentState, *, take_over: bool, reason: str

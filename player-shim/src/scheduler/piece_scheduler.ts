@@ -392,14 +392,18 @@ export class PieceScheduler {
    */
   private requestFromPeers(now: number, segment: SegmentState, holders: RemotePeer[]): void {
     const limitPerPeer = this.config.maxInflightPiecesPerPeer;
-    for (;;) {
-      const loads = holders.map((peer) => ({ peer, load: peer.inflightPieces() }));
+    // Runs every pass for every segment in the horizon: skip at once what cannot yield a request
+    // (nothing free, or a neighbour that has announced no piece yet).
+    let firstFree = segment.freeRun(0, 1)?.[0];
+    const sources = holders.filter((p) => p.held(segment.seq)?.size !== 0);
+    while (firstFree !== undefined && sources.length > 0) {
+      const loads = sources.map((peer) => ({ peer, load: peer.inflightPieces() }));
       loads.sort((a, b) => a.load - b.load || (a.peer.peerId < b.peer.peerId ? -1 : a.peer.peerId > b.peer.peerId ? 1 : 0));
       let opened = false;
       for (const { peer, load } of loads) {
         if (load >= limitPerPeer) return;
         const limit = Math.min(this.config.requestBlockPieces, peer.maxPiecesPerRequest, limitPerPeer - load);
-        const run = segment.freeRun(0, limit, peer.held(segment.seq));
+        const run = segment.freeRun(firstFree, limit, peer.held(segment.seq));
         if (run) {
           this.book.openRequest(now, peer, segment, run[0], run[1]);
           this.onDecision?.(now, segment.seq, "peer-request", { peer: peer.peerId, firstPiece: run[0], pieceCount: run[1] - run[0] });
@@ -408,6 +412,7 @@ export class PieceScheduler {
         }
       }
       if (!opened) return;
+      firstFree = segment.freeRun(firstFree, 1)?.[0];
     }
   }
 
