@@ -145,10 +145,21 @@
     if (!pc || !state.sessionUrl) return false;
     try {
       const before = ufragOf(pc.localDescription.sdp);
+      // Gathering was "complete" before the restart: wait for the restart's own end of
+      // candidates (a null icecandidate event), not for the state.
+      const regathered = new Promise((resolve) => {
+        const timer = setTimeout(resolve, GATHER_TIMEOUT_MS);
+        const onCandidate = (event) => {
+          if (event.candidate) return;
+          clearTimeout(timer);
+          pc.removeEventListener("icecandidate", onCandidate);
+          resolve();
+        };
+        pc.addEventListener("icecandidate", onCandidate);
+      });
       await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
       if (ufragOf(pc.localDescription.sdp) === before) return false;
-      await new Promise((resolve) => setTimeout(resolve, 0)); // let gathering start
-      await gathered(pc);
+      await regathered;
       const response = await fetch(state.sessionUrl, {
         method: "PATCH",
         headers: {
