@@ -114,7 +114,18 @@ def test_browser_broadcast_is_watched_live_and_survives_a_drop(
                 "() => window.swarmcastDemo && window.swarmcastDemo.firstFrameAt !== null",
                 timeout=30_000,
             )
+            # An ICE restart (RFC 9725 §4.3.2) moves the publish to new ICE credentials and
+            # candidates; the publisher span, and so the discontinuity, stay the same.
+            first_page = first_context.pages[0]  # type: ignore[attr-defined]
+            restarted = first_page.evaluate("() => window.swarmcastBroadcast.restartIce()")
+            assert restarted is True, first_page.evaluate("() => window.swarmcastBroadcast.error")
+            first_page.wait_for_function(
+                "() => window.swarmcastBroadcast.pc.iceConnectionState === 'connected'"
+                " || window.swarmcastBroadcast.pc.iceConnectionState === 'completed'",
+                timeout=15_000,
+            )
             _wait_segments(base, SPAN_SEGMENTS, 0)
+            assert 'URI="init-1.mp4"' not in _playlist(base)
             first_context.close()  # type: ignore[attr-defined]  # the publisher drops
 
             second_context, second = broadcaster(KEY)
@@ -141,6 +152,7 @@ def test_browser_broadcast_is_watched_live_and_survives_a_drop(
     assert process.wait(timeout=30) == 0
     log = (tmp_path / "serve.log").read_text()
     assert "refused POST, invalid stream key" in log
+    assert "ICE restart completed" in log  # the server swapped to the new ICE agent
     check = check_stream_dir(tmp_path / "cam", CONFIG, ended=True)
     assert {segment.discontinuity for segment in check.segments} == {0, 1}
     assert len(check.mpd.findall("d:Period", DASH)) == 2
