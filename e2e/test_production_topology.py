@@ -12,6 +12,7 @@ nodes rebuild the swarms and a newcomer is matched with the viewers already ther
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import hashlib
 import json
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -361,7 +363,9 @@ def test_https_two_signaling_nodes_failover_and_redis_restart(topology: Topology
         deadline = time.monotonic() + 20
         peers = 0
         while time.monotonic() < deadline and peers < len(viewers):
-            peers = sum(s["peers"] for s in topology.node_state(survivor)["swarms"])
+            # The node's first command on a connection Redis dropped fails: one 500.
+            with contextlib.suppress(urllib.error.HTTPError):
+                peers = sum(s["peers"] for s in topology.node_state(survivor)["swarms"])
             time.sleep(0.3)
         assert peers == len(viewers), "swarm not rebuilt after the Redis restart"
         newcomer = Viewer(context, f"{topology.url}?stream={STREAM}")
