@@ -151,10 +151,14 @@ export class P2PEngine {
     };
   }
 
-  /** The operator's decision changed: off leaves the swarm at once (loads go to the origin). */
+  /**
+   * The operator's decision changed: off leaves the swarm at once (loads go to the origin).
+   * Shadow leaves too and rejoins at the next playlist refresh: the old session's prefetches
+   * would otherwise keep pulling pieces from peers, and shadow promises no byte over P2P.
+   */
   private operatorMode(mode: P2PMode, reason: OffReason | null, control: Control): void {
     this.timeline?.record("control", null, { mode, reason, version: control.version });
-    if (mode === "off" && this.session) {
+    if (mode !== "on" && this.session) {
       this.session.close(); // leave the swarm, keep signaling (beacons, the next control)
       this.session = null;
       this.sessionRendition = null;
