@@ -52,7 +52,7 @@ test-js: node
 lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy protocol peer signaling segmenter server
+	$(BIN)/mypy -p swarmcast.protocol -p swarmcast.peer -p swarmcast.signaling -p swarmcast.segmenter -p swarmcast.server
 	@if [ -f $(SHIM)/tsconfig.json ]; then cd $(SHIM) && npx tsc --noEmit; fi
 
 bench: deps system-deps

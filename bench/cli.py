@@ -26,7 +26,7 @@ def _run_all(args: argparse.Namespace) -> int:
 
 
 def _load(name: str) -> Any:
-    module_name = f"bench.{name}_bench"
+    module_name = f"swarmcast.bench.{name}_bench"
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:

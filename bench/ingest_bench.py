@@ -88,7 +88,7 @@ _RTMP_PUBLISHER = r"""
 import fractions, sys, time
 import av
 import numpy as np
-from segmenter import clock_barcode
+from swarmcast.segmenter import clock_barcode
 url, seconds, width, height = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 fps, rate = 30, 48000
 out = av.open(url, "w", format="flv")
@@ -135,7 +135,7 @@ def _serve(
     ingest: str, args: argparse.Namespace, out_dir: Path
 ) -> tuple[subprocess.Popen[str], str, int | None]:
     command = [
-        sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", "0",
+        sys.executable, "-m", "swarmcast.server.cli", "serve", "--host", "127.0.0.1", "--port", "0",
         "--stream", "cam", "--dir", str(out_dir), f"--{ingest}", "--ladder", args.ladder,
         "--segment-duration", str(args.segment_duration), "--no-signaling",
     ]  # fmt: skip
@@ -170,7 +170,7 @@ def _publisher(
         command = [sys.executable, "-c", _RTMP_PUBLISHER, url, str(seconds), width, height]
     else:
         command = [
-            sys.executable, "-m", "server.cli", "whip-publish", f"{base}whip",
+            sys.executable, "-m", "swarmcast.server.cli", "whip-publish", f"{base}whip",
             "--stream-key", KEY, "--seconds", str(seconds), "--size", size,
         ]  # fmt: skip
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -190,7 +190,7 @@ class EdgeViewer(threading.Thread):
         self._inits: dict[str, bytes] = {}
 
     def run(self) -> None:
-        from segmenter import clock_barcode
+        from swarmcast.segmenter import clock_barcode
 
         while not self.stop.is_set():
             try:
@@ -257,7 +257,7 @@ def _wait_listed(base: str, rendition: str, count: int, deadline_s: float) -> No
 
 
 def _one_run(ingest: str, args: argparse.Namespace, browser: Any) -> dict[str, Any]:
-    from segmenter.config import Rendition
+    from swarmcast.segmenter.config import Rendition
 
     top = Rendition.parse(args.ladder.split(",")[0]).name
     with tempfile.TemporaryDirectory(prefix="swarmcast-ingest-") as scratch:

@@ -20,13 +20,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.lab_matrix import MATRICES, MIN_MATRIX_RUNS, cell_config, cell_name, run_matrix
-from bench.lab_scenarios import SCENARIOS, scenario_config
-from e2e.lab.config import BROWSER_MODES, REPO_ROOT, LabConfig
-from e2e.lab.metrics import summarize
-from e2e.lab.netns import remove_stale_namespaces
-from e2e.lab.report import table, targets_table, write_results
-from e2e.lab.runner import run_lab
+from swarmcast.bench.lab_matrix import MATRICES, MIN_MATRIX_RUNS, cell_config, cell_name, run_matrix
+from swarmcast.bench.lab_scenarios import SCENARIOS, scenario_config
+from swarmcast.e2e.lab.config import BROWSER_MODES, REPO_ROOT, LabConfig
+from swarmcast.e2e.lab.metrics import summarize
+from swarmcast.e2e.lab.netns import remove_stale_namespaces
+from swarmcast.e2e.lab.report import table, targets_table, write_results
+from swarmcast.e2e.lab.runner import run_lab
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 log = logging.getLogger("bench.lab")

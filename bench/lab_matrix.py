@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from e2e.lab.aggregate import aggregate_cell, cell_targets, run_figures
-from e2e.lab.config import LabConfig
-from e2e.lab.metrics import summarize
-from e2e.lab.report import matrix_markdown, write_results
+from swarmcast.e2e.lab.aggregate import aggregate_cell, cell_targets, run_figures
+from swarmcast.e2e.lab.config import LabConfig
+from swarmcast.e2e.lab.metrics import summarize
+from swarmcast.e2e.lab.report import matrix_markdown, write_results
 
 log = logging.getLogger("bench.lab")
 

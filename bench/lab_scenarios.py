@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from e2e.lab.config import LabConfig, PhaseSpec
+from swarmcast.e2e.lab.config import LabConfig, PhaseSpec
 
 SCENARIOS = ("steady", "flash", "churn", "scale")
 

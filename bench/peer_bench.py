@@ -53,7 +53,7 @@ def _reexec_in_netns(args: argparse.Namespace) -> int:
         str(REPO_ROOT / "scripts" / "in-netns.sh"),
         sys.executable,
         "-m",
-        "server.cli",
+        "swarmcast.server.cli",
         "bench",
         "peer",
         "--duration",
@@ -80,7 +80,7 @@ def udp_receive_drops() -> int:
 
 
 def run_case(downloaders: int, args: argparse.Namespace) -> dict[str, Any]:
-    from bench.peer_bench_workers import downloader_main, uploader_main
+    from swarmcast.bench.peer_bench_workers import downloader_main, uploader_main
 
     context = multiprocessing.get_context("spawn")
     up_end, down_end = context.Pipe()

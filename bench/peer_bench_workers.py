@@ -15,13 +15,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from peer import scheduler_actions as act
-from peer.peer_link import PeerLink
-from peer.piece_scheduler import PieceScheduler
-from peer.scheduler_config import SchedulerConfig
-from peer.segment_store import SegmentStore
-from protocol import wire
-from protocol.integrity import build_record, signing_key_of
+from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.peer_link import PeerLink
+from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.scheduler_config import SchedulerConfig
+from swarmcast.peer.segment_store import SegmentStore
+from swarmcast.protocol import wire
+from swarmcast.protocol.integrity import build_record, signing_key_of
 
 SWARM_ID = "bench/360p"
 HIGH_WATER = 1_048_576

@@ -22,7 +22,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from segmenter.cli import add_encoding_arguments
+    from swarmcast.segmenter.cli import add_encoding_arguments
 
     parser.add_argument("--seconds", type=float, default=30.0, help="media seconds to encode")
     parser.add_argument("--out", type=Path, help="output directory (default: a temporary one)")
@@ -31,10 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from segmenter.cli import config_from_args
-    from segmenter.events import SegmentPublished, StreamEvent
-    from segmenter.session import StreamSession
-    from segmenter.sources import SyntheticSource
+    from swarmcast.segmenter.cli import config_from_args
+    from swarmcast.segmenter.events import SegmentPublished, StreamEvent
+    from swarmcast.segmenter.session import StreamSession
+    from swarmcast.segmenter.sources import SyntheticSource
 
     config = config_from_args(args)
     segments: list[SegmentPublished] = []

@@ -34,9 +34,9 @@ import aiohttp
 import psutil
 import socketio
 
-from e2e.lab.metrics import percentile
-from protocol import signaling_schema as schema
-from protocol import tokens
+from swarmcast.e2e.lab.metrics import percentile
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.protocol import tokens
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
@@ -126,8 +126,8 @@ async def _wait_healthy(
 async def _start_in_process(secret: bytes, port: int, clients: int) -> Any:
     from aiohttp import web
 
-    from signaling.cli import build_app
-    from signaling.config import SignalingConfig
+    from swarmcast.signaling.cli import build_app
+    from swarmcast.signaling.config import SignalingConfig
 
     config = SignalingConfig(
         trusted_proxies=("127.0.0.1",),
@@ -151,7 +151,7 @@ def _start_subprocess(secret: bytes, port: int, clients: int, log: Path) -> subp
         "SWARMCAST_ADMIN_TOKEN": secret.decode(),
     }
     command = [
-        sys.executable, "-m", "signaling.cli", "--host", "127.0.0.1",
+        sys.executable, "-m", "swarmcast.signaling.cli", "--host", "127.0.0.1",
         "--port", str(port), "--trusted-proxy", "127.0.0.1",
         "--max-peers-per-prefix", str(clients), "--max-peers-per-address", str(clients),
         "--max-connections-per-address", str(clients),

@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.sim.config import SimConfig
-from bench.sim.explain import explain
-from bench.sim.report import markdown_report
-from bench.sim.runner import aggregate, run_one
+from swarmcast.bench.sim.config import SimConfig
+from swarmcast.bench.sim.explain import explain
+from swarmcast.bench.sim.report import markdown_report
+from swarmcast.bench.sim.runner import aggregate, run_one
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_ROOT / "bench" / "results"

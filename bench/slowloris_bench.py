@@ -79,7 +79,7 @@ def live_origin(directory: Path, fd_limit: int, timeout_s: float = 60.0) -> Iter
             [
                 sys.executable,
                 "-m",
-                "server.cli",
+                "swarmcast.server.cli",
                 "serve",
                 "--host",
                 "127.0.0.1",

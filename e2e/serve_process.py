@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-SERVE_COMMAND = (sys.executable, "-m", "server.cli", "serve")
+SERVE_COMMAND = (sys.executable, "-m", "swarmcast.server.cli", "serve")
 
 
 @dataclass

@@ -2,7 +2,7 @@
 whose every PIECE has one bit flipped. Everything else (HELLO, HAVE, choking) is honest, so
 browsers take it for a good seeder until they check the bytes against the signed records.
 
-Usage: python -m e2e.shim_corrupt_peer --url http://HOST:PORT --stream NAME [--rendition R]
+Usage: python -m swarmcast.e2e.shim_corrupt_peer --url http://HOST:PORT --stream NAME [--rendition R]
        [--duration S]; prints the node's stats JSON when it stops.
 """
 
@@ -17,9 +17,9 @@ import signal
 import sys
 from typing import Any
 
-from peer import scheduler_actions as act
-from peer.peer_config import PeerConfig
-from protocol import wire
+from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.peer_config import PeerConfig
+from swarmcast.protocol import wire
 
 
 def corrupt(data: bytes) -> bytes:
@@ -28,7 +28,7 @@ def corrupt(data: bytes) -> bytes:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    from peer.peer_node import PeerNode  # aiortc is slow to import
+    from swarmcast.peer.peer_node import PeerNode  # aiortc is slow to import
 
     class CorruptingPeerNode(PeerNode):
         corrupted_pieces = 0

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from e2e.browser import ensure_shim_bundle, webrtc_context
-from e2e.serve_process import ServeProcess, StaticSite, serve_live
+from swarmcast.e2e.browser import ensure_shim_bundle, webrtc_context
+from swarmcast.e2e.serve_process import ServeProcess, StaticSite, serve_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from e2e.browser import CHROMIUM, PLAYBACK_ARGS
-from e2e.serve_process import ServeProcess, serve_live
+from swarmcast.e2e.browser import CHROMIUM, PLAYBACK_ARGS
+from swarmcast.e2e.serve_process import ServeProcess, serve_live
 
 STREAM = "e2e"
 # Two rungs keep the encoder well ahead of real time on a busy 2-core machine; the page and

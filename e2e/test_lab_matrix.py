@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from bench.lab_matrix import MATRICES, cell_config, cell_name, run_matrix
-from bench.lab_scenarios import scenario_config
-from e2e.lab.config import LabConfig
-from e2e.test_lab_metrics import T0, _raw
+from swarmcast.bench.lab_matrix import MATRICES, cell_config, cell_name, run_matrix
+from swarmcast.bench.lab_scenarios import scenario_config
+from swarmcast.e2e.lab.config import LabConfig
+from swarmcast.e2e.test_lab_metrics import T0, _raw
 
 
 def _stall(seconds: float) -> list[dict[str, Any]]:

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from e2e.lab.aggregate import aggregate_cell, cell_targets, median_and_worst, run_figures
-from e2e.lab.config import PhaseSpec
-from e2e.lab.metrics import percentile, summarize, summarize_browser
-from e2e.lab.netns import _owner_pid
-from e2e.lab.report import matrix_markdown, write_results
-from e2e.lab.schedule import plan_phase
+from swarmcast.e2e.lab.aggregate import aggregate_cell, cell_targets, median_and_worst, run_figures
+from swarmcast.e2e.lab.config import PhaseSpec
+from swarmcast.e2e.lab.metrics import percentile, summarize, summarize_browser
+from swarmcast.e2e.lab.netns import _owner_pid
+from swarmcast.e2e.lab.report import matrix_markdown, write_results
+from swarmcast.e2e.lab.schedule import plan_phase
 
 T0 = 1_700_000_000_000.0  # a phase start, wall ms
 

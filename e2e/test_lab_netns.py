@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from e2e.lab.netns import Topology, lab_namespaces, netns_command, remove_stale_namespaces
-from e2e.lab.processes import catches
+from swarmcast.e2e.lab.netns import Topology, lab_namespaces, netns_command, remove_stale_namespaces
+from swarmcast.e2e.lab.processes import catches
 
 PAYLOAD_BYTES = 300_000
 

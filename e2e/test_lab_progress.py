@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from e2e.lab.processes import ViewerRecord
-from e2e.lab.progress import progress_line
+from swarmcast.e2e.lab.processes import ViewerRecord
+from swarmcast.e2e.lab.progress import progress_line
 
 
 def _record(kind: str, sample: dict[str, object] | None, left: float | None = None) -> ViewerRecord:

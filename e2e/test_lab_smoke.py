@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from e2e.browser import ensure_shim_bundle
-from e2e.lab.config import LabConfig, PhaseSpec
-from e2e.lab.metrics import summarize
-from e2e.lab.netns import lab_namespaces
-from e2e.lab.report import table, write_results
-from e2e.lab.runner import run_lab
+from swarmcast.e2e.browser import ensure_shim_bundle
+from swarmcast.e2e.lab.config import LabConfig, PhaseSpec
+from swarmcast.e2e.lab.metrics import summarize
+from swarmcast.e2e.lab.netns import lab_namespaces
+from swarmcast.e2e.lab.report import table, write_results
+from swarmcast.e2e.lab.runner import run_lab
 
 SMOKE = LabConfig(
     scenario="smoke",

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from e2e.lab.timeline_report import plot_timeline, summarize_timeline, write_timelines
+from swarmcast.e2e.lab.timeline_report import plot_timeline, summarize_timeline, write_timelines
 
 T0 = 1_700_000_000_000.0  # the phase start, wall ms
 

@@ -8,7 +8,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from e2e.lab.processes import LabProcess, SharedBrowser, ViewerRecord
+from swarmcast.e2e.lab.processes import LabProcess, SharedBrowser, ViewerRecord
 
 # A stand-in `context_worker`: joins answer with a sample, leaves with a final sample.
 FAKE_WORKER = r"""

@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from e2e.browser import ensure_shim_bundle, webrtc_context
-from e2e.serve_process import ServeProcess, serve_live
-from e2e.test_shim_swarm import Viewer, _check_hashes
+from swarmcast.e2e.browser import ensure_shim_bundle, webrtc_context
+from swarmcast.e2e.serve_process import ServeProcess, serve_live
+from swarmcast.e2e.test_shim_swarm import Viewer, _check_hashes
 
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
 

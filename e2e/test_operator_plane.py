@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from e2e.browser import ensure_shim_bundle, webrtc_context
-from e2e.serve_process import serve_live
-from protocol.beacon_schema import cohort_bucket
+from swarmcast.e2e.browser import ensure_shim_bundle, webrtc_context
+from swarmcast.e2e.serve_process import serve_live
+from swarmcast.protocol.beacon_schema import cohort_bucket
 
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
 

@@ -32,8 +32,8 @@ from typing import Any
 
 import pytest
 
-from e2e.browser import ensure_shim_bundle, webrtc_context
-from e2e.serve_process import REPO, ServeProcess, serve_live
+from swarmcast.e2e.browser import ensure_shim_bundle, webrtc_context
+from swarmcast.e2e.serve_process import REPO, ServeProcess, serve_live
 
 pytestmark = [
     pytest.mark.browser,
@@ -195,7 +195,7 @@ class Topology:
     def start_signaling(self, index: int) -> None:
         port = self.signaling_ports[index]
         process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "signaling", "--port", str(port),
+            [sys.executable, "-m", "swarmcast.server.cli", "signaling", "--port", str(port),
              "--redis", f"redis://127.0.0.1:{self.redis_port}/0",
              "--trusted-proxy", "127.0.0.1", "--public-url", self.url.rstrip("/")],
             cwd=REPO,

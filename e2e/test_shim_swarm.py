@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from e2e.browser import ensure_shim_bundle, webrtc_context
-from e2e.serve_process import REPO, ServeProcess, http_get, serve_live
+from swarmcast.e2e.browser import ensure_shim_bundle, webrtc_context
+from swarmcast.e2e.serve_process import REPO, ServeProcess, http_get, serve_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
 
@@ -239,10 +239,10 @@ def test_four_viewers_share_the_stream(server: ServeProcess, browser_context: An
 def test_corrupting_peer_is_dropped(server: ServeProcess, browser_context: Any) -> None:
     """A Python edge seeder that flips a bit in every piece it serves: viewers verify, drop and
     report it, and keep playing from the origin and each other; hls.js sees only good bytes."""
-    pytest.importorskip("peer.peer_node", reason="the Python peer (peer/) has not landed")
+    pytest.importorskip("swarmcast.peer.peer_node", reason="the Python peer (peer/) has not landed")
     viewers = [Viewer(browser_context, server.url, f"victim{i}") for i in range(2)]
     peer = subprocess.Popen(
-        [sys.executable, "-m", "e2e.shim_corrupt_peer", "--url", server.url.rstrip("/"),
+        [sys.executable, "-m", "swarmcast.e2e.shim_corrupt_peer", "--url", server.url.rstrip("/"),
          "--stream", STREAM, "--rendition", RENDITION, "--duration", "40"],
         cwd=REPO,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from e2e.browser import CHROMIUM, WEBRTC_ARGS
-from e2e.serve_process import REPO, http_get, stop_process, wait_for_url
-from segmenter.config import Rendition, SegmenterConfig
+from swarmcast.e2e.browser import CHROMIUM, WEBRTC_ARGS
+from swarmcast.e2e.serve_process import REPO, http_get, stop_process, wait_for_url
+from swarmcast.segmenter.config import Rendition, SegmenterConfig
 from tests.segmenter.stream_checks import DASH, check_stream_dir
 
 KEY = "broadcast-key"
@@ -31,7 +31,7 @@ SPAN_SEGMENTS = 8  # ~8 s per publisher span; two spans make the ~20 s broadcast
 def whip_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`swarmcast serve --whip` (no source: the stream waits for a publisher)."""
     command = [
-        sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", "0",
+        sys.executable, "-m", "swarmcast.server.cli", "serve", "--host", "127.0.0.1", "--port", "0",
         "--stream", "cam", "--dir", str(tmp_path), "--whip", "--ladder", LADDER,
         "--segment-duration", "1",
     ]  # fmt: skip

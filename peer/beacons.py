@@ -9,11 +9,11 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from peer.signaling_client import SignalingRefused
-from protocol.beacon_schema import MAX_HAVE, MAX_PEERS
+from swarmcast.peer.signaling_client import SignalingRefused
+from swarmcast.protocol.beacon_schema import MAX_HAVE, MAX_PEERS
 
 if TYPE_CHECKING:
-    from peer.peer_node import PeerNode
+    from swarmcast.peer.peer_node import PeerNode
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from peer.event_timeline import DEFAULT_TIMELINE_CAPACITY
-from peer.peer_config import IceServerConfig, PeerConfig
-from peer.scheduler_config import SchedulerConfig
+from swarmcast.peer.event_timeline import DEFAULT_TIMELINE_CAPACITY
+from swarmcast.peer.peer_config import IceServerConfig, PeerConfig
+from swarmcast.peer.scheduler_config import SchedulerConfig
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ async def run_peer(
     stats_interval_s: float = 5.0,
     timeline_path: Path | None = None,
 ) -> int:
-    from peer.peer_node import PeerNode  # aiortc is slow to import; only when running
+    from swarmcast.peer.peer_node import PeerNode  # aiortc is slow to import; only when running
 
     node = PeerNode(config)
     stop = asyncio.Event()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peer.download_state import SegmentState
-from peer.scheduler_config import SchedulerConfig
+from swarmcast.peer.download_state import SegmentState
+from swarmcast.peer.scheduler_config import SchedulerConfig
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from peer.download_state import UNASSIGNED, HttpFetch, PeerRequest, RemotePeer, SegmentState
-from peer.scheduler_actions import Action, AnnounceHave, CancelRequest, FetchHttp, RequestPieces
-from peer.scheduler_stats import SchedulerStats
-from peer.upload_scheduler import LocalSegment
+from swarmcast.peer.download_state import (
+    UNASSIGNED,
+    HttpFetch,
+    PeerRequest,
+    RemotePeer,
+    SegmentState,
+)
+from swarmcast.peer.scheduler_actions import (
+    Action,
+    AnnounceHave,
+    CancelRequest,
+    FetchHttp,
+    RequestPieces,
+)
+from swarmcast.peer.scheduler_stats import SchedulerStats
+from swarmcast.peer.upload_scheduler import LocalSegment
 
 
 class DownloadBook:

@@ -14,12 +14,12 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from peer import scheduler_actions as act
-from peer.segment_store import CompleteView
-from protocol import wire
+from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.segment_store import CompleteView
+from swarmcast.protocol import wire
 
 if TYPE_CHECKING:
-    from peer.peer_node import PeerNode
+    from swarmcast.peer.peer_node import PeerNode
 
 DEFAULT_TIMELINE_CAPACITY = 5000
 MAX_OPEN_TRANSFERS = 1000  # a leak guard, not a limit: the oldest open transfer is forgotten

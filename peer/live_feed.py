@@ -10,11 +10,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from peer.origin_client import OriginClient, OriginError
-from peer.segment_store import SegmentStore
-from peer.sim_playhead import Timeline
-from protocol.hls_playlist import MediaPlaylist, PlaylistError, parse_media_playlist
-from protocol.integrity import (
+from swarmcast.peer.origin_client import OriginClient, OriginError
+from swarmcast.peer.segment_store import SegmentStore
+from swarmcast.peer.sim_playhead import Timeline
+from swarmcast.protocol.hls_playlist import MediaPlaylist, PlaylistError, parse_media_playlist
+from swarmcast.protocol.integrity import (
     IntegrityError,
     IntegrityRecord,
     check_record_is,

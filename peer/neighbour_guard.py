@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from protocol.token_bucket import TokenBucket
+from swarmcast.protocol.token_bucket import TokenBucket
 
 
 @dataclass(frozen=True)

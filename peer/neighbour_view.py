@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from protocol import signaling_schema as schema
+from swarmcast.protocol import signaling_schema as schema
 
 
 class NeighbourView:

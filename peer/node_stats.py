@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from peer.peer_node import PeerNode
+    from swarmcast.peer.peer_node import PeerNode
 
 
 def node_stats(node: PeerNode) -> dict[str, Any]:

@@ -12,8 +12,12 @@ from urllib.parse import quote
 
 import aiohttp
 
-from protocol.hls_playlist import PlaylistError, parse_media_playlist, parse_multivariant_playlist
-from protocol.integrity import (
+from swarmcast.protocol.hls_playlist import (
+    PlaylistError,
+    parse_media_playlist,
+    parse_multivariant_playlist,
+)
+from swarmcast.protocol.integrity import (
     MAX_DOCUMENT_BYTES,
     IntegrityRecord,
     SigningKey,

@@ -7,11 +7,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from peer import scheduler_actions as act
-from peer.origin_client import OriginClient, OriginError
-from peer.piece_scheduler import PieceScheduler
-from peer.segment_store import SegmentStore
-from protocol.integrity import IntegrityError
+from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.origin_client import OriginClient, OriginError
+from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.segment_store import SegmentStore
+from swarmcast.protocol.integrity import IntegrityError
 
 log = logging.getLogger(__name__)
 

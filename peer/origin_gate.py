@@ -5,12 +5,12 @@ state these rules need, and never acts itself (`peer.piece_scheduler` does)."""
 
 from __future__ import annotations
 
-from peer.deadline_clock import DeadlineClock
-from peer.download_book import DownloadBook
-from peer.download_state import SegmentState
-from peer.election import http_first_delay
-from peer.scheduler_actions import DecisionHook
-from peer.scheduler_config import SchedulerConfig
+from swarmcast.peer.deadline_clock import DeadlineClock
+from swarmcast.peer.download_book import DownloadBook
+from swarmcast.peer.download_state import SegmentState
+from swarmcast.peer.election import http_first_delay
+from swarmcast.peer.scheduler_actions import DecisionHook
+from swarmcast.peer.scheduler_config import SchedulerConfig
 
 EDGE_SEEDER_CAPABILITY = 0x2
 """HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from peer.neighbour_guard import GuardConfig
-from peer.scheduler_config import SchedulerConfig
+from swarmcast.peer.neighbour_guard import GuardConfig
+from swarmcast.peer.scheduler_config import SchedulerConfig
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from aiortc import (
 )
 from aiortc.sdp import candidate_from_sdp
 
-from peer.peer_config import IceServerConfig
-from protocol import wire
+from swarmcast.peer.peer_config import IceServerConfig
+from swarmcast.protocol import wire
 
 log = logging.getLogger(__name__)
 

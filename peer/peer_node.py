@@ -11,24 +11,24 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-from peer import scheduler_actions as act
-from peer.beacons import beacon_loop
-from peer.event_timeline import EventTimeline, NodeTimeline
-from peer.live_feed import LiveFeed, NewSegment
-from peer.neighbour_guard import NeighbourGuard, Verdict
-from peer.node_stats import node_stats
-from peer.origin_client import OriginClient, wait_for_stream
-from peer.origin_fetch import fetch_pieces, verify_into_store
-from peer.peer_config import IceServerConfig, PeerConfig
-from peer.peer_link import PeerLink
-from peer.piece_scheduler import PieceScheduler
-from peer.segment_store import CompleteView, SegmentStore
-from peer.signaling_client import SignalingClient
-from peer.sim_playhead import SimulatedPlayhead
-from peer.wire_translate import broadcast_frame, feed_control_frame, frame_for
-from protocol import signaling_schema as schema
-from protocol import tokens, wire
-from protocol.integrity import DEFAULT_PIECE_SIZE
+from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.beacons import beacon_loop
+from swarmcast.peer.event_timeline import EventTimeline, NodeTimeline
+from swarmcast.peer.live_feed import LiveFeed, NewSegment
+from swarmcast.peer.neighbour_guard import NeighbourGuard, Verdict
+from swarmcast.peer.node_stats import node_stats
+from swarmcast.peer.origin_client import OriginClient, wait_for_stream
+from swarmcast.peer.origin_fetch import fetch_pieces, verify_into_store
+from swarmcast.peer.peer_config import IceServerConfig, PeerConfig
+from swarmcast.peer.peer_link import PeerLink
+from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.segment_store import CompleteView, SegmentStore
+from swarmcast.peer.signaling_client import SignalingClient
+from swarmcast.peer.sim_playhead import SimulatedPlayhead
+from swarmcast.peer.wire_translate import broadcast_frame, feed_control_frame, frame_for
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.protocol import tokens, wire
+from swarmcast.protocol.integrity import DEFAULT_PIECE_SIZE
 
 log = logging.getLogger(__name__)
 

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from peer.deadline_clock import DeadlineClock, Playhead
-from peer.download_book import DownloadBook
-from peer.download_state import UNASSIGNED, RemotePeer, SegmentState
-from peer.origin_gate import EDGE_SEEDER_CAPABILITY, OriginGate
-from peer.scheduler_actions import (
+from swarmcast.peer.deadline_clock import DeadlineClock, Playhead
+from swarmcast.peer.download_book import DownloadBook
+from swarmcast.peer.download_state import UNASSIGNED, RemotePeer, SegmentState
+from swarmcast.peer.origin_gate import EDGE_SEEDER_CAPABILITY, OriginGate
+from swarmcast.peer.scheduler_actions import (
     AbandonPeer,
     AbandonReason,
     Action,
@@ -45,9 +45,9 @@ from peer.scheduler_actions import (
     RejectReason,
     SendHave,
 )
-from peer.scheduler_config import SchedulerConfig
-from peer.scheduler_stats import SchedulerStats
-from peer.upload_scheduler import UploadScheduler
+from swarmcast.peer.scheduler_config import SchedulerConfig
+from swarmcast.peer.scheduler_stats import SchedulerStats
+from swarmcast.peer.upload_scheduler import UploadScheduler
 
 MAX_PIECES_PER_SEGMENT = 65536
 """Piece indices are u16 on the wire (§5)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from protocol.integrity import (
+from swarmcast.protocol.integrity import (
     IntegrityError,
     IntegrityRecord,
     MalformedRecord,

@@ -12,9 +12,9 @@ from typing import Any
 
 import socketio
 
-from peer.neighbour_view import NeighbourView
-from protocol import signaling_schema as schema
-from protocol.beacon_schema import EVENT_BEACON, Control, parse_beacon_ack
+from swarmcast.peer.neighbour_view import NeighbourView
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.protocol.beacon_schema import EVENT_BEACON, Control, parse_beacon_ack
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from peer.download_state import SegmentState
-from peer.scheduler_actions import Action, Choke, RejectRequest, SendPiece, Unchoke
-from peer.scheduler_config import SchedulerConfig
-from peer.scheduler_stats import SchedulerStats
-from protocol.token_bucket import TokenBucket
+from swarmcast.peer.download_state import SegmentState
+from swarmcast.peer.scheduler_actions import Action, Choke, RejectRequest, SendPiece, Unchoke
+from swarmcast.peer.scheduler_config import SchedulerConfig
+from swarmcast.peer.scheduler_stats import SchedulerStats
+from swarmcast.protocol.token_bucket import TokenBucket
 
 
 @dataclass(frozen=True)

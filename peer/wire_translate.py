@@ -3,10 +3,10 @@ which frame an action becomes, and which scheduler event a frame is. No I/O, no 
 
 from __future__ import annotations
 
-from peer import scheduler_actions as act
-from peer.piece_scheduler import PieceScheduler
-from peer.segment_store import SegmentStore
-from protocol import wire
+from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.segment_store import SegmentStore
+from swarmcast.protocol import wire
 
 REJECT_NAMES: dict[wire.RejectReason, act.RejectReason] = {
     wire.RejectReason.NOT_HAVE: "not_have",

@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Final, Literal, TypeAlias
 
-from protocol.signaling_schema import (
+from swarmcast.protocol.signaling_schema import (
     NAME_RE,
     SchemaError,
     _bool,

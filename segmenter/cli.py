@@ -20,7 +20,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from segmenter.config import Rendition, SegmenterConfig
+from swarmcast.segmenter.config import Rendition, SegmenterConfig
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def config_from_args(args: argparse.Namespace) -> SegmenterConfig:
 
 
 def make_source(args: argparse.Namespace, config: SegmenterConfig) -> Any:
-    from segmenter.sources import FileSource, SyntheticSource
+    from swarmcast.segmenter.sources import FileSource, SyntheticSource
 
     spec: str = args.source
     realtime = not args.fast
@@ -114,7 +114,7 @@ def make_source(args: argparse.Namespace, config: SegmenterConfig) -> Any:
             raise SystemExit(f"no such file: {path}")
         return FileSource(path, loop=args.loop, realtime=realtime)
     if spec == "rtmp":
-        from segmenter.rtmp_ingest import RtmpConfig, RtmpSource
+        from swarmcast.segmenter.rtmp_ingest import RtmpConfig, RtmpSource
 
         key = args.stream_key or os.environ.get("SWARMCAST_STREAM_KEY")
         if not key:
@@ -136,7 +136,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _segment(args: argparse.Namespace, config: SegmenterConfig, source: Any) -> int:
-    from segmenter.pipeline import LiveStream, PublisherLost, SegmentPublished, StreamEnded
+    from swarmcast.segmenter.pipeline import (
+        LiveStream,
+        PublisherLost,
+        SegmentPublished,
+        StreamEnded,
+    )
 
     stream = LiveStream(args.stream, args.out, config, source)
     loop = asyncio.get_running_loop()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
-from segmenter.manifest_model import (
+from swarmcast.segmenter.manifest_model import (
     ManifestState,
     PeriodInfo,
     SegmentEntry,

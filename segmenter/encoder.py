@@ -20,8 +20,8 @@ import av
 from av.video.frame import PictureType
 from av.video.reformatter import VideoReformatter
 
-from segmenter.config import Rendition, SegmenterConfig
-from segmenter.fmp4 import FragmentSplitter
+from swarmcast.segmenter.config import Rendition, SegmenterConfig
+from swarmcast.segmenter.fmp4 import FragmentSplitter
 
 log = logging.getLogger(__name__)
 

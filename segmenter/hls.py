@@ -8,7 +8,7 @@ still on disk and closes with EXT-X-ENDLIST.
 
 from __future__ import annotations
 
-from segmenter.manifest_model import ManifestState, RenditionInfo, iso_datetime
+from swarmcast.segmenter.manifest_model import ManifestState, RenditionInfo, iso_datetime
 
 HLS_VERSION = 7
 

@@ -14,9 +14,9 @@ from fractions import Fraction
 
 import av
 
-from segmenter.config import SegmenterConfig
-from segmenter.encoder import RenditionWorker
-from segmenter.timeline import AudioTimeline, VideoTimeline
+from swarmcast.segmenter.config import SegmenterConfig
+from swarmcast.segmenter.encoder import RenditionWorker
+from swarmcast.segmenter.timeline import AudioTimeline, VideoTimeline
 
 AAC_FRAME = 1024
 MAX_AUDIO_LAG = 1.0

@@ -2,9 +2,9 @@
 
 Usage (this is what `swarmcast serve` does; the origin serves `out_dir` read-only):
 
-    from segmenter.config import SegmenterConfig
-    from segmenter.pipeline import LiveStream, SegmentPublished
-    from segmenter.sources import SyntheticSource
+    from swarmcast.segmenter.config import SegmenterConfig
+    from swarmcast.segmenter.pipeline import LiveStream, SegmentPublished
+    from swarmcast.segmenter.sources import SyntheticSource
 
     stream = LiveStream("demo", "var/live", SegmenterConfig(), SyntheticSource())
     await stream.start()                     # returns at once; encoding runs in a thread
@@ -30,15 +30,15 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from segmenter.config import NAME_PATTERN, SegmenterConfig
-from segmenter.events import (
+from swarmcast.segmenter.config import NAME_PATTERN, SegmenterConfig
+from swarmcast.segmenter.events import (
     DiscontinuityStarted,
     PublisherLost,
     SegmentPublished,
     StreamEnded,
     StreamEvent,
 )
-from segmenter.sources import Source, SyntheticSource
+from swarmcast.segmenter.sources import Source, SyntheticSource
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class LiveStream:
         """Create the output tree and signing key, then start encoding in a worker thread."""
         if self._started:
             return
-        from segmenter.session import StreamSession  # heavy PyAV imports only when used
+        from swarmcast.segmenter.session import StreamSession  # heavy PyAV imports only when used
 
         self._loop = asyncio.get_running_loop()
         session = StreamSession(self.name, self.stream_dir, self.config, emit=self._emit_threadsafe)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import collections
 from collections.abc import Hashable
 
-from segmenter.conn_slots import ConnectionSlots, Decision
-from segmenter.rtmp_config import RtmpConfig
+from swarmcast.segmenter.conn_slots import ConnectionSlots, Decision
+from swarmcast.segmenter.rtmp_config import RtmpConfig
 
 _MAX_TRACKED_ADDRESSES = 10_000
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from segmenter.config import NAME_PATTERN
+from swarmcast.segmenter.config import NAME_PATTERN
 
 MAX_STREAM_KEY_LENGTH = 256
 

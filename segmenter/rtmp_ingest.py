@@ -23,9 +23,9 @@ from collections.abc import Iterator
 import av
 import av.error
 
-from segmenter.rtmp_config import RtmpConfig
-from segmenter.rtmp_server import MediaClock, PublishChannel, PublishSession, RtmpServer
-from segmenter.sources import (
+from swarmcast.segmenter.rtmp_config import RtmpConfig
+from swarmcast.segmenter.rtmp_server import MediaClock, PublishChannel, PublishSession, RtmpServer
+from swarmcast.segmenter.sources import (
     CapturedAudio,
     CapturedVideo,
     PublisherEnded,

@@ -18,8 +18,8 @@ import os
 import struct
 from dataclasses import dataclass
 
-from segmenter import rtmp_amf
-from segmenter.rtmp_chunks import (
+from swarmcast.segmenter import rtmp_amf
+from swarmcast.segmenter.rtmp_chunks import (
     MAX_MESSAGE_SIZE,
     MSG_ABORT,
     MSG_AUDIO,

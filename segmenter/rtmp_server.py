@@ -22,12 +22,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from segmenter import rtmp_amf
-from segmenter.log_limit import RateLimitedLog
-from segmenter.rtmp_admission import RtmpAdmission
-from segmenter.rtmp_config import RtmpConfig
-from segmenter.rtmp_flv import FlvPipe, flv_header, flv_tag
-from segmenter.rtmp_protocol import (
+from swarmcast.segmenter import rtmp_amf
+from swarmcast.segmenter.log_limit import RateLimitedLog
+from swarmcast.segmenter.rtmp_admission import RtmpAdmission
+from swarmcast.segmenter.rtmp_config import RtmpConfig
+from swarmcast.segmenter.rtmp_flv import FlvPipe, flv_header, flv_tag
+from swarmcast.segmenter.rtmp_protocol import (
     ConnectRequested,
     MediaKind,
     MediaReceived,

@@ -20,20 +20,31 @@ from pathlib import Path
 
 import av.error
 
-from segmenter import dash, hls
-from segmenter.config import SegmenterConfig
-from segmenter.encoder import VIDEO_TIMESCALE
-from segmenter.events import (
+from swarmcast.segmenter import dash, hls
+from swarmcast.segmenter.config import SegmenterConfig
+from swarmcast.segmenter.encoder import VIDEO_TIMESCALE
+from swarmcast.segmenter.events import (
     DiscontinuityStarted,
     PublisherLost,
     SegmentPublished,
     StreamEnded,
     StreamEvent,
 )
-from segmenter.fmp4 import FragmentInfo, InitInfo, Mp4FormatError, parse_fragment, parse_init
-from segmenter.manifest_model import ManifestState, PeriodInfo, RenditionInfo, SegmentEntry
-from segmenter.period import Period
-from segmenter.sources import (
+from swarmcast.segmenter.fmp4 import (
+    FragmentInfo,
+    InitInfo,
+    Mp4FormatError,
+    parse_fragment,
+    parse_init,
+)
+from swarmcast.segmenter.manifest_model import (
+    ManifestState,
+    PeriodInfo,
+    RenditionInfo,
+    SegmentEntry,
+)
+from swarmcast.segmenter.period import Period
+from swarmcast.segmenter.sources import (
     CapturedAudio,
     CapturedVideo,
     PublisherEnded,
@@ -42,7 +53,7 @@ from segmenter.sources import (
     SourceEvent,
     ThrottledLog,
 )
-from segmenter.stream_files import StreamFiles
+from swarmcast.segmenter.stream_files import StreamFiles
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from protocol import integrity
+from swarmcast.protocol import integrity
 
 log = logging.getLogger(__name__)
 

@@ -11,15 +11,15 @@ from typing import Any
 # Modules that expose `register(subparsers)`; each adds its subcommands and sets
 # `func(args) -> int` on them. Kept as names so a slow import only costs when used.
 COMMAND_MODULES = (
-    "server.serve_cmd",
-    "server.whip_cli",
-    "segmenter.cli",
-    "signaling.cli",
-    "peer.cli",
+    "swarmcast.server.serve_cmd",
+    "swarmcast.server.whip_cli",
+    "swarmcast.segmenter.cli",
+    "swarmcast.signaling.cli",
+    "swarmcast.peer.cli",
 )
 # `swarmcast bench` is only named here: its modules (lab harness, matplotlib) load when it runs,
 # so an install without the `bench` extra still runs every other command.
-BENCH_MODULE = "bench.cli"
+BENCH_MODULE = "swarmcast.bench.cli"
 
 
 def _run_bench(args: argparse.Namespace) -> int:
@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.bench_args = argv[argv.index("bench") + 1 :]
     elif rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    from server.log_format import configure_logging
+    from swarmcast.server.log_format import configure_logging
 
     configure_logging(args.verbose, args.log_format)
     return int(args.func(args) or 0)

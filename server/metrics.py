@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from signaling.metrics import EGRESS_BYTES_KEY, registry_for
+from swarmcast.signaling.metrics import EGRESS_BYTES_KEY, registry_for
 
 
 def request_kind(path: str) -> str | None:
@@ -119,7 +119,7 @@ class OriginMetrics:
 
     def stream_event(self, stream: str, event: object, now: float | None = None) -> None:
         """Fold one `segmenter.events` event into the stream's gauges and counters."""
-        from segmenter.events import (
+        from swarmcast.segmenter.events import (
             DiscontinuityStarted,
             PublisherLost,
             SegmentPublished,

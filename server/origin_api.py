@@ -10,14 +10,14 @@ from typing import Any
 
 from aiohttp import web
 
-from protocol import tokens
-from protocol.token_bucket import KeyedRateLimiter
-from protocol.turn import turn_credentials
-from segmenter.manifest_model import iso_datetime
-from server.origin_config import OriginConfig
-from server.origin_keys import CATALOG_KEY, CONFIG_KEY, TOKEN_SECRET_KEY
-from server.origin_resources import is_valid_name
-from signaling.netaddr import (
+from swarmcast.protocol import tokens
+from swarmcast.protocol.token_bucket import KeyedRateLimiter
+from swarmcast.protocol.turn import turn_credentials
+from swarmcast.segmenter.manifest_model import iso_datetime
+from swarmcast.server.origin_config import OriginConfig
+from swarmcast.server.origin_keys import CATALOG_KEY, CONFIG_KEY, TOKEN_SECRET_KEY
+from swarmcast.server.origin_resources import is_valid_name
+from swarmcast.signaling.netaddr import (
     client_address,
     host_in,
     host_key,

@@ -15,14 +15,14 @@ from collections.abc import Callable, Iterable
 
 from aiohttp import web
 
-from server.metrics import install_origin_metrics
-from server.origin_api import add_api_routes
-from server.origin_catalog import StreamCatalog
-from server.origin_config import OriginConfig
-from server.origin_demo import add_demo_routes
-from server.origin_files import FileStore
-from server.origin_keys import CATALOG_KEY, CONFIG_KEY, FILE_STORE_KEY, TOKEN_SECRET_KEY
-from server.origin_routes import add_live_routes, cors_middleware
+from swarmcast.server.metrics import install_origin_metrics
+from swarmcast.server.origin_api import add_api_routes
+from swarmcast.server.origin_catalog import StreamCatalog
+from swarmcast.server.origin_config import OriginConfig
+from swarmcast.server.origin_demo import add_demo_routes
+from swarmcast.server.origin_files import FileStore
+from swarmcast.server.origin_keys import CATALOG_KEY, CONFIG_KEY, FILE_STORE_KEY, TOKEN_SECRET_KEY
+from swarmcast.server.origin_routes import add_live_routes, cors_middleware
 
 __all__ = [
     "CATALOG_KEY",

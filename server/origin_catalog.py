@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from protocol.hls_playlist import PlaylistError, variant_streams
-from server.origin_resources import MAX_PLAYLIST_BYTES, is_valid_name
+from swarmcast.protocol.hls_playlist import PlaylistError, variant_streams
+from swarmcast.server.origin_resources import MAX_PLAYLIST_BYTES, is_valid_name
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import swarmcast
-from protocol.signaling_schema import IceServer
+from swarmcast.protocol.signaling_schema import IceServer
 
 # The repository's player-shim directory, where `make` installs hls.js (checkouts only).
 _REPO_PLAYER_SHIM = Path(__file__).resolve().parent.parent / "player-shim"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from aiohttp import hdrs, web
 
-from server.origin_keys import CONFIG_KEY, FILE_STORE_KEY
-from server.origin_player import bundle_names, player_asset
-from server.origin_routes import file_response
+from swarmcast.server.origin_keys import CONFIG_KEY, FILE_STORE_KEY
+from swarmcast.server.origin_player import bundle_names, player_asset
+from swarmcast.server.origin_routes import file_response
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _MAX_ASSET_BYTES = 16 * 1024 * 1024

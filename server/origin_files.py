@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.origin_http import strong_etag
+from swarmcast.server.origin_http import strong_etag
 
 # Files below this size are read on the event loop: a thread hop costs more than the read.
 _INLINE_READ_BYTES = 64 * 1024

@@ -30,8 +30,8 @@ from typing import Any
 
 from aiohttp import web
 
-from segmenter.conn_slots import ConnectionSlots
-from segmenter.log_limit import RateLimitedLog
+from swarmcast.segmenter.conn_slots import ConnectionSlots
+from swarmcast.segmenter.log_limit import RateLimitedLog
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from server.origin_catalog import StreamCatalog
-from server.origin_config import OriginConfig
-from server.origin_files import FileStore
+from swarmcast.server.origin_catalog import StreamCatalog
+from swarmcast.server.origin_config import OriginConfig
+from swarmcast.server.origin_files import FileStore
 
 CONFIG_KEY = web.AppKey("swarmcast_origin_config", OriginConfig)
 # The HMAC secret of viewer tokens (protocol §3): `/api/token` mints with it, the signaling

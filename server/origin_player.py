@@ -11,8 +11,8 @@ from pathlib import Path
 
 from aiohttp import hdrs, web
 
-from server.origin_keys import CONFIG_KEY, FILE_STORE_KEY
-from server.origin_routes import file_response
+from swarmcast.server.origin_keys import CONFIG_KEY, FILE_STORE_KEY
+from swarmcast.server.origin_routes import file_response
 
 MAX_ASSET_BYTES = 16 * 1024 * 1024
 IMMUTABLE = "public, max-age=31536000, immutable"

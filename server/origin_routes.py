@@ -12,10 +12,15 @@ from collections.abc import MutableMapping
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from server.origin_files import FileBody
-from server.origin_http import Unsatisfiable, if_none_match_hits, if_range_allows, parse_range
-from server.origin_keys import CATALOG_KEY, CONFIG_KEY, FILE_STORE_KEY
-from server.origin_resources import (
+from swarmcast.server.origin_files import FileBody
+from swarmcast.server.origin_http import (
+    Unsatisfiable,
+    if_none_match_hits,
+    if_range_allows,
+    parse_range,
+)
+from swarmcast.server.origin_keys import CATALOG_KEY, CONFIG_KEY, FILE_STORE_KEY
+from swarmcast.server.origin_resources import (
     Kind,
     Resource,
     cache_control,

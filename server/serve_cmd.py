@@ -29,14 +29,18 @@ from typing import Any
 
 from aiohttp import web
 
-from protocol.signaling_schema import IceServer
-from server.metrics import watch_rtmp
-from server.origin_app import AppSetup, create_app
-from server.origin_config import OriginConfig
-from server.origin_keys import CATALOG_KEY, TOKEN_SECRET_KEY
-from signaling.cli import add_security_arguments, security_overrides
-from signaling.config import SignalingConfig
-from signaling.deploy_options import DeployOptions, add_deploy_arguments, load_deploy_options
+from swarmcast.protocol.signaling_schema import IceServer
+from swarmcast.server.metrics import watch_rtmp
+from swarmcast.server.origin_app import AppSetup, create_app
+from swarmcast.server.origin_config import OriginConfig
+from swarmcast.server.origin_keys import CATALOG_KEY, TOKEN_SECRET_KEY
+from swarmcast.signaling.cli import add_security_arguments, security_overrides
+from swarmcast.signaling.config import SignalingConfig
+from swarmcast.signaling.deploy_options import (
+    DeployOptions,
+    add_deploy_arguments,
+    load_deploy_options,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +80,7 @@ def register(subparsers: Any) -> None:
     rtmp.add_argument("--rtmp-host", default="0.0.0.0", help="RTMP address (default 0.0.0.0)")
     rtmp.add_argument("--rtmp-port", type=int, default=1935, help="RTMP port (default 1935)")
     rtmp.add_argument("--stream-key", help="publisher's secret key (or SWARMCAST_STREAM_KEY)")
-    from server.whip_cli import add_serve_arguments
+    from swarmcast.server.whip_cli import add_serve_arguments
 
     add_serve_arguments(parser)
     players = parser.add_argument_group("players and swarms")
@@ -130,7 +134,7 @@ def origin_config_from_args(
 
 
 def segmenter_config_from_args(args: argparse.Namespace) -> Any:
-    from segmenter.config import Rendition, SegmenterConfig
+    from swarmcast.segmenter.config import Rendition, SegmenterConfig
 
     overrides: dict[str, Any] = {}
     if args.ladder:
@@ -145,7 +149,7 @@ def segmenter_config_from_args(args: argparse.Namespace) -> Any:
 def make_source(args: argparse.Namespace, segmenter_config: Any) -> Any:
     """The live feed: RTMP publishers, a file played live, or the synthetic pattern."""
     if args.rtmp:
-        from segmenter.rtmp_ingest import RtmpConfig, RtmpSource
+        from swarmcast.segmenter.rtmp_ingest import RtmpConfig, RtmpSource
 
         key = args.stream_key or os.environ.get("SWARMCAST_STREAM_KEY")
         if not key:
@@ -157,7 +161,7 @@ def make_source(args: argparse.Namespace, segmenter_config: Any) -> Any:
         host, port = source.server.address
         print(f"RTMP: publish to rtmp://{_shown_host(host)}:{port}/{rtmp_config.app}/<stream key>")
         return source
-    from segmenter.sources import FileSource, SyntheticSource
+    from swarmcast.segmenter.sources import FileSource, SyntheticSource
 
     spec = args.source or "synthetic"
     if spec == "synthetic":
@@ -201,8 +205,8 @@ def live_stream_context(
 
 
 async def _log_stream_events(stream: Any, app: web.Application | None = None) -> None:
-    from segmenter.pipeline import DiscontinuityStarted, PublisherLost, StreamEnded
-    from server.metrics import ORIGIN_METRICS_KEY
+    from swarmcast.segmenter.pipeline import DiscontinuityStarted, PublisherLost, StreamEnded
+    from swarmcast.server.metrics import ORIGIN_METRICS_KEY
 
     metrics = app.get(ORIGIN_METRICS_KEY) if app is not None else None
     async for event in stream.events():
@@ -227,7 +231,7 @@ def signaling_setup(config: SignalingConfig, redis_url: str | None = None) -> Ap
     """Attach python-socketio signaling to the origin app; it verifies the tokens `/api/token`
     mints, so it gets the origin's secret (`app[TOKEN_SECRET_KEY]`) handed over here, and
     creates swarms only for the renditions the origin's catalog lists."""
-    from signaling.cli import mount_signaling
+    from swarmcast.signaling.cli import mount_signaling
 
     def setup(app: web.Application) -> None:
         catalog = app[CATALOG_KEY]
@@ -243,7 +247,7 @@ def embedded_signaling_config(
 ) -> SignalingConfig:
     """The embedded signaling server's config: the same deployment options as the origin, and
     `access` (signaling.cli.security_overrides: seeders, admin token, JWT issuer)."""
-    from signaling.cli import signaling_config
+    from swarmcast.signaling.cli import signaling_config
 
     config = signaling_config(options)
     return dataclasses.replace(config, turn_ttl_s=origin.turn_ttl_s, **access)
@@ -261,14 +265,14 @@ async def serve(
     app: web.Application, host: str, port: int, stream: str | None, *, access_log: bool = False
 ) -> None:
     """Run `app` until SIGINT/SIGTERM; prints the URL once the port is bound."""
-    from server.origin_guard import (
+    from swarmcast.server.origin_guard import (
         ConnectionGuard,
         GuardedTCPSite,
         GuardLimits,
         quiet_accept_errors,
         raise_fd_limit,
     )
-    from server.origin_keys import CONFIG_KEY
+    from swarmcast.server.origin_keys import CONFIG_KEY
 
     config = app[CONFIG_KEY]
     budget = raise_fd_limit(config.reserved_fds, config.max_connections, config.accept_backlog)
@@ -348,14 +352,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     whip_source = None
     if args.whip:
-        from server.whip_cli import serve_ingest
+        from swarmcast.server.whip_cli import serve_ingest
 
         whip_source, whip_setup = serve_ingest(args)
         setups.append(whip_setup)
     app = create_app(config, extra_setup=setups)
     stuck: list[str] = []  # streams whose pipeline did not stop
     if embedded:
-        from segmenter.pipeline import LiveStream
+        from swarmcast.segmenter.pipeline import LiveStream
 
         segmenter_config = segmenter_config_from_args(args)
         streams_dir.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ import os
 import signal
 from typing import Any
 
-from server.origin_app import AppSetup
+from swarmcast.server.origin_app import AppSetup
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,9 +31,9 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 def serve_ingest(args: argparse.Namespace) -> tuple[Any, AppSetup]:
     """The stream's `WhipSource` and the app setup mounting the endpoint for it."""
-    from server.whip_config import WhipConfig
-    from server.whip_routes import add_whip_routes
-    from server.whip_source import WhipSource
+    from swarmcast.server.whip_config import WhipConfig
+    from swarmcast.server.whip_routes import add_whip_routes
+    from swarmcast.server.whip_source import WhipSource
 
     if args.rtmp or args.source:
         raise SystemExit("--whip cannot be combined with --rtmp or --source")
@@ -84,7 +84,7 @@ def _publish(args: argparse.Namespace) -> int:
 async def _publish_async(
     endpoint: str, key: str, size: tuple[int, int], seconds: float, codec: str | None
 ) -> int:
-    from server.whip_client import ClockVideoTrack, ToneTrack, WhipClient, WhipRejected
+    from swarmcast.server.whip_client import ClockVideoTrack, ToneTrack, WhipClient, WhipRejected
 
     client = WhipClient(endpoint, key, [ClockVideoTrack(*size), ToneTrack()], video_codec=codec)
     stop = asyncio.Event()

@@ -31,9 +31,9 @@ from aiortc import (
 )
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
-from segmenter import clock_barcode
-from server.whip_ice_restart import RestartableIce, sdpfrag
-from server.whip_sdpfrag import candidates_of, parse_sdpfrag
+from swarmcast.segmenter import clock_barcode
+from swarmcast.server.whip_ice_restart import RestartableIce, sdpfrag
+from swarmcast.server.whip_sdpfrag import candidates_of, parse_sdpfrag
 
 
 class WhipRejected(Exception):

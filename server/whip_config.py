@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from segmenter.config import NAME_PATTERN
-from segmenter.rtmp_config import MAX_STREAM_KEY_LENGTH, stream_for_key
+from swarmcast.segmenter.config import NAME_PATTERN
+from swarmcast.segmenter.rtmp_config import MAX_STREAM_KEY_LENGTH, stream_for_key
 
 
 @dataclass(frozen=True)

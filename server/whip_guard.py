@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from protocol.token_bucket import TokenBucket
+from swarmcast.protocol.token_bucket import TokenBucket
 
 
 @dataclass(slots=True)

@@ -18,12 +18,12 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import hdrs, web
 
-from server.origin_demo import STATIC_DIR, asset_response
-from server.whip_config import WhipConfig
-from server.whip_guard import AddressGuard
-from server.whip_sdpfrag import SdpFragError, candidates_of, parse_sdpfrag
-from server.whip_session import WhipError, WhipHub, WhipSession
-from server.whip_source import WhipSource
+from swarmcast.server.origin_demo import STATIC_DIR, asset_response
+from swarmcast.server.whip_config import WhipConfig
+from swarmcast.server.whip_guard import AddressGuard
+from swarmcast.server.whip_sdpfrag import SdpFragError, candidates_of, parse_sdpfrag
+from swarmcast.server.whip_session import WhipError, WhipHub, WhipSession
+from swarmcast.server.whip_source import WhipSource
 
 log = logging.getLogger(__name__)
 

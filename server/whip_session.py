@@ -29,12 +29,12 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError
 
-from segmenter.sources import CapturedAudio, CapturedVideo
-from server.whip_clock import RtpClock
-from server.whip_config import WhipConfig
-from server.whip_ice_restart import RestartableIce, sdpfrag
-from server.whip_sdpfrag import SdpFrag, candidates_of
-from server.whip_source import WhipSource
+from swarmcast.segmenter.sources import CapturedAudio, CapturedVideo
+from swarmcast.server.whip_clock import RtpClock
+from swarmcast.server.whip_config import WhipConfig
+from swarmcast.server.whip_ice_restart import RestartableIce, sdpfrag
+from swarmcast.server.whip_sdpfrag import SdpFrag, candidates_of
+from swarmcast.server.whip_source import WhipSource
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import queue
 import threading
 from collections.abc import Iterator
 
-from segmenter.sources import (
+from swarmcast.segmenter.sources import (
     CapturedAudio,
     CapturedVideo,
     PublisherEnded,

@@ -20,16 +20,17 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from protocol.signaling_schema import NAME_RE, SchemaError
-from signaling.metrics import EGRESS_BYTES_KEY, registry_for
+import swarmcast
+from swarmcast.protocol.signaling_schema import NAME_RE, SchemaError
+from swarmcast.signaling.metrics import EGRESS_BYTES_KEY, registry_for
 
 if TYPE_CHECKING:
-    from signaling.server import SignalingServer
+    from swarmcast.signaling.server import SignalingServer
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # uPlot comes from npm with the shim's packages; player-shim/build.mjs copies it next to the
 # shim bundle in the Python package (so a wheel carries it too).
-UPLOT_DIR = Path(__file__).resolve().parent.parent / "swarmcast" / "player"
+UPLOT_DIR = Path(swarmcast.__file__).resolve().parent / "player"
 STATIC_FILES = {
     "admin.js": (STATIC_DIR / "admin.js", "text/javascript"),
     "admin.css": (STATIC_DIR / "admin.css", "text/css"),

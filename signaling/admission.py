@@ -14,7 +14,7 @@ import enum
 from collections import deque
 from dataclasses import dataclass, field
 
-from protocol.token_bucket import TokenBucket
+from swarmcast.protocol.token_bucket import TokenBucket
 
 
 class Verdict(enum.Enum):

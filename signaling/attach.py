@@ -9,11 +9,11 @@ from collections.abc import Awaitable, Callable
 import socketio
 from aiohttp import web
 
-from protocol import tokens
-from signaling.admin_routes import bearer_ok
-from signaling.config import SignalingConfig
-from signaling.server import Clock, RenditionLookup, SignalingServer
-from signaling.swarm_store import SwarmStore
+from swarmcast.protocol import tokens
+from swarmcast.signaling.admin_routes import bearer_ok
+from swarmcast.signaling.config import SignalingConfig
+from swarmcast.signaling.server import Clock, RenditionLookup, SignalingServer
+from swarmcast.signaling.swarm_store import SwarmStore
 
 SIGNALING_KEY = web.AppKey("swarmcast_signaling", SignalingServer)
 SWARMS_ROUTE = "/api/swarms"

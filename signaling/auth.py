@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import jwt
 
-from protocol import tokens
-from protocol.tokens import TokenClaims
+from swarmcast.protocol import tokens
+from swarmcast.protocol.tokens import TokenClaims
 
 TokenVerifier = Callable[[object, float], TokenClaims]
 

@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from protocol.beacon_schema import PAIR_TYPES, Beacon
+from swarmcast.protocol.beacon_schema import PAIR_TYPES, Beacon
 
 # Cumulative beacon counters summed into a stream's totals.
 TOTALS = (

@@ -21,19 +21,19 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from protocol.signaling_schema import IceServer
-from signaling.auth import JwtSettings
-from signaling.config import SignalingConfig
-from signaling.deploy_options import (
+from swarmcast.protocol.signaling_schema import IceServer
+from swarmcast.signaling.auth import JwtSettings
+from swarmcast.signaling.config import SignalingConfig
+from swarmcast.signaling.deploy_options import (
     DeployOptions,
     add_deploy_arguments,
     load_deploy_options,
     public_origins,
 )
-from signaling.netaddr import parse_networks
+from swarmcast.signaling.netaddr import parse_networks
 
 if TYPE_CHECKING:
-    from signaling.server import RenditionLookup, SignalingServer
+    from swarmcast.signaling.server import RenditionLookup, SignalingServer
 
 
 def register(subparsers: Any) -> None:
@@ -173,13 +173,13 @@ def mount_signaling(
     """Attach signaling to `app` (the standalone one or the origin's); with `redis_url`, as one
     node of several sharing swarms (RedisSwarmStore + socketio.AsyncRedisManager); with
     `renditions`, swarms only for the renditions a stream has."""
-    from signaling.attach import attach_signaling
+    from swarmcast.signaling.attach import attach_signaling
 
     if not redis_url:
         return attach_signaling(app, config, token_secret, renditions=renditions)
     import socketio
 
-    from signaling.redis_store import RedisSwarmStore
+    from swarmcast.signaling.redis_store import RedisSwarmStore
 
     store = RedisSwarmStore.from_url(redis_url)
     signaling = attach_signaling(
@@ -191,7 +191,7 @@ def mount_signaling(
         renditions=renditions,
     )
 
-    from signaling.cluster import ClusterMembership
+    from swarmcast.signaling.cluster import ClusterMembership
 
     # Members of a node that dies are removed; swarms are rebuilt when Redis restarts empty.
     ClusterMembership(signaling, store).attach(app)
@@ -211,7 +211,7 @@ def build_app(
 ) -> web.Application:
     """A standalone app: Socket.IO, `/api/swarms` (with an admin token), `/healthz` (see
     `mount_signaling`); with `origin_url`, swarms only for the renditions the origin lists."""
-    from signaling.origin_renditions import OriginRenditions
+    from swarmcast.signaling.origin_renditions import OriginRenditions
 
     app = web.Application()
     renditions = OriginRenditions(origin_url) if origin_url else None
@@ -254,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m signaling.cli [options]`: the same command without the other components'
+    """`python -m swarmcast.signaling.cli [options]`: the same command without the other components'
     imports (quick to start, e.g. for benchmarks)."""
     import logging
 

@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from signaling.session import Session
+from swarmcast.signaling.session import Session
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from signaling.redis_store import RedisSwarmStore
-    from signaling.server import SignalingServer
+    from swarmcast.signaling.redis_store import RedisSwarmStore
+    from swarmcast.signaling.server import SignalingServer
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocol.signaling_schema import IceServer
-from signaling.auth import JwtSettings
+from swarmcast.protocol.signaling_schema import IceServer
+from swarmcast.signaling.auth import JwtSettings
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from signaling.config import SignalingConfig
-from signaling.swarm_matcher import SwarmView
+from swarmcast.signaling.config import SignalingConfig
+from swarmcast.signaling.swarm_matcher import SwarmView
 
 
 @dataclass

@@ -10,8 +10,8 @@ from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
-from protocol.beacon_schema import Control, UploadPolicy, parse_control
-from protocol.signaling_schema import SchemaError
+from swarmcast.protocol.beacon_schema import Control, UploadPolicy, parse_control
+from swarmcast.protocol.signaling_schema import SchemaError
 
 
 def apply_changes(current: Control, changes: object) -> Control:

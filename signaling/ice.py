@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from protocol.signaling_schema import IceServer
-from protocol.turn import turn_credentials
-from signaling.config import SignalingConfig
+from swarmcast.protocol.signaling_schema import IceServer
+from swarmcast.protocol.turn import turn_credentials
+from swarmcast.signaling.config import SignalingConfig
 
 
 def ice_servers_for(config: SignalingConfig, peer_id: str, now: float) -> tuple[IceServer, ...]:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
-from protocol.token_bucket import TokenBucket
+from swarmcast.protocol.token_bucket import TokenBucket
 
 
 class RateLimitedLogger(logging.LoggerAdapter[logging.Logger]):

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import logging
 
-from protocol.signaling_schema import Capabilities
-from signaling.config import SignalingConfig
-from signaling.netaddr import address_in, parse_networks
-from signaling.report_policy import Accusation, ReportPolicy, history_factor, should_ban, standing
-from signaling.session import Session
-from signaling.swarm_matcher import PeerInfo
-from signaling.swarm_store import BAN_ADDRESS, BAN_SUB, SwarmStore
+from swarmcast.protocol.signaling_schema import Capabilities
+from swarmcast.signaling.config import SignalingConfig
+from swarmcast.signaling.netaddr import address_in, parse_networks
+from swarmcast.signaling.report_policy import (
+    Accusation,
+    ReportPolicy,
+    history_factor,
+    should_ban,
+    standing,
+)
+from swarmcast.signaling.session import Session
+from swarmcast.signaling.swarm_matcher import PeerInfo
+from swarmcast.signaling.swarm_store import BAN_ADDRESS, BAN_SUB, SwarmStore
 
 log = logging.getLogger(__name__)
 

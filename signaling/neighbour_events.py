@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from protocol import signaling_schema as schema
-from signaling.swarm_matcher import MatchPlan, SwarmView
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.signaling.swarm_matcher import MatchPlan, SwarmView
 
 
 def neighbour_updates(

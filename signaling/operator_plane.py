@@ -21,12 +21,12 @@ import redis.asyncio as aioredis
 import socketio
 from prometheus_client import CollectorRegistry
 
-from protocol import signaling_schema as schema
-from protocol.beacon_schema import EVENT_CONTROL, Control, beacon_ack, parse_beacon
-from protocol.token_bucket import TokenBucket
-from signaling.beacons import BeaconBook, merge_summaries
-from signaling.config import SignalingConfig
-from signaling.control import (
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.protocol.beacon_schema import EVENT_CONTROL, Control, beacon_ack, parse_beacon
+from swarmcast.protocol.token_bucket import TokenBucket
+from swarmcast.signaling.beacons import BeaconBook, merge_summaries
+from swarmcast.signaling.config import SignalingConfig
+from swarmcast.signaling.control import (
     ControlStore,
     InMemoryControlStore,
     RedisControlStore,

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from signaling.netaddr import Network, address_in
+from swarmcast.signaling.netaddr import Network, address_in
 
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from signaling.config import SignalingConfig
+    from swarmcast.signaling.config import SignalingConfig
 
 ALLOWED_ANY = "*"
 

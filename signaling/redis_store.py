@@ -28,9 +28,9 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import LockNotOwnedError
 
-from signaling.report_policy import Accusation
-from signaling.swarm_matcher import MatchPlan, PeerInfo, SwarmView, apply_plan, pair
-from signaling.swarm_store import BAN_SUB
+from swarmcast.signaling.report_policy import Accusation
+from swarmcast.signaling.swarm_matcher import MatchPlan, PeerInfo, SwarmView, apply_plan, pair
+from swarmcast.signaling.swarm_store import BAN_SUB
 
 
 class SwarmLockTimeout(RuntimeError):

@@ -21,33 +21,33 @@ import socketio
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from protocol import signaling_schema as schema
-from protocol.beacon_schema import EVENT_BEACON
-from protocol.token_bucket import TokenBucket
-from protocol.tokens import TokenError
-from signaling.admin_routes import attach_operator
-from signaling.admission import EventGate, Verdict
-from signaling.auth import make_verifier
-from signaling.closer import Closer
-from signaling.config import SignalingConfig
-from signaling.conn_limits import ConnectionCounter, room_refusal
-from signaling.control import ControlStore
-from signaling.ice import ice_servers_for
-from signaling.log_limit import RateLimitedLogger
-from signaling.metrics import SignalingMetrics, live_counts
-from signaling.moderation import Moderation
-from signaling.neighbour_events import current_entries, joined_entries, neighbour_updates
-from signaling.netaddr import (
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.protocol.beacon_schema import EVENT_BEACON
+from swarmcast.protocol.token_bucket import TokenBucket
+from swarmcast.protocol.tokens import TokenError
+from swarmcast.signaling.admin_routes import attach_operator
+from swarmcast.signaling.admission import EventGate, Verdict
+from swarmcast.signaling.auth import make_verifier
+from swarmcast.signaling.closer import Closer
+from swarmcast.signaling.config import SignalingConfig
+from swarmcast.signaling.conn_limits import ConnectionCounter, room_refusal
+from swarmcast.signaling.control import ControlStore
+from swarmcast.signaling.ice import ice_servers_for
+from swarmcast.signaling.log_limit import RateLimitedLogger
+from swarmcast.signaling.metrics import SignalingMetrics, live_counts
+from swarmcast.signaling.moderation import Moderation
+from swarmcast.signaling.neighbour_events import current_entries, joined_entries, neighbour_updates
+from swarmcast.signaling.netaddr import (
     client_address,
     host_in,
     host_key,
     network_prefix,
     parse_networks,
 )
-from signaling.operator_plane import OperatorPlane
-from signaling.origin_policy import page_refusal
-from signaling.session import Session, peer_room
-from signaling.swarm_matcher import (
+from swarmcast.signaling.operator_plane import OperatorPlane
+from swarmcast.signaling.origin_policy import page_refusal
+from swarmcast.signaling.session import Session, peer_room
+from swarmcast.signaling.swarm_matcher import (
     MatchConfig,
     MatchPlan,
     PeerInfo,
@@ -56,8 +56,8 @@ from signaling.swarm_matcher import (
     plan_leave,
     plan_unlink,
 )
-from signaling.swarm_snapshot import swarms_snapshot
-from signaling.swarm_store import InMemorySwarmStore, SwarmStore
+from swarmcast.signaling.swarm_snapshot import swarms_snapshot
+from swarmcast.signaling.swarm_store import InMemorySwarmStore, SwarmStore
 
 log = logging.getLogger(__name__)
 

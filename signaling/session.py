@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from signaling.admission import EventGate
-from signaling.swarm_matcher import PeerInfo
+from swarmcast.signaling.admission import EventGate
+from swarmcast.signaling.swarm_matcher import PeerInfo
 
 
 def peer_room(peer_id: str) -> str:

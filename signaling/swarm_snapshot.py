@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from signaling.swarm_matcher import SwarmView
+from swarmcast.signaling.swarm_matcher import SwarmView
 
 
 def describe_swarm(name: str, view: SwarmView, now: float, include_peers: bool) -> dict[str, Any]:

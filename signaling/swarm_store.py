@@ -16,8 +16,8 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
-from signaling.report_policy import Accusation
-from signaling.swarm_matcher import MatchPlan, SwarmView, apply_plan
+from swarmcast.signaling.report_policy import Accusation
+from swarmcast.signaling.swarm_matcher import MatchPlan, SwarmView, apply_plan
 
 # Ban keys: a token identity and a client address (signaling.netaddr.host_key) are banned
 # side by side, so neither a fresh token nor the same token from elsewhere gets back in.

@@ -8,7 +8,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from peer.scheduler_config import SchedulerConfig
+from swarmcast.peer.scheduler_config import SchedulerConfig
 
 Adapter = Literal["shim", "peer", "cdn"]
 

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bench.sim.events import EventQueue
+from swarmcast.bench.sim.events import EventQueue
 
 _EPSILON_BYTES = 1e-3
 

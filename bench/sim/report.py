@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.sim.metrics import percentile
+from swarmcast.bench.sim.metrics import percentile
 
 PEER_BUCKETS = ((1, 15), (16, 31), (32, 63), (64, 127), (128, 100_000))
 

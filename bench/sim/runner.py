@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.sim.config import SimConfig
-from bench.sim.metrics import percentile
-from bench.sim.swarm import Swarm
+from swarmcast.bench.sim.config import SimConfig
+from swarmcast.bench.sim.metrics import percentile
+from swarmcast.bench.sim.swarm import Swarm
 
 
 def run_one(config: SimConfig, seed: int, *, trace: bool = False) -> dict[str, Any]:

@@ -16,14 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.sim.config import SimConfig
-from bench.sim.events import EventQueue
-from bench.sim.metrics import Recorder
-from bench.sim.origin import HttpClient, OriginLink, Transfer
-from bench.sim.player import Player
-from peer import scheduler_actions as act
-from peer.piece_scheduler import PieceScheduler
-from signaling.swarm_matcher import PeerInfo, SwarmView, apply_plan, plan_join
+from swarmcast.bench.sim.config import SimConfig
+from swarmcast.bench.sim.events import EventQueue
+from swarmcast.bench.sim.metrics import Recorder
+from swarmcast.bench.sim.origin import HttpClient, OriginLink, Transfer
+from swarmcast.bench.sim.player import Player
+from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.signaling.swarm_matcher import PeerInfo, SwarmView, apply_plan, plan_join
 
 MAX_PIECES_PER_REQUEST = 16
 """What every viewer announces in HELLO (player-shim DEFAULT_OPTIONS.maxPiecesPerRequest)."""
@@ -73,7 +73,7 @@ class Swarm:
     """One seeded run. `run()` then `result()`; `trace` keeps a per-decision log."""
 
     def __init__(self, config: SimConfig, seed: int, *, trace: bool = False) -> None:
-        from bench.sim.viewer import ViewerLogic  # the two halves of one world
+        from swarmcast.bench.sim.viewer import ViewerLogic  # the two halves of one world
 
         self.cfg = config
         self.seed = seed

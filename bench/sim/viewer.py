@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from peer import scheduler_actions as act
-from peer.piece_scheduler import PieceScheduler
+from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.piece_scheduler import PieceScheduler
 
 if TYPE_CHECKING:
-    from bench.sim.origin import Transfer
-    from bench.sim.swarm import SimNode, Swarm
+    from swarmcast.bench.sim.origin import Transfer
+    from swarmcast.bench.sim.swarm import SimNode, Swarm
 
 HLS_RETRY_S = 1.0
 """hls.js retries a failed fragment load after about this long (fragLoadPolicy)."""

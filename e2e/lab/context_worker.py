@@ -27,7 +27,7 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from e2e.lab.viewer_worker import (
+from swarmcast.e2e.lab.viewer_worker import (
     PROBE_JS,
     SAMPLE_JS,
     STATIC_URL,

@@ -17,8 +17,8 @@ from typing import Any
 
 import psutil
 
-from e2e.lab.netns import Topology
-from e2e.lab.processes import wall_ms
+from swarmcast.e2e.lab.netns import Topology
+from swarmcast.e2e.lab.processes import wall_ms
 
 log = logging.getLogger(__name__)
 

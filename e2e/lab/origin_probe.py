@@ -17,7 +17,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urljoin
 
-from protocol.hls_playlist import parse_media_playlist, variant_streams
+from swarmcast.protocol.hls_playlist import parse_media_playlist, variant_streams
 
 
 def fetch_text(url: str) -> str:

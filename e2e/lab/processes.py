@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from e2e.lab.config import REPO_ROOT
-from e2e.lab.netns import netns_command
+from swarmcast.e2e.lab.config import REPO_ROOT
+from swarmcast.e2e.lab.netns import netns_command
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class LabProcess:
             start_new_session=True,
             preexec_fn=_die_with_lab,
             env={**os.environ, **self.env} if self.env else None,
-            cwd=REPO_ROOT,  # `python -m e2e.lab...` and `-m server.cli` import from the checkout
+            cwd=REPO_ROOT,  # `python -m swarmcast.e2e.lab...` and `-m swarmcast.server.cli` import from the checkout
             limit=_LINE_LIMIT,
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from e2e.lab.processes import ViewerRecord
+from swarmcast.e2e.lab.processes import ViewerRecord
 
 
 def _bytes(record: ViewerRecord) -> tuple[int, int]:

@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")  # headless: no display in the lab or CI
 import matplotlib.pyplot as plt
 
-from e2e.lab.timeline_report import write_timelines
+from swarmcast.e2e.lab.timeline_report import write_timelines
 
 SCENARIO_ORDER = ("steady", "flash", "churn", "scale", "smoke")
 LAB_KIND = "swarmcast-lab"  # marks lab result files among other benchmarks' in bench/results

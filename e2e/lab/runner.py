@@ -19,16 +19,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from e2e.lab.config import REPO_ROOT, LabConfig, PhaseSpec
-from e2e.lab.monitor import CpuMonitor, LinkMonitor
-from e2e.lab.netns import (
+from swarmcast.e2e.lab.config import REPO_ROOT, LabConfig, PhaseSpec
+from swarmcast.e2e.lab.monitor import CpuMonitor, LinkMonitor
+from swarmcast.e2e.lab.netns import (
     SUBNET_BASE,
     Host,
     Topology,
     netns_command,
     remove_stale_namespaces,
 )
-from e2e.lab.processes import (
+from swarmcast.e2e.lab.processes import (
     BrowserViewer,
     LabProcess,
     PythonPeer,
@@ -37,8 +37,8 @@ from e2e.lab.processes import (
     ViewerRecord,
     wall_ms,
 )
-from e2e.lab.progress import progress_line
-from e2e.lab.schedule import ViewerEvent, plan_phase, slots_needed
+from swarmcast.e2e.lab.progress import progress_line
+from swarmcast.e2e.lab.schedule import ViewerEvent, plan_phase, slots_needed
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ class LabRun:
             argv = [part.format(**fields) for part in config.origin_argv]
         else:
             argv = [
-                config.python, "-m", "server.cli", "serve",
+                config.python, "-m", "swarmcast.server.cli", "serve",
                 "--host", host.address, "--port", str(config.origin_port),
                 "--stream", config.stream, "--dir", str(self.workdir / "live"),
                 # Viewers of one lab host share its address (browser mode "contexts").
@@ -181,7 +181,7 @@ class LabRun:
         config, host = self.config, self.signaling_host
         assert host is not None and self.workdir is not None
         argv = [
-            config.python, "-m", "server.cli", "signaling",
+            config.python, "-m", "swarmcast.server.cli", "signaling",
             "--host", host.address, "--port", str(config.signaling_port),
             "--cors-origin", self._base_url(),
             "--shared-address-network", LAB_NETWORK,
@@ -196,7 +196,7 @@ class LabRun:
         config, host = self.config, self.origin_host
         assert host is not None
         argv = [
-            config.python, "-m", "e2e.lab.origin_probe", self._base_url(), config.stream,
+            config.python, "-m", "swarmcast.e2e.lab.origin_probe", self._base_url(), config.stream,
             "--min-segments", str(config.warmup_segments),
             "--timeout", str(config.origin_ready_timeout_s),
         ]  # fmt: skip
@@ -228,7 +228,7 @@ class LabRun:
         assert self.workdir is not None
         url = f"{self._base_url()}{config.page_path}?stream=lab-warmup&p2p=0"
         argv = [
-            config.python, "-m", "e2e.lab.viewer_worker", "--url", url, "--warmup",
+            config.python, "-m", "swarmcast.e2e.lab.viewer_worker", "--url", url, "--warmup",
             "--chromium", config.chromium,
         ]  # fmt: skip
         if config.browser_mode == "contexts":
@@ -358,7 +358,7 @@ class LabRun:
             self.browsers[event.viewer] = viewer
             return viewer
         argv = [
-            config.python, "-m", "e2e.lab.viewer_worker", "--url", url,
+            config.python, "-m", "swarmcast.e2e.lab.viewer_worker", "--url", url,
             "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
             "--max-seconds", str(phase.duration_s + 60),
         ]  # fmt: skip
@@ -382,7 +382,7 @@ class LabRun:
         config = self.config
         assert self.workdir is not None
         argv = [
-            config.python, "-m", "e2e.lab.context_worker", "--origin", self._base_url(),
+            config.python, "-m", "swarmcast.e2e.lab.context_worker", "--origin", self._base_url(),
             "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
             "--max-seconds", str(phase.duration_s + 60),
         ]  # fmt: skip
@@ -398,7 +398,7 @@ class LabRun:
         config = self.config
         assert self.workdir is not None
         argv = [
-            config.python, "-m", "server.cli", "peer", "--url", self._base_url(),
+            config.python, "-m", "swarmcast.server.cli", "peer", "--url", self._base_url(),
             "--stream", config.stream, *config.peer_args,
         ]  # fmt: skip
         if config.timeline:

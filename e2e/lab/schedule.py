@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
-from e2e.lab.config import PhaseSpec
+from swarmcast.e2e.lab.config import PhaseSpec
 
 Action = Literal["join", "leave"]
 Kind = Literal["browser", "python"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bench.sim.events import EventQueue
-from bench.sim.origin import HttpClient, OriginLink, Transfer
+from swarmcast.bench.sim.events import EventQueue
+from swarmcast.bench.sim.origin import HttpClient, OriginLink, Transfer
 
 
 def _transfer(done: dict[str, float], name: str, size: int, q: EventQueue) -> Transfer:

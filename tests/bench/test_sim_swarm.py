@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from bench import sim_bench
-from bench.sim.config import SimConfig
-from bench.sim.explain import explain
-from bench.sim.metrics import Recorder
-from bench.sim.runner import aggregate, run_one
-from bench.sim.swarm import Swarm
-from peer.scheduler_actions import Action
+from swarmcast.bench import sim_bench
+from swarmcast.bench.sim.config import SimConfig
+from swarmcast.bench.sim.explain import explain
+from swarmcast.bench.sim.metrics import Recorder
+from swarmcast.bench.sim.runner import aggregate, run_one
+from swarmcast.bench.sim.swarm import Swarm
+from swarmcast.peer.scheduler_actions import Action
 
 TINY = SimConfig(peers=6, duration_s=30.0, arrival_window_s=5.0, cap_x=3.0)
 

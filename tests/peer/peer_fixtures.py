@@ -73,7 +73,7 @@ async def live_origin(tmp_path: Path) -> AsyncIterator[Origin]:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "server.cli",
+            "swarmcast.server.cli",
             "serve",
             "--host",
             "127.0.0.1",
@@ -137,7 +137,7 @@ async def start_peer_process(
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "server.cli",
+        "swarmcast.server.cli",
         "peer",
         "--url",
         origin.url,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from peer.piece_scheduler import PieceScheduler
-from peer.scheduler_config import SchedulerConfig
+from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.scheduler_config import SchedulerConfig
 
 Json = dict[str, Any]
 

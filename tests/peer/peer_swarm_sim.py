@@ -12,8 +12,8 @@ from typing import Any
 
 from peer_scenario_runner import ScenarioFailure, make_scheduler
 
-from peer.election import election_hash
-from peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.election import election_hash
+from swarmcast.peer.piece_scheduler import PieceScheduler
 
 Json = dict[str, Any]
 CONTROL_BYTES = 16  # every non-PIECE message is this big on the wire model

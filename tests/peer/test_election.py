@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from peer.election import election_tier, election_unit, http_first_delay
+from swarmcast.peer.election import election_tier, election_unit, http_first_delay
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "scheduler" / "election_hash.json"
 
 
 def test_pinned_vectors() -> None:
-    from peer.election import election_hash
+    from swarmcast.peer.election import election_hash
 
     data = json.loads(VECTORS.read_text())
     for case in data["hashes"]:

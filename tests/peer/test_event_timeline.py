@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from peer import scheduler_actions as act
-from peer.event_timeline import EventTimeline, NodeTimeline
-from peer.piece_scheduler import PieceScheduler
-from peer.scheduler_config import SchedulerConfig
-from protocol import wire
+from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.event_timeline import EventTimeline, NodeTimeline
+from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.scheduler_config import SchedulerConfig
+from swarmcast.protocol import wire
 
 
 class Clock:

@@ -1,10 +1,10 @@
-"""peer.neighbour_guard: the announcement window, the rate, the bounded set, the drop verdict."""
+"""swarmcast.peer.neighbour_guard: the announcement window, the rate, the bounded set, the drop verdict."""
 
 from __future__ import annotations
 
 import pytest
 
-from peer.neighbour_guard import GuardConfig, NeighbourGuard
+from swarmcast.peer.neighbour_guard import GuardConfig, NeighbourGuard
 
 EDGE = 1000
 

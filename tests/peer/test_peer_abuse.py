@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from peer_fixtures import RENDITION, STREAM, Origin, live_origin
 
-from peer.peer_config import PeerConfig
-from peer.peer_link import PeerLink
-from peer.peer_node import PeerNode
-from protocol import signaling_schema as schema
-from protocol import wire
+from swarmcast.peer.peer_config import PeerConfig
+from swarmcast.peer.peer_link import PeerLink
+from swarmcast.peer.peer_node import PeerNode
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.protocol import wire
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

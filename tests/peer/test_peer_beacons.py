@@ -7,12 +7,12 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any, cast
 
-from peer.beacons import beacon_payload
-from peer.peer_node import PeerNode
-from peer.signaling_client import SignalingClient
-from peer.sim_playhead import SimulatedPlayhead
-from protocol.beacon_schema import parse_beacon
-from signaling.config import SignalingConfig
+from swarmcast.peer.beacons import beacon_payload
+from swarmcast.peer.peer_node import PeerNode
+from swarmcast.peer.signaling_client import SignalingClient
+from swarmcast.peer.sim_playhead import SimulatedPlayhead
+from swarmcast.protocol.beacon_schema import parse_beacon
+from swarmcast.signaling.config import SignalingConfig
 from tests.signaling.signaling_fixtures import running_server
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from peer.cli import config_from_args, emit_stats
-from peer.peer_config import PeerConfig
-from peer.scheduler_config import SchedulerConfig
-from server.cli import build_parser
+from swarmcast.peer.cli import config_from_args, emit_stats
+from swarmcast.peer.peer_config import PeerConfig
+from swarmcast.peer.scheduler_config import SchedulerConfig
+from swarmcast.server.cli import build_parser
 
 
 def test_defaults_come_from_the_configs() -> None:

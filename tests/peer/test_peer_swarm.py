@@ -19,11 +19,11 @@ from peer_fixtures import (
     start_peer_process,
 )
 
-from peer import scheduler_actions as act
-from peer.peer_config import PeerConfig
-from peer.peer_node import PeerNode
-from peer.signaling_client import SignalingClient, SignalingRefused
-from protocol import wire
+from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.peer_config import PeerConfig
+from swarmcast.peer.peer_node import PeerNode
+from swarmcast.peer.signaling_client import SignalingClient, SignalingRefused
+from swarmcast.protocol import wire
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

@@ -8,8 +8,8 @@ import os
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from peer.segment_store import SegmentStore
-from protocol.integrity import (
+from swarmcast.peer.segment_store import SegmentStore
+from swarmcast.protocol.integrity import (
     BadSignature,
     IntegrityRecord,
     KeyIdMismatch,

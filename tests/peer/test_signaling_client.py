@@ -1,4 +1,4 @@
-"""peer.signaling_client and its ordering core peer.neighbour_view (docs/protocol.md §4.3):
+"""swarmcast.peer.signaling_client and its ordering core swarmcast.peer.neighbour_view (docs/protocol.md §4.3):
 `neighbours` events that overtake a join ack are applied after it, stale swarms are ignored.
 The pure core is driven event by event; the client runs against a real signaling server."""
 
@@ -11,13 +11,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 import pytest
 from aiohttp import web
 
-from peer.neighbour_view import NeighbourView
-from peer.signaling_client import SignalingClient
-from protocol import signaling_schema as schema
-from signaling.attach import attach_signaling
-from signaling.config import SignalingConfig
-from signaling.server import SignalingServer
-from signaling.swarm_store import InMemorySwarmStore, SwarmStore
+from swarmcast.peer.neighbour_view import NeighbourView
+from swarmcast.peer.signaling_client import SignalingClient
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.signaling.attach import attach_signaling
+from swarmcast.signaling.config import SignalingConfig
+from swarmcast.signaling.server import SignalingServer
+from swarmcast.signaling.swarm_store import InMemorySwarmStore, SwarmStore
 from tests.signaling.signaling_fixtures import EVENT_TIMEOUT_S, SECRET, RunningServer
 
 SWARM = "demo/720p"

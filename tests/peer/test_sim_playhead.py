@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from peer.sim_playhead import SimulatedPlayhead, Timeline
+from swarmcast.peer.sim_playhead import SimulatedPlayhead, Timeline
 
 
 def timeline(*seqs: int) -> Timeline:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from peer import scheduler_actions as act
-from peer.piece_scheduler import PieceScheduler
-from peer.scheduler_config import SchedulerConfig
-from peer.wire_translate import REJECT_CODES, REJECT_NAMES, feed_control_frame, have_message
-from protocol import wire
+from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.scheduler_config import SchedulerConfig
+from swarmcast.peer.wire_translate import (
+    REJECT_CODES,
+    REJECT_NAMES,
+    feed_control_frame,
+    have_message,
+)
+from swarmcast.protocol import wire
 
 
 @pytest.mark.parametrize(

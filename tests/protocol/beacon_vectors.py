@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from protocol import beacon_schema
+from swarmcast.protocol import beacon_schema
 
 BEACON: dict[str, Any] = {
     "seq": 3,

@@ -14,7 +14,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from protocol import integrity
+from swarmcast.protocol import integrity
 
 VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "integrity.json"
 # Test-only keys: never use these seeds for a real stream.

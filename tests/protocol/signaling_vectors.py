@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from protocol import beacon_schema
-from protocol import signaling_schema as schema
+from swarmcast.protocol import beacon_schema
+from swarmcast.protocol import signaling_schema as schema
 from tests.protocol import beacon_vectors
 
 VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "signaling.json"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.hls_playlist import PlaylistError, parse_media_playlist, parse_multivariant_playlist
+from swarmcast.protocol.hls_playlist import (
+    PlaylistError,
+    parse_media_playlist,
+    parse_multivariant_playlist,
+)
 
 MEDIA = """#EXTM3U
 #EXT-X-VERSION:7

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol import integrity
-from protocol.integrity import IntegrityError
+from swarmcast.protocol import integrity
+from swarmcast.protocol.integrity import IntegrityError
 from tests.protocol.integrity_vectors import SEED, VECTORS_PATH, build, pattern_bytes
 
 VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text())

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol import signaling_schema as schema
+from swarmcast.protocol import signaling_schema as schema
 from tests.protocol.signaling_vectors import (
     PARSERS,
     SERVER_PARSERS,

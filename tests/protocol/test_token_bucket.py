@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.token_bucket import TokenBucket
+from swarmcast.protocol.token_bucket import TokenBucket
 
 
 def test_burst_then_rate() -> None:

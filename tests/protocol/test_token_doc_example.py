@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from protocol import tokens
+from swarmcast.protocol import tokens
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 

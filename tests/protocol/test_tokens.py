@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol import tokens
+from swarmcast.protocol import tokens
 from tests.protocol.token_vectors import SECRET, VECTORS_PATH, build
 
 VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text())

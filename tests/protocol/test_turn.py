@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protocol.turn import turn_credentials
+from swarmcast.protocol.turn import turn_credentials
 
 
 def test_known_value() -> None:

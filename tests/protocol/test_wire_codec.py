@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocol import wire
+from swarmcast.protocol import wire
 from tests.protocol.wire_vectors import VECTORS_PATH, build, message_from_json, message_to_json
 
 VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text())

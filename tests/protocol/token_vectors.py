@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from protocol import tokens
+from swarmcast.protocol import tokens
 
 VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "tokens.json"
 SECRET = bytes.fromhex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")

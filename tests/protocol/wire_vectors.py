@@ -14,7 +14,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from protocol import wire
+from swarmcast.protocol import wire
 
 VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "wire.json"
 BYTES_FIELDS = frozenset({"bitmap", "data"})

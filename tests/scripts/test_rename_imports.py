@@ -27,14 +27,14 @@ def fake_checkout(root: Path) -> None:
         textwrap.dedent(
             """\
             import logging
-            from protocol.tokens import mint
-            from server import cli
-            COMMANDS = ("server.cli", "bench.{x}")
-            BENCH = f"bench.{name}_bench"
+            from swarmcast.protocol.tokens import mint
+            from swarmcast.server import cli
+            COMMANDS = ("swarmcast.server.cli", "swarmcast.bench.{x}")
+            BENCH = f"swarmcast.bench.{name}_bench"
             DOC = "protocol.md"
             log = logging.getLogger("bench.lab")
             def f(caplog):
-                caplog.set_level(logging.INFO, logger="server")
+                caplog.set_level(logging.INFO, logger="swarmcast.server")
             """
         )
     )

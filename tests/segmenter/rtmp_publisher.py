@@ -13,8 +13,8 @@ import socket
 import subprocess
 import sys
 
-from segmenter import rtmp_amf
-from segmenter.rtmp_chunks import MSG_COMMAND_AMF0, ChunkReader, ChunkWriter
+from swarmcast.segmenter import rtmp_amf
+from swarmcast.segmenter.rtmp_chunks import MSG_COMMAND_AMF0, ChunkReader, ChunkWriter
 
 EXIT_OK = 0
 EXIT_REFUSED = 3

@@ -16,9 +16,9 @@ from pathlib import Path
 import av
 import m3u8
 
-from protocol import integrity
-from segmenter.config import SegmenterConfig
-from segmenter.fmp4 import parse_fragment, parse_init
+from swarmcast.protocol import integrity
+from swarmcast.segmenter.config import SegmenterConfig
+from swarmcast.segmenter.fmp4 import parse_fragment, parse_init
 
 DASH = {"d": "urn:mpeg:dash:schema:mpd:2011"}
 

@@ -6,7 +6,7 @@ import io
 
 import av
 
-from segmenter import clock_barcode
+from swarmcast.segmenter import clock_barcode
 
 
 def test_barcode_survives_scaling_and_h264() -> None:

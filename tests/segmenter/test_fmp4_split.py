@@ -8,10 +8,10 @@ from fractions import Fraction
 
 import pytest
 
-from segmenter.config import Rendition, SegmenterConfig
-from segmenter.encoder import RenditionEncoder
-from segmenter.fmp4 import FragmentSplitter, Mp4FormatError, parse_fragment, parse_init
-from segmenter.sources import CapturedVideo, SyntheticSource
+from swarmcast.segmenter.config import Rendition, SegmenterConfig
+from swarmcast.segmenter.encoder import RenditionEncoder
+from swarmcast.segmenter.fmp4 import FragmentSplitter, Mp4FormatError, parse_fragment, parse_init
+from swarmcast.segmenter.sources import CapturedVideo, SyntheticSource
 
 
 def box(kind: bytes, payload: bytes = b"") -> bytes:

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import m3u8
 
-from segmenter import dash, hls
-from segmenter.manifest_model import (
+from swarmcast.segmenter import dash, hls
+from swarmcast.segmenter.manifest_model import (
     ManifestState,
     PeriodInfo,
     RenditionInfo,

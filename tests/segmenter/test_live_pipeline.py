@@ -14,8 +14,8 @@ import av
 import m3u8
 import pytest
 
-from segmenter.config import DEFAULT_LADDER, Rendition, SegmenterConfig
-from segmenter.pipeline import (
+from swarmcast.segmenter.config import DEFAULT_LADDER, Rendition, SegmenterConfig
+from swarmcast.segmenter.pipeline import (
     DiscontinuityStarted,
     LiveStream,
     PublisherLost,
@@ -23,7 +23,7 @@ from segmenter.pipeline import (
     StreamEnded,
     StreamEvent,
 )
-from segmenter.sources import (
+from swarmcast.segmenter.sources import (
     CapturedAudio,
     CapturedVideo,
     PublisherEnded,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segmenter.timeline import AudioTimeline, VideoTimeline
+from swarmcast.segmenter.timeline import AudioTimeline, VideoTimeline
 
 
 def test_regular_frames_fill_one_slot_each() -> None:

@@ -22,17 +22,17 @@ import av
 import m3u8
 import pytest
 
-from protocol.integrity import parse_signing_key, verify_document
-from segmenter.config import Rendition, SegmenterConfig
-from segmenter.pipeline import (
+from swarmcast.protocol.integrity import parse_signing_key, verify_document
+from swarmcast.segmenter.config import Rendition, SegmenterConfig
+from swarmcast.segmenter.pipeline import (
     DiscontinuityStarted,
     LiveStream,
     PublisherLost,
     SegmentPublished,
     StreamEvent,
 )
-from segmenter.rtmp_config import RtmpConfig
-from segmenter.rtmp_ingest import RtmpSource
+from swarmcast.segmenter.rtmp_config import RtmpConfig
+from swarmcast.segmenter.rtmp_ingest import RtmpSource
 from tests.segmenter.rtmp_publisher import EXIT_OK, EXIT_REFUSED, start_publisher
 
 KEY = "obs-key-5f1d"
@@ -113,7 +113,7 @@ def _first_video_packet_is_keyframe(init: bytes, segment: bytes) -> bool:
 async def test_reconnect_continues_the_stream_with_a_discontinuity(
     rtmp_stream: RtmpStream, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="segmenter")
+    caplog.set_level(logging.INFO, logger="swarmcast.segmenter")
     stream_dir = tmp_path / STREAM
     started_at = time.time()
 
@@ -188,7 +188,7 @@ async def test_reconnect_continues_the_stream_with_a_discontinuity(
 async def test_wrong_key_publishes_nothing(
     rtmp_stream: RtmpStream, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="segmenter")
+    caplog.set_level(logging.INFO, logger="swarmcast.segmenter")
     assert await _publish(rtmp_stream.port, "guessed-key", 3.0) == EXIT_REFUSED
     # The refusal happens at `publish`, before any media is taken: nothing can follow it.
     assert "refused publish, invalid stream key" in caplog.text

@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from segmenter.log_limit import RateLimitedLog
-from segmenter.rtmp_admission import RtmpAdmission
-from segmenter.rtmp_config import RtmpConfig
-from segmenter.sources import PublisherEnded, PublisherStarted
+from swarmcast.segmenter.log_limit import RateLimitedLog
+from swarmcast.segmenter.rtmp_admission import RtmpAdmission
+from swarmcast.segmenter.rtmp_config import RtmpConfig
+from swarmcast.segmenter.sources import PublisherEnded, PublisherStarted
 from tests.segmenter.rtmp_publisher import EXIT_OK, RawPublisher, start_publisher
 from tests.segmenter.test_rtmp_server import KEY, Ingest, ingest  # noqa: F401 (fixture)
 
@@ -149,7 +149,7 @@ def test_publisher_gets_in_first_try_under_silent_floods_and_key_guessing(
     ingest: Ingest,  # noqa: F811
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="segmenter")
+    caplog.set_level(logging.INFO, logger="swarmcast.segmenter")
     one = ["127.0.0.2"]
     many = [f"127.0.1.{i}" for i in range(1, 17)]  # 16 addresses x 4 > 32 slots
     outcomes = guess_keys(ingest.port, "127.0.0.3", 8)

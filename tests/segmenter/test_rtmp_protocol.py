@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segmenter import rtmp_amf
-from segmenter.rtmp_chunks import (
+from swarmcast.segmenter import rtmp_amf
+from swarmcast.segmenter.rtmp_chunks import (
     MSG_AUDIO,
     MSG_COMMAND_AMF0,
     MSG_DATA_AMF0,
@@ -24,9 +24,9 @@ from segmenter.rtmp_chunks import (
     ChunkWriter,
     RtmpMessage,
 )
-from segmenter.rtmp_config import RtmpConfig
-from segmenter.rtmp_flv import FlvPipe, flv_header, flv_tag
-from segmenter.rtmp_protocol import (
+from swarmcast.segmenter.rtmp_config import RtmpConfig
+from swarmcast.segmenter.rtmp_flv import FlvPipe, flv_header, flv_tag
+from swarmcast.segmenter.rtmp_protocol import (
     HANDSHAKE_SIZE,
     ConnectRequested,
     MediaKind,

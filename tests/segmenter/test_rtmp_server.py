@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from segmenter.rtmp_config import RtmpConfig
-from segmenter.rtmp_ingest import RtmpSource
-from segmenter.sources import (
+from swarmcast.segmenter.rtmp_config import RtmpConfig
+from swarmcast.segmenter.rtmp_ingest import RtmpSource
+from swarmcast.segmenter.sources import (
     CapturedAudio,
     CapturedVideo,
     PublisherEnded,
@@ -112,7 +112,7 @@ def _wait_closed(sock: socket.socket, timeout: float) -> bytes:
 def test_publisher_reconnects_and_second_publisher_is_refused(
     ingest: Ingest, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="segmenter")
+    caplog.set_level(logging.INFO, logger="swarmcast.segmenter")
     first = start_publisher(ingest.port, KEY, 3.0)
     started = ingest.next_event(PublisherStarted)
     assert isinstance(started, PublisherStarted)
@@ -175,7 +175,7 @@ def test_publisher_killed_mid_stream_ends_the_publish(ingest: Ingest) -> None:
 def test_wrong_key_or_app_publishes_nothing(
     ingest: Ingest, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="segmenter")
+    caplog.set_level(logging.INFO, logger="swarmcast.segmenter")
     wrong_key = start_publisher(ingest.port, "not-the-key", 2.0)
     wrong_app = start_publisher(ingest.port, KEY, 2.0, app="other")
     assert wrong_key.wait(timeout=20) == EXIT_REFUSED
@@ -191,7 +191,7 @@ def test_wrong_key_or_app_publishes_nothing(
 def test_garbage_and_stalled_clients_are_dropped(
     ingest: Ingest, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="segmenter")
+    caplog.set_level(logging.INFO, logger="swarmcast.segmenter")
     with socket.create_connection(("127.0.0.1", ingest.port)) as garbage:
         garbage.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         assert _wait_closed(garbage, timeout=5) == b""
@@ -278,7 +278,7 @@ def test_corrupt_media_is_skipped(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Garbage inside an accepted publish: logged, skipped, and decoding recovers."""
-    caplog.set_level(logging.INFO, logger="segmenter")
+    caplog.set_level(logging.INFO, logger="swarmcast.segmenter")
     rng = random.Random(7)
     publisher = RawPublisher(ingest.port, KEY)
     assert publisher.status_codes() == ["NetStream.Publish.Start"]
@@ -315,7 +315,7 @@ def test_undecodable_publish_leaves_no_discontinuity(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A publisher whose every packet is garbage never starts a publish; the next one does."""
-    caplog.set_level(logging.INFO, logger="segmenter")
+    caplog.set_level(logging.INFO, logger="swarmcast.segmenter")
     rng = random.Random(11)
     publisher = RawPublisher(ingest.port, KEY)
     assert publisher.status_codes() == ["NetStream.Publish.Start"]
@@ -340,9 +340,9 @@ def test_undecodable_publish_leaves_no_discontinuity(
 
 
 def test_capture_clock_for_bursts_and_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
-    from segmenter import rtmp_ingest
-    from segmenter.rtmp_flv import FlvPipe
-    from segmenter.rtmp_server import MediaClock, PublishSession
+    from swarmcast.segmenter import rtmp_ingest
+    from swarmcast.segmenter.rtmp_flv import FlvPipe
+    from swarmcast.segmenter.rtmp_server import MediaClock, PublishSession
 
     now = [1000.0]
     monkeypatch.setattr(rtmp_ingest.time, "time", lambda: now[0])
@@ -368,7 +368,7 @@ def test_librtmp_publisher(
     lib = find_librtmp()
     if lib is None:
         pytest.skip("librtmp is not installed")
-    caplog.set_level(logging.INFO, logger="segmenter")
+    caplog.set_level(logging.INFO, logger="swarmcast.segmenter")
     path = tmp_path / "publish.flv"
     record_flv(str(path), 3.0)
     flv = path.read_bytes()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from protocol import integrity
-from segmenter.config import DEFAULT_LADDER, Rendition, SegmenterConfig
-from segmenter.stream_files import KEY_FILE, StreamFiles, write_atomic
+from swarmcast.protocol import integrity
+from swarmcast.segmenter.config import DEFAULT_LADDER, Rendition, SegmenterConfig
+from swarmcast.segmenter.stream_files import KEY_FILE, StreamFiles, write_atomic
 
 
 def test_defaults_are_the_documented_ladder() -> None:

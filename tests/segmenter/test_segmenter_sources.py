@@ -10,9 +10,9 @@ from pathlib import Path
 import av
 import pytest
 
-from segmenter.config import Rendition, SegmenterConfig
-from segmenter.pipeline import LiveStream, SegmentPublished, StreamEnded, StreamEvent
-from segmenter.sources import (
+from swarmcast.segmenter.config import Rendition, SegmenterConfig
+from swarmcast.segmenter.pipeline import LiveStream, SegmentPublished, StreamEnded, StreamEvent
+from swarmcast.segmenter.sources import (
     CapturedAudio,
     CapturedVideo,
     FileSource,

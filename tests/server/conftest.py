@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from server.origin_app import create_app
-from server.origin_config import OriginConfig
+from swarmcast.server.origin_app import create_app
+from swarmcast.server.origin_config import OriginConfig
 from tests.server.stream_factory import write_stream
 
 LIVE_STREAM = "demo"

@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from server.cli import main
 from swarmcast import __version__
+from swarmcast.server.cli import main
 
 PROBE = """
 import sys
-from server.cli import build_parser
+from swarmcast.server.cli import build_parser
 build_parser().parse_args(["serve", "--port", "0"])
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("bench", "e2e", "matplotlib"))
 print(",".join(loaded))

@@ -9,10 +9,10 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from server.origin_app import create_app
-from server.origin_keys import TOKEN_SECRET_KEY
-from signaling.attach import attach_signaling
-from signaling.config import SignalingConfig
+from swarmcast.server.origin_app import create_app
+from swarmcast.server.origin_keys import TOKEN_SECRET_KEY
+from swarmcast.signaling.attach import attach_signaling
+from swarmcast.signaling.config import SignalingConfig
 from tests.server.conftest import make_config
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "swarmcast.json"

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from server.log_format import configure_logging
+from swarmcast.server.log_format import configure_logging
 
 
 def test_json_lines_carry_context(capsys: pytest.CaptureFixture[str]) -> None:

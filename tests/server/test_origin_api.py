@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from protocol import tokens
-from protocol.signaling_schema import IceServer
-from server.origin_app import TOKEN_SECRET_KEY, create_app
+from swarmcast.protocol import tokens
+from swarmcast.protocol.signaling_schema import IceServer
+from swarmcast.server.origin_app import TOKEN_SECRET_KEY, create_app
 from tests.server.conftest import ENDED_STREAM, LIVE_STREAM, make_config
 
 

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from server.origin_guard import ConnectionGuard, GuardedTCPSite, GuardLimits
+from swarmcast.server.origin_guard import ConnectionGuard, GuardedTCPSite, GuardLimits
 
 GET = b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
 

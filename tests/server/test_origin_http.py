@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.origin_http import (
+from swarmcast.server.origin_http import (
     ByteRange,
     Unsatisfiable,
     if_none_match_hits,

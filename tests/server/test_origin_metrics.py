@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 from prometheus_client import CollectorRegistry
 
-from segmenter.events import PublisherLost, SegmentPublished
-from server.metrics import OriginMetrics, request_kind
+from swarmcast.segmenter.events import PublisherLost, SegmentPublished
+from swarmcast.server.metrics import OriginMetrics, request_kind
 from tests.server.conftest import LIVE_STREAM
 
 
@@ -72,8 +72,8 @@ def test_rtmp_outcomes_are_exported() -> None:
 
     from aiohttp import web
 
-    from server.metrics import watch_rtmp
-    from signaling.metrics import registry_for
+    from swarmcast.server.metrics import watch_rtmp
+    from swarmcast.signaling.metrics import registry_for
 
     app = web.Application()
     counts: collections.Counter[str] = collections.Counter({"publish": 1, "refused-key": 3})

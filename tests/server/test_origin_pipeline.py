@@ -13,13 +13,13 @@ from pathlib import Path
 import m3u8
 from aiohttp.test_utils import TestClient, TestServer
 
-from protocol import integrity
-from segmenter.config import Rendition, SegmenterConfig
-from segmenter.pipeline import LiveStream, SegmentPublished
-from segmenter.sources import SyntheticSource
-from server.origin_app import create_app
-from server.origin_config import OriginConfig
-from server.serve_cmd import live_stream_context
+from swarmcast.protocol import integrity
+from swarmcast.segmenter.config import Rendition, SegmenterConfig
+from swarmcast.segmenter.pipeline import LiveStream, SegmentPublished
+from swarmcast.segmenter.sources import SyntheticSource
+from swarmcast.server.origin_app import create_app
+from swarmcast.server.origin_config import OriginConfig
+from swarmcast.server.serve_cmd import live_stream_context
 
 LADDER = (Rendition.parse("320x180@250"), Rendition.parse("256x144@150"))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from server.origin_app import create_app
+from swarmcast.server.origin_app import create_app
 from tests.server.conftest import make_config
 
 BODY = b"window.swarmcast = {};\n" * 100

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.slowloris_bench import attack, live_origin
+from swarmcast.bench.slowloris_bench import attack, live_origin
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient
 
-from server.origin_app import FILE_STORE_KEY
-from server.origin_catalog import parse_master
-from server.origin_files import FileStore
+from swarmcast.server.origin_app import FILE_STORE_KEY
+from swarmcast.server.origin_catalog import parse_master
+from swarmcast.server.origin_files import FileStore
 from tests.server.conftest import LIVE_STREAM, raw_request
 
 

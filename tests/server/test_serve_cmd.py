@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from server import serve_cmd
-from server.cli import build_parser
+from swarmcast.server import serve_cmd
+from swarmcast.server.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -80,7 +80,16 @@ def test_rtmp_needs_a_stream_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_serve_dir_only_runs_and_stops_on_sigterm(streams_dir: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--dir", str(streams_dir), "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "swarmcast.server.cli",
+            "serve",
+            "--dir",
+            str(streams_dir),
+            "--port",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         text=True,
         cwd=REPO,

@@ -30,7 +30,7 @@ def _get_json(url: str) -> object:
 def rtmp_server(tmp_path: Path) -> Iterator[tuple[str, int]]:
     """(HTTP base URL, RTMP port) of `swarmcast serve --rtmp` on free ports."""
     command = [
-        sys.executable, "-m", "server.cli", "serve", "--port", "0", "--stream", "cam",
+        sys.executable, "-m", "swarmcast.server.cli", "serve", "--port", "0", "--stream", "cam",
         "--dir", str(tmp_path), "--rtmp", "--rtmp-host", "127.0.0.1", "--rtmp-port", "0",
         "--ladder", "320x180@250", "--segment-duration", "1",
     ]  # fmt: skip

@@ -18,9 +18,9 @@ from pathlib import Path
 import av
 import pytest
 
-from segmenter import clock_barcode
-from segmenter.config import Rendition, SegmenterConfig
-from server.whip_client import ClockVideoTrack, ToneTrack, WhipClient, WhipRejected
+from swarmcast.segmenter import clock_barcode
+from swarmcast.segmenter.config import Rendition, SegmenterConfig
+from swarmcast.server.whip_client import ClockVideoTrack, ToneTrack, WhipClient, WhipRejected
 from tests.segmenter.stream_checks import DASH, check_stream_dir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,7 +31,7 @@ CONFIG = SegmenterConfig(renditions=(Rendition.parse("320x180@250"),), segment_d
 @pytest.fixture
 def whip_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     command = [
-        sys.executable, "-m", "server.cli", "serve", "--port", "0", "--stream", "cam",
+        sys.executable, "-m", "swarmcast.server.cli", "serve", "--port", "0", "--stream", "cam",
         "--dir", str(tmp_path), "--whip", "--ladder", "320x180@250", "--segment-duration", "1",
     ]  # fmt: skip
     process = subprocess.Popen(

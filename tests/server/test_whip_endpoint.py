@@ -18,21 +18,21 @@ import pytest
 from aiohttp.test_utils import TestServer
 from aiortc.mediastreams import VideoStreamTrack
 
-from segmenter import clock_barcode
-from segmenter.sources import (
+from swarmcast.segmenter import clock_barcode
+from swarmcast.segmenter.sources import (
     CapturedAudio,
     CapturedVideo,
     PublisherEnded,
     PublisherStarted,
     SourceEvent,
 )
-from server.origin_app import create_app
-from server.origin_config import OriginConfig
-from server.whip_client import ClockVideoTrack, ToneTrack, WhipClient, WhipRejected
-from server.whip_config import WhipConfig
-from server.whip_routes import WHIP_HUB_KEY, add_whip_routes
-from server.whip_session import WhipHub, WhipSession
-from server.whip_source import WhipSource
+from swarmcast.server.origin_app import create_app
+from swarmcast.server.origin_config import OriginConfig
+from swarmcast.server.whip_client import ClockVideoTrack, ToneTrack, WhipClient, WhipRejected
+from swarmcast.server.whip_config import WhipConfig
+from swarmcast.server.whip_routes import WHIP_HUB_KEY, add_whip_routes
+from swarmcast.server.whip_session import WhipHub, WhipSession
+from swarmcast.server.whip_source import WhipSource
 
 pytestmark = pytest.mark.netns
 KEY = "publisher-key"
@@ -179,7 +179,7 @@ async def test_patch_answers(whip: Whip) -> None:
 
 
 async def test_refusals(whip: Whip, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="server.whip_routes")
+    caplog.set_level(logging.WARNING, logger="swarmcast.server.whip_routes")
     offer = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
     async with aiohttp.ClientSession() as http:
         async with http.post(

@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from server.whip_clock import RtpClock
-from server.whip_config import WhipConfig
-from server.whip_guard import AddressGuard
-from server.whip_sdpfrag import MAX_CANDIDATES, SdpFragError, parse_sdpfrag
+from swarmcast.server.whip_clock import RtpClock
+from swarmcast.server.whip_config import WhipConfig
+from swarmcast.server.whip_guard import AddressGuard
+from swarmcast.server.whip_sdpfrag import MAX_CANDIDATES, SdpFragError, parse_sdpfrag
 
 
 def test_rtp_clock_follows_rtp_spacing_not_arrival_jitter() -> None:
@@ -102,8 +102,8 @@ def test_whip_source_bounds_frames_but_never_control_events() -> None:
 
     import av
 
-    from segmenter.sources import CapturedVideo, PublisherStarted
-    from server.whip_source import WhipSource
+    from swarmcast.segmenter.sources import CapturedVideo, PublisherStarted
+    from swarmcast.server.whip_source import WhipSource
 
     source = WhipSource("cam", max_queued_frames=3)
     frame = av.VideoFrame(16, 16, "yuv420p")

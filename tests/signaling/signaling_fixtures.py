@@ -13,11 +13,11 @@ from typing import Any
 import socketio
 from aiohttp import web
 
-from protocol import signaling_schema as schema
-from protocol import tokens
-from signaling.attach import attach_signaling
-from signaling.config import SignalingConfig
-from signaling.server import SignalingServer
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.protocol import tokens
+from swarmcast.signaling.attach import attach_signaling
+from swarmcast.signaling.config import SignalingConfig
+from swarmcast.signaling.server import SignalingServer
 
 SECRET = b"signaling-test-secret-0123456789"
 EVENT_TIMEOUT_S = 10.0

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from protocol.token_bucket import TokenBucket
-from signaling.admission import EventGate, Verdict
+from swarmcast.protocol.token_bucket import TokenBucket
+from swarmcast.signaling.admission import EventGate, Verdict
 
 
 def gate(max_refusals: int = 5) -> EventGate:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.beacon_schema import (
+from swarmcast.protocol.beacon_schema import (
     Beacon,
     Control,
     cohort_bucket,
@@ -12,8 +12,8 @@ from protocol.beacon_schema import (
     in_ramp,
     parse_beacon,
 )
-from signaling.beacons import BeaconBook, merge_summaries
-from signaling.control import apply_changes
+from swarmcast.signaling.beacons import BeaconBook, merge_summaries
+from swarmcast.signaling.control import apply_changes
 from tests.protocol.beacon_vectors import BEACON
 
 

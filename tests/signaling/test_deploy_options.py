@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from server import serve_cmd
-from server.cli import build_parser
-from signaling import cli as signaling_cli
-from signaling.deploy_options import (
+from swarmcast.server import serve_cmd
+from swarmcast.server.cli import build_parser
+from swarmcast.signaling import cli as signaling_cli
+from swarmcast.signaling.deploy_options import (
     DeployConfigError,
     DeployOptions,
     load_deploy_options,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from signaling.netaddr import address_in, client_address, network_prefix, parse_networks
+from swarmcast.signaling.netaddr import address_in, client_address, network_prefix, parse_networks
 
 TRUSTED = parse_networks(["127.0.0.1", "10.0.0.0/8"])
 

@@ -11,13 +11,13 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from protocol.beacon_schema import parse_beacon, parse_beacon_ack, parse_control
-from server.origin_app import create_app
-from server.origin_config import OriginConfig
-from server.origin_keys import TOKEN_SECRET_KEY
-from signaling.admin_routes import UPLOT_DIR
-from signaling.attach import SIGNALING_KEY, attach_signaling
-from signaling.config import SignalingConfig
+from swarmcast.protocol.beacon_schema import parse_beacon, parse_beacon_ack, parse_control
+from swarmcast.server.origin_app import create_app
+from swarmcast.server.origin_config import OriginConfig
+from swarmcast.server.origin_keys import TOKEN_SECRET_KEY
+from swarmcast.signaling.admin_routes import UPLOT_DIR
+from swarmcast.signaling.attach import SIGNALING_KEY, attach_signaling
+from swarmcast.signaling.config import SignalingConfig
 from tests.protocol.beacon_vectors import BEACON
 from tests.signaling.signaling_fixtures import Client, RunningServer, connect, running_server
 

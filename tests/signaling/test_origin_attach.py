@@ -8,12 +8,12 @@ import aiohttp
 import socketio
 from aiohttp import web
 
-from protocol import signaling_schema as schema
-from server.origin_app import create_app
-from server.origin_config import OriginConfig
-from server.serve_cmd import signaling_setup
-from signaling.attach import SIGNALING_KEY
-from signaling.config import SignalingConfig
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.server.origin_app import create_app
+from swarmcast.server.origin_config import OriginConfig
+from swarmcast.server.serve_cmd import signaling_setup
+from swarmcast.signaling.attach import SIGNALING_KEY
+from swarmcast.signaling.config import SignalingConfig
 
 ADMIN = "operator-admin-token-0123456789"
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from signaling_fixtures import connect, running_server
 
-from signaling.config import SignalingConfig
-from signaling.origin_policy import origin_refusal, same_origin
+from swarmcast.signaling.config import SignalingConfig
+from swarmcast.signaling.origin_policy import origin_refusal, same_origin
 
 
 def test_rule() -> None:

@@ -15,14 +15,14 @@ import pytest
 import socketio
 from aiohttp import web
 
-from protocol import signaling_schema as schema
-from signaling.attach import attach_signaling
-from signaling.config import SignalingConfig
-from signaling.redis_store import RedisSwarmStore
-from signaling.report_policy import Accusation
-from signaling.server import SignalingServer
-from signaling.swarm_matcher import PeerInfo, plan_join, plan_leave, plan_unlink
-from signaling.swarm_store import InMemorySwarmStore
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.signaling.attach import attach_signaling
+from swarmcast.signaling.config import SignalingConfig
+from swarmcast.signaling.redis_store import RedisSwarmStore
+from swarmcast.signaling.report_policy import Accusation
+from swarmcast.signaling.server import SignalingServer
+from swarmcast.signaling.swarm_matcher import PeerInfo, plan_join, plan_leave, plan_unlink
+from swarmcast.signaling.swarm_store import InMemorySwarmStore
 from tests.signaling.signaling_fixtures import SECRET, Client, RunningServer, connect
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
@@ -196,7 +196,7 @@ async def test_two_nodes_share_a_swarm(redis_url: str, store: RedisSwarmStore) -
 
 
 async def test_standalone_app_with_redis(redis_url: str, store: RedisSwarmStore) -> None:
-    from signaling.cli import build_app
+    from swarmcast.signaling.cli import build_app
 
     runner = web.AppRunner(build_app(SignalingConfig(), SECRET, redis_url))
     await runner.setup()
@@ -217,7 +217,7 @@ async def test_two_nodes_share_control_and_viewer_figures(
     redis_url: str, store: RedisSwarmStore
 ) -> None:
     """Control set through node A reaches a viewer of node B; A's figures include B's viewers."""
-    from protocol.beacon_schema import parse_beacon_ack, parse_control
+    from swarmcast.protocol.beacon_schema import parse_beacon_ack, parse_control
     from tests.protocol.beacon_vectors import BEACON
 
     config = SignalingConfig(admin_token="t0ken-for-two-nodes")
@@ -254,7 +254,7 @@ async def test_dead_node_members_are_reaped_and_swarms_rebuilt(
 ) -> None:
     """signaling.cluster: a node that stops beating loses its members (neighbours told); a
     store that lost everything (Redis restarted) gets each node's members back."""
-    from signaling.cluster import ClusterMembership
+    from swarmcast.signaling.cluster import ClusterMembership
 
     (node_a, runner_a, store_a), (node_b, runner_b, store_b) = (
         await _node(redis_url),

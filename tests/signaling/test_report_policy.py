@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from signaling.report_policy import (
+from swarmcast.signaling.report_policy import (
     Accusation,
     ReportPolicy,
     ban_score,

@@ -13,9 +13,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from protocol import tokens
-from signaling.auth import JwtSettings
-from signaling.config import SignalingConfig
+from swarmcast.protocol import tokens
+from swarmcast.signaling.auth import JwtSettings
+from swarmcast.signaling.config import SignalingConfig
 from tests.signaling.signaling_fixtures import SECRET, connect, running_server
 
 JWT_SECRET = "operator-jwt-secret-0123456789abcdef"

@@ -9,10 +9,10 @@ import pytest
 import socketio
 from aiohttp import web
 
-from protocol import signaling_schema as schema
-from protocol import tokens
-from signaling.cli import build_app, config_from_args, register, run
-from signaling.config import SignalingConfig
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.protocol import tokens
+from swarmcast.signaling.cli import build_app, config_from_args, register, run
+from swarmcast.signaling.config import SignalingConfig
 
 SECRET = b"cli-test-secret-0123456789abcdef"
 
@@ -54,8 +54,8 @@ def test_redis_flag() -> None:
 
 
 def test_module_entry_point_runs_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`python -m signaling.cli` parses the same flags (a bad one is a usage error)."""
-    from signaling.cli import main
+    """`python -m swarmcast.signaling.cli` parses the same flags (a bad one is a usage error)."""
+    from swarmcast.signaling.cli import main
 
     monkeypatch.delenv("SWARMCAST_TOKEN_SECRET", raising=False)
     assert main(["--port", "0"]) == 2  # no secret: refused before binding anything

@@ -10,11 +10,11 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from server.origin_app import create_app
-from server.origin_config import OriginConfig
-from signaling.attach import SIGNALING_KEY
-from signaling.cli import build_app
-from signaling.config import SignalingConfig
+from swarmcast.server.origin_app import create_app
+from swarmcast.server.origin_config import OriginConfig
+from swarmcast.signaling.attach import SIGNALING_KEY
+from swarmcast.signaling.cli import build_app
+from swarmcast.signaling.config import SignalingConfig
 from tests.signaling.signaling_fixtures import SECRET, RunningServer, connect, running_server
 
 ADMIN = "operator-admin-token-0123456789"

@@ -14,8 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from protocol import signaling_schema as schema
-from signaling.config import SignalingConfig
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.signaling.config import SignalingConfig
 from tests.signaling.signaling_fixtures import connect, running_server
 
 PROTOCOL_DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"

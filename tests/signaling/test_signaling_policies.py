@@ -7,8 +7,8 @@ import asyncio
 import dataclasses
 import time
 
-from protocol import signaling_schema as schema
-from signaling.config import SignalingConfig
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.signaling.config import SignalingConfig
 from tests.signaling.signaling_fixtures import FakeClock, connect, running_server
 
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from protocol import signaling_schema as schema
-from protocol import tokens
-from signaling.config import SignalingConfig
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.protocol import tokens
+from swarmcast.signaling.config import SignalingConfig
 from tests.signaling.signaling_fixtures import (
     SECRET,
     Client,

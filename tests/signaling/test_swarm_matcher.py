@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from signaling.swarm_matcher import (
+from swarmcast.signaling.swarm_matcher import (
     MatchConfig,
     MatchPlan,
     PeerInfo,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from signaling.config import SignalingConfig
+from swarmcast.signaling.config import SignalingConfig
 from tests.signaling.signaling_fixtures import Client, FakeClock, connect, running_server
 
 # The attack used seeder claims for 32 neighbours; viewers get the default K.
