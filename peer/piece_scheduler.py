@@ -315,6 +315,11 @@ class PieceScheduler:
         self._now = now
         self.upload.cancel(now, peer_id, request_id)
 
+    def set_upload_limits(self, now: float, rate_bytes_per_s: float | None, slots: int) -> None:
+        """The upload cap (bytes/s, None: none) and slots change in the running session."""
+        self._now = now
+        self.upload.set_limits(now, rate_bytes_per_s, slots)
+
     # --- time -----------------------------------------------------------------------------
 
     def next_timer(self) -> float | None:

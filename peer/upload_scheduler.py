@@ -8,6 +8,9 @@ Semantics (shared with the TypeScript port):
   `idle_unchoke_timeout_s` gives its slot up when someone is waiting.
 - Choking a peer drops its queued pieces without REJECTs (the peer drops its requests too).
 - Queued pieces are sent round-robin over peers, one piece at a time, within the rate cap.
+- `set_limits` changes the cap and slots in a running session (the operator's upload policy):
+  fewer slots choke the excess holders, idle ones first (oldest request first, then id); more
+  slots go to waiting peers. A new rate starts a full bucket; the same rate keeps the bucket.
 """
 
 from __future__ import annotations
@@ -78,13 +81,37 @@ class UploadScheduler:
             if config.upload_rate_bytes_per_s is not None
             else None
         )
+        self._slots = config.upload_slots  # the config's, until `set_limits`
+
+    def set_limits(self, now: float, rate_bytes_per_s: float | None, slots: int) -> None:
+        """New cap (None: none) and slots for the running session (see the module notes)."""
+        if (rate_bytes_per_s is not None and rate_bytes_per_s <= 0) or slots < 0:
+            raise ValueError("upload rate must be > 0 or None and slots >= 0")
+        if rate_bytes_per_s != (self._bucket.rate if self._bucket is not None else None):
+            self._bucket = (
+                TokenBucket(rate_bytes_per_s, self._config.upload_burst_bytes, now)
+                if rate_bytes_per_s is not None
+                else None
+            )
+        self._slots = slots
+        holders = sorted(
+            (bool(d.queue), d.last_request_at, pid) for pid, d in self._peers.items() if d.unchoked
+        )
+        for _, _, peer_id in holders[: max(0, len(holders) - slots)]:
+            downloader = self._peers[peer_id]
+            downloader.unchoked = False
+            downloader.waiting_since = now  # it wanted to download: first in line for a slot
+            downloader.queue.clear()
+            self._emit(Choke(peer_id))
+        self._fill_free_slots(now)
+        self.pump(now)
 
     # --- peers ----------------------------------------------------------------------------
 
     def peer_connected(self, now: float, peer_id: str) -> None:
         downloader = _Downloader(last_request_at=now)
         self._peers[peer_id] = downloader
-        if self._unchoked_count() < self._config.upload_slots:
+        if self._unchoked_count() < self._slots:
             downloader.unchoked = True
             self._emit(Unchoke(peer_id))
         else:
@@ -202,7 +229,7 @@ class UploadScheduler:
 
     def _fill_free_slots(self, now: float) -> None:
         for peer_id in self._waiting():
-            if self._unchoked_count() >= self._config.upload_slots:
+            if self._unchoked_count() >= self._slots:
                 return
             self._unchoke(now, peer_id)
 

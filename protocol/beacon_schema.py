@@ -34,6 +34,7 @@ MAX_PEERS: Final = 1024
 PAIR_TYPES: Final = ("host", "srflx", "prflx", "relay")
 COHORT_BUCKETS: Final = 10_000
 MAX_HAVE: Final = 16  # complete segments near the live edge a beacon may list
+MAX_BPS: Final = 10_000_000_000
 
 # Why P2P is off (or not helping) for a viewer: the plain reasons of docs/operator.md.
 REASONS: Final = (
@@ -74,6 +75,9 @@ class Beacon:
     pairs: dict[str, int]
     latency_ms: int | None
     have: tuple[int, ...] = ()  # newest complete segments held (rarest-segment view)
+    # What the viewer can upload (bits/s): its cap or announced budget, 0 when it uploads
+    # nothing, else its best measured rate; None: unknown. Sums into the upload bound.
+    upload_capacity_bps: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -125,7 +129,8 @@ def _optional_int(value: object, what: str, maximum: int) -> int | None:
 
 
 def parse_beacon(data: object) -> Beacon:
-    """`beacon {seq, rendition, p2p, reason, ttff_ms, stalls, ..., pairs?, latency_ms}`."""
+    """`beacon {seq, rendition, p2p, reason, ttff_ms, stalls, ..., pairs?, latency_ms, have?,
+    upload_capacity_bps?}`."""
     counters = (
         "stalls",
         "stall_ms",
@@ -139,7 +144,8 @@ def parse_beacon(data: object) -> Beacon:
         "conn_successes",
     )
     nullable = ("rendition", "reason", "ttff_ms", "latency_ms")
-    obj = _object(data, "beacon", {"seq", "p2p", "peers", *counters, *nullable}, {"pairs", "have"})
+    optional = {"pairs", "have", "upload_capacity_bps"}
+    obj = _object(data, "beacon", {"seq", "p2p", "peers", *counters, *nullable}, optional)
     mode = obj["p2p"]
     if mode not in P2P_MODES:
         raise SchemaError(f"beacon.p2p must be one of {', '.join(P2P_MODES)}")
@@ -163,6 +169,9 @@ def parse_beacon(data: object) -> Beacon:
         },
         latency_ms=_optional_int(obj["latency_ms"], "beacon.latency_ms", MAX_MS),
         have=tuple(_int(seq, "beacon.have item", 0, MAX_COUNTER) for seq in have),
+        upload_capacity_bps=_optional_int(
+            obj.get("upload_capacity_bps"), "beacon.upload_capacity_bps", MAX_BPS
+        ),
         **values,
     )
 
@@ -171,7 +180,7 @@ def _upload(value: object) -> UploadPolicy:
     obj = _object(value, "control.upload", {"cap_bps", "save_data", "background_percent"}, set())
     cap = obj["cap_bps"]
     return UploadPolicy(
-        cap_bps=None if cap is None else _int(cap, "upload.cap_bps", 0, 10_000_000_000),
+        cap_bps=_optional_int(cap, "upload.cap_bps", MAX_BPS),
         save_data=_bool(obj["save_data"], "upload.save_data"),
         background_percent=_int(obj["background_percent"], "upload.background_percent", 0, 100),
     )

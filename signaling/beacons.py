@@ -3,7 +3,7 @@ beacon of every connected viewer plus the folded totals of viewers that left, a 
 of samples for the dashboard, and Prometheus counters fed by the beacons' increments.
 
 Pure apart from Prometheus: time is passed in. Each signaling node aggregates its own viewers;
-`merge_summaries` combines nodes' raw aggregates (shared through Redis, signaling/ops_store.py).
+`merge_summaries` combines nodes' raw aggregates (shared through Redis by operator_plane.py).
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ BYTE_SOURCES = {
 }
 HISTORY_POINTS = 360  # 30 minutes at one sample per 5 s
 RAREST_WINDOW = 8  # segments nearest the live edge shown with their holder counts
+MIN_WATCH_MS = 5000  # a viewer's bitrate estimate needs this much playback behind it
 
 
 @dataclass
@@ -223,6 +224,7 @@ class BeaconBook:
                 "viewers": summary["viewers"],
                 "offload": summary["offload"],
                 "offload_bound": summary["offload_bound"],
+                "offload_upload_bound": summary["offload_upload_bound"],
                 "p2p_viewers": summary["by_mode"].get("on", 0),
             }
             last, last_time = history.last_totals, history.last_time
@@ -282,6 +284,7 @@ def summarize(totals: dict[str, int], viewers: list[dict[str, Any]]) -> dict[str
     pairs = {kind: totals.get(f"pair_{kind}", 0) for kind in PAIR_TYPES}
     paired = sum(pairs.values())
     latencies = [float(v["latency_ms"]) for v in viewers if v.get("latency_ms") is not None]
+    upload = upload_bound(viewers)
     return {
         "viewers": len(viewers),
         "by_rendition": by_rendition,
@@ -290,6 +293,8 @@ def summarize(totals: dict[str, int], viewers: list[dict[str, Any]]) -> dict[str
         "totals": totals,
         "offload": p2p / (http + p2p) if http + p2p else 0.0,
         "offload_bound": bound,
+        "offload_upload_bound": upload["bound"],
+        "upload_bound_by_rendition": upload["renditions"],
         "ttff_p50_ms": _percentile(ttffs, 0.5),
         "ttff_p95_ms": _percentile(ttffs, 0.95),
         "latency_p50_ms": _percentile(latencies, 0.5),
@@ -302,6 +307,44 @@ def summarize(totals: dict[str, int], viewers: list[dict[str, Any]]) -> dict[str
         "live_edge_holders": live_edge_holders(viewers),
         "viewer_list": viewers,
     }
+
+
+def upload_bound(viewers: list[dict[str, Any]]) -> dict[str, Any]:
+    """The upload-capacity bound on offload: in a rendition of bitrate r watched by N viewers
+    whose P2P members can upload U bits/s in all, peers can carry at most U/(N*r) of what the
+    viewers download (capped at 1). r is estimated from the beacons: bytes downloaded over
+    media time covered (time watched plus the latency behind the live edge, where the buffered
+    media lies). The stream's bound weighs renditions by viewers; None when no estimate yet."""
+    per: dict[str, dict[str, float]] = {}
+    for v in viewers:
+        row = per.setdefault(
+            v.get("rendition") or "-",
+            {"viewers": 0, "p2p_viewers": 0, "capacity_bps": 0, "bits": 0, "media_ms": 0},
+        )
+        row["viewers"] += 1
+        if v["p2p"] == "on" and v.get("upload_capacity_bps") is not None:
+            row["p2p_viewers"] += 1
+            row["capacity_bps"] += v["upload_capacity_bps"]
+        if v.get("watch_ms", 0) >= MIN_WATCH_MS:
+            row["bits"] += (v.get("http_bytes", 0) + v.get("p2p_bytes", 0)) * 8
+            row["media_ms"] += v["watch_ms"] + (v.get("latency_ms") or 0)
+    renditions: dict[str, dict[str, Any]] = {}
+    weighted = counted = 0.0
+    for name, row in sorted(per.items()):
+        bitrate = row["bits"] * 1000 / row["media_ms"] if row["media_ms"] else None
+        bound = None
+        if bitrate:
+            bound = min(1.0, row["capacity_bps"] / (row["viewers"] * bitrate))
+            weighted += bound * row["viewers"]
+            counted += row["viewers"]
+        renditions[name] = {
+            "viewers": int(row["viewers"]),
+            "p2p_viewers": int(row["p2p_viewers"]),
+            "capacity_bps": int(row["capacity_bps"]),
+            "bitrate_bps": bitrate,
+            "bound": bound,
+        }
+    return {"bound": weighted / counted if counted else None, "renditions": renditions}
 
 
 def live_edge_holders(viewers: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -339,9 +382,21 @@ class _ViewerGauges(Collector):
             "Viewers without (effective) P2P, by stream and reason",
             labels=["stream", "reason"],
         )
+        capacity = GaugeMetricFamily(
+            "swarmcast_viewer_upload_capacity_bps",
+            "Upload capacity P2P viewers report (cap or announced budget), summed, bits/s",
+            labels=["stream", "rendition"],
+        )
+        bound = GaugeMetricFamily(
+            "swarmcast_offload_upload_bound",
+            "Upload-capacity bound on offload, min(1, sum(u) / (N * r)), from this node's viewers",
+            labels=["stream", "rendition"],
+        )
         counts: dict[tuple[str, str, str], int] = {}
         why: dict[tuple[str, str], int] = {}
+        by_stream: dict[str, list[dict[str, Any]]] = {}
         for _peer, viewer in self._book.live(time.time()):
+            by_stream.setdefault(viewer.stream, []).append(viewer.beacon.to_json())
             b = viewer.beacon
             key = (viewer.stream, b.rendition or "-", b.p2p)
             counts[key] = counts.get(key, 0) + 1
@@ -351,5 +406,12 @@ class _ViewerGauges(Collector):
             viewers.add_metric(list(labels), count)
         for labels2, count in sorted(why.items()):
             reasons.add_metric(list(labels2), count)
+        for stream, beacons in sorted(by_stream.items()):
+            for rendition, row in upload_bound(beacons)["renditions"].items():
+                capacity.add_metric([stream, rendition], row["capacity_bps"])
+                if row["bound"] is not None:
+                    bound.add_metric([stream, rendition], row["bound"])
         yield viewers
         yield reasons
+        yield capacity
+        yield bound

@@ -60,7 +60,8 @@
     return [
       ["viewers", "viewers", summary.viewers, fmt.num(summary.viewers), Object.entries(summary.by_rendition || {}).map(([r, n]) => `${r}: ${n}`).join(" · ")],
       ["p2p_viewers", "on P2P", (summary.by_mode || {}).on || 0, fmt.num((summary.by_mode || {}).on || 0), `shadow ${(summary.by_mode || {}).shadow || 0} · off ${(summary.by_mode || {}).off || 0}`],
-      ["offload", "offload", summary.offload, fmt.pct(summary.offload), `bound ${fmt.pct(summary.offload_bound)}`],
+      ["offload", "offload", summary.offload, fmt.pct(summary.offload), `bound ${fmt.pct(summary.offload_bound)} (1 − 1/N)`],
+      ["upload_bound", "upload-capacity bound", summary.offload_upload_bound, fmt.pct(summary.offload_upload_bound), Object.entries(summary.upload_bound_by_rendition || {}).map(([r, u]) => `${r}: Σu ${fmt.mbps(u.capacity_bps)} / ${u.viewers} × ${fmt.mbps(u.bitrate_bps)}`).join(" · ")],
       ["egress", "origin egress", last ? (last.origin_bps ?? last.http_bps) : null, fmt.mbps(last ? (last.origin_bps ?? last.http_bps) : null), last && last.origin_bps !== undefined ? `measured, all streams · viewers' HTTP ${fmt.mbps(last.http_bps)}` : `viewers' HTTP (beacons) · P2P ${fmt.mbps(last ? last.p2p_bps : null)}`],
       ["http_bytes", "from origin", t.http_bytes || 0, fmt.bytes(t.http_bytes || 0), "media bytes, all viewers"],
       ["p2p_bytes", "from peers", t.p2p_bytes || 0, fmt.bytes(t.p2p_bytes || 0), `uploaded ${fmt.bytes(t.upload_bytes || 0)}`],
@@ -133,7 +134,8 @@
       { label: "offload (interval)", stroke: "#4fb3ff", width: 2 },
       { label: "offload (total)", stroke: "#9be28b" },
       { label: "bound 1 − 1/N", stroke: "#ffb347", dash: [6, 4] },
-    ], [t, history.map((p) => p.interval_offload ?? null), history.map((p) => p.offload), history.map((p) => p.offload_bound)]);
+      { label: "bound Σu / (N·r)", stroke: "#d68cff", dash: [2, 3], width: 2 },
+    ], [t, history.map((p) => p.interval_offload ?? null), history.map((p) => p.offload), history.map((p) => p.offload_bound), history.map((p) => p.offload_upload_bound ?? null)]);
     const mbps = (x) => (x === undefined || x === null ? null : x / 1e6);
     chart("chart-egress", [
       { label: "viewers from origin", stroke: "#ff6b6b", width: 2 },

@@ -92,6 +92,9 @@ _EVENTS: dict[str, Callable[[PieceScheduler, float, Json], None]] = {
         now, e["peer"], e["request_id"], e["seq"], e["first_piece"], e["piece_count"]
     ),
     "upload_cancel": lambda s, now, e: s.upload_cancel(now, e["peer"], e["request_id"]),
+    "set_upload_limits": lambda s, now, e: s.set_upload_limits(
+        now, e["rate_bytes_per_s"], e["slots"]
+    ),
 }
 
 

@@ -28,15 +28,19 @@ BEACON: dict[str, Any] = {
     "pairs": {"host": 3},
     "latency_ms": 6200,
     "have": [40, 41, 42],
+    "upload_capacity_bps": 2_000_000,
 }
 
 BEACON_VALID: list[tuple[str, str, Any]] = [
     ("beacon", "viewer on P2P", BEACON),
+    ("beacon", "upload capacity unknown", {**BEACON, "upload_capacity_bps": None}),
     (
         "beacon",
         "off by the operator, before the first frame, no pairs key",
         {
-            **{k: v for k, v in BEACON.items() if k not in ("pairs", "have")},
+            **{
+                k: v for k, v in BEACON.items() if k not in ("pairs", "have", "upload_capacity_bps")
+            },
             "p2p": "off",
             "reason": "operator-off",
             "ttff_ms": None,
@@ -66,6 +70,13 @@ BEACON_INVALID: list[tuple[str, str, Any, str]] = [
     ("beacon", "bad rendition", {**BEACON, "rendition": "../x"}, "bad-request"),
     ("beacon", "have too long", {**BEACON, "have": list(range(17))}, "bad-request"),
     ("beacon", "have not numbers", {**BEACON, "have": ["1"]}, "bad-request"),
+    ("beacon", "negative upload capacity", {**BEACON, "upload_capacity_bps": -1}, "bad-request"),
+    (
+        "beacon",
+        "upload capacity past 10 Gb/s",
+        {**BEACON, "upload_capacity_bps": 10_000_000_001},
+        "bad-request",
+    ),
 ]
 
 CONTROL: dict[str, Any] = {

@@ -12,7 +12,7 @@ from swarmcast.protocol.beacon_schema import (
     in_ramp,
     parse_beacon,
 )
-from swarmcast.signaling.beacons import BeaconBook, merge_summaries
+from swarmcast.signaling.beacons import BeaconBook, merge_summaries, upload_bound
 from swarmcast.signaling.control import apply_changes
 from tests.protocol.beacon_vectors import BEACON
 
@@ -48,13 +48,40 @@ def test_bound_ttff_and_stale_viewers() -> None:
     assert len(points) == 2 and points[1]["http_bps"] == 0
 
 
+def test_upload_capacity_bound_per_rendition() -> None:
+    """min(1, sum(u) / (N * r)) with r from bytes over media time (watched + behind the edge);
+    only P2P members' capacity counts; a rendition with no estimate yet is left out."""
+    viewers = [
+        {**BEACON, "upload_capacity_bps": 500_000},
+        {**BEACON, "upload_capacity_bps": 500_000},
+        {**BEACON, "upload_capacity_bps": 9_000_000, "p2p": "off", "reason": "ramp-cohort"},
+        {**BEACON, "rendition": "720p", "watch_ms": 1000},  # too early for a bitrate
+        {**BEACON, "upload_capacity_bps": None},  # unknown: adds no capacity
+    ]
+    result = upload_bound(viewers)
+    bitrate = (1_500_000 + 4_500_000) * 8 * 1000 / (30_000 + 6200)
+    row = result["renditions"]["360p"]
+    assert row["bitrate_bps"] == pytest.approx(bitrate)
+    assert (row["viewers"], row["p2p_viewers"], row["capacity_bps"]) == (4, 2, 1_000_000)
+    assert row["bound"] == pytest.approx(1_000_000 / (4 * bitrate))
+    assert result["renditions"]["720p"]["bound"] is None
+    assert result["bound"] == pytest.approx(row["bound"])
+    rich = upload_bound([{**BEACON, "upload_capacity_bps": 10**9}])
+    assert rich["bound"] == 1.0  # capped: capacity is not the limit there
+    assert upload_bound([])["bound"] is None
+
+
 def test_two_nodes_merge() -> None:
     a, b = BeaconBook(), BeaconBook()
-    a.record("demo", "x", beacon(), 0.0)
-    b.record("demo", "y", beacon(), 0.0)
+    a.record("demo", "x", beacon(upload_capacity_bps=300_000), 0.0)
+    b.record("demo", "y", beacon(upload_capacity_bps=500_000), 0.0)
     summary = merge_summaries([a.raw(0.0), b.raw(0.0)])["demo"]
     assert summary["viewers"] == 2
     assert summary["totals"]["p2p_bytes"] == 2 * BEACON["p2p_bytes"]
+    # The upload bound sees both nodes' viewers (their beacons travel in the raw aggregates).
+    bitrate = (BEACON["http_bytes"] + BEACON["p2p_bytes"]) * 8 * 1000 / (30_000 + 6200)
+    assert summary["offload_upload_bound"] == pytest.approx(800_000 / (2 * bitrate))
+    assert summary["upload_bound_by_rendition"]["360p"]["capacity_bps"] == 800_000
 
 
 def test_ramp_is_stable_and_grows_monotonically() -> None:

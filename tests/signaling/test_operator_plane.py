@@ -75,6 +75,10 @@ async def test_beacons_are_aggregated_into_metrics_and_the_overview() -> None:
             assert samples['swarmcast_signaling_events_total{event="beacon",result="ok"}'] == 3
             assert samples['swarmcast_signaling_events_total{event="join",result="ok"}'] == 1
             assert samples['swarmcast_viewers_p2p_off{reason="ramp-cohort",stream="demo"}'] == 1
+            # Only a P2P member's capacity counts (b is off).
+            labels = '{rendition="360p",stream="demo"}'
+            assert samples["swarmcast_viewer_upload_capacity_bps" + labels] == 2_000_000
+            assert 0 < samples["swarmcast_offload_upload_bound" + labels] <= 1
             status, overview = await admin(server, "/admin/api/overview")
             assert status == 200
             (stream,) = overview["streams"]
@@ -83,6 +87,7 @@ async def test_beacons_are_aggregated_into_metrics_and_the_overview() -> None:
             assert summary["totals"]["http_bytes"] == 2500
             assert summary["offload"] == pytest.approx(6000 / 8500)
             assert summary["by_reason"] == {"ramp-cohort": 1}
+            assert summary["offload_upload_bound"] is not None
         finally:
             await a.close()
             await b.close()

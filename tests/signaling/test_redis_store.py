@@ -229,8 +229,8 @@ async def test_two_nodes_share_control_and_viewer_figures(
     try:
         alice, bob = await connect(node_a), await connect(node_b)
         clients += [alice, bob]
-        await alice.call("beacon", {**BEACON, "http_bytes": 100})
-        await bob.call("beacon", {**BEACON, "http_bytes": 200})
+        await alice.call("beacon", {**BEACON, "http_bytes": 100, "upload_capacity_bps": 300})
+        await bob.call("beacon", {**BEACON, "http_bytes": 200, "upload_capacity_bps": 500})
         await node_b.signaling.plane.sample()  # B publishes its aggregates to Redis
         control = await node_a.signaling.plane.set_control("demo", {"p2p": False})
         assert control.version == 1
@@ -241,6 +241,9 @@ async def test_two_nodes_share_control_and_viewer_figures(
         assert summary["viewers"] == 2
         # B's part is as of its last publish (one sample interval old at most).
         assert summary["totals"]["http_bytes"] == 100 + 200
+        # The upload-capacity bound sums both nodes' viewers' capacity.
+        assert summary["upload_bound_by_rendition"]["360p"]["capacity_bps"] == 300 + 500
+        assert summary["offload_upload_bound"] is not None
     finally:
         await asyncio.gather(*(c.close() for c in clients))
         for runner in (runner_a, runner_b):

@@ -2,7 +2,8 @@
  * This viewer's side of the operator plane (docs/protocol.md §4.7): sends beacons over the
  * signaling connection (when it opens, every `beaconIntervalMs`, and when the page is hidden)
  * and keeps the stream's control, from beacon acks and pushed `control` events, telling the
- * engine when this viewer's mode (on / off / shadow) changes.
+ * engine when this viewer's mode (on / off / shadow) or its upload limits change (a new
+ * policy, the tab going to the background and back), so the running session follows at once.
  */
 
 import type { SwarmcastOptions } from "../config";
@@ -21,6 +22,18 @@ export interface OperatorLinkDeps {
   fields: () => Omit<Beacon, "seq">;
   /** The operator's decision for this viewer changed (or arrived). */
   onMode: (mode: P2PMode, reason: OffReason | null, control: Control) => void;
+  /** The page's own upload options, narrowed by the operator's upload policy. */
+  upload?: Pick<SwarmcastOptions, "uploadCapBytesPerS" | "uploadSlots" | "uploadBudgetBps">;
+  /** The upload limits changed (policy, visibility, saveData): apply them to the session. */
+  onUpload?: (limits: UploadLimits) => void;
+  /** This browser's state for the upload policy (tests pass their own). */
+  env?: () => { saveData: boolean; hidden: boolean };
+}
+
+export interface UploadLimits {
+  rateBytesPerS: number | null;
+  slots: number;
+  budgetBps: number;
 }
 
 const VIEWER_KEY_STORAGE = "swarmcast-viewer-key";
@@ -47,8 +60,11 @@ export class OperatorLink {
   private seq = 0;
   private current: Control | null = null;
   private mode: { mode: P2PMode; reason: OffReason | null } | null = null;
+  /** The limits the running session got (at join, or since): null before a join. */
+  private applied: UploadLimits | null = null;
   private readonly onHidden = (): void => {
     if (globalThis.document?.visibilityState === "hidden") void this.send();
+    this.refreshUpload();
   };
   private readonly onPageHide = (): void => void this.send();
 
@@ -91,7 +107,7 @@ export class OperatorLink {
     const port = this.port;
     if (!port) return null;
     this.seq += 1;
-    const beacon = { seq: this.seq, ...this.deps.fields() };
+    const beacon = { seq: this.seq, ...this.deps.fields(), upload_capacity_bps: this.uploadLimits().budgetBps };
     try {
       this.apply(await port.beacon(beacon));
       return beacon;
@@ -106,6 +122,28 @@ export class OperatorLink {
     if (this.current && control.stream === this.current.stream && control.version < this.current.version) return;
     this.current = control;
     this.reevaluate();
+    this.refreshUpload();
+  }
+
+  /** Upload cap, slots and announced budget now: the page's options under the policy. */
+  uploadLimits(): UploadLimits {
+    const options = this.deps.upload ?? { uploadCapBytesPerS: null, uploadSlots: 0, uploadBudgetBps: 0 };
+    return uploadLimits(options, this.current?.upload ?? null, (this.deps.env ?? uploadEnv)());
+  }
+
+  /** The limits for a session starting now (a join); later changes go to `onUpload`. */
+  takeUploadLimits(): UploadLimits {
+    this.applied = this.uploadLimits();
+    return this.applied;
+  }
+
+  /** Tells the engine when the limits differ from the ones its session has. */
+  private refreshUpload(): void {
+    const next = this.uploadLimits();
+    const last = this.applied;
+    if (!last || (last.rateBytesPerS === next.rateBytesPerS && last.slots === next.slots)) return;
+    this.applied = next;
+    this.deps.onUpload?.(next);
   }
 
   /** Recomputes this viewer's mode (e.g. after the page changed its own wish). */
@@ -126,7 +164,7 @@ export function uploadLimits(
   options: Pick<SwarmcastOptions, "uploadCapBytesPerS" | "uploadSlots" | "uploadBudgetBps">,
   policy: UploadPolicy | null,
   env: { saveData: boolean; hidden: boolean },
-): { rateBytesPerS: number | null; slots: number; budgetBps: number } {
+): UploadLimits {
   let rate = options.uploadCapBytesPerS;
   if (policy?.cap_bps != null) rate = Math.min(rate ?? Infinity, policy.cap_bps / 8);
   if (policy && env.hidden && policy.background_percent < 100 && rate !== null) rate = (rate * policy.background_percent) / 100;

@@ -19,7 +19,7 @@ import { JoinBackoff } from "./join_backoff";
 import { MAX_HAVE, type Beacon, type Control, type OffReason, type P2PMode } from "../protocol/beacon_schema";
 import { fetchApiConfig, fetchToken, type ApiConfig } from "./api_client";
 import { LinkStats } from "./link_stats";
-import { OperatorLink, uploadEnv, uploadLimits, viewerKey } from "./operator_link";
+import { OperatorLink, viewerKey } from "./operator_link";
 import { p2pStatus, type P2PStatus } from "./p2p_status";
 import { SignalingClient, SignalingError } from "./signaling_client";
 import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
@@ -88,6 +88,8 @@ export class P2PEngine {
       pageAllows: () => this.pageWants,
       fields: () => this.beaconFields(),
       onMode: (mode, reason, control) => this.operatorMode(mode, reason, control),
+      upload: options,
+      onUpload: (limits) => this.session?.setUploadLimits(limits.rateBytesPerS, limits.slots),
     });
     if (this.enabled && !hasSubtleCrypto()) {
       this.enabled = false;
@@ -348,7 +350,7 @@ export class P2PEngine {
       const api = await (this.apiConfig ??= fetchApiConfig(this.options.apiBase, this.fetchFn));
       const signaling = await this.ensureSignaling(api, stream);
       if (this.operator.off) return null; // told by the first beacon's ack
-      const limits = this.uploadLimits();
+      const limits = this.operator.takeUploadLimits();
       const joined = await signaling.join(stream, rendition, limits.budgetBps);
       this.signalingRefused = null;
       this.banned = false;
@@ -399,11 +401,6 @@ export class P2PEngine {
       if (this.options.debug) console.warn("[swarmcast] join failed", error);
       return null;
     }
-  }
-
-  /** Upload cap, slots and announced budget under the operator's upload policy (at join). */
-  private uploadLimits(): { rateBytesPerS: number | null; slots: number; budgetBps: number } {
-    return uploadLimits(this.options, this.operator.control?.upload ?? null, uploadEnv());
   }
 
   private record(url: string, key: SigningKey): Promise<IntegrityRecord> {

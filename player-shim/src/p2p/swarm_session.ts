@@ -383,6 +383,12 @@ export class SwarmSession {
     this.drain();
   }
 
+  /** The operator's upload policy (or the tab's visibility) changed: in force at once. */
+  setUploadLimits(rateBytesPerS: number | null, slots: number): void {
+    this.scheduler.setUploadLimits(this.nowS(), rateBytesPerS, slots);
+    this.drain();
+  }
+
   setPlayhead(position: number, playing: boolean): void {
     this.scheduler.setPlayhead(this.nowS(), position, playing);
     this.drain();

@@ -19,6 +19,7 @@ export const PAIR_TYPES = ["host", "srflx", "prflx", "relay"] as const;
 export type PairType = (typeof PAIR_TYPES)[number];
 const COHORT_BUCKETS = 10_000;
 export const MAX_HAVE = 16;
+const MAX_BPS = 10_000_000_000;
 
 /** Why P2P is off (or not helping) for a viewer; docs/operator.md explains each. */
 export type OffReason =
@@ -69,6 +70,11 @@ export interface Beacon {
   latency_ms: number | null;
   /** Newest complete segments held (the dashboard's rarest-segment view); optional on the wire. */
   have?: number[];
+  /**
+   * What this viewer can upload (bits/s): its cap, its announced budget, or 0 when it uploads
+   * nothing; null when unknown. The dashboard's upload-capacity bound sums it; optional.
+   */
+  upload_capacity_bps?: number | null;
 }
 
 export interface UploadPolicy {
@@ -89,7 +95,7 @@ export interface Control {
 const optionalInt = (value: unknown, what: string, max: number): number | null => (value === null ? null : int(value, what, 0, max));
 
 export function parseBeacon(data: unknown): Beacon {
-  const obj = object(data, "beacon", ["seq", "p2p", "peers", ...COUNTERS, ...NULLABLE], ["pairs", "have"]);
+  const obj = object(data, "beacon", ["seq", "p2p", "peers", ...COUNTERS, ...NULLABLE], ["pairs", "have", "upload_capacity_bps"]);
   const have = obj.have ?? [];
   if (!Array.isArray(have) || have.length > MAX_HAVE) throw new SchemaError(`beacon.have must be a list of at most ${MAX_HAVE} sequence numbers`);
   if (!P2P_MODES.includes(obj.p2p as P2PMode)) throw new SchemaError(`beacon.p2p must be one of ${P2P_MODES.join(", ")}`);
@@ -109,6 +115,7 @@ export function parseBeacon(data: unknown): Beacon {
     pairs,
     latency_ms: optionalInt(obj.latency_ms, "beacon.latency_ms", MAX_MS),
     have: have.map((seq) => int(seq, "beacon.have item", 0, MAX_COUNTER)),
+    upload_capacity_bps: optionalInt(obj.upload_capacity_bps ?? null, "beacon.upload_capacity_bps", MAX_BPS),
   };
 }
 
@@ -122,7 +129,7 @@ export function parseControl(data: unknown): Control {
     ramp_percent: int(obj.ramp_percent, "control.ramp_percent", 0, 100),
     shadow: bool(obj.shadow, "control.shadow"),
     upload: {
-      cap_bps: upload.cap_bps === null ? null : int(upload.cap_bps, "upload.cap_bps", 0, 10_000_000_000),
+      cap_bps: optionalInt(upload.cap_bps, "upload.cap_bps", MAX_BPS),
       save_data: bool(upload.save_data, "upload.save_data"),
       background_percent: int(upload.background_percent, "upload.background_percent", 0, 100),
     },

@@ -284,6 +284,12 @@ export class PieceScheduler {
     this.upload.cancel(now, peerId, requestId);
   }
 
+  /** The upload cap (bytes/s, null: none) and slots change in the running session. */
+  setUploadLimits(now: number, rateBytesPerS: number | null, slots: number): void {
+    this.now = now;
+    this.upload.setLimits(now, rateBytesPerS, slots);
+  }
+
   // --- time ---
 
   /** The next time at which something changes without an event (null: never). */

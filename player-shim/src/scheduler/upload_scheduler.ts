@@ -37,7 +37,9 @@ interface Downloader {
 export class UploadScheduler {
   private readonly peers = new Map<string, Downloader>();
   private lastServed: string | null = null;
-  private readonly bucket: TokenBucket | null;
+  /** The cap and slots in force: the config's, until the operator's policy changes them. */
+  private bucket: TokenBucket | null;
+  private slots: number;
 
   constructor(
     private readonly config: SchedulerConfig,
@@ -49,6 +51,31 @@ export class UploadScheduler {
     private readonly partial: ReadonlyMap<number, SegmentState> = new Map(),
   ) {
     this.bucket = config.uploadRateBytesPerS !== null ? new TokenBucket(config.uploadRateBytesPerS, config.uploadBurstBytes, now) : null;
+    this.slots = config.uploadSlots;
+  }
+
+  /**
+   * New cap and slots for the running session (the operator's upload policy, a hidden tab).
+   * Fewer slots choke the excess holders, idle ones first (their queues are dropped without
+   * REJECTs: a choked peer drops its requests itself); more slots go to peers waiting for one.
+   */
+  setLimits(now: number, rateBytesPerS: number | null, slots: number): void {
+    if ((rateBytesPerS !== null && rateBytesPerS <= 0) || slots < 0) throw new RangeError("upload rate must be > 0 or null and slots >= 0");
+    if (rateBytesPerS !== this.bucket?.rate) {
+      this.bucket = rateBytesPerS !== null ? new TokenBucket(rateBytesPerS, this.config.uploadBurstBytes, now) : null;
+    }
+    this.slots = slots;
+    const holders = [...this.peers.entries()]
+      .filter(([, d]) => d.unchoked)
+      .sort(([pa, a], [pb, b]) => Number(a.queue.length > 0) - Number(b.queue.length > 0) || a.lastRequestAt - b.lastRequestAt || compareIds(pa, pb));
+    for (const [peerId, downloader] of holders.slice(0, Math.max(0, holders.length - slots))) {
+      downloader.unchoked = false;
+      downloader.waitingSince = now; // it wanted to download: first in line for a slot
+      this.emit({ action: "choke", peer: peerId });
+      downloader.queue = [];
+    }
+    this.fillFreeSlots(now);
+    this.pump(now);
   }
 
   // --- peers ---
@@ -56,7 +83,7 @@ export class UploadScheduler {
   peerConnected(now: number, peerId: string): void {
     const downloader: Downloader = { unchoked: false, waitingSince: null, lastRequestAt: now, queue: [] };
     this.peers.set(peerId, downloader);
-    if (this.unchokedCount() < this.config.uploadSlots) {
+    if (this.unchokedCount() < this.slots) {
       downloader.unchoked = true;
       this.emit({ action: "unchoke", peer: peerId });
     } else {
@@ -183,7 +210,7 @@ export class UploadScheduler {
 
   private fillFreeSlots(now: number): void {
     for (const peerId of this.waiting()) {
-      if (this.unchokedCount() >= this.config.uploadSlots) return;
+      if (this.unchokedCount() >= this.slots) return;
       this.unchoke(now, peerId);
     }
   }

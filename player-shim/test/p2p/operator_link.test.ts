@@ -148,6 +148,57 @@ describe("upload policy", () => {
   });
 });
 
+describe("upload policy in the running session", () => {
+  function governed(initial: Control) {
+    const applied: [number | null, number][] = [];
+    const env = { saveData: false, hidden: false };
+    const sent: Beacon[] = [];
+    const op = new OperatorLink({
+      intervalMs: 10_000,
+      viewerKey: "v",
+      pageAllows: () => true,
+      fields,
+      onMode: () => undefined,
+      upload: DEFAULT_OPTIONS,
+      onUpload: (l) => void applied.push([l.rateBytesPerS, l.slots]),
+      env: () => env,
+    });
+    const port: BeaconPort = { beacon: async (b) => (sent.push(b), initial) };
+    return { op, port, applied, env, sent };
+  }
+
+  it("hands a changed policy and a background tab to the session, and beacons the capacity", async () => {
+    const doc = Object.assign(new EventTarget(), { visibilityState: "visible" });
+    vi.stubGlobal("document", doc); // node has none: the link listens to this one
+    const { op, port, applied, env, sent } = governed(control());
+    await op.attach(port);
+    expect(op.takeUploadLimits()).toEqual({ rateBytesPerS: null, slots: 8, budgetBps: 20_000_000 }); // the join's
+    expect(sent[0]?.upload_capacity_bps).toBe(20_000_000); // no cap: the announced budget
+    op.apply(control({ version: 2 })); // same limits: nothing to do
+    expect(applied).toEqual([]);
+    op.apply(control({ version: 3, upload: { cap_bps: 800_000, save_data: true, background_percent: 50 } }));
+    expect(applied).toEqual([[100_000, 8]]);
+    env.hidden = true;
+    doc.visibilityState = "hidden";
+    doc.dispatchEvent(new Event("visibilitychange"));
+    expect(applied.at(-1)).toEqual([50_000, 8]); // half in the background
+    env.saveData = true;
+    op.apply(control({ version: 4, upload: { cap_bps: 800_000, save_data: true, background_percent: 50 } }));
+    expect(applied.at(-1)).toEqual([null, 0]); // leech only
+    await op.send();
+    expect(sent.at(-1)?.upload_capacity_bps).toBe(0);
+    op.detach();
+    vi.unstubAllGlobals();
+  });
+
+  it("tells no session before a join took limits", () => {
+    const { op, applied } = governed(control());
+    op.apply(control({ version: 5, upload: { cap_bps: 800_000, save_data: true, background_percent: 50 } }));
+    expect(applied).toEqual([]);
+    expect(op.takeUploadLimits().rateBytesPerS).toBe(100_000);
+  });
+});
+
 describe("link stats", () => {
   it("counts attempts, opened channels, candidates and pair types", async () => {
     let now = 0;

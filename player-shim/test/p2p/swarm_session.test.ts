@@ -118,6 +118,29 @@ describe("swarm session", () => {
     b.session.close();
   });
 
+  it("applies a new upload policy in the running session: no slot, no upload; slots back, uploads back", async () => {
+    const net = new MemoryNetwork();
+    const { a, b } = await connectedPair(net);
+    a.session.setUploadLimits(null, 0); // the operator's policy (or saveData) made A leech-only
+    await vi.waitFor(() => expect(net.framesSent).toBeGreaterThanOrEqual(5)); // A's CHOKE went out
+    await b.session.addSegment(SEG5);
+    const buffer = await b.session.waitForSegment(5, new AbortController().signal);
+    expect(buffer.p2pBytes).toBe(0); // choked by A: B took it from the origin
+    expect(buffer.httpBytes).toBe(DATA.length);
+    expect(a.events.upload ?? []).toEqual([]);
+    a.session.setUploadLimits(16_384, 8); // a slot again, under a cap
+    const c = member(net, "viewC000");
+    c.session.setPlayhead(10, false);
+    a.session.addNeighbour({ peerId: "viewC000", initiator: true, seeder: false });
+    c.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
+    await vi.waitFor(() => expect(c.session.scheduler.snapshot().peers).toBe(1));
+    await c.session.addSegment(SEG5);
+    const fromA = await c.session.waitForSegment(5, new AbortController().signal);
+    expect(fromA.p2pBytes + fromA.httpBytes).toBe(DATA.length);
+    expect((a.events.upload ?? []).length).toBeGreaterThan(0);
+    for (const m of [a, b, c]) m.session.close();
+  });
+
   it("records in its timeline who held the segment, the peer requests and the scheduler's reasons", async () => {
     const net = new MemoryNetwork();
     const timeline = new Timeline(100);
