@@ -12,7 +12,6 @@ nodes rebuild the swarms and a newcomer is matched with the viewers already ther
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime
 import hashlib
 import json
@@ -363,9 +362,11 @@ def test_https_two_signaling_nodes_failover_and_redis_restart(topology: Topology
         deadline = time.monotonic() + 20
         peers = 0
         while time.monotonic() < deadline and peers < len(viewers):
-            # The node's first command on a connection Redis dropped fails: one 500.
-            with contextlib.suppress(urllib.error.HTTPError):
+            # The node's first command on a connection Redis dropped fails: a retryable 503.
+            try:
                 peers = sum(s["peers"] for s in topology.node_state(survivor)["swarms"])
+            except urllib.error.HTTPError as error:
+                assert error.code == 503, f"/api/swarms answered {error.code} while Redis restarted"
             time.sleep(0.3)
         assert peers == len(viewers), "swarm not rebuilt after the Redis restart"
         newcomer = Viewer(context, f"{topology.url}?stream={STREAM}")

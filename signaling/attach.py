@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import socketio
 from aiohttp import web
+from redis.exceptions import RedisError
 
 from swarmcast.protocol import tokens
 from swarmcast.signaling.admin_routes import bearer_ok
@@ -21,6 +22,17 @@ SWARM_SIZE_ROUTE = "/api/swarm-size"
 
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
+# The shared store is down or reconnecting (a node's first command on a connection Redis
+# dropped fails): a retryable 503 for the operator's poller, not a 500.
+STORE_UNAVAILABLE = (RedisError, ConnectionError, TimeoutError)
+
+
+def _store_unavailable(error: Exception) -> web.Response:
+    return web.json_response(
+        {"error": f"swarm store unavailable, retry: {type(error).__name__}"},
+        status=503,
+        headers={"Retry-After": "1", "Cache-Control": "no-store"},
+    )
 
 
 def swarms_handler(signaling: SignalingServer, admin_token: str) -> Handler:
@@ -35,9 +47,11 @@ def swarms_handler(signaling: SignalingServer, admin_token: str) -> Handler:
                 headers={"WWW-Authenticate": "Bearer", "Cache-Control": "no-store"},
             )
         include_peers = request.query.get("peers", "1") != "0"
-        return web.json_response(
-            await signaling.snapshot(include_peers), headers={"Cache-Control": "no-store"}
-        )
+        try:
+            snapshot = await signaling.snapshot(include_peers)
+        except STORE_UNAVAILABLE as error:
+            return _store_unavailable(error)
+        return web.json_response(snapshot, headers={"Cache-Control": "no-store"})
 
     return handler
 
@@ -51,7 +65,10 @@ def swarm_size_handler(signaling: SignalingServer) -> Handler:
         stream, _, rendition = swarm.partition("/")
         if not (tokens.is_valid_name(stream) and tokens.is_valid_name(rendition)):
             return web.json_response({"error": "swarm must be <stream>/<rendition>"}, status=400)
-        view = await signaling.store.load(swarm)
+        try:
+            view = await signaling.store.load(swarm)
+        except STORE_UNAVAILABLE as error:
+            return _store_unavailable(error)
         return web.json_response(
             {"swarm": swarm, "peers": len(view.peers)}, headers={"Cache-Control": "no-store"}
         )

@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 
+import aiohttp
 import pytest
 import socketio
 from aiohttp import web
@@ -291,3 +292,29 @@ async def test_dead_node_members_are_reaped_and_swarms_rebuilt(
             await runner.cleanup()
         for node_store in (store_a, store_b):
             await node_store.close()
+
+
+async def test_operator_api_answers_503_while_redis_is_down() -> None:
+    """A node whose Redis is unreachable (down, restarting) answers the operator's poller and
+    the members' swarm-size lookup with a retryable 503, not a 500 (issue 10)."""
+    from swarmcast.signaling.cli import build_app
+
+    closed_port = _free_port()  # nothing listens there: connections are refused
+    config = SignalingConfig(admin_token="op-token")
+    runner = web.AppRunner(build_app(config, SECRET, f"redis://127.0.0.1:{closed_port}/0"))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    auth = {"Authorization": "Bearer op-token"}
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/api/swarms", headers=auth) as response:
+                assert response.status == 503, await response.text()
+                assert response.headers["Retry-After"] == "1"
+                assert "swarm store unavailable" in (await response.json())["error"]
+            url = f"http://127.0.0.1:{port}/api/swarm-size?swarm=demo/360p"
+            async with http.get(url) as response:
+                assert response.status == 503, await response.text()
+    finally:
+        await runner.cleanup()
