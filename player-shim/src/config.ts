@@ -51,6 +51,13 @@ export interface SwarmcastOptions {
    * (or `maxLoadTimeMs` when no deadline), the loader gets it over plain HTTP itself.
    */
   deadlineGraceMs: number;
+  /**
+   * Before the first frame, a fragment asked for while the swarm join is still running waits this
+   * long for it; if signaling names neighbours, the fragment comes through the swarm (its
+   * scheduler waits for them and relays one member's origin copy), else over plain HTTP. 0: never
+   * wait (every newcomer's first fragments from the origin, as before).
+   */
+  startupJoinWaitMs: number;
   /** Scheduler overrides (camelCase or snake_case names of SchedulerConfig). */
   scheduler: Partial<SchedulerConfig> | Record<string, unknown>;
   /**
@@ -95,6 +102,8 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   peerConnectTimeoutMs: 10_000,
   signalingTimeoutMs: 5_000,
   deadlineGraceMs: 1_500,
+  // A join takes 0.2-1.9 s in the flash-crowd lab (bench/results/flash-timeline-notes.md).
+  startupJoinWaitMs: 2_000,
   // Browsers learn of a new live segment when hls.js refreshes the playlist, once per target
   // duration (2 s here), so swarm members learn of it up to that far apart; the Python peer
   // polls twice as often. Wider election tiers let the elected member's announcement arrive

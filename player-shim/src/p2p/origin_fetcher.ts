@@ -27,7 +27,7 @@ export interface OriginFetcherDeps {
 }
 
 export class OriginFetcher {
-  private readonly controllers = new Map<number, AbortController>();
+  private readonly controllers = new Map<number, { controller: AbortController; seq: number }>();
   /** Origin fetches in flight per segment (seq -> count). */
   private readonly inFlight = new Map<number, number>();
   private closed = false;
@@ -47,7 +47,7 @@ export class OriginFetcher {
     const [start] = pieceRange(record, firstPiece);
     const [, end] = pieceRange(record, firstPiece + pieceCount - 1);
     const controller = new AbortController();
-    this.controllers.set(fetchId, controller);
+    this.controllers.set(fetchId, { controller, seq });
     this.inFlight.set(seq, (this.inFlight.get(seq) ?? 0) + 1);
     deps.timeline?.httpStart(fetchId, seq, end - start);
     const body = new Uint8Array(end - start);
@@ -104,10 +104,20 @@ export class OriginFetcher {
     return error === null;
   }
 
+  /** Segments with an origin fetch in flight. */
+  fetchingSeqs(): number[] {
+    return [...this.inFlight.keys()];
+  }
+
+  /** Aborts the fetches of `seq` the scheduler no longer wants; they report nothing more. */
+  abortSeq(seq: number): void {
+    for (const { controller, seq: s } of this.controllers.values()) if (s === seq) controller.abort();
+  }
+
   /** Aborts every fetch; nothing is reported afterwards. */
   close(): void {
     this.closed = true;
-    for (const controller of this.controllers.values()) controller.abort();
+    for (const { controller } of this.controllers.values()) controller.abort();
     this.controllers.clear();
   }
 }

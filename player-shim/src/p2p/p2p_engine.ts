@@ -22,6 +22,8 @@ import { LinkStats } from "./link_stats";
 import { OperatorLink, viewerKey } from "./operator_link";
 import { p2pStatus, type P2PStatus } from "./p2p_status";
 import { SignalingClient, SignalingError } from "./signaling_client";
+import { PlayheadTracker } from "./playhead_tracker";
+import { startupSession } from "./startup_join";
 import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
 
 /** What the engine needs to know about a fragment (a subset of hls.js's Fragment). */
@@ -43,6 +45,8 @@ export class P2PEngine {
   private session: SwarmSession | null = null;
   private sessionRendition: string | null = null;
   private joining: Promise<SwarmSession | null> | null = null;
+  /** Until when a startup load waits for the join in flight (clock ms). */
+  private joinWaitUntil = 0;
   private readonly backoff: JoinBackoff;
   private stream: string | null = null;
   private key: Promise<SigningKey> | null = null;
@@ -52,12 +56,7 @@ export class P2PEngine {
   private readonly liveEdgeSns = new Set<number>();
   private readonly preJoin = new Map<number, { frag: FragmentRef; data: Uint8Array; rendition: string }>();
   private origin: OriginClient | null = null;
-  private media: HTMLMediaElement | null = null;
-  private readonly mediaListeners: [string, () => void][] = [];
-  /** Media time the player starts from, until the first frame plays (startup deadlines). */
-  private startAnchor: number | null = null;
-  private started = false;
-  private resyncTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly playhead: PlayheadTracker;
   private destroyed = false;
   /** Signaling URL + path of the latest attempt, and the last problem told to the console. */
   private signalingUrl = "";
@@ -82,6 +81,7 @@ export class P2PEngine {
     this.enabled = this.pageWants = options.p2p;
     this.backoff = new JoinBackoff(options.bannedRetryMs);
     this.links = new LinkStats(() => this.clock.now());
+    this.playhead = new PlayheadTracker(() => this.session, schedulerConfigFor(options).startupDeadlineS);
     this.operator = new OperatorLink({
       intervalMs: options.beaconIntervalMs,
       viewerKey: viewerKey(options.viewerKey),
@@ -188,53 +188,16 @@ export class P2PEngine {
   // --- media / playhead ------------------------------------------------------------------
 
   attachMedia(media: HTMLMediaElement): void {
-    this.detachMedia();
-    this.media = media;
-    const update = (): void => this.pushPlayhead();
-    for (const name of ["playing", "pause", "waiting", "seeking", "seeked", "ratechange", "stalled", "ended"]) {
-      media.addEventListener(name, update);
-      this.mediaListeners.push([name, update]);
-    }
-    const onPlaying = (): void => {
-      this.started = true;
-    };
-    media.addEventListener("playing", onPlaying);
-    this.mediaListeners.push(["playing", onPlaying]);
-    // Playback drifts from wall time (rate, decoder hiccups): resync while playing.
-    this.resyncTimer = setInterval(() => {
-      if (this.media && !this.media.paused && this.started) this.pushPlayhead();
-    }, 2000);
+    this.playhead.attach(media);
   }
 
   detachMedia(): void {
-    if (this.media) for (const [name, fn] of this.mediaListeners) this.media.removeEventListener(name, fn);
-    this.mediaListeners.length = 0;
-    this.media = null;
-    if (this.resyncTimer !== null) clearInterval(this.resyncTimer);
-    this.resyncTimer = null;
-  }
-
-  private isPlaying(): boolean {
-    const m = this.media;
-    return m !== null && !m.paused && !m.seeking && m.readyState >= 3 && this.started;
-  }
-
-  /** Where the playhead is: currentTime once playing, the first wanted fragment before that. */
-  private playheadPosition(): number {
-    const m = this.media;
-    if (!this.started && this.startAnchor !== null) return this.startAnchor;
-    return m ? m.currentTime : (this.startAnchor ?? 0);
-  }
-
-  private pushPlayhead(): void {
-    this.session?.setPlayhead(this.playheadPosition(), this.isPlaying());
+    this.playhead.detach();
   }
 
   /** Seconds until the playhead reaches media time `start` (not playing: the startup deadline). */
   secondsUntil(start: number): number {
-    if (!this.isPlaying()) return schedulerConfigFor(this.options).startupDeadlineS;
-    const rate = this.media?.playbackRate || 1;
-    return Math.max(0, (start - this.playheadPosition()) / rate);
+    return this.playhead.secondsUntil(start);
   }
 
   // --- playlists -------------------------------------------------------------------------
@@ -255,10 +218,11 @@ export class P2PEngine {
     }
     const last = fragments[fragments.length - 1];
     if (last) session.setLiveEdge(last.sn);
-    if (this.startAnchor === null || !this.serving) return;
-    const horizon = this.playheadPosition() + session.scheduler.config.prefetchHorizonS;
+    if (!this.playhead.anchored || !this.serving) return;
+    const position = this.playhead.position();
+    const horizon = position + session.scheduler.config.prefetchHorizonS;
     for (const frag of fragments) {
-      if (frag.start + frag.duration <= this.playheadPosition() || frag.start > horizon) continue;
+      if (frag.start + frag.duration <= position || frag.start > horizon) continue;
       void session.addSegment(this.segmentInfo(frag, newSns.has(frag.sn)));
     }
   }
@@ -281,16 +245,17 @@ export class P2PEngine {
     if (!this.enabled || this.destroyed) return null;
     const loc = locateSegment(frag.url);
     if (!loc) return null;
-    if (!this.started && (this.startAnchor === null || frag.start < this.startAnchor)) {
-      this.startAnchor = frag.start;
-      this.session?.setPlayhead(frag.start, false);
+    this.playhead.fragmentWanted(frag.start);
+    let session = this.readySession(loc.stream, loc.rendition);
+    if (!session && this.serving) {
+      const joining = this.sessionFor(loc.stream, loc.rendition, frag.url);
+      // Startup: wait (bounded) to start from the swarm (startup_join.ts); later, playback never
+      // waits for signaling and this one goes over HTTP while we join.
+      const waitMs = this.playhead.started ? 0 : this.options.startupJoinWaitMs;
+      this.joinWaitUntil = this.clock.now() + waitMs;
+      session = await startupSession(joining, waitMs, signal);
     }
-    const session = this.readySession(loc.stream, loc.rendition);
-    if (!session || !this.serving) {
-      // Never make playback wait for signaling: this one goes over HTTP while we join.
-      if (!session) void this.sessionFor(loc.stream, loc.rendition, frag.url);
-      return null;
-    }
+    if (!session || !this.serving) return null;
     const buffer = await session.addSegment(this.segmentInfo(frag, liveEdge));
     if (!buffer || signal.aborted) return null;
     return session.waitForSegment(frag.sn, signal);
@@ -298,6 +263,7 @@ export class P2PEngine {
 
   /** The swarm is still bringing this fragment in (origin fetch in flight or recent pieces). */
   deliveryUnderway(frag: FragmentRef, windowMs: number): boolean {
+    if (this.joining && this.clock.now() < this.joinWaitUntil) return true; // load() waits for it
     const loc = locateSegment(frag.url);
     if (!this.enabled || !this.session || !loc || loc.rendition !== this.sessionRendition) return false;
     return this.session.deliveryUnderway(frag.sn, windowMs);
@@ -380,7 +346,7 @@ export class P2PEngine {
       this.lastProblem = null;
       this.emitter.emit("signaling", { state: "connected", code: null, message: null });
       this.sessionRendition = rendition;
-      this.pushPlayhead();
+      this.playhead.push();
       for (const { frag, data, rendition: r } of this.preJoin.values()) {
         if (r === rendition) void session.offerHttpSegment(this.segmentInfo(frag, false), data);
       }

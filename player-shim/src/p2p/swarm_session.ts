@@ -4,14 +4,7 @@
  * signaling; and hands complete, verified segments to whoever waits for them (the hls.js loader).
  */
 
-import {
-  checkRecordIs,
-  IntegrityError,
-  pieceRange,
-  verifyFile,
-  verifyPiece,
-  type IntegrityRecord,
-} from "../protocol/integrity";
+import { IntegrityError, verifyFile, verifyPiece } from "../protocol/integrity";
 import {
   CAPABILITY_UPLOAD,
   GoodbyeReason,
@@ -22,10 +15,10 @@ import {
 import type { SchedulerAction } from "../scheduler/actions";
 import { PieceScheduler } from "../scheduler/piece_scheduler";
 import { NeighbourGuard, type Verdict } from "./neighbour_guard";
-import { locateSegment } from "./origin_client";
 import { PeerLink, type Link } from "./peer_link";
 import { OriginFetcher } from "./origin_fetcher";
-import { SegmentBuffer, SegmentStore } from "./segment_store";
+import { SegmentIntake } from "./segment_intake";
+import { type SegmentBuffer, SegmentStore } from "./segment_store";
 import { SegmentWaiters } from "./segment_waiters";
 import type { SegmentInfo, SessionDeps } from "./session_deps";
 import { SessionTimeline } from "./session_timeline";
@@ -47,8 +40,9 @@ export class SwarmSession {
   readonly scheduler: PieceScheduler;
   readonly store: SegmentStore;
   private readonly neighbours = new Map<string, NeighbourState>();
-  private readonly urls = new Map<number, string>();
-  private readonly adding = new Map<number, Promise<SegmentBuffer | null>>();
+  private readonly intake: SegmentIntake;
+  /** When a neighbour last announced pieces of a segment it is still getting (HAVE_PIECES), ms. */
+  private readonly partialAt = new Map<number, number>();
   private readonly waiters = new SegmentWaiters();
   private readonly fetcher: OriginFetcher;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -78,6 +72,18 @@ export class SwarmSession {
       },
       progressed: () => this.drain(),
     });
+    this.intake = new SegmentIntake({
+      swarm: deps.swarm,
+      store: this.store,
+      scheduler: this.scheduler,
+      record: deps.record,
+      emitter: deps.emitter,
+      nowMs: () => deps.clock.now(),
+      nowS: () => this.nowS(),
+      timeline: tl,
+      closed: () => this.closed,
+      drain: () => this.drain(),
+    });
   }
 
   private nowS(): number {
@@ -89,6 +95,11 @@ export class SwarmSession {
   }
 
   // --- neighbours ------------------------------------------------------------------------
+
+  /** Neighbours signaling assigned, connected or still connecting. */
+  get neighbourCount(): number {
+    return this.neighbours.size;
+  }
 
   get peerCount(): number {
     return [...this.neighbours.values()].filter((s) => s.hello).length;
@@ -223,7 +234,12 @@ export class SwarmSession {
         break;
       case "have_pieces": {
         const verdict = this.guard.havePieces(now, link.peerId, msg.seq, this.liveEdge);
-        if (verdict.seqs.length > 0) this.scheduler.peerHavePieces(now, link.peerId, msg.seq, heldPieces(msg));
+        if (verdict.seqs.length > 0) {
+          this.partialAt.delete(msg.seq); // re-inserted last: the oldest entries go first
+          this.partialAt.set(msg.seq, this.deps.clock.now());
+          if (this.partialAt.size > 64) this.partialAt.delete(this.partialAt.keys().next().value as number);
+          this.scheduler.peerHavePieces(now, link.peerId, msg.seq, heldPieces(msg));
+        }
         this.onAnnounce(now, link, { ...verdict, seqs: [] });
         break;
       }
@@ -292,57 +308,9 @@ export class SwarmSession {
    * Makes the scheduler aware of a segment (fetching and checking its record first). Resolves
    * with its buffer, or null when the record cannot be had (the caller then uses plain HTTP).
    */
-  addSegment(info: SegmentInfo, prefill?: Uint8Array): Promise<SegmentBuffer | null> {
+  addSegment(info: SegmentInfo): Promise<SegmentBuffer | null> {
     this.setLiveEdge(info.seq);
-    const existing = this.store.get(info.seq);
-    if (existing) return Promise.resolve(existing);
-    let pending = this.adding.get(info.seq);
-    if (!pending) {
-      pending = this.addSegmentNow(info, prefill).finally(() => this.adding.delete(info.seq));
-      this.adding.set(info.seq, pending);
-    }
-    return pending;
-  }
-
-  private async addSegmentNow(info: SegmentInfo, prefill?: Uint8Array): Promise<SegmentBuffer | null> {
-    let record: IntegrityRecord;
-    try {
-      record = await this.deps.record(info.url);
-      // A validly signed record of another segment must not stand in for this one (§2.4).
-      const [stream = "", rendition = ""] = this.swarm.split("/");
-      checkRecordIs(record, { stream, rendition, kind: "media", seq: info.seq, uri: locateSegment(info.url)?.file ?? "" });
-    } catch (error) {
-      this.deps.emitter.emit("warning", { message: `no integrity record for ${info.url}: ${String(error)}` });
-      return null;
-    }
-    let prefilled = false;
-    if (prefill) prefilled = await verifyFile(record, prefill).then(() => true, () => false);
-    if (this.closed) return null;
-    const existing = this.store.get(info.seq);
-    if (existing) return existing;
-    const buffer = new SegmentBuffer(record, info.start, info.duration);
-    this.store.add(buffer);
-    this.urls.set(info.seq, info.url);
-    const nowMs = this.deps.clock.now();
-    if (prefill && prefilled) {
-      for (let index = 0; index < buffer.have.length; index++) {
-        const [start, end] = pieceRange(record, index);
-        buffer.setPiece(index, prefill.subarray(start, end), "http", nowMs);
-      }
-    }
-    const now = this.nowS();
-    this.tl?.segmentAdded(info.seq, info.start, record.size, info.liveEdge);
-    this.scheduler.segmentAdded(now, info.seq, {
-      size: record.size,
-      pieceSize: record.pieceSize,
-      start: info.start,
-      duration: info.duration,
-      liveEdge: info.liveEdge,
-    });
-    // Fetch id 0 is never issued: the scheduler just stores these pieces.
-    if (prefilled) for (let index = 0; index < buffer.have.length; index++) this.scheduler.httpPieceReceived(now, 0, info.seq, index, true);
-    this.drain();
-    return buffer;
+    return this.intake.add(info);
   }
 
   /**
@@ -354,7 +322,15 @@ export class SwarmSession {
     const buffer = this.store.get(seq);
     if (!buffer || buffer.complete) return false;
     if (this.fetcher.fetching(seq)) return true;
-    return buffer.lastPieceAt !== null && this.deps.clock.now() - buffer.lastPieceAt < windowMs;
+    const nowMs = this.deps.clock.now();
+    if (buffer.lastPieceAt !== null && nowMs - buffer.lastPieceAt < windowMs) return true;
+    // A neighbour's copy is arriving (HAVE_PIECES): the scheduler waits for it (cut-through);
+    // a plain HTTP copy now is what every member blocked on it would start at the same moment
+    // (after a live-edge jump, all of them).
+    const partial = this.partialAt.get(seq);
+    if (partial !== undefined && nowMs - partial < windowMs) return true;
+    // Startup: neighbours are still connecting, and the scheduler waits for them.
+    return !this.scheduler.clock.playing && this.scheduler.gate.connectWait(this.nowS());
   }
 
   /** Resolves once `seq` is complete and its whole-file hash checked. */
@@ -364,23 +340,10 @@ export class SwarmSession {
     return this.waiters.wait(seq, signal);
   }
 
-  /**
-   * Bytes hls.js got over plain HTTP while P2P was on (e.g. before the swarm was joined): once
-   * they match the signed record they become seedable; bytes that do not match are not kept.
-   */
-  async offerHttpSegment(info: SegmentInfo, data: Uint8Array): Promise<void> {
-    const buffer = await this.addSegment(info, data);
-    if (!buffer || buffer.complete || this.closed) return;
-    if (!(await verifyFile(buffer.record, data).then(() => true, () => false)) || this.closed) return;
-    const nowMs = this.deps.clock.now();
-    const now = this.nowS();
-    for (let index = 0; index < buffer.have.length; index++) {
-      if (buffer.have[index]) continue;
-      const [start, end] = pieceRange(buffer.record, index);
-      buffer.setPiece(index, data.subarray(start, end), "http", nowMs);
-      this.scheduler.httpPieceReceived(now, 0, buffer.seq, index, true);
-    }
-    this.drain();
+  /** Bytes hls.js got over plain HTTP: seedable once they match the signed record. */
+  offerHttpSegment(info: SegmentInfo, data: Uint8Array): Promise<void> {
+    this.setLiveEdge(info.seq);
+    return this.intake.offerHttp(info, data);
   }
 
   /** The operator's upload policy (or the tab's visibility) changed: in force at once. */
@@ -389,8 +352,17 @@ export class SwarmSession {
     this.drain();
   }
 
+  /**
+   * Where playback is. Origin downloads of segments the playhead has left (hls.js jumped to the
+   * live edge) stop: the scheduler forgot them, and on a congested origin they would go on
+   * taking the link from the segments the jumped member and its neighbours now need.
+   */
   setPlayhead(position: number, playing: boolean): void {
     this.scheduler.setPlayhead(this.nowS(), position, playing);
+    for (const seq of this.fetcher.fetchingSeqs()) {
+      const buffer = this.store.get(seq);
+      if (buffer && buffer.start + buffer.duration <= position) this.fetcher.abortSeq(seq);
+    }
     this.drain();
   }
 
@@ -448,7 +420,7 @@ export class SwarmSession {
     switch (action.action) {
       case "http_fetch": {
         const buffer = this.store.get(action.seq);
-        const url = this.urls.get(action.seq);
+        const url = this.intake.urls.get(action.seq);
         if (!buffer || !url || buffer.complete) return; // queued before the segment completed
         buffer.noteRequested(this.deps.clock.now());
         void this.fetcher.fetch(action.fetchId, buffer, url, action.firstPiece, action.pieceCount);
@@ -491,11 +463,12 @@ export class SwarmSession {
   }
 
   private evict(): void {
-    const keep = new Set<number>([...this.waiters.seqs(), ...this.adding.keys()]);
+    const keep = new Set<number>([...this.waiters.seqs(), ...this.intake.pending()]);
     const now = this.nowS();
     for (const seq of this.store.evictionCandidates(keep)) {
       this.store.delete(seq);
-      this.urls.delete(seq);
+      this.intake.urls.delete(seq);
+      this.partialAt.delete(seq);
       this.scheduler.segmentRemoved(now, seq);
     }
     this.drain();

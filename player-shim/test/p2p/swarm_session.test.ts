@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_OPTIONS } from "../../src/config";
 import { Emitter, type ShimEventMap } from "../../src/events";
-import { SwarmSession, type SegmentInfo } from "../../src/p2p/swarm_session";
+import { SwarmSession, type SegmentInfo, type SessionDeps } from "../../src/p2p/swarm_session";
 import { parseIntegrityRecord, type IntegrityRecord } from "../../src/protocol/integrity";
 import { schedulerConfig } from "../../src/scheduler/scheduler_config";
 import { Timeline } from "../../src/timeline";
@@ -51,6 +51,23 @@ function member(
   return { session, events, reports, fetches };
 }
 
+/** A member without neighbours whose origin answers Range requests with `streamRange`. */
+function soloSession(streamRange: SessionDeps["origin"]["streamRange"]): SwarmSession {
+  return new SwarmSession({
+    swarm: "demo/360p",
+    localPeerId: "viewC000",
+    options: { ...DEFAULT_OPTIONS },
+    schedulerConfig: schedulerConfig(),
+    rtcConfig: {},
+    clock: performance,
+    emitter: new Emitter(),
+    signaling: { signal: () => undefined, report: () => undefined },
+    origin: { streamRange },
+    record: async () => RECORD,
+    createLink: new MemoryNetwork().factoryFor("viewC000"),
+  });
+}
+
 /** Segment 5 starts where playback waits (position 10): the urgent, startup case. */
 const SEG5: SegmentInfo = { seq: 5, url: URL5, start: 10, duration: 2, liveEdge: false };
 
@@ -67,6 +84,19 @@ async function connectedPair(net: MemoryNetwork, timelineB: Timeline | null = nu
   return { a, b };
 }
 
+/** A (whose origin answers with `body`) and B, linked, both waiting at position 10, nothing held. */
+async function originPair(net: MemoryNetwork, body: (start: number, end: number) => AsyncGenerator<Uint8Array>) {
+  const a = member(net, "seedA000", undefined, null, body);
+  const b = member(net, "viewB000");
+    a.session.setPlayhead(10, false);
+    b.session.setPlayhead(10, false);
+    a.session.addNeighbour({ peerId: "viewB000", initiator: true, seeder: false });
+    b.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
+    await vi.waitFor(() => expect(a.session.scheduler.snapshot().peers).toBe(1));
+    await vi.waitFor(() => expect(b.session.scheduler.snapshot().peers).toBe(1));
+  return { a, b };
+}
+
 describe("swarm session", () => {
   it("relays an origin download to a neighbour while it is still running (cut-through)", async () => {
     const net = new MemoryNetwork();
@@ -77,14 +107,7 @@ describe("swarm session", () => {
       await new Promise<void>((resolve) => (releaseRest = resolve));
       yield DATA.slice(start + 32768, end);
     };
-    const a = member(net, "seedA000", undefined, null, slowBody);
-    const b = member(net, "viewB000");
-    a.session.setPlayhead(10, false);
-    b.session.setPlayhead(10, false);
-    a.session.addNeighbour({ peerId: "viewB000", initiator: true, seeder: false });
-    b.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
-    await vi.waitFor(() => expect(a.session.scheduler.snapshot().peers).toBe(1));
-    await vi.waitFor(() => expect(b.session.scheduler.snapshot().peers).toBe(1));
+    const { a, b } = await originPair(net, slowBody);
     await a.session.addSegment(SEG5); // blocked, nobody holds it: A fetches it from the origin
     await vi.waitFor(() => expect(releaseRest).not.toBeNull(), { timeout: 3000 });
     await b.session.addSegment(SEG5); // A announced its copy (HAVE_PIECES): B waits for it
@@ -189,22 +212,8 @@ describe("swarm session", () => {
 
   it("reports a delivery underway while its origin fetch is in flight (the loader's safety net waits)", async () => {
     let release: (() => void) | null = null;
-    const session = new SwarmSession({
-      swarm: "demo/360p",
-      localPeerId: "viewC000",
-      options: { ...DEFAULT_OPTIONS },
-      schedulerConfig: schedulerConfig(),
-      rtcConfig: {},
-      clock: performance,
-      emitter: new Emitter(),
-      signaling: { signal: () => undefined, report: () => undefined },
-      origin: {
-        streamRange: async function* (_url: string, start: number, end: number) {
-          yield await new Promise<Uint8Array>((resolve) => (release = () => resolve(DATA.slice(start, end))));
-        },
-      },
-      record: async () => RECORD,
-      createLink: new MemoryNetwork().factoryFor("viewC000"),
+    const session = soloSession(async function* (_url: string, start: number, end: number) {
+      yield await new Promise<Uint8Array>((resolve) => (release = () => resolve(DATA.slice(start, end))));
     });
     session.setPlayhead(10, false);
     expect(session.deliveryUnderway(5, 1500)).toBe(false); // unknown segment
@@ -214,6 +223,49 @@ describe("swarm session", () => {
     (release as unknown as () => void)();
     await session.waitForSegment(5, new AbortController().signal);
     expect(session.deliveryUnderway(5, 1500)).toBe(false); // complete: nothing left to wait for
+    session.close();
+  });
+
+  it("reports a delivery underway while a neighbour's origin copy is arriving, for a while (no plain-HTTP herd)", async () => {
+    const net = new MemoryNetwork();
+    let release: (() => void) | null = null;
+    // A's origin sends nothing yet (a congested link): A announces its fetch, no piece.
+    const hanging = async function* (start: number, end: number): AsyncGenerator<Uint8Array> {
+      await new Promise<void>((resolve) => (release = resolve));
+      yield DATA.slice(start, end);
+    };
+    const { a, b } = await originPair(net, hanging);
+    await a.session.addSegment(SEG5); // A fetches it from the origin and says so (HAVE_PIECES)
+    await vi.waitFor(() => expect(release).not.toBeNull(), { timeout: 3000 });
+    await b.session.addSegment(SEG5);
+    await vi.waitFor(() => expect(b.session.deliveryUnderway(5, 60_000)).toBe(true));
+    expect(b.session.store.get(5)?.lastPieceAt).toBeNull(); // not one piece yet, nor an origin fetch of B's
+    expect(b.fetches).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(b.session.deliveryUnderway(5, 20)).toBe(false); // no word from that copy for longer than the window
+    (release as unknown as () => void)();
+    await b.session.waitForSegment(5, new AbortController().signal);
+    a.session.close();
+    b.session.close();
+  });
+
+  it("stops the origin download of a segment the playhead has left (hls.js jumped to the live edge)", async () => {
+    let aborted: AbortSignal | null = null;
+    // A congested origin: nothing arrives until the fetch is aborted.
+    const session = soloSession(async function* (_url: string, _start: number, _end: number, _size: number, signal?: AbortSignal) {
+      aborted = signal ?? null;
+      await new Promise<void>((_resolve, reject) => signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))));
+      yield new Uint8Array(0);
+    });
+    session.setPlayhead(10, false);
+    await session.addSegment(SEG5); // playback waits on it, no neighbours: HTTP at once
+    await vi.waitFor(() => expect(aborted).not.toBeNull());
+    expect(session.deliveryUnderway(5, 1500)).toBe(true);
+    session.setPlayhead(11, false); // still inside seg-5 (10-12 s): the fetch goes on
+    expect((aborted as unknown as AbortSignal).aborted).toBe(false);
+    session.setPlayhead(24, false); // hls.js jumped past it
+    expect((aborted as unknown as AbortSignal).aborted).toBe(true);
+    await vi.waitFor(() => expect(session.deliveryUnderway(5, 1500)).toBe(false));
     session.close();
   });
 

@@ -1,0 +1,91 @@
+/**
+ * Where playback is, for the scheduler (split out of p2p_engine.ts): the <video>'s position and
+ * whether it plays, pushed to the swarm session on every media event and every 2 s while playing
+ * (playback drifts from wall time); before the first frame, the start of the first fragment asked
+ * for (the startup deadline counts from it).
+ */
+
+/** What receives the playhead (the current swarm session, when there is one). */
+export interface PlayheadSink {
+  setPlayhead(position: number, playing: boolean): void;
+}
+
+const MEDIA_EVENTS = ["playing", "pause", "waiting", "seeking", "seeked", "ratechange", "stalled", "ended"];
+
+export class PlayheadTracker {
+  private media: HTMLMediaElement | null = null;
+  private readonly listeners: [string, () => void][] = [];
+  /** Media time the player starts from, until the first frame plays (startup deadlines). */
+  private startAnchor: number | null = null;
+  /** The first frame played. */
+  started = false;
+  private resyncTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    private readonly sink: () => PlayheadSink | null,
+    /** Seconds a segment is due in while not playing (the scheduler's startup deadline). */
+    private readonly startupDeadlineS: number,
+  ) {}
+
+  attach(media: HTMLMediaElement): void {
+    this.detach();
+    this.media = media;
+    const update = (): void => this.push();
+    const onPlaying = (): void => {
+      this.started = true;
+    };
+    for (const name of MEDIA_EVENTS) this.listen(name, update);
+    this.listen("playing", onPlaying);
+    this.resyncTimer = setInterval(() => {
+      if (this.media && !this.media.paused && this.started) this.push();
+    }, 2000);
+  }
+
+  private listen(name: string, fn: () => void): void {
+    this.media?.addEventListener(name, fn);
+    this.listeners.push([name, fn]);
+  }
+
+  detach(): void {
+    if (this.media) for (const [name, fn] of this.listeners) this.media.removeEventListener(name, fn);
+    this.listeners.length = 0;
+    this.media = null;
+    if (this.resyncTimer !== null) clearInterval(this.resyncTimer);
+    this.resyncTimer = null;
+  }
+
+  /** Known once the first fragment was asked for. */
+  get anchored(): boolean {
+    return this.startAnchor !== null;
+  }
+
+  /** A fragment starting at `start` was asked for: before the first frame, playback starts there at the earliest. */
+  fragmentWanted(start: number): void {
+    if (this.started || (this.startAnchor !== null && start >= this.startAnchor)) return;
+    this.startAnchor = start;
+    this.sink()?.setPlayhead(start, false);
+  }
+
+  isPlaying(): boolean {
+    const m = this.media;
+    return m !== null && !m.paused && !m.seeking && m.readyState >= 3 && this.started;
+  }
+
+  /** currentTime once playing, the first wanted fragment before that. */
+  position(): number {
+    const m = this.media;
+    if (!this.started && this.startAnchor !== null) return this.startAnchor;
+    return m ? m.currentTime : (this.startAnchor ?? 0);
+  }
+
+  push(): void {
+    this.sink()?.setPlayhead(this.position(), this.isPlaying());
+  }
+
+  /** Seconds until the playhead reaches media time `start` (not playing: the startup deadline). */
+  secondsUntil(start: number): number {
+    if (!this.isPlaying()) return this.startupDeadlineS;
+    const rate = this.media?.playbackRate || 1;
+    return Math.max(0, (start - this.position()) / rate);
+  }
+}
