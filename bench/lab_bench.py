@@ -20,7 +20,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from swarmcast.bench.lab_matrix import MATRICES, MIN_MATRIX_RUNS, cell_config, cell_name, run_matrix
+from swarmcast.bench.lab_matrix import (
+    MATRICES,
+    MIN_MATRIX_RUNS,
+    cell_config,
+    cell_name,
+    run_matrix,
+    select_cells,
+)
 from swarmcast.bench.lab_scenarios import SCENARIOS, scenario_config
 from swarmcast.e2e.lab.config import BROWSER_MODES, REPO_ROOT, LabConfig
 from swarmcast.e2e.lab.metrics import summarize
@@ -73,6 +80,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"run a matrix of cells, each --runs times (at least {MIN_MATRIX_RUNS})",
     )  # fmt: skip
     parser.add_argument(
+        "--cells", metavar="NAMES",
+        help="with --matrix: only these cells (comma-separated names, e.g. 2x-10s,3x-at-once)",
+    )  # fmt: skip
+    parser.add_argument(
         "--lock", type=Path, metavar="FILE",
         help="with --runs/--matrix: hold an exclusive flock on FILE during each run",
     )  # fmt: skip
@@ -95,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
     if args.cleanup:
         print("removed:", " ".join(remove_stale_namespaces()) or "nothing")
         return 0
+    if args.cells and not args.matrix:
+        print("bench lab: --cells needs --matrix", file=sys.stderr)
+        return 2
     if args.matrix or args.runs is not None:
         return run_repeated(args)
     names = SCENARIOS if args.scenario == "all" else (args.scenario,)
@@ -130,7 +144,12 @@ def run_repeated(args: argparse.Namespace) -> int:
     """`--runs N` of one scenario, or `--matrix NAME` (every cell `max(N, 3)` times)."""
     if args.matrix:
         base = config_from_args("flash", args)
-        cells = [(cell.name, cell_config(cell, base)) for cell in MATRICES[args.matrix]]
+        try:
+            chosen = select_cells(args.matrix, args.cells)
+        except ValueError as error:
+            print(f"bench lab: {error}", file=sys.stderr)
+            return 2
+        cells = [(cell.name, cell_config(cell, base)) for cell in chosen]
         kind, runs = f"matrix-{args.matrix}", max(args.runs or 0, MIN_MATRIX_RUNS)
     else:
         if args.scenario == "all" or args.runs < 1:

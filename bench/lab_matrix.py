@@ -59,6 +59,20 @@ MATRICES: dict[str, tuple[Cell, ...]] = {
 }
 
 
+def select_cells(matrix: str, names: str | None) -> tuple[Cell, ...]:
+    """The matrix's cells named in `names` (comma-separated; None: all), in the matrix's order, so
+    a rerun of some cells (after a fix) costs only those runs."""
+    cells = MATRICES[matrix]
+    if names is None:
+        return cells
+    wanted = {n.strip() for n in names.split(",") if n.strip()}
+    unknown = wanted - {c.name for c in cells}
+    if unknown or not wanted:
+        known = ", ".join(c.name for c in cells)
+        raise ValueError(f"unknown cells {sorted(unknown)} of matrix {matrix} (cells: {known})")
+    return tuple(c for c in cells if c.name in wanted)
+
+
 def cell_name(config: LabConfig) -> str:
     """A name for a CLI-built cell: scenario, cap, arrival window, browser mode."""
     window = max((p.join_window_s for p in config.phases), default=0.0)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from swarmcast.bench.lab_matrix import MATRICES, cell_config, cell_name, run_matrix
+from swarmcast.bench.lab_matrix import MATRICES, cell_config, cell_name, run_matrix, select_cells
 from swarmcast.bench.lab_scenarios import scenario_config
 from swarmcast.e2e.lab.config import LabConfig
 from swarmcast.e2e.test_lab_metrics import T0, _raw
@@ -38,6 +38,16 @@ def test_flash_matrix_has_the_issues_cells() -> None:
     }
     assert all(c.phases[0].p2p and not c.phases[1].p2p for c in cells.values())
     assert cell_name(scenario_config("flash", join_window_s=0)) == "flash-3x-0s-processes"
+
+
+def test_cells_chosen_by_name_keep_the_matrix_order() -> None:
+    chosen = select_cells("flash", "3x-at-once, 2x-10s")
+    assert [c.name for c in chosen] == ["2x-10s", "3x-at-once"]
+    assert select_cells("flash", None) == MATRICES["flash"]
+    with pytest.raises(ValueError, match="2x-30s"):
+        select_cells("flash", "2x-10s,2x-30s")
+    with pytest.raises(ValueError):
+        select_cells("flash", " , ")
 
 
 def test_runs_are_kept_and_aggregated_after_each_one(tmp_path: Path) -> None:
