@@ -30,6 +30,11 @@ DASH_NS = "urn:mpeg:dash:schema:mpd:2011"
 LIVE_PROFILE = "urn:mpeg:dash:profile:isoff-live:2011"
 UTC_HTTP_ISO = "urn:mpeg:dash:utc:http-iso:2014"
 UTC_DIRECT = "urn:mpeg:dash:utc:direct:2014"
+PRESENTATION_DELAY_SEGMENTS = 3.5
+"""suggestedPresentationDelay in segments, chosen so every player lands near hls.js (measured:
+docs/segmenter.md, "Live delay"). dash.js counts it from the capture clock, as DASH defines it;
+Shaka from the end of the newest listed segment, so it plays 0.7-2.2 s further behind; hls.js
+plays about 4 segments behind the capture clock."""
 
 
 def render_mpd(state: ManifestState, now: float, utc_timing_url: str = "") -> str:
@@ -54,7 +59,8 @@ def render_mpd(state: ManifestState, now: float, utc_timing_url: str = "") -> st
         mpd.set("publishTime", iso_datetime(now))
         mpd.set("minimumUpdatePeriod", iso_duration(duration))
         mpd.set("timeShiftBufferDepth", iso_duration(state.window * duration))
-        mpd.set("suggestedPresentationDelay", iso_duration(3 * duration))
+        delay = min(PRESENTATION_DELAY_SEGMENTS, state.window) * duration  # within the window
+        mpd.set("suggestedPresentationDelay", iso_duration(delay))
     static_start = 0.0
     for period, entries in _periods(state, listed):
         element = ET.SubElement(mpd, "Period", {"id": f"p{period.discontinuity}"})

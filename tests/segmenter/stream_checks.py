@@ -1,8 +1,9 @@
 """Independent checks of a segmenter output directory (docs/protocol.md §1-2).
 
-`check_stream_dir` parses every playlist with the `m3u8` package and the MPD with ElementTree,
-decodes every segment with PyAV, and verifies every integrity record; it returns what it found
-so tests can assert more. Reusable by the origin and RTMP tests.
+`check_stream_dir` parses every playlist with the `m3u8` package, checks the MPD's conformance
+(tests/segmenter/mpd_conformance.py) and that its `$Number$` and `S@t` name the files whose tfdt
+is that time, decodes every segment with PyAV, and verifies every integrity record; it returns
+what it found so tests can assert more. Reusable by the origin and RTMP tests.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import m3u8
 from swarmcast.protocol import integrity
 from swarmcast.segmenter.config import SegmenterConfig
 from swarmcast.segmenter.fmp4 import parse_fragment, parse_init
+from tests.segmenter.mpd_conformance import mpd_segments, mpd_violations
 
 DASH = {"d": "urn:mpeg:dash:schema:mpd:2011"}
 
@@ -83,6 +85,7 @@ def check_stream_dir(
     assert top.is_endlist == ended
     assert top.version == 7 and top.target_duration == round(config.segment_duration + 0.49)
     checks: list[SegmentCheck] = []
+    starts: dict[int, list[float]] = {}  # seq -> tfdt in seconds, per rendition
     discontinuity = top.discontinuity_sequence or 0
     for position, segment in enumerate(top.segments):
         assert segment.current_program_date_time is not None, "every segment has a PDT"
@@ -121,16 +124,22 @@ def check_stream_dir(
             run = parse_fragment(data, info).run(video.track_id)
             assert run is not None and run.starts_with_sync
             check.start_ticks[rendition.name] = run.base_decode_time
+            starts.setdefault(check.seq, []).append(run.base_decode_time / video.timescale)
             if decode:
                 frames, samples = _decode(init + data)
                 check.frames[rendition.name] = frames
                 check.audio_samples[rendition.name] = samples
-    mpd = ET.fromstring((stream_dir / "manifest.mpd").read_text())
+    mpd_text = (stream_dir / "manifest.mpd").read_text()
+    assert mpd_violations(mpd_text) == []
+    mpd = ET.fromstring(mpd_text)
     assert mpd.get("type") == ("static" if ended else "dynamic")
     representations = mpd.findall("d:Period/d:AdaptationSet/d:Representation", DASH)
     assert {r.get("id") for r in representations} == set(names)
     listed = sum(1 + int(s.get("r", "0")) for s in mpd.iterfind(".//d:S", DASH))
     assert listed == len(checks), "the MPD names the same segments as the playlists"
+    for segment in mpd_segments(mpd):  # $Number$ names the file whose tfdt is S@t
+        for start in starts[segment.number]:
+            assert abs(start - segment.t / segment.timescale) < 0.001, (segment, start)
     return StreamCheck(key, checks, mpd, media, master)
 
 

@@ -154,7 +154,10 @@ def test_live_mpd_clock_sources_and_profile() -> None:
         ("urn:mpeg:dash:utc:direct:2014", iso_datetime(T0 + 5)),
     ]
     assert root.get("profiles") == "urn:mpeg:dash:profile:isoff-live:2011"
-    assert root.get("suggestedPresentationDelay") == "PT6.000S"
+    # 3.5 segments (docs/segmenter.md, "Live delay"), within the window.
+    wide = ET.fromstring(dash.render_mpd(state([entry(0)], window=6), now=T0 + 5))
+    assert wide.get("suggestedPresentationDelay") == "PT7.000S"
+    assert root.get("suggestedPresentationDelay") == "PT6.000S"  # a 3-segment window
     bare = ET.fromstring(dash.render_mpd(state([entry(0)]), now=T0 + 5))
     assert [t.get("schemeIdUri") for t in bare.findall("d:UTCTiming", NS)] == [
         "urn:mpeg:dash:utc:direct:2014"
