@@ -1,9 +1,9 @@
 /**
- * Limits on what one neighbour may announce (docs/protocol.md §5.1; peer/neighbour_guard.py):
- * HAVE/HAVE_DELTA only in a window around the live edge, at a bounded rate, with a bounded set
- * per neighbour; a neighbour that keeps breaking them is dropped, reported and refused. Pure
- * (time is a parameter); the session applies the verdicts, so the scheduler only ever sees
- * announcements inside the window.
+ * Limits on what one neighbour may send (docs/protocol.md §5.1; peer/neighbour_guard.py):
+ * HAVE/HAVE_DELTA/HAVE_PIECES only in a window around the live edge, each kind at a bounded rate,
+ * with a bounded set per neighbour; REQUEST/CANCEL at a bounded rate beyond the pieces we sent it;
+ * a neighbour that keeps breaking them is dropped, reported and refused. Pure (time is a
+ * parameter); the session applies the verdicts, so the scheduler only ever sees frames that passed.
  */
 
 import { TokenBucket } from "../scheduler/token_bucket";
@@ -16,7 +16,22 @@ export interface GuardConfig {
   /** Sustained HAVE/HAVE_DELTA frames per second per neighbour, and the burst. */
   framesPerS: number;
   burst: number;
-  /** Refused frames (ahead of the window or over the rate) before the neighbour is dropped. */
+  /**
+   * Sustained HAVE_PIECES frames per second per neighbour, and the burst. An honest copy in
+   * progress sends one per origin piece plus one per fetch start: the burst covers a fetch start
+   * and the 1023 pieces of a 16 MiB segment announced one by one at once, the rate 200 pieces/s of copying (about 26 Mbit/s
+   * at 16 KiB pieces, 10x the default ladder's top rung in real time).
+   */
+  piecesFramesPerS: number;
+  piecesBurst: number;
+  /**
+   * REQUEST and CANCEL frames per neighbour: each PIECE we sent it earns one (banked up to
+   * `requestBurst`); beyond those, this many per second with this burst. A downloader's requests
+   * are paid by the pieces they bring; refused, dropped and cancelled ones are what is limited.
+   */
+  requestFramesPerS: number;
+  requestBurst: number;
+  /** Refused frames (ahead of the window or over a rate) before the neighbour is dropped. */
   maxViolations: number;
   /** How long a dropped neighbour's links and offers are refused, in seconds. */
   refuseS: number;
@@ -27,6 +42,10 @@ export const DEFAULT_GUARD_CONFIG: Readonly<GuardConfig> = Object.freeze({
   behind: 64,
   framesPerS: 20,
   burst: 100,
+  piecesFramesPerS: 200,
+  piecesBurst: 1024,
+  requestFramesPerS: 50,
+  requestBurst: 200,
   maxViolations: 20,
   refuseS: 600,
 });
@@ -36,7 +55,7 @@ export interface Verdict {
   seqs: number[];
   /** True: `seqs` is its whole set (a HAVE, or the set pruned as the edge moved on). */
   replace: boolean;
-  /** This frame was refused (ahead of the window, or over the rate). */
+  /** This frame was refused (ahead of the window, or over a rate): do not act on it. */
   refused: boolean;
   /** The neighbour reached `maxViolations`: drop it, report it, refuse it for a while. */
   drop: boolean;
@@ -44,9 +63,18 @@ export interface Verdict {
 
 interface NeighbourState {
   bucket: TokenBucket;
+  pieces: TokenBucket;
+  requests: TokenBucket;
+  /** Pieces sent to the neighbour not yet spent on its REQUEST/CANCEL frames (capped). */
+  credit: number;
+  /** The link's pieces-sent count at the last REQUEST/CANCEL. */
+  piecesSeen: number;
   held: Set<number>;
   violations: number;
 }
+
+/** Passed, nothing for the scheduler. */
+const pass = (): Verdict => ({ seqs: [], replace: false, refused: false, drop: false });
 
 /** One per session; `edge` is the newest seq our playlist listed (-1: none yet, only capped). */
 export class NeighbourGuard {
@@ -73,7 +101,7 @@ export class NeighbourGuard {
     if (!state.bucket.tryConsume(now, 1)) return this.violation(state, [], false);
     if (edge >= 0 && seq > edge + this.config.ahead) return this.violation(state, [], false);
     const low = this.low(edge);
-    if (seq < low || state.held.has(seq)) return { seqs: [], replace: false, refused: false, drop: false };
+    if (seq < low || state.held.has(seq)) return pass();
     state.held.add(seq);
     if (state.held.size > this.limit()) {
       state.held = this.capped([...state.held].filter((s) => s >= low));
@@ -83,13 +111,29 @@ export class NeighbourGuard {
   }
 
   /**
-   * HAVE_PIECES (a copy in progress): the window only. Honest ones come once per piece, so they
-   * are not rate-counted; the scheduler bounds how many it keeps per neighbour.
+   * HAVE_PIECES (a copy in progress): the window, at its own rate (one per origin piece is
+   * honest); the scheduler bounds how many partial copies it keeps per neighbour.
    */
   havePieces(now: number, peer: string, seq: number, edge: number): Verdict {
-    if (edge >= 0 && seq > edge + this.config.ahead) return this.violation(this.state(now, peer), [], false);
-    if (seq < this.low(edge)) return { seqs: [], replace: false, refused: false, drop: false };
+    const state = this.state(now, peer);
+    if (!state.pieces.tryConsume(now, 1)) return this.violation(state, [], false);
+    if (edge >= 0 && seq > edge + this.config.ahead) return this.violation(state, [], false);
+    if (seq < this.low(edge)) return pass();
     return { seqs: [seq], replace: false, refused: false, drop: false };
+  }
+
+  /**
+   * A REQUEST or CANCEL. `piecesSent` is the link's count of PIECE frames sent to `peer`: each
+   * one pays for a frame, the rate only for the rest. A refused frame is dropped unanswered.
+   */
+  request(now: number, peer: string, piecesSent: number): Verdict {
+    const state = this.state(now, peer);
+    const earned = piecesSent - (piecesSent >= state.piecesSeen ? state.piecesSeen : 0); // lower: a new link
+    state.piecesSeen = piecesSent;
+    state.credit = Math.min(this.config.requestBurst, state.credit + earned);
+    if (state.credit >= 1) state.credit -= 1;
+    else if (!state.requests.tryConsume(now, 1)) return this.violation(state, [], false);
+    return pass();
   }
 
   forget(peer: string): void {
@@ -115,7 +159,16 @@ export class NeighbourGuard {
   private state(now: number, peer: string): NeighbourState {
     let state = this.peers.get(peer);
     if (!state) {
-      state = { bucket: new TokenBucket(this.config.framesPerS, this.config.burst, now), held: new Set(), violations: 0 };
+      const c = this.config;
+      state = {
+        bucket: new TokenBucket(c.framesPerS, c.burst, now),
+        pieces: new TokenBucket(c.piecesFramesPerS, c.piecesBurst, now),
+        requests: new TokenBucket(c.requestFramesPerS, c.requestBurst, now),
+        credit: 0,
+        piecesSeen: 0,
+        held: new Set(),
+        violations: 0,
+      };
       this.peers.set(peer, state);
     }
     return state;

@@ -17,6 +17,8 @@ import type { SignalKind } from "./signaling_client";
 /** What the swarm session needs of a neighbour link (a PeerLink, or an in-memory fake in tests). */
 export interface Link {
   readonly peerId: string;
+  /** PIECE frames handed to the channel so far (they pay for the peer's REQUESTs, §5.1). */
+  readonly piecesSent: number;
   /** Initiator: create the channel and send the offer; otherwise nothing. */
   start(): Promise<void>;
   handleSignal(kind: SignalKind, data: Record<string, unknown>): Promise<void>;
@@ -57,6 +59,7 @@ export interface PeerLinkOptions {
 
 export class PeerLink implements Link {
   readonly peerId: string;
+  piecesSent = 0;
   private readonly pc: RTCPeerConnection;
   private channel: RTCDataChannel | null = null;
   private readonly control: Uint8Array[] = [];
@@ -244,7 +247,10 @@ export class PeerLink implements Link {
         this.close(`send failed: ${String(e)}`);
         return;
       }
-      if (frame[1] === 0x05) this.options.handlers.pieceSent(this, frame.length - 12);
+      if (frame[1] === 0x05) {
+        this.piecesSent += 1;
+        this.options.handlers.pieceSent(this, frame.length - 12);
+      }
     }
   }
 }

@@ -244,11 +244,13 @@ export class SwarmSession {
         break;
       }
       case "request":
-        this.scheduler.uploadRequest(now, link.peerId, msg.requestId, msg.seq, msg.firstPiece, msg.pieceCount);
+      case "cancel": {
+        const verdict = this.guard.request(now, link.peerId, link.piecesSent);
+        if (verdict.refused) this.onAnnounce(now, link, verdict);
+        else if (msg.type === "cancel") this.scheduler.uploadCancel(now, link.peerId, msg.requestId);
+        else this.scheduler.uploadRequest(now, link.peerId, msg.requestId, msg.seq, msg.firstPiece, msg.pieceCount);
         break;
-      case "cancel":
-        this.scheduler.uploadCancel(now, link.peerId, msg.requestId);
-        break;
+      }
       case "reject":
         this.scheduler.requestRejected(now, link.peerId, msg.requestId, REJECT_NAMES[msg.reason] ?? "bad_request");
         break;
@@ -265,14 +267,14 @@ export class SwarmSession {
     this.drain();
   }
 
-  /** Only announcements inside the window reach the scheduler; a violator is dropped (§5.1). */
+  /** Only frames the guard passed reach the scheduler; a violator is dropped (§5.1). */
   private onAnnounce(now: number, link: Link, verdict: Verdict): void {
     if (verdict.replace) this.scheduler.peerHave(now, link.peerId, verdict.seqs);
     else for (const seq of verdict.seqs) this.scheduler.peerHaveDelta(now, link.peerId, seq);
     if (!verdict.drop) return;
     this.guard.refuse(now, link.peerId);
     this.deps.signaling.report(link.peerId, "protocol-error", null);
-    link.close("announcement flood", GoodbyeReason.PROTOCOL_ERROR);
+    link.close("neighbour flood", GoodbyeReason.PROTOCOL_ERROR);
   }
 
   /** The newest seq the playlist lists: the centre of the announcement window. */

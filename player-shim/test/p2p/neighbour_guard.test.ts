@@ -1,11 +1,15 @@
-/** The announcement guard (peer/neighbour_guard.py's port) and a flooding neighbour on a session. */
+/** The neighbour guard (peer/neighbour_guard.py's port), its shared scenarios, and floods on a session. */
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_OPTIONS } from "../../src/config";
 import { Emitter } from "../../src/events";
-import { NeighbourGuard, DEFAULT_GUARD_CONFIG } from "../../src/p2p/neighbour_guard";
-import { SwarmSession } from "../../src/p2p/swarm_session";
+import { NeighbourGuard, DEFAULT_GUARD_CONFIG, type GuardConfig, type Verdict } from "../../src/p2p/neighbour_guard";
+import { SwarmSession, type SegmentInfo } from "../../src/p2p/swarm_session";
+import { parseIntegrityRecord } from "../../src/protocol/integrity";
 import { schedulerConfig } from "../../src/scheduler/scheduler_config";
+import type { WireMessage } from "../../src/protocol/wire";
 import { MemoryNetwork, type MemoryLink } from "../support/memory_links";
+import { integrityDoc, makeSigner, pseudoRandomBytes } from "../support/signed_segments";
+import { loadVectors } from "../vectors";
 
 const EDGE = 1000;
 const LIMIT = DEFAULT_GUARD_CONFIG.ahead + DEFAULT_GUARD_CONFIG.behind + 1;
@@ -36,7 +40,7 @@ describe("neighbour guard", () => {
     expect(ahead.seqs.sort((x, y) => x - y)).toEqual([EDGE, EDGE + 2]);
   });
 
-  it("keeps HAVE_PIECES to the window without rate-counting it", () => {
+  it("keeps HAVE_PIECES to the window, at its own rate", () => {
     const guard = new NeighbourGuard({ ...DEFAULT_GUARD_CONFIG, framesPerS: 1, burst: 1, maxViolations: 3 });
     for (let i = 0; i < 100; i++) expect(guard.havePieces(0, "a", EDGE + 1, EDGE).seqs).toEqual([EDGE + 1]);
     expect(guard.havePieces(0, "a", EDGE - 65, EDGE).refused).toBe(false);
@@ -73,26 +77,42 @@ describe("neighbour guard", () => {
   });
 });
 
-function honestSession(net: MemoryNetwork) {
+/** Pieces of 1 KiB so that a 1 MB segment is a 1000-piece one. */
+const PIECE = 1024;
+const BIG = pseudoRandomBytes(1000 * PIECE, 5);
+const BIG_RECORD = parseIntegrityRecord(integrityDoc(makeSigner(), BIG, { seq: EDGE, pieceSize: PIECE }));
+const BIG_SEG: SegmentInfo = { seq: EDGE, url: `http://origin/live/demo/360p/seg-${EDGE}.m4s`, start: 10, duration: 2, liveEdge: false };
+
+function honestSession(
+  net: MemoryNetwork,
+  peerId = "honest00",
+  body: (start: number, end: number) => AsyncGenerator<Uint8Array> = async function* () {},
+) {
   const reports: [string, string, number | null][] = [];
   const closes: string[] = [];
+  const fetches: number[] = [];
   const emitter = new Emitter();
   emitter.on("peer-close", (e) => void closes.push(e.peerId));
   const session = new SwarmSession({
     swarm: "demo/360p",
-    localPeerId: "honest00",
-    options: { ...DEFAULT_OPTIONS },
+    localPeerId: peerId,
+    options: { ...DEFAULT_OPTIONS, pieceSize: PIECE },
     schedulerConfig: schedulerConfig(),
     rtcConfig: {},
     clock: performance,
     emitter,
     signaling: { signal: () => undefined, report: (p, r, s) => void reports.push([p, r, s]) },
-    origin: { streamRange: async function* () {} },
-    record: async () => Promise.reject(new Error("no records here")),
-    createLink: net.factoryFor("honest00"),
+    origin: {
+      streamRange: (_url: string, start: number, end: number) => {
+        fetches.push(start);
+        return body(start, end);
+      },
+    },
+    record: async () => BIG_RECORD,
+    createLink: net.factoryFor(peerId),
   });
   session.setLiveEdge(EDGE);
-  return { session, reports, closes };
+  return { session, reports, closes, fetches };
 }
 
 /** A neighbour that does HELLO right and then sends what `attack` says, over a raw link. */
@@ -108,7 +128,7 @@ function hostileLink(net: MemoryNetwork): Promise<MemoryLink> {
       connectTimeoutMs: 10_000,
       handlers: {
         open: (l) => {
-          l.send({ type: "hello", capabilities: 1, pieceSize: DEFAULT_OPTIONS.pieceSize, maxPiecesPerRequest: 16, swarmId: "demo/360p" });
+          l.send({ type: "hello", capabilities: 1, pieceSize: PIECE, maxPiecesPerRequest: 16, swarmId: "demo/360p" });
           resolve(l as MemoryLink);
         },
         message: () => undefined,
@@ -120,21 +140,88 @@ function hostileLink(net: MemoryNetwork): Promise<MemoryLink> {
   });
 }
 
+interface GuardStep {
+  at?: number;
+  every?: number;
+  repeat?: number;
+  peer: string;
+  frame: "have" | "have_delta" | "have_pieces" | "request";
+  seq?: number;
+  seqs?: number[];
+  seq_step?: number;
+  edge?: number;
+  edge_step?: number;
+  pieces_sent?: number;
+  pieces_step?: number;
+  lag?: number;
+  expect?: Record<string, number | null>;
+}
+
+interface GuardScenario {
+  name: string;
+  config?: Record<string, number>;
+  steps: GuardStep[];
+}
+
+const camel = (name: string): string => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** One step's frames; returns what its `expect` describes (same arithmetic as the Python runner). */
+function runStep(guard: NeighbourGuard, step: GuardStep): Record<string, number | null> {
+  let refused = 0;
+  let passed = 0;
+  let firstDrop: number | null = null;
+  for (let i = 0; i < (step.repeat ?? 1); i++) {
+    const now = (step.at ?? 0) + i * (step.every ?? 0);
+    const shift = i * (step.seq_step ?? 0);
+    const edge = (step.edge ?? -1) + i * (step.edge_step ?? 0);
+    let verdict: Verdict;
+    if (step.frame === "have") verdict = guard.have(now, step.peer, (step.seqs ?? []).map((s) => s + shift), edge);
+    else if (step.frame === "have_delta") verdict = guard.haveDelta(now, step.peer, (step.seq ?? 0) + shift, edge);
+    else if (step.frame === "have_pieces") verdict = guard.havePieces(now, step.peer, (step.seq ?? 0) + shift, edge);
+    else verdict = guard.request(now, step.peer, (step.pieces_sent ?? 0) + Math.max(0, i - (step.lag ?? 0)) * (step.pieces_step ?? 0));
+    if (verdict.refused) refused++;
+    if (verdict.seqs.length > 0) passed++;
+    if (verdict.drop && firstDrop === null) firstDrop = i;
+  }
+  return { refused, first_drop: firstDrop, passed_seqs: passed };
+}
+
+describe("neighbour guard: shared scenarios (tests/vectors/neighbour_guard.json)", () => {
+  const { scenarios } = loadVectors<{ scenarios: GuardScenario[] }>("neighbour_guard.json");
+  it.each(scenarios.map((s) => [s.name, s] as const))("%s", (_, scenario) => {
+    const overrides = Object.fromEntries(Object.entries(scenario.config ?? {}).map(([k, v]) => [camel(k), v]));
+    for (const key of Object.keys(overrides)) expect(DEFAULT_GUARD_CONFIG).toHaveProperty(key);
+    const guard = new NeighbourGuard({ ...DEFAULT_GUARD_CONFIG, ...overrides } as GuardConfig);
+    scenario.steps.forEach((step, number) => {
+      const got = runStep(guard, step);
+      const expected = step.expect ?? {};
+      const picked = Object.fromEntries(Object.keys(expected).map((k) => [k, got[k]]));
+      expect(picked, `step ${number}`).toEqual(expected);
+    });
+  });
+});
+
 describe("a hostile neighbour on a swarm session", () => {
-  it.each(["flood", "garbage"] as const)("%s: dropped, reported once, refused on its next offer; memory bounded", async (mode) => {
+  const floods: Record<string, (i: number) => WireMessage> = {
+    flood: (i) => ({ type: "have_delta", seq: EDGE + 10 + i }),
+    pieces: () => ({ type: "have_pieces", seq: EDGE + 1, count: 8, bitmap: Uint8Array.of(0x80) }),
+    requests: (i) => ({ type: "request", requestId: i, seq: EDGE, firstPiece: 0, pieceCount: 1 }),
+    cancels: (i) => ({ type: "cancel", requestId: i }),
+  };
+  it.each(["flood", "pieces", "requests", "cancels", "garbage"] as const)("%s: dropped, reported once, refused on its next offer; memory bounded", async (mode) => {
     const net = new MemoryNetwork();
     const honest = honestSession(net);
     honest.session.addNeighbour({ peerId: "hostile0", initiator: true, seeder: false });
     const link = await hostileLink(net);
     await vi.waitFor(() => expect(honest.session.peerCount).toBe(1));
     for (let i = 0; i < 20_000; i++) {
-      if (mode === "flood") link.send({ type: "have_delta", seq: EDGE + 10 + i });
-      else link.sendRaw(Uint8Array.of(1, 0xee, i & 0xff));
+      if (mode === "garbage") link.sendRaw(Uint8Array.of(1, 0xee, i & 0xff));
+      else link.send(floods[mode]!(i));
     }
     await vi.waitFor(() => expect(honest.reports).toEqual([["hostile0", "protocol-error", null]]));
     await vi.waitFor(() => expect(honest.closes).toEqual(["hostile0"]));
     expect(honest.session.guard.held("hostile0")).toBe(0);
-    if (mode === "flood") expect(honest.session.guard.refusedFrames).toBe(DEFAULT_GUARD_CONFIG.maxViolations);
+    if (mode !== "garbage") expect(honest.session.guard.refusedFrames).toBe(DEFAULT_GUARD_CONFIG.maxViolations);
     // Its next offer (or a signaling announcement) does not make a link.
     const old = net.links.get("honest00>hostile0");
     honest.session.handleSignal("hostile0", "offer", { type: "offer", sdp: "x" });
@@ -144,5 +231,54 @@ describe("a hostile neighbour on a swarm session", () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(honest.reports).toHaveLength(1);
     honest.session.close();
+  });
+});
+
+describe("honest neighbours at the highest legitimate rate", () => {
+  it("a cut-through copy announcing every piece, and a downloader taking a whole segment at once, are never refused", async () => {
+    const net = new MemoryNetwork();
+    // A's origin sends the 1000-piece segment one piece at a time: a HAVE_PIECES for each.
+    const perPiece = async function* (start: number, end: number): AsyncGenerator<Uint8Array> {
+      for (let off = start; off < end; off += PIECE) {
+        yield BIG.slice(off, Math.min(end, off + PIECE));
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    const a = honestSession(net, "seedA000", perPiece);
+    const b = honestSession(net, "viewB000");
+    const announced = vi.spyOn(b.session.guard, "havePieces");
+    const requested = vi.spyOn(a.session.guard, "request");
+    a.session.setPlayhead(10, false); // A waits on the segment: it fetches it from the origin
+    b.session.setPlayhead(0, false); // B wants it later: it takes A's copy as it arrives
+    a.session.addNeighbour({ peerId: "viewB000", initiator: true, seeder: false });
+    b.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
+    await vi.waitFor(() => expect(a.session.scheduler.snapshot().peers).toBe(1));
+    await vi.waitFor(() => expect(b.session.scheduler.snapshot().peers).toBe(1));
+    await a.session.addSegment(BIG_SEG);
+    await b.session.addSegment(BIG_SEG);
+    const got = await b.session.waitForSegment(EDGE, new AbortController().signal);
+    expect(Buffer.compare(got.bytes(), BIG)).toBe(0); // (toEqual walks 1 MB for seconds)
+    expect(announced.mock.calls.length).toBeGreaterThan(900);
+
+    // C joins once A holds it all and takes the whole segment as fast as the links go.
+    const c = honestSession(net, "viewC000");
+    c.session.setPlayhead(10, false);
+    a.session.addNeighbour({ peerId: "viewC000", initiator: true, seeder: false });
+    c.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
+    await vi.waitFor(() => expect(c.session.scheduler.snapshot().peers).toBe(1));
+    await c.session.addSegment(BIG_SEG);
+    const whole = await c.session.waitForSegment(EDGE, new AbortController().signal);
+    expect(Buffer.compare(whole.bytes(), BIG)).toBe(0);
+    expect(whole.p2pBytes).toBe(BIG.length);
+    expect(requested.mock.calls.length).toBeGreaterThan(400); // B's and C's REQUESTs at A
+
+    for (const m of [a, b, c]) {
+      expect(m.session.guard.refusedFrames).toBe(0);
+      expect(m.reports).toEqual([]);
+      expect(m.closes).toEqual([]);
+    }
+    expect(b.fetches).toEqual([]);
+    expect(c.fetches).toEqual([]);
+    for (const m of [a, b, c]) m.session.close();
   });
 });

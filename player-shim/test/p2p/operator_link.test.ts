@@ -206,7 +206,7 @@ describe("link stats", () => {
     let captured: PeerLinkOptions | null = null;
     const fake = (o: PeerLinkOptions): Link => {
       captured = o;
-      return { peerId: o.peerId, start: async () => undefined, handleSignal: async () => undefined, send: () => undefined, close: () => undefined, selectedPairType: async () => "relay" };
+      return { peerId: o.peerId, piecesSent: 0, start: async () => undefined, handleSignal: async () => undefined, send: () => undefined, close: () => undefined, selectedPairType: async () => "relay" };
     };
     const opened: string[] = [];
     const relayed: string[] = [];

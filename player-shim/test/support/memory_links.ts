@@ -23,6 +23,7 @@ export class MemoryNetwork {
 
 export class MemoryLink implements Link {
   readonly peerId: string;
+  piecesSent = 0;
   private closed = false;
   private opened = false;
 
@@ -51,7 +52,10 @@ export class MemoryLink implements Link {
       frame[12] = (frame[12] as number) ^ 0x01;
     }
     this.net.framesSent += 1;
-    if (msg.type === "piece") this.options.handlers.pieceSent(this, msg.data.length);
+    if (msg.type === "piece") {
+      this.piecesSent += 1;
+      this.options.handlers.pieceSent(this, msg.data.length);
+    }
     const other = this.net.links.get(`${this.peerId}>${this.localId}`);
     setTimeout(() => other?.receive(frame), 0);
   }
