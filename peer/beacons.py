@@ -1,7 +1,7 @@
-"""The Python peer's beacons to the operator (docs/protocol.md §4.7): its bytes, stalls and
-start-up time over the signaling connection every `beacon_interval_s`. The peer reports P2P as
-on: it is operator-run infrastructure (seeders, load generators) and does not act on the
-stream's control (the acks carry it; the loop only logs changes)."""
+"""The Python peer's beacons to the operator (docs/protocol.md §4.7): its bytes, stalls,
+start-up time, P2P mode and reason, shadow savings and upload capacity over the signaling
+connection every `beacon_interval_s`. Each ack carries the stream's control, which the node
+applies (`PeerNode.on_control`), like a pushed `control` event."""
 
 from __future__ import annotations
 
@@ -26,11 +26,13 @@ def beacon_payload(node: PeerNode, seq: int) -> dict[str, Any]:
     watch_s = 0.0
     if playhead is not None and playhead.started and startup is not None:
         watch_s = max(0.0, stats["elapsed_s"] - startup - playhead.stalled_s)
+    operator = node.operator
+    capacity = operator.upload_capacity_bps(node.now(), int(stats["bytes_uploaded"]))
     return {
         "seq": seq,
         "rendition": node.rendition,
-        "p2p": "on",
-        "reason": None,
+        "p2p": operator.mode,
+        "reason": operator.reason,
         "ttff_ms": None if startup is None else round(startup * 1000),
         "stalls": int(stats["stalls"]),
         "stall_ms": round((playhead.stalled_s if playhead else 0.0) * 1000),
@@ -38,7 +40,7 @@ def beacon_payload(node: PeerNode, seq: int) -> dict[str, Any]:
         "http_bytes": int(stats["bytes_from_http"]),
         "p2p_bytes": int(stats["bytes_from_peers"]),
         "upload_bytes": int(stats["bytes_uploaded"]),
-        "shadow_saved_bytes": 0,
+        "shadow_saved_bytes": operator.shadow_saved_bytes,
         "verify_failures": int(stats["verification_failures"]),
         "peers": min(int(stats["peers_connected"]), MAX_PEERS),
         # Not counted by the Python peer (0/0 leaves the stream's success ratio unchanged).
@@ -46,20 +48,24 @@ def beacon_payload(node: PeerNode, seq: int) -> dict[str, Any]:
         "conn_successes": 0,
         "latency_ms": None,
         "have": node.store.complete_seqs()[-MAX_HAVE:],
+        "upload_capacity_bps": capacity,
     }
 
 
-async def beacon_loop(node: PeerNode, interval_s: float) -> None:
+async def send_beacon(node: PeerNode, seq: int) -> None:
+    """One beacon; its ack's control goes to the node."""
+    control = await node.signaling.beacon(beacon_payload(node, seq))
+    await node.on_control(control)
+
+
+async def beacon_loop(node: PeerNode, interval_s: float, first_seq: int = 1) -> None:
     """Beacon now and every `interval_s`; a refused or lost beacon is skipped (the counters are
     cumulative, the next one carries them)."""
-    seq, version = 0, -1
+    seq = first_seq - 1
     while True:
         seq += 1
         try:
-            control = await node.signaling.beacon(beacon_payload(node, seq))
-            if control.version != version:
-                version = control.version
-                log.info("stream control (not applied by this peer): %s", control.to_json())
+            await send_beacon(node, seq)
         except (TimeoutError, SignalingRefused, OSError) as exc:
             log.debug("beacon %d not delivered: %s", seq, exc)
         except Exception as exc:  # a disconnected client raises its own errors

@@ -74,6 +74,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--upload-rate", type=float, help="upload cap in bytes/s")
     parser.add_argument("--live-delay", type=float, help="start this many segments behind live")
     parser.add_argument(
+        "--viewer-key", help="stable key for the operator's ramp-up cohort (default: random)"
+    )
+    parser.add_argument(
         "--timeline", type=Path, metavar="FILE",
         help="record a timeline (segments, transfers, decisions, stalls); JSON to FILE on exit",
     )  # fmt: skip
@@ -92,6 +95,7 @@ def config_from_args(args: argparse.Namespace) -> PeerConfig:
         "ice_servers": tuple(IceServerConfig((url,)) for url in args.ice_server),
         "use_signaling_ice_servers": args.use_signaling_ice,
         "max_neighbours": args.max_neighbours,
+        "viewer_key": getattr(args, "viewer_key", None),
         "scheduler": SchedulerConfig().with_overrides(scheduler),
     }
     if args.live_delay is not None:

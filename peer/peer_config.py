@@ -56,6 +56,11 @@ class PeerConfig:
     HTTP-first election; without it the peer assumes neighbours + 1). None: never."""
     max_neighbours: int | None = None
     """Asked of signaling at join (it caps it); None = its default."""
+    p2p: bool = True
+    """Use peers at all; False opts out (the operator's control can narrow P2P, never widen
+    it: docs/operator.md)."""
+    viewer_key: str | None = None
+    """This peer's stable key for the operator's ramp-up cohorts; None: a random one per run."""
     upload_budget_bps: int = 0
     """Upload budget advertised at join (helps signaling pick neighbours); 0 = unknown."""
     max_pieces_per_request: int = 64

@@ -1,43 +1,43 @@
 """The Python peer: the asyncio adapter around the pure `PieceScheduler`. It feeds the scheduler
 events (playlist, playhead, signaling, data channels, HTTP results) with `now = loop.time()`,
-and carries out its actions. Viewer (simulated playhead) or edge seeder (`seed=True`)."""
+and carries out its actions. Viewer (simulated playhead) or edge seeder (`seed=True`).
+Signaling, neighbours and the operator's control live in `peer.swarm_membership`."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import time
+import secrets
 from collections.abc import Coroutine
 from typing import Any
 
 from swarmcast.peer import scheduler_actions as act
-from swarmcast.peer.beacons import beacon_loop
+from swarmcast.peer.beacons import beacon_loop, send_beacon
 from swarmcast.peer.event_timeline import EventTimeline, NodeTimeline
 from swarmcast.peer.live_feed import LiveFeed, NewSegment
 from swarmcast.peer.neighbour_guard import NeighbourGuard, Verdict
 from swarmcast.peer.node_stats import node_stats
+from swarmcast.peer.operator_control import OperatorControl
 from swarmcast.peer.origin_client import OriginClient, wait_for_stream
 from swarmcast.peer.origin_fetch import fetch_pieces, verify_into_store
 from swarmcast.peer.peer_config import IceServerConfig, PeerConfig
 from swarmcast.peer.peer_link import PeerLink
 from swarmcast.peer.piece_scheduler import PieceScheduler
 from swarmcast.peer.segment_store import CompleteView, SegmentStore
-from swarmcast.peer.signaling_client import SignalingClient
+from swarmcast.peer.signaling_client import SignalingClient, SignalingRefused
 from swarmcast.peer.sim_playhead import SimulatedPlayhead
+from swarmcast.peer.swarm_membership import SwarmMembership
 from swarmcast.peer.wire_translate import broadcast_frame, feed_control_frame, frame_for
-from swarmcast.protocol import signaling_schema as schema
-from swarmcast.protocol import tokens, wire
+from swarmcast.protocol import wire
 from swarmcast.protocol.integrity import DEFAULT_PIECE_SIZE
 
 log = logging.getLogger(__name__)
 
 UNREACHABLE_REASONS = ("connect timeout", "connection failed")
-REJOIN_FIRST_DELAY_S = 1.0
-REJOIN_MAX_DELAY_S = 30.0
 
 
-class PeerNode:
+class PeerNode(SwarmMembership):
     """Start with `await start()`, stop with `await stop()`; `stats()` any time after start."""
 
     def __init__(self, config: PeerConfig) -> None:
@@ -57,7 +57,17 @@ class PeerNode:
         self._piece_size = DEFAULT_PIECE_SIZE
         self._announced: set[str] = set()  # neighbours whose first HAVE arrived
         self._highest_known = -1
+        self._joined = self._running = False
+        self._mode_lock = asyncio.Lock()
         self.guard = NeighbourGuard(config.neighbour_guard)
+        sched_cfg = config.scheduler
+        self.operator = OperatorControl(
+            config.viewer_key or secrets.token_hex(12),
+            page_allows=config.p2p,
+            rate_bytes_per_s=sched_cfg.upload_rate_bytes_per_s,
+            slots=sched_cfg.upload_slots,
+            budget_bps=config.upload_budget_bps,
+        )
         capacity = config.timeline_capacity
         self.tl = NodeTimeline(EventTimeline(capacity) if capacity else None)
         self.tl.attach(self)
@@ -80,17 +90,12 @@ class PeerNode:
             self.origin, self.rendition, needed, cfg.start_timeout_s
         )
         self.store = SegmentStore(key, cfg.stream, self.rendition, cfg.max_store_segments)
-        self.signaling, ack = await self._join()
-        self.peer_id = ack.peer_id
-        if cfg.use_signaling_ice_servers:
-            self._ice_servers += tuple(
-                IceServerConfig(s.urls, s.username, s.credential) for s in ack.ice_servers
-            )
+        self.signaling = await self._connect()
         hook = self.tl.decision if self.tl.timeline is not None else None
         self.sched = PieceScheduler(
-            cfg.scheduler, self.peer_id, self.now(), seeder=cfg.seed, on_decision=hook
-        )
-        self.sched.set_swarm_size(self.now(), len(ack.neighbours) + 1)
+            cfg.scheduler, self.operator.viewer_key, self.now(), seeder=cfg.seed, on_decision=hook
+        )  # the local id becomes the join ack's peer id
+        self.sched.set_swarm_size(self.now(), 1)
         self.feed = LiveFeed(
             self.origin,
             self.store,
@@ -100,9 +105,36 @@ class PeerNode:
             cfg.playlist_poll_s,
             cfg.playlist_poke_min_s,
         )
-        # Neighbours from the join count as connecting from now on, so the first segments wait
-        # briefly for them instead of coming from the origin before any link could open.
-        self.sched.set_connecting_peers(self.now(), len(self.signaling.neighbours))
+        if cfg.beacon_interval_s is not None:  # the first ack brings the stream's control
+            try:
+                await send_beacon(self, 1)
+            except Exception as exc:  # refused or lost: pushes and later acks still tell us
+                log.info("first beacon not delivered: %s", exc)
+        ack = None
+        if self.operator.mode != "off":
+            try:
+                ack = await self.signaling.join(
+                    cfg.stream,
+                    self.rendition,
+                    seeder=cfg.seed,
+                    upload_budget_bps=cfg.upload_budget_bps,
+                    max_neighbours=cfg.max_neighbours,
+                )
+            except SignalingRefused as exc:
+                if exc.code != "p2p-off":  # the kill switch came on after our beacon
+                    raise
+        self._membership = self.operator.mode if ack is not None else "off"
+        if ack is not None:
+            self.peer_id = self.sched.local_peer_id = ack.peer_id
+            self._joined = True
+            if cfg.use_signaling_ice_servers:
+                self._ice_servers += tuple(
+                    IceServerConfig(s.urls, s.username, s.credential) for s in ack.ice_servers
+                )
+            self.sched.set_swarm_size(self.now(), len(ack.neighbours) + 1)
+        # Neighbours from the join count as connecting from now on, so the first segments
+        # wait briefly for them instead of coming from the origin before any link opens.
+        self._update_connecting()
         playlist = await self.feed.first_poll()
         if not cfg.seed:
             spans = self.feed.timeline.spans
@@ -114,14 +146,23 @@ class PeerNode:
         # The current set, not the ack's: events since the join may have changed it (§4.3).
         for neighbour in list(self.signaling.neighbours.values()):
             await self._add_neighbour(neighbour)
+        self._running = True
         self._spawn(self.feed.run())
         if cfg.swarm_size_poll_s is not None:
             self._spawn(self._track_swarm_size(cfg.swarm_size_poll_s))
         if cfg.beacon_interval_s is not None:  # to the operator (docs/operator.md)
-            self._spawn(beacon_loop(self, cfg.beacon_interval_s))
+            self._spawn(beacon_loop(self, cfg.beacon_interval_s, first_seq=2))
+        limits = self.operator.upload_limits()
+        self.sched.set_upload_limits(self.now(), limits.rate_bytes_per_s, limits.slots)
+        if self.operator.mode != self._membership:
+            self._spawn(self._follow_mode())  # the control changed while we were starting
         self._pump()
         log.info(
-            "peer %s joined %s with %d neighbours", self.peer_id, ack.swarm, len(ack.neighbours)
+            "peer %s: %s with %d neighbours (P2P %s)",
+            self.peer_id or "-",
+            ack.swarm if ack else "not in a swarm",
+            len(ack.neighbours) if ack else 0,
+            self.operator.mode,
         )
 
     async def stop(self) -> None:
@@ -212,7 +253,7 @@ class PeerNode:
                     rendition=self.rendition, uri=self.feed.uris.get(action.seq),
                     now=self.now, pump=self._pump,
                 )  # fmt: skip
-                self._spawn(self.tl.fetch(action, fetch))
+                self._spawn(self._fetched(action, self.tl.fetch(action, fetch)))
             case act.DropPeer(peer, reason):
                 if link:
                     link.mute()  # frames already queued behind the bad one are not trusted
@@ -221,6 +262,15 @@ class PeerNode:
                 log.info("abandoned peer %s (%s)", peer, reason)
             case act.DeadlineMissed(seq):
                 log.warning("segment %d missed its playback deadline", seq)
+
+    async def _fetched(self, action: act.FetchHttp, fetch: Coroutine[Any, Any, Any]) -> None:
+        """An origin fetch; in shadow mode its bytes count as saved when a neighbour held them."""
+        await fetch
+        record = self.store.record(action.seq)
+        if record is not None:
+            start = action.first_piece * self._piece_size
+            size = min(action.piece_count * self._piece_size, record.size - start)
+            self.operator.fetched_from_origin(action.seq, max(0, size))
 
     # --- playlist -------------------------------------------------------------------------
 
@@ -243,142 +293,6 @@ class PeerNode:
         self.sched.segment_removed(self.now(), seq)
         self.feed.timeline.forget_before(seq)
 
-    # --- signaling ------------------------------------------------------------------------
-
-    async def _on_neighbours(self, update: schema.NeighboursUpdate) -> None:
-        for peer_id in update.remove:
-            link = self.links.get(peer_id)
-            if link is not None:
-                await link.close("removed by signaling", wire.GoodbyeReason.NORMAL)
-        for neighbour in update.add:
-            await self._add_neighbour(neighbour)
-
-    async def _add_neighbour(self, neighbour: schema.NeighbourEntry) -> None:
-        if neighbour.peer_id in self.links or self._stopping:
-            return
-        if self.guard.is_refused(self.now(), neighbour.peer_id):
-            log.info("not linking %s: it broke the protocol", neighbour.peer_id)
-            return
-        link = self._new_link(neighbour.peer_id, initiator=neighbour.initiator)
-        if neighbour.initiator:
-            self._spawn(link.start())
-
-    def _new_link(self, peer_id: str, *, initiator: bool) -> PeerLink:
-        async def send_signal(kind: str, data: dict[str, Any]) -> None:
-            await self.signaling.signal(peer_id, kind, data)
-
-        link = PeerLink(
-            peer_id,
-            initiator=initiator,
-            ice_servers=self._ice_servers,
-            send_signal=send_signal,
-            handlers=self,
-            high_water=self.config.channel_high_water_bytes,
-            low_water=self.config.channel_low_water_bytes,
-        )
-        self.links[peer_id] = link
-        if hasattr(self, "sched"):  # links made during start() are counted once it has one
-            self._update_connecting()
-        return link
-
-    async def _on_signal(self, relayed: schema.RelayedSignal) -> None:
-        link = self.links.get(relayed.from_peer)
-        if link is None and self.guard.is_refused(self.now(), relayed.from_peer):
-            return  # it broke the protocol: its new offers are refused for a while
-        if link is None and relayed.kind == "offer" and not self._stopping:
-            link = self._new_link(relayed.from_peer, initiator=False)  # offer overtook the event
-        if link is None:
-            return
-        try:
-            await link.on_signal(relayed.kind, relayed.data)
-        except Exception as exc:  # a bad SDP from one peer must not hurt the others
-            log.info("signal from %s failed: %s", relayed.from_peer, exc)
-            await link.close(f"bad {relayed.kind}")
-
-    async def _join(self) -> tuple[SignalingClient, schema.JoinAck]:
-        """Connect to signaling with a fresh viewer token and join our swarm."""
-        cfg = self.config
-        signaling = SignalingClient(self._on_neighbours, self._on_signal, self._on_lost)
-        try:
-            if cfg.token_secret is not None:
-                token = tokens.mint(cfg.token_secret, cfg.stream, time.time(), seeder=cfg.seed)
-            else:
-                token = await self.origin.viewer_token()
-            await signaling.connect(cfg.signaling_url or cfg.origin_url, token)
-            ack = await signaling.join(
-                cfg.stream,
-                self.rendition,
-                seeder=cfg.seed,
-                upload_budget_bps=cfg.upload_budget_bps,
-                max_neighbours=cfg.max_neighbours,
-            )
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await signaling.close()
-            raise
-        return signaling, ack
-
-    async def _track_swarm_size(self, period_s: float) -> None:
-        url = self.config.signaling_url or self.config.origin_url
-        swarm = f"{self.config.stream}/{self.rendition}"
-        while True:
-            peers = await self.origin.swarm_peers(url, swarm)
-            if peers is not None:
-                self.sched.set_swarm_size(self.now(), peers)
-            await asyncio.sleep(period_s)
-
-    async def _on_lost(self, reason: str) -> None:
-        if not self._stopping:
-            log.warning("signaling connection lost (%s); rejoining", reason)
-            self._spawn(self._rejoin())
-
-    async def _rejoin(self) -> None:
-        """Back into the swarm under a new peer id (signaling forgot the old one): links of
-        the old identity are closed, the new neighbours connect afresh. Playback continues
-        from HTTP and the store meanwhile."""
-        delay = REJOIN_FIRST_DELAY_S
-        while not self._stopping:
-            await asyncio.sleep(delay)
-            try:
-                self.signaling, ack = await self._join()
-            except Exception as exc:
-                log.warning("rejoining signaling failed: %s", exc)
-                delay = min(REJOIN_MAX_DELAY_S, delay * 2)
-                continue
-            await asyncio.gather(
-                *(
-                    link.close("rejoined", wire.GoodbyeReason.NORMAL)
-                    for link in list(self.links.values())
-                ),
-                return_exceptions=True,
-            )
-            self.peer_id = ack.peer_id
-            self.sched.local_peer_id = ack.peer_id
-            for neighbour in list(self.signaling.neighbours.values()):  # current set (§4.3)
-                await self._add_neighbour(neighbour)
-            log.info(
-                "rejoined %s as %s with %d neighbours", ack.swarm, ack.peer_id, len(ack.neighbours)
-            )
-            return
-
-    async def _drop(self, peer_id: str, reason: str) -> None:
-        self.dropped_peers.append(peer_id)
-        link = self.links.get(peer_id)
-        goodbye = (
-            wire.GoodbyeReason.BAD_PIECE
-            if reason == "bad_piece"
-            else wire.GoodbyeReason.PROTOCOL_ERROR
-        )
-        if link is not None:
-            await link.close(reason, goodbye)
-        await self._report(peer_id, reason.replace("_", "-"))
-
-    async def _report(self, peer_id: str, reason: str) -> None:
-        try:
-            await self.signaling.report(peer_id, reason)
-        except Exception as exc:  # not a neighbour any more, signaling gone: nothing to do
-            log.info("report of %s (%s) not taken: %s", peer_id, reason, exc)
-
     # --- data channels (LinkHandlers) -----------------------------------------------------
 
     def link_open(self, link: PeerLink) -> None:
@@ -398,15 +312,19 @@ class PeerNode:
         self._spawn(self._report(link.peer_id, "protocol-error"))
 
     def _update_connecting(self) -> None:
-        """Neighbours with no HAVE yet count as connecting: startup waits for them briefly."""
+        """Neighbours with no HAVE yet count as connecting: startup waits for them briefly
+        (not in shadow mode: its links never serve)."""
         connecting = sum(1 for peer_id in self.links if peer_id not in self._announced)
-        self.sched.set_connecting_peers(self.now(), connecting)
-        self._pump()
+        serving = self.operator.mode == "on" and self._joined
+        self.sched.set_connecting_peers(self.now(), connecting if serving else 0)
+        if self._running:
+            self._pump()
 
     def link_closed(self, link: PeerLink, reason: str) -> None:
         if self.links.get(link.peer_id) is link:
             del self.links[link.peer_id]
             self.guard.forget(link.peer_id)
+            self.operator.neighbour_gone(link.peer_id)
             self._announced.discard(link.peer_id)
             if not self._stopping:
                 self._update_connecting()
@@ -439,6 +357,8 @@ class PeerNode:
             return False
         link.hello = message
         self.tl.peer_opened(link.peer_id)
+        if self.operator.mode == "shadow":
+            return True  # linked and measured, never a source: the scheduler does not see it
         self.sched.peer_connected(
             self.now(),
             link.peer_id,
@@ -450,6 +370,11 @@ class PeerNode:
     def _on_wire(self, now: float, peer: str, message: wire.Message) -> None:
         link = self.links[peer]
         self.tl.message(peer, message)
+        if self.operator.mode == "shadow" and not isinstance(message, wire.Goodbye | wire.Hello):
+            if isinstance(message, wire.Have | wire.HaveDelta | wire.HavePieces):
+                seqs = message.seqs() if isinstance(message, wire.Have) else [message.seq]
+                self.operator.neighbour_has(peer, seqs)
+            return  # shadow: nothing from a neighbour reaches the scheduler
         match message:
             case wire.Piece(request_id, seq, index, data):
                 if self.store.record(seq) is None:

@@ -1,5 +1,6 @@
 """Socket.IO client of the swarm signaling server (docs/protocol.md §4) for the Python peer:
-connect with a viewer token, join one swarm, relay SDP to neighbours, report bad peers. Every
+connect with a viewer token, join one swarm (and leave it), relay SDP to neighbours, report bad
+peers, beacon to the operator and hear its `control` (§4.7). Every
 server payload is validated with `protocol.signaling_schema` before use, and `neighbours` events
 follow the ordering rule of §4.3 (`peer.neighbour_view`) before the consumer sees them."""
 
@@ -14,13 +15,20 @@ import socketio
 
 from swarmcast.peer.neighbour_view import NeighbourView
 from swarmcast.protocol import signaling_schema as schema
-from swarmcast.protocol.beacon_schema import EVENT_BEACON, Control, parse_beacon_ack
+from swarmcast.protocol.beacon_schema import (
+    EVENT_BEACON,
+    EVENT_CONTROL,
+    Control,
+    parse_beacon_ack,
+    parse_control,
+)
 
 log = logging.getLogger(__name__)
 
 NeighboursHandler = Callable[[schema.NeighboursUpdate], Awaitable[None]]
 SignalHandler = Callable[[schema.RelayedSignal], Awaitable[None]]
 DisconnectHandler = Callable[[str], Awaitable[None]]
+ControlHandler = Callable[[Control], Awaitable[None]]
 
 ACK_TIMEOUT_S = 10.0
 
@@ -45,8 +53,10 @@ class SignalingClient:
         on_neighbours: NeighboursHandler,
         on_signal: SignalHandler,
         on_disconnect: DisconnectHandler,
+        on_control: ControlHandler | None = None,
     ) -> None:
         self._on_neighbours = on_neighbours
+        self._on_control = on_control
         self._on_signal = on_signal
         self._on_disconnect = on_disconnect
         self._refusal: SignalingRefused | None = None
@@ -64,6 +74,7 @@ class SignalingClient:
         self.sio.on(schema.EVENT_ERROR, self._error, namespace=ns)
         self.sio.on("connect_error", self._connect_error, namespace=ns)
         self.sio.on("disconnect", self._disconnected, namespace=ns)
+        self.sio.on(EVENT_CONTROL, self._control, namespace=ns)
 
     async def connect(self, url: str, token: str) -> None:
         try:
@@ -131,6 +142,11 @@ class SignalingClient:
         reply = await self._call(EVENT_BEACON, payload)
         return parse_beacon_ack(reply)
 
+    async def leave(self) -> None:
+        """Leave the swarm, stay connected (beacons and control still flow)."""
+        self.view.reset()  # events of the old swarm no longer apply
+        await self._call(schema.EVENT_LEAVE, {})
+
     async def close(self) -> None:
         await self.sio.disconnect()
 
@@ -170,6 +186,15 @@ class SignalingClient:
             log.warning("ignoring malformed signal: %s", exc)
             return
         await self._on_signal(relayed)
+
+    async def _control(self, data: object) -> None:
+        try:
+            control = parse_control(data)
+        except schema.SchemaError as exc:
+            log.warning("ignoring malformed control: %s", exc)
+            return
+        if self._on_control is not None:
+            await self._on_control(control)
 
     async def _error(self, data: object) -> None:
         try:

@@ -66,7 +66,7 @@ async def _wait_http_ok(url: str, timeout_s: float) -> None:
 
 
 @contextlib.asynccontextmanager
-async def live_origin(tmp_path: Path) -> AsyncIterator[Origin]:
+async def live_origin(tmp_path: Path, *extra_args: str) -> AsyncIterator[Origin]:
     """`swarmcast serve` on a free port of 127.0.0.1, until the 360p playlist exists."""
     log_path = tmp_path / "origin.log"
     with log_path.open("wb") as log_file:
@@ -91,6 +91,7 @@ async def live_origin(tmp_path: Path) -> AsyncIterator[Origin]:
             str(tmp_path / "live"),
             "--token-secret",
             TOKEN_SECRET,
+            *extra_args,
             cwd=REPO,
             stdout=asyncio.subprocess.PIPE,
             stderr=log_file,

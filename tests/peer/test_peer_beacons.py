@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from swarmcast.peer.beacons import beacon_payload
+from swarmcast.peer.operator_control import OperatorControl
 from swarmcast.peer.peer_node import PeerNode
 from swarmcast.peer.signaling_client import SignalingClient
 from swarmcast.peer.sim_playhead import SimulatedPlayhead
@@ -16,9 +17,19 @@ from swarmcast.signaling.config import SignalingConfig
 from tests.signaling.signaling_fixtures import running_server
 
 
-def _node(stats: dict[str, Any], playhead: SimulatedPlayhead | None) -> PeerNode:
+def _node(
+    stats: dict[str, Any], playhead: SimulatedPlayhead | None, budget_bps: int = 0
+) -> PeerNode:
     store = SimpleNamespace(complete_seqs=lambda: list(range(40)))
-    fake = SimpleNamespace(stats=lambda: stats, playhead=playhead, rendition="360p", store=store)
+    operator = OperatorControl("viewer-1", budget_bps=budget_bps)
+    fake = SimpleNamespace(
+        stats=lambda: stats,
+        playhead=playhead,
+        rendition="360p",
+        store=store,
+        operator=operator,
+        now=lambda: stats["elapsed_s"],
+    )
     return cast(PeerNode, fake)
 
 
@@ -41,8 +52,22 @@ def test_payload_is_a_valid_beacon() -> None:
     assert beacon.watch_ms == 28_000
     assert (beacon.http_bytes, beacon.p2p_bytes, beacon.peers) == (1000, 3000, 2)
     assert beacon.have == tuple(range(24, 40))  # the newest 16
+    assert beacon.upload_capacity_bps is None  # no cap, no budget, nothing measured yet
     seeder = parse_beacon(beacon_payload(_node({**STATS, "startup_s": None}, None), 1))
     assert seeder.ttff_ms is None and seeder.watch_ms == 0
+    budgeted = parse_beacon(beacon_payload(_node(STATS, None, budget_bps=5_000_000), 2))
+    assert budgeted.upload_capacity_bps == 5_000_000
+
+
+def test_capacity_is_the_cap_or_the_best_measured_rate() -> None:
+    operator = OperatorControl("viewer-1")
+    assert operator.upload_capacity_bps(0.0, 0) is None
+    assert operator.upload_capacity_bps(10.0, 100_000) == 80_000  # 100 kB in 10 s
+    assert operator.upload_capacity_bps(20.0, 150_000) == 80_000  # the best interval so far
+    capped = OperatorControl("viewer-1", rate_bytes_per_s=50_000)
+    assert capped.upload_capacity_bps(0.0, 0) == 400_000
+    leech = OperatorControl("viewer-1", rate_bytes_per_s=50_000, slots=0)
+    assert leech.upload_capacity_bps(0.0, 0) == 0
 
 
 async def test_signaling_accepts_it_and_returns_the_control() -> None:

@@ -1,0 +1,106 @@
+"""The Python peer's side of the operator's per-stream control (docs/protocol.md §4.7), with no
+I/O: which control is current (newest version wins), what it means for this peer (on, off or
+shadow, and why: the same `effective_mode` as the shim), its upload limits under the policy,
+what shadow mode would have saved, and the upload capacity its beacons report.
+`peer.swarm_membership` carries the mode changes out (leave, rejoin, links)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from swarmcast.protocol.beacon_schema import Control, P2PMode, effective_mode
+
+SHADOW_HAVE_WINDOW = 64  # segments remembered per neighbour for the "would have saved" count
+
+
+@dataclass(frozen=True, slots=True)
+class UploadLimits:
+    rate_bytes_per_s: float | None  # None: no cap
+    slots: int
+
+
+class OperatorControl:
+    """`viewer_key`: the stable ramp-up key; `page_allows`: the peer's own wish (`--no-p2p`),
+    which can opt out, never in. `rate`/`slots`: the configured upload limits."""
+
+    def __init__(
+        self,
+        viewer_key: str,
+        *,
+        page_allows: bool = True,
+        rate_bytes_per_s: float | None = None,
+        slots: int = 8,
+        budget_bps: int = 0,
+    ) -> None:
+        self.viewer_key = viewer_key
+        self.page_allows = page_allows
+        self.control: Control | None = None
+        self.mode: P2PMode = "on" if page_allows else "off"
+        self.reason: str | None = None if page_allows else "page-opt-out"
+        self.shadow_saved_bytes = 0
+        self._rate, self._slots, self._budget = rate_bytes_per_s, slots, budget_bps
+        self._shadow_holders: dict[str, set[int]] = {}
+        self._best_rate_bps: float | None = None
+        self._last_sample: tuple[float, int] | None = None
+
+    def apply(self, control: Control) -> bool:
+        """Take a control (an ack's or a pushed one; older versions are ignored). True when
+        this peer's mode or reason changed."""
+        current = self.control
+        if current is not None and control.version < current.version:
+            return False
+        self.control = control
+        mode, reason = effective_mode(control, self.viewer_key, self.page_allows)
+        changed = (mode, reason) != (self.mode, self.reason)
+        self.mode, self.reason = mode, reason
+        return changed
+
+    def upload_limits(self) -> UploadLimits:
+        """The configured cap narrowed by the policy's `cap_bps` (0: upload nothing)."""
+        rate = self._rate
+        cap = self.control.upload.cap_bps if self.control is not None else None
+        if cap is not None:
+            rate = cap / 8 if rate is None else min(rate, cap / 8)
+        if rate == 0:
+            return UploadLimits(None, 0)
+        return UploadLimits(rate, self._slots)
+
+    # -- shadow mode -------------------------------------------------------------------------
+
+    def neighbour_has(self, peer_id: str, seqs: list[int]) -> None:
+        """A neighbour's announcement while in shadow mode (never given to the scheduler)."""
+        held = self._shadow_holders.setdefault(peer_id, set())
+        held.update(seqs)
+        while len(held) > SHADOW_HAVE_WINDOW:
+            held.discard(min(held))
+
+    def neighbour_gone(self, peer_id: str) -> None:
+        self._shadow_holders.pop(peer_id, None)
+
+    def fetched_from_origin(self, seq: int, size: int) -> None:
+        """Origin bytes of `seq`; in shadow mode a neighbour holding it would have saved them."""
+        if self.mode == "shadow" and any(seq in held for held in self._shadow_holders.values()):
+            self.shadow_saved_bytes += size
+
+    def forget_neighbours(self) -> None:
+        self._shadow_holders.clear()
+
+    # -- upload capacity (beacons) -----------------------------------------------------------
+
+    def upload_capacity_bps(self, now: float, uploaded_bytes: int) -> int | None:
+        """What beacons report: the cap when there is one (0: uploads nothing), else the
+        announced budget, else the best upload rate measured between two calls (None before
+        there is one). Called once per beacon."""
+        if self._last_sample is not None and now > self._last_sample[0]:
+            then, before = self._last_sample
+            rate = (uploaded_bytes - before) * 8 / (now - then)
+            self._best_rate_bps = max(self._best_rate_bps or 0.0, rate)
+        self._last_sample = (now, uploaded_bytes)
+        limits = self.upload_limits()
+        if limits.slots == 0:
+            return 0
+        if limits.rate_bytes_per_s is not None:
+            return round(limits.rate_bytes_per_s * 8)
+        if self._budget > 0:
+            return self._budget
+        return None if self._best_rate_bps is None else round(self._best_rate_bps)

@@ -1,0 +1,277 @@
+"""The Python peer's membership of its swarm, split out of `peer_node`: the signaling connection
+(connect with a fresh token, join, leave, rejoin after a loss), neighbours and their SDP, reports
+of bad peers, and the operator's control carried out like the shim does (docs/operator.md):
+the kill switch and a ramp-up cohort leave the swarm (everything from the origin), shadow mode
+rejoins with links the scheduler never sees (every byte from the origin, savings counted), and
+the upload policy changes the running scheduler's cap and slots.
+
+`PeerNode` mixes this in; the attributes and hooks below are the node's."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, cast
+
+from swarmcast.peer.neighbour_guard import NeighbourGuard
+from swarmcast.peer.operator_control import OperatorControl
+from swarmcast.peer.origin_client import OriginClient
+from swarmcast.peer.peer_config import IceServerConfig, PeerConfig
+from swarmcast.peer.peer_link import PeerLink
+from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.signaling_client import SignalingClient, SignalingRefused
+from swarmcast.protocol import signaling_schema as schema
+from swarmcast.protocol import tokens, wire
+from swarmcast.protocol.beacon_schema import Control
+
+if TYPE_CHECKING:
+    from swarmcast.peer.peer_link import LinkHandlers
+
+log = logging.getLogger("swarmcast.peer.peer_node")
+
+REJOIN_FIRST_DELAY_S = 1.0
+REJOIN_MAX_DELAY_S = 30.0
+
+
+class SwarmMembership:
+    config: PeerConfig
+    origin: OriginClient
+    links: dict[str, PeerLink]
+    peer_id: str
+    rendition: str
+    dropped_peers: list[str]
+    guard: NeighbourGuard
+    operator: OperatorControl
+    signaling: SignalingClient
+    sched: PieceScheduler
+    _ice_servers: tuple[IceServerConfig, ...]
+    _stopping: bool
+    _joined: bool  # a member of the swarm now (not while the operator has P2P off for us)
+    _running: bool  # start() is done: control changes are carried out from now on
+    _membership: str  # the mode the swarm membership is set up for (on, off, shadow)
+    _mode_lock: asyncio.Lock
+
+    # Hooks the node provides.
+    def now(self) -> float:
+        raise NotImplementedError
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        raise NotImplementedError
+
+    def _pump(self) -> None:
+        raise NotImplementedError
+
+    def _update_connecting(self) -> None:
+        raise NotImplementedError
+
+    # --- connection and joining -----------------------------------------------------------
+
+    async def _connect(self) -> SignalingClient:
+        """A signaling connection with a fresh viewer token (not joined yet)."""
+        cfg = self.config
+        signaling = SignalingClient(
+            self._on_neighbours, self._on_signal, self._on_lost, self.on_control
+        )
+        try:
+            if cfg.token_secret is not None:
+                token = tokens.mint(cfg.token_secret, cfg.stream, time.time(), seeder=cfg.seed)
+            else:
+                token = await self.origin.viewer_token()
+            await signaling.connect(cfg.signaling_url or cfg.origin_url, token)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await signaling.close()
+            raise
+        return signaling
+
+    async def _join_swarm(self) -> schema.JoinAck | None:
+        """Join our swarm on the current connection and link the neighbours (§4.3: the current
+        set, not the ack's). None when signaling refused (e.g. `p2p-off` in a race)."""
+        cfg = self.config
+        try:
+            ack = await self.signaling.join(
+                cfg.stream,
+                self.rendition,
+                seeder=cfg.seed,
+                upload_budget_bps=cfg.upload_budget_bps,
+                max_neighbours=cfg.max_neighbours,
+            )
+        except SignalingRefused as exc:
+            log.warning("join refused: %s", exc)
+            return None
+        self.peer_id = ack.peer_id
+        self._joined = True
+        if hasattr(self, "sched"):
+            self.sched.local_peer_id = ack.peer_id
+            self.sched.set_swarm_size(self.now(), len(ack.neighbours) + 1)
+        for neighbour in list(self.signaling.neighbours.values()):
+            await self._add_neighbour(neighbour)
+        return ack
+
+    async def _leave_swarm(self) -> None:
+        """Close every link (the scheduler forgets those peers) and leave; stay connected."""
+        self._joined = False
+        await asyncio.gather(
+            *(
+                link.close("operator control", wire.GoodbyeReason.NORMAL)
+                for link in list(self.links.values())
+            ),
+            return_exceptions=True,
+        )
+        self.operator.forget_neighbours()
+        with contextlib.suppress(Exception):  # a lost connection has left already
+            await self.signaling.leave()
+
+    # --- the operator's control -----------------------------------------------------------
+
+    async def on_control(self, control: Control) -> None:
+        """A control from a beacon ack or a pushed `control` event."""
+        changed = self.operator.apply(control)
+        if not self._running:
+            return  # start() reads the mode and the limits itself
+        limits = self.operator.upload_limits()
+        self.sched.set_upload_limits(self.now(), limits.rate_bytes_per_s, limits.slots)
+        if changed:
+            log.info("operator: P2P %s (%s)", self.operator.mode, self.operator.reason or "-")
+            self._spawn(self._follow_mode())
+        self._pump()
+
+    async def _follow_mode(self) -> None:
+        """Carry out the operator's mode: off leaves the swarm (the scheduler, alone, fetches
+        from the origin); on and shadow leave and rejoin, so no link of the old mode is kept
+        (shadow links are never given to the scheduler)."""
+        async with self._mode_lock:
+            mode = self.operator.mode
+            if self._stopping or mode == self._membership:
+                return
+            if self._joined:
+                await self._leave_swarm()
+            self._membership = "off"
+            self.sched.set_swarm_size(self.now(), 1)
+            if mode != "off" and await self._join_swarm() is not None:
+                self._membership = mode
+            self._update_connecting()
+
+    # --- neighbours -----------------------------------------------------------------------
+
+    async def _on_neighbours(self, update: schema.NeighboursUpdate) -> None:
+        for peer_id in update.remove:
+            link = self.links.get(peer_id)
+            if link is not None:
+                await link.close("removed by signaling", wire.GoodbyeReason.NORMAL)
+        for neighbour in update.add:
+            await self._add_neighbour(neighbour)
+
+    async def _add_neighbour(self, neighbour: schema.NeighbourEntry) -> None:
+        if neighbour.peer_id in self.links or self._stopping or not self._joined:
+            return
+        if self.guard.is_refused(self.now(), neighbour.peer_id):
+            log.info("not linking %s: it broke the protocol", neighbour.peer_id)
+            return
+        link = self._new_link(neighbour.peer_id, initiator=neighbour.initiator)
+        if neighbour.initiator:
+            self._spawn(link.start())
+
+    def _new_link(self, peer_id: str, *, initiator: bool) -> PeerLink:
+        async def send_signal(kind: str, data: dict[str, Any]) -> None:
+            await self.signaling.signal(peer_id, kind, data)
+
+        link = PeerLink(
+            peer_id,
+            initiator=initiator,
+            ice_servers=self._ice_servers,
+            send_signal=send_signal,
+            handlers=cast("LinkHandlers", self),
+            high_water=self.config.channel_high_water_bytes,
+            low_water=self.config.channel_low_water_bytes,
+        )
+        self.links[peer_id] = link
+        if hasattr(self, "sched"):  # links made during start() are counted once it has one
+            self._update_connecting()
+        return link
+
+    async def _on_signal(self, relayed: schema.RelayedSignal) -> None:
+        link = self.links.get(relayed.from_peer)
+        if link is None and self.guard.is_refused(self.now(), relayed.from_peer):
+            return  # it broke the protocol: its new offers are refused for a while
+        if link is None and relayed.kind == "offer" and not self._stopping and self._joined:
+            link = self._new_link(relayed.from_peer, initiator=False)  # offer overtook the event
+        if link is None:
+            return
+        try:
+            await link.on_signal(relayed.kind, relayed.data)
+        except Exception as exc:  # a bad SDP from one peer must not hurt the others
+            log.info("signal from %s failed: %s", relayed.from_peer, exc)
+            await link.close(f"bad {relayed.kind}")
+
+    async def _track_swarm_size(self, period_s: float) -> None:
+        url = self.config.signaling_url or self.config.origin_url
+        swarm = f"{self.config.stream}/{self.rendition}"
+        while True:
+            peers = await self.origin.swarm_peers(url, swarm)
+            if peers is not None and self.operator.mode == "on":
+                self.sched.set_swarm_size(self.now(), peers)
+            await asyncio.sleep(period_s)
+
+    # --- losing signaling -----------------------------------------------------------------
+
+    async def _on_lost(self, reason: str) -> None:
+        if not self._stopping:
+            log.warning("signaling connection lost (%s); rejoining", reason)
+            self._spawn(self._rejoin())
+
+    async def _rejoin(self) -> None:
+        """Back into the swarm under a new peer id (signaling forgot the old one): links of
+        the old identity are closed, the new neighbours connect afresh. Playback continues
+        from HTTP and the store meanwhile. With P2P off for us, only the connection returns."""
+        delay = REJOIN_FIRST_DELAY_S
+        while not self._stopping:
+            await asyncio.sleep(delay)
+            try:
+                self.signaling = await self._connect()
+            except Exception as exc:
+                log.warning("rejoining signaling failed: %s", exc)
+                delay = min(REJOIN_MAX_DELAY_S, delay * 2)
+                continue
+            async with self._mode_lock:
+                self._joined = False
+                await asyncio.gather(
+                    *(
+                        link.close("rejoined", wire.GoodbyeReason.NORMAL)
+                        for link in list(self.links.values())
+                    ),
+                    return_exceptions=True,
+                )
+                self._membership = "off"
+                if self.operator.mode != "off" and (ack := await self._join_swarm()):
+                    self._membership = self.operator.mode
+                    log.info(
+                        "rejoined %s as %s with %d neighbours",
+                        ack.swarm,
+                        ack.peer_id,
+                        len(ack.neighbours),
+                    )
+            return
+
+    # --- bad peers ------------------------------------------------------------------------
+
+    async def _drop(self, peer_id: str, reason: str) -> None:
+        self.dropped_peers.append(peer_id)
+        link = self.links.get(peer_id)
+        goodbye = (
+            wire.GoodbyeReason.BAD_PIECE
+            if reason == "bad_piece"
+            else wire.GoodbyeReason.PROTOCOL_ERROR
+        )
+        if link is not None:
+            await link.close(reason, goodbye)
+        await self._report(peer_id, reason.replace("_", "-"))
+
+    async def _report(self, peer_id: str, reason: str) -> None:
+        try:
+            await self.signaling.report(peer_id, reason)
+        except Exception as exc:  # not a neighbour any more, signaling gone: nothing to do
+            log.info("report of %s (%s) not taken: %s", peer_id, reason, exc)

@@ -1,0 +1,59 @@
+"""swarmcast.peer.operator_control, pure: the newest control wins, the peer's mode and reason
+match the shim's (`effective_mode`), the upload policy narrows the configured limits, and
+shadow savings count only what a neighbour announced."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from swarmcast.peer.operator_control import OperatorControl, UploadLimits
+from swarmcast.protocol.beacon_schema import Control, UploadPolicy, cohort_bucket
+
+KEYS = [f"k{i}" for i in range(50)]
+LOW = next(k for k in KEYS if cohort_bucket(k) < 5000)
+HIGH = next(k for k in KEYS if cohort_bucket(k) >= 5000)
+
+
+def control(version: int, **changes: object) -> Control:
+    return dataclasses.replace(Control("demo", version), **changes)  # type: ignore[arg-type]
+
+
+def test_modes_and_reasons_follow_the_newest_control() -> None:
+    low, high = OperatorControl(LOW), OperatorControl(HIGH)
+    for op in (low, high):
+        assert op.apply(control(1, p2p=False))
+        assert (op.mode, op.reason) == ("off", "operator-off")
+        assert op.apply(control(3, ramp_percent=50))
+        assert not op.apply(control(2, p2p=False))  # older: ignored
+    assert (low.mode, low.reason) == ("on", None)
+    assert (high.mode, high.reason) == ("off", "ramp-cohort")
+    assert high.apply(control(4, shadow=True))
+    assert (high.mode, high.reason) == ("shadow", "shadow")
+    opted_out = OperatorControl(LOW, page_allows=False)
+    opted_out.apply(control(5))
+    assert (opted_out.mode, opted_out.reason) == ("off", "page-opt-out")  # never opted in
+
+
+def test_upload_policy_narrows_the_configured_limits() -> None:
+    op = OperatorControl(LOW, rate_bytes_per_s=200_000, slots=4)
+    assert op.upload_limits() == UploadLimits(200_000, 4)
+    policy = UploadPolicy(cap_bps=800_000, save_data=True, background_percent=50)
+    op.apply(control(1, upload=policy))
+    assert op.upload_limits() == UploadLimits(100_000, 4)
+    op.apply(control(2, upload=dataclasses.replace(policy, cap_bps=0)))
+    assert op.upload_limits() == UploadLimits(None, 0)  # leech only
+
+
+def test_shadow_savings_count_what_a_neighbour_announced() -> None:
+    op = OperatorControl(LOW)
+    op.apply(control(1, shadow=True))
+    op.neighbour_has("n1", [10, 11])
+    op.fetched_from_origin(11, 5000)
+    op.fetched_from_origin(12, 7000)  # nobody had it
+    assert op.shadow_saved_bytes == 5000
+    op.neighbour_gone("n1")
+    op.fetched_from_origin(10, 5000)
+    assert op.shadow_saved_bytes == 5000
+    op.neighbour_has("n2", list(range(100)))  # bounded memory
+    op.fetched_from_origin(0, 1)
+    assert op.shadow_saved_bytes == 5000
