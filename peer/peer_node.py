@@ -113,13 +113,7 @@ class PeerNode(SwarmMembership):
         ack = None
         if self.operator.mode != "off":
             try:
-                ack = await self.signaling.join(
-                    cfg.stream,
-                    self.rendition,
-                    seeder=cfg.seed,
-                    upload_budget_bps=cfg.upload_budget_bps,
-                    max_neighbours=cfg.max_neighbours,
-                )
+                ack = await self._join_call()
             except SignalingRefused as exc:
                 if exc.code != "p2p-off":  # the kill switch came on after our beacon
                     raise

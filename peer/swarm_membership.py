@@ -87,18 +87,22 @@ class SwarmMembership:
             raise
         return signaling
 
+    async def _join_call(self) -> schema.JoinAck:
+        """`join` our swarm with our capabilities (SignalingRefused when refused)."""
+        cfg = self.config
+        return await self.signaling.join(
+            cfg.stream,
+            self.rendition,
+            seeder=cfg.seed,
+            upload_budget_bps=cfg.upload_budget_bps,
+            max_neighbours=cfg.max_neighbours,
+        )
+
     async def _join_swarm(self) -> schema.JoinAck | None:
         """Join our swarm on the current connection and link the neighbours (§4.3: the current
         set, not the ack's). None when signaling refused (e.g. `p2p-off` in a race)."""
-        cfg = self.config
         try:
-            ack = await self.signaling.join(
-                cfg.stream,
-                self.rendition,
-                seeder=cfg.seed,
-                upload_budget_bps=cfg.upload_budget_bps,
-                max_neighbours=cfg.max_neighbours,
-            )
+            ack = await self._join_call()
         except SignalingRefused as exc:
             log.warning("join refused: %s", exc)
             return None
