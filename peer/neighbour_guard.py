@@ -1,7 +1,8 @@
-"""Limits on what one neighbour may announce (docs/protocol.md §5.1): HAVE/HAVE_DELTA only in a
-window around the live edge, at a bounded rate, with a bounded set per neighbour; a neighbour
-that keeps breaking them is dropped and reported. Pure (time is a parameter); the node applies
-the verdicts, so the scheduler only ever sees announcements inside the window."""
+"""Limits on what one neighbour may send (docs/protocol.md §5.1): HAVE/HAVE_DELTA/HAVE_PIECES
+only in a window around the live edge, each kind at a bounded rate, with a bounded set per
+neighbour; REQUEST/CANCEL at a bounded rate beyond the pieces we sent it; a neighbour that keeps
+breaking them is dropped and reported. Pure (time is a parameter); the node applies the
+verdicts, so the scheduler only ever sees frames that passed."""
 
 from __future__ import annotations
 
@@ -22,17 +23,30 @@ class GuardConfig:
     """Sustained HAVE/HAVE_DELTA frames per second per neighbour (an honest one sends about one
     per segment); frames over the rate are refused and counted."""
     burst: int = 100
+    pieces_frames_per_s: float = 200.0
+    """Sustained HAVE_PIECES frames per second per neighbour. An honest copy in progress sends
+    one per origin piece plus one per fetch start: 200 pieces/s is about 26 Mbit/s of copying
+    at 16 KiB pieces, 10x the default ladder's top rung in real time."""
+    pieces_burst: int = 1024
+    """HAVE_PIECES burst: a copy's fetch start and the 1023 pieces of a 16 MiB segment (at
+    16 KiB pieces) announced one by one at once."""
+    request_frames_per_s: float = 50.0
+    """REQUEST and CANCEL frames per neighbour: each PIECE we sent it earns one (banked up to
+    `request_burst`); beyond those, this many per second. A downloader's requests are paid by
+    the pieces they bring; refused, dropped and cancelled ones are what is limited."""
+    request_burst: int = 200
     max_violations: int = 20
-    """Refused frames (ahead of the window or over the rate) before the neighbour is dropped
+    """Refused frames (ahead of the window or over a rate) before the neighbour is dropped
     with GOODBYE protocol-error and reported to signaling."""
     refuse_s: float = 600.0
     """How long a dropped neighbour's offers are refused (signaling's ban time)."""
 
     def __post_init__(self) -> None:
-        if min(self.ahead, self.behind, self.burst, self.max_violations) < 1:
-            raise ValueError("ahead, behind, burst and max_violations must be >= 1")
-        if self.frames_per_s <= 0:
-            raise ValueError("frames_per_s must be > 0")
+        counts = (self.ahead, self.behind, self.burst, self.pieces_burst, self.request_burst)
+        if min(*counts, self.max_violations) < 1:
+            raise ValueError("ahead, behind, the bursts and max_violations must be >= 1")
+        if min(self.frames_per_s, self.pieces_frames_per_s, self.request_frames_per_s) <= 0:
+            raise ValueError("the frame rates must be > 0")
 
 
 @dataclass(frozen=True)
@@ -43,7 +57,7 @@ class Verdict:
     """True: `seqs` is its whole set (a HAVE, or the set pruned as the edge moved on);
     False: `seqs` holds at most the one newly announced seq (HAVE_DELTA)."""
     refused: bool
-    """This frame was refused (ahead of the window, or over the rate)."""
+    """This frame was refused (ahead of the window, or over a rate): do not act on it."""
     drop: bool
     """The neighbour reached `max_violations`: drop it, report it, refuse it for a while."""
 
@@ -52,9 +66,19 @@ class Verdict:
         return max(self.seqs, default=None)
 
 
+PASS = Verdict(frozenset(), False, False, False)
+"""Passed, nothing for the scheduler."""
+
+
 @dataclass
 class _Neighbour:
     bucket: TokenBucket
+    pieces: TokenBucket
+    requests: TokenBucket
+    credit: int = 0
+    """Pieces sent to the neighbour not yet spent on its REQUEST/CANCEL frames (capped)."""
+    pieces_seen: int = 0
+    """The link's pieces-sent count at the last REQUEST/CANCEL."""
     held: set[int] = field(default_factory=set)
     violations: int = 0
 
@@ -87,7 +111,7 @@ class NeighbourGuard:
         if edge >= 0 and seq > edge + self.config.ahead:
             return self._refuse(state, frozenset(), replace=False)
         if seq < self._low(edge) or seq in state.held:
-            return Verdict(frozenset(), False, False, False)
+            return PASS
         state.held.add(seq)
         if len(state.held) > self._limit():
             state.held = self._capped({s for s in state.held if s >= self._low(edge)})
@@ -95,13 +119,31 @@ class NeighbourGuard:
         return Verdict(frozenset({seq}), False, False, False)
 
     def have_pieces(self, now: float, peer: str, seq: int, edge: int) -> Verdict:
-        """HAVE_PIECES (a copy in progress): the window only. Honest ones come once per piece,
-        so they are not rate-counted; the scheduler bounds how many it keeps per neighbour."""
+        """HAVE_PIECES (a copy in progress): the window, at its own rate (one per origin piece
+        is honest); the scheduler bounds how many partial copies it keeps per neighbour."""
+        state = self._state(now, peer)
+        if not state.pieces.try_consume(now, 1):
+            return self._refuse(state, frozenset(), replace=False)
         if edge >= 0 and seq > edge + self.config.ahead:
-            return self._refuse(self._state(now, peer), frozenset(), replace=False)
+            return self._refuse(state, frozenset(), replace=False)
         if seq < self._low(edge):
-            return Verdict(frozenset(), False, False, False)
+            return PASS
         return Verdict(frozenset({seq}), False, False, False)
+
+    def request(self, now: float, peer: str, pieces_sent: int) -> Verdict:
+        """A REQUEST or CANCEL. `pieces_sent` is the link's count of PIECE frames sent to
+        `peer`: each one pays for a frame, the rate only for the rest. A refused frame is
+        dropped unanswered."""
+        state = self._state(now, peer)
+        seen = state.pieces_seen if pieces_sent >= state.pieces_seen else 0  # a new link
+        earned = pieces_sent - seen
+        state.pieces_seen = pieces_sent
+        state.credit = min(self.config.request_burst, state.credit + earned)
+        if state.credit >= 1:
+            state.credit -= 1
+        elif not state.requests.try_consume(now, 1):
+            return self._refuse(state, frozenset(), replace=False)
+        return PASS
 
     def forget(self, peer: str) -> None:
         self._peers.pop(peer, None)
@@ -126,8 +168,12 @@ class NeighbourGuard:
     def _state(self, now: float, peer: str) -> _Neighbour:
         state = self._peers.get(peer)
         if state is None:
-            bucket = TokenBucket(self.config.frames_per_s, self.config.burst, now)
-            state = self._peers[peer] = _Neighbour(bucket)
+            c = self.config
+            state = self._peers[peer] = _Neighbour(
+                TokenBucket(c.frames_per_s, c.burst, now),
+                TokenBucket(c.pieces_frames_per_s, c.pieces_burst, now),
+                TokenBucket(c.request_frames_per_s, c.request_burst, now),
+            )
         return state
 
     def _take_token(self, now: float, state: _Neighbour) -> bool:

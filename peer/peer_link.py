@@ -85,6 +85,7 @@ class PeerLink:
         self.initiator = initiator
         self.hello: wire.Hello | None = None  # set by the node once the peer's HELLO arrived
         self.piece_bytes_sent = 0
+        self.pieces_sent = 0  # they pay for the peer's REQUESTs (docs/protocol.md §5.1)
         self._send_signal = send_signal
         self._handlers = handlers
         self._high = high_water
@@ -229,6 +230,7 @@ class PeerLink:
             else:
                 frame = self._pieces.popleft()[1]
                 self.piece_bytes_sent += len(frame) - 12  # minus the PIECE header
+                self.pieces_sent += 1
             if channel.readyState != "open":
                 return
             channel.send(frame)

@@ -379,8 +379,13 @@ class PeerNode(SwarmMembership):
                 self._spawn(link.close("goodbye"))
             case wire.Hello():
                 self._spawn(link.close("second HELLO", wire.GoodbyeReason.PROTOCOL_ERROR))
-            case wire.Cancel(request_id):
-                link.purge(request_id)
+            case wire.Request() | wire.Cancel():
+                verdict = self.guard.request(now, peer, link.pieces_sent)
+                if verdict.refused:
+                    self._on_announce(now, link, verdict)
+                    return
+                if isinstance(message, wire.Cancel):
+                    link.purge(message.request_id)
                 feed_control_frame(self.sched, now, peer, message)
             case wire.Have():
                 self._on_announce(
@@ -402,8 +407,8 @@ class PeerNode(SwarmMembership):
     def _on_announce(
         self, now: float, link: PeerLink, verdict: Verdict, pieces: wire.HavePieces | None = None
     ) -> None:
-        """Only announcements inside the window reach the scheduler (§5.1); a neighbour that
-        keeps sending others is dropped, reported and refused."""
+        """Only frames the guard passed reach the scheduler (§5.1); a neighbour that keeps
+        sending others is dropped, reported and refused."""
         if pieces is not None:  # the scheduler bounds what it keeps of partial copies
             if verdict.seqs:
                 feed_control_frame(self.sched, now, link.peer_id, pieces)

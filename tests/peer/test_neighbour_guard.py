@@ -1,6 +1,11 @@
-"""swarmcast.peer.neighbour_guard: the announcement window, the rate, the bounded set, the drop verdict."""
+"""swarmcast.peer.neighbour_guard: the window, the rates, the bounded set, the drop verdict."""
 
 from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +49,7 @@ def test_a_have_reaching_ahead_keeps_its_window_part_and_counts() -> None:
     assert verdict.seqs == frozenset({EDGE, EDGE + 2})
 
 
-def test_have_pieces_is_kept_to_the_window_but_not_rate_counted() -> None:
+def test_have_pieces_has_its_own_rate() -> None:
     guard = NeighbourGuard(GuardConfig(frames_per_s=1.0, burst=1, max_violations=3))
     assert all(guard.have_pieces(0.0, "a", EDGE + 1, EDGE).seqs for _ in range(100))
     assert not guard.have_pieces(0.0, "a", EDGE - 65, EDGE).refused
@@ -91,3 +96,48 @@ def test_config_is_checked() -> None:
         GuardConfig(ahead=0)
     with pytest.raises(ValueError):
         GuardConfig(frames_per_s=0)
+    with pytest.raises(ValueError):
+        GuardConfig(request_burst=0)
+    with pytest.raises(ValueError):
+        GuardConfig(pieces_frames_per_s=0)
+
+
+# --- the shared scenarios (tests/vectors/neighbour_guard.json, also run by vitest) ------------
+
+VECTORS = json.loads(
+    (Path(__file__).resolve().parents[1] / "vectors" / "neighbour_guard.json").read_text()
+)
+
+
+def run_step(guard: NeighbourGuard, step: dict[str, Any]) -> dict[str, Any]:
+    """Send one step's frames; returns what its `expect` describes."""
+    refused, passed, first_drop = 0, 0, None
+    for i in range(step.get("repeat", 1)):
+        now = step.get("at", 0.0) + i * step.get("every", 0.0)
+        shift = i * step.get("seq_step", 0)
+        edge = step.get("edge", -1) + i * step.get("edge_step", 0)
+        peer = step["peer"]
+        match step["frame"]:
+            case "have":
+                verdict = guard.have(now, peer, [s + shift for s in step["seqs"]], edge)
+            case "have_delta":
+                verdict = guard.have_delta(now, peer, step["seq"] + shift, edge)
+            case "have_pieces":
+                verdict = guard.have_pieces(now, peer, step["seq"] + shift, edge)
+            case "request":
+                answered = max(0, i - step.get("lag", 0)) * step.get("pieces_step", 0)
+                verdict = guard.request(now, peer, step.get("pieces_sent", 0) + answered)
+        refused += verdict.refused
+        passed += bool(verdict.seqs)
+        if verdict.drop and first_drop is None:
+            first_drop = i
+    return {"refused": refused, "first_drop": first_drop, "passed_seqs": passed}
+
+
+@pytest.mark.parametrize("scenario", VECTORS["scenarios"], ids=lambda s: s["name"])
+def test_shared_scenario(scenario: dict[str, Any]) -> None:
+    guard = NeighbourGuard(dataclasses.replace(GuardConfig(), **scenario.get("config", {})))
+    for number, step in enumerate(scenario["steps"]):
+        got = run_step(guard, step)
+        expect = step.get("expect", {})
+        assert {k: got[k] for k in expect} == expect, f"step {number}: {got}"

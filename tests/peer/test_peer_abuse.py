@@ -1,6 +1,7 @@
 """A hostile neighbour on a real origin + signaling + aiortc: a HAVE_DELTA flood with ever-new
-sequence numbers, and undecodable frames. The honest peer keeps its playlist polls bounded and
-its per-neighbour memory bounded, drops and reports the violator, and refuses its next offer."""
+sequence numbers, HAVE_PIECES, REQUEST and CANCEL floods, and undecodable frames. The honest peer
+keeps its playlist polls bounded and its per-neighbour memory bounded, drops and reports the
+violator, and refuses its next offer (docs/protocol.md §5.1)."""
 
 from __future__ import annotations
 
@@ -47,13 +48,22 @@ class HostileNode(PeerNode):
         for i in range(FLOOD_FRAMES):
             if channel.readyState != "open":
                 break
-            if self.mode == "flood":
-                channel.send(wire.encode(wire.HaveDelta(base + i)))
-            else:
-                channel.send(b"\x01\xee" + i.to_bytes(4, "big"))  # unknown frame type
+            channel.send(self._frame(base, i))
             if i % 200 == 0:
                 await asyncio.sleep(0)  # let the SCTP writer run
         self.flood_done.set()
+
+    def _frame(self, base: int, i: int) -> bytes:
+        match self.mode:
+            case "flood":
+                return wire.encode(wire.HaveDelta(base + i))
+            case "pieces":  # inside the window: only the rate stops it
+                return wire.encode(wire.HavePieces.from_pieces(max(base - 10, 0), [0]))
+            case "requests":  # for a segment it does not hold: each one costs a REJECT
+                return wire.encode(wire.Request(i, base, 0, 1))
+            case "cancels":
+                return wire.encode(wire.Cancel(i))
+        return b"\x01\xee" + i.to_bytes(4, "big")  # unknown frame type
 
     async def _rejoin(self) -> None:
         """Stays away once signaling lets go of it (only the first identity is under test)."""
@@ -67,7 +77,7 @@ async def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -
         await asyncio.sleep(0.05)
 
 
-@pytest.mark.parametrize("mode", ["flood", "garbage"])
+@pytest.mark.parametrize("mode", ["flood", "pieces", "requests", "cancels", "garbage"])
 async def test_hostile_neighbour_is_dropped_reported_and_refused(origin: Origin, mode: str) -> None:
     config = PeerConfig(origin.url, STREAM, rendition=RENDITION)
     honest = PeerNode(config)
@@ -88,7 +98,7 @@ async def test_hostile_neighbour_is_dropped_reported_and_refused(origin: Origin,
         assert polls <= elapsed / config.playlist_poke_min_s + 2, (polls, elapsed)
         assert honest.guard.held(hostile.peer_id) <= 4 + 64 + 1
         assert honest.dropped_peers.count(hostile.peer_id) == 1
-        if mode == "flood":
+        if mode != "garbage":
             assert honest.guard.refused_frames >= honest.guard.config.max_violations
         # Its next offer is refused (signaling would no longer relay it; the peer does not
         # depend on that).

@@ -85,6 +85,7 @@ async def test_four_viewers_take_most_bytes_from_each_other(origin: Origin) -> N
     assert sum(e["bytes"] for e in ends if e["kind"] == "peer-end" and e["outcome"] == "ok") > 0
     for node, s, audit in zip(nodes, stats, audits, strict=True):
         assert s["verification_failures"] == 0, s
+        assert s["peers_dropped"] == [] and node.guard.refused_frames == 0, s  # §5.1 limits
         assert audit == 0  # every stored piece re-verifies against its signed record
         assert node.store.stats.pieces_verified > 0
         assert int(s["segments_complete"]) >= 10, s  # type: ignore[call-overload]
