@@ -35,7 +35,6 @@ export interface FragmentRef {
   level: number;
 }
 
-
 /** Fragments hls.js loaded over HTTP before the swarm was joined, kept for the swarm store. */
 const PRE_JOIN_SEGMENTS = 6;
 
@@ -339,6 +338,7 @@ export class P2PEngine {
         record: (url) => this.record(url, key),
         timeline: this.timeline,
         createLink: this.links.factory(),
+        measureOnly: () => !this.serving, // shadow: not one byte from a neighbour
       });
       this.timeline?.record("join", null, { swarm: joined.swarm, neighbours: joined.neighbours.length });
       this.session = session;

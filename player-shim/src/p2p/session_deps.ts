@@ -46,4 +46,10 @@ export interface SessionDeps {
   timeline?: Timeline | null;
   /** Creates neighbour links; default RTCPeerConnection-backed PeerLinks. */
   createLink?: LinkFactory;
+  /**
+   * Shadow mode while true: the session never asks a neighbour for a piece (each REQUEST the
+   * scheduler wants is rejected on the spot, so it turns to the origin), whatever path made
+   * it want one. Absent: never.
+   */
+  measureOnly?: () => boolean;
 }

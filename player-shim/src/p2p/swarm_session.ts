@@ -412,6 +412,7 @@ export class SwarmSession {
     if (action.action === "request") {
       const buffer = this.store.get(action.seq);
       if (buffer?.complete) return; // queued before the segment completed
+      if (this.deps.measureOnly?.()) return this.scheduler.requestRejected(this.nowS(), action.peer, action.requestId, "choked");
       buffer?.noteRequested(this.deps.clock.now());
     }
     const frame = "peer" in action ? frameFor(action, this.store) : null;

@@ -21,6 +21,7 @@ function member(
   body: (start: number, end: number) => AsyncGenerator<Uint8Array> = async function* (start, end) {
     yield DATA.slice(start, end);
   },
+  measureOnly?: () => boolean,
 ) {
   const emitter = new Emitter();
   const events: { [K in keyof ShimEventMap]?: ShimEventMap[K][] } = {};
@@ -47,6 +48,7 @@ function member(
     record,
     createLink: net.factoryFor(peerId),
     timeline,
+    measureOnly,
   });
   return { session, events, reports, fetches };
 }
@@ -162,6 +164,27 @@ describe("swarm session", () => {
     expect(fromA.p2pBytes + fromA.httpBytes).toBe(DATA.length);
     expect((a.events.upload ?? []).length).toBeGreaterThan(0);
     for (const m of [a, b, c]) m.session.close();
+  });
+
+  it("in shadow mode asks no neighbour for a piece, even for a segment it wants before holding it", async () => {
+    const net = new MemoryNetwork();
+    const a = member(net, "seedA000");
+    const b = member(net, "viewB000", undefined, null, undefined, () => true);
+    a.session.setPlayhead(10, false);
+    b.session.setPlayhead(10, false);
+    await a.session.offerHttpSegment(SEG5, DATA);
+    a.session.addNeighbour({ peerId: "viewB000", initiator: true, seeder: false });
+    b.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
+    await vi.waitFor(() => expect(b.session.scheduler.snapshot().peers).toBe(1));
+    await vi.waitFor(() => expect(net.framesSent).toBeGreaterThanOrEqual(4)); // A's HAVE is in
+    await b.session.addSegment(SEG5); // a path that would normally pull it from A
+    const buffer = await b.session.waitForSegment(5, new AbortController().signal);
+    expect(buffer.p2pBytes).toBe(0);
+    expect(buffer.httpBytes).toBe(DATA.length);
+    expect((b.events.bytes ?? []).filter((e) => e.source === "p2p")).toEqual([]);
+    expect(a.events.upload ?? []).toEqual([]);
+    a.session.close();
+    b.session.close();
   });
 
   it("records in its timeline who held the segment, the peer requests and the scheduler's reasons", async () => {
