@@ -20,7 +20,6 @@ import json
 import multiprocessing
 import re
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+
+from swarmcast.e2e.serve_process import serve_live
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -43,7 +44,7 @@ PARTIAL_HEADER = b"GET /live/demo/master.m3u8 HTTP/1.1\r\nHost: origin\r\n"
 class Origin:
     url: str
     port: int
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[str]
     log_path: Path
     media_dir: Path
 
@@ -74,58 +75,20 @@ def _limit_fds(limit: int) -> None:
 def live_origin(directory: Path, fd_limit: int, timeout_s: float = 60.0) -> Iterator[Origin]:
     """`swarmcast serve` with a 1 s segment 180p stream, its descriptor limit set to `fd_limit`."""
     log_path = directory / "origin.log"
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "swarmcast.server.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--stream",
-                STREAM,
-                "--source",
-                "synthetic",
-                "--ladder",
-                "320x180@200",
-                "--fps",
-                "10",
-                "--segment-duration",
-                str(SEGMENT_S),
-                "--dir",
-                str(directory / "live"),
-            ],
-            cwd=REPO,
-            stdout=subprocess.PIPE,
-            stderr=log_file,
-            preexec_fn=lambda: _limit_fds(fd_limit),
-        )
-        try:
-            assert process.stdout is not None
-            url = ""
-            deadline = time.monotonic() + timeout_s
-            while not url and time.monotonic() < deadline:
-                line = process.stdout.readline().decode()
-                if not line:
-                    raise RuntimeError(f"origin exited: {log_path.read_text()[-2000:]}")
-                if line.startswith("swarmcast: serving "):
-                    url = line.removeprefix("swarmcast: serving ").strip().rstrip("/")
-            media_dir = directory / "live" / STREAM / RENDITION
-            while not list(media_dir.glob("seg-*.m4s")):
-                if time.monotonic() > deadline:
-                    raise TimeoutError("no segment published")
-                time.sleep(0.2)
-            yield Origin(url, int(url.rsplit(":", 1)[1]), process, log_path, media_dir)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with serve_live(
+        directory / "live",
+        stream=STREAM,
+        ladder="320x180@200",
+        rendition=RENDITION,
+        ready_segments=1,
+        extra_args=("--fps", "10", "--segment-duration", str(SEGMENT_S)),
+        startup_s=timeout_s,
+        log_path=log_path,
+        preexec_fn=lambda: _limit_fds(fd_limit),
+    ) as server:
+        url = server.url.rstrip("/")
+        media_dir = directory / "live" / STREAM / RENDITION
+        yield Origin(url, int(url.rsplit(":", 1)[1]), server.process, log_path, media_dir)
 
 
 async def slow_connections(

@@ -1,8 +1,10 @@
-"""The one way e2e tests start `swarmcast serve` with a live synthetic stream: a real process on
-a free port, its URL read from what it prints, ready once the playlist names enough segments."""
+"""The one way tests and benchmarks start `swarmcast serve` with a live synthetic stream (e2e,
+tests/peer/peer_fixtures.py, bench/slowloris_bench.py): a real process on a free port, its URL
+read from what it prints, ready once the playlist names enough segments."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -13,7 +15,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,29 +90,42 @@ def serve_live(
     env: dict[str, str] | None = None,
     cwd: Path = REPO,
     startup_s: float = 60,
+    log_path: Path | None = None,
+    preexec_fn: Callable[[], None] | None = None,
 ) -> Iterator[ServeProcess]:
-    """`swarmcast serve --source synthetic` on 127.0.0.1:<free port>, stopped on exit."""
+    """`swarmcast serve --source synthetic` on 127.0.0.1:<free port>, stopped on exit. Its log
+    goes to `log_path` (default: pytest's captured stderr); `preexec_fn` runs in the child
+    before exec (e.g. a lower descriptor limit)."""
     argv = [
         *command,
         "--host", "127.0.0.1", "--port", "0", "--stream", stream,
         "--dir", str(streams_dir), "--source", "synthetic", "--ladder", ladder,
         *extra_args,
     ]  # fmt: skip
-    process = subprocess.Popen(
-        argv,
-        stdout=subprocess.PIPE,
-        stderr=None,  # the server's log goes to pytest's captured stderr
-        text=True,
-        cwd=cwd,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-    )
-    try:
-        deadline = time.monotonic() + startup_s
-        server = ServeProcess(process, wait_for_url(process, deadline), stream)
-        wait_for_segments(server.playlist(rendition), ready_segments, deadline)
-        yield server
-    finally:
-        stop_process(process)
+    with contextlib.ExitStack() as stack:
+        log = stack.enter_context(log_path.open("wb")) if log_path is not None else None
+        process = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=log,  # None: the server's log goes to pytest's captured stderr
+            text=True,
+            cwd=cwd,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            preexec_fn=preexec_fn,
+        )
+        try:
+            deadline = time.monotonic() + startup_s
+            try:
+                server = ServeProcess(process, wait_for_url(process, deadline), stream)
+                wait_for_segments(server.playlist(rendition), ready_segments, deadline)
+            except AssertionError as exc:
+                if log_path is None:
+                    raise
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise AssertionError(f"{exc}; the server's log ends: {tail}") from exc
+            yield server
+        finally:
+            stop_process(process)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

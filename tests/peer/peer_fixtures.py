@@ -1,5 +1,6 @@
 """Shared helpers for the peer integration tests: a real origin (`swarmcast serve` with a
-synthetic live stream, one 360p rendition, signaling attached) in a subprocess, and peers."""
+synthetic live stream, one 360p rendition, signaling attached; started by the one serve helper,
+e2e/serve_process.py) in a subprocess, and peers."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ import contextlib
 import itertools
 import json
 import os
-import signal
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
+
+from swarmcast.e2e.serve_process import serve_live
 
 REPO = Path(__file__).resolve().parents[2]
 STREAM = "demo"
@@ -33,7 +35,7 @@ real time (the machine is shared and was overloaded), and deadline checks measur
 @dataclass
 class Origin:
     url: str
-    process: asyncio.subprocess.Process
+    process: subprocess.Popen[str]
     log_path: Path
     media_dir: Path
 
@@ -52,70 +54,28 @@ class Origin:
             )
 
 
-async def _wait_http_ok(url: str, timeout_s: float) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    async with aiohttp.ClientSession() as session:
-        while True:
-            with contextlib.suppress(aiohttp.ClientError):
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"{url} not available after {timeout_s} s")
-            await asyncio.sleep(0.25)
-
-
 @contextlib.asynccontextmanager
 async def live_origin(tmp_path: Path, *extra_args: str) -> AsyncIterator[Origin]:
-    """`swarmcast serve` on a free port of 127.0.0.1, until the 360p playlist exists."""
+    """`swarmcast serve` on a free port of 127.0.0.1, until the 360p playlist lists a segment
+    (started and stopped in a thread: the event loop keeps running meanwhile)."""
     log_path = tmp_path / "origin.log"
-    with log_path.open("wb") as log_file:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "swarmcast.server.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--stream",
-            STREAM,
-            "--source",
-            "synthetic",
-            "--ladder",
-            "640x360@700",
-            "--fps",
-            "25",
-            "--dir",
-            str(tmp_path / "live"),
-            "--token-secret",
-            TOKEN_SECRET,
-            *extra_args,
-            cwd=REPO,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=log_file,
-        )
+    server = serve_live(
+        tmp_path / "live",
+        stream=STREAM,
+        ladder="640x360@700",
+        rendition=RENDITION,
+        ready_segments=1,
+        extra_args=("--fps", "25", "--token-secret", TOKEN_SECRET, *extra_args),
+        startup_s=START_TIMEOUT_S,
+        log_path=log_path,
+    )
+    with contextlib.ExitStack() as stack:
+        running = await asyncio.to_thread(stack.enter_context, server)
         try:
-            assert process.stdout is not None
-            url = ""
-            while not url:
-                line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_S)
-                if not line:
-                    raise RuntimeError(f"origin exited: {log_path.read_text()[-2000:]}")
-                text = line.decode().strip()
-                if text.startswith("swarmcast: serving "):
-                    url = text.removeprefix("swarmcast: serving ").rstrip("/")
-            await _wait_http_ok(f"{url}/live/{STREAM}/{RENDITION}/index.m3u8", START_TIMEOUT_S)
-            yield Origin(url, process, log_path, tmp_path / "live" / STREAM / RENDITION)
+            media_dir = tmp_path / "live" / STREAM / RENDITION
+            yield Origin(running.url.rstrip("/"), running.process, log_path, media_dir)
         finally:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(process.wait(), 20)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+            await asyncio.to_thread(stack.close)
 
 
 @dataclass
