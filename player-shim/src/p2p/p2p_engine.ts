@@ -246,11 +246,11 @@ export class P2PEngine {
     if (!loc) return null;
     this.playhead.fragmentWanted(frag.start);
     let session = this.readySession(loc.stream, loc.rendition);
-    if (!session && this.serving) {
+    if (!session) {
       const joining = this.sessionFor(loc.stream, loc.rendition, frag.url);
       // Startup: wait (bounded) to start from the swarm (startup_join.ts); later, playback never
       // waits for signaling and this one goes over HTTP while we join.
-      const waitMs = this.playhead.started ? 0 : this.options.startupJoinWaitMs;
+      const waitMs = this.playhead.started || !this.serving ? 0 : this.options.startupJoinWaitMs;
       this.joinWaitUntil = this.clock.now() + waitMs;
       session = await startupSession(joining, waitMs, signal);
     }
