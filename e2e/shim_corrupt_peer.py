@@ -2,8 +2,8 @@
 whose every PIECE has one bit flipped. Everything else (HELLO, HAVE, choking) is honest, so
 browsers take it for a good seeder until they check the bytes against the signed records.
 
-Usage: python -m swarmcast.e2e.shim_corrupt_peer --url http://HOST:PORT --stream NAME [--rendition R]
-       [--duration S]; prints the node's stats JSON when it stops.
+Usage: python -m swarmcast.e2e.shim_corrupt_peer --url http://HOST:PORT --stream NAME
+       [--rendition R] [--duration S]; prints the node's stats JSON when it stops.
 """
 
 from __future__ import annotations

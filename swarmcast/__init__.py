@@ -1,4 +1,5 @@
-"""swarmcast: peer-assisted live video streaming (the `swarmcast` command is `swarmcast.server.cli`)."""
+"""swarmcast: peer-assisted live video streaming (the `swarmcast` command is
+`swarmcast.server.cli`)."""
 
 from __future__ import annotations
 

@@ -77,7 +77,9 @@ class LabProcess:
             start_new_session=True,
             preexec_fn=_die_with_lab,
             env={**os.environ, **self.env} if self.env else None,
-            cwd=REPO_ROOT,  # `python -m swarmcast.e2e.lab...` and `-m swarmcast.server.cli` import from the checkout
+            # `python -m swarmcast.e2e.lab...` and `-m swarmcast.server.cli` import from the
+            # checkout
+            cwd=REPO_ROOT,
             limit=_LINE_LIMIT,
         )
 

@@ -1,6 +1,7 @@
-"""swarmcast.peer.signaling_client and its ordering core swarmcast.peer.neighbour_view (docs/protocol.md §4.3):
-`neighbours` events that overtake a join ack are applied after it, stale swarms are ignored.
-The pure core is driven event by event; the client runs against a real signaling server."""
+"""swarmcast.peer.signaling_client and its ordering core swarmcast.peer.neighbour_view
+(docs/protocol.md §4.3): `neighbours` events that overtake a join ack are applied after it,
+stale swarms are ignored. The pure core is driven event by event; the client runs against a
+real signaling server."""
 
 from __future__ import annotations
 
