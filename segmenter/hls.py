@@ -46,9 +46,15 @@ def media_playlist(state: ManifestState) -> str:
                 lines.append("#EXT-X-DISCONTINUITY")
             lines.append(f'#EXT-X-MAP:URI="init-{entry.discontinuity}.mp4"')
         lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{iso_datetime(entry.program_date_time)}")
-        lines.append(f"#EXTINF:{entry.duration:.3f},")
+        lines.append(f"#EXTINF:{extinf(entry.duration)},")
         lines.append(f"seg-{entry.seq}.m4s")
         previous = entry
     if state.ended:
         lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
+
+
+def extinf(seconds: float) -> str:
+    """EXTINF's value as written: the duration players divide by, so BANDWIDTH's peak segment
+    bit rate (RFC 8216 §4.3.4.2) is computed with it too."""
+    return f"{seconds:.3f}"

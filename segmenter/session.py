@@ -300,10 +300,11 @@ class StreamSession:
             )
         if self.availability_start is None:
             self.availability_start = program_date_time
+        listed = float(hls.extinf(duration))  # a short last segment rounds down
         for rendition, size in pending.sizes.items():
             stats = self._stats[rendition]
-            if duration > 0:
-                stats.peak_bps = max(stats.peak_bps, size * 8 / duration)
+            if listed > 0:
+                stats.peak_bps = max(stats.peak_bps, size * 8 / listed)
             stats.bits += size * 8
             stats.seconds += duration
         self.segments.append(entry)
