@@ -41,6 +41,9 @@ class DeadlineClock:
         self.config = config
         self.playhead: Playhead | None = None
         self.http_rate = config.http_rate_estimate_bytes_per_s
+        # How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which
+        # the swarm gets segments from the origin, also where we never fetched ourselves.
+        self.copy_rate = config.http_rate_estimate_bytes_per_s
 
     @property
     def playing(self) -> bool:
@@ -72,3 +75,15 @@ class DeadlineClock:
         if elapsed > 0:
             weight = self.config.http_rate_ewma_weight
             self.http_rate = (1 - weight) * self.http_rate + weight * (size / elapsed)
+
+    def copy_progress(self, size: int, elapsed: float) -> None:
+        """A neighbour's copy gained `size` bytes in `elapsed` seconds."""
+        if elapsed > 0:
+            weight = self.config.http_rate_ewma_weight
+            self.copy_rate = (1 - weight) * self.copy_rate + weight * (size / elapsed)
+
+    def origin_too_slow(self, segment: SegmentState, deadline: float, now: float) -> bool:
+        """Fetching what is missing would not beat the deadline at the rate the swarm's copies
+        or our own fetches have been getting from the origin: a takeover would only add load."""
+        rate = min(self.http_rate, self.copy_rate)
+        return now + segment.missing_bytes() / rate > deadline

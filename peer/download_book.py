@@ -6,13 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from swarmcast.peer.download_state import (
-    UNASSIGNED,
-    HttpFetch,
-    PeerRequest,
-    RemotePeer,
-    SegmentState,
-)
+from swarmcast.peer.download_state import HttpFetch, PeerRequest, RemotePeer, SegmentState
 from swarmcast.peer.scheduler_actions import (
     Action,
     AnnounceHave,
@@ -28,14 +22,22 @@ class DownloadBook:
     """What the scheduler knows and has in flight; `emit` receives the actions that follow
     directly from a bookkeeping change (REQUEST, CANCEL, HTTP fetch, HAVE_DELTA)."""
 
-    def __init__(self, emit: Callable[[Action], None], stats: SchedulerStats) -> None:
+    def __init__(
+        self, emit: Callable[[Action], None], stats: SchedulerStats, relay_every: int = 0
+    ) -> None:
         self.segments: dict[int, SegmentState] = {}
         self.local: dict[int, LocalSegment] = {}
-        self.peers: dict[str, RemotePeer] = {}
+        self.peers: dict[str, RemotePeer] = {}  # change through add_peer / forget_peer
+        self._by_id: list[RemotePeer] = []
         self.requests: dict[int, PeerRequest] = {}
         self.fetches: dict[int, HttpFetch] = {}
         self._emit = emit
         self._stats = stats
+        # Copies taken from peers are announced too (HAVE_PIECES when the first request goes out,
+        # then every `relay_every` pieces), so members several hops from the origin fetcher learn
+        # that a copy is on its way and relay it (0: only origin copies are announced).
+        self._relay_every = relay_every
+        self.promise_s = 0.0  # see usable_holders; set by the scheduler from its config
         self._next_request_id = 1
         self._next_fetch_id = 1
 
@@ -50,6 +52,9 @@ class DownloadBook:
         )
         self._next_request_id += 1
         segment.assign(first, end, request.request_id)
+        segment.requested = True
+        if self._relay_every > 0 and segment.announced_count < 0:
+            segment.announce_pending = True
         peer.requests[request.request_id] = request
         self.requests[request.request_id] = request
         self._stats.requests_sent += 1
@@ -86,7 +91,9 @@ class DownloadBook:
         if not segment.complete:
             # Relayed before the segment is complete (cut-through): the origin copy is the one
             # neighbours wait for; pieces from peers they can get from those peers.
-            segment.announce_pending = segment.announce_pending or from_origin
+            fresh = segment.have_count - max(0, segment.announced_count)
+            relay = self._relay_every > 0 and fresh >= self._relay_every
+            segment.announce_pending = segment.announce_pending or from_origin or relay
             return
         for request in [r for r in self.requests.values() if r.seq == segment.seq]:
             self._emit(CancelRequest(request.peer_id, request.request_id))
@@ -108,22 +115,46 @@ class DownloadBook:
         segment = self.segments.get(fetch.seq)
         if segment is not None:
             for index in fetch.pending:
-                if segment.owner[index] == -fetch_id:
-                    segment.owner[index] = UNASSIGNED
+                segment.unassign(index, -fetch_id)
         return segment
 
     # --- queries --------------------------------------------------------------------------
 
+    def add_peer(self, peer: RemotePeer) -> None:
+        self.peers[peer.peer_id] = peer
+        self._by_id = sorted(self.peers.values(), key=lambda p: p.peer_id)
+
+    def peers_by_id(self) -> list[RemotePeer]:
+        """The neighbours sorted by id (kept sorted: asked for on every scheduling pass)."""
+        return self._by_id
+
     def usable_holders(self, now: float, seq: int) -> list[RemotePeer]:
-        """Neighbours that announced all or part of `seq` and may be asked now, by id."""
-        return sorted(
-            (
-                p
-                for p in self.peers.values()
-                if p.holds_any(seq) and not p.choking_us and now >= p.cooldown_until
-            ),
-            key=lambda p: p.peer_id,
-        )
+        """Neighbours that announced all or part of `seq` and may be asked now, by id. A copy
+        announced with no piece yet counts only while that word is fresh (`promise_s`): a
+        neighbour whose copy never started must not hold our own fetch back."""
+        return [
+            p
+            for p in self._by_id
+            if (seq in p.haves or (seq in p.partial and self._live(p, seq, now)))
+            and not p.choking_us
+            and now >= p.cooldown_until
+        ]
+
+    def _live(self, peer: RemotePeer, seq: int, now: float) -> bool:
+        if peer.partial[seq] or self.promise_s <= 0:
+            return True
+        return now - peer.partial_at.get(seq, -1e18) < self.promise_s
+
+    def latest_progress(self, now: float, seq: int) -> float | None:
+        """When a usable neighbour last announced progress on its partial copy of `seq`."""
+        latest: float | None = None
+        for p in self._by_id:
+            at = p.partial_at.get(seq)
+            if at is None or p.choking_us or now < p.cooldown_until:
+                continue
+            if latest is None or at > latest:
+                latest = at
+        return latest
 
     # --- forgetting -----------------------------------------------------------------------
 
@@ -137,8 +168,7 @@ class DownloadBook:
         segment = self.segments.get(request.seq)
         if segment is not None:
             for index in request.pending:
-                if segment.owner[index] == request.request_id:
-                    segment.owner[index] = UNASSIGNED
+                segment.unassign(index, request.request_id)
         self.remove_request(request)
 
     def remove_request(self, request: PeerRequest) -> None:
@@ -155,6 +185,7 @@ class DownloadBook:
         for request in list(peer.requests.values()):
             self.release_request(request)
         del self.peers[peer_id]
+        self._by_id = [p for p in self._by_id if p.peer_id != peer_id]
         return True
 
     def drop_segment(self, seq: int) -> None:

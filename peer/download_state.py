@@ -31,6 +31,23 @@ class SegmentState:
     # Our partial holding changed (an origin fetch started, a piece arrived) and neighbours
     # have not been told yet: announced once per scheduling pass (cut-through, HAVE_PIECES).
     announce_pending: bool = False
+    requested: bool = False
+    """Some neighbour was asked for pieces of it (then it gets no further peer round)."""
+    announced_count: int = -1
+    """Pieces we held at our last HAVE_PIECES of it (-1: not announced yet)."""
+    free_count: int = -1
+    """Pieces missing and not being fetched (kept by `assign`, `unassign`, `mark_have`): lets
+    a scheduling pass skip a segment with nothing left to ask for without scanning it."""
+
+    peer_owed: int = 0
+    """Pieces missing and requested from a peer (owner > 0): a takeover has nothing to cancel
+    while it is 0."""
+
+    def __post_init__(self) -> None:
+        if self.free_count < 0:
+            self.free_count = sum(
+                1 for h, o in zip(self.have, self.owner, strict=True) if not h and o == UNASSIGNED
+            )
 
     @property
     def piece_count(self) -> int:
@@ -49,21 +66,24 @@ class SegmentState:
         """The first run [first, end) of at most `limit` missing pieces that nobody is
         fetching, at or after `start`; None if there is none. With `held`, only pieces in it
         (what a neighbour that holds part of the segment announced)."""
-
-        def free(index: int) -> bool:
-            return (
-                not self.have[index]
-                and self.owner[index] == UNASSIGNED
-                and (held is None or index in held)
-            )
-
+        if self.free_count <= 0 or (held is not None and not held):
+            return None  # the common case in a busy pass: nothing to ask for
+        have, owner, count = self.have, self.owner, len(self.have)
         first = start
-        while first < self.piece_count and not free(first):
+        while first < count and (
+            have[first] or owner[first] != UNASSIGNED or (held is not None and first not in held)
+        ):
             first += 1
-        if first >= self.piece_count:
+        if first >= count:
             return None
         end = first
-        while end < self.piece_count and end - first < limit and free(end):
+        while (
+            end < count
+            and end - first < limit
+            and not have[end]
+            and owner[end] == UNASSIGNED
+            and (held is None or end in held)
+        ):
             end += 1
         return first, end
 
@@ -73,12 +93,27 @@ class SegmentState:
 
     def assign(self, first: int, end: int, owner: int) -> None:
         for index in range(first, end):
+            if not self.have[index]:
+                before = self.owner[index]
+                self.free_count -= before == UNASSIGNED
+                self.peer_owed += (owner > 0) - (before > 0)
             self.owner[index] = owner
+
+    def unassign(self, index: int, owner: int) -> None:
+        """Free piece `index` if `owner` (a request or fetch) still holds it."""
+        if self.owner[index] == owner:
+            self.owner[index] = UNASSIGNED
+            if not self.have[index]:
+                self.free_count += 1
+                self.peer_owed -= owner > 0
 
     def missing_bytes(self) -> int:
         return self.size - self.have_bytes
 
     def mark_have(self, index: int) -> None:
+        if not self.have[index]:
+            self.free_count -= self.owner[index] == UNASSIGNED
+            self.peer_owed -= self.owner[index] > 0
         self.have[index] = True
         self.have_count += 1
         self.have_bytes += self.piece_bytes(index)

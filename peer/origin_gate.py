@@ -1,7 +1,9 @@
 """When a segment may, or must, come from the origin: the deadline fallback point, the live
-HTTP-first election, a neighbour's copy that is still arriving (cut-through) and neighbours that
-are still connecting (startup). Pure: it reads the scheduler's book and clock, holds the little
-state these rules need, and never acts itself (`peer.piece_scheduler` does)."""
+HTTP-first election (only once the segment is due within `election_horizon_s`, and not while
+neighbours are still connecting), a neighbour's copy that is still arriving (cut-through; a
+playing member waits for it past the deadline when the origin is too slow to do better) and
+neighbours that are still connecting (startup). Pure: it reads the scheduler's book and clock,
+holds the little state these rules need, and never acts itself (`peer.piece_scheduler` does)."""
 
 from __future__ import annotations
 
@@ -91,9 +93,8 @@ class OriginGate:
         if now < fallback:
             return fallback
         holders = self.book.usable_holders(now, segment.seq)
-        if self.election_pending(now, segment):
-            assert segment.http_first_at is not None
-            return segment.http_first_at
+        if segment.http_first_at is not None and now < segment.http_first_at and not holders:
+            return segment.http_first_at  # election_pending
         if not self.clock.playing and self.connect_wait(now) and not holders:
             assert self.connect_wait_until is not None
             return self.connect_wait_until
@@ -101,7 +102,7 @@ class OriginGate:
         if progress_until is not None:
             return progress_until
         if segment.peer_grace_until is None:
-            asked = any(owner > 0 for owner in segment.owner)
+            asked = segment.requested
             grace = self.config.peer_silence_timeout_s if holders and not asked else 0.0
             segment.peer_grace_until = now + grace
             if grace > 0 and self.on_decision is not None:
@@ -117,7 +118,20 @@ class OriginGate:
             and not self.election_pending(now, segment)
             and not self.connect_wait(now)
         )
-        return blocked or (segment.http_first_at is not None and now >= segment.http_first_at)
+        return blocked or (
+            segment.http_first_at is not None
+            and now >= segment.http_first_at
+            and self.within_horizon(now, segment)
+            and not self.connect_wait(now)
+        )
+
+    def within_horizon(self, now: float, segment: SegmentState) -> bool:
+        """The segment is due soon enough for an election turn (`election_horizon_s`)."""
+        horizon = self.config.election_horizon_s
+        if horizon <= 0:
+            return True
+        deadline = self.clock.deadline(segment)
+        return deadline is not None and deadline - now <= horizon
 
     def timers(self, now: float, segment: SegmentState, deadline: float) -> list[float]:
         """The times at which these rules may change their answer for `segment`."""
@@ -125,10 +139,15 @@ class OriginGate:
         progress_until = self.copy_progress_until(now, segment, deadline)
         if progress_until is not None:
             times.append(progress_until)
+        latest = self.book.latest_progress(now, segment.seq)
+        if latest is not None:  # a copy's word goes stale (see DownloadBook.usable_holders)
+            times.append(latest + self.config.origin_progress_timeout_s)
         if segment.peer_grace_until is not None:
             times.append(segment.peer_grace_until)
         if segment.http_first_at is not None:
             times.append(segment.http_first_at)
+            if self.config.election_horizon_s > 0:
+                times.append(deadline - self.config.election_horizon_s)
         if self.connect_wait_until is not None:
             times.append(self.connect_wait_until)
         return times
@@ -152,18 +171,13 @@ class OriginGate:
         adding a second download to a possibly congested origin (cut-through). While playing,
         not past `deadline - http_margin_s`; while stalled, as long as the copy progresses.
         None when no such copy is arriving."""
-        latest = max(
-            (
-                p.partial_at[segment.seq]
-                for p in self.book.usable_holders(now, segment.seq)
-                if segment.seq in p.partial_at
-            ),
-            default=None,
-        )
+        latest = self.book.latest_progress(now, segment.seq)
         if latest is None:
             return None
         until = latest + self.config.origin_progress_timeout_s
-        if self.clock.playing:
+        if self.clock.playing and not (
+            self.config.progress_wait_playing and self.clock.origin_too_slow(segment, deadline, now)
+        ):
             until = min(until, deadline - self.config.http_margin_s)
         return until if until > now else None
 

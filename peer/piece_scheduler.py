@@ -21,7 +21,10 @@ timing rules for the origin live in `peer.origin_gate`:
   seeder (`seeder=True`) takes everything from HTTP.
 - Every origin fetch is announced at once (HAVE_PIECES, no pieces yet) and each origin piece as
   it arrives, and pieces of incomplete segments are served: neighbours relay an origin download
-  while it is still running instead of fetching the segment a second time.
+  while it is still running instead of fetching the segment a second time. A copy taken from
+  peers is announced the same way (when a neighbour's copy is first seen or requested, then every
+  `relay_announce_pieces` pieces), so members several hops from the fetcher hear of it within a
+  few message latencies instead of after several whole transfers, and do not fetch their own.
 - A peer owing pieces that sends nothing for `peer_silence_timeout_s` is abandoned; a peer that
   sends a piece failing verification is dropped (GOODBYE bad-piece + report).
 """
@@ -34,6 +37,7 @@ from swarmcast.peer.deadline_clock import DeadlineClock, Playhead
 from swarmcast.peer.download_book import DownloadBook
 from swarmcast.peer.download_state import UNASSIGNED, RemotePeer, SegmentState
 from swarmcast.peer.origin_gate import EDGE_SEEDER_CAPABILITY, OriginGate
+from swarmcast.peer.peer_requests import request_from_peers
 from swarmcast.peer.scheduler_actions import (
     AbandonPeer,
     AbandonReason,
@@ -75,7 +79,8 @@ class PieceScheduler:
         self.stats = SchedulerStats()
         self._now = now
         self._actions: list[Action] = []
-        self.book = DownloadBook(self._actions.append, self.stats)
+        self.book = DownloadBook(self._actions.append, self.stats, config.relay_announce_pieces)
+        self.book.promise_s = config.origin_progress_timeout_s
         self.clock = DeadlineClock(config)
         self.gate = OriginGate(config, self.book, self.clock, on_decision)
         self.upload = UploadScheduler(
@@ -97,7 +102,7 @@ class PieceScheduler:
         self._now = now
         if peer_id in self.book.peers:
             return
-        self.book.peers[peer_id] = RemotePeer(peer_id, capabilities, max(1, max_pieces_per_request))
+        self.book.add_peer(RemotePeer(peer_id, capabilities, max(1, max_pieces_per_request)))
         self._actions.append(SendHave(peer_id, tuple(sorted(self.book.local))))
         self.upload.peer_connected(now, peer_id)
         self._schedule(now)
@@ -143,6 +148,9 @@ class PieceScheduler:
         if before is None or not held <= before:
             # Progress: the first word of a copy, or pieces it did not have. Repeating itself
             # does not count, so a neighbour cannot hold our takeover back with empty promises.
+            since = peer.partial_at.get(seq)
+            if before is not None and since is not None and segment is not None:
+                self.clock.copy_progress(len(held - before) * segment.piece_size, now - since)
             peer.partial_at[seq] = now
         peer.partial[seq] = held
         while len(peer.partial) > self.config.max_partial_per_peer:
@@ -346,7 +354,7 @@ class PieceScheduler:
 
     def handle_timer(self, now: float) -> None:
         self._now = now
-        for peer in sorted(self.book.peers.values(), key=lambda p: p.peer_id):
+        for peer in list(self.book.peers_by_id()):
             if peer.requests and now >= self._silent_at(peer):
                 self._abandon(now, peer, "silent")
         self.upload.handle_timer(now)
@@ -390,6 +398,8 @@ class PieceScheduler:
                 continue
             holders = self.book.usable_holders(now, segment.seq)
             if holders:
+                if self.config.relay_announce_pieces > 0 and segment.announced_count < 0:
+                    segment.announce_pending = True  # a copy is coming: tell ours it is
                 if deadline - now <= self.config.prefetch_horizon_s:
                     assignable.append((segment, deadline, holders))
             elif self.gate.may_fetch_unheld(now, segment):
@@ -404,7 +414,7 @@ class PieceScheduler:
         urgent.sort(key=lambda item: (item[1], item[0].seq))
         background.sort(key=lambda item: (len(item[2]), item[1], item[0].seq))
         for segment, _, holders in urgent + background:
-            self._request_from_peers(now, segment, holders)
+            request_from_peers(self.book, self.config, now, segment, holders, self.on_decision)
         self._announce_partial()
 
     def _announce_partial(self) -> None:
@@ -413,53 +423,18 @@ class PieceScheduler:
             segment = self.book.segments[seq]
             if segment.announce_pending:
                 segment.announce_pending = False
+                segment.announced_count = segment.have_count
                 if self.book.peers:
                     self._actions.append(AnnouncePieces(seq, segment.held_pieces()))
-
-    def _request_from_peers(
-        self, now: float, segment: SegmentState, holders: list[RemotePeer]
-    ) -> None:
-        """Deal the segment's free pieces in blocks to the least-loaded holders; a neighbour
-        that holds part of it is asked only for pieces it announced."""
-        limit_per_peer = self.config.max_inflight_pieces_per_peer
-        # Runs every pass for every segment in the horizon: skip at once what cannot yield a
-        # request (nothing free, or a neighbour that has announced no piece yet).
-        start = segment.free_run(0, 1)
-        if start is None:
-            return
-        first_free = start[0]
-        sources = [p for p in holders if p.held(segment.seq) != set()]
-        while sources:
-            loads = sorted((p.inflight_pieces(), p.peer_id, p) for p in sources)
-            for load, _, peer in loads:
-                if load >= limit_per_peer:
-                    return
-                limit = min(
-                    self.config.request_block_pieces,
-                    peer.max_pieces_per_request,
-                    limit_per_peer - load,
-                )
-                run = segment.free_run(first_free, limit, peer.held(segment.seq))
-                if run is not None:
-                    self.book.open_request(now, peer, segment, run[0], run[1])
-                    self._decided(now, segment.seq, "peer-request", peer=peer.peer_id,
-                                  first_piece=run[0], piece_count=run[1] - run[0])  # fmt: skip
-                    break
-            else:
-                return
-            start = segment.free_run(first_free, 1)
-            if start is None:
-                return
-            first_free = start[0]
 
     def _fetch_http(
         self, now: float, segment: SegmentState, *, take_over: bool, reason: str
     ) -> None:
         """Fetch the segment's missing pieces from the origin. With `take_over`, pieces still
         owed by peers are cancelled there and fetched too (the fallback point was reached)."""
-        if now < segment.http_retry_at:
-            return
-        if take_over:
+        if now < segment.http_retry_at or (segment.free_count <= 0 and segment.peer_owed <= 0):
+            return  # everything missing is on its way from the origin already
+        if take_over and segment.peer_owed > 0:
             owing = {o for i, o in enumerate(segment.owner) if o > 0 and not segment.have[i]}
             for request_id in sorted(owing):
                 request = self.book.requests.get(request_id)

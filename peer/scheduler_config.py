@@ -67,6 +67,20 @@ class SchedulerConfig:
     origin_progress_timeout_s: float = 2.0
     """A neighbour's copy of a segment that is still arriving (HAVE_PIECES within this long)
     holds our HTTP takeover back: on a congested origin a second download only slows both."""
+    relay_announce_pieces: int = 1
+    """A copy taken from peers is announced (HAVE_PIECES) when its first request goes out and
+    then every this many pieces, so members several hops from the origin fetcher see that a copy
+    is coming and relay it instead of fetching their own (0: announce origin copies only)."""
+    election_horizon_s: float = 8.0
+    """A member takes its election turn for a segment only once the segment is due within this
+    long: a member far behind the live edge (stalled, or catching up) leaves the newest
+    segments to members that need them sooner and relays their copies later, so a congested
+    swarm fetches in the order of need instead of every segment at once (0: no horizon)."""
+    progress_wait_playing: bool = True
+    """While a neighbour's copy of a segment progresses and the origin is too slow to fetch the
+    rest before the deadline anyway (at the rate copies and our own fetches have been getting),
+    playing members wait for the copy past the deadline (a stall) instead of all taking the
+    rest from the origin at the same deadline, which only slows the copy everyone waits for."""
     max_partial_per_peer: int = 16
     """Segments a neighbour may hold part of (HAVE_PIECES) that we remember; older ones are
     forgotten first. Bounds what a neighbour's announcements can make us store."""

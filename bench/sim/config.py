@@ -81,6 +81,9 @@ class SimConfig:
     pre_join_segments: int = 6
     """shim: fragments hls.js loaded before the join, handed to the swarm store once joined
     (p2p_engine.ts PRE_JOIN_SEGMENTS); 0 = not kept (the shim before 275a273)."""
+    join_hold_s: float = 0.0
+    """shim: hls.js's fragment loads wait up to this long after arrival for the swarm session
+    (then plain HTTP); 0 = the engine today (plain HTTP until the session is up)."""
     catchup_latency_s: float | None = None
     """If set: a stalled player more than this far behind the live edge jumps back to the
     live sync position (hls.js liveMaxLatencyDuration); None = hls.js default (never)."""

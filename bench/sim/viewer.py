@@ -74,6 +74,7 @@ class ViewerLogic:
         for seq in node.pre_join:  # hls.js's pre-join fragments go to the swarm store
             self._offer(node, seq)
         node.pre_join.clear()
+        self._load_next(node)
         self.swarm.drain(node)
 
     def _swarm_size_poll(self, node: SimNode) -> None:
@@ -182,6 +183,11 @@ class ViewerLogic:
             if seq in node.delivered:
                 node.want = seq + 1
                 continue
+            hold_until = node.arrives_at + self.cfg.join_hold_s
+            if node.sched is None and self.p2p and self.q.now < hold_until:
+                # The engine holds hls.js's first loads while the swarm session comes up.
+                self.q.at(hold_until, self._load_next, node)
+                return
             node.loading = True
             node.load_generation += 1
             node.safety_extensions = 0

@@ -39,9 +39,12 @@ export class Playhead {
 export class DeadlineClock {
   playhead: Playhead | null = null;
   httpRate: number;
+  /** How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which the swarm gets segments from the origin, also where we never fetched ourselves. */
+  copyRate: number;
 
   constructor(private readonly config: SchedulerConfig) {
     this.httpRate = config.httpRateEstimateBytesPerS;
+    this.copyRate = config.httpRateEstimateBytesPerS;
   }
 
   get playing(): boolean {
@@ -74,5 +77,22 @@ export class DeadlineClock {
       const weight = this.config.httpRateEwmaWeight;
       this.httpRate = (1 - weight) * this.httpRate + weight * (size / elapsed);
     }
+  }
+
+  /** A neighbour's copy gained `size` bytes in `elapsed` seconds. */
+  copyProgress(size: number, elapsed: number): void {
+    if (elapsed > 0) {
+      const weight = this.config.httpRateEwmaWeight;
+      this.copyRate = (1 - weight) * this.copyRate + weight * (size / elapsed);
+    }
+  }
+
+  /**
+   * Fetching what is missing would not beat the deadline at the rate the swarm's copies or our
+   * own fetches have been getting from the origin: a takeover would only add load.
+   */
+  originTooSlow(segment: SegmentState, deadline: number, now: number): boolean {
+    const rate = Math.min(this.httpRate, this.copyRate);
+    return now + segment.missingBytes() / rate > deadline;
   }
 }

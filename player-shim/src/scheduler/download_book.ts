@@ -20,9 +20,18 @@ export class DownloadBook {
   private nextRequestId = 1;
   private nextFetchId = 1;
 
+  /** See usableHolders; set by the scheduler from its config. */
+  promiseS = 0;
+
+  /**
+   * `relayEvery`: copies taken from peers are announced too (HAVE_PIECES when the first request
+   * goes out, then every `relayEvery` pieces), so members several hops from the origin fetcher
+   * learn that a copy is on its way and relay it (0: only origin copies are announced).
+   */
   constructor(
     private readonly emit: (action: SchedulerAction) => void,
     private readonly stats: SchedulerStats,
+    private readonly relayEvery = 0,
   ) {}
 
   /** Asks `peer` for pieces [first, end) of `segment`. */
@@ -32,6 +41,8 @@ export class DownloadBook {
     const request: PeerRequest = { requestId: this.nextRequestId, peerId: peer.peerId, seq: segment.seq, pending, sentAt: now };
     this.nextRequestId += 1;
     segment.assign(first, end, request.requestId);
+    segment.requested = true;
+    if (this.relayEvery > 0 && segment.announcedCount < 0) segment.announcePending = true;
     peer.requests.set(request.requestId, request);
     this.requests.set(request.requestId, request);
     this.stats.requestsSent += 1;
@@ -68,7 +79,9 @@ export class DownloadBook {
     if (!segment.complete) {
       // Relayed before the segment is complete (cut-through): the origin copy is the one
       // neighbours wait for; pieces from peers they can get from those peers.
-      segment.announcePending = segment.announcePending || fromOrigin;
+      const fresh = segment.haveCount - Math.max(0, segment.announcedCount);
+      const relay = this.relayEvery > 0 && fresh >= this.relayEvery;
+      segment.announcePending = segment.announcePending || fromOrigin || relay;
       return;
     }
     for (const request of [...this.requests.values()].filter((r) => r.seq === segment.seq)) {
@@ -136,10 +149,29 @@ export class DownloadBook {
     for (const [fetchId, fetch] of [...this.fetches.entries()]) if (fetch.seq === seq) this.fetches.delete(fetchId);
   }
 
-  /** Neighbours that announced all or part of `seq` and may be asked now, by id. */
+  /**
+   * Neighbours that announced all or part of `seq` and may be asked now, by id. A copy announced
+   * with no piece yet counts only while that word is fresh (`promiseS`): a neighbour whose copy
+   * never started must not hold our own fetch back.
+   */
   usableHolders(now: number, seq: number): RemotePeer[] {
     return [...this.peers.values()]
-      .filter((p) => p.holdsAny(seq) && !p.chokingUs && now >= p.cooldownUntil)
+      .filter((p) => (p.haves.has(seq) || (p.partial.has(seq) && this.live(p, seq, now))) && !p.chokingUs && now >= p.cooldownUntil)
       .sort((a, b) => compareIds(a.peerId, b.peerId));
+  }
+
+  private live(peer: RemotePeer, seq: number, now: number): boolean {
+    if ((peer.partial.get(seq)?.size ?? 0) > 0 || this.promiseS <= 0) return true;
+    return now - (peer.partialAt.get(seq) ?? -1e18) < this.promiseS;
+  }
+
+  /** When a usable neighbour last announced progress on its partial copy of `seq`. */
+  latestProgress(now: number, seq: number): number | null {
+    let latest: number | null = null;
+    for (const p of this.peers.values()) {
+      const at = p.partialAt.get(seq);
+      if (at !== undefined && !p.chokingUs && now >= p.cooldownUntil && (latest === null || at > latest)) latest = at;
+    }
+    return latest;
   }
 }

@@ -21,6 +21,10 @@ export class SegmentState {
    * neighbours have not been told: announced once per scheduling pass (cut-through).
    */
   announcePending = false;
+  /** Some neighbour was asked for pieces of it (then it gets no further peer round). */
+  requested = false;
+  /** Pieces we held at our last HAVE_PIECES of it (-1: not announced yet). */
+  announcedCount = -1;
 
   constructor(
     readonly seq: number,

@@ -91,7 +91,7 @@ export class OriginGate {
     const progressUntil = this.copyProgressUntil(now, segment, deadline);
     if (progressUntil !== null) return progressUntil;
     if (segment.peerGraceUntil === null) {
-      const asked = segment.owner.some((o) => o > 0);
+      const asked = segment.requested;
       const round = holders.length > 0 && !asked;
       segment.peerGraceUntil = now + (round ? this.config.peerSilenceTimeoutS : 0.0);
       if (round) this.onDecision?.(now, segment.seq, "peer-round", { untilS: segment.peerGraceUntil - now });
@@ -105,9 +105,18 @@ export class OriginGate {
    * member's election turn for a new live segment has come. Returns the reason, or null.
    */
   fetchUnheldReason(now: number, segment: SegmentState): string | null {
-    if (segment.httpFirstAt !== null && now >= segment.httpFirstAt) return "election-turn";
-    if (this.clock.waitingOn(segment) && !this.electionPending(now, segment) && !this.connectWait(now)) return "blocked-no-holder";
+    const turn = segment.httpFirstAt !== null && now >= segment.httpFirstAt;
+    if (turn && this.withinHorizon(now, segment) && !this.connectWait(now)) return "election-turn";
+    if (this.clock.waitingOn(segment) && !this.electionPending(now, segment) && !this.connectWait(now)) return turn ? "election-turn" : "blocked-no-holder";
     return null;
+  }
+
+  /** The segment is due soon enough for an election turn (`electionHorizonS`). */
+  withinHorizon(now: number, segment: SegmentState): boolean {
+    const horizon = this.config.electionHorizonS;
+    if (horizon <= 0) return true;
+    const deadline = this.clock.deadline(segment);
+    return deadline !== null && deadline - now <= horizon;
   }
 
   /** The times at which these rules may change their answer for `segment`. */
@@ -115,8 +124,13 @@ export class OriginGate {
     const times = [this.clock.fallbackAt(segment, deadline)];
     const progressUntil = this.copyProgressUntil(now, segment, deadline);
     if (progressUntil !== null) times.push(progressUntil);
+    const latest = this.book.latestProgress(now, segment.seq);
+    if (latest !== null) times.push(latest + this.config.originProgressTimeoutS); // a copy's word goes stale (DownloadBook.usableHolders)
     if (segment.peerGraceUntil !== null) times.push(segment.peerGraceUntil);
-    if (segment.httpFirstAt !== null) times.push(segment.httpFirstAt);
+    if (segment.httpFirstAt !== null) {
+      times.push(segment.httpFirstAt);
+      if (this.config.electionHorizonS > 0) times.push(deadline - this.config.electionHorizonS);
+    }
     if (this.connectWaitUntil !== null) times.push(this.connectWaitUntil);
     return times;
   }
@@ -139,14 +153,11 @@ export class OriginGate {
    * copy is arriving.
    */
   copyProgressUntil(now: number, segment: SegmentState, deadline: number): number | null {
-    let latest: number | null = null;
-    for (const p of this.book.usableHolders(now, segment.seq)) {
-      const at = p.partialAt.get(segment.seq);
-      if (at !== undefined && (latest === null || at > latest)) latest = at;
-    }
+    const latest = this.book.latestProgress(now, segment.seq);
     if (latest === null) return null;
     let until = latest + this.config.originProgressTimeoutS;
-    if (this.clock.playing) until = Math.min(until, deadline - this.config.httpMarginS);
+    const waitPlaying = this.config.progressWaitPlaying && this.clock.originTooSlow(segment, deadline, now);
+    if (this.clock.playing && !waitPlaying) until = Math.min(until, deadline - this.config.httpMarginS);
     return until > now ? until : null;
   }
 

@@ -48,7 +48,8 @@ export class PieceScheduler {
   ) {
     this.now = now;
     this.clock = new DeadlineClock(config);
-    this.book = new DownloadBook((a) => this.actions.push(a), this.stats);
+    this.book = new DownloadBook((a) => this.actions.push(a), this.stats, config.relayAnnouncePieces);
+    this.book.promiseS = config.originProgressTimeoutS;
     this.gate = new OriginGate(config, this.book, this.clock, onDecision);
     this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.book.local, this.stats, now, this.book.segments);
   }
@@ -113,7 +114,16 @@ export class PieceScheduler {
     const before = peer.partial.get(seq);
     // Progress: the first word of a copy, or pieces it did not have. Repeating itself does not
     // count, so a neighbour cannot hold our takeover back with empty promises.
-    if (!before || [...held].some((i) => !before.has(i))) peer.partialAt.set(seq, now);
+    if (!before || [...held].some((i) => !before.has(i))) {
+      const since = peer.partialAt.get(seq);
+      const segment = this.book.segments.get(seq);
+      if (before && since !== undefined && segment) {
+        let fresh = 0;
+        for (const i of held) if (!before.has(i)) fresh++;
+        this.clock.copyProgress(fresh * segment.pieceSize, now - since);
+      }
+      peer.partialAt.set(seq, now);
+    }
     peer.partial.set(seq, held);
     while (peer.partial.size > this.config.maxPartialPerPeer) peer.forgetPartial(Math.min(...peer.partial.keys()));
     this.schedule(now);
@@ -366,6 +376,8 @@ export class PieceScheduler {
       }
       const holders = this.book.usableHolders(now, segment.seq);
       if (holders.length > 0) {
+        // A copy is coming: tell ours it is (multi-hop cut-through).
+        if (this.config.relayAnnouncePieces > 0 && segment.announcedCount < 0) segment.announcePending = true;
         if (deadline - now <= this.config.prefetchHorizonS) assignable.push([segment, deadline, holders]);
         continue;
       }
@@ -388,6 +400,7 @@ export class PieceScheduler {
       const segment = this.book.segments.get(seq) as SegmentState;
       if (!segment.announcePending) continue;
       segment.announcePending = false;
+      segment.announcedCount = segment.haveCount;
       if (this.book.peers.size > 0) this.actions.push({ action: "announce_pieces", seq, pieces: segment.heldPieces() });
     }
   }

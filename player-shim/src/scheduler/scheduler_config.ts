@@ -52,6 +52,23 @@ export interface SchedulerConfig {
    * our HTTP takeover back: on a congested origin a second download only slows both.
    */
   originProgressTimeoutS: number;
+  /**
+   * A copy taken from peers is announced (HAVE_PIECES) when its first request goes out and then
+   * every this many pieces, so members several hops from the origin fetcher see that a copy is
+   * coming and relay it instead of fetching their own (0: announce origin copies only).
+   */
+  relayAnnouncePieces: number;
+  /**
+   * A member takes its election turn for a segment only once it is due within this long: one far
+   * behind the live edge leaves the newest segments to members that need them sooner (0: no horizon).
+   */
+  electionHorizonS: number;
+  /**
+   * While a neighbour's copy progresses and the origin is too slow to fetch the rest before the
+   * deadline anyway, playing members wait for the copy past the deadline instead of all taking
+   * the rest from the origin at the same deadline.
+   */
+  progressWaitPlaying: boolean;
   /** Segments a neighbour may hold part of (HAVE_PIECES) that we remember; oldest forgotten first. */
   maxPartialPerPeer: number;
   // --- upload ---
@@ -87,6 +104,9 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   peerCooldownS: 5.0,
   busyBackoffS: 0.25,
   originProgressTimeoutS: 2.0,
+  relayAnnouncePieces: 1,
+  electionHorizonS: 8.0,
+  progressWaitPlaying: true,
   maxPartialPerPeer: 16,
   uploadSlots: 8,
   uploadRateBytesPerS: null,
