@@ -102,8 +102,9 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   peerConnectTimeoutMs: 10_000,
   signalingTimeoutMs: 5_000,
   deadlineGraceMs: 1_500,
-  // A join takes 0.2-1.9 s in the flash-crowd lab (bench/results/flash-timeline-notes.md).
-  startupJoinWaitMs: 2_000,
+  // A join takes 0.2-1.9 s in the flash-crowd lab (bench/results/flash-timeline-notes.md), up to
+  // 3.1 s with 8 browsers starting at once on a loaded machine.
+  startupJoinWaitMs: 3_000,
   // Browsers learn of a new live segment when hls.js refreshes the playlist, once per target
   // duration (2 s here), so swarm members learn of it up to that far apart; the Python peer
   // polls twice as often. Wider election tiers let the elected member's announcement arrive

@@ -23,7 +23,7 @@ import { OperatorLink, viewerKey } from "./operator_link";
 import { p2pStatus, type P2PStatus } from "./p2p_status";
 import { SignalingClient, SignalingError } from "./signaling_client";
 import { PlayheadTracker } from "./playhead_tracker";
-import { startupSession } from "./startup_join";
+import { electsFirstCopy, startupSession } from "./startup_join";
 import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
 
 /** What the engine needs to know about a fragment (a subset of hls.js's Fragment). */
@@ -222,7 +222,7 @@ export class P2PEngine {
     const horizon = position + session.scheduler.config.prefetchHorizonS;
     for (const frag of fragments) {
       if (frag.start + frag.duration <= position || frag.start > horizon) continue;
-      void session.addSegment(this.segmentInfo(frag, newSns.has(frag.sn)));
+      void session.addSegment(this.segmentInfo(frag, electsFirstCopy(newSns.has(frag.sn), this.playhead.started)));
     }
   }
 
@@ -255,7 +255,7 @@ export class P2PEngine {
       session = await startupSession(joining, waitMs, signal);
     }
     if (!session || !this.serving) return null;
-    const buffer = await session.addSegment(this.segmentInfo(frag, liveEdge));
+    const buffer = await session.addSegment(this.segmentInfo(frag, electsFirstCopy(liveEdge, this.playhead.started)));
     if (!buffer || signal.aborted) return null;
     return session.waitForSegment(frag.sn, signal);
   }

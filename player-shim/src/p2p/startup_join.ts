@@ -11,6 +11,18 @@
  * segment is fetched").
  */
 
+/**
+ * Whether the scheduler holds its live election over a segment (`liveEdge`): new at the live edge,
+ * or wanted before the first frame. Newcomers arriving together block on the same startup segments
+ * nobody holds yet; without the election they all reach the fallback point as their neighbours
+ * finish connecting and each fetches them from the origin at the same moment. With it one member
+ * goes first, announces its download (HAVE_PIECES) and the others relay it. A segment neighbours
+ * already hold is taken from them either way (the election waits only for unheld segments).
+ */
+export function electsFirstCopy(liveEdge: boolean, started: boolean): boolean {
+  return liveEdge || !started;
+}
+
 /** Something that knows how many neighbours signaling assigned (a joined swarm session). */
 export interface JoinedSwarm {
   readonly neighbourCount: number;

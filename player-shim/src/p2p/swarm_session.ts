@@ -322,7 +322,8 @@ export class SwarmSession {
    */
   deliveryUnderway(seq: number, windowMs: number): boolean {
     const buffer = this.store.get(seq);
-    if (!buffer || buffer.complete) return false;
+    if (!buffer) return this.intake.pending().includes(seq); // its record is on the way
+    if (buffer.complete) return false;
     if (this.fetcher.fetching(seq)) return true;
     const nowMs = this.deps.clock.now();
     if (buffer.lastPieceAt !== null && nowMs - buffer.lastPieceAt < windowMs) return true;

@@ -1,6 +1,6 @@
 /** A newcomer's first fragment waits, bounded, for the swarm join (src/p2p/startup_join.ts). */
 import { describe, expect, it } from "vitest";
-import { startupSession } from "../../src/p2p/startup_join";
+import { electsFirstCopy, startupSession } from "../../src/p2p/startup_join";
 
 const withNeighbours = { neighbourCount: 3 };
 const alone = { neighbourCount: 0 };
@@ -37,5 +37,14 @@ describe("startupSession", () => {
     const waiting = startupSession(later(withNeighbours, 2000), 5000, controller.signal);
     controller.abort();
     await expect(waiting).rejects.toThrow("aborted");
+  });
+});
+
+describe("electsFirstCopy", () => {
+  it("holds the election over new live segments, and over every segment wanted before the first frame", () => {
+    expect(electsFirstCopy(true, true)).toBe(true);
+    expect(electsFirstCopy(false, false)).toBe(true);
+    expect(electsFirstCopy(true, false)).toBe(true);
+    expect(electsFirstCopy(false, true)).toBe(false);
   });
 });

@@ -87,9 +87,9 @@ async function connectedPair(net: MemoryNetwork, timelineB: Timeline | null = nu
 }
 
 /** A (whose origin answers with `body`) and B, linked, both waiting at position 10, nothing held. */
-async function originPair(net: MemoryNetwork, body: (start: number, end: number) => AsyncGenerator<Uint8Array>) {
+async function originPair(net: MemoryNetwork, body: (start: number, end: number) => AsyncGenerator<Uint8Array>, bodyB?: typeof body) {
   const a = member(net, "seedA000", undefined, null, body);
-  const b = member(net, "viewB000");
+  const b = member(net, "viewB000", undefined, null, bodyB);
     a.session.setPlayhead(10, false);
     b.session.setPlayhead(10, false);
     a.session.addNeighbour({ peerId: "viewB000", initiator: true, seeder: false });
@@ -290,6 +290,35 @@ describe("swarm session", () => {
     expect((aborted as unknown as AbortSignal).aborted).toBe(true);
     await vi.waitFor(() => expect(session.deliveryUnderway(5, 1500)).toBe(false));
     session.close();
+  });
+
+  it.each([
+    ["held (startup: one member fetches, the other waits for its copy)", true, 1],
+    ["not held (both reach the fallback point: both fetch at once)", false, 2],
+  ])("two newcomers blocked past the fallback point on a startup segment, election %s", async (_name, liveEdge, copies) => {
+    const net = new MemoryNetwork();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // A congested origin: the first two pieces, then nothing until released.
+    const slowBody = async function* (start: number, end: number): AsyncGenerator<Uint8Array> {
+      yield DATA.slice(start, start + 32768);
+      await released;
+      yield DATA.slice(start + 32768, end);
+    };
+    const { a, b } = await originPair(net, slowBody, slowBody);
+    // Records on a congested origin come late: the startup deadline's fallback point has passed.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const startup: SegmentInfo = { ...SEG5, liveEdge };
+    await Promise.all([a.session.addSegment(startup), b.session.addSegment(startup)]);
+    // Past every election turn (0.8 s tiers, 0.3 s stagger), within the 2 s a copy's progress holds.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(a.fetches.length + b.fetches.length).toBe(copies);
+    release();
+    const signal = new AbortController().signal;
+    const done = await Promise.all([a.session.waitForSegment(5, signal), b.session.waitForSegment(5, signal)]);
+    for (const buffer of done) expect(buffer.bytes()).toEqual(DATA);
+    a.session.close();
+    b.session.close();
   });
 
   it("rejects waiters when the session closes", async () => {
