@@ -142,10 +142,13 @@ async def attackers(port: int, count: int, duration_s: float) -> AsyncIterator[l
     stop_at_wall = time.time() + duration_s
     # Shared counters, not a result at exit: a loaded machine may tear an attacker down slowly
     # (thousands of sockets) and the join below then kills it, result and all.
-    counters = [multiprocessing.Value("l", 0) for _ in range(0, count, 5000)]
+    # Spawned, not forked: a fork of a busy process (a test runner with threads of earlier
+    # tests) can inherit a lock held by another thread and hang before opening anything.
+    context = multiprocessing.get_context("spawn")
+    counters = [context.Value("l", 0) for _ in range(0, count, 5000)]
     sizes = [min(5000, count - i) for i in range(0, count, 5000)]
     procs = [
-        multiprocessing.Process(target=_attacker_process, args=(port, n, stop_at_wall, counter))
+        context.Process(target=_attacker_process, args=(port, n, stop_at_wall, counter))
         for n, counter in zip(sizes, counters, strict=True)
     ]
     for proc in procs:
