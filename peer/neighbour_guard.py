@@ -25,11 +25,12 @@ class GuardConfig:
     burst: int = 100
     pieces_frames_per_s: float = 200.0
     """Sustained HAVE_PIECES frames per second per neighbour. An honest copy in progress sends
-    one per origin piece plus one per fetch start: 200 pieces/s is about 26 Mbit/s of copying
-    at 16 KiB pieces, 10x the default ladder's top rung in real time."""
+    one per piece it receives (origin or peers) plus a few count-0 words per segment: 200
+    pieces/s is about 26 Mbit/s of copying at 16 KiB pieces, 10x the default ladder's top rung
+    in real time."""
     pieces_burst: int = 1024
-    """HAVE_PIECES burst: a copy's fetch start and the 1023 pieces of a 16 MiB segment (at
-    16 KiB pieces) announced one by one at once."""
+    """HAVE_PIECES burst: the 1023 pieces of a 16 MiB segment (at 16 KiB pieces) announced one
+    by one at once, or a newcomer's catch-up of several segments of the live window."""
     request_frames_per_s: float = 50.0
     """REQUEST and CANCEL frames per neighbour: each PIECE we sent it earns one (banked up to
     `request_burst`); beyond those, this many per second. A downloader's requests are paid by
@@ -119,7 +120,7 @@ class NeighbourGuard:
         return Verdict(frozenset({seq}), False, False, False)
 
     def have_pieces(self, now: float, peer: str, seq: int, edge: int) -> Verdict:
-        """HAVE_PIECES (a copy in progress): the window, at its own rate (one per origin piece
+        """HAVE_PIECES (a copy in progress): the window, at its own rate (one per piece received
         is honest); the scheduler bounds how many partial copies it keeps per neighbour."""
         state = self._state(now, peer)
         if not state.pieces.try_consume(now, 1):

@@ -18,9 +18,10 @@ export interface GuardConfig {
   burst: number;
   /**
    * Sustained HAVE_PIECES frames per second per neighbour, and the burst. An honest copy in
-   * progress sends one per origin piece plus one per fetch start: the burst covers a fetch start
-   * and the 1023 pieces of a 16 MiB segment announced one by one at once, the rate 200 pieces/s of copying (about 26 Mbit/s
-   * at 16 KiB pieces, 10x the default ladder's top rung in real time).
+   * progress sends one per piece it receives (origin or peers) plus a few count-0 words per
+   * segment: the burst covers the 1023 pieces of a 16 MiB segment announced one by one at once
+   * (or a newcomer's catch-up of the live window), the rate 200 pieces/s of copying (about
+   * 26 Mbit/s at 16 KiB pieces, 10x the default ladder's top rung in real time).
    */
   piecesFramesPerS: number;
   piecesBurst: number;
@@ -111,7 +112,7 @@ export class NeighbourGuard {
   }
 
   /**
-   * HAVE_PIECES (a copy in progress): the window, at its own rate (one per origin piece is
+   * HAVE_PIECES (a copy in progress): the window, at its own rate (one per piece received is
    * honest); the scheduler bounds how many partial copies it keeps per neighbour.
    */
   havePieces(now: number, peer: string, seq: number, edge: number): Verdict {
