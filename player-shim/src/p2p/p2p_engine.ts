@@ -308,12 +308,18 @@ export class P2PEngine {
     try {
       if (this.stream !== null && this.stream !== stream) this.teardown();
       this.stream = stream;
+      // The API config and the signing key are fetched at once, the key while signaling connects:
+      // on a congested origin each of these small requests waits behind the media in the link's
+      // queue, and a newcomer's first fragment waits for this join (startup_join.ts).
+      const apiPending = (this.apiConfig ??= fetchApiConfig(this.options.apiBase, this.fetchFn));
+      apiPending.catch(() => undefined); // awaited below (a failure is handled there)
       const verifier = await ed25519Verifier();
       this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn);
       this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.origin.fetchSigningKey(signingKeyUrl(segmentUrl));
-      const key = await this.key;
-      const api = await (this.apiConfig ??= fetchApiConfig(this.options.apiBase, this.fetchFn));
+      this.key.catch(() => undefined); // awaited below (a failure is handled there)
+      const api = await apiPending;
       const signaling = await this.ensureSignaling(api, stream);
+      const key = await this.key;
       if (this.operator.off) return null; // told by the first beacon's ack
       const limits = this.operator.takeUploadLimits();
       const joined = await signaling.join(stream, rendition, limits.budgetBps);
