@@ -118,8 +118,7 @@ def run_matrix(
 ) -> Path:
     """Run every cell `runs` times (seed + k for run k); returns the aggregate JSON's path."""
     stamp = stamp or time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    base = out_root / f"{kind}-{stamp}"
-    base.mkdir(parents=True, exist_ok=True)
+    base = _new_dir(out_root, f"{kind}-{stamp}")
     state: list[dict[str, Any]] = [
         {"name": name, "config": _config_json(config), "runs": [], "aggregate": aggregate_cell([])}
         for name, config in cells
@@ -141,6 +140,20 @@ def run_matrix(
             cell["targets"] = cell_targets(config.egress_cap_x_top, figures)
             write_aggregate(base, kind, stamp, state)
     return write_aggregate(base, kind, stamp, state)
+
+
+def _new_dir(root: Path, name: str) -> Path:
+    """`root/name`, or `root/name-2`, `-3`... if taken: two matrices started in the same second
+    (e.g. one cell per process, interleaving on the lock) must not share one aggregate."""
+    root.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 1000):
+        path = root / (name if n == 1 else f"{name}-{n}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"{root / name}: 999 directories of that name already")
 
 
 def _one_run(

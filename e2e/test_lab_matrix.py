@@ -50,6 +50,25 @@ def test_cells_chosen_by_name_keep_the_matrix_order() -> None:
         select_cells("flash", " , ")
 
 
+def test_two_matrices_started_in_the_same_second_keep_their_own_aggregate(tmp_path: Path) -> None:
+    def fake_run(config: LabConfig) -> dict[str, Any] | None:
+        raw = _raw("flash", _stall(1.0))
+        raw["workdir"] = str(tmp_path / "work")
+        return raw
+
+    base = scenario_config("flash")
+    cells = {c.name: cell_config(c, base) for c in MATRICES["flash"]}
+    first = run_matrix(
+        "matrix-flash", [("2x-10s", cells["2x-10s"])], 1, tmp_path, fake_run, stamp="S"
+    )
+    second = run_matrix(
+        "matrix-flash", [("3x-at-once", cells["3x-at-once"])], 1, tmp_path, fake_run, stamp="S"
+    )
+    assert (first.name, second.name) == ("matrix-flash-S.json", "matrix-flash-S-2.json")
+    assert [c["name"] for c in json.loads(first.read_text())["cells"]] == ["2x-10s"]
+    assert [c["name"] for c in json.loads(second.read_text())["cells"]] == ["3x-at-once"]
+
+
 def test_runs_are_kept_and_aggregated_after_each_one(tmp_path: Path) -> None:
     seen: list[tuple[int, str]] = []
     lock = tmp_path / "heavy.lock"
