@@ -9,14 +9,10 @@ Usage: python -m swarmcast.e2e.shim_corrupt_peer --url http://HOST:PORT --stream
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import json
-import logging
-import signal
 import sys
 from typing import Any
 
+from swarmcast.e2e.peer_process import peer_parser, print_stats, run_until_stopped
 from swarmcast.peer import scheduler_actions as act
 from swarmcast.peer.peer_config import PeerConfig
 from swarmcast.protocol import wire
@@ -47,30 +43,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
     config = PeerConfig(args.url, args.stream, rendition=args.rendition, seed=True)
     node = CorruptingPeerNode(config)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    try:
-        await node.start()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), args.duration)
-        return {**node.stats(), "corrupted_pieces": node.corrupted_pieces}
-    finally:
-        await node.stop()
+    return await run_until_stopped(
+        node, args.duration, lambda: {"corrupted_pieces": node.corrupted_pieces}
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--stream", required=True)
-    parser.add_argument("--rendition")
-    parser.add_argument("--duration", type=float, default=60.0)
-    logging.basicConfig(
-        level=logging.INFO, format="corrupt-peer %(levelname)s %(name)s: %(message)s"
-    )
-    stats = asyncio.run(run(parser.parse_args()))
-    print(json.dumps(stats, sort_keys=True, default=str), flush=True)
-    return 0
+    return print_stats(run, peer_parser(__doc__).parse_args(), "corrupt-peer")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from aiortc import (
     RTCConfiguration,
     RTCDataChannel,
     RTCIceServer,
+    RTCIceTransportPolicy,
     RTCPeerConnection,
     RTCSessionDescription,
 )
@@ -22,6 +23,7 @@ from aiortc.sdp import candidate_from_sdp
 
 from swarmcast.peer.peer_config import IceServerConfig
 from swarmcast.protocol import wire
+from swarmcast.protocol.relay_only import relay_only_signal
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +43,17 @@ class LinkHandlers(Protocol):
         """An undecodable frame arrived; the link then closes itself (GOODBYE protocol-error)."""
 
 
-def rtc_configuration(servers: tuple[IceServerConfig, ...]) -> RTCConfiguration:
-    """Always explicit: aiortc falls back to a public STUN server when given None."""
+def rtc_configuration(
+    servers: tuple[IceServerConfig, ...], relay_only: bool = False
+) -> RTCConfiguration:
+    """Always explicit: aiortc falls back to a public STUN server when given None. With
+    `relay_only` aioice gathers TURN relay candidates only (no host or srflx address leaves)."""
     return RTCConfiguration(
         iceServers=[
             RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
             for s in servers
-        ]
+        ],
+        iceTransportPolicy=RTCIceTransportPolicy.RELAY if relay_only else RTCIceTransportPolicy.ALL,
     )
 
 
@@ -76,6 +82,7 @@ class PeerLink:
         initiator: bool,
         ice_servers: tuple[IceServerConfig, ...],
         send_signal: SendSignal,
+        relay_only: bool = False,
         handlers: LinkHandlers,
         high_water: int,
         low_water: int,
@@ -90,7 +97,8 @@ class PeerLink:
         self._handlers = handlers
         self._high = high_water
         self._low = low_water
-        self._pc = RTCPeerConnection(rtc_configuration(ice_servers))
+        self._relay_only = relay_only
+        self._pc = RTCPeerConnection(rtc_configuration(ice_servers, relay_only))
         self._channel: RTCDataChannel | None = None
         self._control: deque[bytes] = deque()
         self._pieces: deque[tuple[int, bytes]] = deque()  # (request_id, frame)
@@ -108,6 +116,18 @@ class PeerLink:
     def is_open(self) -> bool:
         return self._opened and self._closed is None
 
+    def candidate_pair(self) -> str | None:
+        """`local/remote` candidate types (host, srflx, prflx, relay) of the selected ICE pair,
+        for stats; None before one is selected. Reaches into aiortc/aioice internals."""
+        try:
+            connection = self._pc.sctp.transport.transport._connection  # type: ignore[union-attr]
+            pair = connection._nominated.get(1)
+            if pair is None:
+                return None
+            return f"{pair.local_candidate.type}/{pair.remote_candidate.type}"
+        except Exception:
+            return None
+
     # --- setup ----------------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -123,6 +143,11 @@ class PeerLink:
     async def on_signal(self, kind: str, data: dict[str, Any]) -> None:
         if self._closed is not None:
             return
+        if self._relay_only:  # also filtered by signaling; never trust one layer alone
+            filtered = relay_only_signal(kind, data)
+            if filtered is None:
+                return
+            data = filtered
         if kind == "offer":
             await self._pc.setRemoteDescription(RTCSessionDescription(data["sdp"], "offer"))
             await self._pc.setLocalDescription(await self._pc.createAnswer())

@@ -21,7 +21,7 @@ from swarmcast.peer.node_stats import node_stats
 from swarmcast.peer.operator_control import OperatorControl
 from swarmcast.peer.origin_client import OriginClient, wait_for_stream
 from swarmcast.peer.origin_fetch import fetch_pieces, verify_into_store
-from swarmcast.peer.peer_config import IceServerConfig, PeerConfig
+from swarmcast.peer.peer_config import PeerConfig
 from swarmcast.peer.peer_link import PeerLink
 from swarmcast.peer.piece_scheduler import PieceScheduler
 from swarmcast.peer.segment_store import CompleteView, SegmentStore
@@ -51,6 +51,7 @@ class PeerNode(SwarmMembership):
         self.dropped_peers: list[str] = []
         self.uploaded_bytes_closed = 0
         self._ice_servers = config.ice_servers
+        self._relay_only = False  # set by each join ack (a relay-only stream)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._stopping = False
@@ -121,10 +122,7 @@ class PeerNode(SwarmMembership):
         if ack is not None:
             self.peer_id = self.sched.local_peer_id = ack.peer_id
             self._joined = True
-            if cfg.use_signaling_ice_servers:
-                self._ice_servers += tuple(
-                    IceServerConfig(s.urls, s.username, s.credential) for s in ack.ice_servers
-                )
+            self._adopt_ice(ack)
             self.sched.set_swarm_size(self.now(), len(ack.neighbours) + 1)
         # Neighbours from the join count as connecting from now on, so the first segments
         # wait briefly for them instead of coming from the origin before any link opens.

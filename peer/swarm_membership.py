@@ -48,6 +48,7 @@ class SwarmMembership:
     signaling: SignalingClient
     sched: PieceScheduler
     _ice_servers: tuple[IceServerConfig, ...]
+    _relay_only: bool  # the join ack said "relay": a relay-only (privacy) stream
     _stopping: bool
     _joined: bool  # a member of the swarm now (not while the operator has P2P off for us)
     _running: bool  # start() is done: control changes are carried out from now on
@@ -108,12 +109,24 @@ class SwarmMembership:
             return None
         self.peer_id = ack.peer_id
         self._joined = True
+        self._adopt_ice(ack)
         if hasattr(self, "sched"):
             self.sched.local_peer_id = ack.peer_id
             self.sched.set_swarm_size(self.now(), len(ack.neighbours) + 1)
         for neighbour in list(self.signaling.neighbours.values()):
             await self._add_neighbour(neighbour)
         return ack
+
+    def _adopt_ice(self, ack: schema.JoinAck) -> None:
+        """ICE for links made from now on: the configured servers, plus the ack's (fresh TURN
+        credentials for this peer id) when asked to or when the stream is relay-only, which
+        needs its TURN servers whatever the config says."""
+        self._relay_only = ack.ice_transport_policy == "relay"
+        self._ice_servers = self.config.ice_servers
+        if self.config.use_signaling_ice_servers or self._relay_only:
+            self._ice_servers += tuple(
+                IceServerConfig(s.urls, s.username, s.credential) for s in ack.ice_servers
+            )
 
     async def _leave_swarm(self) -> None:
         """Close every link (the scheduler forgets those peers) and leave; stay connected."""
@@ -187,6 +200,7 @@ class SwarmMembership:
             peer_id,
             initiator=initiator,
             ice_servers=self._ice_servers,
+            relay_only=self._relay_only,
             send_signal=send_signal,
             handlers=cast("LinkHandlers", self),
             high_water=self.config.channel_high_water_bytes,

@@ -40,6 +40,9 @@ PEER_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]{8,32}")
 SignalKind: TypeAlias = Literal["offer", "answer", "candidate"]
 ReportReason: TypeAlias = Literal["bad-piece", "protocol-error", "unreachable"]
 SIGNAL_KINDS: Final = ("offer", "answer", "candidate")
+# RTCConfiguration.iceTransportPolicy told in a join ack: "relay" in a relay-only stream.
+IceTransportPolicy: TypeAlias = Literal["all", "relay"]
+ICE_TRANSPORT_POLICIES: Final = ("all", "relay")
 REPORT_REASONS: Final = ("bad-piece", "protocol-error", "unreachable")
 
 # Error codes: in connect refusals (`connect_error`: message = code, data = {code, message}),
@@ -278,13 +281,19 @@ def join_ack(
     neighbours: list[NeighbourEntry],
     ice_servers: tuple[IceServer, ...] | list[IceServer],
     max_neighbours: int,
+    ice_transport_policy: IceTransportPolicy = "all",
 ) -> dict[str, Any]:
+    """`ice_transport_policy` is sent only when "relay" (a relay-only stream, §4.3)."""
+    extra: dict[str, Any] = {}
+    if ice_transport_policy != "all":
+        extra["ice_transport_policy"] = ice_transport_policy
     return ok_ack(
         peer_id=peer_id,
         swarm=swarm,
         neighbours=[entry.to_json() for entry in neighbours],
         ice_servers=[server.to_json() for server in ice_servers],
         max_neighbours=max_neighbours,
+        **extra,
     )
 
 
@@ -306,6 +315,7 @@ class JoinAck:
     neighbours: tuple[NeighbourEntry, ...]
     ice_servers: tuple[IceServer, ...]
     max_neighbours: int
+    ice_transport_policy: IceTransportPolicy = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,14 +398,18 @@ def parse_join_ack(data: object) -> JoinAck:
         fields,
         "join ack",
         {"peer_id", "swarm", "neighbours", "ice_servers", "max_neighbours"},
-        set(),
+        {"ice_transport_policy"},
     )
+    policy = obj.get("ice_transport_policy", "all")
+    if policy not in ICE_TRANSPORT_POLICIES:
+        raise SchemaError("ice_transport_policy must be all or relay")
     return JoinAck(
         peer_id=_string(obj["peer_id"], "peer_id", PEER_ID_RE, 32),
         swarm=_string(obj["swarm"], "swarm", _SWARM_RE, 129),
         neighbours=tuple(_neighbour(n) for n in _list(obj["neighbours"], "neighbours")),
         ice_servers=tuple(_ice_server(s) for s in _list(obj["ice_servers"], "ice_servers")),
         max_neighbours=_int(obj["max_neighbours"], "max_neighbours", 1, MAX_NEIGHBOURS_LIMIT),
+        ice_transport_policy=policy,
     )
 
 

@@ -135,6 +135,7 @@ def signaling_config(
         "ice_servers": tuple(IceServer((url,)) for url in options.ice_servers),
         "turn_urls": options.turn_urls,
         "turn_secret": options.turn_secret,
+        "relay_only_streams": options.relay_only_streams,
     }
     if options.allowed_origins:
         overrides["cors_allowed_origins"] = (

@@ -45,6 +45,10 @@ class SignalingConfig:
     turn_urls: tuple[str, ...] = ()
     turn_secret: str | None = None
     turn_ttl_s: int = 86400
+    # Relay-only (privacy) streams, "*" = every stream: peers use TURN relay candidates only
+    # (the join ack says `ice_transport_policy: "relay"`) and signaling relays no host/srflx
+    # candidate nor any address but a relay's (protocol/relay_only.py). Needs turn_urls.
+    relay_only_streams: tuple[str, ...] = ()
 
     # Seeder claims (`capabilities.seeder`) are honoured only from these networks, or with an
     # operator-signed seeder token (docs/protocol.md §3). A seeder gets more neighbours and is
@@ -119,3 +123,9 @@ class SignalingConfig:
             raise ValueError("rates and bursts must be positive")
         if self.turn_urls and not self.turn_secret:
             raise ValueError("turn_urls need turn_secret")
+        if self.relay_only_streams and not self.turn_urls:
+            raise ValueError("relay_only_streams need turn_urls (and turn_secret)")
+
+    def relay_only(self, stream: str) -> bool:
+        """Whether `stream` is a relay-only (privacy) stream."""
+        return stream in self.relay_only_streams or "*" in self.relay_only_streams

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
@@ -44,6 +45,9 @@ class DeployOptions:
     ice_servers: tuple[str, ...] = ()
     turn_urls: tuple[str, ...] = ()
     turn_secret: str | None = None
+    # Relay-only (privacy) streams ("*" = all): TURN relay candidates only, no viewer address
+    # relayed (docs/deploy.md "Relay-only streams"). Needs turn_urls.
+    relay_only_streams: tuple[str, ...] = ()
     # HMAC secret of viewer tokens, shared by every origin and signaling node (>= 16 bytes).
     token_secret: str | None = None
     # Share swarms among signaling nodes through Redis ("redis://host:port/db").
@@ -51,7 +55,7 @@ class DeployOptions:
 
 
 # option name -> (environment variable, checker); lists in the environment are comma separated.
-_LISTS = ("allowed_origins", "trusted_proxies", "ice_servers", "turn_urls")
+_LISTS = ("allowed_origins", "trusted_proxies", "ice_servers", "turn_urls", "relay_only_streams")
 ENV_VARS = {
     "allowed_origins": "SWARMCAST_ALLOWED_ORIGINS",
     "trusted_proxies": "SWARMCAST_TRUSTED_PROXIES",
@@ -60,6 +64,7 @@ ENV_VARS = {
     "ice_servers": "SWARMCAST_ICE_SERVERS",
     "turn_urls": "SWARMCAST_TURN_URLS",
     "turn_secret": "SWARMCAST_TURN_SECRET",
+    "relay_only_streams": "SWARMCAST_RELAY_ONLY_STREAMS",
     "token_secret": "SWARMCAST_TOKEN_SECRET",
     "redis_url": "SWARMCAST_REDIS_URL",
 }
@@ -118,6 +123,12 @@ def _check_ice(value: str) -> str:
     return value
 
 
+def _check_stream(value: str) -> str:
+    if value != "*" and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+        raise DeployConfigError(f"relay-only stream {value!r} is not a stream name (or *)")
+    return value
+
+
 def _check_redis(value: str) -> str:
     if not value.startswith(("redis://", "rediss://", "unix://")):
         raise DeployConfigError(f"redis URL {value!r} must start with redis://, rediss://, unix://")
@@ -136,6 +147,7 @@ _CHECKS: dict[str, Callable[[str], str]] = {
     "ice_servers": _check_ice,
     "turn_urls": _check_ice,
     "turn_secret": _check_secret,
+    "relay_only_streams": _check_stream,
     "token_secret": _check_secret,
     "redis_url": _check_redis,
 }
@@ -182,6 +194,14 @@ def add_deploy_arguments(parser: argparse.ArgumentParser) -> None:
         help="TURN URL with REST credentials from --turn-secret (repeatable)",
     )
     group.add_argument("--turn-secret", help="coturn static-auth-secret (or SWARMCAST_TURN_SECRET)")
+    group.add_argument(
+        "--relay-only-stream",
+        dest="relay_only_streams",
+        action="append",
+        metavar="STREAM",
+        help="privacy: peers of STREAM use TURN relay only and never see each other's "
+        "addresses (repeatable; * = every stream; needs --turn-url)",
+    )
     group.add_argument("--token-secret", help="viewer token secret (or SWARMCAST_TOKEN_SECRET)")
     group.add_argument(
         "--redis",
@@ -250,6 +270,8 @@ def load_deploy_options(
         raise DeployConfigError(
             "turn_urls need turn_secret (--turn-secret or SWARMCAST_TURN_SECRET)"
         )
+    if options.relay_only_streams and not options.turn_urls:
+        raise DeployConfigError("relay-only streams need a TURN server (--turn-url)")
     if options.token_secret is not None and len(options.token_secret.encode()) < 16:
         raise DeployConfigError("token_secret must be at least 16 bytes")
     return options

@@ -32,7 +32,7 @@ from swarmcast.signaling.closer import Closer
 from swarmcast.signaling.config import SignalingConfig
 from swarmcast.signaling.conn_limits import ConnectionCounter, room_refusal
 from swarmcast.signaling.control import ControlStore
-from swarmcast.signaling.ice import ice_servers_for
+from swarmcast.signaling.ice import ice_servers_for, signal_for_stream
 from swarmcast.signaling.log_limit import RateLimitedLogger
 from swarmcast.signaling.metrics import SignalingMetrics, live_counts
 from swarmcast.signaling.moderation import Moderation
@@ -364,6 +364,7 @@ class SignalingServer:
             entries,
             ice_servers_for(self.config, me, now),
             session.info.max_neighbours if session.info else self.config.max_neighbours,
+            "relay" if self.config.relay_only(session.stream) else "all",
         )
 
     async def _on_signal(self, session: Session, data: object) -> Reply:
@@ -372,6 +373,9 @@ class SignalingServer:
             return schema.error_ack("not-joined", "join a swarm first")
         if request.to not in await self.store.neighbours(session.swarm, session.peer_id):
             return schema.error_ack("not-neighbour", "you may only signal your neighbours")
+        if (relayed := signal_for_stream(self.config, session.stream, request)) is None:
+            return schema.ok_ack()  # a host/srflx candidate in a relay-only stream: dropped
+        request = relayed
         await self._emit(
             schema.EVENT_SIGNAL, schema.relayed_signal(session.peer_id, request), request.to
         )

@@ -226,6 +226,7 @@ JOIN_ACK = {
 SERVER_VALID: list[tuple[str, str, Any]] = [
     ("join_ack", "join ack", JOIN_ACK),
     ("join_ack", "first in swarm", {**JOIN_ACK, "neighbours": [], "ice_servers": []}),
+    ("join_ack", "relay-only stream", {**JOIN_ACK, "ice_transport_policy": "relay"}),
     (
         "neighbours",
         "add and remove",
@@ -273,6 +274,12 @@ SERVER_INVALID: list[tuple[str, str, Any, str]] = [
         "join_ack",
         "bad neighbour id",
         {**JOIN_ACK, "neighbours": [{**NEIGHBOUR, "peer_id": "x"}]},
+        "bad-request",
+    ),
+    (
+        "join_ack",
+        "unknown ice transport policy",
+        {**JOIN_ACK, "ice_transport_policy": "direct"},
         "bad-request",
     ),
     (

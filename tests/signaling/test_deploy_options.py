@@ -149,3 +149,20 @@ def test_serve_hands_the_options_to_origin_and_embedded_signaling(tmp_path: Path
     assert signaling_cli.config_from_args(signaling_args("--config", str(path)), {}) == (
         signaling_cli.signaling_config(options)
     )
+
+
+def test_relay_only_streams_from_flags_env_and_file(tmp_path: Path) -> None:
+    path = write(tmp_path, TOML + 'relay_only_streams = ["private"]\n')
+    options = load_deploy_options(serve_args("--config", str(path)), environ={})
+    assert options.relay_only_streams == ("private",)
+    origin = serve_cmd.origin_config_from_args(serve_args(), tmp_path, options)
+    assert serve_cmd.embedded_signaling_config(options, origin).relay_only("private")
+    env = {"SWARMCAST_TURN_URLS": "turn:t:3478", "SWARMCAST_TURN_SECRET": "s"}
+    flags = serve_args("--relay-only-stream", "a", "--relay-only-stream", "*")
+    assert load_deploy_options(flags, environ=env).relay_only_streams == ("a", "*")
+    env["SWARMCAST_RELAY_ONLY_STREAMS"] = "b,c"
+    assert load_deploy_options(serve_args(), environ=env).relay_only_streams == ("b", "c")
+    with pytest.raises(DeployConfigError, match="need a TURN server"):
+        load_deploy_options(serve_args("--relay-only-stream", "a"), environ={})
+    with pytest.raises(DeployConfigError, match="not a stream name"):
+        load_deploy_options(serve_args("--relay-only-stream", "a/b"), environ=env)

@@ -336,7 +336,14 @@ export class P2PEngine {
         localPeerId: joined.peerId,
         options: this.options,
         schedulerConfig: { ...schedulerConfigFor(this.options), uploadRateBytesPerS: limits.rateBytesPerS, uploadSlots: limits.slots },
-        rtcConfig: { iceServers: this.options.iceServers ?? (joined.iceServers.length > 0 ? joined.iceServers : api.iceServers) },
+        rtcConfig: {
+          // A relay-only stream needs the join's per-viewer TURN credentials, whatever the page set.
+          iceServers:
+            joined.iceTransportPolicy === "relay"
+              ? joined.iceServers
+              : (this.options.iceServers ?? (joined.iceServers.length > 0 ? joined.iceServers : api.iceServers)),
+          iceTransportPolicy: joined.iceTransportPolicy,
+        },
         clock: this.clock,
         emitter: this.emitter,
         signaling,

@@ -33,6 +33,8 @@ export interface JoinResult {
   neighbours: Neighbour[];
   iceServers: RTCIceServer[];
   maxNeighbours: number;
+  /** "relay" in a relay-only (privacy) stream: the server relays relay candidates only. */
+  iceTransportPolicy: RTCIceTransportPolicy;
 }
 
 export type { ReportReason, SignalKind };
@@ -197,6 +199,7 @@ export class SignalingClient {
       neighbours: this.view.joinAcked(ack.swarm, ack.neighbours.map(toNeighbour)),
       iceServers: ack.ice_servers.map(toIceServer),
       maxNeighbours: ack.max_neighbours,
+      iceTransportPolicy: ack.ice_transport_policy,
     };
   }
 

@@ -48,7 +48,10 @@ export interface JoinAck {
   neighbours: NeighbourEntry[];
   ice_servers: IceServerEntry[];
   max_neighbours: number;
+  /** "relay" in a relay-only (privacy) stream: TURN relay candidates only (§4.3). */
+  ice_transport_policy: IceTransportPolicyName;
 }
+export type IceTransportPolicyName = "all" | "relay";
 export interface NeighboursUpdate {
   swarm: string;
   add: NeighbourEntry[];
@@ -225,13 +228,16 @@ export function parseAck(data: unknown): Obj {
 }
 
 export function parseJoinAck(data: unknown): JoinAck {
-  const obj = object(parseAck(data), "join ack", ["peer_id", "swarm", "neighbours", "ice_servers", "max_neighbours"], []);
+  const obj = object(parseAck(data), "join ack", ["peer_id", "swarm", "neighbours", "ice_servers", "max_neighbours"], ["ice_transport_policy"]);
+  const policy = obj.ice_transport_policy ?? "all";
+  if (policy !== "all" && policy !== "relay") throw new SchemaError("ice_transport_policy must be all or relay");
   return {
     peer_id: string(obj.peer_id, "peer_id", PEER_ID_RE, 32),
     swarm: string(obj.swarm, "swarm", SWARM_RE, 129),
     neighbours: list(obj.neighbours, "neighbours").map(neighbour),
     ice_servers: list(obj.ice_servers, "ice_servers").map(iceServer),
     max_neighbours: int(obj.max_neighbours, "max_neighbours", 1, MAX_NEIGHBOURS_LIMIT),
+    ice_transport_policy: policy,
   };
 }
 
