@@ -12,18 +12,15 @@ One Chromium, one page per viewer (a browser per viewer would not fit 2 cores ne
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from swarmcast.e2e import shim_corrupt_peer
 from swarmcast.e2e.browser import ensure_shim_bundle, webrtc_context
-from swarmcast.e2e.serve_process import REPO, ServeProcess, http_get, serve_live
+from swarmcast.e2e.serve_process import ServeProcess, http_get, serve_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
 
@@ -241,36 +238,21 @@ def test_corrupting_peer_is_dropped(server: ServeProcess, browser_context: Any) 
     report it, and keep playing from the origin and each other; hls.js sees only good bytes."""
     pytest.importorskip("swarmcast.peer.peer_node", reason="the Python peer (peer/) has not landed")
     viewers = [Viewer(browser_context, server.url, f"victim{i}") for i in range(2)]
-    peer = subprocess.Popen(
-        [sys.executable, "-m", "swarmcast.e2e.shim_corrupt_peer", "--url", server.url.rstrip("/"),
-         "--stream", STREAM, "--rendition", RENDITION, "--duration", "40"],
-        cwd=REPO,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=None,
-        text=True,
-    )  # fmt: skip
     try:
-        for viewer in viewers:
-            viewer.wait_first_frame()
-        start = {v.name: v.state()["currentTime"] for v in viewers}
-        _watch(viewers, 30)
-        failures = sum(v.last["shim"]["verificationFailures"] for v in viewers)
-        assert failures >= 1, [(v.last["shim"], v.console[-10:]) for v in viewers]
-        for viewer in viewers:
-            state = viewer.last
-            assert state["errors"] == [] and state["mediaError"] is None, viewer.console[-10:]
-            assert state["shim"]["stalls"] == 0, (state["shim"], viewer.events())
-            assert state["currentTime"] - start[viewer.name] >= 24
-            assert _check_hashes(server, viewer) >= 10
-        print("corrupt peer:", [v.last["shim"] for v in viewers])
+        with shim_corrupt_peer.running(server.url, STREAM, RENDITION, 40):
+            for viewer in viewers:
+                viewer.wait_first_frame()
+            start = {v.name: v.state()["currentTime"] for v in viewers}
+            _watch(viewers, 30)
+            failures = sum(v.last["shim"]["verificationFailures"] for v in viewers)
+            assert failures >= 1, [(v.last["shim"], v.console[-10:]) for v in viewers]
+            for viewer in viewers:
+                state = viewer.last
+                assert state["errors"] == [] and state["mediaError"] is None, viewer.console[-10:]
+                assert state["shim"]["stalls"] == 0, (state["shim"], viewer.events())
+                assert state["currentTime"] - start[viewer.name] >= 24
+                assert _check_hashes(server, viewer) >= 10
+            print("corrupt peer:", [v.last["shim"] for v in viewers])
     finally:
-        peer.send_signal(signal.SIGTERM)
-        try:
-            out, _ = peer.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            peer.kill()
-            out, _ = peer.communicate()
-        print("corrupting peer stats:", out[-2000:] if out else None)
         for viewer in viewers:
             viewer.close()

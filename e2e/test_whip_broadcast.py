@@ -1,8 +1,11 @@
 """End to end: the `/broadcast` page in real Chromium publishes its (fake) camera over WHIP to
-`swarmcast serve --whip`, an hls.js viewer (the demo page) watches it live; the publisher
-drops and comes back (EXT-X-DISCONTINUITY, a second DASH Period), a wrong key is refused.
-Inside the test's network namespace (Chromium needs the media-permission recipe of
-docs/testing.md to gather candidates there)."""
+`swarmcast serve --whip`, an hls.js, a Shaka and a dash.js viewer (the demo page) watch it
+live; the publisher drops and comes back (EXT-X-DISCONTINUITY, a second DASH Period), and all
+three play on into the second publisher's media without a media error (the DASH players across
+the Period boundary); the live MPD with two Periods, and its update, pass the conformance
+checks of tests/segmenter/mpd_conformance.py; a wrong key is refused. Inside the test's network
+namespace (Chromium needs the media-permission recipe of docs/testing.md to gather candidates
+there)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +23,7 @@ import pytest
 from swarmcast.e2e.browser import CHROMIUM, WEBRTC_ARGS
 from swarmcast.e2e.serve_process import REPO, http_get, stop_process, wait_for_url
 from swarmcast.segmenter.config import Rendition, SegmenterConfig
+from tests.segmenter.mpd_conformance import duration_s, mpd_violations, update_violations
 from tests.segmenter.stream_checks import DASH, check_stream_dir
 
 KEY = "broadcast-key"
@@ -51,6 +56,22 @@ def whip_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
 
 def _playlist(base: str) -> str:
     return http_get(f"{base}live/cam/240p/index.m3u8").decode()
+
+
+def _mpd(base: str) -> str:
+    return http_get(f"{base}live/cam/manifest.mpd").decode()
+
+
+# Resolves once the viewer played `until` (MPD presentation time for the DASH players, seconds
+# since its first frame for hls.js) or recorded an error.
+PLAYED_JS = """
+(until) => { const d = window.swarmcastDemo;
+             const at = d.playerName === "hls" ? d.video.currentTime - d.firstFrameMediaTime
+                                               : d.video.currentTime;
+             return at >= until || d.errors.length
+                 ? {at, errors: d.errors, mediaError: d.video.error && d.video.error.code}
+                 : false; }
+"""
 
 
 def _wait_segments(base: str, count: int, discontinuity: int, deadline_s: float = 60.0) -> str:
@@ -108,12 +129,15 @@ def test_browser_broadcast_is_watched_live_and_survives_a_drop(
             first_context, first = broadcaster(KEY)
             assert first["state"] == "live", first
             _wait_segments(base, 3, 0)
-            viewer = browser.new_page()
-            viewer.goto(f"{base}?stream=cam&p2p=0")
-            viewer.wait_for_function(
-                "() => window.swarmcastDemo && window.swarmcastDemo.firstFrameAt !== null",
-                timeout=30_000,
-            )
+            viewers = {}
+            for player in ("hls", "shaka", "dashjs"):
+                viewers[player] = browser.new_page()
+                viewers[player].goto(f"{base}?stream=cam&p2p=0&player={player}")
+            for viewer in viewers.values():
+                viewer.wait_for_function(
+                    "() => window.swarmcastDemo && window.swarmcastDemo.firstFrameAt !== null",
+                    timeout=30_000,
+                )
             # An ICE restart (RFC 9725 §4.3.2) moves the publish to new ICE credentials and
             # candidates; the publisher span, and so the discontinuity, stay the same.
             first_page = first_context.pages[0]  # type: ignore[attr-defined]
@@ -126,27 +150,37 @@ def test_browser_broadcast_is_watched_live_and_survives_a_drop(
             )
             _wait_segments(base, SPAN_SEGMENTS, 0)
             assert 'URI="init-1.mp4"' not in _playlist(base)
+            one_period = _mpd(base)
             first_context.close()  # type: ignore[attr-defined]  # the publisher drops
 
             second_context, second = broadcaster(KEY)
             assert second["state"] == "live", second
             text = _wait_segments(base, SPAN_SEGMENTS, 1)
             assert "#EXT-X-DISCONTINUITY" in text and 'URI="init-1.mp4"' in text, text
-            # The viewer played through the drop and into the second publisher's media.
-            played = viewer.wait_for_function(
-                """() => { const d = window.swarmcastDemo;
-                           const ahead = d.video.currentTime - d.firstFrameMediaTime;
-                           return ahead >= 10 || d.errors.length
-                               ? {ahead, errors: d.errors, mediaError: d.video.error &&
-                                  d.video.error.code}
-                               : false; }""",
-                timeout=30_000,
-                polling=250,
-            ).json_value()
+            two_periods = _mpd(base)
+            assert mpd_violations(two_periods) == []
+            assert update_violations(one_period, two_periods) == []
+            second_start = next(
+                duration_s(period.get("start", ""))
+                for period in ET.fromstring(two_periods).findall("d:Period", DASH)
+                if period.get("id") == "p1"
+            )
+            # Every viewer played through the drop and into the second publisher's media: the
+            # DASH players 2 s into the second Period.
+            played = {
+                player: viewer.wait_for_function(
+                    PLAYED_JS,
+                    arg=10 if player == "hls" else second_start + 2,
+                    timeout=30_000,
+                    polling=250,
+                ).json_value()
+                for player, viewer in viewers.items()
+            }
             second_context.close()  # type: ignore[attr-defined]
         finally:
             browser.close()
-    assert played["errors"] == [] and played["mediaError"] is None, played
+    for player, result in played.items():
+        assert result["errors"] == [] and result["mediaError"] is None, (player, result)
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
