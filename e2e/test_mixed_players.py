@@ -274,8 +274,9 @@ def test_hls_shaka_and_dashjs_viewers_share_one_swarm(
             assert videojs_state["currentTime"] - videojs_start >= WATCH_S - 2 * SEGMENT_S
             assert videojs_state["shim"]["stalls"] == 0
             assert videojs_state["shim"]["p2pBytes"] > 0  # the same swarm as the demo pages
-            # Every player plays within one segment of hls.js's distance from live: the MPD's
-            # suggestedPresentationDelay is where hls.js plays (docs/segmenter.md, "Live delay").
+            # Every player plays within one segment of hls.js's distance from live: Shaka by the
+            # MPD's suggestedPresentationDelay, dash.js by the adapter's dashLiveDelaySegments
+            # (docs/segmenter.md, "Live delay").
             for player in ("shaka", "dashjs"):
                 assert abs(latency[player] - latency["hls"]) <= SEGMENT_S, latency
         finally:

@@ -81,6 +81,15 @@ export interface SwarmcastOptions {
   timeline: boolean;
   /** Timeline events kept (a ring: the oldest are overwritten). */
   timelineCapacity: number;
+  /**
+   * dash.js only: its live delay in segments, unless the page set its own
+   * (`streaming.delay.liveDelay` or `liveDelayFragmentCount`); null leaves dash.js on the MPD's
+   * suggestedPresentationDelay. dash.js counts it from the capture clock; hls.js plays 3 target
+   * durations behind the end of the newest listed segment, about 4 segments behind that clock,
+   * and one swarm works best when all its players want the same segments at the same time
+   * (docs/segmenter.md, "Live delay").
+   */
+  dashLiveDelaySegments: number | null;
 }
 
 export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
@@ -116,6 +125,7 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   viewerKey: null,
   timeline: false,
   timelineCapacity: 5000,
+  dashLiveDelaySegments: 4,
 });
 
 export function resolveOptions(partial: Partial<SwarmcastOptions> = {}): SwarmcastOptions {

@@ -6,7 +6,7 @@
  * translates a swarm delivery into the response and callbacks the XHRLoader would have produced.
  */
 
-import type { SwarmcastOptions } from "../config";
+import { resolveOptions, type SwarmcastOptions } from "../config";
 import { MediaSwarm, type MediaSegment } from "./media_swarm";
 
 /** dash.js's CommonMediaRequest, as far as a loader sees it. */
@@ -41,11 +41,18 @@ interface DashLoader {
   abort(): void;
 }
 
+/** dash.js's live delay settings (`streaming.delay`), as far as the adapter reads them. */
+interface DashDelaySettings {
+  streaming?: { delay?: { liveDelay?: number | null; liveDelayFragmentCount?: number | null } };
+}
+
 /** The parts of a dash.js 5 MediaPlayer the adapter uses. */
 export interface DashjsPlayer {
   extend(name: string, factory: (this: { parent: DashLoader }) => Partial<DashLoader>, override: boolean): void;
   getVideoElement(): HTMLVideoElement;
   getCurrentLiveLatency(): number;
+  getSettings(): DashDelaySettings;
+  updateSettings(settings: DashDelaySettings): void;
 }
 
 /**
@@ -55,6 +62,7 @@ export interface DashjsPlayer {
  */
 export function attachDashjs(player: DashjsPlayer, options: Partial<SwarmcastOptions> = {}): MediaSwarm {
   const swarm = new MediaSwarm(options);
+  alignLiveDelay(player, resolveOptions(options).dashLiveDelaySegments);
   const latency = (): number | null => {
     const value = player.getCurrentLiveLatency();
     return Number.isFinite(value) ? value : null;
@@ -130,6 +138,18 @@ function loadHttp(parentLoad: DashLoader["load"], swarm: MediaSwarm, segment: Me
     onloadend?.();
   };
   parentLoad(request, response);
+}
+
+/**
+ * dash.js counts its live delay from the capture clock, hls.js and Shaka from the end of the
+ * newest listed segment: gives dash.js the delay where hls.js plays, unless the page chose one.
+ */
+function alignLiveDelay(player: DashjsPlayer, segments: number | null): void {
+  if (segments === null) return;
+  const delay = player.getSettings().streaming?.delay;
+  const chosen = (value: number | null | undefined): boolean => typeof value === "number" && !Number.isNaN(value);
+  if (chosen(delay?.liveDelay) || chosen(delay?.liveDelayFragmentCount)) return;
+  player.updateSettings({ streaming: { delay: { liveDelayFragmentCount: segments } } });
 }
 
 function attachVideo(player: DashjsPlayer, swarm: MediaSwarm, latency: () => number | null): void {

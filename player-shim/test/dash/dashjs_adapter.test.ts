@@ -7,9 +7,16 @@ const SEG_URL = "http://o/live/demo/360p/seg-42.m4s";
 
 type Loader = { load(request: unknown, response: Record<string, unknown>): boolean; abort(): void };
 
-function fakePlayer() {
+function fakePlayer(delay: { liveDelay?: number; liveDelayFragmentCount?: number } = {}) {
   let factory: ((this: { parent: Loader }) => Partial<Loader>) | null = null;
-  const player: DashjsPlayer = {
+  // dash.js's defaults: no delay chosen (NaN), so the MPD's suggestedPresentationDelay applies.
+  const settings = { streaming: { delay: { liveDelay: NaN, liveDelayFragmentCount: NaN, ...delay } } };
+  const player: DashjsPlayer & { settings: typeof settings } = {
+    settings,
+    getSettings: () => settings,
+    updateSettings: (update) => {
+      Object.assign(settings.streaming.delay, update.streaming?.delay);
+    },
     extend: (name, f, override) => {
       expect(name).toBe("XHRLoader");
       expect(override).toBe(true);
@@ -50,6 +57,21 @@ function mediaRequest(availableAt: number | null = null) {
 }
 
 describe("attachDashjs", () => {
+  it("gives dash.js the swarm's live delay in segments unless the page chose one", () => {
+    const plain = fakePlayer();
+    attachDashjs(plain.player).destroy();
+    expect(plain.player.settings.streaming.delay).toEqual({ liveDelay: NaN, liveDelayFragmentCount: 4 });
+    const custom = fakePlayer();
+    attachDashjs(custom.player, { dashLiveDelaySegments: 5 }).destroy();
+    expect(custom.player.settings.streaming.delay.liveDelayFragmentCount).toBe(5);
+    const chosen = fakePlayer({ liveDelay: 4 });
+    attachDashjs(chosen.player).destroy();
+    expect(chosen.player.settings.streaming.delay).toEqual({ liveDelay: 4, liveDelayFragmentCount: NaN });
+    const off = fakePlayer();
+    attachDashjs(off.player, { dashLiveDelaySegments: null }).destroy();
+    expect(off.player.settings.streaming.delay.liveDelayFragmentCount).toBeNaN();
+  });
+
   it("fills dash.js's response from the swarm and reports the real transfer time", async () => {
     const { player, loader, parentLoads } = fakePlayer();
     const swarm = attachDashjs(player);
