@@ -70,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--use-signaling-ice", action="store_true", help="also use signaling's ICE servers"
     )
     parser.add_argument("--max-neighbours", type=int, help="ask signaling for this many")
+    parser.add_argument(
+        "--no-p2p", action="store_true", help="every byte from the origin (a CDN-only baseline)"
+    )
     parser.add_argument("--upload-slots", type=int, help="peers served at once")
     parser.add_argument("--upload-rate", type=float, help="upload cap in bytes/s")
     parser.add_argument("--live-delay", type=float, help="start this many segments behind live")
@@ -95,6 +98,7 @@ def config_from_args(args: argparse.Namespace) -> PeerConfig:
         "ice_servers": tuple(IceServerConfig((url,)) for url in args.ice_server),
         "use_signaling_ice_servers": args.use_signaling_ice,
         "max_neighbours": args.max_neighbours,
+        "p2p": not getattr(args, "no_p2p", False),
         "viewer_key": getattr(args, "viewer_key", None),
         "scheduler": SchedulerConfig().with_overrides(scheduler),
     }

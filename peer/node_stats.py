@@ -33,8 +33,10 @@ def node_stats(node: PeerNode) -> dict[str, Any]:
         "store_audit_failures": node.store.audit(),
         "segments_complete": len(node.store.complete_seqs()),
         "peers_connected": sum(1 for link in node.links.values() if link.hello is not None),
+        "links": dict(node.link_log),  # neighbour -> seconds until its link opened, or None
         "candidate_pairs": {
-            peer: pair for peer, link in node.links.items() if (pair := link.candidate_pair())
+            **node.pair_log,
+            **{p: pair for p, link in node.links.items() if (pair := link.candidate_pair())},
         },
         "peers_dropped": list(node.dropped_peers),
         "scheduler": node.sched.snapshot(),

@@ -44,6 +44,9 @@ class PeerNode(SwarmMembership):
         self.config = config
         self.loop = asyncio.get_running_loop()
         self.started_at = self.loop.time()
+        # Every neighbour a link was made for -> seconds from start until it opened (None: never).
+        self.link_log: dict[str, float | None] = {}
+        self.pair_log: dict[str, str] = {}  # neighbour -> its link's candidate-pair types
         self.origin = OriginClient(config.origin_url, config.stream, config.http_timeout_s)
         self.links: dict[str, PeerLink] = {}
         self.peer_id = ""
@@ -288,6 +291,9 @@ class PeerNode(SwarmMembership):
     # --- data channels (LinkHandlers) -----------------------------------------------------
 
     def link_open(self, link: PeerLink) -> None:
+        self.link_log[link.peer_id] = round(self.now() - self.started_at, 3)
+        if pair := link.candidate_pair():
+            self.pair_log[link.peer_id] = pair
         capabilities = wire.CAP_CAN_UPLOAD | (wire.CAP_EDGE_SEEDER if self.config.seed else 0)
         swarm_id = f"{self.config.stream}/{self.rendition}"
         link.send(

@@ -49,6 +49,7 @@ class SwarmMembership:
     sched: PieceScheduler
     _ice_servers: tuple[IceServerConfig, ...]
     _relay_only: bool  # the join ack said "relay": a relay-only (privacy) stream
+    link_log: dict[str, float | None]
     _stopping: bool
     _joined: bool  # a member of the swarm now (not while the operator has P2P off for us)
     _running: bool  # start() is done: control changes are carried out from now on
@@ -207,6 +208,7 @@ class SwarmMembership:
             low_water=self.config.channel_low_water_bytes,
         )
         self.links[peer_id] = link
+        self.link_log.setdefault(peer_id, None)
         if hasattr(self, "sched"):  # links made during start() are counted once it has one
             self._update_connecting()
         return link

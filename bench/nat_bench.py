@@ -1,0 +1,178 @@
+"""NAT lab: Python viewers behind home NATs (cone / symmetric) and carrier-grade NAT, coturn as
+STUN + TURN, capped uplinks; NAT-pair connection matrix, candidate-pair types, TURN bytes, time
+to first peer, offload vs the capacity bound; P2P and CDN-only runs (root; e2e/lab/nat_*.py).
+
+    swarmcast bench nat --scenario bench/scenarios/nat.toml --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from swarmcast.e2e.coturn import run_coturn
+from swarmcast.e2e.lab.nat_scenario import NatScenario, load_scenario, run_figures
+from swarmcast.e2e.lab.nat_topology import ORIGIN_ADDRESS, TURN_ADDRESS, NatTopology
+from swarmcast.e2e.lab.netns import remove_stale_namespaces
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_DIR = REPO / "bench" / "results"
+DEFAULT_SCENARIO = REPO / "bench" / "scenarios" / "nat.toml"
+STREAM = "nat"
+PORT = 8080
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO, help="scenario TOML")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each mode")
+    parser.add_argument("--duration", type=float, help="seconds per run (scenario default)")
+    parser.add_argument("--no-cdn", action="store_true", help="skip the CDN-only runs")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
+
+
+def _in(netns: str, argv: list[str]) -> list[str]:
+    return ["ip", "netns", "exec", netns, *argv]
+
+
+def _wait_segments(streams: Path, count: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        for playlist in streams.glob(f"{STREAM}/*/index.m3u8"):
+            if playlist.read_text(errors="replace").count("#EXTINF") >= count:
+                return
+        time.sleep(0.5)
+    raise RuntimeError("the origin made no segments in time")
+
+
+def run_once(scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float) -> dict[str, Any]:
+    """One run: build the topology, coturn, the origin, one peer per host; figures."""
+    secret = secrets.token_hex(16)
+    topology = NatTopology.create(scenario.hosts)
+    stats: dict[int, dict[str, Any]] = {}
+    try:
+        with run_coturn(
+            workdir / "coturn", TURN_ADDRESS, secret=secret, netns_exec=_in(topology.turn, [])
+        ) as turn:
+            streams = workdir / "streams"
+            origin = subprocess.Popen(
+                _in(topology.origin, [
+                    sys.executable, "-m", "swarmcast.server.cli", "serve", "--host", "0.0.0.0",
+                    "--port", str(PORT), "--stream", STREAM, "--dir", str(streams),
+                    "--source", "synthetic", "--ladder", scenario.ladder,
+                    "--ice-server", turn.stun_url, "--turn-url", turn.turn_url,
+                ]),
+                env={"SWARMCAST_TURN_SECRET": secret, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                stdout=subprocess.DEVNULL, stderr=(workdir / "origin.log").open("w"), cwd=REPO,
+            )  # fmt: skip
+            try:
+                _wait_segments(streams, 3, time.monotonic() + 90)
+                peers = []
+                for host in scenario.hosts:
+                    budget = host.up_kbit * 1000 / 8 * scenario.upload_budget_share
+                    argv = [
+                        sys.executable, "-m", "swarmcast.peer.cli",
+                        "--url", f"http://{ORIGIN_ADDRESS}:{PORT}", "--stream", STREAM,
+                        "--use-signaling-ice", "--duration", str(duration_s),
+                        "--stats-json", str(workdir / f"peer{host.index}.json"),
+                        "--upload-rate", str(round(budget)),
+                    ]  # fmt: skip
+                    if not p2p:
+                        argv.append("--no-p2p")
+                    log = (workdir / f"peer{host.index}.log").open("w")
+                    peers.append(
+                        subprocess.Popen(
+                            _in(topology.host_netns[host.index], argv),
+                            stdout=subprocess.DEVNULL,
+                            stderr=log,
+                            cwd=REPO,
+                        )
+                    )
+                    time.sleep(scenario.join_gap_s)
+                for process in peers:
+                    try:
+                        process.wait(timeout=duration_s + 60)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
+            finally:
+                origin.terminate()
+                try:
+                    origin.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    origin.kill()
+                    origin.wait()
+        for host in scenario.hosts:
+            path = workdir / f"peer{host.index}.json"
+            if path.exists():
+                stats[host.index] = json.loads(path.read_text())
+        figures = run_figures(scenario.hosts, stats)
+        figures["turn_bytes"] = turn.relayed_bytes()
+        figures["mode"] = "p2p" if p2p else "cdn"
+        return figures
+    finally:
+        topology.close()
+
+
+def _summary(runs: list[dict[str, Any]], key: str, worst: str) -> str:
+    values = [r[key] for r in runs if r.get(key) is not None]
+    if not values:
+        return "-"
+    pick = max if worst == "max" else min
+    return f"{statistics.median(values):.3g} (worst {pick(values):.3g})"
+
+
+def report(scenario: NatScenario, results: dict[str, list[dict[str, Any]]]) -> str:
+    lines = [f"# NAT lab: {scenario.name}", ""]
+    lines += [
+        "| host | NAT | access | up kbit/s | down kbit/s |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for h in scenario.hosts:
+        lines.append(f"| {h.index} | {h.label} | {h.access} | {h.up_kbit} | {h.down_kbit} |")
+    lines += ["", "| mode | offload | capacity bound | offload / bound | stalls | TURN bytes |"
+              " origin media bytes | time to first peer (s) |", "| --- " * 8 + "|"]  # fmt: skip
+    for mode, runs in results.items():
+        ttfp = [r["time_to_first_peer_s"]["median"] for r in runs]
+        lines.append(
+            f"| {mode} | {_summary(runs, 'offload', 'min')} | "
+            f"{_summary(runs, 'capacity_bound', 'min')} | "
+            f"{_summary(runs, 'offload_of_bound', 'min')} | {_summary(runs, 'stalls', 'max')} | "
+            f"{_summary(runs, 'turn_bytes', 'max')} | {_summary(runs, 'bytes_from_http', 'max')} | "
+            f"{[t for t in ttfp]} |"
+        )
+    for i, run in enumerate(results.get("p2p", [])):
+        lines += ["", f"## NAT pair matrix, P2P run {i + 1}", ""]
+        lines += ["| pair | links tried | connected | selected pair |", "| --- | --- | --- | --- |"]
+        for pair, cell in run["nat_pairs"].items():
+            lines.append(f"| {pair} | {cell['attempts']} | {cell['connected']} | {cell['pairs']} |")
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    duration = args.duration or scenario.duration_s
+    remove_stale_namespaces()
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    root = Path(f"/tmp/swarmcast-nat-{stamp}")
+    results: dict[str, list[dict[str, Any]]] = (
+        {"p2p": []} if args.no_cdn else {"p2p": [], "cdn": []}
+    )
+    for index in range(args.runs):
+        for mode in results:
+            figures = run_once(scenario, root / f"{mode}{index}", mode == "p2p", duration)
+            results[mode].append(figures)
+            print(json.dumps({k: v for k, v in figures.items() if k != "nat_pairs"}), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = f"nat-{scenario.name}-{stamp}"
+    raw = {"scenario": str(args.scenario), "duration_s": duration, "results": results,
+           "hosts": [h.__dict__ for h in scenario.hosts]}  # fmt: skip
+    (args.out / f"{name}.json").write_text(json.dumps(raw, indent=1) + "\n")
+    (args.out / f"{name}.md").write_text(report(scenario, results))
+    print(report(scenario, results))
+    return 0

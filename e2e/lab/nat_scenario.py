@@ -1,0 +1,169 @@
+"""NAT lab scenarios (issue 12), pure: a scenario file (TOML) -> the hosts to build (NAT type,
+carrier-grade NAT, uplink/downlink caps drawn from the documented access distributions), and
+the figures of a run: the NAT-pair connection matrix, selected candidate-pair types, time to
+first peer, offload against the capacity-aware bound min(1 - 1/N, sum(u) / (N * r)).
+
+Access distributions (uniform, Mbit/s, drawn per host with the scenario's seed):
+home up 2-20 / down 20-100, mobile up 0.5-2 / down 5-20; a scenario may override them.
+"""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+NAT_TYPES = ("cone", "symmetric")  # port-preserving MASQUERADE, MASQUERADE fully-random
+DEFAULT_ACCESS = {
+    "home": {"up_mbit": (2.0, 20.0), "down_mbit": (20.0, 100.0)},
+    "mobile": {"up_mbit": (0.5, 2.0), "down_mbit": (5.0, 20.0)},
+}
+MAX_HOSTS = 32  # LANs 10.77.200-231.0/24
+
+
+@dataclass(frozen=True)
+class NatHost:
+    index: int
+    nat: str  # "cone" or "symmetric": the host's own router
+    access: str
+    up_kbit: int
+    down_kbit: int
+    cgnat: str | None = None  # behind this carrier-grade NAT too (its router's WAN side)
+
+    @property
+    def label(self) -> str:
+        """The NAT type as the matrix shows it: `cone`, `symmetric`, `cone+cgnat`."""
+        return f"{self.nat}+cgnat" if self.cgnat else self.nat
+
+
+@dataclass(frozen=True)
+class NatScenario:
+    name: str
+    hosts: tuple[NatHost, ...]
+    duration_s: float = 60.0
+    ladder: str = "640x360@700"
+    join_gap_s: float = 1.0
+    # Each peer's `--upload-rate` as a share of its uplink cap (headroom for HAVEs and acks).
+    upload_budget_share: float = 0.8
+
+
+def load_scenario(path: Path) -> NatScenario:
+    """Parse a scenario file; ValueError with the reason for a bad one."""
+    with path.open("rb") as file:
+        data = tomllib.load(file)
+    return build_scenario(data)
+
+
+def build_scenario(data: dict[str, Any]) -> NatScenario:
+    access = {**DEFAULT_ACCESS, **data.get("access", {})}
+    rng = random.Random(int(data.get("seed", 1)))
+    hosts: list[NatHost] = []
+    for group in data.get("hosts", []):
+        nat = group.get("nat", "cone")
+        if nat not in NAT_TYPES:
+            raise ValueError(f"nat must be one of {', '.join(NAT_TYPES)}, not {nat!r}")
+        kind = group.get("access", "home")
+        if kind not in access:
+            raise ValueError(f"unknown access {kind!r}")
+        up, down = access[kind]["up_mbit"], access[kind]["down_mbit"]
+        for _ in range(int(group.get("count", 1))):
+            hosts.append(
+                NatHost(
+                    index=len(hosts),
+                    nat=nat,
+                    access=kind,
+                    up_kbit=round(rng.uniform(*up) * 1000),
+                    down_kbit=round(rng.uniform(*down) * 1000),
+                    cgnat=group.get("cgnat"),
+                )
+            )
+    if not 2 <= len(hosts) <= MAX_HOSTS:
+        raise ValueError(f"a scenario needs 2..{MAX_HOSTS} hosts, not {len(hosts)}")
+    return NatScenario(
+        name=str(data.get("name", "nat")),
+        hosts=tuple(hosts),
+        duration_s=float(data.get("duration_s", 60.0)),
+        ladder=str(data.get("ladder", "640x360@700")),
+        join_gap_s=float(data.get("join_gap_s", 1.0)),
+        upload_budget_share=float(data.get("upload_budget_share", 0.8)),
+    )
+
+
+def capacity_bound(up_bps: list[float], rate_bps: float) -> float:
+    """The most a swarm of N can offload: min(1 - 1/N, sum(u) / (N * r))."""
+    n = len(up_bps)
+    if n == 0 or rate_bps <= 0:
+        return 0.0
+    return min(1 - 1 / n, sum(up_bps) / (n * rate_bps))
+
+
+def pair_key(a: str, b: str) -> str:
+    return " - ".join(sorted((a, b)))
+
+
+def run_figures(hosts: tuple[NatHost, ...], stats: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """A run's figures from each host's peer stats JSON (keyed by host index)."""
+    by_peer = {s["peer_id"]: i for i, s in stats.items() if s.get("peer_id")}
+    outcome: dict[frozenset[str], tuple[str, str, bool, str | None]] = {}
+    for index, s in stats.items():
+        for peer, opened_at in (s.get("links") or {}).items():
+            other = by_peer.get(peer)
+            if other is None:
+                continue
+            key = frozenset((s["peer_id"], peer))
+            pair_type = (s.get("candidate_pairs") or {}).get(peer)
+            labels = (hosts[index].label, hosts[other].label)
+            ok, known = opened_at is not None, outcome.get(key)
+            if known is None or (ok and not known[2]):
+                outcome[key] = (*labels, ok, pair_type)
+            elif ok and known[3] is None and pair_type:
+                outcome[key] = (*known[:3], pair_type)
+    matrix: dict[str, dict[str, Any]] = {}
+    for a, b, ok, pair_type in outcome.values():
+        cell = matrix.setdefault(pair_key(a, b), {"attempts": 0, "connected": 0, "pairs": {}})
+        cell["attempts"] += 1
+        cell["connected"] += int(ok)
+        if ok:
+            kind = _pair_kind(pair_type)
+            cell["pairs"][kind] = cell["pairs"].get(kind, 0) + 1
+    from_peers = sum(s.get("bytes_from_peers", 0) for s in stats.values())
+    from_http = sum(s.get("bytes_from_http", 0) for s in stats.values())
+    elapsed = [s.get("elapsed_s", 0.0) for s in stats.values()]
+    rate_bps = 8 * (from_peers + from_http) / max(1e-9, sum(elapsed))
+    bound = capacity_bound([hosts[i].up_kbit * 1000.0 for i in stats], rate_bps)
+    offload = from_peers / (from_peers + from_http) if from_peers + from_http else 0.0
+    firsts = sorted(
+        min(v for v in (s.get("links") or {}).values() if v is not None)
+        for s in stats.values()
+        if any(v is not None for v in (s.get("links") or {}).values())
+    )
+    selected = Counter(
+        _pair_kind(p) for s in stats.values() for p in (s.get("candidate_pairs") or {}).values()
+    )
+    return {
+        "peers": len(stats),
+        "bytes_from_peers": from_peers,
+        "bytes_from_http": from_http,
+        "offload": round(offload, 4),
+        "stream_rate_bps": round(rate_bps),
+        "capacity_bound": round(bound, 4),
+        "offload_of_bound": round(offload / bound, 4) if bound else None,
+        "stalls": sum(s.get("stalls", 0) for s in stats.values()),
+        "peers_with_a_link": len(firsts),
+        "time_to_first_peer_s": {
+            "median": firsts[len(firsts) // 2] if firsts else None,
+            "worst": firsts[-1] if firsts else None,
+        },
+        "selected_pairs": dict(selected),
+        "nat_pairs": dict(sorted(matrix.items())),
+    }
+
+
+def _pair_kind(pair_type: str | None) -> str:
+    """`relay` if either end is a relay, else `direct (local/remote)`."""
+    if not pair_type:
+        return "unknown"
+    return "relay" if "relay" in pair_type else f"direct ({pair_type})"

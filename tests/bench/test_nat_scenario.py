@@ -1,0 +1,72 @@
+"""e2e/lab/nat_scenario.py (the NAT lab's pure half): scenario parsing with seeded access caps,
+the capacity bound, and the NAT-pair matrix built from peers' stats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from swarmcast.e2e.lab.nat_scenario import (
+    build_scenario,
+    capacity_bound,
+    load_scenario,
+    run_figures,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_scenario_and_seeded_caps() -> None:
+    scenario = load_scenario(REPO / "bench" / "scenarios" / "nat.toml")
+    labels = [h.label for h in scenario.hosts]
+    assert labels == ["cone"] * 4 + ["symmetric"] * 2 + ["cone+cgnat"] * 2
+    for host in scenario.hosts:
+        low, high = (2000, 20000) if host.access == "home" else (500, 2000)
+        assert low <= host.up_kbit <= high
+    assert load_scenario(REPO / "bench" / "scenarios" / "nat.toml") == scenario  # seeded
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"hosts": [{"count": 2, "nat": "full-cone"}]}, "nat must be"),
+        ({"hosts": [{"count": 2, "access": "satellite"}]}, "unknown access"),
+        ({"hosts": [{"count": 1}]}, "2..32 hosts"),
+    ],
+)
+def test_bad_scenarios(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build_scenario(data)
+
+
+def test_capacity_bound() -> None:
+    assert capacity_bound([10e6] * 4, 1e6) == 0.75  # plenty of upload: 1 - 1/N
+    assert capacity_bound([0.5e6] * 4, 1e6) == 0.5  # upload-bound
+    assert capacity_bound([], 1e6) == 0.0
+
+
+def test_run_figures_pairs_and_offload() -> None:
+    scenario = build_scenario(
+        {"hosts": [{"count": 2, "nat": "cone"}, {"count": 1, "nat": "symmetric"}]}
+    )
+
+    def stats(peer: str, links: dict[str, float | None], pairs: dict[str, str]) -> dict:
+        return {"peer_id": peer, "links": links, "candidate_pairs": pairs, "elapsed_s": 10.0,
+                "bytes_from_peers": 500_000, "bytes_from_http": 500_000, "stalls": 0}  # fmt: skip
+
+    figures = run_figures(
+        scenario.hosts,
+        {
+            0: stats("a", {"b": 1.5, "c": None}, {"b": "srflx/srflx"}),
+            1: stats("b", {"a": 1.2, "c": 2.0}, {"a": "srflx/srflx", "c": "relay/srflx"}),
+            2: stats("c", {"a": None, "b": 2.1}, {"b": "srflx/relay"}),
+        },
+    )
+    assert figures["nat_pairs"] == {
+        "cone - cone": {"attempts": 1, "connected": 1, "pairs": {"direct (srflx/srflx)": 1}},
+        "cone - symmetric": {"attempts": 2, "connected": 1, "pairs": {"relay": 1}},
+    }
+    assert figures["offload"] == 0.5
+    assert figures["time_to_first_peer_s"] == {"median": 1.5, "worst": 2.1}
+    assert figures["stream_rate_bps"] == 800_000
