@@ -120,7 +120,7 @@ def run_once(scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float)
 
 
 def _summary(runs: list[dict[str, Any]], key: str, worst: str) -> str:
-    values = [r[key] for r in runs if r.get(key) is not None]
+    values = [r[key] for r in runs if r.get(key) is not None and "error" not in r]
     if not values:
         return "-"
     pick = max if worst == "max" else min
@@ -138,7 +138,7 @@ def report(scenario: NatScenario, results: dict[str, list[dict[str, Any]]]) -> s
     lines += ["", "| mode | offload | capacity bound | offload / bound | stalls | TURN bytes |"
               " origin media bytes | time to first peer (s) |", "| --- " * 8 + "|"]  # fmt: skip
     for mode, runs in results.items():
-        ttfp = [r["time_to_first_peer_s"]["median"] for r in runs]
+        ttfp = [r["time_to_first_peer_s"]["median"] for r in runs if "error" not in r]
         lines.append(
             f"| {mode} | {_summary(runs, 'offload', 'min')} | "
             f"{_summary(runs, 'capacity_bound', 'min')} | "
@@ -147,6 +147,9 @@ def report(scenario: NatScenario, results: dict[str, list[dict[str, Any]]]) -> s
             f"{[t for t in ttfp]} |"
         )
     for i, run in enumerate(results.get("p2p", [])):
+        if "error" in run:
+            lines += ["", f"P2P run {i + 1} failed: {run['error']}"]
+            continue
         lines += ["", f"## NAT pair matrix, P2P run {i + 1}", ""]
         lines += ["| pair | links tried | connected | selected pair |", "| --- | --- | --- | --- |"]
         for pair, cell in run["nat_pairs"].items():
@@ -163,16 +166,20 @@ def run(args: argparse.Namespace) -> int:
     results: dict[str, list[dict[str, Any]]] = (
         {"p2p": []} if args.no_cdn else {"p2p": [], "cdn": []}
     )
-    for index in range(args.runs):
-        for mode in results:
-            figures = run_once(scenario, root / f"{mode}{index}", mode == "p2p", duration)
-            results[mode].append(figures)
-            print(json.dumps({k: v for k, v in figures.items() if k != "nat_pairs"}), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     name = f"nat-{scenario.name}-{stamp}"
-    raw = {"scenario": str(args.scenario), "duration_s": duration, "results": results,
-           "hosts": [h.__dict__ for h in scenario.hosts]}  # fmt: skip
-    (args.out / f"{name}.json").write_text(json.dumps(raw, indent=1) + "\n")
-    (args.out / f"{name}.md").write_text(report(scenario, results))
+    for index in range(args.runs):
+        for mode in results:
+            try:
+                figures = run_once(scenario, root / f"{mode}{index}", mode == "p2p", duration)
+            except Exception as exc:  # a failed run is recorded with its reason
+                figures = {"mode": mode, "error": repr(exc)}
+            results[mode].append(figures)
+            print(json.dumps({k: v for k, v in figures.items() if k != "nat_pairs"}), flush=True)
+            # Written after every run: a run cut short by the lock's time limit keeps the rest.
+            raw = {"scenario": str(args.scenario), "duration_s": duration, "results": results,
+                   "hosts": [h.__dict__ for h in scenario.hosts]}  # fmt: skip
+            (args.out / f"{name}.json").write_text(json.dumps(raw, indent=1) + "\n")
+            (args.out / f"{name}.md").write_text(report(scenario, results))
     print(report(scenario, results))
     return 0
