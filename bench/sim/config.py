@@ -81,14 +81,19 @@ class SimConfig:
     pre_join_segments: int = 6
     """shim: fragments hls.js loaded before the join, handed to the swarm store once joined
     (p2p_engine.ts PRE_JOIN_SEGMENTS); 0 = not kept (the shim before 275a273)."""
-    join_hold_s: float = 0.0
-    """shim: hls.js's fragment loads wait up to this long after arrival for the swarm session
-    (then plain HTTP); 0 = the engine today (plain HTTP until the session is up)."""
+    join_hold_s: float = 2.0
+    """shim: before the first frame, a fragment hls.js asks for while the swarm join is still
+    running waits up to this long after arrival for the session, then goes over plain HTTP
+    (player-shim config startupJoinWaitMs, 2 s since 6812a79; 0 = the engine before it: plain
+    HTTP until the session is up)."""
     catchup_latency_s: float | None = None
     """If set: a stalled player more than this far behind the live edge jumps back to the
     live sync position (hls.js liveMaxLatencyDuration); None = hls.js default (never)."""
     swarm_size_poll_s: float = 10.0
     """peer adapter: how often the real swarm size comes from signaling."""
+    shim_swarm_size: Literal["neighbours", "signaling"] = "neighbours"
+    """shim: the swarm size the election sees: neighbours + 1 (swarm_session.ts today) or the
+    size signaling knows (at the join, then polled every `swarm_size_poll_s`)."""
 
     scheduler: dict[str, Any] = field(default_factory=dict)
     """Scheduler config overrides on top of the adapter's defaults."""

@@ -2,8 +2,9 @@
 loader and the player, as the adapters do it around the scheduler.
 
 - shim (hls.js + player-shim): hls.js loads the playlist, starts `live_sync_count` target
-  durations behind the live edge and loads fragments one after another. Until the swarm
-  session is up a fragment goes over plain HTTP; the last `pre_join_segments` of those are
+  durations behind the live edge and loads fragments one after another. A fragment asked for
+  before the swarm session is up waits for it up to `join_hold_s` after arrival, then goes over
+  plain HTTP; the last `pre_join_segments` of those are
   handed to the swarm store when the session starts. Neighbours assigned by signaling count as
   connecting until their first HAVE arrives (the scheduler's startup connect wait).
   Through the engine, a fragment not delivered by its playback deadline + `deadline_grace_s`
@@ -65,7 +66,9 @@ class ViewerLogic:
         else:
             node.sched = PieceScheduler(self.swarm.sched_config, node.peer_id, now)
         self.swarm.join_swarm(node)  # sets the swarm size (neighbours_changed)
-        if not self.shim:
+        if not self.shim or self.cfg.shim_swarm_size == "signaling":
+            if self.shim:  # the size as signaling knows it at the join, then polled
+                node.sched.set_swarm_size(now, len(self.swarm.view.peers))
             self.q.at(now + self.cfg.swarm_size_poll_s, self._swarm_size_poll, node)
         player = node.player
         if player.start_seq is not None:
@@ -90,7 +93,8 @@ class ViewerLogic:
         sched = node.sched
         if sched is None:
             return
-        if self.shim or sched.swarm_size <= 1:
+        by_neighbours = self.shim and self.cfg.shim_swarm_size == "neighbours"
+        if by_neighbours or sched.swarm_size <= 1:
             sched.set_swarm_size(self.q.now, len(node.assigned) + 1)
         connecting = getattr(sched, "set_connecting_peers", None)
         if connecting is not None:  # schedulers before 275a273 have no connect wait

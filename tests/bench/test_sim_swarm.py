@@ -65,6 +65,27 @@ class _FutureAction(Action):
     seq: int
 
 
+def test_the_engine_holds_first_loads_for_the_join() -> None:
+    """join_hold_s models the engine's startup join wait: a join within it means no plain-HTTP
+    startup fragment; without the wait every newcomer pulls one before its session is up."""
+    held = run_one(TINY.with_overrides({"join_hold_s": 2.0}), 3)
+    unheld = run_one(TINY.with_overrides({"join_hold_s": 0.0}), 3)
+    assert "pre_session" not in held["origin_bytes_by_kind"]
+    assert unheld["origin_bytes_by_kind"].get("pre_session", 0) > 0
+
+
+def test_shim_swarm_size_from_signaling() -> None:
+    """The election's swarm size: neighbours + 1 (the shim today) or what signaling knows."""
+    config = TINY.with_overrides({"peers": 12, "shim_swarm_size": "signaling"})
+    swarm = Swarm(config, 3)
+    swarm.run()
+    sizes = [node.sched.swarm_size for node in swarm.nodes if node.sched is not None]
+    assert max(sizes) > config.neighbours + 1
+    swarm = Swarm(config.with_overrides({"shim_swarm_size": "neighbours"}), 3)
+    swarm.run()
+    assert all(n.sched.swarm_size <= config.neighbours + 1 for n in swarm.nodes if n.sched)
+
+
 def test_unknown_actions_are_counted() -> None:
     swarm = Swarm(TINY, 1)
     node = swarm.nodes[0]
