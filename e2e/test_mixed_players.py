@@ -5,24 +5,33 @@ rendition form ONE swarm, over the same segment files (HLS playlist and DASH MPD
 Acceptance: 2 viewers of each player on the demo page (`?player=hls|shaka|dashjs`), joining a
 little apart, play the live stream with no player error (any Shaka `error` event, any dash.js
 ERROR, any fatal hls.js error) and no stall after the first frame; each player type takes
->= 60 % of its media bytes from peers; every segment a player received matches its signed
-record. Each player's live latency (capture clock of the frame on screen vs. now) is printed
-next to hls.js's. A seventh page, the video.js example (`/examples/videojs`: video.js UI,
-hls.js underneath), joins the same swarm and plays. One Chromium, one page per viewer: seven
-browsers would not fit 2 cores next to the encoder.
+>= 60 % of its media bytes from peers; a lying seeder (the Python peer of
+e2e/shim_corrupt_peer.py, every piece it serves has a bit flipped) joins once all play and
+stays for the whole watch: its pieces fail verification, viewers report it, and every segment a
+player received matches its signed record. dash.js's live latency (capture clock of the frame
+on screen vs. now, measured the same way for each player) is within one segment of hls.js's;
+Shaka's is printed.
+A seventh page, the video.js example (`/examples/videojs`: video.js UI, hls.js underneath),
+joins the same swarm and plays. One Chromium, one page per viewer: seven browsers would not fit
+2 cores next to the encoder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 import statistics
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from swarmcast.e2e import shim_corrupt_peer
 from swarmcast.e2e.browser import ensure_shim_bundle, webrtc_context
-from swarmcast.e2e.serve_process import ServeProcess, serve_live
+from swarmcast.e2e.serve_process import ServeProcess, http_get, serve_live
 from swarmcast.e2e.test_shim_swarm import Viewer, _check_hashes
 
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
@@ -83,15 +92,30 @@ HOOK_JS = """
   return true;
 }
 """
+# Latency, the same way for every player: now minus the capture clock of the picture on screen,
+# as the manifest maps media time to it. hls.js: the segment's PROGRAM-DATE-TIME plus the offset
+# into it (hls.playingDate). Shaka and dash.js put MPD presentation time on the <video>, and
+# availabilityStartTime + presentation time is the capture clock (Period@start is the publisher's
+# capture time - availabilityStartTime). The players' own figures (`playerLatency`: Shaka's
+# getPlayheadTimeAsDate, dash.js's getCurrentLiveLatency) are printed beside it.
 STATE_JS = """
-() => {
+(ast) => {
   const d = window.swarmcastDemo;
+  let latency = null;
+  if (d.firstFrameAt !== null && !d.video.paused) {
+    if (d.playerName === "hls") {
+      if (d.hls && d.hls.playingDate) latency = (Date.now() - d.hls.playingDate.getTime()) / 1000;
+    } else {
+      latency = Date.now() / 1000 - ast - d.video.currentTime;
+    }
+  }
   return {
     currentTime: d.video.currentTime,
     firstFrameAt: d.firstFrameAt,
     errors: d.errors,
     mediaError: d.video.error && d.video.error.code,
-    latency: d.stats.latency === undefined ? null : d.stats.latency,
+    latency: latency,
+    playerLatency: d.stats.latency === undefined ? null : d.stats.latency,
     shim: d.swarm ? d.swarm.stats() : null,
   };
 }
@@ -116,9 +140,12 @@ def browser_context(server: ServeProcess) -> Iterator[Any]:
 class PlayerViewer(Viewer):
     """One demo page with one player (the hls.js viewer of test_shim_swarm, any player)."""
 
-    def __init__(self, context: Any, server: ServeProcess, player: str, name: str) -> None:
+    def __init__(
+        self, context: Any, server: ServeProcess, player: str, name: str, ast: float
+    ) -> None:
         self.player = player
         self.name = name
+        self.ast = ast
         self.console: list[str] = []
         self.page = context.new_page()
         self.page.on("console", self._console)
@@ -127,11 +154,14 @@ class PlayerViewer(Viewer):
         self.last: dict[str, Any] = {}
         self.samples: list[tuple[float, float, float]] = []
         self.latencies: list[float] = []
+        self.player_latencies: list[float] = []
 
     def state(self) -> dict[str, Any]:
-        self.last = dict(self.page.evaluate(STATE_JS))
+        self.last = dict(self.page.evaluate(STATE_JS, self.ast))
         if self.last["latency"] is not None:
             self.latencies.append(float(self.last["latency"]))
+        if self.last["playerLatency"] is not None:
+            self.player_latencies.append(float(self.last["playerLatency"]))
         return self.last
 
 
@@ -144,73 +174,120 @@ VIDEOJS_STATE_JS = """
 """
 
 
+def _availability_start(server: ServeProcess) -> float:
+    """The live MPD's availabilityStartTime (Unix seconds)."""
+    mpd = ET.fromstring(http_get(f"{server.url}live/{STREAM}/manifest.mpd"))
+    value = mpd.get("availabilityStartTime")
+    assert value is not None, "a live MPD has an availabilityStartTime"
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def _bad_piece_reports(server: ServeProcess) -> float:
+    """Signaling's count of `bad-piece` reports about neighbours (`/metrics`)."""
+    text = http_get(f"{server.url}metrics").decode()
+    pattern = r'^swarmcast_signaling_reports_total\{reason="bad-piece"\} (\S+)$'
+    match = re.search(pattern, text, re.M)
+    return float(match.group(1)) if match else 0.0
+
+
+def _median_by_player(viewers: list[PlayerViewer], attribute: str) -> dict[str, float]:
+    return {
+        p: statistics.median(x for v in viewers if v.player == p for x in getattr(v, attribute))
+        for p in PLAYERS
+    }
+
+
+def _report(viewers: list[PlayerViewer], start: dict[str, float]) -> dict[str, float]:
+    """Prints what each viewer did; returns the P2P share per player type."""
+    shares: dict[str, float] = {}
+    for player in PLAYERS:
+        group = [v for v in viewers if v.player == player]
+        http = sum(v.last["shim"]["httpBytes"] for v in group)
+        p2p = sum(v.last["shim"]["p2pBytes"] for v in group)
+        shares[player] = p2p / max(1, http + p2p)
+    print(f"P2P share per player: {shares}")
+    for viewer in viewers:
+        shim = viewer.last["shim"]
+        print(
+            f"{viewer.name}: first frame {shim['firstFrameMs']:.0f} ms, stalls"
+            f" {shim['stalls']}, http {shim['httpBytes']} B ({shim['segmentsHttp']} seg),"
+            f" p2p {shim['p2pBytes']} B ({shim['segmentsP2p']} seg, {shim['segmentsMixed']}"
+            f" mixed), uploaded {shim['uploadedBytes']} B, peers {shim['peersConnected']}"
+            f"/-{shim['peersClosed']}, bad pieces {shim['verificationFailures']}, played"
+            f" {viewer.last['currentTime'] - start[viewer.name]:.1f} s, median latency"
+            f" {statistics.median(viewer.latencies):.2f} s"
+        )
+    return shares
+
+
 def test_hls_shaka_and_dashjs_viewers_share_one_swarm(
     server: ServeProcess, browser_context: Any
 ) -> None:
+    """Six viewers and a lying seeder (every piece it serves has a bit flipped) in one swarm."""
+    ast = _availability_start(server)
     viewers: list[PlayerViewer] = []
-    for round_ in range(VIEWERS_PER_PLAYER):
-        for player in PLAYERS:  # interleaved: each player type has an early and a late viewer
-            viewers.append(PlayerViewer(browser_context, server, player, f"{player}{round_}"))
-            time.sleep(JOIN_GAP_S)  # staggered arrivals (not synchronisation)
-    videojs = browser_context.new_page()
-    videojs.goto(f"{server.url}examples/videojs?stream={STREAM}")
-    try:
-        for viewer in viewers:
-            viewer.wait_first_frame()
-        videojs.wait_for_function("() => window.swarmcastVideojs.firstFrameAt !== null")
-        videojs_start = videojs.evaluate(VIDEOJS_STATE_JS)["currentTime"]
-        start = {v.name: v.state()["currentTime"] for v in viewers}
-        end = time.monotonic() + WATCH_S
-        while time.monotonic() < end:  # the live stream plays in real time: watching is the test
+    videojs = None
+    # The liar joins once everyone plays and stays for the whole watch (its stats are printed
+    # when it stops): startup, with no buffer yet, is not what this test is about.
+    with contextlib.ExitStack() as stack:
+        try:
+            for round_ in range(VIEWERS_PER_PLAYER):
+                for player in PLAYERS:  # interleaved: an early and a late viewer of each type
+                    name = f"{player}{round_}"
+                    viewers.append(PlayerViewer(browser_context, server, player, name, ast))
+                    time.sleep(JOIN_GAP_S)  # staggered arrivals (not synchronisation)
+            videojs = browser_context.new_page()
+            videojs.goto(f"{server.url}examples/videojs?stream={STREAM}")
             for viewer in viewers:
-                viewer.state()
-            time.sleep(1.0)
-
-        videojs_state = videojs.evaluate(VIDEOJS_STATE_JS)
-        print(f"video.js example: {videojs_state}")
-        shares: dict[str, float] = {}
-        for player in PLAYERS:
-            group = [v for v in viewers if v.player == player]
-            http = sum(v.last["shim"]["httpBytes"] for v in group)
-            p2p = sum(v.last["shim"]["p2pBytes"] for v in group)
-            shares[player] = p2p / max(1, http + p2p)
-        latency = {
-            p: statistics.median(x for v in viewers if v.player == p for x in v.latencies)
-            for p in PLAYERS
-        }
-        print(f"P2P share per player: {shares}; median latency (s): {latency}")
-        for viewer in viewers:
-            shim = viewer.last["shim"]
-            print(
-                f"{viewer.name}: first frame {shim['firstFrameMs']:.0f} ms, stalls"
-                f" {shim['stalls']}, http {shim['httpBytes']} B ({shim['segmentsHttp']} seg),"
-                f" p2p {shim['p2pBytes']} B ({shim['segmentsP2p']} seg, {shim['segmentsMixed']}"
-                f" mixed), uploaded {shim['uploadedBytes']} B, peers {shim['peersConnected']}"
-                f"/-{shim['peersClosed']}, played"
-                f" {viewer.last['currentTime'] - start[viewer.name]:.1f} s"
+                viewer.wait_first_frame()
+            videojs.wait_for_function("() => window.swarmcastVideojs.firstFrameAt !== null")
+            videojs_start = videojs.evaluate(VIDEOJS_STATE_JS)["currentTime"]
+            start = {v.name: v.state()["currentTime"] for v in viewers}
+            stack.enter_context(
+                shim_corrupt_peer.running(server.url, STREAM, RENDITION, WATCH_S + 60)
             )
-        for viewer in viewers:
-            state = viewer.last
-            shim = state["shim"]
-            assert state["errors"] == [] and state["mediaError"] is None, (
-                viewer.name, state["errors"], viewer.console[-10:])  # fmt: skip
-            assert shim["stalls"] == 0, (viewer.name, shim, viewer.events())
-            assert shim["verificationFailures"] == 0, (viewer.name, viewer.events())
-            played = state["currentTime"] - start[viewer.name]
-            assert played >= WATCH_S - 2 * SEGMENT_S, f"{viewer.name} played {played:.1f} s"
-            assert _check_hashes(server, viewer) >= WATCH_S / SEGMENT_S / 2
-        for player, share in shares.items():
-            assert share >= MIN_SHARE, f"{player}: P2P share {share:.2f} < {MIN_SHARE}"
-        assert videojs_state["errors"] == []
-        assert videojs_state["currentTime"] - videojs_start >= WATCH_S - 2 * SEGMENT_S
-        assert videojs_state["shim"]["stalls"] == 0
-        assert videojs_state["shim"]["p2pBytes"] > 0  # the same swarm as the demo pages
-        # Latency is printed, not asserted here: Shaka plays suggestedPresentationDelay behind
-        # the newest listed segment, dash.js the adapter's dashLiveDelaySegments behind the
-        # capture clock; docs/segmenter.md, "Live delay", has the measured figures.
-        for player in ("shaka", "dashjs"):
-            print(f"{player} latency - hls.js latency: {latency[player] - latency['hls']:+.2f} s")
-    finally:
-        videojs.close()
-        for viewer in viewers:
-            viewer.close()
+            end = time.monotonic() + WATCH_S
+            while time.monotonic() < end:  # the stream plays in real time: watching is the test
+                for viewer in viewers:
+                    viewer.state()
+                time.sleep(1.0)
+            videojs_state = videojs.evaluate(VIDEOJS_STATE_JS)
+            print(f"video.js example: {videojs_state}")
+            shares = _report(viewers, start)
+            latency = _median_by_player(viewers, "latencies")
+            own = _median_by_player(viewers, "player_latencies")
+            print(f"median latency (s), one measure for all: {latency}; players' own: {own}")
+            for player in ("shaka", "dashjs"):
+                print(f"{player} - hls.js latency: {latency[player] - latency['hls']:+.2f} s")
+            failures = sum(v.last["shim"]["verificationFailures"] for v in viewers)
+            reports = _bad_piece_reports(server)
+            print(f"verification failures {failures}, bad-piece reports at signaling {reports}")
+            for viewer in viewers:
+                state = viewer.last
+                assert state["errors"] == [] and state["mediaError"] is None, (
+                    viewer.name, state["errors"], viewer.console[-10:])  # fmt: skip
+                assert state["shim"]["stalls"] == 0, (viewer.name, state, viewer.events())
+                played = state["currentTime"] - start[viewer.name]
+                assert played >= WATCH_S - 2 * SEGMENT_S, f"{viewer.name} played {played:.1f} s"
+                # Every byte verified: what reached each player matches its signed record.
+                assert _check_hashes(server, viewer) >= WATCH_S / SEGMENT_S / 2
+            # The lying seeder was caught (its pieces failed verification) and reported.
+            assert failures >= 1, [v.events() for v in viewers]
+            assert reports >= 1
+            for player, share in shares.items():
+                assert share >= MIN_SHARE, f"{player}: P2P share {share:.2f} < {MIN_SHARE}"
+            assert videojs_state["errors"] == []
+            assert videojs_state["currentTime"] - videojs_start >= WATCH_S - 2 * SEGMENT_S
+            assert videojs_state["shim"]["stalls"] == 0
+            assert videojs_state["shim"]["p2pBytes"] > 0  # the same swarm as the demo pages
+            # dash.js plays within one segment of hls.js's distance from live (the adapter's
+            # dashLiveDelaySegments). Shaka's is printed, not asserted: it counts the MPD's
+            # suggestedPresentationDelay from the newest segment at load, so it varies by up to
+            # a segment with the join time and came within 0.2 s of the limit in 3 of 7 runs
+            # (docs/segmenter.md, "Live delay").
+            assert abs(latency["dashjs"] - latency["hls"]) <= SEGMENT_S, latency
+        finally:
+            if videojs is not None:
+                videojs.close()
+            for viewer in viewers:
+                viewer.close()
