@@ -76,7 +76,7 @@ def run_once(scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float)
                 for host in scenario.hosts:
                     budget = host.up_kbit * 1000 / 8 * scenario.upload_budget_share
                     argv = [
-                        sys.executable, "-m", "swarmcast.peer.cli",
+                        sys.executable, "-m", "swarmcast.server.cli", "peer",
                         "--url", f"http://{ORIGIN_ADDRESS}:{PORT}", "--stream", STREAM,
                         "--use-signaling-ice", "--duration", str(duration_s),
                         "--stats-json", str(workdir / f"peer{host.index}.json"),
