@@ -21,6 +21,7 @@ from swarmcast.e2e.coturn import run_coturn
 from swarmcast.e2e.lab.nat_scenario import NatScenario, load_scenario, run_figures
 from swarmcast.e2e.lab.nat_topology import ORIGIN_ADDRESS, TURN_ADDRESS, NatTopology
 from swarmcast.e2e.lab.netns import remove_stale_namespaces
+from swarmcast.e2e.serve_process import stop_process
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "bench" / "results"
@@ -101,12 +102,7 @@ def run_once(scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float)
                         process.kill()
                         process.wait()
             finally:
-                origin.terminate()
-                try:
-                    origin.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    origin.kill()
-                    origin.wait()
+                stop_process(origin, timeout=20)
         for host in scenario.hosts:
             path = workdir / f"peer{host.index}.json"
             if path.exists():

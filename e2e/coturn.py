@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from swarmcast.e2e.serve_process import stop_process
+
 TURNSERVER = "/usr/bin/turnserver"
 STUN_MAGIC = 0x2112A442
 REALM = "swarmcast"
@@ -104,12 +106,7 @@ def run_coturn(
                 raise AssertionError(f"turnserver did not answer STUN: {_tail(log_path)}")
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=10)
 
 
 def _ready(host: str, port: int, netns_exec: Sequence[str]) -> bool:
