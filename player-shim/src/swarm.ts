@@ -1,43 +1,30 @@
 /**
- * One hls.js instance with swarmcast attached: the engine, the fragment loader class, the hls.js
- * event wiring (media, playlists, teardown), the playback monitor and the stats it all feeds.
+ * One hls.js instance with swarmcast attached: the fragment loader class and the hls.js event
+ * wiring (media, playlists, teardown) on top of what every player's swarm shares (`SwarmBase`).
  */
 
 import Hls, { Events, type HlsConfig, type LevelUpdatedData, type MediaAttachedData } from "hls.js";
-import { resolveOptions, type SwarmcastOptions } from "./config";
-import { Emitter, type Listener, type ShimEventName } from "./events";
+import type { SwarmcastOptions } from "./config";
 import { swarmFragmentLoader } from "./hls/hls_loader";
 import { locateSegment } from "./p2p/origin_client";
-import { P2PEngine, type FragmentRef } from "./p2p/p2p_engine";
-import { PlaybackMonitor } from "./playback_monitor";
-import type { Beacon } from "./protocol/beacon_schema";
-import { trackStats, type ShimStats } from "./stats";
-import { Timeline, type TimelineDump } from "./timeline";
+import type { FragmentRef } from "./p2p/p2p_engine";
+import { bufferAhead } from "./playback_monitor";
+import { SwarmBase } from "./swarm_base";
 import { watchHls, watchMedia } from "./timeline_player";
 
-export class Swarm {
-  readonly options: SwarmcastOptions;
-  readonly emitter = new Emitter();
-  readonly engine: P2PEngine;
+export { bufferAhead } from "./playback_monitor";
+export { beaconCounters } from "./swarm_base";
+
+export class Swarm extends SwarmBase {
   readonly fLoader: new (config: HlsConfig) => unknown;
-  private readonly tracked: { stats: ShimStats; stop: () => void };
-  private readonly monitor: PlaybackMonitor;
   private hls: Hls | null = null;
   /** Highest sequence number seen per level, to tell live-edge arrivals from the backlog. */
   private readonly lastSn = new Map<number, number>();
   private readonly offs: (() => void)[] = [];
-  /** The recorded timeline (options.timeline), else null. */
-  readonly timelineRecorder: Timeline | null;
   private unwatchMedia: (() => void) | null = null;
 
   constructor(options: Partial<SwarmcastOptions> = {}) {
-    const startedAt = performance.now();
-    this.options = resolveOptions(options);
-    this.tracked = trackStats(this.emitter);
-    this.monitor = new PlaybackMonitor(this.emitter, startedAt);
-    this.timelineRecorder = this.options.timeline ? new Timeline(this.options.timelineCapacity) : null;
-    this.engine = new P2PEngine(this.options, this.emitter, performance, this.timelineRecorder);
-    this.engine.beaconSource = () => beaconCounters(this.stats(), performance.now() - startedAt);
+    super(options);
     this.fLoader = swarmFragmentLoader({
       engine: this.engine,
       emitter: this.emitter,
@@ -82,11 +69,6 @@ export class Swarm {
     this.unwatchMedia = this.timelineRecorder ? watchMedia(this.timelineRecorder, media, this.emitter, bufferAhead) : null;
   }
 
-  /** The timeline so far (null unless options.timeline): JSON-ready, oldest event first. */
-  timeline(): TimelineDump | null {
-    return this.timelineRecorder?.dump() ?? null;
-  }
-
   private levelUpdated(data: LevelUpdatedData): void {
     const fragments = data.details.fragments;
     const previous = this.lastSn.get(data.level);
@@ -104,62 +86,24 @@ export class Swarm {
     this.engine.levelUpdated(refs, newSns);
   }
 
-  /** Counters plus the current buffer and live latency. */
-  stats(): ShimStats {
-    const s = this.tracked.stats;
-    const media = this.hls?.media ?? null;
-    s.bufferAheadS = media ? bufferAhead(media) : 0;
+  protected mediaElement(): HTMLMediaElement | null {
+    return this.hls?.media ?? null;
+  }
+
+  protected liveLatencyS(): number | null {
     const latency = this.hls?.latency;
-    s.latencyS = typeof latency === "number" && Number.isFinite(latency) && latency > 0 ? latency : null;
-    s.peers = this.engine.peerCount;
-    s.p2pEnabled = this.engine.p2pEnabled;
-    const status = this.engine.status();
-    s.p2pMode = status.mode;
-    s.p2pReason = status.reason;
-    s.p2pReasonText = status.text;
-    s.connAttempts = this.engine.links.attempts;
-    s.connSuccesses = this.engine.links.successes;
-    return { ...s };
+    return typeof latency === "number" ? latency : null;
   }
 
-  /** Scheduler counters of the current swarm (null when not joined). */
-  schedulerStats(): Record<string, number> | null {
-    return this.engine.schedulerSnapshot;
-  }
-
-  on<K extends ShimEventName>(name: K, listener: Listener<K>): () => void {
-    return this.emitter.on(name, listener);
-  }
-
-  setP2P(on: boolean): void {
-    this.engine.setEnabled(on);
-  }
-
-  /** Sends a beacon to the operator now; resolves with it once its ack is in (null: not sent). */
-  flushBeacon(): Promise<Beacon | null> {
-    return this.engine.flushBeacon();
-  }
-
-  destroy(): void {
+  override destroy(): void {
     for (const off of this.offs.splice(0)) off();
-    this.monitor.detach();
     this.unwatchMedia?.();
     this.unwatchMedia = null;
-    this.engine.destroy();
-    this.tracked.stop();
+    super.destroy();
     const hls = this.hls as (Hls & { swarm?: Swarm }) | null;
     if (hls?.swarm === this) delete hls.swarm;
     this.hls = null;
   }
-}
-
-export function bufferAhead(media: HTMLMediaElement): number {
-  const t = media.currentTime;
-  const ranges = media.buffered;
-  for (let i = 0; i < ranges.length; i++) {
-    if (ranges.start(i) <= t + 0.1 && t <= ranges.end(i)) return ranges.end(i) - t;
-  }
-  return 0;
 }
 
 /**
@@ -176,22 +120,4 @@ export function abrControllerBinding(swarm: Swarm, base: HlsConfig["abrControlle
     }
   }
   return SwarmBindingAbrController as unknown as HlsConfig["abrController"];
-}
-
-/** The counters of a beacon (docs/protocol.md §4.7) from the stats; `sinceStartMs`: page age. */
-export function beaconCounters(s: ShimStats, sinceStartMs: number): NonNullable<ReturnType<NonNullable<P2PEngine["beaconSource"]>>> {
-  const round = (x: number): number => Math.max(0, Math.round(x));
-  return {
-    ttff_ms: s.firstFrameMs === null ? null : round(s.firstFrameMs),
-    stalls: s.stalls,
-    stall_ms: round(s.stallMs),
-    watch_ms: s.firstFrameMs === null ? 0 : round(sinceStartMs - s.firstFrameMs),
-    http_bytes: s.httpBytes,
-    p2p_bytes: s.p2pBytes,
-    upload_bytes: s.uploadedBytes,
-    shadow_saved_bytes: s.shadowSavedBytes,
-    verify_failures: s.verificationFailures,
-    peers: Math.min(s.peers, 1024),
-    latency_ms: s.latencyS === null ? null : round(s.latencyS * 1000),
-  };
 }

@@ -42,6 +42,19 @@ describe("segmentSeq", () => {
 });
 
 describe("MediaSwarm", () => {
+  it("fills the operator's beacons and its stats with this player's counters, as hls.js does", () => {
+    const swarm = newSwarm();
+    swarm.emitter.emit("bytes", { source: "p2p", bytes: 5000, peerId: "p1", swarm: "demo/360p", seq: 1 });
+    swarm.emitter.emit("bytes", { source: "http", bytes: 700, peerId: null, swarm: "demo/360p", seq: 2 });
+    const counters = swarm.engine.beaconSource?.();
+    expect(counters?.p2p_bytes).toBe(5000);
+    expect(counters?.http_bytes).toBe(700);
+    const stats = swarm.stats();
+    expect(stats.p2pMode).toBe(swarm.engine.status().mode);
+    expect(stats.connAttempts).toBe(0);
+    swarm.destroy();
+  });
+
   it("maps a DASH segment URL to the same (swarm, seq) hls.js uses", () => {
     const swarm = newSwarm();
     expect(swarm.ref({ url: URL_42, start: 84, duration: 2 })).toEqual({ sn: 42, url: URL_42, start: 84, duration: 2, level: 0 });
