@@ -10,7 +10,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from swarmcast.peer.signaling_client import SignalingRefused
-from swarmcast.protocol.beacon_schema import MAX_HAVE, MAX_PEERS
+from swarmcast.protocol.beacon_schema import MAX_HAVE, MAX_PEERS, PAIR_TYPES
 
 if TYPE_CHECKING:
     from swarmcast.peer.peer_node import PeerNode
@@ -43,12 +43,29 @@ def beacon_payload(node: PeerNode, seq: int) -> dict[str, Any]:
         "shadow_saved_bytes": operator.shadow_saved_bytes,
         "verify_failures": int(stats["verification_failures"]),
         "peers": min(int(stats["peers_connected"]), MAX_PEERS),
-        # Not counted by the Python peer (0/0 leaves the stream's success ratio unchanged).
-        "conn_attempts": 0,
-        "conn_successes": 0,
+        **connection_counts(node),
         "latency_ms": None,
         "have": node.store.complete_seqs()[-MAX_HAVE:],
         "upload_capacity_bps": capacity,
+    }
+
+
+def connection_counts(node: PeerNode) -> dict[str, Any]:
+    """Neighbours the peer tried to connect to, those whose data channel opened, and the local
+    candidate type of each opened link's selected ICE pair (as the shim counts them)."""
+    pairs = dict.fromkeys(PAIR_TYPES, 0)
+    selected = {**node.pair_log}
+    for peer_id, link in node.links.items():
+        if pair := link.candidate_pair():
+            selected[peer_id] = pair
+    for pair in selected.values():
+        local_type = pair.split("/", 1)[0]
+        if local_type in pairs:
+            pairs[local_type] += 1
+    return {
+        "conn_attempts": len(node.link_log),
+        "conn_successes": sum(1 for opened_at in node.link_log.values() if opened_at is not None),
+        "pairs": pairs,
     }
 
 

@@ -18,7 +18,12 @@ from tests.signaling.signaling_fixtures import running_server
 
 
 def _node(
-    stats: dict[str, Any], playhead: SimulatedPlayhead | None, budget_bps: int = 0
+    stats: dict[str, Any],
+    playhead: SimulatedPlayhead | None,
+    budget_bps: int = 0,
+    link_log: dict[str, float | None] | None = None,
+    pair_log: dict[str, str] | None = None,
+    links: dict[str, Any] | None = None,
 ) -> PeerNode:
     store = SimpleNamespace(complete_seqs=lambda: list(range(40)))
     operator = OperatorControl("viewer-1", budget_bps=budget_bps)
@@ -29,6 +34,9 @@ def _node(
         store=store,
         operator=operator,
         now=lambda: stats["elapsed_s"],
+        link_log=link_log or {},
+        pair_log=pair_log or {},
+        links=links or {},
     )
     return cast(PeerNode, fake)
 
@@ -57,6 +65,22 @@ def test_payload_is_a_valid_beacon() -> None:
     assert seeder.ttff_ms is None and seeder.watch_ms == 0
     budgeted = parse_beacon(beacon_payload(_node(STATS, None, budget_bps=5_000_000), 2))
     assert budgeted.upload_capacity_bps == 5_000_000
+
+
+def test_connection_attempts_successes_and_pair_types_are_counted() -> None:
+    """Three neighbours tried, two opened: one over host candidates (logged at open), one whose
+    pair was selected after its channel opened (read from the live link)."""
+    live = SimpleNamespace(candidate_pair=lambda: "relay/srflx")
+    node = _node(
+        STATS,
+        None,
+        link_log={"a": 1.2, "b": 2.5, "c": None},
+        pair_log={"a": "host/host"},
+        links={"b": live, "c": SimpleNamespace(candidate_pair=lambda: None)},
+    )
+    beacon = parse_beacon(beacon_payload(node, 3))
+    assert (beacon.conn_attempts, beacon.conn_successes) == (3, 2)
+    assert beacon.pairs == {"host": 1, "srflx": 0, "prflx": 0, "relay": 1}
 
 
 def test_capacity_is_the_cap_or_the_best_measured_rate() -> None:
