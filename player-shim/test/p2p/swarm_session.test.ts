@@ -305,15 +305,18 @@ describe("swarm session", () => {
       await released;
       yield DATA.slice(start + 32768, end);
     };
+    // Simulated time: under load, real timers overshot the window below (extra copies).
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "performance"] });
     const { a, b } = await originPair(net, slowBody, slowBody);
     // Records on a congested origin come late: the startup deadline's fallback point has passed.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await vi.advanceTimersByTimeAsync(700);
     const startup: SegmentInfo = { ...SEG5, liveEdge };
     await Promise.all([a.session.addSegment(startup), b.session.addSegment(startup)]);
     // Past every election turn (0.8 s tiers, 0.3 s stagger), within the 2 s a copy's progress holds.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await vi.advanceTimersByTimeAsync(1000);
     expect(a.fetches.length + b.fetches.length).toBe(copies);
     release();
+    vi.useRealTimers();
     const signal = new AbortController().signal;
     const done = await Promise.all([a.session.waitForSegment(5, signal), b.session.waitForSegment(5, signal)]);
     for (const buffer of done) expect(buffer.bytes()).toEqual(DATA);
