@@ -57,8 +57,9 @@ def swarms_handler(signaling: SignalingServer, admin_token: str) -> Handler:
 
 
 def swarm_size_handler(signaling: SignalingServer) -> Handler:
-    """`/api/swarm-size?swarm=<stream>/<rendition>`: `{"swarm", "peers"}`, public. A member
-    sizes its live election with it (peer/peer_node.py); a count is all it reveals."""
+    """`/api/swarm-size?swarm=<stream>/<rendition>`: `{"swarm", "peers"}`, public (CORS `*`).
+    A member sizes its live election with it (peer/swarm_membership.py, the shim's
+    swarm_size_poll.ts); a count is all it reveals."""
 
     async def handler(request: web.Request) -> web.Response:
         swarm = request.query.get("swarm", "")
@@ -69,9 +70,9 @@ def swarm_size_handler(signaling: SignalingServer) -> Handler:
             view = await signaling.store.load(swarm)
         except STORE_UNAVAILABLE as error:
             return _store_unavailable(error)
-        return web.json_response(
-            {"swarm": swarm, "peers": len(view.peers)}, headers={"Cache-Control": "no-store"}
-        )
+        # Any page may read it (the shim polls it from the player's origin): a count is public.
+        headers = {"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*"}
+        return web.json_response({"swarm": swarm, "peers": len(view.peers)}, headers=headers)
 
     return handler
 

@@ -68,7 +68,7 @@ class SimConfig:
     # --- players --------------------------------------------------------------------------
     adapter: Adapter = "shim"
     """shim: hls.js behind player-shim (plain HTTP until the session is up, the loader's
-    deadline safety net, swarm size = neighbours + 1); peer: the Python headless peer (no
+    deadline safety net, swarm size from signaling); peer: the Python headless peer (no
     safety net, swarm size from signaling); cdn: plain hls.js, no P2P (the reference)."""
     live_sync_count: float = 3.0
     """hls.js liveSyncDurationCount: start this many target durations behind the live edge."""
@@ -78,6 +78,11 @@ class SimConfig:
     safety_extensions: int = 20
     """Grace periods the safety net adds while the engine's delivery is underway
     (hls_loader.ts MAX_SAFETY_EXTENSIONS)."""
+    safety_net_sees_copies: bool = True
+    """The safety net also keeps waiting while a neighbour announced a copy of the fragment
+    (HAVE_PIECES) within the grace period, or, before the first frame, while neighbours are
+    still connecting (swarm_session.ts deliveryUnderway since b7674ab; False = the model before
+    it: only the member's own origin fetch or pieces arriving count)."""
     pre_join_segments: int = 6
     """shim: fragments hls.js loaded before the join, handed to the swarm store once joined
     (p2p_engine.ts PRE_JOIN_SEGMENTS); 0 = not kept (the shim before 275a273)."""
@@ -91,9 +96,9 @@ class SimConfig:
     live sync position (hls.js liveMaxLatencyDuration); None = hls.js default (never)."""
     swarm_size_poll_s: float = 10.0
     """peer adapter: how often the real swarm size comes from signaling."""
-    shim_swarm_size: Literal["neighbours", "signaling"] = "neighbours"
-    """shim: the swarm size the election sees: neighbours + 1 (swarm_session.ts today) or the
-    size signaling knows (at the join, then polled every `swarm_size_poll_s`)."""
+    shim_swarm_size: Literal["neighbours", "signaling"] = "signaling"
+    """shim: the swarm size the election sees: the size signaling knows (at the join, then polled
+    every `swarm_size_poll_s`: swarm_size_poll.ts) or neighbours + 1 (the shim before it)."""
 
     scheduler: dict[str, Any] = field(default_factory=dict)
     """Scheduler config overrides on top of the adapter's defaults."""

@@ -65,6 +65,9 @@ class SimNode:
     safety_extensions: int = 0
     sched_fetches: Counter[int] = field(default_factory=Counter)
     last_piece_at: dict[int, float] = field(default_factory=dict)
+    partial_at: dict[int, float] = field(default_factory=dict)
+    """shim: when a neighbour last announced a copy of each segment (HAVE_PIECES), for the
+    loader's safety net (swarm_session.ts deliveryUnderway)."""
     origin_bytes: Counter[str] = field(default_factory=Counter)
     peer_bytes: int = 0
 
@@ -361,7 +364,13 @@ class Swarm:
     def _on_announce_pieces(self, node: SimNode, a: act.AnnouncePieces) -> None:
         """HAVE_PIECES (cut-through): neighbours learn of an origin copy still arriving."""
         for other in list(node.neighbours):
-            self._send(node, other, 0, PieceScheduler.peer_have_pieces, a.seq, list(a.pieces))
+            self._send(node, other, 0, self._pieces_arrived, a.seq, list(a.pieces))
+
+    def _pieces_arrived(
+        self, sched: PieceScheduler, now: float, src_id: str, seq: int, pieces: list[int]
+    ) -> None:
+        self.by_id[sched.local_peer_id].partial_at[seq] = now
+        sched.peer_have_pieces(now, src_id, seq, pieces)
 
     def _on_fetch_http(self, node: SimNode, a: act.FetchHttp) -> None:
         size = self.segment_size(a.seq)

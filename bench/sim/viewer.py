@@ -9,9 +9,11 @@ loader and the player, as the adapters do it around the scheduler.
   connecting until their first HAVE arrives (the scheduler's startup connect wait).
   Through the engine, a fragment not delivered by its playback deadline + `deadline_grace_s`
   goes over plain HTTP too (the loader's safety net), unless the engine's own delivery is
-  underway (up to `safety_extensions` more grace periods); the bytes are then offered to the
-  scheduler. hls.js reloads the playlist once per target duration (half that when unchanged).
-  The swarm size the election sees is neighbours + 1.
+  underway (up to `safety_extensions` more grace periods: its own origin fetch or pieces
+  arriving, a neighbour's copy announced, neighbours still connecting before the first frame);
+  the bytes are then offered to the scheduler. hls.js reloads the playlist once per target
+  duration (half that when unchanged). The election's swarm size comes from signaling
+  (`shim_swarm_size`; neighbours + 1 before swarm_size_poll.ts).
 - peer (the Python headless peer): joins, then polls every half target duration; the player
   plays what the scheduler completed; the swarm size comes from signaling.
 """
@@ -87,9 +89,9 @@ class ViewerLogic:
         self.q.at(self.q.now + self.cfg.swarm_size_poll_s, self._swarm_size_poll, node)
 
     def neighbours_changed(self, node: SimNode) -> None:
-        """Signaling assigned or removed a neighbour. The shim's swarm size is its neighbour
-        map + 1 (assigned links count at once); the Python peer takes neighbours + 1 from its
-        join ack, then the real size from signaling's polls."""
+        """Signaling assigned or removed a neighbour. With `shim_swarm_size=neighbours` the
+        shim's swarm size is its neighbour map + 1 (assigned links count at once); otherwise
+        (and the Python peer) neighbours + 1 until signaling's count arrives."""
         sched = node.sched
         if sched is None:
             return
@@ -216,6 +218,13 @@ class ViewerLogic:
             return
         now, grace = self.q.now, self.cfg.deadline_grace_s
         underway = node.sched_fetches[seq] > 0 or now - node.last_piece_at.get(seq, -1e9) < grace
+        if self.cfg.safety_net_sees_copies and node.sched is not None and not underway:
+            # swarm_session.ts deliveryUnderway: a neighbour's copy is arriving, or (startup)
+            # neighbours are still connecting and the scheduler waits for them.
+            sched = node.sched
+            underway = now - node.partial_at.get(seq, -1e9) < grace or (
+                not sched.clock.playing and sched.gate.connect_wait(now)
+            )
         if underway and node.safety_extensions < self.cfg.safety_extensions:
             node.safety_extensions += 1
             self.q.at(now + grace, self._safety_net, node, seq, generation)

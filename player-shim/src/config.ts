@@ -72,6 +72,11 @@ export interface SwarmcastOptions {
   debug: boolean;
   /** Beacons to the operator (docs/operator.md): one every this many ms, plus at page hide. */
   beaconIntervalMs: number;
+  /**
+   * How often the swarm's member count is read from signaling's `/api/swarm-size` (also once at
+   * the join); the live election sizes its tiers with it. 0 = never (neighbours + 1 stands in).
+   */
+  swarmSizePollMs: number;
   /** This viewer's stable key for the operator's ramp-up; null: a random one kept in localStorage. */
   viewerKey: string | null;
   /**
@@ -122,6 +127,7 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   fetch: null,
   debug: false,
   beaconIntervalMs: 10_000,
+  swarmSizePollMs: 10_000,
   viewerKey: null,
   timeline: false,
   timelineCapacity: 5000,

@@ -75,7 +75,8 @@ def test_the_engine_holds_first_loads_for_the_join() -> None:
 
 
 def test_shim_swarm_size_from_signaling() -> None:
-    """The election's swarm size: neighbours + 1 (the shim today) or what signaling knows."""
+    """The election's swarm size: what signaling knows (the shim polls it) or neighbours + 1
+    (the shim before swarm_size_poll.ts)."""
     config = TINY.with_overrides({"peers": 12, "shim_swarm_size": "signaling"})
     swarm = Swarm(config, 3)
     swarm.run()
@@ -152,3 +153,19 @@ def test_time_budget_reports_the_runs_done(tmp_path: Path) -> None:
     (report,) = tmp_path.glob("sim-flash-*.json")
     runs = json.loads(report.read_text())["adapters"]["shim"]["runs"]
     assert [r["seed"] for r in runs] == []
+
+
+def test_safety_net_waits_while_a_neighbours_copy_is_announced() -> None:
+    """The loader's safety net (swarm_session.ts deliveryUnderway) keeps waiting while a
+    neighbour announced a copy of the fragment within the grace period; the older model did
+    not look at announcements and went to plain HTTP."""
+    for sees, plain in ((True, 0), (False, 1)):
+        swarm = Swarm(TINY.with_overrides({"safety_net_sees_copies": sees}), 1)
+        node = swarm.nodes[0]
+        swarm.viewers._session(node)
+        assert node.sched is not None
+        node.sched.set_playhead(0.0, 0.0, True)
+        node.partial_at[40] = swarm.q.now - 0.1
+        generation = node.load_generation
+        swarm.viewers._safety_net(node, 40, generation)
+        assert swarm.http_outstanding == plain

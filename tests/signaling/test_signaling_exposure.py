@@ -185,6 +185,8 @@ async def test_swarm_size_is_public_and_reveals_only_a_count() -> None:
                 url = f"{server.url}/api/swarm-size"
                 async with http.get(url, params={"swarm": "demo/360p"}) as response:
                     assert await response.json() == {"swarm": "demo/360p", "peers": 3}
+                    # The shim reads it from the player page's origin.
+                    assert response.headers["Access-Control-Allow-Origin"] == "*"
                 async with http.get(url, params={"swarm": "demo/none"}) as response:
                     assert (await response.json())["peers"] == 0
                 async with http.get(url, params={"swarm": "../x"}) as response:

@@ -25,6 +25,7 @@ import { SignalingClient, SignalingError } from "./signaling_client";
 import { PlayheadTracker } from "./playhead_tracker";
 import { electsFirstCopy, startupSession } from "./startup_join";
 import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
+import { SwarmSizePoll } from "./swarm_size_poll";
 
 /** What the engine needs to know about a fragment (a subset of hls.js's Fragment). */
 export interface FragmentRef {
@@ -365,6 +366,17 @@ export class P2PEngine {
       }
       this.preJoin.clear();
       for (const n of joined.neighbours) session.addNeighbour(n);
+      if (this.options.swarmSizePollMs > 0) {
+        const poll = new SwarmSizePoll({
+          signalingUrl: api.signaling.url,
+          swarm: joined.swarm,
+          intervalMs: this.options.swarmSizePollMs,
+          fetchFn: this.fetchFn,
+          onSize: (peers) => session.setSignalingSwarmSize(peers),
+        });
+        session.attachSwarmSizePoll(poll);
+        poll.start();
+      }
       return session;
     } catch (error) {
       if (error instanceof SignalingError && !["timeout", "not-connected", "p2p-off"].includes(error.code)) this.signalingRefused = error.code;

@@ -49,6 +49,9 @@ export class SwarmSession {
   /** What neighbours may announce (§5.1); `liveEdge` is the newest seq our playlist lists. */
   readonly guard = new NeighbourGuard();
   private liveEdge = -1;
+  /** Members of the swarm as signaling counts them (`/api/swarm-size`); 0 = not known yet. */
+  private signalingSize = 0;
+  private sizePoll: { stop(): void } | null = null;
   private draining = false;
   private closed = false;
   private readonly tl: SessionTimeline | null;
@@ -188,10 +191,26 @@ export class SwarmSession {
     this.updateSwarmSize();
   }
 
+  /**
+   * The swarm's member count from signaling (see swarm_size_poll.ts); `poll` is stopped with the
+   * session. The election sizes its tiers with it (at least neighbours + 1).
+   */
+  setSignalingSwarmSize(peers: number): void {
+    if (this.closed) return;
+    this.signalingSize = peers;
+    this.updateSwarmSize();
+  }
+
+  attachSwarmSizePoll(poll: { stop(): void }): void {
+    this.sizePoll?.stop();
+    if (this.closed) poll.stop();
+    else this.sizePoll = poll;
+  }
+
   /** Swarm size for the election, and how many neighbours are still connecting (no HAVE yet). */
   private updateSwarmSize(): void {
     const now = this.nowS();
-    this.scheduler.setSwarmSize(now, this.neighbours.size + 1);
+    this.scheduler.setSwarmSize(now, Math.max(this.signalingSize, this.neighbours.size + 1));
     let connecting = 0;
     for (const state of this.neighbours.values()) if (!state.announced) connecting++;
     this.scheduler.setConnectingPeers(now, connecting);
@@ -482,6 +501,8 @@ export class SwarmSession {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
+    this.sizePoll?.stop();
+    this.sizePoll = null;
     this.fetcher.close();
     for (const state of [...this.neighbours.values()]) state.link.close("leaving", GoodbyeReason.SHUTTING_DOWN);
     this.neighbours.clear();
