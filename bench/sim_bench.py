@@ -26,7 +26,7 @@ from typing import Any
 from swarmcast.bench.sim.config import SimConfig
 from swarmcast.bench.sim.explain import explain
 from swarmcast.bench.sim.report import markdown_report
-from swarmcast.bench.sim.runner import aggregate, run_one
+from swarmcast.bench.sim.runner import aggregate, decision_digest, run_one
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
@@ -117,8 +117,13 @@ def configs(args: argparse.Namespace, adapter: str) -> list[tuple[SimConfig, int
 
 
 def _run_job(job: tuple[SimConfig, int]) -> dict[str, Any]:
+    """One seed; with its decision digest (compare two reports seed by seed) and CPU time."""
     config, seed = job
-    return run_one(config, seed)
+    started = time.process_time()
+    run = run_one(config, seed)
+    run["digest"] = decision_digest(run)[:16]
+    run["cpu_s"] = round(time.process_time() - started, 3)
+    return run
 
 
 def _run_all(
@@ -167,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
         results[adapter] = {
             "summary": summary,
             "wall_s": round(wall, 2),
+            "cpu_s": round(sum(r["cpu_s"] for r in runs), 2),
             "events": events,
             "events_per_s": round(events / wall) if wall > 0 else None,
             "config": jobs[0][0].to_json() if jobs else None,

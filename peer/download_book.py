@@ -132,18 +132,20 @@ class DownloadBook:
         """Neighbours that announced all or part of `seq` and may be asked now, by id. A copy
         announced with no piece yet counts only while that word is fresh (`promise_s`): a
         neighbour whose copy never started must not hold our own fetch back."""
-        return [
-            p
-            for p in self._by_id
-            if (seq in p.haves or (seq in p.partial and self._live(p, seq, now)))
-            and not p.choking_us
-            and now >= p.cooldown_until
-        ]
-
-    def _live(self, peer: RemotePeer, seq: int, now: float) -> bool:
-        if peer.partial[seq] or self.promise_s <= 0:
-            return True
-        return now - peer.partial_at.get(seq, -1e18) < self.promise_s
+        promise = self.promise_s
+        out = []
+        for p in self._by_id:
+            if p.choking_us or now < p.cooldown_until:
+                continue
+            if seq in p.haves:
+                out.append(p)
+                continue
+            held = p.partial.get(seq)
+            if held is None:
+                continue
+            if held or promise <= 0 or now - p.partial_at.get(seq, -1e18) < promise:
+                out.append(p)  # pieces, or a fresh word of a copy that is starting
+        return out
 
     def latest_progress(self, now: float, seq: int) -> float | None:
         """When a usable neighbour last announced progress on its partial copy of `seq`."""

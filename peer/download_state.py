@@ -157,6 +157,9 @@ class RemotePeer:
     # Segments it holds part of (HAVE_PIECES: seq -> verified piece indices; an empty set means
     # "fetching it from the origin now"). Bounded: see PieceScheduler.peer_have_pieces.
     partial: dict[int, set[int]] = field(default_factory=dict)
+    # The highest piece index in each `partial` set (kept with it: a dealing pass skips a
+    # neighbour whose announced pieces all lie before the first free one without a scan).
+    partial_top: dict[int, int] = field(default_factory=dict)
     # When it last announced progress on each of those segments (its copy is still arriving).
     partial_at: dict[int, float] = field(default_factory=dict)
     choking_us: bool = False

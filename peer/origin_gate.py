@@ -136,11 +136,12 @@ class OriginGate:
     def timers(self, now: float, segment: SegmentState, deadline: float) -> list[float]:
         """The times at which these rules may change their answer for `segment`."""
         times = [self.clock.fallback_at(segment, deadline)]
-        progress_until = self.copy_progress_until(now, segment, deadline)
-        if progress_until is not None:
-            times.append(progress_until)
         latest = self.book.latest_progress(now, segment.seq)
-        if latest is not None:  # a copy's word goes stale (see DownloadBook.usable_holders)
+        if latest is not None:
+            progress_until = self._progress_until(now, segment, deadline, latest)
+            if progress_until is not None:
+                times.append(progress_until)
+            # a copy's word goes stale (see DownloadBook.usable_holders)
             times.append(latest + self.config.origin_progress_timeout_s)
         if segment.peer_grace_until is not None:
             times.append(segment.peer_grace_until)
@@ -174,6 +175,12 @@ class OriginGate:
         latest = self.book.latest_progress(now, segment.seq)
         if latest is None:
             return None
+        return self._progress_until(now, segment, deadline, latest)
+
+    def _progress_until(
+        self, now: float, segment: SegmentState, deadline: float, latest: float
+    ) -> float | None:
+        """`copy_progress_until` given the neighbours' latest progress (computed once)."""
         until = latest + self.config.origin_progress_timeout_s
         if self.clock.playing and not (
             self.config.progress_wait_playing and self.clock.origin_too_slow(segment, deadline, now)

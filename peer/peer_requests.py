@@ -5,7 +5,7 @@ caller). Pure; requests go out through `DownloadBook.open_request`."""
 from __future__ import annotations
 
 from swarmcast.peer.download_book import DownloadBook
-from swarmcast.peer.download_state import RemotePeer, SegmentState
+from swarmcast.peer.download_state import UNASSIGNED, RemotePeer, SegmentState
 from swarmcast.peer.scheduler_actions import DecisionHook
 from swarmcast.peer.scheduler_config import SchedulerConfig
 
@@ -27,7 +27,10 @@ def request_from_peers(
     if start is None:
         return
     first_free = start[0]
-    sources = [p for p in holders if p.held(segment.seq) != set()]
+    seq = segment.seq
+    sources = [p for p in holders if seq in p.haves or p.partial.get(seq)]
+    if not _any_free_held(segment, first_free, sources):
+        return  # the common relay case: every announced piece is ours or asked for already
     while sources:
         loads = sorted((p.inflight_pieces(), p.peer_id, p) for p in sources)
         for load, _, peer in loads:
@@ -52,3 +55,22 @@ def request_from_peers(
         if start is None:
             return
         first_free = start[0]
+
+
+def _any_free_held(segment: SegmentState, first_free: int, sources: list[RemotePeer]) -> bool:
+    """Whether some source announced a piece that is missing and nobody is fetching (what
+    `SegmentState.free_run` would find for it): without one the dealing loop asks no one."""
+    have, owner, seq = segment.have, segment.owner, segment.seq
+    for peer in sources:
+        if seq in peer.haves:
+            return True  # a complete holder: `first_free` is free
+        # Every free piece is at or after `first_free`; a relayed copy's announced pieces
+        # usually all lie before it (what it has we asked for as it came).
+        last = peer.partial_top[seq]
+        if last < first_free:
+            continue
+        held = peer.partial[seq]
+        for index in range(first_free, min(last + 1, len(have))):
+            if index in held and not have[index] and owner[index] == UNASSIGNED:
+                return True
+    return False

@@ -53,6 +53,8 @@ from swarmcast.peer.scheduler_config import SchedulerConfig
 from swarmcast.peer.scheduler_stats import SchedulerStats
 from swarmcast.peer.upload_scheduler import UploadScheduler
 
+_NEVER = float("inf")
+
 MAX_PIECES_PER_SEGMENT = 65536
 """Piece indices are u16 on the wire (§5)."""
 
@@ -153,6 +155,7 @@ class PieceScheduler:
                 self.clock.copy_progress(len(held - before) * segment.piece_size, now - since)
             peer.partial_at[seq] = now
         peer.partial[seq] = held
+        peer.partial_top[seq] = max(held, default=-1)
         while len(peer.partial) > self.config.max_partial_per_peer:
             oldest = min(peer.partial)
             del peer.partial[oldest]
@@ -332,25 +335,40 @@ class PieceScheduler:
 
     def next_timer(self) -> float | None:
         """The next time at which something changes without an event (None: never)."""
+        # Runs after every event: the earliest time > now, kept as a running minimum.
         now = self._now
-        times: list[float] = []
-        for segment in self.book.segments.values():
-            deadline = self.clock.deadline(segment)
-            if deadline is None or segment.complete:
-                continue
-            times.extend(self.gate.timers(now, segment, deadline))
-            times.append(segment.http_retry_at)
-            if self.clock.playing and not segment.missed:
-                times.append(deadline)
+        best = _NEVER
+        playhead = self.clock.playhead
+        if playhead is not None and self.book.segments:
+            playing = playhead.playing
+            startup = self.config.startup_deadline_s
+            timers = self.gate.timers
+            for segment in self.book.segments.values():
+                if segment.have_count == len(segment.have):
+                    continue  # complete
+                deadline = playhead.deadline(segment, startup)
+                if deadline is None:
+                    continue
+                for t in timers(now, segment, deadline):
+                    if now < t < best:
+                        best = t
+                t = segment.http_retry_at
+                if now < t < best:
+                    best = t
+                if playing and not segment.missed and now < deadline < best:
+                    best = deadline
         for peer in self.book.peers.values():
-            times.append(peer.cooldown_until)
+            t = peer.cooldown_until
+            if now < t < best:
+                best = t
             if peer.requests:
-                times.append(self._silent_at(peer))
+                t = self._silent_at(peer)
+                if now < t < best:
+                    best = t
         upload = self.upload.next_timer(now)
-        if upload is not None:
-            times.append(upload)
-        future = [t for t in times if t > now]
-        return min(future) if future else None
+        if upload is not None and now < upload < best:
+            best = upload
+        return None if best == _NEVER else best
 
     def handle_timer(self, now: float) -> None:
         self._now = now

@@ -200,10 +200,11 @@ class UploadScheduler:
 
     def next_timer(self, now: float) -> float | None:
         times: list[float] = []
-        peer_id = self._next_peer()
-        if peer_id is not None and self._bucket is not None:
-            times.append(self._bucket.ready_at(now, self._peers[peer_id].queue[0].size))
-        if self._waiting():
+        if self._bucket is not None:
+            peer_id = self._next_peer()
+            if peer_id is not None:
+                times.append(self._bucket.ready_at(now, self._peers[peer_id].queue[0].size))
+        if any(not d.unchoked and d.waiting_since is not None for d in self._peers.values()):
             times.extend(
                 d.last_request_at + self._config.idle_unchoke_timeout_s
                 for d in self._peers.values()

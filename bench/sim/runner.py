@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from swarmcast.bench.sim.config import SimConfig
@@ -15,6 +17,15 @@ def run_one(config: SimConfig, seed: int, *, trace: bool = False) -> dict[str, A
     swarm = Swarm(config, seed, trace=trace)
     swarm.run()
     return result(swarm, with_series=trace)
+
+
+def decision_digest(result: dict[str, Any]) -> str:
+    """A run's fingerprint: sha256 of its result (with the series, viewers and decision log if
+    traced) less `events`, the simulator's own work count that speed work may change. Equal
+    digests on the same seeds = the same decisions and figures (tests/bench/test_sim_digest.py
+    pins one; `swarmcast bench sim` writes one per run to compare before/after)."""
+    rest = {k: v for k, v in result.items() if k != "events"}
+    return hashlib.sha256(json.dumps(rest, sort_keys=True).encode()).hexdigest()
 
 
 def result(swarm: Swarm, *, with_series: bool = False) -> dict[str, Any]:

@@ -363,8 +363,9 @@ class Swarm:
 
     def _on_announce_pieces(self, node: SimNode, a: act.AnnouncePieces) -> None:
         """HAVE_PIECES (cut-through): neighbours learn of an origin copy still arriving."""
+        pieces = list(a.pieces)  # one list for every neighbour: receivers only read it
         for other in list(node.neighbours):
-            self._send(node, other, 0, self._pieces_arrived, a.seq, list(a.pieces))
+            self._send(node, other, 0, self._pieces_arrived, a.seq, pieces)
 
     def _pieces_arrived(
         self, sched: PieceScheduler, now: float, src_id: str, seq: int, pieces: list[int]
