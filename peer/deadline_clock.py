@@ -44,6 +44,7 @@ class DeadlineClock:
         # How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which
         # the swarm gets segments from the origin, also where we never fetched ourselves.
         self.copy_rate = config.http_rate_estimate_bytes_per_s
+        self.piece_size = 0  # of the stream's segments (the latest added), for progress_timeout
 
     @property
     def playing(self) -> bool:
@@ -81,6 +82,18 @@ class DeadlineClock:
         if elapsed > 0:
             weight = self.config.http_rate_ewma_weight
             self.copy_rate = (1 - weight) * self.copy_rate + weight * (size / elapsed)
+
+    def progress_timeout(self) -> float:
+        """How long a neighbour's copy may go without news (HAVE_PIECES) before it counts as
+        stale: `progress_timeout_pieces` pieces at the rate copies have been getting, within
+        [`origin_progress_timeout_s`, `progress_timeout_max_s`]."""
+        base = self.config.origin_progress_timeout_s
+        pieces = self.config.progress_timeout_pieces
+        if pieces <= 0 or self.piece_size <= 0:
+            return base
+        rate = min(self.http_rate, self.copy_rate)
+        scaled = pieces * self.piece_size / rate
+        return max(base, min(self.config.progress_timeout_max_s, scaled))
 
     def origin_too_slow(self, segment: SegmentState, deadline: float, now: float) -> bool:
         """Fetching what is missing would not beat the deadline at the rate the swarm's copies

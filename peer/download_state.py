@@ -42,6 +42,10 @@ class SegmentState:
     peer_owed: int = 0
     """Pieces missing and requested from a peer (owner > 0): a takeover has nothing to cancel
     while it is 0."""
+    election_delay: float = 0.0
+    """This member's election wait for the segment (`http_first_at` - when it was added): when
+    the election horizon holds the turn back, the turn comes this long after the segment came
+    within the horizon, so the tiers stay apart instead of all firing at the horizon."""
 
     def __post_init__(self) -> None:
         if self.free_count < 0:

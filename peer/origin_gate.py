@@ -126,12 +126,15 @@ class OriginGate:
         )
 
     def within_horizon(self, now: float, segment: SegmentState) -> bool:
-        """The segment is due soon enough for an election turn (`election_horizon_s`)."""
+        """The segment is due soon enough for an election turn (`election_horizon_s`), and, if
+        the horizon held the turn back, this member's election delay has passed since it came
+        within the horizon: members far behind the live edge (all of them after a stall wave)
+        would otherwise take their passed turns together when the segment crosses the horizon."""
         horizon = self.config.election_horizon_s
         if horizon <= 0:
             return True
         deadline = self.clock.deadline(segment)
-        return deadline is not None and deadline - now <= horizon
+        return deadline is not None and deadline - now <= horizon - segment.election_delay
 
     def timers(self, now: float, segment: SegmentState, deadline: float) -> list[float]:
         """The times at which these rules may change their answer for `segment`."""
@@ -142,13 +145,13 @@ class OriginGate:
             if progress_until is not None:
                 times.append(progress_until)
             # a copy's word goes stale (see DownloadBook.usable_holders)
-            times.append(latest + self.config.origin_progress_timeout_s)
+            times.append(latest + self.clock.progress_timeout())
         if segment.peer_grace_until is not None:
             times.append(segment.peer_grace_until)
         if segment.http_first_at is not None:
             times.append(segment.http_first_at)
             if self.config.election_horizon_s > 0:
-                times.append(deadline - self.config.election_horizon_s)
+                times.append(deadline - self.config.election_horizon_s + segment.election_delay)
         if self.connect_wait_until is not None:
             times.append(self.connect_wait_until)
         return times
@@ -168,8 +171,9 @@ class OriginGate:
         self, now: float, segment: SegmentState, deadline: float
     ) -> float | None:
         """While a neighbour's copy of the segment is still arriving (its HAVE_PIECES came
-        within `origin_progress_timeout_s`), the HTTP takeover waits for that copy instead of
-        adding a second download to a possibly congested origin (cut-through). While playing,
+        within the progress timeout, `DeadlineClock.progress_timeout`), the HTTP takeover waits
+        for that copy instead of adding a second download to a possibly congested origin
+        (cut-through). While playing,
         not past `deadline - http_margin_s`; while stalled, as long as the copy progresses.
         None when no such copy is arriving."""
         latest = self.book.latest_progress(now, segment.seq)
@@ -181,7 +185,7 @@ class OriginGate:
         self, now: float, segment: SegmentState, deadline: float, latest: float
     ) -> float | None:
         """`copy_progress_until` given the neighbours' latest progress (computed once)."""
-        until = latest + self.config.origin_progress_timeout_s
+        until = latest + self.clock.progress_timeout()
         if self.clock.playing and not (
             self.config.progress_wait_playing and self.clock.origin_too_slow(segment, deadline, now)
         ):

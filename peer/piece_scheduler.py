@@ -9,7 +9,8 @@ timing rules for the origin live in `peer.origin_gate`:
   a segment that usable neighbours hold and none was asked for yet first gets one round from
   them (`peer_silence_timeout_s`); a new live segment nobody holds waits for the election below;
   while a neighbour's copy of it is still arriving (HAVE_PIECES with new pieces within
-  `origin_progress_timeout_s`) the takeover waits for that copy (cut-through).
+  the progress timeout: `origin_progress_timeout_s`, longer when copies have been arriving
+  slowly) the takeover waits for that copy (cut-through).
 - Before that, pieces are requested from neighbours that announced the segment, in full or in
   part (only the announced pieces): urgent segments (due within `urgent_window_s`)
   earliest-deadline-first, the rest rarest-first; blocks of `request_block_pieces` go to the
@@ -82,8 +83,8 @@ class PieceScheduler:
         self._now = now
         self._actions: list[Action] = []
         self.book = DownloadBook(self._actions.append, self.stats, config.relay_announce_pieces)
-        self.book.promise_s = config.origin_progress_timeout_s
         self.clock = DeadlineClock(config)
+        self.book.promise_s = self.clock.progress_timeout()  # kept current by _schedule
         self.gate = OriginGate(config, self.book, self.clock, on_decision)
         self.upload = UploadScheduler(
             config, self._actions.append, self.book.local, self.stats, now, self.book.segments
@@ -208,13 +209,17 @@ class PieceScheduler:
         if seq in self.book.segments or seq in self.book.local or size <= 0 or piece_size <= 0:
             return
         count = -(-size // piece_size)
+        self.clock.piece_size = piece_size
         http_first_at = self.gate.http_first_at(now, self.local_peer_id, seq) if live_edge else None
         if http_first_at is not None:
             self._decided(now, seq, "election-wait", http_first_in_s=http_first_at - now)
         pieces_false, owners = [False] * count, [UNASSIGNED] * count
-        self.book.segments[seq] = SegmentState(
+        segment = SegmentState(
             seq, size, piece_size, start, duration, http_first_at, pieces_false, owners
         )
+        if http_first_at is not None:
+            segment.election_delay = http_first_at - now
+        self.book.segments[seq] = segment
         self._schedule(now)
 
     def segment_removed(self, now: float, seq: int) -> None:
@@ -400,6 +405,7 @@ class PieceScheduler:
     def _schedule(self, now: float) -> None:
         """Re-plan every incomplete segment; runs after every event and timer."""
         self._check_deadlines(now)
+        self.book.promise_s = self.clock.progress_timeout()
         # (segment, deadline, usable holders), holders computed once per pass
         assignable: list[tuple[SegmentState, float, list[RemotePeer]]] = []
         for seq in sorted(self.book.segments):

@@ -67,6 +67,15 @@ class SchedulerConfig:
     origin_progress_timeout_s: float = 2.0
     """A neighbour's copy of a segment that is still arriving (HAVE_PIECES within this long)
     holds our HTTP takeover back: on a congested origin a second download only slows both."""
+    progress_timeout_pieces: float = 2.0
+    """On a congested origin a copy's pieces come further apart than `origin_progress_timeout_s`:
+    a neighbour's copy (and its word with no piece yet) stays fresh for this many pieces' time
+    at the rate copies have been getting (the slower of our own origin fetches and neighbours'
+    copy progress), at least `origin_progress_timeout_s`, at most `progress_timeout_max_s`. So
+    a slow but live copy is not taken for a dead one, and members do not all add their own
+    download at the same stale moment (0: the fixed timeout)."""
+    progress_timeout_max_s: float = 8.0
+    """Upper bound of the rate-scaled progress timeout above (a copy that stopped is found)."""
     relay_announce_pieces: int = 1
     """A copy taken from peers is announced (HAVE_PIECES) when its first request goes out and
     then every this many pieces, so members several hops from the origin fetcher see that a copy

@@ -217,12 +217,18 @@ class ViewerLogic:
         if generation != node.load_generation or seq in node.delivered:
             return
         now, grace = self.q.now, self.cfg.deadline_grace_s
-        underway = node.sched_fetches[seq] > 0 or now - node.last_piece_at.get(seq, -1e9) < grace
+        window = grace
+        if self.cfg.safety_net_sees_copies and node.sched is not None:
+            # stretched as the scheduler's progress timeout is (swarm_session.ts)
+            base = node.sched.config.origin_progress_timeout_s
+            if base > 0:
+                window = grace * max(1.0, node.sched.clock.progress_timeout() / base)
+        underway = node.sched_fetches[seq] > 0 or now - node.last_piece_at.get(seq, -1e9) < window
         if self.cfg.safety_net_sees_copies and node.sched is not None and not underway:
             # swarm_session.ts deliveryUnderway: a neighbour's copy is arriving, or (startup)
             # neighbours are still connecting and the scheduler waits for them.
             sched = node.sched
-            underway = now - node.partial_at.get(seq, -1e9) < grace or (
+            underway = now - node.partial_at.get(seq, -1e9) < window or (
                 not sched.clock.playing and sched.gate.connect_wait(now)
             )
         if underway and node.safety_extensions < self.cfg.safety_extensions:

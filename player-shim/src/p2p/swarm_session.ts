@@ -336,14 +336,19 @@ export class SwarmSession {
 
   /**
    * The segment is still arriving: an origin fetch of it is in flight, or a verified piece came
-   * within `windowMs`. The loader's safety net then keeps waiting instead of starting a second
-   * download of the same bytes over the same (possibly congested) origin link.
+   * within the window: `graceMs`, stretched as the scheduler's progress timeout is stretched
+   * beyond `originProgressTimeoutS` (on a congested origin pieces come further apart, and every
+   * member's net would otherwise fire at the same stale moment). The loader's safety net then keeps waiting instead of starting a second download of
+   * the same bytes over the same (possibly congested) origin link.
    */
-  deliveryUnderway(seq: number, windowMs: number): boolean {
+  deliveryUnderway(seq: number, graceMs: number): boolean {
     const buffer = this.store.get(seq);
     if (!buffer) return this.intake.pending().includes(seq); // its record is on the way
     if (buffer.complete) return false;
     if (this.fetcher.fetching(seq)) return true;
+    const { config, clock } = this.scheduler;
+    const stretch = config.originProgressTimeoutS > 0 ? clock.progressTimeout() / config.originProgressTimeoutS : 1;
+    const windowMs = graceMs * Math.max(1, stretch);
     const nowMs = this.deps.clock.now();
     if (buffer.lastPieceAt !== null && nowMs - buffer.lastPieceAt < windowMs) return true;
     // A neighbour's copy is arriving (HAVE_PIECES): the scheduler waits for it (cut-through);

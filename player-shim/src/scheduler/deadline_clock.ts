@@ -41,6 +41,8 @@ export class DeadlineClock {
   httpRate: number;
   /** How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which the swarm gets segments from the origin, also where we never fetched ourselves. */
   copyRate: number;
+  /** Piece size of the stream's segments (the latest added), for `progressTimeout`. */
+  pieceSize = 0;
 
   constructor(private readonly config: SchedulerConfig) {
     this.httpRate = config.httpRateEstimateBytesPerS;
@@ -85,6 +87,19 @@ export class DeadlineClock {
       const weight = this.config.httpRateEwmaWeight;
       this.copyRate = (1 - weight) * this.copyRate + weight * (size / elapsed);
     }
+  }
+
+  /**
+   * How long a neighbour's copy may go without news (HAVE_PIECES) before it counts as stale:
+   * `progressTimeoutPieces` pieces at the rate copies have been getting, within
+   * [`originProgressTimeoutS`, `progressTimeoutMaxS`].
+   */
+  progressTimeout(): number {
+    const base = this.config.originProgressTimeoutS;
+    const pieces = this.config.progressTimeoutPieces;
+    if (pieces <= 0 || this.pieceSize <= 0) return base;
+    const scaled = (pieces * this.pieceSize) / Math.min(this.httpRate, this.copyRate);
+    return Math.max(base, Math.min(this.config.progressTimeoutMaxS, scaled));
   }
 
   /**

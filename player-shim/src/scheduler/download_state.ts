@@ -25,6 +25,12 @@ export class SegmentState {
   requested = false;
   /** Pieces we held at our last HAVE_PIECES of it (-1: not announced yet). */
   announcedCount = -1;
+  /**
+   * This member's election wait for the segment (`httpFirstAt` - when it was added): when the
+   * election horizon holds the turn back, the turn comes this long after the segment came within
+   * the horizon, so the tiers stay apart instead of all firing at the horizon.
+   */
+  electionDelay = 0;
 
   constructor(
     readonly seq: number,

@@ -111,12 +111,17 @@ export class OriginGate {
     return null;
   }
 
-  /** The segment is due soon enough for an election turn (`electionHorizonS`). */
+  /**
+   * The segment is due soon enough for an election turn (`electionHorizonS`), and, if the horizon
+   * held the turn back, this member's election delay has passed since it came within the horizon:
+   * members far behind the live edge (all of them after a stall wave) would otherwise take their
+   * passed turns together when the segment crosses the horizon.
+   */
   withinHorizon(now: number, segment: SegmentState): boolean {
     const horizon = this.config.electionHorizonS;
     if (horizon <= 0) return true;
     const deadline = this.clock.deadline(segment);
-    return deadline !== null && deadline - now <= horizon;
+    return deadline !== null && deadline - now <= horizon - segment.electionDelay;
   }
 
   /** The times at which these rules may change their answer for `segment`. */
@@ -125,11 +130,11 @@ export class OriginGate {
     const progressUntil = this.copyProgressUntil(now, segment, deadline);
     if (progressUntil !== null) times.push(progressUntil);
     const latest = this.book.latestProgress(now, segment.seq);
-    if (latest !== null) times.push(latest + this.config.originProgressTimeoutS); // a copy's word goes stale (DownloadBook.usableHolders)
+    if (latest !== null) times.push(latest + this.clock.progressTimeout()); // a copy's word goes stale (DownloadBook.usableHolders)
     if (segment.peerGraceUntil !== null) times.push(segment.peerGraceUntil);
     if (segment.httpFirstAt !== null) {
       times.push(segment.httpFirstAt);
-      if (this.config.electionHorizonS > 0) times.push(deadline - this.config.electionHorizonS);
+      if (this.config.electionHorizonS > 0) times.push(deadline - this.config.electionHorizonS + segment.electionDelay);
     }
     if (this.connectWaitUntil !== null) times.push(this.connectWaitUntil);
     return times;
@@ -146,8 +151,8 @@ export class OriginGate {
   }
 
   /**
-   * While a neighbour's copy of the segment is still arriving (its HAVE_PIECES came within
-   * `originProgressTimeoutS`), the HTTP takeover waits for that copy instead of adding a second
+   * While a neighbour's copy of the segment is still arriving (its HAVE_PIECES came within the
+   * progress timeout, `DeadlineClock.progressTimeout`), the HTTP takeover waits for that copy instead of adding a second
    * download to a possibly congested origin (cut-through). While playing, not past
    * `deadline - httpMarginS`; while stalled, as long as the copy progresses. Null when no such
    * copy is arriving.
@@ -155,7 +160,7 @@ export class OriginGate {
   copyProgressUntil(now: number, segment: SegmentState, deadline: number): number | null {
     const latest = this.book.latestProgress(now, segment.seq);
     if (latest === null) return null;
-    let until = latest + this.config.originProgressTimeoutS;
+    let until = latest + this.clock.progressTimeout();
     const waitPlaying = this.config.progressWaitPlaying && this.clock.originTooSlow(segment, deadline, now);
     if (this.clock.playing && !waitPlaying) until = Math.min(until, deadline - this.config.httpMarginS);
     return until > now ? until : null;

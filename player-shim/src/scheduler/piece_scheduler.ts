@@ -49,7 +49,7 @@ export class PieceScheduler {
     this.now = now;
     this.clock = new DeadlineClock(config);
     this.book = new DownloadBook((a) => this.actions.push(a), this.stats, config.relayAnnouncePieces);
-    this.book.promiseS = config.originProgressTimeoutS;
+    this.book.promiseS = this.clock.progressTimeout(); // kept current by schedule()
     this.gate = new OriginGate(config, this.book, this.clock, onDecision);
     this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.book.local, this.stats, now, this.book.segments);
   }
@@ -176,12 +176,15 @@ export class PieceScheduler {
     const { size, pieceSize, start, duration } = opts;
     if (this.book.segments.has(seq) || this.book.local.has(seq) || size <= 0 || pieceSize <= 0) return;
     const count = Math.ceil(size / pieceSize);
+    this.clock.pieceSize = pieceSize;
     let httpFirstAt: number | null = null;
     if (opts.liveEdge) {
       httpFirstAt = this.gate.httpFirstAt(now, this.localPeerId, seq);
       this.onDecision?.(now, seq, "election-wait", { httpFirstInS: httpFirstAt - now });
     }
-    this.book.segments.set(seq, new SegmentState(seq, size, pieceSize, start, duration, httpFirstAt, count));
+    const segment = new SegmentState(seq, size, pieceSize, start, duration, httpFirstAt, count);
+    if (httpFirstAt !== null) segment.electionDelay = httpFirstAt - now;
+    this.book.segments.set(seq, segment);
     this.schedule(now);
   }
 
@@ -360,6 +363,7 @@ export class PieceScheduler {
   /** Re-plans every incomplete segment; runs after every event and timer. */
   private schedule(now: number): void {
     this.checkDeadlines(now);
+    this.book.promiseS = this.clock.progressTimeout();
     // (segment, deadline, usable holders), holders computed once per pass
     const assignable: [SegmentState, number, RemotePeer[]][] = [];
     for (const seq of sortedNumbers(this.book.segments.keys())) {

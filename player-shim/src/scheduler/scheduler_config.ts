@@ -53,6 +53,15 @@ export interface SchedulerConfig {
    */
   originProgressTimeoutS: number;
   /**
+   * On a congested origin a copy's pieces come further apart than `originProgressTimeoutS`: a
+   * neighbour's copy (and its word with no piece yet) stays fresh for this many pieces' time at
+   * the rate copies have been getting (the slower of our own origin fetches and neighbours' copy
+   * progress), at least `originProgressTimeoutS`, at most `progressTimeoutMaxS` (0: the fixed timeout).
+   */
+  progressTimeoutPieces: number;
+  /** Upper bound of the rate-scaled progress timeout above (a copy that stopped is found). */
+  progressTimeoutMaxS: number;
+  /**
    * A copy taken from peers is announced (HAVE_PIECES) when its first request goes out and then
    * every this many pieces, so members several hops from the origin fetcher see that a copy is
    * coming and relay it instead of fetching their own (0: announce origin copies only).
@@ -104,6 +113,8 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   peerCooldownS: 5.0,
   busyBackoffS: 0.25,
   originProgressTimeoutS: 2.0,
+  progressTimeoutPieces: 2.0,
+  progressTimeoutMaxS: 8.0,
   relayAnnouncePieces: 1,
   electionHorizonS: 8.0,
   progressWaitPlaying: true,

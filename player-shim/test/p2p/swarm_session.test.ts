@@ -258,14 +258,22 @@ describe("swarm session", () => {
       yield DATA.slice(start, end);
     };
     const { a, b } = await originPair(net, hanging);
+    const t0 = performance.now();
+    const now = vi.spyOn(performance, "now").mockReturnValue(t0); // the word arrives at t0
     await a.session.addSegment(SEG5); // A fetches it from the origin and says so (HAVE_PIECES)
     await vi.waitFor(() => expect(release).not.toBeNull(), { timeout: 3000 });
     await b.session.addSegment(SEG5);
     await vi.waitFor(() => expect(b.session.deliveryUnderway(5, 60_000)).toBe(true));
     expect(b.session.store.get(5)?.lastPieceAt).toBeNull(); // not one piece yet, nor an origin fetch of B's
     expect(b.fetches).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    now.mockReturnValue(t0 + 50);
     expect(b.session.deliveryUnderway(5, 20)).toBe(false); // no word from that copy for longer than the window
+    // Copies have been crawling (4 KiB/s: a 16 KiB piece every 4 s): the scheduler's progress
+    // timeout is 4x its base (8 s), and the window stretches as much (80 ms).
+    b.session.scheduler.clock.copyRate = 4096;
+    expect(b.session.scheduler.clock.progressTimeout()).toBe(8);
+    expect(b.session.deliveryUnderway(5, 20)).toBe(true);
+    now.mockRestore();
     (release as unknown as () => void)();
     await b.session.waitForSegment(5, new AbortController().signal);
     a.session.close();
