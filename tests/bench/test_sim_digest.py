@@ -15,7 +15,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "b406f965127d4beb4f7c459e1e0ed50b7b41837304af000b9ac3548cb2fb9ef3",
+        "436238f4519108c9184bb044165c2e689cb8ebf522372d55e2a3eca3dfa272ac",
     ),
     "steady-peer": (
         SimConfig(
