@@ -1,6 +1,7 @@
 """Swarm lab: Chromium viewers in network namespaces, P2P against CDN-only and the 1 - 1/N bound.
 
 `swarmcast bench lab --scenario steady|flash|churn|scale|all [--duration S] [--viewers N]`
+(`--scenario realistic`: NATs, access caps and ABR, bench/realistic_bench.py; not in `all`)
 writes `bench/results/<scenario>-<timestamp>.{json,png,md}` and refreshes
 `bench/results/SUMMARY.md`. `--runs N` repeats a scenario and `--matrix flash` runs issue 8's
 flash-crowd cells (bench/lab_matrix.py): median and worst per cell. Needs root (`ip netns`),
@@ -40,7 +41,11 @@ log = logging.getLogger("bench.lab")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="all")
+    parser.add_argument("--scenario", choices=(*SCENARIOS, "realistic", "all"), default="all")
+    parser.add_argument(
+        "--scenario-file", type=Path, metavar="TOML",
+        help="realistic: the scenario file (default bench/scenarios/realistic.toml)",
+    )  # fmt: skip
     parser.add_argument("--duration", type=float, help="seconds per phase (scenario default)")
     parser.add_argument("--viewers", type=int, help="Chromium viewers (scenario default)")
     parser.add_argument("--python-peers", type=int, help="Python viewers (scale: 26)")
@@ -106,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
     if args.cleanup:
         print("removed:", " ".join(remove_stale_namespaces()) or "nothing")
         return 0
+    if args.scenario == "realistic":  # NATs, capped access links, ABR: its own runner
+        from swarmcast.bench.realistic_bench import run as run_realistic
+
+        return run_realistic(args)
     if args.cells and not args.matrix:
         print("bench lab: --cells needs --matrix", file=sys.stderr)
         return 2

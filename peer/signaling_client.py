@@ -66,8 +66,10 @@ class SignalingClient:
         # asyncio.Lock wakes waiters in FIFO order: the consumer sees events one at a time, in
         # arrival order (a remove and a later re-add of one id must not overlap).
         self._delivery_lock = asyncio.Lock()
-        # The peer reconnects by itself (with a fresh token), so Socket.IO must not.
-        self.sio = socketio.AsyncClient(reconnection=False)
+        # The peer reconnects by itself (with a fresh token), so Socket.IO must not. Nor may it
+        # take SIGINT: its handler (installed at connect) cancels every task, so `swarmcast
+        # peer` died on Ctrl-C without printing its final stats.
+        self.sio = socketio.AsyncClient(reconnection=False, handle_sigint=False)
         ns = schema.NAMESPACE
         self.sio.on(schema.EVENT_NEIGHBOURS, self._neighbours, namespace=ns)
         self.sio.on("signal", self._signal, namespace=ns)

@@ -144,6 +144,71 @@
     }
   };
 
+  // --- peer connections: who each one tried to reach and the ICE pair it selected ---
+  // Every RTCPeerConnection the page makes is wrapped (this script runs first): the remote
+  // candidates' addresses (SDP and trickled) name the remote host in the lab, getStats gives
+  // the selected pair's candidate types. The NAT lab's figures (e2e/lab/realistic_figures.py)
+  // build the NAT-pair matrix from them.
+  const MAX_PCS = 200;
+  const pcs = [];
+  const CANDIDATE = /candidate:\S+ \d+ \S+ \d+ (\S+) \d+ typ (\w+)/g;
+  const noteCandidates = (entry, text) => {
+    if (typeof text !== "string") return;
+    for (const match of text.matchAll(CANDIDATE)) {
+      const key = `${match[2]} ${match[1]}`;
+      if (!entry.remoteCandidates.includes(key) && entry.remoteCandidates.length < 20) entry.remoteCandidates.push(key);
+    }
+  };
+  const refreshPair = async (entry) => {
+    if (entry.pc.connectionState === "closed") return;
+    try {
+      const report = await entry.pc.getStats();
+      let pairId = null;
+      report.forEach((s) => {
+        if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+      });
+      const pair = pairId ? report.get(pairId) : null;
+      const local = pair ? report.get(pair.localCandidateId) : null;
+      const remote = pair ? report.get(pair.remoteCandidateId) : null;
+      if (local && remote) {
+        entry.pair = `${local.candidateType}/${remote.candidateType}`;
+        entry.remoteAddress = remote.address || remote.ip || null;
+      }
+    } catch (err) {
+      entry.statsError = String(err).slice(0, 100);
+    }
+  };
+  const NativePC = window.RTCPeerConnection;
+  if (typeof NativePC === "function") {
+    class LabPeerConnection extends NativePC {
+      constructor(...args) {
+        super(...args);
+        const entry = { pc: this, created: Date.now(), connected: null, state: "new", pair: null, remoteAddress: null, remoteCandidates: [] };
+        if (pcs.length < MAX_PCS) pcs.push(entry);
+        this.addEventListener("connectionstatechange", () => {
+          entry.state = this.connectionState;
+          if (this.connectionState === "connected") {
+            if (entry.connected === null) entry.connected = Date.now();
+            void refreshPair(entry);
+          }
+        });
+        this.__swarmLabEntry = entry;
+      }
+      setRemoteDescription(description, ...rest) {
+        if (description && this.__swarmLabEntry) noteCandidates(this.__swarmLabEntry, description.sdp);
+        return super.setRemoteDescription(description, ...rest);
+      }
+      addIceCandidate(candidate, ...rest) {
+        if (candidate && this.__swarmLabEntry) noteCandidates(this.__swarmLabEntry, candidate.candidate);
+        return super.addIceCandidate(candidate, ...rest);
+      }
+    }
+    window.RTCPeerConnection = LabPeerConnection;
+    setInterval(() => pcs.forEach((e) => e.state === "connected" && void refreshPair(e)), 3000);
+  }
+  const peerConnections = () =>
+    pcs.map(({ pc, ...rest }) => ({ ...rest, remoteCandidates: rest.remoteCandidates.slice() }));
+
   // Progress watchdog: ends a stall once currentTime moves, opens one when it has not moved
   // for FROZEN_AFTER_MS although the element is neither paused nor ended.
   setInterval(() => {
@@ -234,6 +299,7 @@
         hlsFound: Boolean(hls),
         level: hls && hls.levels && hls.currentLevel >= 0 ? hls.levels[hls.currentLevel].height : null,
         shim: shimStats(),
+        peerConnections: peerConnections(),
       };
     },
   };

@@ -74,6 +74,7 @@ class LabRun:
         self.stream_info: dict[str, Any] = {}
         self.egress_cap_kbit: int | None = None
         self.phase_records: list[dict[str, Any]] = []
+        self.origin_env: dict[str, str] = {}  # more environment for the origin (secrets)
 
     async def run(self) -> dict[str, Any]:
         stale = remove_stale_namespaces()
@@ -87,22 +88,12 @@ class LabRun:
 
     async def _run(self, started: float) -> dict[str, Any]:
         config = self.config
-        self.topology = topology = Topology.create()
+        self.topology = topology = await self._create_topology()
         if self.workdir is None:
             prune_workdirs(WORK_ROOT, KEEP_WORKDIRS - 1)
             self.workdir = WORK_ROOT / topology.run_tag
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "logs").mkdir(exist_ok=True)
-        self.origin_host = topology.add_host("origin")
-        if config.separate_signaling:
-            self.signaling_host = topology.add_host("signaling")
-        browser_slots = max(slots_needed(p, "browser") for p in config.phases)
-        if config.browser_mode == "contexts":
-            browser_slots = min(1, browser_slots)  # one host, one browser, many contexts
-        peer_slots = max(slots_needed(p, "python") for p in config.phases)
-        self.browser_hosts = [topology.add_host("viewer") for _ in range(browser_slots)]
-        self.peer_hosts = [topology.add_host("peer") for _ in range(peer_slots)]
-
         await self._start_origin()
         if config.warm_page_cache and self.browser_hosts:
             await self._warm_page_cache()
@@ -137,6 +128,22 @@ class LabRun:
             "cpu": cpu.series.samples,
         }
 
+    async def _create_topology(self) -> Topology:
+        """The flat routed topology: the origin, signaling if apart, then one host per viewer
+        slot (a subclass may build another one: e2e/lab/realistic_run.py, NATs)."""
+        config = self.config
+        topology = Topology.create()
+        self.origin_host = topology.add_host("origin")
+        if config.separate_signaling:
+            self.signaling_host = topology.add_host("signaling")
+        browser_slots = max(slots_needed(p, "browser") for p in config.phases)
+        if config.browser_mode == "contexts":
+            browser_slots = min(1, browser_slots)  # one host, one browser, many contexts
+        peer_slots = max(slots_needed(p, "python") for p in config.phases)
+        self.browser_hosts = [topology.add_host("viewer") for _ in range(browser_slots)]
+        self.peer_hosts = [topology.add_host("peer") for _ in range(peer_slots)]
+        return topology
+
     # --- origin ---------------------------------------------------------------------------
 
     def _base_url(self) -> str:
@@ -165,7 +172,7 @@ class LabRun:
             ]  # fmt: skip
             if self.signaling_host is not None:
                 argv += ["--signaling-url", await self._start_signaling()]
-        env = {"SWARMCAST_TOKEN_SECRET": self.token_secret}
+        env = {"SWARMCAST_TOKEN_SECRET": self.token_secret, **self.origin_env}
         log_path = self.workdir / "logs" / "origin.log"
         self.origin = LabProcess("origin", host.netns, argv, log_path, env=env)
         await self.origin.start()
@@ -399,7 +406,7 @@ class LabRun:
         assert self.workdir is not None
         argv = [
             config.python, "-m", "swarmcast.server.cli", "peer", "--url", self._base_url(),
-            "--stream", config.stream, *config.peer_args,
+            "--stream", config.stream, *config.peer_args, *self._peer_args(event, record),
         ]  # fmt: skip
         if config.timeline:
             record.timeline_path = str(self.workdir / "timelines" / f"{event.viewer}.json")
@@ -411,6 +418,10 @@ class LabRun:
         await peer.start()
         self.peers[event.viewer] = peer
         return peer
+
+    def _peer_args(self, event: ViewerEvent, record: ViewerRecord) -> list[str]:
+        """Arguments of one Python viewer beyond `LabConfig.peer_args` (none here)."""
+        return []
 
     def _role_pids(self) -> dict[str, list[int]]:
         def alive(procs: list[LabProcess]) -> list[int]:
