@@ -8,6 +8,7 @@ import { schedulerConfig } from "../../src/scheduler/scheduler_config";
 import { Timeline } from "../../src/timeline";
 import { MemoryNetwork } from "../support/memory_links";
 import { integrityDoc, makeSigner, pseudoRandomBytes } from "../support/signed_segments";
+import { soloSession as solo } from "../support/solo_session";
 
 const DATA = pseudoRandomBytes(70_000, 11);
 const RECORD = parseIntegrityRecord(integrityDoc(makeSigner(), DATA, { seq: 5 }));
@@ -55,19 +56,7 @@ function member(
 
 /** A member without neighbours whose origin answers Range requests with `streamRange`. */
 function soloSession(streamRange: SessionDeps["origin"]["streamRange"]): SwarmSession {
-  return new SwarmSession({
-    swarm: "demo/360p",
-    localPeerId: "viewC000",
-    options: { ...DEFAULT_OPTIONS },
-    schedulerConfig: schedulerConfig(),
-    rtcConfig: {},
-    clock: performance,
-    emitter: new Emitter(),
-    signaling: { signal: () => undefined, report: () => undefined },
-    origin: { streamRange },
-    record: async () => RECORD,
-    createLink: new MemoryNetwork().factoryFor("viewC000"),
-  });
+  return solo(streamRange, async () => RECORD);
 }
 
 /** Segment 5 starts where playback waits (position 10): the urgent, startup case. */

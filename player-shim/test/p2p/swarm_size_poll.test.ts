@@ -1,27 +1,12 @@
 /** The swarm's member count from signaling: polled, parsed, and what the election then sees. */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DEFAULT_OPTIONS } from "../../src/config";
-import { Emitter } from "../../src/events";
-import { SwarmSession } from "../../src/p2p/swarm_session";
+import type { SwarmSession } from "../../src/p2p/swarm_session";
 import { parseSwarmSize, SwarmSizePoll } from "../../src/p2p/swarm_size_poll";
-import { schedulerConfig } from "../../src/scheduler/scheduler_config";
-import { MemoryNetwork } from "../support/memory_links";
+import { soloSession } from "../support/solo_session";
 
 function session(): SwarmSession {
-  return new SwarmSession({
-    swarm: "demo/360p",
-    localPeerId: "viewC000",
-    options: { ...DEFAULT_OPTIONS },
-    schedulerConfig: schedulerConfig(),
-    rtcConfig: {},
-    clock: performance,
-    emitter: new Emitter(),
-    signaling: { signal: () => undefined, report: () => undefined },
-    origin: { streamRange: async function* () {} },
-    record: async () => {
-      throw new Error("no records here");
-    },
-    createLink: new MemoryNetwork().factoryFor("viewC000"),
+  return soloSession(async function* () {}, async () => {
+    throw new Error("no records here");
   });
 }
 
