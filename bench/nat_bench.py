@@ -17,9 +17,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from swarmcast.bench.lab_matrix import held_lock
 from swarmcast.e2e.coturn import run_coturn
 from swarmcast.e2e.lab.nat_scenario import NatScenario, load_scenario, run_figures
-from swarmcast.e2e.lab.nat_topology import ORIGIN_ADDRESS, TURN_ADDRESS, NatTopology
+from swarmcast.e2e.lab.nat_topology import (
+    ORIGIN_ADDRESS,
+    RELAY_PORTS,
+    TURN_ADDRESS,
+    NatTopology,
+)
 from swarmcast.e2e.lab.netns import remove_stale_namespaces
 from swarmcast.e2e.serve_process import stop_process
 
@@ -36,6 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=float, help="seconds per run (scenario default)")
     parser.add_argument("--no-cdn", action="store_true", help="skip the CDN-only runs")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
+    parser.add_argument(
+        "--lock", type=Path, metavar="FILE",
+        help="hold an exclusive flock on FILE during each run only (others interleave)",
+    )  # fmt: skip
 
 
 def _in(netns: str, argv: list[str]) -> list[str]:
@@ -58,8 +68,9 @@ def run_once(scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float)
     stats: dict[int, dict[str, Any]] = {}
     try:
         with run_coturn(
-            workdir / "coturn", TURN_ADDRESS, secret=secret, netns_exec=_in(topology.turn, [])
-        ) as turn:
+            workdir / "coturn", TURN_ADDRESS, secret=secret, relay_ports=RELAY_PORTS,
+            netns_exec=_in(topology.turn, []),
+        ) as turn:  # fmt: skip
             streams = workdir / "streams"
             origin = subprocess.Popen(
                 _in(topology.origin, [
@@ -102,13 +113,14 @@ def run_once(scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float)
                         process.kill()
                         process.wait()
             finally:
+                turn_bytes = topology.relayed_bytes()
                 stop_process(origin, timeout=20)
         for host in scenario.hosts:
             path = workdir / f"peer{host.index}.json"
             if path.exists():
                 stats[host.index] = json.loads(path.read_text())
         figures = run_figures(scenario.hosts, stats)
-        figures["turn_bytes"] = turn.relayed_bytes()
+        figures["turn_bytes"] = turn_bytes
         figures["mode"] = "p2p" if p2p else "cdn"
         return figures
     finally:
@@ -146,7 +158,11 @@ def report(scenario: NatScenario, results: dict[str, list[dict[str, Any]]]) -> s
         if "error" in run:
             lines += ["", f"P2P run {i + 1} failed: {run['error']}"]
             continue
-        lines += ["", f"## NAT pair matrix, P2P run {i + 1}", ""]
+        allowed = run["direct_allowed"]
+        lines += ["", f"## NAT pair matrix, P2P run {i + 1}", "",
+                  f"Pairs the NATs allow to connect directly: {allowed['pairs']}, connected "
+                  f"directly: {allowed['connected_directly']}. Selected candidate pairs (per "
+                  f"link end): {run['selected_pairs']}.", ""]  # fmt: skip
         lines += ["| pair | links tried | connected | selected pair |", "| --- | --- | --- | --- |"]
         for pair, cell in run["nat_pairs"].items():
             lines.append(f"| {pair} | {cell['attempts']} | {cell['connected']} | {cell['pairs']} |")
@@ -167,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
     for index in range(args.runs):
         for mode in results:
             try:
-                figures = run_once(scenario, root / f"{mode}{index}", mode == "p2p", duration)
+                with held_lock(args.lock):
+                    figures = run_once(scenario, root / f"{mode}{index}", mode == "p2p", duration)
             except Exception as exc:  # a failed run is recorded with its reason
                 figures = {"mode": mode, "error": repr(exc)}
             results[mode].append(figures)

@@ -100,6 +100,15 @@ def capacity_bound(up_bps: list[float], rate_bps: float) -> float:
     return min(1 - 1 / n, sum(up_bps) / (n * rate_bps))
 
 
+def direct_allowed(a: NatHost, b: NatHost) -> bool:
+    """Whether the lab's NATs let `a` and `b` connect without a relay: both port-preserving
+    ("cone", also behind a carrier-grade NAT), and not behind the same carrier-grade NAT (it does
+    not hairpin). Port-restricted filtering meets a symmetric mapping only through TURN."""
+    if a.nat != "cone" or b.nat != "cone":
+        return False
+    return not (a.cgnat and a.cgnat == b.cgnat)
+
+
 def pair_key(a: str, b: str) -> str:
     return " - ".join(sorted((a, b)))
 
@@ -107,7 +116,7 @@ def pair_key(a: str, b: str) -> str:
 def run_figures(hosts: tuple[NatHost, ...], stats: dict[int, dict[str, Any]]) -> dict[str, Any]:
     """A run's figures from each host's peer stats JSON (keyed by host index)."""
     by_peer = {s["peer_id"]: i for i, s in stats.items() if s.get("peer_id")}
-    outcome: dict[frozenset[str], tuple[str, str, bool, str | None]] = {}
+    outcome: dict[frozenset[str], tuple[int, int, bool, str | None]] = {}
     for index, s in stats.items():
         for peer, opened_at in (s.get("links") or {}).items():
             other = by_peer.get(peer)
@@ -115,20 +124,25 @@ def run_figures(hosts: tuple[NatHost, ...], stats: dict[int, dict[str, Any]]) ->
                 continue
             key = frozenset((s["peer_id"], peer))
             pair_type = (s.get("candidate_pairs") or {}).get(peer)
-            labels = (hosts[index].label, hosts[other].label)
             ok, known = opened_at is not None, outcome.get(key)
             if known is None or (ok and not known[2]):
-                outcome[key] = (*labels, ok, pair_type)
+                outcome[key] = (index, other, ok, pair_type)
             elif ok and known[3] is None and pair_type:
                 outcome[key] = (*known[:3], pair_type)
     matrix: dict[str, dict[str, Any]] = {}
+    allowed = {"pairs": 0, "connected_directly": 0}
     for a, b, ok, pair_type in outcome.values():
-        cell = matrix.setdefault(pair_key(a, b), {"attempts": 0, "connected": 0, "pairs": {}})
+        cell = matrix.setdefault(
+            pair_key(hosts[a].label, hosts[b].label), {"attempts": 0, "connected": 0, "pairs": {}}
+        )
         cell["attempts"] += 1
         cell["connected"] += int(ok)
+        kind = _pair_kind(pair_type)
         if ok:
-            kind = _pair_kind(pair_type)
             cell["pairs"][kind] = cell["pairs"].get(kind, 0) + 1
+        if direct_allowed(hosts[a], hosts[b]):
+            allowed["pairs"] += 1
+            allowed["connected_directly"] += int(ok and kind.startswith("direct"))
     from_peers = sum(s.get("bytes_from_peers", 0) for s in stats.values())
     from_http = sum(s.get("bytes_from_http", 0) for s in stats.values())
     elapsed = [s.get("elapsed_s", 0.0) for s in stats.values()]
@@ -158,6 +172,7 @@ def run_figures(hosts: tuple[NatHost, ...], stats: dict[int, dict[str, Any]]) ->
             "worst": firsts[-1] if firsts else None,
         },
         "selected_pairs": dict(selected),
+        "direct_allowed": allowed,
         "nat_pairs": dict(sorted(matrix.items())),
     }
 

@@ -10,8 +10,10 @@ Names carry the owner's PID like the swarm lab's (e2e/lab/netns.py), and use its
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import subprocess
 from dataclasses import dataclass, field
 
 from swarmcast.e2e.lab.nat_scenario import NatHost
@@ -27,13 +29,21 @@ from swarmcast.e2e.lab.netns import (
 PUBLIC = "10.77.240"
 ORIGIN_ADDRESS = f"{PUBLIC}.10"
 TURN_ADDRESS = f"{PUBLIC}.3"
+RELAY_PORTS = (49152, 49999)  # coturn's relay range (e2e/coturn.py's default; counted here)
 
 
 def _nat_rules(wan: str, symmetric: bool) -> str:
+    """MASQUERADE on the WAN side, and no unsolicited inbound: a packet that arrives on the WAN
+    before the inside host sent anything to its source is dropped in `input` (so its conntrack
+    entry is never confirmed). Without that drop, a peer's early connectivity check creates an
+    inbound entry that takes the port the inside host's mapping needs, Linux picks another
+    port, and two cone NATs never meet (endpoint-independent mapping, RFC 4787, is lost)."""
     mode = " fully-random" if symmetric else ""
     return (
         "table ip nat {\n chain post {\n  type nat hook postrouting priority srcnat;"
-        f' policy accept;\n  oifname "{wan}" masquerade{mode}\n }}\n}}\n'
+        f' policy accept;\n  oifname "{wan}" masquerade{mode}\n }}\n'
+        " chain in {\n  type filter hook input priority filter; policy accept;\n"
+        f'  iifname "{wan}" ct state new drop\n }}\n}}\n'
     )
 
 
@@ -100,10 +110,13 @@ class NatTopology:
         self._bridge(public, f"{PUBLIC}.1/24")
         for name, address in ((self.origin, ORIGIN_ADDRESS), (self.turn, TURN_ADDRESS)):
             self._attach(self._netns(name), public, "br0", "eth0", f"{address}/24")
+            self._default_route(name, "eth0")
+        self._count_relayed(self.turn)
         carriers: dict[str, str] = {}
         for k, carrier in enumerate(sorted({h.cgnat for h in hosts if h.cgnat})):
             netns = self._netns(f"{self.tag}-c{k}")
             self._attach(netns, public, "br0", "wan", f"{PUBLIC}.{20 + k}/24")
+            self._default_route(netns, "wan")
             self._bridge(netns, f"10.77.{232 + k}.1/24")
             self._forward_and_nat(netns, symmetric=False)
             carriers[carrier] = f"10.77.{232 + k}"
@@ -116,6 +129,7 @@ class NatTopology:
                 _ip("-n", router, "route", "add", "default", "via", f"{inside}.1")
             else:
                 self._attach(router, public, "br0", "wan", f"{PUBLIC}.{100 + host.index}/24")
+                self._default_route(router, "wan")
             self._forward_and_nat(router, symmetric=host.nat == "symmetric")
             lan = f"10.77.{200 + host.index}"
             netns = self._netns(f"{self.tag}-h{host.index}")
@@ -129,6 +143,39 @@ class NatTopology:
             _tbf(netns, "eth0", host.up_kbit)
             _tbf(router, "lan", host.down_kbit)
             self.host_netns[host.index] = netns
+
+    def _count_relayed(self, netns: str) -> None:
+        """nftables counters on coturn's relay ports (both directions): the TURN bytes of a run,
+        read whenever wanted (coturn's own per-session log lines appear only once a session
+        ends, and not at all when it is stopped)."""
+        low, high = RELAY_PORTS
+        rules = (
+            "table ip relayacct {\n"
+            f" counter relayed_in {{}}\n counter relayed_out {{}}\n"
+            " chain in {\n  type filter hook input priority filter; policy accept;\n"
+            f'  udp dport {low}-{high} counter name "relayed_in"\n }}\n'
+            " chain out {\n  type filter hook output priority filter; policy accept;\n"
+            f'  udp sport {low}-{high} counter name "relayed_out"\n }}\n}}\n'
+        )
+        _run(["ip", "netns", "exec", netns, "sh", "-c", f"printf '%s' '{rules}' | nft -f -"])
+
+    def relayed_bytes(self) -> int:
+        """Bytes through coturn's relay ports so far (peer side, both directions)."""
+        out = subprocess.run(
+            ["ip", "netns", "exec", self.turn, "nft", "-j", "list", "counters", "table", "ip",
+             "relayacct"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        return sum(
+            item["counter"]["bytes"] for item in json.loads(out)["nftables"] if "counter" in item
+        )
+
+    def _default_route(self, netns: str, dev: str) -> None:
+        """A default route into the public bridge, which does not forward: a packet to a private
+        address of another LAN vanishes silently, as on the internet. Without it, coturn relaying
+        to a peer's host candidate gets ENETUNREACH and drops the allocation (438, then 400 on
+        every later CHANNEL-BIND: no relayed pair ever forms)."""
+        _ip("-n", netns, "route", "add", "default", "via", f"{PUBLIC}.1", "dev", dev)
 
     def _forward_and_nat(self, netns: str, symmetric: bool) -> None:
         _in_netns(netns, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")

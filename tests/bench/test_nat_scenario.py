@@ -10,6 +10,7 @@ import pytest
 from swarmcast.e2e.lab.nat_scenario import (
     build_scenario,
     capacity_bound,
+    direct_allowed,
     load_scenario,
     run_figures,
 )
@@ -67,6 +68,24 @@ def test_run_figures_pairs_and_offload() -> None:
         "cone - cone": {"attempts": 1, "connected": 1, "pairs": {"direct (srflx/srflx)": 1}},
         "cone - symmetric": {"attempts": 2, "connected": 1, "pairs": {"relay": 1}},
     }
+    assert figures["direct_allowed"] == {"pairs": 1, "connected_directly": 1}
     assert figures["offload"] == 0.5
     assert figures["time_to_first_peer_s"] == {"median": 1.5, "worst": 2.1}
     assert figures["stream_rate_bps"] == 800_000
+
+
+def test_direct_allowed() -> None:
+    scenario = build_scenario(
+        {
+            "hosts": [
+                {"count": 1, "nat": "cone"},
+                {"count": 1, "nat": "symmetric"},
+                {"count": 2, "nat": "cone", "cgnat": "c1"},
+                {"count": 1, "nat": "cone", "cgnat": "c2"},
+            ]
+        }
+    )
+    cone, sym, m1, m2, other = scenario.hosts
+    assert direct_allowed(cone, m1) and direct_allowed(m1, other)
+    assert not direct_allowed(cone, sym) and not direct_allowed(sym, sym)
+    assert not direct_allowed(m1, m2)  # the carrier-grade NAT does not hairpin
