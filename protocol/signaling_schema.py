@@ -32,6 +32,7 @@ MAX_UFRAG_CHARS: Final = 256
 MAX_UPLOAD_BUDGET_BPS: Final = 10_000_000_000
 MAX_SEQ: Final = 0xFFFF_FFFF
 MAX_NEIGHBOURS_LIMIT: Final = 64  # a seeder may ask for this many; viewers get the server's K
+MAX_SWARM_COUNT: Final = 2**31 - 1  # bound of a join ack's swarm_size (a count, not a limit)
 MAX_MESSAGE_CHARS: Final = 200
 
 NAME_RE: Final = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -124,6 +125,16 @@ class IceServer:
         if self.credential is not None:
             out["credential"] = self.credential
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class JoinArrivals:
+    """How fast the swarm is filling, as a join ack tells it (§4.2): its members with the
+    joiner, and how many of the others joined within signaling's `recent_join_window_s`. A
+    newcomer that sees a crowd arriving starts from the swarm rather than the origin."""
+
+    swarm_size: int
+    recent_joins: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,11 +293,16 @@ def join_ack(
     ice_servers: tuple[IceServer, ...] | list[IceServer],
     max_neighbours: int,
     ice_transport_policy: IceTransportPolicy = "all",
+    arrivals: JoinArrivals | None = None,
 ) -> dict[str, Any]:
-    """`ice_transport_policy` is sent only when "relay" (a relay-only stream, §4.3)."""
+    """`ice_transport_policy` is sent only when "relay" (a relay-only stream, §4.3);
+    `swarm_size`/`recent_joins` when signaling counted them (`arrivals`, §4.2)."""
     extra: dict[str, Any] = {}
     if ice_transport_policy != "all":
         extra["ice_transport_policy"] = ice_transport_policy
+    if arrivals is not None:
+        extra["swarm_size"] = arrivals.swarm_size
+        extra["recent_joins"] = arrivals.recent_joins
     return ok_ack(
         peer_id=peer_id,
         swarm=swarm,
@@ -316,6 +332,7 @@ class JoinAck:
     ice_servers: tuple[IceServer, ...]
     max_neighbours: int
     ice_transport_policy: IceTransportPolicy = "all"
+    arrivals: JoinArrivals | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,11 +415,15 @@ def parse_join_ack(data: object) -> JoinAck:
         fields,
         "join ack",
         {"peer_id", "swarm", "neighbours", "ice_servers", "max_neighbours"},
-        {"ice_transport_policy"},
+        {"ice_transport_policy", "swarm_size", "recent_joins"},
     )
     policy = obj.get("ice_transport_policy", "all")
     if policy not in ICE_TRANSPORT_POLICIES:
         raise SchemaError("ice_transport_policy must be all or relay")
+    arrivals = None
+    if "swarm_size" in obj or "recent_joins" in obj:
+        size = _int(obj.get("swarm_size"), "swarm_size", 1, MAX_SWARM_COUNT)
+        arrivals = JoinArrivals(size, _int(obj.get("recent_joins"), "recent_joins", 0, size - 1))
     return JoinAck(
         peer_id=_string(obj["peer_id"], "peer_id", PEER_ID_RE, 32),
         swarm=_string(obj["swarm"], "swarm", _SWARM_RE, 129),
@@ -410,6 +431,7 @@ def parse_join_ack(data: object) -> JoinAck:
         ice_servers=tuple(_ice_server(s) for s in _list(obj["ice_servers"], "ice_servers")),
         max_neighbours=_int(obj["max_neighbours"], "max_neighbours", 1, MAX_NEIGHBOURS_LIMIT),
         ice_transport_policy=policy,
+        arrivals=arrivals,
     )
 
 

@@ -91,6 +91,10 @@ class SignalingConfig:
     report_history_s: float = 3600.0
     ban_s: float = 600.0
     unlink_block_s: float = 600.0
+    # A join ack counts the swarm's members that joined within this window (`recent_joins`,
+    # docs/protocol.md §4.2): several of them at once is a crowd arriving, and newcomers then
+    # start from the swarm instead of each pulling the startup segments from the origin.
+    recent_join_window_s: float = 4.0
 
     # Operator plane (docs/operator.md): viewers' beacons per connection (sustained per second,
     # burst; clients send one per ~10 s and at page hide), how long a silent viewer still counts

@@ -47,3 +47,11 @@ def current_entries(peer_id: str, view: SwarmView) -> list[schema.NeighbourEntry
         for other in sorted(view.neighbours(peer_id))
         if other in view.peers
     ]
+
+
+def arrivals(peer_id: str, view: SwarmView, now: float, window_s: float) -> schema.JoinArrivals:
+    """The join ack's crowd figures: the swarm's size with the joiner, and how many others
+    joined within `window_s` of `now` (a newcomer starts from the swarm when a crowd arrives)."""
+    others = [info for other, info in view.peers.items() if other != peer_id]
+    recent = sum(1 for info in others if now - info.joined_at <= window_s)
+    return schema.JoinArrivals(swarm_size=len(others) + 1, recent_joins=recent)

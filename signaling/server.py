@@ -36,7 +36,12 @@ from swarmcast.signaling.ice import ice_servers_for, signal_for_stream
 from swarmcast.signaling.log_limit import RateLimitedLogger
 from swarmcast.signaling.metrics import SignalingMetrics, live_counts
 from swarmcast.signaling.moderation import Moderation
-from swarmcast.signaling.neighbour_events import current_entries, joined_entries, neighbour_updates
+from swarmcast.signaling.neighbour_events import (
+    arrivals,
+    current_entries,
+    joined_entries,
+    neighbour_updates,
+)
 from swarmcast.signaling.netaddr import (
     client_address,
     host_in,
@@ -325,7 +330,7 @@ class SignalingServer:
             if session.swarm == request.swarm:
                 # Already there: its current neighbours, initiator by the id rule (§4.3).
                 view = await self.store.load(request.swarm)
-                return self._join_ack(session, current_entries(session.peer_id, view), now)
+                return self._join_ack(session, current_entries(session.peer_id, view), now, view)
             if self._renditions is not None:
                 listed = await self._renditions(request.stream)
                 if listed is None or request.rendition not in listed:
@@ -352,10 +357,14 @@ class SignalingServer:
                 await self._notify(request.swarm, plan, after, skip=session.peer_id)
             session.swarm, session.info = request.swarm, info
             self._closer.disarm(session)
-        return self._join_ack(session, joined_entries(session.peer_id, plan, after), now)
+        return self._join_ack(session, joined_entries(session.peer_id, plan, after), now, after)
 
     def _join_ack(
-        self, session: Session, entries: list[schema.NeighbourEntry], now: float
+        self,
+        session: Session,
+        entries: list[schema.NeighbourEntry],
+        now: float,
+        view: SwarmView,
     ) -> Reply:
         me = session.peer_id
         return schema.join_ack(
@@ -365,6 +374,7 @@ class SignalingServer:
             ice_servers_for(self.config, me, now),
             session.info.max_neighbours if session.info else self.config.max_neighbours,
             "relay" if self.config.relay_only(session.stream) else "all",
+            arrivals(me, view, now, self.config.recent_join_window_s),
         )
 
     async def _on_signal(self, session: Session, data: object) -> Reply:

@@ -58,6 +58,12 @@ export interface SwarmcastOptions {
    * wait (every newcomer's first fragments from the origin, as before).
    */
   startupJoinWaitMs: number;
+  /**
+   * With P2P on, win back the live latency a slipping media clock loses (a CPU-starved renderer
+   * plays slower than real time): latency_hold.ts. Off when hls.js's own catch-up is configured
+   * (`maxLiveSyncPlaybackRate` > 1) or the page sets another playbackRate.
+   */
+  latencyHold: boolean;
   /** Scheduler overrides (camelCase or snake_case names of SchedulerConfig). */
   scheduler: Partial<SchedulerConfig> | Record<string, unknown>;
   /**
@@ -119,6 +125,7 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   // A join takes 0.2-1.9 s in the flash-crowd lab (bench/results/flash-timeline-notes.md), up to
   // 3.1 s with 8 browsers starting at once on a loaded machine.
   startupJoinWaitMs: 3_000,
+  latencyHold: true,
   // Browsers learn of a new live segment when hls.js refreshes the playlist, once per target
   // duration (2 s here), so swarm members learn of it up to that far apart; the Python peer
   // polls twice as often. Wider election tiers let the elected member's announcement arrive

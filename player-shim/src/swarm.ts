@@ -9,6 +9,7 @@ import { swarmFragmentLoader } from "./hls/hls_loader";
 import { locateSegment } from "./p2p/origin_client";
 import type { FragmentRef } from "./p2p/p2p_engine";
 import { bufferAhead } from "./playback_monitor";
+import { holdLatency } from "./latency_hold";
 import { SwarmBase } from "./swarm_base";
 import { watchHls, watchMedia } from "./timeline_player";
 
@@ -22,6 +23,9 @@ export class Swarm extends SwarmBase {
   private readonly lastSn = new Map<number, number>();
   private readonly offs: (() => void)[] = [];
   private unwatchMedia: (() => void) | null = null;
+  private unholdLatency: (() => void) | null = null;
+  /** The playlist hls.js plays is live (the latency hold only matters there). */
+  private live = false;
 
   constructor(options: Partial<SwarmcastOptions> = {}) {
     super(options);
@@ -51,6 +55,8 @@ export class Swarm extends SwarmBase {
     };
     on(Events.MEDIA_ATTACHED, (_e, data: MediaAttachedData) => this.attachMedia(data.media));
     on(Events.MEDIA_DETACHING, () => {
+      this.unholdLatency?.();
+      this.unholdLatency = null;
       this.engine.detachMedia();
       this.monitor.detach();
       this.unwatchMedia?.();
@@ -67,9 +73,17 @@ export class Swarm extends SwarmBase {
     this.monitor.attach(media);
     this.unwatchMedia?.();
     this.unwatchMedia = this.timelineRecorder ? watchMedia(this.timelineRecorder, media, this.emitter, bufferAhead) : null;
+    this.unholdLatency?.();
+    this.unholdLatency = this.options.latencyHold ? holdLatency(media, () => this.holdsLatency(), bufferAhead) : null;
+  }
+
+  /** P2P on, a live stream, and hls.js not running its own catch-up (latency_hold.ts). */
+  private holdsLatency(): boolean {
+    return this.engine.p2pEnabled && this.live && (this.hls?.config.maxLiveSyncPlaybackRate ?? 1) <= 1;
   }
 
   private levelUpdated(data: LevelUpdatedData): void {
+    this.live = data.details.live;
     const fragments = data.details.fragments;
     const previous = this.lastSn.get(data.level);
     const newSns = new Set<number>();
@@ -97,6 +111,8 @@ export class Swarm extends SwarmBase {
 
   override destroy(): void {
     for (const off of this.offs.splice(0)) off();
+    this.unholdLatency?.();
+    this.unholdLatency = null;
     this.unwatchMedia?.();
     this.unwatchMedia = null;
     super.destroy();

@@ -227,6 +227,8 @@ SERVER_VALID: list[tuple[str, str, Any]] = [
     ("join_ack", "join ack", JOIN_ACK),
     ("join_ack", "first in swarm", {**JOIN_ACK, "neighbours": [], "ice_servers": []}),
     ("join_ack", "relay-only stream", {**JOIN_ACK, "ice_transport_policy": "relay"}),
+    ("join_ack", "crowd figures", {**JOIN_ACK, "swarm_size": 8, "recent_joins": 5}),
+    ("join_ack", "alone in the swarm", {**JOIN_ACK, "swarm_size": 1, "recent_joins": 0}),
     (
         "neighbours",
         "add and remove",
@@ -282,6 +284,14 @@ SERVER_INVALID: list[tuple[str, str, Any, str]] = [
         {**JOIN_ACK, "ice_transport_policy": "direct"},
         "bad-request",
     ),
+    (
+        "join_ack",
+        "more recent joins than other members",
+        {**JOIN_ACK, "swarm_size": 3, "recent_joins": 3},
+        "bad-request",
+    ),
+    ("join_ack", "swarm size without recent joins", {**JOIN_ACK, "swarm_size": 3}, "bad-request"),
+    ("join_ack", "empty swarm", {**JOIN_ACK, "swarm_size": 0, "recent_joins": 0}, "bad-request"),
     (
         "neighbours",
         "initiator not boolean",

@@ -15,6 +15,7 @@ from swarmcast.signaling.config import SignalingConfig
 from tests.signaling.signaling_fixtures import (
     SECRET,
     Client,
+    FakeClock,
     RunningServer,
     connect,
     running_server,
@@ -94,6 +95,24 @@ async def test_join_returns_random_peer_id_and_neighbours(
         "add": [{"peer_id": second.peer_id, "initiator": False, "seeder": False}],
         "remove": [],
     }
+
+
+async def test_join_ack_counts_the_crowd_arriving(clients: list[Client]) -> None:
+    """`swarm_size` and `recent_joins` (docs/protocol.md §4.2): members that joined within
+    `recent_join_window_s` count, older ones do not; the ack parses on the client side."""
+    clock = FakeClock()
+    async with running_server(SignalingConfig(recent_join_window_s=4.0), clock=clock) as server:
+        acks = []
+        for gap in (0.0, 10.0, 1.0, 1.0, 1.0):  # one early member, then four within 3 s
+            clock.advance(gap)
+            client = await open_client(server, clients)
+            acks.append(schema.parse_join_ack(await client.join()))
+        figures = [(a.arrivals.swarm_size, a.arrivals.recent_joins) for a in acks if a.arrivals]
+        assert figures == [(1, 0), (2, 0), (3, 1), (4, 2), (5, 3)]
+        # Joining the swarm it is in again: the same figures, from now.
+        clock.advance(10.0)
+        again = schema.parse_join_ack(await clients[-1].join())
+        assert again.arrivals == schema.JoinArrivals(swarm_size=5, recent_joins=0)
 
 
 async def test_offer_answer_and_candidates_relayed_in_order(

@@ -23,7 +23,7 @@ import { OperatorLink, viewerKey } from "./operator_link";
 import { p2pStatus, type P2PStatus } from "./p2p_status";
 import { SignalingClient, SignalingError } from "./signaling_client";
 import { PlayheadTracker } from "./playhead_tracker";
-import { electsFirstCopy, startupSession } from "./startup_join";
+import { electsFirstCopy, startsFromSwarm, startupSession } from "./startup_join";
 import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
 import { SwarmSizePoll } from "./swarm_size_poll";
 
@@ -47,6 +47,10 @@ export class P2PEngine {
   private joining: Promise<SwarmSession | null> | null = null;
   /** Until when a startup load waits for the join in flight (clock ms). */
   private joinWaitUntil = 0;
+  /** Whether this session's startup fragments come from the swarm (startup_join.ts startsFromSwarm). */
+  private startupFromSwarm = true;
+  /** The slowest of the join's own origin requests (API config, signing key), ms; null: none made. */
+  private originMs: number | null = null;
   private readonly backoff: JoinBackoff;
   private stream: string | null = null;
   private key: Promise<SigningKey> | null = null;
@@ -218,7 +222,7 @@ export class P2PEngine {
     }
     const last = fragments[fragments.length - 1];
     if (last) session.setLiveEdge(last.sn);
-    if (!this.playhead.anchored || !this.serving) return;
+    if (!this.playhead.anchored || !this.serving || this.startsOverHttp()) return;
     const position = this.playhead.position();
     const horizon = position + session.scheduler.config.prefetchHorizonS;
     for (const frag of fragments) {
@@ -255,10 +259,15 @@ export class P2PEngine {
       this.joinWaitUntil = this.clock.now() + waitMs;
       session = await startupSession(joining, waitMs, signal);
     }
-    if (!session || !this.serving) return null;
+    if (!session || !this.serving || this.startsOverHttp()) return null;
     const buffer = await session.addSegment(this.segmentInfo(frag, electsFirstCopy(liveEdge, this.playhead.started)));
     if (!buffer || signal.aborted) return null;
     return session.waitForSegment(frag.sn, signal);
+  }
+
+  /** Before the first frame, on a fast origin with no crowd arriving: hls.js loads over plain HTTP. */
+  private startsOverHttp(): boolean {
+    return !this.playhead.started && !this.startupFromSwarm;
   }
 
   /** The swarm is still bringing this fragment in (origin fetch in flight or recent pieces). */
@@ -312,11 +321,11 @@ export class P2PEngine {
       // The API config and the signing key are fetched at once, the key while signaling connects:
       // on a congested origin each of these small requests waits behind the media in the link's
       // queue, and a newcomer's first fragment waits for this join (startup_join.ts).
-      const apiPending = (this.apiConfig ??= fetchApiConfig(this.options.apiBase, this.fetchFn));
+      const apiPending = (this.apiConfig ??= this.timedOrigin(fetchApiConfig(this.options.apiBase, this.fetchFn)));
       apiPending.catch(() => undefined); // awaited below (a failure is handled there)
       const verifier = await ed25519Verifier();
       this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn);
-      this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.origin.fetchSigningKey(signingKeyUrl(segmentUrl));
+      this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.timedOrigin(this.origin.fetchSigningKey(signingKeyUrl(segmentUrl)));
       this.key.catch(() => undefined); // awaited below (a failure is handled there)
       const api = await apiPending;
       const signaling = await this.ensureSignaling(api, stream);
@@ -354,7 +363,17 @@ export class P2PEngine {
         createLink: this.links.factory(),
         measureOnly: () => !this.serving, // shadow: not one byte from a neighbour
       });
-      this.timeline?.record("join", null, { swarm: joined.swarm, neighbours: joined.neighbours.length });
+      const startup = startsFromSwarm({ neighbours: joined.neighbours.length, arrivals: joined.arrivals, originMs: this.originMs });
+      this.startupFromSwarm = startup.swarm;
+      this.timeline?.record("join", null, {
+        swarm: joined.swarm,
+        neighbours: joined.neighbours.length,
+        swarmSize: joined.arrivals?.swarmSize ?? null,
+        recentJoins: joined.arrivals?.recentJoins ?? null,
+        originMs: this.originMs === null ? null : Math.round(this.originMs),
+        startup: startup.swarm ? "swarm" : "http",
+        startupWhy: startup.why,
+      });
       this.session = session;
       this.backoff.succeeded();
       this.lastProblem = null;
@@ -392,6 +411,15 @@ export class P2PEngine {
       if (this.options.debug) console.warn("[swarmcast] join failed", error);
       return null;
     }
+  }
+
+  /** One of the join's own origin requests: its duration feeds `originMs` (startup_join.ts). */
+  private timedOrigin<T>(request: Promise<T>): Promise<T> {
+    const t0 = this.clock.now();
+    return request.then((value) => {
+      this.originMs = Math.max(this.originMs ?? 0, this.clock.now() - t0);
+      return value;
+    });
   }
 
   private record(url: string, key: SigningKey): Promise<IntegrityRecord> {

@@ -35,6 +35,8 @@ export interface JoinResult {
   maxNeighbours: number;
   /** "relay" in a relay-only (privacy) stream: the server relays relay candidates only. */
   iceTransportPolicy: RTCIceTransportPolicy;
+  /** How fast the swarm is filling (null: signaling did not say): startup_join.ts decides with it. */
+  arrivals: { swarmSize: number; recentJoins: number } | null;
 }
 
 export type { ReportReason, SignalKind };
@@ -200,6 +202,7 @@ export class SignalingClient {
       iceServers: ack.ice_servers.map(toIceServer),
       maxNeighbours: ack.max_neighbours,
       iceTransportPolicy: ack.ice_transport_policy,
+      arrivals: ack.arrivals ? { swarmSize: ack.arrivals.swarm_size, recentJoins: ack.arrivals.recent_joins } : null,
     };
   }
 

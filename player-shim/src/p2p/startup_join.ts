@@ -9,7 +9,50 @@
  * whose scheduler waits for neighbours still connecting and lets one member fetch a segment
  * nobody holds while the others relay its pieces as they arrive (player-shim/README.md, "How a
  * segment is fetched").
+ *
+ * The wait costs a steady audience on a fast origin its first frame: a fragment from neighbours
+ * that are still connecting comes later than the same fragment over an idle link (steady lab,
+ * bench/results/flash-crowd/README.md: TTFF 1.04 s against CDN-only's 0.67 s). So once joined,
+ * `startsFromSwarm` decides: from the swarm only when it helps (a crowd is arriving, or the
+ * origin answered the join's own requests slowly); otherwise hls.js starts over plain HTTP at
+ * once and those fragments are handed to the swarm store (p2p_engine.ts `offerHttp`).
  */
+
+/** What a newcomer knows when its first fragment is due: the join's figures and its own requests. */
+export interface StartupSignals {
+  /** Neighbours signaling named in the join ack. */
+  neighbours: number;
+  /** The ack's crowd figures (docs/protocol.md §4.2); null from a signaling that does not send them. */
+  arrivals: { swarmSize: number; recentJoins: number } | null;
+  /** How long the slowest of the join's own origin requests (API config, signing key) took, ms. */
+  originMs: number | null;
+}
+
+/** Others that joined within signaling's window (4 s: a steady audience joining every 2 s shows at most 2) to count a crowd. */
+export const CROWD_RECENT_JOINS = 3;
+/**
+ * A small origin request slower than this means the origin's link is queueing (the lab's capped
+ * link holds up to 200 ms of queue, and a dropped packet costs TCP's 200 ms+ retransmit timer; an
+ * idle link answers in a few ms, tens on a loaded machine).
+ */
+export const SLOW_ORIGIN_MS = 500;
+
+export type StartupWhy = "no-neighbours" | "crowd" | "origin-slow" | "unknown-arrivals" | "origin-fast";
+
+/**
+ * Whether a newcomer's startup fragments go through the swarm (true) or over plain HTTP (false).
+ * A crowd: at least CROWD_RECENT_JOINS others joined recently and they are at least half of the
+ * swarm's other members (a large steady audience always has a few recent joins; it is not a crowd).
+ */
+export function startsFromSwarm(s: StartupSignals): { swarm: boolean; why: StartupWhy } {
+  if (s.neighbours <= 0) return { swarm: false, why: "no-neighbours" };
+  if (s.originMs !== null && s.originMs >= SLOW_ORIGIN_MS) return { swarm: true, why: "origin-slow" };
+  if (s.arrivals === null) return { swarm: true, why: "unknown-arrivals" }; // as before the figures existed
+  const others = s.arrivals.swarmSize - 1;
+  const recent = s.arrivals.recentJoins;
+  if (recent >= CROWD_RECENT_JOINS && 2 * recent >= others) return { swarm: true, why: "crowd" };
+  return { swarm: false, why: "origin-fast" };
+}
 
 /**
  * Whether the scheduler holds its live election over a segment (`liveEdge`): new at the live edge,

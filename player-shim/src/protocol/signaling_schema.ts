@@ -50,7 +50,16 @@ export interface JoinAck {
   max_neighbours: number;
   /** "relay" in a relay-only (privacy) stream: TURN relay candidates only (§4.3). */
   ice_transport_policy: IceTransportPolicyName;
+  /** How fast the swarm is filling (§4.2), when signaling sent it: a crowd arriving or not. */
+  arrivals: JoinArrivals | null;
 }
+/** The swarm's members with the joiner, and the others that joined within the last few seconds. */
+export interface JoinArrivals {
+  swarm_size: number;
+  recent_joins: number;
+}
+/** Bound of a join ack's swarm_size (a count, not a limit; protocol/signaling_schema.py). */
+export const MAX_SWARM_COUNT = 2 ** 31 - 1;
 export type IceTransportPolicyName = "all" | "relay";
 export interface NeighboursUpdate {
   swarm: string;
@@ -228,9 +237,14 @@ export function parseAck(data: unknown): Obj {
 }
 
 export function parseJoinAck(data: unknown): JoinAck {
-  const obj = object(parseAck(data), "join ack", ["peer_id", "swarm", "neighbours", "ice_servers", "max_neighbours"], ["ice_transport_policy"]);
+  const obj = object(parseAck(data), "join ack", ["peer_id", "swarm", "neighbours", "ice_servers", "max_neighbours"], ["ice_transport_policy", "swarm_size", "recent_joins"]);
   const policy = obj.ice_transport_policy ?? "all";
   if (policy !== "all" && policy !== "relay") throw new SchemaError("ice_transport_policy must be all or relay");
+  let arrivals: JoinArrivals | null = null;
+  if (obj.swarm_size !== undefined || obj.recent_joins !== undefined) {
+    const size = int(obj.swarm_size, "swarm_size", 1, MAX_SWARM_COUNT);
+    arrivals = { swarm_size: size, recent_joins: int(obj.recent_joins, "recent_joins", 0, size - 1) };
+  }
   return {
     peer_id: string(obj.peer_id, "peer_id", PEER_ID_RE, 32),
     swarm: string(obj.swarm, "swarm", SWARM_RE, 129),
@@ -238,6 +252,7 @@ export function parseJoinAck(data: unknown): JoinAck {
     ice_servers: list(obj.ice_servers, "ice_servers").map(iceServer),
     max_neighbours: int(obj.max_neighbours, "max_neighbours", 1, MAX_NEIGHBOURS_LIMIT),
     ice_transport_policy: policy,
+    arrivals,
   };
 }
 

@@ -1,6 +1,6 @@
 /** A newcomer's first fragment waits, bounded, for the swarm join (src/p2p/startup_join.ts). */
 import { describe, expect, it } from "vitest";
-import { electsFirstCopy, startupSession } from "../../src/p2p/startup_join";
+import { CROWD_RECENT_JOINS, electsFirstCopy, SLOW_ORIGIN_MS, startsFromSwarm, startupSession } from "../../src/p2p/startup_join";
 
 const withNeighbours = { neighbourCount: 3 };
 const alone = { neighbourCount: 0 };
@@ -46,5 +46,41 @@ describe("electsFirstCopy", () => {
     expect(electsFirstCopy(false, false)).toBe(true);
     expect(electsFirstCopy(true, false)).toBe(true);
     expect(electsFirstCopy(false, true)).toBe(false);
+  });
+});
+
+describe("startsFromSwarm", () => {
+  const fast = 40; // ms: an idle origin answering the join's small requests
+  const steady = (swarmSize: number, recentJoins: number) => ({ neighbours: 3, arrivals: { swarmSize, recentJoins }, originMs: fast });
+
+  it("starts over plain HTTP on a fast origin with a steady audience (one join every 2 s)", () => {
+    // The lab's steady scenario: 8 viewers over 14 s, so at most 2 others in signaling's 4 s window.
+    for (const [size, recent] of [[2, 1], [3, 2], [5, 2], [8, 2]] as const) {
+      expect(startsFromSwarm(steady(size, recent))).toEqual({ swarm: false, why: "origin-fast" });
+    }
+  });
+
+  it("starts from the swarm when a crowd is arriving (most of the swarm joined just now)", () => {
+    expect(startsFromSwarm(steady(4, CROWD_RECENT_JOINS))).toEqual({ swarm: true, why: "crowd" });
+    expect(startsFromSwarm(steady(8, 7))).toEqual({ swarm: true, why: "crowd" }); // all at once
+    expect(startsFromSwarm(steady(8, 4))).toEqual({ swarm: true, why: "crowd" });
+  });
+
+  it("does not take a large steady audience's few recent joins for a crowd", () => {
+    expect(startsFromSwarm(steady(1000, 4)).swarm).toBe(false);
+    expect(startsFromSwarm(steady(9, 3)).swarm).toBe(false); // 3 of 8 others: under half
+  });
+
+  it("starts from the swarm when the origin answered the join slowly (its link is queueing)", () => {
+    expect(startsFromSwarm({ neighbours: 3, arrivals: { swarmSize: 3, recentJoins: 1 }, originMs: SLOW_ORIGIN_MS })).toEqual({ swarm: true, why: "origin-slow" });
+    expect(startsFromSwarm({ neighbours: 3, arrivals: { swarmSize: 3, recentJoins: 1 }, originMs: SLOW_ORIGIN_MS - 1 }).swarm).toBe(false);
+  });
+
+  it("starts over HTTP without neighbours, whatever the crowd", () => {
+    expect(startsFromSwarm({ neighbours: 0, arrivals: { swarmSize: 8, recentJoins: 7 }, originMs: 2000 })).toEqual({ swarm: false, why: "no-neighbours" });
+  });
+
+  it("keeps the swarm start when signaling sends no crowd figures (an older signaling)", () => {
+    expect(startsFromSwarm({ neighbours: 2, arrivals: null, originMs: fast })).toEqual({ swarm: true, why: "unknown-arrivals" });
   });
 });
