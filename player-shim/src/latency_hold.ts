@@ -82,7 +82,7 @@ export class LatencyHold {
   }
 }
 
-const RESET_EVENTS = ["waiting", "seeking", "pause", "emptied", "stalled"];
+const RESET_EVENTS = ["waiting", "seeking", "pause", "emptied"];
 
 /**
  * Runs a LatencyHold on a media element every `intervalMs` while `active()` (P2P on). It sets

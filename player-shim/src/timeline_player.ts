@@ -54,6 +54,8 @@ export function watchMedia(timeline: Timeline, media: HTMLMediaElement, emitter:
   });
   // A seek (hls.js live-edge catch-up, a nudge over a hole): from where to where.
   on("seeking", () => timeline.record("media", null, { event: "seeking", from: round(lastTime), to: round(media.currentTime) }));
+  // The latency hold's (or a page's) playback rate.
+  on("ratechange", () => timeline.record("media", null, { event: "ratechange", rate: media.playbackRate, pos: round(media.currentTime) }));
   const offStall = emitter.on("stall", (e) => timeline.record("stall", null, { phase: e.phase, pos: round(e.at), ms: Math.round(e.durationMs) }));
   const sampler = setInterval(() => {
     timeline.record("buffer", null, { ahead: round(bufferAhead(media)), pos: round(media.currentTime), paused: media.paused, ready: media.readyState });
