@@ -146,7 +146,11 @@ class PieceScheduler:
             return
         segment = self.book.segments.get(seq)
         count = segment.piece_count if segment is not None else MAX_PIECES_PER_SEGMENT
-        held = {i for i in pieces if 0 <= i < count}
+        held = set(pieces)
+        top = max(held, default=-1)
+        if top >= count or (held and min(held) < 0):  # indices past the segment are dropped
+            held = {i for i in held if 0 <= i < count}
+            top = max(held, default=-1)
         before = peer.partial.get(seq)
         if before is None or not held <= before:
             # Progress: the first word of a copy, or pieces it did not have. Repeating itself
@@ -156,7 +160,7 @@ class PieceScheduler:
                 self.clock.copy_progress(len(held - before) * segment.piece_size, now - since)
             peer.partial_at[seq] = now
         peer.partial[seq] = held
-        peer.partial_top[seq] = max(held, default=-1)
+        peer.partial_top[seq] = top
         while len(peer.partial) > self.config.max_partial_per_peer:
             oldest = min(peer.partial)
             del peer.partial[oldest]
@@ -508,5 +512,8 @@ class PieceScheduler:
                 self._actions.append(DeadlineMissed(seq))
 
     def _silent_at(self, peer: RemotePeer) -> float:
-        oldest = min(r.sent_at for r in peer.requests.values())
+        oldest = _NEVER
+        for request in peer.requests.values():
+            if request.sent_at < oldest:
+                oldest = request.sent_at
         return max(peer.last_piece_at, oldest) + self.config.peer_silence_timeout_s

@@ -204,7 +204,12 @@ class UploadScheduler:
             peer_id = self._next_peer()
             if peer_id is not None:
                 times.append(self._bucket.ready_at(now, self._peers[peer_id].queue[0].size))
-        if any(not d.unchoked and d.waiting_since is not None for d in self._peers.values()):
+        waiting = False  # any(...) over a generator costs more than the loop (every event)
+        for d in self._peers.values():
+            if not d.unchoked and d.waiting_since is not None:
+                waiting = True
+                break
+        if waiting:
             times.extend(
                 d.last_request_at + self._config.idle_unchoke_timeout_s
                 for d in self._peers.values()

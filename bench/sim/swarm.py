@@ -228,8 +228,8 @@ class Swarm:
         plan = plan_join(self.view, info, now)
         self.view = apply_plan(self.view, plan, now)
         for removed in plan.removed_links:
-            a, b = sorted(removed)
-            self._disconnect(self.by_id[a], self.by_id[b])
+            first, second = sorted(removed)
+            self._disconnect(self.by_id[first], self.by_id[second])
         for link in plan.added_links:
             a, b = self.by_id[link.a], self.by_id[link.b]
             a.assigned.add(b.peer_id)
