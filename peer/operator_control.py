@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from swarmcast.protocol.beacon_schema import Control, P2PMode, effective_mode
 
+SLOT_BPS = 1_000_000  # upload budget per upload slot (signaling's good_upload_bps per link)
 SHADOW_HAVE_WINDOW = 64  # segments remembered per neighbour for the "would have saved" count
 
 
@@ -31,6 +32,7 @@ class OperatorControl:
         rate_bytes_per_s: float | None = None,
         slots: int = 8,
         budget_bps: int = 0,
+        slot_bps: int = SLOT_BPS,
     ) -> None:
         self.viewer_key = viewer_key
         self.page_allows = page_allows
@@ -39,6 +41,7 @@ class OperatorControl:
         self.reason: str | None = None if page_allows else "page-opt-out"
         self.shadow_saved_bytes = 0
         self._rate, self._slots, self._budget = rate_bytes_per_s, slots, budget_bps
+        self._slot_bps = slot_bps
         self._shadow_holders: dict[str, set[int]] = {}
         self._best_rate_bps: float | None = None
         self._last_sample: tuple[float, int] | None = None
@@ -56,14 +59,32 @@ class OperatorControl:
         return changed
 
     def upload_limits(self) -> UploadLimits:
-        """The configured cap narrowed by the policy's `cap_bps` (0: upload nothing)."""
+        """The configured cap narrowed by the policy's `cap_bps` (0: upload nothing), and as
+        many slots as the budget gives each at least `slot_bps` (at least one, at most the
+        configured slots): a 1 Mbit/s uplink serving eight neighbours at once would trickle
+        every piece past its deadline, so it serves one and the others ask elsewhere."""
         rate = self._rate
         cap = self.control.upload.cap_bps if self.control is not None else None
         if cap is not None:
             rate = cap / 8 if rate is None else min(rate, cap / 8)
         if rate == 0:
             return UploadLimits(None, 0)
-        return UploadLimits(rate, self._slots)
+        budgets = [b for b in (self._budget, None if rate is None else rate * 8) if b]
+        slots = self._slots
+        if budgets and self._slot_bps > 0:
+            slots = min(slots, max(1, int(min(budgets) // self._slot_bps)))
+        return UploadLimits(rate, slots)
+
+    def budget_bps(self) -> int:
+        """The upload budget to announce when joining (docs/protocol.md §4.2): the configured
+        budget narrowed by the upload cap, the cap alone when no budget is set, else 0."""
+        limits = self.upload_limits()
+        if limits.slots == 0:
+            return 0
+        budgets = [self._budget] if self._budget > 0 else []
+        if limits.rate_bytes_per_s is not None:
+            budgets.append(round(limits.rate_bytes_per_s * 8))
+        return min(budgets) if budgets else 0
 
     # -- shadow mode -------------------------------------------------------------------------
 

@@ -294,6 +294,8 @@ class PeerNode(SwarmMembership):
         self.link_log[link.peer_id] = round(self.now() - self.started_at, 3)
         if pair := link.candidate_pair():
             self.pair_log[link.peer_id] = pair
+            # How the link opened, for reachability-aware matching (docs/protocol.md §4.2).
+            self._spawn(self._report_path(link.peer_id, "relay" if "relay" in pair else "direct"))
         capabilities = wire.CAP_CAN_UPLOAD | (wire.CAP_EDGE_SEEDER if self.config.seed else 0)
         swarm_id = f"{self.config.stream}/{self.rendition}"
         link.send(

@@ -139,6 +139,10 @@ class SignalingClient:
             payload["seq"] = seq
         await self._call(schema.EVENT_REPORT, payload)
 
+    async def path(self, peer_id: str, path: str) -> None:
+        """Tell signaling how the link to `peer_id` opened: "direct" or "relay" (§4.2)."""
+        await self._call(schema.EVENT_PATH, {"peer_id": peer_id, "path": path})
+
     async def beacon(self, payload: dict[str, Any]) -> Control:
         """Send a beacon; returns the stream's control from the ack (§4.7)."""
         reply = await self._call(EVENT_BEACON, payload)

@@ -96,7 +96,7 @@ class SwarmMembership:
             cfg.stream,
             self.rendition,
             seeder=cfg.seed,
-            upload_budget_bps=cfg.upload_budget_bps,
+            upload_budget_bps=self.operator.budget_bps(),
             max_neighbours=cfg.max_neighbours,
         )
 
@@ -289,6 +289,12 @@ class SwarmMembership:
         if link is not None:
             await link.close(reason, goodbye)
         await self._report(peer_id, reason.replace("_", "-"))
+
+    async def _report_path(self, peer_id: str, path: str) -> None:
+        try:
+            await self.signaling.path(peer_id, path)
+        except Exception as exc:  # an older server, or no longer a neighbour: matching only
+            log.info("path of %s (%s) not taken: %s", peer_id, path, exc)
 
     async def _report(self, peer_id: str, reason: str) -> None:
         try:

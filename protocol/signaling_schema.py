@@ -19,6 +19,7 @@ EVENT_JOIN: Final = "join"
 EVENT_SIGNAL: Final = "signal"
 EVENT_REPORT: Final = "report"
 EVENT_LEAVE: Final = "leave"
+EVENT_PATH: Final = "path"
 # Server -> client events.
 EVENT_NEIGHBOURS: Final = "neighbours"
 EVENT_ERROR: Final = "error"
@@ -45,6 +46,8 @@ SIGNAL_KINDS: Final = ("offer", "answer", "candidate")
 IceTransportPolicy: TypeAlias = Literal["all", "relay"]
 ICE_TRANSPORT_POLICIES: Final = ("all", "relay")
 REPORT_REASONS: Final = ("bad-piece", "protocol-error", "unreachable")
+PathKind: TypeAlias = Literal["direct", "relay"]
+PATH_KINDS: Final = ("direct", "relay")
 
 # Error codes: in connect refusals (`connect_error`: message = code, data = {code, message}),
 # in failed acks ({"ok": false, "error": {code, message}}) and in `error` events.
@@ -110,6 +113,12 @@ class ReportRequest:
     peer_id: str
     reason: ReportReason
     seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PathReport:
+    peer_id: str
+    path: PathKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +274,15 @@ def parse_report(data: object) -> ReportRequest:
         reason=reason,
         seq=None if seq is None else _int(seq, "report.seq", 0, MAX_SEQ),
     )
+
+
+def parse_path(data: object) -> PathReport:
+    """`path {peer_id, path}`: the link to a neighbour opened over a direct candidate pair
+    (host/srflx/prflx at both ends) or through a TURN relay (matching learns reachability)."""
+    obj = _object(data, "path", {"peer_id", "path"}, set())
+    if obj["path"] not in PATH_KINDS:
+        raise SchemaError(f"path.path must be one of {', '.join(PATH_KINDS)}")
+    return PathReport(_string(obj["peer_id"], "path.peer_id", PEER_ID_RE, 32), obj["path"])
 
 
 def parse_leave(data: object) -> None:

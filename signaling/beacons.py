@@ -153,6 +153,11 @@ class BeaconBook:
             delta = {k: after[k] - (before[k] if before else 0) for k in after}
             self._count(stream, label or "-", delta)
 
+    def upload_capacity(self, peer_id: str) -> int | None:
+        """The upload capacity the viewer's latest beacon reported (None: none yet)."""
+        viewer = self._viewers.get(peer_id)
+        return None if viewer is None else viewer.beacon.upload_capacity_bps
+
     def departed(self, peer_id: str) -> None:
         """The viewer's connection closed: its totals stay in the stream's."""
         viewer = self._viewers.pop(peer_id, None)

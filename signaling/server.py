@@ -51,6 +51,7 @@ from swarmcast.signaling.netaddr import (
 )
 from swarmcast.signaling.operator_plane import OperatorPlane
 from swarmcast.signaling.origin_policy import page_refusal
+from swarmcast.signaling.reachability import Reachability
 from swarmcast.signaling.session import Session, peer_room
 from swarmcast.signaling.swarm_matcher import (
     MatchConfig,
@@ -128,12 +129,14 @@ class SignalingServer:
         self.metrics = SignalingMetrics(self.registry, lambda: live_counts(self._sessions.values()))
         ops_redis = ops_redis or getattr(self.store, "client", None)  # RedisSwarmStore's
         self.plane = OperatorPlane(self.sio, config, self.registry, controls, ops_redis, clock)
+        self.reach = Reachability(self.store, self.plane.book.upload_capacity)
         handlers: dict[str, Callable[[Session, object], Awaitable[Reply]]] = {
             schema.EVENT_JOIN: self._on_join,
             schema.EVENT_SIGNAL: self._on_signal,
             schema.EVENT_REPORT: self._on_report,
             schema.EVENT_LEAVE: self._on_leave,
             EVENT_BEACON: self.plane.on_beacon,
+            schema.EVENT_PATH: self.reach.on_path,
         }
         ns = schema.NAMESPACE
         self.sio.on("connect", self._on_connect, namespace=ns)
@@ -338,7 +341,7 @@ class SignalingServer:
             await self._leave_swarm(session)
             info = self.moderation.peer_info(session, request.capabilities, now)
             async with self.store.locked(request.swarm):
-                view = await self.store.load(request.swarm)
+                view = self.reach.annotate(request.swarm, await self.store.load(request.swarm))
                 swarms = await self.store.swarm_names() if not view.peers else []
                 full = room_refusal(
                     self.config,
@@ -401,7 +404,7 @@ class SignalingServer:
             if swarm is None or reporter is None:
                 return schema.error_ack("not-joined", "join a swarm first")
             async with self.store.locked(swarm):
-                view = await self.store.load(swarm)
+                view = self.reach.annotate(swarm, await self.store.load(swarm))
                 target = view.peers.get(request.peer_id)
                 if target is None or request.peer_id not in view.neighbours(session.peer_id):
                     return schema.error_ack("not-neighbour", "you may only report neighbours")
@@ -437,7 +440,8 @@ class SignalingServer:
     async def _remove_peer(self, swarm: str, peer_id: str) -> None:
         now = self._clock()
         async with self.store.locked(swarm):
-            plan = plan_leave(await self.store.load(swarm), peer_id, now, self._match)
+            view = self.reach.annotate(swarm, await self.store.load(swarm))
+            plan = plan_leave(view, peer_id, now, self._match)
             after = await self.store.apply(swarm, plan, now)
             await self._notify(swarm, plan, after)
 
@@ -481,11 +485,10 @@ class SignalingServer:
         return [(s.swarm, s.info) for s in self._sessions.values() if s.swarm and s.info]
 
     async def readd_member(self, swarm: str, info: PeerInfo) -> None:
-        """Put a local member back after the shared store lost it; it is told its new
-        neighbours by a `neighbours` event."""
+        """Put back a local member the shared store lost (a `neighbours` event tells it)."""
         now = self._clock()
         async with self.store.locked(swarm):
-            view = await self.store.load(swarm)
+            view = self.reach.annotate(swarm, await self.store.load(swarm))
             if info.peer_id in view.peers:
                 return
             plan = plan_join(view, info, now, self._match)
@@ -502,10 +505,5 @@ class SignalingServer:
         """JSON-ready state of every swarm, for `/api/swarms` (docs/protocol.md §4.6)."""
         now = self._clock()
         views = [(name, await self.store.load(name)) for name in await self.store.swarm_names()]
-        return swarms_snapshot(
-            views,
-            now,
-            connections=len(self._sessions),
-            bans=await self.store.ban_count(now),
-            include_peers=include_peers,
-        )
+        bans, n = await self.store.ban_count(now), len(self._sessions)
+        return swarms_snapshot(views, now, connections=n, bans=bans, include_peers=include_peers)

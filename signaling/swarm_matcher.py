@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
+from swarmcast.signaling.match_hints import NO_HINTS, MatchHints
+
 Pair = frozenset[str]
 
 _EMPTY: Final[frozenset[str]] = frozenset()
@@ -52,6 +54,7 @@ class SwarmView:
     peers: Mapping[str, PeerInfo] = field(default_factory=dict)
     links: Mapping[str, frozenset[str]] = field(default_factory=dict)
     blocked: Mapping[Pair, float] = field(default_factory=dict)  # pair -> blocked until
+    hints: MatchHints = NO_HINTS  # reachability and measured upload (signaling.reachability)
 
     def neighbours(self, peer_id: str) -> frozenset[str]:
         return self.links.get(peer_id, _EMPTY)
@@ -100,6 +103,7 @@ class _Work:
 
     def __init__(self, view: SwarmView, now: float) -> None:
         self.now = now
+        self.hints = view.hints
         self.peers = dict(view.peers)
         # Copy-on-write: a plan touches a handful of peers out of possibly thousands.
         self._base_links = view.links
@@ -174,12 +178,18 @@ class _Work:
         )
 
 
-def _score(work: _Work, me: PeerInfo, other_id: str, config: MatchConfig) -> tuple[int, int, int]:
-    """Higher is better: same network, then seeders, then spare upload per link."""
+Score = tuple[int, int, int, int]
+
+
+def _score(work: _Work, me: PeerInfo, other_id: str, config: MatchConfig) -> Score:
+    """Higher is better: same network, then seeders, then a pair that connects directly (as
+    far as `path` reports tell), then spare upload per link (measured, else announced)."""
     other = work.peers[other_id]
-    per_link = other.upload_budget_bps // (work.degree(other_id) + 1)
+    upload = work.hints.upload_bps(other_id, other.upload_budget_bps)
+    per_link = upload // (work.degree(other_id) + 1)
     upload_tier = 2 if per_link >= config.good_upload_bps else 1 if per_link > 0 else 0
-    return (int(other.prefix == me.prefix), int(other.seeder), upload_tier)
+    reach = work.hints.reach_tier(me.peer_id, other_id)
+    return (int(other.prefix == me.prefix), int(other.seeder), reach, upload_tier)
 
 
 def _sample(work: _Work, me: PeerInfo, candidates: Iterable[str], size: int) -> list[str]:
@@ -202,7 +212,7 @@ def _sample(work: _Work, me: PeerInfo, candidates: Iterable[str], size: int) -> 
 def _ranked(work: _Work, me: PeerInfo, candidates: Iterable[str], config: MatchConfig) -> list[str]:
     """Best score first; within one score, alternately the oldest and the newest arrival, so a
     neighbour set mixes long-lived peers (which hold the window) with recent ones."""
-    groups: dict[tuple[int, int, int], list[str]] = {}
+    groups: dict[Score, list[str]] = {}
     for peer_id in _sample(work, me, candidates, config.sample_size):
         groups.setdefault(_score(work, me, peer_id, config), []).append(peer_id)
     ranked: list[str] = []
@@ -379,4 +389,5 @@ def apply_plan(view: SwarmView, plan: MatchPlan, now: float) -> SwarmView:
         peers=MappingProxyType(peers),
         links=MappingProxyType(links),
         blocked=MappingProxyType(blocked),
+        hints=view.hints,
     )

@@ -35,13 +35,28 @@ def test_modes_and_reasons_follow_the_newest_control() -> None:
 
 
 def test_upload_policy_narrows_the_configured_limits() -> None:
-    op = OperatorControl(LOW, rate_bytes_per_s=200_000, slots=4)
-    assert op.upload_limits() == UploadLimits(200_000, 4)
-    policy = UploadPolicy(cap_bps=800_000, save_data=True, background_percent=50)
+    op = OperatorControl(LOW, rate_bytes_per_s=1_000_000, slots=4)
+    assert op.upload_limits() == UploadLimits(1_000_000, 4)
+    assert op.budget_bps() == 8_000_000
+    policy = UploadPolicy(cap_bps=2_400_000, save_data=True, background_percent=50)
     op.apply(control(1, upload=policy))
-    assert op.upload_limits() == UploadLimits(100_000, 4)
+    assert op.upload_limits() == UploadLimits(300_000, 2)  # 2.4 Mbit/s: two 1 Mbit/s slots
+    assert op.budget_bps() == 2_400_000
     op.apply(control(2, upload=dataclasses.replace(policy, cap_bps=0)))
     assert op.upload_limits() == UploadLimits(None, 0)  # leech only
+    assert op.budget_bps() == 0
+
+
+def test_upload_slots_follow_the_budget() -> None:
+    """A low uplink serves few neighbours at once (each slot gets >= 1 Mbit/s), never none."""
+    assert OperatorControl(LOW, rate_bytes_per_s=100_000, slots=8).upload_limits().slots == 1
+    assert OperatorControl(LOW, rate_bytes_per_s=440_000, slots=8).upload_limits().slots == 3
+    assert OperatorControl(LOW, rate_bytes_per_s=None, slots=8).upload_limits().slots == 8
+    wish = OperatorControl(LOW, slots=8, budget_bps=2_000_000)
+    assert wish.upload_limits() == UploadLimits(None, 2)
+    assert wish.budget_bps() == 2_000_000
+    capped = OperatorControl(LOW, rate_bytes_per_s=50_000, budget_bps=2_000_000)
+    assert capped.budget_bps() == 400_000
 
 
 def test_shadow_savings_count_what_a_neighbour_announced() -> None:

@@ -21,6 +21,7 @@ PARSERS: dict[str, Callable[[object], Any]] = {
     "join": schema.parse_join,
     "signal": schema.parse_signal,
     "report": schema.parse_report,
+    "path": schema.parse_path,
     "leave": schema.parse_leave,
     "beacon": beacon_schema.parse_beacon,
 }
@@ -87,6 +88,8 @@ VALID: list[tuple[str, str, Any]] = [
     ),
     ("report", "bad piece", {"peer_id": "AbCdEfGh12", "reason": "bad-piece", "seq": 42}),
     ("report", "unreachable", {"peer_id": "AbCdEfGh12", "reason": "unreachable"}),
+    ("path", "direct", {"peer_id": "AbCdEfGh12", "path": "direct"}),
+    ("path", "relay", {"peer_id": "AbCdEfGh12", "path": "relay"}),
     ("leave", "no payload", None),
     ("leave", "empty object", {}),
 ]
@@ -182,6 +185,8 @@ INVALID: list[tuple[str, str, Any, str]] = [
     ),
     ("signal", "data missing", {"to": "AbCdEfGh12", "kind": "offer"}, "bad-request"),
     ("report", "bad reason", {"peer_id": "AbCdEfGh12", "reason": "rude"}, "bad-request"),
+    ("path", "unknown path", {"peer_id": "AbCdEfGh12", "path": "srflx"}, "bad-request"),
+    ("path", "extra key", {"peer_id": "AbCdEfGh12", "path": "relay", "ip": "1"}, "bad-request"),
     (
         "report",
         "negative seq",

@@ -20,6 +20,8 @@ export type SignalKind = "offer" | "answer" | "candidate";
 export type ReportReason = "bad-piece" | "protocol-error" | "unreachable";
 const SIGNAL_KINDS: readonly SignalKind[] = ["offer", "answer", "candidate"];
 const REPORT_REASONS: readonly ReportReason[] = ["bad-piece", "protocol-error", "unreachable"];
+export type PathKind = "direct" | "relay";
+const PATH_KINDS: readonly PathKind[] = ["direct", "relay"];
 
 /** A payload that does not match its schema; `code` is a §4 error code. */
 export class SchemaError extends Error {
@@ -189,6 +191,18 @@ export function parseReport(data: unknown): ReportRequest {
     reason: obj.reason as ReportReason,
     seq: obj.seq === null || obj.seq === undefined ? null : int(obj.seq, "report.seq", 0, MAX_SEQ),
   };
+}
+
+export interface PathReport {
+  peer_id: string;
+  path: PathKind;
+}
+
+/** `path {peer_id, path}`: the link to a neighbour opened directly or through a TURN relay. */
+export function parsePath(data: unknown): PathReport {
+  const obj = object(data, "path", ["peer_id", "path"], []);
+  if (!PATH_KINDS.includes(obj.path as PathKind)) throw new SchemaError(`path.path must be one of ${PATH_KINDS.join(", ")}`);
+  return { peer_id: string(obj.peer_id, "path.peer_id", PEER_ID_RE, 32), path: obj.path as PathKind };
 }
 
 export function parseLeave(data: unknown): null {

@@ -8,6 +8,7 @@ import {
   parseJoinAck,
   parseLeave,
   parseNeighboursEvent,
+  parsePath,
   parseRelayedSignal,
   parseReport,
   parseSignal,
@@ -36,6 +37,7 @@ const CLIENT: Record<string, (p: unknown) => unknown> = {
   join: parseJoin,
   signal: parseSignal,
   report: parseReport,
+  path: parsePath,
   leave: parseLeave,
   beacon: parseBeacon,
 };
