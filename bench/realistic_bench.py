@@ -156,6 +156,9 @@ def markdown(base: Path, scenario: RealisticScenario, runs: list[dict[str, Any]]
             f"{row['pair_connected']}/{row['pair_attempts']} | {row['pairs_selected']} | "
             f"{run['seconds']} |"
         )
+    for k, run in enumerate(runs):
+        if run.get("figures"):
+            lines += run_details(k + 1, json.loads(Path(run["figures"]).read_text()))
     lines += [
         "",
         f"Every run's files: `{base.name}/run-<k>/` (raw record, lab results, `realistic.json`: "
@@ -163,3 +166,54 @@ def markdown(base: Path, scenario: RealisticScenario, runs: list[dict[str, Any]]
         "",
     ]
     return "\n".join(lines)
+
+
+def run_details(number: int, figures: dict[str, Any]) -> list[str]:
+    """One run's swarms (per rendition), browsers' rungs P2P vs CDN-only, the NAT-pair matrix."""
+    lines = ["", f"### Run {number}", ""]
+    lines += ["| phase | rendition | viewers | rate kbit/s | upload kbit/s | bound | offload |",
+              "| --- " * 7 + "|"]  # fmt: skip
+    for name, phase in figures["phases"].items():
+        for rung, swarm in phase["swarms"].items():
+            lines.append(
+                f"| {name} | {rung} | {swarm['viewers']} | {swarm['rate_kbit']} | "
+                f"{swarm['upload_kbit']} | {_pct(swarm['bound'])} | {_pct(swarm['offload'])} |"
+            )
+    viewers = {
+        (name, v["slot"]): v
+        for name, phase in figures["phases"].items()
+        for v in phase["viewers"]
+        if v["kind"] == "browser"
+    }
+    lines += ["", "| browser slot | NAT | access | down kbit/s | rung P2P (shares) | rung CDN "
+              "(shares) | stalls P2P / CDN | TTFF P2P / CDN (s) |", "| --- " * 8 + "|"]  # fmt: skip
+    for slot in sorted({slot for _, slot in viewers}):
+        p2p, cdn = viewers.get(("p2p", slot)), viewers.get(("cdn", slot))
+        any_one = p2p or cdn
+        assert any_one is not None
+
+        def rung(v: dict[str, Any] | None) -> str:
+            if not v:
+                return "-"
+            shares = ", ".join(f"{k} {x:.0%}" for k, x in v.get("rung_shares", {}).items() if x)
+            return f"{v['rung']} ({shares})"
+
+        def pick(v: dict[str, Any] | None, key: str) -> str:
+            return "-" if not v or v.get(key) is None else f"{v[key]:g}"
+
+        lines.append(
+            f"| {slot} | {any_one['nat']} | {any_one['access']} | {any_one['down_kbit']} | "
+            f"{rung(p2p)} | {rung(cdn)} | {pick(p2p, 'stalls')} / {pick(cdn, 'stalls')} | "
+            f"{pick(p2p, 'ttff_s')} / {pick(cdn, 'ttff_s')} |"
+        )
+    pairs = figures["phases"].get("p2p", {}).get("pairs") or {}
+    lines += ["", "| NAT pair (P2P phase) | host pairs tried | connected | selected pair |",
+              "| --- | --- | --- | --- |"]  # fmt: skip
+    for pair, cell in (pairs.get("matrix") or {}).items():
+        lines.append(f"| {pair} | {cell['attempts']} | {cell['connected']} | {cell['pairs']} |")
+    cpu = figures["phases"].get("p2p", {}).get("cpu") or {}
+    if cpu:
+        lines += ["", f"CPU (P2P phase): machine {cpu.get('machine_mean_pct')}% mean, "
+                  f"{cpu.get('machine_max_pct')}% max, load1 max {cpu.get('load1_max')}; "
+                  f"per role (% of one core): {cpu.get('roles_mean_pct_of_core')}"]  # fmt: skip
+    return lines
