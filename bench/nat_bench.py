@@ -78,6 +78,7 @@ def run_once(scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float)
                     "--port", str(PORT), "--stream", STREAM, "--dir", str(streams),
                     "--source", "synthetic", "--ladder", scenario.ladder,
                     "--ice-server", turn.stun_url, "--turn-url", turn.turn_url,
+                    *(["--relay-only-stream", STREAM] if scenario.relay_only else []),
                 ]),
                 env={"SWARMCAST_TURN_SECRET": secret, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
                 stdout=subprocess.DEVNULL, stderr=(workdir / "origin.log").open("w"), cwd=REPO,

@@ -22,6 +22,7 @@ from aiortc import (
 from aiortc.sdp import candidate_from_sdp
 
 from swarmcast.peer.peer_config import IceServerConfig
+from swarmcast.peer.relay_hold import RELAY_HOLD_S, hold_relays
 from swarmcast.protocol import wire
 from swarmcast.protocol.relay_only import relay_only_signal
 
@@ -148,13 +149,15 @@ class PeerLink:
             if filtered is None:
                 return
             data = filtered
-        if kind == "offer":
-            await self._pc.setRemoteDescription(RTCSessionDescription(data["sdp"], "offer"))
-            await self._pc.setLocalDescription(await self._pc.createAnswer())
-            local = self._pc.localDescription
-            await self._send_signal("answer", {"type": local.type, "sdp": local.sdp})
-        elif kind == "answer":
-            await self._pc.setRemoteDescription(RTCSessionDescription(data["sdp"], "answer"))
+        if kind in ("offer", "answer"):
+            sdp, held = hold_relays(data["sdp"])
+            await self._pc.setRemoteDescription(RTCSessionDescription(sdp, kind))
+            if held:
+                self._spawn(self._add_held(held))
+            if kind == "offer":
+                await self._pc.setLocalDescription(await self._pc.createAnswer())
+                local = self._pc.localDescription
+                await self._send_signal("answer", {"type": local.type, "sdp": local.sdp})
         elif kind == "candidate" and data.get("candidate"):
             # Browsers trickle; "" marks the end of their candidates.
             text = str(data["candidate"]).removeprefix("candidate:")
@@ -162,6 +165,17 @@ class PeerLink:
             candidate.sdpMid = data.get("sdpMid")
             candidate.sdpMLineIndex = data.get("sdpMLineIndex")
             await self._pc.addIceCandidate(candidate)
+
+    async def _add_held(self, held: list[str]) -> None:
+        """The remote relay candidates, once direct checks had their head start (relay_hold)."""
+        await asyncio.sleep(RELAY_HOLD_S)
+        if self._closed is not None:
+            return
+        for text in held:
+            candidate = candidate_from_sdp(text.removeprefix("candidate:"))
+            candidate.sdpMLineIndex = 0
+            await self._pc.addIceCandidate(candidate)
+        await self._pc.addIceCandidate(None)
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
         if channel.label == wire.DATA_CHANNEL_LABEL and self._channel is None:

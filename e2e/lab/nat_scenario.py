@@ -48,6 +48,8 @@ class NatScenario:
     join_gap_s: float = 1.0
     # Each peer's `--upload-rate` as a share of its uplink cap (headroom for HAVEs and acks).
     upload_budget_share: float = 0.8
+    # Serve the stream relay-only (privacy mode, docs/deploy.md): every link through TURN.
+    relay_only: bool = False
 
 
 def load_scenario(path: Path) -> NatScenario:
@@ -89,6 +91,7 @@ def build_scenario(data: dict[str, Any]) -> NatScenario:
         ladder=str(data.get("ladder", "640x360@700")),
         join_gap_s=float(data.get("join_gap_s", 1.0)),
         upload_budget_share=float(data.get("upload_budget_share", 0.8)),
+        relay_only=bool(data.get("relay_only", False)),
     )
 
 

@@ -89,3 +89,10 @@ def test_direct_allowed() -> None:
     assert direct_allowed(cone, m1) and direct_allowed(m1, other)
     assert not direct_allowed(cone, sym) and not direct_allowed(sym, sym)
     assert not direct_allowed(m1, m2)  # the carrier-grade NAT does not hairpin
+
+
+def test_privacy_scenario_is_the_nat_one_served_relay_only() -> None:
+    privacy = load_scenario(REPO / "bench" / "scenarios" / "nat-privacy.toml")
+    plain = load_scenario(REPO / "bench" / "scenarios" / "nat.toml")
+    assert privacy.relay_only and not plain.relay_only
+    assert privacy.hosts == plain.hosts
