@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import time
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
@@ -23,14 +22,12 @@ from prometheus_client import CollectorRegistry
 
 from swarmcast.protocol import signaling_schema as schema
 from swarmcast.protocol.beacon_schema import EVENT_BEACON
-from swarmcast.protocol.token_bucket import TokenBucket
-from swarmcast.protocol.tokens import TokenError
 from swarmcast.signaling.admin_routes import attach_operator
-from swarmcast.signaling.admission import EventGate, Verdict
-from swarmcast.signaling.auth import make_verifier
+from swarmcast.signaling.admission import Verdict
 from swarmcast.signaling.closer import Closer
 from swarmcast.signaling.config import SignalingConfig
-from swarmcast.signaling.conn_limits import ConnectionCounter, room_refusal
+from swarmcast.signaling.conn_limits import room_refusal
+from swarmcast.signaling.connect_admission import ConnectAdmission
 from swarmcast.signaling.control import ControlStore
 from swarmcast.signaling.ice import ice_servers_for, signal_for_stream
 from swarmcast.signaling.log_limit import RateLimitedLogger
@@ -42,15 +39,7 @@ from swarmcast.signaling.neighbour_events import (
     joined_entries,
     neighbour_updates,
 )
-from swarmcast.signaling.netaddr import (
-    client_address,
-    host_in,
-    host_key,
-    network_prefix,
-    parse_networks,
-)
 from swarmcast.signaling.operator_plane import OperatorPlane
-from swarmcast.signaling.origin_policy import page_refusal
 from swarmcast.signaling.reachability import Reachability
 from swarmcast.signaling.session import Session, peer_room
 from swarmcast.signaling.swarm_matcher import (
@@ -95,18 +84,10 @@ class SignalingServer:
             raise ValueError("token_secret must be at least 16 bytes")
         self.config = config
         self.store: SwarmStore = store if store is not None else InMemorySwarmStore()
-        self._verify = make_verifier(token_secret, config.jwt)
         self._renditions = renditions
-        self._connections = ConnectionCounter(
-            config.max_connections_per_token,
-            config.max_connections_per_address,
-            config.max_connections_per_prefix,
-        )
         self._clock = clock
         self._monotonic = monotonic
         self._match = MatchConfig(good_upload_bps=config.good_upload_bps)
-        self._trusted_proxies = parse_networks(config.trusted_proxies)
-        self._shared_networks = parse_networks(config.shared_address_networks)
         self.moderation = Moderation(config, self.store)
         self._sessions: dict[str, Session] = {}
         self._closer = Closer(self._disconnect, config.join_timeout_s)
@@ -127,6 +108,9 @@ class SignalingServer:
         )
         self.registry = registry if registry is not None else CollectorRegistry()
         self.metrics = SignalingMetrics(self.registry, lambda: live_counts(self._sessions.values()))
+        self._admission = ConnectAdmission(
+            config, token_secret, self.moderation, self.metrics, clock, monotonic
+        )
         ops_redis = ops_redis or getattr(self.store, "client", None)  # RedisSwarmStore's
         self.plane = OperatorPlane(self.sio, config, self.registry, controls, ops_redis, clock)
         self.reach = Reachability(self.store, self.plane.book.upload_capacity)
@@ -183,56 +167,7 @@ class SignalingServer:
     async def _on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         if sid in self._sessions:  # a client emitting an event named "connect"
             return
-        request = environ.get("aiohttp.request")
-        refusal = page_refusal(
-            request, environ.get("HTTP_ORIGIN"), self.config, self._trusted_proxies
-        )
-        if refusal is not None:
-            log.info("signaling: refused a page: %s", refusal)
-            raise socketio.exceptions.ConnectionRefusedError(
-                "origin-not-allowed", schema.error_body("origin-not-allowed", refusal)
-            )
-        try:
-            claims = self._verify(schema.parse_auth(auth), self._clock())
-        except (schema.SchemaError, TokenError) as error:
-            code = error.code
-            self.metrics.connect(code)
-            raise socketio.exceptions.ConnectionRefusedError(
-                code, schema.error_body(code, str(error))
-            ) from None
-        remote = getattr(request, "remote", None)
-        forwarded = request.headers.get("X-Forwarded-For") if request is not None else None
-        address = client_address(remote, forwarded, self._trusted_proxies)
-        host, prefix = host_key(address), network_prefix(address)
-        if await self.moderation.banned(claims.stream, claims.sub, host, self._clock()):
-            self.metrics.connect("banned")
-            raise socketio.exceptions.ConnectionRefusedError(
-                "banned", schema.error_body("banned", "reported by several peers; try later")
-            )
-        shared = host_in(host, self._shared_networks)
-        full = self._connections.refusal(claims.sub, host, prefix, shared)
-        if full is not None:
-            code = "too-many-connections"
-            self.metrics.connect(code)
-            raise socketio.exceptions.ConnectionRefusedError(code, schema.error_body(code, full))
-        self._connections.add(claims.sub, host, prefix)
-        now = self._monotonic()
-        session = Session(
-            sid=sid,
-            peer_id=secrets.token_urlsafe(9),
-            sub=claims.sub,
-            stream=claims.stream,
-            address=host,
-            prefix=prefix,
-            seeder_token=claims.seeder,
-            shared_address=shared,
-            gate=EventGate(
-                TokenBucket(self.config.event_rate, self.config.event_burst, now),
-                TokenBucket(self.config.join_rate, self.config.join_burst, now),
-                self.config.max_refusals,
-                self.config.refusal_window_s,
-            ),
-        )
+        session = await self._admission.admit(sid, environ, auth)
         self._sessions[sid] = session
         self._closer.arm(session)
         await self.sio.enter_room(sid, peer_room(session.peer_id), namespace=schema.NAMESPACE)
@@ -249,7 +184,7 @@ class SignalingServer:
         if session is None:
             return
         self.plane.disconnected(session)
-        self._connections.remove(session.sub, session.address, session.prefix)
+        self._admission.release(session)
         self._closer.disarm(session)
         async with session.lock:
             session.closed = True
