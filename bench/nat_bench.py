@@ -120,7 +120,7 @@ def run_once(scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float)
             path = workdir / f"peer{host.index}.json"
             if path.exists():
                 stats[host.index] = json.loads(path.read_text())
-        figures = run_figures(scenario.hosts, stats)
+        figures = run_figures(scenario.hosts, stats, frozenset({TURN_ADDRESS}))
         figures["turn_bytes"] = turn_bytes
         figures["mode"] = "p2p" if p2p else "cdn"
         return figures
@@ -145,7 +145,8 @@ def report(scenario: NatScenario, results: dict[str, list[dict[str, Any]]]) -> s
     for h in scenario.hosts:
         lines.append(f"| {h.index} | {h.label} | {h.access} | {h.up_kbit} | {h.down_kbit} |")
     lines += ["", "| mode | offload | capacity bound | offload / bound | stalls | TURN bytes |"
-              " origin media bytes | time to first peer (s) |", "| --- " * 8 + "|"]  # fmt: skip
+              " origin media bytes | leaked addresses | time to first peer (s) |",
+              "| --- " * 9 + "|"]  # fmt: skip
     for mode, runs in results.items():
         ttfp = [r["time_to_first_peer_s"]["median"] for r in runs if "error" not in r]
         lines.append(
@@ -153,6 +154,7 @@ def report(scenario: NatScenario, results: dict[str, list[dict[str, Any]]]) -> s
             f"{_summary(runs, 'capacity_bound', 'min')} | "
             f"{_summary(runs, 'offload_of_bound', 'min')} | {_summary(runs, 'stalls', 'max')} | "
             f"{_summary(runs, 'turn_bytes', 'max')} | {_summary(runs, 'bytes_from_http', 'max')} | "
+            f"{_summary(runs, 'leaks', 'max')} | "
             f"{[t for t in ttfp]} |"
         )
     for i, run in enumerate(results.get("p2p", [])):
@@ -163,7 +165,9 @@ def report(scenario: NatScenario, results: dict[str, list[dict[str, Any]]]) -> s
         lines += ["", f"## NAT pair matrix, P2P run {i + 1}", "",
                   f"Pairs the NATs allow to connect directly: {allowed['pairs']}, connected "
                   f"directly: {allowed['connected_directly']}. Selected candidate pairs (per "
-                  f"link end): {run['selected_pairs']}.", ""]  # fmt: skip
+                  f"link end): {run['selected_pairs']}. Addresses other than the TURN server's "
+                  f"shown to a viewer about another: {run.get('leaks')} "
+                  f"{run.get('leaked_addresses') or ''}", ""]  # fmt: skip
         lines += ["| pair | links tried | connected | selected pair |", "| --- | --- | --- | --- |"]
         for pair, cell in run["nat_pairs"].items():
             lines.append(f"| {pair} | {cell['attempts']} | {cell['connected']} | {cell['pairs']} |")

@@ -38,6 +38,8 @@ def node_stats(node: PeerNode) -> dict[str, Any]:
             **node.pair_log,
             **{p: pair for p, link in node.links.items() if (pair := link.candidate_pair())},
         },
+        # neighbour -> every address its relayed signals showed (the lab's privacy check)
+        "signal_addresses": {p: sorted(a) for p, a in node.signal_log.items()},
         "peers_dropped": list(node.dropped_peers),
         "scheduler": node.sched.snapshot(),
     }

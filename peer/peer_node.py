@@ -47,6 +47,7 @@ class PeerNode(SwarmMembership):
         # Every neighbour a link was made for -> seconds from start until it opened (None: never).
         self.link_log: dict[str, float | None] = {}
         self.pair_log: dict[str, str] = {}  # neighbour -> its link's candidate-pair types
+        self.signal_log: dict[str, set[str]] = {}  # neighbour -> addresses its signals showed
         self.origin = OriginClient(config.origin_url, config.stream, config.http_timeout_s)
         self.links: dict[str, PeerLink] = {}
         self.peer_id = ""

@@ -26,6 +26,7 @@ from swarmcast.peer.signaling_client import SignalingClient, SignalingRefused
 from swarmcast.protocol import signaling_schema as schema
 from swarmcast.protocol import tokens, wire
 from swarmcast.protocol.beacon_schema import Control
+from swarmcast.protocol.relay_only import signal_addresses
 
 if TYPE_CHECKING:
     from swarmcast.peer.peer_link import LinkHandlers
@@ -34,6 +35,8 @@ log = logging.getLogger("swarmcast.peer.peer_node")
 
 REJOIN_FIRST_DELAY_S = 1.0
 REJOIN_MAX_DELAY_S = 30.0
+MAX_SIGNAL_LOG_PEERS = 1000  # stats bounds, not limits: a hostile peer cannot grow them
+MAX_SIGNAL_LOG_ADDRESSES = 16
 
 
 class SwarmMembership:
@@ -50,6 +53,7 @@ class SwarmMembership:
     _ice_servers: tuple[IceServerConfig, ...]
     _relay_only: bool  # the join ack said "relay": a relay-only (privacy) stream
     link_log: dict[str, float | None]
+    signal_log: dict[str, set[str]]
     _stopping: bool
     _joined: bool  # a member of the swarm now (not while the operator has P2P off for us)
     _running: bool  # start() is done: control changes are carried out from now on
@@ -214,6 +218,7 @@ class SwarmMembership:
         return link
 
     async def _on_signal(self, relayed: schema.RelayedSignal) -> None:
+        self._log_addresses(relayed)
         link = self.links.get(relayed.from_peer)
         if link is None and self.guard.is_refused(self.now(), relayed.from_peer):
             return  # it broke the protocol: its new offers are refused for a while
@@ -226,6 +231,17 @@ class SwarmMembership:
         except Exception as exc:  # a bad SDP from one peer must not hurt the others
             log.info("signal from %s failed: %s", relayed.from_peer, exc)
             await link.close(f"bad {relayed.kind}")
+
+    def _log_addresses(self, relayed: schema.RelayedSignal) -> None:
+        """Remember the addresses signaling told us about each neighbour (stats; the lab checks
+        that a relay-only stream shows nothing but the TURN server's). Bounded per neighbour."""
+        known = relayed.from_peer in self.signal_log
+        if not known and len(self.signal_log) >= MAX_SIGNAL_LOG_PEERS:
+            return
+        seen = self.signal_log.setdefault(relayed.from_peer, set())
+        for address in signal_addresses(relayed.kind, relayed.data):
+            if len(seen) < MAX_SIGNAL_LOG_ADDRESSES:
+                seen.add(address)
 
     async def _track_swarm_size(self, period_s: float) -> None:
         url = self.config.signaling_url or self.config.origin_url

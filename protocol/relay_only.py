@@ -71,6 +71,29 @@ def relay_only_sdp(sdp: str) -> str:
     return newline.join(out)
 
 
+def signal_addresses(kind: str, data: dict[str, Any]) -> set[str]:
+    """Every IP address a `signal` payload (§4.3) tells its receiver: candidate and related
+    addresses, `c=` / `a=rtcp:` addresses. The lab's privacy check: in a relay-only stream these
+    must all be the TURN server's (or hidden, 0.0.0.0)."""
+    if kind in ("offer", "answer"):
+        lines = str(data.get("sdp", "")).splitlines()
+    else:
+        lines = [str(data.get("candidate", ""))]
+    found: set[str] = set()
+    for line in lines:
+        tokens = line.strip().split()
+        if line.startswith(("c=", "a=rtcp:")) and tokens and _is_address(tokens[-1]):
+            found.add(tokens[-1])
+        elif "typ" in tokens:
+            if len(tokens) > 4 and _is_address(tokens[4]):
+                found.add(tokens[4])
+            if "raddr" in tokens[6:]:
+                at = tokens.index("raddr", 6)
+                if at + 1 < len(tokens) and _is_address(tokens[at + 1]):
+                    found.add(tokens[at + 1])
+    return found
+
+
 def relay_only_signal(kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
     """A `signal` payload (§4.3) as it may travel in a relay-only stream, or None to drop it:
     descriptions lose their non-relay candidates, a non-relay trickled candidate is dropped,

@@ -116,8 +116,29 @@ def pair_key(a: str, b: str) -> str:
     return " - ".join(sorted((a, b)))
 
 
-def run_figures(hosts: tuple[NatHost, ...], stats: dict[int, dict[str, Any]]) -> dict[str, Any]:
-    """A run's figures from each host's peer stats JSON (keyed by host index)."""
+def leaked_addresses(
+    stats: dict[int, dict[str, Any]], allowed: frozenset[str]
+) -> dict[str, list[str]]:
+    """Addresses other than `allowed` (the TURN server's, the hidden 0.0.0.0) that signaling
+    showed a viewer about another viewer: `viewer <- neighbour` -> addresses. Empty is the
+    privacy-mode target."""
+    viewers = {s["peer_id"] for s in stats.values() if s.get("peer_id")}
+    leaks: dict[str, list[str]] = {}
+    for s in stats.values():
+        for peer, addresses in (s.get("signal_addresses") or {}).items():
+            shown = sorted(set(addresses) - allowed)
+            if peer in viewers and shown:
+                leaks[f"{s['peer_id']} <- {peer}"] = shown
+    return leaks
+
+
+def run_figures(
+    hosts: tuple[NatHost, ...],
+    stats: dict[int, dict[str, Any]],
+    relay_addresses: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """A run's figures from each host's peer stats JSON (keyed by host index); addresses a
+    viewer may see of another besides `relay_addresses` and 0.0.0.0 count as leaks."""
     by_peer = {s["peer_id"]: i for i, s in stats.items() if s.get("peer_id")}
     outcome: dict[frozenset[str], tuple[int, int, bool, str | None]] = {}
     for index, s in stats.items():
@@ -157,6 +178,7 @@ def run_figures(hosts: tuple[NatHost, ...], stats: dict[int, dict[str, Any]]) ->
         for s in stats.values()
         if any(v is not None for v in (s.get("links") or {}).values())
     )
+    leaks = leaked_addresses(stats, relay_addresses | {"0.0.0.0"})
     selected = Counter(
         _pair_kind(p) for s in stats.values() for p in (s.get("candidate_pairs") or {}).values()
     )
@@ -175,6 +197,8 @@ def run_figures(hosts: tuple[NatHost, ...], stats: dict[int, dict[str, Any]]) ->
             "worst": firsts[-1] if firsts else None,
         },
         "selected_pairs": dict(selected),
+        "leaked_addresses": leaks,
+        "leaks": sum(len(shown) for shown in leaks.values()),
         "direct_allowed": allowed,
         "nat_pairs": dict(sorted(matrix.items())),
     }

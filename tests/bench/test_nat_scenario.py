@@ -11,6 +11,7 @@ from swarmcast.e2e.lab.nat_scenario import (
     build_scenario,
     capacity_bound,
     direct_allowed,
+    leaked_addresses,
     load_scenario,
     run_figures,
 )
@@ -72,6 +73,20 @@ def test_run_figures_pairs_and_offload() -> None:
     assert figures["offload"] == 0.5
     assert figures["time_to_first_peer_s"] == {"median": 1.5, "worst": 2.1}
     assert figures["stream_rate_bps"] == 800_000
+    assert figures["leaked_addresses"] == {}
+
+
+def test_leaked_addresses_are_viewer_addresses_other_than_the_relay() -> None:
+    stats = {
+        0: {"peer_id": "a", "signal_addresses": {"b": ["0.0.0.0", "10.99.0.3"]}},
+        1: {
+            "peer_id": "b",
+            "signal_addresses": {"a": ["10.99.0.3", "192.168.1.2"], "x": ["1.2.3.4"]},
+        },
+    }
+    assert leaked_addresses(stats, frozenset({"10.99.0.3", "0.0.0.0"})) == {
+        "b <- a": ["192.168.1.2"]
+    }  # "x" is no viewer of the run
 
 
 def test_direct_allowed() -> None:

@@ -8,6 +8,7 @@ from swarmcast.protocol.relay_only import (
     relay_candidate,
     relay_only_sdp,
     relay_only_signal,
+    signal_addresses,
 )
 
 HOST = "candidate:1 1 udp 2122260223 10.77.9.2 50000 typ host generation 0 ufrag ab network-id 1"
@@ -90,3 +91,16 @@ def test_signal_filter() -> None:
     offer = relay_only_signal("offer", {"type": "offer", "sdp": CHROMIUM_OFFER})
     assert offer is not None and offer["type"] == "offer"
     assert "typ host" not in offer["sdp"] and "typ srflx" not in offer["sdp"]
+
+
+def test_signal_addresses_finds_every_viewer_address_and_none_after_filtering() -> None:
+    raw = signal_addresses("offer", {"type": "offer", "sdp": CHROMIUM_OFFER})
+    assert raw == {"10.77.200.1", "10.77.9.2", "203.0.113.7"}
+    filtered = relay_only_signal("offer", {"type": "offer", "sdp": CHROMIUM_OFFER})
+    assert filtered is not None
+    assert signal_addresses("offer", filtered) == {"10.77.200.1", "0.0.0.0"}
+    assert signal_addresses("candidate", {"candidate": SRFLX}) == {"203.0.113.7", "10.77.9.2"}
+    assert signal_addresses("candidate", {"candidate": RELAY_HIDDEN}) == {"10.77.200.1", "0.0.0.0"}
+    assert signal_addresses("candidate", {"candidate": ""}) == set()
+    assert signal_addresses("candidate", {"candidate": "typ host junk"}) == set()
+    assert signal_addresses("offer", {"sdp": 7}) == set()
