@@ -41,6 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs of each mode")
     parser.add_argument("--duration", type=float, help="seconds per run (scenario default)")
     parser.add_argument("--no-cdn", action="store_true", help="skip the CDN-only runs")
+    parser.add_argument(
+        "--timelines", action="store_true",
+        help="each peer records a timeline (peerN.timeline.json in the run's work directory)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     parser.add_argument(
         "--lock", type=Path, metavar="FILE",
@@ -61,7 +65,9 @@ def _wait_segments(streams: Path, count: int, deadline: float) -> None:
     raise RuntimeError("the origin made no segments in time")
 
 
-def run_once(scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float) -> dict[str, Any]:
+def run_once(
+    scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float, timelines: bool = False
+) -> dict[str, Any]:
     """One run: build the topology, coturn, the origin, one peer per host; figures."""
     secret = secrets.token_hex(16)
     topology = NatTopology.create(scenario.hosts)
@@ -97,6 +103,8 @@ def run_once(scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float)
                     ]  # fmt: skip
                     if not p2p:
                         argv.append("--no-p2p")
+                    if timelines:
+                        argv += ["--timeline", str(workdir / f"peer{host.index}.timeline.json")]
                     log = (workdir / f"peer{host.index}.log").open("w")
                     peers.append(
                         subprocess.Popen(
@@ -189,7 +197,9 @@ def run(args: argparse.Namespace) -> int:
         for mode in results:
             try:
                 with held_lock(args.lock):
-                    figures = run_once(scenario, root / f"{mode}{index}", mode == "p2p", duration)
+                    figures = run_once(
+                        scenario, root / f"{mode}{index}", mode == "p2p", duration, args.timelines
+                    )
             except Exception as exc:  # a failed run is recorded with its reason
                 figures = {"mode": mode, "error": repr(exc)}
             results[mode].append(figures)

@@ -5,8 +5,10 @@ shadow savings count only what a neighbour announced."""
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
-from swarmcast.peer.operator_control import OperatorControl, UploadLimits
+from swarmcast.peer.operator_control import SLOT_BPS, OperatorControl, UploadLimits
 from swarmcast.protocol.beacon_schema import Control, UploadPolicy, cohort_bucket
 
 KEYS = [f"k{i}" for i in range(50)]
@@ -72,3 +74,26 @@ def test_shadow_savings_count_what_a_neighbour_announced() -> None:
     op.neighbour_has("n2", list(range(100)))  # bounded memory
     op.fetched_from_origin(0, 1)
     assert op.shadow_saved_bytes == 5000
+
+
+def test_upload_limits_vectors() -> None:
+    """tests/vectors/upload_limits.json, also run by vitest against the shim's uploadLimits."""
+    vectors = json.loads(
+        (Path(__file__).resolve().parents[1] / "vectors" / "upload_limits.json").read_text()
+    )
+    assert vectors["slot_bps"] == SLOT_BPS
+    for case in vectors["cases"]:
+        op = OperatorControl(
+            LOW,
+            rate_bytes_per_s=case["rate_bytes_per_s"],
+            slots=case["slots"],
+            budget_bps=case["budget_bps"],
+        )
+        if case["cap_bps"] is not None:
+            op.apply(control(1, upload=UploadPolicy(case["cap_bps"], True, 50)))
+        limits, expect = op.upload_limits(), case["expect"]
+        assert (limits.rate_bytes_per_s, limits.slots, op.budget_bps()) == (
+            expect["rate_bytes_per_s"],
+            expect["slots"],
+            expect["budget_bps"],
+        ), case["name"]

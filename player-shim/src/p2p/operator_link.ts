@@ -156,6 +156,9 @@ export class OperatorLink {
   }
 }
 
+/** Upload budget per upload slot (signaling's good upload per link; peer/operator_control.py). */
+export const SLOT_BPS = 1_000_000;
+
 /**
  * Upload cap (bytes/s), slots and the budget announced at join, under the operator's upload
  * policy: its cap, no upload on saveData/metered connections, a share in background tabs.
@@ -171,8 +174,13 @@ export function uploadLimits(
   if ((policy?.save_data && env.saveData) || rate === 0 || (policy && env.hidden && policy.background_percent === 0)) {
     return { rateBytesPerS: null, slots: 0, budgetBps: 0 }; // leech only
   }
-  const budgetBps = rate !== null ? Math.round(rate * 8) : options.uploadBudgetBps;
-  return { rateBytesPerS: rate, slots: options.uploadSlots, budgetBps };
+  // The smaller of the page's budget and the cap; one slot per SLOT_BPS of it, at least one:
+  // a 1 Mbit/s uplink serving eight neighbours at once trickles every piece past its deadline
+  // (the Python peer's rule, tests/vectors/upload_limits.json).
+  const budgets = [options.uploadBudgetBps, rate !== null ? Math.round(rate * 8) : 0].filter((b) => b > 0);
+  const budgetBps = budgets.length > 0 ? Math.min(...budgets) : 0;
+  const slots = budgetBps > 0 ? Math.min(options.uploadSlots, Math.max(1, Math.floor(budgetBps / SLOT_BPS))) : options.uploadSlots;
+  return { rateBytesPerS: rate, slots, budgetBps };
 }
 
 /** This browser's state for the upload policy: saveData or a cellular link, a hidden tab. */

@@ -12,6 +12,7 @@ import {
   type WireMessage,
 } from "../protocol/wire";
 
+import { selectedPair, type PairTypes } from "./link_path";
 import type { SignalKind } from "./signaling_client";
 
 /** What the swarm session needs of a neighbour link (a PeerLink, or an in-memory fake in tests). */
@@ -26,6 +27,8 @@ export interface Link {
   close(reason: string, goodbye?: GoodbyeReason): void;
   /** The selected ICE candidate pair's local type (host/srflx/prflx/relay), for beacons. */
   selectedPairType?(): Promise<string | null>;
+  /** Both candidate types of the selected pair (the `path` event, link_path.ts). */
+  selectedPair?(): Promise<PairTypes | null>;
 }
 
 export interface PeerLinkHandlers {
@@ -163,6 +166,10 @@ export class PeerLink implements Link {
     return selectedPairType(await this.pc.getStats());
   }
 
+  async selectedPair(): Promise<PairTypes | null> {
+    return selectedPair(await this.pc.getStats());
+  }
+
   /** Sends GOODBYE (when the channel is up) and tears everything down. Idempotent. */
   close(reason: string, goodbye: GoodbyeReason = GoodbyeReason.NORMAL): void {
     if (this.closedReason !== null) return;
@@ -257,11 +264,5 @@ export class PeerLink implements Link {
 
 /** The local candidate type of the transport's selected (or nominated, succeeded) pair. */
 export function selectedPairType(report: RTCStatsReport): string | null {
-  const stats = [...report.values()] as Record<string, unknown>[];
-  const transport = stats.find((s) => s.type === "transport" && typeof s.selectedCandidatePairId === "string");
-  const pair =
-    stats.find((s) => s.id === transport?.selectedCandidatePairId) ??
-    stats.find((s) => s.type === "candidate-pair" && s.nominated === true && s.state === "succeeded");
-  const local = pair ? stats.find((s) => s.id === pair.localCandidateId) : undefined;
-  return typeof local?.candidateType === "string" ? local.candidateType : null;
+  return selectedPair(report)?.local ?? null;
 }

@@ -4,6 +4,7 @@ import type { SwarmcastOptions } from "../config";
 import type { Emitter } from "../events";
 import type { IntegrityRecord } from "../protocol/integrity";
 import type { SchedulerConfig } from "../scheduler/scheduler_config";
+import type { PathKind } from "../protocol/signaling_schema";
 import type { Timeline } from "../timeline";
 import type { OriginClient } from "./origin_client";
 import type { LinkFactory } from "./peer_link";
@@ -18,6 +19,8 @@ export interface Clock {
 export interface SignalingPort {
   signal(to: string, kind: SignalKind, data: Record<string, unknown>): void;
   report(peerId: string, reason: ReportReason, seq: number | null): void;
+  /** How the link to `peerId` opened (direct or through TURN), for matching (§4.2). */
+  path?(peerId: string, path: PathKind): void;
 }
 
 export interface SegmentInfo {

@@ -10,12 +10,14 @@ import {
   parseErrorBody,
   parseJoinAck,
   parseNeighboursEvent,
+  parsePath,
   parseRelayedSignal,
   parseReport,
   parseSignal,
   SchemaError,
   type IceServerEntry,
   type NeighbourEntry,
+  type PathKind,
   type ReportReason,
   type SignalKind,
 } from "../protocol/signaling_schema";
@@ -219,6 +221,11 @@ export class SignalingClient {
     const payload: Record<string, unknown> = { peer_id: peerId, reason };
     if (seq !== null) payload.seq = seq;
     this.emitChecked("report", payload, parseReport);
+  }
+
+  /** How the link to a neighbour opened (§4.2); a server without the event answers bad-request. */
+  path(peerId: string, path: PathKind): void {
+    this.emitChecked("path", { peer_id: peerId, path }, parsePath);
   }
 
   /** Sends a beacon (checked first); resolves with the stream's control from the ack (§4.7). */

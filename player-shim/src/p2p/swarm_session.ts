@@ -15,6 +15,7 @@ import {
 import type { SchedulerAction } from "../scheduler/actions";
 import { PieceScheduler } from "../scheduler/piece_scheduler";
 import { NeighbourGuard, type Verdict } from "./neighbour_guard";
+import { reportPath } from "./link_path";
 import { PeerLink, type Link } from "./peer_link";
 import { OriginFetcher } from "./origin_fetcher";
 import { SegmentIntake } from "./segment_intake";
@@ -165,7 +166,8 @@ export class SwarmSession {
   }
 
   private onLinkOpen(link: Link): void {
-    const { options } = this.deps;
+    const { options, signaling } = this.deps;
+    if (signaling.path) void reportPath(link, (path) => signaling.path?.(link.peerId, path));
     link.send({
       type: "hello",
       capabilities: CAPABILITY_UPLOAD,

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LinkStats } from "../../src/p2p/link_stats";
-import { OperatorLink, uploadLimits, viewerKey, type BeaconPort } from "../../src/p2p/operator_link";
+import { OperatorLink, SLOT_BPS, uploadLimits, viewerKey, type BeaconPort } from "../../src/p2p/operator_link";
+import { loadVectors } from "../vectors";
 import { p2pStatus, type StatusInput } from "../../src/p2p/p2p_status";
 import { selectedPairType, type Link, type PeerLinkOptions } from "../../src/p2p/peer_link";
 import { cohortBucket, type Beacon, type Control } from "../../src/protocol/beacon_schema";
@@ -177,11 +178,11 @@ describe("upload policy in the running session", () => {
     op.apply(control({ version: 2 })); // same limits: nothing to do
     expect(applied).toEqual([]);
     op.apply(control({ version: 3, upload: { cap_bps: 800_000, save_data: true, background_percent: 50 } }));
-    expect(applied).toEqual([[100_000, 8]]);
+    expect(applied).toEqual([[100_000, 1]]); // 0.8 Mbit/s: one neighbour served at a time
     env.hidden = true;
     doc.visibilityState = "hidden";
     doc.dispatchEvent(new Event("visibilitychange"));
-    expect(applied.at(-1)).toEqual([50_000, 8]); // half in the background
+    expect(applied.at(-1)).toEqual([50_000, 1]); // half in the background
     env.saveData = true;
     op.apply(control({ version: 4, upload: { cap_bps: 800_000, save_data: true, background_percent: 50 } }));
     expect(applied.at(-1)).toEqual([null, 0]); // leech only
@@ -242,4 +243,28 @@ describe("link stats", () => {
     expect(selectedPairType(report as unknown as RTCStatsReport)).toBe("srflx");
     expect(selectedPairType(new Map() as unknown as RTCStatsReport)).toBeNull();
   });
+});
+
+describe("upload limits: shared vectors (tests/vectors/upload_limits.json)", () => {
+  interface Case {
+    name: string;
+    rate_bytes_per_s: number | null;
+    slots: number;
+    budget_bps: number;
+    cap_bps: number | null;
+    expect: { rate_bytes_per_s: number | null; slots: number; budget_bps: number };
+  }
+  const vectors = loadVectors<{ slot_bps: number; cases: Case[] }>("upload_limits.json");
+  it("uses the Python peer's slot size", () => expect(vectors.slot_bps).toBe(SLOT_BPS));
+  for (const c of vectors.cases) {
+    it(c.name, () => {
+      const options = { uploadCapBytesPerS: c.rate_bytes_per_s, uploadSlots: c.slots, uploadBudgetBps: c.budget_bps };
+      const policy = c.cap_bps === null ? null : { cap_bps: c.cap_bps, save_data: true, background_percent: 50 };
+      expect(uploadLimits(options, policy, { saveData: false, hidden: false })).toEqual({
+        rateBytesPerS: c.expect.rate_bytes_per_s,
+        slots: c.expect.slots,
+        budgetBps: c.expect.budget_bps,
+      });
+    });
+  }
 });
