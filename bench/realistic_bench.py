@@ -129,6 +129,8 @@ def markdown(base: Path, scenario: RealisticScenario, runs: list[dict[str, Any]]
         ("turn_sent_bytes", "coturn sent (bytes, P2P phase)", _num),
         ("cpu_mean_pct", "machine CPU % (P2P phase mean)", _num),
         ("load1_max", "load average max (P2P phase)", _num),
+        ("publish_delay_p2p_max", "origin publish delay max, P2P phase (s)", _num),
+        ("publish_delay_cdn_max", "origin publish delay max, CDN-only phase (s)", _num),
     ]
     for key, label, fmt in labels:
         if key in agg:
@@ -216,4 +218,12 @@ def run_details(number: int, figures: dict[str, Any]) -> list[str]:
         lines += ["", f"CPU (P2P phase): machine {cpu.get('machine_mean_pct')}% mean, "
                   f"{cpu.get('machine_max_pct')}% max, load1 max {cpu.get('load1_max')}; "
                   f"per role (% of one core): {cpu.get('roles_mean_pct_of_core')}"]  # fmt: skip
+    for name, phase in figures["phases"].items():
+        publish = phase.get("origin_publish") or {}
+        if publish.get("segments"):
+            lines.append(
+                f"Origin publish delay ({name} phase, {publish['segments']} segments): median "
+                f"{publish['median_s']} s, max {publish['max_s']} s (above ~1 s the origin fell "
+                "behind real time: viewers waited for segments that did not exist yet)."
+            )
     return lines

@@ -51,6 +51,10 @@ class LabConfig:
     # Replaces the whole origin command (tests, or a stand-in origin); `{host}`, `{port}` and
     # `{stream}`, `{workdir}` are substituted.
     origin_argv: tuple[str, ...] | None = None
+    # CPU priority (nice) of the origin (and of signaling inside it); None: the lab's own. The
+    # origin stands in for a CDN on a machine of its own: a negative value keeps its live
+    # encoder in real time while the viewers load the shared cores (e2e/lab/origin_publish.py).
+    origin_nice: int | None = None
     # Run signaling (`swarmcast signaling`) on a host of its own instead of inside the origin,
     # so that a capped origin link does not also delay SDP/ICE exchanges.
     separate_signaling: bool = False

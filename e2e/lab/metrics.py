@@ -20,6 +20,9 @@ Definitions (the same for P2P and CDN-only phases):
 - TTFF p50: the median of the browsers' times to first frame.
 - Live latency: wall clock - hls.js `playingDate` (EXT-X-PROGRAM-DATE-TIME of the playhead),
   from 4 s after the first frame.
+- Origin publish delay: a segment's file time minus its capture end (`e2e.lab.origin_publish`);
+  median and max over the segments published during the phase. Stalls of a phase whose origin
+  fell behind real time are the origin's, whatever the viewers do.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Callable
 from typing import Any
 
 from swarmcast.e2e.lab.numbers import median, percentile, ratio
+from swarmcast.e2e.lab.origin_publish import publish_summary
 from swarmcast.e2e.lab.viewer_metrics import summarize_browser, summarize_python_peer
 
 # Callers import these from here too (the module they lived in before the split).
@@ -50,6 +54,10 @@ def summarize(raw: dict[str, Any]) -> dict[str, Any]:
         summarize_phase(phase, raw.get("links", []), raw.get("cpu", []), origin_index)
         for phase in raw.get("phases", [])
     ]
+    for summary, phase in zip(phases, raw.get("phases", []), strict=True):
+        summary["origin_publish"] = publish_summary(
+            raw.get("origin_segments") or [], float(phase["start_wall"]), float(phase["end_wall"])
+        )
     by_name = {p["name"]: p for p in phases}
     separate_signaling = bool(raw.get("config", {}).get("separate_signaling"))
     return {

@@ -59,6 +59,7 @@ def realistic_figures(raw: dict[str, Any], summary: dict[str, Any]) -> dict[str,
         phase["turn_sent_bytes"] = turn["bytes"]
         phase["origin_egress_bytes"] = phase_sum.get("origin_egress_bytes")
         phase["cpu"] = phase_sum.get("cpu")
+        phase["origin_publish"] = phase_sum.get("origin_publish")
         phases[phase_sum["name"]] = phase
     return {"phases": phases, "abr": abr_agreement(phases, ladder)}
 
@@ -299,6 +300,8 @@ def run_row(figures: dict[str, Any]) -> dict[str, Any]:
         "turn_sent_bytes": p2p.get("turn_sent_bytes"),
         "cpu_mean_pct": ((p2p.get("cpu") or {}).get("machine_mean_pct")),
         "load1_max": ((p2p.get("cpu") or {}).get("load1_max")),
+        "publish_delay_p2p_max": ((p2p.get("origin_publish") or {}).get("max_s")),
+        "publish_delay_cdn_max": ((cdn.get("origin_publish") or {}).get("max_s")),
     }
 
 

@@ -33,6 +33,7 @@ class RealisticScenario:
     join_window_s: float = 24.0
     peer_join_window_s: float = 30.0
     python_abr_share: float = 0.7
+    origin_nice: int | None = None  # LabConfig.origin_nice
 
     @property
     def hosts(self) -> tuple[NatHost, ...]:
@@ -93,6 +94,7 @@ def build_realistic(data: dict[str, Any]) -> RealisticScenario:
         join_window_s=float(data.get("join_window_s", 24.0)),
         peer_join_window_s=float(data.get("peer_join_window_s", 30.0)),
         python_abr_share=float(data.get("python_abr_share", 0.7)),
+        origin_nice=int(data["origin_nice"]) if data.get("origin_nice") is not None else None,
     )
 
 
@@ -111,5 +113,8 @@ def lab_config(scenario: RealisticScenario, **overrides: Any) -> LabConfig:
     origin_args = (
         "--source", "synthetic", "--ladder", scenario.ladder_arg, "--fps", str(scenario.fps),
     )  # fmt: skip
-    config = LabConfig(scenario="realistic", phases=phases, origin_args=origin_args)
+    config = LabConfig(
+        scenario="realistic", phases=phases, origin_args=origin_args,
+        origin_nice=scenario.origin_nice,
+    )  # fmt: skip
     return dataclasses.replace(config, **overrides) if overrides else config

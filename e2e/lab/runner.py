@@ -28,6 +28,7 @@ from swarmcast.e2e.lab.netns import (
     netns_command,
     remove_stale_namespaces,
 )
+from swarmcast.e2e.lab.origin_publish import publish_delays
 from swarmcast.e2e.lab.processes import (
     BrowserViewer,
     LabProcess,
@@ -126,6 +127,7 @@ class LabRun:
             "phases": self.phase_records,
             "links": links.series.samples,
             "cpu": cpu.series.samples,
+            "origin_segments": publish_delays(self.workdir / "live" / config.stream),
         }
 
     async def _create_topology(self) -> Topology:
@@ -172,6 +174,8 @@ class LabRun:
             ]  # fmt: skip
             if self.signaling_host is not None:
                 argv += ["--signaling-url", await self._start_signaling()]
+        if config.origin_nice is not None:  # inherited by every thread the origin starts
+            argv = ["nice", "-n", str(config.origin_nice), *argv]
         env = {"SWARMCAST_TOKEN_SECRET": self.token_secret, **self.origin_env}
         log_path = self.workdir / "logs" / "origin.log"
         self.origin = LabProcess("origin", host.netns, argv, log_path, env=env)

@@ -45,6 +45,8 @@ def test_shipped_scenario() -> None:
         ("cdn", False, 8, 20),
     ]
     assert config.seed == 5 and "--fps" in config.origin_args
+    # The origin (a CDN's stand-in) keeps real time ahead of the viewers on the shared cores.
+    assert config.origin_nice == -10
 
 
 def test_python_rung_follows_the_downlink() -> None:
