@@ -22,6 +22,9 @@ export type LoaderEngine = Pick<P2PEngine, "load" | "offerHttp" | "secondsUntil"
   isLiveEdge(sn: number): boolean;
   /** Optional: the engine is still bringing the fragment in (see the safety net). */
   deliveryUnderway?(frag: FragmentRef, windowMs: number): boolean;
+  /** Optional: startup before the join: plain HTTP at once, maybe taken over (see `hedge`). */
+  hedgesStartup?(frag: FragmentRef): boolean;
+  takesOverStartup?(frag: FragmentRef, signal: AbortSignal): Promise<boolean>;
 };
 
 /**
@@ -69,6 +72,8 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
     private loaderConfig: LoaderConfiguration | null = null;
     private http: Loader<FragmentLoaderContext> | null = null;
     private p2p: AbortController | null = null;
+    /** A hedged startup load: waiting for the engine's takeover decision (see `hedge`). */
+    private hedging: AbortController | null = null;
     private safetyTimer: ReturnType<typeof setTimeout> | null = null;
     private done = false;
     /** When hls.js asked for the fragment (for the timeline's "waited" figure). */
@@ -94,9 +99,43 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
         this.loadHttp();
         return;
       }
+      const ref: FragmentRef = { sn: frag.sn as number, url: frag.url, start: frag.start, duration: frag.duration, level: frag.level };
+      if (deps.engine.hedgesStartup?.(ref) && deps.engine.takesOverStartup) this.hedge(ref);
+      else this.loadP2P(ref);
+    }
+
+    /**
+     * Startup before the swarm is joined (p2p/startup_join.ts): plain HTTP at once, so a fast
+     * origin's first frame does not wait for signaling. If the join then says the fragment should
+     * come from the swarm (a crowd arriving, a slow origin), the HTTP copy is dropped for the swarm
+     * unless half of it is already in (finishing it costs the link less than starting over).
+     */
+    private hedge(ref: FragmentRef): void {
+      const controller = new AbortController();
+      this.hedging = controller;
+      this.loadHttp();
+      void deps.engine.takesOverStartup?.(ref, controller.signal).then((take) => {
+        if (this.hedging !== controller) return;
+        this.hedging = null;
+        const http = this.http;
+        if (!take || this.done || !http) return;
+        const { loaded, total } = this.stats;
+        if (total > 0 && loaded * 2 >= total) {
+          deps.timeline?.record("hedge-kept", ref.sn, { loaded, total });
+          return;
+        }
+        this.http = null; // its callbacks go quiet (see loadHttp)
+        http.abort();
+        http.destroy();
+        deps.timeline?.record("hedge-taken", ref.sn, { loaded, total });
+        Object.assign(this.stats, newLoaderStats()); // the dropped HTTP attempt is not this load's
+        this.loadP2P(ref);
+      });
+    }
+
+    private loadP2P(ref: FragmentRef): void {
       this.stats.loading.start = deps.now();
       this.waitStart = this.stats.loading.start;
-      const ref: FragmentRef = { sn: frag.sn as number, url: frag.url, start: frag.start, duration: frag.duration, level: frag.level };
       const controller = new AbortController();
       this.p2p = controller;
       this.armSafetyNet(ref);
@@ -229,7 +268,8 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
             deps.emitter.emit("segment", { swarm, seq: frag.sn, bytes, httpBytes: bytes, p2pBytes: 0, ms: stats.loading.end - stats.loading.start });
             // Copy before hls.js can transfer it; the engine verifies before sharing.
             if (response.data instanceof ArrayBuffer && deps.engine.p2pEnabled) {
-              deps.engine.offerHttp({ sn: frag.sn, url: frag.url, start: frag.start, duration: frag.duration, level: frag.level }, new Uint8Array(response.data.slice(0)));
+              const ref = { sn: frag.sn, url: frag.url, start: frag.start, duration: frag.duration, level: frag.level };
+              deps.engine.offerHttp(ref, new Uint8Array(response.data.slice(0)), stats.loading.end - stats.loading.start);
             }
           } else {
             deps.emitter.emit("overhead", { bytes, what: ctx.url });
@@ -260,6 +300,8 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
     /** Stops whatever is in flight without callbacks; true if something was. */
     private cancel(): boolean {
       this.clearSafetyNet();
+      this.hedging?.abort();
+      this.hedging = null;
       let active = false;
       if (this.p2p) {
         this.p2p.abort();

@@ -128,3 +128,26 @@ async function* readAll(reader: ReadableStreamDefaultReader<Uint8Array>): AsyncG
     if (value) yield value;
   }
 }
+
+/** Integrity records by segment URL: one request per URL, a failed one tried again later. */
+export class RecordCache {
+  private readonly records = new Map<string, Promise<IntegrityRecord>>();
+
+  constructor(private readonly limit = 200) {}
+
+  get(origin: OriginClient, url: string, key: SigningKey): Promise<IntegrityRecord> {
+    let pending = this.records.get(url);
+    if (!pending) {
+      pending = origin.fetchRecord(url, key);
+      this.records.set(url, pending);
+      pending.catch(() => this.records.delete(url)); // let a later load try again
+      if (this.records.size > this.limit) this.records.delete(this.records.keys().next().value as string);
+    }
+    return pending;
+  }
+
+  /** The newest segment URL asked for (a rejoin names its swarm with it). */
+  get lastUrl(): string | null {
+    return this.records.size > 0 ? ([...this.records.keys()].pop() as string) : null;
+  }
+}

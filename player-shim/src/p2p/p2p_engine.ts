@@ -9,21 +9,22 @@ import type { SwarmcastOptions } from "../config";
 import { schedulerConfigFor } from "../config";
 import type { Emitter } from "../events";
 import { ed25519Verifier, hasSubtleCrypto } from "../protocol/ed25519";
-import type { IntegrityRecord, SigningKey } from "../protocol/integrity";
+import type { SigningKey } from "../protocol/integrity";
 import { parseSigningKey } from "../protocol/integrity";
-import { locateSegment, OriginClient, signingKeyUrl } from "./origin_client";
-import { explainP2PFailure } from "./p2p_problems";
+import { locateSegment, OriginClient, RecordCache, signingKeyUrl } from "./origin_client";
+import { ProblemReporter } from "./p2p_problems";
 import type { SegmentBuffer } from "./segment_store";
 import type { Timeline } from "../timeline";
 import { JoinBackoff } from "./join_backoff";
 import { MAX_HAVE, type Beacon, type Control, type OffReason, type P2PMode } from "../protocol/beacon_schema";
-import { fetchApiConfig, fetchToken, type ApiConfig } from "./api_client";
+import { fetchApiConfig, type ApiConfig } from "./api_client";
+import { createSignaling, sessionRtcConfig } from "./engine_signaling";
 import { LinkStats } from "./link_stats";
 import { OperatorLink, viewerKey } from "./operator_link";
 import { p2pStatus, type P2PStatus } from "./p2p_status";
 import { SignalingClient, SignalingError } from "./signaling_client";
 import { PlayheadTracker } from "./playhead_tracker";
-import { electsFirstCopy, startsFromSwarm, startupSession } from "./startup_join";
+import { electsFirstCopy, StartupPlan, startupSession } from "./startup_join";
 import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
 import { SwarmSizePoll } from "./swarm_size_poll";
 
@@ -47,24 +48,22 @@ export class P2PEngine {
   private joining: Promise<SwarmSession | null> | null = null;
   /** Until when a startup load waits for the join in flight (clock ms). */
   private joinWaitUntil = 0;
-  /** Whether this session's startup fragments come from the swarm (startup_join.ts startsFromSwarm). */
-  private startupFromSwarm = true;
-  /** The slowest of the join's own origin requests (API config, signing key), ms; null: none made. */
-  private originMs: number | null = null;
+  /** Where startup fragments come from, and what the origin's answers said (startup_join.ts). */
+  private readonly startup: StartupPlan;
   private readonly backoff: JoinBackoff;
   private stream: string | null = null;
   private key: Promise<SigningKey> | null = null;
   private apiConfig: Promise<ApiConfig> | null = null;
-  private readonly records = new Map<string, Promise<IntegrityRecord>>();
+  private readonly records = new RecordCache();
   /** Sequence numbers that appeared at the live edge of a refreshed playlist (recent ones). */
   private readonly liveEdgeSns = new Set<number>();
   private readonly preJoin = new Map<number, { frag: FragmentRef; data: Uint8Array; rendition: string }>();
   private origin: OriginClient | null = null;
   private readonly playhead: PlayheadTracker;
   private destroyed = false;
-  /** Signaling URL + path of the latest attempt, and the last problem told to the console. */
+  /** Signaling URL + path of the latest attempt; failed joins told to the page (p2p_problems.ts). */
   private signalingUrl = "";
-  private lastProblem: string | null = null;
+  private readonly problems: ProblemReporter;
   /** The page's own wish (options.p2p, setEnabled); the operator can only narrow it. */
   private pageWants: boolean;
   private banned = false;
@@ -85,6 +84,8 @@ export class P2PEngine {
     this.enabled = this.pageWants = options.p2p;
     this.backoff = new JoinBackoff(options.bannedRetryMs);
     this.links = new LinkStats(() => this.clock.now());
+    this.startup = new StartupPlan(() => this.clock.now());
+    this.problems = new ProblemReporter(emitter, options.debug);
     this.playhead = new PlayheadTracker(() => this.session, schedulerConfigFor(options).startupDeadlineS);
     this.operator = new OperatorLink({
       intervalMs: options.beaconIntervalMs,
@@ -104,7 +105,7 @@ export class P2PEngine {
   }
 
   /** The page's request hook (options.fetch) or the global fetch. */
-  private readonly fetchFn = (url: string, init: RequestInit): Promise<Response> => (this.options.fetch ?? fetch)(url, init);
+  readonly fetchFn = (url: string, init: RequestInit): Promise<Response> => (this.options.fetch ?? fetch)(url, init);
 
   get p2pEnabled(): boolean {
     return this.enabled;
@@ -267,7 +268,31 @@ export class P2PEngine {
 
   /** Before the first frame, on a fast origin with no crowd arriving: hls.js loads over plain HTTP. */
   private startsOverHttp(): boolean {
-    return !this.playhead.started && !this.startupFromSwarm;
+    return !this.playhead.started && !this.startup.fromSwarm;
+  }
+
+  /**
+   * A fragment wanted before the first frame while the swarm is not joined yet: the loader starts
+   * plain HTTP at once and asks `takesOverStartup` (startup_join.ts: a fast origin's first frame
+   * must not wait for signaling).
+   */
+  hedgesStartup(frag: FragmentRef): boolean {
+    if (!this.enabled || this.destroyed || this.playhead.started || !this.serving || !this.startup.hedges()) return false;
+    const loc = locateSegment(frag.url);
+    return loc !== null && this.readySession(loc.stream, loc.rendition) === null;
+  }
+
+  /**
+   * Waits (bounded) for the join a hedged startup fragment started: true when the fragment should
+   * come from the swarm after all (a crowd is arriving, the origin is slow). Never rejects.
+   */
+  async takesOverStartup(frag: FragmentRef, signal: AbortSignal): Promise<boolean> {
+    const loc = locateSegment(frag.url);
+    if (!loc || !this.enabled || this.destroyed) return false;
+    this.playhead.fragmentWanted(frag.start);
+    const joining = this.sessionFor(loc.stream, loc.rendition, frag.url);
+    const session = await startupSession(joining, this.options.startupJoinWaitMs, signal).catch(() => null);
+    return session !== null && !signal.aborted && this.serving && !this.startsOverHttp();
   }
 
   /** The swarm is still bringing this fragment in (origin fetch in flight or recent pieces). */
@@ -278,10 +303,16 @@ export class P2PEngine {
     return this.session.deliveryUnderway(frag.sn, windowMs);
   }
 
-  /** Bytes the loader fetched over plain HTTP: if they verify, peers can have them. */
-  offerHttp(frag: FragmentRef, data: Uint8Array): void {
+  /**
+   * Bytes the loader fetched over plain HTTP: if they verify, peers can have them. `transferMs`:
+   * how long the transfer took; a slow one before the first frame moves startup to the swarm.
+   */
+  offerHttp(frag: FragmentRef, data: Uint8Array, transferMs?: number): void {
     const loc = locateSegment(frag.url);
     if (!this.enabled || !loc) return;
+    if (!this.playhead.started && transferMs !== undefined && this.startup.httpFragment(frag.duration, transferMs)) {
+      this.timeline?.record("startup-switch", frag.sn, { startup: "swarm", startupWhy: "media-slow", transferMs: Math.round(transferMs) });
+    }
     if (this.session && loc.rendition === this.sessionRendition) {
       if (this.operator.decision?.mode === "shadow" && this.session.scheduler.holderCount(frag.sn) > 0) {
         // Shadow mode: a neighbour already held what we just fetched from the origin.
@@ -321,11 +352,11 @@ export class P2PEngine {
       // The API config and the signing key are fetched at once, the key while signaling connects:
       // on a congested origin each of these small requests waits behind the media in the link's
       // queue, and a newcomer's first fragment waits for this join (startup_join.ts).
-      const apiPending = (this.apiConfig ??= this.timedOrigin(fetchApiConfig(this.options.apiBase, this.fetchFn)));
+      const apiPending = (this.apiConfig ??= this.startup.timed(fetchApiConfig(this.options.apiBase, this.fetchFn)));
       apiPending.catch(() => undefined); // awaited below (a failure is handled there)
       const verifier = await ed25519Verifier();
       this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn);
-      this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.timedOrigin(this.origin.fetchSigningKey(signingKeyUrl(segmentUrl)));
+      this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.startup.timed(this.origin.fetchSigningKey(signingKeyUrl(segmentUrl)));
       this.key.catch(() => undefined); // awaited below (a failure is handled there)
       const api = await apiPending;
       const signaling = await this.ensureSignaling(api, stream);
@@ -346,37 +377,30 @@ export class P2PEngine {
         localPeerId: joined.peerId,
         options: this.options,
         schedulerConfig: { ...schedulerConfigFor(this.options), uploadRateBytesPerS: limits.rateBytesPerS, uploadSlots: limits.slots },
-        rtcConfig: {
-          // A relay-only stream needs the join's per-viewer TURN credentials, whatever the page set.
-          iceServers:
-            joined.iceTransportPolicy === "relay"
-              ? joined.iceServers
-              : (this.options.iceServers ?? (joined.iceServers.length > 0 ? joined.iceServers : api.iceServers)),
-          iceTransportPolicy: joined.iceTransportPolicy,
-        },
+        rtcConfig: sessionRtcConfig(joined, this.options.iceServers, api),
         clock: this.clock,
         emitter: this.emitter,
         signaling,
         origin,
-        record: (url) => this.record(url, key),
+        record: (url) => this.records.get(origin, url, key),
         timeline: this.timeline,
         createLink: this.links.factory(),
         measureOnly: () => !this.serving, // shadow: not one byte from a neighbour
       });
-      const startup = startsFromSwarm({ neighbours: joined.neighbours.length, arrivals: joined.arrivals, originMs: this.originMs });
-      this.startupFromSwarm = startup.swarm;
+      const startup = this.startup.decide(joined.neighbours.length, joined.arrivals);
+      const originMs = this.startup.originMs;
       this.timeline?.record("join", null, {
         swarm: joined.swarm,
         neighbours: joined.neighbours.length,
         swarmSize: joined.arrivals?.swarmSize ?? null,
         recentJoins: joined.arrivals?.recentJoins ?? null,
-        originMs: this.originMs === null ? null : Math.round(this.originMs),
+        originMs: originMs === null ? null : Math.round(originMs),
         startup: startup.swarm ? "swarm" : "http",
         startupWhy: startup.why,
       });
       this.session = session;
       this.backoff.succeeded();
-      this.lastProblem = null;
+      this.problems.joined();
       this.emitter.emit("signaling", { state: "connected", code: null, message: null });
       this.sessionRendition = rendition;
       this.playhead.push();
@@ -402,78 +426,27 @@ export class P2PEngine {
       // An origin without signaling (or a refusing one) costs a request a minute, not a second.
       this.backoff.failed(this.clock.now());
       if (error instanceof SignalingError && error.code === "banned") this.pauseForBan();
-      this.emitter.emit("warning", { message: `P2P unavailable for now: ${String(error)}` });
-      const problem = explainP2PFailure(error, { signalingUrl: this.signalingUrl || "(not reached)", pageOrigin: globalThis.location?.origin ?? "" });
-      this.emitter.emit("signaling", { state: problem.code === "unreachable" ? "unreachable" : "refused", code: problem.code, message: problem.message });
-      // Once per distinct reason, not per retry: a page developer reads it in the console.
-      if (problem.message !== this.lastProblem) console.warn(`[swarmcast] ${problem.message}`);
-      this.lastProblem = problem.message;
-      if (this.options.debug) console.warn("[swarmcast] join failed", error);
+      this.problems.failed(error, this.signalingUrl);
       return null;
     }
-  }
-
-  /** One of the join's own origin requests: its duration feeds `originMs` (startup_join.ts). */
-  private timedOrigin<T>(request: Promise<T>): Promise<T> {
-    const t0 = this.clock.now();
-    return request.then((value) => {
-      this.originMs = Math.max(this.originMs ?? 0, this.clock.now() - t0);
-      return value;
-    });
-  }
-
-  private record(url: string, key: SigningKey): Promise<IntegrityRecord> {
-    let pending = this.records.get(url);
-    if (!pending) {
-      pending = (this.origin as OriginClient).fetchRecord(url, key);
-      this.records.set(url, pending);
-      pending.catch(() => this.records.delete(url)); // let a later load try again
-      if (this.records.size > 200) this.records.delete(this.records.keys().next().value as string);
-    }
-    return pending;
   }
 
   private async ensureSignaling(api: ApiConfig, stream: string): Promise<SignalingClient> {
     if (this.signaling) return this.signaling;
     this.signalingUrl = `${api.signaling.url}${api.signaling.path}`;
-    const signaling = new SignalingClient({
-      url: api.signaling.url,
-      path: api.signaling.path,
-      namespace: api.signaling.namespace,
-      timeoutMs: this.options.signalingTimeoutMs,
-      token: () => fetchToken(this.options, stream, api, this.fetchFn),
-      handlers: {
-        neighbours: (swarm, add, remove) => {
-          const session = this.session;
-          if (!session || swarm !== session.swarm) return;
-          for (const id of remove) session.removeNeighbour(id, "removed by signaling");
-          for (const n of add) session.addNeighbour(n);
-        },
-        signal: (from, kind, data) => this.session?.handleSignal(from, kind, data),
-        error: (code, message) => {
-          this.emitter.emit("warning", { message: `signaling ${code}: ${message}` });
-          if (code === "banned") this.pauseForBan();
-        },
-        disconnected: (reason) => {
-          this.emitter.emit("warning", { message: `signaling disconnected: ${reason}` });
-          this.emitter.emit("signaling", { state: "disconnected", code: null, message: `signaling disconnected (${reason}); reconnecting` });
-        },
-        control: (control) => this.operator.apply(control),
-        reconnected: () => {
-          void this.operator.send(); // the new connection hears the control in the ack
-          // The server forgot us: rejoin the same rendition with fresh neighbours.
-          const rendition = this.sessionRendition;
-          const stream = this.stream;
-          this.session?.close();
-          this.session = null;
-          this.sessionRendition = null;
-          if (rendition && stream && this.enabled) {
-            const url = this.lastSegmentUrl;
-            if (url) void this.sessionFor(stream, rendition, url);
-          }
-        },
+    const signaling = createSignaling(
+      {
+        options: this.options,
+        emitter: this.emitter,
+        operator: this.operator,
+        fetchFn: this.fetchFn,
+        session: () => this.session,
+        banned: () => this.pauseForBan(),
+        reconnected: () => this.rejoin(),
       },
-    });
+      api,
+      stream,
+    );
     this.signaling = signaling;
     try {
       await signaling.connect();
@@ -487,6 +460,17 @@ export class P2PEngine {
     return signaling;
   }
 
+  /** The server forgot us after a reconnect: rejoin the same rendition with fresh neighbours. */
+  private rejoin(): void {
+    const rendition = this.sessionRendition;
+    const stream = this.stream;
+    this.session?.close();
+    this.session = null;
+    this.sessionRendition = null;
+    const url = this.records.lastUrl;
+    if (rendition && stream && this.enabled && url) void this.sessionFor(stream, rendition, url);
+  }
+
   /** Banned after reports: play from the origin for the ban time, then try P2P again (a ban
    * may come from a false report; turning P2P off for the page would let it win for good). */
   private pauseForBan(): void {
@@ -495,10 +479,6 @@ export class P2PEngine {
     this.backoff.banned(this.clock.now());
     const minutes = Math.round(this.options.bannedRetryMs / 60_000);
     this.emitter.emit("p2p", { enabled: false, reason: `banned by signaling: origin only, P2P again in ${minutes} min` });
-  }
-
-  private get lastSegmentUrl(): string | null {
-    return this.records.size > 0 ? ([...this.records.keys()].pop() as string) : null;
   }
 
   private teardown(): void {

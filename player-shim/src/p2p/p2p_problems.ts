@@ -3,6 +3,7 @@
  * `swarmcast.stats().p2pProblem` show these instead of "websocket error".
  */
 
+import type { Emitter } from "../events";
 import { SignalingError } from "./signaling_client";
 
 export interface ProblemContext {
@@ -50,4 +51,31 @@ export function explainP2PFailure(error: unknown, context: ProblemContext): P2PP
     return { code: error.code, message: `Signaling at ${context.signalingUrl} refused to join (${error.code}: ${detail}). ${tail}` };
   }
   return { code: "api", message: `P2P could not start: ${String(error)}. ${tail}` };
+}
+
+/**
+ * Tells a failed join to the page: a `warning` and a `signaling` event each time, the console once
+ * per distinct reason (not per retry: a page developer reads it there).
+ */
+export class ProblemReporter {
+  private last: string | null = null;
+
+  constructor(
+    private readonly emitter: Emitter,
+    private readonly debug: boolean,
+  ) {}
+
+  failed(error: unknown, signalingUrl: string): void {
+    this.emitter.emit("warning", { message: `P2P unavailable for now: ${String(error)}` });
+    const problem = explainP2PFailure(error, { signalingUrl: signalingUrl || "(not reached)", pageOrigin: globalThis.location?.origin ?? "" });
+    this.emitter.emit("signaling", { state: problem.code === "unreachable" ? "unreachable" : "refused", code: problem.code, message: problem.message });
+    if (problem.message !== this.last) console.warn(`[swarmcast] ${problem.message}`);
+    this.last = problem.message;
+    if (this.debug) console.warn("[swarmcast] join failed", error);
+  }
+
+  /** Joined: the next failure is told again. */
+  joined(): void {
+    this.last = null;
+  }
 }

@@ -16,6 +16,14 @@
  * `startsFromSwarm` decides: from the swarm only when it helps (a crowd is arriving, or the
  * origin answered the join's own requests slowly); otherwise hls.js starts over plain HTTP at
  * once and those fragments are handed to the swarm store (p2p_engine.ts `offerHttp`).
+ *
+ * The wait itself still cost a steady newcomer 0.2-1 s (the join's round trips on a loaded
+ * machine: bench/results/flash-crowd/README.md, "Steady"). So a fragment wanted before the join
+ * is done goes over plain HTTP at once (`StartupPlan.hedges`), and the engine takes it over for
+ * the swarm only if the join then says a crowd is arriving (hls_loader.ts aborts the HTTP copy
+ * unless half of it is in). And a startup fragment that came over plain HTTP slowly (more than
+ * SLOW_MEDIA_SHARE of its duration) means the origin is congested after all: the fragments after
+ * it come from the swarm, where the neighbours that arrived first already hold them.
  */
 
 /** What a newcomer knows when its first fragment is due: the join's figures and its own requests. */
@@ -26,6 +34,8 @@ export interface StartupSignals {
   arrivals: { swarmSize: number; recentJoins: number } | null;
   /** How long the slowest of the join's own origin requests (API config, signing key) took, ms. */
   originMs: number | null;
+  /** A startup fragment over plain HTTP took more than SLOW_MEDIA_SHARE of its duration. */
+  mediaSlow?: boolean;
 }
 
 /** Others that joined within signaling's window (4 s: a steady audience joining every 2 s shows at most 2) to count a crowd. */
@@ -37,7 +47,14 @@ export const CROWD_RECENT_JOINS = 3;
  */
 export const SLOW_ORIGIN_MS = 500;
 
-export type StartupWhy = "no-neighbours" | "crowd" | "origin-slow" | "unknown-arrivals" | "origin-fast";
+/**
+ * A startup fragment over plain HTTP slower than this share of its duration: the viewer's share of
+ * the origin's link is under 2x the stream's rate (idle lab origin: 10-120 ms for a 2 s segment,
+ * up to 0.6 s on the loaded machine; a 3x-capped origin in a crowd: 2-3 s).
+ */
+export const SLOW_MEDIA_SHARE = 0.5;
+
+export type StartupWhy = "no-neighbours" | "crowd" | "origin-slow" | "media-slow" | "unknown-arrivals" | "origin-fast";
 
 /**
  * Whether a newcomer's startup fragments go through the swarm (true) or over plain HTTP (false).
@@ -46,6 +63,7 @@ export type StartupWhy = "no-neighbours" | "crowd" | "origin-slow" | "unknown-ar
  */
 export function startsFromSwarm(s: StartupSignals): { swarm: boolean; why: StartupWhy } {
   if (s.neighbours <= 0) return { swarm: false, why: "no-neighbours" };
+  if (s.mediaSlow) return { swarm: true, why: "media-slow" };
   if (s.originMs !== null && s.originMs >= SLOW_ORIGIN_MS) return { swarm: true, why: "origin-slow" };
   if (s.arrivals === null) return { swarm: true, why: "unknown-arrivals" }; // as before the figures existed
   const others = s.arrivals.swarmSize - 1;
@@ -104,4 +122,57 @@ export function startupSession<S extends JoinedSwarm>(joining: Promise<S | null>
       },
     );
   });
+}
+
+/**
+ * One engine's startup decisions: what the join's own origin requests and its startup fragments
+ * tell about the origin, and whether fragments wanted before the first frame come from the swarm.
+ */
+export class StartupPlan {
+  /** Startup fragments come from the swarm (until a join decides otherwise: the wait path). */
+  fromSwarm = true;
+  /** The slowest of the join's own origin requests (API config, signing key), ms; null: none made. */
+  originMs: number | null = null;
+  mediaSlow = false;
+  /** Whether a join has decided (`decide`): before that, `hedges` may send fragments over HTTP. */
+  decided = false;
+
+  constructor(private readonly nowMs: () => number) {}
+
+  /** One of the join's own origin requests: its duration feeds `originMs`. */
+  timed<T>(request: Promise<T>): Promise<T> {
+    const t0 = this.nowMs();
+    return request.then((value) => {
+      this.originMs = Math.max(this.originMs ?? 0, this.nowMs() - t0);
+      return value;
+    });
+  }
+
+  /** The join is done: where startup fragments come from (startsFromSwarm). */
+  decide(neighbours: number, arrivals: StartupSignals["arrivals"]): { swarm: boolean; why: StartupWhy } {
+    const decision = startsFromSwarm({ neighbours, arrivals, originMs: this.originMs, mediaSlow: this.mediaSlow });
+    this.fromSwarm = decision.swarm;
+    this.decided = true;
+    return decision;
+  }
+
+  /**
+   * A fragment wanted before the first frame with no joined swarm yet: plain HTTP at once (the
+   * engine may still take it over) unless a join already found the origin congested.
+   */
+  hedges(): boolean {
+    return !this.mediaSlow && !(this.originMs !== null && this.originMs >= SLOW_ORIGIN_MS);
+  }
+
+  /**
+   * A startup fragment came over plain HTTP in `transferMs`: true when that was slow enough to
+   * switch the remaining startup fragments to the swarm (it was not already).
+   */
+  httpFragment(durationS: number, transferMs: number): boolean {
+    if (!(durationS > 0) || !(transferMs > durationS * 1000 * SLOW_MEDIA_SHARE)) return false;
+    const switched = !this.mediaSlow && this.decided && !this.fromSwarm;
+    this.mediaSlow = true; // a join still to come decides with it
+    if (switched) this.fromSwarm = true;
+    return switched;
+  }
 }

@@ -17,6 +17,7 @@ import { PieceScheduler } from "../scheduler/piece_scheduler";
 import { NeighbourGuard, type Verdict } from "./neighbour_guard";
 import { reportPath } from "./link_path";
 import { PeerLink, type Link } from "./peer_link";
+import { DeliveryWatch } from "./delivery_watch";
 import { OriginFetcher } from "./origin_fetcher";
 import { SegmentIntake } from "./segment_intake";
 import { type SegmentBuffer, SegmentStore } from "./segment_store";
@@ -42,8 +43,7 @@ export class SwarmSession {
   readonly store: SegmentStore;
   private readonly neighbours = new Map<string, NeighbourState>();
   private readonly intake: SegmentIntake;
-  /** When a neighbour last announced pieces of a segment it is still getting (HAVE_PIECES), ms. */
-  private readonly partialAt = new Map<number, number>();
+  private readonly delivery: DeliveryWatch;
   private readonly waiters = new SegmentWaiters();
   private readonly fetcher: OriginFetcher;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -88,6 +88,7 @@ export class SwarmSession {
       closed: () => this.closed,
       drain: () => this.drain(),
     });
+    this.delivery = new DeliveryWatch({ store: this.store, intake: this.intake, fetcher: this.fetcher, scheduler: this.scheduler, nowMs: () => deps.clock.now() });
   }
 
   private nowS(): number {
@@ -256,9 +257,7 @@ export class SwarmSession {
       case "have_pieces": {
         const verdict = this.guard.havePieces(now, link.peerId, msg.seq, this.liveEdge);
         if (verdict.seqs.length > 0) {
-          this.partialAt.delete(msg.seq); // re-inserted last: the oldest entries go first
-          this.partialAt.set(msg.seq, this.deps.clock.now());
-          if (this.partialAt.size > 64) this.partialAt.delete(this.partialAt.keys().next().value as number);
+          this.delivery.partial(msg.seq);
           this.scheduler.peerHavePieces(now, link.peerId, msg.seq, heldPieces(msg));
         }
         this.onAnnounce(now, link, { ...verdict, seqs: [] });
@@ -336,30 +335,9 @@ export class SwarmSession {
     return this.intake.add(info);
   }
 
-  /**
-   * The segment is still arriving: an origin fetch of it is in flight, or a verified piece came
-   * within the window: `graceMs`, stretched as the scheduler's progress timeout is stretched
-   * beyond `originProgressTimeoutS` (on a congested origin pieces come further apart, and every
-   * member's net would otherwise fire at the same stale moment). The loader's safety net then keeps waiting instead of starting a second download of
-   * the same bytes over the same (possibly congested) origin link.
-   */
+  /** The segment is still arriving (delivery_watch.ts): the loader's safety net keeps waiting. */
   deliveryUnderway(seq: number, graceMs: number): boolean {
-    const buffer = this.store.get(seq);
-    if (!buffer) return this.intake.pending().includes(seq); // its record is on the way
-    if (buffer.complete) return false;
-    if (this.fetcher.fetching(seq)) return true;
-    const { config, clock } = this.scheduler;
-    const stretch = config.originProgressTimeoutS > 0 ? clock.progressTimeout() / config.originProgressTimeoutS : 1;
-    const windowMs = graceMs * Math.max(1, stretch);
-    const nowMs = this.deps.clock.now();
-    if (buffer.lastPieceAt !== null && nowMs - buffer.lastPieceAt < windowMs) return true;
-    // A neighbour's copy is arriving (HAVE_PIECES): the scheduler waits for it (cut-through);
-    // a plain HTTP copy now is what every member blocked on it would start at the same moment
-    // (after a live-edge jump, all of them).
-    const partial = this.partialAt.get(seq);
-    if (partial !== undefined && nowMs - partial < windowMs) return true;
-    // Startup: neighbours are still connecting, and the scheduler waits for them.
-    return !this.scheduler.clock.playing && this.scheduler.gate.connectWait(this.nowS());
+    return this.delivery.underway(seq, graceMs);
   }
 
   /** Resolves once `seq` is complete and its whole-file hash checked. */
@@ -498,7 +476,7 @@ export class SwarmSession {
     for (const seq of this.store.evictionCandidates(keep)) {
       this.store.delete(seq);
       this.intake.urls.delete(seq);
-      this.partialAt.delete(seq);
+      this.delivery.forget(seq);
       this.scheduler.segmentRemoved(now, seq);
     }
     this.drain();

@@ -257,4 +257,57 @@ describe("swarm fragment loader", () => {
     vi.advanceTimersByTime(1500);
     expect(FakeHttpLoader.instances).toHaveLength(1);
   });
+
+  describe("startup before the join (hedged)", () => {
+    let decide: (take: boolean) => void;
+    beforeEach(() => {
+      const hedging = Object.assign(engine, {
+        hedgesStartup: () => true,
+        takesOverStartup: () => new Promise<boolean>((resolve) => (decide = resolve)),
+      });
+      Loader = swarmFragmentLoader({ engine: hedging, emitter, swarmOf: () => "demo/360p", deadlineGraceMs: 1500, now: () => now });
+    });
+
+    it("loads over plain HTTP at once and keeps it when the join says the origin is fine", async () => {
+      const cb = callbacks();
+      make().load(fragContext(), LOADER_CONFIG, cb);
+      expect(FakeHttpLoader.instances).toHaveLength(1); // no wait for signaling
+      expect(engine.loads).toHaveLength(0);
+      decide(false);
+      await Promise.resolve();
+      expect(FakeHttpLoader.instances[0]?.aborted).toBe(false);
+      FakeHttpLoader.instances[0]?.answer(SEGMENT.slice().buffer);
+      expect(cb.onSuccess).toHaveBeenCalledOnce();
+      expect(engine.offers).toHaveLength(1);
+    });
+
+    it("drops the HTTP copy for the swarm when the join says a crowd is arriving", async () => {
+      const loader = make();
+      const cb = callbacks();
+      loader.load(fragContext(), LOADER_CONFIG, cb);
+      const http = FakeHttpLoader.instances[0] as FakeHttpLoader;
+      Object.assign(loader.stats, { loaded: 1000, total: SEGMENT.length });
+      decide(true);
+      await vi.waitFor(() => expect(engine.loads).toHaveLength(1));
+      expect(http.aborted).toBe(true);
+      expect(cb.onAbort).not.toHaveBeenCalled(); // hls.js sees one load, not an abort
+      expect(loader.stats.aborted).toBe(false);
+      engine.loads[0]?.resolve(completeBuffer());
+      await vi.waitFor(() => expect(cb.onSuccess).toHaveBeenCalledOnce());
+      expect(FakeHttpLoader.instances).toHaveLength(1);
+    });
+
+    it("finishes an HTTP copy that is half in, even when the swarm would take over", async () => {
+      const loader = make();
+      const cb = callbacks();
+      loader.load(fragContext(), LOADER_CONFIG, cb);
+      Object.assign(loader.stats, { loaded: SEGMENT.length / 2, total: SEGMENT.length });
+      decide(true);
+      await Promise.resolve();
+      await Promise.resolve();
+      expect(engine.loads).toHaveLength(0);
+      FakeHttpLoader.instances[0]?.answer(SEGMENT.slice().buffer);
+      expect(cb.onSuccess).toHaveBeenCalledOnce();
+    });
+  });
 });

@@ -1,6 +1,6 @@
 /** A newcomer's first fragment waits, bounded, for the swarm join (src/p2p/startup_join.ts). */
 import { describe, expect, it } from "vitest";
-import { CROWD_RECENT_JOINS, electsFirstCopy, SLOW_ORIGIN_MS, startsFromSwarm, startupSession } from "../../src/p2p/startup_join";
+import { CROWD_RECENT_JOINS, electsFirstCopy, SLOW_ORIGIN_MS, startsFromSwarm, StartupPlan, startupSession } from "../../src/p2p/startup_join";
 
 const withNeighbours = { neighbourCount: 3 };
 const alone = { neighbourCount: 0 };
@@ -82,5 +82,38 @@ describe("startsFromSwarm", () => {
 
   it("keeps the swarm start when signaling sends no crowd figures (an older signaling)", () => {
     expect(startsFromSwarm({ neighbours: 2, arrivals: null, originMs: fast })).toEqual({ swarm: true, why: "unknown-arrivals" });
+  });
+});
+
+describe("StartupPlan", () => {
+  const steadyArrivals = { swarmSize: 5, recentJoins: 1 };
+
+  it("hedges (HTTP at once) until an origin request or a startup fragment shows congestion", async () => {
+    let now = 0;
+    const plan = new StartupPlan(() => now);
+    expect(plan.hedges()).toBe(true);
+    await plan.timed(Promise.resolve().then(() => (now += 40)));
+    expect(plan.hedges()).toBe(true);
+    await plan.timed(Promise.resolve().then(() => (now += SLOW_ORIGIN_MS)));
+    expect(plan.hedges()).toBe(false);
+    expect(plan.decide(3, steadyArrivals)).toEqual({ swarm: true, why: "origin-slow" });
+  });
+
+  it("moves the remaining startup fragments to the swarm after a slow HTTP one", () => {
+    const plan = new StartupPlan(() => 0);
+    expect(plan.decide(3, steadyArrivals)).toEqual({ swarm: false, why: "origin-fast" });
+    expect(plan.httpFragment(2, 300)).toBe(false); // 0.3 s for a 2 s segment: a fast origin
+    expect(plan.fromSwarm).toBe(false);
+    expect(plan.httpFragment(2, 2600)).toBe(true); // a crowd on a capped link
+    expect(plan.fromSwarm).toBe(true);
+    expect(plan.hedges()).toBe(false);
+    expect(plan.httpFragment(2, 2600)).toBe(false); // switched once
+  });
+
+  it("carries a slow fragment seen before the join into the join's decision", () => {
+    const plan = new StartupPlan(() => 0);
+    expect(plan.httpFragment(2, 1500)).toBe(false); // not decided yet: nothing to switch
+    expect(plan.decide(3, steadyArrivals)).toEqual({ swarm: true, why: "media-slow" });
+    expect(new StartupPlan(() => 0).decide(0, steadyArrivals).why).toBe("no-neighbours");
   });
 });
