@@ -27,8 +27,10 @@ class OriginGate:
         book: DownloadBook,
         clock: DeadlineClock,
         on_decision: DecisionHook | None = None,
+        local_peer_id: str = "",
     ) -> None:
         self.config = config
+        self.local_peer_id = local_peer_id
         self.on_decision = on_decision  # optional observer (timeline); never changes policy
         self.book = book
         self.clock = clock
@@ -117,6 +119,7 @@ class OriginGate:
             self.clock.waiting_on(segment)
             and not self.election_pending(now, segment)
             and not self.connect_wait(now)
+            and not self.stale_copy_wait(now, segment)
         )
         return blocked or (
             segment.http_first_at is not None
@@ -185,12 +188,47 @@ class OriginGate:
         self, now: float, segment: SegmentState, deadline: float, latest: float
     ) -> float | None:
         """`copy_progress_until` given the neighbours' latest progress (computed once)."""
-        until = latest + self.clock.progress_timeout()
+        timeout = self.clock.progress_timeout()
+        until = latest + timeout
         if self.clock.playing and not (
             self.config.progress_wait_playing and self.clock.origin_too_slow(segment, deadline, now)
         ):
             until = min(until, deadline - self.config.http_margin_s)
+        elif self.config.stale_copy_tiers > 0:
+            until += timeout * self.stale_turn(segment)
         return until if until > now else None
+
+    def stale_turn(self, segment: SegmentState) -> float:
+        """This member's turn, in progress timeouts, to take over a neighbour's copy that went
+        stale while it waits with no deadline bound (stalled, starting, or playing on an origin
+        too slow to beat the deadline). Every member waiting on one copy hears its last word at
+        about the same moment (relays pass it on within a message latency), so without turns
+        they all take the rest from the origin at the same instant: the takeover herd that
+        drowns a congested origin. The turns are the election's tiers among the neighbours
+        (`peer.election`), `stale_copy_tiers` progress timeouts apart: about one member of a
+        neighbourhood goes first, its origin pieces are announced and relayed, and that fresh
+        word keeps the others waiting. Computed once per segment."""
+        if segment.stale_turn < 0:
+            segment.stale_turn = self.config.stale_copy_tiers * http_first_delay(
+                self.local_peer_id,
+                segment.seq,
+                neighbour_ids=self.book.peers.keys(),
+                swarm_size=len(self.book.peers) + 1,  # the neighbourhood hears the same word
+                http_first_count=1.0,
+                tier_spacing_s=1.0,
+                tier_growth=self.config.live_tier_growth,
+                neighbour_stagger_s=0.5,
+                seeder_neighbour=False,
+            )
+        return segment.stale_turn
+
+    def stale_copy_wait(self, now: float, segment: SegmentState) -> bool:
+        """A waiting member's turn to take over a stale copy has not come (`stale_turn`): it
+        does not fetch the segment as unheld either once the copy's word leaves the holders."""
+        if self.config.stale_copy_tiers <= 0:
+            return False
+        deadline = self.clock.deadline(segment)
+        return deadline is not None and self.copy_progress_until(now, segment, deadline) is not None
 
     def connect_wait(self, now: float) -> bool:
         """Neighbours are connecting and their wait is not over."""

@@ -52,9 +52,8 @@ from swarmcast.peer.scheduler_actions import (
 )
 from swarmcast.peer.scheduler_config import SchedulerConfig
 from swarmcast.peer.scheduler_stats import SchedulerStats
+from swarmcast.peer.scheduler_timers import next_timer, silent_at
 from swarmcast.peer.upload_scheduler import UploadScheduler
-
-_NEVER = float("inf")
 
 MAX_PIECES_PER_SEGMENT = 65536
 """Piece indices are u16 on the wire (§5)."""
@@ -85,7 +84,7 @@ class PieceScheduler:
         self.book = DownloadBook(self._actions.append, self.stats, config.relay_announce_pieces)
         self.clock = DeadlineClock(config)
         self.book.promise_s = self.clock.progress_timeout()  # kept current by _schedule
-        self.gate = OriginGate(config, self.book, self.clock, on_decision)
+        self.gate = OriginGate(config, self.book, self.clock, on_decision, local_peer_id)
         self.upload = UploadScheduler(
             config, self._actions.append, self.book.local, self.stats, now, self.book.segments
         )
@@ -344,45 +343,12 @@ class PieceScheduler:
 
     def next_timer(self) -> float | None:
         """The next time at which something changes without an event (None: never)."""
-        # Runs after every event: the earliest time > now, kept as a running minimum.
-        now = self._now
-        best = _NEVER
-        playhead = self.clock.playhead
-        if playhead is not None and self.book.segments:
-            playing = playhead.playing
-            startup = self.config.startup_deadline_s
-            timers = self.gate.timers
-            for segment in self.book.segments.values():
-                if segment.have_count == len(segment.have):
-                    continue  # complete
-                deadline = playhead.deadline(segment, startup)
-                if deadline is None:
-                    continue
-                for t in timers(now, segment, deadline):
-                    if now < t < best:
-                        best = t
-                t = segment.http_retry_at
-                if now < t < best:
-                    best = t
-                if playing and not segment.missed and now < deadline < best:
-                    best = deadline
-        for peer in self.book.peers.values():
-            t = peer.cooldown_until
-            if now < t < best:
-                best = t
-            if peer.requests:
-                t = self._silent_at(peer)
-                if now < t < best:
-                    best = t
-        upload = self.upload.next_timer(now)
-        if upload is not None and now < upload < best:
-            best = upload
-        return None if best == _NEVER else best
+        return next_timer(self._now, self.book, self.clock, self.gate, self.upload, self.config)
 
     def handle_timer(self, now: float) -> None:
         self._now = now
         for peer in list(self.book.peers_by_id()):
-            if peer.requests and now >= self._silent_at(peer):
+            if peer.requests and now >= silent_at(peer, self.config.peer_silence_timeout_s):
                 self._abandon(now, peer, "silent")
         self.upload.handle_timer(now)
         self._schedule(now)
@@ -510,10 +476,3 @@ class PieceScheduler:
                 segment.missed = True
                 self.stats.missed_deadlines += 1
                 self._actions.append(DeadlineMissed(seq))
-
-    def _silent_at(self, peer: RemotePeer) -> float:
-        oldest = _NEVER
-        for request in peer.requests.values():
-            if request.sent_at < oldest:
-                oldest = request.sent_at
-        return max(peer.last_piece_at, oldest) + self.config.peer_silence_timeout_s

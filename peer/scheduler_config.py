@@ -90,6 +90,11 @@ class SchedulerConfig:
     rest before the deadline anyway (at the rate copies and our own fetches have been getting),
     playing members wait for the copy past the deadline (a stall) instead of all taking the
     rest from the origin at the same deadline, which only slows the copy everyone waits for."""
+    stale_copy_tiers: float = 1.0
+    """When a neighbour's copy that a member waits for with no deadline bound (stalled,
+    starting, or playing on an origin too slow to help) goes stale, members take the rest over
+    from the origin in election tiers this many progress timeouts apart instead of all at the
+    stale moment (`OriginGate.stale_turn`; 0: all at once)."""
     max_partial_per_peer: int = 16
     """Segments a neighbour may hold part of (HAVE_PIECES) that we remember; older ones are
     forgotten first. Bounds what a neighbour's announcements can make us store."""

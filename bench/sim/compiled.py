@@ -36,6 +36,7 @@ HOT_MODULES = (
     "peer/upload_scheduler.py",
     "peer/election.py",
     "peer/scheduler_stats.py",
+    "peer/scheduler_timers.py",
     "protocol/token_bucket.py",
     "bench/sim/events.py",
     "bench/sim/origin.py",

@@ -31,6 +31,8 @@ export class SegmentState {
    * the horizon, so the tiers stay apart instead of all firing at the horizon.
    */
   electionDelay = 0;
+  /** This member's turn, in progress timeouts, to take over a neighbour's stale copy of it (`OriginGate.staleTurn`; -1: not computed yet). */
+  staleTurn = -1;
 
   constructor(
     readonly seq: number,

@@ -25,6 +25,7 @@ export class OriginGate {
     private readonly book: DownloadBook,
     private readonly clock: DeadlineClock,
     private readonly onDecision: DecisionHook | null = null,
+    private readonly localPeerId: string = "",
   ) {}
 
   /** `count` neighbours are still connecting; the wait starts at the first report and ends at `connectWaitS` or when none is left. */
@@ -107,7 +108,7 @@ export class OriginGate {
   fetchUnheldReason(now: number, segment: SegmentState): string | null {
     const turn = segment.httpFirstAt !== null && now >= segment.httpFirstAt;
     if (turn && this.withinHorizon(now, segment) && !this.connectWait(now)) return "election-turn";
-    if (this.clock.waitingOn(segment) && !this.electionPending(now, segment) && !this.connectWait(now)) return turn ? "election-turn" : "blocked-no-holder";
+    if (this.clock.waitingOn(segment) && !this.electionPending(now, segment) && !this.connectWait(now) && !this.staleCopyWait(now, segment)) return turn ? "election-turn" : "blocked-no-holder";
     return null;
   }
 
@@ -160,10 +161,46 @@ export class OriginGate {
   copyProgressUntil(now: number, segment: SegmentState, deadline: number): number | null {
     const latest = this.book.latestProgress(now, segment.seq);
     if (latest === null) return null;
-    let until = latest + this.clock.progressTimeout();
+    const timeout = this.clock.progressTimeout();
+    let until = latest + timeout;
     const waitPlaying = this.config.progressWaitPlaying && this.clock.originTooSlow(segment, deadline, now);
     if (this.clock.playing && !waitPlaying) until = Math.min(until, deadline - this.config.httpMarginS);
+    else if (this.config.staleCopyTiers > 0) until += timeout * this.staleTurn(segment);
     return until > now ? until : null;
+  }
+
+  /**
+   * This member's turn, in progress timeouts, to take over a neighbour's copy that went stale
+   * while it waits with no deadline bound (stalled, starting, or playing on an origin too slow to
+   * beat the deadline). Every member waiting on one copy hears its last word at about the same
+   * moment, so without turns they all take the rest from the origin at the same instant (the
+   * takeover herd that drowns a congested origin). The turns are the election's tiers among the
+   * neighbours, `staleCopyTiers` progress timeouts apart: about one member of a neighbourhood goes
+   * first, its origin pieces are announced and relayed, and that fresh word keeps the others
+   * waiting. Computed once per segment (peer/origin_gate.py, same rule).
+   */
+  staleTurn(segment: SegmentState): number {
+    if (segment.staleTurn < 0) {
+      segment.staleTurn =
+        this.config.staleCopyTiers *
+        httpFirstDelay(this.localPeerId, segment.seq, {
+          neighbourIds: this.book.peers.keys(),
+          swarmSize: this.book.peers.size + 1, // the neighbourhood hears the same word
+          httpFirstCount: 1.0,
+          tierSpacingS: 1.0,
+          tierGrowth: this.config.liveTierGrowth,
+          neighbourStaggerS: 0.5,
+          seederNeighbour: false,
+        });
+    }
+    return segment.staleTurn;
+  }
+
+  /** A waiting member's turn to take over a stale copy has not come (`staleTurn`): it does not fetch the segment as unheld either once the copy's word leaves the holders. */
+  staleCopyWait(now: number, segment: SegmentState): boolean {
+    if (this.config.staleCopyTiers <= 0) return false;
+    const deadline = this.clock.deadline(segment);
+    return deadline !== null && this.copyProgressUntil(now, segment, deadline) !== null;
   }
 
   /** Neighbours are connecting and their wait is not over. */

@@ -18,6 +18,7 @@ import { RemotePeer, SegmentState } from "./download_state";
 import { EDGE_SEEDER_CAPABILITY, OriginGate } from "./origin_gate";
 import type { SchedulerConfig } from "./scheduler_config";
 import { emptySchedulerStats, type SchedulerStats } from "./scheduler_stats";
+import { nextTimer, silentAt } from "./scheduler_timers";
 import { compareIds, UploadScheduler } from "./upload_scheduler";
 
 export { EDGE_SEEDER_CAPABILITY };
@@ -50,7 +51,7 @@ export class PieceScheduler {
     this.clock = new DeadlineClock(config);
     this.book = new DownloadBook((a) => this.actions.push(a), this.stats, config.relayAnnouncePieces);
     this.book.promiseS = this.clock.progressTimeout(); // kept current by schedule()
-    this.gate = new OriginGate(config, this.book, this.clock, onDecision);
+    this.gate = new OriginGate(config, this.book, this.clock, onDecision, localPeerId);
     this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.book.local, this.stats, now, this.book.segments);
   }
 
@@ -306,31 +307,15 @@ export class PieceScheduler {
   // --- time ---
 
   /** The next time at which something changes without an event (null: never). */
+  /** The next time at which something changes without an event (null: never). */
   nextTimer(): number | null {
-    const now = this.now;
-    const times: number[] = [];
-    for (const segment of this.book.segments.values()) {
-      const deadline = this.clock.deadline(segment);
-      if (deadline === null || segment.complete) continue;
-      times.push(...this.gate.timers(now, segment, deadline));
-      times.push(segment.httpRetryAt);
-      if (this.clock.playing && !segment.missed) times.push(deadline);
-    }
-    for (const peer of this.book.peers.values()) {
-      times.push(peer.cooldownUntil);
-      if (peer.requests.size > 0) times.push(this.silentAt(peer));
-    }
-    const upload = this.upload.nextTimer(now);
-    if (upload !== null) times.push(upload);
-    let best: number | null = null;
-    for (const t of times) if (t > now && (best === null || t < best)) best = t;
-    return best;
+    return nextTimer(this.now, this.book, this.clock, this.gate, this.upload, this.config);
   }
 
   handleTimer(now: number): void {
     this.now = now;
     for (const peer of [...this.book.peers.values()].sort((a, b) => compareIds(a.peerId, b.peerId))) {
-      if (peer.requests.size > 0 && now >= this.silentAt(peer)) this.abandon(now, peer, "silent");
+      if (peer.requests.size > 0 && now >= silentAt(peer, this.config.peerSilenceTimeoutS)) this.abandon(now, peer, "silent");
     }
     this.upload.handleTimer(now);
     this.schedule(now);
@@ -498,11 +483,5 @@ export class PieceScheduler {
         this.actions.push({ action: "deadline_missed", seq });
       }
     }
-  }
-
-  private silentAt(peer: RemotePeer): number {
-    let oldest = Infinity;
-    for (const r of peer.requests.values()) oldest = Math.min(oldest, r.sentAt);
-    return Math.max(peer.lastPieceAt, oldest) + this.config.peerSilenceTimeoutS;
   }
 }

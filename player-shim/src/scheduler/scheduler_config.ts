@@ -78,6 +78,13 @@ export interface SchedulerConfig {
    * the rest from the origin at the same deadline.
    */
   progressWaitPlaying: boolean;
+  /**
+   * When a neighbour's copy that a member waits for with no deadline bound (stalled, starting,
+   * or playing on an origin too slow to help) goes stale, members take the rest over from the
+   * origin in election tiers this many progress timeouts apart instead of all at the stale
+   * moment (`OriginGate.staleTurn`; 0: all at once).
+   */
+  staleCopyTiers: number;
   /** Segments a neighbour may hold part of (HAVE_PIECES) that we remember; oldest forgotten first. */
   maxPartialPerPeer: number;
   // --- upload ---
@@ -118,6 +125,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   relayAnnouncePieces: 1,
   electionHorizonS: 8.0,
   progressWaitPlaying: true,
+  staleCopyTiers: 1.0,
   maxPartialPerPeer: 16,
   uploadSlots: 8,
   uploadRateBytesPerS: null,
