@@ -1,11 +1,10 @@
-"""Reachability and measured upload for matching (issue 12), per signaling node: the `path`
+"""Reachability and measured upload for matching (issue 12): the `path`
 event (docs/protocol.md §4.2) records how a neighbour link opened (direct or through a TURN
 relay), beacons give each member's upload (§4.7), and `annotate` hands both to the matcher
 as `MatchHints` on the swarm's view. Knowledge about pairs whose members left is dropped.
 
-Per node, not shared through Redis: a path is reported by both ends, and a member's links
-are mostly matched by the node that holds it, so a node missing a remote report only ranks a
-little worse.
+Paths live in the swarm store (`record_path`/`load_paths`), so with Redis every signaling node
+matches with what any node heard (`sc:swarm:{swarm}:paths`, signaling/redis_store.py).
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from swarmcast.signaling.match_hints import MatchHints, relayed_members
 from swarmcast.signaling.swarm_matcher import SwarmView
 
 Reply = dict[str, Any]
-MAX_PAIRS_PER_SWARM = 65_536  # a swarm of 64-neighbour seeders and viewers stays far below
 
 
 class SessionLike(Protocol):
@@ -27,17 +25,22 @@ class SessionLike(Protocol):
     swarm: str | None
 
 
-class NeighbourStore(Protocol):
+class PathStore(Protocol):
+    """The part of `signaling.swarm_store.SwarmStore` reachability uses."""
+
+    async def load(self, swarm: str) -> SwarmView: ...
     async def neighbours(self, swarm: str, peer_id: str) -> frozenset[str]: ...
+    async def record_path(self, swarm: str, a: str, b: str, path: str) -> None: ...
+    async def load_paths(self, swarm: str) -> dict[frozenset[str], str]: ...
+    async def forget_paths(self, swarm: str, pairs: list[frozenset[str]]) -> None: ...
 
 
 class Reachability:
     """`capacity(peer_id)`: the member's upload capacity from its latest beacon, or None."""
 
-    def __init__(self, store: NeighbourStore, capacity: Callable[[str], int | None]) -> None:
+    def __init__(self, store: PathStore, capacity: Callable[[str], int | None]) -> None:
         self._store = store
         self._capacity = capacity
-        self._paths: dict[str, dict[frozenset[str], str]] = {}
 
     async def on_path(self, session: SessionLike, data: object) -> Reply:
         request = schema.parse_path(data)
@@ -46,32 +49,24 @@ class Reachability:
             return schema.error_ack("not-joined", "join a swarm first")
         if request.peer_id not in await self._store.neighbours(swarm, session.peer_id):
             return schema.error_ack("not-neighbour", "you may only report neighbours")
-        self.record(swarm, session.peer_id, request.peer_id, request.path)
+        await self._store.record_path(swarm, session.peer_id, request.peer_id, request.path)
         return schema.ok_ack()
 
-    def record(self, swarm: str, a: str, b: str, path: str) -> None:
-        """One end says how the a-b link opened; a direct report wins over a relayed one (the
-        other end may have seen the relay pair first)."""
-        paths = self._paths.setdefault(swarm, {})
-        key = frozenset((a, b))
-        if paths.get(key) == "direct":
-            return
-        if key not in paths and len(paths) >= MAX_PAIRS_PER_SWARM:
-            return
-        paths[key] = path
+    async def view(self, swarm: str) -> SwarmView:
+        """The swarm as the store has it, with the matcher's hints (callers hold its lock)."""
+        return await self.annotate(swarm, await self._store.load(swarm))
 
-    def annotate(self, swarm: str, view: SwarmView) -> SwarmView:
-        """`view` with the hints the matcher uses (and stale pairs forgotten)."""
-        paths = self._paths.get(swarm)
-        if paths is not None:
-            for key in [k for k in paths if not k <= view.peers.keys()]:
-                del paths[key]
-            if not paths:
-                del self._paths[swarm]
+    async def annotate(self, swarm: str, view: SwarmView) -> SwarmView:
+        """`view` with the hints the matcher uses (and pairs of departed members forgotten)."""
+        known = await self._store.load_paths(swarm)
+        stale = [k for k in known if not k <= view.peers.keys()]
+        if stale:
+            await self._store.forget_paths(swarm, stale)
+            for key in stale:
+                del known[key]
         upload = {}
         for peer_id in view.peers:
             if (bps := self._capacity(peer_id)) is not None:
                 upload[peer_id] = bps
-        known = dict(paths or {})
         hints = MatchHints(paths=known, relayed=relayed_members(known), upload=upload)
         return dataclasses.replace(view, hints=hints)

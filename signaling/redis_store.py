@@ -7,6 +7,7 @@ Layout (prefix `sc:` by default; `{swarm}` = "<stream>/<rendition>"):
     sc:swarm:{swarm}:links        HASH  peer_id -> space-separated neighbour ids
     sc:swarm:{swarm}:blocked      HASH  "a b" (sorted pair) -> blocked-until (unix s)
     sc:swarm:{swarm}:nodes        HASH  peer_id -> id of the signaling node holding its socket
+    sc:swarm:{swarm}:paths        HASH  "a b" (sorted pair) -> direct | relay (how a link opened)
     sc:node:{node}                STRING heartbeat of a live node, expiring (signaling/cluster.py)
     sc:swarm:{swarm}:lock         STRING redis-py Lock (SET NX PX token, compare-and-delete release)
     sc:reports:{stream}:{key}     ZSET  member -> time (distinct peers one reporter blamed)
@@ -30,7 +31,9 @@ from redis.exceptions import LockNotOwnedError
 
 from swarmcast.signaling.report_policy import Accusation
 from swarmcast.signaling.swarm_matcher import MatchPlan, PeerInfo, SwarmView, apply_plan, pair
-from swarmcast.signaling.swarm_store import BAN_SUB
+from swarmcast.signaling.swarm_store import BAN_SUB, MAX_PATHS_PER_SWARM
+
+PATHS_TTL_S = 86_400  # a late report into a swarm that just emptied does not stay forever
 
 
 class SwarmLockTimeout(RuntimeError):
@@ -141,7 +144,7 @@ class RedisSwarmStore:
                 pipe.sadd(f"{self._prefix}swarms", swarm)
             else:
                 pipe.srem(f"{self._prefix}swarms", swarm)
-                pipe.delete(peers_key, links_key, blocked_key, nodes_key)
+                pipe.delete(peers_key, links_key, blocked_key, nodes_key, self._key(swarm, "paths"))
             await pipe.execute()
         return after
 
@@ -223,6 +226,37 @@ class RedisSwarmStore:
         async for _ in self._redis.scan_iter(match=pattern, count=500):
             count += 1
         return count
+
+    # -- link paths (signaling/reachability.py) -------------------------------------------
+
+    async def record_path(self, swarm: str, a: str, b: str, path: str) -> None:
+        key, field = self._key(swarm, "paths"), _pair_field(frozenset((a, b)))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hlen(key)
+            pipe.hexists(key, field)
+            size, known = await pipe.execute()
+        if not known and int(size) >= MAX_PATHS_PER_SWARM:
+            return
+        async with self._redis.pipeline(transaction=True) as pipe:
+            # HSET for direct (it wins), HSETNX for relay: a relay never overwrites a direct.
+            if path == "direct":
+                pipe.hset(key, field, path)
+            else:
+                pipe.hsetnx(key, field, path)
+            pipe.expire(key, PATHS_TTL_S)
+            await pipe.execute()
+
+    async def load_paths(self, swarm: str) -> dict[frozenset[str], str]:
+        raw = await self._redis.hgetall(self._key(swarm, "paths"))
+        return {frozenset(str(field).split(" ", 1)): str(path) for field, path in raw.items()}
+
+    async def forget_paths(self, swarm: str, pairs: list[frozenset[str]]) -> None:
+        if pairs:
+            await self._redis.hdel(self._key(swarm, "paths"), *map(_pair_field, pairs))
+
+
+def _pair_field(pair_ids: frozenset[str]) -> str:
+    return " ".join(sorted(pair_ids))
 
 
 def _peer_json(peer: PeerInfo) -> dict[str, Any]:

@@ -276,7 +276,7 @@ class SignalingServer:
             await self._leave_swarm(session)
             info = self.moderation.peer_info(session, request.capabilities, now)
             async with self.store.locked(request.swarm):
-                view = self.reach.annotate(request.swarm, await self.store.load(request.swarm))
+                view = await self.reach.view(request.swarm)
                 swarms = await self.store.swarm_names() if not view.peers else []
                 full = room_refusal(
                     self.config,
@@ -339,7 +339,7 @@ class SignalingServer:
             if swarm is None or reporter is None:
                 return schema.error_ack("not-joined", "join a swarm first")
             async with self.store.locked(swarm):
-                view = self.reach.annotate(swarm, await self.store.load(swarm))
+                view = await self.reach.view(swarm)
                 target = view.peers.get(request.peer_id)
                 if target is None or request.peer_id not in view.neighbours(session.peer_id):
                     return schema.error_ack("not-neighbour", "you may only report neighbours")
@@ -375,7 +375,7 @@ class SignalingServer:
     async def _remove_peer(self, swarm: str, peer_id: str) -> None:
         now = self._clock()
         async with self.store.locked(swarm):
-            view = self.reach.annotate(swarm, await self.store.load(swarm))
+            view = await self.reach.view(swarm)
             plan = plan_leave(view, peer_id, now, self._match)
             after = await self.store.apply(swarm, plan, now)
             await self._notify(swarm, plan, after)
@@ -423,7 +423,7 @@ class SignalingServer:
         """Put back a local member the shared store lost (a `neighbours` event tells it)."""
         now = self._clock()
         async with self.store.locked(swarm):
-            view = self.reach.annotate(swarm, await self.store.load(swarm))
+            view = await self.reach.view(swarm)
             if info.peer_id in view.peers:
                 return
             plan = plan_join(view, info, now, self._match)

@@ -23,6 +23,9 @@ from swarmcast.signaling.swarm_matcher import MatchPlan, SwarmView, apply_plan
 # side by side, so neither a fresh token nor the same token from elsewhere gets back in.
 BAN_SUB = "sub:"
 BAN_ADDRESS = "addr:"
+# Known link paths (direct/relay, signaling.reachability) kept per swarm, at most: a swarm of
+# 64-neighbour seeders and viewers stays far below.
+MAX_PATHS_PER_SWARM = 65_536
 
 
 class SwarmStore(Protocol):
@@ -72,6 +75,17 @@ class SwarmStore(Protocol):
         """Banned identities (BAN_SUB keys) still in force."""
         ...
 
+    async def record_path(self, swarm: str, a: str, b: str, path: str) -> None:
+        """How the a-b link opened (`direct`/`relay`); a direct report is never overwritten
+        by a relayed one (the other end may have seen the relay pair first). Bounded."""
+        ...
+
+    async def load_paths(self, swarm: str) -> dict[frozenset[str], str]:
+        """Every path recorded in the swarm (pairs of departed members too, until forgotten)."""
+        ...
+
+    async def forget_paths(self, swarm: str, pairs: list[frozenset[str]]) -> None: ...
+
 
 class _CountedLock:
     def __init__(self) -> None:
@@ -88,6 +102,7 @@ class InMemorySwarmStore:
         self._reports: dict[tuple[str, str], dict[str, float]] = {}  # -> member: time
         self._accusations: dict[tuple[str, str], dict[str, Accusation]] = {}
         self._bans: dict[tuple[str, str], float] = {}
+        self._paths: dict[str, dict[frozenset[str], str]] = {}
 
     @asynccontextmanager
     async def _lock(self, swarm: str) -> AsyncIterator[None]:
@@ -118,6 +133,7 @@ class InMemorySwarmStore:
             self._views[swarm] = view
         else:
             self._views.pop(swarm, None)
+            self._paths.pop(swarm, None)
         return view
 
     async def swarm_names(self) -> list[str]:
@@ -166,3 +182,24 @@ class InMemorySwarmStore:
     async def ban_count(self, now: float) -> int:
         self._bans = {key: until for key, until in self._bans.items() if until > now}
         return sum(1 for _, key in self._bans if key.startswith(BAN_SUB))
+
+    async def record_path(self, swarm: str, a: str, b: str, path: str) -> None:
+        paths = self._paths.setdefault(swarm, {})
+        key = frozenset((a, b))
+        if paths.get(key) == "direct":
+            return
+        if key not in paths and len(paths) >= MAX_PATHS_PER_SWARM:
+            return
+        paths[key] = path
+
+    async def load_paths(self, swarm: str) -> dict[frozenset[str], str]:
+        return dict(self._paths.get(swarm, {}))
+
+    async def forget_paths(self, swarm: str, pairs: list[frozenset[str]]) -> None:
+        paths = self._paths.get(swarm)
+        if paths is None:
+            return
+        for key in pairs:
+            paths.pop(key, None)
+        if not paths:
+            del self._paths[swarm]

@@ -22,7 +22,7 @@ from swarmcast.signaling.config import SignalingConfig
 from swarmcast.signaling.redis_store import RedisSwarmStore
 from swarmcast.signaling.report_policy import Accusation
 from swarmcast.signaling.server import SignalingServer
-from swarmcast.signaling.swarm_matcher import PeerInfo, plan_join, plan_leave, plan_unlink
+from swarmcast.signaling.swarm_matcher import PeerInfo, pair, plan_join, plan_leave, plan_unlink
 from swarmcast.signaling.swarm_store import InMemorySwarmStore
 from tests.signaling.signaling_fixtures import SECRET, Client, RunningServer, connect
 
@@ -140,6 +140,70 @@ async def test_lock_excludes_concurrent_holders(store: RedisSwarmStore) -> None:
 
     await asyncio.gather(*(hold() for _ in range(8)))
     assert peak == 1
+
+
+async def test_paths_are_shared_and_direct_wins(redis_url: str, store: RedisSwarmStore) -> None:
+    """Two nodes' stores on one Redis see each other's path reports, like one in-memory store."""
+    other = RedisSwarmStore.from_url(redis_url)
+    memory = InMemorySwarmStore()
+    swarm, now = "demo/720p", 1000.0
+    try:
+        for writer, reader in ((store, other), (memory, memory)):
+            for peer_id in ("a", "b", "c"):
+                async with writer.locked(swarm):
+                    info = PeerInfo(peer_id, "10.0.0.0/24", now, 3, 1_000_000, False, "s")
+                    await writer.apply(swarm, plan_join(await writer.load(swarm), info, now), now)
+            await writer.record_path(swarm, "a", "b", "relay")
+            await writer.record_path(swarm, "b", "a", "direct")  # the other end saw it direct
+            await writer.record_path(swarm, "a", "b", "relay")  # ...and a relay never wins back
+            await writer.record_path(swarm, "c", "a", "relay")
+            assert await reader.load_paths(swarm) == {
+                pair("a", "b"): "direct",
+                pair("a", "c"): "relay",
+            }
+            await reader.forget_paths(swarm, [pair("a", "c")])
+            assert await writer.load_paths(swarm) == {pair("a", "b"): "direct"}
+            for peer_id in ("a", "b", "c"):  # an emptied swarm forgets its paths
+                async with writer.locked(swarm):
+                    await writer.apply(
+                        swarm, plan_leave(await writer.load(swarm), peer_id, now), now
+                    )
+            assert await reader.load_paths(swarm) == {}
+    finally:
+        await other.close()
+
+
+async def test_a_path_heard_by_one_node_steers_a_join_on_another(
+    redis_url: str, store: RedisSwarmStore
+) -> None:
+    config = SignalingConfig(max_neighbours=3)
+    (node_a, runner_a, store_a), (node_b, runner_b, store_b) = (
+        await _node(redis_url, config),
+        await _node(redis_url, config),
+    )
+    clients: list[Client] = []
+    try:
+        relayed, a, b = [await connect(node_a) for _ in range(3)]
+        late = await connect(node_b)
+        clients += [relayed, a, b, late]
+        for client in (relayed, a, b):
+            await client.join()
+        for client in (relayed, a, b):
+            while len(client.neighbours) < 2:
+                await client.next_neighbours()
+        for client in (a, b):  # told to node A only
+            assert await client.call("path", {"peer_id": relayed.peer_id, "path": "relay"}) == {
+                "ok": True
+            }
+        # Node B has never heard a path: without Redis it would pick the oldest, `relayed`.
+        ack = await late.join(max_neighbours=1)
+        assert ack["ok"] and late.neighbours <= {a.peer_id, b.peer_id} and len(late.neighbours) == 1
+    finally:
+        await asyncio.gather(*(c.close() for c in clients))
+        for runner in (runner_a, runner_b):
+            await runner.cleanup()
+        for node_store in (store_a, store_b):
+            await node_store.close()
 
 
 async def _node(
