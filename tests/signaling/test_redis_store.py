@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
@@ -173,39 +174,6 @@ async def test_paths_are_shared_and_direct_wins(redis_url: str, store: RedisSwar
         await other.close()
 
 
-async def test_a_path_heard_by_one_node_steers_a_join_on_another(
-    redis_url: str, store: RedisSwarmStore
-) -> None:
-    config = SignalingConfig(max_neighbours=3)
-    (node_a, runner_a, store_a), (node_b, runner_b, store_b) = (
-        await _node(redis_url, config),
-        await _node(redis_url, config),
-    )
-    clients: list[Client] = []
-    try:
-        relayed, a, b = [await connect(node_a) for _ in range(3)]
-        late = await connect(node_b)
-        clients += [relayed, a, b, late]
-        for client in (relayed, a, b):
-            await client.join()
-        for client in (relayed, a, b):
-            while len(client.neighbours) < 2:
-                await client.next_neighbours()
-        for client in (a, b):  # told to node A only
-            assert await client.call("path", {"peer_id": relayed.peer_id, "path": "relay"}) == {
-                "ok": True
-            }
-        # Node B has never heard a path: without Redis it would pick the oldest, `relayed`.
-        ack = await late.join(max_neighbours=1)
-        assert ack["ok"] and late.neighbours <= {a.peer_id, b.peer_id} and len(late.neighbours) == 1
-    finally:
-        await asyncio.gather(*(c.close() for c in clients))
-        for runner in (runner_a, runner_b):
-            await runner.cleanup()
-        for node_store in (store_a, store_b):
-            await node_store.close()
-
-
 async def _node(
     redis_url: str, config: SignalingConfig | None = None
 ) -> tuple[RunningServer, web.AppRunner, RedisSwarmStore]:
@@ -226,13 +194,28 @@ async def _node(
     return RunningServer(f"http://127.0.0.1:{port}", signaling, app), runner, store
 
 
-async def test_two_nodes_share_a_swarm(redis_url: str, store: RedisSwarmStore) -> None:
+@asynccontextmanager
+async def _two_nodes(
+    redis_url: str, clients: list[Client], config: SignalingConfig | None = None
+) -> AsyncIterator[tuple[RunningServer, RunningServer]]:
+    """Two signaling nodes on one Redis; `clients` (filled by the test) are closed after."""
     (node_a, runner_a, store_a), (node_b, runner_b, store_b) = (
-        await _node(redis_url),
-        await _node(redis_url),
+        await _node(redis_url, config),
+        await _node(redis_url, config),
     )
-    clients: list[Client] = []
     try:
+        yield node_a, node_b
+    finally:
+        await asyncio.gather(*(c.close() for c in clients))
+        for runner in (runner_a, runner_b):
+            await runner.cleanup()
+        for node_store in (store_a, store_b):
+            await node_store.close()
+
+
+async def test_two_nodes_share_a_swarm(redis_url: str, store: RedisSwarmStore) -> None:
+    clients: list[Client] = []
+    async with _two_nodes(redis_url, clients) as (node_a, node_b):
         alice = await connect(node_a)
         bob = await connect(node_b)
         clients += [alice, bob]
@@ -252,12 +235,30 @@ async def test_two_nodes_share_a_swarm(redis_url: str, store: RedisSwarmStore) -
         snapshot = await node_a.signaling.snapshot()
         assert snapshot["peers"] == 1 and snapshot["swarms"][0]["swarm"] == "demo/720p"
         assert schema.NAMESPACE == "/swarm"
-    finally:
-        await asyncio.gather(*(c.close() for c in clients))
-        for runner in (runner_a, runner_b):
-            await runner.cleanup()
-        for node_store in (store_a, store_b):
-            await node_store.close()
+
+
+async def test_a_path_heard_by_one_node_steers_a_join_on_another(
+    redis_url: str, store: RedisSwarmStore
+) -> None:
+    clients: list[Client] = []
+    async with _two_nodes(redis_url, clients, SignalingConfig(max_neighbours=3)) as (
+        node_a,
+        node_b,
+    ):
+        relayed, a, b = [await connect(node_a) for _ in range(3)]
+        late = await connect(node_b)
+        clients += [relayed, a, b, late]
+        for client in (relayed, a, b):
+            await client.join()
+        for client in (relayed, a, b):
+            while len(client.neighbours) < 2:
+                await client.next_neighbours()
+        for client in (a, b):  # told to node A only
+            ack = await client.call("path", {"peer_id": relayed.peer_id, "path": "relay"})
+            assert ack == {"ok": True}
+        # Node B has never heard a path: without Redis it would pick the oldest, `relayed`.
+        ack = await late.join(max_neighbours=1)
+        assert ack["ok"] and late.neighbours <= {a.peer_id, b.peer_id} and len(late.neighbours) == 1
 
 
 async def test_standalone_app_with_redis(redis_url: str, store: RedisSwarmStore) -> None:
