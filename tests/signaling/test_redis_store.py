@@ -287,12 +287,8 @@ async def test_two_nodes_share_control_and_viewer_figures(
     from tests.protocol.beacon_vectors import BEACON
 
     config = SignalingConfig(admin_token="t0ken-for-two-nodes")
-    (node_a, runner_a, store_a), (node_b, runner_b, store_b) = (
-        await _node(redis_url, config),
-        await _node(redis_url, config),
-    )
     clients: list[Client] = []
-    try:
+    async with _two_nodes(redis_url, clients, config) as (node_a, node_b):
         alice, bob = await connect(node_a), await connect(node_b)
         clients += [alice, bob]
         await alice.call("beacon", {**BEACON, "http_bytes": 100, "upload_capacity_bps": 300})
@@ -310,12 +306,6 @@ async def test_two_nodes_share_control_and_viewer_figures(
         # The upload-capacity bound sums both nodes' viewers' capacity.
         assert summary["upload_bound_by_rendition"]["360p"]["capacity_bps"] == 300 + 500
         assert summary["offload_upload_bound"] is not None
-    finally:
-        await asyncio.gather(*(c.close() for c in clients))
-        for runner in (runner_a, runner_b):
-            await runner.cleanup()
-        for node_store in (store_a, store_b):
-            await node_store.close()
 
 
 async def test_dead_node_members_are_reaped_and_swarms_rebuilt(
