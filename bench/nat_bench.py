@@ -123,6 +123,7 @@ def run_once(
                         process.wait()
             finally:
                 turn_bytes = topology.relayed_bytes()
+                drops = topology.access_drops()
                 stop_process(origin, timeout=20)
         for host in scenario.hosts:
             path = workdir / f"peer{host.index}.json"
@@ -130,6 +131,7 @@ def run_once(
                 stats[host.index] = json.loads(path.read_text())
         figures = run_figures(scenario.hosts, stats, frozenset({TURN_ADDRESS}))
         figures["turn_bytes"] = turn_bytes
+        figures["access_drops"] = drops
         figures["mode"] = "p2p" if p2p else "cdn"
         return figures
     finally:

@@ -55,6 +55,14 @@ def _tbf(netns: str, dev: str, kbit: int) -> None:
     )  # fmt: skip
 
 
+def _tbf_drops(netns: str, dev: str) -> int:
+    out = subprocess.run(
+        ["ip", "netns", "exec", netns, "tc", "-j", "-s", "qdisc", "show", "dev", dev],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return sum(int(q.get("drops", 0)) for q in json.loads(out) if q.get("kind") == "tbf")
+
+
 @dataclass
 class NatTopology:
     tag: str
@@ -169,6 +177,18 @@ class NatTopology:
         return sum(
             item["counter"]["bytes"] for item in json.loads(out)["nftables"] if "counter" in item
         )
+
+    def access_drops(self) -> dict[int, dict[str, int]]:
+        """Packets each host's access-link caps dropped so far (tbf: uplink on the host's eth0,
+        downlink on its router's LAN side): a full router buffer, which SCTP answers with a
+        retransmission timeout (>= 1 s in aiortc) during which the link delivers nothing."""
+        return {
+            index: {
+                "up": _tbf_drops(netns, "eth0"),
+                "down": _tbf_drops(f"{self.tag}-r{index}", "lan"),
+            }
+            for index, netns in self.host_netns.items()
+        }
 
     def _default_route(self, netns: str, dev: str) -> None:
         """A default route into the public bridge, which does not forward: a packet to a private
