@@ -36,7 +36,7 @@ $(SHIM)/dist/.built: $(SHIM)/node_modules/.installed $(SHIM_SOURCES)
 	mkdir -p $(SHIM)/dist && touch $@
 
 system-deps:
-	bash scripts/ensure-system-deps.sh
+	PYTHON=$(PYTHON) bash scripts/ensure-system-deps.sh
 
 run: deps
 	$(BIN)/swarmcast serve --host $(HOST) --port $(PORT) --stream $(STREAM)

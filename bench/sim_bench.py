@@ -28,6 +28,7 @@ from swarmcast.bench.sim.config import SimConfig
 from swarmcast.bench.sim.explain import explain
 from swarmcast.bench.sim.report import markdown_report
 from swarmcast.bench.sim.runner import aggregate, decision_digest, run_one
+from swarmcast.bench.sim.swarm import Swarm
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
@@ -68,6 +69,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(keeps a run inside the heavy lock's 10 minutes)",
     )
     parser.add_argument("--trace-worst", action="store_true", help="write the worst run's trace")
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="print each run's state every 10 simulated seconds to stderr (long runs)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
 
 
@@ -123,11 +129,27 @@ def configs(args: argparse.Namespace, adapter: str) -> list[tuple[SimConfig, int
     return out
 
 
+_PROGRESS = False
+"""`--progress`: set by `run` before the runs start (forked workers inherit it)."""
+
+
+def _print_progress(swarm: Swarm) -> None:
+    rec, b = swarm.rec, int(swarm.q.now)
+    print(
+        f"sim progress: seed {swarm.seed} ({swarm.cfg.adapter}, {swarm.cfg.peers} viewers) "
+        f"t={b} s cpu {time.process_time():.0f} s: playing {rec.playing_viewers[b]} "
+        f"stalled {rec.stalled_viewers[b]}, origin in flight {swarm.origin.in_flight} "
+        f"(refused {swarm.origin.refused}), requests outstanding {swarm.http_outstanding}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _run_job(job: tuple[SimConfig, int]) -> dict[str, Any]:
     """One seed; with its decision digest (compare two reports seed by seed) and CPU time."""
     config, seed = job
     started = time.process_time()
-    run = run_one(config, seed)
+    run = run_one(config, seed, progress=_print_progress if _PROGRESS else None)
     run["digest"] = decision_digest(run)[:16]
     run["cpu_s"] = round(time.process_time() - started, 3)
     return run
@@ -167,6 +189,8 @@ def _worst(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     if args.compiled and not os.environ.get(compiled.ENV):
         return compiled.rerun(sys.argv[3:], args.out.resolve())
+    global _PROGRESS
+    _PROGRESS = args.progress
     adapters = [a.strip() for a in args.adapter.split(",") if a.strip()]
     results: dict[str, Any] = {}
     started = time.monotonic()

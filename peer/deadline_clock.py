@@ -44,7 +44,21 @@ class DeadlineClock:
         # How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which
         # the swarm gets segments from the origin, also where we never fetched ourselves.
         self.copy_rate = config.http_rate_estimate_bytes_per_s
-        self.piece_size = 0  # of the stream's segments (the latest added), for progress_timeout
+        self._piece_size = 0
+        self._timeout = -1.0
+        """`progress_timeout()` for the current rates and piece size (-1: to compute). It is
+        asked for several times per segment on every event; its inputs change far less often."""
+
+    @property
+    def piece_size(self) -> int:
+        """Of the stream's segments (the latest added), for `progress_timeout`."""
+        return self._piece_size
+
+    @piece_size.setter
+    def piece_size(self, value: int) -> None:
+        if value != self._piece_size:
+            self._piece_size = value
+            self._timeout = -1.0
 
     @property
     def playing(self) -> bool:
@@ -76,24 +90,29 @@ class DeadlineClock:
         if elapsed > 0:
             weight = self.config.http_rate_ewma_weight
             self.http_rate = (1 - weight) * self.http_rate + weight * (size / elapsed)
+            self._timeout = -1.0
 
     def copy_progress(self, size: int, elapsed: float) -> None:
         """A neighbour's copy gained `size` bytes in `elapsed` seconds."""
         if elapsed > 0:
             weight = self.config.http_rate_ewma_weight
             self.copy_rate = (1 - weight) * self.copy_rate + weight * (size / elapsed)
+            self._timeout = -1.0
 
     def progress_timeout(self) -> float:
         """How long a neighbour's copy may go without news (HAVE_PIECES) before it counts as
         stale: `progress_timeout_pieces` pieces at the rate copies have been getting, within
         [`origin_progress_timeout_s`, `progress_timeout_max_s`]."""
-        base = self.config.origin_progress_timeout_s
-        pieces = self.config.progress_timeout_pieces
-        if pieces <= 0 or self.piece_size <= 0:
-            return base
-        rate = min(self.http_rate, self.copy_rate)
-        scaled = pieces * self.piece_size / rate
-        return max(base, min(self.config.progress_timeout_max_s, scaled))
+        if self._timeout < 0:
+            base = self.config.origin_progress_timeout_s
+            pieces = self.config.progress_timeout_pieces
+            if pieces <= 0 or self._piece_size <= 0:
+                self._timeout = base
+            else:
+                rate = min(self.http_rate, self.copy_rate)
+                scaled = pieces * self._piece_size / rate
+                self._timeout = max(base, min(self.config.progress_timeout_max_s, scaled))
+        return self._timeout
 
     def origin_too_slow(self, segment: SegmentState, deadline: float, now: float) -> bool:
         """Fetching what is missing would not beat the deadline at the rate the swarm's copies

@@ -12,6 +12,12 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 fc-list >/dev/null 2>&1 || need+=(fontconfig)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+# `swarmcast bench sim --compiled` and tests/bench/test_sim_compiled.py: mypyc builds C
+# extensions, so a C compiler and the headers of the Python the venv is made from.
+command -v cc >/dev/null 2>&1 || need+=(build-essential)
+"${PYTHON:-python3}" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+  2>/dev/null || need+=(python3-dev)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from swarmcast.bench.sim.config import SimConfig
@@ -11,10 +12,16 @@ from swarmcast.bench.sim.metrics import percentile
 from swarmcast.bench.sim.swarm import Swarm
 
 
-def run_one(config: SimConfig, seed: int, *, trace: bool = False) -> dict[str, Any]:
+def run_one(
+    config: SimConfig,
+    seed: int,
+    *,
+    trace: bool = False,
+    progress: Callable[[Swarm], None] | None = None,
+) -> dict[str, Any]:
     """Simulate one run; the result is a plain JSON-able dict (with the per-second series and
-    the decision log when `trace`)."""
-    swarm = Swarm(config, seed, trace=trace)
+    the decision log when `trace`). `progress` sees the swarm every 10 simulated seconds."""
+    swarm = Swarm(config, seed, trace=trace, progress=progress)
     swarm.run()
     return result(swarm, with_series=trace)
 

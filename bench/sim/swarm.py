@@ -75,11 +75,21 @@ class SimNode:
 class Swarm:
     """One seeded run. `run()` then `result()`; `trace` keeps a per-decision log."""
 
-    def __init__(self, config: SimConfig, seed: int, *, trace: bool = False) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        seed: int,
+        *,
+        trace: bool = False,
+        progress: Callable[[Swarm], None] | None = None,
+    ) -> None:
         from swarmcast.bench.sim.viewer import ViewerLogic  # the two halves of one world
 
         self.cfg = config
         self.seed = seed
+        self.progress = progress
+        """Called with the swarm every 10 simulated seconds (long runs report where they are);
+        it only reads, so it changes nothing."""
         self.rng = random.Random(seed)
         self.q = EventQueue()
         self.rec = Recorder(config.duration_s)
@@ -178,6 +188,8 @@ class Swarm:
         b = int(self.q.now)
         self.rec.playing_viewers[b] = playing
         self.rec.stalled_viewers[b] = stalled
+        if self.progress is not None and b % 10 == 0:
+            self.progress(self)
 
     def drain(self, node: SimNode) -> None:
         """Carry out the scheduler's actions (carrying them out may add more), then re-arm
