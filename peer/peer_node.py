@@ -13,6 +13,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.aiortc_timing import fit_to_transport
 from swarmcast.peer.beacons import beacon_loop, send_beacon
 from swarmcast.peer.event_timeline import EventTimeline, NodeTimeline
 from swarmcast.peer.live_feed import LiveFeed, NewSegment
@@ -98,7 +99,11 @@ class PeerNode(SwarmMembership):
         self.signaling = await self._connect()
         hook = self.tl.decision if self.tl.timeline is not None else None
         self.sched = PieceScheduler(
-            cfg.scheduler, self.operator.viewer_key, self.now(), seeder=cfg.seed, on_decision=hook
+            fit_to_transport(cfg.scheduler),
+            self.operator.viewer_key,
+            self.now(),
+            seeder=cfg.seed,
+            on_decision=hook,
         )  # the local id becomes the join ack's peer id
         self.sched.set_swarm_size(self.now(), 1)
         self.feed = LiveFeed(
