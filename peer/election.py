@@ -12,6 +12,13 @@ from peers, and nobody needs to talk to agree on it. Every member computes
   and so on (tiers widen so that reaching the deadline fallback with nobody elected is rare:
   `exp(-c * (1 + g + g^2 + ...))`). The spacing covers playlist-poll jitter plus a few
   store-and-forward hops (a neighbour announces a segment only once it holds all of it).
+- Large swarms: above `live_http_first_large_swarm` members (L) tier 0 grows to
+  `c * (1 + log10(N / L))` (c at L, 2c at 10 L). A copy crosses about log N relay hops before
+  the last member has it, all within the same few segments of live latency; with one expected
+  tier-0 member, tier 0 is empty 37% of the time and the first fetch waits a tier spacing more.
+  In a 1,000-viewer simulated swarm a segment first fetched 3 s after it appeared reached the
+  median member after its playback deadline, and ~240 members took the rest from the origin
+  at that same deadline (bench/results/sim-congestion-notes.md, "1,000 viewers steady").
 - Neighbour stagger: among neighbours in the same tier, each waits
   `live_neighbour_stagger_s` more per neighbour of that tier with a smaller `u`, so two
   elected neighbours do not both fetch.
@@ -25,6 +32,7 @@ MurmurHash3 32-bit finaliser: trivial to port exactly (TypeScript: `Math.imul`, 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 _FNV_OFFSET = 0x811C9DC5
@@ -62,6 +70,14 @@ def election_tier(unit: float, share: float, growth: float) -> int:
     return tier
 
 
+def live_first_count(http_first_count: float, members: int, large_swarm: int) -> float:
+    """Expected tier-0 members: `http_first_count`, growing by it per tenfold of members above
+    `large_swarm` (0: never grows)."""
+    if large_swarm <= 0 or members <= large_swarm:
+        return http_first_count
+    return http_first_count * (1.0 + math.log10(members / large_swarm))
+
+
 def http_first_delay(
     peer_id: str,
     seq: int,
@@ -73,12 +89,13 @@ def http_first_delay(
     tier_growth: float,
     neighbour_stagger_s: float,
     seeder_neighbour: bool,
+    large_swarm: int = 0,
 ) -> float:
     """Seconds this member waits after learning of live segment `seq` before taking it from
     HTTP when no neighbour has announced it. 0 means it fetches at once."""
     neighbours = sorted(neighbour_ids)
     members = max(1, swarm_size, len(neighbours) + 1)
-    share = min(1.0, http_first_count / members)
+    share = min(1.0, live_first_count(http_first_count, members, large_swarm) / members)
     growth = max(1.0, tier_growth)
     unit = election_unit(peer_id, seq)
     tier = election_tier(unit, share, growth)

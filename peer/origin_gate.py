@@ -55,6 +55,7 @@ class OriginGate:
             neighbour_ids=self.book.peers.keys(),
             swarm_size=self.swarm_size,
             http_first_count=self.config.live_http_first_count,
+            large_swarm=self.config.live_http_first_large_swarm,
             tier_spacing_s=self.config.live_tier_spacing_s,
             tier_growth=self.config.live_tier_growth,
             neighbour_stagger_s=self.config.live_neighbour_stagger_s,

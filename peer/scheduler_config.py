@@ -36,6 +36,10 @@ class SchedulerConfig:
     live_http_first_count: float = 1.0
     """Expected number of swarm members that fetch each new live segment from HTTP at once
     (tier 0 of the election in `peer.election`)."""
+    live_http_first_large_swarm: int = 100
+    """Above this many members tier 0 of the election grows by `live_http_first_count` per
+    tenfold of members (`peer.election.live_first_count`): a copy crosses more relay hops in a
+    large swarm, so the first fetch must not wait for a later tier (0: never grows)."""
     live_tier_spacing_s: float = 0.8
     """Wait between election tiers: covers playlist-poll jitter plus a few store-and-forward
     hops, so a later tier sees the announcement of an earlier one before it fetches."""

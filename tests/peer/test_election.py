@@ -27,6 +27,7 @@ def test_pinned_vectors() -> None:
             tier_growth=case["tier_growth"],
             neighbour_stagger_s=case["neighbour_stagger_s"],
             seeder_neighbour=case["seeder_neighbour"],
+            large_swarm=case.get("large_swarm", 0),
         )
         assert delay == case["delay_s"]
 

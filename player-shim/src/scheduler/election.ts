@@ -38,6 +38,15 @@ export function electionTier(unit: number, share: number, growth: number): numbe
   return tier;
 }
 
+/**
+ * Expected tier-0 members: `httpFirstCount`, growing by it per tenfold of members above
+ * `largeSwarm` (0: never grows). A copy crosses about log N relay hops in a large swarm.
+ */
+export function liveFirstCount(httpFirstCount: number, members: number, largeSwarm: number): number {
+  if (largeSwarm <= 0 || members <= largeSwarm) return httpFirstCount;
+  return httpFirstCount * (1.0 + Math.log10(members / largeSwarm));
+}
+
 export interface ElectionParams {
   neighbourIds: Iterable<string>;
   swarmSize: number;
@@ -46,13 +55,15 @@ export interface ElectionParams {
   tierGrowth: number;
   neighbourStaggerS: number;
   seederNeighbour: boolean;
+  /** Above this many members tier 0 grows (`liveFirstCount`); absent or 0: never. */
+  largeSwarm?: number;
 }
 
 /** Seconds to wait after learning of live segment `seq` before taking it from HTTP; 0 = at once. */
 export function httpFirstDelay(peerId: string, seq: number, p: ElectionParams): number {
   const neighbours = [...p.neighbourIds].sort();
   const members = Math.max(1, p.swarmSize, neighbours.length + 1);
-  const share = Math.min(1.0, p.httpFirstCount / members);
+  const share = Math.min(1.0, liveFirstCount(p.httpFirstCount, members, p.largeSwarm ?? 0) / members);
   const growth = Math.max(1.0, p.tierGrowth);
   const unit = electionUnit(peerId, seq);
   const tier = electionTier(unit, share, growth);

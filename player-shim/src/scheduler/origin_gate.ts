@@ -42,6 +42,7 @@ export class OriginGate {
         neighbourIds: this.book.peers.keys(),
         swarmSize: this.swarmSize,
         httpFirstCount: this.config.liveHttpFirstCount,
+        largeSwarm: this.config.liveHttpFirstLargeSwarm,
         tierSpacingS: this.config.liveTierSpacingS,
         tierGrowth: this.config.liveTierGrowth,
         neighbourStaggerS: this.config.liveNeighbourStaggerS,

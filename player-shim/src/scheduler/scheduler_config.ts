@@ -20,6 +20,8 @@ export interface SchedulerConfig {
   // --- live: who takes a new segment from the origin ---
   /** Expected number of swarm members that fetch each new live segment from HTTP at once (tier 0). */
   liveHttpFirstCount: number;
+  /** Above this many members election tier 0 grows by `liveHttpFirstCount` per tenfold (0: never). */
+  liveHttpFirstLargeSwarm: number;
   /** Wait between election tiers (playlist-poll jitter plus a few store-and-forward hops). */
   liveTierSpacingS: number;
   /** Each election tier is this much wider than the previous one. */
@@ -108,6 +110,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   httpRateEwmaWeight: 0.3,
   httpRetryS: 0.5,
   liveHttpFirstCount: 1.0,
+  liveHttpFirstLargeSwarm: 100,
   liveTierSpacingS: 0.8,
   liveTierGrowth: 2.0,
   liveNeighbourStaggerS: 0.3,

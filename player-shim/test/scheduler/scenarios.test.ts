@@ -32,6 +32,7 @@ interface ElectionVectors {
     tier_spacing_s: number;
     tier_growth: number;
     neighbour_stagger_s: number;
+    large_swarm?: number;
     unit: number;
     delay_s: number;
   }[];
@@ -54,6 +55,7 @@ describe.skipIf(!hasVectors("scheduler/election_hash.json"))("live election (sch
       tierGrowth: d.tier_growth,
       neighbourStaggerS: d.neighbour_stagger_s,
       seederNeighbour: d.seeder_neighbour,
+      largeSwarm: d.large_swarm ?? 0,
     });
     expect(delay).toBeCloseTo(d.delay_s, 12);
   });
