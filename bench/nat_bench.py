@@ -19,7 +19,12 @@ from typing import Any
 
 from swarmcast.bench.lab_matrix import held_lock
 from swarmcast.e2e.coturn import run_coturn
-from swarmcast.e2e.lab.nat_scenario import NatScenario, load_scenario, run_figures
+from swarmcast.e2e.lab.nat_scenario import (
+    NatScenario,
+    load_scenario,
+    run_figures,
+    timeline_figures,
+)
 from swarmcast.e2e.lab.nat_topology import (
     ORIGIN_ADDRESS,
     RELAY_PORTS,
@@ -130,6 +135,10 @@ def run_once(
             if path.exists():
                 stats[host.index] = json.loads(path.read_text())
         figures = run_figures(scenario.hosts, stats, frozenset({TURN_ADDRESS}))
+        if timelines:
+            figures["timelines"] = timeline_figures(
+                [json.loads(p.read_text()) for p in sorted(workdir.glob("peer*.timeline.json"))]
+            )
         figures["turn_bytes"] = turn_bytes
         figures["access_drops"] = drops
         figures["mode"] = "p2p" if p2p else "cdn"
@@ -177,7 +186,9 @@ def report(scenario: NatScenario, results: dict[str, list[dict[str, Any]]]) -> s
                   f"directly: {allowed['connected_directly']}. Selected candidate pairs (per "
                   f"link end): {run['selected_pairs']}. Addresses other than the TURN server's "
                   f"shown to a viewer about another: {run.get('leaks')} "
-                  f"{run.get('leaked_addresses') or ''}", ""]  # fmt: skip
+                  f"{run.get('leaked_addresses') or ''}. Access-link drops: "
+                  f"{run.get('access_drops')}. Timelines: {run.get('timelines', '-')}",
+                  ""]  # fmt: skip
         lines += ["| pair | links tried | connected | selected pair |", "| --- | --- | --- | --- |"]
         for pair, cell in run["nat_pairs"].items():
             lines.append(f"| {pair} | {cell['attempts']} | {cell['connected']} | {cell['pairs']} |")

@@ -116,6 +116,35 @@ def pair_key(a: str, b: str) -> str:
     return " - ".join(sorted((a, b)))
 
 
+STARTUP_SEGMENTS = 9  # the first segments, fetched while viewers still join (1 s apart here)
+
+
+def timeline_figures(timelines: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the peers' timelines (`swarmcast peer --timeline`) say about origin load: neighbours
+    abandoned as silent or slow, origin fetch decisions by reason, and the origin bytes of the
+    run's first `STARTUP_SEGMENTS` segments (startup) and of the rest."""
+    abandoned: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    by_seq: Counter[int] = Counter()
+    for timeline in timelines:
+        for event in timeline.get("events", []):
+            kind, why = event.get("kind"), event.get("why")
+            if kind == "decision" and why == "abandon-peer":
+                abandoned[str(event.get("reason"))] += 1
+            elif kind == "decision" and "piece_count" in event and "peer" not in event:
+                reasons[str(why)] += 1  # an origin fetch (peer requests name their peer)
+            elif kind == "http-end" and event.get("outcome") == "ok":
+                by_seq[int(event.get("seq", -1))] += int(event.get("bytes", 0))
+    first = sorted(by_seq)[:STARTUP_SEGMENTS]
+    startup = sum(by_seq[seq] for seq in first)
+    return {
+        "abandoned": dict(abandoned),
+        "origin_fetches": dict(reasons),
+        "origin_bytes_startup": startup,
+        "origin_bytes_after_startup": sum(by_seq.values()) - startup,
+    }
+
+
 def leaked_addresses(
     stats: dict[int, dict[str, Any]], allowed: frozenset[str]
 ) -> dict[str, list[str]]:

@@ -14,6 +14,7 @@ from swarmcast.e2e.lab.nat_scenario import (
     leaked_addresses,
     load_scenario,
     run_figures,
+    timeline_figures,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -111,3 +112,32 @@ def test_privacy_scenario_is_the_nat_one_served_relay_only() -> None:
     plain = load_scenario(REPO / "bench" / "scenarios" / "nat.toml")
     assert privacy.relay_only and not plain.relay_only
     assert privacy.hosts == plain.hosts
+
+
+def test_timeline_figures_count_abandonments_and_startup_origin_bytes() -> None:
+    def fetched(seq: int, size: int) -> list[dict[str, object]]:
+        return [
+            {
+                "kind": "decision",
+                "why": "election-turn",
+                "seq": seq,
+                "first_piece": 0,
+                "piece_count": 4,
+            },
+            {"kind": "http-end", "seq": seq, "bytes": size, "outcome": "ok"},
+        ]
+
+    first = {"events": [e for seq in range(10) for e in fetched(seq, 100)]}
+    second = {
+        "events": [
+            {"kind": "decision", "why": "abandon-peer", "peer": "p", "reason": "silent", "seq": -1},
+            {"kind": "decision", "why": "peer-request", "peer": "p", "seq": 3, "piece_count": 4},
+            {"kind": "http-end", "seq": 2, "bytes": 50, "outcome": "ok"},
+            {"kind": "http-end", "seq": 11, "bytes": 70, "outcome": "cancelled"},
+        ]
+    }
+    figures = timeline_figures([first, second])
+    assert figures["abandoned"] == {"silent": 1}
+    assert figures["origin_fetches"] == {"election-turn": 10}
+    assert figures["origin_bytes_startup"] == 9 * 100 + 50  # segments 0-8
+    assert figures["origin_bytes_after_startup"] == 100  # segment 9; 11 never arrived
