@@ -230,3 +230,16 @@ describe("SignalingClient operator plane (§4.7)", () => {
     await expect(client.beacon({ ...beacon, http_bytes: -1 })).rejects.toThrow();
   });
 });
+
+describe("SignalingClient path reports (§4.2)", () => {
+  it("sends `path` with the neighbour and the kind; refuses a bad peer id locally", async () => {
+    const { socket, client } = await connectedClient();
+    client.path(A, "relay");
+    await vi.waitFor(() => expect(socket.calls.length).toBe(1));
+    expect(socket.calls[0]).toMatchObject({ event: "path", payload: { peer_id: A, path: "relay" } });
+    socket.calls[0]!.reply(null, { ok: true });
+    client.path("not a peer id!", "direct"); // checked before sending: nothing goes out
+    await new Promise((r) => setTimeout(r, 0));
+    expect(socket.calls).toHaveLength(1);
+  });
+});
