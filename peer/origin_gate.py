@@ -91,13 +91,17 @@ class OriginGate:
         asked for yet gets one round from them (`peer_silence_timeout_s`). Without that round a
         stall (the blocked segment is due `startup_deadline_s` after the playhead stopped) or a
         low HTTP rate estimate puts the fallback point before any peer is asked, and every
-        stalled viewer fetches from the congested origin at once."""
+        stalled viewer fetches from the congested origin at once. A playing member waits for
+        the election and that round at most until `hold_limit`."""
         fallback = self.clock.fallback_at(segment, deadline)
         if now < fallback:
             return fallback
         holders = self.book.usable_holders(now, segment.seq)
+        limit = self.hold_limit(now, segment, deadline)
         if segment.http_first_at is not None and now < segment.http_first_at and not holders:
-            return segment.http_first_at  # election_pending
+            turn = segment.http_first_at if limit is None else min(segment.http_first_at, limit)
+            if now < turn:
+                return turn  # election_pending
         if not self.clock.playing and self.connect_wait(now) and not holders:
             assert self.connect_wait_until is not None
             return self.connect_wait_until
@@ -107,10 +111,23 @@ class OriginGate:
         if segment.peer_grace_until is None:
             asked = segment.requested
             grace = self.config.peer_silence_timeout_s if holders and not asked else 0.0
+            if limit is not None:
+                grace = min(grace, max(0.0, limit - now))
             segment.peer_grace_until = now + grace
             if grace > 0 and self.on_decision is not None:
                 self.on_decision(now, segment.seq, "peer-round", {"until_s": grace})
         return segment.peer_grace_until
+
+    def hold_limit(self, now: float, segment: SegmentState, deadline: float) -> float | None:
+        """The latest a playing member's takeover waits for the swarm (its live election turn, a
+        first round from neighbours): `deadline - http_margin_s`, while its origin can still
+        beat the deadline. On small uplinks a new segment's relayed copy reaches members seconds
+        after it appears, and waiting past that made a slow swarm's late copy this member's
+        stall. None (no limit) while not playing, or when the origin is too slow to help: then
+        waiting for the swarm is the better bet."""
+        if not self.clock.playing or self.clock.origin_too_slow(segment, deadline, now):
+            return None
+        return deadline - self.config.http_margin_s
 
     def may_fetch_unheld(self, now: float, segment: SegmentState) -> bool:
         """A segment no usable neighbour holds goes to the origin before its fallback point:
@@ -158,6 +175,8 @@ class OriginGate:
                 times.append(deadline - self.config.election_horizon_s + segment.election_delay)
         if self.connect_wait_until is not None:
             times.append(self.connect_wait_until)
+        if self.clock.playing:
+            times.append(deadline - self.config.http_margin_s)  # see hold_limit
         return times
 
     def election_pending(self, now: float, segment: SegmentState) -> bool:

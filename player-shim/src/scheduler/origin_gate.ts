@@ -82,23 +82,42 @@ export class OriginGate {
    * segment that usable neighbours hold and none was asked for yet gets one round from them
    * (`peerSilenceTimeoutS`). Without that round a stall or a low HTTP rate estimate puts the
    * fallback point before any peer is asked, and every stalled viewer fetches from the congested
-   * origin at once.
+   * origin at once. A playing member waits for the election and that round at most until
+   * `holdLimit`.
    */
   takeoverAt(now: number, segment: SegmentState, deadline: number): number {
     const fallback = this.clock.fallbackAt(segment, deadline);
     if (now < fallback) return fallback;
     const holders = this.book.usableHolders(now, segment.seq);
-    if (this.electionPending(now, segment)) return segment.httpFirstAt as number;
+    const limit = this.holdLimit(now, segment, deadline);
+    if (this.electionPending(now, segment)) {
+      const turn = limit === null ? (segment.httpFirstAt as number) : Math.min(segment.httpFirstAt as number, limit);
+      if (now < turn) return turn;
+    }
     if (!this.clock.playing && this.connectWait(now) && holders.length === 0) return this.connectWaitUntil as number;
     const progressUntil = this.copyProgressUntil(now, segment, deadline);
     if (progressUntil !== null) return progressUntil;
     if (segment.peerGraceUntil === null) {
       const asked = segment.requested;
-      const round = holders.length > 0 && !asked;
-      segment.peerGraceUntil = now + (round ? this.config.peerSilenceTimeoutS : 0.0);
-      if (round) this.onDecision?.(now, segment.seq, "peer-round", { untilS: segment.peerGraceUntil - now });
+      let grace = holders.length > 0 && !asked ? this.config.peerSilenceTimeoutS : 0.0;
+      if (limit !== null) grace = Math.min(grace, Math.max(0.0, limit - now));
+      segment.peerGraceUntil = now + grace;
+      if (grace > 0) this.onDecision?.(now, segment.seq, "peer-round", { untilS: grace });
     }
     return segment.peerGraceUntil;
+  }
+
+  /**
+   * The latest a playing member's takeover waits for the swarm (its live election turn, a first
+   * round from neighbours): `deadline - httpMarginS`, while its origin can still beat the
+   * deadline. On small uplinks a new segment's relayed copy reaches members seconds after it
+   * appears, and waiting past that made a slow swarm's late copy this member's stall. Null (no
+   * limit) while not playing, or when the origin is too slow to help: then waiting for the swarm
+   * is the better bet.
+   */
+  holdLimit(now: number, segment: SegmentState, deadline: number): number | null {
+    if (!this.clock.playing || this.clock.originTooSlow(segment, deadline, now)) return null;
+    return deadline - this.config.httpMarginS;
   }
 
   /**
@@ -139,6 +158,7 @@ export class OriginGate {
       if (this.config.electionHorizonS > 0) times.push(deadline - this.config.electionHorizonS + segment.electionDelay);
     }
     if (this.connectWaitUntil !== null) times.push(this.connectWaitUntil);
+    if (this.clock.playing) times.push(deadline - this.config.httpMarginS); // see holdLimit
     return times;
   }
 
