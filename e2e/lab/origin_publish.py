@@ -9,7 +9,8 @@ run records it, and its stalls are read beside it.
 Publish delay of a segment = when its file appeared in the origin's directory (mtime) minus the
 end of its capture (EXT-X-PROGRAM-DATE-TIME + duration): about one encode for an origin that keeps
 up, growing while it falls behind. Read once after the run from the directory the origin writes
-(the lab's workdir), so it costs the run nothing; the media playlists keep the lab's whole run.
+(the lab's workdir) once the origin has stopped, so it costs the run nothing: its final media
+playlists list the whole run (while live they hold only the last few segments).
 """
 
 from __future__ import annotations

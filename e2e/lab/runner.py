@@ -83,9 +83,14 @@ class LabRun:
             log.info("removed namespaces of earlier runs: %s", ", ".join(stale))
         started = wall_ms()
         try:
-            return await asyncio.wait_for(self._run(started), self.config.max_run_s)
+            raw = await asyncio.wait_for(self._run(started), self.config.max_run_s)
         finally:
             await self._teardown()
+        if self.workdir is not None:
+            # After the origin stopped: its final playlists list the whole run (while live they
+            # hold only the last few segments).
+            raw["origin_segments"] = publish_delays(self.workdir / "live" / self.config.stream)
+        return raw
 
     async def _run(self, started: float) -> dict[str, Any]:
         config = self.config
@@ -127,7 +132,6 @@ class LabRun:
             "phases": self.phase_records,
             "links": links.series.samples,
             "cpu": cpu.series.samples,
-            "origin_segments": publish_delays(self.workdir / "live" / config.stream),
         }
 
     async def _create_topology(self) -> Topology:
