@@ -184,6 +184,8 @@ class LabRun:
         log_path = self.workdir / "logs" / "origin.log"
         self.origin = LabProcess("origin", host.netns, argv, log_path, env=env)
         await self.origin.start()
+        if config.origin_nice is not None and self.origin.pid is not None:
+            set_autogroup_nice(self.origin.pid, config.origin_nice)
         self.stream_info = await self._wait_for_stream()
         top = max((r.get("bandwidth") or 0) for r in self.stream_info["renditions"])
         if config.egress_cap_kbit:
@@ -456,6 +458,19 @@ class LabRun:
                     await server.stop(grace_s=5.0)
         if self.topology is not None:
             await asyncio.to_thread(self.topology.close)
+
+
+def set_autogroup_nice(pid: int, nice: int) -> bool:
+    """Give `pid`'s session its CPU priority. Every lab process runs in a session of its own,
+    and with the kernel's autogroup scheduling (`kernel.sched_autogroup_enabled`) sessions
+    share the CPU as equals whatever their processes' nice values: at nice -10 the origin still
+    got 10-14 % of a core beside 28 viewers (realistic-20261201-044015). False where the kernel
+    has no autogroups."""
+    try:
+        Path(f"/proc/{pid}/autogroup").write_text(f"{nice}\n")
+    except OSError:
+        return False
+    return True
 
 
 async def run_lab(config: LabConfig, workdir: Path | None = None) -> dict[str, Any]:
