@@ -1,7 +1,7 @@
 /**
  * Who takes a new live segment from the origin (peer/election.py, ported exactly). Every member
- * computes u = hash(peer_id, seq) in [0, 1) for itself and its neighbours. Tier 0 is u < c/N,
- * tier k is c/N * growth^k wide; a member of tier k waits k tier spacings (plus a stagger per
+ * computes u = hash(peer_id, seq) in [0, 1) for itself and its neighbours. Tier 0 is u < c/N
+ * (above `largeSwarm` members c grows per tenfold: `liveFirstCount`), tier k is c/N * growth^k wide; a member of tier k waits k tier spacings (plus a stagger per
  * neighbour of its tier with a smaller u, plus one tier behind an edge seeder) for a neighbour to
  * announce the segment before it fetches over HTTP. The deadline fallback still applies on top.
  * Hash: FNV-1a 32 over UTF-8 "<peer_id>/<seq>", then the MurmurHash3 fmix32 finaliser.
