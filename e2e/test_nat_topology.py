@@ -70,6 +70,19 @@ async def main():
 asyncio.run(main())
 """
 
+# Sends 3.6 MB of UDP as fast as it can: far more than an access link's tbf buffer holds (a
+# large send buffer, else the socket blocks before the qdisc overflows, as a single flow would).
+FLOOD = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+for _ in range(3000):
+    try:
+        s.sendto(b"x" * 1200, (sys.argv[1], 9))
+    except OSError:  # ENOBUFS: the qdisc dropped it
+        pass
+"""
+
 pytestmark = [pytest.mark.netns, pytest.mark.timeout(120)]
 
 
@@ -127,3 +140,11 @@ def test_symmetric_nats_connect_through_turn(topology: NatTopology, tmp_path: Pa
     assert all("relay" in json.dumps(offer) for offer in offers)
     # Two symmetric NATs: only a path through a relay works.
     assert all("relay" in r and not r.startswith("failed") for r in results), results
+
+
+def test_access_drops_count_what_a_host_cap_dropped(topology: NatTopology) -> None:
+    assert topology.access_drops() == {i: {"up": 0, "down": 0} for i in range(4)}
+    _in(topology, 0, FLOOD, "10.77.240.101").communicate(timeout=60)
+    drops = topology.access_drops()
+    assert drops[0]["up"] > 0  # host 0's uplink cap
+    assert drops[1] == {"up": 0, "down": 0}  # its router dropped the unsolicited packets first
