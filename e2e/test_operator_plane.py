@@ -249,8 +249,13 @@ def test_operator_sees_and_steers_the_swarm(origin: str) -> None:
 
         # -- a zero cap (leech only) stops every upload in the running sessions ------------
         _http(control_url, {"upload": {"cap_bps": 0}})
-        sent = [dict(page.evaluate(FLUSH_JS))["sent"] for page in pages]
-        assert [b["upload_capacity_bps"] for b in sent] == [0] * 4, sent
+
+        def capacities() -> list[int]:
+            return [dict(page.evaluate(FLUSH_JS))["sent"]["upload_capacity_bps"] for page in pages]
+
+        # The control reaches each session over its signaling socket, in its own time (no mode
+        # change to wait for here, unlike the steps above).
+        _until(lambda: capacities() == [0] * 4, 5.0)
         time.sleep(1)  # pieces already handed to a data channel still land
         frozen = stats()
         time.sleep(6)  # wall time is the test here: nothing may be uploaded meanwhile
