@@ -351,3 +351,16 @@ def _json_object(line: str) -> dict[str, Any] | None:
     except json.JSONDecodeError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def set_autogroup_nice(pid: int, nice: int) -> bool:
+    """Give `pid`'s session its CPU priority. Every lab process runs in a session of its own,
+    and with the kernel's autogroup scheduling (`kernel.sched_autogroup_enabled`) sessions
+    share the CPU as equals whatever their processes' nice values: at nice -10 the origin still
+    got 10-14 % of a core beside 28 viewers (realistic-20261201-044015). False where the kernel
+    has no autogroups."""
+    try:
+        Path(f"/proc/{pid}/autogroup").write_text(f"{nice}\n")
+    except OSError:
+        return False
+    return True

@@ -36,6 +36,7 @@ from swarmcast.e2e.lab.processes import (
     SharedBrowser,
     SharedViewer,
     ViewerRecord,
+    set_autogroup_nice,
     wall_ms,
 )
 from swarmcast.e2e.lab.progress import progress_line
@@ -458,19 +459,6 @@ class LabRun:
                     await server.stop(grace_s=5.0)
         if self.topology is not None:
             await asyncio.to_thread(self.topology.close)
-
-
-def set_autogroup_nice(pid: int, nice: int) -> bool:
-    """Give `pid`'s session its CPU priority. Every lab process runs in a session of its own,
-    and with the kernel's autogroup scheduling (`kernel.sched_autogroup_enabled`) sessions
-    share the CPU as equals whatever their processes' nice values: at nice -10 the origin still
-    got 10-14 % of a core beside 28 viewers (realistic-20261201-044015). False where the kernel
-    has no autogroups."""
-    try:
-        Path(f"/proc/{pid}/autogroup").write_text(f"{nice}\n")
-    except OSError:
-        return False
-    return True
 
 
 async def run_lab(config: LabConfig, workdir: Path | None = None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The lab's origin priority (`e2e.lab.runner.set_autogroup_nice`): with autogroup scheduling a
+"""The lab's origin priority (`e2e.lab.processes.set_autogroup_nice`): with autogroup scheduling a
 process's nice value counts only inside its session, so the lab sets the session's."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from swarmcast.e2e.lab.runner import set_autogroup_nice
+from swarmcast.e2e.lab.processes import set_autogroup_nice
 
 
 @pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no autogroup scheduling")
