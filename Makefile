@@ -52,7 +52,8 @@ test-js: node
 lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy -p swarmcast.protocol -p swarmcast.peer -p swarmcast.signaling -p swarmcast.segmenter -p swarmcast.server
+	$(BIN)/mypy -p swarmcast.protocol -p swarmcast.peer -p swarmcast.signaling -p swarmcast.segmenter \
+		-p swarmcast.server -p swarmcast.bench -p swarmcast.e2e
 	@if [ -f $(SHIM)/tsconfig.json ]; then cd $(SHIM) && npx tsc --noEmit; fi
 
 bench: deps system-deps

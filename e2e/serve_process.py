@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, AnyStr
 
 REPO = Path(__file__).resolve().parent.parent
 SERVE_COMMAND = (sys.executable, "-m", "swarmcast.server.cli", "serve")
@@ -66,7 +66,7 @@ def wait_for_segments(playlist: str, count: int, deadline: float) -> None:
     raise AssertionError(f"no {count} segments in {playlist} in time")
 
 
-def stop_process(process: subprocess.Popen[str], timeout: float = 30) -> None:
+def stop_process(process: subprocess.Popen[AnyStr], timeout: float = 30) -> None:
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=timeout)

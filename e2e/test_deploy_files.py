@@ -103,7 +103,7 @@ def _listening(port: int) -> bool:
 def _wait_healthy(url: str, process: subprocess.Popen[str], deadline: float) -> None:
     """Polling: a separate process gives no other signal that it serves."""
     while time.monotonic() < deadline:
-        assert process.poll() is None, f"{process.args} exited with {process.returncode}"
+        assert process.poll() is None, f"{process.args!r} exited with {process.returncode}"
         try:
             http_get(url, timeout=2)
             return
@@ -138,8 +138,16 @@ def test_unit_commands_start_with_the_deploy_config(deploy_ports_free: None) -> 
             for argv in unit_commands().values():
                 argv = [VENV_BINARY if a == INSTALLED_BINARY else a for a in argv]
                 argv = [a.replace(STATE_DIR, state) for a in argv]
-                quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-                processes.append(subprocess.Popen(argv, env=env, cwd=state, text=True, **quiet))
+                processes.append(
+                    subprocess.Popen(
+                        argv,
+                        env=env,
+                        cwd=state,
+                        text=True,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
             deadline = time.monotonic() + 60
             for port, process in zip((ORIGIN_PORT, *SIGNALING_PORTS), processes[1:], strict=True):
                 _wait_healthy(f"http://127.0.0.1:{port}/healthz", process, deadline)

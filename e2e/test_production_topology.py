@@ -77,7 +77,7 @@ def wait_until_listening(host: str, port: int, process: subprocess.Popen[Any]) -
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"{process.args} exited with {process.returncode}")
+            raise AssertionError(f"{process.args!r} exited with {process.returncode}")
         try:
             socket.create_connection((host, port), timeout=0.2).close()
             return
@@ -328,7 +328,7 @@ def test_https_two_signaling_nodes_failover_and_redis_restart(topology: Topology
         victim = 0 if connections[0] >= connections[1] else 1
         kill_at = [v.page.evaluate("() => performance.now()") for v in viewers]
         topology.stop(f"signaling{victim}", signal.SIGKILL)
-        moved = []
+        moved: list[int] = []
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and len(moved) < connections[victim]:
             moved = [

@@ -17,6 +17,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -25,6 +26,9 @@ from swarmcast.e2e.serve_process import REPO, http_get, stop_process, wait_for_u
 from swarmcast.segmenter.config import Rendition, SegmenterConfig
 from tests.segmenter.mpd_conformance import duration_s, mpd_violations, update_violations
 from tests.segmenter.stream_checks import DASH, check_stream_dir
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
 
 KEY = "broadcast-key"
 LADDER = "426x240@400"
@@ -115,7 +119,7 @@ def test_browser_broadcast_is_watched_live_and_survives_a_drop(
         )
         try:
 
-            def broadcaster(key: str) -> tuple[object, object]:
+            def broadcaster(key: str) -> tuple[BrowserContext, dict[str, Any]]:
                 context = browser.new_context(permissions=["camera", "microphone"])
                 page = context.new_page()
                 page.goto(f"{base}broadcast?key={key}")
@@ -132,7 +136,7 @@ def test_browser_broadcast_is_watched_live_and_survives_a_drop(
 
             wrong_context, refused = broadcaster("not-the-key")
             assert refused["state"] == "refused" and refused["status"] == 401, refused
-            wrong_context.close()  # type: ignore[attr-defined]
+            wrong_context.close()
 
             first_context, first = broadcaster(KEY)
             assert first["state"] == "live", first
@@ -148,7 +152,7 @@ def test_browser_broadcast_is_watched_live_and_survives_a_drop(
                 )
             # An ICE restart (RFC 9725 §4.3.2) moves the publish to new ICE credentials and
             # candidates; the publisher span, and so the discontinuity, stay the same.
-            first_page = first_context.pages[0]  # type: ignore[attr-defined]
+            first_page = first_context.pages[0]
             restarted = first_page.evaluate("() => window.swarmcastBroadcast.restartIce()")
             assert restarted is True, first_page.evaluate("() => window.swarmcastBroadcast.error")
             # The browser stays "connected" on the old path meanwhile: the server's swap to the
@@ -157,7 +161,7 @@ def test_browser_broadcast_is_watched_live_and_survives_a_drop(
             _wait_segments(base, SPAN_SEGMENTS, 0)
             assert 'URI="init-1.mp4"' not in _playlist(base)
             one_period = _mpd(base)
-            first_context.close()  # type: ignore[attr-defined]  # the publisher drops
+            first_context.close()  # the publisher drops
 
             second_context, second = broadcaster(KEY)
             assert second["state"] == "live", second
@@ -182,7 +186,7 @@ def test_browser_broadcast_is_watched_live_and_survives_a_drop(
                 ).json_value()
                 for player, viewer in viewers.items()
             }
-            second_context.close()  # type: ignore[attr-defined]
+            second_context.close()
         finally:
             browser.close()
     for player, result in played.items():

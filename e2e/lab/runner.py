@@ -105,6 +105,7 @@ class LabRun:
         if config.warm_page_cache and self.browser_hosts:
             await self._warm_page_cache()
         if self.egress_cap_kbit:
+            assert self.origin_host is not None  # _create_topology added it
             topology.cap_egress(self.origin_host, self.egress_cap_kbit)
             log.info("origin egress capped at %d kbit/s", self.egress_cap_kbit)
         links = LinkMonitor(topology, config.sample_interval_s)

@@ -145,7 +145,7 @@ def check_stream_dir(
 
 def _decode(data: bytes) -> tuple[int, int]:
     """(video frames, audio samples); the first video frame must be a keyframe."""
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         frames = 0
         samples = 0
         for frame in container.decode(*container.streams):
