@@ -19,7 +19,7 @@ from swarmcast.signaling.attach import attach_signaling
 from swarmcast.signaling.config import SignalingConfig
 from swarmcast.signaling.server import SignalingServer
 from swarmcast.signaling.swarm_store import InMemorySwarmStore, SwarmStore
-from tests.signaling.signaling_fixtures import EVENT_TIMEOUT_S, SECRET, RunningServer
+from tests.signaling.signaling_fixtures import EVENT_TIMEOUT_S, SECRET, RunningServer, serve_app
 
 SWARM = "demo/720p"
 OTHER_SWARM = "demo/360p"
@@ -190,13 +190,9 @@ async def signaling_server(
     """A real aiohttp server on a free loopback port with signaling on the given store."""
     app = web.Application()
     signaling: SignalingServer = attach_signaling(app, config, SECRET, store=store)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, url = await serve_app(app)
     try:
-        yield RunningServer(f"http://127.0.0.1:{port}", signaling, app)
+        yield RunningServer(url, signaling, app)
     finally:
         await runner.cleanup()
 

@@ -46,6 +46,15 @@ class FakeClock:
         self.now += seconds
 
 
+async def serve_app(app: web.Application) -> tuple[web.AppRunner, str]:
+    """`app` served on a free loopback port: its runner (the caller cleans it up) and base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+
+
 @asynccontextmanager
 async def running_server(
     config: SignalingConfig | None = None, *, clock: FakeClock | None = None
@@ -54,13 +63,9 @@ async def running_server(
     signaling = attach_signaling(
         app, config or SignalingConfig(), SECRET, **({"clock": clock} if clock else {})
     )
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, url = await serve_app(app)
     try:
-        yield RunningServer(f"http://127.0.0.1:{port}", signaling, app)
+        yield RunningServer(url, signaling, app)
     finally:
         await runner.cleanup()
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import aiohttp
 import socketio
-from aiohttp import web
 
 from swarmcast.protocol import signaling_schema as schema
 from swarmcast.server.origin_app import create_app
@@ -14,6 +13,7 @@ from swarmcast.server.origin_config import OriginConfig
 from swarmcast.server.serve_cmd import signaling_setup
 from swarmcast.signaling.attach import SIGNALING_KEY
 from swarmcast.signaling.config import SignalingConfig
+from tests.signaling.signaling_fixtures import serve_app
 
 ADMIN = "operator-admin-token-0123456789"
 
@@ -28,11 +28,7 @@ async def test_origin_minted_token_opens_signaling(tmp_path: Path) -> None:
         extra_setup=[signaling_setup(SignalingConfig(admin_token=ADMIN))],
     )
     assert SIGNALING_KEY in app
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    runner, url = await serve_app(app)
     client = socketio.AsyncClient(reconnection=False)
     try:
         async with aiohttp.ClientSession() as http:

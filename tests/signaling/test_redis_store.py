@@ -10,7 +10,6 @@ import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
@@ -25,7 +24,7 @@ from swarmcast.signaling.report_policy import Accusation
 from swarmcast.signaling.server import SignalingServer
 from swarmcast.signaling.swarm_matcher import PeerInfo, pair, plan_join, plan_leave, plan_unlink
 from swarmcast.signaling.swarm_store import InMemorySwarmStore
-from tests.signaling.signaling_fixtures import SECRET, Client, RunningServer, connect
+from tests.signaling.signaling_fixtures import SECRET, Client, RunningServer, connect, serve_app
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
 
@@ -186,90 +185,96 @@ async def _node(
         store=store,
         client_manager=socketio.AsyncRedisManager(redis_url),
     )
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return RunningServer(f"http://127.0.0.1:{port}", signaling, app), runner, store
+    runner, url = await serve_app(app)
+    return RunningServer(url, signaling, app), runner, store
 
 
-@asynccontextmanager
-async def _two_nodes(
-    redis_url: str, clients: list[Client], config: SignalingConfig | None = None
-) -> AsyncIterator[tuple[RunningServer, RunningServer]]:
-    """Two signaling nodes on one Redis; `clients` (filled by the test) are closed after."""
-    (node_a, runner_a, store_a), (node_b, runner_b, store_b) = (
-        await _node(redis_url, config),
-        await _node(redis_url, config),
-    )
-    try:
-        yield node_a, node_b
-    finally:
-        await asyncio.gather(*(c.close() for c in clients))
-        for runner in (runner_a, runner_b):
+class TwoNodes:
+    """Two signaling nodes on one Redis, started by the test (with its config); the fixture
+    closes their clients, apps and stores after it."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis_url = redis_url
+        self.clients: list[Client] = []
+        self.runners: list[web.AppRunner] = []
+        self.stores: list[RedisSwarmStore] = []
+
+    async def start(
+        self, config: SignalingConfig | None = None
+    ) -> tuple[RunningServer, RunningServer]:
+        (node_a, runner_a, store_a), (node_b, runner_b, store_b) = (
+            await _node(self.redis_url, config),
+            await _node(self.redis_url, config),
+        )
+        self.runners += [runner_a, runner_b]
+        self.stores += [store_a, store_b]
+        return node_a, node_b
+
+    async def connect(self, node: RunningServer) -> Client:
+        client = await connect(node)
+        self.clients.append(client)
+        return client
+
+    async def close(self) -> None:
+        await asyncio.gather(*(c.close() for c in self.clients))
+        for runner in self.runners:
             await runner.cleanup()
-        for node_store in (store_a, store_b):
+        for node_store in self.stores:
             await node_store.close()
 
 
-async def test_two_nodes_share_a_swarm(redis_url: str, store: RedisSwarmStore) -> None:
-    clients: list[Client] = []
-    async with _two_nodes(redis_url, clients) as (node_a, node_b):
-        alice = await connect(node_a)
-        bob = await connect(node_b)
-        clients += [alice, bob]
-        await alice.join()
-        ack = await bob.join()
-        assert [n["peer_id"] for n in ack["neighbours"]] == [alice.peer_id]
-        event = await alice.next_neighbours()  # emitted by node B, delivered by node A
-        assert event["add"][0]["peer_id"] == bob.peer_id
-        offer = {"type": "offer", "sdp": "v=0\r\n"}
-        assert await bob.call("signal", {"to": alice.peer_id, "kind": "offer", "data": offer}) == {
-            "ok": True
-        }
-        assert await alice.next("signal") == {"from": bob.peer_id, "kind": "offer", "data": offer}
-        await bob.close()  # node B drops bob; node A's client hears of it
-        removal = await alice.next_neighbours()
-        assert removal["remove"] == [bob.peer_id]
-        snapshot = await node_a.signaling.snapshot()
-        assert snapshot["peers"] == 1 and snapshot["swarms"][0]["swarm"] == "demo/720p"
-        assert schema.NAMESPACE == "/swarm"
+@pytest.fixture
+async def two_nodes(redis_url: str, store: RedisSwarmStore) -> AsyncIterator[TwoNodes]:
+    """After `store`, so that the nodes share an emptied Redis."""
+    nodes = TwoNodes(redis_url)
+    yield nodes
+    await nodes.close()
 
 
-async def test_a_path_heard_by_one_node_steers_a_join_on_another(
-    redis_url: str, store: RedisSwarmStore
-) -> None:
-    clients: list[Client] = []
-    async with _two_nodes(redis_url, clients, SignalingConfig(max_neighbours=3)) as (
-        node_a,
-        node_b,
-    ):
-        relayed, a, b = [await connect(node_a) for _ in range(3)]
-        late = await connect(node_b)
-        clients += [relayed, a, b, late]
-        for client in (relayed, a, b):
-            await client.join()
-        for client in (relayed, a, b):
-            while len(client.neighbours) < 2:
-                await client.next_neighbours()
-        for client in (a, b):  # told to node A only
-            ack = await client.call("path", {"peer_id": relayed.peer_id, "path": "relay"})
-            assert ack == {"ok": True}
-        # Node B has never heard a path: without Redis it would pick the oldest, `relayed`.
-        ack = await late.join(max_neighbours=1)
-        assert ack["ok"] and late.neighbours <= {a.peer_id, b.peer_id} and len(late.neighbours) == 1
+async def test_two_nodes_share_a_swarm(two_nodes: TwoNodes) -> None:
+    node_a, node_b = await two_nodes.start()
+    alice = await two_nodes.connect(node_a)
+    bob = await two_nodes.connect(node_b)
+    await alice.join()
+    ack = await bob.join()
+    assert [n["peer_id"] for n in ack["neighbours"]] == [alice.peer_id]
+    event = await alice.next_neighbours()  # emitted by node B, delivered by node A
+    assert event["add"][0]["peer_id"] == bob.peer_id
+    offer = {"type": "offer", "sdp": "v=0\r\n"}
+    assert await bob.call("signal", {"to": alice.peer_id, "kind": "offer", "data": offer}) == {
+        "ok": True
+    }
+    assert await alice.next("signal") == {"from": bob.peer_id, "kind": "offer", "data": offer}
+    await bob.close()  # node B drops bob; node A's client hears of it
+    removal = await alice.next_neighbours()
+    assert removal["remove"] == [bob.peer_id]
+    snapshot = await node_a.signaling.snapshot()
+    assert snapshot["peers"] == 1 and snapshot["swarms"][0]["swarm"] == "demo/720p"
+    assert schema.NAMESPACE == "/swarm"
+
+
+async def test_a_path_heard_by_one_node_steers_a_join_on_another(two_nodes: TwoNodes) -> None:
+    node_a, node_b = await two_nodes.start(SignalingConfig(max_neighbours=3))
+    relayed, a, b = [await two_nodes.connect(node_a) for _ in range(3)]
+    late = await two_nodes.connect(node_b)
+    for client in (relayed, a, b):
+        await client.join()
+    for client in (relayed, a, b):
+        while len(client.neighbours) < 2:
+            await client.next_neighbours()
+    for client in (a, b):  # told to node A only
+        ack = await client.call("path", {"peer_id": relayed.peer_id, "path": "relay"})
+        assert ack == {"ok": True}
+    # Node B has never heard a path: without Redis it would pick the oldest, `relayed`.
+    ack = await late.join(max_neighbours=1)
+    assert ack["ok"] and late.neighbours <= {a.peer_id, b.peer_id} and len(late.neighbours) == 1
 
 
 async def test_standalone_app_with_redis(redis_url: str, store: RedisSwarmStore) -> None:
     from swarmcast.signaling.cli import build_app
 
-    runner = web.AppRunner(build_app(SignalingConfig(), SECRET, redis_url))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    node = RunningServer(f"http://127.0.0.1:{port}", None, runner.app)  # type: ignore[arg-type]
+    runner, url = await serve_app(build_app(SignalingConfig(), SECRET, redis_url))
+    node = RunningServer(url, None, runner.app)  # type: ignore[arg-type]
     client = await connect(node)
     try:
         assert (await client.join("360p"))["ok"]
@@ -279,74 +284,59 @@ async def test_standalone_app_with_redis(redis_url: str, store: RedisSwarmStore)
         await runner.cleanup()
 
 
-async def test_two_nodes_share_control_and_viewer_figures(
-    redis_url: str, store: RedisSwarmStore
-) -> None:
+async def test_two_nodes_share_control_and_viewer_figures(two_nodes: TwoNodes) -> None:
     """Control set through node A reaches a viewer of node B; A's figures include B's viewers."""
     from swarmcast.protocol.beacon_schema import parse_beacon_ack, parse_control
     from tests.protocol.beacon_vectors import BEACON
 
     config = SignalingConfig(admin_token="t0ken-for-two-nodes")
-    clients: list[Client] = []
-    async with _two_nodes(redis_url, clients, config) as (node_a, node_b):
-        alice, bob = await connect(node_a), await connect(node_b)
-        clients += [alice, bob]
-        await alice.call("beacon", {**BEACON, "http_bytes": 100, "upload_capacity_bps": 300})
-        await bob.call("beacon", {**BEACON, "http_bytes": 200, "upload_capacity_bps": 500})
-        await node_b.signaling.plane.sample()  # B publishes its aggregates to Redis
-        control = await node_a.signaling.plane.set_control("demo", {"p2p": False})
-        assert control.version == 1
-        assert parse_control(await bob.next("control")).p2p is False  # pushed through B
-        assert parse_beacon_ack(await bob.call("beacon", BEACON)).p2p is False  # B's store
-        assert (await bob.join())["error"]["code"] == "p2p-off"
-        summary = (await node_a.signaling.plane.summaries())["demo"]
-        assert summary["viewers"] == 2
-        # B's part is as of its last publish (one sample interval old at most).
-        assert summary["totals"]["http_bytes"] == 100 + 200
-        # The upload-capacity bound sums both nodes' viewers' capacity.
-        assert summary["upload_bound_by_rendition"]["360p"]["capacity_bps"] == 300 + 500
-        assert summary["offload_upload_bound"] is not None
+    node_a, node_b = await two_nodes.start(config)
+    alice, bob = await two_nodes.connect(node_a), await two_nodes.connect(node_b)
+    await alice.call("beacon", {**BEACON, "http_bytes": 100, "upload_capacity_bps": 300})
+    await bob.call("beacon", {**BEACON, "http_bytes": 200, "upload_capacity_bps": 500})
+    await node_b.signaling.plane.sample()  # B publishes its aggregates to Redis
+    control = await node_a.signaling.plane.set_control("demo", {"p2p": False})
+    assert control.version == 1
+    assert parse_control(await bob.next("control")).p2p is False  # pushed through B
+    assert parse_beacon_ack(await bob.call("beacon", BEACON)).p2p is False  # B's store
+    assert (await bob.join())["error"]["code"] == "p2p-off"
+    summary = (await node_a.signaling.plane.summaries())["demo"]
+    assert summary["viewers"] == 2
+    # B's part is as of its last publish (one sample interval old at most).
+    assert summary["totals"]["http_bytes"] == 100 + 200
+    # The upload-capacity bound sums both nodes' viewers' capacity.
+    assert summary["upload_bound_by_rendition"]["360p"]["capacity_bps"] == 300 + 500
+    assert summary["offload_upload_bound"] is not None
 
 
 async def test_dead_node_members_are_reaped_and_swarms_rebuilt(
-    redis_url: str, store: RedisSwarmStore
+    two_nodes: TwoNodes, store: RedisSwarmStore
 ) -> None:
     """signaling.cluster: a node that stops beating loses its members (neighbours told); a
     store that lost everything (Redis restarted) gets each node's members back."""
     from swarmcast.signaling.cluster import ClusterMembership
 
-    (node_a, runner_a, store_a), (node_b, runner_b, store_b) = (
-        await _node(redis_url),
-        await _node(redis_url),
-    )
+    node_a, node_b = await two_nodes.start()
+    store_a, store_b = two_nodes.stores
     cluster_a = ClusterMembership(node_a.signaling, store_a)
     cluster_b = ClusterMembership(node_b.signaling, store_b)
-    clients: list[Client] = []
-    try:
-        alice, bob = await connect(node_a), await connect(node_b)
-        clients += [alice, bob]
-        await cluster_a.tick()
-        await cluster_b.tick()
-        await alice.join()
-        await bob.join()
-        assert (await alice.next_neighbours())["add"][0]["peer_id"] == bob.peer_id
-        # Node B dies without a word: its beat expires, bob stays in Redis until A reaps him.
-        await store._redis.delete(f"sc:node:{store_b.node_id}")
-        await cluster_a.tick()
-        assert (await alice.next_neighbours())["remove"] == [bob.peer_id]
-        assert (await node_a.signaling.snapshot())["peers"] == 1
-        # Redis restarts empty: A's next beat finds its mark gone and puts alice back.
-        await store._redis.flushdb()
-        assert (await node_a.signaling.snapshot())["peers"] == 0
-        await cluster_a.tick()
-        snapshot = await node_a.signaling.snapshot()
-        assert snapshot["peers"] == 1 and snapshot["swarms"][0]["swarm"] == "demo/720p"
-    finally:
-        await asyncio.gather(*(c.close() for c in clients))
-        for runner in (runner_a, runner_b):
-            await runner.cleanup()
-        for node_store in (store_a, store_b):
-            await node_store.close()
+    alice, bob = await two_nodes.connect(node_a), await two_nodes.connect(node_b)
+    await cluster_a.tick()
+    await cluster_b.tick()
+    await alice.join()
+    await bob.join()
+    assert (await alice.next_neighbours())["add"][0]["peer_id"] == bob.peer_id
+    # Node B dies without a word: its beat expires, bob stays in Redis until A reaps him.
+    await store._redis.delete(f"sc:node:{store_b.node_id}")
+    await cluster_a.tick()
+    assert (await alice.next_neighbours())["remove"] == [bob.peer_id]
+    assert (await node_a.signaling.snapshot())["peers"] == 1
+    # Redis restarts empty: A's next beat finds its mark gone and puts alice back.
+    await store._redis.flushdb()
+    assert (await node_a.signaling.snapshot())["peers"] == 0
+    await cluster_a.tick()
+    snapshot = await node_a.signaling.snapshot()
+    assert snapshot["peers"] == 1 and snapshot["swarms"][0]["swarm"] == "demo/720p"
 
 
 async def test_operator_api_answers_503_while_redis_is_down() -> None:
@@ -356,20 +346,15 @@ async def test_operator_api_answers_503_while_redis_is_down() -> None:
 
     closed_port = _free_port()  # nothing listens there: connections are refused
     config = SignalingConfig(admin_token="op-token")
-    runner = web.AppRunner(build_app(config, SECRET, f"redis://127.0.0.1:{closed_port}/0"))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, url = await serve_app(build_app(config, SECRET, f"redis://127.0.0.1:{closed_port}/0"))
     auth = {"Authorization": "Bearer op-token"}
     try:
         async with aiohttp.ClientSession() as http:
-            async with http.get(f"http://127.0.0.1:{port}/api/swarms", headers=auth) as response:
+            async with http.get(f"{url}/api/swarms", headers=auth) as response:
                 assert response.status == 503, await response.text()
                 assert response.headers["Retry-After"] == "1"
                 assert "swarm store unavailable" in (await response.json())["error"]
-            url = f"http://127.0.0.1:{port}/api/swarm-size?swarm=demo/360p"
-            async with http.get(url) as response:
+            async with http.get(f"{url}/api/swarm-size?swarm=demo/360p") as response:
                 assert response.status == 503, await response.text()
     finally:
         await runner.cleanup()

@@ -7,12 +7,12 @@ import argparse
 import aiohttp
 import pytest
 import socketio
-from aiohttp import web
 
 from swarmcast.protocol import signaling_schema as schema
 from swarmcast.protocol import tokens
 from swarmcast.signaling.cli import build_app, config_from_args, register, run
 from swarmcast.signaling.config import SignalingConfig
+from tests.signaling.signaling_fixtures import serve_app
 
 SECRET = b"cli-test-secret-0123456789abcdef"
 
@@ -71,11 +71,7 @@ def test_run_refuses_without_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_standalone_app_endpoints() -> None:
     admin = "operator-admin-token-0123456789"
-    runner = web.AppRunner(build_app(SignalingConfig(admin_token=admin), SECRET))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+    runner, url = await serve_app(build_app(SignalingConfig(admin_token=admin), SECRET))
     client = socketio.AsyncClient(reconnection=False)
     try:
         token = tokens.mint(SECRET, "demo", 0, ttl_seconds=10**10)

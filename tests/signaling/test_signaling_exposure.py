@@ -8,14 +8,19 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 
 from swarmcast.server.origin_app import create_app
 from swarmcast.server.origin_config import OriginConfig
 from swarmcast.signaling.attach import SIGNALING_KEY
 from swarmcast.signaling.cli import build_app
 from swarmcast.signaling.config import SignalingConfig
-from tests.signaling.signaling_fixtures import SECRET, RunningServer, connect, running_server
+from tests.signaling.signaling_fixtures import (
+    SECRET,
+    RunningServer,
+    connect,
+    running_server,
+    serve_app,
+)
 
 ADMIN = "operator-admin-token-0123456789"
 MASTER = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p/index.m3u8\n"
@@ -58,22 +63,14 @@ async def test_api_swarms_is_off_by_default_and_needs_the_operator_token() -> No
             await client.close()
 
 
-async def start(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-
-
 async def test_standalone_signaling_makes_swarms_only_for_the_origins_renditions(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo" / "master.m3u8").write_text(MASTER)
-    origin, origin_url = await start(create_app(OriginConfig(streams_dir=tmp_path)))
+    origin, origin_url = await serve_app(create_app(OriginConfig(streams_dir=tmp_path)))
     signaling_app = build_app(SignalingConfig(), SECRET, origin_url=origin_url)
-    signaling, url = await start(signaling_app)
+    signaling, url = await serve_app(signaling_app)
     server = RunningServer(url, signaling_app[SIGNALING_KEY], signaling_app)
     client = await connect(server)
     try:

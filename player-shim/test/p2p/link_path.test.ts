@@ -1,12 +1,9 @@
 /** The `path` event: direct or relay from the selected ICE pair, sent once a link opens. */
 import { describe, expect, it, vi } from "vitest";
-import { DEFAULT_OPTIONS } from "../../src/config";
-import { Emitter } from "../../src/events";
 import { pathOf, reportPath, selectedPair, type PairTypes } from "../../src/p2p/link_path";
 import type { Link, PeerLinkOptions } from "../../src/p2p/peer_link";
-import { SwarmSession } from "../../src/p2p/swarm_session";
 import type { PathKind } from "../../src/protocol/signaling_schema";
-import { schedulerConfig } from "../../src/scheduler/scheduler_config";
+import { soloSession } from "../support/solo_session";
 
 function stats(entries: Record<string, unknown>[]): RTCStatsReport {
   return new Map(entries.map((e) => [e.id as string, e])) as unknown as RTCStatsReport;
@@ -55,17 +52,8 @@ describe("link path", () => {
   it("a session tells signaling how each link opened", async () => {
     const paths: [string, PathKind][] = [];
     const pairs: Record<string, PairTypes> = { peerDirect: { local: "host", remote: "srflx" }, peerRelay: { local: "srflx", remote: "relay" } };
-    const session = new SwarmSession({
-      swarm: "demo/360p",
-      localPeerId: "viewC000",
-      options: { ...DEFAULT_OPTIONS },
-      schedulerConfig: schedulerConfig(),
-      rtcConfig: {},
-      clock: performance,
-      emitter: new Emitter(),
+    const session = soloSession(async function* () {}, async () => Promise.reject(new Error("unused")), {
       signaling: { signal: () => undefined, report: () => undefined, path: (peer, path) => void paths.push([peer, path]) },
-      origin: { streamRange: async function* () {} },
-      record: async () => Promise.reject(new Error("unused")),
       createLink: (o) => {
         const link = fakeLink(o, async () => pairs[o.peerId] ?? null);
         setTimeout(() => o.handlers.open(link), 0);
