@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-
-def in_private_netns() -> bool:
-    """True inside a network namespace other than init's (see scripts/in-netns.sh)."""
-    if os.environ.get("SWARMCAST_NETNS") == "1":
-        return True
-    try:
-        return os.readlink("/proc/self/ns/net") != os.readlink("/proc/1/ns/net")
-    except OSError:
-        return False
+from swarmcast.e2e.lab.netns import in_private_netns
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -24,6 +24,8 @@ from typing import Any
 
 import psutil
 
+from swarmcast.e2e.lab.netns import in_private_netns
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 
@@ -37,15 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--piece-size", type=int, default=16384, help="piece size (16384)")
     parser.add_argument("--segment-size", type=int, default=750_000, help="bytes per segment")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
-
-
-def _in_private_netns() -> bool:
-    if os.environ.get("SWARMCAST_NETNS") == "1":
-        return True
-    try:
-        return os.readlink("/proc/self/ns/net") != os.readlink("/proc/1/ns/net")
-    except OSError:
-        return False
 
 
 def _reexec_in_netns(args: argparse.Namespace) -> int:
@@ -138,7 +131,7 @@ def run_case(downloaders: int, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not _in_private_netns():
+    if not in_private_netns():
         return _reexec_in_netns(args)
     cases = []
     for count in (int(n) for n in args.downloaders.split(",")):

@@ -8,8 +8,10 @@ media playlist's EXT-X-ENDLIST says the stream ended. Parses are cached by file 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from swarmcast.protocol.hls_playlist import PlaylistError, variant_streams
 from swarmcast.server.origin_resources import MAX_PLAYLIST_BYTES, is_valid_name
@@ -61,6 +63,32 @@ def parse_master(text: str) -> tuple[RenditionInfo, ...]:
             width, height = variant.size
             renditions.append(RenditionInfo(name, width, height, variant.bandwidth))
     return tuple(renditions)
+
+
+K = TypeVar("K")
+T = TypeVar("T")
+
+
+def _cached_parse(
+    path: Path, cache: dict[K, tuple[int, T]], key: K, parse: Callable[[str], T]
+) -> tuple[float, T] | None:
+    """(mtime, parse(text)) of a small file, parsed again only when its mtime changes; None (and
+    the entry forgotten) when it is gone or unreadable."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        cache.pop(key, None)
+        return None
+    cached = cache.get(key)
+    if cached is not None and cached[0] == st.st_mtime_ns:
+        return st.st_mtime, cached[1]
+    read = _read_small(path)
+    if read is None:
+        return None
+    read_st, text = read
+    parsed = parse(text)
+    cache[key] = (read_st.st_mtime_ns, parsed)
+    return read_st.st_mtime, parsed
 
 
 def _read_small(path: Path) -> tuple[os.stat_result, str] | None:
@@ -119,35 +147,8 @@ class StreamCatalog:
         return [info for info in found if info is not None]
 
     def _master(self, path: Path, name: str) -> tuple[float, tuple[RenditionInfo, ...]] | None:
-        try:
-            st = os.stat(path)
-        except (OSError, ValueError):
-            self._masters.pop(name, None)
-            return None
-        cached = self._masters.get(name)
-        if cached is not None and cached[0] == st.st_mtime_ns:
-            return st.st_mtime, cached[1]
-        read = _read_small(path)
-        if read is None:
-            return None
-        read_st, text = read
-        renditions = parse_master(text)
-        self._masters[name] = (read_st.st_mtime_ns, renditions)
-        return read_st.st_mtime, renditions
+        return _cached_parse(path, self._masters, name, parse_master)
 
     def _media_playlist_state(self, path: Path) -> tuple[float, bool] | None:
         """(mtime, has EXT-X-ENDLIST) of a media playlist, or None when unreadable."""
-        try:
-            st = os.stat(path)
-        except (OSError, ValueError):
-            return None
-        cached = self._endlists.get(path)
-        if cached is not None and cached[0] == st.st_mtime_ns:
-            return st.st_mtime, cached[1]
-        read = _read_small(path)
-        if read is None:
-            return None
-        read_st, text = read
-        has_endlist = "#EXT-X-ENDLIST" in text
-        self._endlists[path] = (read_st.st_mtime_ns, has_endlist)
-        return read_st.st_mtime, has_endlist
+        return _cached_parse(path, self._endlists, path, lambda text: "#EXT-X-ENDLIST" in text)

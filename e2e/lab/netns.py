@@ -28,6 +28,16 @@ HOST_IFACE = "eth0"  # inside each host namespace
 SUBNET_BASE = "10.77"  # host i lives in 10.77.<i+1>.0/24: router .1, host .2
 
 
+def in_private_netns() -> bool:
+    """True inside a network namespace other than init's (see scripts/in-netns.sh)."""
+    if os.environ.get("SWARMCAST_NETNS") == "1":
+        return True
+    try:
+        return os.readlink("/proc/self/ns/net") != os.readlink("/proc/1/ns/net")
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class Host:
     """One lab host: a namespace with one address and a default route through the router."""

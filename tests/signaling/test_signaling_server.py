@@ -54,6 +54,16 @@ async def open_client(server: RunningServer, clients: list[Client], **kwargs: An
     return client
 
 
+async def neighbour_pair(server: RunningServer, clients: list[Client]) -> tuple[Client, Client]:
+    """Two members of one swarm, linked: the first has heard of the second."""
+    first = await open_client(server, clients)
+    await first.join()
+    second = await open_client(server, clients)
+    await second.join()
+    await first.next_neighbours()
+    return first, second
+
+
 @pytest.mark.parametrize(
     ("make_auth", "code"),
     [
@@ -118,11 +128,7 @@ async def test_join_ack_counts_the_crowd_arriving(clients: list[Client]) -> None
 async def test_offer_answer_and_candidates_relayed_in_order(
     server: RunningServer, clients: list[Client]
 ) -> None:
-    first = await open_client(server, clients)
-    await first.join()
-    second = await open_client(server, clients)
-    await second.join()
-    await first.next_neighbours()
+    first, second = await neighbour_pair(server, clients)
 
     assert await second.call(
         "signal", {"to": first.peer_id, "kind": "offer", "data": SDP_OFFER}
@@ -194,11 +200,7 @@ async def test_malformed_events_get_typed_errors(
 async def test_spoofed_reserved_events_change_nothing(
     server: RunningServer, clients: list[Client]
 ) -> None:
-    first = await open_client(server, clients)
-    await first.join()
-    second = await open_client(server, clients)
-    await second.join()
-    await first.next_neighbours()
+    first, second = await neighbour_pair(server, clients)
     # A raw client can send events named like Socket.IO's reserved ones.
     sio = second.sio
     await sio._send_packet(  # type: ignore[attr-defined]
@@ -224,11 +226,7 @@ async def test_flood_and_garbage_from_one_client_do_not_disturb_others(
     strict_server: RunningServer, clients: list[Client]
 ) -> None:
     server = strict_server
-    first = await open_client(server, clients)
-    await first.join()
-    second = await open_client(server, clients)
-    await second.join()
-    await first.next_neighbours()
+    first, second = await neighbour_pair(server, clients)
     attacker = await open_client(server, clients)
     await attacker.join()
 
