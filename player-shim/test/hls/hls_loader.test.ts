@@ -105,11 +105,22 @@ describe("swarm fragment loader", () => {
   afterEach(() => vi.useRealTimers());
 
   const make = () => new Loader({ loader: FakeHttpLoader } as unknown as HlsConfig);
-
-  it("delivers a verified segment from the engine with backdated, finite stats", async () => {
+  /** A new loader with a fragment load started: the loader and its callbacks. */
+  const started = () => {
     const loader = make();
     const cb = callbacks();
     loader.load(fragContext(), LOADER_CONFIG, cb);
+    return { loader, cb };
+  };
+  /** The engine cannot serve the load: hls.js's HTTP loader takes over. */
+  const fallenBackToHttp = async () => {
+    engine.loads[0]?.resolve(null);
+    await vi.waitFor(() => expect(FakeHttpLoader.instances).toHaveLength(1));
+    return FakeHttpLoader.instances[0] as FakeHttpLoader;
+  };
+
+  it("delivers a verified segment from the engine with backdated, finite stats", async () => {
+    const { loader, cb } = started();
     expect(engine.loads).toHaveLength(1);
     expect(engine.loads[0]?.ref).toMatchObject({ sn: 7, start: 14, duration: 2 });
     const buffer = completeBuffer();
@@ -132,9 +143,7 @@ describe("swarm fragment loader", () => {
   });
 
   it("without transfer timing, does not report infinite bandwidth", async () => {
-    const loader = make();
-    const cb = callbacks();
-    loader.load(fragContext(), LOADER_CONFIG, cb);
+    const { loader, cb } = started();
     now = 2600;
     engine.loads[0]?.resolve(completeBuffer(false));
     await vi.waitFor(() => expect(cb.onSuccess).toHaveBeenCalledOnce());
@@ -145,12 +154,8 @@ describe("swarm fragment loader", () => {
   });
 
   it("falls back to hls.js's HTTP loader when the engine cannot serve, sharing stats", async () => {
-    const loader = make();
-    const cb = callbacks();
-    loader.load(fragContext(), LOADER_CONFIG, cb);
-    engine.loads[0]?.resolve(null);
-    await vi.waitFor(() => expect(FakeHttpLoader.instances).toHaveLength(1));
-    const http = FakeHttpLoader.instances[0] as FakeHttpLoader;
+    const { loader, cb } = started();
+    const http = await fallenBackToHttp();
     expect(http.stats).toBe(loader.stats); // hls.js reads the fLoader's stats object
     http.answer(SEGMENT.slice().buffer);
     expect(cb.onSuccess).toHaveBeenCalledOnce();
@@ -172,9 +177,7 @@ describe("swarm fragment loader", () => {
   });
 
   it("abort() stops the P2P wait, reports onAbort once and ignores a late result", async () => {
-    const loader = make();
-    const cb = callbacks();
-    loader.load(fragContext(), LOADER_CONFIG, cb);
+    const { loader, cb } = started();
     const pending = engine.loads[0];
     loader.abort();
     expect(pending?.signal.aborted).toBe(true);
@@ -187,23 +190,16 @@ describe("swarm fragment loader", () => {
   });
 
   it("abort() during the HTTP fallback aborts it with one onAbort", async () => {
-    const loader = make();
-    const cb = callbacks();
-    loader.load(fragContext(), LOADER_CONFIG, cb);
-    engine.loads[0]?.resolve(null);
-    await vi.waitFor(() => expect(FakeHttpLoader.instances).toHaveLength(1));
+    const { loader, cb } = started();
+    const http = await fallenBackToHttp();
     loader.abort();
-    expect((FakeHttpLoader.instances[0] as FakeHttpLoader).aborted).toBe(true);
+    expect(http.aborted).toBe(true);
     expect(cb.onAbort).toHaveBeenCalledOnce();
   });
 
   it("destroy() silences every callback", async () => {
-    const loader = make();
-    const cb = callbacks();
-    loader.load(fragContext(), LOADER_CONFIG, cb);
-    engine.loads[0]?.resolve(null);
-    await vi.waitFor(() => expect(FakeHttpLoader.instances).toHaveLength(1));
-    const http = FakeHttpLoader.instances[0] as FakeHttpLoader;
+    const { loader, cb } = started();
+    const http = await fallenBackToHttp();
     loader.destroy();
     http.answer(SEGMENT.slice().buffer);
     expect(cb.onSuccess).not.toHaveBeenCalled();
@@ -212,9 +208,7 @@ describe("swarm fragment loader", () => {
 
   it("switches to plain HTTP when the engine misses the playback deadline", () => {
     vi.useFakeTimers();
-    const loader = make();
-    const cb = callbacks();
-    loader.load(fragContext(), LOADER_CONFIG, cb);
+    const { loader, cb } = started();
     vi.advanceTimersByTime(5000 + 1499);
     expect(FakeHttpLoader.instances).toHaveLength(0);
     vi.advanceTimersByTime(2);
@@ -282,9 +276,7 @@ describe("swarm fragment loader", () => {
     });
 
     it("drops the HTTP copy for the swarm when the join says a crowd is arriving", async () => {
-      const loader = make();
-      const cb = callbacks();
-      loader.load(fragContext(), LOADER_CONFIG, cb);
+      const { loader, cb } = started();
       const http = FakeHttpLoader.instances[0] as FakeHttpLoader;
       Object.assign(loader.stats, { loaded: 1000, total: SEGMENT.length });
       decide(true);
@@ -298,9 +290,7 @@ describe("swarm fragment loader", () => {
     });
 
     it("finishes an HTTP copy that is half in, even when the swarm would take over", async () => {
-      const loader = make();
-      const cb = callbacks();
-      loader.load(fragContext(), LOADER_CONFIG, cb);
+      const { loader, cb } = started();
       Object.assign(loader.stats, { loaded: SEGMENT.length / 2, total: SEGMENT.length });
       decide(true);
       await Promise.resolve();
