@@ -3,12 +3,12 @@ import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_OPTIONS } from "../../src/config";
 import { Emitter } from "../../src/events";
 import { NeighbourGuard, DEFAULT_GUARD_CONFIG, type GuardConfig, type Verdict } from "../../src/p2p/neighbour_guard";
-import { SwarmSession, type SegmentInfo } from "../../src/p2p/swarm_session";
+import type { SegmentInfo } from "../../src/p2p/swarm_session";
 import { parseIntegrityRecord } from "../../src/protocol/integrity";
-import { schedulerConfig } from "../../src/scheduler/scheduler_config";
 import type { WireMessage } from "../../src/protocol/wire";
 import { MemoryNetwork, type MemoryLink } from "../support/memory_links";
 import { integrityDoc, makeSigner, pseudoRandomBytes } from "../support/signed_segments";
+import { recordingSession } from "../support/solo_session";
 import { loadVectors } from "../vectors";
 
 const EDGE = 1000;
@@ -88,28 +88,12 @@ function honestSession(
   peerId = "honest00",
   body: (start: number, end: number) => AsyncGenerator<Uint8Array> = async function* () {},
 ) {
-  const reports: [string, string, number | null][] = [];
   const closes: string[] = [];
-  const fetches: number[] = [];
   const emitter = new Emitter();
   emitter.on("peer-close", (e) => void closes.push(e.peerId));
-  const session = new SwarmSession({
-    swarm: "demo/360p",
-    localPeerId: peerId,
-    options: { ...DEFAULT_OPTIONS, pieceSize: PIECE },
-    schedulerConfig: schedulerConfig(),
-    rtcConfig: {},
-    clock: performance,
+  const { session, reports, fetches } = recordingSession(net, peerId, async () => BIG_RECORD, body, {
     emitter,
-    signaling: { signal: () => undefined, report: (p, r, s) => void reports.push([p, r, s]) },
-    origin: {
-      streamRange: (_url: string, start: number, end: number) => {
-        fetches.push(start);
-        return body(start, end);
-      },
-    },
-    record: async () => BIG_RECORD,
-    createLink: net.factoryFor(peerId),
+    options: { ...DEFAULT_OPTIONS, pieceSize: PIECE },
   });
   session.setLiveEdge(EDGE);
   return { session, reports, closes, fetches };

@@ -1,14 +1,12 @@
 /** The swarm-session adapter with two members on in-memory links: P2P transfer, bad peers. */
 import { describe, expect, it, vi } from "vitest";
-import { DEFAULT_OPTIONS } from "../../src/config";
 import { Emitter, type ShimEventMap } from "../../src/events";
 import { SwarmSession, type SegmentInfo, type SessionDeps } from "../../src/p2p/swarm_session";
 import { parseIntegrityRecord, type IntegrityRecord } from "../../src/protocol/integrity";
-import { schedulerConfig } from "../../src/scheduler/scheduler_config";
 import { Timeline } from "../../src/timeline";
 import { MemoryNetwork } from "../support/memory_links";
 import { integrityDoc, makeSigner, pseudoRandomBytes } from "../support/signed_segments";
-import { soloSession as solo } from "../support/solo_session";
+import { recordingSession, soloSession as solo } from "../support/solo_session";
 
 const DATA = pseudoRandomBytes(70_000, 11);
 const RECORD = parseIntegrityRecord(integrityDoc(makeSigner(), DATA, { seq: 5 }));
@@ -29,28 +27,7 @@ function member(
   for (const name of ["bytes", "upload", "verification-failure", "peer-connect", "peer-close", "warning"] as const) {
     emitter.on(name, (e) => ((events[name] ??= [] as never[]) as unknown[]).push(e));
   }
-  const reports: [string, string, number | null][] = [];
-  const fetches: [number, number][] = [];
-  const session = new SwarmSession({
-    swarm: "demo/360p",
-    localPeerId: peerId,
-    options: { ...DEFAULT_OPTIONS },
-    schedulerConfig: schedulerConfig(),
-    rtcConfig: {},
-    clock: performance,
-    emitter,
-    signaling: { signal: () => undefined, report: (p, r, s) => void reports.push([p, r, s]) },
-    origin: {
-      streamRange: (_url: string, start: number, end: number) => {
-        fetches.push([start, end]);
-        return body(start, end);
-      },
-    },
-    record,
-    createLink: net.factoryFor(peerId),
-    timeline,
-    measureOnly,
-  });
+  const { session, reports, fetches } = recordingSession(net, peerId, record, body, { emitter, timeline, measureOnly });
   return { session, events, reports, fetches };
 }
 
