@@ -70,6 +70,16 @@ async def _response(reader: asyncio.StreamReader) -> bytes:
     return await asyncio.wait_for(reader.readexactly(length), 5)
 
 
+async def _proven(
+    port: int, source: str = "127.0.0.1"
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection that has been served one request (the guard counts it as proven)."""
+    reader, writer = await _open(port, source)
+    writer.write(GET)
+    assert await _response(reader) == b"hello"
+    return reader, writer
+
+
 async def test_slow_header_is_closed_after_the_header_timeout() -> None:
     async with guarded(header_timeout_s=0.3) as (port, guard):
         reader, writer = await _open(port)
@@ -118,36 +128,22 @@ async def test_websocket_outlives_the_header_timeout() -> None:
 
 async def test_a_full_address_displaces_its_unproven_connections() -> None:
     async with guarded(header_timeout_s=30, per_address=4) as (port, guard):
-        proven = []
-        for _ in range(2):
-            reader, writer = await _open(port)
-            writer.write(GET)
-            assert await _response(reader) == b"hello"
-            proven.append((reader, writer))
+        proven = [await _proven(port) for _ in range(2)]
         silent = [await _open(port) for _ in range(2)]
         await asyncio.sleep(0.05)
-        newcomer_reader, newcomer_writer = await _open(port)
-        newcomer_writer.write(GET)
-        assert await _response(newcomer_reader) == b"hello"
+        _newcomer = await _proven(port)  # kept open, like the others
         assert await _closed(silent[0][0])  # the oldest unproven one made room
         for reader, writer in proven:  # proven ones are never displaced
             writer.write(GET)
             assert await _response(reader) == b"hello"
         assert guard.displaced == 1
         # Another address is not affected by this one's share.
-        other_reader, other_writer = await _open(port, "127.0.0.2")
-        other_writer.write(GET)
-        assert await _response(other_reader) == b"hello"
+        _other = await _proven(port, "127.0.0.2")
 
 
 async def test_a_full_table_of_proven_connections_refuses_newcomers() -> None:
     async with guarded(header_timeout_s=30, total=2, per_address=2) as (port, guard):
-        held = []
-        for _ in range(2):
-            reader, writer = await _open(port)
-            writer.write(GET)
-            assert await _response(reader) == b"hello"
-            held.append((reader, writer))
+        _held = [await _proven(port) for _ in range(2)]  # kept open: they fill the table
         reader, _ = await _open(port, "127.0.0.2")
         assert await _closed(reader)
         assert guard.refused == 1
