@@ -34,6 +34,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from swarmcast.e2e.serve_process import start_ingest_server
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parent.parent
 KEY = "bench-ingest-key"
@@ -134,20 +136,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _serve(
     ingest: str, args: argparse.Namespace, out_dir: Path
 ) -> tuple[subprocess.Popen[str], str, int | None]:
-    command = [
-        sys.executable, "-m", "swarmcast.server.cli", "serve", "--host", "127.0.0.1", "--port", "0",
-        "--stream", "cam", "--dir", str(out_dir), f"--{ingest}", "--ladder", args.ladder,
-        "--segment-duration", str(args.segment_duration), "--no-signaling",
-    ]  # fmt: skip
+    extra_args = ["--no-signaling"]
     if ingest == "rtmp":
-        command += ["--rtmp-host", "127.0.0.1", "--rtmp-port", "0"]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=(out_dir / "serve.log").open("w"),
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "SWARMCAST_STREAM_KEY": KEY, "PYTHONUNBUFFERED": "1"},
+        extra_args += ["--rtmp-host", "127.0.0.1", "--rtmp-port", "0"]
+    process = start_ingest_server(
+        out_dir,
+        ingest,
+        ladder=args.ladder,
+        segment_duration=args.segment_duration,
+        stream_key=KEY,
+        extra_args=extra_args,
     )
     assert process.stdout is not None
     rtmp_port = None

@@ -53,6 +53,33 @@ def wait_for_url(process: subprocess.Popen[str], deadline: float) -> str:
     raise AssertionError("swarmcast serve printed no URL")
 
 
+def start_ingest_server(
+    out_dir: Path,
+    ingest: str,
+    *,
+    ladder: str,
+    segment_duration: float,
+    stream_key: str,
+    extra_args: Sequence[str] = (),
+) -> subprocess.Popen[str]:
+    """`swarmcast serve --<ingest>` (rtmp, whip) for stream "cam" on 127.0.0.1:<free port>, with
+    no source: the stream waits for a publisher. Its log goes to `out_dir/serve.log` (a file: a
+    full pipe would block it); stdout stays a pipe for the URLs it prints (`wait_for_url`)."""
+    command = [
+        *SERVE_COMMAND, "--host", "127.0.0.1", "--port", "0", "--stream", "cam",
+        "--dir", str(out_dir), f"--{ingest}", "--ladder", ladder,
+        "--segment-duration", f"{segment_duration:g}", *extra_args,
+    ]  # fmt: skip
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=(out_dir / "serve.log").open("w"),
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "SWARMCAST_STREAM_KEY": stream_key, "PYTHONUNBUFFERED": "1"},
+    )
+
+
 def wait_for_segments(playlist: str, count: int, deadline: float) -> None:
     """Poll a media playlist until it names `count` segments (hls.js starts behind the edge);
     polling is the only signal a separate process gives."""

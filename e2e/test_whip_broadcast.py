@@ -9,10 +9,8 @@ there)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -22,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from swarmcast.e2e.browser import CHROMIUM, WEBRTC_ARGS
-from swarmcast.e2e.serve_process import REPO, http_get, stop_process, wait_for_url
+from swarmcast.e2e.serve_process import http_get, start_ingest_server, stop_process, wait_for_url
 from swarmcast.segmenter.config import Rendition, SegmenterConfig
 from tests.segmenter.mpd_conformance import duration_s, mpd_violations, update_violations
 from tests.segmenter.stream_checks import DASH, check_stream_dir
@@ -39,18 +37,8 @@ SPAN_SEGMENTS = 8  # ~8 s per publisher span; two spans make the ~20 s broadcast
 @pytest.fixture
 def whip_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`swarmcast serve --whip` (no source: the stream waits for a publisher)."""
-    command = [
-        sys.executable, "-m", "swarmcast.server.cli", "serve", "--host", "127.0.0.1", "--port", "0",
-        "--stream", "cam", "--dir", str(tmp_path), "--whip", "--ladder", LADDER,
-        "--segment-duration", "1",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=(tmp_path / "serve.log").open("w"),
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "SWARMCAST_STREAM_KEY": KEY, "PYTHONUNBUFFERED": "1"},
+    process = start_ingest_server(
+        tmp_path, "whip", ladder=LADDER, segment_duration=1, stream_key=KEY
     )
     try:
         yield wait_for_url(process, time.monotonic() + 60), process

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import re
 import signal
 import subprocess
-import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,45 +17,25 @@ from pathlib import Path
 import av
 import pytest
 
+from swarmcast.e2e.serve_process import start_ingest_server, stop_process, wait_for_url
 from swarmcast.segmenter import clock_barcode
 from swarmcast.segmenter.config import Rendition, SegmenterConfig
 from swarmcast.server.whip_client import ClockVideoTrack, ToneTrack, WhipClient, WhipRejected
 from tests.segmenter.stream_checks import DASH, check_stream_dir
 
-REPO = Path(__file__).resolve().parents[2]
 KEY = "whip-s3cret"
 CONFIG = SegmenterConfig(renditions=(Rendition.parse("320x180@250"),), segment_duration=1.0)
 
 
 @pytest.fixture
 def whip_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    command = [
-        sys.executable, "-m", "swarmcast.server.cli", "serve", "--port", "0", "--stream", "cam",
-        "--dir", str(tmp_path), "--whip", "--ladder", "320x180@250", "--segment-duration", "1",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=(tmp_path / "serve.log").open("w"),  # a file: a full pipe would block it
-        text=True,
-        cwd=REPO,
-        env={**os.environ, "SWARMCAST_STREAM_KEY": KEY, "PYTHONUNBUFFERED": "1"},
+    process = start_ingest_server(
+        tmp_path, "whip", ladder="320x180@250", segment_duration=1, stream_key=KEY
     )
     try:
-        assert process.stdout is not None
-        base = None
-        while base is None:
-            line = process.stdout.readline()
-            assert line, f"swarmcast serve exited with {process.wait()}"
-            if match := re.search(r"serving (http://\S+)", line):
-                base = match.group(1)
-        yield base, process
+        yield wait_for_url(process, time.monotonic() + 60), process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
+        stop_process(process)
 
 
 async def _publish(endpoint: str, key: str, playlist: str, segments: int) -> None:
