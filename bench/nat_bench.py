@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import secrets
 import statistics
 import subprocess
@@ -16,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from swarmcast.bench.lab_matrix import held_lock
 from swarmcast.e2e.coturn import run_coturn
@@ -32,6 +36,7 @@ from swarmcast.e2e.lab.nat_topology import (
     NatTopology,
 )
 from swarmcast.e2e.lab.netns import remove_stale_namespaces
+from swarmcast.e2e.lab.processes import own_autogroup
 from swarmcast.e2e.serve_process import stop_process
 
 REPO = Path(__file__).resolve().parent.parent
@@ -70,12 +75,47 @@ def _wait_segments(streams: Path, count: int, deadline: float) -> None:
     raise RuntimeError("the origin made no segments in time")
 
 
+class CpuAccount:
+    """CPU the lab's processes used during one run (reaped children) beside the machine's."""
+
+    def __init__(self) -> None:
+        self._children = self._children_s()
+        self._machine = psutil.cpu_times()
+        self._wall = time.monotonic()
+        self._load = os.getloadavg()[0]
+
+    @staticmethod
+    def _children_s() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def figures(self) -> dict[str, float]:
+        """Shares of the machine's cores over the run: the lab's, everything's; load1 at both
+        ends. The lab's count processes reaped by then (peers, origin, coturn)."""
+        wall = max(1e-9, time.monotonic() - self._wall)
+        cores = psutil.cpu_count() or 1
+        now = psutil.cpu_times()
+        busy = (
+            sum(now)
+            - now.idle
+            - now.iowait
+            - (sum(self._machine) - self._machine.idle - self._machine.iowait)
+        )
+        return {
+            "lab_cpu_share": round((self._children_s() - self._children) / (wall * cores), 3),
+            "machine_busy_share": round(min(1.0, busy / (wall * cores)), 3),
+            "load1_start": round(self._load, 1),
+            "load1_end": round(os.getloadavg()[0], 1),
+        }
+
+
 def run_once(
     scenario: NatScenario, workdir: Path, p2p: bool, duration_s: float, timelines: bool = False
 ) -> dict[str, Any]:
     """One run: build the topology, coturn, the origin, one peer per host; figures."""
     secret = secrets.token_hex(16)
     topology = NatTopology.create(scenario.hosts)
+    cpu = CpuAccount()
     stats: dict[int, dict[str, Any]] = {}
     try:
         with run_coturn(
@@ -129,6 +169,7 @@ def run_once(
             finally:
                 turn_bytes = topology.relayed_bytes()
                 drops = topology.access_drops()
+                udp_errors = topology.udp_errors()
                 stop_process(origin, timeout=20)
         for host in scenario.hosts:
             path = workdir / f"peer{host.index}.json"
@@ -141,6 +182,8 @@ def run_once(
             )
         figures["turn_bytes"] = turn_bytes
         figures["access_drops"] = drops
+        figures["udp_errors"] = udp_errors
+        figures["cpu"] = cpu.figures()
         figures["mode"] = "p2p" if p2p else "cdn"
         return figures
     finally:
@@ -187,7 +230,9 @@ def report(scenario: NatScenario, results: dict[str, list[dict[str, Any]]]) -> s
                   f"link end): {run['selected_pairs']}. Addresses other than the TURN server's "
                   f"shown to a viewer about another: {run.get('leaks')} "
                   f"{run.get('leaked_addresses') or ''}. Access-link drops: "
-                  f"{run.get('access_drops')}. Timelines: {run.get('timelines', '-')}",
+                  f"{run.get('access_drops')}. UDP socket drops: {run.get('udp_errors', '-')}. "
+                  f"CPU: {run.get('cpu', '-')}. "
+                  f"Timelines: {run.get('timelines', '-')}",
                   ""]  # fmt: skip
         lines += ["| pair | links tried | connected | selected pair |", "| --- | --- | --- | --- |"]
         for pair, cell in run["nat_pairs"].items():
@@ -199,6 +244,8 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     duration = args.duration or scenario.duration_s
     remove_stale_namespaces()
+    if scenario.lab_autogroup_nice is not None and not own_autogroup(scenario.lab_autogroup_nice):
+        print("no autogroups here: lab_autogroup_nice ignored", file=sys.stderr)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     root = Path(f"/tmp/swarmcast-nat-{stamp}")
     results: dict[str, list[dict[str, Any]]] = (

@@ -129,6 +129,12 @@ def markdown(base: Path, scenario: RealisticScenario, runs: list[dict[str, Any]]
         ("turn_sent_bytes", "coturn sent (bytes, P2P phase)", _num),
         ("cpu_mean_pct", "machine CPU % (P2P phase mean)", _num),
         ("load1_max", "load average max (P2P phase)", _num),
+        ("cpu_browsers_p2p", "CPU, 8 browsers, P2P phase (% of one core)", _num),
+        ("cpu_python_peers_p2p", "CPU, Python viewers, P2P phase (% of one core)", _num),
+        ("cpu_origin_p2p", "CPU, origin, P2P phase (% of one core)", _num),
+        ("cpu_browsers_cdn", "CPU, 8 browsers, CDN-only phase (% of one core)", _num),
+        ("cpu_python_peers_cdn", "CPU, Python viewers, CDN-only phase (% of one core)", _num),
+        ("cpu_origin_cdn", "CPU, origin, CDN-only phase (% of one core)", _num),
         ("publish_delay_p2p_max", "origin publish delay max, P2P phase (s)", _num),
         ("publish_delay_cdn_max", "origin publish delay max, CDN-only phase (s)", _num),
     ]

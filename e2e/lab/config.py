@@ -55,6 +55,11 @@ class LabConfig:
     # origin stands in for a CDN on a machine of its own: a negative value keeps its live
     # encoder in real time while the viewers load the shared cores (e2e/lab/origin_publish.py).
     origin_nice: int | None = None
+    # Python viewers' CPU: None gives each `swarmcast peer` a session of its own, so with
+    # autogroup scheduling 20 of them claim 20 shares of the CPU beside 8 browsers (series 3 of
+    # the realistic scenario: the browsers starved in the P2P phase only). A value puts all of
+    # them in the lab's session, which gets this autogroup nice: one claimant together.
+    python_peers_autogroup_nice: int | None = None
     # Run signaling (`swarmcast signaling`) on a host of its own instead of inside the origin,
     # so that a capped origin link does not also delay SDP/ICE exchanges.
     separate_signaling: bool = False

@@ -50,6 +50,10 @@ class NatScenario:
     upload_budget_share: float = 0.8
     # Serve the stream relay-only (privacy mode, docs/deploy.md): every link through TURN.
     relay_only: bool = False
+    # CPU priority of the lab's session (origin, coturn, peers) while a run holds the heavy
+    # lock: with `kernel.sched_autogroup_enabled` sessions share the CPU as equals, so any
+    # other session on the 2 cores took as much as the 8 viewers together (None: unchanged).
+    lab_autogroup_nice: int | None = None
 
 
 def load_scenario(path: Path) -> NatScenario:
@@ -92,7 +96,16 @@ def build_scenario(data: dict[str, Any]) -> NatScenario:
         join_gap_s=float(data.get("join_gap_s", 1.0)),
         upload_budget_share=float(data.get("upload_budget_share", 0.8)),
         relay_only=bool(data.get("relay_only", False)),
+        lab_autogroup_nice=_nice(data.get("lab_autogroup_nice")),
     )
+
+
+def _nice(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not -20 <= value <= 19:
+        raise ValueError(f"lab_autogroup_nice must be an integer in -20..19, not {value!r}")
+    return value
 
 
 def capacity_bound(up_bps: list[float], rate_bps: float) -> float:

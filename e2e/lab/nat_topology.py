@@ -63,6 +63,22 @@ def _tbf_drops(netns: str, dev: str) -> int:
     return sum(int(q.get("drops", 0)) for q in json.loads(out) if q.get("kind") == "tbf")
 
 
+UDP_ERRORS = ("InErrors", "RcvbufErrors", "SndbufErrors")
+
+
+def _udp_errors(netns: str) -> dict[str, int]:
+    """The namespace's UDP error counters (/proc/net/snmp): datagrams its sockets dropped."""
+    out = subprocess.run(
+        ["ip", "netns", "exec", netns, "cat", "/proc/net/snmp"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    rows = [line.split()[1:] for line in out.splitlines() if line.startswith("Udp:")]
+    if len(rows) < 2:
+        return {}
+    values = dict(zip(rows[0], rows[1], strict=False))
+    return {name: int(values.get(name, 0)) for name in UDP_ERRORS}
+
+
 @dataclass
 class NatTopology:
     tag: str
@@ -189,6 +205,14 @@ class NatTopology:
             }
             for index, netns in self.host_netns.items()
         }
+
+    def udp_errors(self) -> dict[str, dict[str, int]]:
+        """UDP datagrams dropped by the sockets of each host (by index) and of coturn ("turn"):
+        a receive buffer that overflowed while its process waited for the CPU is a loss SCTP
+        recovers only by its retransmission timeout, like a full router buffer."""
+        errors = {str(index): _udp_errors(netns) for index, netns in self.host_netns.items()}
+        errors["turn"] = _udp_errors(self.turn)
+        return errors
 
     def _default_route(self, netns: str, dev: str) -> None:
         """A default route into the public bridge, which does not forward: a packet to a private

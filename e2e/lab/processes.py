@@ -41,7 +41,8 @@ def _die_with_lab() -> None:
 
 
 class LabProcess:
-    """A command run inside a namespace, in its own process group."""
+    """A command run inside a namespace, in its own process group (and session, unless told to
+    stay in the lab's)."""
 
     def __init__(
         self,
@@ -50,12 +51,16 @@ class LabProcess:
         argv: list[str],
         log_path: Path,
         env: dict[str, str] | None = None,
+        own_session: bool = True,
     ) -> None:
         self.name = name
         self.netns = netns
         self.argv = argv
         self.log_path = log_path
         self.env = env  # added to the lab's environment (secrets stay out of `ps`)
+        # False: a process group of its own inside the lab's session, so that it shares the
+        # lab's autogroup (CPU share) instead of claiming one of its own (`own_autogroup`).
+        self.own_session = own_session
         self.proc: asyncio.subprocess.Process | None = None
         self._log_file: IO[bytes] | None = None
 
@@ -74,7 +79,8 @@ class LabProcess:
             stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE if stdout else self._log_file,
             stderr=self._log_file,
-            start_new_session=True,
+            start_new_session=self.own_session,
+            process_group=None if self.own_session else 0,
             preexec_fn=_die_with_lab,
             env={**os.environ, **self.env} if self.env else None,
             # `python -m swarmcast.e2e.lab...` and `-m swarmcast.server.cli` import from the
@@ -103,7 +109,7 @@ class LabProcess:
     def _signal_group(self, sig: int) -> None:
         assert self.proc is not None
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, sig)  # start_new_session: the group id is our PID
+            os.killpg(self.proc.pid, sig)  # a group of its own either way: its id is our PID
 
     def _close_log(self) -> None:
         if self._log_file is not None:
@@ -364,3 +370,14 @@ def set_autogroup_nice(pid: int, nice: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def own_autogroup(nice: int) -> bool:
+    """Move this process (the lab) into a session of its own and give that session's autogroup
+    `nice`: every process it starts without a session of its own (`LabProcess(own_session=
+    False)`, or plain subprocesses) then counts as ONE claimant of the CPU beside each other
+    session, whatever their number (kernel.sched_autogroup_enabled). False where the kernel has
+    no autogroups."""
+    with contextlib.suppress(PermissionError):  # a group leader keeps the session it has
+        os.setsid()
+    return set_autogroup_nice(os.getpid(), nice)

@@ -299,10 +299,21 @@ def run_row(figures: dict[str, Any]) -> dict[str, Any]:
         "pairs_selected": pairs.get("selected"),
         "turn_sent_bytes": p2p.get("turn_sent_bytes"),
         "cpu_mean_pct": ((p2p.get("cpu") or {}).get("machine_mean_pct")),
+        **{
+            f"cpu_{role}_{name}": _role_cpu(phase, role)
+            for name, phase in (("p2p", p2p), ("cdn", cdn))
+            for role in ("browsers", "python_peers", "origin")
+        },
         "load1_max": ((p2p.get("cpu") or {}).get("load1_max")),
         "publish_delay_p2p_max": ((p2p.get("origin_publish") or {}).get("max_s")),
         "publish_delay_cdn_max": ((cdn.get("origin_publish") or {}).get("max_s")),
     }
+
+
+def _role_cpu(phase: dict[str, Any], role: str) -> float | None:
+    """Mean CPU of a role's processes over a phase, % of one core (the lab's CPU monitor)."""
+    value = ((phase.get("cpu") or {}).get("roles_mean_pct_of_core") or {}).get(role)
+    return float(value) if isinstance(value, int | float) else None
 
 
 def aggregate(rows: list[dict[str, Any]]) -> dict[str, dict[str, float | None]]:

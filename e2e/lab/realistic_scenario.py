@@ -34,6 +34,7 @@ class RealisticScenario:
     peer_join_window_s: float = 30.0
     python_abr_share: float = 0.7
     origin_nice: int | None = None  # LabConfig.origin_nice
+    python_autogroup_nice: int | None = None  # LabConfig.python_peers_autogroup_nice
 
     @property
     def hosts(self) -> tuple[NatHost, ...]:
@@ -95,6 +96,11 @@ def build_realistic(data: dict[str, Any]) -> RealisticScenario:
         peer_join_window_s=float(data.get("peer_join_window_s", 30.0)),
         python_abr_share=float(data.get("python_abr_share", 0.7)),
         origin_nice=int(data["origin_nice"]) if data.get("origin_nice") is not None else None,
+        python_autogroup_nice=(
+            int(data["python_autogroup_nice"])
+            if data.get("python_autogroup_nice") is not None
+            else None
+        ),
     )
 
 
@@ -116,5 +122,6 @@ def lab_config(scenario: RealisticScenario, **overrides: Any) -> LabConfig:
     config = LabConfig(
         scenario="realistic", phases=phases, origin_args=origin_args,
         origin_nice=scenario.origin_nice,
+        python_peers_autogroup_nice=scenario.python_autogroup_nice,
     )  # fmt: skip
     return dataclasses.replace(config, **overrides) if overrides else config

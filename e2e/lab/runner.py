@@ -36,6 +36,7 @@ from swarmcast.e2e.lab.processes import (
     SharedBrowser,
     SharedViewer,
     ViewerRecord,
+    own_autogroup,
     set_autogroup_nice,
     wall_ms,
 )
@@ -79,6 +80,9 @@ class LabRun:
         self.origin_env: dict[str, str] = {}  # more environment for the origin (secrets)
 
     async def run(self) -> dict[str, Any]:
+        nice = self.config.python_peers_autogroup_nice
+        if nice is not None and not own_autogroup(nice):
+            log.warning("no autogroups here: python_peers_autogroup_nice ignored")
         stale = remove_stale_namespaces()
         if stale:
             log.info("removed namespaces of earlier runs: %s", ", ".join(stale))
@@ -426,7 +430,9 @@ class LabRun:
             argv += ["--timeline", record.timeline_path]
         host = self._host_for(event)
         log_path = self.workdir / "logs" / f"{event.viewer}.log"
-        peer = PythonPeer(LabProcess(event.viewer, host.netns, argv, log_path), record)
+        own_session = config.python_peers_autogroup_nice is None
+        process = LabProcess(event.viewer, host.netns, argv, log_path, own_session=own_session)
+        peer = PythonPeer(process, record)
         await peer.start()
         self.peers[event.viewer] = peer
         return peer

@@ -28,6 +28,8 @@ def test_shipped_scenario_and_seeded_caps() -> None:
         low, high = (2000, 20000) if host.access == "home" else (500, 2000)
         assert low <= host.up_kbit <= high
     assert load_scenario(REPO / "bench" / "scenarios" / "nat.toml") == scenario  # seeded
+    assert scenario.lab_autogroup_nice == -10
+    assert build_scenario({"hosts": [{"count": 2}]}).lab_autogroup_nice is None
 
 
 @pytest.mark.parametrize(
@@ -36,6 +38,8 @@ def test_shipped_scenario_and_seeded_caps() -> None:
         ({"hosts": [{"count": 2, "nat": "full-cone"}]}, "nat must be"),
         ({"hosts": [{"count": 2, "access": "satellite"}]}, "unknown access"),
         ({"hosts": [{"count": 1}]}, "2..32 hosts"),
+        ({"hosts": [{"count": 2}], "lab_autogroup_nice": -21}, "lab_autogroup_nice"),
+        ({"hosts": [{"count": 2}], "lab_autogroup_nice": "high"}, "lab_autogroup_nice"),
     ],
 )
 def test_bad_scenarios(data: dict[str, object], message: str) -> None:

@@ -17,7 +17,12 @@ from swarmcast.e2e.lab.realistic_figures import (
     realistic_figures,
     run_row,
 )
-from swarmcast.e2e.lab.realistic_scenario import build_realistic, lab_config, load_realistic
+from swarmcast.e2e.lab.realistic_scenario import (
+    RealisticScenario,
+    build_realistic,
+    lab_config,
+    load_realistic,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIO = REPO / "bench" / "scenarios" / "realistic.toml"
@@ -47,6 +52,9 @@ def test_shipped_scenario() -> None:
     assert config.seed == 5 and "--fps" in config.origin_args
     # The origin (a CDN's stand-in) keeps real time ahead of the viewers on the shared cores.
     assert config.origin_nice == -10
+    # The 20 Python viewers share one session: one CPU claimant beside each browser.
+    assert config.python_peers_autogroup_nice == 0
+    assert lab_config(build_realistic_minimal()).python_peers_autogroup_nice is None
 
 
 def test_python_rung_follows_the_downlink() -> None:
@@ -157,7 +165,8 @@ def test_figures_bound_abr_and_pairs() -> None:
         {"name": "p2p", "viewers": [_browser_summary("p2p-b0", 500_000, 500_000),
                                     _browser_summary("p2p-b1", 0, 1_000_000)],
          "python": [_python_summary("p2p-p0", 250_000, 250_000),
-                    _python_summary("p2p-p1", 0, 500_000)], "cpu": {}},
+                    _python_summary("p2p-p1", 0, 500_000)],
+         "cpu": {"roles_mean_pct_of_core": {"browsers": 66.0, "python_peers": 55.0}}},
         {"name": "cdn", "viewers": [_browser_summary("cdn-b0", 0, 1_000_000),
                                     _browser_summary("cdn-b1", 0, 1_000_000)],
          "python": [_python_summary("cdn-p0", 0, 500_000),
@@ -195,4 +204,11 @@ def test_figures_bound_abr_and_pairs() -> None:
     assert pairs["selected"] == {"relay": 1, "direct (srflx/prflx)": 1}
     row = run_row(figures)
     assert row["abr_within_one"] == 2 and row["pair_connected"] == 2
+    # CPU per role and phase: browsers beside Python viewers (a phase without samples: None).
+    assert (row["cpu_browsers_p2p"], row["cpu_python_peers_p2p"]) == (66.0, 55.0)
+    assert row["cpu_origin_p2p"] is None and row["cpu_browsers_cdn"] is None
     assert aggregate([row, {**row, "offload": 0.1}])["offload"] == {"median": 0.175, "worst": 0.1}
+
+
+def build_realistic_minimal() -> RealisticScenario:
+    return build_realistic({"hosts": [{"kind": "browser", "count": 1}, {"count": 1}]})
