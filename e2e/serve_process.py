@@ -80,6 +80,21 @@ def start_ingest_server(
     )
 
 
+@contextmanager
+def serve_whip(
+    out_dir: Path, *, ladder: str, stream_key: str
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`swarmcast serve --whip` with 1 s segments: (its URL, the process), stopped on exit (a
+    no-op signal if the test already stopped it)."""
+    process = start_ingest_server(
+        out_dir, "whip", ladder=ladder, segment_duration=1, stream_key=stream_key
+    )
+    try:
+        yield wait_for_url(process, time.monotonic() + 60), process
+    finally:
+        stop_process(process)
+
+
 def wait_for_segments(playlist: str, count: int, deadline: float) -> None:
     """Poll a media playlist until it names `count` segments (hls.js starts behind the edge);
     polling is the only signal a separate process gives."""

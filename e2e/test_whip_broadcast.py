@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from swarmcast.e2e.browser import CHROMIUM, WEBRTC_ARGS
-from swarmcast.e2e.serve_process import http_get, start_ingest_server, stop_process, wait_for_url
+from swarmcast.e2e.serve_process import http_get, serve_whip
 from swarmcast.segmenter.config import Rendition, SegmenterConfig
 from tests.segmenter.mpd_conformance import duration_s, mpd_violations, update_violations
 from tests.segmenter.stream_checks import DASH, check_stream_dir
@@ -37,13 +37,8 @@ SPAN_SEGMENTS = 8  # ~8 s per publisher span; two spans make the ~20 s broadcast
 @pytest.fixture
 def whip_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`swarmcast serve --whip` (no source: the stream waits for a publisher)."""
-    process = start_ingest_server(
-        tmp_path, "whip", ladder=LADDER, segment_duration=1, stream_key=KEY
-    )
-    try:
-        yield wait_for_url(process, time.monotonic() + 60), process
-    finally:
-        stop_process(process)  # a no-op signal if the test already stopped it
+    with serve_whip(tmp_path, ladder=LADDER, stream_key=KEY) as running:
+        yield running
 
 
 def _playlist(base: str) -> str:

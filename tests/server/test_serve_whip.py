@@ -9,7 +9,6 @@ import io
 import re
 import signal
 import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import av
 import pytest
 
-from swarmcast.e2e.serve_process import start_ingest_server, stop_process, wait_for_url
+from swarmcast.e2e.serve_process import serve_whip
 from swarmcast.segmenter import clock_barcode
 from swarmcast.segmenter.config import Rendition, SegmenterConfig
 from swarmcast.server.whip_client import ClockVideoTrack, ToneTrack, WhipClient, WhipRejected
@@ -29,13 +28,8 @@ CONFIG = SegmenterConfig(renditions=(Rendition.parse("320x180@250"),), segment_d
 
 @pytest.fixture
 def whip_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    process = start_ingest_server(
-        tmp_path, "whip", ladder="320x180@250", segment_duration=1, stream_key=KEY
-    )
-    try:
-        yield wait_for_url(process, time.monotonic() + 60), process
-    finally:
-        stop_process(process)
+    with serve_whip(tmp_path, ladder="320x180@250", stream_key=KEY) as running:
+        yield running
 
 
 async def _publish(endpoint: str, key: str, playlist: str, segments: int) -> None:
