@@ -287,6 +287,11 @@ async def serve(
         options["access_log"] = None
     runner = web.AppRunner(app, handle_signals=False, **options)
     await runner.setup()
+    # Handlers before the URL is printed: whoever reads it may stop the server at once.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     try:
         site = GuardedTCPSite(runner, host, port, guard, config.accept_backlog)
         await site.start()
@@ -296,17 +301,11 @@ async def serve(
         if stream:
             print(f"swarmcast: HLS {base}live/{stream}/master.m3u8", flush=True)
             print(f"swarmcast: DASH {base}live/{stream}/manifest.mpd", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        try:
-            await stop.wait()
-        finally:
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(signum)
+        await stop.wait()
         print("swarmcast: stopping", flush=True)
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
         await runner.cleanup()
         print("swarmcast: stopped", flush=True)
 

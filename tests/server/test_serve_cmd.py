@@ -121,6 +121,29 @@ def test_serve_dir_only_runs_and_stops_on_sigterm(streams_dir: Path) -> None:
             process.stdout.close()
 
 
+def test_sigterm_right_after_the_url_line_is_a_clean_stop(streams_dir: Path) -> None:
+    """Whoever reads `serving URL` may stop the server at once: the handler is already there."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "swarmcast.server.cli", "serve", "--dir", str(streams_dir),
+         "--port", "0", "--stream", "demo"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        assert "serving http://" in process.stdout.readline()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+        assert "swarmcast: stopped" in process.stdout.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
 class _WedgedStream:
     """A pipeline whose stop() never finishes (e.g. an encoder thread stuck in a codec)."""
 
