@@ -147,6 +147,18 @@ class DownloadBook:
                 out.append(p)  # pieces, or a fresh word of a copy that is starting
         return out
 
+    def partial_to_forget(self, peer: RemotePeer) -> int:
+        """Which of `peer`'s partial copies to forget when it announced more than we keep
+        (`max_partial_per_peer`): one of a segment we no longer need (complete here, played or
+        dropped; the oldest first), else the one we need last (the highest seq). Forgetting the
+        oldest instead dropped the copy a long stall waits on as soon as the word of the 16th
+        newer segment arrived, for every stalled neighbour of it in the same second: all took
+        the rest from the origin at once (bench/results/sim-congestion-notes.md, seeds 192
+        and 210)."""
+        newest = max(max(self.segments, default=-1), max(self.local, default=-1))
+        done = [seq for seq in peer.partial if seq not in self.segments and seq <= newest]
+        return min(done) if done else max(peer.partial)
+
     def latest_progress(self, now: float, seq: int) -> float | None:
         """When a usable neighbour last announced progress on its partial copy of `seq`."""
         latest: float | None = None

@@ -132,19 +132,19 @@ class OriginGate:
     def may_fetch_unheld(self, now: float, segment: SegmentState) -> bool:
         """A segment no usable neighbour holds goes to the origin before its fallback point:
         when playback waits on it (unless the election or connecting neighbours say wait), or
-        when this member's election turn for a new live segment has come."""
-        blocked = (
-            self.clock.waiting_on(segment)
-            and not self.election_pending(now, segment)
-            and not self.connect_wait(now)
-            and not self.stale_copy_wait(now, segment)
-        )
-        return blocked or (
+        when this member's election turn for a new live segment has come. Neither while its
+        stale-copy turn has not come (`stale_copy_wait`): a copy's word leaves the holders at
+        the same moment for all its waiting neighbours, and a member whose election turn passed
+        long ago (stalled far behind the live edge) would otherwise fetch at that moment."""
+        if self.connect_wait(now):
+            return False
+        blocked = self.clock.waiting_on(segment) and not self.election_pending(now, segment)
+        turn = blocked or (
             segment.http_first_at is not None
             and now >= segment.http_first_at
             and self.within_horizon(now, segment)
-            and not self.connect_wait(now)
         )
+        return turn and not self.stale_copy_wait(now, segment)
 
     def within_horizon(self, now: float, segment: SegmentState) -> bool:
         """The segment is due soon enough for an election turn (`election_horizon_s`), and, if
@@ -244,7 +244,8 @@ class OriginGate:
 
     def stale_copy_wait(self, now: float, segment: SegmentState) -> bool:
         """A waiting member's turn to take over a stale copy has not come (`stale_turn`): it
-        does not fetch the segment as unheld either once the copy's word leaves the holders."""
+        does not fetch the segment as unheld either (blocked on it, or in its passed election
+        turn) once the copy's word leaves the holders."""
         if self.config.stale_copy_tiers <= 0:
             return False
         deadline = self.clock.deadline(segment)

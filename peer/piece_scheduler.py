@@ -161,9 +161,10 @@ class PieceScheduler:
         peer.partial[seq] = held
         peer.partial_top[seq] = top
         while len(peer.partial) > self.config.max_partial_per_peer:
-            oldest = min(peer.partial)
-            del peer.partial[oldest]
-            peer.partial_at.pop(oldest, None)
+            forget = self.book.partial_to_forget(peer)
+            del peer.partial[forget]
+            peer.partial_at.pop(forget, None)
+            peer.partial_top.pop(forget, None)
         self._schedule(now)
 
     def peer_choked(self, now: float, peer_id: str, choked: bool) -> None:

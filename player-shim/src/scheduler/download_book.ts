@@ -165,6 +165,26 @@ export class DownloadBook {
     return now - (peer.partialAt.get(seq) ?? -1e18) < this.promiseS;
   }
 
+  /**
+   * Which of `peer`'s partial copies to forget when it announced more than we keep
+   * (`maxPartialPerPeer`): one of a segment we no longer need (complete here, played or dropped;
+   * the oldest first), else the one we need last (the highest seq). Forgetting the oldest
+   * instead dropped the copy a long stall waits on as soon as the word of the 16th newer segment
+   * arrived, for every stalled neighbour of it in the same second (peer/download_book.py).
+   */
+  partialToForget(peer: RemotePeer): number {
+    let newest = -1;
+    for (const seq of this.segments.keys()) newest = Math.max(newest, seq);
+    for (const seq of this.local.keys()) newest = Math.max(newest, seq);
+    let done: number | null = null;
+    let last = -Infinity;
+    for (const seq of peer.partial.keys()) {
+      if (!this.segments.has(seq) && seq <= newest && (done === null || seq < done)) done = seq;
+      last = Math.max(last, seq);
+    }
+    return done ?? last;
+  }
+
   /** When a usable neighbour last announced progress on its partial copy of `seq`. */
   latestProgress(now: number, seq: number): number | null {
     let latest: number | null = null;

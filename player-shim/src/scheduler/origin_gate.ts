@@ -123,13 +123,18 @@ export class OriginGate {
   /**
    * A segment no usable neighbour holds goes to the origin before its fallback point: when
    * playback waits on it (unless the election or connecting neighbours say wait), or when this
-   * member's election turn for a new live segment has come. Returns the reason, or null.
+   * member's election turn for a new live segment has come. Neither while its stale-copy turn has
+   * not come (`staleCopyWait`): a copy's word leaves the holders at the same moment for all its
+   * waiting neighbours, and a member whose election turn passed long ago (stalled far behind the
+   * live edge) would otherwise fetch at that moment. Returns the reason, or null.
    */
   fetchUnheldReason(now: number, segment: SegmentState): string | null {
+    if (this.connectWait(now)) return null;
     const turn = segment.httpFirstAt !== null && now >= segment.httpFirstAt;
-    if (turn && this.withinHorizon(now, segment) && !this.connectWait(now)) return "election-turn";
-    if (this.clock.waitingOn(segment) && !this.electionPending(now, segment) && !this.connectWait(now) && !this.staleCopyWait(now, segment)) return turn ? "election-turn" : "blocked-no-holder";
-    return null;
+    let reason: string | null = null;
+    if (turn && this.withinHorizon(now, segment)) reason = "election-turn";
+    else if (this.clock.waitingOn(segment) && !this.electionPending(now, segment)) reason = turn ? "election-turn" : "blocked-no-holder";
+    return reason !== null && this.staleCopyWait(now, segment) ? null : reason;
   }
 
   /**
@@ -217,7 +222,7 @@ export class OriginGate {
     return segment.staleTurn;
   }
 
-  /** A waiting member's turn to take over a stale copy has not come (`staleTurn`): it does not fetch the segment as unheld either once the copy's word leaves the holders. */
+  /** A waiting member's turn to take over a stale copy has not come (`staleTurn`): it does not fetch the segment as unheld either (blocked on it, or in its passed election turn) once the copy's word leaves the holders. */
   staleCopyWait(now: number, segment: SegmentState): boolean {
     if (this.config.staleCopyTiers <= 0) return false;
     const deadline = this.clock.deadline(segment);

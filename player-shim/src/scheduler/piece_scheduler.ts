@@ -126,7 +126,7 @@ export class PieceScheduler {
       peer.partialAt.set(seq, now);
     }
     peer.partial.set(seq, held);
-    while (peer.partial.size > this.config.maxPartialPerPeer) peer.forgetPartial(Math.min(...peer.partial.keys()));
+    while (peer.partial.size > this.config.maxPartialPerPeer) peer.forgetPartial(this.book.partialToForget(peer));
     this.schedule(now);
   }
 
