@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ import psutil
 import socketio
 
 from swarmcast.e2e.lab.metrics import percentile
+from swarmcast.e2e.redis_process import free_port
 from swarmcast.protocol import signaling_schema as schema
 from swarmcast.protocol import tokens
 
@@ -73,13 +73,6 @@ class SimClient:
         if not self.first_neighbour:
             self.first_neighbour = when
             self.first_neighbour_seen.set()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -230,7 +223,7 @@ async def _join(client: SimClient, rendition: str) -> None:
 
 async def _bench(args: argparse.Namespace) -> dict[str, Any]:
     secret = secrets.token_urlsafe(24).encode()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     server_process: subprocess.Popen[bytes] | None = None
     server_log = Path(tempfile.gettempdir()) / f"swarmcast-signaling-bench-{port}.log"

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from swarmcast.e2e.redis_process import start_redis
 from swarmcast.e2e.serve_process import REPO, http_get, stop_process
 from swarmcast.server.cli import build_parser
 
@@ -128,11 +129,7 @@ def test_unit_commands_start_with_the_deploy_config(deploy_ports_free: None) -> 
             "SWARMCAST_STREAM_KEY": "deploy-test-key",
             "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
         }
-        redis = subprocess.Popen(
-            ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", state],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-        )  # fmt: skip
+        redis = start_redis(REDIS_PORT, state)
         processes = [redis]
         try:
             for argv in unit_commands().values():

@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from typing import Any
 import pytest
 
 from swarmcast.e2e.browser import ensure_shim_bundle, webrtc_context
+from swarmcast.e2e.redis_process import free_port, start_redis, wait_until_listening
 from swarmcast.e2e.serve_process import REPO, ServeProcess, serve_live
 
 pytestmark = [
@@ -64,26 +64,6 @@ RECORDER = """
   return true;
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_until_listening(host: str, port: int, process: subprocess.Popen[Any]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"{process.args!r} exited with {process.returncode}")
-        try:
-            socket.create_connection((host, port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)  # a separate process: polling its port is the only signal
-    raise AssertionError(f"nothing listens on {host}:{port}")
 
 
 @dataclass
@@ -183,13 +163,7 @@ class Topology:
         self.ca = make_certificate(work)
 
     def start_redis(self) -> None:
-        process = subprocess.Popen(
-            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.work)],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        self.processes["redis"] = process
-        wait_until_listening("127.0.0.1", self.redis_port, process)
+        self.processes["redis"] = start_redis(self.redis_port, self.work)
 
     def start_signaling(self, index: int) -> None:
         port = self.signaling_ports[index]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -16,6 +14,7 @@ import pytest
 import socketio
 from aiohttp import web
 
+from swarmcast.e2e.redis_process import free_port, start_redis
 from swarmcast.protocol import signaling_schema as schema
 from swarmcast.signaling.attach import attach_signaling
 from swarmcast.signaling.config import SignalingConfig
@@ -29,33 +28,12 @@ from tests.signaling.signaling_fixtures import SECRET, Client, RunningServer, co
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as workdir:
-        process = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", workdir],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        process = start_redis(port, workdir)
         try:
-            deadline = time.monotonic() + 10
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or process.poll() is not None:
-                        raise RuntimeError("redis-server did not start") from None
-                    time.sleep(0.05)
             yield f"redis://127.0.0.1:{port}/0"
         finally:
             process.terminate()
@@ -344,7 +322,7 @@ async def test_operator_api_answers_503_while_redis_is_down() -> None:
     the members' swarm-size lookup with a retryable 503, not a 500 (issue 10)."""
     from swarmcast.signaling.cli import build_app
 
-    closed_port = _free_port()  # nothing listens there: connections are refused
+    closed_port = free_port()  # nothing listens there: connections are refused
     config = SignalingConfig(admin_token="op-token")
     runner, url = await serve_app(build_app(config, SECRET, f"redis://127.0.0.1:{closed_port}/0"))
     auth = {"Authorization": "Bearer op-token"}
