@@ -101,7 +101,7 @@ class PieceScheduler:
     def peer_connected(
         self, now: float, peer_id: str, *, capabilities: int = 1, max_pieces_per_request: int = 16
     ) -> None:
-        self._now = now
+        self._advance(now)
         if peer_id in self.book.peers:
             return
         self.book.add_peer(RemotePeer(peer_id, capabilities, max(1, max_pieces_per_request)))
@@ -110,13 +110,13 @@ class PieceScheduler:
         self._schedule(now)
 
     def peer_closed(self, now: float, peer_id: str) -> None:
-        self._now = now
+        self._advance(now)
         if self.book.forget_peer(peer_id):
             self.upload.peer_closed(now, peer_id)
             self._schedule(now)
 
     def peer_have(self, now: float, peer_id: str, seqs: list[int]) -> None:
-        self._now = now
+        self._advance(now)
         peer = self.book.peers.get(peer_id)
         if peer is not None:
             peer.haves = set(seqs)
@@ -126,7 +126,7 @@ class PieceScheduler:
             self._schedule(now)
 
     def peer_have_delta(self, now: float, peer_id: str, seq: int) -> None:
-        self._now = now
+        self._advance(now)
         peer = self.book.peers.get(peer_id)
         if peer is not None:
             peer.haves.add(seq)
@@ -139,7 +139,7 @@ class PieceScheduler:
         `seq` from the origin now) and announces more as they arrive. Replaces what it said of
         `seq` before. Kept also for segments we do not know yet (the elected member's word
         usually arrives before our playlist refresh), at most `max_partial_per_peer` of them."""
-        self._now = now
+        self._advance(now)
         peer = self.book.peers.get(peer_id)
         if peer is None or seq in peer.haves or seq in self.book.local:
             return
@@ -169,7 +169,7 @@ class PieceScheduler:
 
     def peer_choked(self, now: float, peer_id: str, choked: bool) -> None:
         """CHOKE from `peer_id` discards our outstanding requests there; UNCHOKE lifts it."""
-        self._now = now
+        self._advance(now)
         peer = self.book.peers.get(peer_id)
         if peer is None:
             return
@@ -181,7 +181,7 @@ class PieceScheduler:
 
     def set_swarm_size(self, now: float, size: int) -> None:
         """Members of our swarm (from signaling); sizes the live HTTP-first election."""
-        self._now = now
+        self._advance(now)
         self.gate.swarm_size = max(1, size)
 
     def set_connecting_peers(self, now: float, count: int) -> None:
@@ -190,7 +190,7 @@ class PieceScheduler:
         segment nobody holds waits for them up to `connect_wait_s` (from the first report of
         connecting neighbours) instead of every newcomer of a flash crowd pulling its startup
         segments from the origin."""
-        self._now = now
+        self._advance(now)
         self.gate.set_connecting(now, count)
         self._schedule(now)
 
@@ -209,7 +209,7 @@ class PieceScheduler:
     ) -> None:
         """A segment whose integrity record we hold. `start` is its media time on the
         playhead's timeline; `live_edge` marks a segment that just appeared at the live edge."""
-        self._now = now
+        self._advance(now)
         if seq in self.book.segments or seq in self.book.local or size <= 0 or piece_size <= 0:
             return
         count = -(-size // piece_size)
@@ -228,7 +228,7 @@ class PieceScheduler:
 
     def segment_removed(self, now: float, seq: int) -> None:
         """The store evicted `seq` (or the window moved past it): stop fetching and serving it."""
-        self._now = now
+        self._advance(now)
         self.book.drop_segment(seq)
         self.book.local.pop(seq, None)
         self.upload.segment_removed(seq)
@@ -236,7 +236,7 @@ class PieceScheduler:
 
     def set_playhead(self, now: float, position: float, playing: bool) -> None:
         """The playhead is at media time `position`; if `playing`, it advances in real time."""
-        self._now = now
+        self._advance(now)
         self.clock.playhead = Playhead(now, position, playing)
         self._schedule(now)
 
@@ -246,7 +246,7 @@ class PieceScheduler:
         self, now: float, peer_id: str, request_id: int, seq: int, index: int, valid: bool
     ) -> None:
         """A PIECE from a peer, after the adapter checked it against the integrity record."""
-        self._now = now
+        self._advance(now)
         peer = self.book.peers.get(peer_id)
         if not valid:
             self.stats.bad_pieces += 1
@@ -272,7 +272,7 @@ class PieceScheduler:
     def request_rejected(
         self, now: float, peer_id: str, request_id: int, reason: RejectReason
     ) -> None:
-        self._now = now
+        self._advance(now)
         peer = self.book.peers.get(peer_id)
         request = self.book.requests.get(request_id)
         if peer is None or request is None or request.peer_id != peer_id:
@@ -290,7 +290,7 @@ class PieceScheduler:
         self, now: float, fetch_id: int, seq: int, index: int, valid: bool
     ) -> None:
         """A piece of an HTTP response, checked against the integrity record."""
-        self._now = now
+        self._advance(now)
         fetch = self.book.fetches.get(fetch_id)
         if not valid:
             self.stats.bad_pieces += 1
@@ -314,7 +314,7 @@ class PieceScheduler:
 
     def http_failed(self, now: float, fetch_id: int) -> None:
         """The fetch failed (network error, bad status, bad piece): retry after a pause."""
-        self._now = now
+        self._advance(now)
         if fetch_id not in self.book.fetches:
             return
         segment = self.book.fail_fetch(fetch_id)
@@ -327,20 +327,29 @@ class PieceScheduler:
     def upload_request(
         self, now: float, peer_id: str, request_id: int, seq: int, first_piece: int, count: int
     ) -> None:
-        self._now = now
+        self._advance(now)
         if peer_id in self.book.peers:
             self.upload.request(now, peer_id, request_id, seq, first_piece, count)
 
     def upload_cancel(self, now: float, peer_id: str, request_id: int) -> None:
-        self._now = now
+        self._advance(now)
         self.upload.cancel(now, peer_id, request_id)
 
     def set_upload_limits(self, now: float, rate_bytes_per_s: float | None, slots: int) -> None:
         """The upload cap (bytes/s, None: none) and slots change in the running session."""
-        self._now = now
+        self._advance(now)
         self.upload.set_limits(now, rate_bytes_per_s, slots)
 
     # --- time -----------------------------------------------------------------------------
+
+    def _advance(self, now: float) -> None:
+        """Every event first lets the upload side catch up: under a rate cap, queued pieces
+        that became sendable since the last pump go out now. `next_timer` only reports times
+        after `now`, so a piece that came due between two events (bucket refilled meanwhile)
+        would otherwise wait for an unrelated timer: a capped seeder went silent to all its
+        neighbours for seconds (bench/results/nat/README.md, session 11)."""
+        self._now = now
+        self.upload.catch_up(now)
 
     def next_timer(self) -> float | None:
         """The next time at which something changes without an event (None: never)."""

@@ -8,6 +8,8 @@ Semantics (shared with the TypeScript port):
   `idle_unchoke_timeout_s` gives its slot up when someone is waiting.
 - Choking a peer drops its queued pieces without REJECTs (the peer drops its requests too).
 - Queued pieces are sent round-robin over peers, one piece at a time, within the rate cap.
+  Every scheduler event first sends what the cap allows by then (`catch_up`): a timer due
+  before an event that the event loop handled first must not be lost with the re-armed timer.
 - `set_limits` changes the cap and slots in a running session (the operator's upload policy):
   fewer slots choke the excess holders, idle ones first (oldest request first, then id); more
   slots go to waiting peers. A new rate starts a full bucket; the same rate keeps the bucket.
@@ -185,6 +187,12 @@ class UploadScheduler:
             self._stats.bytes_uploaded += piece.size
             self._stats.pieces_uploaded += 1
             self._emit(SendPiece(peer_id, piece.request_id, piece.seq, piece.index))
+
+    def catch_up(self, now: float) -> None:
+        """Send what the cap allows by now (the scheduler calls it at every event). Without a
+        cap nothing waits in the queues, so this acts only under one."""
+        if self._bucket is not None:
+            self.pump(now)
 
     def _next_peer(self) -> str | None:
         ready = sorted(pid for pid, d in self._peers.items() if d.unchoked and d.queue)

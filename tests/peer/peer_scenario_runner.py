@@ -158,7 +158,8 @@ def run_script(scenario: Json) -> None:
         at = float(step.get("at", now))
         if at < now:
             raise ScenarioFailure(f"step {number}: time goes backwards")
-        advance(sched, at, log)
+        if not step.get("before_timers", False):
+            advance(sched, at, log)
         now = at
         try:
             if "event" in step:

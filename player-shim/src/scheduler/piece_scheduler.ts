@@ -64,7 +64,7 @@ export class PieceScheduler {
   // --- swarm events ---
 
   peerConnected(now: number, peerId: string, capabilities = 1, maxPiecesPerRequest = 16): void {
-    this.now = now;
+    this.advance(now);
     if (this.book.peers.has(peerId)) return;
     this.book.peers.set(peerId, new RemotePeer(peerId, capabilities, Math.max(1, maxPiecesPerRequest)));
     this.actions.push({ action: "send_have", peer: peerId, seqs: sortedNumbers(this.book.local.keys()) });
@@ -73,7 +73,7 @@ export class PieceScheduler {
   }
 
   peerClosed(now: number, peerId: string): void {
-    this.now = now;
+    this.advance(now);
     if (this.book.forgetPeer(peerId)) {
       this.upload.peerClosed(now, peerId);
       this.schedule(now);
@@ -81,7 +81,7 @@ export class PieceScheduler {
   }
 
   peerHave(now: number, peerId: string, seqs: number[]): void {
-    this.now = now;
+    this.advance(now);
     const peer = this.book.peers.get(peerId);
     if (peer) {
       peer.haves = new Set(seqs);
@@ -91,7 +91,7 @@ export class PieceScheduler {
   }
 
   peerHaveDelta(now: number, peerId: string, seq: number): void {
-    this.now = now;
+    this.advance(now);
     const peer = this.book.peers.get(peerId);
     if (peer) {
       peer.haves.add(seq);
@@ -107,7 +107,7 @@ export class PieceScheduler {
    * before our playlist refresh), at most `maxPartialPerPeer` of them.
    */
   peerHavePieces(now: number, peerId: string, seq: number, pieces: number[]): void {
-    this.now = now;
+    this.advance(now);
     const peer = this.book.peers.get(peerId);
     if (!peer || peer.haves.has(seq) || this.book.local.has(seq)) return;
     const count = this.book.segments.get(seq)?.pieceCount ?? MAX_PIECES_PER_SEGMENT;
@@ -132,7 +132,7 @@ export class PieceScheduler {
 
   /** CHOKE from `peerId` discards our outstanding requests there; UNCHOKE lifts it. */
   peerChoked(now: number, peerId: string, choked: boolean): void {
-    this.now = now;
+    this.advance(now);
     const peer = this.book.peers.get(peerId);
     if (!peer) return;
     peer.chokingUs = choked;
@@ -142,7 +142,7 @@ export class PieceScheduler {
 
   /** Members of our swarm (from signaling); sizes the live HTTP-first election. */
   setSwarmSize(now: number, size: number): void {
-    this.now = now;
+    this.advance(now);
     this.gate.swarmSize = Math.max(1, size);
   }
 
@@ -153,7 +153,7 @@ export class PieceScheduler {
    * instead of every newcomer of a flash crowd pulling its startup segments from the origin.
    */
   setConnectingPeers(now: number, count: number): void {
-    this.now = now;
+    this.advance(now);
     this.gate.setConnecting(now, count);
     this.schedule(now);
   }
@@ -173,7 +173,7 @@ export class PieceScheduler {
     seq: number,
     opts: { size: number; pieceSize: number; start: number; duration: number; liveEdge?: boolean },
   ): void {
-    this.now = now;
+    this.advance(now);
     const { size, pieceSize, start, duration } = opts;
     if (this.book.segments.has(seq) || this.book.local.has(seq) || size <= 0 || pieceSize <= 0) return;
     const count = Math.ceil(size / pieceSize);
@@ -191,7 +191,7 @@ export class PieceScheduler {
 
   /** The store evicted `seq` (or the window moved past it): stop fetching and serving it. */
   segmentRemoved(now: number, seq: number): void {
-    this.now = now;
+    this.advance(now);
     this.book.dropSegment(seq);
     this.book.local.delete(seq);
     this.upload.segmentRemoved(seq);
@@ -200,7 +200,7 @@ export class PieceScheduler {
 
   /** The playhead is at media time `position`; if `playing`, it advances in real time. */
   setPlayhead(now: number, position: number, playing: boolean): void {
-    this.now = now;
+    this.advance(now);
     this.clock.playhead = new Playhead(now, position, playing);
     this.schedule(now);
   }
@@ -209,7 +209,7 @@ export class PieceScheduler {
 
   /** A PIECE from a peer, after the adapter checked it against the integrity record. */
   pieceReceived(now: number, peerId: string, requestId: number, seq: number, index: number, valid: boolean): void {
-    this.now = now;
+    this.advance(now);
     const peer = this.book.peers.get(peerId);
     if (!valid) {
       this.stats.badPieces += 1;
@@ -238,7 +238,7 @@ export class PieceScheduler {
   }
 
   requestRejected(now: number, peerId: string, requestId: number, reason: RejectReasonName): void {
-    this.now = now;
+    this.advance(now);
     const peer = this.book.peers.get(peerId);
     const request = this.book.requests.get(requestId);
     if (!peer || !request || request.peerId !== peerId) return;
@@ -251,7 +251,7 @@ export class PieceScheduler {
 
   /** A piece of an HTTP response, checked against the integrity record. */
   httpPieceReceived(now: number, fetchId: number, seq: number, index: number, valid: boolean): void {
-    this.now = now;
+    this.advance(now);
     const fetch = this.book.fetches.get(fetchId);
     if (!valid) {
       this.stats.badPieces += 1;
@@ -279,7 +279,7 @@ export class PieceScheduler {
 
   /** The fetch failed (network error, bad status, bad piece): retry after a pause. */
   httpFailed(now: number, fetchId: number): void {
-    this.now = now;
+    this.advance(now);
     if (!this.book.fetches.has(fetchId)) return;
     const segment = this.book.failFetch(fetchId);
     if (segment) segment.httpRetryAt = now + this.config.httpRetryS;
@@ -289,24 +289,33 @@ export class PieceScheduler {
   // --- upload events ---
 
   uploadRequest(now: number, peerId: string, requestId: number, seq: number, firstPiece: number, count: number): void {
-    this.now = now;
+    this.advance(now);
     if (this.book.peers.has(peerId)) this.upload.request(now, peerId, requestId, seq, firstPiece, count);
   }
 
   uploadCancel(now: number, peerId: string, requestId: number): void {
-    this.now = now;
+    this.advance(now);
     this.upload.cancel(now, peerId, requestId);
   }
 
   /** The upload cap (bytes/s, null: none) and slots change in the running session. */
   setUploadLimits(now: number, rateBytesPerS: number | null, slots: number): void {
-    this.now = now;
+    this.advance(now);
     this.upload.setLimits(now, rateBytesPerS, slots);
   }
 
   // --- time ---
 
-  /** The next time at which something changes without an event (null: never). */
+  /**
+   * Every event first lets the upload side catch up: under a rate cap, queued pieces that
+   * became sendable since the last pump go out now (`nextTimer` only reports times after
+   * `now`; see peer/piece_scheduler.py `_advance`).
+   */
+  private advance(now: number): void {
+    this.now = now;
+    this.upload.catchUp(now);
+  }
+
   /** The next time at which something changes without an event (null: never). */
   nextTimer(): number | null {
     return nextTimer(this.now, this.book, this.clock, this.gate, this.upload, this.config);

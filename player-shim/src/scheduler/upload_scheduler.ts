@@ -145,6 +145,11 @@ export class UploadScheduler {
 
   // --- sending ---
 
+  /** Sends what the cap allows by now (called at every event); without a cap nothing waits. */
+  catchUp(now: number): void {
+    if (this.bucket !== null) this.pump(now);
+  }
+
   /** Emits send_piece for as many queued pieces as the cap allows, round-robin over peers. */
   pump(now: number): void {
     for (;;) {

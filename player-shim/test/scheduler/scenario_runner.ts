@@ -160,7 +160,7 @@ export function runScript(scenario: Json): void {
   (scenario.steps as Json[]).forEach((step, number) => {
     const at = Number(step.at ?? now);
     if (at < now) throw new ScenarioFailure(`step ${number}: time goes backwards`);
-    advance(sched, at, log);
+    if (step.before_timers !== true) advance(sched, at, log);
     now = at;
     try {
       if ("event" in step) {
