@@ -53,7 +53,7 @@ def test_shipped_scenario() -> None:
     # The origin (a CDN's stand-in) keeps real time ahead of the viewers on the shared cores.
     assert config.origin_nice == -10
     # The 20 Python viewers share one session: one CPU claimant beside each browser.
-    assert config.python_peers_autogroup_nice == 0
+    assert config.python_peers_autogroup_nice == -5
     assert lab_config(build_realistic_minimal()).python_peers_autogroup_nice is None
 
 
