@@ -8,12 +8,14 @@ anything still alive inside the lab's namespaces as a last resort.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import ctypes
 import json
 import logging
 import os
 import signal
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -376,8 +378,23 @@ def own_autogroup(nice: int) -> bool:
     """Move this process (the lab) into a session of its own and give that session's autogroup
     `nice`: every process it starts without a session of its own (`LabProcess(own_session=
     False)`, or plain subprocesses) then counts as ONE claimant of the CPU beside each other
-    session, whatever their number (kernel.sched_autogroup_enabled). False where the kernel has
-    no autogroups."""
-    with contextlib.suppress(PermissionError):  # a group leader keeps the session it has
-        os.setsid()
+    session, whatever their number (kernel.sched_autogroup_enabled). Run from a terminal it
+    keeps the terminal's session (a new one would no longer get the terminal's Ctrl-C) and
+    gives that session `nice` until this process exits. False where the kernel has no
+    autogroups."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        before = _autogroup_nice()
+        if before is not None and before != nice:
+            atexit.register(set_autogroup_nice, os.getpid(), before)
+    else:
+        with contextlib.suppress(PermissionError):  # a group leader keeps the session it has
+            os.setsid()
     return set_autogroup_nice(os.getpid(), nice)
+
+
+def _autogroup_nice() -> int | None:
+    """This session's autogroup nice (`/autogroup-N nice X`), None without autogroups."""
+    try:
+        return int(Path("/proc/self/autogroup").read_text().split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None

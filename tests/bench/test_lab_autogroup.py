@@ -81,3 +81,30 @@ def test_a_process_without_a_session_of_its_own_stays_in_the_labs(tmp_path: Path
     assert sid == os.getsid(0)
     assert pgid != os.getpgid(0)
     assert code is not None and code < 0  # stopped by the signal to its group
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no autogroup scheduling")
+def test_from_a_terminal_the_lab_keeps_its_session_and_restores_its_priority() -> None:
+    """Run from a terminal (stdin a tty) the lab stays in the terminal's session, so Ctrl-C
+    still reaches it, and hands the session's priority back when it exits."""
+    code = (
+        "import os\n"
+        "from swarmcast.e2e.lab.processes import own_autogroup, _autogroup_nice\n"
+        "sid = os.getsid(0)\n"
+        "assert own_autogroup(6)\n"
+        "print(os.getsid(0) == sid, _autogroup_nice(), flush=True)\n"
+    )
+    leader, follower = os.openpty()
+    try:
+        # A session of its own (as a terminal's shell has), whose autogroup the child changes.
+        script = f"{sys.executable} -c \"$0\"; cut -d' ' -f3 /proc/self/autogroup"
+        shell = subprocess.run(
+            ["setsid", "sh", "-c", script, code],
+            stdin=follower, capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+    finally:
+        os.close(leader)
+        os.close(follower)
+    kept, during, after = shell.stdout.split()
+    assert (kept, during) == ("True", "6")
+    assert after == "0"  # the session's priority handed back at exit
