@@ -49,6 +49,8 @@ class SegmentState:
     stale_turn: float = -1.0
     """This member's turn, in progress timeouts, to take over a neighbour's stale copy of it
     (`OriginGate.stale_turn`; -1: not computed yet)."""
+    stale_turn_neighbours: int = -1
+    """How many neighbours `stale_turn` was computed among (recomputed when that changes)."""
 
     def __post_init__(self) -> None:
         if self.free_count < 0:

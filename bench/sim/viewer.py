@@ -228,8 +228,10 @@ class ViewerLogic:
             # swarm_session.ts deliveryUnderway: a neighbour's copy is arriving, or (startup)
             # neighbours are still connecting and the scheduler waits for them.
             sched = node.sched
-            underway = now - node.partial_at.get(seq, -1e9) < window or (
-                not sched.clock.playing and sched.gate.connect_wait(now)
+            underway = (
+                now - node.partial_at.get(seq, -1e9) < window
+                or sched.gate.waits_for_copy(now, seq)
+                or (not sched.clock.playing and sched.gate.connect_wait(now))
             )
         if underway and node.safety_extensions < self.cfg.safety_extensions:
             node.safety_extensions += 1

@@ -60,6 +60,9 @@ export class DeliveryWatch {
     // (after a live-edge jump, all of them).
     const partial = this.partialAt.get(seq);
     if (partial !== undefined && nowMs - partial < windowMs) return true;
+    // The scheduler waits for a neighbour's copy, or for its turn to take a stale one over: a
+    // plain HTTP copy now would be every blocked member's at the copy's stale moment, no turns.
+    if (scheduler.gate.waitsForCopy(nowMs / 1000, seq)) return true;
     // Startup: neighbours are still connecting, and the scheduler waits for them.
     return !scheduler.clock.playing && scheduler.gate.connectWait(nowMs / 1000);
   }

@@ -33,6 +33,8 @@ export class SegmentState {
   electionDelay = 0;
   /** This member's turn, in progress timeouts, to take over a neighbour's stale copy of it (`OriginGate.staleTurn`; -1: not computed yet). */
   staleTurn = -1;
+  /** How many neighbours `staleTurn` was computed among (recomputed when that changes). */
+  staleTurnNeighbours = -1;
 
   constructor(
     readonly seq: number,

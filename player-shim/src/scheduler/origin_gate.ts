@@ -203,10 +203,13 @@ export class OriginGate {
    * takeover herd that drowns a congested origin). The turns are the election's tiers among the
    * neighbours, `staleCopyTiers` progress timeouts apart: about one member of a neighbourhood goes
    * first, its origin pieces are announced and relayed, and that fresh word keeps the others
-   * waiting. Computed once per segment (peer/origin_gate.py, same rule).
+   * waiting. Computed again when the number of neighbours changed: a turn computed while a
+   * newcomer had one or two neighbours connected is 0 for nearly everyone (peer/origin_gate.py,
+   * same rule).
    */
   staleTurn(segment: SegmentState): number {
-    if (segment.staleTurn < 0) {
+    if (segment.staleTurn < 0 || segment.staleTurnNeighbours !== this.book.peers.size) {
+      segment.staleTurnNeighbours = this.book.peers.size;
       segment.staleTurn =
         this.config.staleCopyTiers *
         httpFirstDelay(this.localPeerId, segment.seq, {
@@ -227,6 +230,16 @@ export class OriginGate {
     if (this.config.staleCopyTiers <= 0) return false;
     const deadline = this.clock.deadline(segment);
     return deadline !== null && this.copyProgressUntil(now, segment, deadline) !== null;
+  }
+
+  /**
+   * The member waits for a neighbour's copy of `seq`, or for its turn to take a stale one over
+   * (`staleCopyWait`): the player's own safety net must not fetch it then either, or every
+   * member's net fires at the moment the copy's word goes stale, with no turns.
+   */
+  waitsForCopy(now: number, seq: number): boolean {
+    const segment = this.book.segments.get(seq);
+    return segment !== undefined && this.staleCopyWait(now, segment);
   }
 
   /** Neighbours are connecting and their wait is not over. */

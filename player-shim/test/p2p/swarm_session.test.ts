@@ -232,16 +232,48 @@ describe("swarm session", () => {
     await vi.waitFor(() => expect(b.session.deliveryUnderway(5, 60_000)).toBe(true));
     expect(b.session.store.get(5)?.lastPieceAt).toBeNull(); // not one piece yet, nor an origin fetch of B's
     expect(b.fetches).toEqual([]);
-    now.mockReturnValue(t0 + 50);
-    expect(b.session.deliveryUnderway(5, 20)).toBe(false); // no word from that copy for longer than the window
+    // No word from that copy for 30 s: past the window (20 s) and past B's own wait for it in the
+    // scheduler (progress timeout 2 s, then its stale-copy turn, at most 1.5 timeouts with one
+    // neighbour; while that lasts the net waits too, see the next test).
+    now.mockReturnValue(t0 + 30_000);
+    expect(b.session.deliveryUnderway(5, 20_000)).toBe(false);
     // Copies have been crawling (4 KiB/s: a 16 KiB piece every 4 s): the scheduler's progress
-    // timeout is 4x its base (8 s), and the window stretches as much (80 ms).
+    // timeout is 4x its base (8 s; B's wait ends by 20 s), and the window stretches as much (80 s).
     b.session.scheduler.clock.copyRate = 4096;
     expect(b.session.scheduler.clock.progressTimeout()).toBe(8);
-    expect(b.session.deliveryUnderway(5, 20)).toBe(true);
+    expect(b.session.deliveryUnderway(5, 20_000)).toBe(true);
     now.mockRestore();
     (release as unknown as () => void)();
     await b.session.waitForSegment(5, new AbortController().signal);
+    a.session.close();
+    b.session.close();
+  });
+
+  it("reports a delivery underway while a stalled member waits its turn to take a stale copy over (the safety net has turns too)", async () => {
+    const net = new MemoryNetwork();
+    let release: (() => void) | null = null;
+    const hanging = async function* (start: number, end: number): AsyncGenerator<Uint8Array> {
+      await new Promise<void>((resolve) => (release = resolve));
+      yield DATA.slice(start, end);
+    };
+    const { a, b } = await originPair(net, hanging);
+    const t0 = performance.now();
+    const now = vi.spyOn(performance, "now").mockReturnValue(t0);
+    b.session.setPlayhead(SEG5.start, false); // B waits on seq 5 (stalled)
+    await a.session.addSegment(SEG5); // A fetches it from the origin and says so, no piece yet
+    await vi.waitFor(() => expect(release).not.toBeNull(), { timeout: 3000 });
+    await b.session.addSegment(SEG5);
+    await vi.waitFor(() => expect(b.session.deliveryUnderway(5, 20)).toBe(true));
+    // The window passed, but the scheduler still waits for A's copy (progress timeout 2 s, then
+    // B's stale-copy turn): a plain HTTP copy now is what every stalled member's net would start
+    // at that copy's stale moment.
+    now.mockReturnValue(t0 + 50);
+    expect(b.session.deliveryUnderway(5, 20)).toBe(true);
+    expect(b.fetches).toEqual([]);
+    now.mockReturnValue(t0 + 60_000); // long past any turn: the net may go
+    expect(b.session.deliveryUnderway(5, 20)).toBe(false);
+    now.mockRestore();
+    (release as unknown as () => void)();
     a.session.close();
     b.session.close();
   });
