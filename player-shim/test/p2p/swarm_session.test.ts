@@ -65,6 +65,26 @@ async function originPair(net: MemoryNetwork, body: (start: number, end: number)
   return { a, b };
 }
 
+/**
+ * A and B from `originPair`; A's origin sends nothing until `release()` (a congested link), so A
+ * announces its origin fetch of seq 5 (HAVE_PIECES) and no piece. `performance.now` is frozen
+ * at `t0`, when that word arrives (`now` is the spy).
+ */
+async function hangingCopyPair(net: MemoryNetwork) {
+  let release: (() => void) | null = null;
+  const hanging = async function* (start: number, end: number): AsyncGenerator<Uint8Array> {
+    await new Promise<void>((resolve) => (release = resolve));
+    yield DATA.slice(start, end);
+  };
+  const { a, b } = await originPair(net, hanging);
+  const t0 = performance.now();
+  const now = vi.spyOn(performance, "now").mockReturnValue(t0);
+  await a.session.addSegment(SEG5); // A fetches it from the origin and says so
+  await vi.waitFor(() => expect(release).not.toBeNull(), { timeout: 3000 });
+  await b.session.addSegment(SEG5);
+  return { a, b, t0, now, release: () => (release as unknown as () => void)() };
+}
+
 describe("swarm session", () => {
   it("relays an origin download to a neighbour while it is still running (cut-through)", async () => {
     const net = new MemoryNetwork();
@@ -216,19 +236,7 @@ describe("swarm session", () => {
   });
 
   it("reports a delivery underway while a neighbour's origin copy is arriving, for a while (no plain-HTTP herd)", async () => {
-    const net = new MemoryNetwork();
-    let release: (() => void) | null = null;
-    // A's origin sends nothing yet (a congested link): A announces its fetch, no piece.
-    const hanging = async function* (start: number, end: number): AsyncGenerator<Uint8Array> {
-      await new Promise<void>((resolve) => (release = resolve));
-      yield DATA.slice(start, end);
-    };
-    const { a, b } = await originPair(net, hanging);
-    const t0 = performance.now();
-    const now = vi.spyOn(performance, "now").mockReturnValue(t0); // the word arrives at t0
-    await a.session.addSegment(SEG5); // A fetches it from the origin and says so (HAVE_PIECES)
-    await vi.waitFor(() => expect(release).not.toBeNull(), { timeout: 3000 });
-    await b.session.addSegment(SEG5);
+    const { a, b, t0, now, release } = await hangingCopyPair(new MemoryNetwork());
     await vi.waitFor(() => expect(b.session.deliveryUnderway(5, 60_000)).toBe(true));
     expect(b.session.store.get(5)?.lastPieceAt).toBeNull(); // not one piece yet, nor an origin fetch of B's
     expect(b.fetches).toEqual([]);
@@ -243,26 +251,14 @@ describe("swarm session", () => {
     expect(b.session.scheduler.clock.progressTimeout()).toBe(8);
     expect(b.session.deliveryUnderway(5, 20_000)).toBe(true);
     now.mockRestore();
-    (release as unknown as () => void)();
+    release();
     await b.session.waitForSegment(5, new AbortController().signal);
     a.session.close();
     b.session.close();
   });
 
   it("reports a delivery underway while a stalled member waits its turn to take a stale copy over (the safety net has turns too)", async () => {
-    const net = new MemoryNetwork();
-    let release: (() => void) | null = null;
-    const hanging = async function* (start: number, end: number): AsyncGenerator<Uint8Array> {
-      await new Promise<void>((resolve) => (release = resolve));
-      yield DATA.slice(start, end);
-    };
-    const { a, b } = await originPair(net, hanging);
-    const t0 = performance.now();
-    const now = vi.spyOn(performance, "now").mockReturnValue(t0);
-    b.session.setPlayhead(SEG5.start, false); // B waits on seq 5 (stalled)
-    await a.session.addSegment(SEG5); // A fetches it from the origin and says so, no piece yet
-    await vi.waitFor(() => expect(release).not.toBeNull(), { timeout: 3000 });
-    await b.session.addSegment(SEG5);
+    const { a, b, t0, now, release } = await hangingCopyPair(new MemoryNetwork()); // B waits on seq 5 (stalled)
     await vi.waitFor(() => expect(b.session.deliveryUnderway(5, 20)).toBe(true));
     // The window passed, but the scheduler still waits for A's copy (progress timeout 2 s, then
     // B's stale-copy turn): a plain HTTP copy now is what every stalled member's net would start
@@ -273,7 +269,7 @@ describe("swarm session", () => {
     now.mockReturnValue(t0 + 60_000); // long past any turn: the net may go
     expect(b.session.deliveryUnderway(5, 20)).toBe(false);
     now.mockRestore();
-    (release as unknown as () => void)();
+    release();
     a.session.close();
     b.session.close();
   });
