@@ -14,6 +14,7 @@ import ctypes
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import time
@@ -398,3 +399,18 @@ def _autogroup_nice() -> int | None:
         return int(Path("/proc/self/autogroup").read_text().split()[-1])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def prune_workdirs(root: Path, keep: int) -> None:
+    """Remove all but the `keep` most recent run directories under `root`."""
+    if not root.is_dir():
+        return
+    runs = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in runs[: max(0, len(runs) - keep)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def copy_profile(template: Path, profile: Path) -> None:
+    """Copy the warmed-up Chromium profile for one viewer."""
+    # Chromium's Singleton* lock files belong to the (exited) warm-up browser.
+    shutil.copytree(template, profile, ignore=shutil.ignore_patterns("Singleton*"))

@@ -14,7 +14,6 @@ import dataclasses
 import json
 import logging
 import secrets
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,9 @@ from swarmcast.e2e.lab.processes import (
     SharedBrowser,
     SharedViewer,
     ViewerRecord,
+    copy_profile,
     own_autogroup,
+    prune_workdirs,
     set_autogroup_nice,
     wall_ms,
 )
@@ -389,7 +390,7 @@ class LabRun:
             argv += ["--timeline-out", record.timeline_path]
         if config.warm_page_cache:
             profile = self.workdir / "profiles" / event.viewer
-            await asyncio.to_thread(_copy_profile, self._template_profile(), profile)
+            await asyncio.to_thread(copy_profile, self._template_profile(), profile)
             argv += ["--profile", str(profile)]
         host = self._host_for(event)
         log_path = self.workdir / "logs" / f"{event.viewer}.log"
@@ -471,20 +472,6 @@ class LabRun:
 async def run_lab(config: LabConfig, workdir: Path | None = None) -> dict[str, Any]:
     """Run `config` and return the raw record (JSON-ready)."""
     return await LabRun(config, workdir).run()
-
-
-def prune_workdirs(root: Path, keep: int) -> None:
-    """Remove all but the `keep` most recent run directories under `root`."""
-    if not root.is_dir():
-        return
-    runs = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
-    for old in runs[: max(0, len(runs) - keep)]:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _copy_profile(template: Path, profile: Path) -> None:
-    # Chromium's Singleton* lock files belong to the (exited) warm-up browser.
-    shutil.copytree(template, profile, ignore=shutil.ignore_patterns("Singleton*"))
 
 
 async def _sleep_until(deadline: float) -> None:
