@@ -301,3 +301,12 @@ def test_cell_targets_are_judged_on_every_run() -> None:
     two = cell_targets(2.0, [run(0.04, 0.03, 0.5, 1.0)])
     assert [t["met"] for t in two] == [True, False]  # <= 5%, but more than CDN-only
     assert cell_targets(4.0, [good]) == [] and cell_targets(3.0, [None]) == []
+    # A run whose origin published late says so beside the targets (any cap).
+    late = run(0.0, 0.5, 0.8, 1.5)
+    late["p2p"]["publish_delay_max_s"], late["cdn"]["publish_delay_max_s"] = 24.7, 0.6
+    on_time = run(0.0, 0.5, 0.8, 1.5)
+    on_time["p2p"]["publish_delay_max_s"] = on_time["cdn"]["publish_delay_max_s"] = 0.9
+    assert cell_targets(4.0, [on_time, late])[-1] == {
+        "target": "origin in real time (publish delay <= 4 s)", "worst": 24.7, "met": False,
+    }  # fmt: skip
+    assert cell_targets(3.0, [on_time])[-1]["met"] is True

@@ -21,6 +21,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "playing": ("playing", "high"),
 }
 PHASES = ("p2p", "cdn")
+# The lab's segment duration (the flash matrix's stream), for the origin real-time check.
+SEGMENT_S = 2.0
 
 
 def run_figures(summary: dict[str, Any] | None) -> dict[str, dict[str, Any]] | None:
@@ -34,6 +36,8 @@ def run_figures(summary: dict[str, Any] | None) -> dict[str, dict[str, Any]] | N
             continue
         figures[name] = {figure: phase.get(key) for figure, (key, _) in FIGURES.items()}
         figures[name]["viewers"] = phase.get("browsers")
+        # How late the origin published (None: not recorded): a late origin is no swarm figure.
+        figures[name]["publish_delay_max_s"] = (phase.get("origin_publish") or {}).get("max_s")
     return figures
 
 
@@ -92,6 +96,11 @@ def cell_targets(
             _target("P2P stall share <= CDN-only's", None,
                     at_most(share, values("cdn", "stall_share"))),
         ]  # fmt: skip
+    late = [v for phase in PHASES for v in values(phase, "publish_delay_max_s") if v is not None]
+    if late:
+        # Not an issue target: whether the runs measured the swarm (metrics._origin_real_time).
+        targets.append(_target(f"origin in real time (publish delay <= {2 * SEGMENT_S:g} s)",
+                               max(late), max(late) <= 2 * SEGMENT_S))  # fmt: skip
     return targets
 
 

@@ -229,7 +229,27 @@ def evaluate_targets(
     if scenario == "scale":
         add("offload (swarm)", f"near bound {_pct(p2p['bound'])}", _pct(p2p["offload_swarm"]),
             None)  # fmt: skip
+    _origin_real_time(phases, segment_s, add)
     return targets
+
+
+def _origin_real_time(
+    phases: dict[str, dict[str, Any]], segment_s: float, add: Callable[..., None]
+) -> None:
+    """Whether the run measured the swarm at all: a segment published more than two segment
+    durations late leaves every viewer waiting for media that does not exist yet, P2P or not
+    (the lab's origin shares the machine's cores with the viewers; LabConfig.origin_nice)."""
+    worst: list[str] = []
+    met: bool | None = None
+    for name, phase in phases.items():
+        late = (phase.get("origin_publish") or {}).get("max_s")
+        if late is None:
+            continue
+        worst.append(f"{name} {late:g} s")
+        met = (met is not False) and late <= 2 * segment_s
+    if worst:
+        add("origin in real time", f"publish delay max <= {2 * segment_s:g} s in every phase",
+            ", ".join(worst), met)  # fmt: skip
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -75,3 +75,23 @@ def test_phase_summaries_carry_the_publish_delay() -> None:
     }
     phases = summarize(raw)["phases"]
     assert [p["origin_publish"]["max_s"] for p in phases] == [30.0, 0.7]
+
+
+def test_a_run_whose_origin_fell_behind_says_so_in_its_targets() -> None:
+    segments = [
+        {"rendition": "360p", "seq": 1, "published_wall": 1500.0, "delay_s": 0.7},
+        {"rendition": "360p", "seq": 2, "published_wall": 2500.0, "delay_s": 19.3},
+    ]
+    raw = {
+        "scenario": "flash",
+        "stream": {"target_duration_s": 2},
+        "phases": [_phase("p2p", 2000.0, 3000.0), _phase("cdn", 1000.0, 1900.0)],
+        "origin_segments": segments,
+    }
+    rows = {t["name"]: t for t in summarize(raw)["targets"]}
+    real_time = rows["origin in real time"]
+    assert real_time["met"] is False
+    assert real_time["measured"] == "p2p 19.3 s, cdn 0.7 s"
+    raw["origin_segments"] = [dict(segments[0]), dict(segments[1], delay_s=3.9)]
+    rows = {t["name"]: t for t in summarize(raw)["targets"]}
+    assert rows["origin in real time"]["met"] is True
