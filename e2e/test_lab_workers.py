@@ -1,6 +1,7 @@
 """The lab's side of its viewer workers, against a real subprocess that speaks their line
 protocol (no browser): samples and finals reach the right viewer's record, leaving waits for the
-final sample, output that is not JSON is noted, and a worker that dies releases every waiter."""
+final sample, output that is not JSON is noted, and a worker that dies releases every waiter.
+And a real `viewer_worker --wait-go` (Chromium): launched ahead, it opens the page only at `go`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import asyncio
 import sys
 from pathlib import Path
 
-from swarmcast.e2e.lab.processes import LabProcess, SharedBrowser, ViewerRecord
+import pytest
+from aiohttp import web
+
+from swarmcast.e2e.browser import CHROMIUM
+from swarmcast.e2e.lab.processes import BrowserViewer, LabProcess, SharedBrowser, ViewerRecord
 
 # A stand-in `context_worker`: joins answer with a sample, leaves with a final sample.
 FAKE_WORKER = r"""
@@ -52,3 +57,47 @@ def test_shared_browser_routes_lines_per_viewer_and_leaves_cleanly(tmp_path: Pat
     assert v2.final == {"wall": 2}
     assert v3.final is None and "no final sample" in v3.errors[0]
     assert v1.exit_code == 0
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(120)
+def test_prelaunched_viewer_opens_the_page_only_when_told(tmp_path: Path) -> None:
+    async def scenario() -> tuple[int, ViewerRecord]:
+        requested = asyncio.Event()
+        hits = 0
+
+        async def page(_request: web.Request) -> web.Response:
+            nonlocal hits
+            hits += 1
+            requested.set()
+            return web.Response(text="<html><body>lab</body></html>", content_type="text/html")
+
+        app = web.Application()
+        app.router.add_get("/", page)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        argv = [
+            sys.executable, "-m", "swarmcast.e2e.lab.viewer_worker",
+            "--url", f"http://127.0.0.1:{port}/", "--chromium", CHROMIUM,
+            "--interval", "0.5", "--max-seconds", "90", "--wait-go",
+        ]  # fmt: skip
+        record = _record("b01")
+        viewer = BrowserViewer(LabProcess("b01", "", argv, tmp_path / "b01.log"), record)
+        await viewer.start()
+        try:
+            await asyncio.wait_for(viewer.ready.wait(), 60)
+            before_go = hits  # the browser is up on a blank page
+            await viewer.go()
+            await asyncio.wait_for(requested.wait(), 30)
+            await asyncio.wait_for(viewer.leave(10.0), 30)
+        finally:
+            await viewer.process.stop(grace_s=2.0)
+            await runner.cleanup()
+        return before_go, record
+
+    before_go, record = asyncio.run(scenario())
+    assert before_go == 0
+    assert record.exit_code == 0, record.errors

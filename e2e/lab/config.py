@@ -90,6 +90,9 @@ class LabConfig:
     # "contexts": every viewer of a phase as a browser context of ONE Chromium process on one
     # viewer host (the page's scripts come from the warm-up's HAR recording instead of a cache).
     browser_mode: str = "processes"
+    # "processes": launch every browser of a phase before its clock starts, each on a blank page
+    # until its join opens the viewer page (runner._prelaunch_browsers). False: launch at the join.
+    prelaunch_browsers: bool = True
     # Record every viewer's shim timeline (`?timeline=1`) and write it with a plot per viewer.
     timeline: bool = False
     python: str = field(default=sys.executable)

@@ -146,6 +146,8 @@ class BrowserViewer:
     def __init__(self, process: LabProcess, record: ViewerRecord) -> None:
         self.process = process
         self.record = record
+        # Set when a `--wait-go` worker has its browser up (or has exited).
+        self.ready = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._leaving: asyncio.Task[None] | None = None
 
@@ -154,8 +156,20 @@ class BrowserViewer:
         self._reader = asyncio.create_task(self._read(), name=f"read {self.record.viewer}")
 
     async def _read(self) -> None:
-        async for message in worker_messages(self.process, self.record.errors):
-            handle_viewer_message(self.record, message)
+        try:
+            async for message in worker_messages(self.process, self.record.errors):
+                if handle_viewer_message(self.record, message) == "ready":
+                    self.ready.set()
+        finally:
+            self.ready.set()  # gone: nobody waits for it
+
+    async def go(self) -> None:
+        """A `--wait-go` worker's join: it opens the page now."""
+        proc = self.process.proc
+        if proc is None or proc.stdin is None or proc.returncode is not None:
+            raise OSError(f"{self.process.name} exited before its join")
+        proc.stdin.write(b"go\n")
+        await proc.stdin.drain()
 
     def leave(self, grace_s: float) -> asyncio.Task[None]:
         """Ask the viewer to leave (final sample, browser closed); kill it after `grace_s`."""

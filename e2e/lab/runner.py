@@ -35,14 +35,14 @@ from swarmcast.e2e.lab.processes import (
     SharedBrowser,
     SharedViewer,
     ViewerRecord,
-    copy_profile,
     own_autogroup,
     prune_workdirs,
     set_autogroup_nice,
     wall_ms,
 )
 from swarmcast.e2e.lab.progress import progress_line
-from swarmcast.e2e.lab.schedule import ViewerEvent, plan_phase, slots_needed
+from swarmcast.e2e.lab.schedule import plan_phase, slots_needed
+from swarmcast.e2e.lab.viewer_launch import ViewerLauncher
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class LabError(RuntimeError):
     """The lab could not run (origin never ready, topology failure, ...)."""
 
 
-class LabRun:
+class LabRun(ViewerLauncher):
     """State of one run; `run()` is the entry point."""
 
     def __init__(self, config: LabConfig, workdir: Path | None = None) -> None:
@@ -271,14 +271,6 @@ class LabRun:
         if warm.proc.returncode != 0:
             raise LabError(f"warming the page cache failed: see {warm.log_path}")
 
-    def _template_profile(self) -> Path:
-        assert self.workdir is not None
-        return self.workdir / "profiles" / "template"
-
-    def _har_path(self) -> Path:
-        assert self.workdir is not None
-        return self.workdir / "profiles" / "static.har"
-
     def _origin_log(self) -> Path:
         assert self.workdir is not None
         return self.workdir / "logs" / "origin.log"
@@ -292,6 +284,7 @@ class LabRun:
         active_browsers: dict[int, BrowserViewer | SharedViewer] = {}
         active_peers: list[PythonPeer] = []
         leaving: list[asyncio.Task[None]] = []
+        prelaunched = await self._prelaunch_browsers(phase, events)
         start_wall, start = wall_ms(), time.monotonic()
         polling = asyncio.create_task(self._poll_peers(active_peers))
         joins = sum(1 for e in events if e.action != "leave")
@@ -301,6 +294,16 @@ class LabRun:
             if event.action == "leave":
                 viewer = active_browsers.pop(event.slot)
                 leaving.append(viewer.leave(self.config.leave_grace_s))
+                continue
+            waiting = prelaunched.pop(event.viewer, None)
+            if waiting is not None:
+                waiting.record.joined_wall = wall_ms()
+                records.append(waiting.record)
+                try:
+                    await waiting.go()
+                    active_browsers[event.slot] = waiting
+                except (OSError, ConnectionError, RuntimeError) as exc:
+                    waiting.record.errors.append(f"could not start: {exc}")
                 continue
             record = ViewerRecord(
                 viewer=event.viewer, kind=event.kind, phase=phase.name, slot=event.slot,
@@ -319,6 +322,7 @@ class LabRun:
         polling.cancel()
         progress.cancel()
         leaving += [v.leave(self.config.leave_grace_s) for v in active_browsers.values()]
+        leaving += [v.leave(self.config.leave_grace_s) for v in prelaunched.values()]
         leaving += [p.leave(self.config.leave_grace_s) for p in active_peers]
         await asyncio.gather(*leaving, return_exceptions=True)
         if self.shared is not None:
@@ -356,91 +360,6 @@ class LabRun:
             await asyncio.sleep(self.config.cpu_interval_s)
             for peer in peers:
                 peer.request_stats()
-
-    def _host_for(self, event: ViewerEvent) -> Host:
-        if event.kind == "browser" and self.config.browser_mode == "contexts":
-            return self.browser_hosts[0]
-        hosts = self.browser_hosts if event.kind == "browser" else self.peer_hosts
-        return hosts[event.slot]
-
-    async def _start_browser(
-        self, phase: PhaseSpec, event: ViewerEvent, record: ViewerRecord
-    ) -> BrowserViewer | SharedViewer:
-        config = self.config
-        assert self.workdir is not None
-        url = (
-            f"{self._base_url()}{config.page_path}?stream={config.stream}"
-            f"&p2p={1 if phase.p2p else 0}" + ("&timeline=1" if config.timeline else "")
-        )
-        if config.timeline:
-            record.timeline_path = str(self.workdir / "timelines" / f"{event.viewer}.json")
-        if config.browser_mode == "contexts":
-            shared = await self._shared_browser(phase, event)
-            viewer: BrowserViewer | SharedViewer = await shared.join(
-                record, url, record.timeline_path
-            )
-            self.browsers[event.viewer] = viewer
-            return viewer
-        argv = [
-            config.python, "-m", "swarmcast.e2e.lab.viewer_worker", "--url", url,
-            "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
-            "--max-seconds", str(phase.duration_s + 60),
-        ]  # fmt: skip
-        if record.timeline_path:
-            argv += ["--timeline-out", record.timeline_path]
-        if config.warm_page_cache:
-            profile = self.workdir / "profiles" / event.viewer
-            await asyncio.to_thread(copy_profile, self._template_profile(), profile)
-            argv += ["--profile", str(profile)]
-        host = self._host_for(event)
-        log_path = self.workdir / "logs" / f"{event.viewer}.log"
-        viewer = BrowserViewer(LabProcess(event.viewer, host.netns, argv, log_path), record)
-        await viewer.start()
-        self.browsers[event.viewer] = viewer
-        return viewer
-
-    async def _shared_browser(self, phase: PhaseSpec, event: ViewerEvent) -> SharedBrowser:
-        """The phase's one Chromium (browser_mode "contexts"), started at its first join."""
-        if self.shared is not None:
-            return self.shared
-        config = self.config
-        assert self.workdir is not None
-        argv = [
-            config.python, "-m", "swarmcast.e2e.lab.context_worker", "--origin", self._base_url(),
-            "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
-            "--max-seconds", str(phase.duration_s + 60),
-        ]  # fmt: skip
-        if config.warm_page_cache and self._har_path().is_file():
-            argv += ["--har", str(self._har_path())]
-        host = self._host_for(event)
-        log_path = self.workdir / "logs" / f"{phase.name}-browser.log"
-        self.shared = SharedBrowser(LabProcess(f"{phase.name}-browser", host.netns, argv, log_path))
-        await self.shared.start()
-        return self.shared
-
-    async def _start_peer(self, event: ViewerEvent, record: ViewerRecord) -> PythonPeer:
-        config = self.config
-        assert self.workdir is not None
-        argv = [
-            config.python, "-m", "swarmcast.server.cli", "peer", "--url", self._base_url(),
-            "--stream", config.stream, *config.peer_args, *self._peer_args(event, record),
-        ]  # fmt: skip
-        if config.timeline:
-            record.timeline_path = str(self.workdir / "timelines" / f"{event.viewer}.json")
-            (self.workdir / "timelines").mkdir(exist_ok=True)
-            argv += ["--timeline", record.timeline_path]
-        host = self._host_for(event)
-        log_path = self.workdir / "logs" / f"{event.viewer}.log"
-        own_session = config.python_peers_autogroup_nice is None
-        process = LabProcess(event.viewer, host.netns, argv, log_path, own_session=own_session)
-        peer = PythonPeer(process, record)
-        await peer.start()
-        self.peers[event.viewer] = peer
-        return peer
-
-    def _peer_args(self, event: ViewerEvent, record: ViewerRecord) -> list[str]:
-        """Arguments of one Python viewer beyond `LabConfig.peer_args` (none here)."""
-        return []
 
     def _role_pids(self) -> dict[str, list[int]]:
         def alive(procs: list[LabProcess]) -> list[int]:

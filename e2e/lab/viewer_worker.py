@@ -61,9 +61,12 @@ def emit(message: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
-def watch_stdin(leave: threading.Event) -> None:
-    """The lab writes `leave` (or closes our stdin) to end this viewer."""
+def watch_stdin(leave: threading.Event, go: threading.Event | None = None) -> None:
+    """The lab writes `go` (with `--wait-go`: open the page now) and `leave` (or closes our
+    stdin) to end this viewer."""
     for line in sys.stdin:
+        if line.strip() == "go" and go is not None:
+            go.set()
         if line.strip() == "leave":
             break
     leave.set()
@@ -134,8 +137,9 @@ def run(args: argparse.Namespace) -> int:
     if args.warmup:
         return warm_up(args)
     leave = threading.Event()
+    go = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: leave.set())
-    threading.Thread(target=watch_stdin, args=(leave,), daemon=True).start()
+    threading.Thread(target=watch_stdin, args=(leave, go), daemon=True).start()
     deadline = time.monotonic() + args.max_seconds
     console_errors: list[str] = []
 
@@ -157,6 +161,13 @@ def run(args: argparse.Namespace) -> int:
         page.on("console", on_console)
         page.on("pageerror", on_page_error)
         page.on("crash", on_crash)
+        if args.wait_go:
+            # Launched ahead of the viewer's arrival: the lab says `go` at its join time, so one
+            # viewer's page load never shares the CPU with other browsers' launches.
+            emit({"type": "ready", "wall": time.time() * 1000})
+            while not go.wait(0.2):
+                if leave.is_set() or time.monotonic() >= deadline:
+                    return 0
         emit({"type": "launched", "wall": time.time() * 1000})
         try:
             page.goto(args.url, wait_until="commit", timeout=30_000)
@@ -207,6 +218,10 @@ def main() -> int:
     parser.add_argument("--warmup", action="store_true", help="load the page once and exit")
     parser.add_argument("--timeline-out", help="on leaving, write the shim's timeline here")
     parser.add_argument("--har-out", help="--warmup: record the page's scripts into this HAR")
+    parser.add_argument(
+        "--wait-go", action="store_true",
+        help="launch Chromium, print `ready`, and open the page only when stdin says `go`",
+    )  # fmt: skip
     return run(parser.parse_args())
 
 
