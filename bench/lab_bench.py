@@ -73,6 +73,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="viewers join within S seconds (0 = all at once; scenario default)",
     )  # fmt: skip
     parser.add_argument(
+        "--origin-nice", type=_nice_or_none, metavar="N|none",
+        help="the origin's CPU priority (LabConfig.origin_nice, default -10; none: the lab's)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--launch-at-join", action="store_true",
+        help="launch each browser at its join (default: all launched before the phase)",
+    )  # fmt: skip
+    parser.add_argument(
         "--browser-mode", choices=BROWSER_MODES, default="processes",
         help="one Chromium process per viewer (default), or all viewers as contexts of one",
     )  # fmt: skip
@@ -132,6 +140,11 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _nice_or_none(text: str) -> int | str:
+    """`--origin-nice`: a nice value, or "none" (the lab's own priority)."""
+    return "none" if text == "none" else int(text)
+
+
 def config_from_args(name: str, args: argparse.Namespace) -> LabConfig:
     """The scenario's config with the command line's overrides."""
     overrides: dict[str, Any] = {"seed": args.seed, "browser_mode": args.browser_mode}
@@ -143,6 +156,10 @@ def config_from_args(name: str, args: argparse.Namespace) -> LabConfig:
         overrides["origin_args"] = tuple(args.origin_arg)
     if args.cap_x is not None:
         overrides["egress_cap_x_top"] = args.cap_x
+    if args.origin_nice is not None:
+        overrides["origin_nice"] = None if args.origin_nice == "none" else args.origin_nice
+    if args.launch_at_join:
+        overrides["prelaunch_browsers"] = False
     return scenario_config(
         name, duration_s=args.duration, viewers=args.viewers, python_peers=args.python_peers,
         join_window_s=args.arrival_window, **overrides,

@@ -126,3 +126,19 @@ def test_a_cell_that_keeps_failing_is_given_up_and_the_next_cell_runs(tmp_path: 
     assert calls == ["contexts", "contexts", "processes", "processes", "processes"]
     cells_doc = json.loads(path.read_text())["cells"]
     assert cells_doc[0]["aggregate"]["failed"] == 2 and cells_doc[1]["aggregate"]["failed"] == 0
+
+
+def test_command_line_sets_the_origin_priority_and_browser_launch() -> None:
+    import argparse
+
+    from swarmcast.bench import lab_bench
+
+    parser = argparse.ArgumentParser()
+    lab_bench.add_arguments(parser)
+    default = lab_bench.config_from_args("scale", parser.parse_args(["--scenario", "scale"]))
+    assert default.origin_nice == -10 and default.prelaunch_browsers
+    args = parser.parse_args(["--origin-nice", "none", "--launch-at-join"])
+    old_lab = lab_bench.config_from_args("scale", args)
+    assert old_lab.origin_nice is None and not old_lab.prelaunch_browsers
+    args = parser.parse_args(["--origin-nice", "-5"])
+    assert lab_bench.config_from_args("flash", args).origin_nice == -5
