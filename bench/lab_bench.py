@@ -77,8 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the origin's CPU priority (LabConfig.origin_nice, default -10; none: the lab's)",
     )  # fmt: skip
     parser.add_argument(
-        "--launch-at-join", action="store_true",
-        help="launch each browser at its join (default: all launched before the phase)",
+        "--prelaunch", action="store_true",
+        help="launch a phase's browsers before it starts; each opens the page at its join",
     )  # fmt: skip
     parser.add_argument(
         "--browser-mode", choices=BROWSER_MODES, default="processes",
@@ -158,8 +158,8 @@ def config_from_args(name: str, args: argparse.Namespace) -> LabConfig:
         overrides["egress_cap_x_top"] = args.cap_x
     if args.origin_nice is not None:
         overrides["origin_nice"] = None if args.origin_nice == "none" else args.origin_nice
-    if args.launch_at_join:
-        overrides["prelaunch_browsers"] = False
+    if args.prelaunch:
+        overrides["prelaunch_browsers"] = True
     return scenario_config(
         name, duration_s=args.duration, viewers=args.viewers, python_peers=args.python_peers,
         join_window_s=args.arrival_window, **overrides,

@@ -26,6 +26,7 @@ SMOKE = LabConfig(
     warmup_segments=2,
     phase_gap_s=0,
     timeline=True,  # the viewers' timelines must come back, readable (bench lab --timeline)
+    prelaunch_browsers=True,  # browsers wait on a blank page for their joins (--prelaunch)
 )
 
 

@@ -91,8 +91,12 @@ class LabConfig:
     # viewer host (the page's scripts come from the warm-up's HAR recording instead of a cache).
     browser_mode: str = "processes"
     # "processes": launch every browser of a phase before its clock starts, each on a blank page
-    # until its join opens the viewer page (runner._prelaunch_browsers). False: launch at the join.
-    prelaunch_browsers: bool = True
+    # until its join opens the viewer page (viewer_launch._prelaunch_browsers). Off by default:
+    # it takes the launch storm out of an all-at-once arrival, but the idle browsers cost the
+    # viewers CPU (churn: 20 of them; TTFF p50 6.2-6.4 s against 1.1-1.9 s launched at the join)
+    # and 8 pages starting in the same second stalled more (bench/results/flash-crowd/README.md,
+    # session 12).
+    prelaunch_browsers: bool = False
     # Record every viewer's shim timeline (`?timeline=1`) and write it with a plot per viewer.
     timeline: bool = False
     python: str = field(default=sys.executable)
