@@ -9,7 +9,7 @@ from typing import Any
 
 BENCHMARKS = ("segmenter", "peer", "signaling", "lab", "sim", "ingest")
 # Run on their own, not in `bench all` (attacks that load the whole machine).
-EXTRA = ("slowloris", "nat")
+EXTRA = ("slowloris", "nat", "viewers")
 
 
 def _run_all(args: argparse.Namespace) -> int:

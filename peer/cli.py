@@ -19,6 +19,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from swarmcast.peer.peer_config import IceServerConfig, PeerConfig
 from swarmcast.peer.scheduler_config import SchedulerConfig
 
 log = logging.getLogger(__name__)
+PROFILE_ENV = "SWARMCAST_PEER_CPROFILE"
+"""Set to a file path: the peer runs under cProfile (CPU time) and writes its stats there."""
 
 
 def register(subparsers: Any) -> None:
@@ -185,7 +188,23 @@ def run(args: argparse.Namespace) -> int:
     try:
         timeline = getattr(args, "timeline", None)
         peer = run_peer(config, args.duration, args.stats_json, args.stats_interval, timeline)
+        profile_path = os.environ.get(PROFILE_ENV)
+        if profile_path:
+            return _profiled(peer, Path(profile_path))
         return asyncio.run(peer)
     except Exception as exc:
         log.error("peer failed: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
         return 1
+
+
+def _profiled(peer: Coroutine[Any, Any, int], path: Path) -> int:
+    """Run under cProfile with a CPU-time clock (what `swarmcast bench viewers --cprofile`
+    reads: on a shared machine wall time would count the time spent waiting for a core)."""
+    import cProfile
+    import time
+
+    profile = cProfile.Profile(time.process_time)
+    try:
+        return profile.runcall(asyncio.run, peer)
+    finally:
+        profile.dump_stats(path)

@@ -12,9 +12,8 @@ if TYPE_CHECKING:
 def node_stats(node: PeerNode) -> dict[str, Any]:
     sched = node.sched.stats
     playhead = node.playhead
-    uploaded = node.uploaded_bytes_closed + sum(
-        link.piece_bytes_sent for link in node.links.values()
-    )
+    links = list(node.links.values())
+    uploaded = node.uploaded_bytes_closed + sum(link.piece_bytes_sent for link in links)
     return {
         "peer_id": node.peer_id,
         "stream": node.config.stream,
@@ -30,7 +29,7 @@ def node_stats(node: PeerNode) -> dict[str, Any]:
         "startup_s": playhead.startup_s if playhead else None,
         "verification_failures": node.store.stats.verification_failures,
         "pieces_verified": node.store.stats.pieces_verified,
-        "store_audit_failures": node.store.audit(),
+        "store_audit_failures": node.store.audit_new(),
         "segments_complete": len(node.store.complete_seqs()),
         "peers_connected": sum(1 for link in node.links.values() if link.hello is not None),
         "links": dict(node.link_log),  # neighbour -> seconds until its link opened, or None
@@ -41,5 +40,13 @@ def node_stats(node: PeerNode) -> dict[str, Any]:
         # neighbour -> every address its relayed signals showed (the lab's privacy check)
         "signal_addresses": {p: sorted(a) for p, a in node.signal_log.items()},
         "peers_dropped": list(node.dropped_peers),
+        # Data-channel messages by wire type since start (closed links included).
+        "frames": {
+            "sent": dict(sum((link.frames_sent for link in links), node.frames_closed["sent"])),
+            "received": dict(
+                sum((link.frames_received for link in links), node.frames_closed["received"])
+            ),
+            "superseded_announcements": node.superseded_announcements,
+        },
         "scheduler": node.sched.snapshot(),
     }

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Coroutine
 from typing import Any
 
@@ -29,7 +30,12 @@ from swarmcast.peer.segment_store import CompleteView, SegmentStore
 from swarmcast.peer.signaling_client import SignalingClient, SignalingRefused
 from swarmcast.peer.sim_playhead import SimulatedPlayhead
 from swarmcast.peer.swarm_membership import SwarmMembership
-from swarmcast.peer.wire_translate import broadcast_frame, feed_control_frame, frame_for
+from swarmcast.peer.wire_translate import (
+    broadcast_frame,
+    feed_control_frame,
+    frame_for,
+    superseded_announcements,
+)
 from swarmcast.protocol import wire
 from swarmcast.protocol.integrity import DEFAULT_PIECE_SIZE
 
@@ -55,6 +61,8 @@ class PeerNode(SwarmMembership):
         self.rendition = config.rendition or ""
         self.dropped_peers: list[str] = []
         self.uploaded_bytes_closed = 0
+        self.frames_closed: dict[str, Counter[str]] = {"sent": Counter(), "received": Counter()}
+        self.superseded_announcements = 0  # AnnouncePieces not sent (a later one replaced it)
         self._ice_servers = config.ice_servers
         self._relay_only = False  # set by each join ack (a relay-only stream)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -204,7 +212,12 @@ class PeerNode(SwarmMembership):
             return
         while True:
             actions = self.sched.pop_actions()
-            for action in actions:
+            skip = superseded_announcements(actions)
+            for position, action in enumerate(actions):
+                if position in skip:
+                    self.tl.action(action)  # decided, superseded before it left
+                    self.superseded_announcements += 1
+                    continue
                 self._dispatch(action)
             now = self.now()
             if self.playhead is not None and self.playhead.step(
@@ -218,13 +231,16 @@ class PeerNode(SwarmMembership):
         self._arm()
 
     def _arm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
         times = [self.sched.next_timer()]
         if self.playhead is not None:
             times.append(self.playhead.next_boundary(self.now(), self.feed.timeline))
         future = [t for t in times if t is not None]
-        self._timer = self.loop.call_at(min(future), self._on_timer) if future else None
+        when = min(future) if future else None
+        if self._timer is not None:
+            if when is not None and self._timer.when() == when:
+                return  # already armed for that moment (most events leave it unchanged)
+            self._timer.cancel()
+        self._timer = self.loop.call_at(when, self._on_timer) if when is not None else None
 
     def _on_timer(self) -> None:
         self._timer = None
@@ -335,6 +351,8 @@ class PeerNode(SwarmMembership):
             if not self._stopping:
                 self._update_connecting()
         self.uploaded_bytes_closed += link.piece_bytes_sent
+        self.frames_closed["sent"].update(link.frames_sent)
+        self.frames_closed["received"].update(link.frames_received)
         if link.hello is None and not self._stopping and reason in UNREACHABLE_REASONS:
             # Never got through (ICE failed or timed out): let signaling pick another
             # neighbour; "unreachable" never counts against the other peer.

@@ -24,4 +24,5 @@ class SchedulerStats:
     segments_completed: int = 0
 
     def to_json(self) -> dict[str, int]:
-        return dataclasses.asdict(self)
+        # Not dataclasses.asdict: its deep copy was ~2 % of a viewer's CPU in the stats JSON.
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

@@ -89,6 +89,10 @@ async def test_four_viewers_take_most_bytes_from_each_other(origin: Origin) -> N
         assert audit == 0  # every stored piece re-verifies against its signed record
         assert node.store.stats.pieces_verified > 0
         assert int(s["segments_complete"]) >= 10, s  # type: ignore[call-overload]
+        frames = s["frames"]  # data-channel messages by type (bench viewers reads them)
+        assert frames["sent"]["HELLO"] >= 1, frames
+        if s["bytes_from_peers"]:
+            assert frames["received"]["PIECE"] > 0, frames
     origin.skip_if_origin_fell_behind()
     for s in stats:
         assert s["missed_deadlines"] == 0, s

@@ -12,6 +12,7 @@ from swarmcast.peer.wire_translate import (
     REJECT_NAMES,
     feed_control_frame,
     have_message,
+    superseded_announcements,
 )
 from swarmcast.protocol import wire
 
@@ -41,3 +42,18 @@ def test_control_frames_reach_the_scheduler() -> None:
     assert feed_control_frame(sched, 0.2, "A", wire.Request(1, 4, 0, 1)) is None
     actions = sched.pop_actions()
     assert act.RejectRequest("A", 1, "not_have") in actions
+
+
+def test_later_announcements_of_a_segment_supersede_earlier_ones_in_a_batch() -> None:
+    batch: list[act.Action] = [
+        act.AnnouncePieces(7, (0,)),  # superseded by the next one
+        act.AnnouncePieces(7, (0, 1)),  # superseded by HAVE_DELTA(7)
+        act.AnnouncePieces(8, ()),  # another segment: kept
+        act.RequestPieces("p", 3, 8, 0, 2),
+        act.AnnounceHave(7),
+        act.AnnouncePieces(9, (2,)),  # last of its segment: kept
+        act.AnnouncePieces(7, (0, 1, 2)),  # after the HAVE_DELTA (not emitted so): kept
+    ]
+    assert superseded_announcements(batch) == {0, 1}
+    assert superseded_announcements([act.AnnouncePieces(1, (0,))]) == set()
+    assert superseded_announcements([]) == set()
