@@ -1,6 +1,7 @@
 """What the matcher learns beyond a join (docs/protocol.md §4.4), pure: which neighbour pairs
-opened directly or only through a TURN relay (`path` events), which members so far reached
-nobody directly (a symmetric NAT, say), and each member's upload as its beacons measure it.
+opened directly or only through a TURN relay (`path` events) or never opened (`failed`: an
+`unreachable` report), which members so far reached nobody directly (a symmetric NAT, say), and
+each member's upload as its beacons measure it.
 
 The matcher ranks candidates with `reach_tier` (a known-direct pair, then an unknown one, then a
 pair known or expected to need a relay) and `upload_bps` (the beacon's figure over the join's
@@ -20,6 +21,9 @@ from typing import Final
 # one only through TURN).
 RELAYED_AFTER: Final = 2
 
+FAILED: Final = "failed"
+"""The path of a pair whose link never opened (recorded from an `unreachable` report)."""
+
 
 @dataclass(frozen=True, slots=True)
 class MatchHints:
@@ -28,12 +32,12 @@ class MatchHints:
     upload: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def reach_tier(self, a: str, b: str) -> int:
-        """2: the pair opened directly before; 1: unknown; 0: it needed a relay, or one side
-        has needed one with everybody so far."""
+        """2: the pair opened directly before; 1: unknown; 0: it needed a relay or never opened,
+        or one side has needed one (or failed) with everybody so far."""
         known = self.paths.get(frozenset((a, b)))
         if known == "direct":
             return 2
-        if known == "relay" or a in self.relayed or b in self.relayed:
+        if known is not None or a in self.relayed or b in self.relayed:
             return 0
         return 1
 
@@ -46,7 +50,7 @@ NO_HINTS: Final = MatchHints()
 
 
 def relayed_members(paths: Mapping[frozenset[str], str]) -> frozenset[str]:
-    """Members with >= RELAYED_AFTER relayed links and no direct one."""
+    """Members with >= RELAYED_AFTER relayed or failed links and no direct one."""
     relays: dict[str, int] = {}
     direct: set[str] = set()
     for pair, path in paths.items():

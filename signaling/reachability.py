@@ -1,7 +1,8 @@
 """Reachability and measured upload for matching (issue 12): the `path`
 event (docs/protocol.md §4.2) records how a neighbour link opened (direct or through a TURN
-relay), beacons give each member's upload (§4.7), and `annotate` hands both to the matcher
-as `MatchHints` on the swarm's view. Knowledge about pairs whose members left is dropped.
+relay), an `unreachable` report records a pair that never opened (`failed`), beacons give each
+member's upload (§4.7), and `annotate` hands both to the matcher as `MatchHints` on the swarm's
+view. Knowledge about pairs whose members left is dropped.
 
 Paths live in the swarm store (`record_path`/`load_paths`), so with Redis every signaling node
 matches with what any node heard (`sc:swarm:{swarm}:paths`, signaling/redis_store.py).
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from swarmcast.protocol import signaling_schema as schema
-from swarmcast.signaling.match_hints import MatchHints, relayed_members
+from swarmcast.signaling.match_hints import FAILED, MatchHints, relayed_members
 from swarmcast.signaling.swarm_matcher import SwarmView
 
 Reply = dict[str, Any]
@@ -51,6 +52,12 @@ class Reachability:
             return schema.error_ack("not-neighbour", "you may only report neighbours")
         await self._store.record_path(swarm, session.peer_id, request.peer_id, request.path)
         return schema.ok_ack()
+
+    async def failed(self, swarm: str, a: str, b: str) -> None:
+        """`a` reported `b` unreachable: their link never opened, not even through TURN (callers
+        hold the swarm's lock). Such a pair counts as needing a relay, and a member that failed
+        or was relayed with several neighbours and reached none directly is matched last."""
+        await self._store.record_path(swarm, a, b, FAILED)
 
     async def view(self, swarm: str) -> SwarmView:
         """The swarm as the store has it, with the matcher's hints (callers hold its lock)."""

@@ -343,6 +343,9 @@ class SignalingServer:
                 target = view.peers.get(request.peer_id)
                 if target is None or request.peer_id not in view.neighbours(session.peer_id):
                     return schema.error_ack("not-neighbour", "you may only report neighbours")
+                if request.reason == "unreachable":  # the repair links below know it already
+                    await self.reach.failed(swarm, session.peer_id, target.peer_id)
+                    view = await self.reach.annotate(swarm, view)
                 plan = plan_unlink(
                     view, session.peer_id, target.peer_id, now, self.config.unlink_block_s
                 )

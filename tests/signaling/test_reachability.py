@@ -1,13 +1,14 @@
-"""Reachability- and capacity-aware matching (issue 12): `path` reports over real socket.io
-steer later matches away from members that reached nobody directly; the pure hints rank a
-known-direct pair first and use beacons' measured upload over the join's announcement."""
+"""Reachability- and capacity-aware matching (issue 12): `path` reports and `unreachable`
+reports over real socket.io steer later matches away from members that reached nobody directly;
+the pure hints rank a known-direct pair first and use beacons' measured upload over the join's
+announcement."""
 
 from __future__ import annotations
 
 from types import MappingProxyType
 
 from swarmcast.signaling.config import SignalingConfig
-from swarmcast.signaling.match_hints import MatchHints, relayed_members
+from swarmcast.signaling.match_hints import FAILED, MatchHints, relayed_members
 from swarmcast.signaling.swarm_matcher import PeerInfo, SwarmView, pair, plan_join
 from tests.signaling.signaling_fixtures import connect, running_server
 
@@ -25,6 +26,14 @@ def test_relayed_members_need_two_relays_and_no_direct_link() -> None:
     }
     assert relayed_members(paths) == {"s"}  # m: one relay only; a: one direct link
     assert relayed_members({**paths, pair("s", "c"): "direct"}) == frozenset()
+
+
+def test_failed_pairs_count_as_relayed() -> None:
+    paths = {pair("s", "a"): FAILED, pair("s", "b"): "relay", pair("a", "b"): "direct"}
+    assert relayed_members(paths) == {"s"}
+    hints = MatchHints(paths=paths)
+    assert hints.reach_tier("a", "c") == 1 and hints.reach_tier("c", "d") == 1
+    assert MatchHints(paths={pair("a", "c"): FAILED}).reach_tier("c", "a") == 0
 
 
 def test_hints_rank_direct_pairs_and_measured_upload_first() -> None:
@@ -64,6 +73,31 @@ async def test_path_reports_steer_the_next_join_away_from_a_relayed_member() -> 
             assert refused["error"]["code"] == "not-neighbour"
             bad = await a.call("path", {"peer_id": b.peer_id, "path": "srflx"})
             assert bad["error"]["code"] == "bad-request"
+        finally:
+            for client in clients:
+                await client.close()
+
+
+async def test_unreachable_reports_steer_the_next_join_away_from_the_member() -> None:
+    async with running_server(SignalingConfig(max_neighbours=3)) as server:
+        clients = [await connect(server) for _ in range(4)]
+        try:
+            lonely, a, b, late = clients
+            for client in (lonely, a, b):
+                await client.join()
+            for client in (lonely, a, b):
+                while len(client.neighbours) < 2:
+                    await client.next_neighbours()
+            for client in (a, b):  # their links to `lonely` never opened, not even over TURN
+                ack = await client.call(
+                    "report", {"peer_id": lonely.peer_id, "reason": "unreachable"}
+                )
+                assert ack == {"ok": True}
+            # `lonely` now has free slots and is the oldest member: without the failures it
+            # would be the late joiner's first pick.
+            ack = await late.join(max_neighbours=1)
+            assert ack["ok"] and late.neighbours <= {a.peer_id, b.peer_id}
+            assert len(late.neighbours) == 1
         finally:
             for client in clients:
                 await client.close()
