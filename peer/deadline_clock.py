@@ -44,6 +44,8 @@ class DeadlineClock:
         # How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which
         # the swarm gets segments from the origin, also where we never fetched ourselves.
         self.copy_rate = config.http_rate_estimate_bytes_per_s
+        self.http_samples = 0
+        """Own origin fetches measured so far (`http_rate` is still the config's guess at 0)."""
         self._piece_size = 0
         self._timeout = -1.0
         """`progress_timeout()` for the current rates and piece size (-1: to compute). It is
@@ -90,6 +92,7 @@ class DeadlineClock:
         if elapsed > 0:
             weight = self.config.http_rate_ewma_weight
             self.http_rate = (1 - weight) * self.http_rate + weight * (size / elapsed)
+            self.http_samples += 1
             self._timeout = -1.0
 
     def copy_progress(self, size: int, elapsed: float) -> None:
@@ -114,8 +117,11 @@ class DeadlineClock:
                 self._timeout = max(base, min(self.config.progress_timeout_max_s, scaled))
         return self._timeout
 
-    def origin_too_slow(self, segment: SegmentState, deadline: float, now: float) -> bool:
+    def origin_too_slow(
+        self, segment: SegmentState, deadline: float, now: float, *, own_fetches: bool = False
+    ) -> bool:
         """Fetching what is missing would not beat the deadline at the rate the swarm's copies
-        or our own fetches have been getting from the origin: a takeover would only add load."""
-        rate = min(self.http_rate, self.copy_rate)
+        or our own fetches have been getting from the origin: a takeover would only add load.
+        With `own_fetches`, at the rate of our own fetches alone (see `OriginGate`)."""
+        rate = self.http_rate if own_fetches else min(self.http_rate, self.copy_rate)
         return now + segment.missing_bytes() / rate > deadline

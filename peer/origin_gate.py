@@ -35,6 +35,8 @@ class OriginGate:
         self.book = book
         self.clock = clock
         self.swarm_size = 1
+        # The member's upload cap in force (None: none); kept current by the scheduler.
+        self.upload_cap: float | None = config.upload_rate_bytes_per_s
         # While assigned neighbours are still connecting: until when a blocked segment nobody
         # holds waits for them (None: no wait). See `set_connecting`.
         self.connect_wait_until: float | None = None
@@ -125,9 +127,27 @@ class OriginGate:
         after it appears, and waiting past that made a slow swarm's late copy this member's
         stall. None (no limit) while not playing, or when the origin is too slow to help: then
         waiting for the swarm is the better bet."""
-        if not self.clock.playing or self.clock.origin_too_slow(segment, deadline, now):
+        if not self.clock.playing or self.origin_too_slow(now, segment, deadline):
             return None
         return deadline - self.config.http_margin_s
+
+    def origin_too_slow(self, now: float, segment: SegmentState, deadline: float) -> bool:
+        """Fetching what is missing would not beat the deadline (`DeadlineClock.origin_too_slow`:
+        at the slower of our own fetches and neighbours' copies). A member on a small uplink
+        (`small_uplink`) that has measured the origin itself goes by its own fetches: in a swarm
+        of home uplinks a copy arrives slowly because every relay's uplink is slow, not because
+        the origin is, and the slower rate said "too slow" of a fast origin, so playing members
+        waited for a relayed copy (and for their election turn) past the deadline. On a
+        congested origin with fast uplinks both rates are the origin's and nothing changes."""
+        own = self.clock.http_samples > 0 and self.small_uplink(segment)
+        return self.clock.origin_too_slow(segment, deadline, now, own_fetches=own)
+
+    def small_uplink(self, segment: SegmentState) -> bool:
+        """Our upload cap is below `small_uplink_x` times the segment's bitrate."""
+        cap, x = self.upload_cap, self.config.small_uplink_x
+        if cap is None or x <= 0 or segment.duration <= 0:
+            return False
+        return cap < x * segment.size / segment.duration
 
     def may_fetch_unheld(self, now: float, segment: SegmentState) -> bool:
         """A segment no usable neighbour holds goes to the origin before its fallback point:
@@ -211,7 +231,7 @@ class OriginGate:
         timeout = self.clock.progress_timeout()
         until = latest + timeout
         if self.clock.playing and not (
-            self.config.progress_wait_playing and self.clock.origin_too_slow(segment, deadline, now)
+            self.config.progress_wait_playing and self.origin_too_slow(now, segment, deadline)
         ):
             until = min(until, deadline - self.config.http_margin_s)
         elif self.config.stale_copy_tiers > 0:

@@ -339,6 +339,7 @@ class PieceScheduler:
         """The upload cap (bytes/s, None: none) and slots change in the running session."""
         self._advance(now)
         self.upload.set_limits(now, rate_bytes_per_s, slots)
+        self.gate.upload_cap = rate_bytes_per_s  # see OriginGate.origin_too_slow
 
     # --- time -----------------------------------------------------------------------------
 

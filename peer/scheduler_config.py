@@ -94,6 +94,13 @@ class SchedulerConfig:
     rest before the deadline anyway (at the rate copies and our own fetches have been getting),
     playing members wait for the copy past the deadline (a stall) instead of all taking the
     rest from the origin at the same deadline, which only slows the copy everyone waits for."""
+    small_uplink_x: float = 3.0
+    """A member whose upload cap (`upload_rate_bytes_per_s`, or the operator's through
+    `set_upload_limits`) is below this many times the stream's bitrate judges whether the origin
+    is too slow (`OriginGate.origin_too_slow`) by its own fetches once it made one, not by how
+    fast neighbours' copies arrive: on such uplinks a relayed copy is slow because of the relays,
+    and taking that for a slow origin made playing members wait for it past their deadline
+    (bench/results/realistic-README.md, session 12; 0: never; no cap: never)."""
     stale_copy_tiers: float = 1.0
     """When a neighbour's copy that a member waits for with no deadline bound (stalled,
     starting, or playing on an origin too slow to help) goes stale, members take the rest over

@@ -58,6 +58,11 @@ class SimConfig:
     neighbours: int = 5
     peer_up_x: tuple[float, float] = (4.0, 12.0)
     """Each viewer's upload capacity, uniform in this range of multiples of the bitrate."""
+    uplink_known_share: float = 0.0
+    """> 0: each viewer's scheduler is told its uplink as an upload cap of this share of it, as
+    the lab's Python viewers are (`--upload-rate`, `upload_budget_share` in
+    bench/scenarios/realistic.toml); 0: schedulers know nothing of their uplink (pieces queue
+    in the simulated link)."""
     pair_latency_s: tuple[float, float] = (0.01, 0.06)
     """One-way latency of each peer pair, uniform in this range."""
     join_delay_s: tuple[float, float] = (0.5, 1.5)

@@ -20,10 +20,12 @@ loader and the player, as the adapters do it around the scheduler.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from swarmcast.peer import scheduler_actions as act
 from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.scheduler_config import SchedulerConfig
 
 if TYPE_CHECKING:
     from swarmcast.bench.sim.origin import Transfer
@@ -63,10 +65,10 @@ class ViewerLogic:
                     reasons[seq] = kind
 
             node.sched = PieceScheduler(
-                self.swarm.sched_config, node.peer_id, now, on_decision=decided
+                self._sched_config(node), node.peer_id, now, on_decision=decided
             )
         else:
-            node.sched = PieceScheduler(self.swarm.sched_config, node.peer_id, now)
+            node.sched = PieceScheduler(self._sched_config(node), node.peer_id, now)
         self.swarm.join_swarm(node)  # sets the swarm size (neighbours_changed)
         if not self.shim or self.cfg.shim_swarm_size == "signaling":
             if self.shim:  # the size as signaling knows it at the join, then polled
@@ -81,6 +83,16 @@ class ViewerLogic:
         node.pre_join.clear()
         self._load_next(node)
         self.swarm.drain(node)
+
+    def _sched_config(self, node: SimNode) -> SchedulerConfig:
+        """The swarm's scheduler config, with this viewer's uplink as its upload cap when the
+        run says schedulers know it (`uplink_known_share`)."""
+        share = self.cfg.uplink_known_share
+        if share <= 0:
+            return self.swarm.sched_config
+        return dataclasses.replace(
+            self.swarm.sched_config, upload_rate_bytes_per_s=node.up_rate * share
+        )
 
     def _swarm_size_poll(self, node: SimNode) -> None:
         if node.sched is not None:

@@ -41,6 +41,8 @@ export class DeadlineClock {
   httpRate: number;
   /** How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which the swarm gets segments from the origin, also where we never fetched ourselves. */
   copyRate: number;
+  /** Own origin fetches measured so far (`httpRate` is still the config's guess at 0). */
+  httpSamples = 0;
   /** Piece size of the stream's segments (the latest added), for `progressTimeout`. */
   pieceSize = 0;
 
@@ -78,6 +80,7 @@ export class DeadlineClock {
     if (elapsed > 0) {
       const weight = this.config.httpRateEwmaWeight;
       this.httpRate = (1 - weight) * this.httpRate + weight * (size / elapsed);
+      this.httpSamples += 1;
     }
   }
 
@@ -104,10 +107,11 @@ export class DeadlineClock {
 
   /**
    * Fetching what is missing would not beat the deadline at the rate the swarm's copies or our
-   * own fetches have been getting from the origin: a takeover would only add load.
+   * own fetches have been getting from the origin: a takeover would only add load. With
+   * `ownFetches`, at the rate of our own fetches alone (see `OriginGate.originTooSlow`).
    */
-  originTooSlow(segment: SegmentState, deadline: number, now: number): boolean {
-    const rate = Math.min(this.httpRate, this.copyRate);
+  originTooSlow(segment: SegmentState, deadline: number, now: number, ownFetches = false): boolean {
+    const rate = ownFetches ? this.httpRate : Math.min(this.httpRate, this.copyRate);
     return now + segment.missingBytes() / rate > deadline;
   }
 }

@@ -19,6 +19,8 @@ export class OriginGate {
   swarmSize = 1;
   /** While assigned neighbours are still connecting: until when a blocked segment nobody holds waits for them. */
   connectWaitUntil: number | null = null;
+  /** The member's upload cap in force (null: none); kept current by the scheduler. */
+  uploadCap: number | null;
 
   constructor(
     private readonly config: SchedulerConfig,
@@ -26,7 +28,9 @@ export class OriginGate {
     private readonly clock: DeadlineClock,
     private readonly onDecision: DecisionHook | null = null,
     private readonly localPeerId: string = "",
-  ) {}
+  ) {
+    this.uploadCap = config.uploadRateBytesPerS;
+  }
 
   /** `count` neighbours are still connecting; the wait starts at the first report and ends at `connectWaitS` or when none is left. */
   setConnecting(now: number, count: number): void {
@@ -116,8 +120,29 @@ export class OriginGate {
    * is the better bet.
    */
   holdLimit(now: number, segment: SegmentState, deadline: number): number | null {
-    if (!this.clock.playing || this.clock.originTooSlow(segment, deadline, now)) return null;
+    if (!this.clock.playing || this.originTooSlow(now, segment, deadline)) return null;
     return deadline - this.config.httpMarginS;
+  }
+
+  /**
+   * Fetching what is missing would not beat the deadline (`DeadlineClock.originTooSlow`: at the
+   * slower of our own fetches and neighbours' copies). A member on a small uplink (`smallUplink`)
+   * that has measured the origin itself goes by its own fetches: in a swarm of home uplinks a
+   * copy arrives slowly because every relay's uplink is slow, not because the origin is, and the
+   * slower rate said "too slow" of a fast origin, so playing members waited for a relayed copy
+   * (and their election turn) past the deadline (peer/origin_gate.py says more).
+   */
+  originTooSlow(now: number, segment: SegmentState, deadline: number): boolean {
+    const own = this.clock.httpSamples > 0 && this.smallUplink(segment);
+    return this.clock.originTooSlow(segment, deadline, now, own);
+  }
+
+  /** Our upload cap is below `smallUplinkX` times the segment's bitrate. */
+  smallUplink(segment: SegmentState): boolean {
+    const cap = this.uploadCap;
+    const x = this.config.smallUplinkX;
+    if (cap === null || x <= 0 || segment.duration <= 0) return false;
+    return cap < (x * segment.size) / segment.duration;
   }
 
   /**
@@ -189,7 +214,7 @@ export class OriginGate {
     if (latest === null) return null;
     const timeout = this.clock.progressTimeout();
     let until = latest + timeout;
-    const waitPlaying = this.config.progressWaitPlaying && this.clock.originTooSlow(segment, deadline, now);
+    const waitPlaying = this.config.progressWaitPlaying && this.originTooSlow(now, segment, deadline);
     if (this.clock.playing && !waitPlaying) until = Math.min(until, deadline - this.config.httpMarginS);
     else if (this.config.staleCopyTiers > 0) until += timeout * this.staleTurn(segment);
     return until > now ? until : null;

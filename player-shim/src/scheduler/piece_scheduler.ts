@@ -302,6 +302,7 @@ export class PieceScheduler {
   setUploadLimits(now: number, rateBytesPerS: number | null, slots: number): void {
     this.advance(now);
     this.upload.setLimits(now, rateBytesPerS, slots);
+    this.gate.uploadCap = rateBytesPerS; // see OriginGate.originTooSlow
   }
 
   // --- time ---

@@ -87,6 +87,13 @@ export interface SchedulerConfig {
    * moment (`OriginGate.staleTurn`; 0: all at once).
    */
   staleCopyTiers: number;
+  /**
+   * A member whose upload cap (`uploadRateBytesPerS`, or the one `setUploadLimits` gave) is below
+   * this many times the stream's bitrate judges whether the origin is too slow by its own
+   * fetches once it made one, not by how fast neighbours' copies arrive: on such uplinks a relayed
+   * copy is slow because of the relays (`OriginGate.originTooSlow`; 0: never; no cap: never).
+   */
+  smallUplinkX: number;
   /** Segments a neighbour may hold part of (HAVE_PIECES) that we remember; oldest forgotten first. */
   maxPartialPerPeer: number;
   // --- upload ---
@@ -129,6 +136,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   electionHorizonS: 8.0,
   progressWaitPlaying: true,
   staleCopyTiers: 1.0,
+  smallUplinkX: 3.0,
   maxPartialPerPeer: 16,
   uploadSlots: 8,
   uploadRateBytesPerS: null,
