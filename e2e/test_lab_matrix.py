@@ -136,9 +136,11 @@ def test_command_line_sets_the_origin_priority_and_browser_launch() -> None:
     parser = argparse.ArgumentParser()
     lab_bench.add_arguments(parser)
     default = lab_bench.config_from_args("scale", parser.parse_args(["--scenario", "scale"]))
-    assert default.origin_nice == -10 and not default.prelaunch_browsers
+    assert default.origin_nice is None and not default.prelaunch_browsers
+    flash = lab_bench.config_from_args("flash", parser.parse_args([]))
+    assert flash.origin_nice == -10
     args = parser.parse_args(["--origin-nice", "none", "--prelaunch"])
-    changed = lab_bench.config_from_args("scale", args)
+    changed = lab_bench.config_from_args("flash", args)
     assert changed.origin_nice is None and changed.prelaunch_browsers
     args = parser.parse_args(["--origin-nice", "-5"])
-    assert lab_bench.config_from_args("flash", args).origin_nice == -5
+    assert lab_bench.config_from_args("scale", args).origin_nice == -5
