@@ -44,8 +44,9 @@ class DeadlineClock:
         # How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which
         # the swarm gets segments from the origin, also where we never fetched ourselves.
         self.copy_rate = config.http_rate_estimate_bytes_per_s
-        self.http_samples = 0
-        """Own origin fetches measured so far (`http_rate` is still the config's guess at 0)."""
+        self.http_measured_at: float | None = None
+        """When our last origin fetch completed (None: none yet, `http_rate` is the config's
+        guess); given by the scheduler."""
         self._piece_size = 0
         self._timeout = -1.0
         """`progress_timeout()` for the current rates and piece size (-1: to compute). It is
@@ -88,11 +89,12 @@ class DeadlineClock:
         reserve = self.config.http_margin_s + segment.missing_bytes() / rate
         return deadline - reserve
 
-    def http_fetch_done(self, size: int, elapsed: float) -> None:
+    def http_fetch_done(self, size: int, elapsed: float, now: float | None = None) -> None:
+        if now is not None:
+            self.http_measured_at = now
         if elapsed > 0:
             weight = self.config.http_rate_ewma_weight
             self.http_rate = (1 - weight) * self.http_rate + weight * (size / elapsed)
-            self.http_samples += 1
             self._timeout = -1.0
 
     def copy_progress(self, size: int, elapsed: float) -> None:

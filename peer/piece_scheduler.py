@@ -309,7 +309,7 @@ class PieceScheduler:
             fetch.pending.discard(index)
             if not fetch.pending:
                 self.book.fetches.pop(fetch_id, None)
-                self.clock.http_fetch_done(fetch.size, now - fetch.sent_at)
+                self.clock.http_fetch_done(fetch.size, now - fetch.sent_at, now)
         self._schedule(now)
 
     def http_failed(self, now: float, fetch_id: int) -> None:

@@ -97,10 +97,13 @@ class SchedulerConfig:
     small_uplink_x: float = 3.0
     """A member whose upload cap (`upload_rate_bytes_per_s`, or the operator's through
     `set_upload_limits`) is below this many times the stream's bitrate judges whether the origin
-    is too slow (`OriginGate.origin_too_slow`) by its own fetches once it made one, not by how
+    is too slow (`OriginGate.origin_too_slow`) by its own recent fetches, not by how
     fast neighbours' copies arrive: on such uplinks a relayed copy is slow because of the relays,
     and taking that for a slow origin made playing members wait for it past their deadline
     (bench/results/realistic-README.md, session 12; 0: never; no cap: never)."""
+    own_rate_fresh_s: float = 8.0
+    """The small-uplink rule above trusts the member's own origin rate only while its last
+    fetch completed within this long (a flash crowd congests the origin after it)."""
     stale_copy_tiers: float = 1.0
     """When a neighbour's copy that a member waits for with no deadline bound (stalled,
     starting, or playing on an origin too slow to help) goes stale, members take the rest over

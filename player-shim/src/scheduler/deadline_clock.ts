@@ -41,8 +41,8 @@ export class DeadlineClock {
   httpRate: number;
   /** How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which the swarm gets segments from the origin, also where we never fetched ourselves. */
   copyRate: number;
-  /** Own origin fetches measured so far (`httpRate` is still the config's guess at 0). */
-  httpSamples = 0;
+  /** When our last origin fetch completed (null: none yet, `httpRate` is the config's guess). */
+  httpMeasuredAt: number | null = null;
   /** Piece size of the stream's segments (the latest added), for `progressTimeout`. */
   pieceSize = 0;
 
@@ -76,11 +76,11 @@ export class DeadlineClock {
     return deadline - reserve;
   }
 
-  httpFetchDone(size: number, elapsed: number): void {
+  httpFetchDone(size: number, elapsed: number, now: number | null = null): void {
+    if (now !== null) this.httpMeasuredAt = now;
     if (elapsed > 0) {
       const weight = this.config.httpRateEwmaWeight;
       this.httpRate = (1 - weight) * this.httpRate + weight * (size / elapsed);
-      this.httpSamples += 1;
     }
   }
 

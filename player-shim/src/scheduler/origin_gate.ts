@@ -127,13 +127,16 @@ export class OriginGate {
   /**
    * Fetching what is missing would not beat the deadline (`DeadlineClock.originTooSlow`: at the
    * slower of our own fetches and neighbours' copies). A member on a small uplink (`smallUplink`)
-   * that has measured the origin itself goes by its own fetches: in a swarm of home uplinks a
-   * copy arrives slowly because every relay's uplink is slow, not because the origin is, and the
-   * slower rate said "too slow" of a fast origin, so playing members waited for a relayed copy
-   * (and their election turn) past the deadline (peer/origin_gate.py says more).
+   * that has measured the origin itself within `ownRateFreshS` goes by its own fetches: in a
+   * swarm of home uplinks a copy arrives slowly because every relay's uplink is slow, not
+   * because the origin is, and the slower rate said "too slow" of a fast origin, so playing
+   * members waited for a relayed copy (and their election turn) past the deadline. An older
+   * measurement may predate a flash crowd's congestion (peer/origin_gate.py says more).
    */
   originTooSlow(now: number, segment: SegmentState, deadline: number): boolean {
-    const own = this.clock.httpSamples > 0 && this.smallUplink(segment);
+    const measured = this.clock.httpMeasuredAt;
+    const fresh = measured !== null && now - measured <= this.config.ownRateFreshS;
+    const own = fresh && this.smallUplink(segment);
     return this.clock.originTooSlow(segment, deadline, now, own);
   }
 

@@ -271,7 +271,7 @@ export class PieceScheduler {
       fetch.pending.delete(index);
       if (fetch.pending.size === 0) {
         this.book.fetches.delete(fetchId);
-        this.clock.httpFetchDone(fetch.size, now - fetch.sentAt);
+        this.clock.httpFetchDone(fetch.size, now - fetch.sentAt, now);
       }
     }
     this.schedule(now);

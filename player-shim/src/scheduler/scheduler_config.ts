@@ -90,10 +90,12 @@ export interface SchedulerConfig {
   /**
    * A member whose upload cap (`uploadRateBytesPerS`, or the one `setUploadLimits` gave) is below
    * this many times the stream's bitrate judges whether the origin is too slow by its own
-   * fetches once it made one, not by how fast neighbours' copies arrive: on such uplinks a relayed
+   * recent fetches (`ownRateFreshS`), not by how fast neighbours' copies arrive: on such uplinks a relayed
    * copy is slow because of the relays (`OriginGate.originTooSlow`; 0: never; no cap: never).
    */
   smallUplinkX: number;
+  /** The small-uplink rule trusts the own origin rate only while the last fetch completed within this long. */
+  ownRateFreshS: number;
   /** Segments a neighbour may hold part of (HAVE_PIECES) that we remember; oldest forgotten first. */
   maxPartialPerPeer: number;
   // --- upload ---
@@ -137,6 +139,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   progressWaitPlaying: true,
   staleCopyTiers: 1.0,
   smallUplinkX: 3.0,
+  ownRateFreshS: 8.0,
   maxPartialPerPeer: 16,
   uploadSlots: 8,
   uploadRateBytesPerS: null,
