@@ -24,6 +24,10 @@
     firstMediaResponseWall: null,
     // From the shim's event API once a swarm exists (see hookShim below).
     shimEvents: { segments: [], warnings: [], peerCloses: {}, verificationFailures: [] },
+    // Main-thread tasks over 50 ms (Long Tasks API): a page whose first frame comes late because
+    // its own scripts kept the main thread busy shows them here, one starved by other processes
+    // does not. `startup`: the first 60 of them, wall-clock start and duration in ms.
+    longTasks: { count: 0, totalMs: 0, startup: [] },
   };
 
   // --- HTTP bytes from resource timing (covers hls.js XHR/fetch and the shim's own fetches) ---
@@ -48,6 +52,19 @@
       }
     }
   };
+  try {
+    new PerformanceObserver((list) =>
+      list.getEntries().forEach((entry) => {
+        state.longTasks.count += 1;
+        state.longTasks.totalMs += entry.duration;
+        if (state.longTasks.startup.length < 60) {
+          state.longTasks.startup.push([Math.round(performance.timeOrigin + entry.startTime), Math.round(entry.duration)]);
+        }
+      }),
+    ).observe({ type: "longtask", buffered: true });
+  } catch (err) {
+    state.mediaErrors.push(`long task timing unavailable: ${err}`);
+  }
   try {
     new PerformanceObserver((list) => list.getEntries().forEach(account)).observe({
       type: "resource",
@@ -150,6 +167,7 @@
   // the selected pair's candidate types. The NAT lab's figures (e2e/lab/realistic_figures.py)
   // build the NAT-pair matrix from them.
   const MAX_PCS = 200;
+  const PAIR_REFRESH_MS = 15000;
   const pcs = [];
   const CANDIDATE = /candidate:\S+ \d+ \S+ \d+ (\S+) \d+ typ (\w+)/g;
   const noteCandidates = (entry, text) => {
@@ -204,7 +222,9 @@
       }
     }
     window.RTCPeerConnection = LabPeerConnection;
-    setInterval(() => pcs.forEach((e) => e.state === "connected" && void refreshPair(e)), 3000);
+    // getStats is not free (it crosses threads and builds a full report) and only P2P pages pay it:
+    // the pair is read at connect and then every PAIR_REFRESH_MS in case ICE switches pairs.
+    setInterval(() => pcs.forEach((e) => e.state === "connected" && void refreshPair(e)), PAIR_REFRESH_MS);
   }
   const peerConnections = () =>
     pcs.map(({ pc, ...rest }) => ({ ...rest, remoteCandidates: rest.remoteCandidates.slice() }));
@@ -293,6 +313,7 @@
         http: { ...state.http },
         firstMediaRequestWall: state.firstMediaRequestWall,
         firstMediaResponseWall: state.firstMediaResponseWall,
+        longTasks: { count: state.longTasks.count, totalMs: Math.round(state.longTasks.totalMs), startup: state.longTasks.startup.slice() },
         shimEvents: JSON.parse(JSON.stringify(state.shimEvents)),
         latency,
         liveSyncLatency,

@@ -22,6 +22,7 @@ def summarize_browser(record: dict[str, Any], phase_start: float) -> dict[str, A
     http = final.get("http") or {}
     first_frame = final.get("firstFrameWall")
     navigation = final.get("navigationStart")
+    long_tasks = final.get("longTasks") or {}
     end_wall = float(final.get("wall") or record.get("left_wall") or phase_start)
     watch_s = max(0.0, (end_wall - first_frame) / 1000) if first_frame else 0.0
     played_s = _played_s(samples, first_frame)
@@ -51,6 +52,9 @@ def summarize_browser(record: dict[str, Any], phase_start: float) -> dict[str, A
         # Start-up breakdown: navigation -> first media request -> its response -> first frame.
         "first_request_s": _since(final.get("firstMediaRequestWall"), navigation),
         "first_response_s": _since(final.get("firstMediaResponseWall"), navigation),
+        # Main-thread tasks over 50 ms (probe.js): before the first frame, and in the whole visit.
+        "main_thread_busy_startup_s": _long_tasks_s(long_tasks, navigation, first_frame),
+        "main_thread_busy_s": round(float(long_tasks.get("totalMs") or 0) / 1000, 3),
         "first_segments": (final.get("shimEvents") or {}).get("segments", [])[:4],
         "peer_closes": (final.get("shimEvents") or {}).get("peerCloses", {}),
         "shim_warnings": [
@@ -160,6 +164,16 @@ def _frozen_spans(
         else:
             merged.append((start, stop))
     return merged
+
+
+def _long_tasks_s(
+    long_tasks: dict[str, Any] | None, navigation: float | None, first_frame: float | None
+) -> float | None:
+    """Seconds of long main-thread tasks that started between navigation and the first frame."""
+    if not long_tasks or not navigation or not first_frame:
+        return None
+    spans = long_tasks.get("startup") or []
+    return round(sum(ms for start, ms in spans if navigation <= start < first_frame) / 1000, 3)
 
 
 def _since(wall: float | None, origin: float | None) -> float | None:
