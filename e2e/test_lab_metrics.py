@@ -130,11 +130,18 @@ def test_browser_summary_counts_stalls_offload_and_latency() -> None:
 
 def test_long_main_thread_tasks_before_the_first_frame_are_counted_apart() -> None:
     # navigation at T0 + 500, first frame at T0 + 1500 (_sample's defaults)
-    long_tasks = {"count": 3, "totalMs": 900, "startup": [[T0 + 600, 200], [T0 + 1400, 300], [T0 + 1600, 400]]}
+    long_tasks = {
+        "count": 3,
+        "totalMs": 900,
+        "startup": [[T0 + 600, 200], [T0 + 1400, 300], [T0 + 1600, 400]],
+    }
     samples = [_sample(T0 + 5000, longTasks=long_tasks)]
     summary = summarize_browser(_viewer("p2p-b01", samples, T0 + 5000), T0)
     assert summary["main_thread_busy_startup_s"] == 0.5
     assert summary["main_thread_busy_s"] == 0.9
+    samples = [_sample(T0 + 5000, firstFrameCallbackWall=T0 + 1750)]
+    heard = summarize_browser(_viewer("p2p-b01", samples, T0 + 5000), T0)
+    assert heard["first_frame_heard_after_s"] == 0.25
     # an older probe sent no long tasks: no figure rather than a zero
     summary = summarize_browser(_viewer("p2p-b01", [_sample(T0 + 5000)], T0 + 5000), T0)
     assert summary["main_thread_busy_startup_s"] is None

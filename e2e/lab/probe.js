@@ -12,6 +12,9 @@
   const state = {
     navigationStart: performance.timeOrigin,
     firstFrameWall: null, // first frame presented (requestVideoFrameCallback), else 'playing'
+    // When the page's main thread heard of that frame: later than firstFrameWall by as long as
+    // the page's scripts (or a starved renderer) kept the main thread from running the callback.
+    firstFrameCallbackWall: null,
     firstPlayingWall: null,
     stalls: [], // {start, end|null, cause: "waiting"|"frozen", seeking: bool}
     waitingEvents: 0,
@@ -95,7 +98,14 @@
   const watchFrames = (video) => {
     if (video.__swarmLabWatched || !video.requestVideoFrameCallback) return;
     video.__swarmLabWatched = true;
-    video.requestVideoFrameCallback(() => markFirstFrame(Date.now()));
+    video.requestVideoFrameCallback((_now, metadata) => {
+      const heard = Date.now();
+      state.firstFrameCallbackWall = state.firstFrameCallbackWall || heard;
+      // The compositor's presentation time: the viewer sees the frame then, whatever the main
+      // thread is doing (the callback itself waits for the main thread).
+      const presented = metadata && typeof metadata.presentationTime === "number" ? performance.timeOrigin + metadata.presentationTime : heard;
+      markFirstFrame(Math.min(presented, heard));
+    });
   };
 
   window.addEventListener(
@@ -298,6 +308,7 @@
         wall: Date.now(),
         navigationStart: state.navigationStart,
         firstFrameWall: state.firstFrameWall,
+        firstFrameCallbackWall: state.firstFrameCallbackWall,
         firstPlayingWall: state.firstPlayingWall,
         hasVideo: Boolean(video),
         currentTime: video ? video.currentTime : null,

@@ -53,6 +53,8 @@ def summarize_browser(record: dict[str, Any], phase_start: float) -> dict[str, A
         "first_request_s": _since(final.get("firstMediaRequestWall"), navigation),
         "first_response_s": _since(final.get("firstMediaResponseWall"), navigation),
         # Main-thread tasks over 50 ms (probe.js): before the first frame, and in the whole visit.
+        # First frame presented -> the page's main thread ran its frame callback.
+        "first_frame_heard_after_s": _since(final.get("firstFrameCallbackWall"), first_frame),
         "main_thread_busy_startup_s": _long_tasks_s(long_tasks, navigation, first_frame),
         "main_thread_busy_s": round(float(long_tasks.get("totalMs") or 0) / 1000, 3),
         "first_segments": (final.get("shimEvents") or {}).get("segments", [])[:4],
