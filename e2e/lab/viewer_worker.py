@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import signal
 import sys
@@ -20,7 +21,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    BrowserContext,
+    CDPSession,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 from playwright.sync_api import Error as PlaywrightError
 
 PROBE_JS = Path(__file__).with_name("probe.js")
@@ -133,6 +141,39 @@ def save_timeline(page: Page, path: str, console_errors: list[str]) -> None:
     Path(path).write_text(json.dumps(dump, separators=(",", ":")))
 
 
+# Diagnosis, not a figure: with this set, every browser viewer records a CPU profile of its page's
+# JavaScript (Chrome DevTools Profiler) for the whole visit and writes it into the directory as
+# `<viewer>.cpuprofile` (the timeline's file name; DevTools and speedscope open it).
+CPU_PROFILE_DIR_ENV = "SWARMCAST_LAB_CPU_PROFILE_DIR"
+
+
+def start_cpu_profile(
+    context: BrowserContext, page: Page, args: argparse.Namespace, console_errors: list[str]
+) -> CDPSession | None:
+    if not os.environ.get(CPU_PROFILE_DIR_ENV):
+        return None
+    try:
+        cdp = context.new_cdp_session(page)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.start")
+        return cdp
+    except PlaywrightError as exc:
+        console_errors.append(f"cpu profile: {exc}"[:300])
+        return None
+
+
+def save_cpu_profile(cdp: CDPSession, args: argparse.Namespace, console_errors: list[str]) -> None:
+    name = Path(args.timeline_out).stem if args.timeline_out else f"viewer-{os.getpid()}"
+    out = Path(os.environ[CPU_PROFILE_DIR_ENV]) / f"{name}.cpuprofile"
+    try:
+        profile = cdp.send("Profiler.stop")["profile"]
+    except PlaywrightError as exc:
+        console_errors.append(f"cpu profile stop: {exc}"[:300])
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(profile, separators=(",", ":")))
+
+
 def run(args: argparse.Namespace) -> int:
     if args.warmup:
         return warm_up(args)
@@ -161,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
         page.on("console", on_console)
         page.on("pageerror", on_page_error)
         page.on("crash", on_crash)
+        profiler = start_cpu_profile(context, page, args, console_errors)
         if args.wait_go:
             # Launched ahead of the viewer's arrival: the lab says `go` at its join time, so one
             # viewer's page load never shares the CPU with other browsers' launches.
@@ -192,6 +234,8 @@ def run(args: argparse.Namespace) -> int:
             console_errors.append(f"final evaluate: {exc}"[:300])
         if args.timeline_out:
             save_timeline(page, args.timeline_out, console_errors)
+        if profiler is not None:
+            save_cpu_profile(profiler, args, console_errors)
         emit({"type": "final", "sample": last, "consoleErrors": console_errors[-50:]})
         try:
             browser = context.browser
