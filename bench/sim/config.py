@@ -88,6 +88,10 @@ class SimConfig:
     (HAVE_PIECES) within the grace period, or, before the first frame, while neighbours are
     still connecting (swarm_session.ts deliveryUnderway since b7674ab; False = the model before
     it: only the member's own origin fetch or pieces arriving count)."""
+    safety_net_drops_copy: bool = True
+    """When the safety net sends a fragment to plain HTTP, the engine drops its unfinished copy so
+    its scheduler does not fetch the same bytes from the origin beside the player's
+    (swarm_session.ts playerFetches, session 13; False = the model before it)."""
     pre_join_segments: int = 6
     """shim: fragments hls.js loaded before the join, handed to the swarm store once joined
     (p2p_engine.ts PRE_JOIN_SEGMENTS); 0 = not kept (the shim before 275a273)."""

@@ -57,6 +57,8 @@ class SimNode:
     newest: int = -1
     known: set[int] = field(default_factory=set)
     added: set[int] = field(default_factory=set)
+    player_fetching: set[int] = field(default_factory=set)
+    """Fragments the loader's safety net fetches over plain HTTP (the scheduler forgot them)."""
     complete: set[int] = field(default_factory=set)
     delivered: set[int] = field(default_factory=set)
     want: int | None = None

@@ -157,7 +157,7 @@ class ViewerLogic:
                 self._ensure_added(node, seq)
 
     def _ensure_added(self, node: SimNode, seq: int) -> None:
-        if seq in node.added or node.sched is None:
+        if seq in node.added or node.sched is None or seq in node.player_fetching:
             return
         node.added.add(seq)
         d = self.cfg.segment_s
@@ -249,6 +249,12 @@ class ViewerLogic:
             node.safety_extensions += 1
             self.q.at(now + grace, self._safety_net, node, seq, generation)
             return
+        if self.cfg.safety_net_drops_copy and node.sched is not None:
+            # swarm_session.ts playerFetches: no origin copy of the scheduler's beside the player's
+            node.player_fetching.add(seq)
+            if seq in node.added and seq not in node.complete:
+                node.added.discard(seq)
+                node.sched.segment_removed(now, seq)
         self._plain_http(node, seq, "safety_net")
 
     def _plain_http(self, node: SimNode, seq: int, kind: str) -> None:
@@ -279,6 +285,7 @@ class ViewerLogic:
     def _offer(self, node: SimNode, seq: int) -> None:
         """offerHttp: with a session, bytes hls.js fetched itself become seedable."""
         sched = node.sched
+        node.player_fetching.discard(seq)
         if sched is None or seq in node.complete:
             return
         if (seq + 1) * self.cfg.segment_s <= node.player.position_at(self.q.now):

@@ -22,6 +22,8 @@ export type LoaderEngine = Pick<P2PEngine, "load" | "offerHttp" | "secondsUntil"
   isLiveEdge(sn: number): boolean;
   /** Optional: the engine is still bringing the fragment in (see the safety net). */
   deliveryUnderway?(frag: FragmentRef, windowMs: number): boolean;
+  /** Optional: the safety net fetches the fragment over plain HTTP (the engine drops its copy). */
+  playerFetches?(frag: FragmentRef): void;
   /** Optional: startup before the join: plain HTTP at once, maybe taken over (see `hedge`). */
   hedgesStartup?(frag: FragmentRef): boolean;
   takesOverStartup?(frag: FragmentRef, signal: AbortSignal): Promise<boolean>;
@@ -174,6 +176,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
         }
         this.p2p.abort();
         this.p2p = null;
+        deps.engine.playerFetches?.(ref);
         deps.timeline?.record("safety-net", ref.sn, { extensions });
         deps.emitter.emit("warning", { message: `P2P missed the deadline of ${ref.url}; plain HTTP` });
         this.loadHttp();

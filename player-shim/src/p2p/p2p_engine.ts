@@ -195,7 +195,6 @@ export class P2PEngine {
   attachMedia(media: HTMLMediaElement): void {
     this.playhead.attach(media);
   }
-
   detachMedia(): void {
     this.playhead.detach();
   }
@@ -293,6 +292,11 @@ export class P2PEngine {
     const joining = this.sessionFor(loc.stream, loc.rendition, frag.url);
     const session = await startupSession(joining, this.options.startupJoinWaitMs, signal).catch(() => null);
     return session !== null && !signal.aborted && this.serving && !this.startsOverHttp();
+  }
+
+  /** The loader's safety net sent this fragment to plain HTTP: no second origin copy of it (swarm_session.ts). */
+  playerFetches(frag: FragmentRef): void {
+    if (locateSegment(frag.url)?.rendition === this.sessionRendition) this.session?.playerFetches(frag.sn);
   }
 
   /** The swarm is still bringing this fragment in (origin fetch in flight or recent pieces). */

@@ -29,12 +29,29 @@ export interface IntakeDeps {
   drain(): void;
 }
 
+/** Segments the player may be fetching itself at once (a few: hls.js loads one at a time). */
+const MAX_PLAYER_FETCHES = 8;
+
 export class SegmentIntake {
   /** URL per seq of every segment in the store (origin fetches need it). */
   readonly urls = new Map<number, string>();
   private readonly adding = new Map<number, Promise<SegmentBuffer | null>>();
+  /** Segments the player is fetching over plain HTTP itself (`playerFetches`): not added again. */
+  private readonly playerFetching = new Set<number>();
 
   constructor(private readonly deps: IntakeDeps) {}
+
+  /** The player fetches `seq` itself: until its bytes are offered, the scheduler does not get it. */
+  playerFetches(seq: number): void {
+    this.playerFetching.add(seq);
+    // Bounded: a fetch whose bytes never came back (failed, left behind) is forgotten in time.
+    while (this.playerFetching.size > MAX_PLAYER_FETCHES) this.playerFetching.delete(Math.min(...this.playerFetching));
+  }
+
+  /** The player's copy of `seq` arrived (or it asks the swarm for `seq` again). */
+  playerFetched(seq: number): void {
+    this.playerFetching.delete(seq);
+  }
 
   /** Segments whose record is still being fetched (the store must not evict them). */
   pending(): number[] {
@@ -45,6 +62,7 @@ export class SegmentIntake {
   add(info: SegmentInfo, prefill?: Uint8Array): Promise<SegmentBuffer | null> {
     const existing = this.deps.store.get(info.seq);
     if (existing) return Promise.resolve(existing);
+    if (!prefill && this.playerFetching.has(info.seq)) return Promise.resolve(null);
     let pending = this.adding.get(info.seq);
     if (!pending) {
       pending = this.addNow(info, prefill).finally(() => this.adding.delete(info.seq));

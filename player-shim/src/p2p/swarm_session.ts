@@ -350,7 +350,21 @@ export class SwarmSession {
   /** Bytes hls.js got over plain HTTP: seedable once they match the signed record. */
   offerHttpSegment(info: SegmentInfo, data: Uint8Array): Promise<void> {
     this.setLiveEdge(info.seq);
+    this.intake.playerFetched(info.seq);
     return this.intake.offerHttp(info, data);
+  }
+
+  /**
+   * The player fetches `seq` over plain HTTP (the loader's safety net fired): the session drops
+   * its unfinished copy, so the scheduler does not pull the same bytes from a congested origin
+   * beside the player's (bench/results/flash-crowd/README.md, session 13). The player's copy
+   * comes back through `offerHttpSegment` and is seeded from there.
+   */
+  playerFetches(seq: number): void {
+    if (this.closed) return;
+    this.intake.playerFetches(seq);
+    if (this.store.get(seq)?.complete === false) this.forgetSegment(this.nowS(), seq);
+    this.drain();
   }
 
   /** The operator's upload policy (or the tab's visibility) changed: in force at once. */
@@ -473,13 +487,15 @@ export class SwarmSession {
   private evict(): void {
     const keep = new Set<number>([...this.waiters.seqs(), ...this.intake.pending()]);
     const now = this.nowS();
-    for (const seq of this.store.evictionCandidates(keep)) {
-      this.store.delete(seq);
-      this.intake.urls.delete(seq);
-      this.delivery.forget(seq);
-      this.scheduler.segmentRemoved(now, seq);
-    }
+    for (const seq of this.store.evictionCandidates(keep)) this.forgetSegment(now, seq);
     this.drain();
+  }
+
+  private forgetSegment(now: number, seq: number): void {
+    this.store.delete(seq);
+    this.intake.urls.delete(seq);
+    this.delivery.forget(seq);
+    this.scheduler.segmentRemoved(now, seq);
   }
 
   close(): void {

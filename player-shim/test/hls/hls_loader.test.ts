@@ -27,6 +27,7 @@ class FakeEngine implements LoaderEngine {
   p2pEnabled = true;
   loads: { ref: FragmentRef; signal: AbortSignal; resolve: (b: SegmentBuffer | null) => void }[] = [];
   offers: FragmentRef[] = [];
+  playerFetched: number[] = [];
   secondsUntil(): number {
     return 5;
   }
@@ -38,6 +39,9 @@ class FakeEngine implements LoaderEngine {
   }
   offerHttp(ref: FragmentRef): void {
     this.offers.push(ref);
+  }
+  playerFetches(ref: FragmentRef): void {
+    this.playerFetched.push(ref.sn);
   }
 }
 
@@ -214,6 +218,7 @@ describe("swarm fragment loader", () => {
     vi.advanceTimersByTime(2);
     expect(engine.loads[0]?.signal.aborted).toBe(true);
     expect(FakeHttpLoader.instances).toHaveLength(1);
+    expect(engine.playerFetched).toEqual([7]); // the engine drops its own copy: no second origin download
     expect(events.warning).toHaveLength(1);
     (FakeHttpLoader.instances[0] as FakeHttpLoader).answer(SEGMENT.slice().buffer);
     expect(cb.onSuccess).toHaveBeenCalledOnce();

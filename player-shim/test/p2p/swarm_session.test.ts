@@ -274,6 +274,37 @@ describe("swarm session", () => {
     b.session.close();
   });
 
+  it.each([
+    ["the scheduler fetches it from the origin when it falls due", false],
+    ["the player fetches it (safety net): no second origin copy; the player's copy is seeded once offered", true],
+  ])("a segment ahead of the playhead: %s", async (_name, playerFetches) => {
+    const ranges: number[] = [];
+    const session = soloSession(async function* (_url: string, start: number, end: number) {
+      ranges.push(start);
+      yield DATA.slice(start, end);
+    });
+    const ahead: SegmentInfo = { ...SEG5, start: 100 };
+    session.setPlayhead(10, false);
+    expect(await session.addSegment(ahead)).not.toBeNull(); // not due yet: nothing fetched
+    expect(session.deliveryUnderway(5, 1500)).toBe(false);
+    if (playerFetches) {
+      session.playerFetches(5);
+      expect(session.store.get(5)).toBeUndefined();
+      expect(await session.addSegment(ahead)).toBeNull(); // named by the playlist again: still the player's
+    }
+    session.setPlayhead(100, false); // playback waits on it now
+    expect(session.deliveryUnderway(5, 1500)).toBe(!playerFetches); // the scheduler's origin fetch
+    if (playerFetches) {
+      await session.offerHttpSegment(ahead, DATA); // the player's copy
+      expect(session.store.get(5)?.complete).toBe(true);
+      expect(ranges).toEqual([]);
+    } else {
+      await session.waitForSegment(5, new AbortController().signal);
+      expect(ranges).toEqual([0]);
+    }
+    session.close();
+  });
+
   it("stops the origin download of a segment the playhead has left (hls.js jumped to the live edge)", async () => {
     let aborted: AbortSignal | null = null;
     // A congested origin: nothing arrives until the fetch is aborted.
