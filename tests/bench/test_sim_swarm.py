@@ -169,3 +169,20 @@ def test_safety_net_waits_while_a_neighbours_copy_is_announced() -> None:
         generation = node.load_generation
         swarm.viewers._safety_net(node, 40, generation)
         assert swarm.http_outstanding == plain
+
+
+def test_safety_net_takes_the_fragment_out_of_the_scheduler() -> None:
+    """swarm_session.ts playerFetches: once the safety net sends a fragment to plain HTTP, the
+    engine's scheduler forgets it and the playlist does not hand it back, so the member does not
+    pull the same segment from the origin beside the player (the older model kept it)."""
+    for drops in (True, False):
+        swarm = Swarm(TINY.with_overrides({"safety_net_drops_copy": drops}), 1)
+        node = swarm.nodes[0]
+        swarm.viewers._session(node)
+        assert node.sched is not None
+        node.sched.set_playhead(0.0, 0.0, True)
+        swarm.viewers._ensure_added(node, 40)
+        swarm.viewers._safety_net(node, 40, node.load_generation)
+        assert swarm.http_outstanding == 1  # the player's own load
+        swarm.viewers._ensure_added(node, 40)  # the next playlist refresh names it again
+        assert (40 in node.sched.book.segments) is not drops
