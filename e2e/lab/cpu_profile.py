@@ -5,11 +5,14 @@ is set (e2e/lab/viewer_worker.py). This sums each profile's samples by function 
 the whole visit or a window of it, so P2P pages can be compared with CDN-only pages:
 
     python -m e2e.lab.cpu_profile DIR/p2p-*.cpuprofile --until 20 --top 25
+
+(gzipped profiles, `*.cpuprofile.gz`, are read as they are.)
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -49,7 +52,8 @@ def main() -> int:
     args = parser.parse_args()
     total: dict[str, float] = defaultdict(float)
     for path in args.profiles:
-        times = self_times(json.loads(path.read_text()), args.since, args.until)
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        times = self_times(json.loads(raw), args.since, args.until)
         busy = sum(ms for name, ms in times.items() if not name.startswith(IDLE))
         print(f"{path.name}: {busy / 1000:.2f} s busy")
         for name, ms in times.items():
