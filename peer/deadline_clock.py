@@ -107,10 +107,14 @@ class DeadlineClock:
     def progress_timeout(self) -> float:
         """How long a neighbour's copy may go without news (HAVE_PIECES) before it counts as
         stale: `progress_timeout_pieces` pieces at the rate copies have been getting, within
-        [`origin_progress_timeout_s`, `progress_timeout_max_s`]."""
+        [`origin_progress_timeout_s`, `progress_timeout_max_s`]. Neighbours announce a copy
+        every `origin_announce_pieces` / `relay_announce_pieces` pieces (the swarm runs one
+        config), so the pieces count that many times over: between two announcements a copy
+        arriving at the usual rate still counts as progressing."""
         if self._timeout < 0:
             base = self.config.origin_progress_timeout_s
-            pieces = self.config.progress_timeout_pieces
+            span = max(1, self.config.origin_announce_pieces, self.config.relay_announce_pieces)
+            pieces = self.config.progress_timeout_pieces * span
             if pieces <= 0 or self._piece_size <= 0:
                 self._timeout = base
             else:

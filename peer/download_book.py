@@ -23,7 +23,11 @@ class DownloadBook:
     directly from a bookkeeping change (REQUEST, CANCEL, HTTP fetch, HAVE_DELTA)."""
 
     def __init__(
-        self, emit: Callable[[Action], None], stats: SchedulerStats, relay_every: int = 0
+        self,
+        emit: Callable[[Action], None],
+        stats: SchedulerStats,
+        relay_every: int = 0,
+        origin_every: int = 1,
     ) -> None:
         self.segments: dict[int, SegmentState] = {}
         self.local: dict[int, LocalSegment] = {}
@@ -37,6 +41,8 @@ class DownloadBook:
         # then every `relay_every` pieces), so members several hops from the origin fetcher learn
         # that a copy is on its way and relay it (0: only origin copies are announced).
         self._relay_every = relay_every
+        # Origin copies: announced when the fetch starts, then every `origin_every` pieces.
+        self._origin_every = max(1, origin_every)
         self.promise_s = 0.0  # see usable_holders; set by the scheduler from its config
         self._next_request_id = 1
         self._next_fetch_id = 1
@@ -83,7 +89,8 @@ class DownloadBook:
 
     def store_piece(self, segment: SegmentState, index: int, *, from_origin: bool = False) -> None:
         """Record a verified piece; a segment that completes moves to `local` and is announced.
-        Origin pieces of an incomplete segment are announced at once (HAVE_PIECES)."""
+        Pieces of an incomplete segment are announced (HAVE_PIECES) once `origin_every` of
+        them (origin pieces) or `relay_every` (pieces from peers) were not announced yet."""
         if segment.have[index]:
             self._stats.duplicate_bytes += segment.piece_bytes(index)
             return
@@ -92,8 +99,11 @@ class DownloadBook:
             # Relayed before the segment is complete (cut-through): the origin copy is the one
             # neighbours wait for; pieces from peers they can get from those peers.
             fresh = segment.have_count - max(0, segment.announced_count)
-            relay = self._relay_every > 0 and fresh >= self._relay_every
-            segment.announce_pending = segment.announce_pending or from_origin or relay
+            if from_origin:
+                due = fresh >= self._origin_every
+            else:
+                due = self._relay_every > 0 and fresh >= self._relay_every
+            segment.announce_pending = segment.announce_pending or due
             return
         for request in [r for r in self.requests.values() if r.seq == segment.seq]:
             self._emit(CancelRequest(request.peer_id, request.request_id))

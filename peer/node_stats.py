@@ -47,6 +47,7 @@ def node_stats(node: PeerNode) -> dict[str, Any]:
                 sum((link.frames_received for link in links), node.frames_closed["received"])
             ),
             "superseded_announcements": node.superseded_announcements,
+            "announcements_to_holders": node.announcements_to_holders,
         },
         "scheduler": node.sched.snapshot(),
     }

@@ -63,6 +63,7 @@ class PeerNode(SwarmMembership):
         self.uploaded_bytes_closed = 0
         self.frames_closed: dict[str, Counter[str]] = {"sent": Counter(), "received": Counter()}
         self.superseded_announcements = 0  # AnnouncePieces not sent (a later one replaced it)
+        self.announcements_to_holders = 0  # HAVE_PIECES not sent to a neighbour holding seq
         self._ice_servers = config.ice_servers
         self._relay_only = False  # set by each join ack (a relay-only stream)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -259,9 +260,14 @@ class PeerNode(SwarmMembership):
                 link.send(frame)
             return
         if (frame := broadcast_frame(action)) is not None:
-            for other in self.links.values():
-                if other.hello is not None:
-                    other.send(frame)
+            seq = action.seq if isinstance(action, act.AnnouncePieces) else None
+            for peer_id, other in self.links.items():
+                if other.hello is None:
+                    continue
+                if seq is not None and self.sched.neighbour_holds(peer_id, seq):
+                    self.announcements_to_holders += 1  # it holds the whole segment
+                    continue
+                other.send(frame)
             return
         match action:
             case act.FetchHttp():

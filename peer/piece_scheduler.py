@@ -20,12 +20,14 @@ timing rules for the origin live in `peer.origin_gate`:
   playback is blocked on with no holder is fetched at once, unless neighbours are still
   connecting (startup: they hold what a newcomer needs; at most `connect_wait_s`); an edge
   seeder (`seeder=True`) takes everything from HTTP.
-- Every origin fetch is announced at once (HAVE_PIECES, no pieces yet) and each origin piece as
-  it arrives, and pieces of incomplete segments are served: neighbours relay an origin download
-  while it is still running instead of fetching the segment a second time. A copy taken from
-  peers is announced the same way (when a neighbour's copy is first seen or requested, then every
-  `relay_announce_pieces` pieces), so members several hops from the fetcher hear of it within a
-  few message latencies instead of after several whole transfers, and do not fetch their own.
+- Every origin fetch is announced at once (HAVE_PIECES, no pieces yet), then every
+  `origin_announce_pieces` pieces as they arrive, and pieces of incomplete segments are served:
+  neighbours relay an origin download while it is still running instead of fetching the segment
+  a second time. A copy taken from peers is announced the same way (when a neighbour's copy is
+  first seen or requested, then every `relay_announce_pieces` pieces), so members several hops
+  from the fetcher hear of it within a few message latencies instead of after several whole
+  transfers, and do not fetch their own. The complete segment's HAVE goes out at once. Adapters
+  send no HAVE_PIECES of a segment to a neighbour that holds it (`neighbour_holds`).
 - A peer owing pieces that sends nothing for `peer_silence_timeout_s` is abandoned; a peer that
   sends a piece failing verification is dropped (GOODBYE bad-piece + report).
 """
@@ -81,7 +83,12 @@ class PieceScheduler:
         self.stats = SchedulerStats()
         self._now = now
         self._actions: list[Action] = []
-        self.book = DownloadBook(self._actions.append, self.stats, config.relay_announce_pieces)
+        self.book = DownloadBook(
+            self._actions.append,
+            self.stats,
+            config.relay_announce_pieces,
+            config.origin_announce_pieces,
+        )
         self.clock = DeadlineClock(config)
         self.book.promise_s = self.clock.progress_timeout()  # kept current by _schedule
         self.gate = OriginGate(config, self.book, self.clock, on_decision, local_peer_id)
@@ -367,6 +374,13 @@ class PieceScheduler:
     @property
     def swarm_size(self) -> int:
         return self.gate.swarm_size
+
+    def neighbour_holds(self, peer_id: str, seq: int) -> bool:
+        """The neighbour announced `seq` complete (HAVE / HAVE_DELTA). Adapters send it no
+        HAVE_PIECES of `seq`: it ignores them (it needs nothing of a segment it holds) but pays a
+        message and a scheduling pass for each."""
+        peer = self.book.peers.get(peer_id)
+        return peer is not None and seq in peer.haves
 
     def complete_seqs(self) -> list[int]:
         """Complete, verified segments we can serve (what HAVE announces)."""

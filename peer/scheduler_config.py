@@ -83,7 +83,21 @@ class SchedulerConfig:
     relay_announce_pieces: int = 1
     """A copy taken from peers is announced (HAVE_PIECES) when its first request goes out and
     then every this many pieces, so members several hops from the origin fetcher see that a copy
-    is coming and relay it instead of fetching their own (0: announce origin copies only)."""
+    is coming and relay it instead of fetching their own (0: announce origin copies only). Each
+    announcement reaches every neighbour and costs a message and a scheduling pass at each
+    (HAVE_PIECES are ~3/4 of a viewer's messages), and relayed copies are most of the swarm's
+    copies, so this step is the lever on that count: 2 cuts HAVE_PIECES per viewer-second by
+    ~40 % in the simulator, but Python-viewer flash crowds at 2x stalled more with it (mean
+    stall share 0.70 % -> 1.07 %, 50 of 100 seeds worse), so it stays 1
+    (bench/results/have-coalescing-20261201/README.md)."""
+    origin_announce_pieces: int = 1
+    """A copy fetched from the origin is announced (HAVE_PIECES) when the fetch starts (no
+    pieces yet: neighbours wait for it instead of fetching their own) and then every this many
+    pieces; the complete segment's HAVE goes out at once. The progress timeout stretches with
+    the coarser of this and `relay_announce_pieces` (`DeadlineClock.progress_timeout`), so a copy
+    between two announcements does not look stale. 1: every piece; a coarser step here stalled
+    more than the same step for relayed copies (its neighbours all request the same pieces at
+    once: bursts on the fetcher's uplink; the README above)."""
     election_horizon_s: float = 8.0
     """A member takes its election turn for a segment only once the segment is due within this
     long: a member far behind the live edge (stalled, or catching up) leaves the newest

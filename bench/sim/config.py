@@ -69,6 +69,9 @@ class SimConfig:
     """From arrival to a joined swarm session (signing key, API config, signaling join)."""
     connect_delay_s: tuple[float, float] = (0.3, 1.0)
     """From matching to HELLO exchanged on the data channel (ICE, DTLS, SCTP)."""
+    announce_to_holders: bool = False
+    """True: HAVE_PIECES of a segment also go to neighbours that announced it complete (before
+    session 13); False: not (both adapters since then: they ignore them)."""
 
     # --- players --------------------------------------------------------------------------
     adapter: Adapter = "shim"

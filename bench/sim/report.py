@@ -69,6 +69,30 @@ def _versus_cdn(adapters: dict[str, Any]) -> list[str]:
     return ["", *lines] if lines else []
 
 
+def _messages(adapters: dict[str, Any]) -> list[str]:
+    """Peer messages each viewer sent per stream-second, by wire type (median / p95 / worst
+    over the seeds; worst = the most)."""
+    rows = [
+        "",
+        "Peer messages sent per viewer per stream-second (median / p95 / worst over the seeds):",
+        "",
+        "| adapter | HAVE_PIECES | HAVE_DELTA | REQUEST | PIECE |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    shown = False
+    for adapter, result in adapters.items():
+        summary = result["summary"]
+        if adapter == "cdn" or "have_pieces_per_member_s" not in summary:
+            continue
+        shown = True
+        cells = [
+            _dist(summary, f"{kind}_per_member_s")
+            for kind in ("have_pieces", "have_delta", "request", "piece")
+        ]
+        rows.append(f"| {adapter} | {' | '.join(cells)} |")
+    return rows if shown else []
+
+
 def markdown_report(report: dict[str, Any], trace_files: list[str]) -> str:
     s = report["settings"]
     lines = [
@@ -100,6 +124,7 @@ def markdown_report(report: dict[str, Any], trace_files: list[str]) -> str:
             f"{summary['collapses']} | {result['wall_s']} |"
         )
     lines += _versus_cdn(report["adapters"])
+    lines += _messages(report["adapters"])
     for adapter, result in report["adapters"].items():
         summary = result["summary"]
         lines += ["", f"## {adapter}: by audience and origin cap", ""]

@@ -11,6 +11,23 @@ from swarmcast.bench.sim.config import SimConfig
 from swarmcast.bench.sim.metrics import percentile
 from swarmcast.bench.sim.swarm import Swarm
 
+NOT_DIGESTED = ("events", "messages")
+"""Left out of `decision_digest`: the simulator's own work count (speed work may change it) and
+the message counts, which follow from the decisions (left out so digests pinned before the
+counts existed still hold)."""
+
+MESSAGE_KINDS = (
+    "HAVE_PIECES",
+    "HAVE_DELTA",
+    "HAVE",
+    "REQUEST",
+    "PIECE",
+    "CANCEL",
+    "REJECT",
+    "CHOKE",
+    "UNCHOKE",
+)
+
 
 def run_one(
     config: SimConfig,
@@ -31,7 +48,7 @@ def decision_digest(result: dict[str, Any]) -> str:
     traced) less `events`, the simulator's own work count that speed work may change. Equal
     digests on the same seeds = the same decisions and figures (tests/bench/test_sim_digest.py
     pins one; `swarmcast bench sim` writes one per run to compare before/after)."""
-    rest = {k: v for k, v in result.items() if k != "events"}
+    rest = {k: v for k, v in result.items() if k not in NOT_DIGESTED}
     return hashlib.sha256(json.dumps(rest, sort_keys=True).encode()).hexdigest()
 
 
@@ -93,6 +110,7 @@ def result(swarm: Swarm, *, with_series: bool = False) -> dict[str, Any]:
         "counts": dict(sorted(swarm.counts.items())),
         "unknown_actions": dict(sorted(swarm.unknown_actions.items())),
         "events": swarm.q.events,
+        "messages": messages(swarm),
     }
     if with_series:
         out["series"] = swarm.rec.series_json()
@@ -117,6 +135,25 @@ def result(swarm: Swarm, *, with_series: bool = False) -> dict[str, Any]:
         ]
         out["trace"] = swarm.trace
     return out
+
+
+def messages(swarm: Swarm) -> dict[str, Any]:
+    """Peer messages the viewers sent, by wire type: in total, per viewer (mean) and per viewer
+    per stream-second (each viewer counted from its arrival to the end of the run)."""
+    end = swarm.cfg.duration_s
+    total: dict[str, int] = {kind: 0 for kind in MESSAGE_KINDS}
+    for node in swarm.nodes:
+        for kind, count in node.sent.items():
+            total[kind] = total.get(kind, 0) + count
+    member_s = sum(max(0.0, end - node.arrives_at) for node in swarm.nodes)
+    viewers = max(1, len(swarm.nodes))
+    return {
+        "total": total,
+        "per_member": {kind: round(n / viewers, 1) for kind, n in total.items()},
+        "per_member_s": {
+            kind: round(n / member_s, 3) if member_s > 0 else 0.0 for kind, n in total.items()
+        },
+    }
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:
@@ -151,6 +188,14 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:
             "p95": _round(percentile(values, 5 if low else 95), 4),
             "worst": _round(min(values) if low else max(values), 4),
         }
+    for kind in ("HAVE_PIECES", "HAVE_DELTA", "REQUEST", "PIECE"):
+        rates = [float(r["messages"]["per_member_s"][kind]) for r in runs if "messages" in r]
+        if rates:  # per viewer per stream-second; worst = the most messages
+            out[f"{kind.lower()}_per_member_s"] = {
+                "median": _round(percentile(rates, 50), 3),
+                "p95": _round(percentile(rates, 95), 3),
+                "worst": _round(max(rates), 3),
+            }
     out["collapses"] = sum(1 for r in runs if r["collapsed"])
     out["collapsed_seeds"] = [r["seed"] for r in runs if r["collapsed"]]
     out["runs_with_stalls"] = sum(1 for r in runs if r["stalls"])

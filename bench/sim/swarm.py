@@ -72,6 +72,8 @@ class SimNode:
     loader's safety net (swarm_session.ts deliveryUnderway)."""
     origin_bytes: Counter[str] = field(default_factory=Counter)
     peer_bytes: int = 0
+    sent: Counter[str] = field(default_factory=Counter)
+    """Peer messages this viewer sent, by wire type (HAVE_PIECES, HAVE_DELTA, PIECE, ...)."""
 
 
 class Swarm:
@@ -281,13 +283,20 @@ class Swarm:
     # --- peer channel ---------------------------------------------------------------------
 
     def _send(
-        self, src: SimNode, dst_id: str, size: int, fn: Callable[..., None], *args: Any
+        self,
+        src: SimNode,
+        dst_id: str,
+        kind: str,
+        size: int,
+        fn: Callable[..., None],
+        *args: Any,
     ) -> None:
-        """One message on the ordered src->dst channel; `size` > 0 bytes use src's uplink.
-        On arrival: `fn(dst_scheduler, now, src_id, *args)`."""
+        """One message of wire type `kind` on the ordered src->dst channel; `size` > 0 bytes
+        use src's uplink. On arrival: `fn(dst_scheduler, now, src_id, *args)`."""
         dst = src.neighbours.get(dst_id)
         if dst is None:
             return
+        src.sent[kind] += 1
         now = self.q.now
         leaves = now
         if size:
@@ -327,6 +336,7 @@ class Swarm:
         self._send(
             node,
             a.peer,
+            "REQUEST",
             0,
             PieceScheduler.upload_request,
             a.request_id,
@@ -336,23 +346,27 @@ class Swarm:
         )
 
     def _on_cancel(self, node: SimNode, a: act.CancelRequest) -> None:
-        self._send(node, a.peer, 0, PieceScheduler.upload_cancel, a.request_id)
+        self._send(node, a.peer, "CANCEL", 0, PieceScheduler.upload_cancel, a.request_id)
 
     def _on_send_piece(self, node: SimNode, a: act.SendPiece) -> None:
         size = self.piece_bytes(a.seq, a.index)
-        self._send(node, a.peer, size, self._piece_arrived, a.request_id, a.seq, a.index, size)
+        self._send(
+            node, a.peer, "PIECE", size, self._piece_arrived, a.request_id, a.seq, a.index, size
+        )
 
     def _on_reject(self, node: SimNode, a: act.RejectRequest) -> None:
-        self._send(node, a.peer, 0, PieceScheduler.request_rejected, a.request_id, a.reason)
+        self._send(
+            node, a.peer, "REJECT", 0, PieceScheduler.request_rejected, a.request_id, a.reason
+        )
 
     def _on_choke(self, node: SimNode, a: act.Choke) -> None:
-        self._send(node, a.peer, 0, PieceScheduler.peer_choked, True)
+        self._send(node, a.peer, "CHOKE", 0, PieceScheduler.peer_choked, True)
 
     def _on_unchoke(self, node: SimNode, a: act.Unchoke) -> None:
-        self._send(node, a.peer, 0, PieceScheduler.peer_choked, False)
+        self._send(node, a.peer, "UNCHOKE", 0, PieceScheduler.peer_choked, False)
 
     def _on_send_have(self, node: SimNode, a: act.SendHave) -> None:
-        self._send(node, a.peer, 0, self._have_arrived, list(a.seqs))
+        self._send(node, a.peer, "HAVE", 0, self._have_arrived, list(a.seqs))
 
     def _have_arrived(
         self, sched: PieceScheduler, now: float, src_id: str, seqs: list[int]
@@ -366,7 +380,7 @@ class Swarm:
 
     def _on_announce_have(self, node: SimNode, a: act.AnnounceHave) -> None:
         for other in list(node.neighbours):
-            self._send(node, other, 0, PieceScheduler.peer_have_delta, a.seq)
+            self._send(node, other, "HAVE_DELTA", 0, PieceScheduler.peer_have_delta, a.seq)
         self.holders[a.seq] += 1
         if self.holders[a.seq] == 1:
             self.origin.mark_held(a.seq)
@@ -376,10 +390,15 @@ class Swarm:
         self.viewers.segment_complete(node, a.seq)
 
     def _on_announce_pieces(self, node: SimNode, a: act.AnnouncePieces) -> None:
-        """HAVE_PIECES (cut-through): neighbours learn of an origin copy still arriving."""
+        """HAVE_PIECES (cut-through): neighbours learn of an origin copy still arriving. Not to
+        a neighbour that announced the whole segment (both adapters; `announce_to_holders`)."""
         pieces = list(a.pieces)  # one list for every neighbour: receivers only read it
+        sched = node.sched
+        skip_holders = not self.cfg.announce_to_holders and sched is not None
         for other in list(node.neighbours):
-            self._send(node, other, 0, self._pieces_arrived, a.seq, pieces)
+            if skip_holders and sched is not None and sched.neighbour_holds(other, a.seq):
+                continue
+            self._send(node, other, "HAVE_PIECES", 0, self._pieces_arrived, a.seq, pieces)
 
     def _pieces_arrived(
         self, sched: PieceScheduler, now: float, src_id: str, seq: int, pieces: list[int]

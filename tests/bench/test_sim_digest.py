@@ -46,10 +46,11 @@ def test_seeded_run_digest_is_pinned(name: str) -> None:
     )
 
 
-def test_digest_ignores_only_the_event_count() -> None:
+def test_digest_ignores_only_the_event_and_message_counts() -> None:
     config, seed, _ = PINNED["flash-shim"]
     result = run_one(config, seed)
     assert decision_digest({**result, "events": 1}) == decision_digest(result)
+    assert decision_digest({**result, "messages": {}}) == decision_digest(result)
     assert decision_digest({**result, "stalls": result["stalls"] + 1}) != decision_digest(result)
 
 

@@ -52,6 +52,22 @@ def test_an_uncongested_origin_lets_the_swarm_carry_the_stream() -> None:
     assert result["unknown_actions"] == {}
 
 
+def test_messages_are_counted_by_type_per_viewer_second() -> None:
+    """HAVE_PIECES per viewer per stream-second is the figure issues 8 and 12 cut; announcing
+    origin and relayed copies every 4 pieces instead of every piece must show in it."""
+    every = run_one(TINY, 3)["messages"]
+    total = every["total"]
+    assert total["HAVE_PIECES"] > 0 and total["PIECE"] > 0 and total["REQUEST"] > 0
+    assert total["HAVE"] > 0 and total["HAVE_DELTA"] > 0
+    member_s = sum(TINY.duration_s - n.arrives_at for n in Swarm(TINY, 3).nodes)
+    assert every["per_member_s"]["PIECE"] == round(total["PIECE"] / member_s, 3)
+    coarse = TINY.with_overrides(
+        {"scheduler": {"origin_announce_pieces": 4, "relay_announce_pieces": 4}}
+    )
+    fewer = run_one(coarse, 3)["messages"]["per_member_s"]["HAVE_PIECES"]
+    assert fewer < 0.6 * every["per_member_s"]["HAVE_PIECES"]
+
+
 def test_cdn_only_sends_every_viewer_to_the_origin() -> None:
     result = run_one(TINY.with_overrides({"adapter": "cdn"}), 3)
     assert result["peer_bytes"] == 0
@@ -134,6 +150,8 @@ def test_bench_writes_json_and_markdown(tmp_path: Path) -> None:
     text = (tmp_path / report.name.replace(".json", ".md")).read_text()
     assert text.startswith("# Swarm")
     assert "shim against CDN-only on the same seeds: stalls more in" in text
+    assert "| shim | " in text.split("Peer messages sent per viewer per stream-second")[1]
+    assert "have_pieces_per_member_s" in data["adapters"]["shim"]["summary"]
 
 
 def test_explain_reads_a_traced_run() -> None:

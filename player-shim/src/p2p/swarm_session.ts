@@ -425,7 +425,13 @@ export class SwarmSession {
     this.tl?.action(action);
     const broadcast = broadcastFrame(action);
     if (broadcast) {
-      for (const [peerId, state] of this.neighbours) if (state.hello) this.link(peerId)?.send(broadcast);
+      // No HAVE_PIECES to a neighbour holding the whole segment: it ignores them, but pays a
+      // message and a scheduling pass for each.
+      const seq = action.action === "announce_pieces" ? action.seq : null;
+      for (const [peerId, state] of this.neighbours) {
+        if (!state.hello || (seq !== null && this.scheduler.neighbourHolds(peerId, seq))) continue;
+        this.link(peerId)?.send(broadcast);
+      }
       return;
     }
     if (action.action === "request") {

@@ -95,11 +95,15 @@ export class DeadlineClock {
   /**
    * How long a neighbour's copy may go without news (HAVE_PIECES) before it counts as stale:
    * `progressTimeoutPieces` pieces at the rate copies have been getting, within
-   * [`originProgressTimeoutS`, `progressTimeoutMaxS`].
+   * [`originProgressTimeoutS`, `progressTimeoutMaxS`]. Neighbours announce a copy every
+   * `originAnnouncePieces` / `relayAnnouncePieces` pieces (the swarm runs one config), so the
+   * pieces count that many times over: between two announcements a copy arriving at the usual
+   * rate still counts as progressing.
    */
   progressTimeout(): number {
     const base = this.config.originProgressTimeoutS;
-    const pieces = this.config.progressTimeoutPieces;
+    const span = Math.max(1, this.config.originAnnouncePieces, this.config.relayAnnouncePieces);
+    const pieces = this.config.progressTimeoutPieces * span;
     if (pieces <= 0 || this.pieceSize <= 0) return base;
     const scaled = (pieces * this.pieceSize) / Math.min(this.httpRate, this.copyRate);
     return Math.max(base, Math.min(this.config.progressTimeoutMaxS, scaled));

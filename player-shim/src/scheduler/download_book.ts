@@ -22,17 +22,23 @@ export class DownloadBook {
 
   /** See usableHolders; set by the scheduler from its config. */
   promiseS = 0;
+  private readonly originEvery: number;
 
   /**
    * `relayEvery`: copies taken from peers are announced too (HAVE_PIECES when the first request
    * goes out, then every `relayEvery` pieces), so members several hops from the origin fetcher
    * learn that a copy is on its way and relay it (0: only origin copies are announced).
+   * `originEvery`: origin copies are announced when the fetch starts, then every `originEvery`
+   * pieces.
    */
   constructor(
     private readonly emit: (action: SchedulerAction) => void,
     private readonly stats: SchedulerStats,
     private readonly relayEvery = 0,
-  ) {}
+    originEvery = 1,
+  ) {
+    this.originEvery = Math.max(1, originEvery);
+  }
 
   /** Asks `peer` for pieces [first, end) of `segment`. */
   openRequest(now: number, peer: RemotePeer, segment: SegmentState, first: number, end: number): void {
@@ -68,7 +74,8 @@ export class DownloadBook {
 
   /**
    * Records a verified piece; a segment that completes moves to `local` and is announced.
-   * Origin pieces of an incomplete segment are announced at once (HAVE_PIECES).
+   * Pieces of an incomplete segment are announced (HAVE_PIECES) once `originEvery` of them
+   * (origin pieces) or `relayEvery` (pieces from peers) were not announced yet.
    */
   storePiece(segment: SegmentState, index: number, fromOrigin = false): void {
     if (segment.have[index]) {
@@ -80,8 +87,8 @@ export class DownloadBook {
       // Relayed before the segment is complete (cut-through): the origin copy is the one
       // neighbours wait for; pieces from peers they can get from those peers.
       const fresh = segment.haveCount - Math.max(0, segment.announcedCount);
-      const relay = this.relayEvery > 0 && fresh >= this.relayEvery;
-      segment.announcePending = segment.announcePending || fromOrigin || relay;
+      const due = fromOrigin ? fresh >= this.originEvery : this.relayEvery > 0 && fresh >= this.relayEvery;
+      segment.announcePending = segment.announcePending || due;
       return;
     }
     for (const request of [...this.requests.values()].filter((r) => r.seq === segment.seq)) {

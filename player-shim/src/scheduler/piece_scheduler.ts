@@ -49,7 +49,7 @@ export class PieceScheduler {
   ) {
     this.now = now;
     this.clock = new DeadlineClock(config);
-    this.book = new DownloadBook((a) => this.actions.push(a), this.stats, config.relayAnnouncePieces);
+    this.book = new DownloadBook((a) => this.actions.push(a), this.stats, config.relayAnnouncePieces, config.originAnnouncePieces);
     this.book.promiseS = this.clock.progressTimeout(); // kept current by schedule()
     this.gate = new OriginGate(config, this.book, this.clock, onDecision, localPeerId);
     this.upload = new UploadScheduler(config, (a) => this.actions.push(a), this.book.local, this.stats, now, this.book.segments);
@@ -106,6 +106,15 @@ export class PieceScheduler {
    * before. Kept also for segments we do not know yet (the elected member's word usually arrives
    * before our playlist refresh), at most `maxPartialPerPeer` of them.
    */
+  /**
+   * The neighbour announced `seq` complete (HAVE / HAVE_DELTA). Adapters send it no HAVE_PIECES
+   * of `seq`: it ignores them (it needs nothing of a segment it holds) but pays a message and a
+   * scheduling pass for each.
+   */
+  neighbourHolds(peerId: string, seq: number): boolean {
+    return this.book.peers.get(peerId)?.haves.has(seq) ?? false;
+  }
+
   peerHavePieces(now: number, peerId: string, seq: number, pieces: number[]): void {
     this.advance(now);
     const peer = this.book.peers.get(peerId);

@@ -66,9 +66,18 @@ export interface SchedulerConfig {
   /**
    * A copy taken from peers is announced (HAVE_PIECES) when its first request goes out and then
    * every this many pieces, so members several hops from the origin fetcher see that a copy is
-   * coming and relay it instead of fetching their own (0: announce origin copies only).
+   * coming and relay it instead of fetching their own (0: announce origin copies only). Why 1:
+   * `relay_announce_pieces` in peer/scheduler_config.py.
    */
   relayAnnouncePieces: number;
+  /**
+   * A copy fetched from the origin is announced (HAVE_PIECES) when the fetch starts (no pieces
+   * yet: neighbours wait for it instead of fetching their own) and then every this many pieces;
+   * the complete segment's HAVE goes out at once. The progress timeout stretches with the coarser
+   * of this and `relayAnnouncePieces` (`DeadlineClock.progressTimeout`). 1: every piece (why:
+   * `origin_announce_pieces` in peer/scheduler_config.py).
+   */
+  originAnnouncePieces: number;
   /**
    * A member takes its election turn for a segment only once it is due within this long: one far
    * behind the live edge leaves the newest segments to members that need them sooner (0: no horizon).
@@ -135,6 +144,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   progressTimeoutPieces: 2.0,
   progressTimeoutMaxS: 8.0,
   relayAnnouncePieces: 1,
+  originAnnouncePieces: 1,
   electionHorizonS: 8.0,
   progressWaitPlaying: true,
   staleCopyTiers: 1.0,
