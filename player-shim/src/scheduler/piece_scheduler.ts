@@ -101,12 +101,6 @@ export class PieceScheduler {
   }
 
   /**
-   * HAVE_PIECES: the neighbour holds these verified pieces of `seq` (none: it is fetching `seq`
-   * from the origin now) and announces more as they arrive. Replaces what it said of `seq`
-   * before. Kept also for segments we do not know yet (the elected member's word usually arrives
-   * before our playlist refresh), at most `maxPartialPerPeer` of them.
-   */
-  /**
    * The neighbour announced `seq` complete (HAVE / HAVE_DELTA). Adapters send it no HAVE_PIECES
    * of `seq`: it ignores them (it needs nothing of a segment it holds) but pays a message and a
    * scheduling pass for each.
@@ -115,6 +109,12 @@ export class PieceScheduler {
     return this.book.peers.get(peerId)?.haves.has(seq) ?? false;
   }
 
+  /**
+   * HAVE_PIECES: the neighbour holds these verified pieces of `seq` (none: it is fetching `seq`
+   * from the origin now) and announces more as they arrive. Replaces what it said of `seq`
+   * before. Kept also for segments we do not know yet (the elected member's word usually arrives
+   * before our playlist refresh), at most `maxPartialPerPeer` of them.
+   */
   peerHavePieces(now: number, peerId: string, seq: number, pieces: number[]): void {
     this.advance(now);
     const peer = this.book.peers.get(peerId);
