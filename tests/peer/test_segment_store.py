@@ -134,8 +134,9 @@ def test_incremental_audit_reverifies_each_stored_piece_once() -> None:
     # A stored piece that no longer matches its record (what the audit is there to catch):
     # the new piece is checked, the one audited before is not hashed again.
     entry = store._entries[3]
-    entry.pieces[1] = b"x" + parts[1][1:]
-    entry.pieces[0] = b"y" + parts[0][1:]
+    # Flip the first byte (a fixed replacement byte equals a random first byte one time in 256).
+    entry.pieces[1] = bytes([parts[1][0] ^ 0xFF]) + parts[1][1:]
+    entry.pieces[0] = bytes([parts[0][0] ^ 0xFF]) + parts[0][1:]
     assert store.audit_new() == 1
     assert store.audit_new() == 1  # cumulative; nothing new to check
     assert store.audit() == 2  # the full audit still re-hashes everything
