@@ -30,6 +30,10 @@ timing rules for the origin live in `peer.origin_gate`:
   send no HAVE_PIECES of a segment to a neighbour that holds it (`neighbour_holds`).
 - A peer owing pieces that sends nothing for `peer_silence_timeout_s` is abandoned; a peer that
   sends a piece failing verification is dropped (GOODBYE bad-piece + report).
+
+The entry points for what neighbours announce and ask (HAVE, HAVE_DELTA, HAVE_PIECES, CHOKE,
+REQUEST, CANCEL, the upload limits) and the HAVE_PIECES this member sends are in
+`peer.scheduler_neighbours`, which `PieceScheduler` mixes in.
 """
 
 from __future__ import annotations
@@ -45,7 +49,6 @@ from swarmcast.peer.scheduler_actions import (
     AbandonPeer,
     AbandonReason,
     Action,
-    AnnouncePieces,
     DeadlineMissed,
     DecisionHook,
     DropPeer,
@@ -53,19 +56,18 @@ from swarmcast.peer.scheduler_actions import (
     SendHave,
 )
 from swarmcast.peer.scheduler_config import SchedulerConfig
+from swarmcast.peer.scheduler_neighbours import MAX_PIECES_PER_SEGMENT, SchedulerNeighbours
 from swarmcast.peer.scheduler_stats import SchedulerStats
 from swarmcast.peer.scheduler_timers import next_timer, silent_at
 from swarmcast.peer.upload_scheduler import UploadScheduler
 
-MAX_PIECES_PER_SEGMENT = 65536
-"""Piece indices are u16 on the wire (§5)."""
-
 __all__ = ["EDGE_SEEDER_CAPABILITY", "MAX_PIECES_PER_SEGMENT", "PieceScheduler"]
 
 
-class PieceScheduler:
+class PieceScheduler(SchedulerNeighbours):
     """One swarm member's scheduler. Call the event methods, then drain `pop_actions()`; call
-    `handle_timer(now)` when `next_timer()` is reached."""
+    `handle_timer(now)` when `next_timer()` is reached. The event methods for neighbours'
+    announcements and requests are in `SchedulerNeighbours` (`peer.scheduler_neighbours`)."""
 
     def __init__(
         self,
@@ -121,70 +123,6 @@ class PieceScheduler:
         if self.book.forget_peer(peer_id):
             self.upload.peer_closed(now, peer_id)
             self._schedule(now)
-
-    def peer_have(self, now: float, peer_id: str, seqs: list[int]) -> None:
-        self._advance(now)
-        peer = self.book.peers.get(peer_id)
-        if peer is not None:
-            peer.haves = set(seqs)
-            for seq in peer.haves:
-                peer.partial.pop(seq, None)
-                peer.partial_at.pop(seq, None)
-            self._schedule(now)
-
-    def peer_have_delta(self, now: float, peer_id: str, seq: int) -> None:
-        self._advance(now)
-        peer = self.book.peers.get(peer_id)
-        if peer is not None:
-            peer.haves.add(seq)
-            peer.partial.pop(seq, None)
-            peer.partial_at.pop(seq, None)
-            self._schedule(now)
-
-    def peer_have_pieces(self, now: float, peer_id: str, seq: int, pieces: list[int]) -> None:
-        """HAVE_PIECES: the neighbour holds these verified pieces of `seq` (none: it is fetching
-        `seq` from the origin now) and announces more as they arrive. Replaces what it said of
-        `seq` before. Kept also for segments we do not know yet (the elected member's word
-        usually arrives before our playlist refresh), at most `max_partial_per_peer` of them."""
-        self._advance(now)
-        peer = self.book.peers.get(peer_id)
-        if peer is None or seq in peer.haves or seq in self.book.local:
-            return
-        segment = self.book.segments.get(seq)
-        count = segment.piece_count if segment is not None else MAX_PIECES_PER_SEGMENT
-        held = set(pieces)
-        top = max(held, default=-1)
-        if top >= count or (held and min(held) < 0):  # indices past the segment are dropped
-            held = {i for i in held if 0 <= i < count}
-            top = max(held, default=-1)
-        before = peer.partial.get(seq)
-        if before is None or not held <= before:
-            # Progress: the first word of a copy, or pieces it did not have. Repeating itself
-            # does not count, so a neighbour cannot hold our takeover back with empty promises.
-            since = peer.partial_at.get(seq)
-            if before is not None and since is not None and segment is not None:
-                self.clock.copy_progress(len(held - before) * segment.piece_size, now - since)
-            peer.partial_at[seq] = now
-        peer.partial[seq] = held
-        peer.partial_top[seq] = top
-        while len(peer.partial) > self.config.max_partial_per_peer:
-            forget = self.book.partial_to_forget(peer)
-            del peer.partial[forget]
-            peer.partial_at.pop(forget, None)
-            peer.partial_top.pop(forget, None)
-        self._schedule(now)
-
-    def peer_choked(self, now: float, peer_id: str, choked: bool) -> None:
-        """CHOKE from `peer_id` discards our outstanding requests there; UNCHOKE lifts it."""
-        self._advance(now)
-        peer = self.book.peers.get(peer_id)
-        if peer is None:
-            return
-        peer.choking_us = choked
-        if choked:
-            for request in list(peer.requests.values()):
-                self.book.release_request(request)
-        self._schedule(now)
 
     def set_swarm_size(self, now: float, size: int) -> None:
         """Members of our swarm (from signaling); sizes the live HTTP-first election."""
@@ -329,25 +267,6 @@ class PieceScheduler:
             segment.http_retry_at = now + self.config.http_retry_s
         self._schedule(now)
 
-    # --- upload events --------------------------------------------------------------------
-
-    def upload_request(
-        self, now: float, peer_id: str, request_id: int, seq: int, first_piece: int, count: int
-    ) -> None:
-        self._advance(now)
-        if peer_id in self.book.peers:
-            self.upload.request(now, peer_id, request_id, seq, first_piece, count)
-
-    def upload_cancel(self, now: float, peer_id: str, request_id: int) -> None:
-        self._advance(now)
-        self.upload.cancel(now, peer_id, request_id)
-
-    def set_upload_limits(self, now: float, rate_bytes_per_s: float | None, slots: int) -> None:
-        """The upload cap (bytes/s, None: none) and slots change in the running session."""
-        self._advance(now)
-        self.upload.set_limits(now, rate_bytes_per_s, slots)
-        self.gate.upload_cap = rate_bytes_per_s  # see OriginGate.origin_too_slow
-
     # --- time -----------------------------------------------------------------------------
 
     def _advance(self, now: float) -> None:
@@ -374,13 +293,6 @@ class PieceScheduler:
     @property
     def swarm_size(self) -> int:
         return self.gate.swarm_size
-
-    def neighbour_holds(self, peer_id: str, seq: int) -> bool:
-        """The neighbour announced `seq` complete (HAVE / HAVE_DELTA). Adapters send it no
-        HAVE_PIECES of `seq`: it ignores them (it needs nothing of a segment it holds) but pays a
-        message and a scheduling pass for each."""
-        peer = self.book.peers.get(peer_id)
-        return peer is not None and seq in peer.haves
 
     def complete_seqs(self) -> list[int]:
         """Complete, verified segments we can serve (what HAVE announces)."""
@@ -435,16 +347,6 @@ class PieceScheduler:
         for segment, _, holders in urgent + background:
             request_from_peers(self.book, self.config, now, segment, holders, self.on_decision)
         self._announce_partial()
-
-    def _announce_partial(self) -> None:
-        """One HAVE_PIECES per segment whose partial holding changed since the last pass."""
-        for seq in sorted(self.book.segments):
-            segment = self.book.segments[seq]
-            if segment.announce_pending:
-                segment.announce_pending = False
-                segment.announced_count = segment.have_count
-                if self.book.peers:
-                    self._actions.append(AnnouncePieces(seq, segment.held_pieces()))
 
     def _fetch_http(
         self, now: float, segment: SegmentState, *, take_over: bool, reason: str

@@ -28,6 +28,7 @@ PACKAGES = ("bench/sim", "peer", "protocol", "signaling")
 TOP_FILES = ("__init__.py", "bench/__init__.py", "bench/sim_bench.py")
 HOT_MODULES = (
     "peer/piece_scheduler.py",
+    "peer/scheduler_neighbours.py",
     "peer/download_book.py",
     "peer/download_state.py",
     "peer/origin_gate.py",
@@ -41,6 +42,7 @@ HOT_MODULES = (
     "bench/sim/events.py",
     "bench/sim/origin.py",
     "bench/sim/swarm.py",
+    "bench/sim/peer_channel.py",
     "bench/sim/viewer.py",
     "bench/sim/player.py",
 )

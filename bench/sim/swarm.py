@@ -1,10 +1,7 @@
 """The simulated world: viewers (each with the real `PieceScheduler`), the origin link, peer
 links and the neighbour matcher (the real `signaling.swarm_matcher`), and the routing of every
-scheduler action. Viewer-side behaviour (playlist, loader, player) lives in `bench.sim.viewer`.
-
-Peer links: each viewer has one upload capacity; a piece waits on the sender's uplink (FIFO),
-then travels the pair's one-way latency. A channel is ordered: nothing overtakes what was sent
-before it on the same pair (a HAVE queued behind pieces waits for them, as on a data channel).
+scheduler action. Viewer-side behaviour (playlist, loader, player) lives in `bench.sim.viewer`;
+the peer messages (uplinks, latency, ordered channels) in `bench.sim.peer_channel`.
 """
 
 from __future__ import annotations
@@ -20,6 +17,7 @@ from swarmcast.bench.sim.config import SimConfig
 from swarmcast.bench.sim.events import EventQueue
 from swarmcast.bench.sim.metrics import Recorder
 from swarmcast.bench.sim.origin import HttpClient, OriginLink, Transfer
+from swarmcast.bench.sim.peer_channel import PeerChannel
 from swarmcast.bench.sim.player import Player
 from swarmcast.peer import scheduler_actions as act
 from swarmcast.peer.piece_scheduler import PieceScheduler
@@ -125,16 +123,17 @@ class Swarm:
         self.nodes = self._make_nodes()
         self.by_id = {node.peer_id: node for node in self.nodes}
         self.viewers = ViewerLogic(self)
+        self.channel = PeerChannel(self)
         self.routes: dict[type[act.Action], Callable[[SimNode, Any], None]] = {
-            act.RequestPieces: self._on_request,
-            act.CancelRequest: self._on_cancel,
-            act.SendPiece: self._on_send_piece,
-            act.RejectRequest: self._on_reject,
-            act.Choke: self._on_choke,
-            act.Unchoke: self._on_unchoke,
-            act.SendHave: self._on_send_have,
-            act.AnnounceHave: self._on_announce_have,
-            act.AnnouncePieces: self._on_announce_pieces,
+            act.RequestPieces: self.channel.on_request,
+            act.CancelRequest: self.channel.on_cancel,
+            act.SendPiece: self.channel.on_send_piece,
+            act.RejectRequest: self.channel.on_reject,
+            act.Choke: self.channel.on_choke,
+            act.Unchoke: self.channel.on_unchoke,
+            act.SendHave: self.channel.on_send_have,
+            act.AnnounceHave: self.channel.on_announce_have,
+            act.AnnouncePieces: self.channel.on_announce_pieces,
             act.FetchHttp: self._on_fetch_http,
             act.AbandonPeer: self._on_abandon,
             act.DropPeer: self._on_drop,
@@ -280,131 +279,7 @@ class Swarm:
                 me.sched.peer_closed(now, other.peer_id)
                 self.drain(me)
 
-    # --- peer channel ---------------------------------------------------------------------
-
-    def _send(
-        self,
-        src: SimNode,
-        dst_id: str,
-        kind: str,
-        size: int,
-        fn: Callable[..., None],
-        *args: Any,
-    ) -> None:
-        """One message of wire type `kind` on the ordered src->dst channel; `size` > 0 bytes
-        use src's uplink. On arrival: `fn(dst_scheduler, now, src_id, *args)`."""
-        dst = src.neighbours.get(dst_id)
-        if dst is None:
-            return
-        src.sent[kind] += 1
-        now = self.q.now
-        leaves = now
-        if size:
-            leaves = max(now, src.up_free) + size / src.up_rate
-            src.up_free = leaves
-        arrives = max(leaves + src.latency[dst_id], src.out_last.get(dst_id, 0.0))
-        src.out_last[dst_id] = arrives
-        self.q.at(arrives, self._arrive, src, dst, fn, args)
-
-    def _arrive(
-        self, src: SimNode, dst: SimNode, fn: Callable[..., None], args: tuple[Any, ...]
-    ) -> None:
-        if dst.neighbours.get(src.peer_id) is not src or dst.sched is None:
-            return  # the link closed: what was in the pipe is lost
-        fn(dst.sched, self.q.now, src.peer_id, *args)
-        self.drain(dst)
-
-    def _piece_arrived(
-        self,
-        sched: PieceScheduler,
-        now: float,
-        src_id: str,
-        request_id: int,
-        seq: int,
-        index: int,
-        size: int,
-    ) -> None:
-        node = self.by_id[sched.local_peer_id]
-        node.peer_bytes += size
-        node.last_piece_at[seq] = now
-        self.rec.peer_bytes(now, size)
-        sched.piece_received(now, src_id, request_id, seq, index, True)
-
-    # --- routing: one branch per action ---------------------------------------------------
-
-    def _on_request(self, node: SimNode, a: act.RequestPieces) -> None:
-        self._send(
-            node,
-            a.peer,
-            "REQUEST",
-            0,
-            PieceScheduler.upload_request,
-            a.request_id,
-            a.seq,
-            a.first_piece,
-            a.piece_count,
-        )
-
-    def _on_cancel(self, node: SimNode, a: act.CancelRequest) -> None:
-        self._send(node, a.peer, "CANCEL", 0, PieceScheduler.upload_cancel, a.request_id)
-
-    def _on_send_piece(self, node: SimNode, a: act.SendPiece) -> None:
-        size = self.piece_bytes(a.seq, a.index)
-        self._send(
-            node, a.peer, "PIECE", size, self._piece_arrived, a.request_id, a.seq, a.index, size
-        )
-
-    def _on_reject(self, node: SimNode, a: act.RejectRequest) -> None:
-        self._send(
-            node, a.peer, "REJECT", 0, PieceScheduler.request_rejected, a.request_id, a.reason
-        )
-
-    def _on_choke(self, node: SimNode, a: act.Choke) -> None:
-        self._send(node, a.peer, "CHOKE", 0, PieceScheduler.peer_choked, True)
-
-    def _on_unchoke(self, node: SimNode, a: act.Unchoke) -> None:
-        self._send(node, a.peer, "UNCHOKE", 0, PieceScheduler.peer_choked, False)
-
-    def _on_send_have(self, node: SimNode, a: act.SendHave) -> None:
-        self._send(node, a.peer, "HAVE", 0, self._have_arrived, list(a.seqs))
-
-    def _have_arrived(
-        self, sched: PieceScheduler, now: float, src_id: str, seqs: list[int]
-    ) -> None:
-        """A neighbour's first HAVE: it no longer counts as connecting (both adapters)."""
-        sched.peer_have(now, src_id, seqs)
-        node = self.by_id[sched.local_peer_id]
-        if src_id not in node.announced:
-            node.announced.add(src_id)
-            self.viewers.neighbours_changed(node)
-
-    def _on_announce_have(self, node: SimNode, a: act.AnnounceHave) -> None:
-        for other in list(node.neighbours):
-            self._send(node, other, "HAVE_DELTA", 0, PieceScheduler.peer_have_delta, a.seq)
-        self.holders[a.seq] += 1
-        if self.holders[a.seq] == 1:
-            self.origin.mark_held(a.seq)
-        if self.trace is not None:
-            self.trace.append({"t": round(self.q.now, 3), "node": node.index, "event": "complete",
-                               "seq": a.seq, "peer_bytes": node.peer_bytes})  # fmt: skip
-        self.viewers.segment_complete(node, a.seq)
-
-    def _on_announce_pieces(self, node: SimNode, a: act.AnnouncePieces) -> None:
-        """HAVE_PIECES (cut-through): neighbours learn of an origin copy still arriving. Not to
-        a neighbour that announced the whole segment (both adapters; `announce_to_holders`)."""
-        pieces = list(a.pieces)  # one list for every neighbour: receivers only read it
-        sched = node.sched
-        skip_holders = not self.cfg.announce_to_holders and sched is not None
-        for other in list(node.neighbours):
-            if skip_holders and sched is not None and sched.neighbour_holds(other, a.seq):
-                continue
-            self._send(node, other, "HAVE_PIECES", 0, self._pieces_arrived, a.seq, pieces)
-
-    def _pieces_arrived(
-        self, sched: PieceScheduler, now: float, src_id: str, seq: int, pieces: list[int]
-    ) -> None:
-        self.by_id[sched.local_peer_id].partial_at[seq] = now
-        sched.peer_have_pieces(now, src_id, seq, pieces)
+    # --- routing: the actions that are no peer message (those: `bench.sim.peer_channel`) --
 
     def _on_fetch_http(self, node: SimNode, a: act.FetchHttp) -> None:
         size = self.segment_size(a.seq)

@@ -9,6 +9,10 @@
  * fetched after this member's election delay; a blocked one at once unless neighbours are still
  * connecting (startup). Origin fetches and their pieces are announced as they arrive, and a
  * neighbour's copy still arriving holds the takeover back.
+ *
+ * The entry points for what neighbours announce and ask (HAVE, HAVE_DELTA, HAVE_PIECES, CHOKE,
+ * REQUEST, CANCEL, the upload limits) and the HAVE_PIECES this member sends are in
+ * scheduler_neighbours.ts, which `PieceScheduler` extends.
  */
 
 import type { AbandonReason, DecisionHook, RejectReasonName, SchedulerAction } from "./actions";
@@ -17,36 +21,31 @@ import { DownloadBook } from "./download_book";
 import { RemotePeer, SegmentState } from "./download_state";
 import { EDGE_SEEDER_CAPABILITY, OriginGate } from "./origin_gate";
 import type { SchedulerConfig } from "./scheduler_config";
+import { MAX_PIECES_PER_SEGMENT, SchedulerNeighbours, sortedNumbers } from "./scheduler_neighbours";
 import { emptySchedulerStats, type SchedulerStats } from "./scheduler_stats";
 import { nextTimer, silentAt } from "./scheduler_timers";
 import { compareIds, UploadScheduler } from "./upload_scheduler";
 
-export { EDGE_SEEDER_CAPABILITY };
+export { EDGE_SEEDER_CAPABILITY, MAX_PIECES_PER_SEGMENT };
 
-/** Piece indices are u16 on the wire (§5). */
-export const MAX_PIECES_PER_SEGMENT = 65536;
-
-function sortedNumbers(values: Iterable<number>): number[] {
-  return [...values].sort((a, b) => a - b);
-}
-
-export class PieceScheduler {
+export class PieceScheduler extends SchedulerNeighbours {
   readonly stats: SchedulerStats = emptySchedulerStats();
-  readonly upload: UploadScheduler;
+  override readonly upload: UploadScheduler;
   private now: number;
-  private readonly actions: SchedulerAction[] = [];
-  private readonly book: DownloadBook;
-  readonly gate: OriginGate;
-  readonly clock: DeadlineClock;
+  protected override readonly actions: SchedulerAction[] = [];
+  protected override readonly book: DownloadBook;
+  override readonly gate: OriginGate;
+  override readonly clock: DeadlineClock;
 
   constructor(
-    readonly config: SchedulerConfig,
+    override readonly config: SchedulerConfig,
     readonly localPeerId: string,
     now: number,
     readonly seeder = false,
     /** Optional observer of decisions (a timeline); the policy never depends on it. */
     private readonly onDecision: DecisionHook | null = null,
   ) {
+    super();
     this.now = now;
     this.clock = new DeadlineClock(config);
     this.book = new DownloadBook((a) => this.actions.push(a), this.stats, config.relayAnnouncePieces, config.originAnnouncePieces);
@@ -78,75 +77,6 @@ export class PieceScheduler {
       this.upload.peerClosed(now, peerId);
       this.schedule(now);
     }
-  }
-
-  peerHave(now: number, peerId: string, seqs: number[]): void {
-    this.advance(now);
-    const peer = this.book.peers.get(peerId);
-    if (peer) {
-      peer.haves = new Set(seqs);
-      for (const seq of peer.haves) peer.forgetPartial(seq);
-      this.schedule(now);
-    }
-  }
-
-  peerHaveDelta(now: number, peerId: string, seq: number): void {
-    this.advance(now);
-    const peer = this.book.peers.get(peerId);
-    if (peer) {
-      peer.haves.add(seq);
-      peer.forgetPartial(seq);
-      this.schedule(now);
-    }
-  }
-
-  /**
-   * The neighbour announced `seq` complete (HAVE / HAVE_DELTA). Adapters send it no HAVE_PIECES
-   * of `seq`: it ignores them (it needs nothing of a segment it holds) but pays a message and a
-   * scheduling pass for each.
-   */
-  neighbourHolds(peerId: string, seq: number): boolean {
-    return this.book.peers.get(peerId)?.haves.has(seq) ?? false;
-  }
-
-  /**
-   * HAVE_PIECES: the neighbour holds these verified pieces of `seq` (none: it is fetching `seq`
-   * from the origin now) and announces more as they arrive. Replaces what it said of `seq`
-   * before. Kept also for segments we do not know yet (the elected member's word usually arrives
-   * before our playlist refresh), at most `maxPartialPerPeer` of them.
-   */
-  peerHavePieces(now: number, peerId: string, seq: number, pieces: number[]): void {
-    this.advance(now);
-    const peer = this.book.peers.get(peerId);
-    if (!peer || peer.haves.has(seq) || this.book.local.has(seq)) return;
-    const count = this.book.segments.get(seq)?.pieceCount ?? MAX_PIECES_PER_SEGMENT;
-    const held = new Set(pieces.filter((i) => Number.isInteger(i) && i >= 0 && i < count));
-    const before = peer.partial.get(seq);
-    // Progress: the first word of a copy, or pieces it did not have. Repeating itself does not
-    // count, so a neighbour cannot hold our takeover back with empty promises.
-    if (!before || [...held].some((i) => !before.has(i))) {
-      const since = peer.partialAt.get(seq);
-      const segment = this.book.segments.get(seq);
-      if (before && since !== undefined && segment) {
-        let fresh = 0;
-        for (const i of held) if (!before.has(i)) fresh++;
-        this.clock.copyProgress(fresh * segment.pieceSize, now - since);
-      }
-      peer.partialAt.set(seq, now);
-    }
-    peer.partial.set(seq, held);
-    while (peer.partial.size > this.config.maxPartialPerPeer) peer.forgetPartial(this.book.partialToForget(peer));
-    this.schedule(now);
-  }
-
-  /** CHOKE from `peerId` discards our outstanding requests there; UNCHOKE lifts it. */
-  peerChoked(now: number, peerId: string, choked: boolean): void {
-    this.advance(now);
-    const peer = this.book.peers.get(peerId);
-    if (!peer) return;
-    peer.chokingUs = choked;
-    if (choked) for (const request of [...peer.requests.values()]) this.book.releaseRequest(request);
-    this.schedule(now);
   }
 
   /** Members of our swarm (from signaling); sizes the live HTTP-first election. */
@@ -295,25 +225,6 @@ export class PieceScheduler {
     this.schedule(now);
   }
 
-  // --- upload events ---
-
-  uploadRequest(now: number, peerId: string, requestId: number, seq: number, firstPiece: number, count: number): void {
-    this.advance(now);
-    if (this.book.peers.has(peerId)) this.upload.request(now, peerId, requestId, seq, firstPiece, count);
-  }
-
-  uploadCancel(now: number, peerId: string, requestId: number): void {
-    this.advance(now);
-    this.upload.cancel(now, peerId, requestId);
-  }
-
-  /** The upload cap (bytes/s, null: none) and slots change in the running session. */
-  setUploadLimits(now: number, rateBytesPerS: number | null, slots: number): void {
-    this.advance(now);
-    this.upload.setLimits(now, rateBytesPerS, slots);
-    this.gate.uploadCap = rateBytesPerS; // see OriginGate.originTooSlow
-  }
-
   // --- time ---
 
   /**
@@ -321,7 +232,7 @@ export class PieceScheduler {
    * became sendable since the last pump go out now (`nextTimer` only reports times after
    * `now`; see peer/piece_scheduler.py `_advance`).
    */
-  private advance(now: number): void {
+  protected override advance(now: number): void {
     this.now = now;
     this.upload.catchUp(now);
   }
@@ -341,13 +252,6 @@ export class PieceScheduler {
   }
 
   /** Complete, verified segments we can serve (what HAVE announces). */
-  /** Neighbours that announced `seq` (shadow mode's "would have saved"). */
-  holderCount(seq: number): number {
-    let n = 0;
-    for (const peer of this.book.peers.values()) if (peer.haves.has(seq)) n++;
-    return n;
-  }
-
   completeSeqs(): number[] {
     return sortedNumbers(this.book.local.keys());
   }
@@ -365,7 +269,7 @@ export class PieceScheduler {
   // --- internals: planning ---
 
   /** Re-plans every incomplete segment; runs after every event and timer. */
-  private schedule(now: number): void {
+  protected override schedule(now: number): void {
     this.checkDeadlines(now);
     this.book.promiseS = this.clock.progressTimeout();
     // (segment, deadline, usable holders), holders computed once per pass
@@ -400,17 +304,6 @@ export class PieceScheduler {
     background.sort(([sa, da, ha], [sb, db, hb]) => ha.length - hb.length || da - db || sa.seq - sb.seq);
     for (const [segment, , holders] of [...urgent, ...background]) this.requestFromPeers(now, segment, holders);
     this.announcePartial();
-  }
-
-  /** One HAVE_PIECES per segment whose partial holding changed since the last pass. */
-  private announcePartial(): void {
-    for (const seq of sortedNumbers(this.book.segments.keys())) {
-      const segment = this.book.segments.get(seq) as SegmentState;
-      if (!segment.announcePending) continue;
-      segment.announcePending = false;
-      segment.announcedCount = segment.haveCount;
-      if (this.book.peers.size > 0) this.actions.push({ action: "announce_pieces", seq, pieces: segment.heldPieces() });
-    }
   }
 
   /**
