@@ -45,6 +45,10 @@ class ClusterMembership:
         self.config = config or ClusterConfig()
         self._task: asyncio.Task[None] | None = None
         self._started = False
+        # Set when the store lost this node, cleared once every member is back: the beat that
+        # found the mark gone also set it again, so a rebuild that fails half-way (the first
+        # commands on a restarted Redis's dropped connections fail) is retried on the next tick.
+        self._rebuild_pending = False
 
     def attach(self, app: web.Application) -> None:
         async def start(app: web.Application) -> None:
@@ -63,13 +67,16 @@ class ClusterMembership:
         """One beat: reap dead nodes' members, rebuild ours if the store lost them."""
         was_alive = await self.store.heartbeat(self.config.node_ttl_s)
         if self._started and not was_alive:
+            self._rebuild_pending = True
+        self._started = True
+        if self._rebuild_pending:
             members = self.server.local_members()
             log.warning(
                 "signaling: shared store lost this node; re-adding %d members", len(members)
             )
             for swarm, info in members:
-                await self.server.readd_member(swarm, info)
-        self._started = True
+                await self.server.readd_member(swarm, info)  # a member already back is skipped
+            self._rebuild_pending = False
         for swarm, peer_id in await self.store.members_of_dead_nodes():
             log.info("signaling: removing %s of a dead node from %s", peer_id, swarm)
             await self.server.remove_member(swarm, peer_id)

@@ -317,6 +317,40 @@ async def test_dead_node_members_are_reaped_and_swarms_rebuilt(
     assert snapshot["peers"] == 1 and snapshot["swarms"][0]["swarm"] == "demo/720p"
 
 
+async def test_a_rebuild_that_fails_half_way_is_retried(
+    two_nodes: TwoNodes, store: RedisSwarmStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After Redis restarts, the beat that finds the node's mark gone also sets it again; if
+    putting the members back then fails (the first command on a connection the restart dropped
+    does), the next beat must still put them back (a CI run once ended with an empty swarm)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from swarmcast.signaling.cluster import ClusterMembership
+
+    node_a, _ = await two_nodes.start()
+    cluster = ClusterMembership(node_a.signaling, two_nodes.stores[0])
+    await cluster.tick()
+    alice = await two_nodes.connect(node_a)
+    await alice.join()
+    await store._redis.flushdb()
+    readd = node_a.signaling.readd_member
+    failures = [RedisConnectionError("Connection closed by server.")]
+
+    async def readd_once_failing(swarm: str, info: PeerInfo) -> None:
+        if failures:
+            raise failures.pop()
+        await readd(swarm, info)
+
+    monkeypatch.setattr(node_a.signaling, "readd_member", readd_once_failing)
+    with pytest.raises(RedisConnectionError):
+        await cluster.tick()
+    assert (await node_a.signaling.snapshot())["peers"] == 0
+    await cluster.tick()  # the mark is back, the members are not: rebuilt now
+    assert (await node_a.signaling.snapshot())["peers"] == 1
+    await cluster.tick()  # nothing pending: no second re-add
+    assert (await node_a.signaling.snapshot())["peers"] == 1
+
+
 async def test_operator_api_answers_503_while_redis_is_down() -> None:
     """A node whose Redis is unreachable (down, restarting) answers the operator's poller and
     the members' swarm-size lookup with a retryable 503, not a 500 (issue 10)."""
