@@ -2,57 +2,39 @@
  * The adapter around one swarm's pure scheduler: feeds it wire messages, verified pieces, HTTP
  * results, the playhead and time; carries out its actions on data channels, the origin and
  * signaling; and hands complete, verified segments to whoever waits for them (the hls.js loader).
+ * The neighbours (links, wire messages, swarm size) are in session_neighbours.ts; how a segment
+ * enters the session in segment_intake.ts.
  */
 
-import { IntegrityError, verifyFile, verifyPiece } from "../protocol/integrity";
-import {
-  CAPABILITY_UPLOAD,
-  GoodbyeReason,
-  haveSeqs,
-  heldPieces,
-  type WireMessage,
-} from "../protocol/wire";
+import { verifyFile } from "../protocol/integrity";
 import type { SchedulerAction } from "../scheduler/actions";
 import { PieceScheduler } from "../scheduler/piece_scheduler";
-import { NeighbourGuard, type Verdict } from "./neighbour_guard";
-import { reportPath } from "./link_path";
-import { PeerLink, type Link } from "./peer_link";
+import type { NeighbourGuard } from "./neighbour_guard";
 import { DeliveryWatch } from "./delivery_watch";
 import { OriginFetcher } from "./origin_fetcher";
 import { SegmentIntake } from "./segment_intake";
 import { type SegmentBuffer, SegmentStore } from "./segment_store";
 import { SegmentWaiters } from "./segment_waiters";
 import type { SegmentInfo, SessionDeps } from "./session_deps";
+import { SessionNeighbours } from "./session_neighbours";
 import { SessionTimeline } from "./session_timeline";
 import type { Neighbour, SignalKind } from "./signaling_client";
-import { broadcastFrame, frameFor, REJECT_NAMES } from "./wire_translate";
+import { broadcastFrame, frameFor } from "./wire_translate";
 
 export type { Clock, SegmentInfo, SessionDeps, SignalingPort } from "./session_deps";
-
-interface NeighbourState {
-  link: Link;
-  hello: boolean;
-  /** Its first HAVE arrived: until then it counts as still connecting (startup waits for it). */
-  announced: boolean;
-  lastBadSeq: number | null;
-}
 
 export class SwarmSession {
   readonly swarm: string;
   readonly scheduler: PieceScheduler;
   readonly store: SegmentStore;
-  private readonly neighbours = new Map<string, NeighbourState>();
+  private readonly neighbours: SessionNeighbours;
   private readonly intake: SegmentIntake;
   private readonly delivery: DeliveryWatch;
   private readonly waiters = new SegmentWaiters();
   private readonly fetcher: OriginFetcher;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  /** What neighbours may announce (§5.1); `liveEdge` is the newest seq our playlist lists. */
-  readonly guard = new NeighbourGuard();
-  private liveEdge = -1;
-  /** Members of the swarm as signaling counts them (`/api/swarm-size`); 0 = not known yet. */
-  private signalingSize = 0;
-  private sizePoll: { stop(): void } | null = null;
+  /** What neighbours may announce (§5.1; session_neighbours.ts). */
+  readonly guard: NeighbourGuard;
   private draining = false;
   private closed = false;
   private readonly tl: SessionTimeline | null;
@@ -89,6 +71,17 @@ export class SwarmSession {
       drain: () => this.drain(),
     });
     this.delivery = new DeliveryWatch({ store: this.store, intake: this.intake, fetcher: this.fetcher, scheduler: this.scheduler, nowMs: () => deps.clock.now() });
+    this.neighbours = new SessionNeighbours(deps, {
+      scheduler: this.scheduler,
+      store: this.store,
+      delivery: this.delivery,
+      timeline: tl,
+      nowS: () => this.nowS(),
+      closed: () => this.closed,
+      drain: () => this.drain(),
+      log: (...args) => this.log(...args),
+    });
+    this.guard = this.neighbours.guard;
   }
 
   private nowS(): number {
@@ -99,229 +92,43 @@ export class SwarmSession {
     if (this.deps.options.debug) console.debug("[swarmcast]", this.swarm, ...args);
   }
 
-  // --- neighbours ------------------------------------------------------------------------
+  // --- neighbours (links, wire messages, swarm size: session_neighbours.ts) --------------
 
   /** Neighbours signaling assigned, connected or still connecting. */
   get neighbourCount(): number {
-    return this.neighbours.size;
+    return this.neighbours.neighbourCount;
   }
 
   get peerCount(): number {
-    return [...this.neighbours.values()].filter((s) => s.hello).length;
+    return this.neighbours.peerCount;
   }
 
-  /**
-   * A neighbour assigned by signaling. An existing link to it is kept: its offer may have
-   * overtaken this announcement (§4.3). A rebuilt link is a `remove` first (see the engine).
-   */
+  /** A neighbour assigned by signaling (an existing link to it is kept, §4.3). */
   addNeighbour(neighbour: Neighbour): void {
-    if (this.closed || this.neighbours.has(neighbour.peerId) || this.guard.isRefused(this.nowS(), neighbour.peerId)) return;
-    const state = this.createLink(neighbour.peerId, neighbour.initiator);
-    void state.link.start();
-    this.updateSwarmSize();
+    this.neighbours.addNeighbour(neighbour);
   }
 
   removeNeighbour(peerId: string, reason: string): void {
-    const state = this.neighbours.get(peerId);
-    if (!state) return;
-    state.link.close(reason, GoodbyeReason.NORMAL);
-    this.neighbours.delete(peerId); // closed() may come later (or not at all for a dead link)
-    this.updateSwarmSize();
+    this.neighbours.removeNeighbour(peerId, reason);
   }
 
   handleSignal(from: string, kind: SignalKind, data: Record<string, unknown>): void {
-    if (this.closed) return;
-    let state = this.neighbours.get(from);
-    if (!state && this.guard.isRefused(this.nowS(), from)) return; // it broke the protocol
-    // An offer may overtake the `neighbours` event that announces its sender (§4.3).
-    if (!state && kind === "offer") state = this.createLink(from, false);
-    if (state) void state.link.handleSignal(kind, data);
+    this.neighbours.handleSignal(from, kind, data);
   }
 
-  private createLink(peerId: string, initiator: boolean): NeighbourState {
-    const { options } = this.deps;
-    const createLink = this.deps.createLink ?? ((o) => new PeerLink(o));
-    const link = createLink({
-      peerId,
-      initiator,
-      rtcConfig: this.deps.rtcConfig,
-      sendSignal: (kind, data) => this.deps.signaling.signal(peerId, kind, data),
-      highWaterMark: options.channelHighWaterMark,
-      lowWaterMark: options.channelLowWaterMark,
-      connectTimeoutMs: options.peerConnectTimeoutMs,
-      handlers: {
-        open: (l) => this.onLinkOpen(l),
-        message: (l, msg) => this.onMessage(l, msg),
-        protocolError: (l, error) => {
-          this.log("protocol error from", l.peerId, error.message);
-          this.guard.refuse(this.nowS(), l.peerId);
-          this.deps.signaling.report(l.peerId, "protocol-error", null);
-        },
-        closed: (l, reason) => this.onLinkClosed(l, reason),
-        pieceSent: (l, bytes) => this.deps.emitter.emit("upload", { peerId: l.peerId, bytes, swarm: this.swarm }),
-      },
-    });
-    const state: NeighbourState = { link, hello: false, announced: false, lastBadSeq: null };
-    this.neighbours.set(peerId, state);
-    return state;
-  }
-
-  private onLinkOpen(link: Link): void {
-    const { options, signaling } = this.deps;
-    if (signaling.path) void reportPath(link, (path) => signaling.path?.(link.peerId, path));
-    link.send({
-      type: "hello",
-      capabilities: CAPABILITY_UPLOAD,
-      pieceSize: options.pieceSize,
-      maxPiecesPerRequest: options.maxPiecesPerRequest,
-      swarmId: this.swarm,
-    });
-  }
-
-  private onLinkClosed(link: Link, reason: string): void {
-    const state = this.neighbours.get(link.peerId);
-    if (!state || state.link !== link) return; // an older link of a rebuilt pair
-    this.neighbours.delete(link.peerId);
-    this.guard.forget(link.peerId);
-    if (state.hello) {
-      this.tl?.peerClosed(link.peerId, reason);
-      this.deps.emitter.emit("peer-close", { peerId: link.peerId, swarm: this.swarm, reason });
-      this.scheduler.peerClosed(this.nowS(), link.peerId);
-      this.drain();
-    } else if (!this.closed && reason === "connect timeout") {
-      this.deps.signaling.report(link.peerId, "unreachable", null);
-    }
-    this.updateSwarmSize();
-  }
-
-  /**
-   * The swarm's member count from signaling (see swarm_size_poll.ts); `poll` is stopped with the
-   * session. The election sizes its tiers with it (at least neighbours + 1).
-   */
+  /** The swarm's member count from signaling (see swarm_size_poll.ts); sizes the election. */
   setSignalingSwarmSize(peers: number): void {
-    if (this.closed) return;
-    this.signalingSize = peers;
-    this.updateSwarmSize();
+    this.neighbours.setSignalingSwarmSize(peers);
   }
 
+  /** The swarm size poll: stopped with the session. */
   attachSwarmSizePoll(poll: { stop(): void }): void {
-    this.sizePoll?.stop();
-    if (this.closed) poll.stop();
-    else this.sizePoll = poll;
-  }
-
-  /** Swarm size for the election, and how many neighbours are still connecting (no HAVE yet). */
-  private updateSwarmSize(): void {
-    const now = this.nowS();
-    this.scheduler.setSwarmSize(now, Math.max(this.signalingSize, this.neighbours.size + 1));
-    let connecting = 0;
-    for (const state of this.neighbours.values()) if (!state.announced) connecting++;
-    this.scheduler.setConnectingPeers(now, connecting);
-    this.drain();
-  }
-
-  // --- wire messages ---------------------------------------------------------------------
-
-  private onMessage(link: Link, msg: WireMessage): void {
-    const state = this.neighbours.get(link.peerId);
-    if (!state || state.link !== link) return;
-    const now = this.nowS();
-    if (!state.hello) {
-      if (msg.type !== "hello") return; // nothing counts before HELLO
-      // §5 session order: a different swarm or piece size ends the link (GOODBYE protocol-error).
-      if (msg.swarmId !== this.swarm || msg.pieceSize !== this.deps.options.pieceSize) {
-        link.close(`HELLO for ${msg.swarmId} with ${msg.pieceSize}-byte pieces`, GoodbyeReason.PROTOCOL_ERROR);
-        return;
-      }
-      state.hello = true;
-      this.tl?.peerOpened(link.peerId);
-      this.deps.emitter.emit("peer-connect", { peerId: link.peerId, swarm: this.swarm });
-      this.scheduler.peerConnected(now, link.peerId, msg.capabilities, msg.maxPiecesPerRequest);
-      this.drain();
-      return;
-    }
-    this.tl?.message(link.peerId, msg);
-    switch (msg.type) {
-      case "hello":
-        return; // repeated HELLO: harmless, ignored
-      case "have":
-        this.onAnnounce(now, link, this.guard.have(now, link.peerId, haveSeqs(msg), this.liveEdge));
-        if (!state.announced) {
-          state.announced = true;
-          this.updateSwarmSize();
-        }
-        break;
-      case "have_delta":
-        this.onAnnounce(now, link, this.guard.haveDelta(now, link.peerId, msg.seq, this.liveEdge));
-        break;
-      case "have_pieces": {
-        const verdict = this.guard.havePieces(now, link.peerId, msg.seq, this.liveEdge);
-        if (verdict.seqs.length > 0) {
-          this.delivery.partial(msg.seq);
-          this.scheduler.peerHavePieces(now, link.peerId, msg.seq, heldPieces(msg));
-        }
-        this.onAnnounce(now, link, { ...verdict, seqs: [] });
-        break;
-      }
-      case "request":
-      case "cancel": {
-        const verdict = this.guard.request(now, link.peerId, link.piecesSent);
-        if (verdict.refused) this.onAnnounce(now, link, verdict);
-        else if (msg.type === "cancel") this.scheduler.uploadCancel(now, link.peerId, msg.requestId);
-        else this.scheduler.uploadRequest(now, link.peerId, msg.requestId, msg.seq, msg.firstPiece, msg.pieceCount);
-        break;
-      }
-      case "reject":
-        this.scheduler.requestRejected(now, link.peerId, msg.requestId, REJECT_NAMES[msg.reason] ?? "bad_request");
-        break;
-      case "choke":
-      case "unchoke":
-        this.scheduler.peerChoked(now, link.peerId, msg.type === "choke");
-        break;
-      case "piece":
-        void this.onPiece(state, msg.requestId, msg.seq, msg.index, msg.data);
-        return;
-      case "goodbye":
-        return; // handled by the link
-    }
-    this.drain();
-  }
-
-  /** Only frames the guard passed reach the scheduler; a violator is dropped (§5.1). */
-  private onAnnounce(now: number, link: Link, verdict: Verdict): void {
-    if (verdict.replace) this.scheduler.peerHave(now, link.peerId, verdict.seqs);
-    else for (const seq of verdict.seqs) this.scheduler.peerHaveDelta(now, link.peerId, seq);
-    if (!verdict.drop) return;
-    this.guard.refuse(now, link.peerId);
-    this.deps.signaling.report(link.peerId, "protocol-error", null);
-    link.close("neighbour flood", GoodbyeReason.PROTOCOL_ERROR);
+    this.neighbours.attachSwarmSizePoll(poll);
   }
 
   /** The newest seq the playlist lists: the centre of the announcement window. */
   setLiveEdge(seq: number): void {
-    this.liveEdge = Math.max(this.liveEdge, seq);
-  }
-
-  /** Verifies a peer's piece against the signed record before it is stored or counted. */
-  private async onPiece(state: NeighbourState, requestId: number, seq: number, index: number, data: Uint8Array): Promise<void> {
-    const buffer = this.store.get(seq);
-    if (!buffer || buffer.complete) return; // unknown or finished segment: nothing to check it against
-    const peerId = state.link.peerId;
-    let valid = true;
-    try {
-      await verifyPiece(buffer.record, index, data);
-    } catch (e) {
-      if (!(e instanceof IntegrityError)) throw e;
-      valid = false;
-      state.lastBadSeq = seq;
-      this.deps.emitter.emit("verification-failure", { peerId, swarm: this.swarm, seq, reason: e.message });
-    }
-    if (this.closed) return;
-    if (valid && buffer.setPiece(index, data.slice(), "p2p", this.deps.clock.now())) {
-      this.deps.emitter.emit("bytes", { source: "p2p", bytes: data.length, peerId, swarm: this.swarm, seq });
-    }
-    this.scheduler.pieceReceived(this.nowS(), peerId, requestId, seq, index, valid);
-    this.drain();
+    this.neighbours.setLiveEdge(seq);
   }
 
   // --- segments --------------------------------------------------------------------------
@@ -416,22 +223,11 @@ export class SwarmSession {
     }, delayMs + 1); // +1 ms: never wake a hair before the scheduler's own time
   }
 
-  private link(peerId: string): Link | null {
-    const state = this.neighbours.get(peerId);
-    return state && state.hello ? state.link : null;
-  }
-
   private execute(action: SchedulerAction): void {
     this.tl?.action(action);
     const broadcast = broadcastFrame(action);
     if (broadcast) {
-      // No HAVE_PIECES to a neighbour holding the whole segment: it ignores them, but pays a
-      // message and a scheduling pass for each.
-      const seq = action.action === "announce_pieces" ? action.seq : null;
-      for (const [peerId, state] of this.neighbours) {
-        if (!state.hello || (seq !== null && this.scheduler.neighbourHolds(peerId, seq))) continue;
-        this.link(peerId)?.send(broadcast);
-      }
+      this.neighbours.broadcast(broadcast, action.action === "announce_pieces" ? action.seq : null);
       return;
     }
     if (action.action === "request") {
@@ -442,7 +238,7 @@ export class SwarmSession {
     }
     const frame = "peer" in action ? frameFor(action, this.store) : null;
     if (frame) {
-      this.link((action as { peer: string }).peer)?.send(frame);
+      this.neighbours.link((action as { peer: string }).peer)?.send(frame);
       return;
     }
     switch (action.action) {
@@ -458,13 +254,9 @@ export class SwarmSession {
       case "deadline_missed":
         this.log(action.action, action);
         return;
-      case "drop_peer": {
-        const state = this.neighbours.get(action.peer);
-        const seq = state?.lastBadSeq ?? null;
-        this.deps.signaling.report(action.peer, action.reason === "bad_piece" ? "bad-piece" : "protocol-error", seq);
-        state?.link.close(`dropped: ${action.reason}`, action.reason === "bad_piece" ? GoodbyeReason.BAD_PIECE : GoodbyeReason.PROTOCOL_ERROR);
+      case "drop_peer":
+        this.neighbours.drop(action.peer, action.reason);
         return;
-      }
       case "announce_have":
         void this.segmentComplete(action.seq);
         return;
@@ -483,9 +275,7 @@ export class SwarmSession {
       this.waiters.reject(seq, e instanceof Error ? e : new Error(String(e)));
       return;
     }
-    for (const [peerId, state] of this.neighbours) {
-      if (state.hello) this.link(peerId)?.send({ type: "have_delta", seq });
-    }
+    this.neighbours.broadcast({ type: "have_delta", seq }, null);
     this.waiters.resolve(seq, buffer);
     this.evict();
   }
@@ -508,11 +298,9 @@ export class SwarmSession {
     if (this.closed) return;
     this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
-    this.sizePoll?.stop();
-    this.sizePoll = null;
+    this.neighbours.stopSizePoll();
     this.fetcher.close();
-    for (const state of [...this.neighbours.values()]) state.link.close("leaving", GoodbyeReason.SHUTTING_DOWN);
-    this.neighbours.clear();
+    this.neighbours.closeAll();
     this.waiters.rejectAll(new Error("swarm closed"));
   }
 }
