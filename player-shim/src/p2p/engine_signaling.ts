@@ -1,7 +1,7 @@
 /**
  * The engine's signaling client: how signaling's events reach the joined swarm session and the
  * engine (neighbours, WebRTC signals, refusals, the operator's control, reconnects). Split from
- * p2p_engine.ts, which keeps the join itself.
+ * p2p_engine.ts; the join itself is in swarm_membership.ts.
  */
 
 import type { SwarmcastOptions } from "../config";

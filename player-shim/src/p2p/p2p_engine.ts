@@ -2,31 +2,25 @@
  * The P2P engine behind one hls.js instance: joins the swarm of the rendition hls.js is loading
  * (token, signaling, ICE config), keeps the scheduler's playhead in step with the <video>,
  * announces playlist segments to it, and serves the loader's requests. P2P can be turned off and
- * on at runtime; when anything it needs is missing, loads simply go over HTTP.
+ * on at runtime; when anything it needs is missing, loads simply go over HTTP. Joining, rejoining
+ * and leaving the swarm are in swarm_membership.ts, which this class extends.
  */
 
 import type { SwarmcastOptions } from "../config";
 import { schedulerConfigFor } from "../config";
 import type { Emitter } from "../events";
-import { ed25519Verifier, hasSubtleCrypto } from "../protocol/ed25519";
-import type { SigningKey } from "../protocol/integrity";
-import { parseSigningKey } from "../protocol/integrity";
-import { locateSegment, OriginClient, RecordCache, signingKeyUrl } from "./origin_client";
-import { ProblemReporter } from "./p2p_problems";
+import { hasSubtleCrypto } from "../protocol/ed25519";
+import { locateSegment } from "./origin_client";
 import type { SegmentBuffer } from "./segment_store";
 import type { Timeline } from "../timeline";
-import { JoinBackoff } from "./join_backoff";
 import { MAX_HAVE, type Beacon, type Control, type OffReason, type P2PMode } from "../protocol/beacon_schema";
-import { fetchApiConfig, type ApiConfig } from "./api_client";
-import { createSignaling, sessionRtcConfig } from "./engine_signaling";
 import { LinkStats } from "./link_stats";
 import { OperatorLink, viewerKey } from "./operator_link";
 import { p2pStatus, type P2PStatus } from "./p2p_status";
-import { SignalingClient, SignalingError } from "./signaling_client";
 import { PlayheadTracker } from "./playhead_tracker";
 import { electsFirstCopy, StartupPlan, startupSession } from "./startup_join";
-import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
-import { SwarmSizePoll } from "./swarm_size_poll";
+import { SwarmMembership, type PreJoinFragment } from "./swarm_membership";
+import type { Clock, SegmentInfo } from "./swarm_session";
 
 /** What the engine needs to know about a fragment (a subset of hls.js's Fragment). */
 export interface FragmentRef {
@@ -40,52 +34,36 @@ export interface FragmentRef {
 /** Fragments hls.js loaded over HTTP before the swarm was joined, kept for the swarm store. */
 const PRE_JOIN_SEGMENTS = 6;
 
-export class P2PEngine {
-  private enabled: boolean;
-  private signaling: SignalingClient | null = null;
-  private session: SwarmSession | null = null;
-  private sessionRendition: string | null = null;
-  private joining: Promise<SwarmSession | null> | null = null;
+export class P2PEngine extends SwarmMembership {
+  protected override enabled: boolean;
   /** Until when a startup load waits for the join in flight (clock ms). */
   private joinWaitUntil = 0;
   /** Where startup fragments come from, and what the origin's answers said (startup_join.ts). */
-  private readonly startup: StartupPlan;
-  private readonly backoff: JoinBackoff;
-  private stream: string | null = null;
-  private key: Promise<SigningKey> | null = null;
-  private apiConfig: Promise<ApiConfig> | null = null;
-  private readonly records = new RecordCache();
+  protected override readonly startup: StartupPlan;
   /** Sequence numbers that appeared at the live edge of a refreshed playlist (recent ones). */
   private readonly liveEdgeSns = new Set<number>();
-  private readonly preJoin = new Map<number, { frag: FragmentRef; data: Uint8Array; rendition: string }>();
-  private origin: OriginClient | null = null;
-  private readonly playhead: PlayheadTracker;
-  private destroyed = false;
-  /** Signaling URL + path of the latest attempt; failed joins told to the page (p2p_problems.ts). */
-  private signalingUrl = "";
-  private readonly problems: ProblemReporter;
+  protected override readonly preJoin = new Map<number, PreJoinFragment>();
+  protected override readonly playhead: PlayheadTracker;
+  protected override destroyed = false;
   /** The page's own wish (options.p2p, setEnabled); the operator can only narrow it. */
   private pageWants: boolean;
-  private banned = false;
-  private signalingRefused: string | null = null; // code of signaling's last refusal
   private lastRendition: string | null = null;
-  readonly links: LinkStats;
+  override readonly links: LinkStats;
   /** Beacons and the operator's control (docs/operator.md); `beaconSource` fills beacons. */
-  readonly operator: OperatorLink;
+  override readonly operator: OperatorLink;
   beaconSource: (() => Omit<Beacon, "seq" | "p2p" | "reason" | "rendition" | "conn_attempts" | "conn_successes" | "pairs">) | null = null;
 
   constructor(
-    private readonly options: SwarmcastOptions,
-    private readonly emitter: Emitter,
-    private readonly clock: Clock = performance,
+    options: SwarmcastOptions,
+    emitter: Emitter,
+    clock: Clock = performance,
     /** The viewer's timeline when one is recorded (options.timeline). */
-    private readonly timeline: Timeline | null = null,
+    timeline: Timeline | null = null,
   ) {
+    super(options, emitter, clock, timeline);
     this.enabled = this.pageWants = options.p2p;
-    this.backoff = new JoinBackoff(options.bannedRetryMs);
     this.links = new LinkStats(() => this.clock.now());
     this.startup = new StartupPlan(() => this.clock.now());
-    this.problems = new ProblemReporter(emitter, options.debug);
     this.playhead = new PlayheadTracker(() => this.session, schedulerConfigFor(options).startupDeadlineS);
     this.operator = new OperatorLink({
       intervalMs: options.beaconIntervalMs,
@@ -105,7 +83,7 @@ export class P2PEngine {
   }
 
   /** The page's request hook (options.fetch) or the global fetch. */
-  readonly fetchFn = (url: string, init: RequestInit): Promise<Response> => (this.options.fetch ?? fetch)(url, init);
+  override readonly fetchFn = (url: string, init: RequestInit): Promise<Response> => (this.options.fetch ?? fetch)(url, init);
 
   get p2pEnabled(): boolean {
     return this.enabled;
@@ -139,7 +117,7 @@ export class P2PEngine {
   }
 
   /** Peers may serve this viewer's loads (not off, not shadow). */
-  private get serving(): boolean {
+  protected override get serving(): boolean {
     return this.enabled && (this.operator.decision?.mode ?? "on") === "on";
   }
 
@@ -235,7 +213,7 @@ export class P2PEngine {
     return this.liveEdgeSns.has(sn);
   }
 
-  private segmentInfo(frag: FragmentRef, liveEdge: boolean): SegmentInfo {
+  protected override segmentInfo(frag: FragmentRef, liveEdge: boolean): SegmentInfo {
     return { seq: frag.sn, url: frag.url, start: frag.start, duration: frag.duration, liveEdge };
   }
 
@@ -329,169 +307,6 @@ export class P2PEngine {
     // the segments hls.js already has are neither fetched again nor missing for neighbours.
     this.preJoin.set(frag.sn, { frag, data, rendition: loc.rendition });
     while (this.preJoin.size > PRE_JOIN_SEGMENTS) this.preJoin.delete(Math.min(...this.preJoin.keys()));
-  }
-
-  // --- swarm membership ------------------------------------------------------------------
-
-  private readySession(stream: string, rendition: string): SwarmSession | null {
-    return this.session && this.sessionRendition === rendition && this.stream === stream ? this.session : null;
-  }
-
-  private async sessionFor(stream: string, rendition: string, segmentUrl: string): Promise<SwarmSession | null> {
-    // One join at a time: wait out the one in flight, then see whether it was ours.
-    while (this.joining) await this.joining;
-    const ready = this.readySession(stream, rendition);
-    if (ready || !this.enabled || this.destroyed) return ready;
-    if (!this.backoff.mayTry(this.clock.now())) return null;
-    this.joining = this.join(stream, rendition, segmentUrl).finally(() => {
-      this.joining = null;
-    });
-    return this.joining;
-  }
-
-  private async join(stream: string, rendition: string, segmentUrl: string): Promise<SwarmSession | null> {
-    try {
-      if (this.stream !== null && this.stream !== stream) this.teardown();
-      this.stream = stream;
-      // The API config and the signing key are fetched at once, the key while signaling connects:
-      // on a congested origin each of these small requests waits behind the media in the link's
-      // queue, and a newcomer's first fragment waits for this join (startup_join.ts).
-      const apiPending = (this.apiConfig ??= this.startup.timed(fetchApiConfig(this.options.apiBase, this.fetchFn)));
-      apiPending.catch(() => undefined); // awaited below (a failure is handled there)
-      const verifier = await ed25519Verifier();
-      this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn);
-      this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.startup.timed(this.origin.fetchSigningKey(signingKeyUrl(segmentUrl)));
-      this.key.catch(() => undefined); // awaited below (a failure is handled there)
-      const api = await apiPending;
-      const signaling = await this.ensureSignaling(api, stream);
-      const key = await this.key;
-      if (this.operator.off) return null; // told by the first beacon's ack
-      const limits = this.operator.takeUploadLimits();
-      const joined = await signaling.join(stream, rendition, limits.budgetBps);
-      this.signalingRefused = null;
-      this.banned = false;
-      if (!this.enabled || this.destroyed || this.operator.off) {
-        void signaling.leave();
-        return null;
-      }
-      this.session?.close();
-      const origin = this.origin;
-      const session = new SwarmSession({
-        swarm: joined.swarm,
-        localPeerId: joined.peerId,
-        options: this.options,
-        schedulerConfig: { ...schedulerConfigFor(this.options), uploadRateBytesPerS: limits.rateBytesPerS, uploadSlots: limits.slots },
-        rtcConfig: sessionRtcConfig(joined, this.options.iceServers, api),
-        clock: this.clock,
-        emitter: this.emitter,
-        signaling,
-        origin,
-        record: (url) => this.records.get(origin, url, key),
-        timeline: this.timeline,
-        createLink: this.links.factory(),
-        measureOnly: () => !this.serving, // shadow: not one byte from a neighbour
-      });
-      const startup = this.startup.decide(joined.neighbours.length, joined.arrivals);
-      const originMs = this.startup.originMs;
-      this.timeline?.record("join", null, {
-        swarm: joined.swarm,
-        neighbours: joined.neighbours.length,
-        swarmSize: joined.arrivals?.swarmSize ?? null,
-        recentJoins: joined.arrivals?.recentJoins ?? null,
-        originMs: originMs === null ? null : Math.round(originMs),
-        startup: startup.swarm ? "swarm" : "http",
-        startupWhy: startup.why,
-      });
-      this.session = session;
-      this.backoff.succeeded();
-      this.problems.joined();
-      this.emitter.emit("signaling", { state: "connected", code: null, message: null });
-      this.sessionRendition = rendition;
-      this.playhead.push();
-      for (const { frag, data, rendition: r } of this.preJoin.values()) {
-        if (r === rendition) void session.offerHttpSegment(this.segmentInfo(frag, false), data);
-      }
-      this.preJoin.clear();
-      for (const n of joined.neighbours) session.addNeighbour(n);
-      if (this.options.swarmSizePollMs > 0) {
-        const poll = new SwarmSizePoll({
-          signalingUrl: api.signaling.url,
-          swarm: joined.swarm,
-          intervalMs: this.options.swarmSizePollMs,
-          fetchFn: this.fetchFn,
-          onSize: (peers) => session.setSignalingSwarmSize(peers),
-        });
-        session.attachSwarmSizePoll(poll);
-        poll.start();
-      }
-      return session;
-    } catch (error) {
-      if (error instanceof SignalingError && !["timeout", "not-connected", "p2p-off"].includes(error.code)) this.signalingRefused = error.code;
-      // An origin without signaling (or a refusing one) costs a request a minute, not a second.
-      this.backoff.failed(this.clock.now());
-      if (error instanceof SignalingError && error.code === "banned") this.pauseForBan();
-      this.problems.failed(error, this.signalingUrl);
-      return null;
-    }
-  }
-
-  private async ensureSignaling(api: ApiConfig, stream: string): Promise<SignalingClient> {
-    if (this.signaling) return this.signaling;
-    this.signalingUrl = `${api.signaling.url}${api.signaling.path}`;
-    const signaling = createSignaling(
-      {
-        options: this.options,
-        emitter: this.emitter,
-        operator: this.operator,
-        fetchFn: this.fetchFn,
-        session: () => this.session,
-        banned: () => this.pauseForBan(),
-        reconnected: () => this.rejoin(),
-      },
-      api,
-      stream,
-    );
-    this.signaling = signaling;
-    try {
-      await signaling.connect();
-    } catch (error) {
-      signaling.close();
-      this.signaling = null;
-      throw error;
-    }
-    this.signalingRefused = null;
-    await this.operator.attach(signaling); // first beacon: its ack brings the stream's control
-    return signaling;
-  }
-
-  /** The server forgot us after a reconnect: rejoin the same rendition with fresh neighbours. */
-  private rejoin(): void {
-    const rendition = this.sessionRendition;
-    const stream = this.stream;
-    this.session?.close();
-    this.session = null;
-    this.sessionRendition = null;
-    const url = this.records.lastUrl;
-    if (rendition && stream && this.enabled && url) void this.sessionFor(stream, rendition, url);
-  }
-
-  /** Banned after reports: play from the origin for the ban time, then try P2P again (a ban
-   * may come from a false report; turning P2P off for the page would let it win for good). */
-  private pauseForBan(): void {
-    this.teardown();
-    this.banned = true; // until a join succeeds again
-    this.backoff.banned(this.clock.now());
-    const minutes = Math.round(this.options.bannedRetryMs / 60_000);
-    this.emitter.emit("p2p", { enabled: false, reason: `banned by signaling: origin only, P2P again in ${minutes} min` });
-  }
-
-  private teardown(): void {
-    this.operator.detach();
-    this.session?.close();
-    this.session = null;
-    this.sessionRendition = null;
-    this.signaling?.close();
-    this.signaling = null;
   }
 
   destroy(): void {

@@ -1,0 +1,242 @@
+/**
+ * The engine's membership of a swarm, split out of p2p_engine.ts (which keeps what the loader,
+ * the playlists and the page ask of the engine): the join and its set-up (the API config and the
+ * signing key, fetched once; the signaling connection, built in engine_signaling.ts; signaling's
+ * join; the SwarmSession it opens, with its swarm size poll), one join at a time under a backoff,
+ * the rejoin after a reconnect, the pause after a ban, and leaving. As peer/swarm_membership.py
+ * is to peer/peer_node.py: `P2PEngine` extends this class, and the members declared abstract
+ * below are the engine's.
+ */
+
+import type { SwarmcastOptions } from "../config";
+import { schedulerConfigFor } from "../config";
+import type { Emitter } from "../events";
+import { ed25519Verifier } from "../protocol/ed25519";
+import type { SigningKey } from "../protocol/integrity";
+import { parseSigningKey } from "../protocol/integrity";
+import type { Timeline } from "../timeline";
+import { fetchApiConfig, type ApiConfig } from "./api_client";
+import { createSignaling, sessionRtcConfig } from "./engine_signaling";
+import { JoinBackoff } from "./join_backoff";
+import type { LinkStats } from "./link_stats";
+import type { OperatorLink } from "./operator_link";
+import { OriginClient, RecordCache, signingKeyUrl } from "./origin_client";
+import type { FragmentRef } from "./p2p_engine";
+import { ProblemReporter } from "./p2p_problems";
+import type { PlayheadTracker } from "./playhead_tracker";
+import { SignalingClient, SignalingError } from "./signaling_client";
+import type { StartupPlan } from "./startup_join";
+import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
+import { SwarmSizePoll } from "./swarm_size_poll";
+
+/** A fragment hls.js loaded over HTTP before the swarm was joined, kept for the swarm store. */
+export interface PreJoinFragment {
+  frag: FragmentRef;
+  data: Uint8Array;
+  rendition: string;
+}
+
+export abstract class SwarmMembership {
+  protected signaling: SignalingClient | null = null;
+  protected session: SwarmSession | null = null;
+  protected sessionRendition: string | null = null;
+  protected joining: Promise<SwarmSession | null> | null = null;
+  protected readonly backoff: JoinBackoff;
+  private stream: string | null = null;
+  private key: Promise<SigningKey> | null = null;
+  private apiConfig: Promise<ApiConfig> | null = null;
+  private readonly records = new RecordCache();
+  private origin: OriginClient | null = null;
+  /** Signaling URL + path of the latest attempt; failed joins told to the page (p2p_problems.ts). */
+  private signalingUrl = "";
+  private readonly problems: ProblemReporter;
+  protected banned = false;
+  protected signalingRefused: string | null = null; // code of signaling's last refusal
+
+  constructor(
+    protected readonly options: SwarmcastOptions,
+    protected readonly emitter: Emitter,
+    protected readonly clock: Clock,
+    /** The viewer's timeline when one is recorded (options.timeline). */
+    protected readonly timeline: Timeline | null,
+  ) {
+    this.backoff = new JoinBackoff(options.bannedRetryMs);
+    this.problems = new ProblemReporter(emitter, options.debug);
+  }
+
+  // The engine's state and helpers that a join reads or changes.
+  protected abstract enabled: boolean;
+  protected abstract destroyed: boolean;
+  protected abstract readonly startup: StartupPlan;
+  protected abstract readonly playhead: PlayheadTracker;
+  protected abstract readonly preJoin: Map<number, PreJoinFragment>;
+  abstract readonly links: LinkStats;
+  abstract readonly operator: OperatorLink;
+  abstract readonly fetchFn: (url: string, init: RequestInit) => Promise<Response>;
+  /** Peers may serve this viewer's loads (not off, not shadow). */
+  protected abstract get serving(): boolean;
+  protected abstract segmentInfo(frag: FragmentRef, liveEdge: boolean): SegmentInfo;
+
+  // --- swarm membership ------------------------------------------------------------------
+
+  protected readySession(stream: string, rendition: string): SwarmSession | null {
+    return this.session && this.sessionRendition === rendition && this.stream === stream ? this.session : null;
+  }
+
+  protected async sessionFor(stream: string, rendition: string, segmentUrl: string): Promise<SwarmSession | null> {
+    // One join at a time: wait out the one in flight, then see whether it was ours.
+    while (this.joining) await this.joining;
+    const ready = this.readySession(stream, rendition);
+    if (ready || !this.enabled || this.destroyed) return ready;
+    if (!this.backoff.mayTry(this.clock.now())) return null;
+    this.joining = this.join(stream, rendition, segmentUrl).finally(() => {
+      this.joining = null;
+    });
+    return this.joining;
+  }
+
+  private async join(stream: string, rendition: string, segmentUrl: string): Promise<SwarmSession | null> {
+    try {
+      if (this.stream !== null && this.stream !== stream) this.teardown();
+      this.stream = stream;
+      // The API config and the signing key are fetched at once, the key while signaling connects:
+      // on a congested origin each of these small requests waits behind the media in the link's
+      // queue, and a newcomer's first fragment waits for this join (startup_join.ts).
+      const apiPending = (this.apiConfig ??= this.startup.timed(fetchApiConfig(this.options.apiBase, this.fetchFn)));
+      apiPending.catch(() => undefined); // awaited below (a failure is handled there)
+      const verifier = await ed25519Verifier();
+      this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn);
+      this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.startup.timed(this.origin.fetchSigningKey(signingKeyUrl(segmentUrl)));
+      this.key.catch(() => undefined); // awaited below (a failure is handled there)
+      const api = await apiPending;
+      const signaling = await this.ensureSignaling(api, stream);
+      const key = await this.key;
+      if (this.operator.off) return null; // told by the first beacon's ack
+      const limits = this.operator.takeUploadLimits();
+      const joined = await signaling.join(stream, rendition, limits.budgetBps);
+      this.signalingRefused = null;
+      this.banned = false;
+      if (!this.enabled || this.destroyed || this.operator.off) {
+        void signaling.leave();
+        return null;
+      }
+      this.session?.close();
+      const origin = this.origin;
+      const session = new SwarmSession({
+        swarm: joined.swarm,
+        localPeerId: joined.peerId,
+        options: this.options,
+        schedulerConfig: { ...schedulerConfigFor(this.options), uploadRateBytesPerS: limits.rateBytesPerS, uploadSlots: limits.slots },
+        rtcConfig: sessionRtcConfig(joined, this.options.iceServers, api),
+        clock: this.clock,
+        emitter: this.emitter,
+        signaling,
+        origin,
+        record: (url) => this.records.get(origin, url, key),
+        timeline: this.timeline,
+        createLink: this.links.factory(),
+        measureOnly: () => !this.serving, // shadow: not one byte from a neighbour
+      });
+      const startup = this.startup.decide(joined.neighbours.length, joined.arrivals);
+      const originMs = this.startup.originMs;
+      this.timeline?.record("join", null, {
+        swarm: joined.swarm,
+        neighbours: joined.neighbours.length,
+        swarmSize: joined.arrivals?.swarmSize ?? null,
+        recentJoins: joined.arrivals?.recentJoins ?? null,
+        originMs: originMs === null ? null : Math.round(originMs),
+        startup: startup.swarm ? "swarm" : "http",
+        startupWhy: startup.why,
+      });
+      this.session = session;
+      this.backoff.succeeded();
+      this.problems.joined();
+      this.emitter.emit("signaling", { state: "connected", code: null, message: null });
+      this.sessionRendition = rendition;
+      this.playhead.push();
+      for (const { frag, data, rendition: r } of this.preJoin.values()) {
+        if (r === rendition) void session.offerHttpSegment(this.segmentInfo(frag, false), data);
+      }
+      this.preJoin.clear();
+      for (const n of joined.neighbours) session.addNeighbour(n);
+      if (this.options.swarmSizePollMs > 0) {
+        const poll = new SwarmSizePoll({
+          signalingUrl: api.signaling.url,
+          swarm: joined.swarm,
+          intervalMs: this.options.swarmSizePollMs,
+          fetchFn: this.fetchFn,
+          onSize: (peers) => session.setSignalingSwarmSize(peers),
+        });
+        session.attachSwarmSizePoll(poll);
+        poll.start();
+      }
+      return session;
+    } catch (error) {
+      if (error instanceof SignalingError && !["timeout", "not-connected", "p2p-off"].includes(error.code)) this.signalingRefused = error.code;
+      // An origin without signaling (or a refusing one) costs a request a minute, not a second.
+      this.backoff.failed(this.clock.now());
+      if (error instanceof SignalingError && error.code === "banned") this.pauseForBan();
+      this.problems.failed(error, this.signalingUrl);
+      return null;
+    }
+  }
+
+  private async ensureSignaling(api: ApiConfig, stream: string): Promise<SignalingClient> {
+    if (this.signaling) return this.signaling;
+    this.signalingUrl = `${api.signaling.url}${api.signaling.path}`;
+    const signaling = createSignaling(
+      {
+        options: this.options,
+        emitter: this.emitter,
+        operator: this.operator,
+        fetchFn: this.fetchFn,
+        session: () => this.session,
+        banned: () => this.pauseForBan(),
+        reconnected: () => this.rejoin(),
+      },
+      api,
+      stream,
+    );
+    this.signaling = signaling;
+    try {
+      await signaling.connect();
+    } catch (error) {
+      signaling.close();
+      this.signaling = null;
+      throw error;
+    }
+    this.signalingRefused = null;
+    await this.operator.attach(signaling); // first beacon: its ack brings the stream's control
+    return signaling;
+  }
+
+  /** The server forgot us after a reconnect: rejoin the same rendition with fresh neighbours. */
+  private rejoin(): void {
+    const rendition = this.sessionRendition;
+    const stream = this.stream;
+    this.session?.close();
+    this.session = null;
+    this.sessionRendition = null;
+    const url = this.records.lastUrl;
+    if (rendition && stream && this.enabled && url) void this.sessionFor(stream, rendition, url);
+  }
+
+  /** Banned after reports: play from the origin for the ban time, then try P2P again (a ban
+   * may come from a false report; turning P2P off for the page would let it win for good). */
+  private pauseForBan(): void {
+    this.teardown();
+    this.banned = true; // until a join succeeds again
+    this.backoff.banned(this.clock.now());
+    const minutes = Math.round(this.options.bannedRetryMs / 60_000);
+    this.emitter.emit("p2p", { enabled: false, reason: `banned by signaling: origin only, P2P again in ${minutes} min` });
+  }
+
+  protected teardown(): void {
+    this.operator.detach();
+    this.session?.close();
+    this.session = null;
+    this.sessionRendition = null;
+    this.signaling?.close();
+    this.signaling = null;
+  }
+}
