@@ -51,13 +51,14 @@ class LabConfig:
     # Replaces the whole origin command (tests, or a stand-in origin); `{host}`, `{port}` and
     # `{stream}`, `{workdir}` are substituted.
     origin_argv: tuple[str, ...] | None = None
-    # CPU priority (nice, and autogroup nice) of the origin (and of signaling inside it); None:
-    # the lab's own. The origin stands in for a CDN on a machine of its own: -10 keeps its live
-    # encoder in real time while the viewers load the shared cores (e2e/lab/origin_publish.py).
-    # The flash and realistic scenarios set it: at the lab's own priority the flash cell "3x all
-    # at once" published segments up to 24.7 s late. Not the default: in the scale scenario (26
-    # Python viewers, signaling inside the origin) it left the 4 browsers a third of a core and
-    # 65% of their watch time stalled (bench/results/flash-crowd/README.md, session 12).
+    # CPU priority (nice, and autogroup nice) of the origin and of signaling (inside it or
+    # apart); None: the lab's own. The origin and signaling stand in for servers on machines of
+    # their own: -10 keeps the live encoder in real time while the viewers load the shared cores
+    # (e2e/lab/origin_publish.py). The flash and realistic scenarios set it: at the lab's own
+    # priority the flash cell "3x all at once" published segments up to 24.7 s late. Not the
+    # default: in the scale scenario (26 Python viewers, signaling inside the origin) it left
+    # the 4 browsers a third of a core and 65% of their watch time stalled
+    # (bench/results/flash-crowd/README.md, session 12).
     origin_nice: int | None = None
     # Python viewers' CPU: None gives each `swarmcast peer` a session of its own, so with
     # autogroup scheduling 20 of them claim 20 shares of the CPU beside 8 browsers (series 3 of

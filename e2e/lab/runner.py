@@ -210,10 +210,19 @@ class LabRun(ViewerLauncher):
             "--cors-origin", self._base_url(),
             "--shared-address-network", LAB_NETWORK,
         ]  # fmt: skip
+        # Signaling apart is a server on a machine of its own too: the origin's priority (inside
+        # the origin it had it already). At the lab's own priority, 8 browsers joining at once
+        # held each join and SDP/ICE relay for seconds (flash cell "3x all at once": 0.8-4.6 s
+        # from a newcomer's first fragment request to its join ack, 2-6 s more to its first
+        # open link; bench/results/flash-crowd/README.md, session 14).
+        if config.origin_nice is not None:
+            argv = ["nice", "-n", str(config.origin_nice), *argv]
         env = {"SWARMCAST_TOKEN_SECRET": self.token_secret}
         log_path = self.workdir / "logs" / "signaling.log"
         self.signaling = LabProcess("signaling", host.netns, argv, log_path, env=env)
         await self.signaling.start()
+        if config.origin_nice is not None and self.signaling.pid is not None:
+            set_autogroup_nice(self.signaling.pid, config.origin_nice)
         return f"http://{host.address}:{config.signaling_port}"
 
     async def _wait_for_stream(self) -> dict[str, Any]:
