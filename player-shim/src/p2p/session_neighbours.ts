@@ -12,6 +12,7 @@ import type { DropReason } from "../scheduler/actions";
 import type { PieceScheduler } from "../scheduler/piece_scheduler";
 import type { DeliveryWatch } from "./delivery_watch";
 import { reportPath } from "./link_path";
+import { LinkStarts } from "./link_starts";
 import { NeighbourGuard, type Verdict } from "./neighbour_guard";
 import { PeerLink, type Link } from "./peer_link";
 import type { SegmentStore } from "./segment_store";
@@ -43,6 +44,8 @@ export interface NeighbourHost {
 
 export class SessionNeighbours {
   private readonly neighbours = new Map<string, NeighbourState>();
+  /** Neighbours signaling named whose link has not been created yet (one per task). */
+  private readonly starts = new LinkStarts((n) => this.startLink(n));
   /** What neighbours may announce (§5.1); `liveEdge` is the newest seq our playlist lists. */
   readonly guard = new NeighbourGuard();
   private liveEdge = -1;
@@ -68,9 +71,9 @@ export class SessionNeighbours {
 
   // --- links and swarm size --------------------------------------------------------------
 
-  /** Neighbours signaling assigned, connected or still connecting. */
+  /** Neighbours signaling assigned, connected or still connecting (or waiting to start). */
   get neighbourCount(): number {
-    return this.neighbours.size;
+    return this.neighbours.size + this.starts.size;
   }
 
   get peerCount(): number {
@@ -83,12 +86,20 @@ export class SessionNeighbours {
    */
   addNeighbour(neighbour: Neighbour): void {
     if (this.host.closed() || this.neighbours.has(neighbour.peerId) || this.guard.isRefused(this.host.nowS(), neighbour.peerId)) return;
+    this.starts.push(neighbour);
+    this.updateSwarmSize();
+  }
+
+  /** Its turn in `starts` (link_starts.ts: one link per task). */
+  private startLink(neighbour: Neighbour): void {
+    if (this.host.closed() || this.neighbours.has(neighbour.peerId) || this.guard.isRefused(this.host.nowS(), neighbour.peerId)) return;
     const state = this.createLink(neighbour.peerId, neighbour.initiator);
     void state.link.start();
     this.updateSwarmSize();
   }
 
   removeNeighbour(peerId: string, reason: string): void {
+    if (this.starts.take(peerId)) this.updateSwarmSize();
     const state = this.neighbours.get(peerId);
     if (!state) return;
     state.link.close(reason, GoodbyeReason.NORMAL);
@@ -100,8 +111,12 @@ export class SessionNeighbours {
     if (this.host.closed()) return;
     let state = this.neighbours.get(from);
     if (!state && this.guard.isRefused(this.host.nowS(), from)) return; // it broke the protocol
-    // An offer may overtake the `neighbours` event that announces its sender (§4.3).
-    if (!state && kind === "offer") state = this.createLink(from, false);
+    // An offer may overtake the `neighbours` event that announces its sender (§4.3), or the
+    // sender may still wait for its turn in `starts`.
+    if (!state && kind === "offer") {
+      this.starts.take(from);
+      state = this.createLink(from, false);
+    }
     if (state) void state.link.handleSignal(kind, data);
   }
 
@@ -180,8 +195,8 @@ export class SessionNeighbours {
   /** Swarm size for the election, and how many neighbours are still connecting (no HAVE yet). */
   private updateSwarmSize(): void {
     const now = this.host.nowS();
-    this.scheduler.setSwarmSize(now, Math.max(this.signalingSize, this.neighbours.size + 1));
-    let connecting = 0;
+    this.scheduler.setSwarmSize(now, Math.max(this.signalingSize, this.neighbourCount + 1));
+    let connecting = this.starts.size;
     for (const state of this.neighbours.values()) if (!state.announced) connecting++;
     this.scheduler.setConnectingPeers(now, connecting);
     this.host.drain();
@@ -327,6 +342,7 @@ export class SessionNeighbours {
 
   /** The session closes: GOODBYE to every neighbour. */
   closeAll(): void {
+    this.starts.clear();
     for (const state of [...this.neighbours.values()]) state.link.close("leaving", GoodbyeReason.SHUTTING_DOWN);
     this.neighbours.clear();
   }
