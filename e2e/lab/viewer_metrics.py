@@ -174,8 +174,9 @@ def _long_tasks_s(
     """Seconds of long main-thread tasks that started between navigation and the first frame."""
     if not long_tasks or not navigation or not first_frame:
         return None
-    spans = long_tasks.get("startup") or []
-    return round(sum(ms for start, ms in spans if navigation <= start < first_frame) / 1000, 3)
+    spans: list[tuple[float, float]] = long_tasks.get("startup") or []
+    busy_ms = sum(ms for start, ms in spans if navigation <= start < first_frame)
+    return round(busy_ms / 1000, 3)
 
 
 def _since(wall: float | None, origin: float | None) -> float | None:
