@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 
 def free_port() -> int:
     """A loopback port nothing listens on right now (the OS picks it)."""
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct loopback ports nothing listens on right now. Taken together: a port
+    picked, let go and picked again comes back as the same one now and then (1 in ~25,000 here),
+    so successive `free_port()` calls could hand two servers one port."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+
+
+@contextlib.contextmanager
+def refusing_port() -> Iterator[int]:
+    """A loopback port that refuses every connection while the block runs: bound but never
+    listening, so no server started meanwhile (port 0) and no outgoing connection's own end is
+    given it (a free port let go could be either, and then it answers)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        yield int(sock.getsockname()[1])
 
 
 def wait_until_listening(

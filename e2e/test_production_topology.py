@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from swarmcast.e2e.browser import ensure_shim_bundle, webrtc_context
-from swarmcast.e2e.redis_process import free_port, start_redis, wait_until_listening
+from swarmcast.e2e.redis_process import free_ports, start_redis, wait_until_listening
 from swarmcast.e2e.serve_process import REPO, ServeProcess, serve_live
 
 pytestmark = [
@@ -155,9 +155,7 @@ class Topology:
 
     def __init__(self, work: Path, origin: ServeProcess) -> None:
         self.work, self.origin = work, origin
-        self.redis_port = free_port()
-        self.signaling_ports = [free_port(), free_port()]
-        self.edge_port = free_port()
+        self.redis_port, *self.signaling_ports, self.edge_port = free_ports(4)  # all distinct
         self.url = f"https://{HOST}:{self.edge_port}/"
         self.processes: dict[str, subprocess.Popen[Any]] = {}
         self.ca = make_certificate(work)

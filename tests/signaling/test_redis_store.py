@@ -14,7 +14,7 @@ import pytest
 import socketio
 from aiohttp import web
 
-from swarmcast.e2e.redis_process import free_port, start_redis
+from swarmcast.e2e.redis_process import free_port, refusing_port, start_redis
 from swarmcast.protocol import signaling_schema as schema
 from swarmcast.signaling.attach import attach_signaling
 from swarmcast.signaling.config import SignalingConfig
@@ -356,17 +356,18 @@ async def test_operator_api_answers_503_while_redis_is_down() -> None:
     the members' swarm-size lookup with a retryable 503, not a 500 (issue 10)."""
     from swarmcast.signaling.cli import build_app
 
-    closed_port = free_port()  # nothing listens there: connections are refused
-    config = SignalingConfig(admin_token="op-token")
-    runner, url = await serve_app(build_app(config, SECRET, f"redis://127.0.0.1:{closed_port}/0"))
-    auth = {"Authorization": "Bearer op-token"}
-    try:
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{url}/api/swarms", headers=auth) as response:
-                assert response.status == 503, await response.text()
-                assert response.headers["Retry-After"] == "1"
-                assert "swarm store unavailable" in (await response.json())["error"]
-            async with http.get(f"{url}/api/swarm-size?swarm=demo/360p") as response:
-                assert response.status == 503, await response.text()
-    finally:
-        await runner.cleanup()
+    with refusing_port() as closed_port:  # nothing listens there: connections are refused
+        config = SignalingConfig(admin_token="op-token")
+        app = build_app(config, SECRET, f"redis://127.0.0.1:{closed_port}/0")
+        runner, url = await serve_app(app)
+        auth = {"Authorization": "Bearer op-token"}
+        try:
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"{url}/api/swarms", headers=auth) as response:
+                    assert response.status == 503, await response.text()
+                    assert response.headers["Retry-After"] == "1"
+                    assert "swarm store unavailable" in (await response.json())["error"]
+                async with http.get(f"{url}/api/swarm-size?swarm=demo/360p") as response:
+                    assert response.status == 503, await response.text()
+        finally:
+            await runner.cleanup()
