@@ -199,11 +199,12 @@ def test_garbage_and_stalled_clients_are_dropped(
     with socket.create_connection(("127.0.0.1", ingest.port)) as bad_chunks:
         bad_chunks.sendall(b"\x03" + bytes(1536))
         bad_chunks.recv(1 + 2 * 1536, socket.MSG_WAITALL)  # S0 S1 S2
-        sent_at = time.monotonic()
         # A chunk header announcing a 16 MiB command message: over the limit.
         bad_chunks.sendall(bytes(1536) + b"\x03\xff\xff\xff\xff\xff\xff\x14" + bytes(300))
         _wait_closed(bad_chunks, timeout=5)
-        assert time.monotonic() - sent_at < 1.5  # dropped for the error, not by the timeout
+        # Dropped for the error, not by the setup timeout: the server logs why before it closes
+        # (a wall-clock bound here failed whenever a loaded machine delayed the server thread).
+        assert "exceeds the limit" in caplog.text and "timed out" not in caplog.text
 
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", ingest.port)) as silent:
