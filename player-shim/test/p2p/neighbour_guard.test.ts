@@ -1,5 +1,5 @@
 /** The neighbour guard (peer/neighbour_guard.py's port), its shared scenarios, and floods on a session. */
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_OPTIONS } from "../../src/config";
 import { Emitter } from "../../src/events";
 import { NeighbourGuard, DEFAULT_GUARD_CONFIG, type GuardConfig, type Verdict } from "../../src/p2p/neighbour_guard";
@@ -219,6 +219,8 @@ describe("a hostile neighbour on a swarm session", () => {
 });
 
 describe("honest neighbours at the highest legitimate rate", () => {
+  afterEach(() => vi.restoreAllMocks()); // a failed test must not leave the clock frozen
+
   it("a cut-through copy announcing every piece, and a downloader taking a whole segment at once, are never refused", async () => {
     const net = new MemoryNetwork();
     // A's origin sends the 1000-piece segment one piece at a time: a HAVE_PIECES for each.
@@ -228,6 +230,10 @@ describe("honest neighbours at the highest legitimate rate", () => {
         await new Promise((r) => setImmediate(r));
       }
     };
+    // Frozen clock: the whole segment's announcements and requests land at one instant (the
+    // hardest case for the guard's rates), and no scheduler timeout can send B or C to the
+    // origin because this machine was slow (peer silence 1 s, a copy's progress 2 s).
+    const clock = vi.spyOn(performance, "now").mockReturnValue(performance.now());
     const a = honestSession(net, "seedA000", perPiece);
     const b = honestSession(net, "viewB000");
     const announced = vi.spyOn(b.session.guard, "havePieces");
@@ -263,6 +269,7 @@ describe("honest neighbours at the highest legitimate rate", () => {
     }
     expect(b.fetches).toEqual([]);
     expect(c.fetches).toEqual([]);
+    clock.mockRestore();
     for (const m of [a, b, c]) m.session.close();
   });
 });
