@@ -50,9 +50,10 @@ function until(check: () => void) {
 
 /**
  * Stops the sessions' clock (`performance.now`) for a test whose outcome must not depend on how
- * fast this machine runs: every scheduler timeout (peer silence 1 s, a copy's progress 2 s) is
- * measured on that clock, so under load a real second could pass between two in-memory frames
- * and turn a P2P transfer into an HTTP fallback. Frozen, only the frames decide. Returns the spy.
+ * fast this machine runs: every scheduler deadline and timeout (startup 1 s, peer silence 1 s, a
+ * copy's progress 2 s) is measured on that clock, so under load a real second could pass between
+ * two in-memory frames and turn a P2P transfer into an HTTP fallback. Called before the sessions
+ * exist, so all they do happens at one instant and only the frames decide. Returns the spy.
  */
 function freezeClock() {
   return vi.spyOn(performance, "now").mockReturnValue(performance.now());
@@ -112,6 +113,7 @@ describe("swarm session", () => {
   });
 
   it("relays an origin download to a neighbour while it is still running (cut-through)", async () => {
+    const clock = freezeClock(); // B must wait for A's stalled copy however long the stall lasts
     const net = new MemoryNetwork();
     let releaseRest: (() => void) | null = null;
     // A's origin sends the first two 16 KiB pieces, then stalls until released (a congested link).
@@ -121,7 +123,6 @@ describe("swarm session", () => {
       yield DATA.slice(start + 32768, end);
     };
     const { a, b } = await originPair(net, slowBody);
-    const clock = freezeClock(); // B must wait for A's stalled copy however long the stall lasts
     await a.session.addSegment(SEG5); // blocked, nobody holds it: A fetches it from the origin
     await until(() => expect(releaseRest).not.toBeNull());
     await b.session.addSegment(SEG5); // A announced its copy (HAVE_PIECES): B waits for it
@@ -140,11 +141,11 @@ describe("swarm session", () => {
   });
 
   it("serves a neighbour's segment over P2P, verified piece by piece", async () => {
+    const clock = freezeClock();
     const net = new MemoryNetwork();
     const { a, b } = await connectedPair(net);
     // B learns of A's copy from the HAVE sent on connect, before it wants the segment.
     await until(() => expect(b.session.scheduler.neighbourHolds("seedA000", 5)).toBe(true));
-    const clock = freezeClock();
     await b.session.addSegment(SEG5);
     const buffer = await b.session.waitForSegment(5, new AbortController().signal);
     expect(buffer.bytes()).toEqual(DATA);
@@ -204,11 +205,11 @@ describe("swarm session", () => {
   });
 
   it("records in its timeline who held the segment, the peer requests and the scheduler's reasons", async () => {
+    const clock = freezeClock(); // a peer request timed out under load would add an http-start
     const net = new MemoryNetwork();
     const timeline = new Timeline(100);
     const { a, b } = await connectedPair(net, timeline);
     await until(() => expect(b.session.scheduler.neighbourHolds("seedA000", 5)).toBe(true));
-    const clock = freezeClock(); // a peer request timed out under load would add an http-start
     await b.session.addSegment(SEG5);
     await b.session.waitForSegment(5, new AbortController().signal);
     clock.mockRestore();
@@ -230,11 +231,11 @@ describe("swarm session", () => {
   });
 
   it("drops and reports a neighbour whose piece fails its hash, then gets the bytes from HTTP", async () => {
+    const clock = freezeClock(); // B asks A and waits for its (bad) piece, not for a timeout
     const net = new MemoryNetwork();
     net.corrupt.add("seedA000");
     const { a, b } = await connectedPair(net);
     await until(() => expect(b.session.scheduler.neighbourHolds("seedA000", 5)).toBe(true));
-    const clock = freezeClock(); // B asks A and waits for its (bad) piece, not for a timeout
     await b.session.addSegment(SEG5);
     const buffer = await b.session.waitForSegment(5, new AbortController().signal);
     clock.mockRestore();
