@@ -95,7 +95,7 @@ async def test_slow_header_is_closed_after_the_header_timeout() -> None:
 
 
 async def test_keep_alive_pipelining_and_bodies_are_followed() -> None:
-    async with guarded(header_timeout_s=0.3) as (port, guard):
+    async with guarded(header_timeout_s=1.0) as (port, guard):
         reader, writer = await _open(port)
         body = b"a\r\n\r\nb" * 100  # a body that looks like header ends
         post = b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body)
@@ -103,9 +103,13 @@ async def test_keep_alive_pipelining_and_bodies_are_followed() -> None:
         assert await _response(reader) == b"hello"
         assert await _response(reader) == body
         assert await _response(reader) == b"hello"
-        await asyncio.sleep(0.6)  # idle between requests is keep-alive, not a header timeout
+        await asyncio.sleep(1.2)  # idle between requests is keep-alive, not a header timeout
+        # A header in two reads, the second a few loop turns after the first (a real delay here
+        # raced the header timeout whenever a loaded machine or a GC pause stalled the loop).
         writer.write(GET[:10])
-        await asyncio.sleep(0.1)
+        await writer.drain()
+        for _ in range(5):
+            await asyncio.sleep(0)
         writer.write(GET[10:])
         assert await _response(reader) == b"hello"
         assert guard.header_timeouts == 0
