@@ -113,7 +113,9 @@ def test_publisher_reconnects_and_second_publisher_is_refused(
     ingest: Ingest, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="swarmcast.segmenter")
-    first = start_publisher(ingest.port, KEY, 3.0)
+    # Long enough for the intruder's process (Python + PyAV) to start and connect while this
+    # publish lasts, on a loaded machine too (3 s of media left it a race there).
+    first = start_publisher(ingest.port, KEY, 8.0)
     started = ingest.next_event(PublisherStarted)
     assert isinstance(started, PublisherStarted)
 
