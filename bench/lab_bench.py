@@ -85,6 +85,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="one Chromium process per viewer (default), or all viewers as contexts of one",
     )  # fmt: skip
     parser.add_argument(
+        "--warmup",
+        type=float,
+        metavar="S",
+        help="with --runs/--matrix: one unmeasured run first, phases of S seconds (lab_matrix.py)",
+    )
+    parser.add_argument(
         "--runs", type=int, metavar="N",
         help="repeat the scenario N times (also 1): every run's files plus median/worst per figure",
     )  # fmt: skip
@@ -184,7 +190,9 @@ def run_repeated(args: argparse.Namespace) -> int:
         config = config_from_args(args.scenario, args)
         cells, kind, runs = [(cell_name(config), config)], f"runs-{args.scenario}", args.runs
     try:
-        path = run_matrix(kind, cells, runs, args.out, run_lab_raw, lock=args.lock)
+        path = run_matrix(
+            kind, cells, runs, args.out, run_lab_raw, lock=args.lock, warmup_s=args.warmup
+        )
     except (KeyboardInterrupt, asyncio.CancelledError):
         log.error("lab %s interrupted (finished runs and the partial table are kept)", kind)
         return 130

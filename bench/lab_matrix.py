@@ -115,14 +115,35 @@ def run_matrix(
     run_raw: RunRaw,
     lock: Path | None = None,
     stamp: str | None = None,
+    warmup_s: float | None = None,
 ) -> Path:
-    """Run every cell `runs` times (seed + k for run k); returns the aggregate JSON's path."""
+    """Run every cell `runs` times (seed + k for run k); returns the aggregate JSON's path.
+
+    `warmup_s`: first one unmeasured run of the first cell with phases of that many seconds
+    (files under `warm-up/`, in no aggregate). Without it the first run of an invocation came
+    out worst: in 8 of 10 sets of the at-once cell (sessions 12-14) run 1's P2P TTFF p50 was
+    the highest of its three, and its P2P pages navigated later after their launch, before any
+    P2P code ran (bench/results/flash-crowd/README.md, session 14)."""
     stamp = stamp or time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     base = _new_dir(out_root, f"{kind}-{stamp}")
     state: list[dict[str, Any]] = [
         {"name": name, "config": _config_json(config), "runs": [], "aggregate": aggregate_cell([])}
         for name, config in cells
     ]
+    if warmup_s is not None and cells:
+        config = cells[0][1]
+        short = [
+            dataclasses.replace(
+                p, duration_s=max(warmup_s, p.join_window_s + 10), churn_every_s=None
+            )
+            for p in config.phases
+        ]
+        log.info("%s: warm-up run (%s, phases of %g s, not measured)", kind, cells[0][0], warmup_s)
+        warmup = _one_run(
+            dataclasses.replace(config, phases=tuple(short)), base / "warm-up", run_raw, lock
+        )
+        if warmup.get("error"):
+            log.warning("warm-up run failed: %s", warmup["error"])
     for (name, config), cell in zip(cells, state, strict=True):
         failures_in_a_row = 0
         for k in range(runs):

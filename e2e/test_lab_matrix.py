@@ -144,3 +144,27 @@ def test_command_line_sets_the_origin_priority_and_browser_launch() -> None:
     assert changed.origin_nice is None and changed.prelaunch_browsers
     args = parser.parse_args(["--origin-nice", "-5"])
     assert lab_bench.config_from_args("scale", args).origin_nice == -5
+
+
+def test_a_warm_up_run_comes_first_and_counts_nowhere(tmp_path: Path) -> None:
+    seen: list[tuple[int, tuple[float, ...]]] = []
+
+    def fake_run(config: LabConfig) -> dict[str, Any] | None:
+        seen.append((config.seed, tuple(p.duration_s for p in config.phases)))
+        raw = _raw("flash", _stall(3.0))
+        raw["workdir"] = str(tmp_path / "work")
+        return raw
+
+    base = dataclasses.replace(scenario_config("flash"), seed=1)
+    cells = [("c1", base), ("c2", base)]
+    path = run_matrix("matrix-flash", cells, 3, tmp_path, fake_run, stamp="s", warmup_s=30.0)
+    full = tuple(p.duration_s for p in base.phases)
+    # One warm-up run of the first cell, its phases cut to 30 s (but never before the joins
+    # are done), then every measured run as without it.
+    warm = tuple(max(30.0, p.join_window_s + 10) for p in base.phases)
+    assert warm != full
+    assert seen == [(1, warm)] + [(seed, full) for seed in (1, 2, 3)] * 2
+    document = json.loads(path.read_text())
+    assert [len(cell["runs"]) for cell in document["cells"]] == [3, 3]
+    assert all("warm-up" not in run["dir"] for cell in document["cells"] for run in cell["runs"])
+    assert (tmp_path / "matrix-flash-s" / "warm-up" / "raw.json.gz").is_file()
