@@ -121,9 +121,10 @@ def run_matrix(
 
     `warmup_s`: first one unmeasured run of the first cell with phases of that many seconds
     (files under `warm-up/`, in no aggregate). Without it the first run of an invocation came
-    out worst: in 8 of 10 sets of the at-once cell (sessions 12-14) run 1's P2P TTFF p50 was
-    the highest of its three, and its P2P pages navigated later after their launch, before any
-    P2P code ran (bench/results/flash-crowd/README.md, session 14)."""
+    out worst: in 10 of the 13 three-run sets of the at-once cell in bench/results, run 1's P2P
+    TTFF p50 was the highest of the three (chance: about 4), its P2P pages often slow already
+    from launch to navigation, before any P2P code ran (bench/results/flash-crowd/README.md,
+    session 14)."""
     stamp = stamp or time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     base = _new_dir(out_root, f"{kind}-{stamp}")
     state: list[dict[str, Any]] = [
