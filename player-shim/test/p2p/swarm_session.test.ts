@@ -88,7 +88,9 @@ async function originPair(net: MemoryNetwork, body: (start: number, end: number)
 /**
  * A and B from `originPair`; A's origin sends nothing until `release()` (a congested link), so A
  * announces its origin fetch of seq 5 (HAVE_PIECES) and no piece. `performance.now` is frozen
- * at `t0`, when that word arrives (`now` is the spy).
+ * at `t0` from before the sessions exist, so that word arrives at `t0` too (`now` is the spy;
+ * frozen only after the links were up, a set-up slowed by load left B's startup deadline behind
+ * it and B fetched the segment itself).
  */
 async function hangingCopyPair(net: MemoryNetwork) {
   let release: (() => void) | null = null;
@@ -96,9 +98,9 @@ async function hangingCopyPair(net: MemoryNetwork) {
     await new Promise<void>((resolve) => (release = resolve));
     yield DATA.slice(start, end);
   };
-  const { a, b } = await originPair(net, hanging);
+  const now = freezeClock();
   const t0 = performance.now();
-  const now = vi.spyOn(performance, "now").mockReturnValue(t0);
+  const { a, b } = await originPair(net, hanging);
   await a.session.addSegment(SEG5); // A fetches it from the origin and says so
   await until(() => expect(release).not.toBeNull());
   await b.session.addSegment(SEG5);
