@@ -173,15 +173,19 @@ describe("swarm session", () => {
     expect(buffer.httpBytes).toBe(DATA.length);
     expect(a.events.upload ?? []).toEqual([]);
     a.session.setUploadLimits(16_384, 8); // a slot again, under a cap
+    // Frozen until A served C a piece: a set-up slowed by load must not carry C past its
+    // startup deadline to the origin before it asked A. The cap's refills need time after that.
+    const clock = freezeClock();
     const c = member(net, "viewC000");
     c.session.setPlayhead(10, false);
     a.session.addNeighbour({ peerId: "viewC000", initiator: true, seeder: false });
     c.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
     await until(() => expect(c.session.scheduler.snapshot().peers).toBe(1));
     await c.session.addSegment(SEG5);
+    await until(() => expect((a.events.upload ?? []).length).toBeGreaterThan(0));
+    clock.mockRestore();
     const fromA = await c.session.waitForSegment(5, new AbortController().signal);
     expect(fromA.p2pBytes + fromA.httpBytes).toBe(DATA.length);
-    expect((a.events.upload ?? []).length).toBeGreaterThan(0);
     for (const m of [a, b, c]) m.session.close();
   });
 
