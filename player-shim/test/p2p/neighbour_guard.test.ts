@@ -9,6 +9,7 @@ import type { WireMessage } from "../../src/protocol/wire";
 import { MemoryNetwork, type MemoryLink } from "../support/memory_links";
 import { integrityDoc, makeSigner, pseudoRandomBytes } from "../support/signed_segments";
 import { recordingSession } from "../support/solo_session";
+import { until } from "../support/until";
 import { loadVectors } from "../vectors";
 
 const EDGE = 1000;
@@ -197,13 +198,13 @@ describe("a hostile neighbour on a swarm session", () => {
     const honest = honestSession(net);
     honest.session.addNeighbour({ peerId: "hostile0", initiator: true, seeder: false });
     const link = await hostileLink(net);
-    await vi.waitFor(() => expect(honest.session.peerCount).toBe(1));
+    await until(() => expect(honest.session.peerCount).toBe(1));
     for (let i = 0; i < 20_000; i++) {
       if (mode === "garbage") link.sendRaw(Uint8Array.of(1, 0xee, i & 0xff));
       else link.send(floods[mode]!(i));
     }
-    await vi.waitFor(() => expect(honest.reports).toEqual([["hostile0", "protocol-error", null]]));
-    await vi.waitFor(() => expect(honest.closes).toEqual(["hostile0"]));
+    await until(() => expect(honest.reports).toEqual([["hostile0", "protocol-error", null]]));
+    await until(() => expect(honest.closes).toEqual(["hostile0"]));
     expect(honest.session.guard.held("hostile0")).toBe(0);
     if (mode !== "garbage") expect(honest.session.guard.refusedFrames).toBe(DEFAULT_GUARD_CONFIG.maxViolations);
     // Its next offer (or a signaling announcement) does not make a link.
@@ -242,8 +243,8 @@ describe("honest neighbours at the highest legitimate rate", () => {
     b.session.setPlayhead(0, false); // B wants it later: it takes A's copy as it arrives
     a.session.addNeighbour({ peerId: "viewB000", initiator: true, seeder: false });
     b.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
-    await vi.waitFor(() => expect(a.session.scheduler.snapshot().peers).toBe(1));
-    await vi.waitFor(() => expect(b.session.scheduler.snapshot().peers).toBe(1));
+    await until(() => expect(a.session.scheduler.snapshot().peers).toBe(1));
+    await until(() => expect(b.session.scheduler.snapshot().peers).toBe(1));
     await a.session.addSegment(BIG_SEG);
     await b.session.addSegment(BIG_SEG);
     const got = await b.session.waitForSegment(EDGE, new AbortController().signal);
@@ -255,7 +256,7 @@ describe("honest neighbours at the highest legitimate rate", () => {
     c.session.setPlayhead(10, false);
     a.session.addNeighbour({ peerId: "viewC000", initiator: true, seeder: false });
     c.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
-    await vi.waitFor(() => expect(c.session.scheduler.snapshot().peers).toBe(1));
+    await until(() => expect(c.session.scheduler.snapshot().peers).toBe(1));
     await c.session.addSegment(BIG_SEG);
     const whole = await c.session.waitForSegment(EDGE, new AbortController().signal);
     expect(Buffer.compare(whole.bytes(), BIG)).toBe(0);

@@ -7,6 +7,7 @@ import { Timeline } from "../../src/timeline";
 import { MemoryNetwork } from "../support/memory_links";
 import { integrityDoc, makeSigner, pseudoRandomBytes } from "../support/signed_segments";
 import { recordingSession, soloSession as solo } from "../support/solo_session";
+import { until } from "../support/until";
 
 const DATA = pseudoRandomBytes(70_000, 11);
 const RECORD = parseIntegrityRecord(integrityDoc(makeSigner(), DATA, { seq: 5 }));
@@ -38,15 +39,6 @@ function soloSession(streamRange: SessionDeps["origin"]["streamRange"]): SwarmSe
 
 /** Segment 5 starts where playback waits (position 10): the urgent, startup case. */
 const SEG5: SegmentInfo = { seq: 5, url: URL5, start: 10, duration: 2, liveEdge: false };
-
-/**
- * Waits for a condition the test's own events bring about. vi.waitFor's default 1 s bound is
- * wall-clock: on a loaded machine the crypto and the message hops behind a condition can take
- * longer without anything being wrong, so the bound is wide (a broken behaviour still fails).
- */
-function until(check: () => void) {
-  return vi.waitFor(check, { timeout: 20_000, interval: 10 });
-}
 
 /**
  * Stops the sessions' clock (`performance.now`) for a test whose outcome must not depend on how
