@@ -212,9 +212,9 @@ class LabRun(ViewerLauncher):
         ]  # fmt: skip
         # Signaling apart is a server on a machine of its own too: the origin's priority (inside
         # the origin it had it already). At the lab's own priority, 8 browsers joining at once
-        # held each join and SDP/ICE relay for seconds (flash cell "3x all at once": 0.8-4.6 s
-        # from a newcomer's first fragment request to its join ack, 2-6 s more to its first
-        # open link; bench/results/flash-crowd/README.md, session 14).
+        # held each join and SDP/ICE relay for seconds (flash cell "3x all at once": medians of
+        # 1.1-2.7 s from a newcomer's first fragment request to its join ack and 0.6-4.6 s more
+        # to its first open link; bench/results/flash-crowd/README.md, session 14).
         if config.origin_nice is not None:
             argv = ["nice", "-n", str(config.origin_nice), *argv]
         env = {"SWARMCAST_TOKEN_SECRET": self.token_secret}
