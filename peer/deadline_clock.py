@@ -124,10 +124,19 @@ class DeadlineClock:
         return self._timeout
 
     def origin_too_slow(
-        self, segment: SegmentState, deadline: float, now: float, *, own_fetches: bool = False
+        self,
+        segment: SegmentState,
+        deadline: float,
+        now: float,
+        *,
+        own_fetches: bool = False,
+        live_rate: float | None = None,
     ) -> bool:
         """Fetching what is missing would not beat the deadline at the rate the swarm's copies
         or our own fetches have been getting from the origin: a takeover would only add load.
-        With `own_fetches`, at the rate of our own fetches alone (see `OriginGate`)."""
+        With `own_fetches`, at the rate of our own fetches alone (see `OriginGate`); else also
+        at `live_rate`, the rate a neighbour's origin fetch of the segment gets right now."""
         rate = self.http_rate if own_fetches else min(self.http_rate, self.copy_rate)
+        if live_rate is not None and not own_fetches:
+            rate = min(rate, live_rate)
         return now + segment.missing_bytes() / rate > deadline

@@ -169,6 +169,34 @@ class DownloadBook:
         done = [seq for seq in peer.partial if seq not in self.segments and seq <= newest]
         return min(done) if done else max(peer.partial)
 
+    def origin_copy_rate(self, now: float, seq: int) -> float | None:
+        """How fast the fastest usable neighbour's origin fetch of `seq` is arriving, in
+        bytes/s, as that neighbour last said (None: none said). The sender measures it: when
+        its words reach us says as much about its uplink's queue as about the origin (on small
+        uplinks a fast origin looked slow, bench/results/flash-crowd/sim-s15/README.md)."""
+        best: float | None = None
+        for p in self._by_id:
+            rate = p.origin_rate.get(seq)
+            if rate is None or p.choking_us or now < p.cooldown_until:
+                continue
+            if best is None or rate > best:
+                best = rate
+        return best
+
+    def origin_fetch_rate(self, now: float, seq: int) -> int:
+        """How fast our own origin fetches of `seq` are arriving, in bytes/s: their bytes so
+        far over the time since the first began (0: none running, or no byte yet)."""
+        received = 0
+        began: float | None = None
+        for fetch in self.fetches.values():
+            if fetch.seq != seq:
+                continue
+            received += fetch.size - sum(fetch.piece_bytes(i) for i in fetch.pending)
+            began = fetch.sent_at if began is None else min(began, fetch.sent_at)
+        if began is None or received <= 0 or now <= began:
+            return 0
+        return int(received / (now - began))
+
     def latest_progress(self, now: float, seq: int) -> float | None:
         """When a usable neighbour last announced progress on its partial copy of `seq`."""
         latest: float | None = None

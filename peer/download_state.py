@@ -171,6 +171,9 @@ class RemotePeer:
     partial_top: dict[int, int] = field(default_factory=dict)
     # When it last announced progress on each of those segments (its copy is still arriving).
     partial_at: dict[int, float] = field(default_factory=dict)
+    # How fast its own origin fetch of each of those segments was arriving when it last said
+    # (HAVE_PIECES origin_rate, bytes/s): how fast the origin serves the swarm right now.
+    origin_rate: dict[int, int] = field(default_factory=dict)
     choking_us: bool = False
     requests: dict[int, PeerRequest] = field(default_factory=dict)
     last_piece_at: float = 0.0
@@ -178,6 +181,13 @@ class RemotePeer:
 
     def inflight_pieces(self) -> int:
         return sum(len(r.pending) for r in self.requests.values())
+
+    def forget_partial(self, seq: int) -> None:
+        """Drop what it said of its partial copy of `seq` (it completed it, or we keep no more)."""
+        self.partial.pop(seq, None)
+        self.partial_top.pop(seq, None)
+        self.partial_at.pop(seq, None)
+        self.origin_rate.pop(seq, None)
 
     def holds_any(self, seq: int) -> bool:
         """Announced the whole segment, or part of it (or an origin fetch of it)."""

@@ -140,11 +140,21 @@ class OriginGate:
         origin, so playing members waited for a relayed copy (and for their election turn) past
         the deadline. An older measurement is not trusted: in a flash crowd it predates the
         congestion (simulator: worst stall share 48 -> 69 % without the freshness bound, 52 %
-        with it). On a congested origin with fast uplinks both rates are the origin's."""
+        with it). On a congested origin with fast uplinks both rates are the origin's. Also
+        at the rate a neighbour's origin fetch of the segment is getting right now, as it says
+        (`origin_copy_rate`): the averages lag a congestion that has just begun, and a takeover
+        then only adds a download beside the copy it waits for (lab: four members took a
+        segment over at its fallback point with estimates of 0.6-1.4 MB/s while the elected
+        member's copy arrived at 90 kB/s; bench/results/flash-crowd/README.md, session 15)."""
         measured = self.clock.http_measured_at
         fresh = measured is not None and now - measured <= self.config.own_rate_fresh_s
         own = fresh and self.small_uplink(segment)
-        return self.clock.origin_too_slow(segment, deadline, now, own_fetches=own)
+        live = (
+            self.book.origin_copy_rate(now, segment.seq)
+            if self.config.origin_copy_rate and not own
+            else None
+        )
+        return self.clock.origin_too_slow(segment, deadline, now, own_fetches=own, live_rate=live)
 
     def small_uplink(self, segment: SegmentState) -> bool:
         """Our upload cap is below `small_uplink_x` times the segment's bitrate."""

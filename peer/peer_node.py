@@ -34,6 +34,7 @@ from swarmcast.peer.wire_translate import (
     broadcast_frame,
     feed_control_frame,
     frame_for,
+    frame_for_neighbour,
     superseded_announcements,
 )
 from swarmcast.protocol import wire
@@ -267,7 +268,7 @@ class PeerNode(SwarmMembership):
                 if seq is not None and self.sched.neighbour_holds(peer_id, seq):
                     self.announcements_to_holders += 1  # it holds the whole segment
                     continue
-                other.send(frame)
+                other.send(frame_for_neighbour(frame, other.hello.capabilities))
             return
         match action:
             case act.FetchHttp():
@@ -324,7 +325,8 @@ class PeerNode(SwarmMembership):
             self.pair_log[link.peer_id] = pair
             # How the link opened, for reachability-aware matching (docs/protocol.md §4.2).
             self._spawn(self._report_path(link.peer_id, "relay" if "relay" in pair else "direct"))
-        capabilities = wire.CAP_CAN_UPLOAD | (wire.CAP_EDGE_SEEDER if self.config.seed else 0)
+        capabilities = wire.CAP_CAN_UPLOAD | wire.CAP_ORIGIN_RATE
+        capabilities |= wire.CAP_EDGE_SEEDER if self.config.seed else 0
         swarm_id = f"{self.config.stream}/{self.rendition}"
         link.send(
             wire.Hello(capabilities, self._piece_size, self.config.max_pieces_per_request, swarm_id)

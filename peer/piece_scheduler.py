@@ -346,7 +346,7 @@ class PieceScheduler(SchedulerNeighbours):
         background.sort(key=lambda item: (len(item[2]), item[1], item[0].seq))
         for segment, _, holders in urgent + background:
             request_from_peers(self.book, self.config, now, segment, holders, self.on_decision)
-        self._announce_partial()
+        self._announce_partial(now)
 
     def _fetch_http(
         self, now: float, segment: SegmentState, *, take_over: bool, reason: str

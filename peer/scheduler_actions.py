@@ -98,11 +98,15 @@ class AnnounceHave(Action):
 class AnnouncePieces(Action):
     """We hold part of `seq` (the verified `pieces`; none yet when an origin fetch just
     started): send HAVE_PIECES(seq, pieces) to every neighbour, so they wait for this copy and
-    take its pieces as they arrive (cut-through) instead of fetching the segment themselves."""
+    take its pieces as they arrive (cut-through) instead of fetching the segment themselves.
+    `origin_rate` (bytes/s, 0: none) is how fast our own origin fetch of `seq` is arriving
+    (`DownloadBook.origin_fetch_rate`) or, for a copy we relay, how fast the origin copy it
+    comes from is arriving as its fetcher said (so members two hops away learn it too)."""
 
     kind: ClassVar[str] = "announce_pieces"
     seq: int
     pieces: tuple[int, ...]
+    origin_rate: int = 0
 
 
 @dataclass(frozen=True)

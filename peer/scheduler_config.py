@@ -108,6 +108,15 @@ class SchedulerConfig:
     rest before the deadline anyway (at the rate copies and our own fetches have been getting),
     playing members wait for the copy past the deadline (a stall) instead of all taking the
     rest from the origin at the same deadline, which only slows the copy everyone waits for."""
+    origin_copy_rate: bool = True
+    """Whether the origin counts as too slow also at the rate a neighbour's origin fetch of the
+    segment is arriving right now, as that neighbour says (HAVE_PIECES origin_rate,
+    `DownloadBook.origin_copy_rate`), not only at the averages of completed fetches and copies:
+    those lag a congestion that has just begun, so playing members whose averages still said
+    "the origin beats the deadline" took the rest of a segment from the origin at the same
+    moment, each adding a download beside the copy they waited for. The sender measures the
+    rate: timed at the receiver, a holder's words queued behind its uploads on small uplinks
+    made a fast origin look slow (stall share doubled; bench/results/flash-crowd/sim-s15)."""
     small_uplink_x: float = 3.0
     """A member whose upload cap (`upload_rate_bytes_per_s`, or the operator's through
     `set_upload_limits`) is below this many times the stream's bitrate judges whether the origin

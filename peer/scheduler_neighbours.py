@@ -41,8 +41,7 @@ class SchedulerNeighbours:
         if peer is not None:
             peer.haves = set(seqs)
             for seq in peer.haves:
-                peer.partial.pop(seq, None)
-                peer.partial_at.pop(seq, None)
+                peer.forget_partial(seq)
             self._schedule(now)
 
     def peer_have_delta(self, now: float, peer_id: str, seq: int) -> None:
@@ -50,13 +49,15 @@ class SchedulerNeighbours:
         peer = self.book.peers.get(peer_id)
         if peer is not None:
             peer.haves.add(seq)
-            peer.partial.pop(seq, None)
-            peer.partial_at.pop(seq, None)
+            peer.forget_partial(seq)
             self._schedule(now)
 
-    def peer_have_pieces(self, now: float, peer_id: str, seq: int, pieces: list[int]) -> None:
+    def peer_have_pieces(
+        self, now: float, peer_id: str, seq: int, pieces: list[int], origin_rate: int = 0
+    ) -> None:
         """HAVE_PIECES: the neighbour holds these verified pieces of `seq` (none: it is fetching
-        `seq` from the origin now) and announces more as they arrive. Replaces what it said of
+        `seq` from the origin now) and announces more as they arrive; its own origin fetch of
+        `seq` is arriving at `origin_rate` bytes/s (0: not said). Replaces what it said of
         `seq` before. Kept also for segments we do not know yet (the elected member's word
         usually arrives before our playlist refresh), at most `max_partial_per_peer` of them."""
         self._advance(now)
@@ -80,11 +81,12 @@ class SchedulerNeighbours:
             peer.partial_at[seq] = now
         peer.partial[seq] = held
         peer.partial_top[seq] = top
+        if origin_rate > 0:
+            peer.origin_rate[seq] = origin_rate
+        else:
+            peer.origin_rate.pop(seq, None)
         while len(peer.partial) > self.config.max_partial_per_peer:
-            forget = self.book.partial_to_forget(peer)
-            del peer.partial[forget]
-            peer.partial_at.pop(forget, None)
-            peer.partial_top.pop(forget, None)
+            peer.forget_partial(self.book.partial_to_forget(peer))
         self._schedule(now)
 
     def peer_choked(self, now: float, peer_id: str, choked: bool) -> None:
@@ -127,7 +129,7 @@ class SchedulerNeighbours:
 
     # --- what this member announces ------------------------------------------------------
 
-    def _announce_partial(self) -> None:
+    def _announce_partial(self, now: float) -> None:
         """One HAVE_PIECES per segment whose partial holding changed since the last pass."""
         for seq in sorted(self.book.segments):
             segment = self.book.segments[seq]
@@ -135,4 +137,7 @@ class SchedulerNeighbours:
                 segment.announce_pending = False
                 segment.announced_count = segment.have_count
                 if self.book.peers:
-                    self._actions.append(AnnouncePieces(seq, segment.held_pieces()))
+                    rate = self.book.origin_fetch_rate(now, seq)
+                    if not rate:  # relaying: the rate of the origin copy it comes from
+                        rate = int(self.book.origin_copy_rate(now, seq) or 0)
+                    self._actions.append(AnnouncePieces(seq, segment.held_pieces(), rate))

@@ -53,9 +53,18 @@ def broadcast_frame(action: act.Action) -> wire.Message | None:
     match action:
         case act.AnnounceHave(seq):
             return wire.HaveDelta(seq)
-        case act.AnnouncePieces(seq, pieces):
-            return wire.HavePieces.from_pieces(seq, pieces)
+        case act.AnnouncePieces(seq, pieces, origin_rate):
+            return wire.HavePieces.from_pieces(seq, pieces, origin_rate)
     return None
+
+
+def frame_for_neighbour(frame: wire.Message, capabilities: int) -> wire.Message:
+    """`frame` as a neighbour with these HELLO capabilities can decode it: HAVE_PIECES loses
+    its origin_rate unless the neighbour set CAP_ORIGIN_RATE (older decoders refuse it)."""
+    legible = capabilities & wire.CAP_ORIGIN_RATE
+    if isinstance(frame, wire.HavePieces) and frame.origin_rate and not legible:
+        return wire.HavePieces(frame.seq, frame.count, frame.bitmap)
+    return frame
 
 
 def superseded_announcements(actions: list[act.Action]) -> set[int]:
@@ -93,7 +102,7 @@ def feed_control_frame(
             sched.peer_have_delta(now, peer, seq)
             return seq
         case wire.HavePieces(seq):
-            sched.peer_have_pieces(now, peer, seq, message.pieces())
+            sched.peer_have_pieces(now, peer, seq, message.pieces(), message.origin_rate)
             return seq
         case wire.Request(request_id, seq, first, count):
             sched.upload_request(now, peer, request_id, seq, first, count)

@@ -29,6 +29,8 @@ U32_MAX: Final = 0xFFFF_FFFF
 
 CAP_CAN_UPLOAD: Final = 1 << 0
 CAP_EDGE_SEEDER: Final = 1 << 1
+CAP_ORIGIN_RATE: Final = 1 << 2
+"""Decodes HAVE_PIECES with an origin_rate (a trailing u32); senders add it only then."""
 
 _NAME = r"[A-Za-z0-9_-]{1,64}"
 _SWARM_ID_RE: Final = re.compile(rf"{_NAME}/{_NAME}")
@@ -170,12 +172,18 @@ class HavePieces:
     completing (count 0: it has just started fetching `seq` from the origin). Lets neighbours
     wait for that copy and take its pieces as they arrive (cut-through) instead of fetching the
     segment themselves. `bitmap` is ceil(count/8) bytes, MSB first, bit i = piece i; the
-    unused low bits of the last byte are zero (one encoding per set)."""
+    unused low bits of the last byte are zero (one encoding per set). `origin_rate` (bytes/s,
+    0: not said) is how fast the sender's own origin fetch of `seq` is arriving (when it relays
+    a copy: the fastest rate its neighbours said): a receiver
+    cannot tell a congested origin from the sender's queued uplink by when words reach it.
+    It is encoded as a trailing u32 only when non-zero, and sent only to neighbours whose
+    HELLO set CAP_ORIGIN_RATE (older decoders reject trailing bytes)."""
 
     TYPE: ClassVar[int] = 0x0B
     seq: int
     count: int
     bitmap: bytes
+    origin_rate: int = 0
 
     def __post_init__(self) -> None:
         _check_uint("seq", self.seq, U32_MAX)
@@ -185,16 +193,17 @@ class HavePieces:
         spare_bits = len(self.bitmap) * 8 - self.count
         if spare_bits and self.bitmap[-1] & ((1 << spare_bits) - 1):
             raise FieldOutOfRange("padding bits of the HAVE_PIECES bitmap must be zero")
+        _check_uint("origin_rate", self.origin_rate, U32_MAX)
 
     @classmethod
-    def from_pieces(cls, seq: int, pieces: Iterable[int]) -> HavePieces:
+    def from_pieces(cls, seq: int, pieces: Iterable[int], origin_rate: int = 0) -> HavePieces:
         """The shortest bitmap for `pieces` (indices beyond MAX_HAVE_COUNT are left out)."""
         held = {i for i in pieces if 0 <= i < MAX_HAVE_COUNT}
         count = max(held) + 1 if held else 0
         bitmap = bytearray((count + 7) // 8)
         for index in held:
             bitmap[index // 8] |= 0x80 >> (index % 8)
-        return cls(seq, count, bytes(bitmap))
+        return cls(seq, count, bytes(bitmap), min(max(0, origin_rate), U32_MAX))
 
     def pieces(self) -> list[int]:
         """The held piece indices, ascending."""
@@ -359,7 +368,8 @@ def encode(msg: Message) -> bytes:
         case HaveDelta():
             return header + _U32.pack(msg.seq)
         case HavePieces():
-            return header + _HAVE.pack(msg.seq, msg.count) + msg.bitmap
+            rate = _U32.pack(msg.origin_rate) if msg.origin_rate else b""
+            return header + _HAVE.pack(msg.seq, msg.count) + msg.bitmap + rate
         case Request():
             return header + _REQUEST.pack(msg.request_id, msg.seq, msg.first_piece, msg.piece_count)
         case Piece():
@@ -408,8 +418,15 @@ def decode(data: bytes | bytearray | memoryview) -> Message:
             seq, count = _fixed(_HAVE, body, exact=False)
             if count > MAX_HAVE_COUNT:
                 raise FieldOutOfRange(f"HAVE_PIECES count {count} exceeds {MAX_HAVE_COUNT}")
-            bitmap = _exact(body[_HAVE.size :], (count + 7) // 8, "HAVE_PIECES bitmap")
-            return HavePieces(seq, count, bitmap)
+            size = (count + 7) // 8
+            bitmap = body[_HAVE.size : _HAVE.size + size]
+            rest = body[_HAVE.size + size :]
+            if len(bitmap) < size or len(rest) not in (0, _U32.size):
+                _exact(body[_HAVE.size :], size, "HAVE_PIECES bitmap")  # raises
+            (origin_rate,) = _U32.unpack(rest) if rest else (0,)
+            if rest and not origin_rate:
+                raise FieldOutOfRange("HAVE_PIECES origin_rate 0 is sent by leaving it out")
+            return HavePieces(seq, count, bytes(bitmap), origin_rate)
         case Request.TYPE:
             return Request(*_fixed(_REQUEST, body))
         case Piece.TYPE:

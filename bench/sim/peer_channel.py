@@ -149,10 +149,18 @@ class PeerChannel:
         for other in list(node.neighbours):
             if skip_holders and sched is not None and sched.neighbour_holds(other, a.seq):
                 continue
-            self.send(node, other, "HAVE_PIECES", 0, self._pieces_arrived, a.seq, pieces)
+            self.send(
+                node, other, "HAVE_PIECES", 0, self._pieces_arrived, a.seq, pieces, a.origin_rate
+            )
 
     def _pieces_arrived(
-        self, sched: PieceScheduler, now: float, src_id: str, seq: int, pieces: list[int]
+        self,
+        sched: PieceScheduler,
+        now: float,
+        src_id: str,
+        seq: int,
+        pieces: list[int],
+        origin_rate: int,
     ) -> None:
         self.by_id[sched.local_peer_id].partial_at[seq] = now
-        sched.peer_have_pieces(now, src_id, seq, pieces)
+        sched.peer_have_pieces(now, src_id, seq, pieces, origin_rate)

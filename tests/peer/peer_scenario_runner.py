@@ -60,7 +60,7 @@ _EVENTS: dict[str, Callable[[PieceScheduler, float, Json], None]] = {
     "peer_have": lambda s, now, e: s.peer_have(now, e["peer"], list(e["seqs"])),
     "peer_have_delta": lambda s, now, e: s.peer_have_delta(now, e["peer"], e["seq"]),
     "peer_have_pieces": lambda s, now, e: s.peer_have_pieces(
-        now, e["peer"], e["seq"], list(e["pieces"])
+        now, e["peer"], e["seq"], list(e["pieces"]), e.get("origin_rate", 0)
     ),
     "peer_choked": lambda s, now, e: s.peer_choked(now, e["peer"], e["choked"]),
     "set_swarm_size": lambda s, now, e: s.set_swarm_size(now, e["size"]),

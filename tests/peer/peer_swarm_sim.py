@@ -258,7 +258,7 @@ class SwarmSim:
                         other,
                         CONTROL_BYTES,
                         lambda s, now, a=a: s.peer_have_pieces(
-                            now, me, a["seq"], list(a["pieces"])
+                            now, me, a["seq"], list(a["pieces"]), a.get("origin_rate", 0)
                         ),
                     )
             elif kind == "http_fetch":

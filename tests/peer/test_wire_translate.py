@@ -10,7 +10,9 @@ from swarmcast.peer.scheduler_config import SchedulerConfig
 from swarmcast.peer.wire_translate import (
     REJECT_CODES,
     REJECT_NAMES,
+    broadcast_frame,
     feed_control_frame,
+    frame_for_neighbour,
     have_message,
     superseded_announcements,
 )
@@ -57,3 +59,26 @@ def test_later_announcements_of_a_segment_supersede_earlier_ones_in_a_batch() ->
     assert superseded_announcements(batch) == {0, 1}
     assert superseded_announcements([act.AnnouncePieces(1, (0,))]) == set()
     assert superseded_announcements([]) == set()
+
+
+def test_origin_rate_reaches_only_neighbours_that_decode_it() -> None:
+    """HAVE_PIECES keeps its origin_rate for a neighbour that set CAP_ORIGIN_RATE; an older
+    neighbour gets the frame without it (its decoder refuses trailing bytes)."""
+    frame = broadcast_frame(act.AnnouncePieces(7, (0, 1), 90_000))
+    assert isinstance(frame, wire.HavePieces) and frame.origin_rate == 90_000
+    new = frame_for_neighbour(frame, wire.CAP_CAN_UPLOAD | wire.CAP_ORIGIN_RATE)
+    old = frame_for_neighbour(frame, wire.CAP_CAN_UPLOAD)
+    assert wire.decode(wire.encode(new)) == frame
+    assert wire.encode(old) == wire.encode(wire.HavePieces.from_pieces(7, [0, 1]))
+    assert isinstance(old, wire.HavePieces) and old.pieces() == [0, 1]
+
+
+def test_origin_rate_reaches_the_scheduler() -> None:
+    """A neighbour's word that its origin fetch of 7 arrives at 20 kB/s is what origin_copy_rate
+    reads (the fastest such word); a later word without a rate withdraws it."""
+    sched = PieceScheduler(SchedulerConfig(), "me", now=0.0)
+    sched.peer_connected(0.0, "A")
+    feed_control_frame(sched, 0.1, "A", wire.HavePieces.from_pieces(7, [0], 20_000))
+    assert sched.book.origin_copy_rate(0.1, 7) == 20_000
+    feed_control_frame(sched, 0.2, "A", wire.HavePieces.from_pieces(7, [0, 1]))
+    assert sched.book.origin_copy_rate(0.2, 7) is None

@@ -72,6 +72,11 @@ def _valid() -> list[tuple[str, wire.Message]]:
             "have pieces: first eight, u32 max seq",
             wire.HavePieces.from_pieces(0xFFFFFFFF, range(8)),
         ),
+        (
+            "have pieces 0-3 with the sender's origin rate",
+            wire.HavePieces.from_pieces(77, range(4), 90_000),
+        ),
+        ("have pieces none yet, origin rate u32 max", wire.HavePieces(77, 0, b"", 0xFFFFFFFF)),
         ("request", wire.Request(1, 42, 0, 4)),
         ("request last piece", wire.Request(0xFFFFFFFF, 7, 65535, 1)),
         ("request all pieces", wire.Request(9, 7, 0, 65535)),
@@ -199,6 +204,21 @@ def _invalid() -> list[tuple[str, str, str]]:
             "TrailingBytes",
         ),
         ("have pieces no count", "010b0000004d", "TruncatedFrame"),
+        (
+            "have pieces origin rate 0 spelt out",
+            _hx(b"\x01\x0b", struct.pack(">IH", 77, 8), b"\xff", u32(0)),
+            "FieldOutOfRange",
+        ),
+        (
+            "have pieces origin rate cut short",
+            _hx(b"\x01\x0b", struct.pack(">IH", 77, 8), b"\xff", b"\x00\x01"),
+            "TrailingBytes",
+        ),
+        (
+            "have pieces bytes after the origin rate",
+            _hx(b"\x01\x0b", struct.pack(">IH", 77, 8), b"\xff", u32(9), b"\x00"),
+            "TrailingBytes",
+        ),
         ("have delta truncated", "0103000001", "TruncatedFrame"),
         ("have delta trailing", "01030000000100", "TrailingBytes"),
         ("request truncated", _hx(b"\x01\x04", struct.pack(">IIH", 1, 2, 3)), "TruncatedFrame"),

@@ -7,7 +7,7 @@
  */
 
 import { IntegrityError, verifyPiece } from "../protocol/integrity";
-import { CAPABILITY_UPLOAD, GoodbyeReason, haveSeqs, heldPieces, type WireMessage } from "../protocol/wire";
+import { CAPABILITY_ORIGIN_RATE, CAPABILITY_UPLOAD, GoodbyeReason, haveSeqs, heldPieces, type WireMessage } from "../protocol/wire";
 import type { DropReason } from "../scheduler/actions";
 import type { PieceScheduler } from "../scheduler/piece_scheduler";
 import type { DeliveryWatch } from "./delivery_watch";
@@ -19,11 +19,13 @@ import type { SegmentStore } from "./segment_store";
 import type { SessionDeps } from "./session_deps";
 import type { SessionTimeline } from "./session_timeline";
 import type { Neighbour, SignalKind } from "./signaling_client";
-import { REJECT_NAMES } from "./wire_translate";
+import { frameForNeighbour, REJECT_NAMES } from "./wire_translate";
 
 interface NeighbourState {
   link: Link;
   hello: boolean;
+  /** Its HELLO capabilities (what it can decode: CAPABILITY_ORIGIN_RATE). */
+  capabilities: number;
   /** Its first HAVE arrived: until then it counts as still connecting (startup waits for it). */
   announced: boolean;
   lastBadSeq: number | null;
@@ -143,7 +145,7 @@ export class SessionNeighbours {
         pieceSent: (l, bytes) => this.deps.emitter.emit("upload", { peerId: l.peerId, bytes, swarm: this.swarm }),
       },
     });
-    const state: NeighbourState = { link, hello: false, announced: false, lastBadSeq: null };
+    const state: NeighbourState = { link, hello: false, capabilities: 0, announced: false, lastBadSeq: null };
     this.neighbours.set(peerId, state);
     return state;
   }
@@ -153,7 +155,7 @@ export class SessionNeighbours {
     if (signaling.path) void reportPath(link, (path) => signaling.path?.(link.peerId, path));
     link.send({
       type: "hello",
-      capabilities: CAPABILITY_UPLOAD,
+      capabilities: CAPABILITY_UPLOAD | CAPABILITY_ORIGIN_RATE,
       pieceSize: options.pieceSize,
       maxPiecesPerRequest: options.maxPiecesPerRequest,
       swarmId: this.swarm,
@@ -216,6 +218,7 @@ export class SessionNeighbours {
         return;
       }
       state.hello = true;
+      state.capabilities = msg.capabilities;
       this.tl?.peerOpened(link.peerId);
       this.deps.emitter.emit("peer-connect", { peerId: link.peerId, swarm: this.swarm });
       this.scheduler.peerConnected(now, link.peerId, msg.capabilities, msg.maxPiecesPerRequest);
@@ -240,7 +243,7 @@ export class SessionNeighbours {
         const verdict = this.guard.havePieces(now, link.peerId, msg.seq, this.liveEdge);
         if (verdict.seqs.length > 0) {
           this.delivery.partial(msg.seq);
-          this.scheduler.peerHavePieces(now, link.peerId, msg.seq, heldPieces(msg));
+          this.scheduler.peerHavePieces(now, link.peerId, msg.seq, heldPieces(msg), msg.originRate);
         }
         this.onAnnounce(now, link, { ...verdict, seqs: [] });
         break;
@@ -322,7 +325,7 @@ export class SessionNeighbours {
   broadcast(frame: WireMessage, seq: number | null): void {
     for (const [peerId, state] of this.neighbours) {
       if (!state.hello || (seq !== null && this.scheduler.neighbourHolds(peerId, seq))) continue;
-      this.link(peerId)?.send(frame);
+      this.link(peerId)?.send(frameForNeighbour(frame, state.capabilities));
     }
   }
 

@@ -3,7 +3,7 @@
  * which frame an action sends, and the REJECT reason codes. No I/O, no policy.
  */
 
-import { haveFromSeqs, havePiecesFrom, RejectReason, type WireMessage } from "../protocol/wire";
+import { CAPABILITY_ORIGIN_RATE, haveFromSeqs, havePiecesFrom, RejectReason, type WireMessage } from "../protocol/wire";
 import type { RejectReasonName, SchedulerAction } from "../scheduler/actions";
 import type { SegmentStore } from "./segment_store";
 
@@ -46,5 +46,16 @@ export function frameFor(action: SchedulerAction, store: SegmentStore): WireMess
 
 /** The frame an action sends to every neighbour (null: not a broadcast). */
 export function broadcastFrame(action: SchedulerAction): WireMessage | null {
-  return action.action === "announce_pieces" ? havePiecesFrom(action.seq, action.pieces) : null;
+  return action.action === "announce_pieces" ? havePiecesFrom(action.seq, action.pieces, action.originRate) : null;
+}
+
+/**
+ * `frame` as a neighbour with these HELLO capabilities can decode it: HAVE_PIECES loses its
+ * origin rate unless the neighbour set CAPABILITY_ORIGIN_RATE (older decoders refuse it).
+ */
+export function frameForNeighbour(frame: WireMessage, capabilities: number): WireMessage {
+  if (frame.type === "have_pieces" && frame.originRate !== 0 && (capabilities & CAPABILITY_ORIGIN_RATE) === 0) {
+    return { ...frame, originRate: 0 };
+  }
+  return frame;
 }

@@ -14,6 +14,8 @@ export const MAX_PIECE_BYTES = 65536;
 
 export const CAPABILITY_UPLOAD = 1 << 0;
 export const CAPABILITY_EDGE_SEEDER = 1 << 1;
+/** Decodes HAVE_PIECES with an origin rate (a trailing u32); senders add it only then. */
+export const CAPABILITY_ORIGIN_RATE = 1 << 2;
 
 export const MessageType = {
   HELLO: 0x01,
@@ -64,6 +66,13 @@ export interface HavePieces {
   seq: number;
   count: number;
   bitmap: Uint8Array;
+  /**
+   * How fast the sender's own origin fetch of `seq` is arriving, bytes/s (0: not said): a
+   * receiver cannot tell a congested origin from the sender's queued uplink by when words reach
+   * it. A trailing u32 only when non-zero, sent only to neighbours whose HELLO set
+   * CAPABILITY_ORIGIN_RATE (older decoders reject trailing bytes).
+   */
+  originRate: number;
 }
 export interface Request {
   type: "request";
@@ -156,12 +165,12 @@ export function haveFromSeqs(seqs: Iterable<number>): Have {
 }
 
 /** A HAVE_PIECES for the verified pieces held of `seq` (shortest bitmap; none = fetching). */
-export function havePiecesFrom(seq: number, pieces: Iterable<number>): HavePieces {
+export function havePiecesFrom(seq: number, pieces: Iterable<number>, originRate = 0): HavePieces {
   const held = [...pieces].filter((i) => Number.isInteger(i) && i >= 0 && i < MAX_HAVE_COUNT);
   const count = held.length > 0 ? Math.max(...held) + 1 : 0;
   const bitmap = new Uint8Array(Math.ceil(count / 8));
   for (const i of held) bitmap[i >> 3] = (bitmap[i >> 3] as number) | (0x80 >> (i & 7));
-  return { type: "have_pieces", seq, count, bitmap };
+  return { type: "have_pieces", seq, count, bitmap, originRate: Math.min(Math.max(0, Math.round(originRate)), U32_MAX) };
 }
 
 /** The piece indices a HAVE_PIECES announces, ascending. */
@@ -231,6 +240,7 @@ export function validateMessage(msg: WireMessage): void {
       if (spare && ((msg.bitmap[bytes - 1] as number) & ((1 << spare) - 1)) !== 0) {
         throw new WireError("FieldOutOfRange", "padding bits of the HAVE_PIECES bitmap must be zero");
       }
+      checkUint("origin_rate", msg.originRate, U32_MAX);
       return;
     }
     case "request":
@@ -311,7 +321,12 @@ export function encodeMessage(msg: WireMessage): Uint8Array {
     case "have_delta":
       return w.u32(msg.seq).finish();
     case "have_pieces":
-      return w.u32(msg.seq).u16(msg.count).rest(msg.bitmap).finish();
+      if (msg.originRate === 0) return w.u32(msg.seq).u16(msg.count).rest(msg.bitmap).finish();
+      const rate = msg.originRate;
+      const tail = new Uint8Array(msg.bitmap.length + 4);
+      tail.set(msg.bitmap);
+      tail.set([(rate >>> 24) & 0xff, (rate >>> 16) & 0xff, (rate >>> 8) & 0xff, rate & 0xff], msg.bitmap.length);
+      return w.u32(msg.seq).u16(msg.count).rest(tail).finish();
     case "request":
       return w.u32(msg.requestId).u32(msg.seq).u16(msg.firstPiece).u16(msg.pieceCount).finish();
     case "piece":
@@ -369,6 +384,10 @@ class Reader {
     this.offset += 4;
     return (b[o] as number) * 0x1000000 + (((b[o + 1] as number) << 16) | ((b[o + 2] as number) << 8) | (b[o + 3] as number));
   }
+  /** Bytes not read yet. */
+  remaining(): number {
+    return this.body.length - this.offset;
+  }
   bytes(n: number): Uint8Array {
     const out = this.body.subarray(this.offset, this.offset + n);
     this.offset += n;
@@ -417,8 +436,13 @@ export function decodeMessage(frame: Uint8Array): WireMessage {
       const count = r.u16();
       if (count > MAX_HAVE_COUNT) throw new WireError("FieldOutOfRange", `HAVE_PIECES count ${count} exceeds ${MAX_HAVE_COUNT}`);
       const length = Math.ceil(count / 8);
-      r.expect(length, true, "HAVE_PIECES bitmap");
-      msg = { type: "have_pieces", seq, count, bitmap: r.bytes(length).slice() };
+      r.expect(length, false, "HAVE_PIECES bitmap");
+      const bitmap = r.bytes(length).slice();
+      const trailer = r.remaining();
+      if (trailer !== 0 && trailer !== 4) r.expect(0, true, "HAVE_PIECES bitmap");
+      const originRate = trailer === 4 ? r.u32() : 0;
+      if (trailer === 4 && originRate === 0) throw new WireError("FieldOutOfRange", "HAVE_PIECES origin_rate 0 is sent by leaving it out");
+      msg = { type: "have_pieces", seq, count, bitmap, originRate };
       break;
     }
     case MessageType.REQUEST:

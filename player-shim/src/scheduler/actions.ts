@@ -20,8 +20,12 @@ export type SchedulerAction =
   | { action: "drop_peer"; peer: string; reason: DropReason }
   /** `seq` is complete and verified: HAVE_DELTA to every neighbour. */
   | { action: "announce_have"; seq: number }
-  /** We hold part of `seq` (verified `pieces`; none yet when an origin fetch just started): send HAVE_PIECES to every neighbour (cut-through). */
-  | { action: "announce_pieces"; seq: number; pieces: number[] }
+  /**
+   * We hold part of `seq` (verified `pieces`; none yet when an origin fetch just started): send
+   * HAVE_PIECES to every neighbour (cut-through). `originRate`: how fast our origin fetch of it
+   * arrives, bytes/s, or for a relayed copy the rate its fetcher said (0: none).
+   */
+  | { action: "announce_pieces"; seq: number; pieces: number[]; originRate: number }
   /** Send HAVE with exactly `seqs` to `peer` (on connect). */
   | { action: "send_have"; peer: string; seqs: number[] }
   /** Send PIECE with the stored bytes of that piece. */

@@ -112,10 +112,12 @@ export class DeadlineClock {
   /**
    * Fetching what is missing would not beat the deadline at the rate the swarm's copies or our
    * own fetches have been getting from the origin: a takeover would only add load. With
-   * `ownFetches`, at the rate of our own fetches alone (see `OriginGate.originTooSlow`).
+   * `ownFetches`, at the rate of our own fetches alone (see `OriginGate.originTooSlow`); else also
+   * at `liveRate`, the rate a neighbour's origin fetch of the segment gets right now.
    */
-  originTooSlow(segment: SegmentState, deadline: number, now: number, ownFetches = false): boolean {
-    const rate = ownFetches ? this.httpRate : Math.min(this.httpRate, this.copyRate);
+  originTooSlow(segment: SegmentState, deadline: number, now: number, ownFetches = false, liveRate: number | null = null): boolean {
+    let rate = ownFetches ? this.httpRate : Math.min(this.httpRate, this.copyRate);
+    if (liveRate !== null && !ownFetches) rate = Math.min(rate, liveRate);
     return now + segment.missingBytes() / rate > deadline;
   }
 }

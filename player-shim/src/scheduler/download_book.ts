@@ -192,6 +192,39 @@ export class DownloadBook {
     return done ?? last;
   }
 
+  /**
+   * How fast the fastest usable neighbour's origin fetch of `seq` is arriving, in bytes/s, as
+   * that neighbour last said (null: none said). The sender measures it: when its words reach us
+   * says as much about its uplink's queue as about the origin (peer/download_book.py says more).
+   */
+  originCopyRate(now: number, seq: number): number | null {
+    let best: number | null = null;
+    for (const p of this.peers.values()) {
+      const rate = p.originRate.get(seq);
+      if (rate === undefined || p.chokingUs || now < p.cooldownUntil) continue;
+      if (best === null || rate > best) best = rate;
+    }
+    return best;
+  }
+
+  /**
+   * How fast our own origin fetches of `seq` are arriving, in bytes/s: their bytes so far over
+   * the time since the first began (0: none running, or no byte yet).
+   */
+  originFetchRate(now: number, seq: number): number {
+    let received = 0;
+    let began: number | null = null;
+    for (const fetch of this.fetches.values()) {
+      if (fetch.seq !== seq) continue;
+      let pending = 0;
+      for (const i of fetch.pending) pending += fetch.pieceBytes(i);
+      received += fetch.size - pending;
+      began = began === null ? fetch.sentAt : Math.min(began, fetch.sentAt);
+    }
+    if (began === null || received <= 0 || now <= began) return 0;
+    return Math.floor(received / (now - began));
+  }
+
   /** When a usable neighbour last announced progress on its partial copy of `seq`. */
   latestProgress(now: number, seq: number): number | null {
     let latest: number | null = null;

@@ -136,6 +136,11 @@ export class RemotePeer {
   readonly partial = new Map<number, Set<number>>();
   /** When it last announced progress on each of those segments (its copy is still arriving). */
   readonly partialAt = new Map<number, number>();
+  /**
+   * How fast its own origin fetch of each of those segments was arriving when it last said
+   * (HAVE_PIECES origin rate, bytes/s): how fast the origin serves the swarm right now.
+   */
+  readonly originRate = new Map<number, number>();
   chokingUs = false;
   readonly requests = new Map<number, PeerRequest>();
   lastPieceAt = 0.0;
@@ -166,5 +171,6 @@ export class RemotePeer {
   forgetPartial(seq: number): void {
     this.partial.delete(seq);
     this.partialAt.delete(seq);
+    this.originRate.delete(seq);
   }
 }

@@ -131,13 +131,15 @@ export class OriginGate {
    * swarm of home uplinks a copy arrives slowly because every relay's uplink is slow, not
    * because the origin is, and the slower rate said "too slow" of a fast origin, so playing
    * members waited for a relayed copy (and their election turn) past the deadline. An older
-   * measurement may predate a flash crowd's congestion (peer/origin_gate.py says more).
+   * measurement may predate a flash crowd's congestion (peer/origin_gate.py says more). Also at
+   * the rate a neighbour's origin fetch of the segment is getting right now (`originCopyRate`).
    */
   originTooSlow(now: number, segment: SegmentState, deadline: number): boolean {
     const measured = this.clock.httpMeasuredAt;
     const fresh = measured !== null && now - measured <= this.config.ownRateFreshS;
     const own = fresh && this.smallUplink(segment);
-    return this.clock.originTooSlow(segment, deadline, now, own);
+    const live = this.config.originCopyRate && !own ? this.book.originCopyRate(now, segment.seq) : null;
+    return this.clock.originTooSlow(segment, deadline, now, own, live);
   }
 
   /** Our upload cap is below `smallUplinkX` times the segment's bitrate. */

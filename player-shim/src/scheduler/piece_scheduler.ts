@@ -303,7 +303,7 @@ export class PieceScheduler extends SchedulerNeighbours {
     urgent.sort(([sa, da], [sb, db]) => da - db || sa.seq - sb.seq);
     background.sort(([sa, da, ha], [sb, db, hb]) => ha.length - hb.length || da - db || sa.seq - sb.seq);
     for (const [segment, , holders] of [...urgent, ...background]) this.requestFromPeers(now, segment, holders);
-    this.announcePartial();
+    this.announcePartial(now);
   }
 
   /**

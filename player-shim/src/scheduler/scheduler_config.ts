@@ -90,6 +90,13 @@ export interface SchedulerConfig {
    */
   progressWaitPlaying: boolean;
   /**
+   * The origin counts as too slow also at the rate a neighbour's origin fetch of the segment is
+   * arriving right now, as that neighbour says (HAVE_PIECES origin rate,
+   * `DownloadBook.originCopyRate`), not only at the averages of completed fetches and copies:
+   * those lag a congestion that has just begun (peer/scheduler_config.py says more).
+   */
+  originCopyRate: boolean;
+  /**
    * When a neighbour's copy that a member waits for with no deadline bound (stalled, starting,
    * or playing on an origin too slow to help) goes stale, members take the rest over from the
    * origin in election tiers this many progress timeouts apart instead of all at the stale
@@ -147,6 +154,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   originAnnouncePieces: 1,
   electionHorizonS: 8.0,
   progressWaitPlaying: true,
+  originCopyRate: true,
   staleCopyTiers: 1.0,
   smallUplinkX: 3.0,
   ownRateFreshS: 8.0,

@@ -57,11 +57,11 @@ export abstract class SchedulerNeighbours {
 
   /**
    * HAVE_PIECES: the neighbour holds these verified pieces of `seq` (none: it is fetching `seq`
-   * from the origin now) and announces more as they arrive. Replaces what it said of `seq`
-   * before. Kept also for segments we do not know yet (the elected member's word usually arrives
+   * from the origin now) and announces more as they arrive; its own origin fetch of `seq` is
+   * arriving at `originRate` bytes/s (0: not said). Replaces what it said of `seq` before. Kept also for segments we do not know yet (the elected member's word usually arrives
    * before our playlist refresh), at most `maxPartialPerPeer` of them.
    */
-  peerHavePieces(now: number, peerId: string, seq: number, pieces: number[]): void {
+  peerHavePieces(now: number, peerId: string, seq: number, pieces: number[], originRate = 0): void {
     this.advance(now);
     const peer = this.book.peers.get(peerId);
     if (!peer || peer.haves.has(seq) || this.book.local.has(seq)) return;
@@ -81,6 +81,8 @@ export abstract class SchedulerNeighbours {
       peer.partialAt.set(seq, now);
     }
     peer.partial.set(seq, held);
+    if (originRate > 0) peer.originRate.set(seq, originRate);
+    else peer.originRate.delete(seq);
     while (peer.partial.size > this.config.maxPartialPerPeer) peer.forgetPartial(this.book.partialToForget(peer));
     this.schedule(now);
   }
@@ -133,13 +135,17 @@ export abstract class SchedulerNeighbours {
   // --- what this member announces ---
 
   /** One HAVE_PIECES per segment whose partial holding changed since the last pass. */
-  protected announcePartial(): void {
+  protected announcePartial(now: number): void {
     for (const seq of sortedNumbers(this.book.segments.keys())) {
       const segment = this.book.segments.get(seq) as SegmentState;
       if (!segment.announcePending) continue;
       segment.announcePending = false;
       segment.announcedCount = segment.haveCount;
-      if (this.book.peers.size > 0) this.actions.push({ action: "announce_pieces", seq, pieces: segment.heldPieces() });
+      if (this.book.peers.size > 0) {
+        // Relaying: the rate of the origin copy it comes from.
+        const originRate = this.book.originFetchRate(now, seq) || Math.floor(this.book.originCopyRate(now, seq) ?? 0);
+        this.actions.push({ action: "announce_pieces", seq, pieces: segment.heldPieces(), originRate });
+      }
     }
   }
 }

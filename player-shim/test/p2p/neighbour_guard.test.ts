@@ -189,7 +189,7 @@ describe("neighbour guard: shared scenarios (tests/vectors/neighbour_guard.json)
 describe("a hostile neighbour on a swarm session", () => {
   const floods: Record<string, (i: number) => WireMessage> = {
     flood: (i) => ({ type: "have_delta", seq: EDGE + 10 + i }),
-    pieces: () => ({ type: "have_pieces", seq: EDGE + 1, count: 8, bitmap: Uint8Array.of(0x80) }),
+    pieces: () => ({ type: "have_pieces", seq: EDGE + 1, count: 8, bitmap: Uint8Array.of(0x80), originRate: 0 }),
     requests: (i) => ({ type: "request", requestId: i, seq: EDGE, firstPiece: 0, pieceCount: 1 }),
     cancels: (i) => ({ type: "cancel", requestId: i }),
   };

@@ -20,7 +20,7 @@ function fromVector(m: Record<string, unknown>): WireMessage {
     case "HAVE_DELTA":
       return { type: "have_delta", seq: n("seq") };
     case "HAVE_PIECES":
-      return { type: "have_pieces", seq: n("seq"), count: n("count"), bitmap: hexToBytes(m.bitmap as string) };
+      return { type: "have_pieces", seq: n("seq"), count: n("count"), bitmap: hexToBytes(m.bitmap as string), originRate: n("origin_rate") };
     case "REQUEST":
       return { type: "request", requestId: n("request_id"), seq: n("seq"), firstPiece: n("first_piece"), pieceCount: n("piece_count") };
     case "PIECE":

@@ -276,7 +276,8 @@ export class SwarmSim {
           break;
         case "announce_pieces": {
           const pieces = [...(a.pieces as number[])];
-          for (const other of [...node.neighbours].sort()) this.send(node, other, CONTROL_BYTES, (s, now) => s.peerHavePieces(now, me, n("seq"), pieces));
+          const rate = (a.origin_rate as number | undefined) ?? 0;
+          for (const other of [...node.neighbours].sort()) this.send(node, other, CONTROL_BYTES, (s, now) => s.peerHavePieces(now, me, n("seq"), pieces, rate));
           break;
         }
         case "http_fetch":
