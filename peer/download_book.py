@@ -5,6 +5,7 @@ local segments, neighbours, and requests/fetches in flight, kept consistent with
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from swarmcast.peer.download_state import HttpFetch, PeerRequest, RemotePeer, SegmentState
 from swarmcast.peer.scheduler_actions import (
@@ -16,6 +17,8 @@ from swarmcast.peer.scheduler_actions import (
 )
 from swarmcast.peer.scheduler_stats import SchedulerStats
 from swarmcast.peer.upload_scheduler import LocalSegment
+
+_T = TypeVar("_T")
 
 
 class DownloadBook:
@@ -174,14 +177,8 @@ class DownloadBook:
         bytes/s, as that neighbour last said (None: none said). The sender measures it: when
         its words reach us says as much about its uplink's queue as about the origin (on small
         uplinks a fast origin looked slow, bench/results/flash-crowd/sim-s15/README.md)."""
-        best: float | None = None
-        for p in self._by_id:
-            rate = p.origin_rate.get(seq)
-            if rate is None or p.choking_us or now < p.cooldown_until:
-                continue
-            if best is None or rate > best:
-                best = rate
-        return best
+        said = [p.origin_rate.get(seq) for p in self._by_id]
+        return max(self._usable_said(now, said), default=None)
 
     def origin_fetch_rate(self, now: float, seq: int) -> int:
         """How fast our own origin fetches of `seq` are arriving, in bytes/s: their bytes so
@@ -199,14 +196,17 @@ class DownloadBook:
 
     def latest_progress(self, now: float, seq: int) -> float | None:
         """When a usable neighbour last announced progress on its partial copy of `seq`."""
-        latest: float | None = None
-        for p in self._by_id:
-            at = p.partial_at.get(seq)
-            if at is None or p.choking_us or now < p.cooldown_until:
-                continue
-            if latest is None or at > latest:
-                latest = at
-        return latest
+        said = [p.partial_at.get(seq) for p in self._by_id]
+        return max(self._usable_said(now, said), default=None)
+
+    def _usable_said(self, now: float, said: list[_T | None]) -> list[_T]:
+        """What each neighbour said (`said`, in `_by_id` order; None: nothing), kept for the
+        ones we may ask now: not choking us, not cooling down."""
+        return [
+            value
+            for p, value in zip(self._by_id, said, strict=True)
+            if value is not None and not p.choking_us and now >= p.cooldown_until
+        ]
 
     # --- forgetting -----------------------------------------------------------------------
 
