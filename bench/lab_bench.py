@@ -74,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--origin-nice", type=_nice_or_none, metavar="N|none",
-        help="the origin's CPU priority (LabConfig.origin_nice; flash: -10; none: the lab's)",
+        help="the origin's CPU priority (LabConfig.origin_nice; flash, steady, churn: -10)",
     )  # fmt: skip
     parser.add_argument(
         "--prelaunch", action="store_true",

@@ -139,6 +139,8 @@ def test_command_line_sets_the_origin_priority_and_browser_launch() -> None:
     assert default.origin_nice is None and not default.prelaunch_browsers
     flash = lab_bench.config_from_args("flash", parser.parse_args([]))
     assert flash.origin_nice == -10
+    for name in ("steady", "churn"):  # browsers start while the encoder must keep real time
+        assert lab_bench.config_from_args(name, parser.parse_args([])).origin_nice == -10
     args = parser.parse_args(["--origin-nice", "none", "--prelaunch"])
     changed = lab_bench.config_from_args("flash", args)
     assert changed.origin_nice is None and changed.prelaunch_browsers

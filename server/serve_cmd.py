@@ -30,6 +30,7 @@ from typing import Any
 from aiohttp import web
 
 from swarmcast.protocol.signaling_schema import IceServer
+from swarmcast.segmenter.cli import add_encoding_arguments, config_from_args
 from swarmcast.server.metrics import watch_rtmp
 from swarmcast.server.origin_app import AppSetup, create_app
 from swarmcast.server.origin_config import OriginConfig
@@ -69,12 +70,7 @@ def register(subparsers: Any) -> None:
         type=Path,
         help=f"streams directory (default {DEFAULT_STREAMS_DIR}); alone: serve it, no encoding",
     )
-    encoding = parser.add_argument_group("encoding (defaults: segmenter.config.SegmenterConfig)")
-    encoding.add_argument(
-        "--ladder", help="renditions WIDTHxHEIGHT@KBPS, comma separated, e.g. 1280x720@2500"
-    )
-    encoding.add_argument("--segment-duration", type=float, help="seconds per segment")
-    encoding.add_argument("--fps", type=int, help="output frame rate")
+    add_encoding_arguments(parser)
     rtmp = parser.add_argument_group("RTMP ingest")
     rtmp.add_argument("--rtmp", action="store_true", help="take the feed from an RTMP publisher")
     rtmp.add_argument("--rtmp-host", default="0.0.0.0", help="RTMP address (default 0.0.0.0)")
@@ -131,19 +127,6 @@ def origin_config_from_args(
     if getattr(args, "max_connections_per_address", None):
         overrides["max_connections_per_address"] = args.max_connections_per_address
     return OriginConfig(streams_dir=streams_dir, **overrides)
-
-
-def segmenter_config_from_args(args: argparse.Namespace) -> Any:
-    from swarmcast.segmenter.config import Rendition, SegmenterConfig
-
-    overrides: dict[str, Any] = {}
-    if args.ladder:
-        overrides["renditions"] = tuple(Rendition.parse(rung) for rung in args.ladder.split(","))
-    if args.segment_duration is not None:
-        overrides["segment_duration"] = args.segment_duration
-    if args.fps is not None:
-        overrides["fps"] = args.fps
-    return dataclasses.replace(SegmenterConfig(), **overrides)
 
 
 def make_source(args: argparse.Namespace, segmenter_config: Any) -> Any:
@@ -360,7 +343,7 @@ def run(args: argparse.Namespace) -> int:
     if embedded:
         from swarmcast.segmenter.pipeline import LiveStream
 
-        segmenter_config = segmenter_config_from_args(args)
+        segmenter_config = config_from_args(args)
         streams_dir.mkdir(parents=True, exist_ok=True)
         source = whip_source or make_source(args, segmenter_config)
         watch_rtmp(app, source)

@@ -10,7 +10,10 @@ Publish delay of a segment = when its file appeared in the origin's directory (m
 end of its capture (EXT-X-PROGRAM-DATE-TIME + duration): about one encode for an origin that keeps
 up, growing while it falls behind. Read once after the run from the directory the origin writes
 (the lab's workdir) once the origin has stopped, so it costs the run nothing: its final media
-playlists list the whole run (while live they hold only the last few segments).
+playlists list the whole run (while live they hold only the last few segments), and the lab's
+origin keeps every segment file (`--retain 0`). Before session 17 it kept the last 120, so the
+first minutes of a steady run went unmeasured: steady run 1 of session 16 stalled on segments
+published 2.2-4.6 s apart during the joins while the check read "0.82 s".
 """
 
 from __future__ import annotations

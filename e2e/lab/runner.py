@@ -181,6 +181,9 @@ class LabRun(ViewerLauncher):
                 "--stream", config.stream, "--dir", str(self.workdir / "live"),
                 # Viewers of one lab host share its address (browser mode "contexts").
                 "--shared-address-network", LAB_NETWORK,
+                # Every segment stays on disk until the run ends, so that the publish delay
+                # (origin_publish.py) covers the whole run, not only the last retained minutes.
+                "--retain", "0",
                 *config.origin_args,
             ]  # fmt: skip
             if self.signaling_host is not None:

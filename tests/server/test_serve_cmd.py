@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
+from swarmcast.segmenter.cli import config_from_args
 from swarmcast.server import serve_cmd
 from swarmcast.server.cli import build_parser
 
@@ -57,25 +58,27 @@ def test_origin_config_from_flags_and_env(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 
 def test_segmenter_overrides() -> None:
-    config = serve_cmd.segmenter_config_from_args(
+    config = config_from_args(
         _parse("--ladder", "640x360@700,320x180@250", "--segment-duration", "1", "--fps", "24")
     )
     assert [r.name for r in config.renditions] == ["360p", "180p"]
     assert (config.segment_duration, config.fps) == (1.0, 24)
+    kept = config_from_args(_parse("--retain", "0", "--window", "6", "--preset", "superfast"))
+    assert (kept.retained_segments, kept.playlist_window, kept.x264_preset) == (0, 6, "superfast")
 
 
 @pytest.mark.parametrize("source", ["nonsense", "file:", "file:/does/not/exist.mp4"])
 def test_bad_source_is_a_clear_error(source: str) -> None:
     args = _parse("--source", source)
     with pytest.raises(SystemExit, match=r"source|no such file"):
-        serve_cmd.make_source(args, serve_cmd.segmenter_config_from_args(args))
+        serve_cmd.make_source(args, config_from_args(args))
 
 
 def test_rtmp_needs_a_stream_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SWARMCAST_STREAM_KEY", raising=False)
     args = _parse("--rtmp", "--rtmp-port", "0")
     with pytest.raises(SystemExit, match="stream-key"):
-        serve_cmd.make_source(args, serve_cmd.segmenter_config_from_args(args))
+        serve_cmd.make_source(args, config_from_args(args))
 
 
 def test_serve_dir_only_runs_and_stops_on_sigterm(streams_dir: Path) -> None:
