@@ -14,6 +14,7 @@ import type {
 } from "hls.js";
 import type { Emitter } from "../events";
 import type { FragmentRef, P2PEngine } from "../p2p/p2p_engine";
+import { SLOW_MEDIA_SHARE, SLOW_STARTUP_POLL_MS, type SlowStartupAnswer } from "../p2p/startup_join";
 import type { SegmentBuffer } from "../p2p/segment_store";
 import type { Timeline } from "../timeline";
 
@@ -27,6 +28,8 @@ export type LoaderEngine = Pick<P2PEngine, "load" | "offerHttp" | "secondsUntil"
   /** Optional: startup before the join: plain HTTP at once, maybe taken over (see `hedge`). */
   hedgesStartup?(frag: FragmentRef): boolean;
   takesOverStartup?(frag: FragmentRef, signal: AbortSignal): Promise<boolean>;
+  /** Optional: a startup fragment over plain HTTP is taking long; "take" moves it to the swarm (see `watchSlowStartup`). */
+  slowStartupFragment?(frag: FragmentRef, elapsedMs: number): SlowStartupAnswer;
 };
 
 /**
@@ -77,6 +80,10 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
     /** A hedged startup load: waiting for the engine's takeover decision (see `hedge`). */
     private hedging: AbortController | null = null;
     private safetyTimer: ReturnType<typeof setTimeout> | null = null;
+    /** Asks the engine about a slow startup fragment over plain HTTP (see `watchSlowStartup`). */
+    private slowTimer: ReturnType<typeof setTimeout> | null = null;
+    /** This load went to the swarm after a slow HTTP start once; it never goes back and forth. */
+    private slowTaken = false;
     private done = false;
     /** When hls.js asked for the fragment (for the timeline's "waited" figure). */
     private waitStart = 0;
@@ -107,6 +114,38 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
     }
 
     /**
+     * A fragment that went over plain HTTP before the first frame (hedged, or the join chose
+     * HTTP for startup) and is still arriving: once the engine says it is slow and a neighbour
+     * holds the segment, the HTTP copy is dropped for the swarm, unless half of it is in.
+     */
+    private watchSlowStartup(ref: FragmentRef, http: Loader<FragmentLoaderContext>, startedAt: number): void {
+      if (!deps.engine.slowStartupFragment || this.slowTaken) return;
+      const firstMs = Math.max(0, ref.duration * 1000 * SLOW_MEDIA_SHARE);
+      const check = (): void => {
+        this.slowTimer = null;
+        if (this.http !== http || this.done) return;
+        const { loaded, total } = this.stats;
+        if (total > 0 && loaded * 2 >= total) return; // finishing costs the link less than starting over
+        const answer = deps.engine.slowStartupFragment?.(ref, deps.now() - startedAt) ?? "never";
+        if (answer === "wait") this.slowTimer = setTimeout(check, SLOW_STARTUP_POLL_MS);
+        if (answer !== "take") return;
+        this.slowTaken = true;
+        this.http = null; // its callbacks go quiet (see loadHttp)
+        http.abort();
+        http.destroy();
+        deps.timeline?.record("slow-http-taken", ref.sn, { loaded, total, elapsedMs: Math.round(deps.now() - startedAt) });
+        Object.assign(this.stats, newLoaderStats()); // the dropped HTTP attempt is not this load's
+        this.loadP2P(ref);
+      };
+      this.slowTimer = setTimeout(check, firstMs);
+    }
+
+    private clearSlowTimer(): void {
+      if (this.slowTimer !== null) clearTimeout(this.slowTimer);
+      this.slowTimer = null;
+    }
+
+    /**
      * Startup before the swarm is joined (p2p/startup_join.ts): plain HTTP at once, so a fast
      * origin's first frame does not wait for signaling. If the join then says the fragment should
      * come from the swarm (a crowd arriving, a slow origin), the HTTP copy is dropped for the swarm
@@ -115,7 +154,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
     private hedge(ref: FragmentRef): void {
       const controller = new AbortController();
       this.hedging = controller;
-      this.loadHttp();
+      this.loadHttpWatched(ref);
       void deps.engine.takesOverStartup?.(ref, controller.signal).then((take) => {
         if (this.hedging !== controller) return;
         this.hedging = null;
@@ -147,13 +186,13 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
           this.p2p = null;
           this.clearSafetyNet();
           if (buffer) this.deliver(buffer);
-          else this.loadHttp();
+          else this.loadHttpWatched(ref);
         },
         () => {
           if (this.p2p !== controller || controller.signal.aborted) return;
           this.p2p = null;
           this.clearSafetyNet();
-          this.loadHttp();
+          this.loadHttpWatched(ref);
         },
       );
     }
@@ -233,12 +272,18 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       callbacks.onSuccess({ url: context.url, data }, stats, context, null);
     }
 
+    /** `loadHttp`, watched while it is a slow startup fragment (`watchSlowStartup`). */
+    private loadHttpWatched(ref: FragmentRef): void {
+      const http = this.loadHttp();
+      if (http) this.watchSlowStartup(ref, http, deps.now());
+    }
+
     /** hls.js's own loader for this request, sharing our stats object (hls.js reads ours). */
-    private loadHttp(): void {
+    private loadHttp(): Loader<FragmentLoaderContext> | null {
       const context = this.context;
       const callbacks = this.callbacks;
       const config = this.loaderConfig;
-      if (!context || !callbacks || !config || this.done) return;
+      if (!context || !callbacks || !config || this.done) return null;
       const HttpLoader = this.hlsConfig.loader as unknown as HttpLoaderClass;
       const http = new HttpLoader(this.hlsConfig);
       // hls.js's loaders refuse to start twice; the P2P attempt's start time is not HTTP time.
@@ -280,6 +325,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
           callbacks.onSuccess(response, stats, ctx, details);
         },
       });
+      return http;
     }
 
     abort(): void {
@@ -303,6 +349,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
     /** Stops whatever is in flight without callbacks; true if something was. */
     private cancel(): boolean {
       this.clearSafetyNet();
+      this.clearSlowTimer();
       this.hedging?.abort();
       this.hedging = null;
       let active = false;

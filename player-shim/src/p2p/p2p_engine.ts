@@ -18,7 +18,7 @@ import { LinkStats } from "./link_stats";
 import { OperatorLink, viewerKey } from "./operator_link";
 import { p2pStatus, type P2PStatus } from "./p2p_status";
 import { PlayheadTracker } from "./playhead_tracker";
-import { electsFirstCopy, StartupPlan, startupSession } from "./startup_join";
+import { electsFirstCopy, StartupPlan, startupSession, type SlowStartupAnswer } from "./startup_join";
 import { SwarmMembership, type PreJoinFragment } from "./swarm_membership";
 import type { Clock, SegmentInfo } from "./swarm_session";
 
@@ -270,6 +270,27 @@ export class P2PEngine extends SwarmMembership {
     const joining = this.sessionFor(loc.stream, loc.rendition, frag.url);
     const session = await startupSession(joining, this.options.startupJoinWaitMs, signal).catch(() => null);
     return session !== null && !signal.aborted && this.serving && !this.startsOverHttp();
+  }
+
+  /**
+   * A fragment wanted before the first frame has been arriving over plain HTTP for `elapsedMs`
+   * because the join judged the origin fast (or was not done). On a congested origin that copy can
+   * take 10 s while neighbours already hold the segment (lab, 3x all at once: a newcomer's first
+   * fragment over HTTP took 10.1 s, then came from three holders in 0.1 s; bench/results/
+   * flash-crowd/session17/README.md). Once it is slow (SLOW_MEDIA_SHARE of its duration) and a
+   * neighbour holds the whole segment: "take" (startup switches to the swarm, the loader drops
+   * the HTTP copy). "never" once playing or when the swarm cannot serve this rendition's startup.
+   */
+  slowStartupFragment(frag: FragmentRef, elapsedMs: number): SlowStartupAnswer {
+    if (!this.enabled || this.destroyed || this.playhead.started || !this.serving) return "never";
+    if (!StartupPlan.slow(frag.duration, elapsedMs)) return "wait";
+    const loc = locateSegment(frag.url);
+    if (!loc || !this.session || loc.rendition !== this.sessionRendition) return "wait"; // not joined yet
+    if (!this.startsOverHttp()) return "never"; // the swarm already serves startup: this HTTP load is a fallback
+    if (this.session.scheduler.holderCount(frag.sn) === 0) return "wait";
+    this.startup.httpFragment(frag.duration, elapsedMs);
+    this.timeline?.record("startup-switch", frag.sn, { startup: "swarm", startupWhy: "media-slow", elapsedMs: Math.round(elapsedMs), inFlight: true });
+    return "take";
   }
 
   /** The loader's safety net sent this fragment to plain HTTP: no second origin copy of it (swarm_session.ts). */

@@ -23,7 +23,10 @@
  * the swarm only if the join then says a crowd is arriving (hls_loader.ts aborts the HTTP copy
  * unless half of it is in). And a startup fragment that came over plain HTTP slowly (more than
  * SLOW_MEDIA_SHARE of its duration) means the origin is congested after all: the fragments after
- * it come from the swarm, where the neighbours that arrived first already hold them.
+ * it come from the swarm, where the neighbours that arrived first already hold them. A startup
+ * fragment still arriving over HTTP past that point goes to the swarm itself once a neighbour
+ * holds the whole segment (`P2PEngine.slowStartupFragment`; hls_loader.ts drops the HTTP copy
+ * unless half of it is in).
  */
 
 /** What a newcomer knows when its first fragment is due: the join's figures and its own requests. */
@@ -55,6 +58,15 @@ export const SLOW_ORIGIN_MS = 500;
 export const SLOW_MEDIA_SHARE = 0.5;
 
 export type StartupWhy = "no-neighbours" | "crowd" | "origin-slow" | "media-slow" | "unknown-arrivals" | "origin-fast";
+
+/**
+ * What to do with a startup fragment still arriving over plain HTTP (`P2PEngine.slowStartupFragment`):
+ * "take" it from the swarm now, "wait" (ask again later), or "never" (stop asking).
+ */
+export type SlowStartupAnswer = "take" | "wait" | "never";
+
+/** How often the loader asks about a slow startup fragment over plain HTTP once it is slow, ms. */
+export const SLOW_STARTUP_POLL_MS = 250;
 
 /**
  * Whether a newcomer's startup fragments go through the swarm (true) or over plain HTTP (false).
@@ -164,12 +176,17 @@ export class StartupPlan {
     return !this.mediaSlow && !(this.originMs !== null && this.originMs >= SLOW_ORIGIN_MS);
   }
 
+  /** Whether a startup fragment over plain HTTP that has taken `elapsedMs` so far is slow (SLOW_MEDIA_SHARE). */
+  static slow(durationS: number, elapsedMs: number): boolean {
+    return durationS > 0 && elapsedMs > durationS * 1000 * SLOW_MEDIA_SHARE;
+  }
+
   /**
    * A startup fragment came over plain HTTP in `transferMs`: true when that was slow enough to
    * switch the remaining startup fragments to the swarm (it was not already).
    */
   httpFragment(durationS: number, transferMs: number): boolean {
-    if (!(durationS > 0) || !(transferMs > durationS * 1000 * SLOW_MEDIA_SHARE)) return false;
+    if (!StartupPlan.slow(durationS, transferMs)) return false;
     const switched = !this.mediaSlow && this.decided && !this.fromSwarm;
     this.mediaSlow = true; // a join still to come decides with it
     if (switched) this.fromSwarm = true;

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Emitter, type ShimEventMap } from "../../src/events";
 import { swarmFragmentLoader, type LoaderEngine } from "../../src/hls/hls_loader";
 import type { FragmentRef } from "../../src/p2p/p2p_engine";
+import type { SlowStartupAnswer } from "../../src/p2p/startup_join";
 import { SegmentBuffer } from "../../src/p2p/segment_store";
 import { parseIntegrityRecord, pieceRange } from "../../src/protocol/integrity";
 import { integrityDoc, makeSigner, pseudoRandomBytes } from "../support/signed_segments";
@@ -303,6 +304,109 @@ describe("swarm fragment loader", () => {
       expect(engine.loads).toHaveLength(0);
       FakeHttpLoader.instances[0]?.answer(SEGMENT.slice().buffer);
       expect(cb.onSuccess).toHaveBeenCalledOnce();
+    });
+  });
+  describe("a slow startup fragment over plain HTTP", () => {
+    let answers: SlowStartupAnswer[];
+    let asked: number[];
+    beforeEach(() => {
+      vi.useFakeTimers();
+      answers = [];
+      asked = [];
+      const slow = Object.assign(engine, {
+        slowStartupFragment: (_ref: FragmentRef, elapsedMs: number): SlowStartupAnswer => {
+          asked.push(elapsedMs);
+          return answers.shift() ?? "wait";
+        },
+      });
+      Loader = swarmFragmentLoader({ engine: slow, emitter, swarmOf: () => "demo/360p", deadlineGraceMs: 1500, now: () => now });
+    });
+    /** The join chose plain HTTP for startup: the engine gives the load back, hls.js's loader runs. */
+    const overHttp = async () => {
+      const { loader, cb } = started();
+      engine.loads[0]?.resolve(null);
+      await vi.advanceTimersByTimeAsync(0); // the engine's answer reaches the loader (no time passes)
+      expect(FakeHttpLoader.instances).toHaveLength(1);
+      return { loader, cb, http: FakeHttpLoader.instances[0] as FakeHttpLoader };
+    };
+    const tick = (ms: number) => {
+      now += ms;
+      vi.advanceTimersByTime(ms);
+    };
+
+    it("goes to the swarm once the engine says a neighbour holds it, and hls.js sees one load", async () => {
+      const { loader, cb, http } = await overHttp();
+      answers = ["wait", "take"];
+      tick(999);
+      expect(asked).toHaveLength(0); // not slow before half the fragment's duration
+      tick(1);
+      expect(asked).toEqual([1000]);
+      expect(http.aborted).toBe(false);
+      tick(250);
+      expect(asked).toEqual([1000, 1250]);
+      expect(http.aborted).toBe(true);
+      expect(engine.loads).toHaveLength(2);
+      expect(cb.onAbort).not.toHaveBeenCalled();
+      expect(loader.stats.aborted).toBe(false);
+      engine.loads[1]?.resolve(completeBuffer());
+      await vi.waitFor(() => expect(cb.onSuccess).toHaveBeenCalledOnce());
+      expect(FakeHttpLoader.instances).toHaveLength(1);
+    });
+
+    it("goes back to plain HTTP only through the safety net after a takeover, and is not watched again", async () => {
+      await overHttp();
+      answers = ["take"];
+      tick(1000);
+      expect(engine.loads).toHaveLength(2);
+      engine.loads[1]?.resolve(null);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(FakeHttpLoader.instances).toHaveLength(2);
+      tick(5000);
+      expect(asked).toHaveLength(1);
+    });
+
+    it("keeps an HTTP copy that is half in", async () => {
+      const { loader, cb, http } = await overHttp();
+      Object.assign(loader.stats, { loaded: SEGMENT.length / 2, total: SEGMENT.length });
+      answers = ["take"];
+      tick(2000);
+      expect(asked).toHaveLength(0);
+      expect(http.aborted).toBe(false);
+      http.answer(SEGMENT.slice().buffer);
+      expect(cb.onSuccess).toHaveBeenCalledOnce();
+    });
+
+    it("stops asking once the engine says never (playing, or the swarm already serves startup)", async () => {
+      await overHttp();
+      answers = ["wait", "never"];
+      tick(1000 + 250 + 250 * 10);
+      expect(asked).toHaveLength(2);
+    });
+
+    it("stops asking when the HTTP copy arrives, and when hls.js aborts the load", async () => {
+      const first = await overHttp();
+      first.http.answer(SEGMENT.slice().buffer);
+      tick(5000);
+      expect(asked).toHaveLength(0);
+      FakeHttpLoader.instances = [];
+      engine.loads = [];
+      const second = await overHttp();
+      second.loader.abort();
+      tick(5000);
+      expect(asked).toHaveLength(0);
+    });
+
+    it("watches a hedged load the join let run over HTTP", async () => {
+      const hedging = Object.assign(engine, { hedgesStartup: () => true, takesOverStartup: () => Promise.resolve(false) });
+      Loader = swarmFragmentLoader({ engine: hedging, emitter, swarmOf: () => "demo/360p", deadlineGraceMs: 1500, now: () => now });
+      const { cb } = started();
+      expect(FakeHttpLoader.instances).toHaveLength(1);
+      answers = ["take"];
+      tick(1000);
+      expect(FakeHttpLoader.instances[0]?.aborted).toBe(true);
+      expect(engine.loads).toHaveLength(1);
+      engine.loads[0]?.resolve(completeBuffer());
+      await vi.waitFor(() => expect(cb.onSuccess).toHaveBeenCalledOnce());
     });
   });
 });

@@ -86,6 +86,12 @@ describe("startsFromSwarm", () => {
 });
 
 describe("StartupPlan", () => {
+  it("calls a startup fragment over HTTP slow past half its duration (in flight or done)", () => {
+    expect(StartupPlan.slow(2, 1000)).toBe(false);
+    expect(StartupPlan.slow(2, 1001)).toBe(true);
+    expect(StartupPlan.slow(0, 60_000)).toBe(false); // no duration: nothing to compare with
+  });
+
   const steadyArrivals = { swarmSize: 5, recentJoins: 1 };
 
   it("hedges (HTTP at once) until an origin request or a startup fragment shows congestion", async () => {
