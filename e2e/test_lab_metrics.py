@@ -329,3 +329,22 @@ def test_cell_targets_are_judged_on_every_run() -> None:
         "target": "origin in real time (publish delay <= 4 s)", "worst": 24.7, "met": False,
     }  # fmt: skip
     assert cell_targets(3.0, [on_time])[-1]["met"] is True
+
+
+def test_a_machine_pause_is_named_beside_the_late_origin() -> None:
+    raw = _raw("steady", [])
+    cpu = [{"wall": T0 + t * 2000, "machine": 50.0, "load1": 6.8, "roles": {}} for t in range(16)]
+    cpu = [s for s in cpu if not T0 + 4000 < s["wall"] < T0 + 26000]  # 22 s without a sample
+    raw["cpu"] = cpu
+    # one segment published 24 s after its capture ended, inside the P2P phase
+    raw["origin_segments"] = [{
+        "rendition": "360p", "seq": 5, "capture_end_wall": T0 + 2000,
+        "published_wall": T0 + 26000, "delay_s": 24.0,
+    }]  # fmt: skip
+    summary = summarize(raw)
+    assert summary["phases"][0]["cpu"]["sample_gap_max_s"] == 22.0
+    assert summary["phases"][1]["cpu"] == {}  # no sample inside the CDN-only phase
+    real_time = next(t for t in summary["targets"] if t["name"] == "origin in real time")
+    assert real_time["measured"] == "p2p 24 s (no CPU sample for 22 s: the machine paused)"
+    assert real_time["met"] is False
+
