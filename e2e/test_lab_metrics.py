@@ -347,4 +347,3 @@ def test_a_machine_pause_is_named_beside_the_late_origin() -> None:
     real_time = next(t for t in summary["targets"] if t["name"] == "origin in real time")
     assert real_time["measured"] == "p2p 24 s (no CPU sample for 22 s: the machine paused)"
     assert real_time["met"] is False
-

@@ -27,6 +27,7 @@ Definitions (the same for P2P and CDN-only phases):
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections.abc import Callable
@@ -246,7 +247,9 @@ def _origin_real_time(
         if late is None:
             continue
         gap = (phase.get("cpu") or {}).get("sample_gap_max_s") or 0
-        paused = f" (no CPU sample for {gap:g} s: the machine paused)" if gap >= MACHINE_PAUSE_S else ""
+        paused = ""
+        if gap >= MACHINE_PAUSE_S:
+            paused = f" (no CPU sample for {gap:g} s: the machine paused)"
         worst.append(f"{name} {late:g} s{paused}")
         met = (met is not False) and late <= limit
     if worst:
@@ -353,11 +356,12 @@ def _cpu_summary(cpu: list[dict[str, Any]], start: float, end: float) -> dict[st
         return {}
     roles = sorted({role for s in inside for role in s.get("roles", {})})
     walls = [float(s["wall"]) for s in inside]
+    gap_ms = max((later - earlier for earlier, later in itertools.pairwise(walls)), default=0.0)
     return {
         "machine_mean_pct": round(statistics.fmean(s["machine"] for s in inside), 1),
         "machine_max_pct": round(max(s["machine"] for s in inside), 1),
         "load1_max": round(max(s["load1"] for s in inside), 2),
-        "sample_gap_max_s": round(max((b - a for a, b in zip(walls, walls[1:])), default=0) / 1000, 1),
+        "sample_gap_max_s": round(gap_ms / 1000, 1),
         "roles_mean_pct_of_core": {
             role: round(statistics.fmean(s["roles"].get(role, 0.0) for s in inside), 1)
             for role in roles
