@@ -124,18 +124,13 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       const check = (): void => {
         this.slowTimer = null;
         if (this.http !== http || this.done) return;
-        const { loaded, total } = this.stats;
-        if (total > 0 && loaded * 2 >= total) return; // finishing costs the link less than starting over
-        const answer = deps.engine.slowStartupFragment?.(ref, deps.now() - startedAt) ?? "never";
+        if (this.halfIn()) return;
+        const elapsedMs = deps.now() - startedAt;
+        const answer = deps.engine.slowStartupFragment?.(ref, elapsedMs) ?? "never";
         if (answer === "wait") this.slowTimer = setTimeout(check, SLOW_STARTUP_POLL_MS);
         if (answer !== "take") return;
         this.slowTaken = true;
-        this.http = null; // its callbacks go quiet (see loadHttp)
-        http.abort();
-        http.destroy();
-        deps.timeline?.record("slow-http-taken", ref.sn, { loaded, total, elapsedMs: Math.round(deps.now() - startedAt) });
-        Object.assign(this.stats, newLoaderStats()); // the dropped HTTP attempt is not this load's
-        this.loadP2P(ref);
+        this.dropHttpForSwarm(ref, http, "slow-http-taken", { elapsedMs: Math.round(elapsedMs) });
       };
       this.slowTimer = setTimeout(check, firstMs);
     }
@@ -160,18 +155,29 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
         this.hedging = null;
         const http = this.http;
         if (!take || this.done || !http) return;
-        const { loaded, total } = this.stats;
-        if (total > 0 && loaded * 2 >= total) {
-          deps.timeline?.record("hedge-kept", ref.sn, { loaded, total });
+        if (this.halfIn()) {
+          deps.timeline?.record("hedge-kept", ref.sn, { loaded: this.stats.loaded, total: this.stats.total });
           return;
         }
-        this.http = null; // its callbacks go quiet (see loadHttp)
-        http.abort();
-        http.destroy();
-        deps.timeline?.record("hedge-taken", ref.sn, { loaded, total });
-        Object.assign(this.stats, newLoaderStats()); // the dropped HTTP attempt is not this load's
-        this.loadP2P(ref);
+        this.dropHttpForSwarm(ref, http, "hedge-taken");
       });
+    }
+
+    /** Half of the HTTP copy is in: finishing it costs the link less than starting over. */
+    private halfIn(): boolean {
+      const { loaded, total } = this.stats;
+      return total > 0 && loaded * 2 >= total;
+    }
+
+    /** Stops the HTTP copy (hls.js sees one load, not an abort) and gets the fragment through the swarm. */
+    private dropHttpForSwarm(ref: FragmentRef, http: Loader<FragmentLoaderContext>, event: string, detail: Record<string, number> = {}): void {
+      const { loaded, total } = this.stats;
+      this.http = null; // its callbacks go quiet (see loadHttp)
+      http.abort();
+      http.destroy();
+      deps.timeline?.record(event, ref.sn, { loaded, total, ...detail });
+      Object.assign(this.stats, newLoaderStats()); // the dropped HTTP attempt is not this load's
+      this.loadP2P(ref);
     }
 
     private loadP2P(ref: FragmentRef): void {
