@@ -10,29 +10,45 @@
  * latency, so it also spends the buffer a slow start or a stall left, which a congested swarm
  * needs; this hold only wins back what the clock lost since the last wait: a stall, seek or
  * pause re-anchors it (the time spent waiting is accepted), and it speeds up only while the
- * buffer ahead covers the slip plus a margin. It also keeps swarm members wanting the same
- * segments at the same time.
+ * buffer ahead covers the slip (up to `coverS`) plus a margin. It also keeps swarm members
+ * wanting the same segments at the same time.
  */
 
 export interface LatencyHoldConfig {
   /** Slip (s) from which to play faster, and down to which to keep doing so. */
   startS: number;
   stopS: number;
-  /** playbackRate while catching up; `fastRate` once the slip reaches `fastS`. */
+  /**
+   * playbackRate while catching up; `fastRate` once the slip reaches `fastS`. A starved renderer
+   * plays about 0.9 of the rate asked (steady lab, session 17: 0.98x real time at 1.1, 0.90x at
+   * 1), so only a fast rate well above 1.1 wins a slip back there; a renderer that keeps up never
+   * slips as far as `fastS`.
+   */
   rate: number;
   fastRate: number;
   fastS: number;
   /** Buffer ahead (s) that must remain once the slip is won back. */
   marginS: number;
+  /**
+   * The buffer ahead must cover the slip only up to this many seconds. A swarm member's buffer
+   * ends where its swarm has fetched to, and the live election fetches a segment only once it is
+   * due within `election_horizon_s` (scheduler_config), so the buffer stays about that long
+   * whatever the latency: covering a slip of many seconds was never possible and the hold stopped
+   * (steady lab, session 17: 31% of P2P viewers' time at rate 1 with 7-12 s buffered and 8 s of
+   * slip; the media clock then ran at 0.90x). Winning back 0.05-0.1 s per second spends the buffer
+   * slowly and the check runs every second, so the margin still holds.
+   */
+  coverS: number;
 }
 
 export const DEFAULT_HOLD: Readonly<LatencyHoldConfig> = Object.freeze({
   startS: 0.5,
   stopS: 0.1,
   rate: 1.05,
-  fastRate: 1.1,
-  fastS: 2,
+  fastRate: 1.2,
+  fastS: 1,
   marginS: 1.5,
+  coverS: 2,
 });
 
 /** One look at the media element. */
@@ -74,7 +90,7 @@ export class LatencyHold {
     }
     const c = this.config;
     const slip = this.slip(sample);
-    const room = sample.bufferAheadS - Math.max(0, slip) >= c.marginS;
+    const room = sample.bufferAheadS - Math.min(Math.max(0, slip), c.coverS) >= c.marginS;
     if (!room || slip <= c.stopS) this.catchingUp = false;
     else if (slip >= c.startS) this.catchingUp = true;
     if (!this.catchingUp) return 1;

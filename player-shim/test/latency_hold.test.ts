@@ -55,6 +55,15 @@ describe("LatencyHold", () => {
     expect(thin.rates.every((r) => r === 1)).toBe(true);
   });
 
+  it("keeps winning back a slip longer than the buffer covers (a swarm member's buffer ends at the election horizon)", () => {
+    const hold = new LatencyHold();
+    hold.update(start);
+    // The steady lab's starved P2P renderers played 0.90x of the rate asked, with 6-12 s buffered.
+    const { rates, last } = play(hold, start, 180, 0.9, 6);
+    expect(rates.slice(60).every((r) => r > 1)).toBe(true);
+    expect(hold.slip(last)).toBeLessThan(DEFAULT_HOLD.fastS + 0.5); // held, not 14 s behind
+  });
+
   it("plays faster when far behind, and stops once back", () => {
     const hold = new LatencyHold();
     hold.update(start);
