@@ -75,10 +75,13 @@ export class OriginClient {
     return parseSigningKey(text);
   }
 
-  /** Fetches a segment's record and checks its signature; throws HttpError or IntegrityError. */
-  async fetchRecord(segmentUrl: string, key: SigningKey, signal?: AbortSignal): Promise<IntegrityRecord> {
+  /**
+   * Fetches a segment's record and checks its signature; throws HttpError or IntegrityError. The
+   * key may still be on its way: the record's request does not wait for it.
+   */
+  async fetchRecord(segmentUrl: string, key: SigningKey | Promise<SigningKey>, signal?: AbortSignal): Promise<IntegrityRecord> {
     const record = parseIntegrityRecord(await this.text(integrityUrl(segmentUrl), signal));
-    await verifyRecordSignature(record, key, this.verifier);
+    await verifyRecordSignature(record, await key, this.verifier);
     return record;
   }
 
@@ -135,7 +138,7 @@ export class RecordCache {
 
   constructor(private readonly limit = 200) {}
 
-  get(origin: OriginClient, url: string, key: SigningKey): Promise<IntegrityRecord> {
+  get(origin: OriginClient, url: string, key: SigningKey | Promise<SigningKey>): Promise<IntegrityRecord> {
     let pending = this.records.get(url);
     if (!pending) {
       pending = origin.fetchRecord(url, key);

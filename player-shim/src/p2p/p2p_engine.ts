@@ -22,6 +22,12 @@ import { electsFirstCopy, StartupPlan, startupSession, type SlowStartupAnswer } 
 import { SwarmMembership, type PreJoinFragment } from "./swarm_membership";
 import type { Clock, SegmentInfo } from "./swarm_session";
 
+/**
+ * Records fetched with a newcomer's join: hls.js starts a live stream three target durations
+ * behind the edge (liveSyncDurationCount), so its first fragments are the playlist's last three.
+ */
+const STARTUP_RECORDS = 3;
+
 /** What the engine needs to know about a fragment (a subset of hls.js's Fragment). */
 export interface FragmentRef {
   sn: number;
@@ -195,6 +201,7 @@ export class P2PEngine extends SwarmMembership {
     const session = this.readySession(where.stream, where.rendition);
     if (!session) {
       // Join as soon as the playlist names the swarm, before hls.js asks for fragments.
+      if (!this.playhead.started) this.startupRecordUrls = fragments.slice(-STARTUP_RECORDS).map((f) => f.url);
       void this.sessionFor(where.stream, where.rendition, first.url);
       return;
     }
@@ -279,17 +286,19 @@ export class P2PEngine extends SwarmMembership {
    * fragment over HTTP took 10.1 s, then came from three holders in 0.1 s; bench/results/
    * flash-crowd/session17/README.md). Once it is slow (SLOW_MEDIA_SHARE of its duration) and a
    * neighbour holds the whole segment: "take" (startup switches to the swarm, the loader drops
-   * the HTTP copy). "never" once playing or when the swarm cannot serve this rendition's startup.
+   * the HTTP copy). "never" once playing.
    */
   slowStartupFragment(frag: FragmentRef, elapsedMs: number): SlowStartupAnswer {
     if (!this.enabled || this.destroyed || this.playhead.started || !this.serving) return "never";
     if (!StartupPlan.slow(frag.duration, elapsedMs)) return "wait";
     const loc = locateSegment(frag.url);
     if (!loc || !this.session || loc.rendition !== this.sessionRendition) return "wait"; // not joined yet
-    if (!this.startsOverHttp()) return "never"; // the swarm already serves startup: this HTTP load is a fallback
     if (this.session.scheduler.holderCount(frag.sn) === 0) return "wait";
-    this.startup.httpFragment(frag.duration, elapsedMs);
-    this.timeline?.record("startup-switch", frag.sn, { startup: "swarm", startupWhy: "media-slow", elapsedMs: Math.round(elapsedMs), inFlight: true });
+    // Also when the join chose the swarm after the hedge stopped waiting for it (startupJoinWaitMs):
+    // the loader takes a load over once, so a swarm that fails it sends it back to HTTP only once.
+    if (this.startup.httpFragment(frag.duration, elapsedMs)) {
+      this.timeline?.record("startup-switch", frag.sn, { startup: "swarm", startupWhy: "media-slow", elapsedMs: Math.round(elapsedMs), inFlight: true });
+    }
     return "take";
   }
 

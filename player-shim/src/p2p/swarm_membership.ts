@@ -46,6 +46,11 @@ export abstract class SwarmMembership {
   private key: Promise<SigningKey> | null = null;
   private apiConfig: Promise<ApiConfig> | null = null;
   private readonly records = new RecordCache();
+  /**
+   * Segments a newcomer is about to start with (the live playlist's last STARTUP_RECORDS, set by
+   * the engine before its first join): their records are fetched with the join, not after it.
+   */
+  protected startupRecordUrls: string[] = [];
   private origin: OriginClient | null = null;
   /** Signaling URL + path of the latest attempt; failed joins told to the page (p2p_problems.ts). */
   private signalingUrl = "";
@@ -108,6 +113,10 @@ export abstract class SwarmMembership {
       this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn);
       this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.startup.timed(this.origin.fetchSigningKey(signingKeyUrl(segmentUrl)));
       this.key.catch(() => undefined); // awaited below (a failure is handled there)
+      // The startup segments' records too, beside the join: on a congested origin they took
+      // 1.7-2.2 s after it, and the swarm cannot serve a segment before its record is in (lab,
+      // 3x all at once: bench/results/flash-crowd/session17/README.md).
+      for (const url of this.startupRecordUrls.splice(0)) this.records.get(this.origin, url, this.key).catch(() => undefined);
       const api = await apiPending;
       const signaling = await this.ensureSignaling(api, stream);
       const key = await this.key;

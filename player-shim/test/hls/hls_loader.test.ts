@@ -376,7 +376,7 @@ describe("swarm fragment loader", () => {
       expect(cb.onSuccess).toHaveBeenCalledOnce();
     });
 
-    it("stops asking once the engine says never (playing, or the swarm already serves startup)", async () => {
+    it("stops asking once the engine says never (playing)", async () => {
       await overHttp();
       answers = ["wait", "never"];
       tick(1000 + 250 + 250 * 10);
