@@ -64,6 +64,7 @@ class OriginGate:
             seeder_neighbour=any(
                 p.capabilities & EDGE_SEEDER_CAPABILITY for p in self.book.peers.values()
             ),
+            skip_empty_tiers=self.config.live_skip_empty_tiers,
         )
 
     def blocked_election(self, now: float, local_peer_id: str, segment: SegmentState) -> bool:

@@ -47,6 +47,9 @@ class SchedulerConfig:
     """Each tier is this much wider than the previous one."""
     live_neighbour_stagger_s: float = 0.3
     """Extra wait per neighbour of the same tier with a smaller hash (one hop of transfer)."""
+    live_skip_empty_tiers: bool = True
+    """When this member and its neighbours are half the swarm or more and all in tier 2 or
+    later, they move down so that the lowest is in tier 1 (`peer.election`, "Empty tiers")."""
     blocked_tier_spacing_s: float = 0.3
     """Election tiers for a segment playback waits on that nobody holds while we have
     neighbours (everyone arriving at once blocks on the same startup segment): short, since

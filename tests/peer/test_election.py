@@ -28,6 +28,7 @@ def test_pinned_vectors() -> None:
             neighbour_stagger_s=case["neighbour_stagger_s"],
             seeder_neighbour=case["seeder_neighbour"],
             large_swarm=case.get("large_swarm", 0),
+            skip_empty_tiers=case.get("skip_empty_tiers", False),
         )
         assert delay == case["delay_s"]
 
@@ -75,3 +76,60 @@ def test_lone_member_and_seeder_neighbour() -> None:
         "x", 1, neighbour_ids=["edge"], swarm_size=1, seeder_neighbour=True, **params
     )
     assert with_seeder >= 0.8
+
+
+def _first_fetch_delays(
+    members: list[str], neighbours_of: dict[str, list[str]], seq: int, *, skip: bool
+) -> float:
+    return min(
+        http_first_delay(
+            m,
+            seq,
+            neighbour_ids=neighbours_of[m],
+            swarm_size=len(members),
+            http_first_count=1.0,
+            tier_spacing_s=1.5,
+            tier_growth=2.0,
+            neighbour_stagger_s=0.3,
+            seeder_neighbour=False,
+            skip_empty_tiers=skip,
+        )
+        for m in members
+    )
+
+
+def test_empty_tiers_bound_the_first_fetch_in_a_small_swarm() -> None:
+    """8 members with 5 neighbours each: without the rule the swarm's first fetch waits two
+    spacings or more for ~2% of segments; with it, never more than one spacing and a stagger."""
+    members = [f"viewer-{i}" for i in range(8)]
+    # Symmetric links, 5 per member: ring offsets +-1, +-2 and the opposite member.
+    neighbours_of = {
+        m: [o for j, o in enumerate(members) if (j - i) % 8 in (1, 2, 4, 6, 7)]
+        for i, m in enumerate(members)
+    }
+    seqs = range(1, 2001)
+    before = [_first_fetch_delays(members, neighbours_of, s, skip=False) for s in seqs]
+    after = [_first_fetch_delays(members, neighbours_of, s, skip=True) for s in seqs]
+    assert sum(1 for d in before if d >= 3.0) > 20
+    assert max(after) <= 1.5 + 5 * 0.3
+    assert sum(1 for a, b in zip(after, before, strict=True) if a < b) == sum(
+        1 for d in before if d >= 3.0
+    )
+
+
+def test_empty_tiers_leave_a_large_swarm_alone() -> None:
+    """Knowing 6 of 100 members, their tiers say nothing about the swarm's lowest."""
+    neighbours = [f"n{i}" for i in range(5)]
+    for seq in range(1, 300):
+        params = {
+            "neighbour_ids": neighbours,
+            "swarm_size": 100,
+            "http_first_count": 1.0,
+            "tier_spacing_s": 1.5,
+            "tier_growth": 2.0,
+            "neighbour_stagger_s": 0.3,
+            "seeder_neighbour": False,
+        }
+        assert http_first_delay("me", seq, skip_empty_tiers=True, **params) == http_first_delay(
+            "me", seq, **params
+        )

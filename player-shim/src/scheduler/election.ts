@@ -57,6 +57,8 @@ export interface ElectionParams {
   seederNeighbour: boolean;
   /** Above this many members tier 0 grows (`liveFirstCount`); absent or 0: never. */
   largeSwarm?: number;
+  /** Move everyone known down so the lowest is in tier 1 when tiers 0-1 hold nobody known and the known are half the swarm (peer/election.py, "Empty tiers"). */
+  skipEmptyTiers?: boolean;
 }
 
 /** Seconds to wait after learning of live segment `seq` before taking it from HTTP; 0 = at once. */
@@ -66,12 +68,17 @@ export function httpFirstDelay(peerId: string, seq: number, p: ElectionParams): 
   const share = Math.min(1.0, liveFirstCount(p.httpFirstCount, members, p.largeSwarm ?? 0) / members);
   const growth = Math.max(1.0, p.tierGrowth);
   const unit = electionUnit(peerId, seq);
-  const tier = electionTier(unit, share, growth);
+  let tier = electionTier(unit, share, growth);
   let ahead = 0;
+  let lowestKnownTier = tier;
   for (const other of neighbours) {
     const otherUnit = electionUnit(other, seq);
-    if (otherUnit < unit && electionTier(otherUnit, share, growth) === tier) ahead += 1;
+    const otherTier = electionTier(otherUnit, share, growth);
+    lowestKnownTier = Math.min(lowestKnownTier, otherTier);
+    if (otherUnit < unit && otherTier === tier) ahead += 1;
   }
+  const knowsHalf = 2 * (neighbours.length + 1) >= members;
+  if (p.skipEmptyTiers === true && knowsHalf && lowestKnownTier > 1) tier -= lowestKnownTier - 1;
   const extraTier = p.seederNeighbour ? 1 : 0;
   return (tier + extraTier) * p.tierSpacingS + ahead * p.neighbourStaggerS;
 }

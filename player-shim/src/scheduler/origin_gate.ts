@@ -51,6 +51,7 @@ export class OriginGate {
         tierGrowth: this.config.liveTierGrowth,
         neighbourStaggerS: this.config.liveNeighbourStaggerS,
         seederNeighbour: [...this.book.peers.values()].some((p) => (p.capabilities & EDGE_SEEDER_CAPABILITY) !== 0),
+        skipEmptyTiers: this.config.liveSkipEmptyTiers,
       })
     );
   }

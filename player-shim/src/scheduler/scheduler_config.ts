@@ -28,6 +28,8 @@ export interface SchedulerConfig {
   liveTierGrowth: number;
   /** Extra wait per neighbour of the same tier with a smaller hash (one hop of transfer). */
   liveNeighbourStaggerS: number;
+  /** When this member and its neighbours are half the swarm or more and all in tier 2 or later, the lowest moves to tier 1 (peer/election.py). */
+  liveSkipEmptyTiers: boolean;
   /**
    * Election tiers for a segment playback waits on that nobody holds while we have neighbours
    * (everyone arriving at once blocks on the same startup segment); same-tier neighbours are
@@ -139,6 +141,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   liveTierSpacingS: 0.8,
   liveTierGrowth: 2.0,
   liveNeighbourStaggerS: 0.3,
+  liveSkipEmptyTiers: true,
   blockedTierSpacingS: 0.3,
   prefetchHorizonS: 30.0,
   urgentWindowS: 3.0,

@@ -33,6 +33,7 @@ interface ElectionVectors {
     tier_growth: number;
     neighbour_stagger_s: number;
     large_swarm?: number;
+    skip_empty_tiers?: boolean;
     unit: number;
     delay_s: number;
   }[];
@@ -56,6 +57,7 @@ describe.skipIf(!hasVectors("scheduler/election_hash.json"))("live election (sch
       neighbourStaggerS: d.neighbour_stagger_s,
       seederNeighbour: d.seeder_neighbour,
       largeSwarm: d.large_swarm ?? 0,
+      skipEmptyTiers: d.skip_empty_tiers ?? false,
     });
     expect(delay).toBeCloseTo(d.delay_s, 12);
   });
