@@ -8,7 +8,7 @@ import type { SwarmcastOptions } from "../config";
 import type { Emitter } from "../events";
 import { fetchToken, type ApiConfig } from "./api_client";
 import type { OperatorLink } from "./operator_link";
-import { SignalingClient, type JoinResult } from "./signaling_client";
+import { SignalingClient, type JoinResult, type SignalingOptions } from "./signaling_client";
 import type { SwarmSession } from "./swarm_session";
 
 /** What signaling's events act on. */
@@ -23,6 +23,8 @@ export interface SignalingHost {
   banned(): void;
   /** A reconnect: the server forgot the membership (rejoin with fresh neighbours). */
   reconnected(): void;
+  /** Opens the socket (tests: a fake server); absent: socket.io-client's `io`. */
+  readonly openSocket?: SignalingOptions["openSocket"];
 }
 
 /** A client for `stream` on the signaling server the API config names (not connected yet). */
@@ -33,6 +35,7 @@ export function createSignaling(host: SignalingHost, api: ApiConfig, stream: str
     path: api.signaling.path,
     namespace: api.signaling.namespace,
     timeoutMs: host.options.signalingTimeoutMs,
+    openSocket: host.openSocket,
     token: () => fetchToken(host.options, stream, api, (url, init) => host.fetchFn(url, init)),
     handlers: {
       neighbours: (swarm, add, remove) => {

@@ -19,7 +19,7 @@ import { OperatorLink, viewerKey } from "./operator_link";
 import { p2pStatus, type P2PStatus } from "./p2p_status";
 import { PlayheadTracker } from "./playhead_tracker";
 import { electsFirstCopy, StartupPlan, startupSession, type SlowStartupAnswer } from "./startup_join";
-import { SwarmMembership, type PreJoinFragment } from "./swarm_membership";
+import { SwarmMembership, type EngineNetwork, type PreJoinFragment } from "./swarm_membership";
 import type { Clock, SegmentInfo } from "./swarm_session";
 
 /**
@@ -65,8 +65,10 @@ export class P2PEngine extends SwarmMembership {
     clock: Clock = performance,
     /** The viewer's timeline when one is recorded (options.timeline). */
     timeline: Timeline | null = null,
+    /** Tests' fake signaling socket and neighbour links (swarm_membership.ts); absent: the real ones. */
+    network: EngineNetwork = {},
   ) {
-    super(options, emitter, clock, timeline);
+    super(options, emitter, clock, timeline, network);
     this.enabled = this.pageWants = options.p2p;
     this.links = new LinkStats(() => this.clock.now());
     this.startup = new StartupPlan(() => this.clock.now());

@@ -23,8 +23,9 @@ import type { OperatorLink } from "./operator_link";
 import { OriginClient, RecordCache, signingKeyUrl } from "./origin_client";
 import type { FragmentRef } from "./p2p_engine";
 import { ProblemReporter } from "./p2p_problems";
+import type { LinkFactory } from "./peer_link";
 import type { PlayheadTracker } from "./playhead_tracker";
-import { SignalingClient, SignalingError } from "./signaling_client";
+import { SignalingClient, SignalingError, type SignalingOptions } from "./signaling_client";
 import type { StartupPlan } from "./startup_join";
 import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
 import { SwarmSizePoll } from "./swarm_size_poll";
@@ -34,6 +35,15 @@ export interface PreJoinFragment {
   frag: FragmentRef;
   data: Uint8Array;
   rendition: string;
+}
+
+/**
+ * The network under the engine: tests swap in a fake signaling socket and in-memory neighbour
+ * links (test/support/engine_harness.ts); absent: socket.io-client and RTCPeerConnection.
+ */
+export interface EngineNetwork {
+  openSocket?: SignalingOptions["openSocket"];
+  createLink?: LinkFactory;
 }
 
 export abstract class SwarmMembership {
@@ -64,6 +74,7 @@ export abstract class SwarmMembership {
     protected readonly clock: Clock,
     /** The viewer's timeline when one is recorded (options.timeline). */
     protected readonly timeline: Timeline | null,
+    private readonly network: EngineNetwork = {},
   ) {
     this.backoff = new JoinBackoff(options.bannedRetryMs);
     this.problems = new ProblemReporter(emitter, options.debug);
@@ -143,7 +154,7 @@ export abstract class SwarmMembership {
         origin,
         record: (url) => this.records.get(origin, url, key),
         timeline: this.timeline,
-        createLink: this.links.factory(),
+        createLink: this.links.factory(this.network.createLink),
         measureOnly: () => !this.serving, // shadow: not one byte from a neighbour
       });
       const startup = this.startup.decide(joined.neighbours.length, joined.arrivals);
@@ -202,6 +213,7 @@ export abstract class SwarmMembership {
         session: () => this.session,
         banned: () => this.pauseForBan(),
         reconnected: () => this.rejoin(),
+        openSocket: this.network.openSocket,
       },
       api,
       stream,

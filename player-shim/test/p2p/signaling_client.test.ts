@@ -3,51 +3,8 @@
  * events that arrive before the join ack wait for it, stale swarms are dropped.
  */
 import { describe, expect, it, vi } from "vitest";
-import type { Socket } from "socket.io-client";
 import { SignalingClient, type Neighbour, type SignalingHandlers } from "../../src/p2p/signaling_client";
-
-type Listener = (...args: unknown[]) => void;
-type AckCallback = (err: Error | null, ack: unknown) => void;
-
-/** Just what SignalingClient uses of a socket.io-client Socket; the test plays the server. */
-class FakeSocket {
-  connected = false;
-  readonly listeners = new Map<string, Listener[]>();
-  readonly calls: { event: string; payload: unknown; reply: AckCallback }[] = [];
-
-  on(event: string, listener: Listener): this {
-    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
-    return this;
-  }
-
-  once(event: string, listener: Listener): this {
-    const wrapped: Listener = (...args) => {
-      this.listeners.set(event, (this.listeners.get(event) ?? []).filter((l) => l !== wrapped));
-      listener(...args);
-    };
-    return this.on(event, wrapped);
-  }
-
-  timeout(_ms: number): { emit: (event: string, payload: unknown, reply: AckCallback) => void } {
-    return { emit: (event, payload, reply) => void this.calls.push({ event, payload, reply }) };
-  }
-
-  fire(event: string, ...args: unknown[]): void {
-    if (event === "connect") this.connected = true;
-    if (event === "disconnect") this.connected = false;
-    for (const listener of [...(this.listeners.get(event) ?? [])]) listener(...args);
-  }
-
-  removeAllListeners(): this {
-    this.listeners.clear();
-    return this;
-  }
-
-  disconnect(): this {
-    this.connected = false;
-    return this;
-  }
-}
+import { FakeSocket } from "../support/fake_socket";
 
 const A = "peer-aaaa";
 const B = "peer-bbbb";
@@ -84,7 +41,7 @@ function clientOn(socket: FakeSocket, handlers: SignalingHandlers = quietHandler
     token: async () => "token",
     handlers,
     timeoutMs: 1000,
-    openSocket: () => socket as unknown as Socket,
+    openSocket: () => socket.asSocket(),
   });
 }
 
