@@ -29,7 +29,7 @@ PINNED = {
             arrival_window_s=20.0,
         ),
         2,
-        "fa835f94738277e7a0f0492a167ce5b4b325857792c06ed967e9aa68ac65182b",
+        "99afc4efb7946a5a5e4bf853053f7ea915baf66cd2d8a18fa2e0245124d4a766",
     ),
 }
 
