@@ -78,7 +78,7 @@ def test_lone_member_and_seeder_neighbour() -> None:
     assert with_seeder >= 0.8
 
 
-def _first_fetch_delays(
+def _swarm_first_fetch_delay(
     members: list[str], neighbours_of: dict[str, list[str]], seq: int, *, skip: bool
 ) -> float:
     return min(
@@ -100,7 +100,8 @@ def _first_fetch_delays(
 
 def test_empty_tiers_bound_the_first_fetch_in_a_small_swarm() -> None:
     """8 members with 5 neighbours each: without the rule the swarm's first fetch waits two
-    spacings or more for ~2% of segments; with it, never more than one spacing and a stagger."""
+    spacings or more for ~2% of segments; with it, at most one spacing plus same-tier staggers,
+    and it changes nothing else."""
     members = [f"viewer-{i}" for i in range(8)]
     # Symmetric links, 5 per member: ring offsets +-1, +-2 and the opposite member.
     neighbours_of = {
@@ -108,8 +109,8 @@ def test_empty_tiers_bound_the_first_fetch_in_a_small_swarm() -> None:
         for i, m in enumerate(members)
     }
     seqs = range(1, 2001)
-    before = [_first_fetch_delays(members, neighbours_of, s, skip=False) for s in seqs]
-    after = [_first_fetch_delays(members, neighbours_of, s, skip=True) for s in seqs]
+    before = [_swarm_first_fetch_delay(members, neighbours_of, s, skip=False) for s in seqs]
+    after = [_swarm_first_fetch_delay(members, neighbours_of, s, skip=True) for s in seqs]
     assert sum(1 for d in before if d >= 3.0) > 20
     assert max(after) <= 1.5 + 5 * 0.3
     assert sum(1 for a, b in zip(after, before, strict=True) if a < b) == sum(
@@ -119,17 +120,16 @@ def test_empty_tiers_bound_the_first_fetch_in_a_small_swarm() -> None:
 
 def test_empty_tiers_leave_a_large_swarm_alone() -> None:
     """Knowing 6 of 100 members, their tiers say nothing about the swarm's lowest."""
-    neighbours = [f"n{i}" for i in range(5)]
+    params = {
+        "neighbour_ids": [f"n{i}" for i in range(5)],
+        "swarm_size": 100,
+        "http_first_count": 1.0,
+        "tier_spacing_s": 1.5,
+        "tier_growth": 2.0,
+        "neighbour_stagger_s": 0.3,
+        "seeder_neighbour": False,
+    }
     for seq in range(1, 300):
-        params = {
-            "neighbour_ids": neighbours,
-            "swarm_size": 100,
-            "http_first_count": 1.0,
-            "tier_spacing_s": 1.5,
-            "tier_growth": 2.0,
-            "neighbour_stagger_s": 0.3,
-            "seeder_neighbour": False,
-        }
         assert http_first_delay("me", seq, skip_empty_tiers=True, **params) == http_first_delay(
             "me", seq, **params
         )

@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_OPTIONS } from "../../src/config";
 import type { SlowStartupAnswer } from "../../src/p2p/startup_join";
-import { ENGINE_PEER, engineHarness, fragment, integrityUrlOf, ORIGIN, type JoinAnswer } from "../support/engine_harness";
+import { integrityUrl } from "../../src/p2p/origin_client";
+import { ENGINE_PEER, engineHarness, fragment, ORIGIN, type JoinAnswer } from "../support/engine_harness";
 import { recordingSession } from "../support/solo_session";
 import { until } from "../support/until";
 
@@ -36,7 +37,7 @@ describe("engine: startup records beside the join", () => {
     // Signaling connects after the records' requests went out (swarm_membership.ts join).
     await h.signaling.firstBeacon.promise;
     const records = h.fetch.urls().filter((u) => u.endsWith(".integrity.json"));
-    expect(records).toEqual(playlist.slice(-3).map(integrityUrlOf));
+    expect(records).toEqual(playlist.slice(-3).map((frag) => integrityUrl(frag.url)));
     expect(h.signaling.socket.calls.map((c) => c.event)).toEqual(["beacon"]); // no join before the key
     key.release();
     const join = await h.signaling.nextJoin();

@@ -7,6 +7,7 @@
 import { DEFAULT_OPTIONS, type SwarmcastOptions } from "../../src/config";
 import { Emitter } from "../../src/events";
 import { P2PEngine, type FragmentRef } from "../../src/p2p/p2p_engine";
+import { integrityUrl } from "../../src/p2p/origin_client";
 import { parseIntegrityRecord, type IntegrityRecord } from "../../src/protocol/integrity";
 import { Timeline } from "../../src/timeline";
 import { FakeSocket, type SocketCall } from "./fake_socket";
@@ -166,10 +167,6 @@ export function fragment(sn: number): FragmentRef {
   return { sn, url: `${ORIGIN}/360p/seg-${sn}.m4s`, start: sn * 2, duration: 2, level: 0 };
 }
 
-export function integrityUrlOf(frag: FragmentRef): string {
-  return `${frag.url}.integrity.json`;
-}
-
 /**
  * An engine with P2P on and its fakes. The origin serves `/api/config`, the stream's signing key,
  * and each of `sns`'s segments with its signed record; `records` has those records parsed (what a
@@ -186,7 +183,7 @@ export function engineHarness(sns: number[], overrides: Partial<SwarmcastOptions
     const data = pseudoRandomBytes(40_000, sn + 1);
     const doc = integrityDoc(signer, data, { seq: sn, uri: `seg-${sn}.m4s` });
     fetch.serve(fragment(sn).url, data);
-    fetch.serve(integrityUrlOf(fragment(sn)), JSON.stringify(doc));
+    fetch.serve(integrityUrl(fragment(sn).url), JSON.stringify(doc));
     records.set(sn, parseIntegrityRecord(doc));
     segments.set(sn, data);
   }
