@@ -46,6 +46,8 @@ class SegmentState:
     """This member's election wait for the segment (`http_first_at` - when it was added): when
     the election horizon holds the turn back, the turn comes this long after the segment came
     within the horizon, so the tiers stay apart instead of all firing at the horizon."""
+    held_for_links: bool = False
+    """`OriginGate.links_hold` held it back; its election is drawn again when the hold ends."""
     stale_turn: float = -1.0
     """This member's turn, in progress timeouts, to take over a neighbour's stale copy of it
     (`OriginGate.stale_turn`; -1: not computed yet)."""

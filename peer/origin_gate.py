@@ -7,6 +7,8 @@ holds the little state these rules need, and never acts itself (`peer.piece_sche
 
 from __future__ import annotations
 
+import math
+
 from swarmcast.peer.deadline_clock import DeadlineClock
 from swarmcast.peer.download_book import DownloadBook
 from swarmcast.peer.download_state import SegmentState
@@ -40,14 +42,55 @@ class OriginGate:
         # While assigned neighbours are still connecting: until when a blocked segment nobody
         # holds waits for them (None: no wait). See `set_connecting`.
         self.connect_wait_until: float | None = None
+        # Assigned neighbours still connecting, as last reported, and until when `links_hold`
+        # may hold (`connect_hold_s` from the first report).
+        self.connecting = 0
+        self.connect_hold_until: float | None = None
 
     def set_connecting(self, now: float, count: int) -> None:
         """`count` assigned neighbours are still connecting; the wait starts at the first
-        report and ends at `connect_wait_s` or when none is left."""
+        report and ends at `connect_wait_s` (the hold of `links_hold` at `connect_hold_s`) or
+        when none is left."""
+        self.connecting = max(0, count)
         if count <= 0:
             self.connect_wait_until = None
-        elif self.connect_wait_until is None:
+            if self.connect_hold_until is not None:
+                self.connect_hold_until = now  # the first links are up: the hold is over for good
+            return
+        if self.connect_wait_until is None:
             self.connect_wait_until = now + self.config.connect_wait_s
+        if self.connect_hold_until is None and self.config.connect_hold_s > 0:
+            self.connect_hold_until = now + self.config.connect_hold_s
+
+    def links_hold(self, now: float, segment: SegmentState) -> bool:
+        """While at least half of the assigned neighbours are still connecting (at most
+        `connect_hold_s`), this member takes no live election turn for `segment`, and (see
+        `takeover_at`) while not playing takes no later segment over. The election relies on
+        hearing neighbours' copies: a member that hears from nobody sees every tier's turn pass,
+        and a newcomer drew its tiers in a swarm of two or three (the size signaling knew when
+        it joined), so with link set-up of 2-5 s every newcomer of a flash crowd took nearly
+        every segment from the origin (simulator, 8 viewers over 10 s at 2x: 9.8% of watch time
+        stalled, worst seed 73%; 40 viewers at 3x: none started; with this hold 2.0% and 7%;
+        bench/results/flash-crowd/session20/README.md). When the hold ends the turn is drawn
+        again from then, among the neighbours and swarm size known then. Only for the first
+        links: holding again whenever signaling assigned more neighbours delayed playing
+        members' turns in a 40-viewer simulated crowd (`set_connecting` ends it for good)."""
+        until = self.connect_hold_until
+        held = (
+            segment.http_first_at is not None
+            and until is not None
+            and now < until
+            and self.connecting > 0
+            and self.connecting >= len(self.book.peers)
+        )
+        if held:
+            segment.held_for_links = True
+        elif segment.held_for_links:
+            segment.held_for_links = False
+            if segment.http_first_at is not None:
+                segment.http_first_at = self.http_first_at(now, self.local_peer_id, segment.seq)
+                segment.election_delay = segment.http_first_at - now
+        return held
 
     def http_first_at(self, now: float, local_peer_id: str, seq: int) -> float:
         """When this member takes a new live segment nobody announced from the origin."""
@@ -99,6 +142,10 @@ class OriginGate:
         fallback = self.clock.fallback_at(segment, deadline)
         if now < fallback:
             return fallback
+        # Not playing, a later segment than the one playback waits on: not while links are held.
+        held = self.links_hold(now, segment)
+        if held and not self.clock.playing and not self.clock.waiting_on(segment):
+            return math.inf
         holders = self.book.usable_holders(now, segment.seq)
         limit = self.hold_limit(now, segment, deadline)
         if segment.http_first_at is not None and now < segment.http_first_at and not holders:
@@ -173,9 +220,11 @@ class OriginGate:
         long ago (stalled far behind the live edge) would otherwise fetch at that moment."""
         if self.connect_wait(now):
             return False
+        held = self.links_hold(now, segment)
         blocked = self.clock.waiting_on(segment) and not self.election_pending(now, segment)
         turn = blocked or (
-            segment.http_first_at is not None
+            not held
+            and segment.http_first_at is not None
             and now >= segment.http_first_at
             and self.within_horizon(now, segment)
         )
@@ -210,6 +259,8 @@ class OriginGate:
                 times.append(deadline - self.config.election_horizon_s + segment.election_delay)
         if self.connect_wait_until is not None:
             times.append(self.connect_wait_until)
+        if self.connect_hold_until is not None:
+            times.append(self.connect_hold_until)
         if self.clock.playing:
             times.append(deadline - self.config.http_margin_s)  # see hold_limit
         return times

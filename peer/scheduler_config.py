@@ -19,6 +19,11 @@ class SchedulerConfig:
     connect_wait_s: float = 1.0
     """How long a blocked segment nobody holds waits for neighbours that are still connecting
     (a newcomer's startup: they hold what it needs) before HTTP."""
+    connect_hold_s: float = 6.0
+    """While at least half of a member's first neighbours are still connecting, for at most this
+    long from the first report of connecting neighbours: no live election turn, and while not
+    playing no takeover of a segment after the one playback waits on (`OriginGate.links_hold`;
+    over for good once none is left connecting; 0: off)."""
     startup_deadline_s: float = 1.0
     """While the playhead is not playing, the segment at the playhead is due this long after the
     playhead was set (later segments follow by their media start times). Keeps startup short."""

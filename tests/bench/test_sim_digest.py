@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "436238f4519108c9184bb044165c2e689cb8ebf522372d55e2a3eca3dfa272ac",
+        "b2d54da5bc3d6c24496311ab65c080dd509c5f42348aa37df0a69f9c93218808",
     ),
     "steady-peer": (
         SimConfig(
@@ -29,7 +29,7 @@ PINNED = {
             arrival_window_s=20.0,
         ),
         2,
-        "99afc4efb7946a5a5e4bf853053f7ea915baf66cd2d8a18fa2e0245124d4a766",
+        "3c8f9b76f8bed5df7c6468b1c99ab352f5b87a628673b01d33db4071f2a4e273",
     ),
 }
 

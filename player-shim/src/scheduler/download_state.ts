@@ -31,6 +31,8 @@ export class SegmentState {
    * the horizon, so the tiers stay apart instead of all firing at the horizon.
    */
   electionDelay = 0;
+  /** `OriginGate.linksHold` held it back; its election is drawn again when the hold ends. */
+  heldForLinks = false;
   /** This member's turn, in progress timeouts, to take over a neighbour's stale copy of it (`OriginGate.staleTurn`; -1: not computed yet). */
   staleTurn = -1;
   /** How many neighbours `staleTurn` was computed among (recomputed when that changes). */

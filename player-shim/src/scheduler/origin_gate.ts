@@ -19,6 +19,10 @@ export class OriginGate {
   swarmSize = 1;
   /** While assigned neighbours are still connecting: until when a blocked segment nobody holds waits for them. */
   connectWaitUntil: number | null = null;
+  /** Assigned neighbours still connecting, as last reported. */
+  connecting = 0;
+  /** Until when `linksHold` may hold (`connectHoldS` from the first report of connecting neighbours). */
+  connectHoldUntil: number | null = null;
   /** The member's upload cap in force (null: none); kept current by the scheduler. */
   uploadCap: number | null;
 
@@ -32,10 +36,49 @@ export class OriginGate {
     this.uploadCap = config.uploadRateBytesPerS;
   }
 
-  /** `count` neighbours are still connecting; the wait starts at the first report and ends at `connectWaitS` or when none is left. */
+  /**
+   * `count` neighbours are still connecting; the wait starts at the first report and ends at
+   * `connectWaitS` (the hold of `linksHold` at `connectHoldS`) or when none is left.
+   */
   setConnecting(now: number, count: number): void {
-    if (count <= 0) this.connectWaitUntil = null;
-    else if (this.connectWaitUntil === null) this.connectWaitUntil = now + this.config.connectWaitS;
+    this.connecting = Math.max(0, count);
+    if (count <= 0) {
+      this.connectWaitUntil = null;
+      if (this.connectHoldUntil !== null) this.connectHoldUntil = now; // the first links are up: the hold is over for good
+      return;
+    }
+    if (this.connectWaitUntil === null) this.connectWaitUntil = now + this.config.connectWaitS;
+    if (this.connectHoldUntil === null && this.config.connectHoldS > 0) this.connectHoldUntil = now + this.config.connectHoldS;
+  }
+
+  /**
+   * While at least half of the assigned neighbours are still connecting (at most `connectHoldS`),
+   * this member takes no live election turn for `segment`, and (see `takeoverAt`) while not
+   * playing takes no later segment over. The election relies on hearing neighbours' copies: a
+   * member that hears from nobody sees every tier's turn pass, and a newcomer drew its tiers in a
+   * swarm of two or three, so every newcomer took nearly every segment from the origin (peer/origin_gate.py,
+   * same rule, says what the simulator showed). When the hold ends the turn is drawn again from
+   * then, among the neighbours and swarm size known then. Only for the first links (`setConnecting`
+   * ends it for good): holding again whenever signaling assigned more neighbours delayed playing
+   * members' turns in a 40-viewer simulated crowd.
+   */
+  linksHold(now: number, segment: SegmentState): boolean {
+    const until = this.connectHoldUntil;
+    const held =
+      segment.httpFirstAt !== null &&
+      until !== null &&
+      now < until &&
+      this.connecting > 0 &&
+      this.connecting >= this.book.peers.size;
+    if (held) segment.heldForLinks = true;
+    else if (segment.heldForLinks) {
+      segment.heldForLinks = false;
+      if (segment.httpFirstAt !== null) {
+        segment.httpFirstAt = this.httpFirstAt(now, this.localPeerId, segment.seq);
+        segment.electionDelay = segment.httpFirstAt - now;
+      }
+    }
+    return held;
   }
 
   /** When this member takes a new live segment nobody announced from the origin. */
@@ -93,6 +136,8 @@ export class OriginGate {
   takeoverAt(now: number, segment: SegmentState, deadline: number): number {
     const fallback = this.clock.fallbackAt(segment, deadline);
     if (now < fallback) return fallback;
+    // Not playing, a later segment than the one playback waits on: not while links are held.
+    if (this.linksHold(now, segment) && !this.clock.playing && !this.clock.waitingOn(segment)) return Infinity;
     const holders = this.book.usableHolders(now, segment.seq);
     const limit = this.holdLimit(now, segment, deadline);
     if (this.electionPending(now, segment)) {
@@ -162,8 +207,9 @@ export class OriginGate {
   fetchUnheldReason(now: number, segment: SegmentState): string | null {
     if (this.connectWait(now)) return null;
     const turn = segment.httpFirstAt !== null && now >= segment.httpFirstAt;
+    const held = this.linksHold(now, segment);
     let reason: string | null = null;
-    if (turn && this.withinHorizon(now, segment)) reason = "election-turn";
+    if (turn && !held && this.withinHorizon(now, segment)) reason = "election-turn";
     else if (this.clock.waitingOn(segment) && !this.electionPending(now, segment)) reason = turn ? "election-turn" : "blocked-no-holder";
     return reason !== null && this.staleCopyWait(now, segment) ? null : reason;
   }
@@ -194,6 +240,7 @@ export class OriginGate {
       if (this.config.electionHorizonS > 0) times.push(deadline - this.config.electionHorizonS + segment.electionDelay);
     }
     if (this.connectWaitUntil !== null) times.push(this.connectWaitUntil);
+    if (this.connectHoldUntil !== null) times.push(this.connectHoldUntil);
     if (this.clock.playing) times.push(deadline - this.config.httpMarginS); // see holdLimit
     return times;
   }

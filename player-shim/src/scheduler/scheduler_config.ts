@@ -7,6 +7,13 @@ export interface SchedulerConfig {
   // --- deadlines and HTTP fallback ---
   /** How long a blocked segment nobody holds waits for neighbours still connecting (startup) before HTTP. */
   connectWaitS: number;
+  /**
+   * While at least half of a member's first neighbours are still connecting, for at most this long
+   * from the first report of connecting neighbours: no live election turn, and while not playing no
+   * takeover of a segment after the one playback waits on (`OriginGate.linksHold`; over for good
+   * once none is left connecting; 0: off).
+   */
+  connectHoldS: number;
   /** While not playing, the segment at the playhead is due this long after the playhead was set. */
   startupDeadlineS: number;
   /** Fixed reserve kept before a deadline for the HTTP fallback (round trips, verification). */
@@ -131,6 +138,7 @@ export interface SchedulerConfig {
 
 export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze({
   connectWaitS: 1.0,
+  connectHoldS: 6.0,
   startupDeadlineS: 1.0,
   httpMarginS: 0.5,
   httpRateEstimateBytesPerS: 2_000_000.0,
