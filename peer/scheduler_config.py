@@ -16,9 +16,13 @@ class SchedulerConfig:
     """Tuning of the download scheduler and of the upload side (all times in seconds)."""
 
     # --- deadlines and HTTP fallback -------------------------------------------------------
-    connect_wait_s: float = 1.0
+    connect_wait_s: float = 4.0
     """How long a blocked segment nobody holds waits for neighbours that are still connecting
-    (a newcomer's startup: they hold what it needs) before HTTP."""
+    (a newcomer's startup: they hold what it needs) before HTTP. Links behind NATs and TURN or
+    on a loaded machine take seconds: with 1 s every newcomer of a simulated crowd with link
+    set-up of 2-5 s took its first segment from the origin (40 viewers at 3x: TTFF p50 30 s;
+    with 4 s 6.3 s; bench/results/flash-crowd/session20/README.md). It ends as soon as none is
+    left connecting, so fast links do not wait for it."""
     connect_hold_s: float = 6.0
     """While at least half of a member's first neighbours are still connecting, for at most this
     long from the first report of connecting neighbours: no live election turn, and while not

@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "b2d54da5bc3d6c24496311ab65c080dd509c5f42348aa37df0a69f9c93218808",
+        "1eab08fa89fc264a2bb4861133ca0baf5e8ab9dfcdbee293f5bbc3577d9f69cf",
     ),
     "steady-peer": (
         SimConfig(
@@ -29,7 +29,7 @@ PINNED = {
             arrival_window_s=20.0,
         ),
         2,
-        "3c8f9b76f8bed5df7c6468b1c99ab352f5b87a628673b01d33db4071f2a4e273",
+        "0d59fccd895046d8f5acdc8ca3e40921add081f50fda83d0a97218b59655c0fa",
     ),
 }
 

@@ -5,7 +5,7 @@
 
 export interface SchedulerConfig {
   // --- deadlines and HTTP fallback ---
-  /** How long a blocked segment nobody holds waits for neighbours still connecting (startup) before HTTP. */
+  /** How long a blocked segment nobody holds waits for neighbours still connecting (startup) before HTTP; links behind NATs, TURN or a loaded machine take seconds (peer/scheduler_config.py says more). */
   connectWaitS: number;
   /**
    * While at least half of a member's first neighbours are still connecting, for at most this long
@@ -137,7 +137,7 @@ export interface SchedulerConfig {
 }
 
 export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze({
-  connectWaitS: 1.0,
+  connectWaitS: 4.0,
   connectHoldS: 6.0,
   startupDeadlineS: 1.0,
   httpMarginS: 0.5,
