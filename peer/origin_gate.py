@@ -63,14 +63,14 @@ class OriginGate:
             self.connect_hold_until = now + self.config.connect_hold_s
 
     def links_hold(self, now: float, segment: SegmentState) -> bool:
-        """While at least half of the assigned neighbours are still connecting (at most
+        """While at least half of a member's first neighbours are still connecting (at most
         `connect_hold_s`), this member takes no live election turn for `segment`, and (see
         `takeover_at`) while not playing takes no later segment over. The election relies on
         hearing neighbours' copies: a member that hears from nobody sees every tier's turn pass,
         and a newcomer drew its tiers in a swarm of two or three (the size signaling knew when
         it joined), so with link set-up of 2-5 s every newcomer of a flash crowd took nearly
         every segment from the origin (simulator, 8 viewers over 10 s at 2x: 9.8% of watch time
-        stalled, worst seed 73%; 40 viewers at 3x: none started; with this hold 2.0% and 7%;
+        stalled, worst seed 73%; 40 viewers at 3x: none started; with this hold 1.4% and 9.8%:
         bench/results/flash-crowd/session20/README.md). When the hold ends the turn is drawn
         again from then, among the neighbours and swarm size known then. Only for the first
         links: holding again whenever signaling assigned more neighbours delayed playing

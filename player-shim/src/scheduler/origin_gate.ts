@@ -52,7 +52,7 @@ export class OriginGate {
   }
 
   /**
-   * While at least half of the assigned neighbours are still connecting (at most `connectHoldS`),
+   * While at least half of a member's first neighbours are still connecting (at most `connectHoldS`),
    * this member takes no live election turn for `segment`, and (see `takeoverAt`) while not
    * playing takes no later segment over. The election relies on hearing neighbours' copies: a
    * member that hears from nobody sees every tier's turn pass, and a newcomer drew its tiers in a
