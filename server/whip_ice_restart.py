@@ -159,7 +159,17 @@ class RestartableIce:
         try:
             await connection.connect()
         except ConnectionError:
-            log.warning("ICE restart failed; keeping the previous path")
+            # Say what the checks had to go on, so a failure in a log explains itself.
+            pairs = getattr(connection, "_check_list", [])
+            log.warning(
+                "ICE restart failed; keeping the previous path (%d remote candidates, pairs %s)",
+                len(connection.remote_candidates),
+                ", ".join(
+                    f"{p.remote_candidate.host}:{p.remote_candidate.port} {p.state.name}"
+                    for p in pairs
+                )
+                or "none",
+            )
             if self.pending is connection:
                 await self._drop_pending()
             return

@@ -14,6 +14,7 @@
     sessionUrl: null,
     etag: null,
     iceRestarts: 0,
+    trickles: 0, // trickle PATCHes the server took (204)
     pc: null,
     stream: null,
   };
@@ -104,7 +105,9 @@
 
   // The ICE part of an SDP as an application/trickle-ice-sdpfrag body (RFC 8840): the
   // credentials, then the first (bundle-tagged) m= section's line, mid and candidates.
-  function iceFragment(sdp) {
+  // `complete`: gathering ended, so the body may say a=end-of-candidates; otherwise the rest
+  // follows by trickle PATCH.
+  function iceFragment(sdp, complete = true) {
     const lines = sdp.split(/\r?\n/).filter((line) => line);
     const first = lines.findIndex((line) => line.startsWith("m="));
     const next = lines.findIndex((line, i) => i > first && line.startsWith("m="));
@@ -113,7 +116,8 @@
       || lines.find((line) => line.startsWith(prefix));
     return [
       pick("a=ice-ufrag:"), pick("a=ice-pwd:"), lines[first], pick("a=mid:"),
-      ...section.filter((line) => line.startsWith("a=candidate:")), "a=end-of-candidates",
+      ...section.filter((line) => line.startsWith("a=candidate:")),
+      ...(complete ? ["a=end-of-candidates"] : []),
     ].join("\r\n") + "\r\n";
   }
 
@@ -139,27 +143,33 @@
   }
 
   // RFC 9725 §4.3.2: new ICE credentials and candidates by PATCH (If-Match: *), the server's
-  // in the 200 answer. True if the restart was accepted.
-  async function restartIce() {
+  // in the 200 answer. True if the restart was accepted. `gatherWaitMs`: how long the PATCH
+  // waits for gathering (tests shorten it to exercise the trickled rest).
+  async function restartIce({ gatherWaitMs = GATHER_TIMEOUT_MS } = {}) {
     const pc = state.pc;
     if (!pc || !state.sessionUrl) return false;
     try {
       const before = ufragOf(pc.localDescription.sdp);
       // Gathering was "complete" before the restart: wait for the restart's own end of
-      // candidates (a null icecandidate event), not for the state.
-      const regathered = new Promise((resolve) => {
-        const timer = setTimeout(resolve, GATHER_TIMEOUT_MS);
+      // candidates (a null icecandidate event), not for the state. On a slow machine it can
+      // take longer than we wait: then the PATCH must not say end-of-candidates (the server
+      // would give up on the candidates still to come); they follow by trickle PATCH.
+      let complete = false;
+      const gatheringEnded = new Promise((resolve) => {
         const onCandidate = (event) => {
           if (event.candidate) return;
-          clearTimeout(timer);
+          complete = true;
           pc.removeEventListener("icecandidate", onCandidate);
           resolve();
         };
         pc.addEventListener("icecandidate", onCandidate);
       });
+      const waited = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
       await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
       if (ufragOf(pc.localDescription.sdp) === before) return false;
-      await regathered;
+      if (gatherWaitMs > 0) await Promise.race([gatheringEnded, waited(gatherWaitMs)]);
+      const sentComplete = complete;
+      const sent = iceFragment(pc.localDescription.sdp, sentComplete);
       const response = await fetch(state.sessionUrl, {
         method: "PATCH",
         headers: {
@@ -167,7 +177,7 @@
           "Content-Type": "application/trickle-ice-sdpfrag",
           "If-Match": "*",
         },
-        body: iceFragment(pc.localDescription.sdp),
+        body: sent,
       });
       state.status = response.status;
       const body = await response.text();
@@ -178,10 +188,43 @@
       state.etag = response.headers.get("ETag");
       await pc.setRemoteDescription({ type: "answer", sdp: withIce(pc.remoteDescription.sdp, body) });
       state.iceRestarts += 1;
+      if (!sentComplete) trickleRest(sent, gatheringEnded);
       return true;
     } catch (error) {
       state.error = String(error);
       return false;
+    }
+  }
+
+  // RFC 9725 §4.3.1: the restart's candidates gathered after its PATCH, and the end of them,
+  // once gathering ends (bounded: a gathering that never ends leaves the server its checks).
+  async function trickleRest(sent, gatheringEnded) {
+    const pc = state.pc;
+    const ended = await Promise.race([
+      gatheringEnded.then(() => true),
+      new Promise((resolve) => setTimeout(() => resolve(false), 10 * GATHER_TIMEOUT_MS)),
+    ]);
+    if (!ended || pc !== state.pc || !state.sessionUrl) return;
+    const already = new Set(sent.split("\r\n").filter((line) => line.startsWith("a=candidate:")));
+    const fragment = iceFragment(pc.localDescription.sdp, true)
+      .split("\r\n")
+      .filter((line) => !already.has(line))
+      .join("\r\n");
+    try {
+      const response = await fetch(state.sessionUrl, {
+        method: "PATCH",
+        headers: {
+          ...authHeaders(),
+          "Content-Type": "application/trickle-ice-sdpfrag",
+          "If-Match": state.etag,
+        },
+        body: fragment,
+      });
+      state.status = response.status;
+      if (response.status === 204) state.trickles += 1;
+      else state.error = `trickle refused: ${response.status}`;
+    } catch (error) {
+      state.error = String(error);
     }
   }
 
