@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-S=/work/wt/ci/.venv/bin/swarmcast
+S=swarmcast
 for v in base prior300k; do
   a=""; [ $v = prior300k ] && a="--sched http_rate_estimate_bytes_per_s=300000"
   echo "== $v"
