@@ -142,6 +142,22 @@
     return line ? line.slice("a=ice-ufrag:".length) : null;
   }
 
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // A trickle-ice-sdpfrag PATCH of the session (RFC 9725 §4.3): `ifMatch` "*" for an ICE
+  // restart, the session's ETag for trickled candidates.
+  function patchFragment(body, ifMatch) {
+    return fetch(state.sessionUrl, {
+      method: "PATCH",
+      headers: {
+        ...authHeaders(),
+        "Content-Type": "application/trickle-ice-sdpfrag",
+        "If-Match": ifMatch,
+      },
+      body,
+    });
+  }
+
   // RFC 9725 §4.3.2: new ICE credentials and candidates by PATCH (If-Match: *), the server's
   // in the 200 answer. True if the restart was accepted. `gatherWaitMs`: how long the PATCH
   // waits for gathering (tests shorten it to exercise the trickled rest).
@@ -164,21 +180,12 @@
         };
         pc.addEventListener("icecandidate", onCandidate);
       });
-      const waited = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
       await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
       if (ufragOf(pc.localDescription.sdp) === before) return false;
-      if (gatherWaitMs > 0) await Promise.race([gatheringEnded, waited(gatherWaitMs)]);
+      if (gatherWaitMs > 0) await Promise.race([gatheringEnded, sleep(gatherWaitMs)]);
       const sentComplete = complete;
       const sent = iceFragment(pc.localDescription.sdp, sentComplete);
-      const response = await fetch(state.sessionUrl, {
-        method: "PATCH",
-        headers: {
-          ...authHeaders(),
-          "Content-Type": "application/trickle-ice-sdpfrag",
-          "If-Match": "*",
-        },
-        body: sent,
-      });
+      const response = await patchFragment(sent, "*");
       state.status = response.status;
       const body = await response.text();
       if (response.status !== 200) {
@@ -202,7 +209,7 @@
     const pc = state.pc;
     const ended = await Promise.race([
       gatheringEnded.then(() => true),
-      new Promise((resolve) => setTimeout(() => resolve(false), 10 * GATHER_TIMEOUT_MS)),
+      sleep(10 * GATHER_TIMEOUT_MS).then(() => false),
     ]);
     if (!ended || pc !== state.pc || !state.sessionUrl) return;
     const already = new Set(sent.split("\r\n").filter((line) => line.startsWith("a=candidate:")));
@@ -211,15 +218,7 @@
       .filter((line) => !already.has(line))
       .join("\r\n");
     try {
-      const response = await fetch(state.sessionUrl, {
-        method: "PATCH",
-        headers: {
-          ...authHeaders(),
-          "Content-Type": "application/trickle-ice-sdpfrag",
-          "If-Match": state.etag,
-        },
-        body: fragment,
-      });
+      const response = await patchFragment(fragment, state.etag);
       state.status = response.status;
       if (response.status === 204) state.trickles += 1;
       else state.error = `trickle refused: ${response.status}`;
