@@ -4,14 +4,14 @@
  * they jumped from and to) and a once-a-second buffer sample. Each `watch*` returns its undo.
  */
 
-import { Events, type ErrorData, type FragBufferedData, type LevelUpdatedData } from "hls.js";
+import { Events, type ErrorData, type FragBufferedData, type FragLoadEmergencyAbortedData, type LevelSwitchingData, type LevelUpdatedData } from "hls.js";
 import type Hls from "hls.js";
 import type { Emitter } from "./events";
 import type { Timeline } from "./timeline";
 
 const BUFFER_SAMPLE_MS = 1000;
 
-/** hls.js events that explain a stall or a jump. */
+/** hls.js events that explain a stall, a jump or a rendition change (ABR: switches with hls.js's bandwidth estimate then, emergency aborts). */
 export function watchHls(timeline: Timeline, hls: Hls): () => void {
   const lastSn = new Map<number, number>();
   const onLevel = (_e: string, data: LevelUpdatedData): void => {
@@ -28,13 +28,24 @@ export function watchHls(timeline: Timeline, hls: Hls): () => void {
   const onError = (_e: string, data: ErrorData): void => {
     timeline.record("hls-error", typeof data.frag?.sn === "number" ? data.frag.sn : null, { details: data.details, fatal: data.fatal });
   };
+  const onSwitching = (_e: string, data: LevelSwitchingData): void => {
+    timeline.record("level-switching", null, { level: data.level, bwEstimate: Math.round(hls.bandwidthEstimate) });
+  };
+  const onEmergency = (_e: string, data: FragLoadEmergencyAbortedData): void => {
+    const sn = typeof data.frag.sn === "number" ? data.frag.sn : null;
+    timeline.record("frag-emergency-aborted", sn, { level: data.frag.level, bwEstimate: Math.round(hls.bandwidthEstimate) });
+  };
   hls.on(Events.LEVEL_UPDATED, onLevel);
   hls.on(Events.FRAG_BUFFERED, onBuffered);
   hls.on(Events.ERROR, onError);
+  hls.on(Events.LEVEL_SWITCHING, onSwitching);
+  hls.on(Events.FRAG_LOAD_EMERGENCY_ABORTED, onEmergency);
   return () => {
     hls.off(Events.LEVEL_UPDATED, onLevel);
     hls.off(Events.FRAG_BUFFERED, onBuffered);
     hls.off(Events.ERROR, onError);
+    hls.off(Events.LEVEL_SWITCHING, onSwitching);
+    hls.off(Events.FRAG_LOAD_EMERGENCY_ABORTED, onEmergency);
   };
 }
 

@@ -263,7 +263,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       }
       // Same formula as hls.js's own loaders: bits over the streaming part of the load.
       stats.bwEstimate = (size * 8000) / Math.max(1, stats.loading.end - stats.loading.first);
-      deps.timeline?.record("frag-served", buffer.seq, { by: servedBy(buffer.httpBytes, buffer.p2pBytes), httpBytes: buffer.httpBytes, p2pBytes: buffer.p2pBytes, waitedMs: Math.round(now - this.waitStart) });
+      deps.timeline?.record("frag-served", buffer.seq, { by: servedBy(buffer.httpBytes, buffer.p2pBytes), httpBytes: buffer.httpBytes, p2pBytes: buffer.p2pBytes, waitedMs: Math.round(now - this.waitStart), bwReported: Math.round(stats.bwEstimate) });
       deps.emitter.emit("segment", {
         swarm: deps.swarmOf(context.url),
         seq: buffer.seq,
