@@ -27,7 +27,7 @@ def beacon_payload(node: PeerNode, seq: int) -> dict[str, Any]:
     if playhead is not None and playhead.started and startup is not None:
         watch_s = max(0.0, stats["elapsed_s"] - startup - playhead.stalled_s)
     operator = node.operator
-    capacity = operator.upload_capacity_bps(node.now(), int(stats["bytes_uploaded"]))
+    capacity = operator.upload_capacity_bps(node.uplink.capacity_bps())
     return {
         "seq": seq,
         "rendition": node.rendition,

@@ -43,8 +43,6 @@ class OperatorControl:
         self._rate, self._slots, self._budget = rate_bytes_per_s, slots, budget_bps
         self._slot_bps = slot_bps
         self._shadow_holders: dict[str, set[int]] = {}
-        self._best_rate_bps: float | None = None
-        self._last_sample: tuple[float, int] | None = None
 
     def apply(self, control: Control) -> bool:
         """Take a control (an ack's or a pushed one; older versions are ignored). True when
@@ -108,15 +106,12 @@ class OperatorControl:
 
     # -- upload capacity (beacons) -----------------------------------------------------------
 
-    def upload_capacity_bps(self, now: float, uploaded_bytes: int) -> int | None:
+    def upload_capacity_bps(self, measured_bps: int | None) -> int | None:
         """What beacons report: the cap when there is one (0: uploads nothing), else the
-        announced budget, else the best upload rate measured between two calls (None before
-        there is one). Called once per beacon."""
-        if self._last_sample is not None and now > self._last_sample[0]:
-            then, before = self._last_sample
-            rate = (uploaded_bytes - before) * 8 / (now - then)
-            self._best_rate_bps = max(self._best_rate_bps or 0.0, rate)
-        self._last_sample = (now, uploaded_bytes)
+        announced budget, else `measured_bps`, the capacity measured while the data channels
+        were backlogged (peer/uplink_meter.py; None: unknown). Never the rate the peer happened
+        to upload at: that is its neighbours' demand, and an idle peer would look like a tiny
+        uplink to signaling's matcher."""
         limits = self.upload_limits()
         if limits.slots == 0:
             return 0
@@ -124,4 +119,4 @@ class OperatorControl:
             return round(limits.rate_bytes_per_s * 8)
         if self._budget > 0:
             return self._budget
-        return None if self._best_rate_bps is None else round(self._best_rate_bps)
+        return measured_bps

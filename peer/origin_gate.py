@@ -39,6 +39,8 @@ class OriginGate:
         self.swarm_size = 1
         # The member's upload cap in force (None: none); kept current by the scheduler.
         self.upload_cap: float | None = config.upload_rate_bytes_per_s
+        # Its upload capacity measured while backlogged (peer/uplink_meter.py; None: not yet).
+        self.measured_uplink: float | None = None
         # While assigned neighbours are still connecting: until when a blocked segment nobody
         # holds waits for them (None: no wait). See `set_connecting`.
         self.connect_wait_until: float | None = None
@@ -205,8 +207,11 @@ class OriginGate:
         return self.clock.origin_too_slow(segment, deadline, now, own_fetches=own, live_rate=live)
 
     def small_uplink(self, segment: SegmentState) -> bool:
-        """Our upload cap is below `small_uplink_x` times the segment's bitrate."""
-        cap, x = self.upload_cap, self.config.small_uplink_x
+        """Our upload cap is below `small_uplink_x` times the segment's bitrate; without a cap,
+        our measured capacity (only ever measured while backlogged: an idle member's small
+        upload says nothing of its link)."""
+        cap = self.upload_cap if self.upload_cap is not None else self.measured_uplink
+        x = self.config.small_uplink_x
         if cap is None or x <= 0 or segment.duration <= 0:
             return False
         return cap < x * segment.size / segment.duration

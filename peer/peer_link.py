@@ -88,7 +88,12 @@ class PeerLink:
         high_water: int,
         low_water: int,
         connect_timeout_s: float = 20.0,
+        on_flush: Callable[[PeerLink], None] | None = None,
     ) -> None:
+        """`on_flush`: called before the writer hands frames to the open channel after a wait
+        (nothing drains the channel's buffer while it runs) and when that buffer falls below
+        `low_water`, so the channel's buffered bytes grow only after a call (the node samples
+        its uplink there, peer/uplink_meter.py)."""
         self.peer_id = peer_id
         self.initiator = initiator
         self.hello: wire.Hello | None = None  # set by the node once the peer's HELLO arrived
@@ -98,6 +103,8 @@ class PeerLink:
         # DTLS record and one SACK in aiortc, the bulk of a viewer's CPU (bench viewers).
         self.frames_sent: Counter[str] = Counter()
         self.frames_received: Counter[str] = Counter()
+        self.channel_bytes_sent = 0  # every frame handed to the data channel
+        self._on_flush = on_flush
         self._send_signal = send_signal
         self._handlers = handlers
         self._high = high_water
@@ -193,9 +200,19 @@ class PeerLink:
         channel.on("open", self._on_open)
         channel.on("message", self._on_message)
         channel.on("close", lambda: self._spawn(self.close("channel closed")))
-        channel.on("bufferedamountlow", self._drained.set)
+        channel.on("bufferedamountlow", self._on_low)
         if channel.readyState == "open":
             self._on_open()
+
+    def _on_low(self) -> None:
+        self._drained.set()
+        if self._on_flush is not None and self._closed is None:
+            self._on_flush(self)
+
+    def channel_count(self) -> tuple[int, int]:
+        """Bytes handed to the data channel so far and its `bufferedAmount` now."""
+        channel = self._channel
+        return self.channel_bytes_sent, 0 if channel is None else channel.bufferedAmount
 
     def _on_open(self) -> None:
         if self._opened or self._closed is not None:
@@ -261,14 +278,17 @@ class PeerLink:
     async def _writer(self) -> None:
         channel = self._channel
         assert channel is not None
+        waited = True  # the channel drained meanwhile: `on_flush` before adding to it
         while self._closed is None:
             if not self._control and not self._pieces:
                 self._wake.clear()
                 await self._wake.wait()
+                waited = True
                 continue
             if channel.bufferedAmount > self._high:
                 self._drained.clear()
                 await self._drained.wait()
+                waited = True
                 continue
             if self._control:
                 frame = self._control.popleft()
@@ -278,7 +298,11 @@ class PeerLink:
                 self.pieces_sent += 1
             if channel.readyState != "open":
                 return
+            if waited and self._on_flush is not None:
+                self._on_flush(self)
+            waited = False
             channel.send(frame)
+            self.channel_bytes_sent += len(frame)
 
     # --- teardown -------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from swarmcast.peer.segment_store import CompleteView, SegmentStore
 from swarmcast.peer.signaling_client import SignalingClient, SignalingRefused
 from swarmcast.peer.sim_playhead import SimulatedPlayhead
 from swarmcast.peer.swarm_membership import SwarmMembership
+from swarmcast.peer.uplink_meter import UplinkMeter
 from swarmcast.peer.wire_translate import (
     broadcast_frame,
     feed_control_frame,
@@ -84,6 +85,7 @@ class PeerNode(SwarmMembership):
             slots=sched_cfg.upload_slots,
             budget_bps=config.upload_budget_bps,
         )
+        self.uplink = UplinkMeter()
         capacity = config.timeline_capacity
         self.tl = NodeTimeline(EventTimeline(capacity) if capacity else None)
         self.tl.attach(self)

@@ -135,7 +135,9 @@ class SchedulerConfig:
     is too slow (`OriginGate.origin_too_slow`) by its own recent fetches, not by how
     fast neighbours' copies arrive: on such uplinks a relayed copy is slow because of the relays,
     and taking that for a slow origin made playing members wait for it past their deadline
-    (bench/results/realistic-README.md, session 12; 0: never; no cap: never)."""
+    (bench/results/realistic-README.md, session 12; 0: never). With no cap, its upload capacity
+    measured while backlogged (`set_measured_uplink`, peer/uplink_meter.py) stands in; with
+    neither, never."""
     own_rate_fresh_s: float = 8.0
     """The small-uplink rule above trusts the member's own origin rate only while its last
     fetch completed within this long (a flash crowd congests the origin after it)."""

@@ -127,6 +127,13 @@ class SchedulerNeighbours:
         self.upload.set_limits(now, rate_bytes_per_s, slots)
         self.gate.upload_cap = rate_bytes_per_s  # see OriginGate.origin_too_slow
 
+    def set_measured_uplink(self, now: float, rate_bytes_per_s: float | None) -> None:
+        """The member's upload capacity as measured while its channels were backlogged
+        (peer/uplink_meter.py; None: unknown). Only the small-uplink rule reads it, and only
+        when no cap is in force: it limits no upload."""
+        self._advance(now)
+        self.gate.measured_uplink = rate_bytes_per_s
+
     # --- what this member announces ------------------------------------------------------
 
     def _announce_partial(self, now: float) -> None:

@@ -23,6 +23,7 @@ from swarmcast.peer.peer_config import IceServerConfig, PeerConfig
 from swarmcast.peer.peer_link import PeerLink
 from swarmcast.peer.piece_scheduler import PieceScheduler
 from swarmcast.peer.signaling_client import SignalingClient, SignalingRefused
+from swarmcast.peer.uplink_meter import UplinkMeter
 from swarmcast.protocol import signaling_schema as schema
 from swarmcast.protocol import tokens, wire
 from swarmcast.protocol.beacon_schema import Control
@@ -48,6 +49,7 @@ class SwarmMembership:
     dropped_peers: list[str]
     guard: NeighbourGuard
     operator: OperatorControl
+    uplink: UplinkMeter  # this peer's upload capacity, measured while its channels back up
     signaling: SignalingClient
     sched: PieceScheduler
     _ice_servers: tuple[IceServerConfig, ...]
@@ -147,6 +149,16 @@ class SwarmMembership:
         with contextlib.suppress(Exception):  # a lost connection has left already
             await self.signaling.leave()
 
+    def _sample_uplink(self, link: PeerLink) -> None:
+        """`link` is about to add to its channel's buffer: every channel's counters go to the
+        uplink meter; a new estimate goes to the scheduler's small-uplink rule (beacons read
+        the meter themselves)."""
+        now = self.now()
+        channels = ((peer_id, *each.channel_count()) for peer_id, each in self.links.items())
+        if self.uplink.observe(now, channels) and hasattr(self, "sched") and not self._stopping:
+            self.sched.set_measured_uplink(now, self.uplink.rate_bytes_per_s)
+            self._pump()
+
     # --- the operator's control -----------------------------------------------------------
 
     async def on_control(self, control: Control) -> None:
@@ -210,6 +222,7 @@ class SwarmMembership:
             handlers=cast("LinkHandlers", self),
             high_water=self.config.channel_high_water_bytes,
             low_water=self.config.channel_low_water_bytes,
+            on_flush=self._sample_uplink,
         )
         self.links[peer_id] = link
         self.link_log.setdefault(peer_id, None)

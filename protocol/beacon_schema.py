@@ -75,8 +75,9 @@ class Beacon:
     pairs: dict[str, int]
     latency_ms: int | None
     have: tuple[int, ...] = ()  # newest complete segments held (rarest-segment view)
-    # What the viewer can upload (bits/s): its cap or announced budget, 0 when it uploads
-    # nothing, else its best measured rate; None: unknown. Sums into the upload bound.
+    # What the viewer can upload (bits/s): 0 when it uploads nothing, its cap or set budget,
+    # else its capacity measured while backlogged (peer/uplink_meter.py); None: unknown. Sums
+    # into the upload bound; signaling's matcher ranks by it.
     upload_capacity_bps: int | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -28,7 +28,12 @@ export interface SwarmcastOptions {
   iceServers: RTCIceServer[] | null;
   /** Upload cap in bytes/s; null = no cap (channels' own backpressure only). */
   uploadCapBytesPerS: number | null;
-  /** What we tell signaling we can upload when there is no cap (bits/s; 0 would mean leech). */
+  /**
+   * What we tell signaling we can upload (bits/s; the cap's rate instead when that is lower).
+   * Default 0: not set, so signaling hears the upload capacity measured while the data channels
+   * are backlogged (p2p/uplink_meter.ts): in beacons once there is one, at a join 20 Mbit/s
+   * before it (`UNMEASURED_BUDGET_BPS`). Not a cap: `uploadCapBytesPerS` limits the upload.
+   */
   uploadBudgetBps: number;
   /** Peers we serve at a time. */
   uploadSlots: number;
@@ -112,7 +117,7 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   signingKey: null,
   iceServers: null,
   uploadCapBytesPerS: null,
-  uploadBudgetBps: 20_000_000,
+  uploadBudgetBps: 0,
   uploadSlots: 8,
   maxStoredSegments: 30,
   pieceSize: 16384,

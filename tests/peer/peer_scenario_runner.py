@@ -95,6 +95,7 @@ _EVENTS: dict[str, Callable[[PieceScheduler, float, Json], None]] = {
     "set_upload_limits": lambda s, now, e: s.set_upload_limits(
         now, e["rate_bytes_per_s"], e["slots"]
     ),
+    "set_measured_uplink": lambda s, now, e: s.set_measured_uplink(now, e["rate_bytes_per_s"]),
 }
 
 

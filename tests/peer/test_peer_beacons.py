@@ -12,6 +12,7 @@ from swarmcast.peer.operator_control import OperatorControl
 from swarmcast.peer.peer_node import PeerNode
 from swarmcast.peer.signaling_client import SignalingClient
 from swarmcast.peer.sim_playhead import SimulatedPlayhead
+from swarmcast.peer.uplink_meter import UplinkMeter
 from swarmcast.protocol.beacon_schema import parse_beacon
 from swarmcast.signaling.config import SignalingConfig
 from tests.signaling.signaling_fixtures import running_server
@@ -33,6 +34,7 @@ def _node(
         rendition="360p",
         store=store,
         operator=operator,
+        uplink=UplinkMeter(),
         now=lambda: stats["elapsed_s"],
         link_log=link_log or {},
         pair_log=pair_log or {},
@@ -83,15 +85,30 @@ def test_connection_attempts_successes_and_pair_types_are_counted() -> None:
     assert beacon.pairs == {"host": 1, "srflx": 0, "prflx": 0, "relay": 1}
 
 
-def test_capacity_is_the_cap_or_the_best_measured_rate() -> None:
+def test_capacity_is_the_cap_the_budget_or_the_backlogged_measurement() -> None:
     operator = OperatorControl("viewer-1")
-    assert operator.upload_capacity_bps(0.0, 0) is None
-    assert operator.upload_capacity_bps(10.0, 100_000) == 80_000  # 100 kB in 10 s
-    assert operator.upload_capacity_bps(20.0, 150_000) == 80_000  # the best interval so far
+    assert operator.upload_capacity_bps(None) is None
+    assert operator.upload_capacity_bps(1_600_000) == 1_600_000
     capped = OperatorControl("viewer-1", rate_bytes_per_s=50_000)
-    assert capped.upload_capacity_bps(0.0, 0) == 400_000
+    assert capped.upload_capacity_bps(1_600_000) == 400_000
+    budgeted = OperatorControl("viewer-1", budget_bps=5_000_000)
+    assert budgeted.upload_capacity_bps(1_600_000) == 5_000_000
     leech = OperatorControl("viewer-1", rate_bytes_per_s=50_000, slots=0)
-    assert leech.upload_capacity_bps(0.0, 0) == 0
+    assert leech.upload_capacity_bps(1_600_000) == 0
+
+
+def test_beacon_capacity_of_an_idle_peer_is_unknown_not_its_demand() -> None:
+    """A peer that uploaded 500 B in 30 s (STATS) reports no capacity until its channels were
+    backlogged; then the rate they drained at."""
+    node = _node(STATS, None)
+    for i in range(20):  # one 16 KiB piece every 0.5 s, gone before the next
+        node.uplink.observe(i * 0.5, [("a", i * 16_384, 0)])
+    assert parse_beacon(beacon_payload(node, 1)).upload_capacity_bps is None
+    sent = 19 * 16_384
+    node.uplink.observe(10.0, [("a", sent, 0)])  # before 200 KiB are handed to the channel
+    for i in range(11):  # 2 s with 200 KiB waiting, 250 kB/s leaving
+        node.uplink.observe(10 + i * 0.2, [("a", sent + 204_800 + i * 50_000, 204_800)])
+    assert parse_beacon(beacon_payload(node, 2)).upload_capacity_bps == 2_000_000
 
 
 async def test_signaling_accepts_it_and_returns_the_control() -> None:

@@ -24,6 +24,8 @@ export interface OperatorLinkDeps {
   onMode: (mode: P2PMode, reason: OffReason | null, control: Control) => void;
   /** The page's own upload options, narrowed by the operator's upload policy. */
   upload?: Pick<SwarmcastOptions, "uploadCapBytesPerS" | "uploadSlots" | "uploadBudgetBps">;
+  /** This viewer's upload capacity measured while backlogged (uplink_meter.ts), bits/s; null: not yet. */
+  measuredUploadBps?: () => number | null;
   /** The upload limits changed (policy, visibility, saveData): apply them to the session. */
   onUpload?: (limits: UploadLimits) => void;
   /** This browser's state for the upload policy (tests pass their own). */
@@ -107,7 +109,7 @@ export class OperatorLink {
     const port = this.port;
     if (!port) return null;
     this.seq += 1;
-    const beacon = { seq: this.seq, ...this.deps.fields(), upload_capacity_bps: this.uploadLimits().budgetBps };
+    const beacon = { seq: this.seq, ...this.deps.fields(), upload_capacity_bps: this.uploadCapacityBps() };
     try {
       this.apply(await port.beacon(beacon));
       return beacon;
@@ -129,6 +131,29 @@ export class OperatorLink {
   uploadLimits(): UploadLimits {
     const options = this.deps.upload ?? { uploadCapBytesPerS: null, uploadSlots: 0, uploadBudgetBps: 0 };
     return uploadLimits(options, this.current?.upload ?? null, (this.deps.env ?? uploadEnv)());
+  }
+
+  /**
+   * What beacons report as `upload_capacity_bps` (peer/operator_control.py, same order): 0 when
+   * this viewer uploads nothing, the cap or the page's budget when there is one (the smaller),
+   * else the capacity measured while its channels were backlogged, else null (unknown: signaling
+   * keeps the join's announcement). Never the bytes it happened to upload: that is demand.
+   */
+  uploadCapacityBps(): number | null {
+    const limits = this.uploadLimits();
+    if (limits.slots === 0) return 0;
+    if (limits.budgetBps > 0) return limits.budgetBps;
+    return this.deps.measuredUploadBps?.() ?? null;
+  }
+
+  /**
+   * The budget a join announces: the limits' (0 for a leech), else the measured capacity, else
+   * UNMEASURED_BUDGET_BPS: before anything is measured signaling ranks the viewer as a good
+   * uploader, as it did when every page announced that much.
+   */
+  joinBudgetBps(limits: UploadLimits): number {
+    if (limits.slots === 0 || limits.budgetBps > 0) return limits.budgetBps;
+    return this.deps.measuredUploadBps?.() ?? UNMEASURED_BUDGET_BPS;
   }
 
   /** The limits for a session starting now (a join); later changes go to `onUpload`. */
@@ -158,6 +183,9 @@ export class OperatorLink {
 
 /** Upload budget per upload slot (signaling's good upload per link; peer/operator_control.py). */
 export const SLOT_BPS = 1_000_000;
+
+/** What a join announces with no cap, no page budget and nothing measured yet (bits/s). */
+export const UNMEASURED_BUDGET_BPS = 20_000_000;
 
 /**
  * Upload cap (bytes/s), slots and the budget announced at join, under the operator's upload

@@ -20,6 +20,7 @@ import { p2pStatus, type P2PStatus } from "./p2p_status";
 import { PlayheadTracker } from "./playhead_tracker";
 import { electsFirstCopy, StartupPlan, startupSession, type SlowStartupAnswer } from "./startup_join";
 import { SwarmMembership, type EngineNetwork, type PreJoinFragment } from "./swarm_membership";
+import { UplinkFeed } from "./uplink_feed";
 import type { Clock, SegmentInfo } from "./swarm_session";
 
 /**
@@ -55,6 +56,8 @@ export class P2PEngine extends SwarmMembership {
   private pageWants: boolean;
   private lastRendition: string | null = null;
   override readonly links: LinkStats;
+  /** The uplink measured while data channels are backlogged (beacons, the small-uplink rule). */
+  override readonly uplink: UplinkFeed;
   /** Beacons and the operator's control (docs/operator.md); `beaconSource` fills beacons. */
   override readonly operator: OperatorLink;
   beaconSource: (() => Omit<Beacon, "seq" | "p2p" | "reason" | "rendition" | "conn_attempts" | "conn_successes" | "pairs">) | null = null;
@@ -71,6 +74,15 @@ export class P2PEngine extends SwarmMembership {
     super(options, emitter, clock, timeline, network);
     this.enabled = this.pageWants = options.p2p;
     this.links = new LinkStats(() => this.clock.now());
+    // Sampled inside a link's flush, which may run while the session carries out actions: the
+    // scheduler hears the new estimate after that.
+    this.uplink = new UplinkFeed(
+      () => this.clock.now() / 1000,
+      (rate) => {
+        this.timeline?.record("uplink", null, { bps: Math.round(rate * 8) });
+        queueMicrotask(() => this.session?.setMeasuredUplink(rate));
+      },
+    );
     this.startup = new StartupPlan(() => this.clock.now());
     this.playhead = new PlayheadTracker(() => this.session, schedulerConfigFor(options).startupDeadlineS);
     this.operator = new OperatorLink({
@@ -80,6 +92,7 @@ export class P2PEngine extends SwarmMembership {
       fields: () => this.beaconFields(),
       onMode: (mode, reason, control) => this.operatorMode(mode, reason, control),
       upload: options,
+      measuredUploadBps: () => this.uplink.meter.capacityBps(),
       onUpload: (limits) => this.session?.setUploadLimits(limits.rateBytesPerS, limits.slots),
     });
     if (this.enabled && !hasSubtleCrypto()) {

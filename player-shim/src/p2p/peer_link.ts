@@ -29,6 +29,8 @@ export interface Link {
   selectedPairType?(): Promise<string | null>;
   /** Both candidate types of the selected pair (the `path` event, link_path.ts). */
   selectedPair?(): Promise<PairTypes | null>;
+  /** Bytes handed to the data channel so far and its `bufferedAmount` now (the uplink meter). */
+  channelCount?(): { sent: number; buffered: number };
 }
 
 export interface PeerLinkHandlers {
@@ -40,6 +42,11 @@ export interface PeerLinkHandlers {
   closed(link: Link, reason: string): void;
   /** A PIECE frame left our queue for the channel (upload accounting). */
   pieceSent(link: Link, bytes: number): void;
+  /**
+   * The open channel is about to take frames (or its buffer fell below the low-water mark): its
+   * buffered bytes grow only after this call (uplink_feed.ts samples the channels here).
+   */
+  flushing?(link: Link): void;
 }
 
 export type LinkFactory = (options: PeerLinkOptions) => Link;
@@ -72,6 +79,8 @@ export class PeerLink implements Link {
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private closedReason: string | null = null;
   private opened = false;
+  /** Bytes handed to the channel (every frame). */
+  private channelBytes = 0;
 
   constructor(private readonly options: PeerLinkOptions) {
     this.peerId = options.peerId;
@@ -162,6 +171,10 @@ export class PeerLink implements Link {
     this.flush();
   }
 
+  channelCount(): { sent: number; buffered: number } {
+    return { sent: this.channelBytes, buffered: this.channel?.bufferedAmount ?? 0 };
+  }
+
   async selectedPairType(): Promise<string | null> {
     return selectedPairType(await this.pc.getStats());
   }
@@ -245,6 +258,7 @@ export class PeerLink implements Link {
   private flush(): void {
     const channel = this.channel;
     if (!channel || channel.readyState !== "open") return;
+    this.options.handlers.flushing?.(this);
     while (channel.bufferedAmount < this.options.highWaterMark) {
       const frame = this.control.shift() ?? this.pieces.shift();
       if (!frame) return;
@@ -254,6 +268,7 @@ export class PeerLink implements Link {
         this.close(`send failed: ${String(e)}`);
         return;
       }
+      this.channelBytes += frame.length;
       if (frame[1] === 0x05) {
         this.piecesSent += 1;
         this.options.handlers.pieceSent(this, frame.length - 12);

@@ -29,6 +29,7 @@ import { SignalingClient, SignalingError, type SignalingOptions } from "./signal
 import type { StartupPlan } from "./startup_join";
 import { SwarmSession, type Clock, type SegmentInfo } from "./swarm_session";
 import { SwarmSizePoll } from "./swarm_size_poll";
+import type { UplinkFeed } from "./uplink_feed";
 
 /** A fragment hls.js loaded over HTTP before the swarm was joined, kept for the swarm store. */
 export interface PreJoinFragment {
@@ -87,6 +88,7 @@ export abstract class SwarmMembership {
   protected abstract readonly playhead: PlayheadTracker;
   protected abstract readonly preJoin: Map<number, PreJoinFragment>;
   abstract readonly links: LinkStats;
+  abstract readonly uplink: UplinkFeed;
   abstract readonly operator: OperatorLink;
   abstract readonly fetchFn: (url: string, init: RequestInit) => Promise<Response>;
   /** Peers may serve this viewer's loads (not off, not shadow). */
@@ -133,7 +135,7 @@ export abstract class SwarmMembership {
       const key = await this.key;
       if (this.operator.off) return null; // told by the first beacon's ack
       const limits = this.operator.takeUploadLimits();
-      const joined = await signaling.join(stream, rendition, limits.budgetBps);
+      const joined = await signaling.join(stream, rendition, this.operator.joinBudgetBps(limits));
       this.signalingRefused = null;
       this.banned = false;
       if (!this.enabled || this.destroyed || this.operator.off) {
@@ -154,7 +156,7 @@ export abstract class SwarmMembership {
         origin,
         record: (url) => this.records.get(origin, url, key),
         timeline: this.timeline,
-        createLink: this.links.factory(this.network.createLink),
+        createLink: this.uplink.factory(this.links.factory(this.network.createLink)),
         measureOnly: () => !this.serving, // shadow: not one byte from a neighbour
       });
       const startup = this.startup.decide(joined.neighbours.length, joined.arrivals);
@@ -168,6 +170,8 @@ export abstract class SwarmMembership {
         startup: startup.swarm ? "swarm" : "http",
         startupWhy: startup.why,
       });
+      const measured = this.uplink.meter.rateBytesPerS; // the uplink outlives the rendition
+      if (measured !== null) session.setMeasuredUplink(measured);
       this.session = session;
       this.backoff.succeeded();
       this.problems.joined();

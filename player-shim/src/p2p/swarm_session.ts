@@ -180,6 +180,13 @@ export class SwarmSession {
     this.drain();
   }
 
+  /** This viewer's upload capacity measured while backlogged (uplink_meter.ts; null: not yet). */
+  setMeasuredUplink(rateBytesPerS: number | null): void {
+    if (this.closed) return;
+    this.scheduler.setMeasuredUplink(this.nowS(), rateBytesPerS);
+    this.drain();
+  }
+
   /**
    * Where playback is. Origin downloads of segments the playhead has left (hls.js jumped to the
    * live edge) stop: the scheduler forgot them, and on a congested origin they would go on

@@ -71,8 +71,9 @@ export interface Beacon {
   /** Newest complete segments held (the dashboard's rarest-segment view); optional on the wire. */
   have?: number[];
   /**
-   * What this viewer can upload (bits/s): its cap, its announced budget, or 0 when it uploads
-   * nothing; null when unknown. The dashboard's upload-capacity bound sums it; optional.
+   * What this viewer can upload (bits/s): 0 when it uploads nothing, its cap or set budget, else
+   * its capacity measured while backlogged (p2p/uplink_meter.ts); null when unknown. The
+   * dashboard's upload-capacity bound sums it, signaling's matcher ranks by it; optional.
    */
   upload_capacity_bps?: number | null;
 }

@@ -25,6 +25,8 @@ export class OriginGate {
   connectHoldUntil: number | null = null;
   /** The member's upload cap in force (null: none); kept current by the scheduler. */
   uploadCap: number | null;
+  /** Its upload capacity measured while backlogged (p2p/uplink_meter.ts; null: not yet). */
+  measuredUplink: number | null = null;
 
   constructor(
     private readonly config: SchedulerConfig,
@@ -188,9 +190,13 @@ export class OriginGate {
     return this.clock.originTooSlow(segment, deadline, now, own, live);
   }
 
-  /** Our upload cap is below `smallUplinkX` times the segment's bitrate. */
+  /**
+   * Our upload cap is below `smallUplinkX` times the segment's bitrate; without a cap, our
+   * measured capacity (only ever measured while backlogged: an idle member's small upload says
+   * nothing of its link).
+   */
   smallUplink(segment: SegmentState): boolean {
-    const cap = this.uploadCap;
+    const cap = this.uploadCap ?? this.measuredUplink;
     const x = this.config.smallUplinkX;
     if (cap === null || x <= 0 || segment.duration <= 0) return false;
     return cap < (x * segment.size) / segment.duration;

@@ -116,7 +116,9 @@ export interface SchedulerConfig {
    * A member whose upload cap (`uploadRateBytesPerS`, or the one `setUploadLimits` gave) is below
    * this many times the stream's bitrate judges whether the origin is too slow by its own
    * recent fetches (`ownRateFreshS`), not by how fast neighbours' copies arrive: on such uplinks a relayed
-   * copy is slow because of the relays (`OriginGate.originTooSlow`; 0: never; no cap: never).
+   * copy is slow because of the relays (`OriginGate.originTooSlow`; 0: never). With no cap, the
+   * capacity measured while backlogged (`setMeasuredUplink`, p2p/uplink_meter.ts) stands in; with
+   * neither, never.
    */
   smallUplinkX: number;
   /** The small-uplink rule trusts the own origin rate only while the last fetch completed within this long. */

@@ -132,6 +132,16 @@ export abstract class SchedulerNeighbours {
     this.gate.uploadCap = rateBytesPerS; // see OriginGate.originTooSlow
   }
 
+  /**
+   * The member's upload capacity as measured while its channels were backlogged (bytes/s,
+   * p2p/uplink_meter.ts; null: unknown). Only the small-uplink rule reads it, and only when no
+   * cap is in force: it limits no upload.
+   */
+  setMeasuredUplink(now: number, rateBytesPerS: number | null): void {
+    this.advance(now);
+    this.gate.measuredUplink = rateBytesPerS;
+  }
+
   // --- what this member announces ---
 
   /** One HAVE_PIECES per segment whose partial holding changed since the last pass. */

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LinkStats } from "../../src/p2p/link_stats";
-import { OperatorLink, SLOT_BPS, uploadLimits, viewerKey, type BeaconPort } from "../../src/p2p/operator_link";
+import { OperatorLink, SLOT_BPS, UNMEASURED_BUDGET_BPS, uploadLimits, viewerKey, type BeaconPort } from "../../src/p2p/operator_link";
 import { loadVectors } from "../vectors";
 import { p2pStatus, type StatusInput } from "../../src/p2p/p2p_status";
 import { selectedPairType, type Link, type PeerLinkOptions } from "../../src/p2p/peer_link";
@@ -139,7 +139,7 @@ describe("p2p status", () => {
 describe("upload policy", () => {
   const env = { saveData: false, hidden: false };
   it("caps, halves in the background, and leeches on saveData", () => {
-    expect(uploadLimits(DEFAULT_OPTIONS, null, env)).toEqual({ rateBytesPerS: null, slots: 8, budgetBps: 20_000_000 });
+    expect(uploadLimits(DEFAULT_OPTIONS, null, env)).toEqual({ rateBytesPerS: null, slots: 8, budgetBps: 0 }); // nothing set
     const policy = control({ upload: { cap_bps: 8_000_000, save_data: true, background_percent: 50 } }).upload;
     expect(uploadLimits(DEFAULT_OPTIONS, policy, env)).toEqual({ rateBytesPerS: 1_000_000, slots: 8, budgetBps: 8_000_000 });
     expect(uploadLimits(DEFAULT_OPTIONS, policy, { ...env, hidden: true }).rateBytesPerS).toBe(500_000);
@@ -150,31 +150,33 @@ describe("upload policy", () => {
 });
 
 describe("upload policy in the running session", () => {
-  function governed(initial: Control) {
+  function governed(initial: Control, upload = DEFAULT_OPTIONS) {
     const applied: [number | null, number][] = [];
     const env = { saveData: false, hidden: false };
     const sent: Beacon[] = [];
+    const measured: { bps: number | null } = { bps: null };
     const op = new OperatorLink({
       intervalMs: 10_000,
       viewerKey: "v",
       pageAllows: () => true,
       fields,
       onMode: () => undefined,
-      upload: DEFAULT_OPTIONS,
+      upload,
+      measuredUploadBps: () => measured.bps,
       onUpload: (l) => void applied.push([l.rateBytesPerS, l.slots]),
       env: () => env,
     });
     const port: BeaconPort = { beacon: async (b) => (sent.push(b), initial) };
-    return { op, port, applied, env, sent };
+    return { op, port, applied, env, sent, measured };
   }
 
   it("hands a changed policy and a background tab to the session, and beacons the capacity", async () => {
     const doc = Object.assign(new EventTarget(), { visibilityState: "visible" });
     vi.stubGlobal("document", doc); // node has none: the link listens to this one
-    const { op, port, applied, env, sent } = governed(control());
+    const { op, port, applied, env, sent } = governed(control(), { ...DEFAULT_OPTIONS, uploadBudgetBps: 20_000_000 });
     await op.attach(port);
     expect(op.takeUploadLimits()).toEqual({ rateBytesPerS: null, slots: 8, budgetBps: 20_000_000 }); // the join's
-    expect(sent[0]?.upload_capacity_bps).toBe(20_000_000); // no cap: the announced budget
+    expect(sent[0]?.upload_capacity_bps).toBe(20_000_000); // no cap: the page's budget
     op.apply(control({ version: 2 })); // same limits: nothing to do
     expect(applied).toEqual([]);
     op.apply(control({ version: 3, upload: { cap_bps: 800_000, save_data: true, background_percent: 50 } }));
@@ -190,6 +192,33 @@ describe("upload policy in the running session", () => {
     expect(sent.at(-1)?.upload_capacity_bps).toBe(0);
     op.detach();
     vi.unstubAllGlobals();
+  });
+
+  it("beacons the measured capacity when neither a cap nor a budget is set, else null; a cap or budget wins", async () => {
+    const { op, port, sent, measured } = governed(control());
+    await op.attach(port);
+    expect(sent[0]?.upload_capacity_bps).toBeNull(); // nothing measured yet: unknown, not 0 and not a guess
+    const limits = op.takeUploadLimits();
+    expect(limits).toEqual({ rateBytesPerS: null, slots: 8, budgetBps: 0 });
+    expect(op.joinBudgetBps(limits)).toBe(UNMEASURED_BUDGET_BPS); // the join still ranks it as before
+    measured.bps = 1_600_000;
+    await op.send();
+    expect(sent.at(-1)?.upload_capacity_bps).toBe(1_600_000);
+    expect(op.joinBudgetBps(op.takeUploadLimits())).toBe(1_600_000); // a rejoin announces it too
+    op.apply(control({ version: 2, upload: { cap_bps: 8_000_000, save_data: true, background_percent: 50 } }));
+    await op.send();
+    expect(sent.at(-1)?.upload_capacity_bps).toBe(8_000_000); // the operator's cap in force
+    op.apply(control({ version: 3, upload: { cap_bps: 0, save_data: true, background_percent: 50 } }));
+    await op.send();
+    expect(sent.at(-1)?.upload_capacity_bps).toBe(0); // leech only: 0 whatever was measured
+    expect(op.joinBudgetBps(op.takeUploadLimits())).toBe(0);
+    op.detach();
+
+    const budgeted = governed(control(), { ...DEFAULT_OPTIONS, uploadBudgetBps: 5_000_000 });
+    budgeted.measured.bps = 1_600_000;
+    await budgeted.op.attach(budgeted.port);
+    expect(budgeted.sent[0]?.upload_capacity_bps).toBe(5_000_000); // the page's own budget wins
+    budgeted.op.detach();
   });
 
   it("tells no session before a join took limits", () => {

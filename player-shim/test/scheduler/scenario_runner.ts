@@ -56,6 +56,7 @@ const EVENTS: Record<string, (s: PieceScheduler, now: number, e: Json) => void> 
   upload_request: (s, now, e) => s.uploadRequest(now, str(e, "peer"), num(e, "request_id"), num(e, "seq"), num(e, "first_piece"), num(e, "piece_count")),
   upload_cancel: (s, now, e) => s.uploadCancel(now, str(e, "peer"), num(e, "request_id")),
   set_upload_limits: (s, now, e) => s.setUploadLimits(now, e.rate_bytes_per_s === null ? null : num(e, "rate_bytes_per_s"), num(e, "slots")),
+  set_measured_uplink: (s, now, e) => s.setMeasuredUplink(now, e.rate_bytes_per_s === null ? null : num(e, "rate_bytes_per_s")),
 };
 
 export function applyEvent(sched: PieceScheduler, now: number, event: Json): void {

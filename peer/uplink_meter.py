@@ -1,0 +1,94 @@
+"""This member's upload capacity, measured only while its data channels are backlogged (pure;
+the shim's twin is player-shim/src/p2p/uplink_meter.ts, shared cases in
+tests/vectors/uplink_meter.json).
+
+What a member uploads over some seconds is its demand, not its capacity: an idle viewer would look
+like a tiny uplink. Bytes leaving the channels' send buffers while more than `backlog_bytes` wait
+in them are paced by the link (or the transport's congestion control), so only those count.
+A channel held back by its own path (a slow receiver, a TURN relay) backs up too while the uplink
+has room: such windows read low, an underestimate (the side that costs offload, not stalls).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class UplinkMeterConfig:
+    # Buffered bytes (summed over the channels) above which the sender counts as backlogged:
+    # below the channels' low-water mark (256 KiB), so a link refilled at `bufferedamountlow`
+    # stays backlogged, and above a few pieces, so a short reply's tail does not count.
+    backlog_bytes: int = 65_536
+    # Backlogged seconds that make one sample (bufferedAmount drops in chunks).
+    window_s: float = 1.0
+    # Half-lives, in backlogged seconds, of the two averages; the estimate is the smaller, so it
+    # follows a slower link within seconds and a faster one more cautiously (hls.js's ABR
+    # estimator does the same): overstating an uplink is what turns into neighbours' stalls.
+    fast_half_life_s: float = 3.0
+    slow_half_life_s: float = 9.0
+
+
+Channel = tuple[str, int, int]
+"""(link id, bytes handed to the channel so far, its `bufferedAmount` now)."""
+
+
+class UplinkMeter:
+    """Feed `observe` before every batch of frames handed to the channels and when one's buffer
+    falls below its low-water mark: buffered bytes then only grow at an observation, so when
+    the total is at or above `backlog_bytes` at one, the sender was backlogged all the time
+    since the previous one, and the bytes that left the buffers meanwhile measure the link."""
+
+    def __init__(self, config: UplinkMeterConfig | None = None) -> None:
+        self.config = config or UplinkMeterConfig()
+        self._fast: float | None = None
+        self._slow: float | None = None
+        self._drained: dict[str, int] = {}
+        self._last_at: float | None = None
+        self._bytes = 0
+        self._seconds = 0.0
+
+    @property
+    def rate_bytes_per_s(self) -> float | None:
+        """The measured upload capacity (bytes/s), None until a window was backlogged."""
+        if self._fast is None or self._slow is None:
+            return None
+        return min(self._fast, self._slow)
+
+    def capacity_bps(self) -> int | None:
+        rate = self.rate_bytes_per_s
+        return None if rate is None else round(rate * 8)
+
+    def observe(self, now: float, channels: Iterable[Channel]) -> bool:
+        """The channels' counters at `now`; True when this closed a window (a new estimate).
+        A channel seen for the first time only sets its baseline; one no longer listed (closed)
+        is forgotten, its last bytes uncounted (an underestimate for one interval)."""
+        drained: dict[str, int] = {}
+        moved = buffered = 0
+        for link_id, sent, in_buffer in channels:
+            out = sent - in_buffer
+            drained[link_id] = out
+            moved += max(0, out - self._drained.get(link_id, out))
+            buffered += in_buffer
+        self._drained = drained
+        last, self._last_at = self._last_at, now
+        if last is None or now <= last or buffered < self.config.backlog_bytes:
+            return False
+        self._bytes += moved
+        self._seconds += now - last
+        if self._seconds < self.config.window_s:
+            return False
+        self._sample(self._bytes / self._seconds, self._seconds)
+        self._bytes, self._seconds = 0, 0.0
+        return True
+
+    def _sample(self, rate: float, seconds: float) -> None:
+        cfg = self.config
+        if self._fast is None or self._slow is None:
+            self._fast = self._slow = rate
+            return
+        fast = 0.5 ** (seconds / cfg.fast_half_life_s)
+        slow = 0.5 ** (seconds / cfg.slow_half_life_s)
+        self._fast = fast * self._fast + (1 - fast) * rate
+        self._slow = slow * self._slow + (1 - slow) * rate

@@ -1,0 +1,148 @@
+/**
+ * The uplink meter (measured only while the channels are backlogged) and its feed from the links:
+ * the shared cases of tests/vectors/uplink_meter.json (the Python peer runs them too), an idle
+ * viewer against a backlogged one, a link that changes rate, and the feed's sampling.
+ */
+import { describe, expect, it } from "vitest";
+import type { Link, PeerLinkHandlers, PeerLinkOptions } from "../../src/p2p/peer_link";
+import { UplinkFeed } from "../../src/p2p/uplink_feed";
+import { DEFAULT_UPLINK_METER, UplinkMeter } from "../../src/p2p/uplink_meter";
+import { loadVectors } from "../vectors";
+
+interface Step {
+  at: number;
+  channels: [string, number, number][];
+  changed: boolean;
+  rate_bytes_per_s: number | null;
+}
+const vectors = loadVectors<{ config: Record<string, number>; cases: { name: string; steps: Step[] }[] }>("uplink_meter.json");
+
+describe("uplink meter: shared vectors (tests/vectors/uplink_meter.json)", () => {
+  it("uses the defaults of the vectors", () => {
+    expect(vectors.config).toEqual({
+      backlog_bytes: DEFAULT_UPLINK_METER.backlogBytes,
+      window_s: DEFAULT_UPLINK_METER.windowS,
+      fast_half_life_s: DEFAULT_UPLINK_METER.fastHalfLifeS,
+      slow_half_life_s: DEFAULT_UPLINK_METER.slowHalfLifeS,
+    });
+  });
+  for (const c of vectors.cases) {
+    it(c.name, () => {
+      const meter = new UplinkMeter();
+      for (const step of c.steps) {
+        const changed = meter.observe(
+          step.at,
+          step.channels.map(([id, sent, buffered]) => ({ id, sent, buffered })),
+        );
+        expect(changed, `changed at ${step.at}`).toBe(step.changed);
+        if (step.rate_bytes_per_s === null) expect(meter.rateBytesPerS, `rate at ${step.at}`).toBeNull();
+        else expect(Math.abs((meter.rateBytesPerS as number) / step.rate_bytes_per_s - 1), `rate at ${step.at}`).toBeLessThan(1e-6);
+      }
+    });
+  }
+});
+
+describe("uplink meter", () => {
+  it("reports nothing for an idle viewer (its upload is demand), a backlogged one's link rate", () => {
+    const idle = new UplinkMeter();
+    for (let i = 0; i < 100; i++) idle.observe(i * 0.1, [{ id: "a", sent: i * 16_384, buffered: 0 }]); // 160 kB/s asked, each piece gone before the next
+    expect(idle.capacityBps()).toBeNull();
+    const busy = new UplinkMeter();
+    for (let i = 0; i <= 10; i++) busy.observe(i * 0.2, [{ id: "a", sent: 204_800 + i * 50_000, buffered: 204_800 }]);
+    expect(busy.capacityBps()).toBe(2_000_000); // 250 kB/s
+  });
+
+  it("follows a link that slows down within seconds, and one that speeds up more cautiously", () => {
+    const meter = new UplinkMeter();
+    let sent = 204_800;
+    let t = 0;
+    const run = (seconds: number, rate: number): void => {
+      for (let i = 0; i < seconds * 4; i++) {
+        meter.observe(t, [{ id: "a", sent, buffered: 204_800 }]);
+        t += 0.25;
+        sent += rate / 4;
+      }
+      meter.observe(t, [{ id: "a", sent, buffered: 204_800 }]);
+    };
+    run(5, 250_000);
+    expect(meter.rateBytesPerS).toBeCloseTo(250_000, 0);
+    run(3, 50_000); // 3 backlogged seconds, the fast average's half-life: half way down
+    expect(meter.rateBytesPerS).toBeCloseTo(150_000, 0);
+    run(30, 50_000);
+    expect(meter.rateBytesPerS as number).toBeLessThan(51_000);
+    run(3, 250_000); // the slow average holds the way up back: a quarter of it
+    expect(meter.rateBytesPerS as number).toBeLessThan(105_000);
+    run(30, 250_000);
+    expect(meter.rateBytesPerS as number).toBeGreaterThan(230_000);
+  });
+});
+
+/** A link whose channel counters the test sets; `flush()` plays PeerLink's flush. */
+class CountedLink implements Link {
+  readonly piecesSent = 0;
+  sent = 0;
+  buffered = 0;
+  constructor(
+    readonly peerId: string,
+    private readonly handlers: PeerLinkHandlers,
+  ) {}
+  async start(): Promise<void> {}
+  async handleSignal(): Promise<void> {}
+  send(): void {}
+  close(reason: string): void {
+    this.handlers.closed(this, reason);
+  }
+  channelCount(): { sent: number; buffered: number } {
+    return { sent: this.sent, buffered: this.buffered };
+  }
+  flush(): void {
+    this.handlers.flushing?.(this);
+  }
+}
+
+describe("uplink feed", () => {
+  const options = (peerId: string, handlers: Partial<PeerLinkHandlers> = {}): PeerLinkOptions => ({
+    peerId,
+    initiator: true,
+    rtcConfig: {},
+    sendSignal: () => undefined,
+    highWaterMark: 1 << 20,
+    lowWaterMark: 1 << 18,
+    connectTimeoutMs: 10_000,
+    handlers: { open: () => undefined, message: () => undefined, protocolError: () => undefined, closed: () => undefined, pieceSent: () => undefined, ...handlers },
+  });
+
+  it("samples every live link's channel when one flushes, and forgets closed links", () => {
+    let now = 0;
+    const estimates: number[] = [];
+    const feed = new UplinkFeed(() => now, (rate) => void estimates.push(rate));
+    const made: CountedLink[] = [];
+    const flushed: string[] = [];
+    const factory = feed.factory((o) => {
+      const l = new CountedLink(o.peerId, o.handlers);
+      made.push(l);
+      return l;
+    });
+    const a = factory(options("A", { flushing: (l) => void flushed.push(l.peerId) })) as CountedLink;
+    const b = factory(options("B")) as CountedLink;
+    a.buffered = 200_000;
+    a.sent = 200_000;
+    a.flush();
+    for (let i = 1; i <= 4; i++) {
+      now = i * 0.25;
+      a.sent += 20_000; // A's channel stays backlogged, 80 kB/s leave it...
+      b.sent += 5_000; // ...and B's bytes, sent meanwhile, count too
+      b.flush(); // any link's flush samples them all
+    }
+    expect(estimates).toEqual([100_000]);
+    expect(flushed).toEqual(["A"]); // the session's own handler still runs
+    a.close("gone");
+    for (let i = 5; i <= 12; i++) {
+      now = i * 0.25;
+      b.sent += 5_000;
+      b.flush(); // B alone is never backlogged: nothing more is measured
+    }
+    expect(estimates).toEqual([100_000]);
+    expect(feed.meter.rateBytesPerS).toBe(100_000);
+  });
+});

@@ -1,0 +1,62 @@
+"""peer/uplink_meter.py: the shared cases (tests/vectors/uplink_meter.json, also run by vitest
+against player-shim/src/p2p/uplink_meter.ts) and the rule behind them."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from swarmcast.peer.uplink_meter import UplinkMeter, UplinkMeterConfig
+
+VECTORS = json.loads(
+    (Path(__file__).resolve().parents[1] / "vectors" / "uplink_meter.json").read_text()
+)
+
+
+def test_vector_config_is_the_default() -> None:
+    cfg = UplinkMeterConfig()
+    assert VECTORS["config"] == {
+        "backlog_bytes": cfg.backlog_bytes,
+        "window_s": cfg.window_s,
+        "fast_half_life_s": cfg.fast_half_life_s,
+        "slow_half_life_s": cfg.slow_half_life_s,
+    }
+
+
+@pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: c["name"][:60])
+def test_uplink_meter_vectors(case: dict[str, object]) -> None:
+    meter = UplinkMeter()
+    for step in case["steps"]:  # type: ignore[attr-defined]
+        channels = [(c[0], c[1], c[2]) for c in step["channels"]]
+        assert meter.observe(step["at"], channels) == step["changed"], step
+        expected = step["rate_bytes_per_s"]
+        if expected is None:
+            assert meter.rate_bytes_per_s is None, step
+        else:
+            assert meter.rate_bytes_per_s is not None, step
+            assert math.isclose(meter.rate_bytes_per_s, expected, rel_tol=1e-6), step
+
+
+def test_idle_sender_is_not_a_small_uplink() -> None:
+    """The flaw this module removes: a viewer that uploads little (no demand) reports nothing,
+    not its demand; a backlogged one reports its link's rate in bits/s."""
+    idle = UplinkMeter()
+    for i in range(100):  # 10 s of one 16 KiB piece per 0.1 s, each gone before the next
+        idle.observe(i * 0.1, [("a", i * 16_384, 0)])
+    assert idle.capacity_bps() is None
+    busy = UplinkMeter()
+    for i in range(11):  # 2 s at 250 kB/s with 200 KiB always waiting
+        busy.observe(i * 0.2, [("a", 204_800 + i * 50_000, 204_800)])
+    assert busy.capacity_bps() == 2_000_000
+
+
+def test_below_the_backlog_threshold_nothing_counts() -> None:
+    cfg = UplinkMeterConfig()
+    meter = UplinkMeter(cfg)
+    under = cfg.backlog_bytes - 1
+    for i in range(30):
+        assert not meter.observe(i * 0.5, [("a", under + i * 10_000, under)])
+    assert meter.rate_bytes_per_s is None
