@@ -5,6 +5,7 @@
  */
 
 import { locateSegment } from "../p2p/origin_client";
+import { abrTiming } from "../p2p/download_meter";
 import type { FragmentRef } from "../p2p/p2p_engine";
 import type { SegmentBuffer } from "../p2p/segment_store";
 import { SwarmBase } from "../swarm_base";
@@ -129,11 +130,10 @@ export class MediaSwarm extends SwarmBase {
   }
 
   private delivered(ref: FragmentRef, buffer: SegmentBuffer): SwarmDelivery {
-    // The bytes may have arrived before the player asked (prefetch) or after a wait for a
-    // neighbour's announcement; neither is network time. Without transfer timing (bytes the
-    // player itself fetched earlier) the best honest figure is "instant": 1 ms, TTFB 0.
-    const transferMs = buffer.requestedAt !== null && buffer.completedAt !== null ? Math.max(1, buffer.completedAt - buffer.requestedAt) : 1;
-    const ttfbMs = buffer.requestedAt !== null && buffer.firstByteAt !== null ? Math.max(0, Math.min(transferMs, buffer.firstByteAt - buffer.requestedAt)) : 0;
+    // The real transfer, at most the viewer's own link time when peers served it (abrTiming).
+    // Without transfer timing (bytes the player itself fetched earlier) the best honest figure
+    // is "instant": 1 ms, TTFB 0.
+    const { transferMs, ttfbMs } = abrTiming(buffer, this.engine.downloadRate()) ?? { transferMs: 1, ttfbMs: 0 };
     this.emitter.emit("segment", {
       swarm: this.swarmOf(ref.url),
       seq: buffer.seq,
@@ -157,6 +157,7 @@ export class MediaSwarm extends SwarmBase {
     const swarm = this.swarmOf(segment.url);
     this.emitter.emit("bytes", { source: "http", bytes, peerId: null, swarm, seq: ref.sn });
     this.emitter.emit("segment", { swarm, seq: ref.sn, bytes, httpBytes: bytes, p2pBytes: 0, ms });
+    this.engine.httpTransferred(bytes, ms);
     if (this.engine.p2pEnabled) this.engine.offerHttp(ref, new Uint8Array(data.slice(0)));
   }
 

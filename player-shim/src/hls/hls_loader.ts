@@ -13,6 +13,7 @@ import type {
   LoaderStats,
 } from "hls.js";
 import type { Emitter } from "../events";
+import { abrTiming } from "../p2p/download_meter";
 import type { FragmentRef, P2PEngine } from "../p2p/p2p_engine";
 import { SLOW_MEDIA_SHARE, SLOW_STARTUP_POLL_MS, type SlowStartupAnswer } from "../p2p/startup_join";
 import type { SegmentBuffer } from "../p2p/segment_store";
@@ -23,6 +24,8 @@ export type LoaderEngine = Pick<P2PEngine, "load" | "offerHttp" | "secondsUntil"
   isLiveEdge(sn: number): boolean;
   /** Optional: the engine is still bringing the fragment in (see the safety net). */
   deliveryUnderway?(frag: FragmentRef, windowMs: number): boolean;
+  /** Optional: the viewer's measured origin download rate, bytes/s (null: none yet); see `deliver`. */
+  downloadRate?(): number | null;
   /** Optional: the safety net fetches the fragment over plain HTTP (the engine drops its copy). */
   playerFetches?(frag: FragmentRef): void;
   /** Optional: startup before the join: plain HTTP at once, maybe taken over (see `hedge`). */
@@ -247,15 +250,15 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       // One callback, one chunk: hls.js only uses chunkCount for progressive loading logs.
       stats.chunkCount = 1;
       stats.loading.end = now;
-      if (buffer.requestedAt !== null && buffer.completedAt !== null) {
+      const timing = abrTiming(buffer, deps.engine.downloadRate?.() ?? null);
+      if (timing) {
         // Backdated: the segment may have been fetched (from peers and/or Range requests) before
         // hls.js asked, or hls.js may have waited for a neighbour to announce it. Neither is
-        // network time; the ABR estimator must see how long the bytes took to arrive, so the
-        // load "started" that long before now and its first byte came after the real TTFB.
-        const transferMs = Math.max(1, buffer.completedAt - buffer.requestedAt);
-        const ttfbMs = Math.max(0, Math.min(transferMs, (buffer.firstByteAt ?? buffer.requestedAt) - buffer.requestedAt));
-        stats.loading.start = now - transferMs;
-        stats.loading.first = stats.loading.start + ttfbMs;
+        // network time; the ABR estimator must see how long the bytes took to arrive (at most
+        // the viewer's own link time when peers served them: download_meter.ts), so the load
+        // "started" that long before now and its first byte came after the TTFB.
+        stats.loading.start = now - timing.transferMs;
+        stats.loading.first = stats.loading.start + timing.ttfbMs;
       } else {
         // No transfer timing (bytes handed over from an earlier HTTP load): the wait hls.js saw
         // is the only honest figure; first byte = end keeps TTFB from inflating bandwidth.

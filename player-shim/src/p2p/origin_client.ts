@@ -68,6 +68,8 @@ export class OriginClient {
     private readonly onOverhead: (bytes: number, what: string) => void,
     /** The page's request hook (tokens, cookies, CDN auth); default the global fetch. */
     private readonly fetchFn: FetchFn = (url, init) => fetch(url, init),
+    /** A Range fetch completed: `bytes` from the network in `ms`, request to last byte (the download meter). */
+    private readonly onTransfer: (bytes: number, ms: number) => void = () => undefined,
   ) {}
 
   async fetchSigningKey(url: string, signal?: AbortSignal): Promise<SigningKey> {
@@ -97,9 +99,11 @@ export class OriginClient {
   async *streamRange(url: string, start: number, end: number, size: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
     const whole = start === 0 && end === size;
     const headers: Record<string, string> = whole ? {} : { Range: `bytes=${start}-${end - 1}` };
+    const requestedAt = performance.now();
     const response = await this.fetchFn(url, { headers, signal });
     if (response.status !== 200 && response.status !== 206) throw new HttpError(response.status, `GET ${url}: HTTP ${response.status}`);
-    let offset = response.status === 206 ? start : 0; // file offset of the next body byte
+    const bodyStart = response.status === 206 ? start : 0;
+    let offset = bodyStart; // file offset of the next body byte
     const reader = response.body?.getReader();
     const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = reader ? readAll(reader) : [new Uint8Array(await response.arrayBuffer())];
     for await (const chunk of chunks) {
@@ -108,6 +112,7 @@ export class OriginClient {
       if (to > from) yield chunk.subarray(from - offset, to - offset);
       offset += chunk.length;
       if (offset >= end) {
+        this.onTransfer(offset - bodyStart, performance.now() - requestedAt);
         await reader?.cancel().catch(() => undefined);
         return;
       }

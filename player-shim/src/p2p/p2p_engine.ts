@@ -199,6 +199,16 @@ export class P2PEngine extends SwarmMembership {
   }
 
   /** Seconds until the playhead reaches media time `start` (not playing: the startup deadline). */
+  /** This viewer's measured origin download rate in bytes/s (null: nothing measured yet): download_meter.ts. */
+  downloadRate(): number | null {
+    return this.downloads.bytesPerS;
+  }
+
+  /** The player fetched `bytes` over its own HTTP stack in `ms`, request to last byte (the download meter). */
+  httpTransferred(bytes: number, ms: number): void {
+    this.downloads.sample(bytes, ms);
+  }
+
   secondsUntil(start: number): number {
     return this.playhead.secondsUntil(start);
   }
@@ -335,6 +345,7 @@ export class P2PEngine extends SwarmMembership {
    * how long the transfer took; a slow one before the first frame moves startup to the swarm.
    */
   offerHttp(frag: FragmentRef, data: Uint8Array, transferMs?: number): void {
+    if (transferMs !== undefined) this.httpTransferred(data.length, transferMs);
     const loc = locateSegment(frag.url);
     if (!this.enabled || !loc) return;
     if (!this.playhead.started && transferMs !== undefined && this.startup.httpFragment(frag.duration, transferMs)) {

@@ -16,6 +16,7 @@ import type { SigningKey } from "../protocol/integrity";
 import { parseSigningKey } from "../protocol/integrity";
 import type { Timeline } from "../timeline";
 import { fetchApiConfig, type ApiConfig } from "./api_client";
+import { DownloadMeter } from "./download_meter";
 import { createSignaling, sessionRtcConfig } from "./engine_signaling";
 import { JoinBackoff } from "./join_backoff";
 import type { LinkStats } from "./link_stats";
@@ -63,6 +64,8 @@ export abstract class SwarmMembership {
    */
   protected startupRecordUrls: string[] = [];
   private origin: OriginClient | null = null;
+  /** This viewer's origin download rate, across renditions and rejoins (for the player's ABR: download_meter.ts). */
+  protected readonly downloads = new DownloadMeter();
   /** Signaling URL + path of the latest attempt; failed joins told to the page (p2p_problems.ts). */
   private signalingUrl = "";
   private readonly problems: ProblemReporter;
@@ -123,7 +126,7 @@ export abstract class SwarmMembership {
       const apiPending = (this.apiConfig ??= this.startup.timed(fetchApiConfig(this.options.apiBase, this.fetchFn)));
       apiPending.catch(() => undefined); // awaited below (a failure is handled there)
       const verifier = await ed25519Verifier();
-      this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn);
+      this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn, (bytes, ms) => this.downloads.sample(bytes, ms));
       this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.startup.timed(this.origin.fetchSigningKey(signingKeyUrl(segmentUrl)));
       this.key.catch(() => undefined); // awaited below (a failure is handled there)
       // The startup segments' records too, beside the join: on a congested origin they took

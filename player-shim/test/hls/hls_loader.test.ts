@@ -41,6 +41,7 @@ class FakeEngine implements LoaderEngine {
   offerHttp(ref: FragmentRef): void {
     this.offers.push(ref);
   }
+  downloadRate: () => number | null = () => null;
   playerFetches(ref: FragmentRef): void {
     this.playerFetched.push(ref.sn);
   }
@@ -145,6 +146,18 @@ describe("swarm fragment loader", () => {
     expect(stats.bwEstimate).toBeCloseTo((SEGMENT.length * 8000) / 300, 6);
     expect(events.segment?.[0]).toMatchObject({ seq: 7, httpBytes: 16384, p2pBytes: SEGMENT.length - 16384 });
     expect(FakeHttpLoader.instances).toHaveLength(0);
+  });
+
+  it("reports a segment peers served slower than the viewer's measured link at the link's rate", async () => {
+    // 400 ms from peers (mostly); the viewer's origin link carries the 50 kB in 100 ms.
+    engine.downloadRate = () => 500_000;
+    const { cb } = started();
+    engine.loads[0]?.resolve(completeBuffer());
+    await vi.waitFor(() => expect(cb.onSuccess).toHaveBeenCalledOnce());
+    const stats = cb.onSuccess.mock.calls[0]?.[1] as LoaderStats;
+    expect(stats.loading.start).toBe(2000 - 100);
+    expect(stats.loading.first).toBe(2000 - 100);
+    expect(stats.bwEstimate).toBeCloseTo(500_000 * 8, 6);
   });
 
   it("without transfer timing, does not report infinite bandwidth", async () => {

@@ -34,12 +34,14 @@ describe("request hook", () => {
       }
       return new Response(body as string | Uint8Array<ArrayBuffer>, { status: 200 });
     };
-    const client = new OriginClient(ed25519VerifierFor("noble"), () => undefined, hook);
+    const transfers: number[] = [];
+    const client = new OriginClient(ed25519VerifierFor("noble"), () => undefined, hook, (bytes) => transfers.push(bytes));
     const key = await client.fetchSigningKey("https://cdn.example/live/demo/signing-key.json");
     const record = await client.fetchRecord("https://cdn.example/live/demo/360p/seg-42.m4s", key);
     const parts: Uint8Array[] = [];
     for await (const part of client.streamRange("https://cdn.example/live/demo/360p/seg-42.m4s", 16384, 32768, record.size)) parts.push(part);
     expect(parts.reduce((n, p) => n + p.length, 0)).toBe(16384);
+    expect(transfers).toEqual([16384]); // the Range fetch, timed for the download meter (not the record or key)
     expect(seen).toEqual([
       ["https://cdn.example/live/demo/signing-key.json", null],
       ["https://cdn.example/live/demo/360p/seg-42.m4s.integrity.json", null],

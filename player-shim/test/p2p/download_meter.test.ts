@@ -1,0 +1,46 @@
+/** The viewer's origin download meter and the ABR timing of delivered segments (download_meter.ts). */
+import { describe, expect, it } from "vitest";
+import { abrTiming, DownloadMeter, MIN_SAMPLE_BYTES } from "../../src/p2p/download_meter";
+
+/** A 200 kB segment requested at t=1000 ms, first byte at 1200, last at 5000 (4 s: a slow relay). */
+const SLOW_FROM_PEERS = { size: 200_000, p2pBytes: 200_000, requestedAt: 1000, firstByteAt: 1200, completedAt: 5000 };
+
+describe("DownloadMeter", () => {
+  it("knows nothing before its first sample, then follows transfers with the scheduler's weight", () => {
+    const meter = new DownloadMeter();
+    expect(meter.bytesPerS).toBeNull();
+    meter.sample(200_000, 1000);
+    expect(meter.bytesPerS).toBe(200_000);
+    meter.sample(100_000, 1000);
+    expect(meter.bytesPerS).toBeCloseTo(0.7 * 200_000 + 0.3 * 100_000, 6);
+  });
+
+  it("ignores transfers too small to measure the link, and empty timings", () => {
+    const meter = new DownloadMeter();
+    meter.sample(MIN_SAMPLE_BYTES - 1, 1);
+    meter.sample(100_000, 0);
+    meter.sample(100_000, Number.NaN);
+    expect(meter.bytesPerS).toBeNull();
+  });
+});
+
+describe("abrTiming", () => {
+  it("reports a segment peers served slower than the viewer's link at the link's time", () => {
+    // Link measured at 500 kB/s: the 200 kB segment takes 400 ms over it, not 4 s.
+    expect(abrTiming(SLOW_FROM_PEERS, 500_000)).toEqual({ transferMs: 400, ttfbMs: 0 });
+  });
+
+  it("keeps the real transfer when peers were faster than the link, or nothing is measured", () => {
+    expect(abrTiming(SLOW_FROM_PEERS, 20_000)).toEqual({ transferMs: 4000, ttfbMs: 200 });
+    expect(abrTiming(SLOW_FROM_PEERS, null)).toEqual({ transferMs: 4000, ttfbMs: 200 });
+  });
+
+  it("keeps the real transfer of a segment that came from the origin only (that is the link)", () => {
+    expect(abrTiming({ ...SLOW_FROM_PEERS, p2pBytes: 0 }, 500_000)).toEqual({ transferMs: 4000, ttfbMs: 200 });
+  });
+
+  it("has no timing for bytes without a transfer (the player's own earlier load)", () => {
+    expect(abrTiming({ ...SLOW_FROM_PEERS, requestedAt: null }, 500_000)).toBeNull();
+    expect(abrTiming({ ...SLOW_FROM_PEERS, completedAt: null }, 500_000)).toBeNull();
+  });
+});
