@@ -18,6 +18,7 @@ import { LinkStats } from "./link_stats";
 import { OperatorLink, viewerKey } from "./operator_link";
 import { p2pStatus, type P2PStatus } from "./p2p_status";
 import { PlayheadTracker } from "./playhead_tracker";
+import { prefetchWindow } from "./prefetch_window";
 import { electsFirstCopy, StartupPlan, startupSession, type SlowStartupAnswer } from "./startup_join";
 import { SwarmMembership, type EngineNetwork, type PreJoinFragment } from "./swarm_membership";
 import { UplinkFeed } from "./uplink_feed";
@@ -49,6 +50,8 @@ export class P2PEngine extends SwarmMembership {
   protected override readonly startup: StartupPlan;
   /** Sequence numbers that appeared at the live edge of a refreshed playlist (recent ones). */
   private readonly liveEdgeSns = new Set<number>();
+  /** Fragment URLs the player is loading over plain HTTP (`load` answered null): never prefetched too. */
+  private readonly playerLoads = new Set<string>();
   protected override readonly preJoin = new Map<number, PreJoinFragment>();
   protected override readonly playhead: PlayheadTracker;
   protected override destroyed = false;
@@ -234,9 +237,8 @@ export class P2PEngine extends SwarmMembership {
     if (last) session.setLiveEdge(last.sn);
     if (!this.playhead.anchored || !this.serving || this.startsOverHttp()) return;
     const position = this.playhead.position();
-    const horizon = position + session.scheduler.config.prefetchHorizonS;
-    for (const frag of fragments) {
-      if (frag.start + frag.duration <= position || frag.start > horizon) continue;
+    const view = { position, bufferedEnd: this.playhead.bufferedEnd(), horizon: position + session.scheduler.config.prefetchHorizonS, playerLoads: this.playerLoads };
+    for (const frag of prefetchWindow(fragments, view)) {
       void session.addSegment(this.segmentInfo(frag, electsFirstCopy(newSns.has(frag.sn), this.playhead.started)));
     }
   }
@@ -260,6 +262,7 @@ export class P2PEngine extends SwarmMembership {
     const loc = locateSegment(frag.url);
     if (!loc) return null;
     this.playhead.fragmentWanted(frag.start);
+    this.playerLoads.delete(frag.url);
     let session = this.readySession(loc.stream, loc.rendition);
     if (!session) {
       const joining = this.sessionFor(loc.stream, loc.rendition, frag.url);
@@ -269,7 +272,10 @@ export class P2PEngine extends SwarmMembership {
       this.joinWaitUntil = this.clock.now() + waitMs;
       session = await startupSession(joining, waitMs, signal);
     }
-    if (!session || !this.serving || this.startsOverHttp()) return null;
+    if (!session || !this.serving || this.startsOverHttp()) {
+      this.playerLoadsOverHttp(frag.url);
+      return null;
+    }
     const buffer = await session.addSegment(this.segmentInfo(frag, electsFirstCopy(liveEdge, this.playhead.started)));
     if (!buffer || signal.aborted) return null;
     return session.waitForSegment(frag.sn, signal);
@@ -327,6 +333,12 @@ export class P2PEngine extends SwarmMembership {
     return "take";
   }
 
+  /** `load` answered null: the player loads `url` over plain HTTP, so prefetching leaves it out (prefetch_window.ts). */
+  private playerLoadsOverHttp(url: string): void {
+    this.playerLoads.add(url);
+    while (this.playerLoads.size > 64) this.playerLoads.delete(this.playerLoads.values().next().value as string);
+  }
+
   /** The loader's safety net sent this fragment to plain HTTP: no second origin copy of it (swarm_session.ts). */
   playerFetches(frag: FragmentRef): void {
     if (locateSegment(frag.url)?.rendition === this.sessionRendition) this.session?.playerFetches(frag.sn);
@@ -346,6 +358,7 @@ export class P2PEngine extends SwarmMembership {
    */
   offerHttp(frag: FragmentRef, data: Uint8Array, transferMs?: number): void {
     if (transferMs !== undefined) this.httpTransferred(data.length, transferMs);
+    this.playerLoads.delete(frag.url);
     const loc = locateSegment(frag.url);
     if (!this.enabled || !loc) return;
     if (!this.playhead.started && transferMs !== undefined && this.startup.httpFragment(frag.duration, transferMs)) {

@@ -5,6 +5,8 @@
  * for (the startup deadline counts from it).
  */
 
+import { bufferAhead } from "../playback_monitor";
+
 /** What receives the playhead (the current swarm session, when there is one). */
 export interface PlayheadSink {
   setPlayhead(position: number, playing: boolean): void;
@@ -69,6 +71,12 @@ export class PlayheadTracker {
   isPlaying(): boolean {
     const m = this.media;
     return m !== null && !m.paused && !m.seeking && m.readyState >= 3 && this.started;
+  }
+
+  /** End of the media buffered contiguously from the playhead once started (else the position): the player does not ask for what lies before it. */
+  bufferedEnd(): number {
+    const m = this.media;
+    return m && this.started ? m.currentTime + bufferAhead(m) : this.position();
   }
 
   /** currentTime once playing, the first wanted fragment before that. */
