@@ -89,6 +89,16 @@ class DeadlineClock:
         reserve = self.config.http_margin_s + segment.missing_bytes() / rate
         return deadline - reserve
 
+    def seed_http_rate(self, rate: float) -> None:
+        """A rate of the member's link measured outside this scheduler (the browser's download
+        meter: its own HTTP loads, an earlier rendition's fetches) replaces the config's guess
+        until a fetch of ours is measured: the 2 MB/s guess on a 1 Mbit/s downlink put every
+        fallback point about a second late (realistic lab, bench/results/realistic-README.md,
+        session 22). Both ports have it; only the shim calls it."""
+        if self.http_measured_at is None and rate > 0:
+            self.http_rate = rate
+            self._timeout = -1.0
+
     def http_fetch_done(self, size: int, elapsed: float, now: float | None = None) -> None:
         if now is not None:
             self.http_measured_at = now

@@ -175,6 +175,8 @@ export abstract class SwarmMembership {
       });
       const measured = this.uplink.meter.rateBytesPerS; // the uplink outlives the rendition
       if (measured !== null) session.setMeasuredUplink(measured);
+      const downlink = this.downloads.bytesPerS; // so does the downlink
+      if (downlink !== null) session.seedHttpRate(downlink);
       this.session = session;
       this.backoff.succeeded();
       this.problems.joined();

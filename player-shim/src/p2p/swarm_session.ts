@@ -180,6 +180,11 @@ export class SwarmSession {
     this.drain();
   }
 
+  /** The viewer's measured origin download rate (download_meter.ts), for the fallback points until a fetch of this session's is measured. */
+  seedHttpRate(rateBytesPerS: number): void {
+    this.scheduler.clock.seedHttpRate(rateBytesPerS);
+  }
+
   /** This viewer's upload capacity measured while backlogged (uplink_meter.ts; null: not yet). */
   setMeasuredUplink(rateBytesPerS: number | null): void {
     if (this.closed) return;

@@ -76,6 +76,16 @@ export class DeadlineClock {
     return deadline - reserve;
   }
 
+  /**
+   * A rate of the member's link measured outside this scheduler (the download meter: its own
+   * HTTP loads, an earlier rendition's fetches) replaces the config's guess until a fetch of ours
+   * is measured: the 2 MB/s guess on a 1 Mbit/s downlink put every fallback point about a second
+   * late (peer/deadline_clock.py says more).
+   */
+  seedHttpRate(rate: number): void {
+    if (this.httpMeasuredAt === null && rate > 0) this.httpRate = rate;
+  }
+
   httpFetchDone(size: number, elapsed: number, now: number | null = null): void {
     if (now !== null) this.httpMeasuredAt = now;
     if (elapsed > 0) {

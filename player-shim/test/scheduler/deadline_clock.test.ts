@@ -1,0 +1,29 @@
+/**
+ * DeadlineClock.seedHttpRate: a link rate measured outside the scheduler replaces the config's
+ * guess until a fetch of its own is measured (tests/peer/test_deadline_clock.py is the same test
+ * for the Python port).
+ */
+import { describe, expect, it } from "vitest";
+import { DeadlineClock } from "../../src/scheduler/deadline_clock";
+import { DEFAULT_SCHEDULER_CONFIG, schedulerConfig } from "../../src/scheduler/scheduler_config";
+
+describe("DeadlineClock.seedHttpRate", () => {
+  it("replaces the guess until an own fetch is measured", () => {
+    const clock = new DeadlineClock(schedulerConfig());
+    expect(clock.httpRate).toBe(DEFAULT_SCHEDULER_CONFIG.httpRateEstimateBytesPerS);
+    clock.seedHttpRate(125_000); // a 1 Mbit/s downlink
+    expect(clock.httpRate).toBe(125_000);
+    clock.httpFetchDone(100_000, 1.0, 10.0);
+    const weight = DEFAULT_SCHEDULER_CONFIG.httpRateEwmaWeight;
+    const measured = (1 - weight) * 125_000 + weight * 100_000;
+    expect(clock.httpRate).toBeCloseTo(measured, 6);
+    clock.seedHttpRate(2_000_000); // measured fetches of its own outweigh an outside figure
+    expect(clock.httpRate).toBeCloseTo(measured, 6);
+  });
+
+  it("ignores nonsense", () => {
+    const clock = new DeadlineClock(schedulerConfig());
+    clock.seedHttpRate(0);
+    expect(clock.httpRate).toBe(DEFAULT_SCHEDULER_CONFIG.httpRateEstimateBytesPerS);
+  });
+});

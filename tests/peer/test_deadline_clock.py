@@ -1,0 +1,26 @@
+"""DeadlineClock.seed_http_rate: a link rate measured outside the scheduler replaces the
+config's guess until a fetch of its own is measured (the TypeScript port's same test:
+player-shim/test/scheduler/deadline_clock.test.ts)."""
+
+from __future__ import annotations
+
+from swarmcast.peer.deadline_clock import DeadlineClock
+from swarmcast.peer.scheduler_config import SchedulerConfig
+
+
+def test_seed_replaces_the_guess_until_an_own_fetch_is_measured() -> None:
+    clock = DeadlineClock(SchedulerConfig())
+    assert clock.http_rate == SchedulerConfig().http_rate_estimate_bytes_per_s
+    clock.seed_http_rate(125_000.0)  # a 1 Mbit/s downlink
+    assert clock.http_rate == 125_000.0
+    clock.http_fetch_done(100_000, 1.0, now=10.0)
+    weight = SchedulerConfig().http_rate_ewma_weight
+    assert clock.http_rate == (1 - weight) * 125_000.0 + weight * 100_000.0
+    clock.seed_http_rate(2_000_000.0)  # measured fetches of its own outweigh an outside figure
+    assert clock.http_rate == (1 - weight) * 125_000.0 + weight * 100_000.0
+
+
+def test_seed_ignores_nonsense() -> None:
+    clock = DeadlineClock(SchedulerConfig())
+    clock.seed_http_rate(0.0)
+    assert clock.http_rate == SchedulerConfig().http_rate_estimate_bytes_per_s
