@@ -145,6 +145,14 @@ class RealisticLabRun(LabRun):
         )
         return described
 
+    def _page_query(self, event: ViewerEvent) -> str:
+        """The browser's upload cap from its uplink, when the scenario sets one."""
+        share = self.scenario.browser_upload_cap_share
+        if share is None or event.kind != "browser":
+            return ""
+        host = self.scenario.hosts_of("browser")[event.slot]
+        return f"&upload_cap={round(host.up_kbit * 1000 / 8 * share)}"
+
     def _peer_args(self, event: ViewerEvent, record: ViewerRecord) -> list[str]:
         host = self.scenario.hosts_of("python")[event.slot]
         budget = host.up_kbit * 1000 / 8 * self.scenario.nat.upload_budget_share

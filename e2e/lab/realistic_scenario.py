@@ -35,6 +35,10 @@ class RealisticScenario:
     python_abr_share: float = 0.7
     origin_nice: int | None = None  # LabConfig.origin_nice
     python_autogroup_nice: int | None = None  # LabConfig.python_peers_autogroup_nice
+    # A browser's page sets `uploadCapBytesPerS` to this share of its host's uplink
+    # (`?upload_cap=`), as Python viewers get `--upload-rate` (`upload_budget_share`); None: no
+    # cap (the default).
+    browser_upload_cap_share: float | None = None
 
     @property
     def hosts(self) -> tuple[NatHost, ...]:
@@ -99,6 +103,11 @@ def build_realistic(data: dict[str, Any]) -> RealisticScenario:
         python_autogroup_nice=(
             int(data["python_autogroup_nice"])
             if data.get("python_autogroup_nice") is not None
+            else None
+        ),
+        browser_upload_cap_share=(
+            float(data["browser_upload_cap_share"])
+            if data.get("browser_upload_cap_share") is not None
             else None
         ),
     )

@@ -90,6 +90,10 @@ class ViewerLauncher:
                      len(late))  # fmt: skip
         return waiting
 
+    def _page_query(self, event: ViewerEvent) -> str:
+        """More of the viewer page's query for this viewer (`&key=value...`); none here."""
+        return ""
+
     async def _start_browser(
         self, phase: PhaseSpec, event: ViewerEvent, record: ViewerRecord, wait_go: bool = False
     ) -> BrowserViewer | SharedViewer:
@@ -97,7 +101,9 @@ class ViewerLauncher:
         assert self.workdir is not None
         url = (
             f"{self._base_url()}{config.page_path}?stream={config.stream}"
-            f"&p2p={1 if phase.p2p else 0}" + ("&timeline=1" if config.timeline else "")
+            f"&p2p={1 if phase.p2p else 0}"
+            + ("&timeline=1" if config.timeline else "")
+            + self._page_query(event)
         )
         if config.timeline:
             record.timeline_path = str(self.workdir / "timelines" / f"{event.viewer}.json")

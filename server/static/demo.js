@@ -106,14 +106,18 @@
     return new URLSearchParams(window.location.search).get("p2p") !== "0";
   }
 
-  // `?viewer=KEY` pins the viewer's ramp-up key and `?beacon=MS` the beacon interval
-  // (docs/operator.md; tests use both); absent: the shim's defaults.
+  // `?viewer=KEY` pins the viewer's ramp-up key, `?beacon=MS` the beacon interval and
+  // `?upload_cap=B` the upload cap in bytes/s (docs/operator.md; tests and the lab use them);
+  // absent: the shim's defaults.
   function operatorOptions() {
     const query = new URLSearchParams(window.location.search);
     const options = {};
     if (query.get("viewer")) options.viewerKey = query.get("viewer");
     const beacon = Number(query.get("beacon"));
     if (beacon >= 500) options.beaconIntervalMs = beacon;
+    // `?upload_cap=BYTES_PER_S`: the page's upload cap (a page that knows its viewer's uplink).
+    const uploadCap = Number(query.get("upload_cap"));
+    if (uploadCap > 0) options.uploadCapBytesPerS = uploadCap;
     return options;
   }
 
