@@ -212,3 +212,25 @@ def test_figures_bound_abr_and_pairs() -> None:
 
 def build_realistic_minimal() -> RealisticScenario:
     return build_realistic({"hosts": [{"kind": "browser", "count": 1}, {"count": 1}]})
+
+
+def test_browser_only_variants_and_their_upload_caps() -> None:
+    """realistic-browsers(-capped).toml: the 8 browser hosts alone; the capped one gives each
+    browser page `?upload_cap=` = 0.8 x its uplink in bytes/s (the Python viewers' rule)."""
+    from swarmcast.e2e.lab.realistic_run import RealisticLabRun
+    from swarmcast.e2e.lab.schedule import ViewerEvent
+
+    full = load_realistic(SCENARIO)
+    plain = load_realistic(SCENARIO.with_name("realistic-browsers.toml"))
+    capped = load_realistic(SCENARIO.with_name("realistic-browsers-capped.toml"))
+    assert Counter(plain.kinds) == Counter(capped.kinds) == {"browser": 8}
+    # The same browser hosts (caps, NATs) as in the full scenario.
+    assert [(h.up_kbit, h.down_kbit, h.label) for h in plain.hosts_of("browser")] == [
+        (h.up_kbit, h.down_kbit, h.label) for h in full.hosts_of("browser")
+    ]
+    assert plain.browser_upload_cap_share is None and capped.browser_upload_cap_share == 0.8
+    event = ViewerEvent(at_s=0.0, action="join", viewer="p2p-b03", kind="browser", slot=2)
+    host = capped.hosts_of("browser")[2]
+    query = RealisticLabRun(capped, lab_config(capped))._page_query(event)
+    assert query == f"&upload_cap={round(host.up_kbit * 1000 / 8 * 0.8)}"
+    assert RealisticLabRun(plain, lab_config(plain))._page_query(event) == ""
