@@ -16,7 +16,10 @@ now, measured the same way for each player) is within one segment of hls.js's; S
 printed.
 A seventh page, the video.js example (`/examples/videojs`: video.js UI, hls.js underneath),
 joins the same swarm and plays. One Chromium, one page per viewer: seven browsers would not fit
-2 cores next to the encoder.
+2 cores next to the encoder. The one rung is 240p: at 360p the seven pages, the encoder and the
+liar held the machine at 87-99 % and stalls from CPU starvation came and went with its load (on
+one machine, 360p failed 2 of 3 alternating runs and 240p passed 4 of 4; session 23 in
+docs/open-work.md).
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ from swarmcast.e2e.test_shim_swarm import Viewer, _check_hashes
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
 
 STREAM = "mixed"
-RENDITION = "360p"
-LADDER = "640x360@700"  # one rung: one swarm (ABR switches would split it)
+RENDITION = "240p"
+LADDER = "426x240@400"  # one rung: one swarm (ABR switches would split it)
 SEGMENT_S = 2.0  # SegmenterConfig.segment_duration
 PLAYERS = ("hls", "shaka", "dashjs")
 VIEWERS_PER_PLAYER = 2
