@@ -333,8 +333,9 @@ def test_cell_targets_are_judged_on_every_run() -> None:
 
 def test_a_machine_pause_is_named_beside_the_late_origin() -> None:
     raw = _raw("steady", [])
-    cpu = [{"wall": T0 + t * 2000, "machine": 50.0, "load1": 6.8, "roles": {}} for t in range(16)]
-    cpu = [s for s in cpu if not T0 + 4000 < s["wall"] < T0 + 26000]  # 22 s without a sample
+    walls = [T0 + t * 2000 for t in range(16)]
+    kept = [w for w in walls if not T0 + 4000 < w < T0 + 26000]  # 22 s without a sample
+    cpu = [{"wall": w, "machine": 50.0, "load1": 6.8, "roles": {}} for w in kept]
     raw["cpu"] = cpu
     # one segment published 24 s after its capture ended, inside the P2P phase
     raw["origin_segments"] = [{
