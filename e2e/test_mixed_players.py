@@ -18,8 +18,8 @@ A seventh page, the video.js example (`/examples/videojs`: video.js UI, hls.js u
 joins the same swarm and plays. One Chromium, one page per viewer: seven browsers would not fit
 2 cores next to the encoder. The one rung is 240p: at 360p the seven pages, the encoder and the
 liar held the machine at 87-99 % and stalls from CPU starvation came and went with its load (on
-one machine, 360p failed 2 of 3 alternating runs and 240p passed 4 of 4; session 23 in
-docs/open-work.md).
+one machine, 360p failed 2 of 3 alternating runs and 240p passed 4 of 4:
+bench/results/mixed-players-cpu-20261203/).
 """
 
 from __future__ import annotations
