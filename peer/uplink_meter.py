@@ -7,6 +7,11 @@ like a tiny uplink. Bytes leaving the channels' send buffers while more than `ba
 in them are paced by the link (or the transport's congestion control), so only those count.
 A channel held back by its own path (a slow receiver, a TURN relay) backs up too while the uplink
 has room: such windows read low, an underestimate (the side that costs offload, not stalls).
+Two rules keep that underestimate bounded. A channel whose bytes have not left its buffer for
+`stalled_s` has a receiver that stopped reading (or a dead path): its buffered bytes are not the
+link's backlog. And a window slower than `floor_bytes_per_s` is dropped: no uplink that carries
+P2P is that slow; such a reading says a receiver crawled (the realistic lab read 0-700 bit/s in
+6 of 8 browsers before these rules: docs/open-work.md, session 23).
 """
 
 from __future__ import annotations
@@ -28,6 +33,13 @@ class UplinkMeterConfig:
     # estimator does the same): overstating an uplink is what turns into neighbours' stalls.
     fast_half_life_s: float = 3.0
     slow_half_life_s: float = 9.0
+    # Seconds without a byte leaving a channel's buffer after which its buffered bytes stop
+    # counting as backlog: over a second without progress is a receiver that stopped reading
+    # (or a dead path), not a busy link (which drains every channel's share within that time).
+    stalled_s: float = 1.0
+    # Window rates below this (bytes/s, 128 kbit/s) are not samples: no uplink that serves
+    # P2P is that slow, and a reading that low comes from receivers, not the link.
+    floor_bytes_per_s: float = 16_000.0
 
 
 Channel = tuple[str, int, int]
@@ -45,6 +57,8 @@ class UplinkMeter:
         self._fast: float | None = None
         self._slow: float | None = None
         self._drained: dict[str, int] = {}
+        # Per channel: since when its buffer has held bytes that did not move (stall clock).
+        self._waiting_since: dict[str, float] = {}
         self._last_at: float | None = None
         self._bytes = 0
         self._seconds = 0.0
@@ -65,13 +79,21 @@ class UplinkMeter:
         A channel seen for the first time only sets its baseline; one no longer listed (closed)
         is forgotten, its last bytes uncounted (an underestimate for one interval)."""
         drained: dict[str, int] = {}
+        waiting_since: dict[str, float] = {}
         moved = buffered = 0
         for link_id, sent, in_buffer in channels:
             out = sent - in_buffer
+            before = self._drained.get(link_id)
             drained[link_id] = out
-            moved += max(0, out - self._drained.get(link_id, out))
-            buffered += in_buffer
-        self._drained = drained
+            moved += 0 if before is None else max(0, out - before)
+            # The stall clock restarts when bytes left the buffer or it was empty before.
+            progressed = before is None or out > before
+            since = now if progressed else self._waiting_since.get(link_id, now)
+            if in_buffer > 0:
+                waiting_since[link_id] = since
+            if now - since < self.config.stalled_s:
+                buffered += in_buffer  # a stalled channel's bytes are not the link's backlog
+        self._drained, self._waiting_since = drained, waiting_since
         last, self._last_at = self._last_at, now
         if last is None or now <= last or buffered < self.config.backlog_bytes:
             return False
@@ -79,8 +101,11 @@ class UplinkMeter:
         self._seconds += now - last
         if self._seconds < self.config.window_s:
             return False
-        self._sample(self._bytes / self._seconds, self._seconds)
+        rate, seconds = self._bytes / self._seconds, self._seconds
         self._bytes, self._seconds = 0, 0.0
+        if rate < self.config.floor_bytes_per_s:
+            return False  # receivers' pace, not the link's (see the module docstring)
+        self._sample(rate, seconds)
         return True
 
     def _sample(self, rate: float, seconds: float) -> None:

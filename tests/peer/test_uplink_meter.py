@@ -23,6 +23,8 @@ def test_vector_config_is_the_default() -> None:
         "window_s": cfg.window_s,
         "fast_half_life_s": cfg.fast_half_life_s,
         "slow_half_life_s": cfg.slow_half_life_s,
+        "stalled_s": cfg.stalled_s,
+        "floor_bytes_per_s": cfg.floor_bytes_per_s,
     }
 
 

@@ -7,7 +7,11 @@
  * `backlogBytes` wait in them are paced by the link (or the transport's congestion control), so
  * only those count. A channel held back by its own path (a slow receiver, a TURN relay) backs up
  * too while the uplink has room: such windows read low, an underestimate (the side that costs
- * offload, not stalls). uplink_feed.ts feeds it from the data channels.
+ * offload, not stalls). Two rules keep that underestimate bounded: a channel whose bytes have not
+ * left its buffer for `stalledS` has a receiver that stopped reading (or a dead path), so its
+ * buffered bytes are not the link's backlog; and a window slower than `floorBytesPerS` is dropped
+ * (no uplink that carries P2P is that slow; the realistic lab read 0-700 bit/s in 6 of 8 browsers
+ * before these rules: docs/open-work.md, session 23). uplink_feed.ts feeds it from the channels.
  */
 
 export interface UplinkMeterConfig {
@@ -26,6 +30,14 @@ export interface UplinkMeterConfig {
    */
   fastHalfLifeS: number;
   slowHalfLifeS: number;
+  /**
+   * Seconds without a byte leaving a channel's buffer after which its buffered bytes stop counting
+   * as backlog: a busy link drains every channel's share within that time; a receiver that
+   * stopped reading (or a dead path) drains nothing.
+   */
+  stalledS: number;
+  /** Window rates below this (bytes/s, 128 kbit/s) are not samples: receivers' pace, not the link's. */
+  floorBytesPerS: number;
 }
 
 export const DEFAULT_UPLINK_METER: Readonly<UplinkMeterConfig> = Object.freeze({
@@ -33,6 +45,8 @@ export const DEFAULT_UPLINK_METER: Readonly<UplinkMeterConfig> = Object.freeze({
   windowS: 1.0,
   fastHalfLifeS: 3.0,
   slowHalfLifeS: 9.0,
+  stalledS: 1.0,
+  floorBytesPerS: 16_000,
 });
 
 /** One data channel at an observation. */
@@ -54,6 +68,8 @@ export class UplinkMeter {
   private fast: number | null = null;
   private slow: number | null = null;
   private drained = new Map<string, number>();
+  /** Per channel: since when its buffer has held bytes that did not move (the stall clock). */
+  private waitingSince = new Map<string, number>();
   private lastAt: number | null = null;
   private bytes = 0;
   private seconds = 0;
@@ -77,24 +93,33 @@ export class UplinkMeter {
    */
   observe(now: number, channels: Iterable<ChannelCount>): boolean {
     const drained = new Map<string, number>();
+    const waitingSince = new Map<string, number>();
     let moved = 0;
     let buffered = 0;
     for (const c of channels) {
       const out = c.sent - c.buffered;
+      const before = this.drained.get(c.id);
       drained.set(c.id, out);
-      moved += Math.max(0, out - (this.drained.get(c.id) ?? out));
-      buffered += c.buffered;
+      if (before !== undefined) moved += Math.max(0, out - before);
+      // The stall clock restarts when bytes left the buffer or it was empty before.
+      const since = before === undefined || out > before ? now : (this.waitingSince.get(c.id) ?? now);
+      if (c.buffered > 0) waitingSince.set(c.id, since);
+      if (now - since < this.config.stalledS) buffered += c.buffered; // a stalled channel's bytes are not the link's backlog
     }
     this.drained = drained;
+    this.waitingSince = waitingSince;
     const last = this.lastAt;
     this.lastAt = now;
     if (last === null || now <= last || buffered < this.config.backlogBytes) return false;
     this.bytes += moved;
     this.seconds += now - last;
     if (this.seconds < this.config.windowS) return false;
-    this.sample(this.bytes / this.seconds, this.seconds);
+    const rate = this.bytes / this.seconds;
+    const seconds = this.seconds;
     this.bytes = 0;
     this.seconds = 0;
+    if (rate < this.config.floorBytesPerS) return false; // receivers' pace, not the link's
+    this.sample(rate, seconds);
     return true;
   }
 

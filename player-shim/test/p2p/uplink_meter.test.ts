@@ -24,6 +24,8 @@ describe("uplink meter: shared vectors (tests/vectors/uplink_meter.json)", () =>
       window_s: DEFAULT_UPLINK_METER.windowS,
       fast_half_life_s: DEFAULT_UPLINK_METER.fastHalfLifeS,
       slow_half_life_s: DEFAULT_UPLINK_METER.slowHalfLifeS,
+      stalled_s: DEFAULT_UPLINK_METER.stalledS,
+      floor_bytes_per_s: DEFAULT_UPLINK_METER.floorBytesPerS,
     });
   });
   for (const c of vectors.cases) {
