@@ -42,3 +42,16 @@ export async function reportPath(link: Link, send: (path: PathKind) => void): Pr
   }
   if (pair) send(pathOf(pair));
 }
+
+/**
+ * Bytes the ICE transport has sent (DTLS records of SCTP packets, retransmissions included):
+ * what left for the wire, unlike a data channel's `bufferedAmount`, which Chromium drains into
+ * its SCTP send queue (the timeline's `uplink-wire` samples compare the two).
+ */
+export function transportBytesSent(report: RTCStatsReport): number | null {
+  let total: number | null = null;
+  for (const s of report.values() as IterableIterator<Record<string, unknown>>) {
+    if (s.type === "transport" && typeof s.bytesSent === "number") total = (total ?? 0) + s.bytesSent;
+  }
+  return total;
+}

@@ -41,6 +41,8 @@ export interface FragmentRef {
 
 /** Fragments hls.js loaded over HTTP before the swarm was joined, kept for the swarm store. */
 const PRE_JOIN_SEGMENTS = 6;
+/** How often a recorded timeline samples the links' `uplink-wire` counters. */
+const WIRE_PROBE_MS = 2_000;
 
 export class P2PEngine extends SwarmMembership {
   protected override enabled: boolean;
@@ -58,6 +60,8 @@ export class P2PEngine extends SwarmMembership {
   /** The page's own wish (options.p2p, setEnabled); the operator can only narrow it. */
   private pageWants: boolean;
   private lastRendition: string | null = null;
+  /** The timeline's `uplink-wire` probe (timeline only). */
+  private wireProbe: ReturnType<typeof setInterval> | null = null;
   override readonly links: LinkStats;
   /** The uplink measured while data channels are backlogged (beacons, the small-uplink rule). */
   override readonly uplink: UplinkFeed;
@@ -86,6 +90,7 @@ export class P2PEngine extends SwarmMembership {
         queueMicrotask(() => this.session?.setMeasuredUplink(rate));
       },
     );
+    if (timeline) this.wireProbe = setInterval(() => void this.probeWire(timeline), WIRE_PROBE_MS);
     this.startup = new StartupPlan(() => this.clock.now());
     this.playhead = new PlayheadTracker(() => this.session, schedulerConfigFor(options).startupDeadlineS);
     this.operator = new OperatorLink({
@@ -378,9 +383,16 @@ export class P2PEngine extends SwarmMembership {
     while (this.preJoin.size > PRE_JOIN_SEGMENTS) this.preJoin.delete(Math.min(...this.preJoin.keys()));
   }
 
+  /** Timeline only: what left the channels' buffers against what the transports sent (uplink_feed.ts). */
+  private async probeWire(timeline: Timeline): Promise<void> {
+    const links = await this.uplink.wireCounts();
+    if (links.length > 0) timeline.record("uplink-wire", null, { links });
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    if (this.wireProbe !== null) clearInterval(this.wireProbe);
     this.detachMedia();
     this.teardown();
   }

@@ -12,7 +12,7 @@ import {
   type WireMessage,
 } from "../protocol/wire";
 
-import { selectedPair, type PairTypes } from "./link_path";
+import { selectedPair, transportBytesSent, type PairTypes } from "./link_path";
 import type { SignalKind } from "./signaling_client";
 
 /** What the swarm session needs of a neighbour link (a PeerLink, or an in-memory fake in tests). */
@@ -31,6 +31,8 @@ export interface Link {
   selectedPair?(): Promise<PairTypes | null>;
   /** Bytes handed to the data channel so far and its `bufferedAmount` now (the uplink meter). */
   channelCount?(): { sent: number; buffered: number };
+  /** Bytes its ICE transport sent so far (link_path.ts `transportBytesSent`; timeline probes). */
+  wireBytesSent?(): Promise<number | null>;
 }
 
 export interface PeerLinkHandlers {
@@ -173,6 +175,10 @@ export class PeerLink implements Link {
 
   channelCount(): { sent: number; buffered: number } {
     return { sent: this.channelBytes, buffered: this.channel?.bufferedAmount ?? 0 };
+  }
+
+  async wireBytesSent(): Promise<number | null> {
+    return transportBytesSent(await this.pc.getStats());
   }
 
   async selectedPairType(): Promise<string | null> {

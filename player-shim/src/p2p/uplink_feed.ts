@@ -44,6 +44,21 @@ export class UplinkFeed {
     };
   }
 
+  /**
+   * Per live link: bytes that left its channel's buffer, still in it, and what its transport put
+   * on the wire (null: unknown). A probe for the timeline (`uplink-wire`): in Chromium the buffer
+   * drains into SCTP's own send queue, so the first two need not follow the link.
+   */
+  async wireCounts(): Promise<{ id: string; drained: number; buffered: number; wire: number | null }[]> {
+    const rows = [...this.live].map(async ([link, id]) => {
+      const count = link.channelCount?.();
+      if (!count) return null;
+      const wire = await link.wireBytesSent?.().catch(() => null);
+      return { id, drained: count.sent - count.buffered, buffered: count.buffered, wire: wire ?? null };
+    });
+    return (await Promise.all(rows)).filter((r) => r !== null);
+  }
+
   private sample(): void {
     const channels: ChannelCount[] = [];
     for (const [link, id] of this.live) {

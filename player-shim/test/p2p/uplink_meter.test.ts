@@ -97,6 +97,11 @@ class CountedLink implements Link {
   channelCount(): { sent: number; buffered: number } {
     return { sent: this.sent, buffered: this.buffered };
   }
+  wire: number | null = null;
+  async wireBytesSent(): Promise<number | null> {
+    if (this.wire === -1) throw new Error("stats of a closed connection");
+    return this.wire;
+  }
   flush(): void {
     this.handlers.flushing?.(this);
   }
@@ -146,5 +151,22 @@ describe("uplink feed", () => {
     }
     expect(estimates).toEqual([100_000]);
     expect(feed.meter.rateBytesPerS).toBe(100_000);
+  });
+
+  it("probes each live link's drained, buffered and wire bytes for the timeline (a failed getStats is unknown)", async () => {
+    const feed = new UplinkFeed(() => 0, () => undefined);
+    const factory = feed.factory((o) => new CountedLink(o.peerId, o.handlers));
+    const a = factory(options("A")) as CountedLink;
+    const b = factory(options("B")) as CountedLink;
+    const c = factory(options("C")) as CountedLink;
+    a.sent = 300_000;
+    a.buffered = 100_000;
+    a.wire = 90_000; // 200 kB left the buffer, 90 kB reached the wire
+    b.wire = -1;
+    c.close("gone");
+    expect(await feed.wireCounts()).toEqual([
+      { id: "l0", drained: 200_000, buffered: 100_000, wire: 90_000 },
+      { id: "l1", drained: 0, buffered: 0, wire: null },
+    ]);
   });
 });
