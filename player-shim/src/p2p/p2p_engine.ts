@@ -41,8 +41,6 @@ export interface FragmentRef {
 
 /** Fragments hls.js loaded over HTTP before the swarm was joined, kept for the swarm store. */
 const PRE_JOIN_SEGMENTS = 6;
-/** How often a recorded timeline samples the links' `uplink-wire` counters. */
-const WIRE_PROBE_MS = 2_000;
 
 export class P2PEngine extends SwarmMembership {
   protected override enabled: boolean;
@@ -60,8 +58,6 @@ export class P2PEngine extends SwarmMembership {
   /** The page's own wish (options.p2p, setEnabled); the operator can only narrow it. */
   private pageWants: boolean;
   private lastRendition: string | null = null;
-  /** The timeline's `uplink-wire` probe (timeline only). */
-  private wireProbe: ReturnType<typeof setInterval> | null = null;
   override readonly links: LinkStats;
   /** The uplink measured while data channels are backlogged (beacons, the small-uplink rule). */
   override readonly uplink: UplinkFeed;
@@ -81,16 +77,17 @@ export class P2PEngine extends SwarmMembership {
     super(options, emitter, clock, timeline, network);
     this.enabled = this.pageWants = options.p2p;
     this.links = new LinkStats(() => this.clock.now());
-    // Sampled inside a link's flush, which may run while the session carries out actions: the
-    // scheduler hears the new estimate after that.
+    // Sampled by the feed's timer; the scheduler hears a new estimate after the current task
+    // (a session may be carrying out actions).
     this.uplink = new UplinkFeed(
       () => this.clock.now() / 1000,
       (rate) => {
         this.timeline?.record("uplink", null, { bps: Math.round(rate * 8) });
         queueMicrotask(() => this.session?.setMeasuredUplink(rate));
       },
+      undefined,
+      timeline ? (links) => timeline.record("uplink-wire", null, { links }) : null,
     );
-    if (timeline) this.wireProbe = setInterval(() => void this.probeWire(timeline), WIRE_PROBE_MS);
     this.startup = new StartupPlan(() => this.clock.now());
     this.playhead = new PlayheadTracker(() => this.session, schedulerConfigFor(options).startupDeadlineS);
     this.operator = new OperatorLink({
@@ -383,16 +380,10 @@ export class P2PEngine extends SwarmMembership {
     while (this.preJoin.size > PRE_JOIN_SEGMENTS) this.preJoin.delete(Math.min(...this.preJoin.keys()));
   }
 
-  /** Timeline only: what left the channels' buffers against what the transports sent (uplink_feed.ts). */
-  private async probeWire(timeline: Timeline): Promise<void> {
-    const links = await this.uplink.wireCounts();
-    if (links.length > 0) timeline.record("uplink-wire", null, { links });
-  }
-
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (this.wireProbe !== null) clearInterval(this.wireProbe);
+    this.uplink.stop();
     this.detachMedia();
     this.teardown();
   }

@@ -1,17 +1,44 @@
 /**
- * Feeds the uplink meter (uplink_meter.ts) from the data channels, by wrapping the link factory
- * a SwarmSession uses (as LinkStats does): every time a link is about to hand frames to its
- * channel, all live links' channel counters are sampled. The meter outlives sessions: the
- * browser's uplink does not change with the rendition.
+ * Feeds the uplink meter (uplink_meter.ts) from the neighbour links, by wrapping the link factory
+ * a SwarmSession uses (as LinkStats does). The meter outlives sessions: the browser's uplink does
+ * not change with the rendition.
+ *
+ * What "left for the link" means differs from the Python peer's. Chromium hands a data channel's
+ * bytes to its SCTP stack in bursts: in the realistic lab a channel held ~100 kB in
+ * `bufferedAmount` for 10-20 s while its transport sent 5-15 kB/s, then dropped it all at once
+ * (bench/results/realistic-README.md, series 6). Read from `bufferedAmount`, 1-s windows saw
+ * either nothing or a burst (0 or 4-5x a 144 kbit/s uplink). So every `sampleMs` the feed reads
+ * each link's ICE transport `bytesSent` (getStats) and gives the meter, per link, the bytes that
+ * reached the wire as the bytes that left its buffer. `bufferedAmount` still says whether data
+ * was waiting above SCTP's own queue, i.e. whether the link set the pace: the meter hears the
+ * smaller of the link's buffered bytes at the two ends of the interval (waiting all along).
  */
 
 import type { Link, LinkFactory } from "./peer_link";
 import { UplinkMeter, type ChannelCount } from "./uplink_meter";
 
+/** One link's counters for the timeline's `uplink-wire` probe. */
+export interface WireCount {
+  id: string;
+  /** Bytes that left the channel's buffer (handed to SCTP). */
+  drained: number;
+  /** Its `bufferedAmount` now. */
+  buffered: number;
+  /** What its ICE transport sent so far (null: unknown). */
+  wire: number | null;
+}
+
+/** How often the links' transports are read (ms); each read is one meter observation. */
+export const UPLINK_SAMPLE_MS = 1_000;
+
 export class UplinkFeed {
   /** Live links and the meter's id for each (a peer id may come back on a rebuilt link). */
   private readonly live = new Map<Link, string>();
   private nextId = 0;
+  /** Each link's `bufferedAmount` at the previous sample. */
+  private lastBuffered = new Map<string, number>();
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private sampling = false;
 
   constructor(
     /** Seconds, monotonic. */
@@ -19,9 +46,12 @@ export class UplinkFeed {
     /** A new estimate (bytes/s), once per backlogged window at most. */
     private readonly onMeasured: (rateBytesPerS: number) => void,
     readonly meter: UplinkMeter = new UplinkMeter(),
+    /** Every sample's per-link counters (the timeline's `uplink-wire` probe). */
+    private readonly onSample: ((links: WireCount[]) => void) | null = null,
+    private readonly sampleMs = UPLINK_SAMPLE_MS,
   ) {}
 
-  /** `base` with every link it makes sampled. */
+  /** `base` with every link it makes sampled; the first link starts the timer. */
   factory(base: LinkFactory): LinkFactory {
     return (options) => {
       let link: Link | null = null;
@@ -29,10 +59,6 @@ export class UplinkFeed {
         ...options,
         handlers: {
           ...options.handlers,
-          flushing: (l) => {
-            this.sample();
-            options.handlers.flushing?.(l);
-          },
           closed: (l, reason) => {
             this.live.delete(link ?? l);
             options.handlers.closed(l, reason);
@@ -40,16 +66,18 @@ export class UplinkFeed {
         },
       });
       this.live.set(link, `l${this.nextId++}`);
+      this.timer ??= setInterval(() => void this.sample(), this.sampleMs);
       return link;
     };
   }
 
-  /**
-   * Per live link: bytes that left its channel's buffer, still in it, and what its transport put
-   * on the wire (null: unknown). A probe for the timeline (`uplink-wire`): in Chromium the buffer
-   * drains into SCTP's own send queue, so the first two need not follow the link.
-   */
-  async wireCounts(): Promise<{ id: string; drained: number; buffered: number; wire: number | null }[]> {
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** Per live link: bytes that left its channel's buffer, still in it, and its transport's bytes sent. */
+  async wireCounts(): Promise<WireCount[]> {
     const rows = [...this.live].map(async ([link, id]) => {
       const count = link.channelCount?.();
       if (!count) return null;
@@ -59,12 +87,25 @@ export class UplinkFeed {
     return (await Promise.all(rows)).filter((r) => r !== null);
   }
 
-  private sample(): void {
-    const channels: ChannelCount[] = [];
-    for (const [link, id] of this.live) {
-      const count = link.channelCount?.();
-      if (count) channels.push({ id, ...count });
+  /** One observation: reads every link's transport, then hands the meter what reached the wire. */
+  async sample(): Promise<void> {
+    if (this.sampling) return; // a slow getStats: skip a tick rather than pile up
+    this.sampling = true;
+    try {
+      const rows = await this.wireCounts();
+      this.onSample?.(rows);
+      const channels: ChannelCount[] = [];
+      const buffered = new Map<string, number>();
+      for (const row of rows) {
+        if (row.wire === null) continue;
+        buffered.set(row.id, row.buffered);
+        const waiting = Math.min(row.buffered, this.lastBuffered.get(row.id) ?? 0);
+        channels.push({ id: row.id, sent: row.wire + waiting, buffered: waiting });
+      }
+      this.lastBuffered = buffered;
+      if (this.meter.observe(this.nowS(), channels)) this.onMeasured(this.meter.rateBytesPerS as number);
+    } finally {
+      this.sampling = false;
     }
-    if (this.meter.observe(this.nowS(), channels)) this.onMeasured(this.meter.rateBytesPerS as number);
   }
 }

@@ -8,10 +8,11 @@
  * only those count. A channel held back by its own path (a slow receiver, a TURN relay) backs up
  * too while the uplink has room: such windows read low, an underestimate (the side that costs
  * offload, not stalls). Two rules keep that underestimate bounded: a channel whose bytes have not
- * left its buffer for `stalledS` has a receiver that stopped reading (or a dead path), so its
- * buffered bytes are not the link's backlog; and a window slower than `floorBytesPerS` is dropped
- * (no uplink that carries P2P is that slow; the realistic lab read 0-700 bit/s in 6 of 8 browsers
- * before these rules: docs/open-work.md, session 23). uplink_feed.ts feeds it from the channels.
+ * left for `stalledS` has a receiver that stopped reading (or a dead path), so its buffered bytes
+ * are not the link's backlog; and a window slower than `floorBytesPerS` is dropped (no uplink
+ * that carries P2P is that slow). In the browser "left" means reached the wire: uplink_feed.ts
+ * reads each link's ICE transport every second, because Chromium drains `bufferedAmount` into
+ * SCTP's own queue in bursts (1-s windows of it read 0 or 4-5x a small uplink in the lab).
  */
 
 export interface UplinkMeterConfig {

@@ -119,42 +119,58 @@ describe("uplink feed", () => {
     handlers: { open: () => undefined, message: () => undefined, protocolError: () => undefined, closed: () => undefined, pieceSent: () => undefined, ...handlers },
   });
 
-  it("samples every live link's channel when one flushes, and forgets closed links", () => {
+  it("hands the meter what each link's transport sent while bytes waited in its channel at both ends, and forgets closed links", async () => {
     let now = 0;
     const estimates: number[] = [];
-    const feed = new UplinkFeed(() => now, (rate) => void estimates.push(rate));
-    const made: CountedLink[] = [];
-    const flushed: string[] = [];
-    const factory = feed.factory((o) => {
-      const l = new CountedLink(o.peerId, o.handlers);
-      made.push(l);
-      return l;
-    });
-    const a = factory(options("A", { flushing: (l) => void flushed.push(l.peerId) })) as CountedLink;
+    const feed = new UplinkFeed(() => now, (rate) => void estimates.push(rate), undefined, null, 3_600_000);
+    const factory = feed.factory((o) => new CountedLink(o.peerId, o.handlers));
+    const a = factory(options("A")) as CountedLink;
     const b = factory(options("B")) as CountedLink;
-    a.buffered = 200_000;
-    a.sent = 200_000;
-    a.flush();
-    for (let i = 1; i <= 4; i++) {
-      now = i * 0.25;
-      a.sent += 20_000; // A's channel stays backlogged, 80 kB/s leave it...
-      b.sent += 5_000; // ...and B's bytes, sent meanwhile, count too
-      b.flush(); // any link's flush samples them all
+    a.sent = a.buffered = 200_000; // Chromium's plateau: nothing leaves bufferedAmount...
+    a.wire = b.wire = 0;
+    await feed.sample();
+    for (let i = 1; i <= 2; i++) {
+      now = i * 0.5;
+      a.wire += 40_000; // ...while its transport sends 80 kB/s
+      b.wire += 10_000; // B's transport sends too (it counts: the uplink carries it)
+      await feed.sample();
     }
     expect(estimates).toEqual([100_000]);
-    expect(flushed).toEqual(["A"]); // the session's own handler still runs
+    a.buffered = 0; // A's burst into SCTP: from now on nothing waits
+    a.wire += 40_000;
+    now = 1.5;
+    await feed.sample();
+    a.buffered = 150_000; // refilled just before this sample: not waiting all along
+    a.wire += 40_000;
+    now = 2.0;
+    await feed.sample();
+    expect(estimates).toEqual([100_000]);
     a.close("gone");
-    for (let i = 5; i <= 12; i++) {
-      now = i * 0.25;
-      b.sent += 5_000;
-      b.flush(); // B alone is never backlogged: nothing more is measured
+    for (let i = 5; i <= 8; i++) {
+      now = i * 0.5;
+      b.wire += 5_000;
+      await feed.sample(); // B alone never has bytes waiting: nothing more is measured
     }
     expect(estimates).toEqual([100_000]);
-    expect(feed.meter.rateBytesPerS).toBe(100_000);
+    feed.stop();
+  });
+
+  it("ignores links whose transport bytes are unknown", async () => {
+    let now = 0;
+    const feed = new UplinkFeed(() => now, () => undefined, undefined, null, 3_600_000);
+    const a = feed.factory((o) => new CountedLink(o.peerId, o.handlers))(options("A")) as CountedLink;
+    a.sent = a.buffered = 200_000;
+    for (let i = 0; i <= 4; i++) {
+      now = i * 0.5;
+      a.sent += 50_000; // bufferedAmount moves, but without a wire count nothing is measured
+      await feed.sample();
+    }
+    expect(feed.meter.rateBytesPerS).toBeNull();
+    feed.stop();
   });
 
   it("probes each live link's drained, buffered and wire bytes for the timeline (a failed getStats is unknown)", async () => {
-    const feed = new UplinkFeed(() => 0, () => undefined);
+    const feed = new UplinkFeed(() => 0, () => undefined, undefined, null, 3_600_000);
     const factory = feed.factory((o) => new CountedLink(o.peerId, o.handlers));
     const a = factory(options("A")) as CountedLink;
     const b = factory(options("B")) as CountedLink;
@@ -168,5 +184,6 @@ describe("uplink feed", () => {
       { id: "l0", drained: 200_000, buffered: 100_000, wire: 90_000 },
       { id: "l1", drained: 0, buffered: 0, wire: null },
     ]);
+    feed.stop();
   });
 });
