@@ -76,12 +76,17 @@ export class UplinkFeed {
     this.timer = null;
   }
 
-  /** Per live link: bytes that left its channel's buffer, still in it, and its transport's bytes sent. */
-  async wireCounts(): Promise<WireCount[]> {
+  /**
+   * Per live link: bytes that left its channel's buffer, still in it, and its transport's bytes
+   * sent. `all` false skips getStats (wire null) for a link with nothing buffered now or at the
+   * previous sample: its interval cannot count, and getStats costs the page CPU every second.
+   */
+  async wireCounts(all = true): Promise<WireCount[]> {
     const rows = [...this.live].map(async ([link, id]) => {
       const count = link.channelCount?.();
       if (!count) return null;
-      const wire = await link.wireBytesSent?.().catch(() => null);
+      const idle = count.buffered === 0 && (this.lastBuffered.get(id) ?? 0) === 0;
+      const wire = all || !idle ? await link.wireBytesSent?.().catch(() => null) : null;
       return { id, drained: count.sent - count.buffered, buffered: count.buffered, wire: wire ?? null };
     });
     return (await Promise.all(rows)).filter((r) => r !== null);
@@ -92,13 +97,13 @@ export class UplinkFeed {
     if (this.sampling) return; // a slow getStats: skip a tick rather than pile up
     this.sampling = true;
     try {
-      const rows = await this.wireCounts();
+      const rows = await this.wireCounts(this.onSample !== null);
       this.onSample?.(rows);
       const channels: ChannelCount[] = [];
       const buffered = new Map<string, number>();
       for (const row of rows) {
-        if (row.wire === null) continue;
         buffered.set(row.id, row.buffered);
+        if (row.wire === null) continue;
         const waiting = Math.min(row.buffered, this.lastBuffered.get(row.id) ?? 0);
         channels.push({ id: row.id, sent: row.wire + waiting, buffered: waiting });
       }

@@ -132,10 +132,10 @@ describe("uplink feed", () => {
     for (let i = 1; i <= 2; i++) {
       now = i * 0.5;
       a.wire += 40_000; // ...while its transport sends 80 kB/s
-      b.wire += 10_000; // B's transport sends too (it counts: the uplink carries it)
+      b.wire += 10_000; // B's transport sends too, but with nothing buffered it is not read (getStats costs CPU): an underestimate
       await feed.sample();
     }
-    expect(estimates).toEqual([100_000]);
+    expect(estimates).toEqual([80_000]);
     a.buffered = 0; // A's burst into SCTP: from now on nothing waits
     a.wire += 40_000;
     now = 1.5;
@@ -144,14 +144,14 @@ describe("uplink feed", () => {
     a.wire += 40_000;
     now = 2.0;
     await feed.sample();
-    expect(estimates).toEqual([100_000]);
+    expect(estimates).toEqual([80_000]);
     a.close("gone");
     for (let i = 5; i <= 8; i++) {
       now = i * 0.5;
       b.wire += 5_000;
       await feed.sample(); // B alone never has bytes waiting: nothing more is measured
     }
-    expect(estimates).toEqual([100_000]);
+    expect(estimates).toEqual([80_000]);
     feed.stop();
   });
 
