@@ -45,8 +45,11 @@ BEACON_MS = 60_000
 FLUSH_JS = """
 async () => {
   const swarm = window.swarmcastDemo.swarm;
+  // Stats in the same task as the beacon's fields (flushBeacon builds them at once): read after
+  // the ack, a segment arriving meanwhile put them 10 % apart in one CI run.
+  const stats = swarm.stats();
   const sent = await swarm.flushBeacon();
-  return {sent, stats: swarm.stats()};
+  return {sent, stats};
 }
 """
 STATS_JS = "() => window.swarmcastDemo.swarm.stats()"
