@@ -10,8 +10,8 @@ has room: such windows read low, an underestimate (the side that costs offload, 
 Two rules keep that underestimate bounded. A channel whose bytes have not left its buffer for
 `stalled_s` has a receiver that stopped reading (or a dead path): its buffered bytes are not the
 link's backlog. And a window slower than `floor_bytes_per_s` is dropped: no uplink that carries
-P2P is that slow; such a reading says a receiver crawled (the realistic lab read 0-700 bit/s in
-6 of 8 browsers before these rules: docs/open-work.md, session 23).
+P2P is that slow; such a reading says a receiver crawled. (The browser counts bytes that reached
+the wire instead: Chromium drains `bufferedAmount` in bursts, player-shim/src/p2p/uplink_feed.ts.)
 """
 
 from __future__ import annotations

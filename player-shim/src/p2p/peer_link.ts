@@ -44,11 +44,6 @@ export interface PeerLinkHandlers {
   closed(link: Link, reason: string): void;
   /** A PIECE frame left our queue for the channel (upload accounting). */
   pieceSent(link: Link, bytes: number): void;
-  /**
-   * The open channel is about to take frames (or its buffer fell below the low-water mark): its
-   * buffered bytes grow only after this call (uplink_feed.ts samples the channels here).
-   */
-  flushing?(link: Link): void;
 }
 
 export type LinkFactory = (options: PeerLinkOptions) => Link;
@@ -264,7 +259,6 @@ export class PeerLink implements Link {
   private flush(): void {
     const channel = this.channel;
     if (!channel || channel.readyState !== "open") return;
-    this.options.handlers.flushing?.(this);
     while (channel.bufferedAmount < this.options.highWaterMark) {
       const frame = this.control.shift() ?? this.pieces.shift();
       if (!frame) return;

@@ -79,7 +79,7 @@ describe("uplink meter", () => {
   });
 });
 
-/** A link whose channel counters the test sets; `flush()` plays PeerLink's flush. */
+/** A link whose channel and transport counters the test sets. */
 class CountedLink implements Link {
   readonly piecesSent = 0;
   sent = 0;
@@ -101,9 +101,6 @@ class CountedLink implements Link {
   async wireBytesSent(): Promise<number | null> {
     if (this.wire === -1) throw new Error("stats of a closed connection");
     return this.wire;
-  }
-  flush(): void {
-    this.handlers.flushing?.(this);
   }
 }
 
