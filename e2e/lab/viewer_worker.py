@@ -37,10 +37,23 @@ SAMPLE_JS = "() => (window.__swarmLab ? window.__swarmLab.sample() : null)"
 # media, never the API, never the page itself, whose query string differs per viewer).
 STATIC_URL = re.compile(r".*\.(js|mjs|css)(\?.*)?$")
 # The shim's timeline (player-shim/src/timeline.ts), recorded when the page has `?timeline=1`.
-TIMELINE_JS = (
-    "() => (window.swarmcast && typeof window.swarmcast.timeline === 'function'"
-    " ? window.swarmcast.timeline() : null)"
-)
+TIMELINE_JS = """() => {
+  const dump = window.swarmcast && typeof window.swarmcast.timeline === 'function'
+    ? window.swarmcast.timeline() : null;
+  if (!dump) return null;
+  // The demo page's lab probe (server/static/demo.js): its requests to the origin (queued = from
+  // the request's creation until it left, connection set-up and pool waits included) and the
+  // moments its main thread ran late.
+  const at = (x) => Math.round(x * 10) / 10;
+  dump.resources = performance.getEntriesByType('resource')
+    .filter((r) => r.name.startsWith(location.origin))
+    .map((r) => ({ path: r.name.slice(location.origin.length, location.origin.length + 120),
+      t: at(performance.timeOrigin + r.startTime), queuedMs: at(r.requestStart - r.startTime),
+      ttfbMs: at(r.responseStart - r.requestStart), transferMs: at(r.responseEnd - r.responseStart),
+      bytes: r.encodedBodySize }));
+  dump.blocked = window.swarmcastLabProbe ? window.swarmcastLabProbe.blocked : [];
+  return dump;
+}"""
 
 
 def chromium_flags(page_origin: str) -> list[str]:
