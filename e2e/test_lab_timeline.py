@@ -79,7 +79,14 @@ def test_write_timelines_gives_json_and_plot_per_viewer_and_survives_a_missing_f
     tmp_path: Path,
 ) -> None:
     good = tmp_path / "p2p-b01.json"
-    good.write_text(json.dumps({"capacity": 5000, "recorded": len(EVENTS), "events": EVENTS}))
+    probe = {
+        "blocked": [{"t": T0 + 2500, "ms": 1400}],
+        "resources": [{"path": "/live/demo/360p/index.m3u8", "t": T0, "queuedMs": 1545.0,
+                       "ttfbMs": 79.0, "transferMs": 6.0, "bytes": 922}],
+    }  # fmt: skip
+    good.write_text(
+        json.dumps({"capacity": 5000, "recorded": len(EVENTS), "events": EVENTS, **probe})
+    )
     raw = {
         "phases": [
             {
@@ -106,6 +113,8 @@ def test_write_timelines_gives_json_and_plot_per_viewer_and_survives_a_missing_f
     document = json.loads((out / "p2p-b01.json").read_text())
     assert document["summary"]["decisions"]["election-turn"] == 1
     assert len(document["events"]) == len(EVENTS)
+    assert document["blocked"] == probe["blocked"]  # the demo page's lab probe is kept
+    assert document["resources"] == probe["resources"]
     assert json.loads((out / "p2p-b02.json").read_text())["events"] == []
     index = (out / "index.md").read_text()
     assert "[p2p-b01](p2p-b01.png)" in index and "p2p-b02" in index
