@@ -113,7 +113,7 @@ def test_write_timelines_gives_json_and_plot_per_viewer_and_survives_a_missing_f
     document = json.loads((out / "p2p-b01.json").read_text())
     assert document["summary"]["decisions"]["election-turn"] == 1
     assert len(document["events"]) == len(EVENTS)
-    assert document["blocked"] == probe["blocked"]  # the demo page's lab probe is kept
+    assert document["blocked"] == probe["blocked"]  # the lab probe's figures are kept
     assert document["resources"] == probe["resources"]
     assert json.loads((out / "p2p-b02.json").read_text())["events"] == []
     index = (out / "index.md").read_text()

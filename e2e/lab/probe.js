@@ -31,7 +31,22 @@
     // its own scripts kept the main thread busy shows them here, one starved by other processes
     // does not. `startup`: the first 60 of them, wall-clock start and duration in ms.
     longTasks: { count: 0, totalMs: 0, startup: [] },
+    // With `?timeline=1`: each time a 250-ms timer ran >= 1 s late (wall ms when it ran, how
+    // late). Unlike long tasks this also catches a renderer starved by other processes.
+    blocked: [],
   };
+
+  const BLOCK_PROBE_MS = 250;
+  const BLOCKED_MS = 1000;
+  if (new URLSearchParams(location.search).get("timeline") === "1") {
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      const late = now - last - BLOCK_PROBE_MS;
+      if (late >= BLOCKED_MS && state.blocked.length < 500) state.blocked.push({ t: performance.timeOrigin + now, ms: Math.round(late) });
+      last = now;
+    }, BLOCK_PROBE_MS);
+  }
 
   // --- HTTP bytes from resource timing (covers hls.js XHR/fetch and the shim's own fetches) ---
   const classify = (url) => {
@@ -293,6 +308,7 @@
   };
 
   window.__swarmLab = {
+    blocked: () => state.blocked.slice(),
     sample() {
       const video = videoElement();
       const hls = findHls();

@@ -41,8 +41,8 @@ TIMELINE_JS = """() => {
   const dump = window.swarmcast && typeof window.swarmcast.timeline === 'function'
     ? window.swarmcast.timeline() : null;
   if (!dump) return null;
-  // The demo page's lab probe (server/static/demo.js): its requests to the origin (queued = from
-  // the request's creation until it left, connection set-up and pool waits included) and the
+  // The lab probe's view (probe.js): the page's requests to the origin (queued = from the
+  // request's creation until it left, connection set-up and pool waits included) and the
   // moments its main thread ran late.
   const at = (x) => Math.round(x * 10) / 10;
   dump.resources = performance.getEntriesByType('resource')
@@ -51,7 +51,7 @@ TIMELINE_JS = """() => {
       t: at(performance.timeOrigin + r.startTime), queuedMs: at(r.requestStart - r.startTime),
       ttfbMs: at(r.responseStart - r.requestStart), transferMs: at(r.responseEnd - r.responseStart),
       bytes: r.encodedBodySize }));
-  dump.blocked = window.swarmcastLabProbe ? window.swarmcastLabProbe.blocked : [];
+  dump.blocked = window.__swarmLab ? window.__swarmLab.blocked() : [];
   return dump;
 }"""
 

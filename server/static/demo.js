@@ -126,24 +126,6 @@
     return new URLSearchParams(window.location.search).get("timeline") === "1";
   }
 
-  // With a timeline, the lab also reads how the page's own requests went (resource timing: queued
-  // before the request left, time to first byte, transfer) and when its main thread was blocked:
-  // a startup that waits seconds can be the network, the connection pool or a starved renderer.
-  const LAB_BLOCK_PROBE_MS = 250;
-  const LAB_BLOCKED_MS = 1000;
-  if (timelineWanted()) {
-    const probe = { blocked: [] }; // {t: epoch ms when the main thread ran again, ms: how late}
-    window.swarmcastLabProbe = probe;
-    if (performance.setResourceTimingBufferSize) performance.setResourceTimingBufferSize(5000);
-    let last = performance.now();
-    setInterval(() => {
-      const now = performance.now();
-      const late = now - last - LAB_BLOCK_PROBE_MS;
-      if (late >= LAB_BLOCKED_MS && probe.blocked.length < 500) probe.blocked.push({ t: performance.timeOrigin + now, ms: Math.round(late) });
-      last = now;
-    }, LAB_BLOCK_PROBE_MS);
-  }
-
   function showSwarm(swarm) {
     if (demo.unmountOverlay) demo.unmountOverlay();
     demo.unmountOverlay = null;
