@@ -119,6 +119,7 @@ class ViewerLauncher:
             "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
             "--max-seconds", str(phase.duration_s + 60 + (PRELAUNCH_TIMEOUT_S if wait_go else 0)),
         ]  # fmt: skip
+        argv += ["--name", event.viewer]
         if record.timeline_path:
             argv += ["--timeline-out", record.timeline_path]
         if wait_go:
