@@ -42,6 +42,9 @@ EVENTS = [
     _event(5.1, "frag-served", 6, by="mixed"),
     _event(5.2, "safety-net", 7, extensions=4),
     _event(5.3, "media", None, event="seeking", **{"from": 12.0, "to": 20.0}),
+    _event(5.4, "frag-emergency-aborted", 8, level=2, bwEstimate=278_000),
+    _event(5.4, "level-switching", None, level=0, bwEstimate=278_000),
+    _event(7.0, "level-switching", None, level=1, bwEstimate=900_000),
 ]
 
 
@@ -61,6 +64,7 @@ def test_summary_counts_decisions_transfers_and_stalls() -> None:
     assert summary["safety_nets"] == 1
     assert summary["stalls"] == 1 and summary["stall_s"] == 1.0
     assert summary["seeks"] == [[5.3, 12.0, 20.0]]
+    assert summary["rendition_switches"] == 2 and summary["emergency_aborts"] == 1
 
 
 def test_summary_of_an_empty_timeline() -> None:

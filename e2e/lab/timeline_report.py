@@ -109,6 +109,10 @@ def summarize_timeline(events: list[dict[str, Any]], origin_wall: float) -> dict
         "served": dict(served),
         "safety_nets": counts["safety-net"],
         "deadlines_missed": counts["deadline-missed"],
+        # Each rendition switch of a P2P page is a new swarm (its links are rebuilt); hls.js's
+        # emergency aborts are the switches its abandon rule forced mid-load.
+        "rendition_switches": counts["level-switching"],
+        "emergency_aborts": counts["frag-emergency-aborted"],
         "stalls": len(stalls),
         "stall_s": round(sum(float(e.get("ms") or 0) for e in stalls) / 1000, 2),
         "seeks": seeks,
@@ -300,8 +304,8 @@ def timeline_markdown(rows: list[dict[str, Any]]) -> str:
         "# Viewer timelines",
         "",
         "| viewer | decisions | transfers (count, MB, outcomes) | served | safety nets "
-        "| stalls (s) | first HTTP decision s | seeks |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| stalls (s) | first HTTP decision s | seeks | rendition switches (emergency aborts) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         transfers = "; ".join(
@@ -312,7 +316,8 @@ def timeline_markdown(rows: list[dict[str, Any]]) -> str:
             f"| [{row['viewer']}]({row['viewer']}.png) | {_counts(row['decisions'])} "
             f"| {transfers or '-'} | {_counts(row['served'])} | {row['safety_nets']} "
             f"| {row['stalls']} ({row['stall_s']:g}) | {row['first_http_decision_s']} "
-            f"| {len(row['seeks'])} |"
+            f"| {len(row['seeks'])} "
+            f"| {row.get('rendition_switches', 0)} ({row.get('emergency_aborts', 0)}) |"
         )
     return "\n".join(lines) + "\n"
 
