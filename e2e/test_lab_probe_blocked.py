@@ -1,5 +1,6 @@
 """The lab probe (e2e/lab/probe.js) in real Chromium: with `?timeline=1` it records a main thread
-that was held for over a second; without it, it records nothing."""
+that was held for over a second; without it, it records nothing. Its list of the page's origin
+requests (the timeline dump's `resources`)."""
 
 from __future__ import annotations
 
@@ -60,3 +61,17 @@ def test_probe_records_a_held_main_thread_only_with_a_timeline(
         assert blocked[0]["ms"] >= 1000 and blocked[0]["t"] > 0
     else:
         assert blocked == []
+
+
+def test_probe_lists_the_pages_requests_to_its_origin(blank_page_url: str) -> None:
+    with webrtc_context() as context:
+        context.add_init_script(path=str(PROBE_JS))
+        page = context.new_page()
+        page.goto(blank_page_url + "?timeline=1")
+        page.evaluate("() => fetch('/segment-7.m4s').then((r) => r.text())")
+        resources = page.evaluate("() => window.__swarmLab.resources()")
+    fetched = [r for r in resources if r["path"] == "/segment-7.m4s"]
+    assert len(fetched) == 1, resources
+    entry = fetched[0]
+    assert entry["bytes"] > 0 and entry["t"] > 0
+    assert entry["queuedMs"] >= 0 and entry["ttfbMs"] >= 0 and entry["transferMs"] >= 0

@@ -307,8 +307,26 @@
     return 0;
   };
 
+  // The page's requests to its origin, for the timeline dump (queued = from the request's
+  // creation until it left, connection set-up and pool waits included).
+  const originResources = () => {
+    const at = (x) => Math.round(x * 10) / 10;
+    return performance
+      .getEntriesByType("resource")
+      .filter((r) => r.name.startsWith(location.origin))
+      .map((r) => ({
+        path: r.name.slice(location.origin.length, location.origin.length + 120),
+        t: at(performance.timeOrigin + r.startTime),
+        queuedMs: at(r.requestStart - r.startTime),
+        ttfbMs: at(r.responseStart - r.requestStart),
+        transferMs: at(r.responseEnd - r.responseStart),
+        bytes: r.encodedBodySize,
+      }));
+  };
+
   window.__swarmLab = {
     blocked: () => state.blocked.slice(),
+    resources: originResources,
     sample() {
       const video = videoElement();
       const hls = findHls();

@@ -41,16 +41,9 @@ TIMELINE_JS = """() => {
   const dump = window.swarmcast && typeof window.swarmcast.timeline === 'function'
     ? window.swarmcast.timeline() : null;
   if (!dump) return null;
-  // The lab probe's view (probe.js): the page's requests to the origin (queued = from the
-  // request's creation until it left, connection set-up and pool waits included) and the
-  // moments its main thread ran late.
-  const at = (x) => Math.round(x * 10) / 10;
-  dump.resources = performance.getEntriesByType('resource')
-    .filter((r) => r.name.startsWith(location.origin))
-    .map((r) => ({ path: r.name.slice(location.origin.length, location.origin.length + 120),
-      t: at(performance.timeOrigin + r.startTime), queuedMs: at(r.requestStart - r.startTime),
-      ttfbMs: at(r.responseStart - r.requestStart), transferMs: at(r.responseEnd - r.responseStart),
-      bytes: r.encodedBodySize }));
+  // The lab probe's view (probe.js): the page's requests to the origin and the moments its
+  // main thread ran late.
+  dump.resources = window.__swarmLab ? window.__swarmLab.resources() : [];
   dump.blocked = window.__swarmLab ? window.__swarmLab.blocked() : [];
   return dump;
 }"""
