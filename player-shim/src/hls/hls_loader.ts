@@ -14,7 +14,7 @@ import type {
 } from "hls.js";
 import type { Emitter } from "../events";
 import { abrTiming } from "../p2p/download_meter";
-import type { FragmentRef, P2PEngine } from "../p2p/p2p_engine";
+import type { FragmentProgress, FragmentRef, P2PEngine } from "../p2p/p2p_engine";
 import { SLOW_MEDIA_SHARE, SLOW_STARTUP_POLL_MS, type SlowStartupAnswer } from "../p2p/startup_join";
 import type { SegmentBuffer } from "../p2p/segment_store";
 import type { Timeline } from "../timeline";
@@ -28,6 +28,8 @@ export type LoaderEngine = Pick<P2PEngine, "load" | "offerHttp" | "secondsUntil"
   downloadRate?(): number | null;
   /** Optional: the safety net fetches the fragment over plain HTTP (the engine drops its copy). */
   playerFetches?(frag: FragmentRef): void;
+  /** Optional: what of the fragment the swarm holds so far (see `reportProgress`). */
+  fragmentProgress?(frag: FragmentRef): FragmentProgress | null;
   /** Optional: startup before the join: plain HTTP at once, maybe taken over (see `hedge`). */
   hedgesStartup?(frag: FragmentRef): boolean;
   takesOverStartup?(frag: FragmentRef, signal: AbortSignal): Promise<boolean>;
@@ -42,6 +44,9 @@ export type LoaderEngine = Pick<P2PEngine, "load" | "offerHttp" | "secondsUntil"
  * somehow stuck with progress reported (20 x 1.5 s by default).
  */
 const MAX_SAFETY_EXTENSIONS = 20;
+
+/** How often a P2P load's progress is copied into hls.js's stats: as often as hls.js's abandon rule reads them. */
+export const PROGRESS_POLL_MS = 100;
 
 export interface LoaderDeps {
   engine: LoaderEngine;
@@ -83,6 +88,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
     /** A hedged startup load: waiting for the engine's takeover decision (see `hedge`). */
     private hedging: AbortController | null = null;
     private safetyTimer: ReturnType<typeof setTimeout> | null = null;
+    private progressTimer: ReturnType<typeof setInterval> | null = null;
     /** Asks the engine about a slow startup fragment over plain HTTP (see `watchSlowStartup`). */
     private slowTimer: ReturnType<typeof setTimeout> | null = null;
     /** This load went to the swarm after a slow HTTP start once; it never goes back and forth. */
@@ -189,21 +195,39 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       const controller = new AbortController();
       this.p2p = controller;
       this.armSafetyNet(ref);
+      if (deps.engine.fragmentProgress) this.progressTimer = setInterval(() => this.reportProgress(ref), PROGRESS_POLL_MS);
       deps.engine.load(ref, deps.engine.isLiveEdge(ref.sn), controller.signal).then(
         (buffer) => {
           if (this.p2p !== controller || controller.signal.aborted) return;
           this.p2p = null;
-          this.clearSafetyNet();
+          this.clearP2PTimers();
           if (buffer) this.deliver(buffer);
           else this.loadHttpWatched(ref);
         },
         () => {
           if (this.p2p !== controller || controller.signal.aborted) return;
           this.p2p = null;
-          this.clearSafetyNet();
+          this.clearP2PTimers();
           this.loadHttpWatched(ref);
         },
       );
+    }
+
+    /**
+     * While the swarm brings the fragment in, hls.js sees its bytes arrive as it would an HTTP
+     * load's. hls.js reads these stats every 100 ms for its abandon rule, which aborts a load
+     * and switches down when the bytes still to come would outlast the buffer: with `loaded`
+     * stuck at 0 it took every P2P wait longer than half a segment for a load with no first byte,
+     * even while the engine's own origin fetch was streaming the segment in (realistic lab: 13
+     * emergency aborts in one run, none CDN-only; each a rendition switch, i.e. a new swarm).
+     * Bytes the engine had before hls.js asked count as arriving at the ask.
+     */
+    private reportProgress(ref: FragmentRef): void {
+      const progress = this.p2p ? deps.engine.fragmentProgress?.(ref) : null;
+      if (!progress || progress.loaded <= this.stats.loaded) return;
+      this.stats.total = progress.total;
+      this.stats.loaded = progress.loaded;
+      if (this.stats.loading.first === 0) this.stats.loading.first = Math.max(this.stats.loading.start, progress.firstByteAt ?? deps.now());
     }
 
     /**
@@ -224,6 +248,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
         }
         this.p2p.abort();
         this.p2p = null;
+        this.clearP2PTimers();
         deps.engine.playerFetches?.(ref);
         deps.timeline?.record("safety-net", ref.sn, { extensions });
         deps.emitter.emit("warning", { message: `P2P missed the deadline of ${ref.url}; plain HTTP` });
@@ -231,9 +256,12 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       }, untilDeadlineMs + deps.deadlineGraceMs);
     }
 
-    private clearSafetyNet(): void {
+    /** The P2P attempt is over (delivered, sent to HTTP, aborted): its safety net and progress reports stop. */
+    private clearP2PTimers(): void {
       if (this.safetyTimer !== null) clearTimeout(this.safetyTimer);
       this.safetyTimer = null;
+      if (this.progressTimer !== null) clearInterval(this.progressTimer);
+      this.progressTimer = null;
     }
 
     /** Hands a complete, verified segment to hls.js with stats that reflect its real transfer. */
@@ -357,7 +385,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
 
     /** Stops whatever is in flight without callbacks; true if something was. */
     private cancel(): boolean {
-      this.clearSafetyNet();
+      this.clearP2PTimers();
       this.clearSlowTimer();
       this.hedging?.abort();
       this.hedging = null;

@@ -39,6 +39,14 @@ export interface FragmentRef {
   level: number;
 }
 
+/** Bytes of a fragment the engine holds (verified pieces from peers or its own origin fetches). */
+export interface FragmentProgress {
+  loaded: number;
+  total: number;
+  /** performance.now() (ms) of its first verified piece, null before one. */
+  firstByteAt: number | null;
+}
+
 /** Fragments hls.js loaded over HTTP before the swarm was joined, kept for the swarm store. */
 const PRE_JOIN_SEGMENTS = 6;
 
@@ -344,6 +352,15 @@ export class P2PEngine extends SwarmMembership {
   /** The loader's safety net sent this fragment to plain HTTP: no second origin copy of it (swarm_session.ts). */
   playerFetches(frag: FragmentRef): void {
     if (locateSegment(frag.url)?.rendition === this.sessionRendition) this.session?.playerFetches(frag.sn);
+  }
+
+  /** Bytes of the fragment the session holds so far: hls.js's abandon rule reads them as load progress (hls_loader.ts). */
+  fragmentProgress(frag: FragmentRef): FragmentProgress | null {
+    const loc = locateSegment(frag.url);
+    if (!this.session || !loc || loc.rendition !== this.sessionRendition) return null;
+    const buffer = this.session.store.get(frag.sn);
+    if (!buffer) return null;
+    return { loaded: buffer.httpBytes + buffer.p2pBytes, total: buffer.size, firstByteAt: buffer.firstByteAt };
   }
 
   /** The swarm is still bringing this fragment in (origin fetch in flight or recent pieces). */

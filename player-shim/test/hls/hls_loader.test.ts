@@ -2,8 +2,8 @@
 import type { FragmentLoaderContext, HlsConfig, Loader, LoaderCallbacks, LoaderConfiguration, LoaderStats } from "hls.js";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Emitter, type ShimEventMap } from "../../src/events";
-import { swarmFragmentLoader, type LoaderEngine } from "../../src/hls/hls_loader";
-import type { FragmentRef } from "../../src/p2p/p2p_engine";
+import { PROGRESS_POLL_MS, swarmFragmentLoader, type LoaderEngine } from "../../src/hls/hls_loader";
+import type { FragmentProgress, FragmentRef } from "../../src/p2p/p2p_engine";
 import type { SlowStartupAnswer } from "../../src/p2p/startup_join";
 import { SegmentBuffer } from "../../src/p2p/segment_store";
 import { parseIntegrityRecord, pieceRange } from "../../src/protocol/integrity";
@@ -269,6 +269,69 @@ describe("swarm fragment loader", () => {
     expect(FakeHttpLoader.instances).toHaveLength(0);
     vi.advanceTimersByTime(1500);
     expect(FakeHttpLoader.instances).toHaveLength(1);
+  });
+
+  describe("progress of a P2P load, for hls.js's abandon rule", () => {
+    let progress: FragmentProgress | null;
+    beforeEach(() => {
+      vi.useFakeTimers();
+      progress = null;
+      const watched = Object.assign(engine, { fragmentProgress: (frag: FragmentRef) => (frag.sn === 7 ? progress : null) });
+      Loader = swarmFragmentLoader({ engine: watched, emitter, swarmOf: () => "demo/360p", deadlineGraceMs: 1500, now: () => now });
+    });
+
+    it("shows the bytes as they arrive, first byte when the first piece came, as an HTTP load would", () => {
+      const { loader } = started(); // asked at 2000
+      vi.advanceTimersByTime(PROGRESS_POLL_MS * 3);
+      expect(loader.stats.loaded).toBe(0); // nothing yet: hls.js sees no first byte
+      expect(loader.stats.loading.first).toBe(0);
+      progress = { loaded: 16_384, total: 50_000, firstByteAt: 2300 };
+      vi.advanceTimersByTime(PROGRESS_POLL_MS);
+      expect(loader.stats).toMatchObject({ loaded: 16_384, total: 50_000, loading: { start: 2000, first: 2300 } });
+      progress = { loaded: 32_768, total: 50_000, firstByteAt: 2300 };
+      vi.advanceTimersByTime(PROGRESS_POLL_MS);
+      expect(loader.stats).toMatchObject({ loaded: 32_768, loading: { first: 2300 } });
+    });
+
+    it("counts bytes held before hls.js asked as arriving at the ask", () => {
+      progress = { loaded: 16_384, total: 50_000, firstByteAt: 1200 }; // prefetched
+      const { loader } = started();
+      vi.advanceTimersByTime(PROGRESS_POLL_MS);
+      expect(loader.stats.loading.first).toBe(2000);
+      expect(loader.stats.loaded).toBe(16_384);
+    });
+
+    it("stops once the segment is delivered: the delivery's backdated stats stand", async () => {
+      const { loader, cb } = started();
+      progress = { loaded: 16_384, total: 50_000, firstByteAt: 2300 };
+      vi.advanceTimersByTime(PROGRESS_POLL_MS);
+      engine.loads[0]?.resolve(completeBuffer());
+      await vi.waitFor(() => expect(cb.onSuccess).toHaveBeenCalledOnce());
+      const first = loader.stats.loading.first;
+      progress = { loaded: 60_000, total: 60_000, firstByteAt: 9000 };
+      vi.advanceTimersByTime(PROGRESS_POLL_MS * 5);
+      expect(loader.stats.loaded).toBe(SEGMENT.length);
+      expect(loader.stats.loading.first).toBe(first);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it("stops when the safety net sends the load to plain HTTP, whose loader then owns the stats", () => {
+      const { loader } = started();
+      vi.advanceTimersByTime(5000 + 1501);
+      expect(FakeHttpLoader.instances).toHaveLength(1);
+      const http = FakeHttpLoader.instances[0] as FakeHttpLoader;
+      http.stats.loaded = 0;
+      progress = { loaded: 16_384, total: 50_000, firstByteAt: 7000 };
+      vi.advanceTimersByTime(PROGRESS_POLL_MS * 5);
+      expect(loader.stats.loaded).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it("stops when hls.js aborts the load", () => {
+      const { loader } = started();
+      loader.abort();
+      expect(vi.getTimerCount()).toBe(0);
+    });
   });
 
   describe("startup before the join (hedged)", () => {

@@ -1,0 +1,41 @@
+/**
+ * The engine's `fragmentProgress` (P2PEngine on test/support/engine_harness.ts): what the loader
+ * copies into hls.js's stats while a P2P load is pending (hls_loader.ts `reportProgress`).
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { engineHarness, fragment } from "../support/engine_harness";
+import { until } from "../support/until";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const close of cleanups.splice(0)) close();
+});
+
+describe("engine: a fragment's progress", () => {
+  it("is the verified bytes the session holds, its size and when its first piece came; null for what it does not hold", async () => {
+    const h = engineHarness([10, 11, 12, 13]);
+    cleanups.push(() => h.engine.destroy());
+    const frag = fragment(13);
+    expect(h.engine.fragmentProgress(frag)).toBeNull(); // not joined
+    const held = h.fetch.hold(frag.url);
+    h.engine.levelUpdated([10, 11, 12, 13].map(fragment), new Set([10, 11, 12, 13]));
+    const join = await h.signaling.nextJoin();
+    join.answer({ neighbours: [] });
+    await until(() => expect(h.events("join")).toHaveLength(1));
+    // Playing (the first frame is shown): the engine's loads go to the swarm, not to plain HTTP.
+    const media = Object.assign(new EventTarget(), { paused: false, seeking: false, readyState: 4, currentTime: 24, playbackRate: 1, buffered: { length: 0 } });
+    h.engine.attachMedia(media as unknown as HTMLMediaElement);
+    media.dispatchEvent(new Event("playing"));
+    const loading = h.engine.load(frag, true, new AbortController().signal);
+    await until(() => expect(h.engine.fragmentProgress(frag)).toEqual({ loaded: 0, total: 40_000, firstByteAt: null }));
+    held.release();
+    const buffer = await loading;
+    expect(buffer).not.toBeNull();
+    const done = h.engine.fragmentProgress(frag);
+    expect(done).toMatchObject({ loaded: 40_000, total: 40_000 });
+    expect(done?.firstByteAt).toBe(buffer?.firstByteAt);
+    expect(done?.firstByteAt).not.toBeNull();
+    // Another rendition's fragment of the same number is not this session's.
+    expect(h.engine.fragmentProgress({ ...frag, url: frag.url.replace("/360p/", "/240p/") })).toBeNull();
+  });
+});
