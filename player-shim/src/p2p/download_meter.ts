@@ -17,22 +17,34 @@ import type { SegmentBuffer } from "./segment_store";
 
 /** Smaller transfers measure latency more than the link. */
 export const MIN_SAMPLE_BYTES = 32 * 1024;
-/** Weight of the newest sample (the scheduler's HTTP estimate uses the same). */
-const SAMPLE_WEIGHT = 0.3;
+/**
+ * The estimate is the median of this many latest samples. Some "transfers" never crossed the
+ * link: a segment the browser's HTTP cache held (the engine had fetched it for a session that a
+ * rendition switch closed, and hls.js asked for it again) loads 150 kB in 10 ms. In the realistic
+ * lab 1-2 such samples per P2P page read ~100 Mbit/s on 1-5 Mbit/s downlinks; with a moving
+ * average (weight 0.3) one of them put a 1.4 Mbit/s viewer's estimate at 31 Mbit/s for ~20 s,
+ * which seeded the next session's HTTP rate (its fallback then came too late: deadline missed,
+ * stall) and the ABR figure of peer-served segments. A median ignores a minority of such samples
+ * and follows a real change of the link within three transfers.
+ */
+export const MEDIAN_OF = 5;
 
 export class DownloadMeter {
-  private rate: number | null = null;
+  private readonly rates: number[] = [];
 
   /** A completed origin transfer of `bytes` that took `ms` from request to last byte. */
   sample(bytes: number, ms: number): void {
     if (bytes < MIN_SAMPLE_BYTES || !(ms > 0)) return;
-    const rate = (bytes * 1000) / ms;
-    this.rate = this.rate === null ? rate : (1 - SAMPLE_WEIGHT) * this.rate + SAMPLE_WEIGHT * rate;
+    this.rates.push((bytes * 1000) / ms);
+    if (this.rates.length > MEDIAN_OF) this.rates.shift();
   }
 
-  /** Bytes per second; null before the first sample. */
+  /** Bytes per second (the median of the latest samples); null before the first sample. */
   get bytesPerS(): number | null {
-    return this.rate;
+    if (this.rates.length === 0) return null;
+    const sorted = [...this.rates].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   }
 }
 

@@ -1,18 +1,39 @@
 /** The viewer's origin download meter and the ABR timing of delivered segments (download_meter.ts). */
 import { describe, expect, it } from "vitest";
-import { abrTiming, DownloadMeter, MIN_SAMPLE_BYTES } from "../../src/p2p/download_meter";
+import { abrTiming, DownloadMeter, MEDIAN_OF, MIN_SAMPLE_BYTES } from "../../src/p2p/download_meter";
 
 /** A 200 kB segment requested at t=1000 ms, first byte at 1200, last at 5000 (4 s: a slow relay). */
 const SLOW_FROM_PEERS = { size: 200_000, p2pBytes: 200_000, requestedAt: 1000, firstByteAt: 1200, completedAt: 5000 };
 
 describe("DownloadMeter", () => {
-  it("knows nothing before its first sample, then follows transfers with the scheduler's weight", () => {
+  it("knows nothing before its first sample, then gives the median of the latest transfers", () => {
     const meter = new DownloadMeter();
     expect(meter.bytesPerS).toBeNull();
     meter.sample(200_000, 1000);
     expect(meter.bytesPerS).toBe(200_000);
     meter.sample(100_000, 1000);
-    expect(meter.bytesPerS).toBeCloseTo(0.7 * 200_000 + 0.3 * 100_000, 6);
+    expect(meter.bytesPerS).toBe(150_000);
+    meter.sample(120_000, 1000);
+    expect(meter.bytesPerS).toBe(120_000);
+  });
+
+  it("is not moved by a segment the browser's cache handed over in a few ms", () => {
+    // A 1.4 Mbit/s downlink (~170 kB/s), then a 150 kB cache hit in 10 ms (15 MB/s).
+    const meter = new DownloadMeter();
+    for (const ms of [900, 880, 950]) meter.sample(153_000, ms);
+    meter.sample(153_000, 10);
+    expect(meter.bytesPerS).toBeGreaterThan(160_000);
+    expect(meter.bytesPerS).toBeLessThan(175_000);
+  });
+
+  it("follows a real change of the link within three transfers", () => {
+    const meter = new DownloadMeter();
+    for (let i = 0; i < MEDIAN_OF; i++) meter.sample(200_000, 1000); // 200 kB/s
+    meter.sample(100_000, 1000);
+    meter.sample(100_000, 1000);
+    expect(meter.bytesPerS).toBe(200_000);
+    meter.sample(100_000, 1000); // the third at the new rate: the median moves
+    expect(meter.bytesPerS).toBe(100_000);
   });
 
   it("ignores transfers too small to measure the link, and empty timings", () => {
