@@ -214,20 +214,34 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
     }
 
     /**
-     * While the swarm brings the fragment in, hls.js sees its bytes arrive as it would an HTTP
-     * load's. hls.js reads these stats every 100 ms for its abandon rule, which aborts a load
-     * and switches down when the bytes still to come would outlast the buffer: with `loaded`
-     * stuck at 0 it took every P2P wait longer than half a segment for a load with no first byte,
-     * even while the engine's own origin fetch was streaming the segment in (realistic lab: 13
-     * emergency aborts in one run, none CDN-only; each a rendition switch, i.e. a new swarm).
-     * Bytes the engine had before hls.js asked count as arriving at the ask.
+     * What hls.js's abandon rule sees of a P2P load. hls.js reads these stats every 100 ms and
+     * aborts a load (switching down) when the bytes still to come, at the rate they came so far
+     * (or at its estimate before a first byte), would outlast the buffer. A P2P load is mostly a
+     * wait the engine plans: for neighbours, then, at the fallback point it computes from this
+     * viewer's link, its own origin fetch of what is missing, timed to end before the deadline.
+     * Shown as one load from hls.js's ask, that wait looked like a load with no first byte (or,
+     * with a prefetched piece, a trickle of a few kbit/s), and hls.js aborted it with seconds of
+     * buffer left (realistic lab: 13-27 emergency aborts per run, none CDN-only; each one a
+     * rendition switch, i.e. a new swarm). So, as a CDN-only player's load begins when its
+     * request goes out: while no origin fetch of the fragment is in flight the load is shown as
+     * just begun; once one is, the load began with it and its bytes (with what the engine
+     * already held) arrive as they are verified, so a fetch too slow for the buffer is still
+     * abandoned as hls.js would abandon its own.
      */
     private reportProgress(ref: FragmentRef): void {
       const progress = this.p2p ? deps.engine.fragmentProgress?.(ref) : null;
-      if (!progress || progress.loaded <= this.stats.loaded) return;
-      this.stats.total = progress.total;
-      this.stats.loaded = progress.loaded;
-      if (this.stats.loading.first === 0) this.stats.loading.first = Math.max(this.stats.loading.start, progress.firstByteAt ?? deps.now());
+      if (!progress) return;
+      const { stats } = this;
+      if (progress.originSince === null) {
+        stats.loading.start = deps.now();
+        stats.loading.first = 0;
+        stats.loaded = 0;
+        return;
+      }
+      stats.loading.start = progress.originSince;
+      stats.total = progress.total;
+      stats.loaded = progress.loaded;
+      stats.loading.first = progress.loaded > 0 ? Math.max(progress.originSince, progress.firstByteAt ?? deps.now()) : 0;
     }
 
     /**

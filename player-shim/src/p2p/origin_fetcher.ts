@@ -27,7 +27,7 @@ export interface OriginFetcherDeps {
 }
 
 export class OriginFetcher {
-  private readonly controllers = new Map<number, { controller: AbortController; seq: number }>();
+  private readonly controllers = new Map<number, { controller: AbortController; seq: number; startedMs: number }>();
   /** Origin fetches in flight per segment (seq -> count). */
   private readonly inFlight = new Map<number, number>();
   private closed = false;
@@ -47,7 +47,7 @@ export class OriginFetcher {
     const [start] = pieceRange(record, firstPiece);
     const [, end] = pieceRange(record, firstPiece + pieceCount - 1);
     const controller = new AbortController();
-    this.controllers.set(fetchId, { controller, seq });
+    this.controllers.set(fetchId, { controller, seq, startedMs: deps.nowMs() });
     this.inFlight.set(seq, (this.inFlight.get(seq) ?? 0) + 1);
     deps.timeline?.httpStart(fetchId, seq, end - start);
     const body = new Uint8Array(end - start);
@@ -102,6 +102,13 @@ export class OriginFetcher {
     }
     this.deps.pieceChecked(fetchId, buffer.seq, index, error === null);
     return error === null;
+  }
+
+  /** When the earliest origin fetch of `seq` still in flight began (ms, the session's clock); null: none. */
+  fetchingSince(seq: number): number | null {
+    let since: number | null = null;
+    for (const f of this.controllers.values()) if (f.seq === seq && (since === null || f.startedMs < since)) since = f.startedMs;
+    return since;
   }
 
   /** Segments with an origin fetch in flight. */

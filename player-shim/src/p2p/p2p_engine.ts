@@ -45,6 +45,8 @@ export interface FragmentProgress {
   total: number;
   /** performance.now() (ms) of its first verified piece, null before one. */
   firstByteAt: number | null;
+  /** performance.now() (ms) when the engine's earliest origin fetch of it still in flight began; null: none. */
+  originSince: number | null;
 }
 
 /** Fragments hls.js loaded over HTTP before the swarm was joined, kept for the swarm store. */
@@ -360,7 +362,7 @@ export class P2PEngine extends SwarmMembership {
     if (!this.session || !loc || loc.rendition !== this.sessionRendition) return null;
     const buffer = this.session.store.get(frag.sn);
     if (!buffer) return null;
-    return { loaded: buffer.httpBytes + buffer.p2pBytes, total: buffer.size, firstByteAt: buffer.firstByteAt };
+    return { loaded: buffer.httpBytes + buffer.p2pBytes, total: buffer.size, firstByteAt: buffer.firstByteAt, originSince: this.session.originFetchSince(frag.sn) };
   }
 
   /** The swarm is still bringing this fragment in (origin fetch in flight or recent pieces). */

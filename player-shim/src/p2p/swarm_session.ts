@@ -147,6 +147,11 @@ export class SwarmSession {
     return this.delivery.underway(seq, graceMs);
   }
 
+  /** When this session's earliest origin fetch of `seq` in flight began (ms); null: none. */
+  originFetchSince(seq: number): number | null {
+    return this.fetcher.fetchingSince(seq);
+  }
+
   /** Resolves once `seq` is complete and its whole-file hash checked. */
   waitForSegment(seq: number, signal: AbortSignal): Promise<SegmentBuffer> {
     const buffer = this.store.get(seq);

@@ -271,7 +271,7 @@ describe("swarm fragment loader", () => {
     expect(FakeHttpLoader.instances).toHaveLength(1);
   });
 
-  describe("progress of a P2P load, for hls.js's abandon rule", () => {
+  describe("what hls.js's abandon rule sees of a P2P load", () => {
     let progress: FragmentProgress | null;
     beforeEach(() => {
       vi.useFakeTimers();
@@ -280,35 +280,45 @@ describe("swarm fragment loader", () => {
       Loader = swarmFragmentLoader({ engine: watched, emitter, swarmOf: () => "demo/360p", deadlineGraceMs: 1500, now: () => now });
     });
 
-    it("shows the bytes as they arrive, first byte when the first piece came, as an HTTP load would", () => {
+    it("shows a wait for neighbours as a load just begun, whatever pieces trickle in", () => {
       const { loader } = started(); // asked at 2000
-      vi.advanceTimersByTime(PROGRESS_POLL_MS * 3);
-      expect(loader.stats.loaded).toBe(0); // nothing yet: hls.js sees no first byte
-      expect(loader.stats.loading.first).toBe(0);
-      progress = { loaded: 16_384, total: 50_000, firstByteAt: 2300 };
+      progress = { loaded: 16_384, total: 50_000, firstByteAt: 2300, originSince: null }; // one piece from a peer
+      now = 5000;
       vi.advanceTimersByTime(PROGRESS_POLL_MS);
-      expect(loader.stats).toMatchObject({ loaded: 16_384, total: 50_000, loading: { start: 2000, first: 2300 } });
-      progress = { loaded: 32_768, total: 50_000, firstByteAt: 2300 };
+      // hls.js would take 16 kB in 3 s for the fragment's rate and abort with seconds of buffer left.
+      expect(loader.stats).toMatchObject({ loaded: 0, loading: { start: 5000, first: 0 } });
+      now = 5100;
       vi.advanceTimersByTime(PROGRESS_POLL_MS);
-      expect(loader.stats).toMatchObject({ loaded: 32_768, loading: { first: 2300 } });
+      expect(loader.stats.loading.start).toBe(5100);
     });
 
-    it("counts bytes held before hls.js asked as arriving at the ask", () => {
-      progress = { loaded: 16_384, total: 50_000, firstByteAt: 1200 }; // prefetched
+    it("shows the engine's origin fetch as the load: begun with it, its bytes as they are verified", () => {
+      const { loader } = started();
+      now = 5000;
+      progress = { loaded: 0, total: 50_000, firstByteAt: null, originSince: 4900 }; // the fallback fetch went out
+      vi.advanceTimersByTime(PROGRESS_POLL_MS);
+      expect(loader.stats).toMatchObject({ loaded: 0, loading: { start: 4900, first: 0 } }); // no first byte yet
+      now = 5400;
+      progress = { loaded: 32_768, total: 50_000, firstByteAt: 5200, originSince: 4900 };
+      vi.advanceTimersByTime(PROGRESS_POLL_MS);
+      expect(loader.stats).toMatchObject({ loaded: 32_768, total: 50_000, loading: { start: 4900, first: 5200 } });
+    });
+
+    it("counts pieces held before the origin fetch as arriving when it began", () => {
+      progress = { loaded: 16_384, total: 50_000, firstByteAt: 1200, originSince: 4900 };
       const { loader } = started();
       vi.advanceTimersByTime(PROGRESS_POLL_MS);
-      expect(loader.stats.loading.first).toBe(2000);
-      expect(loader.stats.loaded).toBe(16_384);
+      expect(loader.stats).toMatchObject({ loaded: 16_384, loading: { start: 4900, first: 4900 } });
     });
 
     it("stops once the segment is delivered: the delivery's backdated stats stand", async () => {
       const { loader, cb } = started();
-      progress = { loaded: 16_384, total: 50_000, firstByteAt: 2300 };
+      progress = { loaded: 16_384, total: 50_000, firstByteAt: 2300, originSince: 2200 };
       vi.advanceTimersByTime(PROGRESS_POLL_MS);
       engine.loads[0]?.resolve(completeBuffer());
       await vi.waitFor(() => expect(cb.onSuccess).toHaveBeenCalledOnce());
       const first = loader.stats.loading.first;
-      progress = { loaded: 60_000, total: 60_000, firstByteAt: 9000 };
+      progress = { loaded: 60_000, total: 60_000, firstByteAt: 9000, originSince: 8000 };
       vi.advanceTimersByTime(PROGRESS_POLL_MS * 5);
       expect(loader.stats.loaded).toBe(SEGMENT.length);
       expect(loader.stats.loading.first).toBe(first);
@@ -321,7 +331,7 @@ describe("swarm fragment loader", () => {
       expect(FakeHttpLoader.instances).toHaveLength(1);
       const http = FakeHttpLoader.instances[0] as FakeHttpLoader;
       http.stats.loaded = 0;
-      progress = { loaded: 16_384, total: 50_000, firstByteAt: 7000 };
+      progress = { loaded: 16_384, total: 50_000, firstByteAt: 7000, originSince: 6900 };
       vi.advanceTimersByTime(PROGRESS_POLL_MS * 5);
       expect(loader.stats.loaded).toBe(0);
       expect(vi.getTimerCount()).toBe(0);

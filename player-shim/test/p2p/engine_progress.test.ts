@@ -12,7 +12,7 @@ afterEach(() => {
 });
 
 describe("engine: a fragment's progress", () => {
-  it("is the verified bytes the session holds, its size and when its first piece came; null for what it does not hold", async () => {
+  it("is the verified bytes the session holds, its size, its first piece and its origin fetch in flight; null for what it does not hold", async () => {
     const h = engineHarness([10, 11, 12, 13]);
     cleanups.push(() => h.engine.destroy());
     const frag = fragment(13);
@@ -27,12 +27,14 @@ describe("engine: a fragment's progress", () => {
     h.engine.attachMedia(media as unknown as HTMLMediaElement);
     media.dispatchEvent(new Event("playing"));
     const loading = h.engine.load(frag, true, new AbortController().signal);
-    await until(() => expect(h.engine.fragmentProgress(frag)).toEqual({ loaded: 0, total: 40_000, firstByteAt: null }));
+    // Playing, no neighbours: the engine fetches it from the origin at once (held by the test).
+    await until(() => expect(h.engine.fragmentProgress(frag)?.originSince).toBeTypeOf("number"));
+    expect(h.engine.fragmentProgress(frag)).toMatchObject({ loaded: 0, total: 40_000, firstByteAt: null });
     held.release();
     const buffer = await loading;
     expect(buffer).not.toBeNull();
     const done = h.engine.fragmentProgress(frag);
-    expect(done).toMatchObject({ loaded: 40_000, total: 40_000 });
+    expect(done).toMatchObject({ loaded: 40_000, total: 40_000, originSince: null }); // the fetch is over
     expect(done?.firstByteAt).toBe(buffer?.firstByteAt);
     expect(done?.firstByteAt).not.toBeNull();
     // Another rendition's fragment of the same number is not this session's.
