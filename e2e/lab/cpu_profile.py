@@ -172,20 +172,19 @@ def main() -> int:
     parser.add_argument("--source-map", type=Path, help="the shim bundle's .map (source lines)")
     args = parser.parse_args()
     source_map = SourceMap.read(args.source_map) if args.source_map else None
-    summarise = inclusive_times if args.inclusive else self_times
     total: dict[str, float] = defaultdict(float)
     busy_all = 0.0
     for path in args.profiles:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
         profile = json.loads(raw)
-        busy = sum(
-            ms
-            for name, ms in self_times(profile, args.since, args.until).items()
-            if not name.startswith(IDLE)
-        )
+        own = self_times(profile, args.since, args.until, source_map)
+        busy = sum(ms for name, ms in own.items() if not name.startswith(IDLE))
         busy_all += busy
         print(f"{path.name}: {busy / 1000:.2f} s busy")
-        for name, ms in summarise(profile, args.since, args.until, source_map).items():
+        times = (
+            inclusive_times(profile, args.since, args.until, source_map) if args.inclusive else own
+        )
+        for name, ms in times.items():
             total[name] += ms
     kind = "inclusive" if args.inclusive else "self"
     print(f"\nall {len(args.profiles)} profiles: {busy_all / 1000:.2f} s busy; top {kind} time:")

@@ -193,7 +193,7 @@ def write_timelines(raw: dict[str, Any], out_dir: Path) -> Path | None:
                        recorded=dump.get("recorded"), capacity=dump.get("capacity"))  # fmt: skip
         rows.append(summary)
         document = {**item, "summary": summary, "events": events}
-        for probe in ("resources", "blocked"):  # the lab probe's (viewer_worker.py)
+        for probe in ("resources", "blocked"):  # the lab probe's (probe.js, viewer_worker.py)
             if isinstance(dump.get(probe), list):
                 document[probe] = dump[probe]
         document.pop("dump", None)
