@@ -1,0 +1,49 @@
+"""stall_report: a realistic run's P2P stalls by class, and a page's lone origin fetch rates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from swarmcast.e2e.lab.stall_report import lone_fetch_kbit_s, stall_classes
+
+T0 = 1_700_000_000_000.0
+
+
+def _at(s: float, kind: str, **detail: Any) -> dict[str, Any]:
+    return {"t": T0 + s * 1000, "kind": kind, **detail}
+
+
+def _wire(s: float, sent: int) -> dict[str, Any]:
+    return _at(s, "uplink-wire", links=[{"id": "l0", "drained": 0, "buffered": 0, "wire": sent}])
+
+
+def test_stalls_are_classed_by_the_upload_before_them_and_the_page_age() -> None:
+    events = [
+        _at(0.0, "media", event="playing"),
+        _at(10.0, "stall", phase="start"),  # early, the uplink idle
+        _at(11.0, "stall", phase="end", ms=1000),
+        _wire(40.0, 0),
+        *[_wire(40.0 + k, 12_500 * k) for k in range(1, 6)],  # 100 kbit/s for 5 s
+        _at(45.0, "stall", phase="start"),  # uplink busy: 100 of 150 kbit/s
+        _at(47.5, "stall", phase="end", ms=2500),
+        _at(80.0, "stall", phase="start"),  # late, idle: other
+        _at(80.5, "stall", phase="end", ms=500),
+    ]
+    assert stall_classes(events, up_kbit=150) == [
+        ("early", 1.0),
+        ("uplink-busy", 2.5),
+        ("other", 0.5),
+    ]
+    # On a 250 kbit/s uplink the same 100 kbit/s is not busy.
+    assert [k for k, _ in stall_classes(events, up_kbit=250)] == ["early", "other", "other"]
+
+
+def test_lone_fetches_only() -> None:
+    events = [
+        _at(2.0, "http-end", t0=T0, bytes=100_000, outcome="ok"),  # 400 kbit/s, alone
+        _at(5.0, "http-end", t0=T0 + 3000, bytes=100_000, outcome="ok"),  # overlaps the next
+        _at(5.5, "loader-http-end", t0=T0 + 4000, bytes=100_000, outcome="ok"),
+        _at(9.0, "http-end", t0=T0 + 8000, bytes=10_000, outcome="ok"),  # too small
+        _at(12.0, "http-end", t0=T0 + 10_000, bytes=100_000, outcome="aborted"),
+    ]
+    assert lone_fetch_kbit_s(events) == [400.0]
