@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("results", nargs="+", type=Path, help="realistic result directories")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        for result in args.results:
+        for result in (r for r in args.results if r.is_dir()):
             total: Counter[str] = Counter()
             total_s: dict[str, float] = {}
             for run in sorted(result.glob("run-*")):
