@@ -78,6 +78,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--upload-slots", type=int, help="peers served at once")
     parser.add_argument("--upload-rate", type=float, help="upload cap in bytes/s")
+    parser.add_argument(
+        "--upload-share-of-measured", type=float, metavar="SHARE",
+        help="with no --upload-rate: cap the upload at this share of the uplink measured while"
+        " the data channels back up, on an uplink below the stream's bitrate"
+        " (default 0.7; 0: no cap)",
+    )  # fmt: skip
     parser.add_argument("--live-delay", type=float, help="start this many segments behind live")
     parser.add_argument(
         "--viewer-key", help="stable key for the operator's ramp-up cohort (default: random)"
@@ -107,6 +113,8 @@ def config_from_args(args: argparse.Namespace) -> PeerConfig:
     }
     if args.live_delay is not None:
         overrides["live_delay_segments"] = args.live_delay
+    if getattr(args, "upload_share_of_measured", None) is not None:
+        overrides["upload_share_of_measured"] = args.upload_share_of_measured
     if getattr(args, "timeline", None) is not None:
         overrides["timeline_capacity"] = DEFAULT_TIMELINE_CAPACITY
     secret = args.token_secret or os.environ.get("SWARMCAST_TOKEN_SECRET")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from swarmcast.peer.measured_cap import MeasuredLimits
 from swarmcast.protocol.beacon_schema import Control, P2PMode, effective_mode
 
 SLOT_BPS = 1_000_000  # upload budget per upload slot (signaling's good_upload_bps per link)
@@ -56,18 +57,25 @@ class OperatorControl:
         self.mode, self.reason = mode, reason
         return changed
 
-    def upload_limits(self) -> UploadLimits:
+    def upload_limits(self, measured: MeasuredLimits | None = None) -> UploadLimits:
         """The configured cap narrowed by the policy's `cap_bps` (0: upload nothing), and as
         many slots as the budget gives each at least `slot_bps` (at least one, at most the
         configured slots): a 1 Mbit/s uplink serving eight neighbours at once would trickle
-        every piece past its deadline, so it serves one and the others ask elsewhere."""
+        every piece past its deadline, so it serves one and the others ask elsewhere. With no
+        configured cap, `measured` (peer/measured_cap.py) gives the cap (None while probing)
+        and a budget for the slots."""
+        from_measurement = measured if self._rate is None else None
         rate = self._rate
+        if from_measurement is not None:
+            rate = from_measurement.rate_bytes_per_s
         cap = self.control.upload.cap_bps if self.control is not None else None
         if cap is not None:
             rate = cap / 8 if rate is None else min(rate, cap / 8)
         if rate == 0:
             return UploadLimits(None, 0)
-        budgets = [b for b in (self._budget, None if rate is None else rate * 8) if b]
+        given = (self._budget, None if rate is None else rate * 8)
+        measured_budget = None if from_measurement is None else from_measurement.budget_bps
+        budgets = [b for b in (*given, measured_budget) if b]
         slots = self._slots
         if budgets and self._slot_bps > 0:
             slots = min(slots, max(1, int(min(budgets) // self._slot_bps)))

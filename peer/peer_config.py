@@ -63,6 +63,10 @@ class PeerConfig:
     """This peer's stable key for the operator's ramp-up cohorts; None: a random one per run."""
     upload_budget_bps: int = 0
     """Upload budget advertised at join (helps signaling pick neighbours); 0 = unknown."""
+    upload_share_of_measured: float = 0.7
+    """With no upload cap configured and an uplink below the stream's bitrate, the share of the
+    uplink measured while the channels back up that this peer uploads at most, its slots
+    following (peer/measured_cap.py; 0: none)."""
     max_pieces_per_request: int = 64
     """Advertised in HELLO: the largest REQUEST we serve."""
     channel_high_water_bytes: int = 1_048_576

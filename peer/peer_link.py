@@ -209,6 +209,13 @@ class PeerLink:
         if self._on_flush is not None and self._closed is None:
             self._on_flush(self)
 
+    def sctp_round_trip_s(self) -> float | None:
+        """The SCTP association's smoothed round trip (RFC 4960 SRTT, seconds; None: not yet
+        measured): aiortc reports no ICE round trips, so this is the queue-delay evidence
+        (peer/queue_delay.py)."""
+        srtt = getattr(self._pc.sctp, "_srtt", None)
+        return float(srtt) if isinstance(srtt, (int, float)) else None
+
     def channel_count(self) -> tuple[int, int]:
         """Bytes handed to the data channel so far and its `bufferedAmount` now."""
         channel = self._channel

@@ -18,14 +18,16 @@ from swarmcast.peer.aiortc_timing import fit_to_transport
 from swarmcast.peer.beacons import beacon_loop, send_beacon
 from swarmcast.peer.event_timeline import EventTimeline, NodeTimeline
 from swarmcast.peer.live_feed import LiveFeed, NewSegment
+from swarmcast.peer.measured_cap import MeasuredCapConfig, MeasuredUploadCap
 from swarmcast.peer.neighbour_guard import NeighbourGuard, Verdict
 from swarmcast.peer.node_stats import node_stats
-from swarmcast.peer.operator_control import OperatorControl
+from swarmcast.peer.operator_control import OperatorControl, UploadLimits
 from swarmcast.peer.origin_client import OriginClient, wait_for_stream
 from swarmcast.peer.origin_fetch import fetch_pieces, verify_into_store
 from swarmcast.peer.peer_config import PeerConfig
 from swarmcast.peer.peer_link import PeerLink
 from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.queue_delay import QueueDelay
 from swarmcast.peer.segment_store import CompleteView, SegmentStore
 from swarmcast.peer.signaling_client import SignalingClient, SignalingRefused
 from swarmcast.peer.sim_playhead import SimulatedPlayhead
@@ -86,6 +88,11 @@ class PeerNode(SwarmMembership):
             budget_bps=config.upload_budget_bps,
         )
         self.uplink = UplinkMeter()
+        share = config.upload_share_of_measured
+        self.upload_cap = MeasuredUploadCap(MeasuredCapConfig(share=share))
+        self.queue_delay = QueueDelay()
+        self._round_trips = {}
+        self._applied_limits: UploadLimits | None = None
         capacity = config.timeline_capacity
         self.tl = NodeTimeline(EventTimeline(capacity) if capacity else None)
         self.tl.attach(self)
@@ -165,8 +172,8 @@ class PeerNode(SwarmMembership):
             self._spawn(self._track_swarm_size(cfg.swarm_size_poll_s))
         if cfg.beacon_interval_s is not None:  # to the operator (docs/operator.md)
             self._spawn(beacon_loop(self, cfg.beacon_interval_s, first_seq=2))
-        limits = self.operator.upload_limits()
-        self.sched.set_upload_limits(self.now(), limits.rate_bytes_per_s, limits.slots)
+        self.apply_upload_limits()
+        self._spawn(self._follow_measured_cap())
         if self.operator.mode != self._membership:
             self._spawn(self._follow_mode())  # the control changed while we were starting
         self._pump()

@@ -83,6 +83,8 @@ class PieceScheduler(SchedulerNeighbours):
         self.local_peer_id = local_peer_id
         self.seeder = seeder
         self.stats = SchedulerStats()
+        # The latest segment's bitrate (bits/s): what the measured upload cap compares with.
+        self.stream_bitrate_bps: float | None = None
         self._now = now
         self._actions: list[Action] = []
         self.book = DownloadBook(
@@ -159,6 +161,8 @@ class PieceScheduler(SchedulerNeighbours):
             return
         count = -(-size // piece_size)
         self.clock.piece_size = piece_size
+        if duration > 0:
+            self.stream_bitrate_bps = size * 8 / duration
         http_first_at = self.gate.http_first_at(now, self.local_peer_id, seq) if live_edge else None
         if http_first_at is not None:
             self._decided(now, seq, "election-wait", http_first_in_s=http_first_at - now)

@@ -16,12 +16,14 @@ import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, cast
 
+from swarmcast.peer.measured_cap import MeasuredUploadCap
 from swarmcast.peer.neighbour_guard import NeighbourGuard
-from swarmcast.peer.operator_control import OperatorControl
+from swarmcast.peer.operator_control import OperatorControl, UploadLimits
 from swarmcast.peer.origin_client import OriginClient
 from swarmcast.peer.peer_config import IceServerConfig, PeerConfig
 from swarmcast.peer.peer_link import PeerLink
 from swarmcast.peer.piece_scheduler import PieceScheduler
+from swarmcast.peer.queue_delay import QueueDelay, RoundTrips
 from swarmcast.peer.signaling_client import SignalingClient, SignalingRefused
 from swarmcast.peer.uplink_meter import UplinkMeter
 from swarmcast.protocol import signaling_schema as schema
@@ -50,6 +52,10 @@ class SwarmMembership:
     guard: NeighbourGuard
     operator: OperatorControl
     uplink: UplinkMeter  # this peer's upload capacity, measured while its channels back up
+    upload_cap: MeasuredUploadCap  # the cap that measurement allows when none is configured
+    queue_delay: QueueDelay  # whether the access link queues (the cap's evidence)
+    _round_trips: dict[str, RoundTrips]  # per link: SCTP SRTT samples summed, one a second
+    _applied_limits: UploadLimits | None  # what the scheduler has (apply_upload_limits)
     signaling: SignalingClient
     sched: PieceScheduler
     _ice_servers: tuple[IceServerConfig, ...]
@@ -156,8 +162,49 @@ class SwarmMembership:
         now = self.now()
         channels = ((peer_id, *each.channel_count()) for peer_id, each in self.links.items())
         if self.uplink.observe(now, channels) and hasattr(self, "sched") and not self._stopping:
-            self.sched.set_measured_uplink(now, self.uplink.rate_bytes_per_s)
+            rate = self.uplink.rate_bytes_per_s
+            self.sched.set_measured_uplink(now, rate)
+            if rate is not None:
+                self.upload_cap.measured(now, rate)
+            self.apply_upload_limits()
             self._pump()
+
+    def _sample_round_trips(self) -> None:
+        """Each link's SCTP SRTT, as one more response of its summed round trips, to the
+        queue-delay detector (the ICE counters the shim reads, which aiortc does not have)."""
+        counts: list[tuple[str, RoundTrips]] = []
+        for peer_id, link in self.links.items():
+            srtt = link.sctp_round_trip_s()
+            if srtt is None:
+                continue
+            before = self._round_trips.get(peer_id, RoundTrips(0.0, 0))
+            count = RoundTrips(before.total_s + srtt, before.responses + 1)
+            self._round_trips[peer_id] = count
+            counts.append((peer_id, count))
+        self.queue_delay.observe(self.now(), counts)
+        self.queue_delay.retain(self.links)
+        self._round_trips = {p: c for p, c in self._round_trips.items() if p in self.links}
+
+    def apply_upload_limits(self) -> None:
+        """The scheduler gets the upload limits in force now (configured, the operator's
+        policy, the measured cap) when they differ from the ones it has: each change restarts
+        its token bucket."""
+        now = self.now()
+        queueing = self.queue_delay.queueing(now)
+        measured = self.upload_cap.at(now, self.sched.stream_bitrate_bps, queueing)
+        limits = self.operator.upload_limits(measured)
+        if limits != self._applied_limits:
+            self._applied_limits = limits
+            self.sched.set_upload_limits(self.now(), limits.rate_bytes_per_s, limits.slots)
+
+    async def _follow_measured_cap(self, every_s: float = 1.0) -> None:
+        """A probe of the measured cap starts and ends on its own clock."""
+        while not self._stopping:
+            await asyncio.sleep(every_s)
+            self._sample_round_trips()
+            if hasattr(self, "sched") and self._running:
+                self.apply_upload_limits()
+                self._pump()
 
     # --- the operator's control -----------------------------------------------------------
 
@@ -166,8 +213,7 @@ class SwarmMembership:
         changed = self.operator.apply(control)
         if not self._running:
             return  # start() reads the mode and the limits itself
-        limits = self.operator.upload_limits()
-        self.sched.set_upload_limits(self.now(), limits.rate_bytes_per_s, limits.slots)
+        self.apply_upload_limits()
         if changed:
             log.info("operator: P2P %s (%s)", self.operator.mode, self.operator.reason or "-")
             self._spawn(self._follow_mode())

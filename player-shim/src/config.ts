@@ -26,8 +26,18 @@ export interface SwarmcastOptions {
   signingKey: { public_key: string; key_id: string } | null;
   /** ICE servers; null = what signaling (join ack) or `/api/config` says. */
   iceServers: RTCIceServer[] | null;
-  /** Upload cap in bytes/s; null = no cap (channels' own backpressure only). */
+  /**
+   * Upload cap in bytes/s; null = none set: the cap is then `uploadShareOfMeasured` of the
+   * upload capacity measured while the data channels are backlogged (p2p/measured_cap.ts), and
+   * only the channels' own backpressure before anything is measured.
+   */
   uploadCapBytesPerS: number | null;
+  /**
+   * With no `uploadCapBytesPerS` and an uplink measured below the stream's bitrate: the share of
+   * the measured uplink this viewer uploads at most, its slots following (0: measurements cap
+   * nothing). Below 1 so a viewer's own origin fetches and ACKs do not queue behind its upload.
+   */
+  uploadShareOfMeasured: number;
   /**
    * What we tell signaling we can upload (bits/s; the cap's rate instead when that is lower).
    * Default 0: not set, so signaling hears the upload capacity measured while the data channels
@@ -117,6 +127,7 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   signingKey: null,
   iceServers: null,
   uploadCapBytesPerS: null,
+  uploadShareOfMeasured: 0.7,
   uploadBudgetBps: 0,
   uploadSlots: 8,
   maxStoredSegments: 30,

@@ -8,6 +8,7 @@ import dataclasses
 import json
 from pathlib import Path
 
+from swarmcast.peer.measured_cap import MeasuredLimits
 from swarmcast.peer.operator_control import SLOT_BPS, OperatorControl, UploadLimits
 from swarmcast.protocol.beacon_schema import Control, UploadPolicy, cohort_bucket
 
@@ -96,4 +97,20 @@ def test_upload_limits_vectors() -> None:
             expect["rate_bytes_per_s"],
             expect["slots"],
             expect["budget_bps"],
+        ), case["name"]
+    for case in vectors["measured_cases"]:
+        op = OperatorControl(
+            LOW,
+            rate_bytes_per_s=case["rate_bytes_per_s"],
+            slots=case["slots"],
+            budget_bps=case["budget_bps"],
+        )
+        if case["cap_bps"] is not None:
+            op.apply(control(1, upload=UploadPolicy(case["cap_bps"], True, 50)))
+        given = case["measured"]
+        limits = op.upload_limits(MeasuredLimits(given["rate_bytes_per_s"], given["budget_bps"]))
+        expect = case["expect"]
+        assert (limits.rate_bytes_per_s, limits.slots) == (
+            expect["rate_bytes_per_s"],
+            expect["slots"],
         ), case["name"]

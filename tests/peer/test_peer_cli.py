@@ -39,6 +39,8 @@ def test_flags_override() -> None:
         "4",
         "--max-neighbours",
         "3",
+        "--upload-share-of-measured",
+        "0.5",
         "--token-secret",
         "operator-token-secret-0123456789",
     ]
@@ -48,6 +50,7 @@ def test_flags_override() -> None:
     assert config.scheduler.upload_slots == 2
     assert config.scheduler.upload_rate_bytes_per_s == 50000
     assert config.live_delay_segments == 4
+    assert config.upload_share_of_measured == 0.5
     assert config.token_secret == b"operator-token-secret-0123456789"
 
 

@@ -21,3 +21,15 @@ def test_neighbour_holds_follows_have_and_have_delta() -> None:
     assert not sched.neighbour_holds("B", 8)  # unknown neighbour
     sched.peer_closed(0.4, "A")
     assert not sched.neighbour_holds("A", 8)
+
+
+def test_stream_bitrate_follows_the_latest_segment() -> None:
+    """The measured upload cap compares the uplink with it (peer/measured_cap.py)."""
+    sched = PieceScheduler(SchedulerConfig(), "me", 0.0)
+    assert sched.stream_bitrate_bps is None
+    sched.segment_added(0.0, 1, size=150_000, piece_size=16_384, start=0.0, duration=2.0)
+    assert sched.stream_bitrate_bps == 600_000
+    sched.segment_added(0.0, 2, size=60_000, piece_size=16_384, start=2.0, duration=2.0)
+    assert sched.stream_bitrate_bps == 240_000
+    sched.segment_added(0.0, 3, size=60_000, piece_size=16_384, start=4.0, duration=0.0)
+    assert sched.stream_bitrate_bps == 240_000  # no duration: unchanged

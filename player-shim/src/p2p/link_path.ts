@@ -7,6 +7,7 @@
 
 import type { PathKind } from "../protocol/signaling_schema";
 import type { Link } from "./peer_link";
+import type { RoundTrips } from "./queue_delay";
 
 /** Local and remote candidate types of a selected ICE pair (host, srflx, prflx, relay). */
 export interface PairTypes {
@@ -18,13 +19,19 @@ export function pathOf(pair: PairTypes): PathKind {
   return pair.local === "relay" || pair.remote === "relay" ? "relay" : "direct";
 }
 
+/** The transport's selected (else the nominated, succeeded) candidate pair's stats. */
+function selectedPairStats(stats: Record<string, unknown>[]): Record<string, unknown> | undefined {
+  const transport = stats.find((s) => s.type === "transport" && typeof s.selectedCandidatePairId === "string");
+  return (
+    stats.find((s) => s.id === transport?.selectedCandidatePairId) ??
+    stats.find((s) => s.type === "candidate-pair" && s.nominated === true && s.state === "succeeded")
+  );
+}
+
 /** The transport's selected (else the nominated, succeeded) pair's candidate types. */
 export function selectedPair(report: RTCStatsReport): PairTypes | null {
   const stats = [...report.values()] as Record<string, unknown>[];
-  const transport = stats.find((s) => s.type === "transport" && typeof s.selectedCandidatePairId === "string");
-  const pair =
-    stats.find((s) => s.id === transport?.selectedCandidatePairId) ??
-    stats.find((s) => s.type === "candidate-pair" && s.nominated === true && s.state === "succeeded");
+  const pair = selectedPairStats(stats);
   if (!pair) return null;
   const local = stats.find((s) => s.id === pair.localCandidateId);
   const remote = stats.find((s) => s.id === pair.remoteCandidateId);
@@ -54,4 +61,11 @@ export function transportBytesSent(report: RTCStatsReport): number | null {
     if (s.type === "transport" && typeof s.bytesSent === "number") total = (total ?? 0) + s.bytesSent;
   }
   return total;
+}
+
+/** The selected pair's consent-check round trips so far (queue_delay.ts); null: not reported. */
+export function pairRoundTrips(report: RTCStatsReport): RoundTrips | null {
+  const pair = selectedPairStats([...report.values()] as Record<string, unknown>[]);
+  if (typeof pair?.totalRoundTripTime !== "number" || typeof pair.responsesReceived !== "number") return null;
+  return { totalS: pair.totalRoundTripTime, responses: pair.responsesReceived };
 }

@@ -8,6 +8,7 @@
 
 import type { SwarmcastOptions } from "../config";
 import { effectiveMode, type Beacon, type Control, type OffReason, type P2PMode, type UploadPolicy } from "../protocol/beacon_schema";
+import type { MeasuredLimits } from "./measured_cap";
 
 export interface BeaconPort {
   beacon(payload: Beacon): Promise<Control>;
@@ -26,6 +27,8 @@ export interface OperatorLinkDeps {
   upload?: Pick<SwarmcastOptions, "uploadCapBytesPerS" | "uploadSlots" | "uploadBudgetBps">;
   /** This viewer's upload capacity measured while backlogged (uplink_meter.ts), bits/s; null: not yet. */
   measuredUploadBps?: () => number | null;
+  /** The cap and budget that measurement allows now (measured_cap.ts); null: none. */
+  measuredLimits?: () => MeasuredLimits | null;
   /** The upload limits changed (policy, visibility, saveData): apply them to the session. */
   onUpload?: (limits: UploadLimits) => void;
   /** This browser's state for the upload policy (tests pass their own). */
@@ -59,6 +62,8 @@ export function viewerKey(given: string | null): string {
 export class OperatorLink {
   private port: BeaconPort | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
+  /** Re-reads the measured limits (a probe starts or ends on its own clock). */
+  private limitsTimer: ReturnType<typeof setInterval> | null = null;
   private seq = 0;
   private current: Control | null = null;
   private mode: { mode: P2PMode; reason: OffReason | null } | null = null;
@@ -91,6 +96,7 @@ export class OperatorLink {
     this.detach();
     this.port = port;
     this.timer = setInterval(() => void this.send(), this.deps.intervalMs);
+    if (this.deps.measuredLimits) this.limitsTimer = setInterval(() => this.refreshUpload(), LIMITS_CHECK_MS);
     globalThis.document?.addEventListener("visibilitychange", this.onHidden);
     globalThis.addEventListener?.("pagehide", this.onPageHide);
     await this.send();
@@ -98,7 +104,8 @@ export class OperatorLink {
 
   detach(): void {
     if (this.timer !== null) clearInterval(this.timer);
-    this.timer = null;
+    if (this.limitsTimer !== null) clearInterval(this.limitsTimer);
+    this.timer = this.limitsTimer = null;
     this.port = null;
     globalThis.document?.removeEventListener("visibilitychange", this.onHidden);
     globalThis.removeEventListener?.("pagehide", this.onPageHide);
@@ -127,10 +134,14 @@ export class OperatorLink {
     this.refreshUpload();
   }
 
-  /** Upload cap, slots and announced budget now: the page's options under the policy. */
+  /** Upload cap, slots and announced budget now: the page's options under the policy, or what the measured uplink allows. */
   uploadLimits(): UploadLimits {
+    return this.limitsWith(this.deps.measuredLimits?.() ?? null);
+  }
+
+  private limitsWith(measured: MeasuredLimits | null): UploadLimits {
     const options = this.deps.upload ?? { uploadCapBytesPerS: null, uploadSlots: 0, uploadBudgetBps: 0 };
-    return uploadLimits(options, this.current?.upload ?? null, (this.deps.env ?? uploadEnv)());
+    return uploadLimits(options, this.current?.upload ?? null, (this.deps.env ?? uploadEnv)(), measured);
   }
 
   /**
@@ -140,9 +151,9 @@ export class OperatorLink {
    * keeps the join's announcement). Never the bytes it happened to upload: that is demand.
    */
   uploadCapacityBps(): number | null {
-    const limits = this.uploadLimits();
-    if (limits.slots === 0) return 0;
-    if (limits.budgetBps > 0) return limits.budgetBps;
+    const given = this.limitsWith(null);
+    if (given.slots === 0) return 0;
+    if (given.budgetBps > 0) return given.budgetBps;
     return this.deps.measuredUploadBps?.() ?? null;
   }
 
@@ -152,8 +163,8 @@ export class OperatorLink {
    * uploader, as it did when every page announced that much.
    */
   joinBudgetBps(limits: UploadLimits): number {
-    if (limits.slots === 0 || limits.budgetBps > 0) return limits.budgetBps;
-    return this.deps.measuredUploadBps?.() ?? UNMEASURED_BUDGET_BPS;
+    if (limits.slots === 0) return 0;
+    return this.uploadCapacityBps() ?? UNMEASURED_BUDGET_BPS;
   }
 
   /** The limits for a session starting now (a join); later changes go to `onUpload`. */
@@ -162,8 +173,8 @@ export class OperatorLink {
     return this.applied;
   }
 
-  /** Tells the engine when the limits differ from the ones its session has. */
-  private refreshUpload(): void {
+  /** Tells the engine when the limits differ from the ones its session has (a policy, the tab, a new measurement). */
+  refreshUpload(): void {
     const next = this.uploadLimits();
     const last = this.applied;
     if (!last || (last.rateBytesPerS === next.rateBytesPerS && last.slots === next.slots)) return;
@@ -184,19 +195,26 @@ export class OperatorLink {
 /** Upload budget per upload slot (signaling's good upload per link; peer/operator_control.py). */
 export const SLOT_BPS = 1_000_000;
 
+/** How often the measured limits are re-read (ms): a probe of measured_cap.ts starts or ends. */
+const LIMITS_CHECK_MS = 1_000;
+
 /** What a join announces with no cap, no page budget and nothing measured yet (bits/s). */
 export const UNMEASURED_BUDGET_BPS = 20_000_000;
 
 /**
  * Upload cap (bytes/s), slots and the budget announced at join, under the operator's upload
- * policy: its cap, no upload on saveData/metered connections, a share in background tabs.
+ * policy: its cap, no upload on saveData/metered connections, a share in background tabs. A page
+ * that sets no cap gets the one its measured uplink allows (`measured`, measured_cap.ts): its
+ * rate (none while probing) and its budget, which sets the slots.
  */
 export function uploadLimits(
   options: Pick<SwarmcastOptions, "uploadCapBytesPerS" | "uploadSlots" | "uploadBudgetBps">,
   policy: UploadPolicy | null,
   env: { saveData: boolean; hidden: boolean },
+  measured: MeasuredLimits | null = null,
 ): UploadLimits {
-  let rate = options.uploadCapBytesPerS;
+  const fromMeasurement = options.uploadCapBytesPerS === null ? measured : null;
+  let rate = options.uploadCapBytesPerS ?? fromMeasurement?.rateBytesPerS ?? null;
   if (policy?.cap_bps != null) rate = Math.min(rate ?? Infinity, policy.cap_bps / 8);
   if (policy && env.hidden && policy.background_percent < 100 && rate !== null) rate = (rate * policy.background_percent) / 100;
   if ((policy?.save_data && env.saveData) || rate === 0 || (policy && env.hidden && policy.background_percent === 0)) {
@@ -205,7 +223,7 @@ export function uploadLimits(
   // The smaller of the page's budget and the cap; one slot per SLOT_BPS of it, at least one:
   // a 1 Mbit/s uplink serving eight neighbours at once trickles every piece past its deadline
   // (the Python peer's rule, tests/vectors/upload_limits.json).
-  const budgets = [options.uploadBudgetBps, rate !== null ? Math.round(rate * 8) : 0].filter((b) => b > 0);
+  const budgets = [options.uploadBudgetBps, rate !== null ? Math.round(rate * 8) : 0, fromMeasurement?.budgetBps ?? 0].filter((b) => b > 0);
   const budgetBps = budgets.length > 0 ? Math.min(...budgets) : 0;
   const slots = budgetBps > 0 ? Math.min(options.uploadSlots, Math.max(1, Math.floor(budgetBps / SLOT_BPS))) : options.uploadSlots;
   return { rateBytesPerS: rate, slots, budgetBps };

@@ -21,6 +21,7 @@ import { PlayheadTracker } from "./playhead_tracker";
 import { prefetchWindow } from "./prefetch_window";
 import { electsFirstCopy, StartupPlan, startupSession, type SlowStartupAnswer } from "./startup_join";
 import { SwarmMembership, type EngineNetwork, type PreJoinFragment } from "./swarm_membership";
+import { DEFAULT_MEASURED_CAP, MeasuredUploadCap } from "./measured_cap";
 import { UplinkFeed } from "./uplink_feed";
 import type { Clock, SegmentInfo } from "./swarm_session";
 
@@ -89,11 +90,16 @@ export class P2PEngine extends SwarmMembership {
     this.links = new LinkStats(() => this.clock.now());
     // Sampled by the feed's timer; the scheduler hears a new estimate after the current task
     // (a session may be carrying out actions).
+    const uploadCap = new MeasuredUploadCap({ ...DEFAULT_MEASURED_CAP, share: options.uploadShareOfMeasured });
     this.uplink = new UplinkFeed(
       () => this.clock.now() / 1000,
       (rate) => {
         this.timeline?.record("uplink", null, { bps: Math.round(rate * 8) });
-        queueMicrotask(() => this.session?.setMeasuredUplink(rate));
+        uploadCap.measured(this.clock.now() / 1000, rate);
+        queueMicrotask(() => {
+          this.session?.setMeasuredUplink(rate);
+          this.operator.refreshUpload(); // the cap follows the measurement
+        });
       },
       undefined,
       timeline ? (links) => timeline.record("uplink-wire", null, { links }) : null,
@@ -108,7 +114,14 @@ export class P2PEngine extends SwarmMembership {
       onMode: (mode, reason, control) => this.operatorMode(mode, reason, control),
       upload: options,
       measuredUploadBps: () => this.uplink.meter.capacityBps(),
-      onUpload: (limits) => this.session?.setUploadLimits(limits.rateBytesPerS, limits.slots),
+      measuredLimits: () => {
+        const now = this.clock.now() / 1000;
+        return uploadCap.at(now, this.session?.streamBitrateBps ?? null, this.uplink.queueDelay.queueing(now));
+      },
+      onUpload: (limits) => {
+        this.timeline?.record("upload-limits", null, { rate: limits.rateBytesPerS === null ? null : Math.round(limits.rateBytesPerS), slots: limits.slots });
+        this.session?.setUploadLimits(limits.rateBytesPerS, limits.slots);
+      },
     });
     if (this.enabled && !hasSubtleCrypto()) {
       this.enabled = false;

@@ -12,7 +12,8 @@ import {
   type WireMessage,
 } from "../protocol/wire";
 
-import { selectedPair, transportBytesSent, type PairTypes } from "./link_path";
+import { pairRoundTrips, selectedPair, transportBytesSent, type PairTypes } from "./link_path";
+import type { RoundTrips } from "./queue_delay";
 import type { SignalKind } from "./signaling_client";
 
 /** What the swarm session needs of a neighbour link (a PeerLink, or an in-memory fake in tests). */
@@ -31,8 +32,17 @@ export interface Link {
   selectedPair?(): Promise<PairTypes | null>;
   /** Bytes handed to the data channel so far and its `bufferedAmount` now (the uplink meter). */
   channelCount?(): { sent: number; buffered: number };
-  /** Bytes its ICE transport sent so far (link_path.ts `transportBytesSent`; timeline probes). */
-  wireBytesSent?(): Promise<number | null>;
+  /**
+   * From one getStats: bytes its ICE transport sent so far (link_path.ts `transportBytesSent`)
+   * and its selected pair's consent-check round trips (`pairRoundTrips`, queue_delay.ts).
+   */
+  wireStats?(): Promise<WireStats>;
+}
+
+/** A link's transport counters (uplink_feed.ts). */
+export interface WireStats {
+  bytesSent: number | null;
+  roundTrips: RoundTrips | null;
 }
 
 export interface PeerLinkHandlers {
@@ -172,8 +182,9 @@ export class PeerLink implements Link {
     return { sent: this.channelBytes, buffered: this.channel?.bufferedAmount ?? 0 };
   }
 
-  async wireBytesSent(): Promise<number | null> {
-    return transportBytesSent(await this.pc.getStats());
+  async wireStats(): Promise<WireStats> {
+    const report = await this.pc.getStats();
+    return { bytesSent: transportBytesSent(report), roundTrips: pairRoundTrips(report) };
   }
 
   async selectedPairType(): Promise<string | null> {

@@ -179,6 +179,11 @@ export class SwarmSession {
     this.drain();
   }
 
+  /** The latest segment's bitrate (bits/s; null: none yet). */
+  get streamBitrateBps(): number | null {
+    return this.scheduler.streamBitrateBps;
+  }
+
   /** The operator's upload policy (or the tab's visibility) changed: in force at once. */
   setUploadLimits(rateBytesPerS: number | null, slots: number): void {
     this.scheduler.setUploadLimits(this.nowS(), rateBytesPerS, slots);

@@ -12,9 +12,13 @@
  * reached the wire as the bytes that left its buffer. `bufferedAmount` still says whether data
  * was waiting above SCTP's own queue, i.e. whether the link set the pace: the meter hears the
  * smaller of the link's buffered bytes at the two ends of the interval (waiting all along).
+ *
+ * The same getStats gives each link's consent-check round trips, which feed `queueDelay`
+ * (queue_delay.ts): whether the backlog the meter measures is the access link's own.
  */
 
 import type { Link, LinkFactory } from "./peer_link";
+import { QueueDelay, type RoundTrips } from "./queue_delay";
 import { UplinkMeter, type ChannelCount } from "./uplink_meter";
 
 /** One link's counters for the timeline's `uplink-wire` probe. */
@@ -26,6 +30,8 @@ export interface WireCount {
   buffered: number;
   /** What its ICE transport sent so far (null: unknown). */
   wire: number | null;
+  /** Its selected pair's consent-check round trips so far (null: unknown). */
+  rtt: RoundTrips | null;
 }
 
 /** How often the links' transports are read (ms); each read is one meter observation. */
@@ -49,6 +55,7 @@ export class UplinkFeed {
     /** Every sample's per-link counters (the timeline's `uplink-wire` probe). */
     private readonly onSample: ((links: WireCount[]) => void) | null = null,
     private readonly sampleMs = UPLINK_SAMPLE_MS,
+    readonly queueDelay: QueueDelay = new QueueDelay(),
   ) {}
 
   /** `base` with every link it makes sampled; the first link starts the timer. */
@@ -86,8 +93,8 @@ export class UplinkFeed {
       const count = link.channelCount?.();
       if (!count) return null;
       const idle = count.buffered === 0 && (this.lastBuffered.get(id) ?? 0) === 0;
-      const wire = all || !idle ? await link.wireBytesSent?.().catch(() => null) : null;
-      return { id, drained: count.sent - count.buffered, buffered: count.buffered, wire: wire ?? null };
+      const stats = all || !idle ? await link.wireStats?.().catch(() => null) : null;
+      return { id, drained: count.sent - count.buffered, buffered: count.buffered, wire: stats?.bytesSent ?? null, rtt: stats?.roundTrips ?? null };
     });
     return (await Promise.all(rows)).filter((r) => r !== null);
   }
@@ -108,7 +115,10 @@ export class UplinkFeed {
         channels.push({ id: row.id, sent: row.wire + waiting, buffered: waiting });
       }
       this.lastBuffered = buffered;
-      if (this.meter.observe(this.nowS(), channels)) this.onMeasured(this.meter.rateBytesPerS as number);
+      const now = this.nowS();
+      this.queueDelay.observe(now, rows.flatMap((row): [string, RoundTrips][] => (row.rtt ? [[row.id, row.rtt]] : [])));
+      this.queueDelay.retain(rows.map((row) => row.id));
+      if (this.meter.observe(now, channels)) this.onMeasured(this.meter.rateBytesPerS as number);
     } finally {
       this.sampling = false;
     }

@@ -30,6 +30,8 @@ export { EDGE_SEEDER_CAPABILITY, MAX_PIECES_PER_SEGMENT };
 
 export class PieceScheduler extends SchedulerNeighbours {
   readonly stats: SchedulerStats = emptySchedulerStats();
+  /** The latest segment's bitrate (bits/s; null: none yet): what the measured upload cap compares the uplink with. */
+  streamBitrateBps: number | null = null;
   override readonly upload: UploadScheduler;
   private now: number;
   protected override readonly actions: SchedulerAction[] = [];
@@ -117,6 +119,7 @@ export class PieceScheduler extends SchedulerNeighbours {
     if (this.book.segments.has(seq) || this.book.local.has(seq) || size <= 0 || pieceSize <= 0) return;
     const count = Math.ceil(size / pieceSize);
     this.clock.pieceSize = pieceSize;
+    if (duration > 0) this.streamBitrateBps = (size * 8) / duration;
     let httpFirstAt: number | null = null;
     if (opts.liveEdge) {
       httpFirstAt = this.gate.httpFirstAt(now, this.localPeerId, seq);

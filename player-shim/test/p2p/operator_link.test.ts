@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LinkStats } from "../../src/p2p/link_stats";
 import { OperatorLink, SLOT_BPS, UNMEASURED_BUDGET_BPS, uploadLimits, viewerKey, type BeaconPort } from "../../src/p2p/operator_link";
+import { MeasuredUploadCap } from "../../src/p2p/measured_cap";
 import { loadVectors } from "../vectors";
 import { p2pStatus, type StatusInput } from "../../src/p2p/p2p_status";
 import { selectedPairType, type Link, type PeerLinkOptions } from "../../src/p2p/peer_link";
@@ -221,6 +222,42 @@ describe("upload policy in the running session", () => {
     budgeted.op.detach();
   });
 
+  it("caps a page without a cap at 0.7 of its measured small uplink, lifts the cap to probe, and beacons the measurement", async () => {
+    let now = 0;
+    const cap = new MeasuredUploadCap();
+    const applied: [number | null, number][] = [];
+    const sent: Beacon[] = [];
+    const op = new OperatorLink({
+      intervalMs: 10_000,
+      viewerKey: "v",
+      pageAllows: () => true,
+      fields,
+      onMode: () => undefined,
+      upload: DEFAULT_OPTIONS,
+      measuredUploadBps: () => 150_000,
+      measuredLimits: () => cap.at(now, 300_000, true), // a 300 kbit/s stream, the link queueing
+      onUpload: (l) => void applied.push([l.rateBytesPerS, l.slots]),
+      env: () => ({ saveData: false, hidden: false }),
+    });
+    await op.attach({ beacon: async (b) => (sent.push(b), control()) });
+    expect(op.takeUploadLimits()).toEqual({ rateBytesPerS: null, slots: 8, budgetBps: 0 }); // nothing measured yet
+    cap.measured(now, 18_750); // 150 kbit/s
+    op.refreshUpload();
+    expect(applied).toEqual([[13_125, 1]]); // 105 kbit/s, one neighbour at a time
+    now = 30;
+    op.refreshUpload();
+    expect(applied.at(-1)).toEqual([null, 1]); // probing: no rate cap, the slots stay
+    now = 35;
+    op.refreshUpload();
+    expect(applied.at(-1)).toEqual([13_125, 1]);
+    await op.send();
+    expect(sent.at(-1)?.upload_capacity_bps).toBe(150_000); // the measurement, not the cap derived from it
+    op.detach();
+    const capped = governed(control(), { ...DEFAULT_OPTIONS, uploadCapBytesPerS: 50_000 });
+    expect(uploadLimits(DEFAULT_OPTIONS, null, { saveData: false, hidden: false }, null).rateBytesPerS).toBeNull();
+    expect(capped.op.takeUploadLimits().rateBytesPerS).toBe(50_000); // the page's own cap: no measured one
+  });
+
   it("tells no session before a join took limits", () => {
     const { op, applied } = governed(control());
     op.apply(control({ version: 5, upload: { cap_bps: 800_000, save_data: true, background_percent: 50 } }));
@@ -294,6 +331,19 @@ describe("upload limits: shared vectors (tests/vectors/upload_limits.json)", () 
         slots: c.expect.slots,
         budgetBps: c.expect.budget_bps,
       });
+    });
+  }
+  interface MeasuredCase extends Omit<Case, "expect"> {
+    measured: { rate_bytes_per_s: number | null; budget_bps: number };
+    expect: { rate_bytes_per_s: number | null; slots: number };
+  }
+  const measured = loadVectors<{ measured_cases: MeasuredCase[] }>("upload_limits.json").measured_cases;
+  for (const c of measured) {
+    it(`measured: ${c.name}`, () => {
+      const options = { uploadCapBytesPerS: c.rate_bytes_per_s, uploadSlots: c.slots, uploadBudgetBps: c.budget_bps };
+      const policy = c.cap_bps === null ? null : { cap_bps: c.cap_bps, save_data: true, background_percent: 50 };
+      const got = uploadLimits(options, policy, { saveData: false, hidden: false }, { rateBytesPerS: c.measured.rate_bytes_per_s, budgetBps: c.measured.budget_bps });
+      expect({ rate: got.rateBytesPerS, slots: got.slots }).toEqual({ rate: c.expect.rate_bytes_per_s, slots: c.expect.slots });
     });
   }
 });

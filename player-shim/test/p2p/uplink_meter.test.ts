@@ -4,7 +4,8 @@
  * viewer against a backlogged one, a link that changes rate, and the feed's sampling.
  */
 import { describe, expect, it } from "vitest";
-import type { Link, PeerLinkHandlers, PeerLinkOptions } from "../../src/p2p/peer_link";
+import type { Link, PeerLinkHandlers, PeerLinkOptions, WireStats } from "../../src/p2p/peer_link";
+import type { RoundTrips } from "../../src/p2p/queue_delay";
 import { UplinkFeed } from "../../src/p2p/uplink_feed";
 import { DEFAULT_UPLINK_METER, UplinkMeter } from "../../src/p2p/uplink_meter";
 import { loadVectors } from "../vectors";
@@ -98,9 +99,10 @@ class CountedLink implements Link {
     return { sent: this.sent, buffered: this.buffered };
   }
   wire: number | null = null;
-  async wireBytesSent(): Promise<number | null> {
+  rtt: RoundTrips | null = null;
+  async wireStats(): Promise<WireStats> {
     if (this.wire === -1) throw new Error("stats of a closed connection");
-    return this.wire;
+    return { bytesSent: this.wire, roundTrips: this.rtt };
   }
 }
 
@@ -178,9 +180,34 @@ describe("uplink feed", () => {
     b.wire = -1;
     c.close("gone");
     expect(await feed.wireCounts()).toEqual([
-      { id: "l0", drained: 200_000, buffered: 100_000, wire: 90_000 },
-      { id: "l1", drained: 0, buffered: 0, wire: null },
+      { id: "l0", drained: 200_000, buffered: 100_000, wire: 90_000, rtt: null },
+      { id: "l1", drained: 0, buffered: 0, wire: null, rtt: null },
     ]);
+    feed.stop();
+  });
+
+  it("hands each busy link's consent-check round trips to the queue-delay detector, and forgets closed links", async () => {
+    let now = 0;
+    const feed = new UplinkFeed(() => now, () => undefined, undefined, null, 3_600_000);
+    const factory = feed.factory((o) => new CountedLink(o.peerId, o.handlers));
+    const a = factory(options("A")) as CountedLink;
+    const b = factory(options("B")) as CountedLink;
+    a.wire = b.wire = 0;
+    a.buffered = b.buffered = 20_000; // busy links are read
+    a.rtt = { totalS: 0.01, responses: 1 };
+    b.rtt = { totalS: 0.02, responses: 1 };
+    await feed.sample(); // baselines
+    for (let i = 1; i <= 3; i++) {
+      now = i;
+      a.rtt = { totalS: a.rtt.totalS + (i === 1 ? 0.01 : 0.21), responses: a.rtt.responses + 1 }; // then 200 ms above its 10-ms base
+      b.rtt = { totalS: b.rtt.totalS + (i === 1 ? 0.02 : 0.25), responses: b.rtt.responses + 1 };
+      await feed.sample();
+    }
+    expect(feed.queueDelay.queueing(now)).toBe(true);
+    a.close("gone");
+    b.close("gone");
+    await feed.sample();
+    expect(feed.queueDelay.excessS(now)).toBeNull(); // nothing left of closed links
     feed.stop();
   });
 });

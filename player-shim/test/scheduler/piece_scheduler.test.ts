@@ -19,4 +19,15 @@ describe("piece scheduler", () => {
     sched.peerClosed(0.4, "A");
     expect(sched.neighbourHolds("A", 8)).toBe(false);
   });
+
+  it("knows the stream's bitrate from the latest segment (the measured upload cap compares the uplink with it)", () => {
+    const sched = new PieceScheduler(schedulerConfig({}), "me", 0);
+    expect(sched.streamBitrateBps).toBeNull();
+    sched.segmentAdded(0, 1, { size: 150_000, pieceSize: 16_384, start: 0, duration: 2 });
+    expect(sched.streamBitrateBps).toBe(600_000);
+    sched.segmentAdded(0, 2, { size: 60_000, pieceSize: 16_384, start: 2, duration: 2 }); // a lower rendition's session
+    expect(sched.streamBitrateBps).toBe(240_000);
+    sched.segmentAdded(0, 3, { size: 60_000, pieceSize: 16_384, start: 4, duration: 0 }); // no duration: unchanged
+    expect(sched.streamBitrateBps).toBe(240_000);
+  });
 });
