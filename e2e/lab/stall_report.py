@@ -22,12 +22,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import statistics
 import tarfile
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from swarmcast.e2e.lab.numbers import median
 
 BUSY_SHARE = 0.5  # of the uplink cap, over BUSY_WINDOW_MS before a stall
 BUSY_WINDOW_MS = 5_000
@@ -136,8 +137,8 @@ def report_run(run: Path, scratch: Path) -> tuple[Counter[str], dict[str, float]
         cdn_page = timeline / page.name.replace("p2p-", "cdn-")
         p2p_rate = lone_fetch_kbit_s(p2p)
         cdn_rate = lone_fetch_kbit_s(_events(cdn_page)) if cdn_page.exists() else []
-        a = statistics.median(p2p_rate) if p2p_rate else 0.0
-        b = statistics.median(cdn_rate) if cdn_rate else 0.0
+        a = median(p2p_rate) or 0.0
+        b = median(cdn_rate) or 0.0
         lines.append(
             f"  {page.stem} {host['access']} up {host['up_kbit']} down {host['down_kbit']} kbit/s:"
             f" lone fetches P2P {a:.0f} (n {len(p2p_rate)}), CDN-only {b:.0f} (n {len(cdn_rate)}),"

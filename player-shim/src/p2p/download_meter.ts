@@ -13,6 +13,7 @@
  * origin is in it as it is in a CDN-only player's estimate.
  */
 
+import { median } from "../numbers";
 import type { SegmentBuffer } from "./segment_store";
 
 /** Smaller transfers measure latency more than the link. */
@@ -41,10 +42,7 @@ export class DownloadMeter {
 
   /** Bytes per second (the median of the latest samples); null before the first sample. */
   get bytesPerS(): number | null {
-    if (this.rates.length === 0) return null;
-    const sorted = [...this.rates].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+    return median(this.rates);
   }
 }
 

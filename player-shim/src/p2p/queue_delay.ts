@@ -18,6 +18,8 @@
  * least `thresholdS`, from `minSamples` samples on.
  */
 
+import { median } from "../numbers";
+
 export interface QueueDelayConfig {
   /** Seconds over which a link's least round trip is its base. */
   baseWindowS: number;
@@ -86,11 +88,7 @@ export class QueueDelay {
     const base = new Map<string, number>();
     for (const s of this.samples) base.set(s.link, Math.min(base.get(s.link) ?? Infinity, s.rttS));
     const recent = this.samples.filter((s) => now - s.at <= this.config.recentS).map((s) => s.rttS - (base.get(s.link) ?? s.rttS));
-    if (recent.length < this.config.minSamples) return null;
-    recent.sort((a, b) => a - b);
-    const mid = recent.length >> 1;
-    const upper = recent[mid] as number;
-    return recent.length % 2 === 1 ? upper : ((recent[mid - 1] as number) + upper) / 2;
+    return recent.length < this.config.minSamples ? null : median(recent);
   }
 
   /** The access link queues now (see the module's comment). */
