@@ -195,7 +195,7 @@ class SwarmMembership:
         limits = self.operator.upload_limits(measured)
         if limits != self._applied_limits:
             self._applied_limits = limits
-            self.sched.set_upload_limits(self.now(), limits.rate_bytes_per_s, limits.slots)
+            self.sched.set_upload_limits(now, limits.rate_bytes_per_s, limits.slots)
 
     async def _follow_measured_cap(self, every_s: float = 1.0) -> None:
         """A probe of the measured cap starts and ends on its own clock."""

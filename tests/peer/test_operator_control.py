@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 from swarmcast.peer.measured_cap import MeasuredLimits
 from swarmcast.peer.operator_control import SLOT_BPS, OperatorControl, UploadLimits
@@ -83,7 +84,9 @@ def test_upload_limits_vectors() -> None:
         (Path(__file__).resolve().parents[1] / "vectors" / "upload_limits.json").read_text()
     )
     assert vectors["slot_bps"] == SLOT_BPS
-    for case in vectors["cases"]:
+
+    def configured(case: dict[str, Any]) -> OperatorControl:
+        """The case's configured limits, under its operator cap if it has one."""
         op = OperatorControl(
             LOW,
             rate_bytes_per_s=case["rate_bytes_per_s"],
@@ -92,6 +95,10 @@ def test_upload_limits_vectors() -> None:
         )
         if case["cap_bps"] is not None:
             op.apply(control(1, upload=UploadPolicy(case["cap_bps"], True, 50)))
+        return op
+
+    for case in vectors["cases"]:
+        op = configured(case)
         limits, expect = op.upload_limits(), case["expect"]
         assert (limits.rate_bytes_per_s, limits.slots, op.budget_bps()) == (
             expect["rate_bytes_per_s"],
@@ -99,14 +106,7 @@ def test_upload_limits_vectors() -> None:
             expect["budget_bps"],
         ), case["name"]
     for case in vectors["measured_cases"]:
-        op = OperatorControl(
-            LOW,
-            rate_bytes_per_s=case["rate_bytes_per_s"],
-            slots=case["slots"],
-            budget_bps=case["budget_bps"],
-        )
-        if case["cap_bps"] is not None:
-            op.apply(control(1, upload=UploadPolicy(case["cap_bps"], True, 50)))
+        op = configured(case)
         given = case["measured"]
         limits = op.upload_limits(MeasuredLimits(given["rate_bytes_per_s"], given["budget_bps"]))
         expect = case["expect"]

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LinkStats } from "../../src/p2p/link_stats";
 import { OperatorLink, SLOT_BPS, UNMEASURED_BUDGET_BPS, uploadLimits, viewerKey, type BeaconPort } from "../../src/p2p/operator_link";
-import { MeasuredUploadCap } from "../../src/p2p/measured_cap";
+import { MeasuredUploadCap, type MeasuredLimits } from "../../src/p2p/measured_cap";
 import { loadVectors } from "../vectors";
 import { p2pStatus, type StatusInput } from "../../src/p2p/p2p_status";
 import { selectedPairType, type Link, type PeerLinkOptions } from "../../src/p2p/peer_link";
@@ -151,7 +151,7 @@ describe("upload policy", () => {
 });
 
 describe("upload policy in the running session", () => {
-  function governed(initial: Control, upload = DEFAULT_OPTIONS) {
+  function governed(initial: Control, upload = DEFAULT_OPTIONS, measuredLimits?: () => MeasuredLimits | null) {
     const applied: [number | null, number][] = [];
     const env = { saveData: false, hidden: false };
     const sent: Beacon[] = [];
@@ -164,6 +164,7 @@ describe("upload policy in the running session", () => {
       onMode: () => undefined,
       upload,
       measuredUploadBps: () => measured.bps,
+      measuredLimits,
       onUpload: (l) => void applied.push([l.rateBytesPerS, l.slots]),
       env: () => env,
     });
@@ -225,21 +226,10 @@ describe("upload policy in the running session", () => {
   it("caps a page without a cap at 0.7 of its measured small uplink, lifts the cap to probe, and beacons the measurement", async () => {
     let now = 0;
     const cap = new MeasuredUploadCap();
-    const applied: [number | null, number][] = [];
-    const sent: Beacon[] = [];
-    const op = new OperatorLink({
-      intervalMs: 10_000,
-      viewerKey: "v",
-      pageAllows: () => true,
-      fields,
-      onMode: () => undefined,
-      upload: DEFAULT_OPTIONS,
-      measuredUploadBps: () => 150_000,
-      measuredLimits: () => cap.at(now, 300_000, true), // a 300 kbit/s stream, the link queueing
-      onUpload: (l) => void applied.push([l.rateBytesPerS, l.slots]),
-      env: () => ({ saveData: false, hidden: false }),
-    });
-    await op.attach({ beacon: async (b) => (sent.push(b), control()) });
+    // A 300 kbit/s stream, the link queueing.
+    const { op, port, applied, sent, measured } = governed(control(), DEFAULT_OPTIONS, () => cap.at(now, 300_000, true));
+    measured.bps = 150_000;
+    await op.attach(port);
     expect(op.takeUploadLimits()).toEqual({ rateBytesPerS: null, slots: 8, budgetBps: 0 }); // nothing measured yet
     cap.measured(now, 18_750); // 150 kbit/s
     op.refreshUpload();
