@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from swarmcast.e2e.lab.stall_report import lone_fetch_kbit_s, stall_classes
+from swarmcast.e2e.lab.stall_report import late_takeovers, lone_fetch_kbit_s, stall_classes
 
 T0 = 1_700_000_000_000.0
 
@@ -47,3 +47,25 @@ def test_lone_fetches_only() -> None:
         _at(12.0, "http-end", t0=T0 + 10_000, bytes=100_000, outcome="aborted"),
     ]
     assert lone_fetch_kbit_s(events) == [400.0]
+
+
+def test_takeovers_late_when_their_fetches_end_past_the_deadline() -> None:
+    events = [
+        _at(1.0, "decision", seq=5, why="fallback-takeover", dueS=1.0),  # deadline 2.0
+        _at(1.0, "http-start", seq=5, id="http:1"),
+        _at(1.0, "http-start", seq=5, id="http:2"),
+        _at(1.5, "http-end", seq=5, id="http:1", outcome="ok"),
+        _at(2.2, "http-end", seq=5, id="http:2", outcome="ok"),  # the second run ends late
+        _at(3.0, "decision", seq=6, why="pace-takeover", dueS=3.0),  # deadline 6.0
+        _at(3.0, "http-start", seq=6, id="http:3"),
+        _at(4.0, "http-end", seq=6, id="http:3", outcome="ok"),
+        _at(4.0, "decision", seq=6, why="fallback-takeover", dueS=2.0),  # same segment: not again
+        _at(5.0, "decision", seq=7, why="election-turn", dueS=0.1),  # not a takeover
+        _at(5.0, "http-start", seq=7, id="http:4"),
+        _at(9.0, "http-end", seq=7, id="http:4", outcome="ok"),
+    ]
+    assert late_takeovers(events) == {
+        "fallback-takeover": 1,
+        "fallback-takeover late": 1,
+        "pace-takeover": 1,
+    }

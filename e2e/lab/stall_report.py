@@ -10,11 +10,13 @@ Per run and per result directory:
   switches), `other`; with their seconds;
 - per page, the median rate (kbit/s) of its origin fetches of at least 40 kB that overlapped no
   other fetch of the page, P2P against CDN-only on the same host (a small uplink's full queue
-  slows its own downloads).
+  slows its own downloads);
+- the scheduler's takeovers (`fallback-takeover`, `pace-takeover`) and how many of their origin
+  fetches ended past the segment's deadline (most stalls followed one).
 
 The timelines hold the shim's events (player-shim/src/timeline.ts): `stall` start/end,
 `uplink-wire` (per link the ICE transport's bytes sent, every second), `http-end` and
-`loader-http-end` (`t0`, bytes, outcome).
+`loader-http-end` (`t0`, bytes, outcome), `decision` (`why`, `dueS`) and `http-start` (`id`).
 """
 
 from __future__ import annotations
@@ -104,6 +106,31 @@ def lone_fetch_kbit_s(events: list[dict[str, Any]]) -> list[float]:
     return rates
 
 
+TAKEOVERS = ("fallback-takeover", "pace-takeover")
+
+
+def late_takeovers(events: list[dict[str, Any]]) -> Counter[str]:
+    """The page's takeovers by kind (`<kind>`) and those whose origin fetches ended after the
+    segment's deadline (`<kind> late`); the deadline is the decision's time plus its `dueS`."""
+    out: Counter[str] = Counter()
+    due: dict[int, tuple[str, float]] = {}  # seq -> (kind, deadline ms) of its open takeover
+    fetch_seq: dict[str, int] = {}
+    last: dict[int, float] = {}  # seq -> latest end of its takeover fetches
+    for e in events:
+        kind, seq = e["kind"], e.get("seq", -1)
+        if kind == "decision" and e.get("why") in TAKEOVERS and seq not in due:
+            due[seq] = (e["why"], e["t"] + e.get("dueS", 0.0) * 1000)
+            out[e["why"]] += 1
+        elif kind == "http-start" and seq in due:
+            fetch_seq[e["id"]] = seq
+        elif kind == "http-end" and e.get("id") in fetch_seq and e.get("outcome") == "ok":
+            last[fetch_seq[e["id"]]] = e["t"]
+    for seq, (why, deadline) in due.items():
+        if last.get(seq, 0.0) > deadline:
+            out[f"{why} late"] += 1
+    return out
+
+
 def _timeline_dir(run: Path, scratch: Path) -> Path | None:
     for found in sorted(run.glob("*-timeline")):
         if found.is_dir():
@@ -117,9 +144,11 @@ def _timeline_dir(run: Path, scratch: Path) -> Path | None:
 
 
 def report_run(run: Path, scratch: Path) -> tuple[Counter[str], dict[str, float], list[str]]:
-    """One run's stall classes (counts, seconds) and its per-page fetch-rate lines."""
+    """One run's stall classes (counts, seconds), its per-page fetch-rate lines and a line of
+    its takeovers."""
     timeline = _timeline_dir(run, scratch)
     counts: Counter[str] = Counter()
+    takeovers: Counter[str] = Counter()
     seconds: dict[str, float] = {}
     lines: list[str] = []
     if timeline is None:
@@ -131,6 +160,7 @@ def report_run(run: Path, scratch: Path) -> tuple[Counter[str], dict[str, float]
         slot = int(page.stem.split("-b")[1]) - 1
         host = hosts[slot]
         p2p = _events(page)
+        takeovers.update(late_takeovers(p2p))
         for kind, secs in stall_classes(p2p, host["up_kbit"]):
             counts[kind] += 1
             seconds[kind] = seconds.get(kind, 0.0) + secs
@@ -144,6 +174,8 @@ def report_run(run: Path, scratch: Path) -> tuple[Counter[str], dict[str, float]
             f" lone fetches P2P {a:.0f} (n {len(p2p_rate)}), CDN-only {b:.0f} (n {len(cdn_rate)}),"
             f" ratio {a / b if b else 0:.2f}"
         )
+    kinds = ", ".join(f"{k} {takeovers[k]} ({takeovers[k + ' late']} late)" for k in TAKEOVERS)
+    lines.append(f"  takeovers: {kinds}")
     return counts, seconds, lines
 
 
