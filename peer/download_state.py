@@ -121,6 +121,10 @@ class SegmentState:
     def missing_bytes(self) -> int:
         return self.size - self.have_bytes
 
+    def owing_request_ids(self) -> list[int]:
+        """Ids of the peer requests that owe missing pieces of it (ascending)."""
+        return sorted({o for o, h in zip(self.owner, self.have, strict=True) if o > 0 and not h})
+
     def mark_have(self, index: int) -> None:
         if not self.have[index]:
             self.free_count -= self.owner[index] == UNASSIGNED
@@ -179,7 +183,18 @@ class RemotePeer:
     choking_us: bool = False
     requests: dict[int, PeerRequest] = field(default_factory=dict)
     last_piece_at: float = 0.0
+    piece_time_s: float = 0.0
+    """How long it has been taking per piece it owed us (moving average; 0: not measured):
+    from the later of its previous piece and the piece's request to the piece. The pace rule
+    (`OriginGate.pace_takeover_at`) projects its queue of owed pieces with it."""
     cooldown_until: float = 0.0
+
+    def piece_owed_arrived(self, now: float, requested_at: float, weight: float) -> None:
+        """A piece it owed (asked for at `requested_at`) came: update `piece_time_s` (call
+        before `last_piece_at` moves to `now`)."""
+        took = now - max(self.last_piece_at, requested_at)
+        known = self.piece_time_s > 0
+        self.piece_time_s = (1 - weight) * self.piece_time_s + weight * took if known else took
 
     def inflight_pieces(self) -> int:
         return sum(len(r.pending) for r in self.requests.values())

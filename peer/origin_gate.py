@@ -143,7 +143,8 @@ class OriginGate:
         the election and that round at most until `hold_limit`."""
         fallback = self.clock.fallback_at(segment, deadline)
         if now < fallback:
-            return fallback
+            pace = self.pace_takeover_at(now, segment, deadline)
+            return fallback if pace is None else min(fallback, pace)
         # Not playing, a later segment than the one playback waits on: not while links are held.
         held = self.links_hold(now, segment)
         if held and not self.clock.playing and not self.clock.waiting_on(segment):
@@ -169,6 +170,43 @@ class OriginGate:
             if grace > 0 and self.on_decision is not None:
                 self.on_decision(now, segment.seq, "peer-round", {"until_s": grace})
         return segment.peer_grace_until
+
+    def pace_takeover_at(self, now: float, segment: SegmentState, deadline: float) -> float | None:
+        """When a neighbour owing pieces of `segment` falls behind the pace that brings them in
+        by `deadline - http_margin_s`: it sends in request order, so before this segment's last
+        owed piece come all it owes us from earlier requests, each at its time per piece
+        (`RemotePeer.piece_time_s`); not before `peer_pace_min_s` after the segment's first
+        request to it. None while no such neighbour has a measured pace, the rule is off, or the
+        origin cannot beat the deadline (`hold_limit`). Pieces nobody announced yet do not count:
+        they come at the pace of the origin copy being relayed, and taking them over sent a
+        simulated flash crowd's members to the congested origin together. With no new piece the
+        projection slides with time (the next piece is due one piece's time after the latest)."""
+        window = self.config.peer_pace_min_s
+        if window <= 0 or segment.peer_owed <= 0:
+            return None
+        if self.hold_limit(now, segment, deadline) is None:
+            return None
+        due = deadline - self.config.http_margin_s
+        best = math.inf
+        owing = (self.book.requests.get(o) for o in segment.owing_request_ids())
+        for peer_id in {r.peer_id for r in owing if r is not None}:
+            peer = self.book.peers.get(peer_id)
+            if peer is None or peer.piece_time_s <= 0:
+                continue
+            mine = [r for r in peer.requests.values() if r.seq == segment.seq and r.pending]
+            if not mine:
+                continue
+            last = max(r.request_id for r in mine)
+            queued = sum(len(r.pending) for r in peer.requests.values() if r.request_id <= last)
+            oldest = min(r.sent_at for r in peer.requests.values() if r.pending)
+            base = max(peer.last_piece_at, oldest)  # when the piece it is sending now began
+            earliest = min(r.sent_at for r in mine) + window
+            if base + queued * peer.piece_time_s > due:
+                at = earliest  # behind pace already
+            else:
+                at = max(earliest, due - (queued - 1) * peer.piece_time_s)
+            best = min(best, at)
+        return None if best == math.inf else best
 
     def hold_limit(self, now: float, segment: SegmentState, deadline: float) -> float | None:
         """The latest a playing member's takeover waits for the swarm (its live election turn, a
@@ -268,6 +306,9 @@ class OriginGate:
             times.append(self.connect_hold_until)
         if self.clock.playing:
             times.append(deadline - self.config.http_margin_s)  # see hold_limit
+            pace = self.pace_takeover_at(now, segment, deadline)
+            if pace is not None:
+                times.append(pace)
         return times
 
     def election_pending(self, now: float, segment: SegmentState) -> bool:

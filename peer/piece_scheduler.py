@@ -207,12 +207,13 @@ class PieceScheduler(SchedulerNeighbours):
             return
         segment = self.book.segments.get(seq)
         if peer is not None:
-            peer.last_piece_at = now
             request = peer.requests.get(request_id)
-            if request is not None and request.seq == seq:
+            if request is not None and request.seq == seq and index in request.pending:
+                peer.piece_owed_arrived(now, request.sent_at, self.config.peer_pace_ewma_weight)
                 request.pending.discard(index)
                 if not request.pending:
                     self.book.remove_request(request)
+            peer.last_piece_at = now
         if segment is not None and 0 <= index < segment.piece_count:
             self.stats.bytes_from_peers += segment.piece_bytes(index)
             self.book.store_piece(segment, index)
@@ -329,7 +330,9 @@ class PieceScheduler(SchedulerNeighbours):
                 self._fetch_http(now, segment, take_over=False, reason=why)
                 continue
             if now >= self.gate.takeover_at(now, segment, deadline):
-                self._fetch_http(now, segment, take_over=True, reason="fallback-takeover")
+                early = now < self.clock.fallback_at(segment, deadline)
+                why = "pace-takeover" if early else "fallback-takeover"
+                self._fetch_http(now, segment, take_over=True, reason=why)
                 continue
             holders = self.book.usable_holders(now, segment.seq)
             if holders:
@@ -360,14 +363,15 @@ class PieceScheduler(SchedulerNeighbours):
         if now < segment.http_retry_at or (segment.free_count <= 0 and segment.peer_owed <= 0):
             return  # everything missing is on its way from the origin already
         if take_over and segment.peer_owed > 0:
-            owing = {o for i, o in enumerate(segment.owner) if o > 0 and not segment.have[i]}
-            for request_id in sorted(owing):
+            for request_id in segment.owing_request_ids():
                 request = self.book.requests.get(request_id)
                 if request is None:  # cancelled with its peer, abandoned just above
                     continue
                 peer = self.book.peers[request.peer_id]
                 self.book.cancel_request(request)
-                if now - request.sent_at >= self.config.peer_silence_timeout_s:
+                # A pace takeover judged this segment only: its other requests may be on time.
+                slow = now - request.sent_at >= self.config.peer_silence_timeout_s
+                if slow and reason != "pace-takeover":
                     self._abandon(now, peer, "slow")
         index = 0
         while (run := segment.free_run(index, segment.piece_count)) is not None:

@@ -76,6 +76,17 @@ class SchedulerConfig:
     """Pieces per REQUEST; a segment's pieces are dealt in blocks of this size over peers."""
     peer_silence_timeout_s: float = 1.0
     """A peer owing us pieces that sends nothing for this long is abandoned."""
+    peer_pace_min_s: float = 1.0
+    """A playing member whose neighbour, at the time per piece it has been taking, would not
+    deliver the pieces it owes us up to this segment's (it sends in request order) by
+    `deadline - http_margin_s` takes the segment's rest from the origin then, not at the
+    fallback point; not before this long after the segment's first request to that neighbour.
+    On a slow downlink a takeover at the fallback point came too late when its fetch ran beside
+    another (realistic lab: 35 of 153 takeovers ended past the deadline, 18 of them with a
+    neighbour seconds behind pace; bench/results/realistic-README.md, series 10). Only while the
+    origin can beat the deadline (`OriginGate.hold_limit`). 0: off."""
+    peer_pace_ewma_weight: float = 0.5
+    """Weight of the latest piece in a neighbour's time per piece (the pace rule above)."""
     peer_cooldown_s: float = 5.0
     """An abandoned (silent or too slow) peer gets no requests for this long."""
     busy_backoff_s: float = 0.25

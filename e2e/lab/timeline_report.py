@@ -33,6 +33,7 @@ MARKERS = {
     "election-turn": ("^", "tab:green", "HTTP: election turn"),
     "blocked-no-holder": ("x", "tab:red", "HTTP: blocked, no holder"),
     "fallback-takeover": ("v", "tab:red", "HTTP: fallback takeover"),
+    "pace-takeover": ("<", "tab:orange", "HTTP: peers behind pace"),
     "no-deadline": ("1", "tab:gray", "HTTP: no deadline"),
     "peer-round": ("o", "tab:blue", "peer round"),
     "safety-net": ("*", "magenta", "loader safety net"),
@@ -40,7 +41,8 @@ MARKERS = {
     "frag-request": ("|", "purple", "hls.js asks"),
 }
 HTTP_DECISIONS = (
-    "election-turn", "blocked-no-holder", "fallback-takeover", "no-deadline", "seeder",
+    "election-turn", "blocked-no-holder", "fallback-takeover", "pace-takeover", "no-deadline",
+    "seeder",
 )  # fmt: skip
 
 

@@ -29,7 +29,7 @@ PINNED = {
             arrival_window_s=20.0,
         ),
         2,
-        "0d59fccd895046d8f5acdc8ca3e40921add081f50fda83d0a97218b59655c0fa",
+        "ccab73dc4040b060b8eb3fa95df87059594bc82872c0784a03f535a45248c3b5",
     ),
 }
 

@@ -95,6 +95,16 @@ export class SegmentState {
     return this.size - this.haveBytes;
   }
 
+  /** Ids of the peer requests that owe missing pieces of it (ascending). */
+  owingRequestIds(): number[] {
+    const ids = new Set<number>();
+    for (let index = 0; index < this.have.length; index++) {
+      const owner = this.owner[index] as number;
+      if (owner > 0 && !this.have[index]) ids.add(owner);
+    }
+    return [...ids].sort((x, y) => x - y);
+  }
+
   markHave(index: number): void {
     this.have[index] = true;
     this.haveCount += 1;
@@ -146,6 +156,12 @@ export class RemotePeer {
   chokingUs = false;
   readonly requests = new Map<number, PeerRequest>();
   lastPieceAt = 0.0;
+  /**
+   * How long it has been taking per piece it owed us (moving average; 0: not measured): from the
+   * later of its previous piece and the piece's request to the piece. The pace rule
+   * (`OriginGate.paceTakeoverAt`) projects its queue of owed pieces with it.
+   */
+  pieceTimeS = 0.0;
   cooldownUntil = 0.0;
 
   constructor(
@@ -153,6 +169,12 @@ export class RemotePeer {
     readonly capabilities: number,
     readonly maxPiecesPerRequest: number,
   ) {}
+
+  /** A piece it owed (asked for at `requestedAt`) came: update `pieceTimeS` (before `lastPieceAt` moves to `now`). */
+  pieceOwedArrived(now: number, requestedAt: number, weight: number): void {
+    const took = now - Math.max(this.lastPieceAt, requestedAt);
+    this.pieceTimeS = this.pieceTimeS > 0 ? (1 - weight) * this.pieceTimeS + weight * took : took;
+  }
 
   inflightPieces(): number {
     let total = 0;

@@ -137,7 +137,10 @@ export class OriginGate {
    */
   takeoverAt(now: number, segment: SegmentState, deadline: number): number {
     const fallback = this.clock.fallbackAt(segment, deadline);
-    if (now < fallback) return fallback;
+    if (now < fallback) {
+      const pace = this.paceTakeoverAt(now, segment, deadline);
+      return pace === null ? fallback : Math.min(fallback, pace);
+    }
     // Not playing, a later segment than the one playback waits on: not while links are held.
     if (this.linksHold(now, segment) && !this.clock.playing && !this.clock.waitingOn(segment)) return Infinity;
     const holders = this.book.usableHolders(now, segment.seq);
@@ -157,6 +160,53 @@ export class OriginGate {
       if (grace > 0) this.onDecision?.(now, segment.seq, "peer-round", { untilS: grace });
     }
     return segment.peerGraceUntil;
+  }
+
+  /**
+   * When a neighbour owing pieces of `segment` falls behind the pace that brings them in by
+   * `deadline - httpMarginS`: it sends in request order, so before this segment's last owed piece
+   * come all it owes us from earlier requests, each at its time per piece (`RemotePeer.pieceTimeS`);
+   * not before `peerPaceMinS` after the segment's first request to it. Null while no such
+   * neighbour has a measured pace, the rule is off, or the origin cannot beat the deadline
+   * (`holdLimit`). Pieces nobody announced yet do not count: they come at the pace of the origin
+   * copy being relayed (the Python port's docstring says what counting them did). With no new
+   * piece the projection slides with time (the next piece is due one piece's time after the latest).
+   */
+  paceTakeoverAt(now: number, segment: SegmentState, deadline: number): number | null {
+    const window = this.config.peerPaceMinS;
+    if (window <= 0) return null;
+    const owing = segment.owingRequestIds();
+    if (owing.length === 0 || this.holdLimit(now, segment, deadline) === null) return null;
+    const due = deadline - this.config.httpMarginS;
+    const peerIds = new Set<string>();
+    for (const id of owing) {
+      const request = this.book.requests.get(id);
+      if (request) peerIds.add(request.peerId);
+    }
+    let best = Infinity;
+    for (const peerId of peerIds) {
+      const peer = this.book.peers.get(peerId);
+      if (!peer || peer.pieceTimeS <= 0) continue;
+      let last = -1;
+      let firstSent = Infinity;
+      let oldest = Infinity;
+      for (const r of peer.requests.values()) {
+        if (r.pending.size === 0) continue;
+        oldest = Math.min(oldest, r.sentAt);
+        if (r.seq === segment.seq) {
+          last = Math.max(last, r.requestId);
+          firstSent = Math.min(firstSent, r.sentAt);
+        }
+      }
+      if (last < 0) continue;
+      let queued = 0;
+      for (const r of peer.requests.values()) if (r.requestId <= last) queued += r.pending.size;
+      const base = Math.max(peer.lastPieceAt, oldest); // when the piece it is sending now began
+      const earliest = firstSent + window;
+      const at = base + queued * peer.pieceTimeS > due ? earliest : Math.max(earliest, due - (queued - 1) * peer.pieceTimeS);
+      best = Math.min(best, at);
+    }
+    return best === Infinity ? null : best;
   }
 
   /**
@@ -247,7 +297,11 @@ export class OriginGate {
     }
     if (this.connectWaitUntil !== null) times.push(this.connectWaitUntil);
     if (this.connectHoldUntil !== null) times.push(this.connectHoldUntil);
-    if (this.clock.playing) times.push(deadline - this.config.httpMarginS); // see holdLimit
+    if (this.clock.playing) {
+      times.push(deadline - this.config.httpMarginS); // see holdLimit
+      const pace = this.paceTakeoverAt(now, segment, deadline);
+      if (pace !== null) times.push(pace);
+    }
     return times;
   }
 

@@ -165,12 +165,13 @@ export class PieceScheduler extends SchedulerNeighbours {
     }
     const segment = this.book.segments.get(seq);
     if (peer) {
-      peer.lastPieceAt = now;
       const request = peer.requests.get(requestId);
-      if (request && request.seq === seq) {
+      if (request && request.seq === seq && request.pending.has(index)) {
+        peer.pieceOwedArrived(now, request.sentAt, this.config.peerPaceEwmaWeight);
         request.pending.delete(index);
         if (request.pending.size === 0) this.book.removeRequest(request);
       }
+      peer.lastPieceAt = now;
     }
     if (segment && index >= 0 && index < segment.pieceCount) {
       this.stats.bytesFromPeers += segment.pieceBytes(index);
@@ -286,7 +287,8 @@ export class PieceScheduler extends SchedulerNeighbours {
         continue;
       }
       if (now >= this.gate.takeoverAt(now, segment, deadline)) {
-        this.fetchHttp(now, segment, true, "fallback-takeover");
+        const early = now < this.clock.fallbackAt(segment, deadline);
+        this.fetchHttp(now, segment, true, early ? "pace-takeover" : "fallback-takeover");
         continue;
       }
       const holders = this.book.usableHolders(now, segment.seq);
@@ -346,16 +348,13 @@ export class PieceScheduler extends SchedulerNeighbours {
   private fetchHttp(now: number, segment: SegmentState, takeOver: boolean, reason: string): void {
     if (now < segment.httpRetryAt) return;
     if (takeOver) {
-      const owing = new Set<number>();
-      segment.owner.forEach((o, i) => {
-        if (o > 0 && !segment.have[i]) owing.add(o);
-      });
-      for (const requestId of sortedNumbers(owing)) {
+      for (const requestId of segment.owingRequestIds()) {
         const request = this.book.requests.get(requestId);
         if (!request) continue; // cancelled with its peer, abandoned just above
         const peer = this.book.peers.get(request.peerId) as RemotePeer;
         this.book.cancelRequest(request);
-        if (now - request.sentAt >= this.config.peerSilenceTimeoutS) this.abandon(now, peer, "slow");
+        // A pace takeover judged this segment only: its other requests may be on time.
+        if (now - request.sentAt >= this.config.peerSilenceTimeoutS && reason !== "pace-takeover") this.abandon(now, peer, "slow");
       }
     }
     let index = 0;

@@ -54,6 +54,16 @@ export interface SchedulerConfig {
   requestBlockPieces: number;
   /** A peer owing us pieces that sends nothing for this long is abandoned. */
   peerSilenceTimeoutS: number;
+  /**
+   * A playing member whose neighbour, at the time per piece it has been taking, would not deliver
+   * the pieces it owes us up to a segment's by `deadline - httpMarginS` takes the segment's rest
+   * from the origin then, not at the fallback point; not before this long after the segment's
+   * first request to that neighbour (`OriginGate.paceTakeoverAt`; why: the Python port's
+   * `peer_pace_min_s`). 0: off.
+   */
+  peerPaceMinS: number;
+  /** Weight of the latest piece in a neighbour's time per piece (the pace rule above). */
+  peerPaceEwmaWeight: number;
   /** An abandoned peer gets no requests for this long. */
   peerCooldownS: number;
   /** A peer that answered REJECT busy gets no requests for this long. */
@@ -158,6 +168,8 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   maxInflightPiecesPerPeer: 16,
   requestBlockPieces: 4,
   peerSilenceTimeoutS: 1.0,
+  peerPaceMinS: 1.0,
+  peerPaceEwmaWeight: 0.5,
   peerCooldownS: 5.0,
   busyBackoffS: 0.25,
   originProgressTimeoutS: 2.0,
