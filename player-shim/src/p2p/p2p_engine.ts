@@ -232,9 +232,17 @@ export class P2PEngine extends SwarmMembership {
     return this.downloads.bytesPerS;
   }
 
-  /** The player fetched `bytes` over its own HTTP stack in `ms`, request to last byte (the download meter). */
+  /**
+   * The player fetched `bytes` over its own HTTP stack in `ms`, request to last byte (the download
+   * meter). The session's scheduler plans its fallbacks with it until a fetch of its own is
+   * measured: seeded only at the join, a session that joined before the player's first fragments
+   * were in kept the 2 MB/s guess, and on 1-2 Mbit/s downlinks its first takeovers were planned
+   * for 0.1 s and took 1.5-3 s (realistic lab, bench/results/realistic-README.md series 10).
+   */
   httpTransferred(bytes: number, ms: number): void {
     this.downloads.sample(bytes, ms);
+    const rate = this.downloads.bytesPerS;
+    if (rate !== null) this.session?.seedHttpRate(rate);
   }
 
   secondsUntil(start: number): number {

@@ -41,3 +41,19 @@ describe("engine: a fragment's progress", () => {
     expect(h.engine.fragmentProgress({ ...frag, url: frag.url.replace("/360p/", "/240p/") })).toBeNull();
   });
 });
+
+describe("engine: the download meter seeds the session's HTTP rate", () => {
+  it("after the join too, until the session measures a fetch of its own", async () => {
+    const h = engineHarness([10, 11, 12, 13]);
+    cleanups.push(() => h.engine.destroy());
+    h.engine.levelUpdated([10, 11, 12, 13].map(fragment), new Set([10, 11, 12, 13]));
+    const join = await h.signaling.nextJoin();
+    join.answer({ neighbours: [] });
+    await until(() => expect(h.events("join")).toHaveLength(1));
+    expect(h.engine.schedulerSnapshot?.httpRateEstimate).toBe(2_000_000); // the config's guess: nothing measured at the join
+    h.engine.httpTransferred(125_000, 1000); // the player's own fragment: a 1 Mbit/s downlink
+    expect(h.engine.schedulerSnapshot?.httpRateEstimate).toBe(125_000);
+    h.engine.httpTransferred(16_000, 1); // below the meter's sample size: no change
+    expect(h.engine.schedulerSnapshot?.httpRateEstimate).toBe(125_000);
+  });
+});
