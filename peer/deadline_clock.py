@@ -3,6 +3,7 @@ its HTTP fallback must start given what is missing and how fast the origin has b
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from swarmcast.peer.download_state import SegmentState
@@ -44,6 +45,11 @@ class DeadlineClock:
         # How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which
         # the swarm gets segments from the origin, also where we never fetched ourselves.
         self.copy_rate = config.http_rate_estimate_bytes_per_s
+        self.neighbour_origin_rate = 0.0
+        """The fastest origin rate a neighbour said (HAVE_PIECES origin_rate) lately, bytes/s."""
+        self.neighbour_origin_rate_at = -math.inf
+        self.slow_link = False
+        """Our link is slower than the origin (`slow_link_reserve_x`); kept by the scheduler."""
         self.http_measured_at: float | None = None
         """When our last origin fetch completed (None: none yet, `http_rate` is the config's
         guess); given by the scheduler."""
@@ -86,8 +92,25 @@ class DeadlineClock:
         would make the low estimate true: a feedback loop that ends in CDN-only with overhead.
         """
         rate = max(self.http_rate, segment.size / segment.duration if segment.duration > 0 else 0.0)
-        reserve = self.config.http_margin_s + segment.missing_bytes() / rate
-        return deadline - reserve
+        transfer = segment.missing_bytes() / rate
+        if self.slow_link:
+            transfer *= self.config.slow_link_reserve_x
+        return deadline - self.config.http_margin_s - transfer
+
+    def neighbour_origin_rate_said(self, now: float, rate: float) -> None:
+        """A neighbour said its origin fetch arrives at `rate` bytes/s (HAVE_PIECES): the
+        fastest such word within `own_rate_fresh_s` is kept."""
+        stale = now - self.neighbour_origin_rate_at > self.config.own_rate_fresh_s
+        if stale or rate >= self.neighbour_origin_rate:
+            self.neighbour_origin_rate = rate
+            self.neighbour_origin_rate_at = now
+
+    def update_slow_link(self, now: float) -> None:
+        """Whether our link is slower than the origin (`slow_link_reserve_x`): a neighbour's
+        recent origin rate is that many times ours."""
+        x = self.config.slow_link_reserve_x
+        fresh = now - self.neighbour_origin_rate_at <= self.config.own_rate_fresh_s
+        self.slow_link = x > 1 and fresh and self.neighbour_origin_rate >= x * self.http_rate
 
     def seed_http_rate(self, rate: float) -> None:
         """A rate of the member's link measured outside this scheduler (the browser's download

@@ -316,6 +316,7 @@ class PieceScheduler(SchedulerNeighbours):
 
     def _schedule(self, now: float) -> None:
         """Re-plan every incomplete segment; runs after every event and timer."""
+        self.clock.update_slow_link(now)
         self._check_deadlines(now)
         self.book.promise_s = self.clock.progress_timeout()
         # (segment, deadline, usable holders), holders computed once per pass

@@ -36,6 +36,15 @@ class SchedulerConfig:
     http_rate_estimate_bytes_per_s: float = 2_000_000.0
     """Initial estimate of the origin's throughput; the fallback point of a segment is
     `deadline - http_margin_s - missing_bytes / estimate`. Updated from completed fetches."""
+    slow_link_reserve_x: float = 2.0
+    """A member whose own origin fetches run at most 1/this of the fastest origin rate a
+    neighbour said within `own_rate_fresh_s` (HAVE_PIECES origin_rate) is on a link slower than
+    the origin: there its fetches vary with its own link (its neighbours' pieces and its own
+    upload share it), so the fallback point reserves this many times the estimated transfer
+    time. On a congested origin every member's fetches are slow alike and the reserve stays 1x
+    (a larger one there sent a crowd to the origin early: the reserve factor of session 25,
+    bench/results/realistic-README.md series 7). Realistic lab: takeovers planned for 1.1-1.5 s
+    took 1.7-2.4 s (series 10). 1: off."""
     http_rate_ewma_weight: float = 0.3
     """Weight of a new sample in the HTTP throughput estimate (0 keeps the initial value)."""
     http_retry_s: float = 0.5

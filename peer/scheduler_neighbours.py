@@ -83,6 +83,7 @@ class SchedulerNeighbours:
         peer.partial_top[seq] = top
         if origin_rate > 0:
             peer.origin_rate[seq] = origin_rate
+            self.clock.neighbour_origin_rate_said(now, origin_rate)
         else:
             peer.origin_rate.pop(seq, None)
         while len(peer.partial) > self.config.max_partial_per_peer:

@@ -43,6 +43,11 @@ export class DeadlineClock {
   copyRate: number;
   /** When our last origin fetch completed (null: none yet, `httpRate` is the config's guess). */
   httpMeasuredAt: number | null = null;
+  /** The fastest origin rate a neighbour said (HAVE_PIECES origin rate) lately, bytes/s. */
+  neighbourOriginRate = 0;
+  neighbourOriginRateAt = -Infinity;
+  /** Our link is slower than the origin (`slowLinkReserveX`); kept by the scheduler. */
+  slowLink = false;
   /** Piece size of the stream's segments (the latest added), for `progressTimeout`. */
   pieceSize = 0;
 
@@ -72,8 +77,25 @@ export class DeadlineClock {
    */
   fallbackAt(segment: SegmentState, deadline: number): number {
     const rate = Math.max(this.httpRate, segment.duration > 0 ? segment.size / segment.duration : 0);
-    const reserve = this.config.httpMarginS + segment.missingBytes() / rate;
-    return deadline - reserve;
+    let transfer = segment.missingBytes() / rate;
+    if (this.slowLink) transfer *= this.config.slowLinkReserveX;
+    return deadline - this.config.httpMarginS - transfer;
+  }
+
+  /** A neighbour said its origin fetch arrives at `rate` bytes/s: the fastest such word within `ownRateFreshS` is kept. */
+  neighbourOriginRateSaid(now: number, rate: number): void {
+    const stale = now - this.neighbourOriginRateAt > this.config.ownRateFreshS;
+    if (stale || rate >= this.neighbourOriginRate) {
+      this.neighbourOriginRate = rate;
+      this.neighbourOriginRateAt = now;
+    }
+  }
+
+  /** Whether our link is slower than the origin (`slowLinkReserveX`): a neighbour's recent origin rate is that many times ours. */
+  updateSlowLink(now: number): void {
+    const x = this.config.slowLinkReserveX;
+    const fresh = now - this.neighbourOriginRateAt <= this.config.ownRateFreshS;
+    this.slowLink = x > 1 && fresh && this.neighbourOriginRate >= x * this.httpRate;
   }
 
   /**

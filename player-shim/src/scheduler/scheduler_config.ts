@@ -21,6 +21,13 @@ export interface SchedulerConfig {
   /** Initial origin throughput estimate; fallback point = deadline - margin - missing / estimate. */
   httpRateEstimateBytesPerS: number;
   /** Weight of a new sample in the HTTP throughput estimate. */
+  /**
+   * A member whose own origin fetches run at most 1/this of the fastest origin rate a neighbour
+   * said lately (HAVE_PIECES origin rate, within `ownRateFreshS`) is on a link slower than the
+   * origin; its fallback point reserves this many times the estimated transfer time (why: the
+   * Python port's `slow_link_reserve_x`). 1: off.
+   */
+  slowLinkReserveX: number;
   httpRateEwmaWeight: number;
   /** After a failed HTTP fetch, wait this long before fetching those pieces again. */
   httpRetryS: number;
@@ -154,6 +161,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   startupDeadlineS: 1.0,
   httpMarginS: 0.5,
   httpRateEstimateBytesPerS: 2_000_000.0,
+  slowLinkReserveX: 2.0,
   httpRateEwmaWeight: 0.3,
   httpRetryS: 0.5,
   liveHttpFirstCount: 1.0,

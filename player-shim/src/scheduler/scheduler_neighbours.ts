@@ -81,8 +81,10 @@ export abstract class SchedulerNeighbours {
       peer.partialAt.set(seq, now);
     }
     peer.partial.set(seq, held);
-    if (originRate > 0) peer.originRate.set(seq, originRate);
-    else peer.originRate.delete(seq);
+    if (originRate > 0) {
+      peer.originRate.set(seq, originRate);
+      this.clock.neighbourOriginRateSaid(now, originRate);
+    } else peer.originRate.delete(seq);
     while (peer.partial.size > this.config.maxPartialPerPeer) peer.forgetPartial(this.book.partialToForget(peer));
     this.schedule(now);
   }
