@@ -43,8 +43,8 @@ class SchedulerConfig:
     upload share it), so the fallback point reserves this many times the estimated transfer
     time. On a congested origin every member's fetches are slow alike and the reserve stays 1x
     (a larger one there sent a crowd to the origin early: the reserve factor of session 25,
-    bench/results/realistic-README.md series 7). Realistic lab: takeovers planned for 1.1-1.5 s
-    took 1.7-2.4 s (series 10). 1: off."""
+    bench/results/realistic-README.md series 7). Realistic lab: late takeovers took 1.4-2x their
+    planned transfer time mid-run (series 10). 1: off."""
     http_rate_ewma_weight: float = 0.3
     """Weight of a new sample in the HTTP throughput estimate (0 keeps the initial value)."""
     http_retry_s: float = 0.5
@@ -91,9 +91,9 @@ class SchedulerConfig:
     `deadline - http_margin_s` takes the segment's rest from the origin then, not at the
     fallback point; not before this long after the segment's first request to that neighbour.
     On a slow downlink a takeover at the fallback point came too late when its fetch ran beside
-    another (realistic lab: 35 of 153 takeovers ended past the deadline, 18 of them with a
-    neighbour seconds behind pace; bench/results/realistic-README.md, series 10). Only while the
-    origin can beat the deadline (`OriginGate.hold_limit`). 0: off."""
+    another (realistic lab: 45-52 % of main's fallback takeovers ended past the deadline;
+    bench/results/realistic-README.md, series 10). Only while the origin can beat the deadline
+    (`OriginGate.hold_limit`). 0: off."""
     peer_pace_ewma_weight: float = 0.5
     """Weight of the latest piece in a neighbour's time per piece (the pace rule above)."""
     peer_cooldown_s: float = 5.0

@@ -20,7 +20,6 @@ export interface SchedulerConfig {
   httpMarginS: number;
   /** Initial origin throughput estimate; fallback point = deadline - margin - missing / estimate. */
   httpRateEstimateBytesPerS: number;
-  /** Weight of a new sample in the HTTP throughput estimate. */
   /**
    * A member whose own origin fetches run at most 1/this of the fastest origin rate a neighbour
    * said lately (HAVE_PIECES origin rate, within `ownRateFreshS`) is on a link slower than the
@@ -28,6 +27,7 @@ export interface SchedulerConfig {
    * Python port's `slow_link_reserve_x`). 1: off.
    */
   slowLinkReserveX: number;
+  /** Weight of a new sample in the HTTP throughput estimate. */
   httpRateEwmaWeight: number;
   /** After a failed HTTP fetch, wait this long before fetching those pieces again. */
   httpRetryS: number;
