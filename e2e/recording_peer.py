@@ -5,8 +5,9 @@ With `--leaky` it ignores a relay-only stream's policy (gathers and sends host c
 like a modified client would): what signaling then lets through is the server's doing alone.
 
 Usage: python -m swarmcast.e2e.recording_peer --url http://HOST:PORT --stream NAME [--seed]
-       [--leaky] [--duration S]; prints the node's stats JSON with `received_candidates` and
-       `sent_candidates` when it stops.
+       [--leaky] [--duration S]; prints `P2P_MARK` on a line of its own once it has sent or
+       received a piece over a peer link (so a test can wait for that event), and the node's
+       stats JSON with `received_candidates` and `sent_candidates` when it stops.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from typing import Any
 from swarmcast.e2e.peer_process import peer_parser, print_stats, run_until_stopped
 from swarmcast.peer.peer_config import PeerConfig
 from swarmcast.protocol import signaling_schema as schema
+
+P2P_MARK = "p2p-bytes-exchanged"
 
 
 def candidate_lines(kind: str, data: dict[str, Any]) -> list[str]:
@@ -49,6 +52,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     SignalingClient.signal = recorded_send  # type: ignore[method-assign,assignment]
 
     class RecordingPeerNode(PeerNode):
+        marked = False
+
+        def _pump(self) -> None:
+            super()._pump()
+            if self.marked:
+                return
+            stats = self.stats()  # the figures the final JSON reports
+            if stats["bytes_from_peers"] + stats["bytes_uploaded"] > 0:
+                self.marked = True
+                print(P2P_MARK, flush=True)
+
         def _new_link(self, peer_id: str, *, initiator: bool) -> PeerLink:
             if args.leaky:
                 self._relay_only = False  # keeps the join's TURN servers, drops the policy

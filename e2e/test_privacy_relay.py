@@ -25,6 +25,7 @@ import pytest
 
 from swarmcast.e2e.browser import ensure_shim_bundle, webrtc_context
 from swarmcast.e2e.coturn import Coturn, run_coturn
+from swarmcast.e2e.recording_peer import P2P_MARK
 from swarmcast.e2e.serve_process import REPO, ServeProcess, serve_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
@@ -124,6 +125,16 @@ def assert_relay_only(candidates: list[str], who: str) -> None:
             assert tokens[tokens.index("raddr") + 1] == "0.0.0.0", f"{who}: related address {text}"
 
 
+def wait_for_p2p_mark(process: subprocess.Popen[str], who: str) -> None:
+    """Reads the peer's stdout up to its P2P_MARK line: it has sent or received a piece. Bounded
+    by the peer's --duration (it exits then, and the stdout ends)."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.strip() == P2P_MARK:
+            return
+    raise AssertionError(f"the {who} exchanged no piece over a peer link before it stopped")
+
+
 def test_privacy_stream_uses_relays_only_and_leaks_no_address(
     server: ServeProcess, turn: Coturn, tmp_path: Path
 ) -> None:
@@ -145,6 +156,8 @@ def test_privacy_stream_uses_relays_only_and_leaks_no_address(
                     " && window.swarmcastDemo.swarm.stats().p2pBytes > 0",
                     timeout=P2P_TIMEOUT_S * 1000,
                 )
+            # The leaky viewer joins beside the pages; its first piece may come after theirs.
+            wait_for_p2p_mark(peers[1], "leaky peer")
             records: list[dict[str, Any]] = [page.evaluate(RECORD) for page in pages]
             pairs: list[list[dict[str, Any]]] = [page.evaluate(SELECTED_PAIRS) for page in pages]
             # Stopped while the pages are still there: their stats list their open links' pairs.
