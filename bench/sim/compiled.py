@@ -40,6 +40,7 @@ HOT_MODULES = (
     "peer/scheduler_timers.py",
     "protocol/token_bucket.py",
     "bench/sim/events.py",
+    "bench/sim/flows.py",
     "bench/sim/origin.py",
     "bench/sim/swarm.py",
     "bench/sim/peer_channel.py",

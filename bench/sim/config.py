@@ -58,6 +58,11 @@ class SimConfig:
     neighbours: int = 5
     peer_up_x: tuple[float, float] = (4.0, 12.0)
     """Each viewer's upload capacity, uniform in this range of multiples of the bitrate."""
+    peer_down_x: tuple[float, float] | None = None
+    """Each viewer's download capacity, uniform in this range of multiples of the bitrate
+    (drawn from its own rng, so the other draws of a seed stay as they are); everything the
+    viewer receives (its origin transfers, incoming peer pieces) shares it max-min fairly
+    (bench/sim/flows.py). None = unlimited (origin transfers share only the origin egress)."""
     uplink_known_share: float = 0.0
     """> 0: each viewer's scheduler is told its uplink as an upload cap of this share of it, as
     the lab's Python viewers are (`--upload-rate`, `upload_budget_share` in
@@ -120,6 +125,9 @@ class SimConfig:
             raise ValueError("peers >= 1, segment_s > 0, cap_x > 0, duration_s > 0")
         if self.scenario not in ("flash", "steady") or self.adapter not in ("shim", "peer", "cdn"):
             raise ValueError("scenario: flash|steady, adapter: shim|peer|cdn")
+        down = self.peer_down_x
+        if down is not None and (len(down) != 2 or not 0 < down[0] <= down[1]):
+            raise ValueError("peer_down_x: (low, high) with 0 < low <= high")
 
     @property
     def bitrate_bytes(self) -> float:

@@ -7,7 +7,11 @@ Processor sharing is computed in virtual time: `v` is how many bytes any one act
 has received since the link started, growing at `capacity / active` bytes per second. A
 transfer's milestones (piece ends, or just its end) are fixed points in `v`, kept in one heap;
 only the next of them is ever scheduled, so a change in the number of transfers costs
-O(log n), not O(n)."""
+O(log n), not O(n).
+
+With viewer downlinks (`SimConfig.peer_down_x`) `FlowOriginLink` keeps the latency, slots and
+queue but hands each admitted transfer to the max-min `FlowNetwork` (bench/sim/flows.py): its
+rate is then also bounded by its fair share of its viewer's downlink."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from swarmcast.bench.sim.events import EventQueue
+from swarmcast.bench.sim.flows import Downlink, Flow, FlowNetwork
 
 _EPSILON_BYTES = 1e-3
 
@@ -40,6 +45,9 @@ class Transfer:
     admitted_at: float | None = None
     next_mark: int = 0
     start_v: float = 0.0
+    downlink: Downlink | None = None
+    """The viewer's downlink (set by its HttpClient; used by FlowOriginLink only)."""
+    flow: Flow | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -175,13 +183,73 @@ class OriginLink:
             transfer.on_mark(transfer, index)
 
 
+class FlowOriginLink(OriginLink):
+    """The origin when viewers have downlinks: the same latency, slots, wait queue and 503s,
+    but an admitted transfer is a flow of the shared `FlowNetwork` (origin egress + its
+    viewer's downlink, max-min fair), which also meters the origin bytes."""
+
+    def __init__(
+        self,
+        network: FlowNetwork,
+        latency_s: float,
+        slots: int,
+        queue_limit: int,
+    ) -> None:
+        super().__init__(network.queue, network.origin_capacity, latency_s, slots, queue_limit)
+        self.network = network
+
+    def flush(self) -> None:
+        self.network.flush()
+
+    def mark_held(self, seq: int) -> None:
+        for transfer in self._by_seq.get(seq, ()):
+            if transfer.redundant:
+                continue
+            transfer.redundant = True
+            flow = transfer.flow
+            if flow is not None and flow.downlink is not None:
+                self.network.advance(flow.downlink)  # bytes so far were first copies
+                flow.redundant = True
+                self.active_redundant += 1
+
+    def _advance(self, now: float) -> None:
+        """Nothing: the network counts bytes per downlink."""
+
+    def _reschedule(self) -> None:
+        """Nothing: the network schedules each downlink's next mark."""
+
+    def _admit(self, transfer: Transfer) -> None:
+        if transfer.downlink is None:
+            raise ValueError("FlowOriginLink: a transfer needs its viewer's downlink")
+        transfer.admitted_at = self.queue.now
+        self.active += 1
+        self.active_redundant += transfer.redundant
+
+        def on_mark(flow: Flow, index: int) -> None:
+            if index == len(transfer.marks) - 1:
+                self.active -= 1
+                self.active_redundant -= transfer.redundant
+                self.bytes_served += transfer.size
+                self._forget(transfer)
+                while self.waiting and self.active < self.slots:
+                    self._admit(self.waiting.popleft())
+            transfer.on_mark(transfer, index)
+
+        transfer.flow = Flow(transfer.marks, on_mark, origin=True, redundant=transfer.redundant)
+        self.network.start(transfer.flow, transfer.downlink)
+
+
 class HttpClient:
     """A browser's per-host connection limit (6 for HTTP/1.1 in Chromium): requests beyond it
-    wait in the client, in order, before they reach the origin."""
+    wait in the client, in order, before they reach the origin. `downlink`: the viewer's, for
+    a FlowOriginLink."""
 
-    def __init__(self, origin: OriginLink, max_connections: int) -> None:
+    def __init__(
+        self, origin: OriginLink, max_connections: int, downlink: Downlink | None = None
+    ) -> None:
         self.origin = origin
         self.max_connections = max(1, max_connections)
+        self.downlink = downlink
         self.active = 0
         self._waiting: deque[Transfer] = deque()
 
@@ -198,6 +266,7 @@ class HttpClient:
             on_fail(t)
 
         transfer.on_mark, transfer.on_fail = mark, fail
+        transfer.downlink = self.downlink
         if self.active < self.max_connections:
             self.active += 1
             self.origin.submit(transfer)

@@ -6,6 +6,8 @@ HAVE_PIECES), its trip over the link and its arrival at the neighbour's schedule
 Peer links: each viewer has one upload capacity; a piece waits on the sender's uplink (FIFO),
 then travels the pair's one-way latency. A channel is ordered: nothing overtakes what was sent
 before it on the same pair (a HAVE queued behind pieces waits for them, as on a data channel).
+With downlinks (`peer_down_x`) a piece is a flow that also shares the receiver's downlink
+(`bench.sim.flows.Uplink`), so when it leaves the sender is only known once it has.
 """
 
 from __future__ import annotations
@@ -47,6 +49,10 @@ class PeerChannel:
         if dst is None:
             return
         src.sent[kind] += 1
+        if src.uplink is not None and dst.downlink is not None:
+            latency = src.latency[dst_id]
+            src.uplink.send(dst_id, dst.downlink, latency, size, self._arrive, src, dst, fn, args)
+            return
         now = self.q.now
         leaves = now
         if size:

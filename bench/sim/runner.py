@@ -112,7 +112,11 @@ def result(swarm: Swarm, *, with_series: bool = False) -> dict[str, Any]:
         "events": swarm.q.events,
         "messages": messages(swarm),
     }
+    if cfg.peer_down_x is not None:  # the drawn downlinks, in multiples of the bitrate
+        rate = cfg.bitrate_bytes
+        out["down_x"] = [round((node.down_rate or 0.0) / rate, 3) for node in nodes]
     if with_series:
+        rate = cfg.bitrate_bytes
         out["series"] = swarm.rec.series_json()
         out["viewers"] = [
             {
@@ -129,6 +133,7 @@ def result(swarm: Swarm, *, with_series: bool = False) -> dict[str, Any]:
                 "origin_bytes": dict(node.origin_bytes),
                 "peer_bytes": node.peer_bytes,
                 "neighbours": sorted(n.index for n in node.neighbours.values()),
+                **({} if node.down_rate is None else {"down_x": round(node.down_rate / rate, 3)}),
                 "scheduler": node.sched.snapshot() if node.sched is not None else None,
             }
             for node in nodes

@@ -16,7 +16,8 @@ from typing import Any
 from swarmcast.bench.sim.config import SimConfig
 from swarmcast.bench.sim.events import EventQueue
 from swarmcast.bench.sim.metrics import Recorder
-from swarmcast.bench.sim.origin import HttpClient, OriginLink, Transfer
+from swarmcast.bench.sim.flows import Downlink, FlowNetwork, Uplink
+from swarmcast.bench.sim.origin import FlowOriginLink, HttpClient, OriginLink, Transfer
 from swarmcast.bench.sim.peer_channel import PeerChannel
 from swarmcast.bench.sim.player import Player
 from swarmcast.peer import scheduler_actions as act
@@ -72,6 +73,11 @@ class SimNode:
     peer_bytes: int = 0
     sent: Counter[str] = field(default_factory=Counter)
     """Peer messages this viewer sent, by wire type (HAVE_PIECES, HAVE_DELTA, PIECE, ...)."""
+    down_rate: float | None = None
+    """Its downlink capacity (`peer_down_x`); None: unlimited."""
+    downlink: Downlink | None = None
+    uplink: Uplink | None = None
+    """With downlinks: its pieces as flows on the receivers' downlinks (else `up_free`)."""
 
 
 class Swarm:
@@ -95,14 +101,25 @@ class Swarm:
         self.rng = random.Random(seed)
         self.q = EventQueue()
         self.rec = Recorder(config.duration_s)
-        self.origin = OriginLink(
-            self.q,
-            config.cap_x * config.bitrate_bytes,
-            config.origin_latency_s,
-            config.origin_slots,
-            config.origin_queue,
-            meter=self.rec.origin_flow,
-        )
+        self.network: FlowNetwork | None = None
+        """With downlinks (`peer_down_x`): the max-min shared origin egress and downlinks."""
+        self.origin: OriginLink
+        if config.peer_down_x is None:
+            self.origin = OriginLink(
+                self.q,
+                config.cap_x * config.bitrate_bytes,
+                config.origin_latency_s,
+                config.origin_slots,
+                config.origin_queue,
+                meter=self.rec.origin_flow,
+            )
+        else:
+            self.network = FlowNetwork(
+                self.q, config.cap_x * config.bitrate_bytes, meter=self.rec.origin_flow
+            )
+            self.origin = FlowOriginLink(
+                self.network, config.origin_latency_s, config.origin_slots, config.origin_queue
+            )
         self.sched_config = config.scheduler_config()
         self.trace: list[dict[str, Any]] | None = [] if trace else None
         self.view = SwarmView()
@@ -150,12 +167,23 @@ class Swarm:
         else:
             step = window / n
             arrivals = [i * step + rng.uniform(0.0, step) for i in range(n)]
+        # Downlinks come from their own rng: a seed's other draws are those without them.
+        down_rng = random.Random(f"downlink/{self.seed}")
         nodes = []
         for i, at in enumerate(arrivals):
             peer_id = f"{rng.getrandbits(48):012x}"
             up = rng.uniform(*cfg.peer_up_x) * cfg.bitrate_bytes
-            client = HttpClient(self.origin, cfg.client_connections)
-            nodes.append(SimNode(i, peer_id, at, up, Player(at, cfg.segment_s), client))
+            if self.network is None or cfg.peer_down_x is None:
+                client = HttpClient(self.origin, cfg.client_connections)
+                nodes.append(SimNode(i, peer_id, at, up, Player(at, cfg.segment_s), client))
+                continue
+            down = down_rng.uniform(*cfg.peer_down_x) * cfg.bitrate_bytes
+            downlink = self.network.downlink(down)
+            client = HttpClient(self.origin, cfg.client_connections, downlink)
+            node = SimNode(i, peer_id, at, up, Player(at, cfg.segment_s), client)
+            node.down_rate, node.downlink = down, downlink
+            node.uplink = Uplink(self.network, up)
+            nodes.append(node)
         return nodes
 
     # --- the stream -----------------------------------------------------------------------
@@ -274,6 +302,8 @@ class Swarm:
             me.assigned.discard(other.peer_id)
             me.announced.discard(other.peer_id)
             self.viewers.neighbours_changed(me)
+            if me.uplink is not None:
+                me.uplink.close(other.peer_id)
             if me.neighbours.pop(other.peer_id, None) is not None and me.sched is not None:
                 me.out_last.pop(other.peer_id, None)
                 me.sched.peer_closed(now, other.peer_id)
