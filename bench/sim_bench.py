@@ -78,10 +78,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _parse_value(text: str) -> Any:
+    """JSON, else a comma-separated list of numbers (`peer_down_x=1.5,4`), else the text."""
     try:
         return json.loads(text)
     except json.JSONDecodeError:
-        return text
+        pass
+    if "," in text:
+        try:
+            return [float(part) for part in text.split(",")]
+        except ValueError:
+            pass
+    return text
 
 
 def _pairs(items: list[str]) -> dict[str, Any]:
