@@ -22,8 +22,13 @@ are recomputed, and only downlinks whose rates changed are advanced and reschedu
 downlink has one pending wake-up (its next mark), invalidated by a generation counter as in
 `OriginLink`.
 
-`Uplink` is the sender side of peer pieces in this model: one piece at a time in FIFO order,
-the next leaving when the previous has, and ordered channels per destination."""
+`Uplink` is the sender side of peer pieces in this model: an ordered channel per destination
+with one piece on the wire at a time, and the channels sending at once, sharing the uplink
+max-min: each piece's cap on its receiver's downlink is its sender's share, recomputed when the
+sender's set of pieces in flight changes (the approximation: `Uplink`). Before it (af49ea63)
+one FIFO carried all of a sender's pieces; a piece to a congested downlink then held up every
+other neighbour's while the uplink idled: in the 24-seed flash bench with `peer_down_x=1.5,4`
+that head-of-line blocking made most of the stall share (median 17.8%)."""
 
 from __future__ import annotations
 
@@ -134,6 +139,27 @@ class FlowNetwork:
         link.origin_flows -= flow.origin
         self._changed(link)
         return True
+
+    def set_cap(self, flow: Flow, cap: float) -> None:
+        """`flow`'s cap changes now (a peer piece: its sender's share of its uplink)."""
+        link = flow.downlink
+        if link is None or flow.next_mark == len(flow.marks):
+            flow.cap = cap
+            return
+        self._advance(link, self.queue.now)
+        flow.cap = cap
+        self._changed(link)
+
+    def allowance(self, flow: Flow, downlink: Downlink) -> float:
+        """The rate peer piece `flow` would get on `downlink` (on it or about to start) with no
+        cap of its own, the other flows as they are and the origin level as it is (not
+        recomputed for the change: an approximation for sharing the sender's uplink)."""
+        caps = [f.cap for f in downlink.flows if not f.origin and f is not flow]
+        n = downlink.origin_flows
+        threshold = water_level(downlink.capacity, caps, n + 1)
+        if n and self.level < threshold:  # origin-limited: the pieces share what is left
+            return water_level(downlink.capacity - self.level * n, caps, 1)
+        return threshold
 
     def advance(self, downlink: Downlink) -> None:
         """Count (and meter) the bytes that flowed on `downlink` up to now."""
@@ -266,26 +292,35 @@ class _Message:
 
 
 class Uplink:
-    """One viewer's uplink in the downlink model. Its pieces leave one at a time in the order
-    sent (FIFO), each a flow capped at the uplink rate on the receiver's downlink, the next
-    starting when the previous has left; then the pair's one-way latency. Each destination's
-    channel is ordered, as a data channel is: a size-0 message (HAVE, REQUEST) sent behind a
-    piece leaves with it, and nothing arrives before what was sent earlier on the channel.
+    """One viewer's uplink in the downlink model: its data channels send at once and share it.
 
-    Simplification: with one FIFO a piece to a neighbour with a congested downlink holds up the
-    pieces to every other neighbour while the uplink idles (a real uplink carries its data
-    channels at once). In the 24-seed flash bench with `peer_down_x=1.5,4` (2026-12-04) this
-    head-of-line blocking made most of the stall share: median 17.8% against 0.1% with a
-    queue per destination (each at the full uplink rate, which overstates the uplink)."""
+    Each destination's channel is ordered, as a data channel is: its pieces leave one at a time
+    in the order sent, a size-0 message (HAVE, REQUEST) sent behind a piece leaves with it, and
+    nothing arrives before what was sent earlier on the channel (the pair's one-way latency
+    after leaving). A piece is a flow on the receiver's downlink, capped at this sender's share
+    of its uplink among its pieces in flight (at most one per channel, so on distinct downlinks).
+
+    The shares are max-min with each piece's receiver as it is when they are computed: every
+    piece in flight gets the rate its downlink would allow it uncapped
+    (`FlowNetwork.allowance`), the uplink is water-filled over those, and a piece whose
+    downlink allows less than the level is capped at what it allows, leaving the rest to the
+    others; if the downlinks allow less than the uplink in all, each piece also gets an equal
+    part of the leftover. The caps always add up to the uplink rate, so the sender never sends
+    faster than its uplink. Approximation: the caps are recomputed only when this sender's set
+    of pieces in flight changes (a piece starts, leaves or is cut), once, with the downlinks as
+    they are then; a downlink that frees up or fills meanwhile (another sender's piece, an
+    origin transfer) does not move them until then. Pieces are 16 KiB, so a busy sender's set
+    changes every few tens of milliseconds; the error is a piece's worth of rate."""
 
     def __init__(self, network: FlowNetwork, rate: float) -> None:
         self.network = network
         self.queue = network.queue
         self.rate = rate
-        self.sending: _Message | None = None
-        self._fifo: deque[_Message] = deque()
+        self.in_flight: dict[str, _Message] = {}
+        """Per destination: its piece now on the wire (insertion order: deterministic)."""
         self._unsent: dict[str, deque[_Message]] = {}
-        """Per destination: its pieces not yet left and the size-0 messages queued behind them."""
+        """Per destination: its pieces not yet left (the first one in flight) and the size-0
+        messages queued behind them."""
         self._last_arrival: dict[str, float] = {}
 
     def send(
@@ -300,54 +335,85 @@ class Uplink:
         """`deliver(*args)` runs when the message arrives at `destination`."""
         message = _Message(destination, downlink, latency, size, deliver, args)
         unsent = self._unsent.get(destination)
-        if size == 0 and not unsent:
-            self._depart(message)
+        if not unsent:
+            if size == 0:
+                self._depart(message)
+                return
+            self._unsent[destination] = deque((message,))
+            self._start(message)
             return
-        if unsent is None:
-            unsent = self._unsent[destination] = deque()
         unsent.append(message)
-        if size:
-            self._fifo.append(message)
-            if self.sending is None:
-                self._next()
 
     def close(self, destination: str) -> None:
         """The channel closed: what it has not sent is dropped, a piece on the wire is cut."""
         self._last_arrival.pop(destination, None)
         for message in self._unsent.pop(destination, ()):
             message.closed = True
-        sending = self.sending
-        if sending is not None and sending.closed and sending.flow is not None:
+        sending = self.in_flight.get(destination)
+        if sending is not None and sending.flow is not None:
             if self.network.cancel(sending.flow):
-                self.sending = None
-                self._next()
+                del self.in_flight[destination]
+                self._share(None)
             # else: it left in this very instant; `_left` sees it closed
 
-    def _next(self) -> None:
-        while self._fifo:
-            message = self._fifo.popleft()
-            if message.closed:
-                continue
-            message.flow = Flow([message.size], self._left, cap=self.rate)
-            self.sending = message
-            self.network.start(message.flow, message.downlink)
+    def _start(self, message: _Message) -> None:
+        """`message` (a piece, first on its channel) goes on the wire now."""
+        message.flow = Flow([message.size], self._left, cap=self.rate)
+        self.in_flight[message.destination] = message
+        self._share(message)
+
+    def _share(self, new: _Message | None) -> None:
+        """The set of pieces in flight changed: each one's cap is its share of the uplink (see
+        the class doc); `new`, not yet on its downlink, starts with its share."""
+        network = self.network
+        flows: list[Flow] = []
+        allowed: list[float] = []
+        for message in self.in_flight.values():
+            flow = message.flow
+            assert flow is not None
+            if flow.next_mark == len(flow.marks):
+                continue  # left in this very instant; `_left` is on its way
+            flows.append(flow)
+            allowed.append(network.allowance(flow, message.downlink))
+        if not flows:
             return
-        self.sending = None
+        level = water_level(self.rate, allowed, 0)
+        if level == UNLIMITED:
+            extra = (self.rate - sum(allowed)) / len(flows)
+            caps = [rate + extra for rate in allowed]
+        else:
+            caps = [min(rate, level) for rate in allowed]
+        new_flow = new.flow if new is not None else None
+        for flow, cap in zip(flows, caps, strict=True):
+            if flow is new_flow:
+                flow.cap = cap
+            elif cap != flow.cap:
+                network.set_cap(flow, cap)
+        if new is not None and new_flow is not None:
+            network.start(new_flow, new.downlink)
 
     def _left(self, flow: Flow, index: int) -> None:
-        message = self.sending
-        if message is None or message.flow is not flow:
+        for destination, message in self.in_flight.items():
+            if message.flow is flow:
+                break
+        else:
             return
-        self.sending = None
+        del self.in_flight[destination]
+        following: _Message | None = None
         if not message.closed:
-            unsent = self._unsent[message.destination]
+            unsent = self._unsent[destination]
             unsent.popleft()  # the piece: everything before it on the channel has left
             self._depart(message)
             while unsent and unsent[0].size == 0:
                 self._depart(unsent.popleft())
-            if not unsent:
-                del self._unsent[message.destination]
-        self._next()
+            if unsent:
+                following = unsent[0]
+            else:
+                del self._unsent[destination]
+        if following is not None:
+            self._start(following)
+        else:
+            self._share(None)
 
     def _depart(self, message: _Message) -> None:
         arrives = max(

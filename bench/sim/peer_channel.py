@@ -7,7 +7,8 @@ Peer links: each viewer has one upload capacity; a piece waits on the sender's u
 then travels the pair's one-way latency. A channel is ordered: nothing overtakes what was sent
 before it on the same pair (a HAVE queued behind pieces waits for them, as on a data channel).
 With downlinks (`peer_down_x`) a piece is a flow that also shares the receiver's downlink
-(`bench.sim.flows.Uplink`), so when it leaves the sender is only known once it has.
+(`bench.sim.flows.Uplink`): each channel sends one piece at a time, the sender's channels send
+at once and share its uplink max-min, and when a piece leaves is only known once it has.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@ egress and each viewer's downlink, peer pieces capped by the sender's uplink, or
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
+
 import pytest
 
 from swarmcast.bench.sim.events import EventQueue
@@ -158,19 +161,78 @@ def test_flow_origin_link_keeps_the_latency_slots_and_metering() -> None:
     assert origin.bytes_served == 1000 and origin.active == 0
 
 
-def test_a_sender_sends_its_pieces_one_at_a_time() -> None:
+def _arrivals(q: EventQueue) -> tuple[list[tuple[str, float]], Callable[[str], None]]:
+    arrivals: list[tuple[str, float]] = []
+    return arrivals, lambda name: arrivals.append((name, q.now))
+
+
+def test_two_destinations_share_the_uplink_and_one_gets_it_all_when_the_other_ends() -> None:
     q = EventQueue()
     net = FlowNetwork(q)
-    near, far = net.downlink(10_000.0), net.downlink(50.0)
+    a, b = net.downlink(10_000.0), net.downlink(10_000.0)
     uplink = Uplink(net, 100.0)
-    arrivals: list[tuple[str, float]] = []
-    uplink.send("far", far, 0.0, 100, lambda: arrivals.append(("far", q.now)))
-    uplink.send("near", near, 0.0, 100, lambda: arrivals.append(("near", q.now)))
+    arrivals, log = _arrivals(q)
+    uplink.send("a", a, 0.0, 100, log, "a")
+    uplink.send("b", b, 0.0, 200, log, "b")
+    assert [f.rate for f in a.flows + b.flows] == [50.0, 50.0]  # both at once, half each
     q.run_until(10.0)
-    # The first piece leaves at the far downlink's 50 B/s (2 s); only then the next, at the
-    # sender's 100 B/s (1 s).
-    assert [name for name, _ in arrivals] == ["far", "near"]
-    assert [t for _, t in arrivals] == pytest.approx([2.0, 3.0])
+    # a: 100 B at 50 B/s; b: 100 B by then, the other 100 B at the whole 100 B/s.
+    assert arrivals == [("a", pytest.approx(2.0)), ("b", pytest.approx(3.0))]
+
+
+def test_a_congested_downlink_does_not_hold_up_the_other_destinations() -> None:
+    q = EventQueue()
+    net = FlowNetwork(q)
+    near, far = net.downlink(10_000.0), net.downlink(20.0)
+    uplink = Uplink(net, 100.0)
+    arrivals, log = _arrivals(q)
+    uplink.send("far", far, 0.0, 100, log, "far")
+    uplink.send("near", near, 0.0, 100, log, "near")
+    uplink.send("near", near, 0.0, 80, log, "near-2")
+    # Max-min: the far piece gets its downlink's 20 B/s, the near one the 80 B/s left (not an
+    # equal 50), and the caps add up to the uplink.
+    (far_piece,), (near_piece,) = far.flows, near.flows
+    assert (far_piece.rate, near_piece.rate) == (20.0, 80.0)
+    assert far_piece.cap + near_piece.cap == pytest.approx(100.0)
+    q.run_until(10.0)
+    # near: 100 B at 80 B/s, then 80 B at 80 B/s; far: 20 B/s throughout (100 B: 5 s).
+    assert arrivals == [
+        ("near", pytest.approx(1.25)),
+        ("near-2", pytest.approx(2.25)),
+        ("far", pytest.approx(5.0)),
+    ]
+
+
+def test_a_sender_never_exceeds_its_uplink_while_downlinks_change() -> None:
+    q = EventQueue()
+    net = FlowNetwork(q, origin_capacity=300.0)
+    links = [net.downlink(c) for c in (60.0, 150.0, 400.0, 1000.0)]
+    uplinks = [Uplink(net, r) for r in (100.0, 250.0)]
+    rng = random.Random(3)
+    for i in range(40):
+        t = rng.uniform(0.0, 5.0)
+        up, dest = rng.choice(uplinks), rng.randrange(len(links))
+        q.at(t, up.send, str(dest), links[dest], 0.01, rng.randint(20, 200), lambda: None)
+        if i % 4 == 0:  # origin transfers come and go on the downlinks too
+            flow = Flow([rng.randint(50, 300)], lambda f, i: None, origin=True)
+            q.at(t, net.start, flow, links[dest])
+    worst = [0.0, 0.0]
+
+    def check() -> None:
+        for k, up in enumerate(uplinks):
+            flows = [m.flow for m in up.in_flight.values() if m.flow is not None]
+            live = [f for f in flows if f.next_mark < len(f.marks)]
+            if live:
+                assert sum(f.cap for f in live) == pytest.approx(up.rate)
+            worst[k] = max(worst[k], sum(f.rate for f in live) / up.rate)
+            assert len({id(f.downlink) for f in live}) == len(live)  # one piece per channel
+        if q.now < 20.0:
+            q.at(q.now + 0.01, check)
+
+    q.at(0.0, check)
+    q.run_until(30.0)
+    assert 0.5 < max(worst) <= 1.0 + 1e-9  # busy, never over its rate
+    assert all(not up.in_flight for up in uplinks) and not any(link.flows for link in links)
 
 
 def test_a_channel_stays_ordered_and_other_channels_are_not_held_up() -> None:
@@ -178,29 +240,34 @@ def test_a_channel_stays_ordered_and_other_channels_are_not_held_up() -> None:
     net = FlowNetwork(q)
     a, b = net.downlink(100.0), net.downlink(100.0)
     uplink = Uplink(net, 1000.0)
-    arrivals: list[tuple[str, float]] = []
-
-    def log(name: str) -> None:
-        arrivals.append((name, q.now))
-
-    uplink.send("a", a, 0.5, 100, log, "piece-a")  # 1 s at a's downlink, +0.5 s
+    arrivals, log = _arrivals(q)
+    uplink.send("a", a, 0.5, 100, log, "piece-a1")  # 1 s at a's downlink, +0.5 s
     uplink.send("a", a, 0.5, 0, log, "have-a")  # behind the piece on the same channel
+    uplink.send("a", a, 0.5, 50, log, "piece-a2")  # waits for piece-a1 to leave
     uplink.send("b", b, 0.01, 0, log, "have-b")  # another channel: leaves now
+    uplink.send("b", b, 0.01, 100, log, "piece-b")  # at once, beside piece-a1
+    assert len(a.flows) == 1 and len(b.flows) == 1  # one piece at a time per channel
     q.run_until(10.0)
-    assert [name for name, _ in arrivals] == ["have-b", "piece-a", "have-a"]
-    assert [t for _, t in arrivals] == pytest.approx([0.01, 1.5, 1.5])
+    assert arrivals == [
+        ("have-b", pytest.approx(0.01)),
+        ("piece-b", pytest.approx(1.01)),
+        ("piece-a1", pytest.approx(1.5)),
+        ("have-a", pytest.approx(1.5)),
+        ("piece-a2", pytest.approx(2.0)),
+    ]
 
 
-def test_a_closed_channel_drops_what_it_has_not_sent_and_frees_the_uplink() -> None:
+def test_a_closed_channel_drops_what_it_has_not_sent_and_frees_its_share() -> None:
     q = EventQueue()
     net = FlowNetwork(q)
-    a, b = net.downlink(100.0), net.downlink(100.0)
-    uplink = Uplink(net, 1000.0)
-    arrivals: list[str] = []
-    uplink.send("a", a, 0.0, 100, arrivals.append, "piece-a1")
-    uplink.send("a", a, 0.0, 100, arrivals.append, "piece-a2")
-    uplink.send("b", b, 0.0, 100, arrivals.append, "piece-b")
+    a, b = net.downlink(10_000.0), net.downlink(10_000.0)
+    uplink = Uplink(net, 100.0)
+    arrivals, log = _arrivals(q)
+    uplink.send("a", a, 0.0, 100, log, "piece-a1")
+    uplink.send("a", a, 0.0, 100, log, "piece-a2")
+    uplink.send("b", b, 0.0, 100, log, "piece-b")
     q.at(0.5, uplink.close, "a")
     q.run_until(10.0)
-    assert arrivals == ["piece-b"]
-    assert uplink.sending is None and not a.flows and not b.flows
+    # b: 25 B at half the uplink, then the other 75 B at all of it.
+    assert arrivals == [("piece-b", pytest.approx(1.25))]
+    assert not uplink.in_flight and not a.flows and not b.flows
