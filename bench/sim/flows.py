@@ -27,8 +27,11 @@ with one piece on the wire at a time, and the channels sending at once, sharing 
 max-min: each piece's cap on its receiver's downlink is its sender's share, recomputed when the
 sender's set of pieces in flight changes (the approximation: `Uplink`). Before it (af49ea63)
 one FIFO carried all of a sender's pieces; a piece to a congested downlink then held up every
-other neighbour's while the uplink idled: in the 24-seed flash bench with `peer_down_x=1.5,4`
-that head-of-line blocking made most of the stall share (median 17.8%)."""
+other neighbour's while the uplink idled: in the 24-seed flash bench (8-40 peers, cap 2-4x,
+60 s) that head-of-line blocking made most of the stall share. Stall share median / p95 /
+worst, 2026-12-04: `peer_down_x=1.5,4` 17.8% / - / 80% with the FIFO, 0.1% / 1.7% / 2.8%
+shared (no downlinks: 0.0% / 0.9% / 1.3%); `peer_down_x=1.1,2` 45.4% / 84.2% / 94.4% with
+the FIFO, 2.7% / 8.5% / 12.9% shared."""
 
 from __future__ import annotations
 
