@@ -353,11 +353,11 @@ class Uplink:
         for message in self._unsent.pop(destination, ()):
             message.closed = True
         sending = self.in_flight.get(destination)
-        if sending is not None and sending.flow is not None:
-            if self.network.cancel(sending.flow):
-                del self.in_flight[destination]
-                self._share(None)
-            # else: it left in this very instant; `_left` sees it closed
+        flow = sending.flow if sending is not None else None
+        # A piece that left in this very instant is not cancelled: `_left` sees it closed.
+        if flow is not None and self.network.cancel(flow):
+            del self.in_flight[destination]
+            self._share(None)
 
     def _start(self, message: _Message) -> None:
         """`message` (a piece, first on its channel) goes on the wire now."""
@@ -396,11 +396,10 @@ class Uplink:
             network.start(new_flow, new.downlink)
 
     def _left(self, flow: Flow, index: int) -> None:
-        for destination, message in self.in_flight.items():
-            if message.flow is flow:
-                break
-        else:
+        found = next(((d, m) for d, m in self.in_flight.items() if m.flow is flow), None)
+        if found is None:
             return
+        destination, message = found
         del self.in_flight[destination]
         following: _Message | None = None
         if not message.closed:

@@ -159,6 +159,17 @@ class OriginLink:
             wait = (self._heap[0][0] - self._v) * self.active / self.capacity
             self.queue.at(self._t + max(0.0, wait), self._wake, self._generation)
 
+    def _finished(self, transfer: Transfer) -> None:
+        """`transfer`'s last byte is out: it leaves the served set."""
+        self.active -= 1
+        self.active_redundant -= transfer.redundant
+        self.bytes_served += transfer.size
+        self._forget(transfer)
+
+    def _admit_waiting(self) -> None:
+        while self.waiting and self.active < self.slots:
+            self._admit(self.waiting.popleft())
+
     def _wake(self, generation: int) -> None:
         if generation != self._generation:
             return
@@ -172,12 +183,8 @@ class OriginLink:
             if transfer.next_mark < len(transfer.marks):
                 self._push(transfer)
             else:
-                self.active -= 1
-                self.active_redundant -= transfer.redundant
-                self.bytes_served += transfer.size
-                self._forget(transfer)
-        while self.waiting and self.active < self.slots:
-            self._admit(self.waiting.popleft())
+                self._finished(transfer)
+        self._admit_waiting()
         self._reschedule()
         for transfer, index in fired:
             transfer.on_mark(transfer, index)
@@ -227,12 +234,8 @@ class FlowOriginLink(OriginLink):
 
         def on_mark(flow: Flow, index: int) -> None:
             if index == len(transfer.marks) - 1:
-                self.active -= 1
-                self.active_redundant -= transfer.redundant
-                self.bytes_served += transfer.size
-                self._forget(transfer)
-                while self.waiting and self.active < self.slots:
-                    self._admit(self.waiting.popleft())
+                self._finished(transfer)
+                self._admit_waiting()
             transfer.on_mark(transfer, index)
 
         transfer.flow = Flow(transfer.marks, on_mark, origin=True, redundant=transfer.redundant)

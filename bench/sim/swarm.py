@@ -15,8 +15,8 @@ from typing import Any
 
 from swarmcast.bench.sim.config import SimConfig
 from swarmcast.bench.sim.events import EventQueue
-from swarmcast.bench.sim.metrics import Recorder
 from swarmcast.bench.sim.flows import Downlink, FlowNetwork, Uplink
+from swarmcast.bench.sim.metrics import Recorder
 from swarmcast.bench.sim.origin import FlowOriginLink, HttpClient, OriginLink, Transfer
 from swarmcast.bench.sim.peer_channel import PeerChannel
 from swarmcast.bench.sim.player import Player
