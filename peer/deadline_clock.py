@@ -30,9 +30,10 @@ class Playhead:
         ahead = max(0.0, segment.start - self.position)
         return self.set_at + ahead + (0.0 if self.playing else startup_deadline_s)
 
-    def waiting_on(self, segment: SegmentState) -> bool:
-        """Not playing (startup or stall) and this is the segment playback waits for."""
-        return not self.playing and segment.start <= self.position
+    def waiting_on(self, segment: SegmentState, slack_s: float = 0.0) -> bool:
+        """Not playing (startup or stall) and this is the segment playback waits for: it starts
+        at most `slack_s` after the position (see `SchedulerConfig.stall_slack_s`)."""
+        return not self.playing and segment.start <= self.position + slack_s
 
 
 class DeadlineClock:
@@ -80,7 +81,8 @@ class DeadlineClock:
 
     def waiting_on(self, segment: SegmentState) -> bool:
         """Playback waits for this segment (startup or stall)."""
-        return self.playhead is not None and self.playhead.waiting_on(segment)
+        slack = self.config.stall_slack_s
+        return self.playhead is not None and self.playhead.waiting_on(segment, slack)
 
     def fallback_at(self, segment: SegmentState, deadline: float) -> float:
         """From then on every missing piece comes from HTTP.

@@ -62,6 +62,8 @@ class DownloadBook:
         self._next_request_id += 1
         segment.assign(first, end, request.request_id)
         segment.requested = True
+        if segment.peer_wait_since is None:
+            segment.peer_wait_since = now
         if self._relay_every > 0 and segment.announced_count < 0:
             segment.announce_pending = True
         peer.requests[request.request_id] = request

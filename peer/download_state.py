@@ -53,6 +53,11 @@ class SegmentState:
     (`OriginGate.stale_turn`; -1: not computed yet)."""
     stale_turn_neighbours: int = -1
     """How many neighbours `stale_turn` was computed among (recomputed when that changes)."""
+    peer_wait_since: float | None = None
+    """When it was first asked of a neighbour (None: never): with `peer_bytes`, how fast its
+    neighbours' copy is reaching us (`OriginGate.stalled_race_at`)."""
+    peer_bytes: int = 0
+    """Its bytes that came from neighbours."""
 
     def __post_init__(self) -> None:
         if self.free_count < 0:

@@ -158,6 +158,9 @@ class OriginGate:
         if not self.clock.playing and self.connect_wait(now) and not holders:
             assert self.connect_wait_until is not None
             return self.connect_wait_until
+        race = self.stalled_race_at(segment)
+        if race is not None and now >= race:
+            return race
         progress_until = self.copy_progress_until(now, segment, deadline)
         if progress_until is not None:
             return progress_until
@@ -170,6 +173,27 @@ class OriginGate:
             if grace > 0 and self.on_decision is not None:
                 self.on_decision(now, segment.seq, "peer-round", {"until_s": grace})
         return segment.peer_grace_until
+
+    def stalled_race_at(self, segment: SegmentState) -> float | None:
+        """When playback waits on `segment` and our own origin link would bring its missing
+        bytes much sooner than the neighbours' copy is bringing them (`stalled_race_x`): the
+        copy's time for the rest, at its rate since the segment's first request to them,
+        exceeds x times our own fetch's plus `http_margin_s`. With no new piece that time grows
+        as we wait, so the answer is a moment (None: not waiting on it, rule off, or no fresh
+        measurement of our own link)."""
+        x = self.config.stalled_race_x
+        since = segment.peer_wait_since
+        measured = self.clock.http_measured_at
+        if x <= 0 or since is None or measured is None or not self.clock.waiting_on(segment):
+            return None
+        missing = segment.missing_bytes()
+        if missing <= 0 or self.clock.http_rate <= 0:
+            return None
+        budget = x * missing / self.clock.http_rate + self.config.http_margin_s
+        # copy time = missing * waited / peer_bytes > budget  <=>  waited > budget * bytes / missing
+        waited = budget * segment.peer_bytes / missing if segment.peer_bytes > 0 else budget
+        at = since + max(self.config.stalled_race_min_s, waited)
+        return at if at <= measured + self.config.own_rate_fresh_s else None
 
     def pace_takeover_at(self, now: float, segment: SegmentState, deadline: float) -> float | None:
         """When a neighbour owing pieces of `segment` falls behind the pace that brings them in
@@ -304,6 +328,9 @@ class OriginGate:
             times.append(self.connect_wait_until)
         if self.connect_hold_until is not None:
             times.append(self.connect_hold_until)
+        race = self.stalled_race_at(segment)
+        if race is not None:
+            times.append(race)
         if self.clock.playing:
             times.append(deadline - self.config.http_margin_s)  # see hold_limit
             pace = self.pace_takeover_at(now, segment, deadline)

@@ -216,6 +216,7 @@ class PieceScheduler(SchedulerNeighbours):
             peer.last_piece_at = now
         if segment is not None and 0 <= index < segment.piece_count:
             self.stats.bytes_from_peers += segment.piece_bytes(index)
+            segment.peer_bytes += segment.piece_bytes(index)
             self.book.store_piece(segment, index)
         self._schedule(now)
 
@@ -332,7 +333,10 @@ class PieceScheduler(SchedulerNeighbours):
                 continue
             if now >= self.gate.takeover_at(now, segment, deadline):
                 early = now < self.clock.fallback_at(segment, deadline)
+                race = self.gate.stalled_race_at(segment)
                 why = "pace-takeover" if early else "fallback-takeover"
+                if race is not None and now >= race:
+                    why = "race-takeover"
                 self._fetch_http(now, segment, take_over=True, reason=why)
                 continue
             holders = self.book.usable_holders(now, segment.seq)

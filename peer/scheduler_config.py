@@ -94,6 +94,27 @@ class SchedulerConfig:
     another (realistic lab: 45-52 % of main's fallback takeovers ended past the deadline;
     bench/results/realistic-README.md, series 10). Only while the origin can beat the deadline
     (`OriginGate.hold_limit`). 0: off."""
+    stall_slack_s: float = 0.25
+    """Playback waits on a segment that starts at most this long after a stalled player's
+    position: a player stops at the end of its buffered media, a frame or two before the next
+    segment's start (hls.js: 0.02-0.05 s before it in the realistic lab,
+    bench/results/realistic-README.md series 11), and with no slack a stalled browser never
+    counted as waiting on the segment it needed."""
+    stalled_race_x: float = 2.0
+    """A member whose playback waits on a segment (stalled, or starting) takes its rest from the
+    origin when its neighbours' copy, at the rate it has been reaching us since the segment's
+    first request to them, would take more than this many times what our own origin fetches
+    (measured within `own_rate_fresh_s`) would, plus `http_margin_s`; not before
+    `stalled_race_min_s` after that first request. A stalled member otherwise waits for a copy
+    as long as it progresses (the congested-origin herd rules); in a swarm of small uplinks a
+    copy relayed piece by piece crawled while the member's own link could fetch the segment in
+    half a second (realistic lab, bench/results/realistic-README.md series 11: stalls of 7-10 s
+    on cable members ended with a 0.07 s origin fetch of the last pieces; simulator, steady
+    audience on downlinks of 1.1-2x the bitrate: stall share 6.7 / 16.6 % -> 4.9 / 12.3 %,
+    median / worst of 24 seeds). On a congested origin our own fetches are as slow as the copy
+    and the race is not lost. 0: off."""
+    stalled_race_min_s: float = 1.0
+    """See `stalled_race_x`."""
     peer_pace_ewma_weight: float = 0.5
     """Weight of the latest piece in a neighbour's time per piece (the pace rule above)."""
     peer_cooldown_s: float = 5.0

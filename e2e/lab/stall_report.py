@@ -11,8 +11,8 @@ Per run and per result directory:
 - per page, the median rate (kbit/s) of its origin fetches of at least 40 kB that overlapped no
   other fetch of the page, P2P against CDN-only on the same host (a small uplink's full queue
   slows its own downloads);
-- the scheduler's takeovers (`fallback-takeover`, `pace-takeover`) and how many of their origin
-  fetches ended past the segment's deadline (most stalls followed one).
+- the scheduler's takeovers (`fallback-takeover`, `pace-takeover`, `race-takeover`) and how
+  many of their origin fetches ended past the segment's deadline (most stalls followed one).
 
 The timelines hold the shim's events (player-shim/src/timeline.ts): `stall` start/end,
 `uplink-wire` (per link the ICE transport's bytes sent, every second), `http-end` and
@@ -106,7 +106,7 @@ def lone_fetch_kbit_s(events: list[dict[str, Any]]) -> list[float]:
     return rates
 
 
-TAKEOVERS = ("fallback-takeover", "pace-takeover")
+TAKEOVERS = ("fallback-takeover", "pace-takeover", "race-takeover")
 
 
 def late_takeovers(events: list[dict[str, Any]]) -> Counter[str]:

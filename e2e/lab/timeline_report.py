@@ -34,6 +34,7 @@ MARKERS = {
     "blocked-no-holder": ("x", "tab:red", "HTTP: blocked, no holder"),
     "fallback-takeover": ("v", "tab:red", "HTTP: fallback takeover"),
     "pace-takeover": ("<", "tab:orange", "HTTP: peers behind pace"),
+    "race-takeover": (">", "tab:brown", "HTTP: own link beats a stalled copy"),
     "no-deadline": ("1", "tab:gray", "HTTP: no deadline"),
     "peer-round": ("o", "tab:blue", "peer round"),
     "safety-net": ("*", "magenta", "loader safety net"),
@@ -41,8 +42,8 @@ MARKERS = {
     "frag-request": ("|", "purple", "hls.js asks"),
 }
 HTTP_DECISIONS = (
-    "election-turn", "blocked-no-holder", "fallback-takeover", "pace-takeover", "no-deadline",
-    "seeder",
+    "election-turn", "blocked-no-holder", "fallback-takeover", "pace-takeover", "race-takeover",
+    "no-deadline", "seeder",
 )  # fmt: skip
 
 

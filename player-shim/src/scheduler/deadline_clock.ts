@@ -29,9 +29,9 @@ export class Playhead {
     return this.setAt + ahead + (this.playing ? 0.0 : startupDeadlineS);
   }
 
-  /** Not playing (startup or stall) and this is the segment playback waits for. */
-  waitingOn(segment: SegmentState): boolean {
-    return !this.playing && segment.start <= this.position;
+  /** Not playing (startup or stall) and this is the segment playback waits for: it starts at most `slackS` after the position (`stallSlackS`). */
+  waitingOn(segment: SegmentState, slackS = 0): boolean {
+    return !this.playing && segment.start <= this.position + slackS;
   }
 }
 
@@ -66,7 +66,7 @@ export class DeadlineClock {
 
   /** Playback waits for this segment (startup or stall). */
   waitingOn(segment: SegmentState): boolean {
-    return this.playhead !== null && this.playhead.waitingOn(segment);
+    return this.playhead !== null && this.playhead.waitingOn(segment, this.config.stallSlackS);
   }
 
   /**

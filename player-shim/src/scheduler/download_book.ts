@@ -48,6 +48,7 @@ export class DownloadBook {
     this.nextRequestId += 1;
     segment.assign(first, end, request.requestId);
     segment.requested = true;
+    if (segment.peerWaitSince === null) segment.peerWaitSince = now;
     if (this.relayEvery > 0 && segment.announcedCount < 0) segment.announcePending = true;
     peer.requests.set(request.requestId, request);
     this.requests.set(request.requestId, request);

@@ -37,6 +37,10 @@ export class SegmentState {
   staleTurn = -1;
   /** How many neighbours `staleTurn` was computed among (recomputed when that changes). */
   staleTurnNeighbours = -1;
+  /** When it was first asked of a neighbour (null: never): with `peerBytes`, how fast its neighbours' copy is reaching us (`OriginGate.stalledRaceAt`). */
+  peerWaitSince: number | null = null;
+  /** Its bytes that came from neighbours. */
+  peerBytes = 0;
 
   constructor(
     readonly seq: number,

@@ -150,6 +150,8 @@ export class OriginGate {
       if (now < turn) return turn;
     }
     if (!this.clock.playing && this.connectWait(now) && holders.length === 0) return this.connectWaitUntil as number;
+    const race = this.stalledRaceAt(segment);
+    if (race !== null && now >= race) return race;
     const progressUntil = this.copyProgressUntil(now, segment, deadline);
     if (progressUntil !== null) return progressUntil;
     if (segment.peerGraceUntil === null) {
@@ -283,6 +285,27 @@ export class OriginGate {
     return deadline !== null && deadline - now <= horizon - segment.electionDelay;
   }
 
+  /**
+   * When playback waits on `segment` and our own origin link would bring its missing bytes much
+   * sooner than the neighbours' copy is bringing them (`stalledRaceX`): the copy's time for the
+   * rest, at its rate since the segment's first request to them, exceeds x times our own fetch's
+   * plus `httpMarginS`. With no new piece that time grows as we wait, so the answer is a moment
+   * (null: not waiting on it, rule off, or no fresh measurement of our own link).
+   */
+  stalledRaceAt(segment: SegmentState): number | null {
+    const x = this.config.stalledRaceX;
+    const since = segment.peerWaitSince;
+    const measured = this.clock.httpMeasuredAt;
+    if (x <= 0 || since === null || measured === null || !this.clock.waitingOn(segment)) return null;
+    const missing = segment.missingBytes();
+    if (missing <= 0 || this.clock.httpRate <= 0) return null;
+    const budget = (x * missing) / this.clock.httpRate + this.config.httpMarginS;
+    // copy time = missing * waited / peerBytes > budget  <=>  waited > budget * peerBytes / missing
+    const waited = segment.peerBytes > 0 ? (budget * segment.peerBytes) / missing : budget;
+    const at = since + Math.max(this.config.stalledRaceMinS, waited);
+    return at <= measured + this.config.ownRateFreshS ? at : null;
+  }
+
   /** The times at which these rules may change their answer for `segment`. */
   timers(now: number, segment: SegmentState, deadline: number): number[] {
     const times = [this.clock.fallbackAt(segment, deadline)];
@@ -297,6 +320,8 @@ export class OriginGate {
     }
     if (this.connectWaitUntil !== null) times.push(this.connectWaitUntil);
     if (this.connectHoldUntil !== null) times.push(this.connectHoldUntil);
+    const race = this.stalledRaceAt(segment);
+    if (race !== null) times.push(race);
     if (this.clock.playing) {
       times.push(deadline - this.config.httpMarginS); // see holdLimit
       const pace = this.paceTakeoverAt(now, segment, deadline);

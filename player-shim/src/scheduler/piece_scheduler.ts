@@ -175,6 +175,7 @@ export class PieceScheduler extends SchedulerNeighbours {
     }
     if (segment && index >= 0 && index < segment.pieceCount) {
       this.stats.bytesFromPeers += segment.pieceBytes(index);
+      segment.peerBytes += segment.pieceBytes(index);
       this.book.storePiece(segment, index);
     }
     this.schedule(now);
@@ -289,7 +290,9 @@ export class PieceScheduler extends SchedulerNeighbours {
       }
       if (now >= this.gate.takeoverAt(now, segment, deadline)) {
         const early = now < this.clock.fallbackAt(segment, deadline);
-        this.fetchHttp(now, segment, true, early ? "pace-takeover" : "fallback-takeover");
+        const race = this.gate.stalledRaceAt(segment);
+        const why = race !== null && now >= race ? "race-takeover" : early ? "pace-takeover" : "fallback-takeover";
+        this.fetchHttp(now, segment, true, why);
         continue;
       }
       const holders = this.book.usableHolders(now, segment.seq);

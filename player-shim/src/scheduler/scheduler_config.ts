@@ -71,6 +71,18 @@ export interface SchedulerConfig {
   peerPaceMinS: number;
   /** Weight of the latest piece in a neighbour's time per piece (the pace rule above). */
   peerPaceEwmaWeight: number;
+  /**
+   * A member whose playback waits on a segment takes its rest from the origin when the
+   * neighbours' copy, at the rate it has been reaching us since the segment's first request to
+   * them, would take more than this many times our own fresh origin fetch (plus `httpMarginS`);
+   * not before `stalledRaceMinS` after that request (`OriginGate.stalledRaceAt`; why: the Python
+   * port's `stalled_race_x`). 0: off.
+   */
+  stalledRaceX: number;
+  /** Playback waits on a segment that starts at most this long after a stalled player's position: a player stops a frame or two before the next segment's start (why: the Python port's `stall_slack_s`). */
+  stallSlackS: number;
+  /** See `stalledRaceX`. */
+  stalledRaceMinS: number;
   /** An abandoned peer gets no requests for this long. */
   peerCooldownS: number;
   /** A peer that answered REJECT busy gets no requests for this long. */
@@ -178,6 +190,9 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   peerSilenceTimeoutS: 1.0,
   peerPaceMinS: 1.0,
   peerPaceEwmaWeight: 0.5,
+  stalledRaceX: 2.0,
+  stallSlackS: 0.25,
+  stalledRaceMinS: 1.0,
   peerCooldownS: 5.0,
   busyBackoffS: 0.25,
   originProgressTimeoutS: 2.0,
