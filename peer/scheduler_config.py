@@ -110,7 +110,7 @@ class SchedulerConfig:
     copy relayed piece by piece crawled while the member's own link could fetch the segment in
     half a second (realistic lab, bench/results/realistic-README.md series 11: stalls of 7-10 s
     on cable members ended with a 0.07 s origin fetch of the last pieces; simulator, steady
-    audience on downlinks of 1.1-2x the bitrate: stall share 6.7 / 16.6 % -> 4.9 / 12.3 %,
+    audience on downlinks of 1.1-2x the bitrate: stall share 6.7 / 16.6 % -> 4.6 / 12.6 %,
     median / worst of 24 seeds). On a congested origin our own fetches are as slow as the copy
     and the race is not lost. 0: off."""
     stalled_race_min_s: float = 1.0
