@@ -112,11 +112,10 @@ def result(swarm: Swarm, *, with_series: bool = False) -> dict[str, Any]:
         "events": swarm.q.events,
         "messages": messages(swarm),
     }
+    rate = cfg.bitrate_bytes
     if cfg.peer_down_x is not None:  # the drawn downlinks, in multiples of the bitrate
-        rate = cfg.bitrate_bytes
         out["down_x"] = [round((node.down_rate or 0.0) / rate, 3) for node in nodes]
     if with_series:
-        rate = cfg.bitrate_bytes
         out["series"] = swarm.rec.series_json()
         out["viewers"] = [
             {

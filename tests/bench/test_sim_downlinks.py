@@ -4,12 +4,11 @@ size over the viewer's downlink, and `--set peer_down_x=A,B` reaches the config.
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 from pathlib import Path
 
 import pytest
+from sim_cli import run_sim_cli
 
 from swarmcast.bench import sim_bench
 from swarmcast.bench.sim.config import SimConfig
@@ -75,15 +74,10 @@ def test_set_takes_a_comma_separated_range(tmp_path: Path) -> None:
     assert sim_bench._pairs(["peer_down_x=[2, 3]"]) == {"peer_down_x": (2, 3)}
     assert sim_bench._pairs(["peer_down_x=null"]) == {"peer_down_x": None}
     assert sim_bench._pairs(["adapter=shim"]) == {"adapter": "shim"}
-    parser = argparse.ArgumentParser()
-    sim_bench.add_arguments(parser)
-    args = parser.parse_args(
-        ["--seeds", "1", "--peers", "4", "--duration", "10", "--set", "peer_down_x=1.5,4",
-         "--out", str(tmp_path)]
-    )  # fmt: skip
-    assert sim_bench.run(args) == 0
-    (report,) = tmp_path.glob("sim-flash-*.json")
-    shim = json.loads(report.read_text())["adapters"]["shim"]
+    data, _ = run_sim_cli(
+        tmp_path, "--seeds", "1", "--peers", "4", "--duration", "10", "--set", "peer_down_x=1.5,4"
+    )
+    shim = data["adapters"]["shim"]
     assert shim["config"]["peer_down_x"] == [1.5, 4.0]
     assert len(shim["runs"][0]["down_x"]) == 4
 

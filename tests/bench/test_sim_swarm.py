@@ -3,7 +3,6 @@ than lost, and the collapse test reads the per-second series as issue 8 defines 
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -12,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from swarmcast.bench import sim_bench
+from sim_cli import run_sim_cli
+
 from swarmcast.bench.sim.config import SimConfig
 from swarmcast.bench.sim.explain import explain
 from swarmcast.bench.sim.metrics import Recorder
@@ -136,15 +136,9 @@ def test_aggregate_reports_distribution_and_collapses() -> None:
 
 
 def test_bench_writes_json_and_markdown(tmp_path: Path) -> None:
-    parser = argparse.ArgumentParser()
-    sim_bench.add_arguments(parser)
-    args = parser.parse_args(
-        ["--seeds", "2", "--peers", "4-6", "--duration", "20", "--adapter", "shim,cdn",
-         "--out", str(tmp_path)]
-    )  # fmt: skip
-    assert sim_bench.run(args) == 0
-    (report,) = tmp_path.glob("sim-flash-*.json")
-    data = json.loads(report.read_text())
+    data, report = run_sim_cli(
+        tmp_path, "--seeds", "2", "--peers", "4-6", "--duration", "20", "--adapter", "shim,cdn"
+    )
     assert set(data["adapters"]) == {"shim", "cdn"}
     assert len(data["adapters"]["shim"]["runs"]) == 2
     text = (tmp_path / report.name.replace(".json", ".md")).read_text()
@@ -161,15 +155,10 @@ def test_explain_reads_a_traced_run() -> None:
 
 
 def test_time_budget_reports_the_runs_done(tmp_path: Path) -> None:
-    parser = argparse.ArgumentParser()
-    sim_bench.add_arguments(parser)
-    args = parser.parse_args(
-        ["--seeds", "3", "--peers", "4", "--duration", "10", "--time-budget", "0",
-         "--out", str(tmp_path)]
-    )  # fmt: skip
-    assert sim_bench.run(args) == 0
-    (report,) = tmp_path.glob("sim-flash-*.json")
-    runs = json.loads(report.read_text())["adapters"]["shim"]["runs"]
+    data, _ = run_sim_cli(
+        tmp_path, "--seeds", "3", "--peers", "4", "--duration", "10", "--time-budget", "0"
+    )
+    runs = data["adapters"]["shim"]["runs"]
     assert [r["seed"] for r in runs] == []
 
 
