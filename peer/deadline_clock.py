@@ -43,6 +43,8 @@ class DeadlineClock:
         self.config = config
         self.playhead: Playhead | None = None
         self.http_rate = config.http_rate_estimate_bytes_per_s
+        self.http_rate_known = False
+        """`http_rate` is a measurement (a fetch of ours, or a seed), not the config's guess."""
         # How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which
         # the swarm gets segments from the origin, also where we never fetched ourselves.
         self.copy_rate = config.http_rate_estimate_bytes_per_s
@@ -122,14 +124,22 @@ class DeadlineClock:
         session 22). Both ports have it; only the shim calls it."""
         if self.http_measured_at is None and rate > 0:
             self.http_rate = rate
+            self.http_rate_known = True
             self._timeout = -1.0
 
     def http_fetch_done(self, size: int, elapsed: float, now: float | None = None) -> None:
+        """An origin fetch of ours brought `size` bytes in `elapsed` seconds. The first
+        measurement replaces the config's guess rather than being averaged into it: blended
+        (weight `http_rate_ewma_weight`), a newcomer on a downlink of 1.1-2x the bitrate still
+        planned with 1.4 MB/s after its first fetch, about six times its link, and took its
+        fallbacks and the swarm's first copies too late (simulator, steady audience on tight
+        downlinks: bench/results/sim-s30/README.md)."""
         if now is not None:
             self.http_measured_at = now
         if elapsed > 0:
-            weight = self.config.http_rate_ewma_weight
+            weight = self.config.http_rate_ewma_weight if self.http_rate_known else 1.0
             self.http_rate = (1 - weight) * self.http_rate + weight * (size / elapsed)
+            self.http_rate_known = True
             self._timeout = -1.0
 
     def copy_progress(self, size: int, elapsed: float) -> None:

@@ -46,7 +46,8 @@ class SchedulerConfig:
     bench/results/realistic-README.md series 7). Realistic lab: late takeovers took 1.4-2x their
     planned transfer time mid-run (series 10). 1: off."""
     http_rate_ewma_weight: float = 0.3
-    """Weight of a new sample in the HTTP throughput estimate (0 keeps the initial value)."""
+    """Weight of a new sample in the HTTP throughput estimate (0 keeps the first measurement;
+    the first one replaces `http_rate_estimate_bytes_per_s`, which is only a guess)."""
     http_retry_s: float = 0.5
     """After a failed HTTP fetch, wait this long before fetching those pieces again."""
 

@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "1eab08fa89fc264a2bb4861133ca0baf5e8ab9dfcdbee293f5bbc3577d9f69cf",
+        "4e0e415a6b7b5a2aa94cba191c9807afb5816774e682fe0e2e26584e34839e94",
     ),
     "steady-peer": (
         SimConfig(
@@ -29,7 +29,7 @@ PINNED = {
             arrival_window_s=20.0,
         ),
         2,
-        "ccab73dc4040b060b8eb3fa95df87059594bc82872c0784a03f535a45248c3b5",
+        "c5a12a30c56ff7ab14ec1e38f52fe93c311d86b528b771bf99fb809195921c7d",
     ),
 }
 

@@ -1,5 +1,6 @@
-"""DeadlineClock.seed_http_rate: a link rate measured outside the scheduler replaces the
-config's guess until a fetch of its own is measured (the TypeScript port's same test:
+"""DeadlineClock's HTTP rate: a link rate measured outside the scheduler (seed_http_rate)
+replaces the config's guess until a fetch of its own is measured, and without a seed the first
+fetch replaces the guess; later fetches are averaged in (the TypeScript port's same tests:
 player-shim/test/scheduler/deadline_clock.test.ts)."""
 
 from __future__ import annotations
@@ -24,3 +25,12 @@ def test_seed_ignores_nonsense() -> None:
     clock = DeadlineClock(SchedulerConfig())
     clock.seed_http_rate(0.0)
     assert clock.http_rate == SchedulerConfig().http_rate_estimate_bytes_per_s
+
+
+def test_first_fetch_replaces_the_guess_then_fetches_are_averaged() -> None:
+    clock = DeadlineClock(SchedulerConfig())
+    clock.http_fetch_done(150_000, 0.5, now=3.0)  # 300 kB/s: a 2.4 Mbit/s downlink
+    assert clock.http_rate == 300_000.0
+    clock.http_fetch_done(100_000, 1.0, now=5.0)
+    weight = SchedulerConfig().http_rate_ewma_weight
+    assert clock.http_rate == (1 - weight) * 300_000.0 + weight * 100_000.0

@@ -39,6 +39,11 @@ export class Playhead {
 export class DeadlineClock {
   playhead: Playhead | null = null;
   httpRate: number;
+  /**
+   * `httpRate` is a measurement (a fetch of ours, or a seed from the download meter), not the
+   * config's guess: the first measurement replaces the guess instead of being averaged into it.
+   */
+  httpRateKnown = false;
   /** How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which the swarm gets segments from the origin, also where we never fetched ourselves. */
   copyRate: number;
   /** When our last origin fetch completed (null: none yet, `httpRate` is the config's guess). */
@@ -105,14 +110,19 @@ export class DeadlineClock {
    * late (peer/deadline_clock.py says more).
    */
   seedHttpRate(rate: number): void {
-    if (this.httpMeasuredAt === null && rate > 0) this.httpRate = rate;
+    if (this.httpMeasuredAt === null && rate > 0) {
+      this.httpRate = rate;
+      this.httpRateKnown = true;
+    }
   }
 
+  /** An origin fetch of ours brought `size` bytes in `elapsed` s; the first measurement replaces the guess (peer/deadline_clock.py says why). */
   httpFetchDone(size: number, elapsed: number, now: number | null = null): void {
     if (now !== null) this.httpMeasuredAt = now;
     if (elapsed > 0) {
-      const weight = this.config.httpRateEwmaWeight;
+      const weight = this.httpRateKnown ? this.config.httpRateEwmaWeight : 1;
       this.httpRate = (1 - weight) * this.httpRate + weight * (size / elapsed);
+      this.httpRateKnown = true;
     }
   }
 

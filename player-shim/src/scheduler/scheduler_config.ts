@@ -27,7 +27,7 @@ export interface SchedulerConfig {
    * Python port's `slow_link_reserve_x`). 1: off.
    */
   slowLinkReserveX: number;
-  /** Weight of a new sample in the HTTP throughput estimate. */
+  /** Weight of a new sample in the HTTP throughput estimate (the first measurement replaces `httpRateEstimateBytesPerS`, a guess). */
   httpRateEwmaWeight: number;
   /** After a failed HTTP fetch, wait this long before fetching those pieces again. */
   httpRetryS: number;

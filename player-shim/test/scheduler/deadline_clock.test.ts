@@ -1,7 +1,8 @@
 /**
- * DeadlineClock.seedHttpRate: a link rate measured outside the scheduler replaces the config's
- * guess until a fetch of its own is measured (tests/peer/test_deadline_clock.py is the same test
- * for the Python port).
+ * DeadlineClock's HTTP rate: a link rate measured outside the scheduler (seedHttpRate) replaces
+ * the config's guess until a fetch of its own is measured, and without a seed the first fetch
+ * replaces the guess; later fetches are averaged in (tests/peer/test_deadline_clock.py is the
+ * same test for the Python port).
  */
 import { describe, expect, it } from "vitest";
 import { DeadlineClock } from "../../src/scheduler/deadline_clock";
@@ -25,5 +26,14 @@ describe("DeadlineClock.seedHttpRate", () => {
     const clock = new DeadlineClock(schedulerConfig());
     clock.seedHttpRate(0);
     expect(clock.httpRate).toBe(DEFAULT_SCHEDULER_CONFIG.httpRateEstimateBytesPerS);
+  });
+
+  it("takes the first own fetch instead of the guess, then averages", () => {
+    const clock = new DeadlineClock(schedulerConfig());
+    clock.httpFetchDone(150_000, 0.5, 3.0); // 300 kB/s: a 2.4 Mbit/s downlink
+    expect(clock.httpRate).toBe(300_000);
+    clock.httpFetchDone(100_000, 1.0, 5.0);
+    const weight = DEFAULT_SCHEDULER_CONFIG.httpRateEwmaWeight;
+    expect(clock.httpRate).toBeCloseTo((1 - weight) * 300_000 + weight * 100_000, 6);
   });
 });
