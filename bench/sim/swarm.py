@@ -57,6 +57,8 @@ class SimNode:
     known: set[int] = field(default_factory=set)
     added: set[int] = field(default_factory=set)
     player_fetching: set[int] = field(default_factory=set)
+    startup_http: bool = False
+    """shim startup plan: fragments before the first frame go over plain HTTP (origin-fast)."""
     """Fragments the loader's safety net fetches over plain HTTP (the scheduler forgot them)."""
     complete: set[int] = field(default_factory=set)
     delivered: set[int] = field(default_factory=set)

@@ -24,6 +24,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.operator_control import SLOT_BPS
 from swarmcast.peer.piece_scheduler import PieceScheduler
 from swarmcast.peer.scheduler_config import SchedulerConfig
 
@@ -42,11 +43,17 @@ class ViewerLogic:
         self.q = swarm.q
         self.shim = swarm.cfg.adapter in ("shim", "cdn")  # hls.js loads the fragments
         self.p2p = swarm.cfg.adapter != "cdn"
+        self.arrivals: list[float] = []
 
     # --- arrival and session --------------------------------------------------------------
 
     def arrive(self, node: SimNode) -> None:
         cfg, rng, now = self.cfg, self.swarm.rng, self.q.now
+        if self.shim and self.p2p and cfg.shim_startup_plan:
+            self.arrivals.append(now)
+            recent = sum(1 for t in self.arrivals[:-1] if now - t <= 4.0)
+            others = len(self.swarm.view.peers)
+            node.startup_http = not (recent >= 3 and 2 * recent >= others)
         session_at = now + rng.uniform(*cfg.join_delay_s)
         if self.p2p:
             self.q.at(session_at, self._session, node)
@@ -90,9 +97,11 @@ class ViewerLogic:
         share = self.cfg.uplink_known_share
         if share <= 0:
             return self.swarm.sched_config
-        return dataclasses.replace(
-            self.swarm.sched_config, upload_rate_bytes_per_s=node.up_rate * share
-        )
+        rate = node.up_rate * share
+        config = self.swarm.sched_config
+        # the product's slot rule (peer/operator_control.py, operator_link.ts `uploadLimits`)
+        slots = min(config.upload_slots, max(1, int(rate * 8 // SLOT_BPS)))
+        return dataclasses.replace(config, upload_rate_bytes_per_s=rate, upload_slots=slots)
 
     def _swarm_size_poll(self, node: SimNode) -> None:
         if node.sched is not None:
@@ -202,6 +211,12 @@ class ViewerLogic:
                 node.want = seq + 1
                 continue
             hold_until = node.arrives_at + self.cfg.join_hold_s
+            startup_http = node.startup_http and not node.player.started
+            if startup_http:  # the hedge before the join, then the origin-fast plan
+                node.loading = True
+                node.load_generation += 1
+                self._plain_http(node, seq, "startup")
+                return
             if node.sched is None and self.p2p and self.q.now < hold_until:
                 # The engine holds hls.js's first loads while the swarm session comes up.
                 self.q.at(hold_until, self._load_next, node)
@@ -263,8 +278,12 @@ class ViewerLogic:
         generation = node.load_generation
         self._trace(node, f"http_{kind}", seq)
 
+        started_at = self.q.now
+
         def on_mark(transfer: Transfer, index: int) -> None:
             self.swarm.origin_done(node, kind, seq, size)
+            if node.startup_http and self.q.now - started_at > 0.5 * self.cfg.segment_s:
+                node.startup_http = False  # media-slow: the rest of startup from the swarm
             if node.sched is None and self.cfg.pre_join_segments > 0:
                 node.pre_join = [*node.pre_join, seq][-self.cfg.pre_join_segments :]
             self._offer(node, seq)
