@@ -108,12 +108,14 @@ class SimConfig:
     running waits up to this long after arrival for the session, then goes over plain HTTP
     (player-shim config startupJoinWaitMs, 2 s since 6812a79; 0 = the engine before it: plain
     HTTP until the session is up)."""
-    shim_startup_plan: bool = False
+    shim_startup_plan: bool = True
     """shim: model startup_join.ts `startsFromSwarm`: a newcomer that finds no crowd (fewer than 3
     others arrived within the last 4 s, or they are under half the swarm) loads its fragments
     before the first frame over plain HTTP at once (the hedge, then origin-fast), handing them
     to the swarm store; one slower than half its duration (media-slow) sends the rest through the
-    swarm. The crowd is judged at arrival (the real ack reports it about a second later)."""
+    swarm. The crowd is judged at arrival (the real ack reports it about a second later). The
+    player's plain-HTTP loads seed the scheduler's origin rate as the download meter does
+    (p2p_engine.ts `httpTransferred`)."""
     catchup_latency_s: float | None = None
     """If set: a stalled player more than this far behind the live edge jumps back to the
     live sync position (hls.js liveMaxLatencyDuration); None = hls.js default (never)."""

@@ -57,6 +57,8 @@ class SimNode:
     known: set[int] = field(default_factory=set)
     added: set[int] = field(default_factory=set)
     player_fetching: set[int] = field(default_factory=set)
+    download_rate: float | None = None
+    """The player's last plain-HTTP load rate (the shim's download meter, `shim_startup_plan`)."""
     startup_http: bool = False
     """shim startup plan: fragments before the first frame go over plain HTTP (origin-fast)."""
     """Fragments the loader's safety net fetches over plain HTTP (the scheduler forgot them)."""

@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "4e0e415a6b7b5a2aa94cba191c9807afb5816774e682fe0e2e26584e34839e94",
+        "328e7e70d81ef53bd8ba42a24237cd49ec71805c274951afa1d16fbd2aa6f21d",
     ),
     "steady-peer": (
         SimConfig(

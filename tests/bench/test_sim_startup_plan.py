@@ -1,5 +1,5 @@
-"""The simulator's model of the shim's startup plan (`SimConfig.shim_startup_plan`) and of the
-product's slot rule for a known uplink (`uplink_known_share`)."""
+"""The simulator's model of the shim's startup plan (`SimConfig.shim_startup_plan`, on by
+default) and of the product's slot rule for a known uplink (`uplink_known_share`)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ def _startup_loads(result: dict[str, object]) -> list[dict[str, object]]:
 def test_origin_fast_newcomers_load_their_first_fragments_over_plain_http() -> None:
     """A steady audience on a fast origin is no crowd: each newcomer's fragments before its
     first frame go over plain HTTP at once, so its first frame comes as CDN-only's would."""
-    off = run_one(STEADY, 3, trace=True)
-    on = run_one(STEADY.with_overrides({"shim_startup_plan": True}), 3, trace=True)
+    off = run_one(STEADY.with_overrides({"shim_startup_plan": False}), 3, trace=True)
+    on = run_one(STEADY, 3, trace=True)  # the default
     assert not _startup_loads(off)
     loads = _startup_loads(on)
     assert {e["node"] for e in loads} == set(range(STEADY.peers))
@@ -34,11 +34,25 @@ def test_origin_fast_newcomers_load_their_first_fragments_over_plain_http() -> N
     assert on["ttff_p50"] <= cdn["ttff_p50"] + 0.5
 
 
+def test_the_players_loads_seed_the_schedulers_origin_rate() -> None:
+    """As the shim's download meter does: a newcomer's scheduler plans with its link's rate from
+    its startup loads, not with the 2 MB/s guess (p2p_engine.ts `httpTransferred`)."""
+    swarm = Swarm(STEADY, 3)
+    swarm.run()
+    for node in swarm.nodes:
+        assert node.download_rate is not None and node.sched is not None
+        assert node.down_rate is not None and node.download_rate <= node.down_rate * 1.001
+        assert node.sched.clock.http_rate_known
+    off = Swarm(STEADY.with_overrides({"shim_startup_plan": False}), 3)
+    off.run()
+    assert all(node.download_rate is None for node in off.nodes)
+
+
 def test_a_crowd_starts_from_the_swarm() -> None:
     """Newcomers arriving together (a flash crowd) load nothing over plain HTTP for startup
     after the first few: the crowd rule sends them to the swarm."""
     crowd = SimConfig(scenario="flash", peers=12, duration_s=20.0, cap_x=3.0)
-    result = run_one(crowd.with_overrides({"shim_startup_plan": True}), 2, trace=True)
+    result = run_one(crowd, 2, trace=True)
     starters = {e["node"] for e in _startup_loads(result)}
     assert 0 < len(starters) < crowd.peers // 2  # only the first arrivals see no crowd yet
 
