@@ -1,4 +1,4 @@
-"""deep.py SEED PEERS [--set k=v ...] [--sched k=v ...]: one sim run logging every scheduler decision.
+"""deep.py SEED PEERS [--set k=v ...] [--sched k=v ...]: one steady/tight sim run (add --set peer_up_x=0.3,1.5 for small uplinks) logging every scheduler decision.
 Prints, per stall, the stalled node's decisions for that seq (peer requests, abandons, takeovers)."""
 import sys, json, collections
 sys.argv = ['x'] + sys.argv[1:]
@@ -17,7 +17,7 @@ V.PieceScheduler = Logged
 seed, peers = int(sys.argv[1]), sys.argv[2]
 rest = sys.argv[3:]
 base = ['--scenario', 'steady', '--cap-x', '20', '--duration', '60', '--seeds', '1', '--seed-base', str(seed), '--peers', peers,
-        '--set', 'peer_down_x=1.1,2', '--set', 'peer_up_x=0.3,1.5']
+        '--set', 'peer_down_x=1.1,2']  # small uplinks: add --set peer_up_x=0.3,1.5
 import argparse
 parser = argparse.ArgumentParser(); sim_bench.add_arguments(parser)
 args = parser.parse_args(base + rest)

@@ -7,7 +7,7 @@ from swarmcast.peer import origin_gate as G
 seed, peers, node, seq = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 rest = sys.argv[5:]
 base = ['--scenario', 'steady', '--cap-x', '20', '--duration', '60', '--seeds', '1', '--seed-base', str(seed), '--peers', peers,
-        '--set', 'peer_down_x=1.1,2', '--set', 'peer_up_x=0.3,1.5']
+        '--set', 'peer_down_x=1.1,2']  # small uplinks: add --set peer_up_x=0.3,1.5
 parser = argparse.ArgumentParser(); sim_bench.add_arguments(parser); args = parser.parse_args(base + rest)
 cfg, s = sim_bench.configs(args, 'shim')[0]
 import random
