@@ -322,11 +322,15 @@ class PieceScheduler(SchedulerNeighbours):
         self.book.promise_s = self.clock.progress_timeout()
         # (segment, deadline, usable holders), holders computed once per pass
         assignable: list[tuple[SegmentState, float, list[RemotePeer]]] = []
+        link_budget = self._tight_link_budget()
+        earlier_missing = 0  # bytes the segments before this one (deadline order) still miss
         for seq in sorted(self.book.segments):
             segment = self.book.segments[seq]
             deadline = self.clock.deadline(segment)
             if deadline is None and not self.seeder:
                 continue
+            link_full = link_budget is not None and earlier_missing >= link_budget
+            earlier_missing += segment.missing_bytes()
             if self.seeder or deadline is None:
                 why = "seeder" if self.seeder else "no-deadline"
                 self._fetch_http(now, segment, take_over=False, reason=why)
@@ -345,6 +349,8 @@ class PieceScheduler(SchedulerNeighbours):
                     segment.announce_pending = True  # a copy is coming: tell ours it is
                 if deadline - now <= self.config.prefetch_horizon_s:
                     assignable.append((segment, deadline, holders))
+            elif link_full and not self.clock.waiting_on(segment):
+                continue  # a tight link is busy with earlier segments: this one's turn waits
             elif self.gate.may_fetch_unheld(now, segment):
                 if self.gate.blocked_election(now, self.local_peer_id, segment):
                     continue  # neighbours are as blocked as we are: one of them goes first
@@ -359,6 +365,17 @@ class PieceScheduler(SchedulerNeighbours):
         for segment, _, holders in urgent + background:
             request_from_peers(self.book, self.config, now, segment, holders, self.on_decision)
         self._announce_partial(now)
+
+    def _tight_link_budget(self) -> float | None:
+        """On a link whose measured origin rate is under `tight_link_x` times the bitrate, the
+        bytes it carries in `tight_link_budget_s` (None: not a tight link, or not measured)."""
+        horizon = self.config.tight_link_budget_s
+        if horizon <= 0 or not self.clock.http_rate_known:
+            return None
+        bitrates = [s.size / s.duration for s in self.book.segments.values() if s.duration > 0]
+        if not bitrates or self.clock.http_rate >= self.config.tight_link_x * max(bitrates):
+            return None
+        return self.clock.http_rate * horizon
 
     def _fetch_http(
         self, now: float, segment: SegmentState, *, take_over: bool, reason: str

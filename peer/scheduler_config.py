@@ -45,6 +45,17 @@ class SchedulerConfig:
     (a larger one there sent a crowd to the origin early: the reserve factor of session 25,
     bench/results/realistic-README.md series 7). Realistic lab: late takeovers took 1.4-2x their
     planned transfer time mid-run (series 10). 1: off."""
+    tight_link_budget_s: float = 2.0
+    """On a tight link (`tight_link_x`) a new segment's election turn (or a fetch of a segment
+    nobody holds) waits while the segments due before it still miss more than this many seconds
+    of the link's measured rate; a segment playback waits on, and every takeover, go at once. On
+    downlinks of 1.1-2x the bitrate a newcomer that had just started took election turns for
+    two or three later segments beside the one it needed next, and relays and takeovers shared
+    the rest (simulator, steady audience: bench/results/sim-s31/README.md, section 4). Peer
+    requests are not held: in a flash crowd every member's measured rate is low, and holding
+    relays back there doubled the worst seed's stall share. 0: off."""
+    tight_link_x: float = 2.0
+    """A link is tight while our measured origin rate is under this many times the bitrate."""
     http_rate_ewma_weight: float = 0.3
     """Weight of a new sample in the HTTP throughput estimate (0 keeps the first measurement;
     the first one replaces `http_rate_estimate_bytes_per_s`, which is only a guess)."""

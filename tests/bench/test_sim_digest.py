@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "328e7e70d81ef53bd8ba42a24237cd49ec71805c274951afa1d16fbd2aa6f21d",
+        "fced8654e51f8898fbd6b2c3495f01388e12bb2cfe4942f06d9b6a62b505166c",
     ),
     "steady-peer": (
         SimConfig(

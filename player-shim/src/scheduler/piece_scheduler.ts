@@ -280,10 +280,14 @@ export class PieceScheduler extends SchedulerNeighbours {
     this.book.promiseS = this.clock.progressTimeout();
     // (segment, deadline, usable holders), holders computed once per pass
     const assignable: [SegmentState, number, RemotePeer[]][] = [];
+    const linkBudget = this.tightLinkBudget();
+    let earlierMissing = 0; // bytes the segments before this one (deadline order) still miss
     for (const seq of sortedNumbers(this.book.segments.keys())) {
       const segment = this.book.segments.get(seq) as SegmentState;
       const deadline = this.clock.deadline(segment);
       if (deadline === null && !this.seeder) continue;
+      const linkFull = linkBudget !== null && earlierMissing >= linkBudget;
+      earlierMissing += segment.missingBytes();
       if (this.seeder || deadline === null) {
         this.fetchHttp(now, segment, false, this.seeder ? "seeder" : "no-deadline");
         continue;
@@ -302,6 +306,7 @@ export class PieceScheduler extends SchedulerNeighbours {
         if (deadline - now <= this.config.prefetchHorizonS) assignable.push([segment, deadline, holders]);
         continue;
       }
+      if (linkFull && !this.clock.waitingOn(segment)) continue; // a tight link is busy with earlier segments
       const reason = this.gate.fetchUnheldReason(now, segment);
       // Neighbours as blocked as we are (everyone arriving at once): one of them goes first.
       if (reason !== null && !this.gate.blockedElection(now, this.localPeerId, segment)) this.fetchHttp(now, segment, false, reason);
@@ -313,6 +318,16 @@ export class PieceScheduler extends SchedulerNeighbours {
     background.sort(([sa, da, ha], [sb, db, hb]) => ha.length - hb.length || da - db || sa.seq - sb.seq);
     for (const [segment, , holders] of [...urgent, ...background]) this.requestFromPeers(now, segment, holders);
     this.announcePartial(now);
+  }
+
+  /** On a link whose measured origin rate is under `tightLinkX` times the bitrate, the bytes it carries in `tightLinkBudgetS` (null: not a tight link, or not measured). */
+  private tightLinkBudget(): number | null {
+    const horizon = this.config.tightLinkBudgetS;
+    if (horizon <= 0 || !this.clock.httpRateKnown) return null;
+    let bitrate = 0;
+    for (const s of this.book.segments.values()) if (s.duration > 0) bitrate = Math.max(bitrate, s.size / s.duration);
+    if (bitrate <= 0 || this.clock.httpRate >= this.config.tightLinkX * bitrate) return null;
+    return this.clock.httpRate * horizon;
   }
 
   /**

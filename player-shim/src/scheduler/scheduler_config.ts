@@ -27,6 +27,15 @@ export interface SchedulerConfig {
    * Python port's `slow_link_reserve_x`). 1: off.
    */
   slowLinkReserveX: number;
+  /**
+   * On a tight link (`tightLinkX`) a new segment's election turn (or a fetch of a segment nobody
+   * holds) waits while the segments due before it still miss more than this many seconds of the
+   * link's measured rate; a segment playback waits on, and every takeover, go at once. Peer
+   * requests are not held (why: the Python port's `tight_link_budget_s`). 0: off.
+   */
+  tightLinkBudgetS: number;
+  /** A link is tight while our measured origin rate is under this many times the bitrate. */
+  tightLinkX: number;
   /** Weight of a new sample in the HTTP throughput estimate (the first measurement replaces `httpRateEstimateBytesPerS`, a guess). */
   httpRateEwmaWeight: number;
   /** After a failed HTTP fetch, wait this long before fetching those pieces again. */
@@ -174,6 +183,8 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   httpMarginS: 0.5,
   httpRateEstimateBytesPerS: 2_000_000.0,
   slowLinkReserveX: 2.0,
+  tightLinkBudgetS: 2.0,
+  tightLinkX: 2.0,
   httpRateEwmaWeight: 0.3,
   httpRetryS: 0.5,
   liveHttpFirstCount: 1.0,
