@@ -12,6 +12,15 @@ from swarmcast.peer.measured_cap import MeasuredLimits
 from swarmcast.protocol.beacon_schema import Control, P2PMode, effective_mode
 
 SLOT_BPS = 1_000_000  # upload budget per upload slot (signaling's good_upload_bps per link)
+
+
+def slots_for_budget(budget_bps: float, max_slots: int, slot_bps: float = SLOT_BPS) -> int:
+    """One upload slot per `slot_bps` of upload budget, at least one, at most `max_slots`: a
+    1 Mbit/s uplink serving eight neighbours at once would trickle every piece past its
+    deadline, so it serves one and the others ask elsewhere (operator_link.ts `uploadLimits`)."""
+    return min(max_slots, max(1, int(budget_bps // slot_bps)))
+
+
 SHADOW_HAVE_WINDOW = 64  # segments remembered per neighbour for the "would have saved" count
 
 
@@ -78,7 +87,7 @@ class OperatorControl:
         budgets = [b for b in (*given, measured_budget) if b]
         slots = self._slots
         if budgets and self._slot_bps > 0:
-            slots = min(slots, max(1, int(min(budgets) // self._slot_bps)))
+            slots = slots_for_budget(min(budgets), slots, self._slot_bps)
         return UploadLimits(rate, slots)
 
     def budget_bps(self) -> int:

@@ -57,11 +57,11 @@ class SimNode:
     known: set[int] = field(default_factory=set)
     added: set[int] = field(default_factory=set)
     player_fetching: set[int] = field(default_factory=set)
+    """Fragments the loader's safety net fetches over plain HTTP (the scheduler forgot them)."""
     download_rate: float | None = None
     """The player's last plain-HTTP load rate (the shim's download meter, `shim_startup_plan`)."""
     startup_http: bool = False
     """shim startup plan: fragments before the first frame go over plain HTTP (origin-fast)."""
-    """Fragments the loader's safety net fetches over plain HTTP (the scheduler forgot them)."""
     complete: set[int] = field(default_factory=set)
     delivered: set[int] = field(default_factory=set)
     want: int | None = None

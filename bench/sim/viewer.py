@@ -24,7 +24,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from swarmcast.peer import scheduler_actions as act
-from swarmcast.peer.operator_control import SLOT_BPS
+from swarmcast.peer.operator_control import slots_for_budget
 from swarmcast.peer.piece_scheduler import PieceScheduler
 from swarmcast.peer.scheduler_config import SchedulerConfig
 
@@ -34,6 +34,14 @@ if TYPE_CHECKING:
 
 HLS_RETRY_S = 1.0
 """hls.js retries a failed fragment load after about this long (fragLoadPolicy)."""
+
+
+RECENT_JOIN_WINDOW_S = 4.0
+"""The join ack's `recent_joins` window (signaling/config.py `recent_join_window_s`)."""
+CROWD_RECENT_JOINS = 3
+"""Recent joins that make a crowd, with at least half the swarm (startup_join.ts)."""
+SLOW_MEDIA_SHARE = 0.5
+"""A startup fragment over plain HTTP slower than this share of its duration (startup_join.ts)."""
 
 
 class ViewerLogic:
@@ -51,9 +59,9 @@ class ViewerLogic:
         cfg, rng, now = self.cfg, self.swarm.rng, self.q.now
         if self.shim and self.p2p and cfg.shim_startup_plan:
             self.arrivals.append(now)
-            recent = sum(1 for t in self.arrivals[:-1] if now - t <= 4.0)
+            recent = sum(1 for t in self.arrivals[:-1] if now - t <= RECENT_JOIN_WINDOW_S)
             others = len(self.swarm.view.peers)
-            node.startup_http = not (recent >= 3 and 2 * recent >= others)
+            node.startup_http = not (recent >= CROWD_RECENT_JOINS and 2 * recent >= others)
         session_at = now + rng.uniform(*cfg.join_delay_s)
         if self.p2p:
             self.q.at(session_at, self._session, node)
@@ -101,8 +109,7 @@ class ViewerLogic:
             return self.swarm.sched_config
         rate = node.up_rate * share
         config = self.swarm.sched_config
-        # the product's slot rule (peer/operator_control.py, operator_link.ts `uploadLimits`)
-        slots = min(config.upload_slots, max(1, int(rate * 8 // SLOT_BPS)))
+        slots = slots_for_budget(rate * 8, config.upload_slots)  # the product's slot rule
         return dataclasses.replace(config, upload_rate_bytes_per_s=rate, upload_slots=slots)
 
     def _swarm_size_poll(self, node: SimNode) -> None:
@@ -284,7 +291,8 @@ class ViewerLogic:
 
         def on_mark(transfer: Transfer, index: int) -> None:
             self.swarm.origin_done(node, kind, seq, size)
-            if node.startup_http and self.q.now - started_at > 0.5 * self.cfg.segment_s:
+            slow = self.q.now - started_at > SLOW_MEDIA_SHARE * self.cfg.segment_s
+            if node.startup_http and slow:
                 node.startup_http = False  # media-slow: the rest of startup from the swarm
             if self.cfg.shim_startup_plan and self.q.now > started_at:
                 # p2p_engine.ts httpTransferred: the download meter seeds the scheduler's rate

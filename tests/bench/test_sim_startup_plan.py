@@ -6,7 +6,6 @@ from __future__ import annotations
 from swarmcast.bench.sim.config import SimConfig
 from swarmcast.bench.sim.runner import run_one
 from swarmcast.bench.sim.swarm import Swarm
-from swarmcast.peer.operator_control import SLOT_BPS
 
 STEADY = SimConfig(
     scenario="steady", peers=6, duration_s=30.0, arrival_window_s=25.0, cap_x=20.0,
@@ -64,7 +63,7 @@ def test_a_known_uplink_sets_the_slots_as_the_product_does() -> None:
         sched_config = swarm.viewers._sched_config(node)
         rate = 0.9 * node.up_rate
         assert sched_config.upload_rate_bytes_per_s == rate
-        expected = min(8, max(1, int(rate * 8 // SLOT_BPS)))
-        assert sched_config.upload_slots == expected
+        expected = 1 if rate * 8 < 2_000_000 else min(8, int(rate * 8 // 1_000_000))
+        assert sched_config.upload_slots == expected  # one slot per Mbit/s, 1 to 8
     slots = {swarm.viewers._sched_config(n).upload_slots for n in swarm.nodes}
     assert len(slots) > 1  # small and large uplinks differ
