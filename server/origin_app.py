@@ -21,8 +21,15 @@ from swarmcast.server.origin_catalog import StreamCatalog
 from swarmcast.server.origin_config import OriginConfig
 from swarmcast.server.origin_demo import add_demo_routes
 from swarmcast.server.origin_files import FileStore
-from swarmcast.server.origin_keys import CATALOG_KEY, CONFIG_KEY, FILE_STORE_KEY, TOKEN_SECRET_KEY
+from swarmcast.server.origin_keys import (
+    CATALOG_KEY,
+    CONFIG_KEY,
+    FILE_STORE_KEY,
+    PLAYLIST_WATCHES_KEY,
+    TOKEN_SECRET_KEY,
+)
 from swarmcast.server.origin_routes import add_live_routes, cors_middleware
+from swarmcast.server.playlist_hold import PlaylistWatches
 
 __all__ = [
     "CATALOG_KEY",
@@ -43,6 +50,12 @@ def create_app(config: OriginConfig, *, extra_setup: Iterable[AppSetup] = ()) ->
     app[TOKEN_SECRET_KEY] = config.token_secret or secrets.token_bytes(32)
     app[CATALOG_KEY] = StreamCatalog(config.streams_dir)
     app[FILE_STORE_KEY] = FileStore(config.file_cache_bytes)
+    watches = app[PLAYLIST_WATCHES_KEY] = PlaylistWatches()
+
+    async def close_watches(_: web.Application) -> None:
+        await watches.close()
+
+    app.on_cleanup.append(close_watches)
     install_origin_metrics(app, app[FILE_STORE_KEY])
     add_live_routes(app)
     add_api_routes(app)

@@ -62,6 +62,10 @@ class OriginConfig:
     # `/api/streams` reports a stream without EXT-X-ENDLIST as not live once its playlists
     # have not changed for this long (the segmenter died or was stopped without finishing).
     stale_after_s: float = 30.0
+    # Blocking playlist reload (`_HLS_msn`, server/playlist_hold.py): live media playlists
+    # advertise CAN-BLOCK-RELOAD and a request for the next segment is held until it exists,
+    # so every player learns of a new segment when it is published instead of at its next poll.
+    blocking_reload: bool = True
     # Value of Access-Control-Allow-Origin on origin responses.
     cors_allow_origin: str = "*"
     # Plain hls.js (`<dir>/node_modules/hls.js/dist/hls.min.js`), which the demo page loads only

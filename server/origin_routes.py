@@ -6,6 +6,7 @@ touched, so unknown names, dotfiles (`.signing-key.pem`) and traversal attempts 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import MutableMapping
 
@@ -18,14 +19,29 @@ from swarmcast.server.origin_http import (
     if_none_match_hits,
     if_range_allows,
     parse_range,
+    strong_etag,
 )
-from swarmcast.server.origin_keys import CATALOG_KEY, CONFIG_KEY, FILE_STORE_KEY
+from swarmcast.server.origin_keys import (
+    CATALOG_KEY,
+    CONFIG_KEY,
+    FILE_STORE_KEY,
+    PLAYLIST_WATCHES_KEY,
+)
 from swarmcast.server.origin_resources import (
     Kind,
     Resource,
     cache_control,
     rendition_resource,
     stream_resource,
+)
+from swarmcast.server.playlist_hold import (
+    MAX_AHEAD,
+    TIMEOUT_TARGET_DURATIONS,
+    BadDirective,
+    advertise,
+    identity,
+    playlist_state,
+    requested_msn,
 )
 
 log = logging.getLogger(__name__)
@@ -71,6 +87,8 @@ async def _serve(request: web.Request, resource: Resource | None) -> web.Respons
     if resource is None:
         raise web.HTTPNotFound()
     config = request.app[CONFIG_KEY]
+    if resource.kind is Kind.MEDIA_PLAYLIST and config.blocking_reload:
+        return await _serve_media_playlist(request, resource)
     file = await request.app[FILE_STORE_KEY].read(
         resource.path_in(config.streams_dir),
         cacheable=resource.kind.immutable,
@@ -89,6 +107,45 @@ async def _serve(request: web.Request, resource: Resource | None) -> web.Respons
         file,
         content_type=resource.content_type,
         cache=cache_control(resource.kind, ended=ended),
+    )
+
+
+async def _serve_media_playlist(request: web.Request, resource: Resource) -> web.Response:
+    """A live media playlist with blocking reload: held until it holds segment `_HLS_msn`
+    (server/playlist_hold.py), served with CAN-BLOCK-RELOAD advertised."""
+    try:
+        msn = requested_msn(request.query)
+    except BadDirective as exc:
+        raise web.HTTPBadRequest(text=f"{exc}\n") from None
+    path = resource.path_in(request.app[CONFIG_KEY].streams_dir)
+    store = request.app[FILE_STORE_KEY]
+    loop = asyncio.get_running_loop()
+    give_up: float | None = None
+    while True:
+        seen = identity(path)
+        file = await store.read(path, cacheable=False, max_bytes=resource.kind.max_bytes)
+        if file is None:
+            raise web.HTTPNotFound()
+        if msn is None:
+            break
+        state = playlist_state(file.body)
+        if state.ended or state.last_msn >= msn:
+            break
+        if msn > state.last_msn + MAX_AHEAD:
+            raise web.HTTPBadRequest(text=f"_HLS_msn {msn} is beyond {state.last_msn} + 2\n")
+        if give_up is None:
+            give_up = loop.time() + TIMEOUT_TARGET_DURATIONS * max(1.0, state.target_duration)
+        left = give_up - loop.time()
+        if left <= 0 or not await request.app[PLAYLIST_WATCHES_KEY].changed(path, seen, left):
+            raise web.HTTPServiceUnavailable(text=f"segment {msn} not published in time\n")
+    body = advertise(file.body)
+    if body is not file.body:
+        file = FileBody(body, strong_etag(body), file.mtime)
+    return file_response(
+        request,
+        file,
+        content_type=resource.content_type,
+        cache=cache_control(resource.kind, ended=False),
     )
 
 

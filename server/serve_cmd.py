@@ -97,6 +97,11 @@ def register(subparsers: Any) -> None:
     players.add_argument(
         "--token-url", help="where players get viewer tokens (told in /api/config)"
     )
+    players.add_argument(
+        "--no-blocking-reload",
+        action="store_true",
+        help="do not advertise or hold blocking playlist reloads (_HLS_msn, docs/protocol.md 1)",
+    )
     add_security_arguments(parser)
     add_deploy_arguments(parser)
     parser.set_defaults(func=run)
@@ -120,6 +125,8 @@ def origin_config_from_args(
     }
     if getattr(args, "no_token_endpoint", False):
         overrides["token_endpoint"] = False
+    if getattr(args, "no_blocking_reload", False):
+        overrides["blocking_reload"] = False
     if getattr(args, "token_url", None):
         overrides["token_url"] = args.token_url
     if options.token_secret:

@@ -55,6 +55,9 @@ def test_origin_config_from_flags_and_env(monkeypatch: pytest.MonkeyPatch, tmp_p
         _parse("--max-connections-per-address", "4096"), tmp_path
     )
     assert proxied.max_connections_per_address == 4096
+    assert config.blocking_reload
+    plain = serve_cmd.origin_config_from_args(_parse("--no-blocking-reload"), tmp_path)
+    assert not plain.blocking_reload
 
 
 def test_segmenter_overrides() -> None:
