@@ -53,6 +53,10 @@ class SimConfig:
     stream them since cut-through), or once the whole response is in (False: before)."""
     playlist_jitter_s: float = 0.15
     """Extra random delay of each playlist poll (timers, request time)."""
+    blocking_reload: bool = False
+    """The shim's playlist reloads are held by the origin until the next segment is published
+    (`_HLS_msn`, server/playlist_hold.py): a viewer learns of each segment a round trip after
+    its publication instead of at its next poll (shim only; the Python peer polls)."""
 
     # --- peers ----------------------------------------------------------------------------
     neighbours: int = 5
