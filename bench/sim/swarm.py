@@ -58,6 +58,8 @@ class SimNode:
     added: set[int] = field(default_factory=set)
     player_fetching: set[int] = field(default_factory=set)
     """Fragments the loader's safety net fetches over plain HTTP (the scheduler forgot them)."""
+    learned_at: dict[int, float] = field(default_factory=dict)
+    """When its playlist first listed each segment (the blocking-reload test reads it)."""
     download_rate: float | None = None
     """The player's last plain-HTTP load rate (the shim's download meter, `shim_startup_plan`)."""
     startup_http: bool = False

@@ -139,6 +139,8 @@ class ViewerLogic:
         newest = self.swarm.newest_at(now - cfg.origin_latency_s / 2)
         oldest = max(node.newest + 1, newest - cfg.playlist_window + 1)
         fresh = newest > node.newest
+        for seq in range(node.newest + 1, newest + 1):
+            node.learned_at.setdefault(seq, now)
         for seq in range(oldest, newest + 1):
             node.known.add(seq)
         node.newest = max(node.newest, newest)
