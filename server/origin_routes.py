@@ -137,7 +137,7 @@ async def _serve_media_playlist(request: web.Request, resource: Resource) -> web
             give_up = loop.time() + TIMEOUT_TARGET_DURATIONS * max(1.0, state.target_duration)
         left = give_up - loop.time()
         if left <= 0 or not await request.app[PLAYLIST_WATCHES_KEY].changed(path, seen, left):
-            raise web.HTTPServiceUnavailable(text=f"segment {msn} not published in time\n")
+            break  # not published in time: the playlist as it is (playlist_hold.py says why)
     body = advertise(file.body)
     if body is not file.body:
         file = FileBody(body, strong_etag(body), file.mtime)

@@ -14,9 +14,12 @@ or CDN that does not hold requests never advertises what it cannot do). hls.js t
 `?_HLS_msn=<last + 1>` as soon as each reload answers.
 
 Rules (RFC 8216bis): a segment already in the playlist, or an ended playlist, answers at once;
-`_HLS_msn` more than 2 beyond the last segment is 400; a request not satisfied within three
-target durations is 503. `_HLS_part` (no partial segments here) and `_HLS_skip` (no delta
-updates advertised) are accepted and ignored; a malformed number is 400.
+`_HLS_msn` more than 2 beyond the last segment is 400. A request not satisfied within three
+target durations gets the playlist as it is, not the RFC's suggested 503: hls.js counts a
+playlist error towards giving up on the stream, while an unchanged playlist only makes it
+reload again, and a publisher that pauses (an RTMP reconnect) must not end anyone's playback.
+`_HLS_part` (no partial segments here) and `_HLS_skip` (no delta updates advertised) are
+accepted and ignored; a malformed number is 400.
 
 One watcher per playlist file polls its identity while requests wait on it, and wakes them all
 when it changes: many viewers hold the same request, and the segmenter may be another process.
@@ -35,7 +38,7 @@ SERVER_CONTROL = b"#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES"
 MAX_AHEAD = 2
 """`_HLS_msn` may be at most this many segments beyond the playlist's last (else 400)."""
 TIMEOUT_TARGET_DURATIONS = 3.0
-"""A held request not satisfied within this many target durations is answered 503."""
+"""A held request not satisfied within this many target durations gets the playlist as it is."""
 POLL_S = 0.02
 """How often a watched playlist file's identity is checked while requests wait on it."""
 
