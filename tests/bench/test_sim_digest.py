@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "fced8654e51f8898fbd6b2c3495f01388e12bb2cfe4942f06d9b6a62b505166c",
+        "b207af4be6b94d96669351d254a11029f3cbc43105a376638b4ac347e730110b",
     ),
     "steady-peer": (
         SimConfig(
