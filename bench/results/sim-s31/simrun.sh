@@ -1,6 +1,6 @@
 #!/bin/bash
-# simrun.sh NAME WORKTREE SCEN [extra args...]: one 24-seed sim run into /work/notes/s31/sim/NAME
-O=/work/notes/s31/sim; name=$1; dir=$2; scen=$3; shift 3
+# simrun.sh NAME WORKTREE SCEN [extra args...]: one 24-seed sim run into $SIMRUN_OUT (default: this directory) as NAME/ and NAME.log
+O=${SIMRUN_OUT:-$(cd "$(dirname "$0")" && pwd)}; name=$1; dir=$2; scen=$3; shift 3
 B="--peers 8-40 --seeds 24 --duration 60 --jobs 1"
 case $scen in
   s) A="--scenario steady --cap-x 20 --set peer_down_x=1.1,2";;
