@@ -69,6 +69,9 @@ class LiveFeed:
         self._last_poll = -float("inf")
         self.polls = 0
         self._poke = asyncio.Event()
+        # The origin holds reloads for the next segment (and no fixed poll period was asked).
+        self._blocking = False
+        self._last_seq = -1
         self._inits: set[str] = set()
 
     async def first_poll(self) -> MediaPlaylist:
@@ -84,6 +87,8 @@ class LiveFeed:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         while not self.ended:
+            if self._blocking and await self._held_reload():
+                continue
             period = self._poll_s or max(0.2, self.target_duration / 2)
             self._poke.clear()
             with contextlib.suppress(TimeoutError):
@@ -97,12 +102,33 @@ class LiveFeed:
             except (OriginError, PlaylistError) as exc:
                 log.warning("playlist poll failed: %s", exc)
 
-    async def _fetch(self) -> MediaPlaylist:
+    async def _held_reload(self) -> bool:
+        """One blocking reload (`?_HLS_msn=<next>`, docs/protocol.md §1): the origin answers
+        when the next segment is published, so this viewer learns of it then rather than at its
+        next poll. False (poll as usual this time) after an error, or when the answer came at
+        once without the segment: an origin that advertises blocking but does not hold must
+        not turn this loop into a flood."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        before = self._last_seq
+        try:
+            await self._take(await self._fetch(before + 1))
+        except (OriginError, PlaylistError) as exc:
+            log.warning("blocking playlist reload failed: %s", exc)
+            return False
+        return self._last_seq > before or loop.time() - started >= self.target_duration / 2
+
+    async def _fetch(self, msn: int | None = None) -> MediaPlaylist:
         self.polls += 1
         self._last_poll = asyncio.get_running_loop().time()
-        playlist = parse_media_playlist(await self.origin.text(f"{self.rendition}/index.m3u8"))
+        query = "" if msn is None else f"?_HLS_msn={msn}"
+        text = await self.origin.text(f"{self.rendition}/index.m3u8{query}")
+        playlist = parse_media_playlist(text)
         self.target_duration = playlist.target_duration
         self.ended = playlist.ended
+        self._blocking = playlist.can_block_reload and self._poll_s is None
+        if playlist.last_seq is not None:
+            self._last_seq = max(self._last_seq, playlist.last_seq)
         return playlist
 
     async def _take(self, playlist: MediaPlaylist) -> None:

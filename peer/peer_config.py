@@ -40,7 +40,8 @@ class PeerConfig:
     """The simulated player starts this many target durations behind the live edge (hls.js's
     liveSyncDurationCount default)."""
     playlist_poll_s: float | None = None
-    """Media playlist polling period; None = half the target duration."""
+    """Media playlist polling period; None = half the target duration, or, when the origin
+    advertises CAN-BLOCK-RELOAD, one held reload per segment (`?_HLS_msn`, docs/protocol.md §1)."""
     playlist_poke_min_s: float = 0.5
     """A neighbour announcing a segment our playlist does not list yet makes us poll early,
     but never sooner than this after the previous poll (neighbours cannot drive our polls)."""

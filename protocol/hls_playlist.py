@@ -31,6 +31,9 @@ class MediaPlaylist:
     media_sequence: int
     segments: tuple[PlaylistSegment, ...]
     ended: bool
+    can_block_reload: bool = False
+    """`#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES`: the origin holds `?_HLS_msn=N` until
+    segment N is published (docs/protocol.md §1)."""
 
     @property
     def last_seq(self) -> int | None:
@@ -80,10 +83,14 @@ def parse_media_playlist(text: str) -> MediaPlaylist:
     init_uri: str | None = None
     duration: float | None = None
     ended = False
+    can_block_reload = False
     segments: list[PlaylistSegment] = []
     try:
         for line in lines[1:]:
-            if line.startswith("#EXT-X-TARGETDURATION:"):
+            if line.startswith("#EXT-X-SERVER-CONTROL:"):
+                control = _attributes(line.split(":", 1)[1])
+                can_block_reload = control.get("CAN-BLOCK-RELOAD") == "YES"
+            elif line.startswith("#EXT-X-TARGETDURATION:"):
                 target = float(line.split(":", 1)[1])
             elif line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
                 sequence = int(line.split(":", 1)[1])
@@ -109,7 +116,7 @@ def parse_media_playlist(text: str) -> MediaPlaylist:
         raise PlaylistError(f"bad playlist value: {exc}") from None
     if target <= 0:
         raise PlaylistError("missing #EXT-X-TARGETDURATION")
-    return MediaPlaylist(target, sequence, tuple(segments), ended)
+    return MediaPlaylist(target, sequence, tuple(segments), ended, can_block_reload)
 
 
 def variant_streams(text: str) -> list[VariantStream]:
