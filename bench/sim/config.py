@@ -54,10 +54,10 @@ class SimConfig:
     playlist_jitter_s: float = 0.15
     """Extra random delay of each playlist poll (timers, request time)."""
     blocking_reload: bool = True
-    """The shim's playlist reloads are held by the origin until the next segment is published
-    (`_HLS_msn`, server/playlist_hold.py, on by default in the origin): a viewer learns of each
-    segment a round trip after its publication instead of at its next poll (shim only; the
-    Python peer polls). False: hls.js polling an origin without it."""
+    """Playlist reloads are held by the origin until the next segment is published (`_HLS_msn`,
+    server/playlist_hold.py, on by default in the origin; hls.js and the Python peer's live
+    feed both use it): a viewer learns of each segment a round trip after its publication
+    instead of at its next poll. False: players polling an origin without it."""
 
     # --- peers ----------------------------------------------------------------------------
     neighbours: int = 5

@@ -161,7 +161,7 @@ class ViewerLogic:
         self._load_next(node)
         self.swarm.drain(node)
         period = (cfg.segment_s if fresh else cfg.segment_s / 2) if self.shim else cfg.segment_s / 2
-        if self.shim and cfg.blocking_reload:  # held until the next segment is out
+        if cfg.blocking_reload:  # held until the next segment is out
             period = max(0.0, self.swarm.published_at(node.newest + 1) - now) + cfg.origin_latency_s
         self.q.at(
             now + period + self.swarm.rng.uniform(0.0, cfg.playlist_jitter_s), self._poll, node

@@ -29,7 +29,7 @@ PINNED = {
             arrival_window_s=20.0,
         ),
         2,
-        "c5a12a30c56ff7ab14ec1e38f52fe93c311d86b528b771bf99fb809195921c7d",
+        "a210948d0cc3029ebb31474a6f9b7a7c2cf4c1c1e5a9f0b3f130c7f7ea24793a",
     ),
 }
 
