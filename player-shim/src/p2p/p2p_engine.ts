@@ -10,6 +10,7 @@ import type { SwarmcastOptions } from "../config";
 import { schedulerConfigFor } from "../config";
 import type { Emitter } from "../events";
 import { hasSubtleCrypto } from "../protocol/ed25519";
+import { electionUnit } from "../scheduler/election";
 import { locateSegment } from "./origin_client";
 import type { SegmentBuffer } from "./segment_store";
 import type { Timeline } from "../timeline";
@@ -395,6 +396,27 @@ export class P2PEngine extends SwarmMembership {
   }
 
   /**
+   * Shadow mode's "would have saved": bytes fetched from the origin that the swarm would have
+   * brought. Judged one election tier spacing after the fetch: with blocking playlist reload
+   * (docs/protocol.md §1) every member learns of a segment at its publication and fetches it at
+   * the same moment, so a neighbour's copy is seldom announced before ours is in. Of the members
+   * holding it then, the one the live election ranks first (the lowest election hash) would have
+   * fetched it in P2P mode; the others count it.
+   */
+  private countShadowSaved(sn: number, bytes: number): void {
+    const session = this.session;
+    if (!session) return;
+    const scheduler = session.scheduler;
+    setTimeout(() => {
+      if (this.session !== session) return;
+      const mine = electionUnit(scheduler.localPeerId, sn);
+      if (scheduler.holdersOf(sn).some((id) => electionUnit(id, sn) < mine)) {
+        this.emitter.emit("shadow-saved", { bytes, seq: sn });
+      }
+    }, scheduler.config.liveTierSpacingS * 1000);
+  }
+
+  /**
    * Bytes the loader fetched over plain HTTP: if they verify, peers can have them. `transferMs`:
    * how long the transfer took; a slow one before the first frame moves startup to the swarm.
    */
@@ -407,10 +429,7 @@ export class P2PEngine extends SwarmMembership {
       this.timeline?.record("startup-switch", frag.sn, { startup: "swarm", startupWhy: "media-slow", transferMs: Math.round(transferMs) });
     }
     if (this.session && loc.rendition === this.sessionRendition) {
-      if (this.operator.decision?.mode === "shadow" && this.session.scheduler.holderCount(frag.sn) > 0) {
-        // Shadow mode: a neighbour already held what we just fetched from the origin.
-        this.emitter.emit("shadow-saved", { bytes: data.length, seq: frag.sn });
-      }
+      if (this.operator.decision?.mode === "shadow") this.countShadowSaved(frag.sn, data.length);
       void this.session.offerHttpSegment(this.segmentInfo(frag, false), data);
       return;
     }

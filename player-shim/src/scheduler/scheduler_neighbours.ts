@@ -108,11 +108,14 @@ export abstract class SchedulerNeighbours {
     return this.book.peers.get(peerId)?.haves.has(seq) ?? false;
   }
 
-  /** Neighbours that announced `seq` (shadow mode's "would have saved"). */
+  /** Ids of the neighbours that announced `seq` complete (shadow mode's "would have saved"). */
+  holdersOf(seq: number): string[] {
+    return [...this.book.peers.values()].filter((peer) => peer.haves.has(seq)).map((peer) => peer.peerId);
+  }
+
+  /** How many neighbours announced `seq` complete. */
   holderCount(seq: number): number {
-    let n = 0;
-    for (const peer of this.book.peers.values()) if (peer.haves.has(seq)) n++;
-    return n;
+    return this.holdersOf(seq).length;
   }
 
   // --- what neighbours ask of this member ---
