@@ -323,19 +323,30 @@ class PieceScheduler(SchedulerNeighbours):
         # (segment, deadline, usable holders), holders computed once per pass
         assignable: list[tuple[SegmentState, float, list[RemotePeer]]] = []
         link_budget = self._tight_link_budget()
+        shared_rate = self._shared_rate()
         earlier_missing = 0  # bytes the segments before this one (deadline order) still miss
+        earlier_late = False  # one of them would miss its deadline beside one more fetch
         for seq in sorted(self.book.segments):
             segment = self.book.segments[seq]
             deadline = self.clock.deadline(segment)
             if deadline is None and not self.seeder:
                 continue
-            link_full = link_budget is not None and earlier_missing >= link_budget
-            earlier_missing += segment.missing_bytes()
+            late_before = earlier_late
+            link_full = late_before or (link_budget is not None and earlier_missing >= link_budget)
+            missing = segment.missing_bytes()
+            if deadline is not None and deadline <= now and not self.clock.waiting_on(segment):
+                missing = 0  # played or skipped (its bytes came some other way): holds nothing
+            earlier_missing += missing
+            if shared_rate is not None and deadline is not None and missing and not earlier_late:
+                due = deadline - self.config.http_margin_s
+                earlier_late = now + earlier_missing / shared_rate > due
             if self.seeder or deadline is None:
                 why = "seeder" if self.seeder else "no-deadline"
                 self._fetch_http(now, segment, take_over=False, reason=why)
                 continue
             if now >= self.gate.takeover_at(now, segment, deadline):
+                if late_before and not self.clock.waiting_on(segment):
+                    continue  # earliest deadline first: see `new_fetch_share_x`
                 early = now < self.clock.fallback_at(segment, deadline)
                 race = self.gate.stalled_race_at(segment)
                 why = "pace-takeover" if early else "fallback-takeover"
@@ -376,6 +387,14 @@ class PieceScheduler(SchedulerNeighbours):
         if not bitrates or self.clock.http_rate >= self.config.tight_link_x * max(bitrates):
             return None
         return self.clock.http_rate * horizon
+
+    def _shared_rate(self) -> float | None:
+        """The origin rate an earlier segment's transfer keeps beside one more fetch
+        (`new_fetch_share_x`; None: the rule is off, or the link is not measured yet)."""
+        share = self.config.new_fetch_share_x
+        if share <= 0 or not self.clock.http_rate_known:
+            return None
+        return self.clock.http_rate / share
 
     def _fetch_http(
         self, now: float, segment: SegmentState, *, take_over: bool, reason: str

@@ -54,6 +54,16 @@ class SchedulerConfig:
     the rest (simulator, steady audience: bench/results/sim-s31/README.md, section 4). Peer
     requests are not held: in a flash crowd every member's measured rate is low, and holding
     relays back there doubled the worst seed's stall share. 0: off."""
+    new_fetch_share_x: float = 2.0
+    """A new origin fetch (an election turn, a fetch of a segment nobody holds, a later
+    segment's takeover) waits while a segment due before it would miss `deadline -
+    http_margin_s` at 1/this of the measured origin rate: the share one more transfer leaves
+    it on a shared downlink. Fetches in parallel share the link and all come late; earliest
+    deadline first brings the one playback needs next in time. With blocking playlist reload a
+    member learns of a new segment while the one before still arrives; on a thin buffer (a
+    newcomer, a rendition switch) its turn or a takeover then halved that one's rate (lab: a
+    mobile page's next segment 0.3-2 s late, bench/results/realistic-README.md series 15). The
+    segment playback waits on never waits. 0: off."""
     tight_link_x: float = 2.0
     """A link is tight while our measured origin rate is under this many times the bitrate."""
     http_rate_ewma_weight: float = 0.3

@@ -132,7 +132,8 @@ async def _serve_media_playlist(request: web.Request, resource: Resource) -> web
         if state.ended or state.last_msn >= msn:
             break
         if msn > state.last_msn + MAX_AHEAD:
-            raise web.HTTPBadRequest(text=f"_HLS_msn {msn} is beyond {state.last_msn} + 2\n")
+            limit = f"{state.last_msn} + {MAX_AHEAD}"
+            raise web.HTTPBadRequest(text=f"_HLS_msn {msn} is beyond {limit}\n")
         if give_up is None:
             give_up = loop.time() + TIMEOUT_TARGET_DURATIONS * max(1.0, state.target_duration)
         left = give_up - loop.time()

@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "b207af4be6b94d96669351d254a11029f3cbc43105a376638b4ac347e730110b",
+        "5be166051526cc44b71a3fc9c40edf0623359dbfa8d7876883e9c48b93cdf3e2",
     ),
     "steady-peer": (
         SimConfig(

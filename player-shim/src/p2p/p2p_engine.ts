@@ -64,6 +64,8 @@ export class P2PEngine extends SwarmMembership {
   private readonly liveEdgeSns = new Set<number>();
   /** Fragment URLs the player is loading over plain HTTP (`load` answered null): never prefetched too. */
   private readonly playerLoads = new Set<string>();
+  /** Shadow mode's pending "would have saved" judgements (countShadowSaved), cleared on teardown. */
+  private readonly shadowTimers = new Set<ReturnType<typeof setTimeout>>();
   protected override readonly preJoin = new Map<number, PreJoinFragment>();
   protected override readonly playhead: PlayheadTracker;
   protected override destroyed = false;
@@ -407,13 +409,21 @@ export class P2PEngine extends SwarmMembership {
     const session = this.session;
     if (!session) return;
     const scheduler = session.scheduler;
-    setTimeout(() => {
+    const timer = setTimeout(() => {
+      this.shadowTimers.delete(timer);
       if (this.session !== session) return;
       const mine = electionUnit(scheduler.localPeerId, sn);
       if (scheduler.holdersOf(sn).some((id) => electionUnit(id, sn) < mine)) {
         this.emitter.emit("shadow-saved", { bytes, seq: sn });
       }
     }, scheduler.config.liveTierSpacingS * 1000);
+    this.shadowTimers.add(timer);
+  }
+
+  protected override teardown(): void {
+    for (const timer of this.shadowTimers) clearTimeout(timer);
+    this.shadowTimers.clear();
+    super.teardown();
   }
 
   /**

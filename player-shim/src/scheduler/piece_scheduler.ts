@@ -281,18 +281,28 @@ export class PieceScheduler extends SchedulerNeighbours {
     // (segment, deadline, usable holders), holders computed once per pass
     const assignable: [SegmentState, number, RemotePeer[]][] = [];
     const linkBudget = this.tightLinkBudget();
+    const sharedRate = this.sharedRate();
     let earlierMissing = 0; // bytes the segments before this one (deadline order) still miss
+    let earlierLate = false; // one of them would miss its deadline beside one more fetch
     for (const seq of sortedNumbers(this.book.segments.keys())) {
       const segment = this.book.segments.get(seq) as SegmentState;
       const deadline = this.clock.deadline(segment);
       if (deadline === null && !this.seeder) continue;
-      const linkFull = linkBudget !== null && earlierMissing >= linkBudget;
-      earlierMissing += segment.missingBytes();
+      const lateBefore = earlierLate;
+      const linkFull = lateBefore || (linkBudget !== null && earlierMissing >= linkBudget);
+      let missing = segment.missingBytes();
+      // Past its deadline and playback not waiting on it: played or skipped (its bytes came some other way), it holds nothing.
+      if (deadline !== null && deadline <= now && !this.clock.waitingOn(segment)) missing = 0;
+      earlierMissing += missing;
+      if (sharedRate !== null && deadline !== null && missing > 0 && !earlierLate) {
+        earlierLate = now + earlierMissing / sharedRate > deadline - this.config.httpMarginS;
+      }
       if (this.seeder || deadline === null) {
         this.fetchHttp(now, segment, false, this.seeder ? "seeder" : "no-deadline");
         continue;
       }
       if (now >= this.gate.takeoverAt(now, segment, deadline)) {
+        if (lateBefore && !this.clock.waitingOn(segment)) continue; // earliest deadline first: see `newFetchShareX`
         const early = now < this.clock.fallbackAt(segment, deadline);
         const race = this.gate.stalledRaceAt(segment);
         const why = race !== null && now >= race ? "race-takeover" : early ? "pace-takeover" : "fallback-takeover";
@@ -328,6 +338,13 @@ export class PieceScheduler extends SchedulerNeighbours {
     for (const s of this.book.segments.values()) if (s.duration > 0) bitrate = Math.max(bitrate, s.size / s.duration);
     if (bitrate <= 0 || this.clock.httpRate >= this.config.tightLinkX * bitrate) return null;
     return this.clock.httpRate * horizon;
+  }
+
+  /** The origin rate an earlier segment's transfer keeps beside one more fetch (`newFetchShareX`; null: off, or the link not measured yet). */
+  private sharedRate(): number | null {
+    const share = this.config.newFetchShareX;
+    if (share <= 0 || !this.clock.httpRateKnown) return null;
+    return this.clock.httpRate / share;
   }
 
   /**

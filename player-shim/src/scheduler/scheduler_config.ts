@@ -34,6 +34,14 @@ export interface SchedulerConfig {
    * requests are not held (why: the Python port's `tight_link_budget_s`). 0: off.
    */
   tightLinkBudgetS: number;
+  /**
+   * A new origin fetch (an election turn, a fetch of a segment nobody holds, a later segment's
+   * takeover) waits while a segment due before it would miss `deadline - httpMarginS` at 1/this of
+   * the measured origin rate: parallel fetches share the link and all come late; earliest deadline
+   * first brings the next one in time. The segment playback waits on never waits (why: the Python
+   * port's `new_fetch_share_x`). 0: off.
+   */
+  newFetchShareX: number;
   /** A link is tight while our measured origin rate is under this many times the bitrate. */
   tightLinkX: number;
   /** Weight of a new sample in the HTTP throughput estimate (the first measurement replaces `httpRateEstimateBytesPerS`, a guess). */
@@ -184,6 +192,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   httpRateEstimateBytesPerS: 2_000_000.0,
   slowLinkReserveX: 2.0,
   tightLinkBudgetS: 2.0,
+  newFetchShareX: 2.0,
   tightLinkX: 2.0,
   httpRateEwmaWeight: 0.3,
   httpRetryS: 0.5,

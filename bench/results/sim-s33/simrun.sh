@@ -1,0 +1,15 @@
+#!/bin/bash
+# simrun.sh NAME WORKTREE SCEN [extra args...]: one 24-seed sim run into $SIMRUN_OUT (default: this directory) as NAME/ and NAME.log
+O=${SIMRUN_OUT:-$(cd "$(dirname "$0")" && pwd)}; name=$1; dir=$2; scen=$3; shift 3
+B="--peers 8-40 --seeds 24 --duration 60 --jobs 1"
+case $scen in
+  s) A="--scenario steady --cap-x 20 --set peer_down_x=1.1,2";;
+  t) A="--scenario flash --cap-x 2-4 --set peer_down_x=1.1,2";;
+  f) A="--scenario flash --cap-x 2-4";;
+  u) A="--scenario steady --cap-x 20 --set peer_down_x=1.1,2 --set peer_up_x=0.3,1.5";;
+  w) A="--scenario steady --cap-x 20 --set peer_down_x=1.1,6";;
+  wf) A="--scenario flash --cap-x 2-4 --set peer_down_x=1.1,6";;
+  uk) A="--scenario steady --cap-x 20 --set peer_down_x=1.1,2 --set peer_up_x=0.3,1.5 --set uplink_known_share=0.9";;
+esac
+cd $dir && nice -n 19 .venv/bin/swarmcast bench sim $A $B "$@" --out $O/$name > $O/$name.log 2>&1
+echo "$name: $(grep -v wrote $O/$name.log | tail -1)"
