@@ -7,6 +7,8 @@ case $scen in
   t) A="--scenario flash --cap-x 2-4 --set peer_down_x=1.1,2";;
   f) A="--scenario flash --cap-x 2-4";;
   u) A="--scenario steady --cap-x 20 --set peer_down_x=1.1,2 --set peer_up_x=0.3,1.5";;
+  w) A="--scenario steady --cap-x 20 --set peer_down_x=1.1,6";;
+  wf) A="--scenario flash --cap-x 2-4 --set peer_down_x=1.1,6";;
   uk) A="--scenario steady --cap-x 20 --set peer_down_x=1.1,2 --set peer_up_x=0.3,1.5 --set uplink_known_share=0.9";;
 esac
 cd $dir && nice -n 19 .venv/bin/swarmcast bench sim $A $B "$@" --out $O/$name > $O/$name.log 2>&1
