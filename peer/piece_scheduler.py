@@ -332,6 +332,7 @@ class PieceScheduler(SchedulerNeighbours):
             if deadline is None and not self.seeder:
                 continue
             late_before = earlier_late
+            head = earlier_missing == 0  # nothing due before it is missing
             link_full = late_before or (link_budget is not None and earlier_missing >= link_budget)
             missing = segment.missing_bytes()
             if deadline is not None and deadline <= now and not self.clock.waiting_on(segment):
@@ -355,6 +356,8 @@ class PieceScheduler(SchedulerNeighbours):
                 self._fetch_http(now, segment, take_over=True, reason=why)
                 continue
             holders = self.book.usable_holders(now, segment.seq)
+            if holders and late_before and self._downlink_first(segment):
+                continue  # our own downlink is the bottleneck: see `slow_link_holds_peer_requests`
             if holders:
                 if self.config.relay_announce_pieces > 0 and segment.announced_count < 0:
                     segment.announce_pending = True  # a copy is coming: tell ours it is
@@ -362,6 +365,8 @@ class PieceScheduler(SchedulerNeighbours):
                     assignable.append((segment, deadline, holders))
             elif link_full and not self.clock.waiting_on(segment):
                 continue  # a tight link is busy with earlier segments: this one's turn waits
+            elif head and self._catch_up(now, segment):
+                self._fetch_http(now, segment, take_over=False, reason="catch-up")
             elif self.gate.may_fetch_unheld(now, segment):
                 if self.gate.blocked_election(now, self.local_peer_id, segment):
                     continue  # neighbours are as blocked as we are: one of them goes first
@@ -387,6 +392,23 @@ class PieceScheduler(SchedulerNeighbours):
         if not bitrates or self.clock.http_rate >= self.config.tight_link_x * max(bitrates):
             return None
         return self.clock.http_rate * horizon
+
+    def _catch_up(self, now: float, segment: SegmentState) -> bool:
+        """A playing member's next segment that no neighbour holds, published before it learned
+        of it (not at the live edge: no election), comes from the origin at once when nothing
+        due before it is missing (`catch_up_unheld`)."""
+        return (
+            self.config.catch_up_unheld
+            and segment.http_first_at is None
+            and self.clock.playing
+            and not self.gate.connect_wait(now)
+        )
+
+    def _downlink_first(self, segment: SegmentState) -> bool:
+        """New peer requests for this later segment wait for earlier ones on a link slower
+        than the origin (`slow_link_holds_peer_requests`); never what playback waits on."""
+        hold = self.config.slow_link_holds_peer_requests and self.clock.slow_link
+        return hold and not self.clock.waiting_on(segment)
 
     def _shared_rate(self) -> float | None:
         """The origin rate an earlier segment's transfer keeps beside one more fetch

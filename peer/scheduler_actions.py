@@ -15,9 +15,9 @@ DropReason = Literal["bad_piece", "protocol_error"]
 DecisionHook = Callable[[float, int, str, dict[str, Any]], None]
 """Optional observer of the scheduler's decisions (a timeline, a debugger): `(now, seq, kind,
 detail)` when it starts an HTTP fetch (`kind` = why: election-turn, blocked-no-holder,
-fallback-takeover, pace-takeover, seeder, no-deadline), opens a peer request (peer-request),
-gives holders a round (peer-round), schedules a live election (election-wait) or abandons a
-peer (abandon-peer, `seq` -1). It never changes the policy."""
+fallback-takeover, pace-takeover, race-takeover, catch-up, seeder, no-deadline), opens a peer
+request (peer-request), gives holders a round (peer-round), schedules a live election
+(election-wait) or abandons a peer (abandon-peer, `seq` -1). It never changes the policy."""
 
 
 @dataclass(frozen=True)

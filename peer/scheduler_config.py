@@ -64,6 +64,23 @@ class SchedulerConfig:
     newcomer, a rendition switch) its turn or a takeover then halved that one's rate (lab: a
     mobile page's next segment 0.3-2 s late, bench/results/realistic-README.md series 15). The
     segment playback waits on never waits. 0: off."""
+    slow_link_holds_peer_requests: bool = True
+    """On a link slower than the origin (`slow_link_reserve_x`: a neighbour's origin rate is
+    that many times ours, so the member's own downlink is the bottleneck, not the origin), new
+    peer requests for a later segment wait too while an earlier one would be late (the rule
+    above): they share that downlink with the segment playback needs next (lab: a mobile page's
+    next segment took 4.1 s beside three later segments' peer requests, a 2.3 s stall). On a
+    congested origin every member is slow alike and peer requests never wait (holding them
+    there doubled the simulated flash crowds' worst seeds, session 31)."""
+    catch_up_unheld: bool = True
+    """A playing member's next segment (nothing due before it missing) that no neighbour
+    holds and that was published before the member learned of it (not at the live edge, so no
+    election: the backlog of a rendition switch's new session, of a newcomer's first playlist)
+    comes from the origin at once, as over plain HTTP, rather than at its fallback point:
+    neighbours that played it already would hold it, so nobody is likely to bring it sooner,
+    and on a thin buffer the wait was the stall (lab: a DSL page's first segment after a
+    switch waited 5.3 s for its fallback point and a silent neighbour's round, a 0.8 s stall).
+    Not while neighbours are still connecting (they may hold it)."""
     tight_link_x: float = 2.0
     """A link is tight while our measured origin rate is under this many times the bitrate."""
     http_rate_ewma_weight: float = 0.3

@@ -35,6 +35,7 @@ MARKERS = {
     "fallback-takeover": ("v", "tab:red", "HTTP: fallback takeover"),
     "pace-takeover": ("<", "tab:orange", "HTTP: peers behind pace"),
     "race-takeover": (">", "tab:brown", "HTTP: own link beats a stalled copy"),
+    "catch-up": ("d", "tab:olive", "HTTP: next unheld segment at once"),
     "no-deadline": ("1", "tab:gray", "HTTP: no deadline"),
     "peer-round": ("o", "tab:blue", "peer round"),
     "safety-net": ("*", "magenta", "loader safety net"),
@@ -43,7 +44,7 @@ MARKERS = {
 }
 HTTP_DECISIONS = (
     "election-turn", "blocked-no-holder", "fallback-takeover", "pace-takeover", "race-takeover",
-    "no-deadline", "seeder",
+    "catch-up", "no-deadline", "seeder",
 )  # fmt: skip
 
 

@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "5be166051526cc44b71a3fc9c40edf0623359dbfa8d7876883e9c48b93cdf3e2",
+        "7713f350662ba9d853ccee021735ff312c9d6f135be3458168c6335062fb8224",
     ),
     "steady-peer": (
         SimConfig(

@@ -39,7 +39,7 @@ export type SchedulerAction =
 /**
  * Optional observer of the scheduler's decisions (a timeline, a debugger): called at the moment it
  * starts an HTTP fetch (`kind` = why: election-turn, blocked-no-holder, fallback-takeover,
- * pace-takeover, seeder, no-deadline), opens a peer request (peer-request), gives holders a round
+ * pace-takeover, race-takeover, catch-up, seeder, no-deadline), opens a peer request (peer-request), gives holders a round
  * (peer-round), schedules a live election (election-wait) or abandons a peer (abandon-peer; `seq`
  * -1). Never changes policy.
  */

@@ -289,6 +289,7 @@ export class PieceScheduler extends SchedulerNeighbours {
       const deadline = this.clock.deadline(segment);
       if (deadline === null && !this.seeder) continue;
       const lateBefore = earlierLate;
+      const head = earlierMissing === 0; // nothing due before it is missing
       const linkFull = lateBefore || (linkBudget !== null && earlierMissing >= linkBudget);
       let missing = segment.missingBytes();
       // Past its deadline and playback not waiting on it: played or skipped (its bytes came some other way), it holds nothing.
@@ -310,6 +311,7 @@ export class PieceScheduler extends SchedulerNeighbours {
         continue;
       }
       const holders = this.book.usableHolders(now, segment.seq);
+      if (holders.length > 0 && lateBefore && this.downlinkFirst(segment)) continue; // see `slowLinkHoldsPeerRequests`
       if (holders.length > 0) {
         // A copy is coming: tell ours it is (multi-hop cut-through).
         if (this.config.relayAnnouncePieces > 0 && segment.announcedCount < 0) segment.announcePending = true;
@@ -317,6 +319,10 @@ export class PieceScheduler extends SchedulerNeighbours {
         continue;
       }
       if (linkFull && !this.clock.waitingOn(segment)) continue; // a tight link is busy with earlier segments
+      if (head && this.catchUp(now, segment)) {
+        this.fetchHttp(now, segment, false, "catch-up");
+        continue;
+      }
       const reason = this.gate.fetchUnheldReason(now, segment);
       // Neighbours as blocked as we are (everyone arriving at once): one of them goes first.
       if (reason !== null && !this.gate.blockedElection(now, this.localPeerId, segment)) this.fetchHttp(now, segment, false, reason);
@@ -338,6 +344,16 @@ export class PieceScheduler extends SchedulerNeighbours {
     for (const s of this.book.segments.values()) if (s.duration > 0) bitrate = Math.max(bitrate, s.size / s.duration);
     if (bitrate <= 0 || this.clock.httpRate >= this.config.tightLinkX * bitrate) return null;
     return this.clock.httpRate * horizon;
+  }
+
+  /** A playing member's next unheld segment published before it learned of it comes from the origin at once (`catchUpUnheld`). */
+  private catchUp(now: number, segment: SegmentState): boolean {
+    return this.config.catchUpUnheld && segment.httpFirstAt === null && this.clock.playing && !this.gate.connectWait(now);
+  }
+
+  /** New peer requests for this later segment wait for earlier ones on a link slower than the origin (`slowLinkHoldsPeerRequests`); never what playback waits on. */
+  private downlinkFirst(segment: SegmentState): boolean {
+    return this.config.slowLinkHoldsPeerRequests && this.clock.slowLink && !this.clock.waitingOn(segment);
   }
 
   /** The origin rate an earlier segment's transfer keeps beside one more fetch (`newFetchShareX`; null: off, or the link not measured yet). */

@@ -42,6 +42,19 @@ export interface SchedulerConfig {
    * port's `new_fetch_share_x`). 0: off.
    */
   newFetchShareX: number;
+  /**
+   * On a link slower than the origin (`slowLinkReserveX`), new peer requests for a later segment
+   * wait too while an earlier one would be late: they share the member's own downlink with the
+   * segment playback needs next. Never on a congested origin (why: the Python port's
+   * `slow_link_holds_peer_requests`).
+   */
+  slowLinkHoldsPeerRequests: boolean;
+  /**
+   * A playing member's next segment that no neighbour holds, published before it learned of it
+   * (no election), comes from the origin at once rather than at its fallback point (why: the
+   * Python port's `catch_up_unheld`).
+   */
+  catchUpUnheld: boolean;
   /** A link is tight while our measured origin rate is under this many times the bitrate. */
   tightLinkX: number;
   /** Weight of a new sample in the HTTP throughput estimate (the first measurement replaces `httpRateEstimateBytesPerS`, a guess). */
@@ -193,6 +206,8 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   slowLinkReserveX: 2.0,
   tightLinkBudgetS: 2.0,
   newFetchShareX: 2.0,
+  slowLinkHoldsPeerRequests: true,
+  catchUpUnheld: true,
   tightLinkX: 2.0,
   httpRateEwmaWeight: 0.3,
   httpRetryS: 0.5,
