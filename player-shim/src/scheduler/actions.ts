@@ -39,9 +39,9 @@ export type SchedulerAction =
 /**
  * Optional observer of the scheduler's decisions (a timeline, a debugger): called at the moment it
  * starts an HTTP fetch (`kind` = why: election-turn, blocked-no-holder, fallback-takeover,
- * pace-takeover, race-takeover, catch-up, seeder, no-deadline), opens a peer request (peer-request), gives holders a round
- * (peer-round), schedules a live election (election-wait) or abandons a peer (abandon-peer; `seq`
- * -1). Never changes policy.
+ * pace-takeover, race-takeover, catch-up, seeder, no-deadline), opens a peer request
+ * (peer-request), gives holders a round (peer-round), schedules a live election (election-wait) or
+ * abandons a peer (abandon-peer; `seq` -1). Never changes policy.
  */
 export type DecisionHook = (now: number, seq: number, kind: string, detail: Record<string, unknown>) => void;
 
