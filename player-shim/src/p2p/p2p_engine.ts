@@ -71,7 +71,6 @@ export class P2PEngine extends SwarmMembership {
   protected override destroyed = false;
   /** The page's own wish (options.p2p, setEnabled); the operator can only narrow it. */
   private pageWants: boolean;
-  private lastRendition: string | null = null;
   override readonly links: LinkStats;
   /** The uplink measured while data channels are backlogged (beacons, the small-uplink rule). */
   override readonly uplink: UplinkFeed;
@@ -178,7 +177,7 @@ export class P2PEngine extends SwarmMembership {
     const zero = { ttff_ms: null, stalls: 0, stall_ms: 0, watch_ms: 0, http_bytes: 0, p2p_bytes: 0, upload_bytes: 0, shadow_saved_bytes: 0, verify_failures: 0, peers: 0, latency_ms: null };
     return {
       ...(this.beaconSource?.() ?? zero),
-      rendition: this.lastRendition,
+      rendition: this.wantedRendition,
       p2p: status.mode,
       reason: status.reason,
       conn_attempts: this.links.attempts,
@@ -260,7 +259,7 @@ export class P2PEngine extends SwarmMembership {
     while (this.liveEdgeSns.size > 64) this.liveEdgeSns.delete(this.liveEdgeSns.values().next().value as number);
     const first = fragments[0];
     const where = first ? locateSegment(first.url) : null;
-    if (where) this.lastRendition = where.rendition;
+    if (where) this.wantRendition(where.rendition);
     if (!this.enabled || this.destroyed || !first || !where) return;
     const session = this.readySession(where.stream, where.rendition);
     if (!session) {
@@ -277,6 +276,14 @@ export class P2PEngine extends SwarmMembership {
     for (const frag of prefetchWindow(fragments, view)) {
       void session.addSegment(this.segmentInfo(frag, electsFirstCopy(newSns.has(frag.sn), this.playhead.started)));
     }
+  }
+
+  /** The player's rendition is now `rendition` (`wantedRendition`). */
+  private wantRendition(rendition: string): void {
+    if (rendition !== this.wantedRendition && this.session && rendition !== this.sessionRendition) {
+      this.timeline?.record("rendition-wanted", null, { rendition, retired: this.sessionRendition });
+    }
+    this.wantedRendition = rendition;
   }
 
   isLiveEdge(sn: number): boolean {
@@ -297,6 +304,7 @@ export class P2PEngine extends SwarmMembership {
     if (!this.enabled || this.destroyed) return null;
     const loc = locateSegment(frag.url);
     if (!loc) return null;
+    this.wantRendition(loc.rendition);
     this.playhead.fragmentWanted(frag.start);
     this.playerLoads.delete(frag.url);
     let session = this.readySession(loc.stream, loc.rendition);

@@ -12,7 +12,8 @@ export interface PlayheadSink {
   setPlayhead(position: number, playing: boolean): void;
 }
 
-const MEDIA_EVENTS = ["playing", "pause", "waiting", "seeking", "seeked", "ratechange", "stalled", "ended"];
+/** Events after which the scheduler gets the playhead again ("playing" has its own listener). */
+const MEDIA_EVENTS = ["pause", "waiting", "seeking", "seeked", "ratechange", "stalled", "ended"];
 
 export class PlayheadTracker {
   private media: HTMLMediaElement | null = null;
@@ -33,11 +34,17 @@ export class PlayheadTracker {
     this.detach();
     this.media = media;
     const update = (): void => this.push();
+    // Started first, then pushed: pushed before `started` was set, the first frame reached the
+    // scheduler as "not playing" until the next media event or the 2 s resync, and for that
+    // long the segment after the start one was planned against the startup deadline, not the
+    // playhead (realistic lab: fallbacks 0.4-1.4 s late on DSL and mobile pages,
+    // bench/results/realistic-README.md series 17).
     const onPlaying = (): void => {
       this.started = true;
+      this.push();
     };
-    for (const name of MEDIA_EVENTS) this.listen(name, update);
     this.listen("playing", onPlaying);
+    for (const name of MEDIA_EVENTS) this.listen(name, update);
     this.resyncTimer = setInterval(() => {
       if (this.media && !this.media.paused && this.started) this.push();
     }, 2000);

@@ -55,4 +55,10 @@ export interface SessionDeps {
    * it want one. Absent: never.
    */
   measureOnly?: () => boolean;
+  /**
+   * The player has moved to another rendition while true (a switch whose new swarm is still
+   * being joined): the session asks neither neighbours nor the origin for anything new; it
+   * still serves its neighbours. Absent: never.
+   */
+  retired?: () => boolean;
 }

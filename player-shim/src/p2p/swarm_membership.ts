@@ -52,6 +52,13 @@ export abstract class SwarmMembership {
   protected signaling: SignalingClient | null = null;
   protected session: SwarmSession | null = null;
   protected sessionRendition: string | null = null;
+  /**
+   * The rendition of the player's latest playlist or fragment. A session of another one is
+   * retired (SessionDeps `retired`) while the switch's join runs: on a mobile page its peer
+   * requests for the old rendition's next segments filled the link the new one's records and
+   * first fragment waited on (realistic lab, bench/results/realistic-README.md series 17).
+   */
+  protected wantedRendition: string | null = null;
   protected joining: Promise<SwarmSession | null> | null = null;
   protected readonly backoff: JoinBackoff;
   private stream: string | null = null;
@@ -161,6 +168,7 @@ export abstract class SwarmMembership {
         timeline: this.timeline,
         createLink: this.uplink.factory(this.links.factory(this.network.createLink)),
         measureOnly: () => !this.serving, // shadow: not one byte from a neighbour
+        retired: () => this.wantedRendition !== null && this.wantedRendition !== rendition,
       });
       const startup = this.startup.decide(joined.neighbours.length, joined.arrivals);
       const originMs = this.startup.originMs;

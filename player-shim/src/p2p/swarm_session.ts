@@ -255,7 +255,7 @@ export class SwarmSession {
     if (action.action === "request") {
       const buffer = this.store.get(action.seq);
       if (buffer?.complete) return; // queued before the segment completed
-      if (this.deps.measureOnly?.()) return this.scheduler.requestRejected(this.nowS(), action.peer, action.requestId, "choked");
+      if (this.deps.measureOnly?.() || this.deps.retired?.()) return this.scheduler.requestRejected(this.nowS(), action.peer, action.requestId, "choked");
       buffer?.noteRequested(this.deps.clock.now());
     }
     const frame = "peer" in action ? frameFor(action, this.store) : null;
@@ -268,6 +268,8 @@ export class SwarmSession {
         const buffer = this.store.get(action.seq);
         const url = this.intake.urls.get(action.seq);
         if (!buffer || !url || buffer.complete) return; // queued before the segment completed
+        // A rendition the player left: its segments would only slow the new one's on our link.
+        if (this.deps.retired?.()) return this.scheduler.httpFailed(this.nowS(), action.fetchId);
         buffer.noteRequested(this.deps.clock.now());
         void this.fetcher.fetch(action.fetchId, buffer, url, action.firstPiece, action.pieceCount);
         return;

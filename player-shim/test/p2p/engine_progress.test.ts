@@ -57,3 +57,21 @@ describe("engine: the download meter seeds the session's HTTP rate", () => {
     expect(h.engine.schedulerSnapshot?.httpRateEstimate).toBe(125_000);
   });
 });
+
+describe("engine: a rendition switch retires the old swarm session", () => {
+  it("from the new rendition's first playlist until the new swarm is joined", async () => {
+    const h = engineHarness([10, 11, 12, 13]);
+    cleanups.push(() => h.engine.destroy());
+    h.engine.levelUpdated([10, 11, 12, 13].map(fragment), new Set([10, 11, 12, 13]));
+    const join = await h.signaling.nextJoin();
+    join.answer({ neighbours: [] });
+    await until(() => expect(h.events("join")).toHaveLength(1));
+    h.engine.levelUpdated([10, 11, 12, 13].map(fragment), new Set()); // the same rendition again: nothing retired
+    expect(h.events("rendition-wanted")).toEqual([]);
+    const lower = (sn: number) => ({ ...fragment(sn), url: fragment(sn).url.replace("/360p/", "/240p/") });
+    h.engine.levelUpdated([10, 11, 12, 13].map(lower), new Set());
+    expect(h.events("rendition-wanted")).toEqual([expect.objectContaining({ rendition: "240p", retired: "360p" })]);
+    const next = await h.signaling.nextJoin(); // the switch's join
+    expect(next.payload).toMatchObject({ rendition: "240p" });
+  });
+});

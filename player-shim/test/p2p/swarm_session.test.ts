@@ -21,14 +21,14 @@ function member(
   body: (start: number, end: number) => AsyncGenerator<Uint8Array> = async function* (start, end) {
     yield DATA.slice(start, end);
   },
-  measureOnly?: () => boolean,
+  flags: Pick<SessionDeps, "measureOnly" | "retired"> = {},
 ) {
   const emitter = new Emitter();
   const events: { [K in keyof ShimEventMap]?: ShimEventMap[K][] } = {};
   for (const name of ["bytes", "upload", "verification-failure", "peer-connect", "peer-close", "warning"] as const) {
     emitter.on(name, (e) => ((events[name] ??= [] as never[]) as unknown[]).push(e));
   }
-  const { session, reports, fetches } = recordingSession(net, peerId, record, body, { emitter, timeline, measureOnly });
+  const { session, reports, fetches } = recordingSession(net, peerId, record, body, { emitter, timeline, ...flags });
   return { session, events, reports, fetches };
 }
 
@@ -184,7 +184,7 @@ describe("swarm session", () => {
   it("in shadow mode asks no neighbour for a piece, even for a segment it wants before holding it", async () => {
     const net = new MemoryNetwork();
     const a = member(net, "seedA000");
-    const b = member(net, "viewB000", undefined, null, undefined, () => true);
+    const b = member(net, "viewB000", undefined, null, undefined, { measureOnly: () => true });
     a.session.setPlayhead(10, false);
     b.session.setPlayhead(10, false);
     await a.session.offerHttpSegment(SEG5, DATA);
@@ -198,6 +198,34 @@ describe("swarm session", () => {
     expect(buffer.httpBytes).toBe(DATA.length);
     expect((b.events.bytes ?? []).filter((e) => e.source === "p2p")).toEqual([]);
     expect(a.events.upload ?? []).toEqual([]);
+    a.session.close();
+    b.session.close();
+  });
+
+  it("retired (the player switched rendition) asks neither neighbours nor the origin, and resumes when wanted again", async () => {
+    const net = new MemoryNetwork();
+    const timeline = new Timeline();
+    let retired = true;
+    const a = member(net, "seedA000");
+    const b = member(net, "viewB000", undefined, timeline, undefined, { retired: () => retired });
+    a.session.setPlayhead(10, false);
+    b.session.setPlayhead(10, false);
+    await a.session.offerHttpSegment(SEG5, DATA);
+    a.session.addNeighbour({ peerId: "viewB000", initiator: true, seeder: false });
+    b.session.addNeighbour({ peerId: "seedA000", initiator: false, seeder: false });
+    await until(() => expect(b.session.scheduler.neighbourHolds("seedA000", 5)).toBe(true));
+    await b.session.addSegment(SEG5);
+    // The scheduler wanted it from A, then (refused on the spot) from the origin: neither went out.
+    const decisions = () => timeline.events().filter((e) => e.kind === "decision").map((e) => e["why"]);
+    await until(() => expect(decisions()).toContain("peer-request"));
+    await until(() => expect(decisions().some((why) => String(why).endsWith("takeover"))).toBe(true));
+    expect(b.fetches).toEqual([]);
+    expect(a.events.upload ?? []).toEqual([]);
+    expect(b.session.store.get(5)?.complete).toBe(false);
+    retired = false; // the player came back to this rendition
+    b.session.setPlayhead(10, false); // any event lets the scheduler plan again
+    const buffer = await b.session.waitForSegment(5, new AbortController().signal);
+    expect(buffer.httpBytes + buffer.p2pBytes).toBe(DATA.length);
     a.session.close();
     b.session.close();
   });

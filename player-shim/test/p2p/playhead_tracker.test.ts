@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { PlayheadTracker, type PlayheadSink } from "../../src/p2p/playhead_tracker";
+
+/** A <video> stand-in: the fields PlayheadTracker reads, and its events. */
+function fakeMedia(currentTime: number) {
+  return Object.assign(new EventTarget(), {
+    paused: false,
+    seeking: false,
+    readyState: 4,
+    currentTime,
+    playbackRate: 1,
+    buffered: { length: 1, start: () => currentTime, end: () => currentTime + 2 },
+  });
+}
+
+describe("PlayheadTracker", () => {
+  it("tells the scheduler playback runs at the first frame's playing event", () => {
+    const pushed: [number, boolean][] = [];
+    const sink: PlayheadSink = { setPlayhead: (position, playing) => pushed.push([position, playing]) };
+    const tracker = new PlayheadTracker(() => sink, 3);
+    const media = fakeMedia(14.1);
+    tracker.attach(media as unknown as HTMLMediaElement);
+    tracker.fragmentWanted(14);
+    expect(pushed).toEqual([[14, false]]);
+    expect(tracker.secondsUntil(16)).toBe(3); // startup deadline before the first frame
+    media.dispatchEvent(new Event("playing"));
+    expect(pushed.at(-1)).toEqual([14.1, true]);
+    expect(tracker.secondsUntil(16)).toBeCloseTo(1.9);
+    tracker.detach();
+  });
+
+  it("reports a pause and a stall as not playing", () => {
+    const pushed: [number, boolean][] = [];
+    const tracker = new PlayheadTracker(() => ({ setPlayhead: (p, playing) => pushed.push([p, playing]) }), 3);
+    const media = fakeMedia(20);
+    tracker.attach(media as unknown as HTMLMediaElement);
+    media.dispatchEvent(new Event("playing"));
+    media.readyState = 2; // waiting for data
+    media.dispatchEvent(new Event("waiting"));
+    expect(pushed.at(-1)).toEqual([20, false]);
+    media.readyState = 4;
+    media.paused = true;
+    media.dispatchEvent(new Event("pause"));
+    expect(pushed.at(-1)).toEqual([20, false]);
+    tracker.detach();
+  });
+});
