@@ -71,6 +71,8 @@ export class P2PEngine extends SwarmMembership {
   protected override destroyed = false;
   /** The page's own wish (options.p2p, setEnabled); the operator can only narrow it. */
   private pageWants: boolean;
+  /** The rendition of the player's latest playlist (beacons report it). */
+  private lastRendition: string | null = null;
   override readonly links: LinkStats;
   /** The uplink measured while data channels are backlogged (beacons, the small-uplink rule). */
   override readonly uplink: UplinkFeed;
@@ -177,7 +179,7 @@ export class P2PEngine extends SwarmMembership {
     const zero = { ttff_ms: null, stalls: 0, stall_ms: 0, watch_ms: 0, http_bytes: 0, p2p_bytes: 0, upload_bytes: 0, shadow_saved_bytes: 0, verify_failures: 0, peers: 0, latency_ms: null };
     return {
       ...(this.beaconSource?.() ?? zero),
-      rendition: this.wantedRendition,
+      rendition: this.lastRendition,
       p2p: status.mode,
       reason: status.reason,
       conn_attempts: this.links.attempts,
@@ -259,7 +261,7 @@ export class P2PEngine extends SwarmMembership {
     while (this.liveEdgeSns.size > 64) this.liveEdgeSns.delete(this.liveEdgeSns.values().next().value as number);
     const first = fragments[0];
     const where = first ? locateSegment(first.url) : null;
-    if (where) this.wantRendition(where.rendition);
+    if (where) this.lastRendition = where.rendition;
     if (!this.enabled || this.destroyed || !first || !where) return;
     const session = this.readySession(where.stream, where.rendition);
     if (!session) {
@@ -278,7 +280,11 @@ export class P2PEngine extends SwarmMembership {
     }
   }
 
-  /** The player's rendition is now `rendition` (`wantedRendition`). */
+  /**
+   * The player asked for a fragment of `rendition` (`wantedRendition`). Not at its first playlist
+   * of a new rendition: hls.js may load that while a fragment of the old one is still coming
+   * through the old session, which must then still be able to take it over.
+   */
   private wantRendition(rendition: string): void {
     if (rendition !== this.wantedRendition && this.session && rendition !== this.sessionRendition) {
       this.timeline?.record("rendition-wanted", null, { rendition, retired: this.sessionRendition });

@@ -53,7 +53,7 @@ export abstract class SwarmMembership {
   protected session: SwarmSession | null = null;
   protected sessionRendition: string | null = null;
   /**
-   * The rendition of the player's latest playlist or fragment. A session of another one is
+   * The rendition of the player's latest fragment request. A session of another one is
    * retired (SessionDeps `retired`) while the switch's join runs: on a mobile page its peer
    * requests for the old rendition's next segments filled the link the new one's records and
    * first fragment waited on (realistic lab, bench/results/realistic-README.md series 17).

@@ -59,19 +59,21 @@ describe("engine: the download meter seeds the session's HTTP rate", () => {
 });
 
 describe("engine: a rendition switch retires the old swarm session", () => {
-  it("from the new rendition's first playlist until the new swarm is joined", async () => {
+  it("from the new rendition's first fragment request until the new swarm is joined, not at its first playlist", async () => {
     const h = engineHarness([10, 11, 12, 13]);
     cleanups.push(() => h.engine.destroy());
     h.engine.levelUpdated([10, 11, 12, 13].map(fragment), new Set([10, 11, 12, 13]));
     const join = await h.signaling.nextJoin();
     join.answer({ neighbours: [] });
     await until(() => expect(h.events("join")).toHaveLength(1));
-    h.engine.levelUpdated([10, 11, 12, 13].map(fragment), new Set()); // the same rendition again: nothing retired
-    expect(h.events("rendition-wanted")).toEqual([]);
     const lower = (sn: number) => ({ ...fragment(sn), url: fragment(sn).url.replace("/360p/", "/240p/") });
+    // The new rendition's playlist: a 360p fragment may still be coming through the old session.
     h.engine.levelUpdated([10, 11, 12, 13].map(lower), new Set());
-    expect(h.events("rendition-wanted")).toEqual([expect.objectContaining({ rendition: "240p", retired: "360p" })]);
-    const next = await h.signaling.nextJoin(); // the switch's join
+    const next = await h.signaling.nextJoin(); // the switch's join, held by the test
     expect(next.payload).toMatchObject({ rendition: "240p" });
+    expect(h.events("rendition-wanted")).toEqual([]);
+    // The player asks for a 240p fragment: the 360p session asks nobody for anything new.
+    void h.engine.load(lower(13), false, new AbortController().signal).catch(() => undefined);
+    expect(h.events("rendition-wanted")).toEqual([expect.objectContaining({ rendition: "240p", retired: "360p" })]);
   });
 });
