@@ -11,6 +11,17 @@ afterEach(() => {
   for (const close of cleanups.splice(0)) close();
 });
 
+/** An engine joined to the 360p swarm of segments 10-13 with no neighbours. */
+async function joinedAlone() {
+  const h = engineHarness([10, 11, 12, 13]);
+  cleanups.push(() => h.engine.destroy());
+  h.engine.levelUpdated([10, 11, 12, 13].map(fragment), new Set([10, 11, 12, 13]));
+  const join = await h.signaling.nextJoin();
+  join.answer({ neighbours: [] });
+  await until(() => expect(h.events("join")).toHaveLength(1));
+  return h;
+}
+
 describe("engine: a fragment's progress", () => {
   it("is the verified bytes the session holds, its size, its first piece and its origin fetch in flight; null for what it does not hold", async () => {
     const h = engineHarness([10, 11, 12, 13]);
@@ -44,12 +55,7 @@ describe("engine: a fragment's progress", () => {
 
 describe("engine: the download meter seeds the session's HTTP rate", () => {
   it("after the join too, until the session measures a fetch of its own", async () => {
-    const h = engineHarness([10, 11, 12, 13]);
-    cleanups.push(() => h.engine.destroy());
-    h.engine.levelUpdated([10, 11, 12, 13].map(fragment), new Set([10, 11, 12, 13]));
-    const join = await h.signaling.nextJoin();
-    join.answer({ neighbours: [] });
-    await until(() => expect(h.events("join")).toHaveLength(1));
+    const h = await joinedAlone();
     expect(h.engine.schedulerSnapshot?.httpRateEstimate).toBe(2_000_000); // the config's guess: nothing measured at the join
     h.engine.httpTransferred(125_000, 1000); // the player's own fragment: a 1 Mbit/s downlink
     expect(h.engine.schedulerSnapshot?.httpRateEstimate).toBe(125_000);
@@ -60,12 +66,7 @@ describe("engine: the download meter seeds the session's HTTP rate", () => {
 
 describe("engine: a rendition switch retires the old swarm session", () => {
   it("from the new rendition's first fragment request until the new swarm is joined, not at its first playlist", async () => {
-    const h = engineHarness([10, 11, 12, 13]);
-    cleanups.push(() => h.engine.destroy());
-    h.engine.levelUpdated([10, 11, 12, 13].map(fragment), new Set([10, 11, 12, 13]));
-    const join = await h.signaling.nextJoin();
-    join.answer({ neighbours: [] });
-    await until(() => expect(h.events("join")).toHaveLength(1));
+    const h = await joinedAlone();
     const lower = (sn: number) => ({ ...fragment(sn), url: fragment(sn).url.replace("/360p/", "/240p/") });
     // The new rendition's playlist: a 360p fragment may still be coming through the old session.
     h.engine.levelUpdated([10, 11, 12, 13].map(lower), new Set());
