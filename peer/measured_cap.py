@@ -15,6 +15,8 @@ kbit/s links within 5-15 %, realistic-README series 9); elsewhere a backlog is o
 receiver's or a busy renderer's (cable links of 1.3-1.6 Mbit/s read 0.6-1.0; the flash lab's
 uncapped links 0.3-0.8 on 8 of 24 pages), and a cap from it starved honest uploaders and the flash
 crowd. Once engaged the cap holds while the uplink stays small: capped, the link stops queueing.
+Small, once engaged, is against the heaviest stream seen since: a switch to a lighter rendition
+does not lift the cap of an uplink that was queueing.
 `share` leaves room for the ACKs of the member's own downloads (~3 % of its downlink, a fifth of a
 150 kbit/s uplink beside a 1 Mbit/s downlink) and the meter's few percent high.
 
@@ -60,6 +62,9 @@ class MeasuredUploadCap:
         self._phase_start = 0.0  # when the current phase (capped or probing) began
         self._probing = False
         self._engaged = False  # small and seen queueing: capped until not small
+        # The heaviest stream seen while engaged: the uplink stays small for it after a switch
+        # to a lighter rendition (0: not engaged).
+        self._engaged_bps = 0.0
 
     def measured(self, now: float, rate_bytes_per_s: float) -> None:
         """A new estimate from the uplink meter (bytes/s) at `now` (seconds)."""
@@ -82,8 +87,13 @@ class MeasuredUploadCap:
         if now >= self._phase_start + length:
             self._probing = not self._probing
             self._phase_start = now
-        small = stream_bps is not None and capacity * 8 < self.config.small_below_x * stream_bps
+        # Engaged, the uplink is judged against the heaviest stream it was small for: after a
+        # down-switch to a rung it can carry once, an uncapped small uplink filled again and its
+        # ACKs queued behind it (realistic lab, bench/results/realistic-README.md series 17).
+        heaviest = None if stream_bps is None else max(stream_bps, self._engaged_bps)
+        small = heaviest is not None and capacity * 8 < self.config.small_below_x * heaviest
         self._engaged = small and (self._engaged or queueing)
+        self._engaged_bps = heaviest if self._engaged and heaviest is not None else 0.0
         if not self._engaged:
             return None
         return MeasuredLimits(None if self._probing else capacity * self.config.share, budget)

@@ -16,6 +16,8 @@
  * renderer's (cable links of 1.3-1.6 Mbit/s read 0.6-1.0; the flash lab's uncapped links
  * 0.3-0.8 on 8 of 24 pages), and a cap from it starved honest uploaders and the flash crowd.
  * Once engaged the cap holds while the uplink stays small: capped, the link stops queueing.
+ * Small, once engaged, is against the heaviest rendition seen since: a switch to a lighter rung
+ * does not lift the cap of an uplink that was queueing.
  * `share` leaves room for the ACKs of the viewer's own downloads (~3 % of its downlink, a fifth
  * of a 150 kbit/s uplink beside a 1 Mbit/s downlink) and the meter's few percent high.
  *
@@ -61,6 +63,8 @@ export class MeasuredUploadCap {
   private probing = false;
   /** Small and seen queueing: capped until a measurement says the uplink is not small. */
   private engaged = false;
+  /** The heaviest rendition seen while engaged (bits/s; 0: not engaged): the uplink stays small for it after a down-switch. */
+  private engagedBps = 0;
 
   constructor(readonly config: MeasuredCapConfig = DEFAULT_MEASURED_CAP) {
     if (config.share < 0 || config.share > 1) throw new RangeError("share must be in [0, 1]");
@@ -90,8 +94,13 @@ export class MeasuredUploadCap {
       this.probing = !this.probing;
       this.phaseStart = now;
     }
-    const small = renditionBps !== null && capacity * 8 < this.config.smallBelowX * renditionBps;
+    // Engaged, the uplink is judged against the heaviest rendition it was small for: after a
+    // down-switch to a rung it can carry once, an uncapped small uplink filled again and its ACKs
+    // queued behind it (peer/measured_cap.py, same rule).
+    const heaviest = renditionBps === null ? null : Math.max(renditionBps, this.engagedBps);
+    const small = heaviest !== null && capacity * 8 < this.config.smallBelowX * heaviest;
     this.engaged = small && (this.engaged || queueing);
+    this.engagedBps = this.engaged && heaviest !== null ? heaviest : 0;
     if (!this.engaged) return null;
     return { rateBytesPerS: this.probing ? null : capacity * this.config.share, budgetBps };
   }
