@@ -90,10 +90,11 @@ class MeasuredUploadCap:
         # Engaged, the uplink is judged against the heaviest stream it was small for: after a
         # down-switch to a rung it can carry once, an uncapped small uplink filled again and its
         # ACKs queued behind it (realistic lab, bench/results/realistic-README.md series 17).
-        heaviest = None if stream_bps is None else max(stream_bps, self._engaged_bps)
-        small = heaviest is not None and capacity * 8 < self.config.small_below_x * heaviest
+        # An unknown stream (a new session before its first segment) keeps an engaged cap.
+        heaviest = max(stream_bps or 0.0, self._engaged_bps)
+        small = heaviest > 0 and capacity * 8 < self.config.small_below_x * heaviest
         self._engaged = small and (self._engaged or queueing)
-        self._engaged_bps = heaviest if self._engaged and heaviest is not None else 0.0
+        self._engaged_bps = heaviest if self._engaged else 0.0
         if not self._engaged:
             return None
         return MeasuredLimits(None if self._probing else capacity * self.config.share, budget)

@@ -97,10 +97,11 @@ export class MeasuredUploadCap {
     // Engaged, the uplink is judged against the heaviest rendition it was small for: after a
     // down-switch to a rung it can carry once, an uncapped small uplink filled again and its ACKs
     // queued behind it (peer/measured_cap.py, same rule).
-    const heaviest = renditionBps === null ? null : Math.max(renditionBps, this.engagedBps);
-    const small = heaviest !== null && capacity * 8 < this.config.smallBelowX * heaviest;
+    // An unknown rendition (a new session before its first segment) keeps an engaged cap.
+    const heaviest = Math.max(renditionBps ?? 0, this.engagedBps);
+    const small = heaviest > 0 && capacity * 8 < this.config.smallBelowX * heaviest;
     this.engaged = small && (this.engaged || queueing);
-    this.engagedBps = this.engaged && heaviest !== null ? heaviest : 0;
+    this.engagedBps = this.engaged ? heaviest : 0;
     if (!this.engaged) return null;
     return { rateBytesPerS: this.probing ? null : capacity * this.config.share, budgetBps };
   }
