@@ -255,7 +255,10 @@ export class SwarmSession {
     if (action.action === "request") {
       const buffer = this.store.get(action.seq);
       if (buffer?.complete) return; // queued before the segment completed
-      if (this.deps.measureOnly?.() || this.deps.retired?.()) return this.scheduler.requestRejected(this.nowS(), action.peer, action.requestId, "choked");
+      if (this.deps.measureOnly?.()) return this.scheduler.requestRejected(this.nowS(), action.peer, action.requestId, "choked");
+      // Retired for now (a switch's join runs; the player may come back): "busy", not "choked",
+      // which would leave the neighbour marked as choking us until an UNCHOKE it never sends.
+      if (this.deps.retired?.()) return this.scheduler.requestRejected(this.nowS(), action.peer, action.requestId, "busy");
       buffer?.noteRequested(this.deps.clock.now());
     }
     const frame = "peer" in action ? frameFor(action, this.store) : null;
