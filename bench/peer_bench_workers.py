@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from swarmcast.peer import scheduler_actions as act
+from swarmcast.peer.channel_window import ChannelWindowConfig
 from swarmcast.peer.peer_link import PeerLink
 from swarmcast.peer.piece_scheduler import PieceScheduler
 from swarmcast.peer.scheduler_config import SchedulerConfig
@@ -24,8 +25,8 @@ from swarmcast.protocol import wire
 from swarmcast.protocol.integrity import build_record, signing_key_of
 
 SWARM_ID = "bench/360p"
-HIGH_WATER = 1_048_576
-LOW_WATER = 262_144
+# A fixed 1 MiB mark: the links' default window follows the link; a CPU bench wants it full.
+WINDOW = ChannelWindowConfig(min_bytes=1_048_576, max_bytes=1_048_576)
 
 
 async def _pipe_messages(conn: Connection) -> Any:
@@ -126,8 +127,7 @@ async def _uploader(conn: Connection, downloaders: int, piece_size: int, size: i
             ice_servers=(),
             send_signal=answer,
             handlers=uploader,
-            high_water=HIGH_WATER,
-            low_water=LOW_WATER,
+            window=WINDOW,
         )
         uploader.links[name] = link
         await link.on_signal("offer", {"type": "offer", "sdp": sdp})
@@ -209,8 +209,7 @@ async def _downloaders(
             ice_servers=(),
             send_signal=offer,
             handlers=group,
-            high_water=HIGH_WATER,
-            low_water=LOW_WATER,
+            window=WINDOW,
         )
         group.links[name] = link
         await link.start()

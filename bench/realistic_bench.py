@@ -113,6 +113,7 @@ def markdown(base: Path, scenario: RealisticScenario, runs: list[dict[str, Any]]
         ("offload", "offload (P2P phase)", _pct),
         ("bound", "capacity-aware bound", _pct),
         ("offload_of_bound", "offload / bound", _pct),
+        ("upload_unused", "uploaded bytes no viewer kept (cancelled, held, or left)", _pct),
         ("p2p_browser_stalls", "browser stalls, P2P", _num),
         ("cdn_browser_stalls", "browser stalls, CDN-only", _num),
         ("p2p_python_stalls", "Python viewer stalls, P2P", _num),

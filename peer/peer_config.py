@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from swarmcast.peer.channel_window import ChannelWindowConfig
 from swarmcast.peer.neighbour_guard import GuardConfig
 from swarmcast.peer.scheduler_config import SchedulerConfig
 
@@ -70,10 +71,12 @@ class PeerConfig:
     following (peer/measured_cap.py; 0: none)."""
     max_pieces_per_request: int = 64
     """Advertised in HELLO: the largest REQUEST we serve."""
-    channel_high_water_bytes: int = 1_048_576
-    """Stop writing to a data channel while more than this is buffered ..."""
-    channel_low_water_bytes: int = 262_144
-    """... and resume at `bufferedamountlow` (its `bufferedAmountLowThreshold`)."""
+    channel_min_high_water_bytes: int = ChannelWindowConfig.min_bytes
+    channel_high_water_bytes: int = ChannelWindowConfig.max_bytes
+    channel_buffer_s: float = ChannelWindowConfig.buffer_s
+    """A data channel holds about `channel_buffer_s` of its link's measured pace ahead of the
+    wire, between the two marks (bytes); the rest waits in the link's queue, where a CANCEL drops
+    it (peer/channel_window.py)."""
     start_timeout_s: float = 30.0
     """How long start() waits for the stream to exist on the origin (its first segment)."""
     http_timeout_s: float = 10.0
@@ -86,7 +89,14 @@ class PeerConfig:
     def __post_init__(self) -> None:
         if not self.origin_url.startswith(("http://", "https://")):
             raise ValueError("origin_url must be an http(s) URL")
-        if self.channel_low_water_bytes >= self.channel_high_water_bytes:
-            raise ValueError("channel_low_water_bytes must be below channel_high_water_bytes")
+        self.channel_window()  # validates the marks
         if self.max_store_segments < 2:
             raise ValueError("max_store_segments must be >= 2")
+
+    def channel_window(self) -> ChannelWindowConfig:
+        """The links' channel window (peer/channel_window.py) from the three fields."""
+        return ChannelWindowConfig(
+            min_bytes=self.channel_min_high_water_bytes,
+            max_bytes=self.channel_high_water_bytes,
+            buffer_s=self.channel_buffer_s,
+        )

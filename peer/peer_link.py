@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ from aiortc import (
 )
 from aiortc.sdp import candidate_from_sdp
 
+from swarmcast.peer.channel_window import ChannelWindow, ChannelWindowConfig
 from swarmcast.peer.peer_config import IceServerConfig
 from swarmcast.peer.relay_hold import RELAY_HOLD_S, hold_relays
 from swarmcast.protocol import wire
@@ -85,15 +87,15 @@ class PeerLink:
         send_signal: SendSignal,
         relay_only: bool = False,
         handlers: LinkHandlers,
-        high_water: int,
-        low_water: int,
+        window: ChannelWindowConfig | None = None,
         connect_timeout_s: float = 20.0,
         on_flush: Callable[[PeerLink], None] | None = None,
     ) -> None:
-        """`on_flush`: called before the writer hands frames to the open channel after a wait
-        (nothing drains the channel's buffer while it runs) and when that buffer falls below
-        `low_water`, so the channel's buffered bytes grow only after a call (the node samples
-        its uplink there, peer/uplink_meter.py)."""
+        """`window`: how much the channel may hold ahead of the wire (peer/channel_window.py).
+        `on_flush`: called before a frame joins an empty queue, before the writer hands frames to
+        the open channel after a wait (nothing drains the channel's buffer while it runs) and when
+        that buffer falls below the low mark, so the bytes waiting (queue and channel) grow only
+        after a call (the node samples its uplink there, peer/uplink_meter.py)."""
         self.peer_id = peer_id
         self.initiator = initiator
         self.hello: wire.Hello | None = None  # set by the node once the peer's HELLO arrived
@@ -107,13 +109,13 @@ class PeerLink:
         self._on_flush = on_flush
         self._send_signal = send_signal
         self._handlers = handlers
-        self._high = high_water
-        self._low = low_water
+        self._window = ChannelWindow(window)
         self._relay_only = relay_only
         self._pc = RTCPeerConnection(rtc_configuration(ice_servers, relay_only))
         self._channel: RTCDataChannel | None = None
         self._control: deque[bytes] = deque()
         self._pieces: deque[tuple[int, bytes]] = deque()  # (request_id, frame)
+        self._piece_queue_bytes = 0
         self._wake = asyncio.Event()
         self._drained = asyncio.Event()
         self._closed: str | None = None
@@ -196,7 +198,7 @@ class PeerLink:
 
     def _attach(self, channel: RTCDataChannel) -> None:
         self._channel = channel
-        channel.bufferedAmountLowThreshold = self._low
+        channel.bufferedAmountLowThreshold = self._window.low_water
         channel.on("open", self._on_open)
         channel.on("message", self._on_message)
         channel.on("close", lambda: self._spawn(self.close("channel closed")))
@@ -217,9 +219,12 @@ class PeerLink:
         return float(srtt) if isinstance(srtt, (int, float)) else None
 
     def channel_count(self) -> tuple[int, int]:
-        """Bytes handed to the data channel so far and its `bufferedAmount` now."""
+        """Bytes queued for the data channel so far and how many of them have not left its
+        buffer yet (our queue's PIECEs plus its `bufferedAmount`): the uplink meter's backlog."""
         channel = self._channel
-        return self.channel_bytes_sent, 0 if channel is None else channel.bufferedAmount
+        buffered = 0 if channel is None else channel.bufferedAmount
+        queued = self._piece_queue_bytes
+        return self.channel_bytes_sent + queued, buffered + queued
 
     def _on_open(self) -> None:
         if self._opened or self._closed is not None:
@@ -269,15 +274,19 @@ class PeerLink:
             return
         frame = wire.encode(message)
         self.frames_sent[wire.MESSAGE_NAMES[type(message)]] += 1
+        if not self._control and not self._pieces and self._on_flush is not None and self._opened:
+            self._on_flush(self)  # the waiting bytes grow now: the meter samples before
         if isinstance(message, wire.Piece):
             self._pieces.append((message.request_id, frame))
+            self._piece_queue_bytes += len(frame)
         else:
             self._control.append(frame)
         self._wake.set()
 
     def purge(self, request_id: int) -> None:
-        """Drop queued PIECEs of a cancelled request."""
+        """Drop queued PIECEs of a cancelled request (what the channel holds is committed)."""
         self._pieces = deque(item for item in self._pieces if item[0] != request_id)
+        self._piece_queue_bytes = sum(len(frame) for _, frame in self._pieces)
 
     def queued_pieces(self) -> int:
         return len(self._pieces)
@@ -292,7 +301,7 @@ class PeerLink:
                 await self._wake.wait()
                 waited = True
                 continue
-            if channel.bufferedAmount > self._high:
+            if channel.bufferedAmount >= self._window.high_water:
                 self._drained.clear()
                 await self._drained.wait()
                 waited = True
@@ -301,6 +310,7 @@ class PeerLink:
                 frame = self._control.popleft()
             else:
                 frame = self._pieces.popleft()[1]
+                self._piece_queue_bytes -= len(frame)
                 self.piece_bytes_sent += len(frame) - 12  # minus the PIECE header
                 self.pieces_sent += 1
             if channel.readyState != "open":
@@ -310,6 +320,9 @@ class PeerLink:
             waited = False
             channel.send(frame)
             self.channel_bytes_sent += len(frame)
+            drained = self.channel_bytes_sent - channel.bufferedAmount
+            self._window.observe(time.monotonic(), drained, bool(self._control or self._pieces))
+            channel.bufferedAmountLowThreshold = self._window.low_water
 
     # --- teardown -------------------------------------------------------------------------
 

@@ -266,8 +266,7 @@ class SwarmMembership:
             relay_only=self._relay_only,
             send_signal=send_signal,
             handlers=cast("LinkHandlers", self),
-            high_water=self.config.channel_high_water_bytes,
-            low_water=self.config.channel_low_water_bytes,
+            window=self.config.channel_window(),
             on_flush=self._sample_uplink,
         )
         self.links[peer_id] = link

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class UplinkMeterConfig:
-    # Buffered bytes (summed over the channels) above which the sender counts as backlogged:
-    # below the channels' low-water mark (256 KiB), so a link refilled at `bufferedamountlow`
-    # stays backlogged, and above a few pieces, so a short reply's tail does not count.
+    # Bytes waiting (summed over the links: their queues and their channels' buffers) above
+    # which the sender counts as backlogged: above a few pieces, so a short reply's tail does
+    # not count.
     backlog_bytes: int = 65_536
     # Backlogged seconds that make one sample (bufferedAmount drops in chunks).
     window_s: float = 1.0
@@ -43,12 +43,14 @@ class UplinkMeterConfig:
 
 
 Channel = tuple[str, int, int]
-"""(link id, bytes handed to the channel so far, its `bufferedAmount` now)."""
+"""(link id, bytes queued for the channel so far, how many of them wait now: the link's queue
+and the channel's `bufferedAmount`; PeerLink.channel_count)."""
 
 
 class UplinkMeter:
-    """Feed `observe` before every batch of frames handed to the channels and when one's buffer
-    falls below its low-water mark: buffered bytes then only grow at an observation, so when
+    """Feed `observe` before a frame joins an empty link queue, before every batch of frames
+    handed to the channels and when one's buffer falls below its low-water mark (PeerLink's
+    `on_flush`): waiting bytes then only grow at an observation, so when
     the total is at or above `backlog_bytes` at one, the sender was backlogged all the time
     since the previous one, and the bytes that left the buffers meanwhile measure the link."""
 

@@ -147,6 +147,7 @@ def _phase(viewers: list[dict[str, Any]], ladder: list[str]) -> dict[str, Any]:
         weighted += swarm_bound * got
         in_swarms += got
     offload = ratio(p2p, total)
+    uploaded = sum(v["uploaded_bytes"] for v in viewers)
     # Viewers with no rung (never played past ABR_SETTLE_S) weigh nothing in the bound.
     bound = round(weighted / in_swarms, 4) if in_swarms else None
     browsers = [v for v in viewers if v["kind"] == "browser"]
@@ -157,6 +158,9 @@ def _phase(viewers: list[dict[str, Any]], ladder: list[str]) -> dict[str, Any]:
         "offload": offload,
         "bound": bound,
         "offload_of_bound": round(offload / bound, 4) if offload is not None and bound else None,
+        # Uploaded bytes no viewer kept: sent to a neighbour that had cancelled them (or already
+        # had them, or left); each such byte took uplink and downlink from useful ones.
+        "upload_unused": ratio(uploaded - p2p, uploaded) if uploaded > 0 else None,
         "browser_stalls": sum(v["stalls"] for v in browsers),
         "browser_stall_s": round(sum(v.get("stall_s") or 0.0 for v in browsers), 2),
         "python_stalls": sum(v["stalls"] for v in pythons),
@@ -282,6 +286,7 @@ def run_row(figures: dict[str, Any]) -> dict[str, Any]:
         "offload": p2p.get("offload"),
         "bound": p2p.get("bound"),
         "offload_of_bound": p2p.get("offload_of_bound"),
+        "upload_unused": p2p.get("upload_unused"),
         "p2p_browser_stalls": p2p.get("browser_stalls"),
         "p2p_python_stalls": p2p.get("python_stalls"),
         "cdn_browser_stalls": cdn.get("browser_stalls"),

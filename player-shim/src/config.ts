@@ -4,6 +4,7 @@
  * scheduler/scheduler_config.ts and can be overridden through `scheduler`.
  */
 
+import { DEFAULT_CHANNEL_WINDOW } from "./p2p/channel_window";
 import { schedulerConfig, type SchedulerConfig } from "./scheduler/scheduler_config";
 
 export interface SwarmcastOptions {
@@ -53,10 +54,14 @@ export interface SwarmcastOptions {
   pieceSize: number;
   /** Largest REQUEST we accept, announced in HELLO. */
   maxPiecesPerRequest: number;
-  /** Stop queueing frames to a data channel above this many buffered bytes... */
+  /**
+   * A data channel holds about `channelBufferS` of its link's measured pace ahead of the wire,
+   * between these two marks (bytes); the rest waits in the link's queue, where a CANCEL drops it
+   * (p2p/channel_window.ts).
+   */
+  channelMinHighWaterMark: number;
   channelHighWaterMark: number;
-  /** ...and resume below this one (bufferedamountlow). */
-  channelLowWaterMark: number;
+  channelBufferS: number;
   /** A neighbour whose channel is not open after this long is given up (reported unreachable). */
   peerConnectTimeoutMs: number;
   /** Ack timeout of signaling requests. */
@@ -133,8 +138,9 @@ export const DEFAULT_OPTIONS: Readonly<SwarmcastOptions> = Object.freeze({
   maxStoredSegments: 30,
   pieceSize: 16384,
   maxPiecesPerRequest: 16,
-  channelHighWaterMark: 1024 * 1024,
-  channelLowWaterMark: 256 * 1024,
+  channelMinHighWaterMark: DEFAULT_CHANNEL_WINDOW.minBytes,
+  channelHighWaterMark: DEFAULT_CHANNEL_WINDOW.maxBytes,
+  channelBufferS: DEFAULT_CHANNEL_WINDOW.bufferS,
   peerConnectTimeoutMs: 10_000,
   signalingTimeoutMs: 5_000,
   deadlineGraceMs: 1_500,

@@ -111,9 +111,10 @@ def _browser_record(phase: str, slot: int, heights: list[int], pcs: list[dict[st
             "samples": samples, "final": final}  # fmt: skip
 
 
-def _browser_summary(viewer: str, p2p: int, http: int) -> dict[str, Any]:
-    return {"viewer": viewer, "p2p_bytes": p2p, "http_media_bytes": http, "uploaded_bytes": 0,
-            "watch_s": 100.0, "stall_count": 0, "stall_s": 0.0, "ttff_s": 1.5}  # fmt: skip
+def _browser_summary(viewer: str, p2p: int, http: int, uploaded: int = 0) -> dict[str, Any]:
+    return {"viewer": viewer, "p2p_bytes": p2p, "http_media_bytes": http,
+            "uploaded_bytes": uploaded, "watch_s": 100.0, "stall_count": 0, "stall_s": 0.0,
+            "ttff_s": 1.5}  # fmt: skip
 
 
 def _python_record(phase: str, slot: int, peer_id: str, links: dict[str, float | None],
@@ -162,7 +163,7 @@ def test_figures_bound_abr_and_pairs() -> None:
         _python_record("cdn", 1, "D", {}, {}),
     ]
     summaries = [
-        {"name": "p2p", "viewers": [_browser_summary("p2p-b0", 500_000, 500_000),
+        {"name": "p2p", "viewers": [_browser_summary("p2p-b0", 500_000, 500_000, 1_000_000),
                                     _browser_summary("p2p-b1", 0, 1_000_000)],
          "python": [_python_summary("p2p-p0", 250_000, 250_000),
                     _python_summary("p2p-p1", 0, 500_000)],
@@ -190,6 +191,9 @@ def test_figures_bound_abr_and_pairs() -> None:
     assert p2p["bound"] == round(0.5 / 3, 4)
     assert p2p["offload"] == 0.25
     assert p2p["offload_of_bound"] == round(0.25 / p2p["bound"], 4)
+    # 1 MB uploaded, 0.75 MB kept by the viewers (0.5 MB + 0.25 MB from peers).
+    assert p2p["upload_unused"] == 0.25
+    assert figures["phases"]["cdn"]["upload_unused"] is None
     assert figures["abr"]["slots"] == [
         {"slot": 0, "p2p": "360p", "cdn": "360p", "rungs_apart": 0},
         {"slot": 1, "p2p": "240p", "cdn": "360p", "rungs_apart": 1},

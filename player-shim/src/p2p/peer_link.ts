@@ -12,6 +12,7 @@ import {
   type WireMessage,
 } from "../protocol/wire";
 
+import { ChannelWindow, type ChannelWindowConfig } from "./channel_window";
 import { pairRoundTrips, selectedPair, transportBytesSent, type PairTypes } from "./link_path";
 import type { RoundTrips } from "./queue_delay";
 import type { SignalKind } from "./signaling_client";
@@ -25,12 +26,17 @@ export interface Link {
   start(): Promise<void>;
   handleSignal(kind: SignalKind, data: Record<string, unknown>): Promise<void>;
   send(msg: WireMessage): void;
+  /** Drops the queued PIECEs of a request the neighbour cancelled (not those the channel has). */
+  purge(requestId: number): void;
   close(reason: string, goodbye?: GoodbyeReason): void;
   /** The selected ICE candidate pair's local type (host/srflx/prflx/relay), for beacons. */
   selectedPairType?(): Promise<string | null>;
   /** Both candidate types of the selected pair (the `path` event, link_path.ts). */
   selectedPair?(): Promise<PairTypes | null>;
-  /** Bytes handed to the data channel so far and its `bufferedAmount` now (the uplink meter). */
+  /**
+   * Bytes queued for the channel so far and how many of them have not left its buffer yet (our
+   * own queue's PIECEs plus its `bufferedAmount`): the uplink meter's backlog.
+   */
   channelCount?(): { sent: number; buffered: number };
   /**
    * From one getStats: bytes its ICE transport sent so far (link_path.ts `transportBytesSent`)
@@ -66,10 +72,8 @@ export interface PeerLinkOptions {
   /** Relays SDP (`offer`/`answer`: {type, sdp}) and ICE (`candidate`) through signaling. */
   sendSignal: (kind: SignalKind, data: Record<string, unknown>) => void;
   handlers: PeerLinkHandlers;
-  /** Stop handing frames to the channel above this many buffered bytes. */
-  highWaterMark: number;
-  /** Resume when the channel drains below this. */
-  lowWaterMark: number;
+  /** How much the channel may hold ahead of the wire (channel_window.ts). */
+  window: ChannelWindowConfig;
   /** Give up when the channel is not open after this long. */
   connectTimeoutMs: number;
 }
@@ -80,7 +84,10 @@ export class PeerLink implements Link {
   private readonly pc: RTCPeerConnection;
   private channel: RTCDataChannel | null = null;
   private readonly control: Uint8Array[] = [];
-  private readonly pieces: Uint8Array[] = [];
+  /** PIECE frames with their request, so a CANCEL can drop them (`purge`). */
+  private pieces: { requestId: number; frame: Uint8Array }[] = [];
+  private piecesBytes = 0;
+  private readonly window: ChannelWindow;
   private readonly pendingCandidates: RTCIceCandidateInit[] = [];
   private remoteDescriptionSet = false;
   private connectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -91,6 +98,7 @@ export class PeerLink implements Link {
 
   constructor(private readonly options: PeerLinkOptions) {
     this.peerId = options.peerId;
+    this.window = new ChannelWindow(options.window);
     this.pc = new RTCPeerConnection(options.rtcConfig);
     this.pc.onicecandidate = (e) => {
       // candidate "" ends trickling (§4); peers that wait for it or ignore it both work.
@@ -124,8 +132,7 @@ export class PeerLink implements Link {
   get queuedBytes(): number {
     let total = this.channel?.bufferedAmount ?? 0;
     for (const f of this.control) total += f.length;
-    for (const f of this.pieces) total += f.length;
-    return total;
+    return total + this.piecesBytes;
   }
 
   /** Initiator only: create the channel and send the offer. */
@@ -174,12 +181,22 @@ export class PeerLink implements Link {
   send(msg: WireMessage): void {
     if (this.closedReason !== null) return;
     const frame = encodeMessage(msg);
-    (msg.type === "piece" ? this.pieces : this.control).push(frame);
+    if (msg.type === "piece") {
+      this.pieces.push({ requestId: msg.requestId, frame });
+      this.piecesBytes += frame.length;
+    } else {
+      this.control.push(frame);
+    }
     this.flush();
   }
 
+  purge(requestId: number): void {
+    this.pieces = this.pieces.filter((p) => p.requestId !== requestId);
+    this.piecesBytes = this.pieces.reduce((sum, p) => sum + p.frame.length, 0);
+  }
+
   channelCount(): { sent: number; buffered: number } {
-    return { sent: this.channelBytes, buffered: this.channel?.bufferedAmount ?? 0 };
+    return { sent: this.channelBytes + this.piecesBytes, buffered: (this.channel?.bufferedAmount ?? 0) + this.piecesBytes };
   }
 
   async wireStats(): Promise<WireStats> {
@@ -208,7 +225,8 @@ export class PeerLink implements Link {
     this.closedReason = reason;
     if (this.connectTimer !== null) clearTimeout(this.connectTimer);
     this.control.length = 0;
-    this.pieces.length = 0;
+    this.pieces = [];
+    this.piecesBytes = 0;
     if (this.channel) {
       this.channel.onopen = this.channel.onclose = this.channel.onmessage = this.channel.onbufferedamountlow = null;
       this.channel.close();
@@ -226,7 +244,7 @@ export class PeerLink implements Link {
   private attach(channel: RTCDataChannel): void {
     this.channel = channel;
     channel.binaryType = "arraybuffer";
-    channel.bufferedAmountLowThreshold = this.options.lowWaterMark;
+    channel.bufferedAmountLowThreshold = this.window.lowWater;
     channel.onopen = () => {
       // A channel announced by ondatachannel may be open already *and* fire `open`: once only.
       if (this.opened || this.closedReason !== null) return;
@@ -270,9 +288,11 @@ export class PeerLink implements Link {
   private flush(): void {
     const channel = this.channel;
     if (!channel || channel.readyState !== "open") return;
-    while (channel.bufferedAmount < this.options.highWaterMark) {
-      const frame = this.control.shift() ?? this.pieces.shift();
-      if (!frame) return;
+    while (channel.bufferedAmount < this.window.highWater) {
+      const control = this.control.shift();
+      const piece = control === undefined ? this.pieces.shift() : undefined;
+      const frame = control ?? piece?.frame;
+      if (!frame) break;
       try {
         channel.send(frame as Uint8Array<ArrayBuffer>);
       } catch (e) {
@@ -280,11 +300,15 @@ export class PeerLink implements Link {
         return;
       }
       this.channelBytes += frame.length;
-      if (frame[1] === 0x05) {
+      if (piece) {
+        this.piecesBytes -= frame.length;
         this.piecesSent += 1;
         this.options.handlers.pieceSent(this, frame.length - 12);
       }
     }
+    const backlogged = this.control.length > 0 || this.pieces.length > 0;
+    this.window.observe(performance.now() / 1000, this.channelBytes - channel.bufferedAmount, backlogged);
+    channel.bufferedAmountLowThreshold = this.window.lowWater;
   }
 }
 

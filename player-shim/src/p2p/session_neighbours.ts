@@ -11,6 +11,7 @@ import { CAPABILITY_ORIGIN_RATE, CAPABILITY_UPLOAD, GoodbyeReason, haveSeqs, hel
 import type { DropReason } from "../scheduler/actions";
 import type { PieceScheduler } from "../scheduler/piece_scheduler";
 import type { DeliveryWatch } from "./delivery_watch";
+import { DEFAULT_CHANNEL_WINDOW } from "./channel_window";
 import { reportPath } from "./link_path";
 import { LinkStarts } from "./link_starts";
 import { NeighbourGuard, type Verdict } from "./neighbour_guard";
@@ -130,8 +131,12 @@ export class SessionNeighbours {
       initiator,
       rtcConfig: this.deps.rtcConfig,
       sendSignal: (kind, data) => this.deps.signaling.signal(peerId, kind, data),
-      highWaterMark: options.channelHighWaterMark,
-      lowWaterMark: options.channelLowWaterMark,
+      window: {
+        ...DEFAULT_CHANNEL_WINDOW,
+        minBytes: options.channelMinHighWaterMark,
+        maxBytes: options.channelHighWaterMark,
+        bufferS: options.channelBufferS,
+      },
       connectTimeoutMs: options.peerConnectTimeoutMs,
       handlers: {
         open: (l) => this.onLinkOpen(l),
@@ -252,7 +257,10 @@ export class SessionNeighbours {
       case "cancel": {
         const verdict = this.guard.request(now, link.peerId, link.piecesSent);
         if (verdict.refused) this.onAnnounce(now, link, verdict);
-        else if (msg.type === "cancel") this.scheduler.uploadCancel(now, link.peerId, msg.requestId);
+        else if (msg.type === "cancel") {
+          this.scheduler.uploadCancel(now, link.peerId, msg.requestId);
+          link.purge(msg.requestId); // what the upload scheduler already sent waits here
+        }
         else this.scheduler.uploadRequest(now, link.peerId, msg.requestId, msg.seq, msg.firstPiece, msg.pieceCount);
         break;
       }

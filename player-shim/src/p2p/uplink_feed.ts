@@ -9,9 +9,9 @@
  * (bench/results/realistic-README.md, series 6). Read from `bufferedAmount`, 1-s windows saw
  * either nothing or a burst (0 or 4-5x a 144 kbit/s uplink). So every `sampleMs` the feed reads
  * each link's ICE transport `bytesSent` (getStats) and gives the meter, per link, the bytes that
- * reached the wire as the bytes that left its buffer. `bufferedAmount` still says whether data
- * was waiting above SCTP's own queue, i.e. whether the link set the pace: the meter hears the
- * smaller of the link's buffered bytes at the two ends of the interval (waiting all along).
+ * reached the wire as the bytes that left its buffer. The bytes waiting in the link's queue and
+ * its channel's `bufferedAmount` still say whether the link set the pace: the meter hears the
+ * smaller of them at the two ends of the interval (waiting all along).
  *
  * The same getStats gives each link's consent-check round trips, which feed `queueDelay`
  * (queue_delay.ts): whether the backlog the meter measures is the access link's own.
@@ -26,7 +26,7 @@ export interface WireCount {
   id: string;
   /** Bytes that left the channel's buffer (handed to SCTP). */
   drained: number;
-  /** Its `bufferedAmount` now. */
+  /** Bytes waiting now: the link's queue and its channel's `bufferedAmount`. */
   buffered: number;
   /** What its ICE transport sent so far (null: unknown). */
   wire: number | null;
@@ -41,7 +41,7 @@ export class UplinkFeed {
   /** Live links and the meter's id for each (a peer id may come back on a rebuilt link). */
   private readonly live = new Map<Link, string>();
   private nextId = 0;
-  /** Each link's `bufferedAmount` at the previous sample. */
+  /** Each link's waiting bytes (queue and `bufferedAmount`) at the previous sample. */
   private lastBuffered = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private sampling = false;

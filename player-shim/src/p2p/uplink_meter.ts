@@ -17,9 +17,8 @@
 
 export interface UplinkMeterConfig {
   /**
-   * Buffered bytes (summed over the channels) above which the sender counts as backlogged: below
-   * the channels' low-water mark (256 KiB), so a link refilled at `bufferedamountlow` stays
-   * backlogged, and above a few pieces, so a short reply's tail does not count.
+   * Bytes waiting (summed over the links: their queues and their channels' buffers) above which
+   * the sender counts as backlogged: above a few pieces, so a short reply's tail does not count.
    */
   backlogBytes: number;
   /** Backlogged seconds that make one sample (bufferedAmount drops in chunks). */
@@ -53,9 +52,9 @@ export const DEFAULT_UPLINK_METER: Readonly<UplinkMeterConfig> = Object.freeze({
 /** One data channel at an observation. */
 export interface ChannelCount {
   id: string;
-  /** Bytes handed to the channel so far. */
+  /** Bytes queued for the channel so far. */
   sent: number;
-  /** Its `bufferedAmount` now. */
+  /** How many of them wait now (the link's queue and the channel's `bufferedAmount`). */
   buffered: number;
 }
 

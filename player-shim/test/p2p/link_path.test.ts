@@ -10,7 +10,7 @@ function stats(entries: Record<string, unknown>[]): RTCStatsReport {
 }
 
 function fakeLink(o: PeerLinkOptions, pair: () => Promise<PairTypes | null>): Link {
-  return { peerId: o.peerId, piecesSent: 0, start: async () => undefined, handleSignal: async () => undefined, send: () => undefined, close: () => undefined, selectedPair: pair };
+  return { peerId: o.peerId, piecesSent: 0, start: async () => undefined, handleSignal: async () => undefined, send: () => undefined, purge: () => undefined, close: () => undefined, selectedPair: pair };
 }
 
 describe("link path", () => {

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_OPTIONS } from "../../src/config";
 import { Emitter } from "../../src/events";
+import { DEFAULT_CHANNEL_WINDOW } from "../../src/p2p/channel_window";
 import { NeighbourGuard, DEFAULT_GUARD_CONFIG, type GuardConfig, type Verdict } from "../../src/p2p/neighbour_guard";
 import type { SegmentInfo } from "../../src/p2p/swarm_session";
 import { parseIntegrityRecord } from "../../src/protocol/integrity";
@@ -108,8 +109,7 @@ function hostileLink(net: MemoryNetwork): Promise<MemoryLink> {
       initiator: false,
       rtcConfig: {},
       sendSignal: () => undefined,
-      highWaterMark: 1 << 20,
-      lowWaterMark: 1 << 18,
+      window: DEFAULT_CHANNEL_WINDOW,
       connectTimeoutMs: 10_000,
       handlers: {
         open: (l) => {
@@ -215,6 +215,23 @@ describe("a hostile neighbour on a swarm session", () => {
     expect(honest.session.peerCount).toBe(0);
     await new Promise((r) => setTimeout(r, 20));
     expect(honest.reports).toHaveLength(1);
+    honest.session.close();
+  });
+});
+
+describe("a neighbour's CANCEL", () => {
+  it("drops the pieces our link still queues for that request (what the channel holds cannot be taken back)", async () => {
+    const net = new MemoryNetwork();
+    const honest = honestSession(net);
+    honest.session.addNeighbour({ peerId: "hostile0", initiator: true, seeder: false });
+    const link = await hostileLink(net);
+    await until(() => expect(honest.session.peerCount).toBe(1));
+    const ours = net.links.get("honest00>hostile0") as MemoryLink;
+    const purged: number[] = [];
+    ours.purge = (requestId: number) => void purged.push(requestId);
+    link.send({ type: "request", requestId: 7, seq: EDGE, firstPiece: 0, pieceCount: 2 });
+    link.send({ type: "cancel", requestId: 7 });
+    await until(() => expect(purged).toEqual([7]));
     honest.session.close();
   });
 });

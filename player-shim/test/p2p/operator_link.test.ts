@@ -3,6 +3,7 @@
  * effective mode and its reason, beacons' counters, the upload policy, link counting.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_CHANNEL_WINDOW } from "../../src/p2p/channel_window";
 import { LinkStats } from "../../src/p2p/link_stats";
 import { OperatorLink, SLOT_BPS, UNMEASURED_BUDGET_BPS, uploadLimits, viewerKey, type BeaconPort } from "../../src/p2p/operator_link";
 import { MeasuredUploadCap, type MeasuredLimits } from "../../src/p2p/measured_cap";
@@ -263,7 +264,7 @@ describe("link stats", () => {
     let captured: PeerLinkOptions | null = null;
     const fake = (o: PeerLinkOptions): Link => {
       captured = o;
-      return { peerId: o.peerId, piecesSent: 0, start: async () => undefined, handleSignal: async () => undefined, send: () => undefined, close: () => undefined, selectedPairType: async () => "relay" };
+      return { peerId: o.peerId, piecesSent: 0, start: async () => undefined, handleSignal: async () => undefined, send: () => undefined, purge: () => undefined, close: () => undefined, selectedPairType: async () => "relay" };
     };
     const opened: string[] = [];
     const relayed: string[] = [];
@@ -275,8 +276,7 @@ describe("link stats", () => {
       rtcConfig: {},
       sendSignal: (kind) => void relayed.push(kind),
       handlers: { open: (l) => void opened.push(l.peerId), message: () => undefined, protocolError: () => undefined, closed: () => undefined, pieceSent: () => undefined },
-      highWaterMark: 1,
-      lowWaterMark: 0,
+      window: DEFAULT_CHANNEL_WINDOW,
       connectTimeoutMs: 1,
     });
     const options = captured as unknown as PeerLinkOptions;

@@ -4,6 +4,7 @@
  * viewer against a backlogged one, a link that changes rate, and the feed's sampling.
  */
 import { describe, expect, it } from "vitest";
+import { DEFAULT_CHANNEL_WINDOW } from "../../src/p2p/channel_window";
 import type { Link, PeerLinkHandlers, PeerLinkOptions, WireStats } from "../../src/p2p/peer_link";
 import type { RoundTrips } from "../../src/p2p/queue_delay";
 import { UplinkFeed } from "../../src/p2p/uplink_feed";
@@ -92,6 +93,7 @@ class CountedLink implements Link {
   async start(): Promise<void> {}
   async handleSignal(): Promise<void> {}
   send(): void {}
+  purge(): void {}
   close(reason: string): void {
     this.handlers.closed(this, reason);
   }
@@ -112,8 +114,7 @@ describe("uplink feed", () => {
     initiator: true,
     rtcConfig: {},
     sendSignal: () => undefined,
-    highWaterMark: 1 << 20,
-    lowWaterMark: 1 << 18,
+    window: DEFAULT_CHANNEL_WINDOW,
     connectTimeoutMs: 10_000,
     handlers: { open: () => undefined, message: () => undefined, protocolError: () => undefined, closed: () => undefined, pieceSent: () => undefined, ...handlers },
   });

@@ -60,6 +60,9 @@ export class MemoryLink implements Link {
     setTimeout(() => other?.receive(frame), 0);
   }
 
+  /** Frames leave at once (no queue to drop them from). */
+  purge(_requestId: number): void {}
+
   receive(frame: Uint8Array): void {
     if (this.closed) return;
     let msg: WireMessage;
