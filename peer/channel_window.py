@@ -4,7 +4,7 @@ tests/vectors/channel_window.json).
 
 What a data channel has been handed is committed: a CANCEL cannot take it back, and HAVE, REQUEST
 and CANCEL frames queue behind it. With a fixed 1 MiB high-water mark a browser on a 1.3 Mbit/s
-uplink held 0.3-0.4 MB in its channels (2-3 s), and 25-46 % of the bytes uploaded in the realistic
+uplink held 0.3-0.4 MB in its channels (2-3 s), and 24-46 % of the bytes uploaded in the realistic
 lab reached a neighbour that had cancelled them (docs/open-work.md, session 36). So the mark
 follows the link: about `buffer_s` of what left the channel while frames waited in the link's own
 queue (the channel set the pace), between `min_bytes` and `max_bytes`; the rest waits in the

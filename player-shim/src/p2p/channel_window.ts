@@ -5,7 +5,7 @@
  * What a data channel has been handed is committed: a CANCEL cannot take it back, and HAVE,
  * REQUEST and CANCEL frames queue behind it. With a fixed 1 MiB high-water mark a sender on a
  * 1.3 Mbit/s uplink held 0.3-0.4 MB in its channels (2-3 s), and of every byte uploaded in the
- * realistic lab 25-46 % reached a neighbour that had cancelled it (docs/open-work.md, session 36):
+ * realistic lab 24-46 % reached a neighbour that had cancelled it (docs/open-work.md, session 36):
  * both uplinks and downlinks carried each takeover twice. So the mark follows the link: about
  * `bufferS` of what left the channel while frames waited in our own queue (the channel set the
  * pace), never below `minBytes` nor above `maxBytes`. The rest waits in the link's queue, where a
