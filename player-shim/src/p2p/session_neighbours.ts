@@ -257,11 +257,11 @@ export class SessionNeighbours {
       case "cancel": {
         const verdict = this.guard.request(now, link.peerId, link.piecesSent);
         if (verdict.refused) this.onAnnounce(now, link, verdict);
-        else if (msg.type === "cancel") {
+        else if (msg.type === "request") this.scheduler.uploadRequest(now, link.peerId, msg.requestId, msg.seq, msg.firstPiece, msg.pieceCount);
+        else {
           this.scheduler.uploadCancel(now, link.peerId, msg.requestId);
-          link.purge(msg.requestId); // what the upload scheduler already sent waits here
+          link.purge(msg.requestId); // the pieces the upload scheduler already released wait there
         }
-        else this.scheduler.uploadRequest(now, link.peerId, msg.requestId, msg.seq, msg.firstPiece, msg.pieceCount);
         break;
       }
       case "reject":
