@@ -22,7 +22,9 @@ from swarmcast.e2e.serve_process import ServeProcess, StaticSite, serve_live
 pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
 
 STREAM = "npm"
-CORE_BUDGET_GZ = 60 * 1024
+# 60 KiB until session 36; the channel window (p2p/channel_window.ts, ~0.4 KiB gzipped) took it
+# over and is worth its bytes: it cut what the lab's pages uploaded for nothing from 37 % to 15 %.
+CORE_BUDGET_GZ = 61 * 1024
 PACKAGE = json.loads((SHIM_DIR / "package.json").read_text())["name"]
 SCRIPT_PAGE = """<!doctype html><meta charset="utf-8"><video muted autoplay playsinline></video>
 <script src="node_modules/hls.js/dist/hls.min.js"></script>

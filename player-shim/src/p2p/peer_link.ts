@@ -128,13 +128,6 @@ export class PeerLink implements Link {
     return this.closedReason !== null;
   }
 
-  /** Bytes waiting in our queues plus the channel's own buffer. */
-  get queuedBytes(): number {
-    let total = this.channel?.bufferedAmount ?? 0;
-    for (const f of this.control) total += f.length;
-    return total + this.piecesBytes;
-  }
-
   /** Initiator only: create the channel and send the offer. */
   async start(): Promise<void> {
     if (!this.options.initiator) return;
