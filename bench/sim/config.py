@@ -63,6 +63,14 @@ class SimConfig:
     neighbours: int = 5
     peer_up_x: tuple[float, float] = (4.0, 12.0)
     """Each viewer's upload capacity, uniform in this range of multiples of the bitrate."""
+    small_share: float = 0.0
+    """> 0: this share of viewers is on a small access link (DSL, mobile) instead: its uplink is
+    drawn from `small_up_x` and, when downlinks are modelled, its downlink from `small_down_x`.
+    The realistic lab's uplinks are bimodal (cable 2-3x the top rung, DSL and mobile 0.2-0.7x),
+    which one uniform range does not model: a small member elected first relays slower than real
+    time to fast ones. The class is drawn from its own rng, so a seed's other draws stay."""
+    small_up_x: tuple[float, float] = (0.2, 0.7)
+    small_down_x: tuple[float, float] = (1.1, 2.0)
     peer_down_x: tuple[float, float] | None = None
     """Each viewer's download capacity, uniform in this range of multiples of the bitrate
     (drawn from its own rng, so the other draws of a seed stay as they are); everything the

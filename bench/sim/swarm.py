@@ -175,15 +175,21 @@ class Swarm:
             arrivals = [i * step + rng.uniform(0.0, step) for i in range(n)]
         # Downlinks come from their own rng: a seed's other draws are those without them.
         down_rng = random.Random(f"downlink/{self.seed}")
+        class_rng = random.Random(f"access-class/{self.seed}")
         nodes = []
         for i, at in enumerate(arrivals):
             peer_id = f"{rng.getrandbits(48):012x}"
             up = rng.uniform(*cfg.peer_up_x) * cfg.bitrate_bytes
+            small = cfg.small_share > 0 and class_rng.random() < cfg.small_share
+            if small:
+                up = class_rng.uniform(*cfg.small_up_x) * cfg.bitrate_bytes
             if self.network is None or cfg.peer_down_x is None:
                 client = HttpClient(self.origin, cfg.client_connections)
                 nodes.append(SimNode(i, peer_id, at, up, Player(at, cfg.segment_s), client))
                 continue
             down = down_rng.uniform(*cfg.peer_down_x) * cfg.bitrate_bytes
+            if small:
+                down = class_rng.uniform(*cfg.small_down_x) * cfg.bitrate_bytes
             downlink = self.network.downlink(down)
             client = HttpClient(self.origin, cfg.client_connections, downlink)
             node = SimNode(i, peer_id, at, up, Player(at, cfg.segment_s), client)
