@@ -243,6 +243,25 @@ class OriginGate:
             return None
         return deadline - self.config.http_margin_s
 
+    def playing_limit(self, now: float, segment: SegmentState, deadline: float) -> float:
+        """How long a playing member waits for a neighbour's copy still arriving:
+        `deadline - http_margin_s`; the fallback point instead when the origin is known fast
+        (`origin_known_fast`) and the copy, held back by its holder's uplink
+        (`copy_uplink_bound`), would miss the deadline at its pace (`copy_late`): the copy is
+        slow because of its holder's link, and waiting for it (or for its first
+        pieces) to `deadline - http_margin_s` left a whole transfer for after that moment. Not
+        for the election turn or the first round (`hold_limit`): a variant that ended those at
+        the fallback point too sent a simulated flash crowd's members to the origin together
+        (worst seed 6.25 -> 10.23 % of watch time stalled)."""
+        limit = deadline - self.config.http_margin_s
+        if (
+            self.copy_late(now, segment, deadline)
+            and self.copy_uplink_bound(now, segment)
+            and self.origin_known_fast(now, segment, deadline)
+        ):
+            limit = min(limit, self.clock.fallback_at(segment, deadline))
+        return limit
+
     def origin_too_slow(self, now: float, segment: SegmentState, deadline: float) -> bool:
         """Fetching what is missing would not beat the deadline (`DeadlineClock.origin_too_slow`:
         at the slower of our own fetches and neighbours' copies). A member on a small uplink
@@ -258,6 +277,8 @@ class OriginGate:
         then only adds a download beside the copy it waits for (lab: four members took a
         segment over at its fallback point with estimates of 0.6-1.4 MB/s while the elected
         member's copy arrived at 90 kB/s; bench/results/flash-crowd/README.md, session 15)."""
+        if self.copy_uplink_bound(now, segment) and self.origin_known_fast(now, segment, deadline):
+            return False  # the copy is slow because of its holder's uplink
         measured = self.clock.http_measured_at
         fresh = measured is not None and now - measured <= self.config.own_rate_fresh_s
         own = fresh and self.small_uplink(segment)
@@ -267,6 +288,57 @@ class OriginGate:
             else None
         )
         return self.clock.origin_too_slow(segment, deadline, now, own_fetches=own, live_rate=live)
+
+    def origin_known_fast(self, now: float, segment: SegmentState, deadline: float) -> bool:
+        """Our own last origin fetch completed within `fast_origin_fresh_s` and, at its rate, a
+        fetch of what is missing would arrive by the deadline. A copy that is slow then is slow
+        because of its holder's link, not the origin: in the realistic lab cable viewers waited
+        past their deadline for 360p copies that DSL members were fetching at 0.4 Mbit/s and
+        relaying at 0.15-0.3 Mbit/s, while their own fetches took 0.7 s. Only our own fetch
+        counts: a neighbour's word of its origin rate is one fetch's rate, and on a congested
+        origin every member that took it for its own took the copies it waited for over at
+        once (simulator, flash crowd of 36 at 3.35x: 0.12 -> 7.09 % of watch time stalled).
+        Nor a rate under `fast_origin_min_x` times the bitrate: a newcomer's share of a crowded
+        origin passed for fast and its takeover started a stall wave (simulator, flash crowd
+        of 27 at 2.91x: 0.31 -> 6.84 %)."""
+        fresh_s = self.config.fast_origin_fresh_s
+        measured = self.clock.http_measured_at
+        if fresh_s <= 0 or measured is None or now - measured > fresh_s:
+            return False
+        rate = self.clock.http_rate
+        bitrate = segment.size / segment.duration if segment.duration > 0 else 0.0
+        if rate <= 0 or rate < self.config.fast_origin_min_x * bitrate:
+            return False
+        return now + segment.missing_bytes() / rate <= deadline
+
+    def copy_late(self, now: float, segment: SegmentState, deadline: float) -> bool:
+        """At the pace its pieces have reached us since we first asked a neighbour for it, the
+        copy would complete after `deadline`, or none of it reached us yet (not asked: no). A
+        copy that keeps that pace is worth waiting for to the end: on a tight downlink of our
+        own the origin would be no faster (simulator, steady audience on 1.1-2x downlinks:
+        taking such copies over at the fallback point cost 5 points of offload)."""
+        since = segment.peer_wait_since
+        if since is None:
+            return False
+        if segment.peer_bytes <= 0 or now <= since:
+            return True
+        rate = segment.peer_bytes / (now - since)
+        return now + segment.missing_bytes() / rate > deadline
+
+    def copy_uplink_bound(self, now: float, segment: SegmentState) -> bool:
+        """The neighbours' copy reaches us at less than 1/`uplink_bound_x` of the rate its
+        holder says its origin fetch of the segment gets (HAVE_PIECES origin_rate): the
+        holder's uplink, not the origin, holds it back. On a congested origin the holders'
+        fetches are slow and they relay as fast as they fetch, so this says no (asked of no
+        neighbour yet, or no holder said a rate: no)."""
+        x = self.config.uplink_bound_x
+        since = segment.peer_wait_since
+        if x <= 0 or since is None or now <= since:
+            return False
+        said = self.book.origin_copy_rate(now, segment.seq)
+        if not said:
+            return False
+        return x * segment.peer_bytes / (now - since) < said
 
     def small_uplink(self, segment: SegmentState) -> bool:
         """Our upload cap is below `small_uplink_x` times the segment's bitrate; without a cap,
@@ -355,9 +427,11 @@ class OriginGate:
         """While a neighbour's copy of the segment is still arriving (its HAVE_PIECES came
         within the progress timeout, `DeadlineClock.progress_timeout`), the HTTP takeover waits
         for that copy instead of adding a second download to a possibly congested origin
-        (cut-through). While playing,
-        not past `deadline - http_margin_s`; while stalled, as long as the copy progresses.
-        None when no such copy is arriving."""
+        (cut-through). While playing, not past `deadline - http_margin_s`, nor past the
+        fallback point when the origin is known fast (`origin_known_fast`) and the copy, held
+        back by its holder's uplink (`copy_uplink_bound`), would miss the deadline at its pace
+        (`copy_late`). While stalled, as long as the copy progresses. None when no such copy
+        is arriving."""
         latest = self.book.latest_progress(now, segment.seq)
         if latest is None:
             return None
@@ -372,7 +446,7 @@ class OriginGate:
         if self.clock.playing and not (
             self.config.progress_wait_playing and self.origin_too_slow(now, segment, deadline)
         ):
-            until = min(until, deadline - self.config.http_margin_s)
+            until = min(until, self.playing_limit(now, segment, deadline))
         elif self.config.stale_copy_tiers > 0:
             until += timeout * self.stale_turn(segment)
         return until if until > now else None

@@ -225,6 +225,20 @@ export class OriginGate {
   }
 
   /**
+   * How long a playing member waits for a neighbour's copy still arriving: `deadline - httpMarginS`;
+   * the fallback point instead when the origin is known fast (`originKnownFast`) and the copy, held
+   * back by its holder's uplink (`copyUplinkBound`), would miss the deadline at its pace
+   * (`copyLate`). Not for the election turn or the first round (`holdLimit`): that sent a simulated
+   * flash crowd to the origin together (peer/origin_gate.py).
+   */
+  playingLimit(now: number, segment: SegmentState, deadline: number): number {
+    let limit = deadline - this.config.httpMarginS;
+    const slowHolder = this.copyLate(now, segment, deadline) && this.copyUplinkBound(now, segment);
+    if (slowHolder && this.originKnownFast(now, segment, deadline)) limit = Math.min(limit, this.clock.fallbackAt(segment, deadline));
+    return limit;
+  }
+
+  /**
    * Fetching what is missing would not beat the deadline (`DeadlineClock.originTooSlow`: at the
    * slower of our own fetches and neighbours' copies). A member on a small uplink (`smallUplink`)
    * that has measured the origin itself within `ownRateFreshS` goes by its own fetches: in a
@@ -235,11 +249,58 @@ export class OriginGate {
    * the rate a neighbour's origin fetch of the segment is getting right now (`originCopyRate`).
    */
   originTooSlow(now: number, segment: SegmentState, deadline: number): boolean {
+    if (this.copyUplinkBound(now, segment) && this.originKnownFast(now, segment, deadline)) return false;
     const measured = this.clock.httpMeasuredAt;
     const fresh = measured !== null && now - measured <= this.config.ownRateFreshS;
     const own = fresh && this.smallUplink(segment);
     const live = this.config.originCopyRate && !own ? this.book.originCopyRate(now, segment.seq) : null;
     return this.clock.originTooSlow(segment, deadline, now, own, live);
+  }
+
+  /**
+   * Our own last origin fetch completed within `fastOriginFreshS` and, at its rate, a fetch of what
+   * is missing would arrive by the deadline. A copy that is slow then is slow because of its
+   * holder's link, not the origin. Only our own fetch counts: a neighbour's word of its origin rate
+   * is one fetch's rate, and on a congested origin members that took it for theirs took the copies
+   * they waited for over at once; nor a rate under `fastOriginMinX` times the bitrate (a share of a
+   * crowded origin; peer/origin_gate.py has the figures).
+   */
+  originKnownFast(now: number, segment: SegmentState, deadline: number): boolean {
+    const freshS = this.config.fastOriginFreshS;
+    const measured = this.clock.httpMeasuredAt;
+    if (freshS <= 0 || measured === null || now - measured > freshS) return false;
+    const rate = this.clock.httpRate;
+    const bitrate = segment.duration > 0 ? segment.size / segment.duration : 0;
+    if (rate <= 0 || rate < this.config.fastOriginMinX * bitrate) return false;
+    return now + segment.missingBytes() / rate <= deadline;
+  }
+
+  /**
+   * At the pace its pieces have reached us since we first asked a neighbour for it, the copy would
+   * complete after `deadline`, or none of it reached us yet (not asked: no). A copy keeping that
+   * pace is worth waiting for to the end: on a tight downlink of our own the origin would be no faster.
+   */
+  copyLate(now: number, segment: SegmentState, deadline: number): boolean {
+    const since = segment.peerWaitSince;
+    if (since === null) return false;
+    if (segment.peerBytes <= 0 || now <= since) return true;
+    const rate = segment.peerBytes / (now - since);
+    return now + segment.missingBytes() / rate > deadline;
+  }
+
+  /**
+   * The neighbours' copy reaches us at less than 1/`uplinkBoundX` of the rate its holder says its
+   * origin fetch of the segment gets (HAVE_PIECES origin rate): the holder's uplink, not the origin,
+   * holds it back. On a congested origin the holders' fetches are slow and they relay as fast as they
+   * fetch, so this says no (asked of no neighbour yet, or no holder said a rate: no).
+   */
+  copyUplinkBound(now: number, segment: SegmentState): boolean {
+    const x = this.config.uplinkBoundX;
+    const since = segment.peerWaitSince;
+    if (x <= 0 || since === null || now <= since) return false;
+    const said = this.book.originCopyRate(now, segment.seq);
+    if (!said) return false;
+    return (x * segment.peerBytes) / (now - since) < said;
   }
 
   /**
@@ -345,7 +406,9 @@ export class OriginGate {
    * progress timeout, `DeadlineClock.progressTimeout`), the HTTP takeover waits for that copy instead of adding a second
    * download to a possibly congested origin (cut-through). While playing, not past
    * `deadline - httpMarginS`; while stalled, as long as the copy progresses. Null when no such
-   * copy is arriving.
+   * copy is arriving. On an origin known fast (`originKnownFast`), while playing not past the fallback
+   * point when the copy, held back by its holder's uplink (`copyUplinkBound`), would miss the
+   * deadline at its pace (`copyLate`).
    */
   copyProgressUntil(now: number, segment: SegmentState, deadline: number): number | null {
     const latest = this.book.latestProgress(now, segment.seq);
@@ -353,7 +416,7 @@ export class OriginGate {
     const timeout = this.clock.progressTimeout();
     let until = latest + timeout;
     const waitPlaying = this.config.progressWaitPlaying && this.originTooSlow(now, segment, deadline);
-    if (this.clock.playing && !waitPlaying) until = Math.min(until, deadline - this.config.httpMarginS);
+    if (this.clock.playing && !waitPlaying) until = Math.min(until, this.playingLimit(now, segment, deadline));
     else if (this.config.staleCopyTiers > 0) until += timeout * this.staleTurn(segment);
     return until > now ? until : null;
   }

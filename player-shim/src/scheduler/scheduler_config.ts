@@ -182,6 +182,19 @@ export interface SchedulerConfig {
   smallUplinkX: number;
   /** The small-uplink rule trusts the own origin rate only while the last fetch completed within this long. */
   ownRateFreshS: number;
+  /**
+   * When our own last origin fetch completed within this long and says a fetch of what a segment
+   * misses would arrive before its deadline, a slow neighbour's copy says nothing of the origin (its
+   * holder's link is slow): the origin is not "too slow", and a playing member waits for such a copy
+   * only until its fallback point (`OriginGate.originKnownFast`, `OriginGate.playingLimit`). Much
+   * shorter than `ownRateFreshS`: a flash crowd congests the origin within seconds, and older
+   * fetches predate it (peer/scheduler_config.py has the simulator's figures; 0: off).
+   */
+  fastOriginFreshS: number;
+  /** `fastOriginFreshS` trusts our own fetch's rate only from this many times the bitrate (below: a share of a crowded origin). */
+  fastOriginMinX: number;
+  /** `fastOriginFreshS` acts only on a copy reaching us at under 1/x of the origin rate its holder says its fetch gets (`OriginGate.copyUplinkBound`). */
+  uplinkBoundX: number;
   /** Segments a neighbour may hold part of (HAVE_PIECES) that we remember; oldest forgotten first. */
   maxPartialPerPeer: number;
   // --- upload ---
@@ -241,6 +254,9 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   staleCopyTiers: 1.0,
   smallUplinkX: 3.0,
   ownRateFreshS: 8.0,
+  fastOriginFreshS: 2.0,
+  fastOriginMinX: 2.0,
+  uplinkBoundX: 2.0,
   maxPartialPerPeer: 16,
   uploadSlots: 8,
   uploadRateBytesPerS: null,
