@@ -238,10 +238,10 @@ class SchedulerConfig:
     segment's bitrate: below it, a share of a crowded origin (`OriginGate.origin_known_fast`)."""
     uplink_bound_x: float = 2.0
     """`fast_origin_fresh_s` acts only on a copy reaching us at under 1/x of the origin rate its
-    holder says its fetch gets (`OriginGate.copy_uplink_bound`): a holder's small uplink. On a
-    congested origin a fresh fetch of our own says "fast" of a moment's share: without this
-    condition the rule added takeovers to simulated flash crowds (4 of 24 seeds worse, none
-    better; one from 0.31 to 6.84 % of watch time stalled); 0: the rule never acts."""
+    holder says its fetch gets (`OriginGate.copy_uplink_bound`): a holder's small uplink. It
+    keeps the rule to the copies it is for; it did not by itself keep simulated flash crowds as
+    they were (3 of 24 seeds still worse, none better: that took `fast_origin_min_x`); 0: the
+    rule never acts."""
     stale_copy_tiers: float = 1.0
     """When a neighbour's copy that a member waits for with no deadline bound (stalled,
     starting, or playing on an origin too slow to help) goes stale, members take the rest over
