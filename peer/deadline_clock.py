@@ -54,6 +54,9 @@ class DeadlineClock:
         self.slow_link = False
         """Our link is slower than the origin (`slow_link_reserve_x`); kept by the scheduler."""
         self.http_measured_at: float | None = None
+        self.http_rate_at: float | None = None
+        """When the link rate in `http_rate` was last measured: our own fetch, or a seed that
+        says when it was measured (`seed_http_rate`)."""
         """When our last origin fetch completed (None: none yet, `http_rate` is the config's
         guess); given by the scheduler."""
         self._piece_size = 0
@@ -116,7 +119,7 @@ class DeadlineClock:
         fresh = now - self.neighbour_origin_rate_at <= self.config.own_rate_fresh_s
         self.slow_link = x > 1 and fresh and self.neighbour_origin_rate >= x * self.http_rate
 
-    def seed_http_rate(self, rate: float) -> None:
+    def seed_http_rate(self, rate: float, measured_at: float | None = None) -> None:
         """A rate of the member's link measured outside this scheduler (the browser's download
         meter: its own HTTP loads, an earlier rendition's fetches) replaces the config's guess
         until a fetch of ours is measured: the 2 MB/s guess on a 1 Mbit/s downlink put every
@@ -124,6 +127,8 @@ class DeadlineClock:
         session 22). Both ports have it; only the shim calls it."""
         if self.http_measured_at is None and rate > 0:
             self.http_rate = rate
+            if measured_at is not None:
+                self.http_rate_at = measured_at
             self.http_rate_known = True
             self._timeout = -1.0
 
@@ -136,6 +141,7 @@ class DeadlineClock:
         downlinks: bench/results/sim-s30/README.md)."""
         if now is not None:
             self.http_measured_at = now
+            self.http_rate_at = now
         if elapsed > 0:
             weight = self.config.http_rate_ewma_weight if self.http_rate_known else 1.0
             self.http_rate = (1 - weight) * self.http_rate + weight * (size / elapsed)

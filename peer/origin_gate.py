@@ -237,28 +237,28 @@ class OriginGate:
         first round from neighbours): `deadline - http_margin_s`, while its origin can still
         beat the deadline. On small uplinks a new segment's relayed copy reaches members seconds
         after it appears, and waiting past that made a slow swarm's late copy this member's
-        stall. None (no limit) while not playing, or when the origin is too slow to help: then
-        waiting for the swarm is the better bet."""
-        if not self.clock.playing or self.origin_too_slow(now, segment, deadline):
+        stall. The fallback point instead when the origin is known fast there
+        (`fast_at_fallback`): `deadline - http_margin_s` left no time for the transfer, and a
+        newcomer's next segment after its first stalled (simulator, cable + DSL audience). None
+        (no limit) while not playing, or when the origin is too slow to help: then waiting for
+        the swarm is the better bet."""
+        if not self.clock.playing:
+            return None
+        if self.fast_at_fallback(now, segment, deadline):
+            fallback = self.clock.fallback_at(segment, deadline)
+            return min(deadline - self.config.http_margin_s, fallback)
+        if self.origin_too_slow(now, segment, deadline):
             return None
         return deadline - self.config.http_margin_s
 
     def playing_limit(self, now: float, segment: SegmentState, deadline: float) -> float:
         """How long a playing member waits for a neighbour's copy still arriving:
-        `deadline - http_margin_s`; the fallback point instead when the origin is known fast
-        (`origin_known_fast`) and the copy, held back by its holder's uplink
-        (`copy_uplink_bound`), would miss the deadline at its pace (`copy_late`): the copy is
-        slow because of its holder's link, and waiting for it (or for its first
-        pieces) to `deadline - http_margin_s` left a whole transfer for after that moment. Not
-        for the election turn or the first round (`hold_limit`): a variant that ended those at
-        the fallback point too sent a simulated flash crowd's members to the origin together
-        (worst seed 6.25 -> 10.23 % of watch time stalled)."""
+        `deadline - http_margin_s`; the fallback point instead when the origin is known fast there
+        (`fast_at_fallback`) and the copy would miss the deadline at its pace (`copy_late`): the
+        copy is slow because of its holder's link, and waiting for it (or for its first pieces)
+        to `deadline - http_margin_s` left a whole transfer for after that moment."""
         limit = deadline - self.config.http_margin_s
-        if (
-            self.copy_late(now, segment, deadline)
-            and self.copy_uplink_bound(now, segment)
-            and self.origin_known_fast(now, segment, deadline)
-        ):
+        if self.copy_late(now, segment, deadline) and self.fast_at_fallback(now, segment, deadline):
             limit = min(limit, self.clock.fallback_at(segment, deadline))
         return limit
 
@@ -277,8 +277,8 @@ class OriginGate:
         then only adds a download beside the copy it waits for (lab: four members took a
         segment over at its fallback point with estimates of 0.6-1.4 MB/s while the elected
         member's copy arrived at 90 kB/s; bench/results/flash-crowd/README.md, session 15)."""
-        if self.copy_uplink_bound(now, segment) and self.origin_known_fast(now, segment, deadline):
-            return False  # the copy is slow because of its holder's uplink
+        if self.fast_at_fallback(now, segment, deadline):
+            return False
         measured = self.clock.http_measured_at
         fresh = measured is not None and now - measured <= self.config.own_rate_fresh_s
         own = fresh and self.small_uplink(segment)
@@ -290,7 +290,8 @@ class OriginGate:
         return self.clock.origin_too_slow(segment, deadline, now, own_fetches=own, live_rate=live)
 
     def origin_known_fast(self, now: float, segment: SegmentState, deadline: float) -> bool:
-        """Our own last origin fetch completed within `fast_origin_fresh_s` and, at its rate, a
+        """Our own origin rate was measured within `fast_origin_fresh_s` (our last fetch, or a
+        dated seed: the player's own load, `DeadlineClock.seed_http_rate`) and, at that rate, a
         fetch of what is missing would arrive by the deadline. A copy that is slow then is slow
         because of its holder's link, not the origin: in the realistic lab cable viewers waited
         past their deadline for 360p copies that DSL members were fetching at 0.4 Mbit/s and
@@ -302,7 +303,7 @@ class OriginGate:
         origin passed for fast and its takeover started a stall wave (simulator, flash crowd
         of 27 at 2.91x: 0.31 -> 6.84 %)."""
         fresh_s = self.config.fast_origin_fresh_s
-        measured = self.clock.http_measured_at
+        measured = self.clock.http_rate_at
         if fresh_s <= 0 or measured is None or now - measured > fresh_s:
             return False
         rate = self.clock.http_rate
@@ -310,6 +311,13 @@ class OriginGate:
         if rate <= 0 or rate < self.config.fast_origin_min_x * bitrate:
             return False
         return now + segment.missing_bytes() / rate <= deadline
+
+    def fast_at_fallback(self, now: float, segment: SegmentState, deadline: float) -> bool:
+        """`origin_known_fast` as of the fallback point (or now, before it): past that point the
+        time left shrinks as the member waits, and judged now the origin would look slow merely
+        because the member waited."""
+        at = min(now, self.clock.fallback_at(segment, deadline))
+        return self.origin_known_fast(at, segment, deadline)
 
     def copy_late(self, now: float, segment: SegmentState, deadline: float) -> bool:
         """At the pace its pieces have reached us since we first asked a neighbour for it, the
@@ -324,21 +332,6 @@ class OriginGate:
             return True
         rate = segment.peer_bytes / (now - since)
         return now + segment.missing_bytes() / rate > deadline
-
-    def copy_uplink_bound(self, now: float, segment: SegmentState) -> bool:
-        """The neighbours' copy reaches us at less than 1/`uplink_bound_x` of the rate its
-        holder says its origin fetch of the segment gets (HAVE_PIECES origin_rate): the
-        holder's uplink, not the origin, holds it back. On a congested origin the holders'
-        fetches are slow and they relay as fast as they fetch, so this says no (asked of no
-        neighbour yet, or no holder said a rate: no)."""
-        x = self.config.uplink_bound_x
-        since = segment.peer_wait_since
-        if x <= 0 or since is None or now <= since:
-            return False
-        said = self.book.origin_copy_rate(now, segment.seq)
-        if not said:
-            return False
-        return x * segment.peer_bytes / (now - since) < said
 
     def small_uplink(self, segment: SegmentState) -> bool:
         """Our upload cap is below `small_uplink_x` times the segment's bitrate; without a cap,
@@ -428,10 +421,9 @@ class OriginGate:
         within the progress timeout, `DeadlineClock.progress_timeout`), the HTTP takeover waits
         for that copy instead of adding a second download to a possibly congested origin
         (cut-through). While playing, not past `deadline - http_margin_s`, nor past the
-        fallback point when the origin is known fast (`origin_known_fast`) and the copy, held
-        back by its holder's uplink (`copy_uplink_bound`), would miss the deadline at its pace
-        (`copy_late`). While stalled, as long as the copy progresses. None when no such copy
-        is arriving."""
+        fallback point when the origin is known fast there (`fast_at_fallback`) and the copy
+        would miss the deadline at its pace (`copy_late`). While stalled, as long as the copy
+        progresses. None when no such copy is arriving."""
         latest = self.book.latest_progress(now, segment.seq)
         if latest is None:
             return None

@@ -221,27 +221,30 @@ class SchedulerConfig:
     own_rate_fresh_s: float = 8.0
     """The small-uplink rule above trusts the member's own origin rate only while its last
     fetch completed within this long (a flash crowd congests the origin after it)."""
-    fast_origin_fresh_s: float = 2.0
-    """When our own last origin fetch completed within this long and says a fetch of what a
-    segment misses would arrive before its deadline, a slow neighbour's copy says nothing of the
-    origin: its holder's link is slow (a DSL member elected first relays slower than real time).
-    Then, for a copy its holder's uplink holds back (`uplink_bound_x`), the origin is not "too
-    slow" (`OriginGate.origin_too_slow`), and a playing member waits for such a copy only until
-    its fallback point, where its own fetch still makes the deadline
-    (`OriginGate.origin_known_fast`, `OriginGate.playing_limit`). Much shorter than
-    `own_rate_fresh_s`: a flash crowd congests the origin within seconds, and older fetches
-    predate it (simulator, flash crowd on a congested origin, when neighbours' words of their
-    origin rate counted too: 4 s made the worst seed 23.85 % of watch time stalled, 2 s 7.18 %,
-    against 6.25 % without the rule; 0: off)."""
-    fast_origin_min_x: float = 2.0
-    """`fast_origin_fresh_s` trusts our own fetch's rate only from this many times the
-    segment's bitrate: below it, a share of a crowded origin (`OriginGate.origin_known_fast`)."""
-    uplink_bound_x: float = 2.0
-    """`fast_origin_fresh_s` acts only on a copy reaching us at under 1/x of the origin rate its
-    holder says its fetch gets (`OriginGate.copy_uplink_bound`): a holder's small uplink. It
-    keeps the rule to the copies it is for; it did not by itself keep simulated flash crowds as
-    they were (3 of 24 seeds still worse, none better: that took `fast_origin_min_x`); 0: the
-    rule never acts."""
+    fast_origin_fresh_s: float = 6.0
+    """When the member's own origin rate was measured within this long before a segment's
+    fallback point (its own fetch, or the player's own load through the download meter) and says
+    a fetch of what the segment misses beats the deadline from there, the origin is known fast
+    (`OriginGate.origin_known_fast`): a slow copy then says nothing of the origin (a DSL member
+    elected first relays slower than real time), so the origin is not "too slow"
+    (`OriginGate.origin_too_slow`), and a playing member waits for the swarm (its election turn,
+    a first round, a copy that would miss the deadline at its pace) only until the fallback point
+    (`OriginGate.hold_limit`, `OriginGate.playing_limit`), not to `deadline - http_margin_s`,
+    which left no time for the transfer. Judged as of the fallback point: past it the time left
+    shrinks as the member waits, and "too slow" then said more about the wait than about the
+    origin (simulator, cable + DSL audience: most newcomers stalled on the segment after their
+    first; bench/results/sim-s38/README.md). Shorter than `own_rate_fresh_s`: a flash crowd
+    congests the origin within seconds, and older fetches predate it (when neighbours' words of
+    their origin rate counted too, 4 s made a simulated flash crowd's worst seed 23.85 % of
+    watch time stalled, against 6.25 % without the rule; with the member's own measurement
+    alone 6 s leaves every flash-crowd seed as at 2 s and gains in the cable + DSL audience: 22
+    of 24 seeds better than without the rule; 0: off)."""
+    fast_origin_min_x: float = 3.0
+    """`fast_origin_fresh_s` trusts the member's own rate only from this many times the
+    segment's bitrate: below it the rate may be a share of a crowded origin (at 1x a newcomer's
+    share started a simulated flash crowd's stall wave), and on a downlink of 1.1-2x the bitrate
+    waiting for the swarm does better (at 2x the simulator's steady audience on such downlinks
+    stalled more: worst seed 10.29 -> 13.93 %; at 3 it is as before)."""
     stale_copy_tiers: float = 1.0
     """When a neighbour's copy that a member waits for with no deadline bound (stalled,
     starting, or playing on an origin too slow to help) goes stale, members take the rest over

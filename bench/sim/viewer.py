@@ -85,7 +85,7 @@ class ViewerLogic:
         else:
             node.sched = PieceScheduler(self._sched_config(node), node.peer_id, now)
         if node.download_rate is not None:  # swarm_membership.ts: the meter outlives the join
-            node.sched.clock.seed_http_rate(node.download_rate)
+            node.sched.clock.seed_http_rate(node.download_rate, node.download_rate_at)
         self.swarm.join_swarm(node)  # sets the swarm size (neighbours_changed)
         if not self.shim or self.cfg.shim_swarm_size == "signaling":
             if self.shim:  # the size as signaling knows it at the join, then polled
@@ -301,8 +301,9 @@ class ViewerLogic:
             if self.cfg.shim_startup_plan and self.q.now > started_at:
                 # p2p_engine.ts httpTransferred: the download meter seeds the scheduler's rate
                 node.download_rate = size / (self.q.now - started_at)
+                node.download_rate_at = self.q.now
                 if node.sched is not None:
-                    node.sched.clock.seed_http_rate(node.download_rate)
+                    node.sched.clock.seed_http_rate(node.download_rate, self.q.now)
             if node.sched is None and self.cfg.pre_join_segments > 0:
                 node.pre_join = [*node.pre_join, seq][-self.cfg.pre_join_segments :]
             self._offer(node, seq)

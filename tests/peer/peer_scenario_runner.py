@@ -96,6 +96,9 @@ _EVENTS: dict[str, Callable[[PieceScheduler, float, Json], None]] = {
         now, e["rate_bytes_per_s"], e["slots"]
     ),
     "set_measured_uplink": lambda s, now, e: s.set_measured_uplink(now, e["rate_bytes_per_s"]),
+    "seed_http_rate": lambda s, now, e: s.clock.seed_http_rate(
+        e["rate_bytes_per_s"], e.get("measured_at")
+    ),
 }
 
 

@@ -34,3 +34,18 @@ def test_first_fetch_replaces_the_guess_then_fetches_are_averaged() -> None:
     clock.http_fetch_done(100_000, 1.0, now=5.0)
     weight = SchedulerConfig().http_rate_ewma_weight
     assert clock.http_rate == (1 - weight) * 300_000.0 + weight * 100_000.0
+
+
+def test_the_rate_is_dated_by_an_own_fetch_or_a_dated_seed() -> None:
+    """`http_rate_at` (what `OriginGate.origin_known_fast` goes by): an undated seed leaves it
+    unknown, a dated one (the player's own load, through the download meter) sets it, and once
+    an own fetch is measured seeds no longer move it."""
+    clock = DeadlineClock(SchedulerConfig())
+    clock.seed_http_rate(125_000.0)
+    assert clock.http_rate_at is None
+    clock.seed_http_rate(130_000.0, 4.0)
+    assert (clock.http_rate, clock.http_rate_at) == (130_000.0, 4.0)
+    clock.http_fetch_done(100_000, 1.0, now=6.0)
+    assert clock.http_rate_at == 6.0
+    clock.seed_http_rate(2_000_000.0, 7.0)
+    assert clock.http_rate_at == 6.0

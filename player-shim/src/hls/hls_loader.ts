@@ -226,7 +226,12 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
      * request goes out: while no origin fetch of the fragment is in flight the load is shown as
      * just begun; once one is, the load began with it and its bytes (with what the engine
      * already held) arrive as they are verified, so a fetch too slow for the buffer is still
-     * abandoned as hls.js would abandon its own.
+     * abandoned as hls.js would abandon its own. At most as slow as the viewer's measured link
+     * (`downloadRate`, whole transfers, a congested origin included): the engine may run a later
+     * segment's fetch beside this one, timed so that both make their deadlines, and at the half
+     * rate each then gets hls.js abandoned loads a CDN-only player completes (realistic lab: a
+     * DSL page's 360p load at 1.3 s into a 2 s segment, switched to 144p; realistic-README.md
+     * series 20).
      */
     private reportProgress(ref: FragmentRef): void {
       const progress = this.p2p ? deps.engine.fragmentProgress?.(ref) : null;
@@ -241,7 +246,14 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       stats.loading.start = progress.originSince;
       stats.total = progress.total;
       stats.loaded = progress.loaded;
-      stats.loading.first = progress.loaded > 0 ? Math.max(progress.originSince, progress.firstByteAt ?? deps.now()) : 0;
+      if (progress.loaded <= 0) {
+        stats.loading.first = 0;
+        return;
+      }
+      const first = Math.max(progress.originSince, progress.firstByteAt ?? deps.now());
+      const link = deps.engine.downloadRate?.() ?? null;
+      const atLinkRate = link !== null && link > 0 ? deps.now() - (progress.loaded * 1000) / link : -Infinity;
+      stats.loading.first = Math.max(first, atLinkRate);
     }
 
     /**

@@ -32,10 +32,13 @@ export const MEDIAN_OF = 5;
 
 export class DownloadMeter {
   private readonly rates: number[] = [];
+  /** Clock ms of the latest sample (null: none, or its caller did not say). */
+  measuredAtMs: number | null = null;
 
-  /** A completed origin transfer of `bytes` that took `ms` from request to last byte. */
-  sample(bytes: number, ms: number): void {
+  /** A completed origin transfer of `bytes` that took `ms` from request to last byte, ending at `atMs`. */
+  sample(bytes: number, ms: number, atMs: number | null = null): void {
     if (bytes < MIN_SAMPLE_BYTES || !(ms > 0)) return;
+    this.measuredAtMs = atMs;
     this.rates.push((bytes * 1000) / ms);
     if (this.rates.length > MEDIAN_OF) this.rates.shift();
   }
@@ -53,16 +56,24 @@ export interface AbrTiming {
   ttfbMs: number;
 }
 
-type TimedBuffer = Pick<SegmentBuffer, "size" | "p2pBytes" | "requestedAt" | "firstByteAt" | "completedAt">;
+type TimedBuffer = Pick<SegmentBuffer, "size" | "p2pBytes" | "requestedAt" | "firstByteAt" | "completedAt"> &
+  Partial<Pick<SegmentBuffer, "httpRequestedAt">>;
 
 /**
  * What the player's bandwidth estimator is told for a delivered segment: its real transfer (not
  * the wait before it: a prefetched segment, or a wait for a neighbour's announcement), shortened
  * to what the viewer's origin link takes (`linkBytesPerS`, the `DownloadMeter`) when peers served
- * part of it more slowly. Null: no transfer timing (bytes the player itself fetched earlier).
+ * part of it more slowly. A segment that came from the origin alone is timed from its first HTTP
+ * fetch: a neighbour asked before that and silent counted its wait as the transfer's first byte,
+ * and hls.js plans every fetch with its TTFB estimate, so DSL and mobile pages fell to 144p where
+ * CDN-only played 360p (realistic lab, bench/results/realistic-README.md series 20). A congested
+ * origin stays in the figure, as it is in a CDN-only player's. Null: no transfer timing (bytes the
+ * player itself fetched earlier).
  */
 export function abrTiming(buffer: TimedBuffer, linkBytesPerS: number | null): AbrTiming | null {
-  const { requestedAt, completedAt } = buffer;
+  const { completedAt } = buffer;
+  const httpAt = buffer.p2pBytes === 0 ? (buffer.httpRequestedAt ?? null) : null;
+  const requestedAt = httpAt ?? buffer.requestedAt;
   if (requestedAt === null || completedAt === null) return null;
   const transferMs = Math.max(1, completedAt - requestedAt);
   const ttfbMs = Math.max(0, Math.min(transferMs, (buffer.firstByteAt ?? requestedAt) - requestedAt));

@@ -244,9 +244,9 @@ export class P2PEngine extends SwarmMembership {
    * for 0.1 s and took 1.5-3 s (realistic lab, bench/results/realistic-README.md series 10).
    */
   httpTransferred(bytes: number, ms: number): void {
-    this.downloads.sample(bytes, ms);
+    this.downloads.sample(bytes, ms, this.clock.now());
     const rate = this.downloads.bytesPerS;
-    if (rate !== null) this.session?.seedHttpRate(rate);
+    if (rate !== null) this.session?.seedHttpRate(rate, this.downloads.measuredAtMs);
   }
 
   secondsUntil(start: number): number {

@@ -15,6 +15,8 @@ export class SegmentBuffer {
   p2pBytes = 0;
   /** performance.now() (ms) of the first REQUEST or HTTP fetch for this segment. */
   requestedAt: number | null = null;
+  /** performance.now() (ms) of the first HTTP fetch for this segment (null: none). */
+  httpRequestedAt: number | null = null;
   /** performance.now() (ms) of the first verified piece. */
   firstByteAt: number | null = null;
   /** performance.now() (ms) when the last piece arrived. */
@@ -42,8 +44,9 @@ export class SegmentBuffer {
     return this.record.size;
   }
 
-  noteRequested(nowMs: number): void {
+  noteRequested(nowMs: number, source: PieceSource = "p2p"): void {
     if (this.requestedAt === null) this.requestedAt = nowMs;
+    if (source === "http" && this.httpRequestedAt === null) this.httpRequestedAt = nowMs;
   }
 
   /** Stores a verified piece; false if we already had it (the bytes are then ignored). */

@@ -133,7 +133,7 @@ export abstract class SwarmMembership {
       const apiPending = (this.apiConfig ??= this.startup.timed(fetchApiConfig(this.options.apiBase, this.fetchFn)));
       apiPending.catch(() => undefined); // awaited below (a failure is handled there)
       const verifier = await ed25519Verifier();
-      this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn, (bytes, ms) => this.downloads.sample(bytes, ms));
+      this.origin ??= new OriginClient(verifier, (bytes, what) => this.emitter.emit("overhead", { bytes, what }), this.fetchFn, (bytes, ms) => this.downloads.sample(bytes, ms, this.clock.now()));
       this.key ??= this.options.signingKey ? parseSigningKey({ alg: "Ed25519", ...this.options.signingKey }) : this.startup.timed(this.origin.fetchSigningKey(signingKeyUrl(segmentUrl)));
       this.key.catch(() => undefined); // awaited below (a failure is handled there)
       // The startup segments' records too, beside the join: on a congested origin they took
@@ -184,7 +184,7 @@ export abstract class SwarmMembership {
       const measured = this.uplink.meter.rateBytesPerS; // the uplink outlives the rendition
       if (measured !== null) session.setMeasuredUplink(measured);
       const downlink = this.downloads.bytesPerS; // so does the downlink
-      if (downlink !== null) session.seedHttpRate(downlink);
+      if (downlink !== null) session.seedHttpRate(downlink, this.downloads.measuredAtMs);
       this.session = session;
       this.backoff.succeeded();
       this.problems.joined();

@@ -190,9 +190,13 @@ export class SwarmSession {
     this.drain();
   }
 
-  /** The viewer's measured origin download rate (download_meter.ts), for the fallback points until a fetch of this session's is measured. */
-  seedHttpRate(rateBytesPerS: number): void {
-    this.scheduler.clock.seedHttpRate(rateBytesPerS);
+  /**
+   * The viewer's measured origin download rate (download_meter.ts), for the fallback points until a
+   * fetch of this session's is measured; `measuredAtMs` (clock ms) lets a fresh one count as the
+   * member's own (`OriginGate.originKnownFast`).
+   */
+  seedHttpRate(rateBytesPerS: number, measuredAtMs: number | null = null): void {
+    this.scheduler.clock.seedHttpRate(rateBytesPerS, measuredAtMs === null ? null : measuredAtMs / 1000);
   }
 
   /** This viewer's upload capacity measured while backlogged (uplink_meter.ts; null: not yet). */
@@ -273,7 +277,7 @@ export class SwarmSession {
         if (!buffer || !url || buffer.complete) return; // queued before the segment completed
         // A rendition the player left: its segments would only slow the new one's on our link.
         if (this.deps.retired?.()) return this.scheduler.httpFailed(this.nowS(), action.fetchId);
-        buffer.noteRequested(this.deps.clock.now());
+        buffer.noteRequested(this.deps.clock.now(), "http");
         void this.fetcher.fetch(action.fetchId, buffer, url, action.firstPiece, action.pieceCount);
         return;
       }

@@ -48,6 +48,8 @@ export class DeadlineClock {
   copyRate: number;
   /** When our last origin fetch completed (null: none yet, `httpRate` is the config's guess). */
   httpMeasuredAt: number | null = null;
+  /** When the link rate in `httpRate` was last measured: our own fetch, or a seed that says when it was measured (`seedHttpRate`). */
+  httpRateAt: number | null = null;
   /** The fastest origin rate a neighbour said (HAVE_PIECES origin rate) lately, bytes/s. */
   neighbourOriginRate = 0;
   neighbourOriginRateAt = -Infinity;
@@ -109,16 +111,20 @@ export class DeadlineClock {
    * is measured: the 2 MB/s guess on a 1 Mbit/s downlink put every fallback point about a second
    * late (peer/deadline_clock.py says more).
    */
-  seedHttpRate(rate: number): void {
+  seedHttpRate(rate: number, measuredAt: number | null = null): void {
     if (this.httpMeasuredAt === null && rate > 0) {
       this.httpRate = rate;
+      if (measuredAt !== null) this.httpRateAt = measuredAt;
       this.httpRateKnown = true;
     }
   }
 
   /** An origin fetch of ours brought `size` bytes in `elapsed` s; the first measurement replaces the guess (peer/deadline_clock.py says why). */
   httpFetchDone(size: number, elapsed: number, now: number | null = null): void {
-    if (now !== null) this.httpMeasuredAt = now;
+    if (now !== null) {
+      this.httpMeasuredAt = now;
+      this.httpRateAt = now;
+    }
     if (elapsed > 0) {
       const weight = this.httpRateKnown ? this.config.httpRateEwmaWeight : 1;
       this.httpRate = (1 - weight) * this.httpRate + weight * (size / elapsed);

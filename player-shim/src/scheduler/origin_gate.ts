@@ -215,26 +215,28 @@ export class OriginGate {
    * The latest a playing member's takeover waits for the swarm (its live election turn, a first
    * round from neighbours): `deadline - httpMarginS`, while its origin can still beat the
    * deadline. On small uplinks a new segment's relayed copy reaches members seconds after it
-   * appears, and waiting past that made a slow swarm's late copy this member's stall. Null (no
-   * limit) while not playing, or when the origin is too slow to help: then waiting for the swarm
-   * is the better bet.
+   * appears, and waiting past that made a slow swarm's late copy this member's stall. The fallback
+   * point instead when the origin is known fast there (`fastAtFallback`): `deadline - httpMarginS`
+   * left no time for the transfer. Null (no limit) while not playing, or when the origin is too
+   * slow to help: then waiting for the swarm is the better bet.
    */
   holdLimit(now: number, segment: SegmentState, deadline: number): number | null {
-    if (!this.clock.playing || this.originTooSlow(now, segment, deadline)) return null;
+    if (!this.clock.playing) return null;
+    if (this.fastAtFallback(now, segment, deadline)) {
+      return Math.min(deadline - this.config.httpMarginS, this.clock.fallbackAt(segment, deadline));
+    }
+    if (this.originTooSlow(now, segment, deadline)) return null;
     return deadline - this.config.httpMarginS;
   }
 
   /**
    * How long a playing member waits for a neighbour's copy still arriving: `deadline - httpMarginS`;
-   * the fallback point instead when the origin is known fast (`originKnownFast`) and the copy, held
-   * back by its holder's uplink (`copyUplinkBound`), would miss the deadline at its pace
-   * (`copyLate`). Not for the election turn or the first round (`holdLimit`): that sent a simulated
-   * flash crowd to the origin together (peer/origin_gate.py).
+   * the fallback point instead when the origin is known fast there (`fastAtFallback`) and the copy
+   * would miss the deadline at its pace (`copyLate`): it is slow because of its holder's link.
    */
   playingLimit(now: number, segment: SegmentState, deadline: number): number {
     let limit = deadline - this.config.httpMarginS;
-    const slowHolder = this.copyLate(now, segment, deadline) && this.copyUplinkBound(now, segment);
-    if (slowHolder && this.originKnownFast(now, segment, deadline)) limit = Math.min(limit, this.clock.fallbackAt(segment, deadline));
+    if (this.copyLate(now, segment, deadline) && this.fastAtFallback(now, segment, deadline)) limit = Math.min(limit, this.clock.fallbackAt(segment, deadline));
     return limit;
   }
 
@@ -249,7 +251,7 @@ export class OriginGate {
    * the rate a neighbour's origin fetch of the segment is getting right now (`originCopyRate`).
    */
   originTooSlow(now: number, segment: SegmentState, deadline: number): boolean {
-    if (this.copyUplinkBound(now, segment) && this.originKnownFast(now, segment, deadline)) return false;
+    if (this.fastAtFallback(now, segment, deadline)) return false;
     const measured = this.clock.httpMeasuredAt;
     const fresh = measured !== null && now - measured <= this.config.ownRateFreshS;
     const own = fresh && this.smallUplink(segment);
@@ -258,8 +260,9 @@ export class OriginGate {
   }
 
   /**
-   * Our own last origin fetch completed within `fastOriginFreshS` and, at its rate, a fetch of what
-   * is missing would arrive by the deadline. A copy that is slow then is slow because of its
+   * Our own origin rate was measured within `fastOriginFreshS` (our last fetch, or a dated seed: the
+   * player's own load, `DeadlineClock.seedHttpRate`) and, at it, a fetch of what is missing would
+   * arrive by the deadline. A copy that is slow then is slow because of its
    * holder's link, not the origin. Only our own fetch counts: a neighbour's word of its origin rate
    * is one fetch's rate, and on a congested origin members that took it for theirs took the copies
    * they waited for over at once; nor a rate under `fastOriginMinX` times the bitrate (a share of a
@@ -267,12 +270,17 @@ export class OriginGate {
    */
   originKnownFast(now: number, segment: SegmentState, deadline: number): boolean {
     const freshS = this.config.fastOriginFreshS;
-    const measured = this.clock.httpMeasuredAt;
+    const measured = this.clock.httpRateAt;
     if (freshS <= 0 || measured === null || now - measured > freshS) return false;
     const rate = this.clock.httpRate;
     const bitrate = segment.duration > 0 ? segment.size / segment.duration : 0;
     if (rate <= 0 || rate < this.config.fastOriginMinX * bitrate) return false;
     return now + segment.missingBytes() / rate <= deadline;
+  }
+
+  /** `originKnownFast` as of the fallback point (or now, before it): past it the time left shrinks as the member waits. */
+  fastAtFallback(now: number, segment: SegmentState, deadline: number): boolean {
+    return this.originKnownFast(Math.min(now, this.clock.fallbackAt(segment, deadline)), segment, deadline);
   }
 
   /**
@@ -288,20 +296,7 @@ export class OriginGate {
     return now + segment.missingBytes() / rate > deadline;
   }
 
-  /**
-   * The neighbours' copy reaches us at less than 1/`uplinkBoundX` of the rate its holder says its
-   * origin fetch of the segment gets (HAVE_PIECES origin rate): the holder's uplink, not the origin,
-   * holds it back. On a congested origin the holders' fetches are slow and they relay as fast as they
-   * fetch, so this says no (asked of no neighbour yet, or no holder said a rate: no).
-   */
-  copyUplinkBound(now: number, segment: SegmentState): boolean {
-    const x = this.config.uplinkBoundX;
-    const since = segment.peerWaitSince;
-    if (x <= 0 || since === null || now <= since) return false;
-    const said = this.book.originCopyRate(now, segment.seq);
-    if (!said) return false;
-    return (x * segment.peerBytes) / (now - since) < said;
-  }
+
 
   /**
    * Our upload cap is below `smallUplinkX` times the segment's bitrate; without a cap, our
@@ -406,9 +401,8 @@ export class OriginGate {
    * progress timeout, `DeadlineClock.progressTimeout`), the HTTP takeover waits for that copy instead of adding a second
    * download to a possibly congested origin (cut-through). While playing, not past
    * `deadline - httpMarginS`; while stalled, as long as the copy progresses. Null when no such
-   * copy is arriving. On an origin known fast (`originKnownFast`), while playing not past the fallback
-   * point when the copy, held back by its holder's uplink (`copyUplinkBound`), would miss the
-   * deadline at its pace (`copyLate`).
+   * copy is arriving. On an origin known fast at the fallback point (`fastAtFallback`), while playing
+   * not past that point when the copy would miss the deadline at its pace (`copyLate`).
    */
   copyProgressUntil(now: number, segment: SegmentState, deadline: number): number | null {
     const latest = this.book.latestProgress(now, segment.seq);

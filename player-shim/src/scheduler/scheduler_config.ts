@@ -183,18 +183,18 @@ export interface SchedulerConfig {
   /** The small-uplink rule trusts the own origin rate only while the last fetch completed within this long. */
   ownRateFreshS: number;
   /**
-   * When our own last origin fetch completed within this long and says a fetch of what a segment
-   * misses would arrive before its deadline, a slow neighbour's copy says nothing of the origin (its
-   * holder's link is slow): the origin is not "too slow", and a playing member waits for such a copy
-   * only until its fallback point (`OriginGate.originKnownFast`, `OriginGate.playingLimit`). Much
-   * shorter than `ownRateFreshS`: a flash crowd congests the origin within seconds, and older
-   * fetches predate it (peer/scheduler_config.py has the simulator's figures; 0: off).
+   * When the member's own origin rate was measured within this long before a segment's fallback
+   * point (its own fetch, or the player's own load via the download meter) and a fetch of what is
+   * missing beats the deadline from there, the origin is known fast (`OriginGate.originKnownFast`):
+   * it is not "too slow", and a playing member waits for the swarm (election turn, first round, a
+   * copy that would miss the deadline at its pace) only until the fallback point
+   * (`OriginGate.holdLimit`, `OriginGate.playingLimit`). Judged as of the fallback point: past it
+   * the time left shrinks as the member waits. Shorter than `ownRateFreshS`: a flash crowd
+   * congests the origin within seconds (peer/scheduler_config.py has the simulator's figures; 0: off).
    */
   fastOriginFreshS: number;
-  /** `fastOriginFreshS` trusts our own fetch's rate only from this many times the bitrate (below: a share of a crowded origin). */
+  /** `fastOriginFreshS` trusts the own rate only from this many times the bitrate (below: a share of a crowded origin, or a tight link where waiting for the swarm does better). */
   fastOriginMinX: number;
-  /** `fastOriginFreshS` acts only on a copy reaching us at under 1/x of the origin rate its holder says its fetch gets (`OriginGate.copyUplinkBound`). */
-  uplinkBoundX: number;
   /** Segments a neighbour may hold part of (HAVE_PIECES) that we remember; oldest forgotten first. */
   maxPartialPerPeer: number;
   // --- upload ---
@@ -254,9 +254,8 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   staleCopyTiers: 1.0,
   smallUplinkX: 3.0,
   ownRateFreshS: 8.0,
-  fastOriginFreshS: 2.0,
-  fastOriginMinX: 2.0,
-  uplinkBoundX: 2.0,
+  fastOriginFreshS: 6.0,
+  fastOriginMinX: 3.0,
   maxPartialPerPeer: 16,
   uploadSlots: 8,
   uploadRateBytesPerS: null,

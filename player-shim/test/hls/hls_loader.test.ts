@@ -304,6 +304,19 @@ describe("swarm fragment loader", () => {
       expect(loader.stats).toMatchObject({ loaded: 32_768, total: 50_000, loading: { start: 4900, first: 5200 } });
     });
 
+    it("shows the fetch at least as fast as the viewer's measured link (a later segment's fetch may share it)", () => {
+      const { loader } = started();
+      engine.downloadRate = () => 100_000; // 100 kB/s measured over whole transfers
+      now = 6000;
+      progress = { loaded: 40_000, total: 150_000, firstByteAt: 4000, originSince: 3900 }; // 20 kB/s so far
+      vi.advanceTimersByTime(PROGRESS_POLL_MS);
+      // 40 kB at 100 kB/s is 0.4 s: hls.js sees the rate the link gives one fetch.
+      expect(loader.stats).toMatchObject({ loaded: 40_000, loading: { start: 3900, first: 5600 } });
+      engine.downloadRate = () => 10_000; // a congested origin: slower than the fetch
+      vi.advanceTimersByTime(PROGRESS_POLL_MS);
+      expect(loader.stats.loading.first).toBe(4000);
+    });
+
     it("counts pieces held before the origin fetch as arriving when it began", () => {
       progress = { loaded: 16_384, total: 50_000, firstByteAt: 1200, originSince: 4900 };
       const { loader } = started();

@@ -36,6 +36,15 @@ describe("DownloadMeter", () => {
     expect(meter.bytesPerS).toBe(100_000);
   });
 
+  it("remembers when its latest sample was taken (a fresh one counts as the scheduler's own fetch)", () => {
+    const meter = new DownloadMeter();
+    expect(meter.measuredAtMs).toBeNull();
+    meter.sample(200_000, 1000, 5_000);
+    expect(meter.measuredAtMs).toBe(5_000);
+    meter.sample(MIN_SAMPLE_BYTES - 1, 1, 6_000); // too small to count: the date stays
+    expect(meter.measuredAtMs).toBe(5_000);
+  });
+
   it("ignores transfers too small to measure the link, and empty timings", () => {
     const meter = new DownloadMeter();
     meter.sample(MIN_SAMPLE_BYTES - 1, 1);
@@ -54,6 +63,16 @@ describe("abrTiming", () => {
   it("keeps the real transfer when peers were faster than the link, or nothing is measured", () => {
     expect(abrTiming(SLOW_FROM_PEERS, 20_000)).toEqual({ transferMs: 4000, ttfbMs: 200 });
     expect(abrTiming(SLOW_FROM_PEERS, null)).toEqual({ transferMs: 4000, ttfbMs: 200 });
+  });
+
+  it("times a segment the origin alone served from its first HTTP fetch, not from a silent neighbour's request", () => {
+    // Asked of a neighbour at 1000 ms, which sent nothing; the HTTP takeover at 2800 brought it all
+    // (first byte 2900, last 3600): the player is told 800 ms with a 100 ms TTFB, as over plain HTTP.
+    const buffer = { ...SLOW_FROM_PEERS, p2pBytes: 0, httpRequestedAt: 2800, firstByteAt: 2900, completedAt: 3600 };
+    expect(abrTiming(buffer, 500_000)).toEqual({ transferMs: 800, ttfbMs: 100 });
+    expect(abrTiming(buffer, null)).toEqual({ transferMs: 800, ttfbMs: 100 });
+    // Part of it from the neighbour after all: the mixed rule (at most the link's time) applies.
+    expect(abrTiming({ ...buffer, p2pBytes: 16_384 }, 500_000)).toEqual({ transferMs: 400, ttfbMs: 0 });
   });
 
   it("keeps the real transfer of a segment that came from the origin only (that is the link)", () => {

@@ -28,6 +28,18 @@ describe("DeadlineClock.seedHttpRate", () => {
     expect(clock.httpRate).toBe(DEFAULT_SCHEDULER_CONFIG.httpRateEstimateBytesPerS);
   });
 
+  it("dates the rate by an own fetch or a dated seed (what OriginGate.originKnownFast goes by)", () => {
+    const clock = new DeadlineClock(schedulerConfig());
+    clock.seedHttpRate(125_000);
+    expect(clock.httpRateAt).toBeNull(); // undated: not known to be fresh
+    clock.seedHttpRate(130_000, 4.0); // the player's own load, through the download meter
+    expect([clock.httpRate, clock.httpRateAt]).toEqual([130_000, 4.0]);
+    clock.httpFetchDone(100_000, 1.0, 6.0);
+    expect(clock.httpRateAt).toBe(6.0);
+    clock.seedHttpRate(2_000_000, 7.0); // seeds no longer move it
+    expect(clock.httpRateAt).toBe(6.0);
+  });
+
   it("takes the first own fetch instead of the guess, then averages", () => {
     const clock = new DeadlineClock(schedulerConfig());
     clock.httpFetchDone(150_000, 0.5, 3.0); // 300 kB/s: a 2.4 Mbit/s downlink

@@ -57,6 +57,7 @@ const EVENTS: Record<string, (s: PieceScheduler, now: number, e: Json) => void> 
   upload_cancel: (s, now, e) => s.uploadCancel(now, str(e, "peer"), num(e, "request_id")),
   set_upload_limits: (s, now, e) => s.setUploadLimits(now, e.rate_bytes_per_s === null ? null : num(e, "rate_bytes_per_s"), num(e, "slots")),
   set_measured_uplink: (s, now, e) => s.setMeasuredUplink(now, e.rate_bytes_per_s === null ? null : num(e, "rate_bytes_per_s")),
+  seed_http_rate: (s, _now, e) => s.clock.seedHttpRate(num(e, "rate_bytes_per_s"), e.measured_at === undefined ? null : num(e, "measured_at")),
 };
 
 export function applyEvent(sched: PieceScheduler, now: number, event: Json): void {
