@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import tarfile
+from pathlib import Path
 from typing import Any
 
-from swarmcast.e2e.lab.stall_report import late_takeovers, lone_fetch_kbit_s, stall_classes
+from swarmcast.e2e.lab.stall_report import (
+    _timeline_dir,
+    late_takeovers,
+    lone_fetch_kbit_s,
+    stall_classes,
+)
 
 T0 = 1_700_000_000_000.0
 
@@ -69,3 +76,22 @@ def test_takeovers_late_when_their_fetches_end_past_the_deadline() -> None:
         "fallback-takeover late": 1,
         "pace-takeover": 1,
     }
+
+
+def test_each_results_archived_timeline_is_read_from_its_own_archive(tmp_path: Path) -> None:
+    """Two results' run-1 archives are unpacked apart: unpacked into one scratch directory, the
+    second result was read from the first one's timeline."""
+    for result, marker in (("realistic-a", "first"), ("realistic-b", "second")):
+        page = tmp_path / "src" / f"{result}-timeline" / "p2p-b01.json"
+        page.parent.mkdir(parents=True)
+        page.write_text(marker)
+        run = tmp_path / result / "run-1"
+        run.mkdir(parents=True)
+        with tarfile.open(run / f"{result}-timeline.tar.gz", "w:gz") as tar:
+            tar.add(page.parent, arcname=page.parent.name)
+    scratch = tmp_path / "scratch"
+    read = [
+        _timeline_dir(tmp_path / result / "run-1", scratch)
+        for result in ("realistic-a", "realistic-b")
+    ]
+    assert [(d / "p2p-b01.json").read_text() for d in read if d is not None] == ["first", "second"]

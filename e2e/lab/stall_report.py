@@ -136,9 +136,11 @@ def _timeline_dir(run: Path, scratch: Path) -> Path | None:
         if found.is_dir():
             return found
     for archive in sorted(run.glob("*-timeline.tar.gz")):
+        # One directory per result and run: several results' run-1 share a name.
+        target = scratch / run.parent.name / run.name
         with tarfile.open(archive) as tar:
-            tar.extractall(scratch / run.name, filter="data")
-        dirs = sorted((scratch / run.name).glob("*-timeline"))
+            tar.extractall(target, filter="data")
+        dirs = sorted(target.glob("*-timeline"))
         return dirs[0] if dirs else None
     return None
 
