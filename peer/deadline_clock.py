@@ -54,11 +54,11 @@ class DeadlineClock:
         self.slow_link = False
         """Our link is slower than the origin (`slow_link_reserve_x`); kept by the scheduler."""
         self.http_measured_at: float | None = None
+        """When our last origin fetch completed (None: none yet, `http_rate` is the config's
+        guess); given by the scheduler."""
         self.http_rate_at: float | None = None
         """When the link rate in `http_rate` was last measured: our own fetch, or a seed that
         says when it was measured (`seed_http_rate`)."""
-        """When our last origin fetch completed (None: none yet, `http_rate` is the config's
-        guess); given by the scheduler."""
         self._piece_size = 0
         self._timeout = -1.0
         """`progress_timeout()` for the current rates and piece size (-1: to compute). It is

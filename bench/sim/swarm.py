@@ -61,8 +61,9 @@ class SimNode:
     learned_at: dict[int, float] = field(default_factory=dict)
     """When its playlist first listed each segment (the blocking-reload test reads it)."""
     download_rate: float | None = None
-    download_rate_at: float | None = None
     """The player's last plain-HTTP load rate (the shim's download meter, `shim_startup_plan`)."""
+    download_rate_at: float | None = None
+    """When that load completed (the meter dates its samples: `DeadlineClock.seed_http_rate`)."""
     startup_http: bool = False
     """shim startup plan: fragments before the first frame go over plain HTTP (origin-fast)."""
     complete: set[int] = field(default_factory=set)

@@ -303,7 +303,7 @@ class ViewerLogic:
                 node.download_rate = size / (self.q.now - started_at)
                 node.download_rate_at = self.q.now
                 if node.sched is not None:
-                    node.sched.clock.seed_http_rate(node.download_rate, self.q.now)
+                    node.sched.clock.seed_http_rate(node.download_rate, node.download_rate_at)
             if node.sched is None and self.cfg.pre_join_segments > 0:
                 node.pre_join = [*node.pre_join, seq][-self.cfg.pre_join_segments :]
             self._offer(node, seq)

@@ -1,4 +1,4 @@
-"""deep.py SEED PEERS [--set k=v ...] [--sched k=v ...]: one steady/tight sim run (DEEP_SCENARIO=flash: a flash crowd on a 2-4x origin; TAG=name: /tmp/deep-SEED-name.json) (add --set peer_up_x=0.3,1.5 for small uplinks) logging every scheduler decision.
+"""deep.py SEED PEERS [--set k=v ...] [--sched k=v ...]: one steady/tight sim run (DEEP_SCENARIO=flash: a flash crowd on a 2-4x origin; DEEP_SCENARIO=b: the cable + DSL audience; TAG=name: /tmp/deep-SEED-name.json) (add --set peer_up_x=0.3,1.5 for small uplinks) logging every scheduler decision.
 Prints, per stall, the stalled node's decisions for that seq (peer requests, abandons, takeovers)."""
 import sys, json, collections
 sys.argv = ['x'] + sys.argv[1:]
@@ -19,6 +19,10 @@ rest = sys.argv[3:]
 import os
 if os.environ.get('DEEP_SCENARIO') == 'flash':  # as `f` in simrun.sh: origin 2-4x (drawn from the seed)
     base = ['--scenario', 'flash', '--cap-x', '2-4', '--duration', '60', '--seeds', '1', '--seed-base', str(seed), '--peers', peers]
+elif os.environ.get('DEEP_SCENARIO') == 'b':  # cable + DSL (sim-s38); its arguments live in sim-s38/tools/scenarios.py
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'sim-s38', 'tools'))
+    from scenarios import ARGS
+    base = ARGS['b'] + ['--duration', '60', '--seeds', '1', '--seed-base', str(seed), '--peers', peers]
 else:
     base = ['--scenario', 'steady', '--cap-x', '20', '--duration', '60', '--seeds', '1', '--seed-base', str(seed), '--peers', peers,
             '--set', 'peer_down_x=1.1,2']  # small uplinks: add --set peer_up_x=0.3,1.5

@@ -1,14 +1,13 @@
-# why.py SEED NODE SEQ T0 T1: re-run scenario b seed; log takeover_at internals for one node/seq
-import sys, json, argparse, math
-from swarmcast.bench import sim_bench
+"""why.py SEED NODE SEQ T0 T1 [--set k=v ...]: re-run one seed (SCEN=b|s|f|t, default b) and print,
+for one viewer and segment between T0 and T1, what `OriginGate.takeover_at` returned and its
+inputs. NODE's peer id is read from `/tmp/deep-SEED.json`, the decision log of the same run
+(`DEEP_SCENARIO=b ../../sim-s31/deep.py SEED 8-40`)."""
+import json, math, os, sys
 import swarmcast.peer.origin_gate as G
-from swarmcast.bench.sim.runner import run_one
+from scenarios import run
 seed, node, seq, t0, t1 = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 extra = sys.argv[6:]
-scen = __import__('os').environ.get('SCEN','b')
-B = {'b': ['--scenario','steady','--cap-x','20','--set','peer_down_x=3,8','--set','peer_up_x=0.8,3','--set','small_share=0.4'],
-     's': ['--scenario','steady','--cap-x','20','--set','peer_down_x=1.1,2'],
-     'f': ['--scenario','flash','--cap-x','2-4']}[scen]
+TARGET = {}
 orig = G.OriginGate.takeover_at
 TARGET = {}
 def patched(self, now, segment, deadline):
@@ -31,13 +30,6 @@ def init(self, config, peer_id, now, on_decision=None):
     oi(self, config, peer_id, now, on_decision=on_decision)
     self.gate._pid = peer_id
 PS.PieceScheduler.__init__ = init
-import swarmcast.bench.sim.viewer as V
-V.PieceScheduler = PS.PieceScheduler
-p = argparse.ArgumentParser(); sim_bench.add_arguments(p)
-a = p.parse_args(B + ['--duration','60','--seeds','1','--seed-base',str(seed),'--peers','8-40'] + extra)
-cfg, s = sim_bench.configs(a, 'shim')[0]
-# first pass to learn pid of node
-import swarmcast.bench.sim.swarm as SW
-d = json.load(open(f'/tmp/deepb-{seed}.json'))
-TARGET['pid'] = next(v['peer_id'] for v in d['run']['viewers'] if v['node']==node)
-run = run_one(cfg, s, trace=True)
+d = json.load(open(f'/tmp/deep-{seed}.json'))
+TARGET['pid'] = next(v['peer_id'] for v in d['run']['viewers'] if v['node'] == node)
+run(os.environ.get('SCEN', 'b'), seed, extra)
