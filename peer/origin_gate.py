@@ -239,9 +239,11 @@ class OriginGate:
         after it appears, and waiting past that made a slow swarm's late copy this member's
         stall. The fallback point instead when the origin is known fast there
         (`fast_at_fallback`): `deadline - http_margin_s` left no time for the transfer, and a
-        newcomer's next segment after its first stalled (simulator, cable + DSL audience). None
-        (no limit) while not playing, or when the origin is too slow to help: then waiting for
-        the swarm is the better bet."""
+        newcomer's next segment after its first stalled (simulator, cable + DSL audience). Else,
+        while our own origin rate is fresh (`own_rate_fresh_s`), at most
+        `own_fetch_hold_slack_s` past the fallback point: on a tight downlink the transfer
+        takes longer than the margin. None (no limit) while not playing, or when the origin is
+        too slow to help: then waiting for the swarm is the better bet."""
         if not self.clock.playing:
             return None
         if self.fast_at_fallback(now, segment, deadline):
@@ -249,7 +251,12 @@ class OriginGate:
             return min(deadline - self.config.http_margin_s, fallback)
         if self.origin_too_slow(now, segment, deadline):
             return None
-        return deadline - self.config.http_margin_s
+        limit = deadline - self.config.http_margin_s
+        slack = self.config.own_fetch_hold_slack_s
+        measured = self.clock.http_rate_at
+        if slack >= 0 and measured is not None and now - measured <= self.config.own_rate_fresh_s:
+            limit = min(limit, self.clock.fallback_at(segment, deadline) + slack)
+        return limit
 
     def playing_limit(self, now: float, segment: SegmentState, deadline: float) -> float:
         """How long a playing member waits for a neighbour's copy still arriving:
@@ -398,6 +405,9 @@ class OriginGate:
             times.append(race)
         if self.clock.playing:
             times.append(deadline - self.config.http_margin_s)  # see hold_limit
+            limit = self.hold_limit(now, segment, deadline)
+            if limit is not None:
+                times.append(limit)
             pace = self.pace_takeover_at(now, segment, deadline)
             if pace is not None:
                 times.append(pace)

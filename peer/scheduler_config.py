@@ -245,6 +245,18 @@ class SchedulerConfig:
     share started a simulated flash crowd's stall wave), and on a downlink of 1.1-2x the bitrate
     waiting for the swarm does better (at 2x the simulator's steady audience on such downlinks
     stalled more: worst seed 10.29 -> 13.93 %; at 3 it is as before)."""
+    own_fetch_hold_slack_s: float = 0.25
+    """On an origin not known fast (`fast_origin_min_x`), a playing member whose own origin
+    rate was measured within `own_rate_fresh_s` (its own fetch, or a dated seed:
+    `DeadlineClock.http_rate_at`) and is not too slow waits for the swarm (its election turn,
+    a first round from neighbours) at most this long past its fallback point
+    (`OriginGate.hold_limit`), not until `deadline - http_margin_s`: on a downlink of 1-2x the
+    bitrate the transfer alone takes longer than that margin, so such a wait ended in a stall
+    (realistic lab: DSL pages waited for their turn, or a silent neighbour's first round, past
+    the fallback point, bench/results/realistic-README.md series 21). Simulator, 24 seeds:
+    cable + DSL audience 5.78 -> 4.40 % of watch time stalled (19 seeds better, 4 worse),
+    small uplinks 27.64 -> 21.32 % (all 24 better), flash crowds and tight downlinks as before
+    (bench/results/sim-s39/README.md). -1: off."""
     stale_copy_tiers: float = 1.0
     """When a neighbour's copy that a member waits for with no deadline bound (stalled,
     starting, or playing on an origin too slow to help) goes stale, members take the rest over

@@ -217,8 +217,10 @@ export class OriginGate {
    * deadline. On small uplinks a new segment's relayed copy reaches members seconds after it
    * appears, and waiting past that made a slow swarm's late copy this member's stall. The fallback
    * point instead when the origin is known fast there (`fastAtFallback`): `deadline - httpMarginS`
-   * left no time for the transfer. Null (no limit) while not playing, or when the origin is too
-   * slow to help: then waiting for the swarm is the better bet.
+   * left no time for the transfer. Else, while our own origin rate is fresh (`ownRateFreshS`), at
+   * most `ownFetchHoldSlackS` past the fallback point: on a tight downlink the transfer takes
+   * longer than the margin. Null (no limit) while not playing, or when the origin is too slow to
+   * help: then waiting for the swarm is the better bet.
    */
   holdLimit(now: number, segment: SegmentState, deadline: number): number | null {
     if (!this.clock.playing) return null;
@@ -226,7 +228,13 @@ export class OriginGate {
       return Math.min(deadline - this.config.httpMarginS, this.clock.fallbackAt(segment, deadline));
     }
     if (this.originTooSlow(now, segment, deadline)) return null;
-    return deadline - this.config.httpMarginS;
+    let limit = deadline - this.config.httpMarginS;
+    const slack = this.config.ownFetchHoldSlackS;
+    const measured = this.clock.httpRateAt;
+    if (slack >= 0 && measured !== null && now - measured <= this.config.ownRateFreshS) {
+      limit = Math.min(limit, this.clock.fallbackAt(segment, deadline) + slack);
+    }
+    return limit;
   }
 
   /**
@@ -380,6 +388,8 @@ export class OriginGate {
     if (race !== null) times.push(race);
     if (this.clock.playing) {
       times.push(deadline - this.config.httpMarginS); // see holdLimit
+      const limit = this.holdLimit(now, segment, deadline);
+      if (limit !== null) times.push(limit);
       const pace = this.paceTakeoverAt(now, segment, deadline);
       if (pace !== null) times.push(pace);
     }

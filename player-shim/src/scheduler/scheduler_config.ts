@@ -195,6 +195,14 @@ export interface SchedulerConfig {
   fastOriginFreshS: number;
   /** `fastOriginFreshS` trusts the own rate only from this many times the bitrate (below: a share of a crowded origin, or a tight link where waiting for the swarm does better). */
   fastOriginMinX: number;
+  /**
+   * On an origin not known fast, a playing member whose own origin rate was measured within
+   * `ownRateFreshS` (its own fetch, or a dated seed) and is not too slow waits for the swarm (its
+   * election turn, a first round) at most this long past its fallback point, not until
+   * `deadline - httpMarginS`: on a 1-2x downlink the transfer alone takes longer than that margin
+   * (why and the figures: the Python port's `own_fetch_hold_slack_s`). -1: off.
+   */
+  ownFetchHoldSlackS: number;
   /** Segments a neighbour may hold part of (HAVE_PIECES) that we remember; oldest forgotten first. */
   maxPartialPerPeer: number;
   // --- upload ---
@@ -256,6 +264,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   ownRateFreshS: 8.0,
   fastOriginFreshS: 6.0,
   fastOriginMinX: 3.0,
+  ownFetchHoldSlackS: 0.25,
   maxPartialPerPeer: 16,
   uploadSlots: 8,
   uploadRateBytesPerS: null,

@@ -9,6 +9,7 @@ ARGS = {
     's': ['--scenario', 'steady', '--cap-x', '20', '--set', 'peer_down_x=1.1,2'],
     'f': ['--scenario', 'flash', '--cap-x', '2-4'],
     't': ['--scenario', 'flash', '--cap-x', '2-4', '--set', 'peer_down_x=1.1,2'],
+    'u': ['--scenario', 'steady', '--cap-x', '20', '--set', 'peer_down_x=1.1,2', '--set', 'peer_up_x=0.3,1.5'],
 }
 
 
