@@ -119,6 +119,10 @@ class DeadlineClock:
         fresh = now - self.neighbour_origin_rate_at <= self.config.own_rate_fresh_s
         self.slow_link = x > 1 and fresh and self.neighbour_origin_rate >= x * self.http_rate
 
+    def rate_fresh(self, now: float, within_s: float) -> bool:
+        """`http_rate` was measured (our own fetch, or a dated seed) within `within_s`."""
+        return self.http_rate_at is not None and now - self.http_rate_at <= within_s
+
     def seed_http_rate(self, rate: float, measured_at: float | None = None) -> None:
         """A rate of the member's link measured outside this scheduler (the browser's download
         meter: its own HTTP loads, an earlier rendition's fetches) replaces the config's guess

@@ -105,6 +105,11 @@ export class DeadlineClock {
     this.slowLink = x > 1 && fresh && this.neighbourOriginRate >= x * this.httpRate;
   }
 
+  /** `httpRate` was measured (our own fetch, or a dated seed) within `withinS`. */
+  rateFresh(now: number, withinS: number): boolean {
+    return this.httpRateAt !== null && now - this.httpRateAt <= withinS;
+  }
+
   /**
    * A rate of the member's link measured outside this scheduler (the download meter: its own
    * HTTP loads, an earlier rendition's fetches) replaces the config's guess until a fetch of ours

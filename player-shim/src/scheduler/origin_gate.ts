@@ -230,8 +230,7 @@ export class OriginGate {
     if (this.originTooSlow(now, segment, deadline)) return null;
     let limit = deadline - this.config.httpMarginS;
     const slack = this.config.ownFetchHoldSlackS;
-    const measured = this.clock.httpRateAt;
-    if (slack >= 0 && measured !== null && now - measured <= this.config.ownRateFreshS) {
+    if (slack >= 0 && this.clock.rateFresh(now, this.config.ownRateFreshS)) {
       limit = Math.min(limit, this.clock.fallbackAt(segment, deadline) + slack);
     }
     return limit;
@@ -278,8 +277,7 @@ export class OriginGate {
    */
   originKnownFast(now: number, segment: SegmentState, deadline: number): boolean {
     const freshS = this.config.fastOriginFreshS;
-    const measured = this.clock.httpRateAt;
-    if (freshS <= 0 || measured === null || now - measured > freshS) return false;
+    if (freshS <= 0 || !this.clock.rateFresh(now, freshS)) return false;
     const rate = this.clock.httpRate;
     const bitrate = segment.duration > 0 ? segment.size / segment.duration : 0;
     if (rate <= 0 || rate < this.config.fastOriginMinX * bitrate) return false;
