@@ -123,3 +123,24 @@ def http_first_delay(
         tier -= lowest_known_tier - 1
     extra_tier = 1 if seeder_neighbour else 0
     return (tier + extra_tier) * tier_spacing_s + ahead * neighbour_stagger_s
+
+
+def stale_copy_delay(
+    peer_id: str, seq: int, neighbour_ids: Iterable[str], tier_growth: float
+) -> float:
+    """This member's turn (in units of a progress timeout) to take over a neighbour's stale copy
+    of `seq` (`OriginGate.stale_turn`): the live election's tiers among its neighbourhood, which
+    hears the copy's last word at about the same moment (one member expected in tier 0, tiers
+    one unit apart, neighbours of a tier half a unit apart)."""
+    neighbours = list(neighbour_ids)
+    return http_first_delay(
+        peer_id,
+        seq,
+        neighbour_ids=neighbours,
+        swarm_size=len(neighbours) + 1,
+        http_first_count=1.0,
+        tier_spacing_s=1.0,
+        tier_growth=tier_growth,
+        neighbour_stagger_s=0.5,
+        seeder_neighbour=False,
+    )

@@ -12,7 +12,8 @@ import math
 from swarmcast.peer.deadline_clock import DeadlineClock
 from swarmcast.peer.download_book import DownloadBook
 from swarmcast.peer.download_state import SegmentState
-from swarmcast.peer.election import http_first_delay
+from swarmcast.peer.election import http_first_delay, stale_copy_delay
+from swarmcast.peer.peer_requests import free_piece_shares
 from swarmcast.peer.scheduler_actions import DecisionHook
 from swarmcast.peer.scheduler_config import SchedulerConfig
 
@@ -212,6 +213,7 @@ class OriginGate:
             return None
         due = deadline - self.config.http_margin_s
         best = math.inf
+        free_shares = free_piece_shares(self.book, now, segment)  # see `paced_limit`
         owing = (self.book.requests.get(o) for o in segment.owing_request_ids())
         for peer_id in {r.peer_id for r in owing if r is not None}:
             peer = self.book.peers.get(peer_id)
@@ -221,7 +223,8 @@ class OriginGate:
             if not mine:
                 continue
             last = max(r.request_id for r in mine)
-            queued = sum(len(r.pending) for r in peer.requests.values() if r.request_id <= last)
+            owed = sum(len(r.pending) for r in peer.requests.values() if r.request_id <= last)
+            queued = owed + free_shares.get(peer_id, 0.0)
             oldest = min(r.sent_at for r in peer.requests.values() if r.pending)
             base = max(peer.last_piece_at, oldest)  # when the piece it is sending now began
             earliest = min(r.sent_at for r in mine) + window
@@ -466,16 +469,11 @@ class OriginGate:
         (simulator seed 323: 8 newcomers took the same stale copy over within 0.09 s)."""
         if segment.stale_turn < 0 or segment.stale_turn_neighbours != len(self.book.peers):
             segment.stale_turn_neighbours = len(self.book.peers)
-            segment.stale_turn = self.config.stale_copy_tiers * http_first_delay(
+            segment.stale_turn = self.config.stale_copy_tiers * stale_copy_delay(
                 self.local_peer_id,
                 segment.seq,
-                neighbour_ids=self.book.peers.keys(),
-                swarm_size=len(self.book.peers) + 1,  # the neighbourhood hears the same word
-                http_first_count=1.0,
-                tier_spacing_s=1.0,
-                tier_growth=self.config.live_tier_growth,
-                neighbour_stagger_s=0.5,
-                seeder_neighbour=False,
+                self.book.peers.keys(),
+                self.config.live_tier_growth,
             )
         return segment.stale_turn
 

@@ -4,6 +4,8 @@ caller). Pure; requests go out through `DownloadBook.open_request`."""
 
 from __future__ import annotations
 
+import math
+
 from swarmcast.peer.download_book import DownloadBook
 from swarmcast.peer.download_state import UNASSIGNED, RemotePeer, SegmentState
 from swarmcast.peer.scheduler_actions import DecisionHook
@@ -18,8 +20,9 @@ def request_from_peers(
     holders: list[RemotePeer],
     on_decision: DecisionHook | None = None,
 ) -> None:
-    """Deal the segment's free pieces in blocks to the least-loaded holders; a neighbour
-    that holds part of it is asked only for pieces it announced."""
+    """Deal the segment's free pieces in blocks to the least-loaded holders, each owing at most
+    `paced_limit` pieces; a neighbour that holds part of it is asked only for pieces it
+    announced."""
     limit_per_peer = config.max_inflight_pieces_per_peer
     # Runs every pass for every segment in the horizon: skip at once what cannot yield a
     # request (nothing free, or a neighbour that has announced no piece yet).
@@ -36,10 +39,13 @@ def request_from_peers(
         for load, _, peer in loads:
             if load >= limit_per_peer:
                 return
+            cap = paced_limit(config, peer)
+            if load >= cap:
+                continue  # a slow holder owes its `request_pace_s` already
             limit = min(
                 config.request_block_pieces,
                 peer.max_pieces_per_request,
-                limit_per_peer - load,
+                cap - load,
             )
             run = segment.free_run(first_free, limit, peer.held(segment.seq))
             if run is not None:
@@ -55,6 +61,43 @@ def request_from_peers(
         if start is None:
             return
         first_free = start[0]
+
+
+def paced_limit(config: SchedulerConfig, peer: RemotePeer) -> int:
+    """How many pieces `peer` may owe us: `request_pace_s` of them at the time per piece it has
+    been taking (at least one), at most `max_inflight_pieces_per_peer`. A slow holder's pieces
+    left unasked stay free for faster holders and, at the fallback point, for the origin."""
+    limit = config.max_inflight_pieces_per_peer
+    if config.request_pace_s <= 0 or peer.piece_time_s <= 0:
+        return limit
+    return min(limit, max(1, math.ceil(config.request_pace_s / peer.piece_time_s)))
+
+
+def free_piece_shares(book: DownloadBook, now: float, segment: SegmentState) -> dict[str, float]:
+    """Per neighbour, how many of `segment`'s free pieces (missing, asked of nobody) it is
+    expected to send: each piece it announced, split over the usable neighbours that announced
+    it by their pace (1 / `piece_time_s`; a piece a neighbour not measured yet holds counts for
+    nobody: that neighbour is asked first).
+    With `paced_limit` a slow holder owes only a few pieces and the rest of its copy stays free:
+    the pace rule (`OriginGate.pace_takeover_at`) adds this share to what it owes, or a sole slow
+    holder would look on pace until the deadline (small swarms on tight downlinks stalled)."""
+    shares: dict[str, float] = {}
+    if segment.free_count <= 0:
+        return shares
+    holders = [p for p in book.usable_holders(now, segment.seq) if p.held(segment.seq) != set()]
+    if not holders:
+        return shares
+    have, owner = segment.have, segment.owner
+    for index in range(len(have)):
+        if have[index] or owner[index] != UNASSIGNED:
+            continue
+        with_piece = [p for p in holders if (held := p.held(segment.seq)) is None or index in held]
+        if not with_piece or any(p.piece_time_s <= 0 for p in with_piece):
+            continue
+        total = sum(1.0 / p.piece_time_s for p in with_piece)
+        for p in with_piece:
+            shares[p.peer_id] = shares.get(p.peer_id, 0.0) + (1.0 / p.piece_time_s) / total
+    return shares
 
 
 def _any_free_held(segment: SegmentState, first_free: int, sources: list[RemotePeer]) -> bool:

@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "7713f350662ba9d853ccee021735ff312c9d6f135be3458168c6335062fb8224",
+        "d7ceb0d6fb84bb316e97b09c231e29cdba118e0da4fe5103e330a652260275a0",
     ),
     "steady-peer": (
         SimConfig(
@@ -29,7 +29,7 @@ PINNED = {
             arrival_window_s=20.0,
         ),
         2,
-        "a210948d0cc3029ebb31474a6f9b7a7c2cf4c1c1e5a9f0b3f130c7f7ea24793a",
+        "04d58d0851b9950bf05a6297a3e403da61f39ceaab114f6133073f27a7fe546c",
     ),
 }
 

@@ -82,3 +82,21 @@ export function httpFirstDelay(peerId: string, seq: number, p: ElectionParams): 
   const extraTier = p.seederNeighbour ? 1 : 0;
   return (tier + extraTier) * p.tierSpacingS + ahead * p.neighbourStaggerS;
 }
+
+/**
+ * This member's turn (in units of a progress timeout) to take over a neighbour's stale copy of
+ * `seq` (`OriginGate.staleTurn`): the live election's tiers among its neighbourhood, which hears the
+ * copy's last word at about the same moment (peer/election.py `stale_copy_delay`).
+ */
+export function staleCopyDelay(peerId: string, seq: number, neighbourIds: Iterable<string>, tierGrowth: number): number {
+  const neighbours = [...neighbourIds];
+  return httpFirstDelay(peerId, seq, {
+    neighbourIds: neighbours,
+    swarmSize: neighbours.length + 1,
+    httpFirstCount: 1.0,
+    tierSpacingS: 1.0,
+    tierGrowth,
+    neighbourStaggerS: 0.5,
+    seederNeighbour: false,
+  });
+}

@@ -9,7 +9,8 @@ import type { DecisionHook } from "./actions";
 import type { DeadlineClock } from "./deadline_clock";
 import type { DownloadBook } from "./download_book";
 import type { SegmentState } from "./download_state";
-import { httpFirstDelay } from "./election";
+import { httpFirstDelay, staleCopyDelay } from "./election";
+import { freePieceShares } from "./peer_requests";
 import type { SchedulerConfig } from "./scheduler_config";
 
 /** HELLO capability bit 1: the neighbour is an edge seeder (it takes every segment from HTTP). */
@@ -180,6 +181,7 @@ export class OriginGate {
     const owing = segment.owingRequestIds();
     if (owing.length === 0 || this.holdLimit(now, segment, deadline) === null) return null;
     const due = deadline - this.config.httpMarginS;
+    const freeShares = freePieceShares(this.book, now, segment); // see `pacedLimit`
     const peerIds = new Set<string>();
     for (const id of owing) {
       const request = this.book.requests.get(id);
@@ -203,6 +205,7 @@ export class OriginGate {
       if (last < 0) continue;
       let queued = 0;
       for (const r of peer.requests.values()) if (r.requestId <= last) queued += r.pending.size;
+      queued += freeShares.get(peerId) ?? 0;
       const base = Math.max(peer.lastPieceAt, oldest); // when the piece it is sending now began
       const earliest = firstSent + window;
       const at = base + queued * peer.pieceTimeS > due ? earliest : Math.max(earliest, due - (queued - 1) * peer.pieceTimeS);
@@ -439,16 +442,7 @@ export class OriginGate {
     if (segment.staleTurn < 0 || segment.staleTurnNeighbours !== this.book.peers.size) {
       segment.staleTurnNeighbours = this.book.peers.size;
       segment.staleTurn =
-        this.config.staleCopyTiers *
-        httpFirstDelay(this.localPeerId, segment.seq, {
-          neighbourIds: this.book.peers.keys(),
-          swarmSize: this.book.peers.size + 1, // the neighbourhood hears the same word
-          httpFirstCount: 1.0,
-          tierSpacingS: 1.0,
-          tierGrowth: this.config.liveTierGrowth,
-          neighbourStaggerS: 0.5,
-          seederNeighbour: false,
-        });
+        this.config.staleCopyTiers * staleCopyDelay(this.localPeerId, segment.seq, this.book.peers.keys(), this.config.liveTierGrowth);
     }
     return segment.staleTurn;
   }

@@ -23,6 +23,7 @@ import { EDGE_SEEDER_CAPABILITY, OriginGate } from "./origin_gate";
 import type { SchedulerConfig } from "./scheduler_config";
 import { MAX_PIECES_PER_SEGMENT, SchedulerNeighbours, sortedNumbers } from "./scheduler_neighbours";
 import { emptySchedulerStats, type SchedulerStats } from "./scheduler_stats";
+import { pacedLimit } from "./peer_requests";
 import { nextTimer, silentAt } from "./scheduler_timers";
 import { compareIds, UploadScheduler } from "./upload_scheduler";
 
@@ -364,8 +365,8 @@ export class PieceScheduler extends SchedulerNeighbours {
   }
 
   /**
-   * Deals the segment's free pieces in blocks to the least-loaded holders; a neighbour that holds
-   * part of it is asked only for pieces it announced.
+   * Deals the segment's free pieces in blocks to the least-loaded holders, each owing at most
+   * `pacedLimit` pieces; a neighbour that holds part of it is asked only for pieces it announced.
    */
   private requestFromPeers(now: number, segment: SegmentState, holders: RemotePeer[]): void {
     const limitPerPeer = this.config.maxInflightPiecesPerPeer;
@@ -379,7 +380,9 @@ export class PieceScheduler extends SchedulerNeighbours {
       let opened = false;
       for (const { peer, load } of loads) {
         if (load >= limitPerPeer) return;
-        const limit = Math.min(this.config.requestBlockPieces, peer.maxPiecesPerRequest, limitPerPeer - load);
+        const cap = pacedLimit(this.config, peer);
+        if (load >= cap) continue; // a slow holder owes its `requestPaceS` already
+        const limit = Math.min(this.config.requestBlockPieces, peer.maxPiecesPerRequest, cap - load);
         const run = segment.freeRun(firstFree, limit, peer.held(segment.seq));
         if (run) {
           this.book.openRequest(now, peer, segment, run[0], run[1]);

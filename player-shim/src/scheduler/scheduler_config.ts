@@ -89,6 +89,13 @@ export interface SchedulerConfig {
   maxInflightPiecesPerPeer: number;
   /** Pieces per REQUEST; a segment's pieces are dealt in blocks of this size over peers. */
   requestBlockPieces: number;
+  /**
+   * A neighbour owes us at most this many seconds of pieces at the time per piece it has been taking
+   * (`RemotePeer.pieceTimeS`; at least one, at most `maxInflightPiecesPerPeer`): a slow holder dealt
+   * whole blocks owed pieces that faster holders or the origin later took over (peer/scheduler_config.py
+   * has the figures). 0: off.
+   */
+  requestPaceS: number;
   /** A peer owing us pieces that sends nothing for this long is abandoned. */
   peerSilenceTimeoutS: number;
   /**
@@ -243,6 +250,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   urgentWindowS: 3.0,
   maxInflightPiecesPerPeer: 16,
   requestBlockPieces: 4,
+  requestPaceS: 1.0,
   peerSilenceTimeoutS: 1.0,
   peerPaceMinS: 1.0,
   peerPaceEwmaWeight: 0.5,
@@ -280,6 +288,7 @@ function snakeToCamel(name: string): string {
 /** Checks the same invariants as the Python dataclass. */
 export function validateSchedulerConfig(c: SchedulerConfig): SchedulerConfig {
   if (c.uploadSlots < 0 || c.maxInflightPiecesPerPeer < 1) throw new RangeError("upload_slots >= 0 and max_inflight_pieces_per_peer >= 1");
+  if (c.requestPaceS < 0) throw new RangeError("request_pace_s must be >= 0");
   if (c.requestBlockPieces < 1 || c.maxUploadQueuePieces < 1) throw new RangeError("request_block_pieces and max_upload_queue_pieces must be >= 1");
   if (c.httpRateEstimateBytesPerS <= 0) throw new RangeError("http_rate_estimate_bytes_per_s must be > 0");
   if (c.uploadRateBytesPerS !== null && c.uploadRateBytesPerS <= 0) throw new RangeError("upload_rate_bytes_per_s must be > 0 or null");

@@ -1,0 +1,46 @@
+/**
+ * How much a neighbour is asked for, and what it is expected to send (pure; peer/peer_requests.py is
+ * the same rules). The dealing loop itself is `PieceScheduler.requestFromPeers`.
+ */
+
+import type { DownloadBook } from "./download_book";
+import { UNASSIGNED, type RemotePeer, type SegmentState } from "./download_state";
+import type { SchedulerConfig } from "./scheduler_config";
+
+/**
+ * How many pieces `peer` may owe us: `requestPaceS` of them at the time per piece it has been taking
+ * (at least one), at most `maxInflightPiecesPerPeer`. A slow holder's pieces left unasked stay free
+ * for faster holders and, at the fallback point, for the origin.
+ */
+export function pacedLimit(config: SchedulerConfig, peer: RemotePeer): number {
+  const limit = config.maxInflightPiecesPerPeer;
+  if (config.requestPaceS <= 0 || peer.pieceTimeS <= 0) return limit;
+  return Math.min(limit, Math.max(1, Math.ceil(config.requestPaceS / peer.pieceTimeS)));
+}
+
+/**
+ * Per neighbour, how many of `segment`'s free pieces (missing, asked of nobody) it is expected to
+ * send: each piece it announced, split over the usable neighbours that announced it by their pace
+ * (1 / `pieceTimeS`; a piece an unmeasured neighbour holds counts for nobody: it is asked first).
+ * With `pacedLimit` a slow holder owes only a few pieces and the rest of its copy stays free: the
+ * pace rule (`OriginGate.paceTakeoverAt`) adds this share to what it owes, or a sole slow holder
+ * would look on pace until the deadline.
+ */
+export function freePieceShares(book: DownloadBook, now: number, segment: SegmentState): Map<string, number> {
+  const shares = new Map<string, number>();
+  const seq = segment.seq;
+  const holders = book.usableHolders(now, seq).filter((p) => p.held(seq)?.size !== 0);
+  if (holders.length === 0) return shares;
+  for (let index = 0; index < segment.pieceCount; index += 1) {
+    if (segment.have[index] || segment.owner[index] !== UNASSIGNED) continue;
+    const withPiece = holders.filter((p) => {
+      const held = p.held(seq);
+      return held === null || held.has(index);
+    });
+    if (withPiece.length === 0 || withPiece.some((p) => p.pieceTimeS <= 0)) continue;
+    let total = 0;
+    for (const p of withPiece) total += 1 / p.pieceTimeS;
+    for (const p of withPiece) shares.set(p.peerId, (shares.get(p.peerId) ?? 0) + 1 / p.pieceTimeS / total);
+  }
+  return shares;
+}
