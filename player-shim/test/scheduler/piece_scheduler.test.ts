@@ -1,7 +1,15 @@
 /** What the pure scheduler tells its adapters beyond actions (tests/vectors/scheduler covers its actions). */
 import { describe, expect, it } from "vitest";
+import { freePieceShares } from "../../src/scheduler/peer_requests";
 import { PieceScheduler } from "../../src/scheduler/piece_scheduler";
 import { schedulerConfig } from "../../src/scheduler/scheduler_config";
+
+/** The scheduler with its download book in reach (the pace rule's helpers read it). */
+class BookScheduler extends PieceScheduler {
+  get downloadBook() {
+    return this.book;
+  }
+}
 
 describe("piece scheduler", () => {
   it("says which neighbour holds a segment whole (adapters send it no HAVE_PIECES of it)", () => {
@@ -29,5 +37,26 @@ describe("piece scheduler", () => {
     expect(sched.streamBitrateBps).toBe(240_000);
     sched.segmentAdded(0, 3, { size: 60_000, pieceSize: 16_384, start: 4, duration: 0 }); // no duration: unchanged
     expect(sched.streamBitrateBps).toBe(240_000);
+  });
+
+  it("splits a segment's unasked pieces over their holders by pace for the pace rule (peer/peer_requests.py twin)", () => {
+    const sched = new BookScheduler(schedulerConfig({ maxInflightPiecesPerPeer: 1 }), "me", 0);
+    const book = sched.downloadBook;
+    sched.setPlayhead(0, 0, true);
+    for (const peer of ["A", "B", "C"]) sched.peerConnected(0, peer);
+    sched.peerHave(0, "A", [10]);
+    sched.peerHavePieces(0, "B", 10, [0, 1, 2, 3]);
+    sched.peerHavePieces(0, "C", 10, [6, 7]);
+    sched.segmentAdded(0, 10, { size: 8 * 16_384, pieceSize: 16_384, start: 6, duration: 2 });
+    const segment = book.segments.get(10)!;
+    // One piece in flight each, dealt least-loaded first: A 0, B 1, C 6.
+    expect(segment.owner.flatMap((owner, index) => (owner > 0 ? [index] : []))).toEqual([0, 1, 6]);
+    book.peers.get("A")!.pieceTimeS = 0.2; // 5 pieces/s
+    book.peers.get("B")!.pieceTimeS = 0.8; // 1.25 pieces/s; C is not measured
+    const shares = freePieceShares(book, 0, segment);
+    // Free: 2, 3 (A and B: 4 to 1), 4, 5 (A alone), 7 (A and unmeasured C: nobody).
+    expect([...shares.keys()].sort()).toEqual(["A", "B"]);
+    expect(shares.get("A")).toBeCloseTo(2 * 0.8 + 2, 9);
+    expect(shares.get("B")).toBeCloseTo(2 * 0.2, 9);
   });
 });
