@@ -31,7 +31,7 @@ def request_from_peers(
         return
     first_free = start[0]
     seq = segment.seq
-    sources = [p for p in holders if seq in p.haves or p.partial.get(seq)]
+    sources = announcing(holders, seq)
     if not _any_free_held(segment, first_free, sources):
         return  # the common relay case: every announced piece is ours or asked for already
     while sources:
@@ -73,18 +73,24 @@ def paced_limit(config: SchedulerConfig, peer: RemotePeer) -> int:
     return min(limit, max(1, math.ceil(config.request_pace_s / peer.piece_time_s)))
 
 
+def announcing(holders: list[RemotePeer], seq: int) -> list[RemotePeer]:
+    """The holders that announced at least one piece of `seq` (a word of an origin fetch with
+    no piece yet has nothing to ask for)."""
+    return [p for p in holders if seq in p.haves or p.partial.get(seq)]
+
+
 def free_piece_shares(book: DownloadBook, now: float, segment: SegmentState) -> dict[str, float]:
     """Per neighbour, how many of `segment`'s free pieces (missing, asked of nobody) it is
     expected to send: each piece it announced, split over the usable neighbours that announced
-    it by their pace (1 / `piece_time_s`; a piece a neighbour not measured yet holds counts for
-    nobody: that neighbour is asked first).
-    With `paced_limit` a slow holder owes only a few pieces and the rest of its copy stays free:
-    the pace rule (`OriginGate.pace_takeover_at`) adds this share to what it owes, or a sole slow
-    holder would look on pace until the deadline (small swarms on tight downlinks stalled)."""
+    it by their pace (1 / `piece_time_s`; a piece a neighbour not measured yet also holds counts
+    for nobody: that neighbour is asked first). With `paced_limit` a slow holder owes only a few
+    pieces and the rest of its copy stays free: the pace rule (`OriginGate.pace_takeover_at`)
+    adds this share to what it owes, or a sole slow holder would look on pace until the
+    deadline (small swarms on tight downlinks stalled)."""
     shares: dict[str, float] = {}
     if segment.free_count <= 0:
         return shares
-    holders = [p for p in book.usable_holders(now, segment.seq) if p.held(segment.seq) != set()]
+    holders = announcing(book.usable_holders(now, segment.seq), segment.seq)
     if not holders:
         return shares
     have, owner = segment.have, segment.owner

@@ -18,6 +18,11 @@ export function pacedLimit(config: SchedulerConfig, peer: RemotePeer): number {
   return Math.min(limit, Math.max(1, Math.ceil(config.requestPaceS / peer.pieceTimeS)));
 }
 
+/** The holders that announced at least one piece of `seq` (a word of an origin fetch with no piece yet has nothing to ask for). */
+export function announcing(holders: readonly RemotePeer[], seq: number): RemotePeer[] {
+  return holders.filter((p) => p.held(seq)?.size !== 0);
+}
+
 /**
  * Per neighbour, how many of `segment`'s free pieces (missing, asked of nobody) it is expected to
  * send: each piece it announced, split over the usable neighbours that announced it by their pace
@@ -29,7 +34,7 @@ export function pacedLimit(config: SchedulerConfig, peer: RemotePeer): number {
 export function freePieceShares(book: DownloadBook, now: number, segment: SegmentState): Map<string, number> {
   const shares = new Map<string, number>();
   const seq = segment.seq;
-  const holders = book.usableHolders(now, seq).filter((p) => p.held(seq)?.size !== 0);
+  const holders = announcing(book.usableHolders(now, seq), seq);
   if (holders.length === 0) return shares;
   for (let index = 0; index < segment.pieceCount; index += 1) {
     if (segment.have[index] || segment.owner[index] !== UNASSIGNED) continue;

@@ -20,10 +20,10 @@ import { DeadlineClock, Playhead } from "./deadline_clock";
 import { DownloadBook } from "./download_book";
 import { RemotePeer, SegmentState } from "./download_state";
 import { EDGE_SEEDER_CAPABILITY, OriginGate } from "./origin_gate";
+import { announcing, pacedLimit } from "./peer_requests";
 import type { SchedulerConfig } from "./scheduler_config";
 import { MAX_PIECES_PER_SEGMENT, SchedulerNeighbours, sortedNumbers } from "./scheduler_neighbours";
 import { emptySchedulerStats, type SchedulerStats } from "./scheduler_stats";
-import { pacedLimit } from "./peer_requests";
 import { nextTimer, silentAt } from "./scheduler_timers";
 import { compareIds, UploadScheduler } from "./upload_scheduler";
 
@@ -373,7 +373,7 @@ export class PieceScheduler extends SchedulerNeighbours {
     // Runs every pass for every segment in the horizon: skip at once what cannot yield a request
     // (nothing free, or a neighbour that has announced no piece yet).
     let firstFree = segment.freeRun(0, 1)?.[0];
-    const sources = holders.filter((p) => p.held(segment.seq)?.size !== 0);
+    const sources = announcing(holders, segment.seq);
     while (firstFree !== undefined && sources.length > 0) {
       const loads = sources.map((peer) => ({ peer, load: peer.inflightPieces() }));
       loads.sort((a, b) => a.load - b.load || (a.peer.peerId < b.peer.peerId ? -1 : a.peer.peerId > b.peer.peerId ? 1 : 0));
