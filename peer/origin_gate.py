@@ -45,6 +45,9 @@ class OriginGate:
         # While assigned neighbours are still connecting: until when a blocked segment nobody
         # holds waits for them (None: no wait). See `set_connecting`.
         self.connect_wait_until: float | None = None
+        # None was left connecting once: the member's first links are up, and neighbours
+        # assigned later hold no segment playback waits on (see `may_fetch_unheld`).
+        self.links_up = False
         # Assigned neighbours still connecting, as last reported, and until when `links_hold`
         # may hold (`connect_hold_s` from the first report).
         self.connecting = 0
@@ -57,6 +60,7 @@ class OriginGate:
         self.connecting = max(0, count)
         if count <= 0:
             self.connect_wait_until = None
+            self.links_up = True
             if self.connect_hold_until is not None:
                 self.connect_hold_until = now  # the first links are up: the hold is over for good
             return
@@ -156,7 +160,7 @@ class OriginGate:
             turn = segment.http_first_at if limit is None else min(segment.http_first_at, limit)
             if now < turn:
                 return turn  # election_pending
-        if not self.clock.playing and self.connect_wait(now) and not holders:
+        if not self.clock.playing and not self.links_up and self.connect_wait(now) and not holders:
             assert self.connect_wait_until is not None
             return self.connect_wait_until
         race = self.stalled_race_at(segment)
@@ -353,17 +357,26 @@ class OriginGate:
 
     def may_fetch_unheld(self, now: float, segment: SegmentState) -> bool:
         """A segment no usable neighbour holds goes to the origin before its fallback point:
-        when playback waits on it (unless the election or connecting neighbours say wait), or
-        when this member's election turn for a new live segment has come. Neither while its
+        when playback waits on it (unless the election or the member's first links, still
+        connecting, say wait), or when this member's election turn for a new live segment has
+        come (not while any neighbour is connecting). Neighbours assigned after the first links
+        do not hold a segment playback waits on: they are nearly always newcomers holding
+        nothing, and on a loaded machine such a link took up to 9 s to open, so waiting for it
+        held a stalled member whose only holder was cooling down off the origin for 4 s
+        (bench/results/realistic-README.md, series 24). They do hold election turns: without
+        that the simulator's flash crowds and home-uplink swarms stalled more
+        (bench/results/sim-s42/README.md). Neither while its
         stale-copy turn has not come (`stale_copy_wait`): a copy's word leaves the holders at
         the same moment for all its waiting neighbours, and a member whose election turn passed
         long ago (stalled far behind the live edge) would otherwise fetch at that moment."""
-        if self.connect_wait(now):
+        wait = self.connect_wait(now)
+        if wait and not self.links_up:
             return False
         held = self.links_hold(now, segment)
         blocked = self.clock.waiting_on(segment) and not self.election_pending(now, segment)
         turn = blocked or (
             not held
+            and not wait
             and segment.http_first_at is not None
             and now >= segment.http_first_at
             and self.within_horizon(now, segment)

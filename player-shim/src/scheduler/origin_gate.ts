@@ -20,6 +20,8 @@ export class OriginGate {
   swarmSize = 1;
   /** While assigned neighbours are still connecting: until when a blocked segment nobody holds waits for them. */
   connectWaitUntil: number | null = null;
+  /** None was left connecting once: the member's first links are up, and later ones hold no segment playback waits on (see `fetchUnheldReason`). */
+  linksUp = false;
   /** Assigned neighbours still connecting, as last reported. */
   connecting = 0;
   /** Until when `linksHold` may hold (`connectHoldS` from the first report of connecting neighbours). */
@@ -47,6 +49,7 @@ export class OriginGate {
     this.connecting = Math.max(0, count);
     if (count <= 0) {
       this.connectWaitUntil = null;
+      this.linksUp = true;
       if (this.connectHoldUntil !== null) this.connectHoldUntil = now; // the first links are up: the hold is over for good
       return;
     }
@@ -150,7 +153,7 @@ export class OriginGate {
       const turn = limit === null ? (segment.httpFirstAt as number) : Math.min(segment.httpFirstAt as number, limit);
       if (now < turn) return turn;
     }
-    if (!this.clock.playing && this.connectWait(now) && holders.length === 0) return this.connectWaitUntil as number;
+    if (!this.clock.playing && !this.linksUp && this.connectWait(now) && holders.length === 0) return this.connectWaitUntil as number;
     const race = this.stalledRaceAt(segment);
     if (race !== null && now >= race) return race;
     const progressUntil = this.copyProgressUntil(now, segment, deadline);
@@ -321,18 +324,21 @@ export class OriginGate {
 
   /**
    * A segment no usable neighbour holds goes to the origin before its fallback point: when
-   * playback waits on it (unless the election or connecting neighbours say wait), or when this
-   * member's election turn for a new live segment has come. Neither while its stale-copy turn has
+   * playback waits on it (unless the election or the member's first links, still connecting, say
+   * wait), or when this member's election turn for a new live segment has come (not while any
+   * neighbour is connecting; peer/origin_gate.py says why later neighbours hold only turns).
+   * Neither while its stale-copy turn has
    * not come (`staleCopyWait`): a copy's word leaves the holders at the same moment for all its
    * waiting neighbours, and a member whose election turn passed long ago (stalled far behind the
    * live edge) would otherwise fetch at that moment. Returns the reason, or null.
    */
   fetchUnheldReason(now: number, segment: SegmentState): string | null {
-    if (this.connectWait(now)) return null;
+    const wait = this.connectWait(now);
+    if (wait && !this.linksUp) return null;
     const turn = segment.httpFirstAt !== null && now >= segment.httpFirstAt;
     const held = this.linksHold(now, segment);
     let reason: string | null = null;
-    if (turn && !held && this.withinHorizon(now, segment)) reason = "election-turn";
+    if (turn && !held && !wait && this.withinHorizon(now, segment)) reason = "election-turn";
     else if (this.clock.waitingOn(segment) && !this.electionPending(now, segment)) reason = turn ? "election-turn" : "blocked-no-holder";
     return reason !== null && this.staleCopyWait(now, segment) ? null : reason;
   }
@@ -371,28 +377,24 @@ export class OriginGate {
     return at <= measured + this.config.ownRateFreshS ? at : null;
   }
 
-  /** The times at which these rules may change their answer for `segment`. */
-  timers(now: number, segment: SegmentState, deadline: number): number[] {
-    const times = [this.clock.fallbackAt(segment, deadline)];
-    const progressUntil = this.copyProgressUntil(now, segment, deadline);
-    if (progressUntil !== null) times.push(progressUntil);
+  /** The times at which these rules may change their answer for `segment` (null: a rule with no time now). */
+  timers(now: number, segment: SegmentState, deadline: number): (number | null)[] {
+    const times = [
+      this.clock.fallbackAt(segment, deadline),
+      this.copyProgressUntil(now, segment, deadline),
+      segment.peerGraceUntil,
+      this.connectWaitUntil,
+      this.connectHoldUntil,
+      this.stalledRaceAt(segment),
+    ];
     const latest = this.book.latestProgress(now, segment.seq);
     if (latest !== null) times.push(latest + this.clock.progressTimeout()); // a copy's word goes stale (DownloadBook.usableHolders)
-    if (segment.peerGraceUntil !== null) times.push(segment.peerGraceUntil);
     if (segment.httpFirstAt !== null) {
       times.push(segment.httpFirstAt);
       if (this.config.electionHorizonS > 0) times.push(deadline - this.config.electionHorizonS + segment.electionDelay);
     }
-    if (this.connectWaitUntil !== null) times.push(this.connectWaitUntil);
-    if (this.connectHoldUntil !== null) times.push(this.connectHoldUntil);
-    const race = this.stalledRaceAt(segment);
-    if (race !== null) times.push(race);
     if (this.clock.playing) {
-      times.push(deadline - this.config.httpMarginS); // see holdLimit
-      const limit = this.holdLimit(now, segment, deadline);
-      if (limit !== null) times.push(limit);
-      const pace = this.paceTakeoverAt(now, segment, deadline);
-      if (pace !== null) times.push(pace);
+      times.push(deadline - this.config.httpMarginS, this.holdLimit(now, segment, deadline), this.paceTakeoverAt(now, segment, deadline)); // see holdLimit
     }
     return times;
   }

@@ -21,8 +21,8 @@ export function nextTimer(
   config: SchedulerConfig,
 ): number | null {
   let best = Infinity;
-  const consider = (t: number): void => {
-    if (t > now && t < best) best = t;
+  const consider = (t: number | null): void => {
+    if (t !== null && t > now && t < best) best = t;
   };
   for (const segment of book.segments.values()) {
     const deadline = clock.deadline(segment);
