@@ -45,8 +45,7 @@ class OriginGate:
         # While assigned neighbours are still connecting: until when a blocked segment nobody
         # holds waits for them (None: no wait). See `set_connecting`.
         self.connect_wait_until: float | None = None
-        # None was left connecting once: the member's first links are up, and neighbours
-        # assigned later hold no segment playback waits on (see `may_fetch_unheld`).
+        # None was left connecting once: later neighbours hold no stall (`may_fetch_unheld`).
         self.links_up = False
         # Assigned neighbours still connecting, as last reported, and until when `links_hold`
         # may hold (`connect_hold_s` from the first report).
@@ -358,15 +357,10 @@ class OriginGate:
     def may_fetch_unheld(self, now: float, segment: SegmentState) -> bool:
         """A segment no usable neighbour holds goes to the origin before its fallback point:
         when playback waits on it (unless the election or the member's first links, still
-        connecting, say wait), or when this member's election turn for a new live segment has
-        come (not while any neighbour is connecting). Neighbours assigned after the first links
-        do not hold a segment playback waits on: they are nearly always newcomers holding
-        nothing, and on a loaded machine such a link took up to 9 s to open, so waiting for it
-        held a stalled member whose only holder was cooling down off the origin for 4 s
-        (bench/results/realistic-README.md, series 24). They do hold election turns: without
-        that the simulator's flash crowds and home-uplink swarms stalled more
-        (bench/results/sim-s42/README.md). Neither while its
-        stale-copy turn has not come (`stale_copy_wait`): a copy's word leaves the holders at
+        connecting, say wait: a later neighbour is nearly always a newcomer holding nothing,
+        realistic-README series 24), or when this member's election turn for a new live segment
+        has come (not while any neighbour connects: sim-s42). Neither while its stale-copy
+        turn has not come (`stale_copy_wait`): a copy's word leaves the holders at
         the same moment for all its waiting neighbours, and a member whose election turn passed
         long ago (stalled far behind the live edge) would otherwise fetch at that moment."""
         wait = self.connect_wait(now)
