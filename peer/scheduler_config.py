@@ -144,7 +144,7 @@ class SchedulerConfig:
     On a slow downlink a takeover at the fallback point came too late when its fetch ran beside
     another (realistic lab: 45-52 % of main's fallback takeovers ended past the deadline;
     bench/results/realistic-README.md, series 10). Only while the origin can beat the deadline
-    (`OriginGate.hold_limit`). 0: off."""
+    (`OriginPace.hold_limit`). 0: off."""
     stall_slack_s: float = 0.25
     """Playback waits on a segment that starts at most this long after a stalled player's
     position: a player stops at the end of its buffered media, a frame or two before the next
@@ -224,7 +224,7 @@ class SchedulerConfig:
     small_uplink_x: float = 3.0
     """A member whose upload cap (`upload_rate_bytes_per_s`, or the operator's through
     `set_upload_limits`) is below this many times the stream's bitrate judges whether the origin
-    is too slow (`OriginGate.origin_too_slow`) by its own recent fetches, not by how
+    is too slow (`OriginPace.origin_too_slow`) by its own recent fetches, not by how
     fast neighbours' copies arrive: on such uplinks a relayed copy is slow because of the relays,
     and taking that for a slow origin made playing members wait for it past their deadline
     (bench/results/realistic-README.md, session 12; 0: never). With no cap, its upload capacity
@@ -237,11 +237,11 @@ class SchedulerConfig:
     """When the member's own origin rate was measured within this long before a segment's
     fallback point (its own fetch, or the player's own load through the download meter) and says
     a fetch of what the segment misses beats the deadline from there, the origin is known fast
-    (`OriginGate.origin_known_fast`): a slow copy then says nothing of the origin (a DSL member
+    (`OriginPace.origin_known_fast`): a slow copy then says nothing of the origin (a DSL member
     elected first relays slower than real time), so the origin is not "too slow"
-    (`OriginGate.origin_too_slow`), and a playing member waits for the swarm (its election turn,
+    (`OriginPace.origin_too_slow`), and a playing member waits for the swarm (its election turn,
     a first round, a copy that would miss the deadline at its pace) only until the fallback point
-    (`OriginGate.hold_limit`, `OriginGate.playing_limit`), not to `deadline - http_margin_s`,
+    (`OriginPace.hold_limit`, `OriginPace.playing_limit`), not to `deadline - http_margin_s`,
     which left no time for the transfer. Judged as of the fallback point: past it the time left
     shrinks as the member waits, and "too slow" then said more about the wait than about the
     origin (simulator, cable + DSL audience: most newcomers stalled on the segment after their
@@ -262,7 +262,7 @@ class SchedulerConfig:
     rate was measured within `own_rate_fresh_s` (its own fetch, or a dated seed:
     `DeadlineClock.http_rate_at`) and is not too slow waits for the swarm (its election turn,
     a first round from neighbours) at most this long past its fallback point
-    (`OriginGate.hold_limit`), not until `deadline - http_margin_s`: on a downlink of 1-2x the
+    (`OriginPace.hold_limit`), not until `deadline - http_margin_s`: on a downlink of 1-2x the
     bitrate the transfer alone takes longer than that margin, so such a wait ended in a stall
     (realistic lab: DSL pages waited for their turn, or a silent neighbour's first round, past
     the fallback point, bench/results/realistic-README.md series 21). Simulator, 24 seeds:

@@ -126,14 +126,14 @@ class SchedulerNeighbours:
         """The upload cap (bytes/s, None: none) and slots change in the running session."""
         self._advance(now)
         self.upload.set_limits(now, rate_bytes_per_s, slots)
-        self.gate.upload_cap = rate_bytes_per_s  # see OriginGate.origin_too_slow
+        self.gate.pace.upload_cap = rate_bytes_per_s  # see OriginPace.origin_too_slow
 
     def set_measured_uplink(self, now: float, rate_bytes_per_s: float | None) -> None:
         """The member's upload capacity as measured while its channels were backlogged
         (peer/uplink_meter.py; None: unknown). Only the small-uplink rule reads it, and only
         when no cap is in force: it limits no upload."""
         self._advance(now)
-        self.gate.measured_uplink = rate_bytes_per_s
+        self.gate.pace.measured_uplink = rate_bytes_per_s
 
     # --- what this member announces ------------------------------------------------------
 

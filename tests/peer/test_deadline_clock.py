@@ -37,7 +37,7 @@ def test_first_fetch_replaces_the_guess_then_fetches_are_averaged() -> None:
 
 
 def test_the_rate_is_dated_by_an_own_fetch_or_a_dated_seed() -> None:
-    """`http_rate_at` (what `OriginGate.origin_known_fast` goes by): an undated seed leaves it
+    """`http_rate_at` (what `OriginPace.origin_known_fast` goes by): an undated seed leaves it
     unknown, a dated one (the player's own load, through the download meter) sets it, and once
     an own fetch is measured seeds no longer move it."""
     clock = DeadlineClock(SchedulerConfig())

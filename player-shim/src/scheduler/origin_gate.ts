@@ -10,6 +10,7 @@ import type { DeadlineClock } from "./deadline_clock";
 import type { DownloadBook } from "./download_book";
 import type { SegmentState } from "./download_state";
 import { httpFirstDelay, staleCopyDelay } from "./election";
+import { OriginPace } from "./origin_pace";
 import { freePieceShares } from "./peer_requests";
 import type { SchedulerConfig } from "./scheduler_config";
 
@@ -26,10 +27,8 @@ export class OriginGate {
   connecting = 0;
   /** Until when `linksHold` may hold (`connectHoldS` from the first report of connecting neighbours). */
   connectHoldUntil: number | null = null;
-  /** The member's upload cap in force (null: none); kept current by the scheduler. */
-  uploadCap: number | null;
-  /** Its upload capacity measured while backlogged (p2p/uplink_meter.ts; null: not yet). */
-  measuredUplink: number | null = null;
+  /** How the origin's pace bounds a playing member's wait (upload cap, measured uplink). */
+  readonly pace: OriginPace;
 
   constructor(
     private readonly config: SchedulerConfig,
@@ -38,7 +37,7 @@ export class OriginGate {
     private readonly onDecision: DecisionHook | null = null,
     private readonly localPeerId: string = "",
   ) {
-    this.uploadCap = config.uploadRateBytesPerS;
+    this.pace = new OriginPace(config, book, clock);
   }
 
   /**
@@ -148,7 +147,7 @@ export class OriginGate {
     // Not playing, a later segment than the one playback waits on: not while links are held.
     if (this.linksHold(now, segment) && !this.clock.playing && !this.clock.waitingOn(segment)) return Infinity;
     const holders = this.book.usableHolders(now, segment.seq);
-    const limit = this.holdLimit(now, segment, deadline);
+    const limit = this.pace.holdLimit(now, segment, deadline);
     if (this.electionPending(now, segment)) {
       const turn = limit === null ? (segment.httpFirstAt as number) : Math.min(segment.httpFirstAt as number, limit);
       if (now < turn) return turn;
@@ -182,7 +181,7 @@ export class OriginGate {
     const window = this.config.peerPaceMinS;
     if (window <= 0) return null;
     const owing = segment.owingRequestIds();
-    if (owing.length === 0 || this.holdLimit(now, segment, deadline) === null) return null;
+    if (owing.length === 0 || this.pace.holdLimit(now, segment, deadline) === null) return null;
     const due = deadline - this.config.httpMarginS;
     const freeShares = freePieceShares(this.book, now, segment); // see `pacedLimit`
     const peerIds = new Set<string>();
@@ -215,111 +214,6 @@ export class OriginGate {
       best = Math.min(best, at);
     }
     return best === Infinity ? null : best;
-  }
-
-  /**
-   * The latest a playing member's takeover waits for the swarm (its live election turn, a first
-   * round from neighbours): `deadline - httpMarginS`, while its origin can still beat the
-   * deadline. On small uplinks a new segment's relayed copy reaches members seconds after it
-   * appears, and waiting past that made a slow swarm's late copy this member's stall. The fallback
-   * point instead when the origin is known fast there (`fastAtFallback`): `deadline - httpMarginS`
-   * left no time for the transfer. Else, while our own origin rate is fresh (`ownRateFreshS`), at
-   * most `ownFetchHoldSlackS` past the fallback point: on a tight downlink the transfer takes
-   * longer than the margin. Null (no limit) while not playing, or when the origin is too slow to
-   * help: then waiting for the swarm is the better bet.
-   */
-  holdLimit(now: number, segment: SegmentState, deadline: number): number | null {
-    if (!this.clock.playing) return null;
-    if (this.fastAtFallback(now, segment, deadline)) {
-      return Math.min(deadline - this.config.httpMarginS, this.clock.fallbackAt(segment, deadline));
-    }
-    if (this.originTooSlow(now, segment, deadline)) return null;
-    let limit = deadline - this.config.httpMarginS;
-    const slack = this.config.ownFetchHoldSlackS;
-    if (slack >= 0 && this.clock.rateFresh(now, this.config.ownRateFreshS)) {
-      limit = Math.min(limit, this.clock.fallbackAt(segment, deadline) + slack);
-    }
-    return limit;
-  }
-
-  /**
-   * How long a playing member waits for a neighbour's copy still arriving: `deadline - httpMarginS`;
-   * the fallback point instead when the origin is known fast there (`fastAtFallback`) and the copy
-   * would miss the deadline at its pace (`copyLate`): it is slow because of its holder's link.
-   */
-  playingLimit(now: number, segment: SegmentState, deadline: number): number {
-    let limit = deadline - this.config.httpMarginS;
-    if (this.copyLate(now, segment, deadline) && this.fastAtFallback(now, segment, deadline)) limit = Math.min(limit, this.clock.fallbackAt(segment, deadline));
-    return limit;
-  }
-
-  /**
-   * Fetching what is missing would not beat the deadline (`DeadlineClock.originTooSlow`: at the
-   * slower of our own fetches and neighbours' copies). A member on a small uplink (`smallUplink`)
-   * that has measured the origin itself within `ownRateFreshS` goes by its own fetches: in a
-   * swarm of home uplinks a copy arrives slowly because every relay's uplink is slow, not
-   * because the origin is, and the slower rate said "too slow" of a fast origin, so playing
-   * members waited for a relayed copy (and their election turn) past the deadline. An older
-   * measurement may predate a flash crowd's congestion (peer/origin_gate.py says more). Also at
-   * the rate a neighbour's origin fetch of the segment is getting right now (`originCopyRate`).
-   */
-  originTooSlow(now: number, segment: SegmentState, deadline: number): boolean {
-    if (this.fastAtFallback(now, segment, deadline)) return false;
-    const measured = this.clock.httpMeasuredAt;
-    const fresh = measured !== null && now - measured <= this.config.ownRateFreshS;
-    const own = fresh && this.smallUplink(segment);
-    const live = this.config.originCopyRate && !own ? this.book.originCopyRate(now, segment.seq) : null;
-    return this.clock.originTooSlow(segment, deadline, now, own, live);
-  }
-
-  /**
-   * Our own origin rate was measured within `fastOriginFreshS` (our last fetch, or a dated seed: the
-   * player's own load, `DeadlineClock.seedHttpRate`) and, at it, a fetch of what is missing would
-   * arrive by the deadline. A copy that is slow then is slow because of its
-   * holder's link, not the origin. Only our own fetch counts: a neighbour's word of its origin rate
-   * is one fetch's rate, and on a congested origin members that took it for theirs took the copies
-   * they waited for over at once; nor a rate under `fastOriginMinX` times the bitrate (a share of a
-   * crowded origin; peer/origin_gate.py has the figures).
-   */
-  originKnownFast(now: number, segment: SegmentState, deadline: number): boolean {
-    const freshS = this.config.fastOriginFreshS;
-    if (freshS <= 0 || !this.clock.rateFresh(now, freshS)) return false;
-    const rate = this.clock.httpRate;
-    const bitrate = segment.duration > 0 ? segment.size / segment.duration : 0;
-    if (rate <= 0 || rate < this.config.fastOriginMinX * bitrate) return false;
-    return now + segment.missingBytes() / rate <= deadline;
-  }
-
-  /** `originKnownFast` as of the fallback point (or now, before it): past it the time left shrinks as the member waits. */
-  fastAtFallback(now: number, segment: SegmentState, deadline: number): boolean {
-    return this.originKnownFast(Math.min(now, this.clock.fallbackAt(segment, deadline)), segment, deadline);
-  }
-
-  /**
-   * At the pace its pieces have reached us since we first asked a neighbour for it, the copy would
-   * complete after `deadline`, or none of it reached us yet (not asked: no). A copy keeping that
-   * pace is worth waiting for to the end: on a tight downlink of our own the origin would be no faster.
-   */
-  copyLate(now: number, segment: SegmentState, deadline: number): boolean {
-    const since = segment.peerWaitSince;
-    if (since === null) return false;
-    if (segment.peerBytes <= 0 || now <= since) return true;
-    const rate = segment.peerBytes / (now - since);
-    return now + segment.missingBytes() / rate > deadline;
-  }
-
-
-
-  /**
-   * Our upload cap is below `smallUplinkX` times the segment's bitrate; without a cap, our
-   * measured capacity (only ever measured while backlogged: an idle member's small upload says
-   * nothing of its link).
-   */
-  smallUplink(segment: SegmentState): boolean {
-    const cap = this.uploadCap ?? this.measuredUplink;
-    const x = this.config.smallUplinkX;
-    if (cap === null || x <= 0 || segment.duration <= 0) return false;
-    return cap < (x * segment.size) / segment.duration;
   }
 
   /**
@@ -394,7 +288,7 @@ export class OriginGate {
       if (this.config.electionHorizonS > 0) times.push(deadline - this.config.electionHorizonS + segment.electionDelay);
     }
     if (this.clock.playing) {
-      times.push(deadline - this.config.httpMarginS, this.holdLimit(now, segment, deadline), this.paceTakeoverAt(now, segment, deadline)); // see holdLimit
+      times.push(deadline - this.config.httpMarginS, this.pace.holdLimit(now, segment, deadline), this.paceTakeoverAt(now, segment, deadline)); // see holdLimit
     }
     return times;
   }
@@ -422,8 +316,8 @@ export class OriginGate {
     if (latest === null) return null;
     const timeout = this.clock.progressTimeout();
     let until = latest + timeout;
-    const waitPlaying = this.config.progressWaitPlaying && this.originTooSlow(now, segment, deadline);
-    if (this.clock.playing && !waitPlaying) until = Math.min(until, this.playingLimit(now, segment, deadline));
+    const waitPlaying = this.config.progressWaitPlaying && this.pace.originTooSlow(now, segment, deadline);
+    if (this.clock.playing && !waitPlaying) until = Math.min(until, this.pace.playingLimit(now, segment, deadline));
     else if (this.config.staleCopyTiers > 0) until += timeout * this.staleTurn(segment);
     return until > now ? until : null;
   }

@@ -134,7 +134,7 @@ export abstract class SchedulerNeighbours {
   setUploadLimits(now: number, rateBytesPerS: number | null, slots: number): void {
     this.advance(now);
     this.upload.setLimits(now, rateBytesPerS, slots);
-    this.gate.uploadCap = rateBytesPerS; // see OriginGate.originTooSlow
+    this.gate.pace.uploadCap = rateBytesPerS; // see OriginPace.originTooSlow
   }
 
   /**
@@ -144,7 +144,7 @@ export abstract class SchedulerNeighbours {
    */
   setMeasuredUplink(now: number, rateBytesPerS: number | null): void {
     this.advance(now);
-    this.gate.measuredUplink = rateBytesPerS;
+    this.gate.pace.measuredUplink = rateBytesPerS;
   }
 
   // --- what this member announces ---
