@@ -133,7 +133,24 @@ class OriginGate:
                 neighbour_stagger_s=self.config.blocked_tier_spacing_s / 2,
                 seeder_neighbour=False,
             )
-        return segment.http_first_at is not None and now < segment.http_first_at
+        return self.turn_pending(now, segment)
+
+    def turn_pending(self, now: float, segment: SegmentState) -> bool:
+        """This member's election turn for `segment` has not come, unless playback waits on it
+        and a neighbour has announced it complete, usable or not (cooling down after an
+        abandon, choking us). The election picks who brings the first copy, and that copy
+        exists: a stalled member whose only holder went silent waited for its own turn,
+        redrawn when its first links came up, until hls.js's safety net fetched the segment
+        (bench/results/realistic-README.md, series 24)."""
+        turn = segment.http_first_at
+        return (
+            turn is not None
+            and now < turn
+            and not (
+                self.clock.waiting_on(segment)
+                and any(segment.seq in p.haves for p in self.book.peers.values())
+            )
+        )
 
     def takeover_at(self, now: float, segment: SegmentState, deadline: float) -> float:
         """From then on HTTP takes over every missing piece of `segment`: the fallback point,
@@ -309,11 +326,7 @@ class OriginGate:
         stall or a passed fallback point does not send it to the origin early. Everyone blocked
         on the newest segment at once (a starved swarm at the live edge) would otherwise fetch it
         at once; in turn, the elected members fetch it and the rest get it from them."""
-        return (
-            segment.http_first_at is not None
-            and now < segment.http_first_at
-            and not self.book.usable_holders(now, segment.seq)
-        )
+        return self.turn_pending(now, segment) and not self.book.usable_holders(now, segment.seq)
 
     def copy_progress_until(
         self, now: float, segment: SegmentState, deadline: float

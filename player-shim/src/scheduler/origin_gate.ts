@@ -126,7 +126,13 @@ export class OriginGate {
         });
       this.onDecision?.(now, segment.seq, "blocked-election", { httpFirstInS: segment.httpFirstAt - now });
     }
-    return segment.httpFirstAt !== null && now < segment.httpFirstAt;
+    return this.turnPending(now, segment);
+  }
+
+  /** This member's election turn for `segment` has not come, unless playback waits on it and a neighbour announced it complete, usable or not (peer/origin_gate.py `turn_pending` says why). */
+  turnPending(now: number, segment: SegmentState): boolean {
+    const turn = segment.httpFirstAt;
+    return turn !== null && now < turn && !(this.clock.waitingOn(segment) && [...this.book.peers.values()].some((p) => p.haves.has(segment.seq)));
   }
 
   /**
@@ -300,7 +306,7 @@ export class OriginGate {
    * the elected members fetch it and the rest get it from them.
    */
   electionPending(now: number, segment: SegmentState): boolean {
-    return segment.httpFirstAt !== null && now < segment.httpFirstAt && this.book.usableHolders(now, segment.seq).length === 0;
+    return this.turnPending(now, segment) && this.book.usableHolders(now, segment.seq).length === 0;
   }
 
   /**
