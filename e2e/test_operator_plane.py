@@ -226,9 +226,11 @@ def test_operator_sees_and_steers_the_swarm(origin: str) -> None:
         _until(lambda: sum(s["shadowSavedBytes"] for s in stats()) > 0, 25, 0.5)
         time.sleep(2)
         shadow_end = stats()
+        # Shadow mode adds no stall (a startup stall before the flips is counted in before:
+        # docs/operator.md "Not yet").
         for before, now in zip(shadow_start, shadow_end, strict=True):
             assert now["p2pBytes"] == before["p2pBytes"], "a byte came over P2P in shadow mode"
-            assert now["stalls"] == 0
+            assert now["stalls"] == before["stalls"]
         saved = sum(s["shadowSavedBytes"] for s in shadow_end)
         print(f"shadow: would have saved {saved} B, P2P bytes unchanged")
         flushed = [dict(page.evaluate(FLUSH_JS)) for page in pages]
