@@ -115,8 +115,6 @@ export class OriginPace {
     return now + segment.missingBytes() / rate > deadline;
   }
 
-
-
   /**
    * Our upload cap is below `smallUplinkX` times the segment's bitrate; without a cap, our
    * measured capacity (only ever measured while backlogged: an idle member's small upload says
