@@ -175,7 +175,7 @@ class OriginGate:
             turn = segment.http_first_at if limit is None else min(segment.http_first_at, limit)
             if now < turn:
                 return turn  # election_pending
-        if not self.clock.playing and not self.links_up and self.connect_wait(now) and not holders:
+        if not self.clock.playing and self.first_links_wait(now) and not holders:
             assert self.connect_wait_until is not None
             return self.connect_wait_until
         race = self.stalled_race_at(segment)
@@ -263,9 +263,9 @@ class OriginGate:
         turn has not come (`stale_copy_wait`): a copy's word leaves the holders at
         the same moment for all its waiting neighbours, and a member whose election turn passed
         long ago (stalled far behind the live edge) would otherwise fetch at that moment."""
-        wait = self.connect_wait(now)
-        if wait and not self.links_up:
+        if self.first_links_wait(now):
             return False
+        wait = self.connect_wait(now)
         held = self.links_hold(now, segment)
         blocked = self.clock.waiting_on(segment) and not self.election_pending(now, segment)
         turn = blocked or (
@@ -399,3 +399,8 @@ class OriginGate:
     def connect_wait(self, now: float) -> bool:
         """Neighbours are connecting and their wait is not over."""
         return self.connect_wait_until is not None and now < self.connect_wait_until
+
+    def first_links_wait(self, now: float) -> bool:
+        """The member's first links are still connecting and their wait is not over (no link
+        has reported yet: `links_up`)."""
+        return not self.links_up and self.connect_wait(now)

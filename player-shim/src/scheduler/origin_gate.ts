@@ -158,7 +158,7 @@ export class OriginGate {
       const turn = limit === null ? (segment.httpFirstAt as number) : Math.min(segment.httpFirstAt as number, limit);
       if (now < turn) return turn;
     }
-    if (!this.clock.playing && !this.linksUp && this.connectWait(now) && holders.length === 0) return this.connectWaitUntil as number;
+    if (!this.clock.playing && this.firstLinksWait(now) && holders.length === 0) return this.connectWaitUntil as number;
     const race = this.stalledRaceAt(segment);
     if (race !== null && now >= race) return race;
     const progressUntil = this.copyProgressUntil(now, segment, deadline);
@@ -233,8 +233,8 @@ export class OriginGate {
    * live edge) would otherwise fetch at that moment. Returns the reason, or null.
    */
   fetchUnheldReason(now: number, segment: SegmentState): string | null {
+    if (this.firstLinksWait(now)) return null;
     const wait = this.connectWait(now);
-    if (wait && !this.linksUp) return null;
     const turn = segment.httpFirstAt !== null && now >= segment.httpFirstAt;
     const held = this.linksHold(now, segment);
     let reason: string | null = null;
@@ -369,5 +369,10 @@ export class OriginGate {
   /** Neighbours are connecting and their wait is not over. */
   connectWait(now: number): boolean {
     return this.connectWaitUntil !== null && now < this.connectWaitUntil;
+  }
+
+  /** The member's first links are still connecting and their wait is not over (none reported yet: `linksUp`). */
+  firstLinksWait(now: number): boolean {
+    return !this.linksUp && this.connectWait(now);
   }
 }
