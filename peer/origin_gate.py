@@ -401,6 +401,6 @@ class OriginGate:
         return self.connect_wait_until is not None and now < self.connect_wait_until
 
     def first_links_wait(self, now: float) -> bool:
-        """The member's first links are still connecting and their wait is not over (no link
-        has reported yet: `links_up`)."""
+        """The member's first neighbours are still connecting and their wait is not over: the
+        count of connecting neighbours has never reached zero (`links_up`)."""
         return not self.links_up and self.connect_wait(now)

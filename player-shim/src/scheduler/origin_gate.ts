@@ -371,7 +371,7 @@ export class OriginGate {
     return this.connectWaitUntil !== null && now < this.connectWaitUntil;
   }
 
-  /** The member's first links are still connecting and their wait is not over (none reported yet: `linksUp`). */
+  /** The member's first neighbours are still connecting and their wait is not over (the count of connecting neighbours has never reached zero: `linksUp`). */
   firstLinksWait(now: number): boolean {
     return !this.linksUp && this.connectWait(now);
   }
