@@ -4,6 +4,7 @@ its HTTP fallback must start given what is missing and how fast the origin has b
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from swarmcast.peer.download_state import SegmentState
@@ -59,6 +60,11 @@ class DeadlineClock:
         self.http_rate_at: float | None = None
         """When the link rate in `http_rate` was last measured: our own fetch, or a seed that
         says when it was measured (`seed_http_rate`)."""
+        self.head_missing = False
+        """Not playing, and the segment playback waits on is still missing (`update_head`)."""
+        self.head_missing_at: float | None = None
+        """When a pass last found that segment missing, or found it in: later segments' startup
+        deadlines count from then (`later_wait_for_head`)."""
         self._piece_size = 0
         self._timeout = -1.0
         """`progress_timeout()` for the current rates and piece size (-1: to compute). It is
@@ -80,9 +86,42 @@ class DeadlineClock:
         return self.playhead is not None and self.playhead.playing
 
     def deadline(self, segment: SegmentState) -> float | None:
-        if self.playhead is None:
+        """The playhead's deadline; while not playing, a segment after the one playback waits on
+        is due from `head_missing_at` when that is later than the playhead's setting."""
+        playhead = self.playhead
+        if playhead is None:
             return None
-        return self.playhead.deadline(segment, self.config.startup_deadline_s)
+        deadline = playhead.deadline(segment, self.config.startup_deadline_s)
+        held = self.head_missing_at
+        if deadline is None or held is None or playhead.playing or held <= playhead.set_at:
+            return deadline
+        if playhead.waiting_on(segment, self.config.stall_slack_s):
+            return deadline
+        return deadline + (held - playhead.set_at)
+
+    def waits_for_head(self, segment: SegmentState) -> bool:
+        """Not playing, the segment playback waits on is still missing and `segment` comes after
+        it: its deadline moves with every pass (so it sets no timer of its own)."""
+        return self.head_missing and not self.waiting_on(segment)
+
+    def update_head(self, now: float, segments: Iterable[SegmentState]) -> None:
+        """Before a scheduling pass: whether, not playing, a segment playback waits on is still
+        missing; while it is, and at the pass that finds it in, `head_missing_at` is now (see
+        `later_wait_for_head`)."""
+        playhead = self.playhead
+        if not self.config.later_wait_for_head or playhead is None or playhead.playing:
+            self.head_missing = False
+            return
+        slack = self.config.stall_slack_s
+        missing = any(
+            s.have_count < len(s.have)
+            and playhead.waiting_on(s, slack)
+            and s.start + s.duration > playhead.position
+            for s in segments
+        )
+        if missing or self.head_missing:
+            self.head_missing_at = now
+        self.head_missing = missing
 
     def waiting_on(self, segment: SegmentState) -> bool:
         """Playback waits for this segment (startup or stall)."""

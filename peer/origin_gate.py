@@ -290,7 +290,9 @@ class OriginGate:
 
     def timers(self, now: float, segment: SegmentState, deadline: float) -> list[float]:
         """The times at which these rules may change their answer for `segment`."""
-        times = [self.clock.fallback_at(segment, deadline)]
+        # A deadline that moves with every pass while the first segment is missing: no timer.
+        sliding = self.clock.waits_for_head(segment)
+        times = [] if sliding else [self.clock.fallback_at(segment, deadline)]
         latest = self.book.latest_progress(now, segment.seq)
         if latest is not None:
             progress_until = self._progress_until(now, segment, deadline, latest)
@@ -302,7 +304,7 @@ class OriginGate:
             times.append(segment.peer_grace_until)
         if segment.http_first_at is not None:
             times.append(segment.http_first_at)
-            if self.config.election_horizon_s > 0:
+            if self.config.election_horizon_s > 0 and not sliding:
                 times.append(deadline - self.config.election_horizon_s + segment.election_delay)
         if self.connect_wait_until is not None:
             times.append(self.connect_wait_until)

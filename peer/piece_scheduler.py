@@ -318,6 +318,7 @@ class PieceScheduler(SchedulerNeighbours):
     def _schedule(self, now: float) -> None:
         """Re-plan every incomplete segment; runs after every event and timer."""
         self.clock.update_slow_link(now)
+        self.clock.update_head(now, self.book.segments.values())
         self._check_deadlines(now)
         self.book.promise_s = self.clock.progress_timeout()
         # (segment, deadline, usable holders), holders computed once per pass

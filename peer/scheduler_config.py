@@ -31,6 +31,13 @@ class SchedulerConfig:
     startup_deadline_s: float = 1.0
     """While the playhead is not playing, the segment at the playhead is due this long after the
     playhead was set (later segments follow by their media start times). Keeps startup short."""
+    later_wait_for_head: bool = True
+    """While not playing, the segments after the one playback waits on are due from the last
+    moment that one was still missing, not from the playhead's setting: playback cannot reach
+    them before it has it. Counted from the setting, a newcomer whose first segment took 10-25 s
+    on a congested origin saw every later segment come due meanwhile and took five to eight of
+    them from the origin before its first frame (browser lab, flash cell:
+    bench/results/realistic-README.md, series 27)."""
     http_margin_s: float = 0.5
     """Fixed reserve kept before a deadline for the HTTP fallback (round trips, verification)."""
     http_rate_estimate_bytes_per_s: float = 2_000_000.0

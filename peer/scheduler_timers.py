@@ -28,12 +28,11 @@ def next_timer(
     playhead = clock.playhead
     if playhead is not None and book.segments:
         playing = playhead.playing
-        startup = config.startup_deadline_s
         timers = gate.timers
         for segment in book.segments.values():
             if segment.have_count == len(segment.have):
                 continue  # complete
-            deadline = playhead.deadline(segment, startup)
+            deadline = clock.deadline(segment)
             if deadline is None:
                 continue
             for t in timers(now, segment, deadline):

@@ -55,6 +55,10 @@ export class DeadlineClock {
   neighbourOriginRateAt = -Infinity;
   /** Our link is slower than the origin (`slowLinkReserveX`); kept by the scheduler. */
   slowLink = false;
+  /** Not playing, and the segment playback waits on is still missing (`updateHead`). */
+  headMissing = false;
+  /** When a pass last found that segment missing, or found it in: later segments' startup deadlines count from then (`laterWaitForHead`). */
+  headMissingAt: number | null = null;
   /** Piece size of the stream's segments (the latest added), for `progressTimeout`. */
   pieceSize = 0;
 
@@ -67,8 +71,42 @@ export class DeadlineClock {
     return this.playhead !== null && this.playhead.playing;
   }
 
+  /** The playhead's deadline; while not playing, a segment after the one playback waits on is due from `headMissingAt` when that is later than the playhead's setting. */
   deadline(segment: SegmentState): number | null {
-    return this.playhead === null ? null : this.playhead.deadline(segment, this.config.startupDeadlineS);
+    const playhead = this.playhead;
+    if (playhead === null) return null;
+    const deadline = playhead.deadline(segment, this.config.startupDeadlineS);
+    const held = this.headMissingAt;
+    if (deadline === null || held === null || playhead.playing || held <= playhead.setAt) return deadline;
+    if (playhead.waitingOn(segment, this.config.stallSlackS)) return deadline;
+    return deadline + (held - playhead.setAt);
+  }
+
+  /** Not playing, the segment playback waits on is still missing and `segment` comes after it: its deadline moves with every pass (so it sets no timer of its own). */
+  waitsForHead(segment: SegmentState): boolean {
+    return this.headMissing && !this.waitingOn(segment);
+  }
+
+  /**
+   * Before a scheduling pass: whether, not playing, a segment playback waits on is still missing;
+   * while it is, and at the pass that finds it in, `headMissingAt` is now (`laterWaitForHead`).
+   */
+  updateHead(now: number, segments: Iterable<SegmentState>): void {
+    const playhead = this.playhead;
+    if (!this.config.laterWaitForHead || playhead === null || playhead.playing) {
+      this.headMissing = false;
+      return;
+    }
+    const slack = this.config.stallSlackS;
+    let missing = false;
+    for (const s of segments) {
+      if (!s.complete && playhead.waitingOn(s, slack) && s.start + s.duration > playhead.position) {
+        missing = true;
+        break;
+      }
+    }
+    if (missing || this.headMissing) this.headMissingAt = now;
+    this.headMissing = missing;
   }
 
   /** Playback waits for this segment (startup or stall). */

@@ -279,8 +279,10 @@ export class OriginGate {
 
   /** The times at which these rules may change their answer for `segment` (null: a rule with no time now). */
   timers(now: number, segment: SegmentState, deadline: number): (number | null)[] {
+    // A deadline that moves with every pass while the first segment is missing: no timer.
+    const sliding = this.clock.waitsForHead(segment);
     const times = [
-      this.clock.fallbackAt(segment, deadline),
+      sliding ? null : this.clock.fallbackAt(segment, deadline),
       this.copyProgressUntil(now, segment, deadline),
       segment.peerGraceUntil,
       this.connectWaitUntil,
@@ -291,7 +293,7 @@ export class OriginGate {
     if (latest !== null) times.push(latest + this.clock.progressTimeout()); // a copy's word goes stale (DownloadBook.usableHolders)
     if (segment.httpFirstAt !== null) {
       times.push(segment.httpFirstAt);
-      if (this.config.electionHorizonS > 0) times.push(deadline - this.config.electionHorizonS + segment.electionDelay);
+      if (this.config.electionHorizonS > 0 && !sliding) times.push(deadline - this.config.electionHorizonS + segment.electionDelay);
     }
     if (this.clock.playing) {
       times.push(deadline - this.config.httpMarginS, this.pace.holdLimit(now, segment, deadline), this.paceTakeoverAt(now, segment, deadline)); // see holdLimit

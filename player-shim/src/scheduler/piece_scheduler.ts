@@ -277,6 +277,7 @@ export class PieceScheduler extends SchedulerNeighbours {
   /** Re-plans every incomplete segment; runs after every event and timer. */
   protected override schedule(now: number): void {
     this.clock.updateSlowLink(now);
+    this.clock.updateHead(now, this.book.segments.values());
     this.checkDeadlines(now);
     this.book.promiseS = this.clock.progressTimeout();
     // (segment, deadline, usable holders), holders computed once per pass

@@ -16,6 +16,13 @@ export interface SchedulerConfig {
   connectHoldS: number;
   /** While not playing, the segment at the playhead is due this long after the playhead was set. */
   startupDeadlineS: number;
+  /**
+   * While not playing, the segments after the one playback waits on are due from the last moment
+   * that one was still missing, not from the playhead's setting: playback cannot reach them before
+   * it has it (a newcomer on a congested origin took five to eight later segments from the origin
+   * before its first frame; peer/scheduler_config.py).
+   */
+  laterWaitForHead: boolean;
   /** Fixed reserve kept before a deadline for the HTTP fallback (round trips, verification). */
   httpMarginS: number;
   /** Initial origin throughput estimate; fallback point = deadline - margin - missing / estimate. */
@@ -229,6 +236,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   connectWaitS: 4.0,
   connectHoldS: 6.0,
   startupDeadlineS: 1.0,
+  laterWaitForHead: true,
   httpMarginS: 0.5,
   httpRateEstimateBytesPerS: 2_000_000.0,
   slowLinkReserveX: 2.0,
