@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "d7ceb0d6fb84bb316e97b09c231e29cdba118e0da4fe5103e330a652260275a0",
+        "c63e38ca254e8988273727cf5be913a0f9197b26bd89628dbd5ed23c8e024891",
     ),
     "steady-peer": (
         SimConfig(
@@ -29,7 +29,7 @@ PINNED = {
             arrival_window_s=20.0,
         ),
         2,
-        "04d58d0851b9950bf05a6297a3e403da61f39ceaab114f6133073f27a7fe546c",
+        "f3ea2b4b734d6f9879d60e5e8c34ea155ca505ae1d752143f418d14aa110dba0",
     ),
 }
 
