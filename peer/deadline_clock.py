@@ -23,10 +23,14 @@ class Playhead:
     def position_at(self, now: float) -> float:
         return self.position + (now - self.set_at if self.playing else 0.0)
 
+    def played(self, segment: SegmentState) -> bool:
+        """The segment ends at or before the position."""
+        return segment.start + segment.duration <= self.position
+
     def deadline(self, segment: SegmentState, startup_deadline_s: float) -> float | None:
         """When playback reaches the segment's start; None if it was already played. While
         not playing, as if playback started `startup_deadline_s` after `set_at`."""
-        if segment.start + segment.duration <= self.position:
+        if self.played(segment):
             return None
         ahead = max(0.0, segment.start - self.position)
         return self.set_at + ahead + (0.0 if self.playing else startup_deadline_s)
@@ -95,7 +99,7 @@ class DeadlineClock:
         held = self.head_missing_at
         if deadline is None or held is None or playhead.playing or held <= playhead.set_at:
             return deadline
-        if playhead.waiting_on(segment, self.config.stall_slack_s):
+        if self.waiting_on(segment):
             return deadline
         return deadline + (held - playhead.set_at)
 
@@ -112,11 +116,8 @@ class DeadlineClock:
         if not self.config.later_wait_for_head or playhead is None or playhead.playing:
             self.head_missing = False
             return
-        slack = self.config.stall_slack_s
         missing = any(
-            s.have_count < len(s.have)
-            and playhead.waiting_on(s, slack)
-            and s.start + s.duration > playhead.position
+            s.have_count < len(s.have) and self.waiting_on(s) and not playhead.played(s)
             for s in segments
         )
         if missing or self.head_missing:

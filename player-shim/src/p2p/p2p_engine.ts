@@ -311,7 +311,7 @@ export class P2PEngine extends SwarmMembership {
     const loc = locateSegment(frag.url);
     if (!loc) return null;
     this.wantRendition(loc.rendition);
-    this.playhead.fragmentWanted(frag.start);
+    this.playhead.fragmentWanted(frag.start, frag.duration);
     this.playerLoads.delete(frag.url);
     let session = this.readySession(loc.stream, loc.rendition);
     if (!session) {
@@ -354,7 +354,7 @@ export class P2PEngine extends SwarmMembership {
   async takesOverStartup(frag: FragmentRef, signal: AbortSignal): Promise<boolean> {
     const loc = locateSegment(frag.url);
     if (!loc || !this.enabled || this.destroyed) return false;
-    this.playhead.fragmentWanted(frag.start);
+    this.playhead.fragmentWanted(frag.start, frag.duration);
     const joining = this.sessionFor(loc.stream, loc.rendition, frag.url);
     const session = await startupSession(joining, this.options.startupJoinWaitMs, signal).catch(() => null);
     return session !== null && !signal.aborted && this.serving && !this.startsOverHttp();

@@ -1,8 +1,9 @@
 /**
  * Where playback is, for the scheduler (split out of p2p_engine.ts): the <video>'s position and
  * whether it plays, pushed to the swarm session on every media event and every 2 s while playing
- * (playback drifts from wall time); before the first frame, the start of the first fragment asked
- * for (the startup deadline counts from it).
+ * (playback drifts from wall time); before the first frame, the start of the fragment playback will
+ * start from: the earliest asked for, unless the player jumped past it (the startup deadline counts
+ * from it).
  */
 
 import { bufferAhead } from "../playback_monitor";
@@ -15,11 +16,19 @@ export interface PlayheadSink {
 /** Events after which the scheduler gets the playhead again ("playing" has its own listener). */
 const MEDIA_EVENTS = ["pause", "waiting", "seeking", "seeked", "ratechange", "stalled", "ended"];
 
+/**
+ * Before the first frame, a fragment asked for more than this many seconds past the end of every
+ * fragment asked for so far is a jump, not the next fragment: the player gave up where it was.
+ */
+const STARTUP_JUMP_GAP_S = 0.5;
+
 export class PlayheadTracker {
   private media: HTMLMediaElement | null = null;
   private readonly listeners: [string, () => void][] = [];
   /** Media time the player starts from, until the first frame plays (startup deadlines). */
   private startAnchor: number | null = null;
+  /** End of the furthest fragment asked for before the first frame. */
+  private wantedEnd: number | null = null;
   /** The first frame played. */
   started = false;
   private resyncTimer: ReturnType<typeof setInterval> | null = null;
@@ -68,9 +77,19 @@ export class PlayheadTracker {
     return this.startAnchor !== null;
   }
 
-  /** A fragment starting at `start` was asked for: before the first frame, playback starts there at the earliest. */
-  fragmentWanted(start: number): void {
-    if (this.started || (this.startAnchor !== null && start >= this.startAnchor)) return;
+  /**
+   * A fragment from `start` to `start + duration` was asked for: before the first frame, playback
+   * starts there at the earliest, or there after all when it lies past every fragment asked for
+   * so far. hls.js abandons a first fragment that falls out of the live window and asks for one
+   * further on; an anchor kept at the abandoned one left the scheduler waiting for it and then
+   * fetching every segment in between from the origin (realistic lab: eleven fetches on a
+   * mobile link, first frame at 41 s; bench/results/realistic-README.md series 27).
+   */
+  fragmentWanted(start: number, duration: number): void {
+    if (this.started) return;
+    const jumped = this.wantedEnd !== null && start > this.wantedEnd + STARTUP_JUMP_GAP_S;
+    this.wantedEnd = Math.max(this.wantedEnd ?? start + duration, start + duration);
+    if (this.startAnchor !== null && start >= this.startAnchor && !jumped) return;
     this.startAnchor = start;
     this.sink()?.setPlayhead(start, false);
   }

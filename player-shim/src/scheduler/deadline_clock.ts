@@ -22,9 +22,14 @@ export class Playhead {
     return this.position + (this.playing ? now - this.setAt : 0.0);
   }
 
+  /** The segment ends at or before the position. */
+  played(segment: SegmentState): boolean {
+    return segment.start + segment.duration <= this.position;
+  }
+
   /** When playback reaches the segment's start; null if played. Not playing: as if it starts `startupDeadlineS` after `setAt`. */
   deadline(segment: SegmentState, startupDeadlineS: number): number | null {
-    if (segment.start + segment.duration <= this.position) return null;
+    if (this.played(segment)) return null;
     const ahead = Math.max(0.0, segment.start - this.position);
     return this.setAt + ahead + (this.playing ? 0.0 : startupDeadlineS);
   }
@@ -78,7 +83,7 @@ export class DeadlineClock {
     const deadline = playhead.deadline(segment, this.config.startupDeadlineS);
     const held = this.headMissingAt;
     if (deadline === null || held === null || playhead.playing || held <= playhead.setAt) return deadline;
-    if (playhead.waitingOn(segment, this.config.stallSlackS)) return deadline;
+    if (this.waitingOn(segment)) return deadline;
     return deadline + (held - playhead.setAt);
   }
 
@@ -97,10 +102,9 @@ export class DeadlineClock {
       this.headMissing = false;
       return;
     }
-    const slack = this.config.stallSlackS;
     let missing = false;
     for (const s of segments) {
-      if (!s.complete && playhead.waitingOn(s, slack) && s.start + s.duration > playhead.position) {
+      if (!s.complete && this.waitingOn(s) && !playhead.played(s)) {
         missing = true;
         break;
       }

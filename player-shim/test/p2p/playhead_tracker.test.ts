@@ -20,7 +20,7 @@ describe("PlayheadTracker", () => {
     const tracker = new PlayheadTracker(() => sink, 3);
     const media = fakeMedia(14.1);
     tracker.attach(media as unknown as HTMLMediaElement);
-    tracker.fragmentWanted(14);
+    tracker.fragmentWanted(14, 2);
     expect(pushed).toEqual([[14, false]]);
     expect(tracker.secondsUntil(16)).toBe(3); // startup deadline before the first frame
     media.dispatchEvent(new Event("playing"));
@@ -42,6 +42,40 @@ describe("PlayheadTracker", () => {
     media.paused = true;
     media.dispatchEvent(new Event("pause"));
     expect(pushed.at(-1)).toEqual([20, false]);
+    tracker.detach();
+  });
+
+  it("moves the startup anchor back to an earlier fragment and keeps it through contiguous ones", () => {
+    const pushed: [number, boolean][] = [];
+    const tracker = new PlayheadTracker(() => ({ setPlayhead: (p, playing) => pushed.push([p, playing]) }), 3);
+    tracker.attach(fakeMedia(0) as unknown as HTMLMediaElement);
+    tracker.fragmentWanted(16, 2);
+    tracker.fragmentWanted(14, 2); // hls.js went one back
+    tracker.fragmentWanted(16, 2);
+    tracker.fragmentWanted(14, 2.02); // the same time on another rendition
+    tracker.fragmentWanted(18, 2); // the next after the furthest asked for
+    expect(pushed).toEqual([[16, false], [14, false]]);
+    expect(tracker.position()).toBe(14);
+    tracker.detach();
+  });
+
+  it("follows the player past an abandoned first fragment", () => {
+    // Realistic lab -043602 p2p-b07: hls.js aborted the fragment at 14 four times, then asked for
+    // the one at 30 (out of the live window); playback could no longer start at 14.
+    const pushed: [number, boolean][] = [];
+    const tracker = new PlayheadTracker(() => ({ setPlayhead: (p, playing) => pushed.push([p, playing]) }), 3);
+    const media = fakeMedia(0);
+    tracker.attach(media as unknown as HTMLMediaElement);
+    for (let attempt = 0; attempt < 4; attempt++) tracker.fragmentWanted(14, 2);
+    tracker.fragmentWanted(30, 2);
+    expect(pushed).toEqual([[14, false], [30, false]]);
+    expect(tracker.position()).toBe(30);
+    tracker.fragmentWanted(32, 2);
+    expect(tracker.position()).toBe(30);
+    media.currentTime = 30.4;
+    media.dispatchEvent(new Event("playing"));
+    tracker.fragmentWanted(60, 2); // once playing, requests no longer move the playhead
+    expect(pushed.at(-1)).toEqual([30.4, true]);
     tracker.detach();
   });
 });
