@@ -129,6 +129,9 @@ class SimConfig:
     swarm. The crowd is judged at arrival (the real ack reports it about a second later). The
     player's plain-HTTP loads seed the scheduler's origin rate as the download meter does
     (p2p_engine.ts `httpTransferred`)."""
+    slow_media_share: float = 0.5
+    """shim startup plan: a startup fragment over plain HTTP slower than this share of its duration
+    is media-slow (startup_join.ts SLOW_MEDIA_SHARE; a variant's value to compare)."""
     catchup_latency_s: float | None = None
     """If set: a stalled player more than this far behind the live edge jumps back to the
     live sync position (hls.js liveMaxLatencyDuration); None = hls.js default (never)."""

@@ -40,8 +40,6 @@ RECENT_JOIN_WINDOW_S = 4.0
 """The join ack's `recent_joins` window (signaling/config.py `recent_join_window_s`)."""
 CROWD_RECENT_JOINS = 3
 """Recent joins that make a crowd, with at least half the swarm (startup_join.ts)."""
-SLOW_MEDIA_SHARE = 0.5
-"""A startup fragment over plain HTTP slower than this share of its duration (startup_join.ts)."""
 
 
 class ViewerLogic:
@@ -295,7 +293,7 @@ class ViewerLogic:
 
         def on_mark(transfer: Transfer, index: int) -> None:
             self.swarm.origin_done(node, kind, seq, size)
-            slow = self.q.now - started_at > SLOW_MEDIA_SHARE * self.cfg.segment_s
+            slow = self.q.now - started_at > self.cfg.slow_media_share * self.cfg.segment_s
             if node.startup_http and slow:
                 node.startup_http = False  # media-slow: the rest of startup from the swarm
             if self.cfg.shim_startup_plan and self.q.now > started_at:
