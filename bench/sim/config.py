@@ -129,9 +129,17 @@ class SimConfig:
     swarm. The crowd is judged at arrival (the real ack reports it about a second later). The
     player's plain-HTTP loads seed the scheduler's origin rate as the download meter does
     (p2p_engine.ts `httpTransferred`)."""
+    first_frame_delay_s: float = 0.0
+    """shim: from the first fragment's delivery to the first frame (hls.js seeks to its live sync
+    point and the decoder starts: 0.2-1.2 s in the realistic lab), while hls.js already asks for
+    the next fragment as a startup one; 0 = the first frame at once (the model before it)."""
     slow_media_share: float = 0.5
     """shim startup plan: a startup fragment over plain HTTP slower than this share of its duration
     is media-slow (startup_join.ts SLOW_MEDIA_SHARE; a variant's value to compare)."""
+    media_slow_needs_holder: bool = False
+    """shim startup plan: after a media-slow startup fragment, a later startup fragment goes to
+    the swarm only when a neighbour holds the whole segment (else plain HTTP, as before it);
+    False = every later startup fragment goes to the swarm."""
     catchup_latency_s: float | None = None
     """If set: a stalled player more than this far behind the live edge jumps back to the
     live sync position (hls.js liveMaxLatencyDuration); None = hls.js default (never)."""

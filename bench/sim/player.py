@@ -16,6 +16,8 @@ class Player:
     set_at: float = 0.0
     playing: bool = False
     first_frame_at: float | None = None
+    ready_at: float | None = None
+    """When the first fragment was delivered (the first frame: `first_frame_delay_s` later)."""
     stalls: int = 0
     stalled_s: float = 0.0
     stall_since: float | None = None

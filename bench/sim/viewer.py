@@ -223,6 +223,10 @@ class ViewerLogic:
                 continue
             hold_until = node.arrives_at + self.cfg.join_hold_s
             startup_http = node.startup_http and not node.player.started
+            if self.cfg.media_slow_needs_holder and node.media_slow and not node.player.started:
+                sched = node.sched
+                held = sched is not None and any(seq in p.haves for p in sched.book.peers.values())
+                startup_http = not held
             if startup_http:  # the hedge before the join, then the origin-fast plan
                 node.loading = True
                 node.load_generation += 1
@@ -296,6 +300,7 @@ class ViewerLogic:
             slow = self.q.now - started_at > self.cfg.slow_media_share * self.cfg.segment_s
             if node.startup_http and slow:
                 node.startup_http = False  # media-slow: the rest of startup from the swarm
+                node.media_slow = True
             if self.cfg.shim_startup_plan and self.q.now > started_at:
                 # p2p_engine.ts httpTransferred: the download meter seeds the scheduler's rate
                 node.download_rate = size / (self.q.now - started_at)
@@ -359,6 +364,13 @@ class ViewerLogic:
             return
         if player.current_seq(now) not in node.delivered:
             return
+        delay = self.cfg.first_frame_delay_s if self.shim else 0.0
+        if not player.started and delay > 0:
+            if player.ready_at is None:
+                player.ready_at = now
+                self.q.at(now + delay, self._update_player, node)
+            if now < player.ready_at + delay:
+                return
         player.play(now)
         if node.sched is not None:
             node.sched.set_playhead(now, player.position_at(now), True)
