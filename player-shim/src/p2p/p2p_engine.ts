@@ -320,7 +320,12 @@ export class P2PEngine extends SwarmMembership {
       // waits for signaling and this one goes over HTTP while we join.
       const waitMs = this.playhead.started || !this.serving ? 0 : this.options.startupJoinWaitMs;
       this.joinWaitUntil = this.clock.now() + waitMs;
-      session = await startupSession(joining, waitMs, signal);
+      session = await startupSession(joining, waitMs, signal, this.playhead.whenStarted());
+      if (!session && waitMs > 0 && this.playhead.started && this.joining) {
+        // The first frame ended the wait (startupSession): this fragment goes over HTTP now.
+        this.joinWaitUntil = Math.min(this.joinWaitUntil, this.clock.now());
+        this.timeline?.record("join-wait-end", frag.sn, { reason: "first-frame" });
+      }
     }
     if (!session || !this.serving || this.startsOverHttp()) {
       this.playerLoadsOverHttp(frag.url);
@@ -356,7 +361,7 @@ export class P2PEngine extends SwarmMembership {
     if (!loc || !this.enabled || this.destroyed) return false;
     this.playhead.fragmentWanted(frag.start, frag.duration);
     const joining = this.sessionFor(loc.stream, loc.rendition, frag.url);
-    const session = await startupSession(joining, this.options.startupJoinWaitMs, signal).catch(() => null);
+    const session = await startupSession(joining, this.options.startupJoinWaitMs, signal, this.playhead.whenStarted()).catch(() => null);
     return session !== null && !signal.aborted && this.serving && !this.startsOverHttp();
   }
 

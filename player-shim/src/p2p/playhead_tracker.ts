@@ -31,6 +31,7 @@ export class PlayheadTracker {
   private wantedEnd: number | null = null;
   /** The first frame played. */
   started = false;
+  private startedWaiters: (() => void)[] = [];
   private resyncTimer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -51,6 +52,7 @@ export class PlayheadTracker {
     const onPlaying = (): void => {
       this.started = true;
       this.push();
+      for (const wake of this.startedWaiters.splice(0)) wake();
     };
     this.listen("playing", onPlaying);
     for (const name of MEDIA_EVENTS) this.listen(name, update);
@@ -70,6 +72,12 @@ export class PlayheadTracker {
     this.media = null;
     if (this.resyncTimer !== null) clearInterval(this.resyncTimer);
     this.resyncTimer = null;
+  }
+
+  /** Resolves when the first frame plays (at once if it has). */
+  whenStarted(): Promise<void> {
+    if (this.started) return Promise.resolve();
+    return new Promise((resolve) => this.startedWaiters.push(resolve));
   }
 
   /** Known once the first fragment was asked for. */

@@ -103,10 +103,20 @@ export interface JoinedSwarm {
 
 /**
  * The session `joining` resolves with, if it does within `waitMs` and has neighbours to start
- * from; null otherwise (the caller then uses plain HTTP). Rejects with an AbortError if `signal`
- * fires first (hls.js aborted the load).
+ * from; null otherwise (the caller then uses plain HTTP). Null too as soon as `started` resolves
+ * (the first frame played while the fragment waited): from then on playback never waits for
+ * signaling, as for a fragment asked for after the first frame. A page whose first frame came
+ * 0.2 s after it asked for the next fragment waited the whole bound for a join that came 3.6 s
+ * later, then for its connecting neighbours, and stalled 16.9 s (realistic lab,
+ * bench/results/realistic-README.md series 28). Rejects with an AbortError if `signal` fires
+ * first (hls.js aborted the load).
  */
-export function startupSession<S extends JoinedSwarm>(joining: Promise<S | null>, waitMs: number, signal: AbortSignal): Promise<S | null> {
+export function startupSession<S extends JoinedSwarm>(
+  joining: Promise<S | null>,
+  waitMs: number,
+  signal: AbortSignal,
+  started?: Promise<unknown>,
+): Promise<S | null> {
   if (signal.aborted) return Promise.reject(new DOMException("aborted", "AbortError"));
   if (waitMs <= 0) return Promise.resolve(null);
   return new Promise<S | null>((resolve, reject) => {
@@ -123,6 +133,10 @@ export function startupSession<S extends JoinedSwarm>(joining: Promise<S | null>
       resolve(null);
     }, waitMs);
     signal.addEventListener("abort", onAbort);
+    void started?.then(() => {
+      done();
+      resolve(null);
+    });
     joining.then(
       (session) => {
         done();

@@ -109,3 +109,22 @@ describe("engine: a slow startup fragment over HTTP", () => {
     expect(ask()).toBe("never");
   });
 });
+
+describe("engine: a fragment wanted before the first frame while the join is still running", () => {
+  it("stops waiting for the join when the first frame plays meanwhile, and goes over plain HTTP", async () => {
+    // Realistic lab (bench/results/realistic-README.md series 28): hls.js asked for the next
+    // fragment 0.2 s before the first frame; the join came 3.6 s later and the page stalled 16.9 s.
+    const h = harness(SNS);
+    const media = Object.assign(new EventTarget(), { paused: false, seeking: false, readyState: 4, currentTime: 26, playbackRate: 1, buffered: { length: 0 } });
+    h.engine.attachMedia(media as unknown as HTMLMediaElement);
+    h.engine.levelUpdated(SNS.map(fragment), new Set(SNS));
+    const join = await h.signaling.nextJoin(); // held: signaling is slow
+    const askedAt = performance.now();
+    const loading = h.engine.load(fragment(14), true, new AbortController().signal);
+    media.dispatchEvent(new Event("playing"));
+    expect(await loading).toBeNull(); // the loader uses plain HTTP
+    expect(performance.now() - askedAt).toBeLessThan(DEFAULT_OPTIONS.startupJoinWaitMs / 2);
+    expect(h.events("join-wait-end")).toEqual([expect.objectContaining({ seq: 14, reason: "first-frame" })]);
+    join.answer({ neighbours: [] });
+  });
+});

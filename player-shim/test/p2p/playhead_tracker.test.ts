@@ -78,4 +78,19 @@ describe("PlayheadTracker", () => {
     expect(pushed.at(-1)).toEqual([30.4, true]);
     tracker.detach();
   });
+
+  it("tells who waits for the first frame when it plays, and at once after it", async () => {
+    const tracker = new PlayheadTracker(() => null, 3);
+    const media = fakeMedia(14);
+    tracker.attach(media as unknown as HTMLMediaElement);
+    let woke = false;
+    const waiting = tracker.whenStarted().then(() => (woke = true));
+    await Promise.resolve();
+    expect(woke).toBe(false);
+    media.dispatchEvent(new Event("playing"));
+    await waiting;
+    expect(woke).toBe(true);
+    await tracker.whenStarted(); // resolved at once now
+    tracker.detach();
+  });
 });

@@ -32,6 +32,15 @@ describe("startupSession", () => {
     expect(await startupSession(later(withNeighbours, 10), 0, new AbortController().signal)).toBeNull();
   });
 
+  it("stops waiting when the first frame plays meanwhile (playback then never waits for signaling)", async () => {
+    const started = later(undefined, 10);
+    expect(await startupSession(later(withNeighbours, 2000), 5000, new AbortController().signal, started)).toBeNull();
+  });
+
+  it("still starts from the swarm when the join comes before the first frame", async () => {
+    expect(await startupSession(later(withNeighbours, 10), 5000, new AbortController().signal, later(undefined, 2000))).toBe(withNeighbours);
+  });
+
   it("rejects when hls.js aborts the load while it waits", async () => {
     const controller = new AbortController();
     const waiting = startupSession(later(withNeighbours, 2000), 5000, controller.signal);
