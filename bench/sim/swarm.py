@@ -65,9 +65,9 @@ class SimNode:
     download_rate_at: float | None = None
     """When that load completed (the meter dates its samples: `DeadlineClock.seed_http_rate`)."""
     startup_http: bool = False
+    """shim startup plan: fragments before the first frame go over plain HTTP (origin-fast)."""
     media_slow: bool = False
     """A startup fragment over plain HTTP was slow (`slow_media_share`)."""
-    """shim startup plan: fragments before the first frame go over plain HTTP (origin-fast)."""
     complete: set[int] = field(default_factory=set)
     delivered: set[int] = field(default_factory=set)
     want: int | None = None

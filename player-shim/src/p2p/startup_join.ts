@@ -106,8 +106,8 @@ export interface JoinedSwarm {
  * from; null otherwise (the caller then uses plain HTTP). Null too as soon as `started` resolves
  * (the first frame played while the fragment waited): from then on playback never waits for
  * signaling, as for a fragment asked for after the first frame. A page whose first frame came
- * 0.2 s after it asked for the next fragment waited the whole bound for a join that came 3.6 s
- * later, then for its connecting neighbours, and stalled 16.9 s (realistic lab,
+ * 2 s after it asked for the next fragment waited the whole bound for a join that came 1.6 s
+ * after the first frame, then for its connecting neighbours, and stalled 16.9 s (realistic lab,
  * bench/results/realistic-README.md series 28). Rejects with an AbortError if `signal` fires
  * first (hls.js aborted the load).
  */
