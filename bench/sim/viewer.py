@@ -232,14 +232,8 @@ class ViewerLogic:
                 node.load_generation += 1
                 self._plain_http(node, seq, "startup")
                 return
-            if (
-                node.sched is None
-                and self.p2p
-                and self.q.now < hold_until
-                and not node.player.started
-            ):
-                # The engine holds hls.js's first loads while the swarm session comes up (not
-                # once the first frame played: startup_join.ts `startupSession`).
+            if node.sched is None and self.p2p and self.q.now < hold_until:
+                # The engine holds hls.js's first loads while the swarm session comes up.
                 self.q.at(hold_until, self._load_next, node)
                 return
             node.loading = True
@@ -377,13 +371,10 @@ class ViewerLogic:
                 self.q.at(now + delay, self._update_player, node)
             if now < player.ready_at + delay:
                 return
-        first = not player.started
         player.play(now)
         if node.sched is not None:
             node.sched.set_playhead(now, player.position_at(now), True)
         self.q.at(player.next_boundary(now), self._boundary, node, player.generation)
-        if first and node.sched is None:
-            self._load_next(node)  # a load held for the join goes now
 
     def _boundary(self, node: SimNode, generation: int) -> None:
         player, now = node.player, self.q.now
