@@ -13,13 +13,19 @@ function fakeMedia(currentTime: number) {
   });
 }
 
+/** A tracker (startup deadline 3 s) attached to a fake <video> at `currentTime`, and what it pushed. */
+function attachedTracker(currentTime: number) {
+  const pushed: [number, boolean][] = [];
+  const sink: PlayheadSink = { setPlayhead: (position, playing) => pushed.push([position, playing]) };
+  const tracker = new PlayheadTracker(() => sink, 3);
+  const media = fakeMedia(currentTime);
+  tracker.attach(media as unknown as HTMLMediaElement);
+  return { tracker, media, pushed };
+}
+
 describe("PlayheadTracker", () => {
   it("tells the scheduler playback runs at the first frame's playing event", () => {
-    const pushed: [number, boolean][] = [];
-    const sink: PlayheadSink = { setPlayhead: (position, playing) => pushed.push([position, playing]) };
-    const tracker = new PlayheadTracker(() => sink, 3);
-    const media = fakeMedia(14.1);
-    tracker.attach(media as unknown as HTMLMediaElement);
+    const { tracker, media, pushed } = attachedTracker(14.1);
     tracker.fragmentWanted(14, 2);
     expect(pushed).toEqual([[14, false]]);
     expect(tracker.secondsUntil(16)).toBe(3); // startup deadline before the first frame
@@ -30,10 +36,7 @@ describe("PlayheadTracker", () => {
   });
 
   it("reports a pause and a stall as not playing", () => {
-    const pushed: [number, boolean][] = [];
-    const tracker = new PlayheadTracker(() => ({ setPlayhead: (p, playing) => pushed.push([p, playing]) }), 3);
-    const media = fakeMedia(20);
-    tracker.attach(media as unknown as HTMLMediaElement);
+    const { tracker, media, pushed } = attachedTracker(20);
     media.dispatchEvent(new Event("playing"));
     media.readyState = 2; // waiting for data
     media.dispatchEvent(new Event("waiting"));
@@ -46,9 +49,7 @@ describe("PlayheadTracker", () => {
   });
 
   it("moves the startup anchor back to an earlier fragment and keeps it through contiguous ones", () => {
-    const pushed: [number, boolean][] = [];
-    const tracker = new PlayheadTracker(() => ({ setPlayhead: (p, playing) => pushed.push([p, playing]) }), 3);
-    tracker.attach(fakeMedia(0) as unknown as HTMLMediaElement);
+    const { tracker, pushed } = attachedTracker(0);
     tracker.fragmentWanted(16, 2);
     tracker.fragmentWanted(14, 2); // hls.js went one back
     tracker.fragmentWanted(16, 2);
@@ -62,10 +63,7 @@ describe("PlayheadTracker", () => {
   it("follows the player past an abandoned first fragment", () => {
     // Realistic lab -043602 p2p-b07: hls.js aborted the fragment at 14 four times, then asked for
     // the one at 30 (out of the live window); playback could no longer start at 14.
-    const pushed: [number, boolean][] = [];
-    const tracker = new PlayheadTracker(() => ({ setPlayhead: (p, playing) => pushed.push([p, playing]) }), 3);
-    const media = fakeMedia(0);
-    tracker.attach(media as unknown as HTMLMediaElement);
+    const { tracker, media, pushed } = attachedTracker(0);
     for (let attempt = 0; attempt < 4; attempt++) tracker.fragmentWanted(14, 2);
     tracker.fragmentWanted(30, 2);
     expect(pushed).toEqual([[14, false], [30, false]]);
@@ -80,9 +78,7 @@ describe("PlayheadTracker", () => {
   });
 
   it("tells who waits for the first frame when it plays, and at once after it", async () => {
-    const tracker = new PlayheadTracker(() => null, 3);
-    const media = fakeMedia(14);
-    tracker.attach(media as unknown as HTMLMediaElement);
+    const { tracker, media } = attachedTracker(14);
     let woke = false;
     const waiting = tracker.whenStarted().then(() => (woke = true));
     await Promise.resolve();
