@@ -220,7 +220,9 @@ def run(args: argparse.Namespace) -> int:
         }
         print(
             f"sim {args.scenario} [{adapter}]: {len(runs)} of {len(jobs)} runs in {wall:.1f} s; "
-            f"offload median {summary.get('offload', {}).get('median')}, "
+            f"offload median {summary.get('offload', {}).get('median')} "
+            f"(of bound {summary.get('offload_of_bound', {}).get('median')}, worst "
+            f"{summary.get('offload_of_bound', {}).get('worst')}), "
             f"stall share median {summary.get('stall_share', {}).get('median')} "
             f"worst {summary.get('stall_share', {}).get('worst')}, "
             f"collapses {summary['collapses']}",

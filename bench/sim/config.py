@@ -76,6 +76,10 @@ class SimConfig:
     (drawn from its own rng, so the other draws of a seed stay as they are); everything the
     viewer receives (its origin transfers, incoming peer pieces) shares it max-min fairly
     (bench/sim/flows.py). None = unlimited (origin transfers share only the origin egress)."""
+    uplink_measured_after_s: float | None = None
+    """The viewer's scheduler learns its uplink capacity as measured (`set_measured_uplink`, as
+    the shim's uplink meter tells it once its channels were backlogged) this long after its
+    swarm session starts; None = never (the model before it)."""
     uplink_known_share: float = 0.0
     """> 0: each viewer's scheduler is told its uplink as an upload cap of this share of it, as
     the lab's Python viewers are (`--upload-rate`, `upload_budget_share` in

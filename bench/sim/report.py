@@ -109,14 +109,15 @@ def markdown_report(report: dict[str, Any], trace_files: list[str]) -> str:
         "is a 10 s window with offload < 20% in which at least half the origin bytes are "
         "redundant copies (the swarm holds the segment or already asked the origin for it).",
         "",
-        "| adapter | runs | offload | stall share | stalls | TTFF p50 (s) | TTFF p95 (s) "
-        "| origin fetches / segment | never started | collapses | wall (s) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| adapter | runs | offload | offload of bound | stall share | stalls | TTFF p50 (s) "
+        "| TTFF p95 (s) | origin fetches / segment | never started | collapses | wall (s) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for adapter, result in report["adapters"].items():
         summary = result["summary"]
         lines.append(
             f"| {adapter} | {summary['runs']} | {_dist(summary, 'offload', True)} | "
+            f"{_dist(summary, 'offload_of_bound', True)} | "
             f"{_dist(summary, 'stall_share', True)} | {_dist(summary, 'stalls')} | "
             f"{_dist(summary, 'ttff_p50')} | {_dist(summary, 'ttff_p95')} | "
             f"{_dist(summary, 'origin_fetches_per_segment_mean')} | "

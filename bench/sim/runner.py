@@ -9,12 +9,13 @@ from typing import Any
 
 from swarmcast.bench.sim.config import SimConfig
 from swarmcast.bench.sim.metrics import percentile
-from swarmcast.bench.sim.swarm import Swarm
+from swarmcast.bench.sim.swarm import SimNode, Swarm
+from swarmcast.e2e.lab.nat_scenario import capacity_bound
 
-NOT_DIGESTED = ("events", "messages")
-"""Left out of `decision_digest`: the simulator's own work count (speed work may change it) and
-the message counts, which follow from the decisions (left out so digests pinned before the
-counts existed still hold)."""
+NOT_DIGESTED = ("events", "messages", "up_x", "bound", "offload_of_bound")
+"""Left out of `decision_digest`: the simulator's own work count (speed work may change it),
+the message counts and the capacity bound, which follow from the decisions and the draws (left
+out so digests pinned before they existed still hold)."""
 
 MESSAGE_KINDS = (
     "HAVE_PIECES",
@@ -113,6 +114,10 @@ def result(swarm: Swarm, *, with_series: bool = False) -> dict[str, Any]:
         "messages": messages(swarm),
     }
     rate = cfg.bitrate_bytes
+    out["up_x"] = [round(node.up_rate / rate, 3) for node in nodes]
+    bound = presence_bound(nodes, rate, end)
+    out["bound"] = round(bound, 4)
+    out["offload_of_bound"] = round(out["offload"] / bound, 4) if bound > 0 else None
     if cfg.peer_down_x is not None:  # the drawn downlinks, in multiples of the bitrate
         out["down_x"] = [round((node.down_rate or 0.0) / rate, 3) for node in nodes]
     if with_series:
@@ -141,6 +146,20 @@ def result(swarm: Swarm, *, with_series: bool = False) -> dict[str, Any]:
     return out
 
 
+def presence_bound(nodes: list[SimNode], rate: float, end: float) -> float:
+    """The lab's capacity-aware bound (`capacity_bound`, e2e/lab/realistic_figures.py) over
+    the run: between arrivals, the bound of the viewers present, weighted by their number (the
+    media they play). A viewer alone for the first minute of a steady run can offload nothing."""
+    arrivals = sorted((node.arrives_at, node.up_rate) for node in nodes if node.arrives_at < end)
+    weighted = played = 0.0
+    for i, (at, _) in enumerate(arrivals):
+        until = arrivals[i + 1][0] if i + 1 < len(arrivals) else end
+        present = [up for _, up in arrivals[: i + 1]]
+        weighted += capacity_bound(present, rate) * len(present) * (until - at)
+        played += len(present) * (until - at)
+    return weighted / played if played > 0 else 0.0
+
+
 def messages(swarm: Swarm) -> dict[str, Any]:
     """Peer messages the viewers sent, by wire type: in total, per viewer (mean) and per viewer
     per stream-second (each viewer counted from its arrival to the end of the run)."""
@@ -166,6 +185,7 @@ def _round(value: float | None, digits: int = 2) -> float | None:
 
 DISTRIBUTED = (
     "offload",
+    "offload_of_bound",
     "stall_share",
     "stalls",
     "ttff_p50",
@@ -175,7 +195,7 @@ DISTRIBUTED = (
     "origin_fetches_per_segment_max",
     "collapse_s",
 )
-WORST_IS_LOW = {"offload"}
+WORST_IS_LOW = {"offload", "offload_of_bound"}
 
 
 def aggregate(runs: list[dict[str, Any]]) -> dict[str, Any]:

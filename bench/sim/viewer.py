@@ -85,6 +85,8 @@ class ViewerLogic:
         if node.download_rate is not None:  # swarm_membership.ts: the meter outlives the join
             node.sched.clock.seed_http_rate(node.download_rate, node.download_rate_at)
         self.swarm.join_swarm(node)  # sets the swarm size (neighbours_changed)
+        if self.cfg.uplink_measured_after_s is not None:
+            self.q.at(now + self.cfg.uplink_measured_after_s, self._uplink_measured, node)
         if not self.shim or self.cfg.shim_swarm_size == "signaling":
             if self.shim:  # the size as signaling knows it at the join, then polled
                 node.sched.set_swarm_size(now, len(self.swarm.view.peers))
@@ -109,6 +111,11 @@ class ViewerLogic:
         config = self.swarm.sched_config
         slots = slots_for_budget(rate * 8, config.upload_slots)  # the product's slot rule
         return dataclasses.replace(config, upload_rate_bytes_per_s=rate, upload_slots=slots)
+
+    def _uplink_measured(self, node: SimNode) -> None:
+        if node.sched is not None:
+            node.sched.set_measured_uplink(self.q.now, node.up_rate)
+            self.swarm.drain(node)
 
     def _swarm_size_poll(self, node: SimNode) -> None:
         if node.sched is not None:
