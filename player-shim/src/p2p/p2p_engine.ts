@@ -98,7 +98,7 @@ export class P2PEngine extends SwarmMembership {
     this.uplink = new UplinkFeed(
       () => this.clock.now() / 1000,
       (rate) => {
-        this.timeline?.record("uplink", null, { bps: Math.round(rate * 8) });
+        this.timeline?.record("uplink", null, { bps: Math.round(rate * 8), queueS: this.queueExcessS() });
         uploadCap.measured(this.clock.now() / 1000, rate);
         queueMicrotask(() => {
           this.session?.setMeasuredUplink(rate);
@@ -123,7 +123,8 @@ export class P2PEngine extends SwarmMembership {
         return uploadCap.at(now, this.session?.streamBitrateBps ?? null, this.uplink.queueDelay.queueing(now));
       },
       onUpload: (limits) => {
-        this.timeline?.record("upload-limits", null, { rate: limits.rateBytesPerS === null ? null : Math.round(limits.rateBytesPerS), slots: limits.slots });
+        const rate = limits.rateBytesPerS === null ? null : Math.round(limits.rateBytesPerS);
+        this.timeline?.record("upload-limits", null, { rate, slots: limits.slots, queueS: this.queueExcessS() });
         this.session?.setUploadLimits(limits.rateBytesPerS, limits.slots);
       },
     });
@@ -172,6 +173,16 @@ export class P2PEngine extends SwarmMembership {
   /** Peers may serve this viewer's loads (not off, not shadow). */
   protected override get serving(): boolean {
     return this.enabled && (this.operator.decision?.mode ?? "on") === "on";
+  }
+
+  /**
+   * The access link's queue delay now (seconds over the links' base round trips, 3 decimals; null:
+   * too few samples), for the timeline beside each uplink estimate and upload cap: what made a cap
+   * engage (queue_delay.ts).
+   */
+  private queueExcessS(): number | null {
+    const excess = this.uplink.queueDelay.excessS(this.clock.now() / 1000);
+    return excess === null ? null : Math.round(excess * 1000) / 1000;
   }
 
   private beaconFields(): Omit<Beacon, "seq"> {
