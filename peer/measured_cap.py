@@ -20,14 +20,6 @@ does not lift the cap of an uplink that was queueing.
 `share` leaves room for the ACKs of the member's own downloads (~3 % of its downlink, a fifth of a
 150 kbit/s uplink beside a 1 Mbit/s downlink) and the meter's few percent high.
 
-A single window says little: a cable page's meter read 233 kbit/s on a 1.5 Mbit/s link in its
-first backlogged second (a slow receiver, or a renderer still starting), and one whose estimate
-sank from 1.0 Mbit/s to 434 kbit/s as it served DSL and mobile neighbours was capped there
-(realistic lab, bench/results/realistic-README.md series 29: cable links capped at 109-457 kbit/s
-in 12 of 15 runs). Each window is at most what the link carried, so the link is judged small only
-once `judge_estimates` estimates came in and the highest of the latest that many is below
-`small_below_x` copies; the cap itself stays a share of the held estimate.
-
 Once capped below its link a member's channels no longer back up, so the meter cannot see a faster
 link (or a first estimate that read low): every `probe_every_s` the cap is lifted for `probe_for_s`,
 and what the meter measures meanwhile becomes the next cap. The slots stay during a probe (lifting
@@ -47,10 +39,6 @@ class MeasuredCapConfig:
     probe_for_s: float = 5.0  # seconds a probe lasts
     min_change: float = 0.1  # relative change of the estimate below which the cap stays
     small_below_x: float = 1.0  # capped only below this many copies of the stream's bitrate
-    # Small only once this many estimates came in and the highest of the last this many is below
-    # `small_below_x` copies: one window read low by a slow receiver or a starved page does not
-    # make a fast link small (module docstring).
-    judge_estimates: int = 3
 
     def __post_init__(self) -> None:
         if not 0 <= self.share <= 1:
@@ -59,8 +47,6 @@ class MeasuredCapConfig:
             raise ValueError("probe times must be positive")
         if self.small_below_x < 0:
             raise ValueError("small_below_x must be >= 0")
-        if self.judge_estimates < 1:
-            raise ValueError("judge_estimates must be >= 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +65,9 @@ class MeasuredUploadCap:
         # The heaviest stream seen while engaged: the uplink stays small for it after a switch
         # to a lighter rendition (0: not engaged).
         self._engaged_bps = 0.0
-        # The meter's latest estimates (bytes/s), the last `judge_estimates` of them.
-        self._recent: list[float] = []
 
     def measured(self, now: float, rate_bytes_per_s: float) -> None:
         """A new estimate from the uplink meter (bytes/s) at `now` (seconds)."""
-        self._recent = [*self._recent, rate_bytes_per_s][-self.config.judge_estimates :]
         held = self._capacity
         if held is None:
             self._capacity = rate_bytes_per_s
@@ -109,10 +92,7 @@ class MeasuredUploadCap:
         # ACKs queued behind it (realistic lab, bench/results/realistic-README.md series 17).
         # An unknown stream (a new session before its first segment) keeps an engaged cap.
         heaviest = max(stream_bps or 0.0, self._engaged_bps)
-        judged = len(self._recent) >= self.config.judge_estimates
-        small = (
-            judged and heaviest > 0 and max(self._recent) * 8 < self.config.small_below_x * heaviest
-        )
+        small = heaviest > 0 and capacity * 8 < self.config.small_below_x * heaviest
         self._engaged = small and (self._engaged or queueing)
         self._engaged_bps = heaviest if self._engaged else 0.0
         if not self._engaged:

@@ -3,7 +3,6 @@ against player-shim/src/p2p/measured_cap.ts), the config's checks, and the peer 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 from pathlib import Path
@@ -30,13 +29,12 @@ def test_vector_config_is_the_default() -> None:
         "probe_for_s": cfg.probe_for_s,
         "min_change": cfg.min_change,
         "small_below_x": cfg.small_below_x,
-        "judge_estimates": cfg.judge_estimates,
     }
 
 
 @pytest.mark.parametrize("case", VECTORS["cases"], ids=lambda c: c["name"][:60])
 def test_measured_cap_vectors(case: dict[str, Any]) -> None:
-    cap = MeasuredUploadCap(dataclasses.replace(MeasuredCapConfig(), **case.get("config", {})))
+    cap = MeasuredUploadCap()
     for step in case["steps"]:
         if "measured" in step:
             cap.measured(step["at"], step["measured"])
@@ -71,8 +69,7 @@ def test_config_refuses_nonsense(kwargs: dict[str, float]) -> None:
 
 def test_limits_are_plain_values() -> None:
     cap = MeasuredUploadCap()
-    for _ in range(cap.config.judge_estimates):
-        cap.measured(0.0, 10_000)
+    cap.measured(0.0, 10_000)
     assert cap.at(0.0, 100_000, True) == MeasuredLimits(7_000.0, 56_000)
 
 
@@ -110,8 +107,7 @@ def test_the_scheduler_follows_the_measured_cap_and_hears_each_change_once() -> 
     apply()
     apply()
     assert calls == [(None, 8)]  # nothing measured: the configured limits, once
-    for _ in range(node.upload_cap.config.judge_estimates):  # 150 kbit/s, below 300 kbit/s
-        node.upload_cap.measured(0.0, 18_750)
+    node.upload_cap.measured(0.0, 18_750)  # 150 kbit/s, below the 300 kbit/s stream
     for _ in range(4):
         sample()
     apply()

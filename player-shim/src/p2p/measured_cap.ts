@@ -21,10 +21,6 @@
  * `share` leaves room for the ACKs of the viewer's own downloads (~3 % of its downlink, a fifth
  * of a 150 kbit/s uplink beside a 1 Mbit/s downlink) and the meter's few percent high.
  *
- * One window says little (a slow receiver, a renderer still starting): the link is judged small
- * only once `judgeEstimates` estimates came in and the highest of the latest that many is below
- * `smallBelowX` copies; the cap stays a share of the held estimate (peer/measured_cap.py).
- *
  * Once capped below its link a viewer's channels no longer back up, so the meter cannot see a
  * faster link (or a first estimate that read low): every `probeEveryS` the cap is lifted for
  * `probeForS`, and what the meter measures meanwhile becomes the next cap. The slots stay during
@@ -43,12 +39,6 @@ export interface MeasuredCapConfig {
   minChange: number;
   /** Capped only while the measured capacity is below this many copies of the rendition's bitrate. */
   smallBelowX: number;
-  /**
-   * Small only once this many estimates came in and the highest of the last this many is below
-   * `smallBelowX` copies: one window read low by a slow receiver or a starved page does not make
-   * a fast link small (peer/measured_cap.py says what the lab showed).
-   */
-  judgeEstimates: number;
 }
 
 export const DEFAULT_MEASURED_CAP: Readonly<MeasuredCapConfig> = Object.freeze({
@@ -57,7 +47,6 @@ export const DEFAULT_MEASURED_CAP: Readonly<MeasuredCapConfig> = Object.freeze({
   probeForS: 5,
   minChange: 0.1,
   smallBelowX: 1.0,
-  judgeEstimates: 3,
 });
 
 /** What the measurement allows now: the rate cap (null: none, e.g. probing) and the budget for slots. */
@@ -76,19 +65,15 @@ export class MeasuredUploadCap {
   private engaged = false;
   /** The heaviest rendition seen while engaged (bits/s; 0: not engaged): the uplink stays small for it after a down-switch. */
   private engagedBps = 0;
-  /** The meter's latest estimates (bytes/s), the last `judgeEstimates` of them. */
-  private recent: number[] = [];
 
   constructor(readonly config: MeasuredCapConfig = DEFAULT_MEASURED_CAP) {
     if (config.share < 0 || config.share > 1) throw new RangeError("share must be in [0, 1]");
     if (config.probeEveryS <= 0 || config.probeForS < 0) throw new RangeError("probe times must be positive");
     if (config.smallBelowX < 0) throw new RangeError("smallBelowX must be >= 0");
-    if (config.judgeEstimates < 1) throw new RangeError("judgeEstimates must be >= 1");
   }
 
   /** A new estimate from the uplink meter (bytes/s) at `now` (seconds). */
   measured(now: number, rateBytesPerS: number): void {
-    this.recent = [...this.recent, rateBytesPerS].slice(-this.config.judgeEstimates);
     const first = this.capacity === null;
     const held = this.capacity ?? rateBytesPerS;
     if (first || Math.abs(rateBytesPerS - held) >= this.config.minChange * held) this.capacity = rateBytesPerS;
@@ -114,8 +99,7 @@ export class MeasuredUploadCap {
     // queued behind it (peer/measured_cap.py, same rule).
     // An unknown rendition (a new session before its first segment) keeps an engaged cap.
     const heaviest = Math.max(renditionBps ?? 0, this.engagedBps);
-    const judged = this.recent.length >= this.config.judgeEstimates;
-    const small = judged && heaviest > 0 && Math.max(...this.recent) * 8 < this.config.smallBelowX * heaviest;
+    const small = heaviest > 0 && capacity * 8 < this.config.smallBelowX * heaviest;
     this.engaged = small && (this.engaged || queueing);
     this.engagedBps = this.engaged ? heaviest : 0;
     if (!this.engaged) return null;

@@ -9,7 +9,7 @@ import { loadVectors } from "../vectors";
 
 type Step = { at: number; measured: number } | { at: number; stream_bps: number | null; queueing: boolean; expect: { rate_bytes_per_s: number | null; budget_bps: number } | null };
 
-const vectors = loadVectors<{ config: Record<string, number>; cases: { name: string; config?: { judge_estimates?: number }; steps: Step[] }[] }>("measured_cap.json");
+const vectors = loadVectors<{ config: Record<string, number>; cases: { name: string; steps: Step[] }[] }>("measured_cap.json");
 
 describe("measured upload cap: shared vectors (tests/vectors/measured_cap.json)", () => {
   it("uses the defaults of the vectors", () => {
@@ -19,13 +19,11 @@ describe("measured upload cap: shared vectors (tests/vectors/measured_cap.json)"
       probe_for_s: DEFAULT_MEASURED_CAP.probeForS,
       min_change: DEFAULT_MEASURED_CAP.minChange,
       small_below_x: DEFAULT_MEASURED_CAP.smallBelowX,
-      judge_estimates: DEFAULT_MEASURED_CAP.judgeEstimates,
     });
   });
   for (const c of vectors.cases) {
     it(c.name, () => {
-      const judgeEstimates = c.config?.judge_estimates ?? DEFAULT_MEASURED_CAP.judgeEstimates;
-      const cap = new MeasuredUploadCap({ ...DEFAULT_MEASURED_CAP, judgeEstimates });
+      const cap = new MeasuredUploadCap();
       for (const step of c.steps) {
         if ("measured" in step) {
           cap.measured(step.at, step.measured);
