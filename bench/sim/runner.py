@@ -147,9 +147,10 @@ def result(swarm: Swarm, *, with_series: bool = False) -> dict[str, Any]:
 
 
 def presence_bound(nodes: list[SimNode], rate: float, end: float) -> float:
-    """The lab's capacity-aware bound (`capacity_bound`, e2e/lab/realistic_figures.py) over
-    the run: between arrivals, the bound of the viewers present, weighted by their number (the
-    media they play). A viewer alone for the first minute of a steady run can offload nothing."""
+    """The lab's capacity-aware bound (`capacity_bound` in e2e/lab/nat_scenario.py, as
+    e2e/lab/realistic_figures.py applies it) over the run: between arrivals, the bound of the
+    viewers present, weighted by their number (the media they play). A viewer alone for the
+    first minute of a steady run can offload nothing."""
     arrivals = sorted((node.arrives_at, node.up_rate) for node in nodes if node.arrives_at < end)
     weighted = played = 0.0
     for i, (at, _) in enumerate(arrivals):
