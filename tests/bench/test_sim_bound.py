@@ -1,5 +1,6 @@
 """The simulator's offload against the lab's capacity-aware bound (`bench/sim/runner.py`
-`presence_bound`): between arrivals, the bound of the viewers present, weighted by their number."""
+`presence_bound`): between arrivals, the bound of the viewers present, weighted by their number;
+and the uplink variant it was judged with (`uplink_measured_after_s`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from swarmcast.bench.sim.config import SimConfig
 from swarmcast.bench.sim.runner import decision_digest, presence_bound, run_one
+from swarmcast.bench.sim.swarm import Swarm
 
 
 def _viewer(arrives_at: float, up_x: float) -> Any:
@@ -38,3 +40,23 @@ def test_a_run_reports_offload_of_its_bound_outside_the_digest() -> None:
     assert len(result["up_x"]) == 3
     stripped = {k: v for k, v in result.items() if k not in ("up_x", "bound", "offload_of_bound")}
     assert decision_digest(result) == decision_digest(stripped)
+
+
+@pytest.mark.parametrize("after_s", [None, 2.0])
+def test_schedulers_hear_their_uplink_as_measured_only_with_the_variant(
+    after_s: float | None,
+) -> None:
+    config = SimConfig(
+        scenario="steady",
+        peers=3,
+        cap_x=4.0,
+        duration_s=20.0,
+        arrival_window_s=4.0,
+        uplink_measured_after_s=after_s,
+    )
+    swarm = Swarm(config, 1)
+    swarm.run()
+    for node in swarm.nodes:
+        assert node.sched is not None
+        expected = None if after_s is None else node.up_rate
+        assert node.sched.gate.pace.measured_uplink == expected
