@@ -25,6 +25,9 @@ def test_vector_config_is_the_default() -> None:
         "slow_half_life_s": cfg.slow_half_life_s,
         "stalled_s": cfg.stalled_s,
         "floor_bytes_per_s": cfg.floor_bytes_per_s,
+        "peak_span_s": cfg.peak_span_s,
+        "peak_memory_s": cfg.peak_memory_s,
+        "peak_step": cfg.peak_step,
     }
 
 
@@ -62,3 +65,41 @@ def test_below_the_backlog_threshold_nothing_counts() -> None:
     for i in range(30):
         assert not meter.observe(i * 0.5, [("a", under + i * 10_000, under)])
     assert meter.rate_bytes_per_s is None
+
+
+def test_what_left_is_a_floor_under_demand_paced_windows() -> None:
+    """The lab's misread (bench/results/uplink-s48/README.md): a fast link serving bursts of
+    demand is backlogged at some observations only, so its windows read the demand. Once 3 s
+    moved 150 kB/s, the estimate never reads below that for peak_memory_s; without the floor
+    (peak_span_s infinite) the windows' reading is all there is."""
+
+    def lab_like(meter: UplinkMeter) -> list[float | None]:
+        sent, seen = 0, []
+        for i in range(41):  # 0-3 s: 150 kB/s, 128 KiB waiting; then 20 kB/s, 70 KiB waiting
+            at = i * 0.25
+            waiting = 131_072 if at < 3 else 71_680
+            meter.observe(at, [("a", sent + waiting, waiting)])
+            sent += 37_500 if at < 3 else 5_000
+            seen.append(meter.rate_bytes_per_s)
+        return seen
+
+    floored = lab_like(UplinkMeter())
+    assert floored[-1] is not None and math.isclose(floored[-1], 150_000, rel_tol=0.02)
+    averages = lab_like(UplinkMeter(UplinkMeterConfig(peak_span_s=math.inf)))
+    assert averages[-1] is not None and averages[-1] < 100_000
+
+
+def test_the_floor_raises_an_estimate_but_never_makes_one() -> None:
+    meter = UplinkMeter()
+    for i in range(21):  # 5 s at 100 kB/s with nothing waiting: no backlogged window
+        meter.observe(i * 0.25, [("a", i * 25_000, 0)])
+    assert meter.rate_bytes_per_s is None
+    meter = UplinkMeter()
+    changes = []
+    for i in range(21):  # 1 s backlogged at 25 kB/s, then 100 kB/s with little waiting
+        waiting = 100_000 if i <= 4 else 1_000
+        sent = i * 6_250 if i <= 4 else 25_000 + (i - 4) * 25_000
+        changes.append(meter.observe(i * 0.25, [("a", sent + waiting, waiting)]))
+    assert changes[4]  # the window
+    assert meter.rate_bytes_per_s is not None and meter.rate_bytes_per_s > 70_000
+    assert sum(changes[5:]) >= 1  # the floor's rise was reported

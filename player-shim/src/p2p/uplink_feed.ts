@@ -112,7 +112,7 @@ export class UplinkFeed {
         buffered.set(row.id, row.buffered);
         if (row.wire === null) continue;
         const waiting = Math.min(row.buffered, this.lastBuffered.get(row.id) ?? 0);
-        channels.push({ id: row.id, sent: row.wire + waiting, buffered: waiting });
+        channels.push({ id: row.id, sent: row.wire + waiting, buffered: waiting, left: row.drained });
       }
       this.lastBuffered = buffered;
       const now = this.nowS();

@@ -13,6 +13,15 @@
  * that carries P2P is that slow). In the browser "left" means reached the wire: uplink_feed.ts
  * reads each link's ICE transport every second, because Chromium drains `bufferedAmount` into
  * SCTP's own queue in bursts (1-s windows of it read 0 or 4-5x a small uplink in the lab).
+ *
+ * Backlogged windows still read demand on a loaded machine: of the 27 cable pages (1.26-1.57
+ * Mbit/s up) capped in 22 realistic lab runs, 14 had moved 0.75-1.3 Mbit/s out of their channels
+ * over 3 s before the estimate sank to 0.2-0.65 Mbit/s (bench/results/uplink-s48/README.md).
+ * What left the buffers over `peakSpanS` is a floor under the link whatever the backlog: the
+ * estimate is never below the best such rate of the last `peakMemoryS` seconds. The floor only
+ * raises an estimate, it never makes one: a viewer that sent little has shown little. (The feed
+ * counts the floor's bytes as they leave the channel, `ChannelCount.left`, not on the wire: the
+ * wire also carries retransmissions, up to 2.2x a small uplink over 2 s in the lab.)
  */
 
 export interface UplinkMeterConfig {
@@ -38,6 +47,14 @@ export interface UplinkMeterConfig {
   stalledS: number;
   /** Window rates below this (bytes/s, 128 kbit/s) are not samples: receivers' pace, not the link's. */
   floorBytesPerS: number;
+  /**
+   * Seconds over which what left the buffers is a floor under the link (long enough that one
+   * observation's timing moves it little), and how long such a floor holds.
+   */
+  peakSpanS: number;
+  peakMemoryS: number;
+  /** Relative rise of the estimate by the floor that counts as a new estimate (`observe` true). */
+  peakStep: number;
 }
 
 export const DEFAULT_UPLINK_METER: Readonly<UplinkMeterConfig> = Object.freeze({
@@ -47,6 +64,9 @@ export const DEFAULT_UPLINK_METER: Readonly<UplinkMeterConfig> = Object.freeze({
   slowHalfLifeS: 9.0,
   stalledS: 1.0,
   floorBytesPerS: 16_000,
+  peakSpanS: 3.0,
+  peakMemoryS: 30.0,
+  peakStep: 0.1,
 });
 
 /** One data channel at an observation. */
@@ -56,6 +76,8 @@ export interface ChannelCount {
   sent: number;
   /** How many of them wait now (the link's queue and the channel's `bufferedAmount`). */
   buffered: number;
+  /** Bytes that left the channel's buffer so far, for the floor (absent: `sent - buffered`). */
+  left?: number;
 }
 
 /**
@@ -73,12 +95,22 @@ export class UplinkMeter {
   private lastAt: number | null = null;
   private bytes = 0;
   private seconds = 0;
+  /** Per channel: what had left its buffer at the previous observation (the floor's count). */
+  private leftBefore = new Map<string, number>();
+  /** What left the buffers so far (every channel's bytes since its first observation). */
+  private left = 0;
+  /** (at, bytes left so far) back to the newest observation at least peakSpanS old. */
+  private span: [number, number][] = [];
+  /** (at, rate over a span ending then), rates decreasing: the best one within memory first. */
+  private peaks: [number, number][] = [];
+  private reported: number | null = null;
 
   constructor(readonly config: UplinkMeterConfig = DEFAULT_UPLINK_METER) {}
 
   /** The measured upload capacity (bytes/s), null until a window was backlogged. */
   get rateBytesPerS(): number | null {
-    return this.fast === null || this.slow === null ? null : Math.min(this.fast, this.slow);
+    if (this.fast === null || this.slow === null) return null;
+    return Math.max(Math.min(this.fast, this.slow), this.peaks[0]?.[1] ?? 0);
   }
 
   capacityBps(): number | null {
@@ -87,16 +119,23 @@ export class UplinkMeter {
   }
 
   /**
-   * The channels' counters at `now` (seconds); true when this closed a window (a new estimate).
+   * The channels' counters at `now` (seconds); true when this closed a window or the floor raised
+   * the estimate by `peakStep` (a new estimate).
    * A channel seen for the first time only sets its baseline; one no longer listed (closed) is
    * forgotten, its last bytes uncounted (an underestimate for one interval).
    */
   observe(now: number, channels: Iterable<ChannelCount>): boolean {
     const drained = new Map<string, number>();
     const waitingSince = new Map<string, number>();
+    const leftNow = new Map<string, number>();
     let moved = 0;
+    let leftMoved = 0;
     let buffered = 0;
     for (const c of channels) {
+      const left = c.left ?? c.sent - c.buffered;
+      const leftThen = this.leftBefore.get(c.id);
+      leftNow.set(c.id, left);
+      if (leftThen !== undefined) leftMoved += Math.max(0, left - leftThen);
       const out = c.sent - c.buffered;
       const before = this.drained.get(c.id);
       drained.set(c.id, out);
@@ -108,19 +147,45 @@ export class UplinkMeter {
     }
     this.drained = drained;
     this.waitingSince = waitingSince;
+    this.leftBefore = leftNow;
     const last = this.lastAt;
     this.lastAt = now;
-    if (last === null || now <= last || buffered < this.config.backlogBytes) return false;
+    if (last !== null && now <= last) return false;
+    this.peak(now, leftMoved);
+    const windowed = last !== null && buffered >= this.config.backlogBytes && this.window(now - last, moved);
+    const rate = this.rateBytesPerS;
+    if (rate === null) return false;
+    const raised = this.reported !== null && rate >= this.reported * (1 + this.config.peakStep);
+    if (windowed || raised) this.reported = rate;
+    return windowed || raised;
+  }
+
+  /** A backlogged interval; true when it closed a window with a sample. */
+  private window(seconds: number, moved: number): boolean {
     this.bytes += moved;
-    this.seconds += now - last;
+    this.seconds += seconds;
     if (this.seconds < this.config.windowS) return false;
     const rate = this.bytes / this.seconds;
-    const seconds = this.seconds;
+    const window = this.seconds;
     this.bytes = 0;
     this.seconds = 0;
     if (rate < this.config.floorBytesPerS) return false; // receivers' pace, not the link's
-    this.sample(rate, seconds);
+    this.sample(rate, window);
     return true;
+  }
+
+  /** What left the buffers over the last peakSpanS (or a little more): the floor. */
+  private peak(now: number, moved: number): void {
+    const { peakSpanS, peakMemoryS } = this.config;
+    this.left += moved;
+    this.span.push([now, this.left]);
+    while ((this.span[1]?.[0] ?? Infinity) <= now - peakSpanS) this.span.shift();
+    while (now - (this.peaks[0]?.[0] ?? now) > peakMemoryS) this.peaks.shift();
+    const [start, leftThen] = this.span[0] ?? [now, this.left];
+    if (now - start < peakSpanS) return;
+    const rate = (this.left - leftThen) / (now - start);
+    while ((this.peaks[this.peaks.length - 1]?.[1] ?? Infinity) <= rate) this.peaks.pop();
+    this.peaks.push([now, rate]);
   }
 
   private sample(rate: number, seconds: number): void {

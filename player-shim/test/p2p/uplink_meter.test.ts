@@ -28,6 +28,9 @@ describe("uplink meter: shared vectors (tests/vectors/uplink_meter.json)", () =>
       slow_half_life_s: DEFAULT_UPLINK_METER.slowHalfLifeS,
       stalled_s: DEFAULT_UPLINK_METER.stalledS,
       floor_bytes_per_s: DEFAULT_UPLINK_METER.floorBytesPerS,
+      peak_span_s: DEFAULT_UPLINK_METER.peakSpanS,
+      peak_memory_s: DEFAULT_UPLINK_METER.peakMemoryS,
+      peak_step: DEFAULT_UPLINK_METER.peakStep,
     });
   });
   for (const c of vectors.cases) {
@@ -56,8 +59,8 @@ describe("uplink meter", () => {
     expect(busy.capacityBps()).toBe(2_000_000); // 250 kB/s
   });
 
-  it("follows a link that slows down within seconds, and one that speeds up more cautiously", () => {
-    const meter = new UplinkMeter();
+  it("follows a link that slows down within seconds, and one that speeds up more cautiously (the averages, floor off)", () => {
+    const meter = new UplinkMeter({ ...DEFAULT_UPLINK_METER, peakSpanS: Infinity });
     let sent = 204_800;
     let t = 0;
     const run = (seconds: number, rate: number): void => {
@@ -78,6 +81,51 @@ describe("uplink meter", () => {
     expect(meter.rateBytesPerS as number).toBeLessThan(105_000);
     run(30, 250_000);
     expect(meter.rateBytesPerS as number).toBeGreaterThan(230_000);
+  });
+});
+
+describe("uplink meter: what left is a floor", () => {
+  // The lab's misread (bench/results/uplink-s48/README.md): a fast link serving bursts of demand is
+  // backlogged at some observations only, so its windows read the demand.
+  const labLike = (meter: UplinkMeter): number | null => {
+    let sent = 0;
+    for (let i = 0; i <= 40; i++) {
+      const at = i * 0.25;
+      const waiting = at < 3 ? 131_072 : 71_680; // 0-3 s: 150 kB/s; then 20 kB/s
+      meter.observe(at, [{ id: "a", sent: sent + waiting, buffered: waiting }]);
+      sent += at < 3 ? 37_500 : 5_000;
+    }
+    return meter.rateBytesPerS;
+  };
+
+  it("holds the estimate at what 3 s moved, where the windows alone read the demand", () => {
+    expect(labLike(new UplinkMeter()) as number).toBeCloseTo(150_000, -3);
+    expect(labLike(new UplinkMeter({ ...DEFAULT_UPLINK_METER, peakSpanS: Infinity })) as number).toBeLessThan(100_000);
+  });
+
+  it("counts the bytes that left the channel (`left`), not the wire's", () => {
+    // One backlogged second at 100 kB/s, then the wire carries 200 kB/s (retransmissions among
+    // them) with little waiting while 50 kB/s leave the channel: the floor is 50, the estimate 100.
+    const meter = new UplinkMeter();
+    for (let i = 0; i <= 24; i++) {
+      const out = i <= 4 ? i * 25_000 : 100_000 + (i - 4) * 50_000;
+      const buffered = i <= 4 ? 100_000 : 1_000;
+      meter.observe(i * 0.25, [{ id: "a", sent: out + buffered, buffered, left: i * 12_500 }]);
+    }
+    expect(meter.rateBytesPerS as number).toBeCloseTo(100_000, -2);
+    const wired = new UplinkMeter(); // the same counters without `left`: the wire's 200 kB/s would be the floor
+    for (let i = 0; i <= 24; i++) {
+      const out = i <= 4 ? i * 25_000 : 100_000 + (i - 4) * 50_000;
+      const buffered = i <= 4 ? 100_000 : 1_000;
+      wired.observe(i * 0.25, [{ id: "a", sent: out + buffered, buffered }]);
+    }
+    expect(wired.rateBytesPerS as number).toBeGreaterThan(150_000);
+  });
+
+  it("raises an estimate but never makes one", () => {
+    const meter = new UplinkMeter();
+    for (let i = 0; i <= 20; i++) meter.observe(i * 0.25, [{ id: "a", sent: i * 25_000, buffered: 0 }]);
+    expect(meter.rateBytesPerS).toBeNull();
   });
 });
 

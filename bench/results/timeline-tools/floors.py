@@ -1,0 +1,35 @@
+"""floors.py RUNDIR... (FIELD=wire|drained, SPAN=seconds; defaults wire, 2): per capped page: true uplink,
+first cap (time, kbit/s), the best SPAN-s rate of FIELD bytes (summed over its links) before it
+(bytes really sent: a floor under the link's capacity), the meter's estimates before the cap."""
+import json, glob, sys, tarfile, tempfile, os
+FIELD = os.environ.get('FIELD', 'wire'); SPAN = float(os.environ.get('SPAN', '2'))
+def best(rows, span=2.0):
+    b = 0
+    for i in range(len(rows)):
+        for j in range(i + 1, len(rows)):
+            if rows[j][0] - rows[i][0] >= span:
+                b = max(b, (rows[j][1] - rows[i][1]) * 8 / (rows[j][0] - rows[i][0]) / 1000); break
+    return round(b)
+for d in sys.argv[1:]:
+    R = json.load(open(glob.glob(d + '/run-1/realistic.json')[0]))
+    vs = {v['viewer']: v for v in R['phases']['p2p']['viewers']}
+    tl = glob.glob(d + '/run-1/*-timeline')
+    if not tl:
+        tmp = tempfile.mkdtemp(); tarfile.open(glob.glob(d + '/run-1/*-timeline.tar.gz')[0]).extractall(tmp); tl = glob.glob(tmp + '/*-timeline')
+    for f in sorted(glob.glob(tl[0] + '/p2p-b0*.json')):
+        J = json.load(open(f)); ps = J['phase_start']; v = vs[J['viewer']]
+        ev = sorted(J['events'], key=lambda e: e['t'])
+        caps = [e for e in ev if e['kind'] == 'upload-limits' and e.get('rate')]
+        if not caps: continue
+        t0 = caps[0]['t']
+        rows = []; last = {}; acc = 0
+        for e in ev:
+            if e['kind'] != 'uplink-wire' or e['t'] > t0: continue
+            for l in e['links']:
+                w = l.get(FIELD)
+                if w is None: continue
+                acc += max(0, w - last.get(l['id'], w)); last[l['id']] = w
+            rows.append(((e['t'] - ps) / 1000, acc))
+        ests = [round(e['bps'] / 1000) for e in ev if e['kind'] == 'uplink' and e['t'] <= t0]
+        print(f"{d[-15:]} {J['viewer']} {v['access']:6} up {v['up_kbit']:5} cap@{(t0-ps)/1000:5.1f}s {round(caps[0]['rate']*8/1000):4} "
+              f"best-before {best(rows, SPAN):5} est {ests}")

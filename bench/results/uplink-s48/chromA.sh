@@ -1,0 +1,2 @@
+#!/bin/bash
+exec ip netns exec bxA /usr/bin/chromium "$@"

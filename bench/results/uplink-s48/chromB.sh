@@ -1,0 +1,2 @@
+#!/bin/bash
+exec ip netns exec bxB /usr/bin/chromium "$@"
