@@ -93,12 +93,19 @@ class OriginGate:
         elif segment.held_for_links:
             segment.held_for_links = False
             if segment.http_first_at is not None:
-                segment.http_first_at = self.http_first_at(now, self.local_peer_id, segment.seq)
+                bitrate = segment.size / segment.duration if segment.duration > 0 else 0.0
+                segment.http_first_at = self.http_first_at(
+                    now, self.local_peer_id, segment.seq, bitrate
+                )
                 segment.election_delay = segment.http_first_at - now
         return held
 
-    def http_first_at(self, now: float, local_peer_id: str, seq: int) -> float:
-        """When this member takes a new live segment nobody announced from the origin."""
+    def http_first_at(self, now: float, local_peer_id: str, seq: int, bitrate: float) -> float:
+        """When this member takes a new live segment nobody announced from the origin
+        (`bitrate`: the segment's, bytes/s)."""
+        step_back = self.config.weak_uplink_step_back_tiers
+        if step_back > 0 and self.pace.weak_uplink(bitrate) and self.stronger_neighbour(bitrate):
+            now += step_back * self.config.live_tier_spacing_s  # see weak_uplink_step_back_tiers
         return now + http_first_delay(
             local_peer_id,
             seq,
@@ -113,6 +120,21 @@ class OriginGate:
                 p.capabilities & EDGE_SEEDER_CAPABILITY for p in self.book.peers.values()
             ),
             skip_empty_tiers=self.config.live_skip_empty_tiers,
+        )
+
+    def stronger_neighbour(self, bitrate: float) -> bool:
+        """A neighbour has been sending us pieces (at its time per piece) at the stream's
+        `bitrate` or at `stronger_neighbour_x` times our own uplink, whichever is lower: its
+        uplink relays a copy sooner than ours would. Judged from what reached us, so a strong
+        neighbour serving several members at once still counts against a much weaker one."""
+        own = self.pace.uplink()
+        floor = self.config.weak_uplink_x * bitrate
+        if own is not None:
+            floor = min(floor, self.config.stronger_neighbour_x * own)
+        piece_size = self.clock.piece_size
+        return floor > 0 and any(
+            peer.piece_time_s > 0 and piece_size / peer.piece_time_s >= floor
+            for peer in self.book.peers.values()
         )
 
     def blocked_election(self, now: float, local_peer_id: str, segment: SegmentState) -> bool:

@@ -130,11 +130,23 @@ class OriginPace:
         rate = segment.peer_bytes / (now - since)
         return now + segment.missing_bytes() / rate > deadline
 
+    def uplink(self) -> float | None:
+        """Our upload cap in force, else our capacity measured while backlogged (bytes/s; None:
+        neither known)."""
+        return self.upload_cap if self.upload_cap is not None else self.measured_uplink
+
+    def weak_uplink(self, bitrate: float) -> bool:
+        """Our uplink (`uplink`) is below `weak_uplink_x` times `bitrate` (bytes/s): we could not
+        relay one copy of a segment within its duration."""
+        cap = self.uplink()
+        x = self.config.weak_uplink_x
+        return cap is not None and x > 0 and bitrate > 0 and cap < x * bitrate
+
     def small_uplink(self, segment: SegmentState) -> bool:
         """Our upload cap is below `small_uplink_x` times the segment's bitrate; without a cap,
         our measured capacity (only ever measured while backlogged: an idle member's small
         upload says nothing of its link)."""
-        cap = self.upload_cap if self.upload_cap is not None else self.measured_uplink
+        cap = self.uplink()
         x = self.config.small_uplink_x
         if cap is None or x <= 0 or segment.duration <= 0:
             return False

@@ -163,7 +163,10 @@ class PieceScheduler(SchedulerNeighbours):
         self.clock.piece_size = piece_size
         if duration > 0:
             self.stream_bitrate_bps = size * 8 / duration
-        http_first_at = self.gate.http_first_at(now, self.local_peer_id, seq) if live_edge else None
+        bitrate = size / duration if duration > 0 else 0.0
+        http_first_at = (
+            self.gate.http_first_at(now, self.local_peer_id, seq, bitrate) if live_edge else None
+        )
         if http_first_at is not None:
             self._decided(now, seq, "election-wait", http_first_in_s=http_first_at - now)
         pieces_false, owners = [False] * count, [UNASSIGNED] * count

@@ -237,6 +237,28 @@ class SchedulerConfig:
     (bench/results/realistic-README.md, session 12; 0: never). With no cap, its upload capacity
     measured while backlogged (`set_measured_uplink`, peer/uplink_meter.py) stands in; with
     neither, never."""
+    weak_uplink_x: float = 1.0
+    """A member whose uplink (its upload cap, else its capacity measured while backlogged, as
+    for `small_uplink_x`) is below this many times the stream's bitrate cannot relay one copy of
+    a segment within the segment's duration: a weak uplink."""
+    weak_uplink_step_back_tiers: int = 2
+    """A member on a weak uplink takes its live election turn this many tiers later
+    (`live_tier_spacing_s` each) while a neighbour has been sending it pieces faster than that
+    (`OriginGate.stronger_neighbour`): the stronger neighbour then fetches the segment first and
+    relays it. Drawn without regard to uplinks, a weak member's turn gave its neighbours a copy
+    that reached them seconds late, and they fetched their own (realistic lab: 240p members took
+    2.2 origin copies per segment). Simulator, the realistic lab's small per-rendition swarms
+    (2-4 viewers, half on uplinks of 0.3-1.1x the bitrate; 48 seeds; median / worst): offload
+    of the capacity bound .665 / .416 -> .756 / .454 (seeds 1-24) and .695 / .457 -> .794 /
+    .500 (25-48), 39 seeds better, 1 worse; stall share .35 / 1.36 % -> .38 / 1.52 % and
+    .30 / 2.28 -> .42 / 2.56 % (bench/results/sim-s47/README.md). In the realistic lab it lost
+    while the shim's meter read cable links as weak (series 29); with the meter's floor
+    (peer/uplink_meter.py), three runs .487 / .627 / .566 of the bound against six without the
+    rule .434-.569, P2P stalls 5 / 3 / 7 against 1-9 (bench/results/realistic-README.md series
+    30). 0: off."""
+    stronger_neighbour_x: float = 2.0
+    """See `weak_uplink_step_back_tiers`: a neighbour counts as stronger when its pieces reach us
+    at the stream's bitrate or at this many times our own uplink, whichever is lower."""
     own_rate_fresh_s: float = 8.0
     """The small-uplink rule above trusts the member's own origin rate only while its last
     fetch completed within this long (a flash crowd congests the origin after it)."""

@@ -79,15 +79,23 @@ export class OriginGate {
     else if (segment.heldForLinks) {
       segment.heldForLinks = false;
       if (segment.httpFirstAt !== null) {
-        segment.httpFirstAt = this.httpFirstAt(now, this.localPeerId, segment.seq);
+        const bitrate = segment.duration > 0 ? segment.size / segment.duration : 0;
+        segment.httpFirstAt = this.httpFirstAt(now, this.localPeerId, segment.seq, bitrate);
         segment.electionDelay = segment.httpFirstAt - now;
       }
     }
     return held;
   }
 
-  /** When this member takes a new live segment nobody announced from the origin. */
-  httpFirstAt(now: number, localPeerId: string, seq: number): number {
+  /**
+   * When this member takes a new live segment nobody announced from the origin (`bitrate`: the
+   * segment's, bytes/s).
+   */
+  httpFirstAt(now: number, localPeerId: string, seq: number, bitrate: number): number {
+    const stepBack = this.config.weakUplinkStepBackTiers;
+    if (stepBack > 0 && this.pace.weakUplink(bitrate) && this.strongerNeighbour(bitrate)) {
+      now += stepBack * this.config.liveTierSpacingS; // see weakUplinkStepBackTiers
+    }
     return (
       now +
       httpFirstDelay(localPeerId, seq, {
@@ -102,6 +110,24 @@ export class OriginGate {
         skipEmptyTiers: this.config.liveSkipEmptyTiers,
       })
     );
+  }
+
+  /**
+   * A neighbour has been sending us pieces (at its time per piece) at the stream's `bitrate` or at
+   * `strongerNeighbourX` times our own uplink, whichever is lower: its uplink relays a copy sooner
+   * than ours would. Judged from what reached us, so a strong neighbour serving several members at
+   * once still counts against a much weaker one.
+   */
+  strongerNeighbour(bitrate: number): boolean {
+    const own = this.pace.uplink();
+    let floor = this.config.weakUplinkX * bitrate;
+    if (own !== null) floor = Math.min(floor, this.config.strongerNeighbourX * own);
+    const pieceSize = this.clock.pieceSize;
+    if (floor <= 0) return false;
+    for (const peer of this.book.peers.values()) {
+      if (peer.pieceTimeS > 0 && pieceSize / peer.pieceTimeS >= floor) return true;
+    }
+    return false;
   }
 
   /**

@@ -115,13 +115,28 @@ export class OriginPace {
     return now + segment.missingBytes() / rate > deadline;
   }
 
+  /** Our upload cap in force, else our capacity measured while backlogged (bytes/s; null: neither known). */
+  uplink(): number | null {
+    return this.uploadCap ?? this.measuredUplink;
+  }
+
+  /**
+   * Our uplink (`uplink`) is below `weakUplinkX` times `bitrate` (bytes/s): we could not relay one
+   * copy of a segment within its duration.
+   */
+  weakUplink(bitrate: number): boolean {
+    const cap = this.uplink();
+    const x = this.config.weakUplinkX;
+    return cap !== null && x > 0 && bitrate > 0 && cap < x * bitrate;
+  }
+
   /**
    * Our upload cap is below `smallUplinkX` times the segment's bitrate; without a cap, our
    * measured capacity (only ever measured while backlogged: an idle member's small upload says
    * nothing of its link).
    */
   smallUplink(segment: SegmentState): boolean {
-    const cap = this.uploadCap ?? this.measuredUplink;
+    const cap = this.uplink();
     const x = this.config.smallUplinkX;
     if (cap === null || x <= 0 || segment.duration <= 0) return false;
     return cap < (x * segment.size) / segment.duration;

@@ -123,7 +123,7 @@ export class PieceScheduler extends SchedulerNeighbours {
     if (duration > 0) this.streamBitrateBps = (size * 8) / duration;
     let httpFirstAt: number | null = null;
     if (opts.liveEdge) {
-      httpFirstAt = this.gate.httpFirstAt(now, this.localPeerId, seq);
+      httpFirstAt = this.gate.httpFirstAt(now, this.localPeerId, seq, duration > 0 ? size / duration : 0);
       this.onDecision?.(now, seq, "election-wait", { httpFirstInS: httpFirstAt - now });
     }
     const segment = new SegmentState(seq, size, pieceSize, start, duration, httpFirstAt, count);

@@ -194,6 +194,21 @@ export interface SchedulerConfig {
    * neither, never.
    */
   smallUplinkX: number;
+  /**
+   * A member whose uplink (its upload cap, else its capacity measured while backlogged, as for
+   * `smallUplinkX`) is below this many times the stream's bitrate cannot relay one copy of a
+   * segment within the segment's duration: a weak uplink.
+   */
+  weakUplinkX: number;
+  /**
+   * A member on a weak uplink takes its live election turn this many tiers later
+   * (`liveTierSpacingS` each) while a neighbour has been sending it pieces faster than that
+   * (`OriginGate.strongerNeighbour`): the stronger neighbour then fetches the segment first and
+   * relays it (peer/scheduler_config.py has the simulator's figures; 0: off).
+   */
+  weakUplinkStepBackTiers: number;
+  /** A neighbour counts as stronger when its pieces reach us at the bitrate or at this many times our own uplink, whichever is lower. */
+  strongerNeighbourX: number;
   /** The small-uplink rule trusts the own origin rate only while the last fetch completed within this long. */
   ownRateFreshS: number;
   /**
@@ -277,6 +292,9 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   originCopyRate: true,
   staleCopyTiers: 1.0,
   smallUplinkX: 3.0,
+  weakUplinkX: 1.0,
+  weakUplinkStepBackTiers: 2,
+  strongerNeighbourX: 2.0,
   ownRateFreshS: 8.0,
   fastOriginFreshS: 6.0,
   fastOriginMinX: 3.0,
