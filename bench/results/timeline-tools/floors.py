@@ -1,8 +1,8 @@
-"""floors.py RUNDIR... (FIELD=wire|drained, SPAN=seconds; defaults wire, 2): per capped page: true uplink,
+"""floors.py RUNDIR... (FIELD=wire|drained|min, SPAN=seconds; defaults wire, 2): per capped page: true uplink,
 first cap (time, kbit/s), the best SPAN-s rate of FIELD bytes (summed over its links) before it
 (bytes really sent: a floor under the link's capacity), the meter's estimates before the cap."""
 import json, glob, sys, tarfile, tempfile, os
-FIELD = os.environ.get('FIELD', 'wire'); SPAN = float(os.environ.get('SPAN', '2'))
+FIELD = os.environ.get('FIELD', 'wire'); SPAN = float(os.environ.get('SPAN', '2')); WHOLE = os.environ.get('WHOLE') == '1'  # WHOLE=1: the whole run, not only before the cap
 def best(rows, span=2.0):
     b = 0
     for i in range(len(rows)):
@@ -24,8 +24,14 @@ for d in sys.argv[1:]:
         t0 = caps[0]['t']
         rows = []; last = {}; acc = 0
         for e in ev:
-            if e['kind'] != 'uplink-wire' or e['t'] > t0: continue
+            if e['kind'] != 'uplink-wire' or (e['t'] > t0 and not WHOLE): continue
             for l in e['links']:
+                if FIELD == 'min':  # per link and interval the lesser of what left the channel and what reached the wire
+                    w = (l.get('drained'), l.get('wire'))
+                    if None in w: continue
+                    b = last.get(l['id'], w)
+                    acc += max(0, min(w[0] - b[0], w[1] - b[1])); last[l['id']] = w
+                    continue
                 w = l.get(FIELD)
                 if w is None: continue
                 acc += max(0, w - last.get(l['id'], w)); last[l['id']] = w

@@ -103,7 +103,7 @@ describe("uplink meter: what left is a floor", () => {
     expect(labLike(new UplinkMeter({ ...DEFAULT_UPLINK_METER, peakSpanS: Infinity })) as number).toBeLessThan(100_000);
   });
 
-  it("counts the bytes that left the channel (`left`), not the wire's", () => {
+  it("counts the lesser of what left the channel (`left`) and the wire: not retransmissions", () => {
     // One backlogged second at 100 kB/s, then the wire carries 200 kB/s (retransmissions among
     // them) with little waiting while 50 kB/s leave the channel: the floor is 50, the estimate 100.
     const meter = new UplinkMeter();
@@ -120,6 +120,17 @@ describe("uplink meter: what left is a floor", () => {
       wired.observe(i * 0.25, [{ id: "a", sent: out + buffered, buffered }]);
     }
     expect(wired.rateBytesPerS as number).toBeGreaterThan(150_000);
+  });
+
+  it("nor a burst out of the channel's buffer faster than the wire", () => {
+    // 25 kB/s reach the wire all along (a backlogged 200 kB wait); the channel's buffer empties
+    // 150 kB at once at 2 s (Chromium's bursts into SCTP): the floor stays at the wire's pace.
+    const meter = new UplinkMeter();
+    for (let i = 0; i <= 24; i++) {
+      const at = i * 0.25;
+      meter.observe(at, [{ id: "a", sent: 200_000 + i * 6_250, buffered: 200_000, left: i * 6_250 + (at >= 2 ? 150_000 : 0) }]);
+    }
+    expect(meter.rateBytesPerS as number).toBeCloseTo(25_000, -2);
   });
 
   it("raises an estimate but never makes one", () => {
