@@ -10,13 +10,12 @@ def best(rows, span=2.0):
             if rows[j][0] - rows[i][0] >= span:
                 b = max(b, (rows[j][1] - rows[i][1]) * 8 / (rows[j][0] - rows[i][0]) / 1000); break
     return round(b)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_dirs import realistic, timeline_dir
 for d in sys.argv[1:]:
-    R = json.load(open(glob.glob(d + '/run-1/realistic.json')[0]))
+    R = realistic(d)
     vs = {v['viewer']: v for v in R['phases']['p2p']['viewers']}
-    tl = glob.glob(d + '/run-1/*-timeline')
-    if not tl:
-        tmp = tempfile.mkdtemp(); tarfile.open(glob.glob(d + '/run-1/*-timeline.tar.gz')[0]).extractall(tmp); tl = glob.glob(tmp + '/*-timeline')
-    for f in sorted(glob.glob(tl[0] + '/p2p-b0*.json')):
+    for f in sorted(glob.glob(timeline_dir(d) + '/p2p-b0*.json')):
         J = json.load(open(f)); ps = J['phase_start']; v = vs[J['viewer']]
         ev = sorted(J['events'], key=lambda e: e['t'])
         caps = [e for e in ev if e['kind'] == 'upload-limits' and e.get('rate')]
