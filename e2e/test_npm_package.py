@@ -3,7 +3,7 @@ next to the project's own hls.js. Two pages of that project play one live stream
 one loads `dist/swarmcast.core.js` after its own `<script>` hls.js (global Hls), the other
 imports the ES module entry with an import map (`import Hls from "hls.js"`, the peer
 dependency) and reads its engine through the per-instance handle `hls.swarm`. The core bundle
-stays within its 60 KB gzip budget."""
+stays within its gzip budget (CORE_BUDGET_GZ)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.netns, pytest.mark.slow]
 STREAM = "npm"
 # 60 KiB until session 36; the channel window (p2p/channel_window.ts, ~0.4 KiB gzipped) took it
 # over and is worth its bytes: it cut what the lab's pages uploaded for nothing from 37 % to 15 %.
-CORE_BUDGET_GZ = 61 * 1024
+# 61 KiB until session 48 (62 414 B then); the uplink meter's floor and the weak-uplink election
+# turn (553 B gzipped) took it over: cable pages are no longer held at a misread upload cap
+# (bench/results/realistic-README.md series 30).
+CORE_BUDGET_GZ = 62 * 1024
 PACKAGE = json.loads((SHIM_DIR / "package.json").read_text())["name"]
 SCRIPT_PAGE = """<!doctype html><meta charset="utf-8"><video muted autoplay playsinline></video>
 <script src="node_modules/hls.js/dist/hls.min.js"></script>
