@@ -138,7 +138,7 @@ class DeadlineClock:
         every member's fallback before any peer could relay the segment, and the resulting herd
         would make the low estimate true: a feedback loop that ends in CDN-only with overhead.
         """
-        rate = max(self.http_rate, segment.size / segment.duration if segment.duration > 0 else 0.0)
+        rate = max(self.http_rate, segment.bitrate)
         transfer = segment.missing_bytes() / rate
         if self.slow_link:
             transfer *= self.config.slow_link_reserve_x

@@ -123,6 +123,11 @@ class SegmentState:
                 self.free_count += 1
                 self.peer_owed -= owner > 0
 
+    @property
+    def bitrate(self) -> float:
+        """Its media rate in bytes/s (0 without a duration)."""
+        return self.size / self.duration if self.duration > 0 else 0.0
+
     def missing_bytes(self) -> int:
         return self.size - self.have_bytes
 

@@ -93,9 +93,8 @@ class OriginGate:
         elif segment.held_for_links:
             segment.held_for_links = False
             if segment.http_first_at is not None:
-                bitrate = segment.size / segment.duration if segment.duration > 0 else 0.0
                 segment.http_first_at = self.http_first_at(
-                    now, self.local_peer_id, segment.seq, bitrate
+                    now, self.local_peer_id, segment.seq, segment.bitrate
                 )
                 segment.election_delay = segment.http_first_at - now
         return held

@@ -104,8 +104,7 @@ class OriginPace:
         if fresh_s <= 0 or not self.clock.rate_fresh(now, fresh_s):
             return False
         rate = self.clock.http_rate
-        bitrate = segment.size / segment.duration if segment.duration > 0 else 0.0
-        if rate <= 0 or rate < self.config.fast_origin_min_x * bitrate:
+        if rate <= 0 or rate < self.config.fast_origin_min_x * segment.bitrate:
             return False
         return now + segment.missing_bytes() / rate <= deadline
 
@@ -150,4 +149,4 @@ class OriginPace:
         x = self.config.small_uplink_x
         if cap is None or x <= 0 or segment.duration <= 0:
             return False
-        return cap < x * segment.size / segment.duration
+        return cap < x * segment.bitrate

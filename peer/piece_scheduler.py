@@ -163,18 +163,13 @@ class PieceScheduler(SchedulerNeighbours):
         self.clock.piece_size = piece_size
         if duration > 0:
             self.stream_bitrate_bps = size * 8 / duration
-        bitrate = size / duration if duration > 0 else 0.0
-        http_first_at = (
-            self.gate.http_first_at(now, self.local_peer_id, seq, bitrate) if live_edge else None
-        )
-        if http_first_at is not None:
-            self._decided(now, seq, "election-wait", http_first_in_s=http_first_at - now)
         pieces_false, owners = [False] * count, [UNASSIGNED] * count
-        segment = SegmentState(
-            seq, size, piece_size, start, duration, http_first_at, pieces_false, owners
-        )
-        if http_first_at is not None:
-            segment.election_delay = http_first_at - now
+        segment = SegmentState(seq, size, piece_size, start, duration, None, pieces_false, owners)
+        if live_edge:
+            turn = self.gate.http_first_at(now, self.local_peer_id, seq, segment.bitrate)
+            self._decided(now, seq, "election-wait", http_first_in_s=turn - now)
+            segment.http_first_at = turn
+            segment.election_delay = turn - now
         self.book.segments[seq] = segment
         self._schedule(now)
 
@@ -392,8 +387,8 @@ class PieceScheduler(SchedulerNeighbours):
         horizon = self.config.tight_link_budget_s
         if horizon <= 0 or not self.clock.http_rate_known:
             return None
-        bitrates = [s.size / s.duration for s in self.book.segments.values() if s.duration > 0]
-        if not bitrates or self.clock.http_rate >= self.config.tight_link_x * max(bitrates):
+        bitrate = max((s.bitrate for s in self.book.segments.values()), default=0.0)
+        if bitrate <= 0 or self.clock.http_rate >= self.config.tight_link_x * bitrate:
             return None
         return self.clock.http_rate * horizon
 

@@ -125,7 +125,7 @@ export class DeadlineClock {
    * relay the segment, which makes the low estimate true (peer/deadline_clock.py says more).
    */
   fallbackAt(segment: SegmentState, deadline: number): number {
-    const rate = Math.max(this.httpRate, segment.duration > 0 ? segment.size / segment.duration : 0);
+    const rate = Math.max(this.httpRate, segment.bitrate);
     let transfer = segment.missingBytes() / rate;
     if (this.slowLink) transfer *= this.config.slowLinkReserveX;
     return deadline - this.config.httpMarginS - transfer;

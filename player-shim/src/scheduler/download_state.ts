@@ -95,6 +95,11 @@ export class SegmentState {
     for (let index = first; index < end; index++) this.owner[index] = owner;
   }
 
+  /** Its media rate in bytes/s (0 without a duration). */
+  get bitrate(): number {
+    return this.duration > 0 ? this.size / this.duration : 0;
+  }
+
   missingBytes(): number {
     return this.size - this.haveBytes;
   }

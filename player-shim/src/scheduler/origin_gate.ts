@@ -79,8 +79,7 @@ export class OriginGate {
     else if (segment.heldForLinks) {
       segment.heldForLinks = false;
       if (segment.httpFirstAt !== null) {
-        const bitrate = segment.duration > 0 ? segment.size / segment.duration : 0;
-        segment.httpFirstAt = this.httpFirstAt(now, this.localPeerId, segment.seq, bitrate);
+        segment.httpFirstAt = this.httpFirstAt(now, this.localPeerId, segment.seq, segment.bitrate);
         segment.electionDelay = segment.httpFirstAt - now;
       }
     }

@@ -92,8 +92,7 @@ export class OriginPace {
     const freshS = this.config.fastOriginFreshS;
     if (freshS <= 0 || !this.clock.rateFresh(now, freshS)) return false;
     const rate = this.clock.httpRate;
-    const bitrate = segment.duration > 0 ? segment.size / segment.duration : 0;
-    if (rate <= 0 || rate < this.config.fastOriginMinX * bitrate) return false;
+    if (rate <= 0 || rate < this.config.fastOriginMinX * segment.bitrate) return false;
     return now + segment.missingBytes() / rate <= deadline;
   }
 
@@ -139,6 +138,6 @@ export class OriginPace {
     const cap = this.uplink();
     const x = this.config.smallUplinkX;
     if (cap === null || x <= 0 || segment.duration <= 0) return false;
-    return cap < (x * segment.size) / segment.duration;
+    return cap < x * segment.bitrate;
   }
 }

@@ -121,13 +121,13 @@ export class PieceScheduler extends SchedulerNeighbours {
     const count = Math.ceil(size / pieceSize);
     this.clock.pieceSize = pieceSize;
     if (duration > 0) this.streamBitrateBps = (size * 8) / duration;
-    let httpFirstAt: number | null = null;
+    const segment = new SegmentState(seq, size, pieceSize, start, duration, null, count);
     if (opts.liveEdge) {
-      httpFirstAt = this.gate.httpFirstAt(now, this.localPeerId, seq, duration > 0 ? size / duration : 0);
-      this.onDecision?.(now, seq, "election-wait", { httpFirstInS: httpFirstAt - now });
+      const turn = this.gate.httpFirstAt(now, this.localPeerId, seq, segment.bitrate);
+      this.onDecision?.(now, seq, "election-wait", { httpFirstInS: turn - now });
+      segment.httpFirstAt = turn;
+      segment.electionDelay = turn - now;
     }
-    const segment = new SegmentState(seq, size, pieceSize, start, duration, httpFirstAt, count);
-    if (httpFirstAt !== null) segment.electionDelay = httpFirstAt - now;
     this.book.segments.set(seq, segment);
     this.schedule(now);
   }
@@ -343,7 +343,7 @@ export class PieceScheduler extends SchedulerNeighbours {
     const horizon = this.config.tightLinkBudgetS;
     if (horizon <= 0 || !this.clock.httpRateKnown) return null;
     let bitrate = 0;
-    for (const s of this.book.segments.values()) if (s.duration > 0) bitrate = Math.max(bitrate, s.size / s.duration);
+    for (const s of this.book.segments.values()) bitrate = Math.max(bitrate, s.bitrate);
     if (bitrate <= 0 || this.clock.httpRate >= this.config.tightLinkX * bitrate) return null;
     return this.clock.httpRate * horizon;
   }
