@@ -6,9 +6,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from swarmcast.peer.download_state import SegmentState
 from swarmcast.peer.scheduler_config import SchedulerConfig
+
+
+class MediaSpan(Protocol):
+    """A stretch of media on the playhead's timeline (a segment, a player load)."""
+
+    @property
+    def start(self) -> float: ...
+
+    @property
+    def duration(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -23,11 +34,11 @@ class Playhead:
     def position_at(self, now: float) -> float:
         return self.position + (now - self.set_at if self.playing else 0.0)
 
-    def played(self, segment: SegmentState) -> bool:
+    def played(self, segment: MediaSpan) -> bool:
         """The segment ends at or before the position."""
         return segment.start + segment.duration <= self.position
 
-    def deadline(self, segment: SegmentState, startup_deadline_s: float) -> float | None:
+    def deadline(self, segment: MediaSpan, startup_deadline_s: float) -> float | None:
         """When playback reaches the segment's start; None if it was already played. While
         not playing, as if playback started `startup_deadline_s` after `set_at`."""
         if self.played(segment):
@@ -35,7 +46,7 @@ class Playhead:
         ahead = max(0.0, segment.start - self.position)
         return self.set_at + ahead + (0.0 if self.playing else startup_deadline_s)
 
-    def waiting_on(self, segment: SegmentState, slack_s: float = 0.0) -> bool:
+    def waiting_on(self, segment: MediaSpan, slack_s: float = 0.0) -> bool:
         """Not playing (startup or stall) and this is the segment playback waits for: it starts
         at most `slack_s` after the position (see `SchedulerConfig.stall_slack_s`)."""
         return not self.playing and segment.start <= self.position + slack_s
@@ -102,6 +113,13 @@ class DeadlineClock:
         if self.waiting_on(segment):
             return deadline
         return deadline + (held - playhead.set_at)
+
+    def deadline_of(self, span: MediaSpan) -> float | None:
+        """The playhead's own deadline for `span` (a player load: what playback waits on or
+        reaches next, so no later startup deadline of `later_wait_for_head`)."""
+        if self.playhead is None:
+            return None
+        return self.playhead.deadline(span, self.config.startup_deadline_s)
 
     def waits_for_head(self, segment: SegmentState) -> bool:
         """Not playing, the segment playback waits on is still missing and `segment` comes after

@@ -45,6 +45,7 @@ from swarmcast.peer.download_book import DownloadBook
 from swarmcast.peer.download_state import UNASSIGNED, RemotePeer, SegmentState
 from swarmcast.peer.origin_gate import EDGE_SEEDER_CAPABILITY, OriginGate
 from swarmcast.peer.peer_requests import request_from_peers
+from swarmcast.peer.player_loads import DownlinkQueue, PlayerLoad
 from swarmcast.peer.scheduler_actions import (
     AbandonPeer,
     AbandonReason,
@@ -85,6 +86,8 @@ class PieceScheduler(SchedulerNeighbours):
         self.stats = SchedulerStats()
         # The latest segment's bitrate (bits/s): what the measured upload cap compares with.
         self.stream_bitrate_bps: float | None = None
+        # The player's own plain-HTTP loads in flight, by seq (`player_load`).
+        self.player_loads: dict[int, PlayerLoad] = {}
         self._now = now
         self._actions: list[Action] = []
         self.book = DownloadBook(
@@ -186,6 +189,22 @@ class PieceScheduler(SchedulerNeighbours):
         self._advance(now)
         self.clock.playhead = Playhead(now, position, playing)
         self._schedule(now)
+
+    def player_load(
+        self, now: float, seq: int, *, start: float, duration: float, size: int = 0
+    ) -> None:
+        """The player loads this fragment (media time `start`, about `size` bytes; 0: unknown)
+        over plain HTTP itself: its bytes share our downlink and are due before later segments'
+        (`peer.player_loads`). Ended by `player_load_ended`."""
+        self._advance(now)
+        self.player_loads[seq] = PlayerLoad(seq, start, duration, max(0, size), now)
+        self._schedule(now)
+
+    def player_load_ended(self, now: float, seq: int) -> None:
+        """The player's load of `seq` completed, failed or was aborted."""
+        self._advance(now)
+        if self.player_loads.pop(seq, None) is not None:
+            self._schedule(now)
 
     # --- download results -----------------------------------------------------------------
 
@@ -323,23 +342,23 @@ class PieceScheduler(SchedulerNeighbours):
         assignable: list[tuple[SegmentState, float, list[RemotePeer]]] = []
         link_budget = self._tight_link_budget()
         shared_rate = self._shared_rate()
-        earlier_missing = 0  # bytes the segments before this one (deadline order) still miss
-        earlier_late = False  # one of them would miss its deadline beside one more fetch
+        # What is due before each segment (deadline order): see `peer.player_loads`.
+        earlier = DownlinkQueue(now, shared_rate, self.config.http_margin_s)
+        loads = self._player_loads_in_order()
         for seq in sorted(self.book.segments):
             segment = self.book.segments[seq]
+            while loads and loads[0].seq <= seq:
+                self._queue_player_load(now, earlier, loads.pop(0))
             deadline = self.clock.deadline(segment)
             if deadline is None and not self.seeder:
                 continue
-            late_before = earlier_late
-            head = earlier_missing == 0  # nothing due before it is missing
-            link_full = late_before or (link_budget is not None and earlier_missing >= link_budget)
+            late_before = earlier.late
+            head = earlier.missing == 0  # nothing due before it is missing
+            link_full = late_before or (link_budget is not None and earlier.missing >= link_budget)
             missing = segment.missing_bytes()
             if deadline is not None and deadline <= now and not self.clock.waiting_on(segment):
                 missing = 0  # played or skipped (its bytes came some other way): holds nothing
-            earlier_missing += missing
-            if shared_rate is not None and deadline is not None and missing and not earlier_late:
-                due = deadline - self.config.http_margin_s
-                earlier_late = now + earlier_missing / shared_rate > due
+            earlier.add(missing, deadline)
             if self.seeder or deadline is None:
                 why = "seeder" if self.seeder else "no-deadline"
                 self._fetch_http(now, segment, take_over=False, reason=why)
@@ -380,6 +399,20 @@ class PieceScheduler(SchedulerNeighbours):
         for segment, _, holders in urgent + background:
             request_from_peers(self.book, self.config, now, segment, holders, self.on_decision)
         self._announce_partial(now)
+
+    def _player_loads_in_order(self) -> list[PlayerLoad]:
+        """The player's own loads in flight, by seq (none with `player_loads_share_link` off)."""
+        if not self.config.player_loads_share_link:
+            return []
+        return [self.player_loads[seq] for seq in sorted(self.player_loads)]
+
+    def _queue_player_load(self, now: float, earlier: DownlinkQueue, load: PlayerLoad) -> None:
+        """A player load comes before the segments after it on the downlink (not once played)."""
+        deadline = self.clock.deadline_of(load)
+        if deadline is None:
+            return
+        bitrate = (self.stream_bitrate_bps or 0.0) / 8
+        earlier.add(load.remaining(now, self.clock.http_rate, bitrate), deadline)
 
     def _tight_link_budget(self) -> float | None:
         """On a link whose measured origin rate is under `tight_link_x` times the bitrate, the

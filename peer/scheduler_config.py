@@ -71,6 +71,14 @@ class SchedulerConfig:
     newcomer, a rendition switch) its turn or a takeover then halved that one's rate (lab: a
     mobile page's next segment 0.3-2 s late, bench/results/realistic-README.md series 15). The
     segment playback waits on never waits. 0: off."""
+    player_loads_share_link: bool = True
+    """The player's own plain-HTTP loads in flight (`PieceScheduler.player_load`: startup,
+    after a rendition switch, the loader's safety net) count as due before the segments after
+    them, with the bytes they still miss (`peer.player_loads`): the two rules above then hold a
+    later segment's new fetch back while a load would come late beside it. A DSL page's
+    scheduler started the next segment's fetch beside its player's load of the one before,
+    and that load came late: 35 of 642 P2P stalls in 68 realistic lab runs
+    (bench/results/stalls-s49/). False: the scheduler does not hear of them."""
     slow_link_holds_peer_requests: bool = True
     """On a link slower than the origin (`slow_link_reserve_x`: a neighbour's origin rate is
     that many times ours, so the member's own downlink is the bottleneck, not the origin), new

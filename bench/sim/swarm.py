@@ -57,6 +57,9 @@ class SimNode:
     known: set[int] = field(default_factory=set)
     added: set[int] = field(default_factory=set)
     player_fetching: set[int] = field(default_factory=set)
+    player_loads: set[int] = field(default_factory=set)
+    """Fragments hls.js's own loader has in flight over plain HTTP (any kind): the scheduler is
+    told (hls_loader.ts -> PieceScheduler.player_load), also when it joins while they run."""
     """Fragments the loader's safety net fetches over plain HTTP (the scheduler forgot them)."""
     learned_at: dict[int, float] = field(default_factory=dict)
     """When its playlist first listed each segment (the blocking-reload test reads it)."""

@@ -98,6 +98,8 @@ class ViewerLogic:
         for seq in node.pre_join:  # hls.js's pre-join fragments go to the swarm store
             self._offer(node, seq)
         node.pre_join.clear()
+        for seq in sorted(node.player_loads):  # swarm_membership.ts: loads still in flight
+            self._tell_player_load(node, seq, True)
         self._load_next(node)
         self.swarm.drain(node)
 
@@ -301,9 +303,13 @@ class ViewerLogic:
         self._trace(node, f"http_{kind}", seq)
 
         started_at = self.q.now
+        node.player_loads.add(seq)
+        self._tell_player_load(node, seq, True)
 
         def on_mark(transfer: Transfer, index: int) -> None:
             self.swarm.origin_done(node, kind, seq, size)
+            node.player_loads.discard(seq)
+            self._tell_player_load(node, seq, False)
             slow = self.q.now - started_at > self.cfg.slow_media_share * self.cfg.segment_s
             if node.startup_http and slow:
                 node.startup_http = False  # media-slow: the rest of startup from the swarm
@@ -322,10 +328,25 @@ class ViewerLogic:
             self.swarm.drain(node)
 
         def on_fail(transfer: Transfer) -> None:
+            node.player_loads.discard(seq)
+            self._tell_player_load(node, seq, False)
             if generation == node.load_generation:
                 self.q.at(self.q.now + HLS_RETRY_S, self._retry, node, seq, kind, generation)
 
         self.swarm.origin_request(node, seq, size, [size], on_mark, on_fail)
+
+    def _tell_player_load(self, node: SimNode, seq: int, in_flight: bool) -> None:
+        """hls_loader.ts `playerLoad`: the session hears of the player's own loads (size not
+        known to it: the scheduler estimates it from the stream's bitrate)."""
+        sched = node.sched
+        if sched is None or not hasattr(sched, "player_load"):  # schedulers before it
+            return
+        if in_flight:
+            duration = self.cfg.segment_s
+            sched.player_load(self.q.now, seq, start=seq * duration, duration=duration)
+        else:
+            sched.player_load_ended(self.q.now, seq)
+        self.swarm.drain(node)
 
     def _retry(self, node: SimNode, seq: int, kind: str, generation: int) -> None:
         if generation == node.load_generation and seq not in node.delivered:

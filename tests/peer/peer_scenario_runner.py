@@ -99,6 +99,10 @@ _EVENTS: dict[str, Callable[[PieceScheduler, float, Json], None]] = {
     "seed_http_rate": lambda s, now, e: s.clock.seed_http_rate(
         e["rate_bytes_per_s"], e.get("measured_at")
     ),
+    "player_load": lambda s, now, e: s.player_load(
+        now, e["seq"], start=e["start"], duration=e["duration"], size=e.get("size", 0)
+    ),
+    "player_load_ended": lambda s, now, e: s.player_load_ended(now, e["seq"]),
 }
 
 

@@ -26,6 +26,8 @@ export type LoaderEngine = Pick<P2PEngine, "load" | "offerHttp" | "secondsUntil"
   deliveryUnderway?(frag: FragmentRef, windowMs: number): boolean;
   /** Optional: the viewer's measured origin download rate, bytes/s (null: none yet); see `deliver`. */
   downloadRate?(): number | null;
+  /** Optional: a plain-HTTP load of the fragment began (`inFlight`) or ended (the engine's scheduler lets it go first). */
+  playerLoad?(frag: FragmentRef, inFlight: boolean): void;
   /** Optional: the safety net fetches the fragment over plain HTTP (the engine drops its copy). */
   playerFetches?(frag: FragmentRef): void;
   /** Optional: what of the fragment the swarm holds so far (see `reportProgress`). */
@@ -84,6 +86,8 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
     private callbacks: LoaderCallbacks<FragmentLoaderContext> | null = null;
     private loaderConfig: LoaderConfiguration | null = null;
     private http: Loader<FragmentLoaderContext> | null = null;
+    /** Tells the engine that the plain-HTTP load in flight is over (`LoaderEngine.playerLoad`); null: none. */
+    private playerLoadEnd: (() => void) | null = null;
     private p2p: AbortController | null = null;
     /** A hedged startup load: waiting for the engine's takeover decision (see `hedge`). */
     private hedging: AbortController | null = null;
@@ -184,6 +188,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       this.http = null; // its callbacks go quiet (see loadHttp)
       http.abort();
       http.destroy();
+      this.endPlayerLoad();
       deps.timeline?.record(event, ref.sn, { loaded, total, ...detail });
       Object.assign(this.stats, newLoaderStats()); // the dropped HTTP attempt is not this load's
       this.loadP2P(ref);
@@ -357,9 +362,16 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       const sn = typeof frag.sn === "number" ? frag.sn : -1;
       const transfer = `loader:${sn}:${(loaderCount += 1)}`;
       if (sn >= 0) deps.timeline?.begin(transfer, "loader-http", sn, { level: frag.level });
+      this.endPlayerLoad();
+      if (sn >= 0) {
+        const ref = { sn, url: frag.url, start: frag.start, duration: frag.duration, level: frag.level };
+        deps.engine.playerLoad?.(ref, true);
+        this.playerLoadEnd = () => deps.engine.playerLoad?.(ref, false);
+      }
       const ended = (outcome: string, bytes = 0): void => {
         deps.timeline?.progress(transfer, bytes);
         deps.timeline?.end(transfer, outcome);
+        this.endPlayerLoad();
       };
       // Callbacks only count while this HTTP load is ours (not after abort/destroy).
       const live = (): boolean => this.http === http;
@@ -403,10 +415,18 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
       this.cancel();
       this.http?.destroy();
       this.http = null;
+      this.endPlayerLoad();
       this.done = true;
       this.callbacks = null;
       this.context = null;
       this.loaderConfig = null;
+    }
+
+    /** Tells the engine the current plain-HTTP load is over (once). */
+    private endPlayerLoad(): void {
+      const end = this.playerLoadEnd;
+      this.playerLoadEnd = null;
+      end?.();
     }
 
     /** Stops whatever is in flight without callbacks; true if something was. */
@@ -427,6 +447,7 @@ export function swarmFragmentLoader(deps: LoaderDeps): new (config: HlsConfig) =
         this.http = null; // its callbacks go quiet (see loadHttp)
         http.abort();
         http.destroy();
+        this.endPlayerLoad();
         deps.timeline?.record("frag-abort", typeof this.context?.frag.sn === "number" ? this.context.frag.sn : null, { stage: "http" });
         active = true;
       }

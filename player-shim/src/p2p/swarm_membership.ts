@@ -97,6 +97,8 @@ export abstract class SwarmMembership {
   protected abstract readonly startup: StartupPlan;
   protected abstract readonly playhead: PlayheadTracker;
   protected abstract readonly preJoin: Map<number, PreJoinFragment>;
+  /** The player's own plain-HTTP loads in flight, by url, with their rendition: a session joined while they run hears of them too. */
+  protected readonly playerHttpLoads = new Map<string, { frag: FragmentRef; rendition: string }>();
   abstract readonly links: LinkStats;
   abstract readonly uplink: UplinkFeed;
   abstract readonly operator: OperatorLink;
@@ -195,6 +197,9 @@ export abstract class SwarmMembership {
         if (r === rendition) void session.offerHttpSegment(this.segmentInfo(frag, false), data);
       }
       this.preJoin.clear();
+      for (const { frag, rendition: r } of this.playerHttpLoads.values()) {
+        if (r === rendition) session.playerLoad(frag.sn, frag.start, frag.duration, true);
+      }
       for (const n of joined.neighbours) session.addNeighbour(n);
       if (this.options.swarmSizePollMs > 0) {
         const poll = new SwarmSizePoll({

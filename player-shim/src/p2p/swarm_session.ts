@@ -199,6 +199,17 @@ export class SwarmSession {
     this.scheduler.clock.seedHttpRate(rateBytesPerS, measuredAtMs === null ? null : measuredAtMs / 1000);
   }
 
+  /**
+   * The player loads `seq` over plain HTTP itself (`inFlight`), or that load ended: its bytes share
+   * this viewer's downlink with the scheduler's origin fetches and come first (player_loads.ts).
+   */
+  playerLoad(seq: number, start: number, duration: number, inFlight: boolean): void {
+    if (this.closed) return;
+    if (inFlight) this.scheduler.playerLoad(this.nowS(), seq, start, duration);
+    else this.scheduler.playerLoadEnded(this.nowS(), seq);
+    this.drain();
+  }
+
   /** This viewer's upload capacity measured while backlogged (uplink_meter.ts; null: not yet). */
   setMeasuredUplink(rateBytesPerS: number | null): void {
     if (this.closed) return;

@@ -7,6 +7,12 @@
 import type { SegmentState } from "./download_state";
 import type { SchedulerConfig } from "./scheduler_config";
 
+/** A stretch of media on the playhead's timeline (a segment, a player load). */
+export interface MediaSpan {
+  readonly start: number;
+  readonly duration: number;
+}
+
 /**
  * Where playback is: at wall time `setAt` it was at media time `position`, advancing in real
  * time if `playing`. Deadlines of segments follow from it.
@@ -23,19 +29,19 @@ export class Playhead {
   }
 
   /** The segment ends at or before the position. */
-  played(segment: SegmentState): boolean {
+  played(segment: MediaSpan): boolean {
     return segment.start + segment.duration <= this.position;
   }
 
   /** When playback reaches the segment's start; null if played. Not playing: as if it starts `startupDeadlineS` after `setAt`. */
-  deadline(segment: SegmentState, startupDeadlineS: number): number | null {
+  deadline(segment: MediaSpan, startupDeadlineS: number): number | null {
     if (this.played(segment)) return null;
     const ahead = Math.max(0.0, segment.start - this.position);
     return this.setAt + ahead + (this.playing ? 0.0 : startupDeadlineS);
   }
 
   /** Not playing (startup or stall) and this is the segment playback waits for: it starts at most `slackS` after the position (`stallSlackS`). */
-  waitingOn(segment: SegmentState, slackS = 0): boolean {
+  waitingOn(segment: MediaSpan, slackS = 0): boolean {
     return !this.playing && segment.start <= this.position + slackS;
   }
 }
@@ -85,6 +91,11 @@ export class DeadlineClock {
     if (deadline === null || held === null || playhead.playing || held <= playhead.setAt) return deadline;
     if (this.waitingOn(segment)) return deadline;
     return deadline + (held - playhead.setAt);
+  }
+
+  /** The playhead's own deadline for `span` (a player load: what playback waits on or reaches next, so no later startup deadline of `laterWaitForHead`). */
+  deadlineOf(span: MediaSpan): number | null {
+    return this.playhead === null ? null : this.playhead.deadline(span, this.config.startupDeadlineS);
   }
 
   /** Not playing, the segment playback waits on is still missing and `segment` comes after it: its deadline moves with every pass (so it sets no timer of its own). */

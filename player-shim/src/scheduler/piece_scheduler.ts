@@ -21,6 +21,7 @@ import { DownloadBook } from "./download_book";
 import { RemotePeer, SegmentState } from "./download_state";
 import { EDGE_SEEDER_CAPABILITY, OriginGate } from "./origin_gate";
 import { announcing, pacedLimit } from "./peer_requests";
+import { DownlinkQueue, PlayerLoad } from "./player_loads";
 import type { SchedulerConfig } from "./scheduler_config";
 import { MAX_PIECES_PER_SEGMENT, SchedulerNeighbours, sortedNumbers } from "./scheduler_neighbours";
 import { emptySchedulerStats, type SchedulerStats } from "./scheduler_stats";
@@ -33,6 +34,8 @@ export class PieceScheduler extends SchedulerNeighbours {
   readonly stats: SchedulerStats = emptySchedulerStats();
   /** The latest segment's bitrate (bits/s; null: none yet): what the measured upload cap compares the uplink with. */
   streamBitrateBps: number | null = null;
+  /** The player's own plain-HTTP loads in flight, by seq (`playerLoad`). */
+  private readonly playerLoads = new Map<number, PlayerLoad>();
   override readonly upload: UploadScheduler;
   private now: number;
   protected override readonly actions: SchedulerAction[] = [];
@@ -130,6 +133,23 @@ export class PieceScheduler extends SchedulerNeighbours {
     }
     this.book.segments.set(seq, segment);
     this.schedule(now);
+  }
+
+  /**
+   * The player loads this fragment (media time `start`, about `size` bytes; 0: unknown) over plain
+   * HTTP itself: its bytes share our downlink and are due before later segments' (player_loads.ts).
+   * Ended by `playerLoadEnded`.
+   */
+  playerLoad(now: number, seq: number, start: number, duration: number, size = 0): void {
+    this.advance(now);
+    this.playerLoads.set(seq, new PlayerLoad(seq, start, duration, Math.max(0, size), now));
+    this.schedule(now);
+  }
+
+  /** The player's load of `seq` completed, failed or was aborted. */
+  playerLoadEnded(now: number, seq: number): void {
+    this.advance(now);
+    if (this.playerLoads.delete(seq)) this.schedule(now);
   }
 
   /** The store evicted `seq` (or the window moved past it): stop fetching and serving it. */
@@ -269,6 +289,7 @@ export class PieceScheduler extends SchedulerNeighbours {
       completeSegments: this.book.local.size,
       peers: this.book.peers.size,
       httpRateEstimate: Math.round(this.clock.httpRate),
+      playerLoads: this.playerLoads.size,
     };
   }
 
@@ -284,22 +305,21 @@ export class PieceScheduler extends SchedulerNeighbours {
     const assignable: [SegmentState, number, RemotePeer[]][] = [];
     const linkBudget = this.tightLinkBudget();
     const sharedRate = this.sharedRate();
-    let earlierMissing = 0; // bytes the segments before this one (deadline order) still miss
-    let earlierLate = false; // one of them would miss its deadline beside one more fetch
+    // What is due before each segment (deadline order): see player_loads.ts.
+    const earlier = new DownlinkQueue(now, sharedRate, this.config.httpMarginS);
+    const loads = this.playerLoadsInOrder();
     for (const seq of sortedNumbers(this.book.segments.keys())) {
       const segment = this.book.segments.get(seq) as SegmentState;
+      while (loads.length > 0 && (loads[0] as PlayerLoad).seq <= seq) this.queuePlayerLoad(now, earlier, loads.shift() as PlayerLoad);
       const deadline = this.clock.deadline(segment);
       if (deadline === null && !this.seeder) continue;
-      const lateBefore = earlierLate;
-      const head = earlierMissing === 0; // nothing due before it is missing
-      const linkFull = lateBefore || (linkBudget !== null && earlierMissing >= linkBudget);
+      const lateBefore = earlier.late;
+      const head = earlier.missing === 0; // nothing due before it is missing
+      const linkFull = lateBefore || (linkBudget !== null && earlier.missing >= linkBudget);
       let missing = segment.missingBytes();
       // Past its deadline and playback not waiting on it: played or skipped (its bytes came some other way), it holds nothing.
       if (deadline !== null && deadline <= now && !this.clock.waitingOn(segment)) missing = 0;
-      earlierMissing += missing;
-      if (sharedRate !== null && deadline !== null && missing > 0 && !earlierLate) {
-        earlierLate = now + earlierMissing / sharedRate > deadline - this.config.httpMarginS;
-      }
+      earlier.add(missing, deadline);
       if (this.seeder || deadline === null) {
         this.fetchHttp(now, segment, false, this.seeder ? "seeder" : "no-deadline");
         continue;
@@ -339,6 +359,19 @@ export class PieceScheduler extends SchedulerNeighbours {
   }
 
   /** On a link whose measured origin rate is under `tightLinkX` times the bitrate, the bytes it carries in `tightLinkBudgetS` (null: not a tight link, or not measured). */
+  /** The player's own loads in flight, by seq (none with `playerLoadsShareLink` off). */
+  private playerLoadsInOrder(): PlayerLoad[] {
+    if (!this.config.playerLoadsShareLink) return [];
+    return sortedNumbers(this.playerLoads.keys()).map((seq) => this.playerLoads.get(seq) as PlayerLoad);
+  }
+
+  /** A player load comes before the segments after it on the downlink (not once played). */
+  private queuePlayerLoad(now: number, earlier: DownlinkQueue, load: PlayerLoad): void {
+    const deadline = this.clock.deadlineOf(load);
+    if (deadline === null) return;
+    earlier.add(load.remaining(now, this.clock.httpRate, (this.streamBitrateBps ?? 0) / 8), deadline);
+  }
+
   private tightLinkBudget(): number | null {
     const horizon = this.config.tightLinkBudgetS;
     if (horizon <= 0 || !this.clock.httpRateKnown) return null;

@@ -50,6 +50,12 @@ export interface SchedulerConfig {
    */
   newFetchShareX: number;
   /**
+   * The player's own plain-HTTP loads in flight (`PieceScheduler.playerLoad`) count as due before
+   * the segments after them, so the two rules above hold a later segment's new fetch back while a
+   * load would come late beside it (peer/scheduler_config.py). False: the scheduler does not hear of them.
+   */
+  playerLoadsShareLink: boolean;
+  /**
    * On a link slower than the origin (`slowLinkReserveX`), new peer requests for a later segment
    * wait too while an earlier one would be late: they share the member's own downlink with the
    * segment playback needs next. Never on a congested origin (why: the Python port's
@@ -257,6 +263,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   slowLinkReserveX: 2.0,
   tightLinkBudgetS: 2.0,
   newFetchShareX: 2.0,
+  playerLoadsShareLink: true,
   slowLinkHoldsPeerRequests: true,
   catchUpUnheld: true,
   tightLinkX: 2.0,

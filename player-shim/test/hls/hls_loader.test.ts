@@ -98,6 +98,24 @@ describe("swarm fragment loader", () => {
     expect(engine.offers.map((r) => r.sn)).toEqual([7]);
   });
 
+  it("tells the engine when its plain-HTTP load of a fragment begins and ends, however it ends", async () => {
+    const done = started();
+    (await fallenBackToHttp()).answer(SEGMENT.slice().buffer);
+    expect(engine.playerLoads).toEqual(["+7", "-7"]);
+    const aborted = started();
+    engine.loads[1]?.resolve(null);
+    await vi.waitFor(() => expect(FakeHttpLoader.instances).toHaveLength(2));
+    aborted.loader.abort();
+    expect(engine.playerLoads).toEqual(["+7", "-7", "+7", "-7"]);
+    const destroyed = started();
+    engine.loads[2]?.resolve(null);
+    await vi.waitFor(() => expect(FakeHttpLoader.instances).toHaveLength(3));
+    destroyed.loader.destroy();
+    destroyed.loader.destroy();
+    expect(engine.playerLoads).toEqual(["+7", "-7", "+7", "-7", "+7", "-7"]);
+    expect(done.cb.onSuccess).toHaveBeenCalledOnce();
+  });
+
   it("sends init segments and P2P-off loads straight to HTTP", () => {
     const init = make();
     const cb = callbacks();

@@ -128,3 +128,21 @@ describe("engine: a fragment wanted before the first frame while the join is sti
     join.answer({ neighbours: [] });
   });
 });
+
+describe("engine: the player's own plain-HTTP loads", () => {
+  it("tells the session of its rendition about a load that began before the join, and about its end", async () => {
+    const h = harness(SNS);
+    const frag = fragment(13);
+    h.engine.playerLoad(frag, true); // the loader's plain-HTTP copy, before any session
+    h.engine.levelUpdated(SNS.map(fragment), new Set(SNS));
+    const join = await h.signaling.nextJoin();
+    join.answer({ neighbours: [] });
+    await until(() => expect(h.events("join")).toHaveLength(1));
+    expect(h.engine.schedulerSnapshot?.playerLoads).toBe(1); // replayed into the new session
+    h.engine.playerLoad(frag, false);
+    expect(h.engine.schedulerSnapshot?.playerLoads).toBe(0);
+    h.engine.playerLoad(frag, false); // a second end is a no-op
+    h.engine.playerLoad(fragment(14), true);
+    expect(h.engine.schedulerSnapshot?.playerLoads).toBe(1); // told at once once joined
+  });
+});

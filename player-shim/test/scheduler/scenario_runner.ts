@@ -58,6 +58,8 @@ const EVENTS: Record<string, (s: PieceScheduler, now: number, e: Json) => void> 
   set_upload_limits: (s, now, e) => s.setUploadLimits(now, e.rate_bytes_per_s === null ? null : num(e, "rate_bytes_per_s"), num(e, "slots")),
   set_measured_uplink: (s, now, e) => s.setMeasuredUplink(now, e.rate_bytes_per_s === null ? null : num(e, "rate_bytes_per_s")),
   seed_http_rate: (s, _now, e) => s.clock.seedHttpRate(num(e, "rate_bytes_per_s"), e.measured_at === undefined ? null : num(e, "measured_at")),
+  player_load: (s, now, e) => s.playerLoad(now, num(e, "seq"), num(e, "start"), num(e, "duration"), e.size === undefined ? 0 : num(e, "size")),
+  player_load_ended: (s, now, e) => s.playerLoadEnded(now, num(e, "seq")),
 };
 
 export function applyEvent(sched: PieceScheduler, now: number, event: Json): void {

@@ -43,6 +43,11 @@ export class FakeEngine implements LoaderEngine {
   playerFetches(ref: FragmentRef): void {
     this.playerFetched.push(ref.sn);
   }
+  /** `playerLoad` calls: "+sn" when a plain-HTTP load began, "-sn" when it ended. */
+  playerLoads: string[] = [];
+  playerLoad(ref: FragmentRef, inFlight: boolean): void {
+    this.playerLoads.push(`${inFlight ? "+" : "-"}${ref.sn}`);
+  }
 }
 
 /** Stands in for hls.js's XhrLoader: records the load, the test answers it. */
