@@ -344,11 +344,16 @@ class PieceScheduler(SchedulerNeighbours):
         shared_rate = self._shared_rate()
         # What is due before each segment (deadline order): see `peer.player_loads`.
         earlier = DownlinkQueue(now, shared_rate, self.config.http_margin_s)
-        loads = self._player_loads_in_order()
+        share = self.config.player_loads_share_link  # the player's loads in flight, by seq
+        loads = sorted(self.player_loads.values(), key=lambda load: load.seq) if share else []
+        load_bitrate = (self.stream_bitrate_bps or 0.0) / 8  # their size when not known
         for seq in sorted(self.book.segments):
             segment = self.book.segments[seq]
             while loads and loads[0].seq <= seq:
-                self._queue_player_load(now, earlier, loads.pop(0))
+                load = loads.pop(0)
+                earlier.add_load(
+                    load, self.clock.deadline_of(load), self.clock.http_rate, load_bitrate
+                )
             deadline = self.clock.deadline(segment)
             if deadline is None and not self.seeder:
                 continue
@@ -399,20 +404,6 @@ class PieceScheduler(SchedulerNeighbours):
         for segment, _, holders in urgent + background:
             request_from_peers(self.book, self.config, now, segment, holders, self.on_decision)
         self._announce_partial(now)
-
-    def _player_loads_in_order(self) -> list[PlayerLoad]:
-        """The player's own loads in flight, by seq (none with `player_loads_share_link` off)."""
-        if not self.config.player_loads_share_link:
-            return []
-        return [self.player_loads[seq] for seq in sorted(self.player_loads)]
-
-    def _queue_player_load(self, now: float, earlier: DownlinkQueue, load: PlayerLoad) -> None:
-        """A player load comes before the segments after it on the downlink (not once played)."""
-        deadline = self.clock.deadline_of(load)
-        if deadline is None:
-            return
-        bitrate = (self.stream_bitrate_bps or 0.0) / 8
-        earlier.add(load.remaining(now, self.clock.http_rate, bitrate), deadline)
 
     def _tight_link_budget(self) -> float | None:
         """On a link whose measured origin rate is under `tight_link_x` times the bitrate, the

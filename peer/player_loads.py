@@ -47,6 +47,13 @@ class DownlinkQueue:
         self.missing = 0.0
         self.late = False
 
+    def add_load(
+        self, load: PlayerLoad, deadline: float | None, link_rate: float, bitrate: float
+    ) -> None:
+        """A player load comes before the segments after it (not once played: no deadline)."""
+        if deadline is not None:
+            self.add(load.remaining(self.now, link_rate, bitrate), deadline)
+
     def add(self, missing: float, deadline: float | None) -> None:
         """Something due at `deadline` still misses `missing` bytes."""
         self.missing += missing

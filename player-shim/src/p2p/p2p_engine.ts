@@ -405,23 +405,6 @@ export class P2PEngine extends SwarmMembership {
     while (this.playerLoads.size > 64) this.playerLoads.delete(this.playerLoads.values().next().value as string);
   }
 
-  /**
-   * The loader's plain-HTTP load of `frag` began (`inFlight`) or ended: the session of its
-   * rendition counts its bytes before later segments' on this viewer's downlink (player_loads.ts),
-   * also when it joins while the load runs (a rendition switch's first fragment).
-   */
-  playerLoad(frag: FragmentRef, inFlight: boolean): void {
-    const loc = locateSegment(frag.url);
-    if (!loc) return;
-    if (inFlight) {
-      this.playerHttpLoads.set(frag.url, { frag, rendition: loc.rendition });
-      while (this.playerHttpLoads.size > 16) this.playerHttpLoads.delete(this.playerHttpLoads.keys().next().value as string);
-    } else if (!this.playerHttpLoads.delete(frag.url)) {
-      return;
-    }
-    if (loc.rendition === this.sessionRendition) this.session?.playerLoad(frag.sn, frag.start, frag.duration, inFlight);
-  }
-
   /** The loader's safety net sent this fragment to plain HTTP: no second origin copy of it (swarm_session.ts). */
   playerFetches(frag: FragmentRef): void {
     if (locateSegment(frag.url)?.rendition === this.sessionRendition) this.session?.playerFetches(frag.sn);

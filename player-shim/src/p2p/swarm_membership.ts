@@ -21,7 +21,7 @@ import { createSignaling, sessionRtcConfig } from "./engine_signaling";
 import { JoinBackoff } from "./join_backoff";
 import type { LinkStats } from "./link_stats";
 import type { OperatorLink } from "./operator_link";
-import { OriginClient, RecordCache, signingKeyUrl } from "./origin_client";
+import { locateSegment, OriginClient, RecordCache, signingKeyUrl } from "./origin_client";
 import type { FragmentRef } from "./p2p_engine";
 import { ProblemReporter } from "./p2p_problems";
 import type { LinkFactory } from "./peer_link";
@@ -98,7 +98,7 @@ export abstract class SwarmMembership {
   protected abstract readonly playhead: PlayheadTracker;
   protected abstract readonly preJoin: Map<number, PreJoinFragment>;
   /** The player's own plain-HTTP loads in flight, by url, with their rendition: a session joined while they run hears of them too. */
-  protected readonly playerHttpLoads = new Map<string, { frag: FragmentRef; rendition: string }>();
+  private readonly playerHttpLoads = new Map<string, { frag: FragmentRef; rendition: string }>();
   abstract readonly links: LinkStats;
   abstract readonly uplink: UplinkFeed;
   abstract readonly operator: OperatorLink;
@@ -106,6 +106,23 @@ export abstract class SwarmMembership {
   /** Peers may serve this viewer's loads (not off, not shadow). */
   protected abstract get serving(): boolean;
   protected abstract segmentInfo(frag: FragmentRef, liveEdge: boolean): SegmentInfo;
+
+  /**
+   * The loader's plain-HTTP load of `frag` began (`inFlight`) or ended: the session of its
+   * rendition counts its bytes before later segments' on this viewer's downlink (player_loads.ts),
+   * also when it joins while the load runs (a rendition switch's first fragment).
+   */
+  playerLoad(frag: FragmentRef, inFlight: boolean): void {
+    const loc = locateSegment(frag.url);
+    if (!loc) return;
+    if (inFlight) {
+      this.playerHttpLoads.set(frag.url, { frag, rendition: loc.rendition });
+      while (this.playerHttpLoads.size > 16) this.playerHttpLoads.delete(this.playerHttpLoads.keys().next().value as string);
+    } else if (!this.playerHttpLoads.delete(frag.url)) {
+      return;
+    }
+    if (loc.rendition === this.sessionRendition) this.session?.playerLoad(frag.sn, frag.start, frag.duration, inFlight);
+  }
 
   // --- swarm membership ------------------------------------------------------------------
 

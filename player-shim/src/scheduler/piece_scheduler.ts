@@ -307,10 +307,15 @@ export class PieceScheduler extends SchedulerNeighbours {
     const sharedRate = this.sharedRate();
     // What is due before each segment (deadline order): see player_loads.ts.
     const earlier = new DownlinkQueue(now, sharedRate, this.config.httpMarginS);
-    const loads = this.playerLoadsInOrder();
+    // The player's loads in flight, by seq, and their size when not known.
+    const loads = this.config.playerLoadsShareLink ? [...this.playerLoads.values()].sort((a, b) => a.seq - b.seq) : [];
+    const loadBitrate = (this.streamBitrateBps ?? 0) / 8;
     for (const seq of sortedNumbers(this.book.segments.keys())) {
       const segment = this.book.segments.get(seq) as SegmentState;
-      while (loads.length > 0 && (loads[0] as PlayerLoad).seq <= seq) this.queuePlayerLoad(now, earlier, loads.shift() as PlayerLoad);
+      while (loads.length > 0 && (loads[0] as PlayerLoad).seq <= seq) {
+        const load = loads.shift() as PlayerLoad;
+        earlier.addLoad(load, this.clock.deadlineOf(load), this.clock.httpRate, loadBitrate);
+      }
       const deadline = this.clock.deadline(segment);
       if (deadline === null && !this.seeder) continue;
       const lateBefore = earlier.late;
@@ -359,19 +364,6 @@ export class PieceScheduler extends SchedulerNeighbours {
   }
 
   /** On a link whose measured origin rate is under `tightLinkX` times the bitrate, the bytes it carries in `tightLinkBudgetS` (null: not a tight link, or not measured). */
-  /** The player's own loads in flight, by seq (none with `playerLoadsShareLink` off). */
-  private playerLoadsInOrder(): PlayerLoad[] {
-    if (!this.config.playerLoadsShareLink) return [];
-    return sortedNumbers(this.playerLoads.keys()).map((seq) => this.playerLoads.get(seq) as PlayerLoad);
-  }
-
-  /** A player load comes before the segments after it on the downlink (not once played). */
-  private queuePlayerLoad(now: number, earlier: DownlinkQueue, load: PlayerLoad): void {
-    const deadline = this.clock.deadlineOf(load);
-    if (deadline === null) return;
-    earlier.add(load.remaining(now, this.clock.httpRate, (this.streamBitrateBps ?? 0) / 8), deadline);
-  }
-
   private tightLinkBudget(): number | null {
     const horizon = this.config.tightLinkBudgetS;
     if (horizon <= 0 || !this.clock.httpRateKnown) return null;

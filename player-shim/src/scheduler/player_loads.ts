@@ -38,6 +38,11 @@ export class DownlinkQueue {
     private readonly marginS: number,
   ) {}
 
+  /** A player load comes before the segments after it (not once played: no deadline). */
+  addLoad(load: PlayerLoad, deadline: number | null, linkRate: number, bitrate: number): void {
+    if (deadline !== null) this.add(load.remaining(this.now, linkRate, bitrate), deadline);
+  }
+
   /** Something due at `deadline` still misses `missing` bytes. */
   add(missing: number, deadline: number | null): void {
     this.missing += missing;
