@@ -221,10 +221,12 @@ class OriginGate:
         copy's time for the rest, at its rate since the segment's first request to them,
         exceeds x times our own fetch's plus `http_margin_s`. With no new piece that time grows
         as we wait, so the answer is a moment (None: not waiting on it, rule off, or no fresh
-        measurement of our own link)."""
+        measurement of our link: our own fetch or the download meter's dated seed, as the hold
+        limit takes it; a session joined after a rendition switch has only the seed, and its
+        stalled page waited 2.4 s on a slow neighbour: bench/results/sim-s49/README.md)."""
         x = self.config.stalled_race_x
         since = segment.peer_wait_since
-        measured = self.clock.http_measured_at
+        measured = self.clock.http_rate_at
         if x <= 0 or since is None or measured is None or not self.clock.waiting_on(segment):
             return None
         missing = segment.missing_bytes()

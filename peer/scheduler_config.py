@@ -169,8 +169,9 @@ class SchedulerConfig:
     stalled_race_x: float = 2.0
     """A member whose playback waits on a segment (stalled, or starting) takes its rest from the
     origin when its neighbours' copy, at the rate it has been reaching us since the segment's
-    first request to them, would take more than this many times what our own origin fetches
-    (measured within `own_rate_fresh_s`) would, plus `http_margin_s`; not before
+    first request to them, would take more than this many times what our own origin link
+    (measured within `own_rate_fresh_s`: our fetches, or the download meter's dated seed) would,
+    plus `http_margin_s`; not before
     `stalled_race_min_s` after that first request. A stalled member otherwise waits for a copy
     as long as it progresses (the congested-origin herd rules); in a swarm of small uplinks a
     copy relayed piece by piece crawled while the member's own link could fetch the segment in

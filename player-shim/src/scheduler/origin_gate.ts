@@ -286,12 +286,14 @@ export class OriginGate {
    * sooner than the neighbours' copy is bringing them (`stalledRaceX`): the copy's time for the
    * rest, at its rate since the segment's first request to them, exceeds x times our own fetch's
    * plus `httpMarginS`. With no new piece that time grows as we wait, so the answer is a moment
-   * (null: not waiting on it, rule off, or no fresh measurement of our own link).
+   * (null: not waiting on it, rule off, or no fresh measurement of our link: our own fetch or the
+   * download meter's dated seed, as the hold limit takes it; a session joined after a rendition
+   * switch has only the seed).
    */
   stalledRaceAt(segment: SegmentState): number | null {
     const x = this.config.stalledRaceX;
     const since = segment.peerWaitSince;
-    const measured = this.clock.httpMeasuredAt;
+    const measured = this.clock.httpRateAt;
     if (x <= 0 || since === null || measured === null || !this.clock.waitingOn(segment)) return null;
     const missing = segment.missingBytes();
     if (missing <= 0 || this.clock.httpRate <= 0) return null;

@@ -124,7 +124,8 @@ export interface SchedulerConfig {
   /**
    * A member whose playback waits on a segment takes its rest from the origin when the
    * neighbours' copy, at the rate it has been reaching us since the segment's first request to
-   * them, would take more than this many times our own fresh origin fetch (plus `httpMarginS`);
+   * them, would take more than this many times our own origin link, freshly measured by our
+   * fetches or the download meter's dated seed (plus `httpMarginS`);
    * not before `stalledRaceMinS` after that request (`OriginGate.stalledRaceAt`; why: the Python
    * port's `stalled_race_x`). 0: off.
    */
