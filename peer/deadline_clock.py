@@ -157,7 +157,7 @@ class DeadlineClock:
         would make the low estimate true: a feedback loop that ends in CDN-only with overhead.
         """
         rate = max(self.http_rate, segment.bitrate)
-        transfer = segment.missing_bytes() / rate
+        transfer = (segment.missing_bytes() + segment.link_shared_bytes) / rate
         if self.slow_link:
             transfer *= self.config.slow_link_reserve_x
         return deadline - self.config.http_margin_s - transfer

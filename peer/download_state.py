@@ -58,6 +58,9 @@ class SegmentState:
     neighbours' copy is reaching us (`OriginGate.stalled_race_at`)."""
     peer_bytes: int = 0
     """Its bytes that came from neighbours."""
+    link_shared_bytes: float = 0.0
+    """Bytes of other transfers on our downlink that a fetch of its rest shares the link with
+    (`SchedulerConfig.shared_link_x`); set by each scheduling pass."""
 
     def __post_init__(self) -> None:
         if self.free_count < 0:

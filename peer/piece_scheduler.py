@@ -45,7 +45,13 @@ from swarmcast.peer.download_book import DownloadBook
 from swarmcast.peer.download_state import UNASSIGNED, RemotePeer, SegmentState
 from swarmcast.peer.origin_gate import EDGE_SEEDER_CAPABILITY, OriginGate
 from swarmcast.peer.peer_requests import request_from_peers
-from swarmcast.peer.player_loads import DownlinkQueue, PlayerLoad
+from swarmcast.peer.player_loads import (
+    DownlinkQueue,
+    PlayerLoad,
+    downlink_shared_rate,
+    mark_link_sharing,
+    tight_link_budget,
+)
 from swarmcast.peer.scheduler_actions import (
     AbandonPeer,
     AbandonReason,
@@ -340,13 +346,15 @@ class PieceScheduler(SchedulerNeighbours):
         self.book.promise_s = self.clock.progress_timeout()
         # (segment, deadline, usable holders), holders computed once per pass
         assignable: list[tuple[SegmentState, float, list[RemotePeer]]] = []
-        link_budget = self._tight_link_budget()
-        shared_rate = self._shared_rate()
+        link_budget = tight_link_budget(self.clock, self.config, self.book.segments.values())
+        shared_rate = downlink_shared_rate(self.clock, self.config)
+        load_bitrate = (self.stream_bitrate_bps or 0.0) / 8  # a player load's size when not known
+        segments, loads_in_flight = self.book.segments.values(), self.player_loads.values()
+        mark_link_sharing(segments, loads_in_flight, now, self.clock, self.config, load_bitrate)
         # What is due before each segment (deadline order): see `peer.player_loads`.
         earlier = DownlinkQueue(now, shared_rate, self.config.http_margin_s)
         share = self.config.player_loads_share_link  # the player's loads in flight, by seq
         loads = sorted(self.player_loads.values(), key=lambda load: load.seq) if share else []
-        load_bitrate = (self.stream_bitrate_bps or 0.0) / 8  # their size when not known
         for seq in sorted(self.book.segments):
             segment = self.book.segments[seq]
             while loads and loads[0].seq <= seq:
@@ -403,18 +411,9 @@ class PieceScheduler(SchedulerNeighbours):
         background.sort(key=lambda item: (len(item[2]), item[1], item[0].seq))
         for segment, _, holders in urgent + background:
             request_from_peers(self.book, self.config, now, segment, holders, self.on_decision)
+        # The requests just sent share the link too: for the timers.
+        mark_link_sharing(segments, loads_in_flight, now, self.clock, self.config, load_bitrate)
         self._announce_partial(now)
-
-    def _tight_link_budget(self) -> float | None:
-        """On a link whose measured origin rate is under `tight_link_x` times the bitrate, the
-        bytes it carries in `tight_link_budget_s` (None: not a tight link, or not measured)."""
-        horizon = self.config.tight_link_budget_s
-        if horizon <= 0 or not self.clock.http_rate_known:
-            return None
-        bitrate = max((s.bitrate for s in self.book.segments.values()), default=0.0)
-        if bitrate <= 0 or self.clock.http_rate >= self.config.tight_link_x * bitrate:
-            return None
-        return self.clock.http_rate * horizon
 
     def _catch_up(self, now: float, segment: SegmentState) -> bool:
         """A playing member's next segment that no neighbour holds, published before it learned
@@ -432,14 +431,6 @@ class PieceScheduler(SchedulerNeighbours):
         than the origin (`slow_link_holds_peer_requests`); never what playback waits on."""
         hold = self.config.slow_link_holds_peer_requests and self.clock.slow_link
         return hold and not self.clock.waiting_on(segment)
-
-    def _shared_rate(self) -> float | None:
-        """The origin rate an earlier segment's transfer keeps beside one more fetch
-        (`new_fetch_share_x`; None: the rule is off, or the link is not measured yet)."""
-        share = self.config.new_fetch_share_x
-        if share <= 0 or not self.clock.http_rate_known:
-            return None
-        return self.clock.http_rate / share
 
     def _fetch_http(
         self, now: float, segment: SegmentState, *, take_over: bool, reason: str

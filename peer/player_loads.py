@@ -1,4 +1,5 @@
-"""The player's own plain-HTTP loads, on the downlink the scheduler's origin fetches share.
+"""The player's own plain-HTTP loads, and what else shares the downlink with the scheduler's
+origin fetches (the deadline-order rules' view of it, and the fallback points' `shared_link_x`).
 
 A browser player loads some fragments over plain HTTP itself, outside the scheduler: before the
 swarm is joined (a newcomer's first fragments, the first ones after a rendition switch) and when
@@ -14,7 +15,12 @@ missing bytes do (`SchedulerConfig.new_fetch_share_x`, `tight_link_budget_s`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from swarmcast.peer.deadline_clock import DeadlineClock
+from swarmcast.peer.download_state import UNASSIGNED, SegmentState
+from swarmcast.peer.scheduler_config import SchedulerConfig
 
 
 @dataclass
@@ -60,3 +66,63 @@ class DownlinkQueue:
         if self.shared_rate is None or deadline is None or missing <= 0 or self.late:
             return
         self.late = self.now + self.missing / self.shared_rate > deadline - self.margin_s
+
+
+def downlink_shared_rate(clock: DeadlineClock, config: SchedulerConfig) -> float | None:
+    """The origin rate an earlier segment's transfer keeps beside one more fetch
+    (`new_fetch_share_x`; None: the rule is off, or the link is not measured yet)."""
+    share = config.new_fetch_share_x
+    if share <= 0 or not clock.http_rate_known:
+        return None
+    return clock.http_rate / share
+
+
+def tight_link_budget(
+    clock: DeadlineClock, config: SchedulerConfig, segments: Iterable[SegmentState]
+) -> float | None:
+    """On a link whose measured origin rate is under `tight_link_x` times the bitrate, the
+    bytes it carries in `tight_link_budget_s` (None: not a tight link, or not measured)."""
+    horizon = config.tight_link_budget_s
+    if horizon <= 0 or not clock.http_rate_known:
+        return None
+    bitrate = max((s.bitrate for s in segments), default=0.0)
+    if bitrate <= 0 or clock.http_rate >= config.tight_link_x * bitrate:
+        return None
+    return clock.http_rate * horizon
+
+
+def mark_link_sharing(
+    segments: Iterable[SegmentState],
+    loads: Iterable[PlayerLoad],
+    now: float,
+    clock: DeadlineClock,
+    config: SchedulerConfig,
+    load_bitrate: float,
+) -> None:
+    """Set each segment's `link_shared_bytes` (`SchedulerConfig.shared_link_x`): the transfers
+    in flight on our downlink for later segments (their pieces owed by neighbours, their pieces
+    coming from the origin, the player's loads of them) share the link fairly with a fetch of
+    its rest, each until it ends. Earlier segments' transfers are not counted: they go first by
+    the deadline-order rules (`DownlinkQueue`), and counting them sent later segments to the
+    origin beside them (simulator: bench/results/sim-s50/README.md). Only on a measured link
+    under `shared_link_x` times the segment's bitrate, or slower than the origin."""
+    segments = list(segments)
+    x = config.shared_link_x
+    flows: list[tuple[int, float]] = []  # (seq, bytes still to come)
+    for segment in segments:
+        from_peers = from_origin = 0
+        for index, (have, owner) in enumerate(zip(segment.have, segment.owner, strict=True)):
+            if not have and owner != UNASSIGNED:
+                if owner > 0:
+                    from_peers += segment.piece_bytes(index)
+                else:
+                    from_origin += segment.piece_bytes(index)
+        flows.extend((segment.seq, size) for size in (from_peers, from_origin) if size > 0)
+    flows.extend((load.seq, load.remaining(now, clock.http_rate, load_bitrate)) for load in loads)
+    for segment in segments:
+        shared = 0.0
+        tight = clock.http_rate < x * segment.bitrate or clock.slow_link
+        if x > 0 and clock.http_rate_known and tight:
+            missing = segment.missing_bytes()
+            shared = sum(min(size, missing) for seq, size in flows if seq > segment.seq)
+        segment.link_shared_bytes = shared

@@ -98,6 +98,17 @@ class SchedulerConfig:
     Not while neighbours are still connecting (they may hold it)."""
     tight_link_x: float = 2.0
     """A link is tight while our measured origin rate is under this many times the bitrate."""
+    shared_link_x: float = 3.0
+    """On a link whose measured origin rate is under this many times the segment's bitrate
+    (or slower than the origin, `slow_link_reserve_x`), a segment's fallback point counts the
+    transfers for later segments in flight on our downlink (a neighbour's pieces, an origin
+    fetch, a player load): each takes its fair share until it ends, so the rest of the segment
+    takes (missing + the sum of min(their bytes, missing)) / rate (`DeadlineClock.fallback_at`,
+    `peer.player_loads.mark_link_sharing`). The estimate is the link's rate alone: in the
+    realistic lab an origin fetch with the downlink to itself got 1.13 times it (median), one
+    beside other transfers 0.77, and the fetches behind early P2P stalls 0.56
+    (bench/results/stalls-s50/README.md). Simulator, cable + DSL audience: worst stall share
+    9.9 -> 6.5 % (bench/results/sim-s50/README.md). 0: off."""
     http_rate_ewma_weight: float = 0.3
     """Weight of a new sample in the HTTP throughput estimate (0 keeps the first measurement;
     the first one replaces `http_rate_estimate_bytes_per_s`, which is only a guess)."""

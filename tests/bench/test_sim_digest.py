@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "c63e38ca254e8988273727cf5be913a0f9197b26bd89628dbd5ed23c8e024891",
+        "e78af68fe5bddcc237753a5d3b0222f0b205ae0593f2fdac76c4960bf4e9e2ae",
     ),
     "steady-peer": (
         SimConfig(

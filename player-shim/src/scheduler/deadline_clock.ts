@@ -137,7 +137,7 @@ export class DeadlineClock {
    */
   fallbackAt(segment: SegmentState, deadline: number): number {
     const rate = Math.max(this.httpRate, segment.bitrate);
-    let transfer = segment.missingBytes() / rate;
+    let transfer = (segment.missingBytes() + segment.linkSharedBytes) / rate;
     if (this.slowLink) transfer *= this.config.slowLinkReserveX;
     return deadline - this.config.httpMarginS - transfer;
   }

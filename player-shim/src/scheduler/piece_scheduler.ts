@@ -21,7 +21,7 @@ import { DownloadBook } from "./download_book";
 import { RemotePeer, SegmentState } from "./download_state";
 import { EDGE_SEEDER_CAPABILITY, OriginGate } from "./origin_gate";
 import { announcing, pacedLimit } from "./peer_requests";
-import { DownlinkQueue, PlayerLoad } from "./player_loads";
+import { DownlinkQueue, downlinkSharedRate, markLinkSharing, PlayerLoad, tightLinkBudget } from "./player_loads";
 import type { SchedulerConfig } from "./scheduler_config";
 import { MAX_PIECES_PER_SEGMENT, SchedulerNeighbours, sortedNumbers } from "./scheduler_neighbours";
 import { emptySchedulerStats, type SchedulerStats } from "./scheduler_stats";
@@ -303,13 +303,14 @@ export class PieceScheduler extends SchedulerNeighbours {
     this.book.promiseS = this.clock.progressTimeout();
     // (segment, deadline, usable holders), holders computed once per pass
     const assignable: [SegmentState, number, RemotePeer[]][] = [];
-    const linkBudget = this.tightLinkBudget();
-    const sharedRate = this.sharedRate();
+    const linkBudget = tightLinkBudget(this.clock, this.config, this.book.segments.values());
+    const sharedRate = downlinkSharedRate(this.clock, this.config);
+    const loadBitrate = (this.streamBitrateBps ?? 0) / 8; // a player load's size when not known
+    markLinkSharing(this.book.segments.values(), this.playerLoads.values(), now, this.clock, this.config, loadBitrate);
     // What is due before each segment (deadline order): see player_loads.ts.
     const earlier = new DownlinkQueue(now, sharedRate, this.config.httpMarginS);
     // The player's loads in flight, by seq, and their size when not known.
     const loads = this.config.playerLoadsShareLink ? [...this.playerLoads.values()].sort((a, b) => a.seq - b.seq) : [];
-    const loadBitrate = (this.streamBitrateBps ?? 0) / 8;
     for (const seq of sortedNumbers(this.book.segments.keys())) {
       const segment = this.book.segments.get(seq) as SegmentState;
       while (loads.length > 0 && (loads[0] as PlayerLoad).seq <= seq) {
@@ -360,17 +361,9 @@ export class PieceScheduler extends SchedulerNeighbours {
     urgent.sort(([sa, da], [sb, db]) => da - db || sa.seq - sb.seq);
     background.sort(([sa, da, ha], [sb, db, hb]) => ha.length - hb.length || da - db || sa.seq - sb.seq);
     for (const [segment, , holders] of [...urgent, ...background]) this.requestFromPeers(now, segment, holders);
+    // The requests just sent share the link too: for the timers.
+    markLinkSharing(this.book.segments.values(), this.playerLoads.values(), now, this.clock, this.config, loadBitrate);
     this.announcePartial(now);
-  }
-
-  /** On a link whose measured origin rate is under `tightLinkX` times the bitrate, the bytes it carries in `tightLinkBudgetS` (null: not a tight link, or not measured). */
-  private tightLinkBudget(): number | null {
-    const horizon = this.config.tightLinkBudgetS;
-    if (horizon <= 0 || !this.clock.httpRateKnown) return null;
-    let bitrate = 0;
-    for (const s of this.book.segments.values()) bitrate = Math.max(bitrate, s.bitrate);
-    if (bitrate <= 0 || this.clock.httpRate >= this.config.tightLinkX * bitrate) return null;
-    return this.clock.httpRate * horizon;
   }
 
   /** A playing member's next unheld segment published before it learned of it comes from the origin at once (`catchUpUnheld`). */
@@ -381,13 +374,6 @@ export class PieceScheduler extends SchedulerNeighbours {
   /** New peer requests for this later segment wait for earlier ones on a link slower than the origin (`slowLinkHoldsPeerRequests`); never what playback waits on. */
   private downlinkFirst(segment: SegmentState): boolean {
     return this.config.slowLinkHoldsPeerRequests && this.clock.slowLink && !this.clock.waitingOn(segment);
-  }
-
-  /** The origin rate an earlier segment's transfer keeps beside one more fetch (`newFetchShareX`; null: off, or the link not measured yet). */
-  private sharedRate(): number | null {
-    const share = this.config.newFetchShareX;
-    if (share <= 0 || !this.clock.httpRateKnown) return null;
-    return this.clock.httpRate / share;
   }
 
   /**

@@ -1,10 +1,14 @@
 /**
- * The player's own plain-HTTP loads, on the downlink the scheduler's origin fetches share
- * (peer/player_loads.py): before the swarm is joined and when the loader's safety net fires, the
+ * The player's own plain-HTTP loads, and what else shares the downlink with the scheduler's origin
+ * fetches (peer/player_loads.py; the fallback points' `sharedLinkX`): before the swarm is joined and when the loader's safety net fires, the
  * player loads fragments itself. Counted as due before the segments after them (`DownlinkQueue`),
  * a load holds new fetches back as an earlier segment's missing bytes do (`newFetchShareX`,
  * `tightLinkBudgetS`).
  */
+
+import type { DeadlineClock } from "./deadline_clock";
+import { type SegmentState, UNASSIGNED } from "./download_state";
+import type { SchedulerConfig } from "./scheduler_config";
 
 /** A fragment the player loads over plain HTTP: its media time, and the bytes expected (0: unknown, then the stream's bitrate times its duration). */
 export class PlayerLoad {
@@ -48,5 +52,63 @@ export class DownlinkQueue {
     this.missing += missing;
     if (this.sharedRate === null || deadline === null || missing <= 0 || this.late) return;
     this.late = this.now + this.missing / this.sharedRate > deadline - this.marginS;
+  }
+}
+
+/** The origin rate an earlier segment's transfer keeps beside one more fetch (`newFetchShareX`; null: off, or the link not measured yet). */
+export function downlinkSharedRate(clock: DeadlineClock, config: SchedulerConfig): number | null {
+  const share = config.newFetchShareX;
+  if (share <= 0 || !clock.httpRateKnown) return null;
+  return clock.httpRate / share;
+}
+
+/** On a link whose measured origin rate is under `tightLinkX` times the bitrate, the bytes it carries in `tightLinkBudgetS` (null: not a tight link, or not measured). */
+export function tightLinkBudget(clock: DeadlineClock, config: SchedulerConfig, segments: Iterable<SegmentState>): number | null {
+  const horizon = config.tightLinkBudgetS;
+  if (horizon <= 0 || !clock.httpRateKnown) return null;
+  let bitrate = 0;
+  for (const s of segments) bitrate = Math.max(bitrate, s.bitrate);
+  if (bitrate <= 0 || clock.httpRate >= config.tightLinkX * bitrate) return null;
+  return clock.httpRate * horizon;
+}
+
+/**
+ * Sets each segment's `linkSharedBytes` (`sharedLinkX`): the transfers in flight on our downlink
+ * for later segments (pieces owed by neighbours, pieces coming from the origin, the player's loads)
+ * share the link fairly with a fetch of its rest, each until it ends. Earlier segments' transfers
+ * go first by the deadline-order rules (`DownlinkQueue`) and are not counted (why: the Python
+ * port's `mark_link_sharing`).
+ */
+export function markLinkSharing(
+  segments: Iterable<SegmentState>,
+  loads: Iterable<PlayerLoad>,
+  now: number,
+  clock: DeadlineClock,
+  config: SchedulerConfig,
+  loadBitrate: number,
+): void {
+  const all = [...segments];
+  const x = config.sharedLinkX;
+  const flows: [number, number][] = []; // [seq, bytes still to come]
+  for (const segment of all) {
+    let fromPeers = 0;
+    let fromOrigin = 0;
+    for (let index = 0; index < segment.pieceCount; index++) {
+      const owner = segment.owner[index] as number;
+      if (segment.have[index] || owner === UNASSIGNED) continue;
+      if (owner > 0) fromPeers += segment.pieceBytes(index);
+      else fromOrigin += segment.pieceBytes(index);
+    }
+    for (const size of [fromPeers, fromOrigin]) if (size > 0) flows.push([segment.seq, size]);
+  }
+  for (const load of loads) flows.push([load.seq, load.remaining(now, clock.httpRate, loadBitrate)]);
+  for (const segment of all) {
+    let shared = 0;
+    const tight = clock.httpRate < x * segment.bitrate || clock.slowLink;
+    if (x > 0 && clock.httpRateKnown && tight) {
+      const missing = segment.missingBytes();
+      for (const [seq, size] of flows) if (seq > segment.seq) shared += Math.min(size, missing);
+    }
+    segment.linkSharedBytes = shared;
   }
 }

@@ -70,6 +70,13 @@ export interface SchedulerConfig {
   catchUpUnheld: boolean;
   /** A link is tight while our measured origin rate is under this many times the bitrate. */
   tightLinkX: number;
+  /**
+   * On a link under this many times the segment's bitrate (or slower than the origin), a
+   * segment's fallback point counts the transfers for later segments in flight on our downlink,
+   * each sharing it fairly until it ends (`markLinkSharing`; why: the Python port's
+   * `shared_link_x`). 0: off.
+   */
+  sharedLinkX: number;
   /** Weight of a new sample in the HTTP throughput estimate (the first measurement replaces `httpRateEstimateBytesPerS`, a guess). */
   httpRateEwmaWeight: number;
   /** After a failed HTTP fetch, wait this long before fetching those pieces again. */
@@ -268,6 +275,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   slowLinkHoldsPeerRequests: true,
   catchUpUnheld: true,
   tightLinkX: 2.0,
+  sharedLinkX: 3.0,
   httpRateEwmaWeight: 0.3,
   httpRetryS: 0.5,
   liveHttpFirstCount: 1.0,
