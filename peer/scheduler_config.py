@@ -107,8 +107,9 @@ class SchedulerConfig:
     `peer.player_loads.mark_link_sharing`). The estimate is the link's rate alone: in the
     realistic lab an origin fetch with the downlink to itself got 1.13 times it (median), one
     beside other transfers 0.77, and the fetches behind early P2P stalls 0.56
-    (bench/results/stalls-s50/README.md). Simulator, cable + DSL audience: worst stall share
-    9.9 -> 6.5 % (bench/results/sim-s50/README.md). 0: off."""
+    (bench/results/stalls-s50/README.md). Simulator, cable + DSL audience: stall share 3.08 /
+    6.88 -> 2.86 / 6.49 % (median / worst of 24 seeds), the lab's small swarms mixed, the flash
+    crowds unchanged (bench/results/sim-s50/README.md). 0: off."""
     http_rate_ewma_weight: float = 0.3
     """Weight of a new sample in the HTTP throughput estimate (0 keeps the first measurement;
     the first one replaces `http_rate_estimate_bytes_per_s`, which is only a guess)."""
