@@ -59,8 +59,8 @@ class SegmentState:
     peer_bytes: int = 0
     """Its bytes that came from neighbours."""
     link_shared_bytes: float = 0.0
-    """Bytes of other transfers on our downlink that a fetch of its rest shares the link with
-    (`SchedulerConfig.shared_link_x`); set by each scheduling pass."""
+    """Bytes of later segments' transfers on our downlink that a fetch of its rest shares the
+    link with (`SchedulerConfig.shared_link_x`); set by each scheduling pass."""
 
     def __post_init__(self) -> None:
         if self.free_count < 0:

@@ -1,20 +1,18 @@
 """concur.py RUN...: for each early stall's first origin fetch: what else came in over the downlink while it ran."""
 import collections, glob, json, os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stall_events import stalls
+from stall_events import early_stalls
 
 def overlap(a0, a1, b0, b1):
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 out = []
-for s in stalls(sys.argv[1:]):
-    if not s.req or not s.early:
-        continue
+for s in early_stalls(sys.argv[1:]):
     ev, seq = s.events, s.req['seq']
-    added = next((x for x in ev if x['kind'] == 'segment-added' and x.get('seq') == seq and x['t'] >= s.req['t'] - 20000), None)
+    added = s.added()
     if not added:
         continue
-    hs = [x for x in ev if x['kind'] == 'http-start' and x.get('seq') == seq and x['t'] >= added['t'] - 100 and x['t'] <= s.t + s.ms]
+    hs = s.origin_fetches(added)
     if not hs:
         continue
     end = next((x for x in ev if x['kind'] == 'http-end' and x.get('id') == hs[0]['id'] and x['t'] >= hs[0]['t']), None)

@@ -17,7 +17,7 @@ for s in stalls(sys.argv[1:]):
     if not fetch or fetch['why'] != 'fallback-takeover':
         continue
     join = next((x for x in reversed(ev[:i]) if x['kind'] == 'join'), None)
-    added = next((x for x in ev if x['kind'] == 'segment-added' and x.get('seq') == seq and x['t'] >= req['t'] - 20000), None)
+    added = s.added()
     play = next((x for x in ev if x['kind'] == 'media' and x.get('event') == 'playing' and fetch['t'] - 50 <= x['t'] <= fetch['t'] + 50), None)
     pre = [x['why'] for x in decs if x['t'] < fetch['t']]
     rel = lambda x: round((x - fetch['t']) / 1000, 2)

@@ -14,6 +14,18 @@ class Stall:
     req: dict | None  # the fragment request it waited on (the one whose media holds the position)
     early: bool  # within 30 s of the page's first frame
 
+    def added(self):
+        """The stalled segment's `segment-added` event (None: no fragment request, or none)."""
+        if not self.req:
+            return None
+        seq, since = self.req['seq'], self.req['t'] - 20000
+        return next((x for x in self.events if x['kind'] == 'segment-added' and x.get('seq') == seq and x['t'] >= since), None)
+
+    def origin_fetches(self, added):
+        """The scheduler's origin fetches (`http-start`) of the stalled segment from its arrival to the stall's end."""
+        seq, end = self.req['seq'], self.t + self.ms
+        return [x for x in self.events if x['kind'] == 'http-start' and x.get('seq') == seq and added['t'] - 100 <= x['t'] <= end]
+
 
 def stalls(dirs):
     for d in dirs:
@@ -29,3 +41,8 @@ def stalls(dirs):
                             and x['start'] <= pos + 0.3 < x['start'] + 2.0), None)
                 early = first is not None and e['t'] - first < 30000
                 yield Stall(d, f.split('/')[-1][:-5], ev, i, e['t'], end['ms'] if end else 0, req, early)
+
+
+def early_stalls(dirs):
+    """The early stalls (a page's first 30 s of play) that waited on a known fragment request."""
+    return (s for s in stalls(dirs) if s.req and s.early)

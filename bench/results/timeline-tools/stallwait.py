@@ -1,15 +1,13 @@
 """stallwait.py RUN...: each early P2P stall: from the stalled segment's arrival in the playlist to its completion, where the time went."""
 import collections, os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from stall_events import stalls
+from stall_events import early_stalls
 
 rows = []
-for s in stalls(sys.argv[1:]):
-    if not s.req or not s.early:
-        continue
+for s in early_stalls(sys.argv[1:]):
     ev, seq = s.events, s.req['seq']
-    added = next((x for x in ev if x['kind'] == 'segment-added' and x.get('seq') == seq and x['t'] >= s.req['t'] - 20000), None)
-    hs = [x for x in ev if x['kind'] == 'http-start' and x.get('seq') == seq and added and x['t'] >= added['t'] - 100 and x['t'] <= s.t + s.ms]
+    added = s.added()
+    hs = s.origin_fetches(added) if added else []
     he = {x['id']: x for x in ev if x['kind'] == 'http-end' and x.get('seq') == seq}
     lhs = [x for x in ev if x['kind'] == 'loader-http-start' and x.get('seq') == seq and x['t'] >= s.req['t'] - 100 and x['t'] <= s.t + s.ms]
     dec = [x for x in ev if x['kind'] == 'decision' and x.get('seq') == seq and added and added['t'] - 100 <= x['t'] <= s.t + s.ms]

@@ -41,7 +41,7 @@ export class SegmentState {
   peerWaitSince: number | null = null;
   /** Its bytes that came from neighbours. */
   peerBytes = 0;
-  /** Bytes of other transfers on our downlink that a fetch of its rest shares the link with (`sharedLinkX`); set by each scheduling pass. */
+  /** Bytes of later segments' transfers on our downlink that a fetch of its rest shares the link with (`sharedLinkX`); set by each scheduling pass. */
   linkSharedBytes = 0;
 
   constructor(
