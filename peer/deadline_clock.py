@@ -64,6 +64,11 @@ class DeadlineClock:
         # How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which
         # the swarm gets segments from the origin, also where we never fetched ourselves.
         self.copy_rate = config.http_rate_estimate_bytes_per_s
+        self.origin_copies_rate = config.http_rate_estimate_bytes_per_s
+        """The origin rates neighbours said of their copies (HAVE_PIECES origin_rate: the
+        holder's own fetch, or for a relayed copy the fetch it comes from, timed by the sender),
+        averaged as `copy_rate` is: the origin's speed without the relays' uplinks
+        (`slow_origin_by_origin_copies`)."""
         self.neighbour_origin_rate = 0.0
         """The fastest origin rate a neighbour said (HAVE_PIECES origin_rate) lately, bytes/s."""
         self.neighbour_origin_rate_at = -math.inf
@@ -164,7 +169,10 @@ class DeadlineClock:
 
     def neighbour_origin_rate_said(self, now: float, rate: float) -> None:
         """A neighbour said its origin fetch arrives at `rate` bytes/s (HAVE_PIECES): the
-        fastest such word within `own_rate_fresh_s` is kept."""
+        fastest such word within `own_rate_fresh_s` is kept, and every word averaged into
+        `origin_copies_rate`."""
+        weight = self.config.http_rate_ewma_weight
+        self.origin_copies_rate = (1 - weight) * self.origin_copies_rate + weight * rate
         stale = now - self.neighbour_origin_rate_at > self.config.own_rate_fresh_s
         if stale or rate >= self.neighbour_origin_rate:
             self.neighbour_origin_rate = rate
@@ -246,10 +254,14 @@ class DeadlineClock:
         live_rate: float | None = None,
     ) -> bool:
         """Fetching what is missing would not beat the deadline at the rate the swarm's copies
-        or our own fetches have been getting from the origin: a takeover would only add load.
+        from the origin (`slow_origin_by_origin_copies`; else every copy) or our own fetches
+        have been getting: a takeover would only add load.
         With `own_fetches`, at the rate of our own fetches alone (see `OriginGate`); else also
         at `live_rate`, the rate a neighbour's origin fetch of the segment gets right now."""
-        rate = self.http_rate if own_fetches else min(self.http_rate, self.copy_rate)
+        copies = (
+            self.origin_copies_rate if self.config.slow_origin_by_origin_copies else self.copy_rate
+        )
+        rate = self.http_rate if own_fetches else min(self.http_rate, copies)
         if live_rate is not None and not own_fetches:
             rate = min(rate, live_rate)
         return now + segment.missing_bytes() / rate > deadline

@@ -369,7 +369,8 @@ class PieceScheduler(SchedulerNeighbours):
             head = earlier.missing == 0  # nothing due before it is missing
             link_full = late_before or (link_budget is not None and earlier.missing >= link_budget)
             missing = segment.missing_bytes()
-            if deadline is not None and deadline <= now and not self.clock.waiting_on(segment):
+            passed = deadline is not None and deadline + self.config.stall_report_grace_s <= now
+            if passed and not self.clock.waiting_on(segment):
                 missing = 0  # played or skipped (its bytes came some other way): holds nothing
             earlier.add(missing, deadline)
             if self.seeder or deadline is None:

@@ -240,6 +240,25 @@ class SchedulerConfig:
     rest before the deadline anyway (at the rate copies and our own fetches have been getting),
     playing members wait for the copy past the deadline (a stall) instead of all taking the
     rest from the origin at the same deadline, which only slows the copy everyone waits for."""
+    stall_report_grace_s: float = 0.4
+    """A segment past its deadline while the member still plays counts as played (its bytes
+    came some other way: the player's safety net, a jump) only this long after the deadline:
+    the player reports a stall a moment after the playhead reaches the gap (realistic lab:
+    median 0.06 s, p90 0.40 s). In that moment the segment is the one playback is about to
+    stall on; counted as played, its missing bytes no longer held later segments back, and
+    their election turns took the link beside its takeover (a 2.4-s stall,
+    bench/results/stalls-s51/README.md)."""
+    slow_origin_by_origin_copies: bool = True
+    """Whether the origin's speed is judged (`DeadlineClock.origin_too_slow`) by the origin
+    rates neighbours say of their copies (HAVE_PIECES origin_rate, averaged in
+    `origin_copies_rate`), not by how fast every copy progresses: a relayed copy is as slow as
+    its relay's uplink, and in a swarm of home uplinks relays send about a piece a second, so a
+    cable member took its fast origin for too slow, waited for a crawling copy past its
+    deadline with no limit (`progress_wait_playing`), and took it over only once stalled
+    (realistic lab: race takeovers after 6-8 s of waiting, bench/results/stalls-s51/README.md).
+    Members on a small uplink already went by their own fetches. On a congested origin the
+    said rates are as slow as the fetches, so the wait is kept there (False: every copy's
+    progress counts, as before)."""
     origin_copy_rate: bool = True
     """Whether the origin counts as too slow also at the rate a neighbour's origin fetch of the
     segment is arriving right now, as that neighbour says (HAVE_PIECES origin_rate,

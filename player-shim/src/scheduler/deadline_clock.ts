@@ -57,6 +57,12 @@ export class DeadlineClock {
   httpRateKnown = false;
   /** How fast neighbours' copies still arriving progress (HAVE_PIECES): the rate at which the swarm gets segments from the origin, also where we never fetched ourselves. */
   copyRate: number;
+  /**
+   * The origin rates neighbours said of their copies (HAVE_PIECES origin rate: the holder's own
+   * fetch, or for a relayed copy the fetch it comes from, timed by the sender), averaged as
+   * `copyRate` is: the origin's speed without the relays' uplinks (`slowOriginByOriginCopies`).
+   */
+  originCopiesRate: number;
   /** When our last origin fetch completed (null: none yet, `httpRate` is the config's guess). */
   httpMeasuredAt: number | null = null;
   /** When the link rate in `httpRate` was last measured: our own fetch, or a seed that says when it was measured (`seedHttpRate`). */
@@ -76,6 +82,7 @@ export class DeadlineClock {
   constructor(private readonly config: SchedulerConfig) {
     this.httpRate = config.httpRateEstimateBytesPerS;
     this.copyRate = config.httpRateEstimateBytesPerS;
+    this.originCopiesRate = config.httpRateEstimateBytesPerS;
   }
 
   get playing(): boolean {
@@ -142,8 +149,10 @@ export class DeadlineClock {
     return deadline - this.config.httpMarginS - transfer;
   }
 
-  /** A neighbour said its origin fetch arrives at `rate` bytes/s: the fastest such word within `ownRateFreshS` is kept. */
+  /** A neighbour said its origin fetch arrives at `rate` bytes/s: the fastest such word within `ownRateFreshS` is kept, and every word averaged into `originCopiesRate`. */
   neighbourOriginRateSaid(now: number, rate: number): void {
+    const weight = this.config.httpRateEwmaWeight;
+    this.originCopiesRate = (1 - weight) * this.originCopiesRate + weight * rate;
     const stale = now - this.neighbourOriginRateAt > this.config.ownRateFreshS;
     if (stale || rate >= this.neighbourOriginRate) {
       this.neighbourOriginRate = rate;
@@ -216,13 +225,15 @@ export class DeadlineClock {
   }
 
   /**
-   * Fetching what is missing would not beat the deadline at the rate the swarm's copies or our
-   * own fetches have been getting from the origin: a takeover would only add load. With
+   * Fetching what is missing would not beat the deadline at the rate the swarm's copies from the
+   * origin (`slowOriginByOriginCopies`; else every copy) or our own fetches have been getting: a
+   * takeover would only add load. With
    * `ownFetches`, at the rate of our own fetches alone (see `OriginGate.originTooSlow`); else also
    * at `liveRate`, the rate a neighbour's origin fetch of the segment gets right now.
    */
   originTooSlow(segment: SegmentState, deadline: number, now: number, ownFetches = false, liveRate: number | null = null): boolean {
-    let rate = ownFetches ? this.httpRate : Math.min(this.httpRate, this.copyRate);
+    const copies = this.config.slowOriginByOriginCopies ? this.originCopiesRate : this.copyRate;
+    let rate = ownFetches ? this.httpRate : Math.min(this.httpRate, copies);
     if (liveRate !== null && !ownFetches) rate = Math.min(rate, liveRate);
     return now + segment.missingBytes() / rate > deadline;
   }

@@ -323,8 +323,8 @@ export class PieceScheduler extends SchedulerNeighbours {
       const head = earlier.missing === 0; // nothing due before it is missing
       const linkFull = lateBefore || (linkBudget !== null && earlier.missing >= linkBudget);
       let missing = segment.missingBytes();
-      // Past its deadline and playback not waiting on it: played or skipped (its bytes came some other way), it holds nothing.
-      if (deadline !== null && deadline <= now && !this.clock.waitingOn(segment)) missing = 0;
+      // Past its deadline (and `stallReportGraceS`) and playback not waiting on it: played or skipped (its bytes came some other way), it holds nothing.
+      if (deadline !== null && deadline + this.config.stallReportGraceS <= now && !this.clock.waitingOn(segment)) missing = 0;
       earlier.add(missing, deadline);
       if (this.seeder || deadline === null) {
         this.fetchHttp(now, segment, false, this.seeder ? "seeder" : "no-deadline");

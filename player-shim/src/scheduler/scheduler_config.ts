@@ -186,6 +186,20 @@ export interface SchedulerConfig {
    */
   progressWaitPlaying: boolean;
   /**
+   * The origin's speed is judged (`DeadlineClock.originTooSlow`) by the origin rates neighbours
+   * say of their copies (HAVE_PIECES origin rate, averaged in `originCopiesRate`), not by how
+   * fast every copy progresses: a relayed copy is as slow as its relay's uplink, and a cable
+   * member took its fast origin for too slow and waited for a crawling copy past its deadline
+   * (peer/scheduler_config.py says more).
+   */
+  slowOriginByOriginCopies: boolean;
+  /**
+   * A segment past its deadline while the member still plays counts as played (its bytes came
+   * some other way) only this long after the deadline: the player reports a stall a moment
+   * after the playhead reaches the gap (peer/scheduler_config.py says more).
+   */
+  stallReportGraceS: number;
+  /**
    * The origin counts as too slow also at the rate a neighbour's origin fetch of the segment is
    * arriving right now, as that neighbour says (HAVE_PIECES origin rate,
    * `DownloadBook.originCopyRate`), not only at the averages of completed fetches and copies:
@@ -305,6 +319,8 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   originAnnouncePieces: 1,
   electionHorizonS: 8.0,
   progressWaitPlaying: true,
+  slowOriginByOriginCopies: true,
+  stallReportGraceS: 0.4,
   originCopyRate: true,
   staleCopyTiers: 1.0,
   smallUplinkX: 3.0,
