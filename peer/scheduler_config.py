@@ -257,8 +257,9 @@ class SchedulerConfig:
     deadline with no limit (`progress_wait_playing`), and took it over only once stalled
     (realistic lab: race takeovers after 6-8 s of waiting, bench/results/stalls-s51/README.md).
     Members on a small uplink already went by their own fetches. On a congested origin the
-    said rates are as slow as the fetches, so the wait is kept there (False: every copy's
-    progress counts, as before)."""
+    said rates are as slow as the fetches, so the wait is kept there. A holder's said rate is
+    still its own downlink's, so a slow holder can make a fast origin look too slow yet (lab
+    runs after the landing, same README). False: every copy's progress counts, as before."""
     origin_copy_rate: bool = True
     """Whether the origin counts as too slow also at the rate a neighbour's origin fetch of the
     segment is arriving right now, as that neighbour says (HAVE_PIECES origin_rate,

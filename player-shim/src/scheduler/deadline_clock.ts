@@ -227,9 +227,9 @@ export class DeadlineClock {
   /**
    * Fetching what is missing would not beat the deadline at the rate the swarm's copies from the
    * origin (`slowOriginByOriginCopies`; else every copy) or our own fetches have been getting: a
-   * takeover would only add load. With
-   * `ownFetches`, at the rate of our own fetches alone (see `OriginGate.originTooSlow`); else also
-   * at `liveRate`, the rate a neighbour's origin fetch of the segment gets right now.
+   * takeover would only add load. With `ownFetches`, at the rate of our own fetches alone (see
+   * `OriginGate.originTooSlow`); else also at `liveRate`, the rate a neighbour's origin fetch of
+   * the segment gets right now.
    */
   originTooSlow(segment: SegmentState, deadline: number, now: number, ownFetches = false, liveRate: number | null = null): boolean {
     const copies = this.config.slowOriginByOriginCopies ? this.originCopiesRate : this.copyRate;

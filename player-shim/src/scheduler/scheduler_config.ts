@@ -189,8 +189,8 @@ export interface SchedulerConfig {
    * The origin's speed is judged (`DeadlineClock.originTooSlow`) by the origin rates neighbours
    * say of their copies (HAVE_PIECES origin rate, averaged in `originCopiesRate`), not by how
    * fast every copy progresses: a relayed copy is as slow as its relay's uplink, and a cable
-   * member took its fast origin for too slow and waited for a crawling copy past its deadline
-   * (peer/scheduler_config.py says more).
+   * member took its fast origin for too slow and waited for a crawling copy past its deadline.
+   * A holder's said rate is still its own downlink's (peer/scheduler_config.py says more).
    */
   slowOriginByOriginCopies: boolean;
   /**
