@@ -16,6 +16,8 @@ export class SessionTimeline {
   private readonly haves = new Map<string, Set<number>>();
   /** Pieces still owed per open peer request (its end is the last piece). */
   private readonly expected = new Map<string, number>();
+  /** The origin rate last recorded per neighbour and segment (`have-pieces`). */
+  private readonly saidRates = new Map<string, number>();
 
   constructor(
     readonly timeline: Timeline,
@@ -40,6 +42,9 @@ export class SessionTimeline {
         (this.haves.get(peer) ?? this.haves.set(peer, new Set()).get(peer))?.add(msg.seq);
         tl.record("have-delta", msg.seq, { peer });
         return;
+      case "have_pieces":
+        this.havePieces(peer, msg.seq, msg.originRate);
+        return;
       case "piece": {
         const id = `req:${peer}:${msg.requestId}`;
         if (tl.progress(id, msg.data.length) && this.requestDone(id)) tl.end(id, "ok");
@@ -55,6 +60,21 @@ export class SessionTimeline {
       default:
         return;
     }
+  }
+
+  /**
+   * HAVE_PIECES: recorded with the origin rate it says (what the scheduler judges the origin by,
+   * `slowOriginByOriginCopies`) for a neighbour's first word of a segment and whenever that rate
+   * moved by more than a quarter since; every word would crowd the timeline's capacity.
+   */
+  private havePieces(peer: string, seq: number, originRate: number): void {
+    const key = `${peer}:${seq}`;
+    const last = this.saidRates.get(key);
+    if (last !== undefined && Math.abs(originRate - last) <= 0.25 * Math.max(last, 1)) return;
+    this.saidRates.delete(key);
+    this.saidRates.set(key, originRate);
+    if (this.saidRates.size > 256) this.saidRates.delete(this.saidRates.keys().next().value as string);
+    this.timeline.record("have-pieces", seq, { peer, originRate });
   }
 
   private requestDone(id: string): boolean {
