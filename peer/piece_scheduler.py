@@ -50,6 +50,7 @@ from swarmcast.peer.player_loads import (
     PlayerLoad,
     downlink_shared_rate,
     mark_link_sharing,
+    thin_lead,
     tight_link_budget,
 )
 from swarmcast.peer.scheduler_actions import (
@@ -386,6 +387,9 @@ class PieceScheduler(SchedulerNeighbours):
                 if race is not None and now >= race:
                     why = "race-takeover"
                 self._fetch_http(now, segment, take_over=True, reason=why)
+                continue
+            if head and thin_lead(self.clock, self.config, segment, now, deadline):
+                self._fetch_http(now, segment, take_over=False, reason="thin-lead")
                 continue
             holders = self.book.usable_holders(now, segment.seq)
             if holders and late_before and self._downlink_first(segment):

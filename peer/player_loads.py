@@ -126,3 +126,24 @@ def mark_link_sharing(
             missing = segment.missing_bytes()
             shared = sum(min(size, missing) for seq, size in flows if seq > segment.seq)
         segment.link_shared_bytes = shared
+
+
+def thin_lead(
+    clock: DeadlineClock,
+    config: SchedulerConfig,
+    segment: SegmentState,
+    now: float,
+    deadline: float,
+) -> bool:
+    """The segment is due within `thin_lead_origin_s`, none of it is in or on its way, and our
+    link is tight at a rate that is not a crowded origin's share (`thin_lead_min_rate_x`): it
+    comes from the origin now, as over plain HTTP, not from the swarm and then from a takeover
+    once the swarm turns out slow. The caller asks only for a segment nothing before is missing."""
+    lead = config.thin_lead_origin_s
+    if lead <= 0 or deadline - now > lead or not clock.http_rate_known:
+        return False
+    if segment.have_count > 0 or any(owner != UNASSIGNED for owner in segment.owner):
+        return False  # a copy begun goes on by the other rules
+    rate, bitrate = clock.http_rate, segment.bitrate
+    tight = rate < config.shared_link_x * bitrate or clock.slow_link
+    return tight and rate >= config.thin_lead_min_rate_x * bitrate

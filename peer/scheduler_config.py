@@ -96,6 +96,29 @@ class SchedulerConfig:
     and on a thin buffer the wait was the stall (lab: a DSL page's first segment after a
     switch waited 5.3 s for its fallback point and a silent neighbour's round, a 0.8 s stall).
     Not while neighbours are still connecting (they may hold it)."""
+    thin_lead_origin_s: float = 4.0
+    """On a tight link (our measured origin rate under `shared_link_x` times the segment's
+    bitrate, or slower than the origin: `slow_link_reserve_x`), a segment due within this long,
+    with nothing due before it missing and none of it on its way yet, comes from the origin at
+    once: no election turn, no round of requests to a neighbour that holds it. The segment a
+    page needs right after its start, or after a stall, has about a segment's duration of lead
+    and the transfer alone takes most of it; a relay on a home uplink sends a piece every
+    0.5-1 s, and the page waited for the swarm and then for the takeover's transfer (realistic
+    lab, seven runs: 28 of 41 P2P stalls in a page's first 30 s of play, 15 of them on a segment
+    first asked of a neighbour and taken over at its fallback point;
+    bench/results/stalls-s52/README.md).
+    In steady play a new segment comes with 5-8 s of lead and goes to the swarm as before.
+    Simulator, 24 seeds, stall share median / worst: cable + DSL audience 3.26 / 6.12 ->
+    1.85 / 4.32 % (22 seeds better, 1 worse), 5-8 viewers 0.79 / 4.55 -> 0.48 / 2.73 %, flash
+    crowds as before, at 1-2.5 points less offload of the bound (median;
+    bench/results/sim-s52/README.md). 0: off."""
+    thin_lead_min_rate_x: float = 1.0
+    """`thin_lead_origin_s` only while our measured origin rate is at least this many times the
+    segment's bitrate. Under it the rate is a share of a crowded origin (or a link that cannot
+    keep up anyway): after a flash crowd's stall wave every member's lead was thin, each went to
+    the origin at once and slowed it further (simulator, flash crowd of 20 on an origin at 2.4x
+    the bitrate: 7 -> 55 % of watch time stalled without this bound, 7 % with it). 0: no
+    bound."""
     tight_link_x: float = 2.0
     """A link is tight while our measured origin rate is under this many times the bitrate."""
     shared_link_x: float = 3.0

@@ -36,6 +36,7 @@ MARKERS = {
     "pace-takeover": ("<", "tab:orange", "HTTP: peers behind pace"),
     "race-takeover": (">", "tab:brown", "HTTP: own link beats a stalled copy"),
     "catch-up": ("d", "tab:olive", "HTTP: next unheld segment at once"),
+    "thin-lead": ("D", "tab:pink", "HTTP: due soon on a tight link"),
     "no-deadline": ("1", "tab:gray", "HTTP: no deadline"),
     "peer-round": ("o", "tab:blue", "peer round"),
     "safety-net": ("*", "magenta", "loader safety net"),
@@ -44,7 +45,7 @@ MARKERS = {
 }
 HTTP_DECISIONS = (
     "election-turn", "blocked-no-holder", "fallback-takeover", "pace-takeover", "race-takeover",
-    "catch-up", "no-deadline", "seeder",
+    "catch-up", "thin-lead", "no-deadline", "seeder",
 )  # fmt: skip
 
 

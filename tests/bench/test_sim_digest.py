@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "e78af68fe5bddcc237753a5d3b0222f0b205ae0593f2fdac76c4960bf4e9e2ae",
+        "5cc9ffe2cae58c2336dc08ba1063f09cb15bbbed482d379a7b284b13f277aac6",
     ),
     "steady-peer": (
         SimConfig(
@@ -29,7 +29,7 @@ PINNED = {
             arrival_window_s=20.0,
         ),
         2,
-        "f3ea2b4b734d6f9879d60e5e8c34ea155ca505ae1d752143f418d14aa110dba0",
+        "09ad8a297825b13b6a1ec843eb1fecd16e922369cffa4de865956b0803462651",
     ),
 }
 

@@ -21,7 +21,7 @@ import { DownloadBook } from "./download_book";
 import { RemotePeer, SegmentState } from "./download_state";
 import { EDGE_SEEDER_CAPABILITY, OriginGate } from "./origin_gate";
 import { announcing, pacedLimit } from "./peer_requests";
-import { DownlinkQueue, downlinkSharedRate, markLinkSharing, PlayerLoad, tightLinkBudget } from "./player_loads";
+import { DownlinkQueue, downlinkSharedRate, markLinkSharing, PlayerLoad, thinLead, tightLinkBudget } from "./player_loads";
 import type { SchedulerConfig } from "./scheduler_config";
 import { MAX_PIECES_PER_SEGMENT, SchedulerNeighbours, sortedNumbers } from "./scheduler_neighbours";
 import { emptySchedulerStats, type SchedulerStats } from "./scheduler_stats";
@@ -336,6 +336,10 @@ export class PieceScheduler extends SchedulerNeighbours {
         const race = this.gate.stalledRaceAt(segment);
         const why = race !== null && now >= race ? "race-takeover" : early ? "pace-takeover" : "fallback-takeover";
         this.fetchHttp(now, segment, true, why);
+        continue;
+      }
+      if (head && thinLead(this.clock, this.config, segment, now, deadline)) {
+        this.fetchHttp(now, segment, false, "thin-lead");
         continue;
       }
       const holders = this.book.usableHolders(now, segment.seq);

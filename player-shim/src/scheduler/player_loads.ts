@@ -112,3 +112,19 @@ export function markLinkSharing(
     segment.linkSharedBytes = shared;
   }
 }
+
+/**
+ * The segment is due within `thinLeadOriginS`, none of it is in or on its way, and our link is
+ * tight at a rate that is not a crowded origin's share (`thinLeadMinRateX`): it comes from the
+ * origin now, not from the swarm and then a takeover (why: the Python port's
+ * `thin_lead_origin_s`). The caller asks only for a segment nothing before is missing.
+ */
+export function thinLead(clock: DeadlineClock, config: SchedulerConfig, segment: SegmentState, now: number, deadline: number): boolean {
+  const lead = config.thinLeadOriginS;
+  if (lead <= 0 || deadline - now > lead || !clock.httpRateKnown) return false;
+  if (segment.haveCount > 0 || segment.owner.some((owner) => owner !== UNASSIGNED)) return false; // a copy begun goes on by the other rules
+  const rate = clock.httpRate;
+  const bitrate = segment.bitrate;
+  const tight = rate < config.sharedLinkX * bitrate || clock.slowLink;
+  return tight && rate >= config.thinLeadMinRateX * bitrate;
+}

@@ -68,6 +68,15 @@ export interface SchedulerConfig {
    * Python port's `catch_up_unheld`).
    */
   catchUpUnheld: boolean;
+  /**
+   * On a tight link (under `sharedLinkX` times the bitrate, or slower than the origin), a segment
+   * due within this long with nothing due before it missing and none of it on its way comes from
+   * the origin at once: no election turn, no request to a neighbour (why: the Python port's
+   * `thin_lead_origin_s`). 0: off.
+   */
+  thinLeadOriginS: number;
+  /** `thinLeadOriginS` only while our measured origin rate is at least this many times the bitrate (under it: a crowded origin's share). */
+  thinLeadMinRateX: number;
   /** A link is tight while our measured origin rate is under this many times the bitrate. */
   tightLinkX: number;
   /**
@@ -288,6 +297,8 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   playerLoadsShareLink: true,
   slowLinkHoldsPeerRequests: true,
   catchUpUnheld: true,
+  thinLeadOriginS: 4.0,
+  thinLeadMinRateX: 1.0,
   tightLinkX: 2.0,
   sharedLinkX: 3.0,
   httpRateEwmaWeight: 0.3,
