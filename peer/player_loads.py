@@ -121,8 +121,7 @@ def mark_link_sharing(
     flows.extend((load.seq, load.remaining(now, clock.http_rate, load_bitrate)) for load in loads)
     for segment in segments:
         shared = 0.0
-        tight = clock.http_rate < x * segment.bitrate or clock.slow_link
-        if x > 0 and clock.http_rate_known and tight:
+        if x > 0 and clock.http_rate_known and own_link_tight(clock, config, segment):
             missing = segment.missing_bytes()
             shared = sum(min(size, missing) for seq, size in flows if seq > segment.seq)
         segment.link_shared_bytes = shared
@@ -144,6 +143,12 @@ def thin_lead(
         return False
     if segment.have_count > 0 or any(owner != UNASSIGNED for owner in segment.owner):
         return False  # a copy begun goes on by the other rules
-    rate, bitrate = clock.http_rate, segment.bitrate
-    tight = rate < config.shared_link_x * bitrate or clock.slow_link
-    return tight and rate >= config.thin_lead_min_rate_x * bitrate
+    floor = config.thin_lead_min_rate_x * segment.bitrate
+    return own_link_tight(clock, config, segment) and clock.http_rate >= floor
+
+
+def own_link_tight(clock: DeadlineClock, config: SchedulerConfig, segment: SegmentState) -> bool:
+    """Our measured origin rate is under `shared_link_x` times the segment's bitrate, or our
+    link is slower than the origin (`DeadlineClock.slow_link`): a fetch shares our own downlink
+    with whatever else comes in (`mark_link_sharing`, `thin_lead`)."""
+    return clock.http_rate < config.shared_link_x * segment.bitrate or clock.slow_link

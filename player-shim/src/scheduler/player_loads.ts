@@ -104,8 +104,7 @@ export function markLinkSharing(
   for (const load of loads) flows.push([load.seq, load.remaining(now, clock.httpRate, loadBitrate)]);
   for (const segment of all) {
     let shared = 0;
-    const tight = clock.httpRate < x * segment.bitrate || clock.slowLink;
-    if (x > 0 && clock.httpRateKnown && tight) {
+    if (x > 0 && clock.httpRateKnown && ownLinkTight(clock, config, segment)) {
       const missing = segment.missingBytes();
       for (const [seq, size] of flows) if (seq > segment.seq) shared += Math.min(size, missing);
     }
@@ -123,8 +122,14 @@ export function thinLead(clock: DeadlineClock, config: SchedulerConfig, segment:
   const lead = config.thinLeadOriginS;
   if (lead <= 0 || deadline - now > lead || !clock.httpRateKnown) return false;
   if (segment.haveCount > 0 || segment.owner.some((owner) => owner !== UNASSIGNED)) return false; // a copy begun goes on by the other rules
-  const rate = clock.httpRate;
-  const bitrate = segment.bitrate;
-  const tight = rate < config.sharedLinkX * bitrate || clock.slowLink;
-  return tight && rate >= config.thinLeadMinRateX * bitrate;
+  return ownLinkTight(clock, config, segment) && clock.httpRate >= config.thinLeadMinRateX * segment.bitrate;
+}
+
+/**
+ * Our measured origin rate is under `sharedLinkX` times the segment's bitrate, or our link is
+ * slower than the origin (`DeadlineClock.slowLink`): a fetch shares our own downlink with whatever
+ * else comes in (`markLinkSharing`, `thinLead`).
+ */
+export function ownLinkTight(clock: DeadlineClock, config: SchedulerConfig, segment: SegmentState): boolean {
+  return clock.httpRate < config.sharedLinkX * segment.bitrate || clock.slowLink;
 }
