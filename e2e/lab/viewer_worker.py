@@ -95,7 +95,7 @@ def open_context(playwright: Playwright, args: argparse.Namespace) -> BrowserCon
     """Chromium with the lab's flags; with `--profile`, on that (pre-warmed) user-data dir."""
     options: dict[str, Any] = {
         "executable_path": args.chromium,
-        "args": chromium_flags(_origin_of(args.url)),
+        "args": chromium_flags(_origin_of(args.url)) + net_log_flags(args),
         "headless": True,
     }
     context_options: dict[str, Any] = {
@@ -152,6 +152,20 @@ def save_timeline(page: Page, path: str, console_errors: list[str]) -> None:
 # `<viewer>.cpuprofile` (the timeline's file name; DevTools and speedscope open it).
 CPU_PROFILE_DIR_ENV = "SWARMCAST_LAB_CPU_PROFILE_DIR"
 CPU_PROFILE_INTERVAL_ENV = "SWARMCAST_LAB_CPU_PROFILE_INTERVAL_US"
+
+
+# Diagnosis, not a figure: with this set, every browser viewer (not the warm-up) writes Chromium's
+# net log (sockets, connection pools, each request's phases) to `<viewer>.netlog.json` there;
+# it shows whether a slow origin fetch waited for a socket, a TCP connect, or bytes.
+NET_LOG_DIR_ENV = "SWARMCAST_LAB_NETLOG_DIR"
+
+
+def net_log_flags(args: argparse.Namespace) -> list[str]:
+    directory = os.environ.get(NET_LOG_DIR_ENV)
+    if not directory or args.warmup or not args.name:
+        return []
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    return [f"--log-net-log={Path(directory) / f'{args.name}.netlog.json'}"]
 
 
 def start_cpu_profile(
