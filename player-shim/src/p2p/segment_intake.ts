@@ -113,7 +113,7 @@ export class SegmentIntake {
    * window's records are fetched together and arrive in any order; the scheduler plans each
    * segment as it enters, so a later one entering first looked like the head of the queue and
    * went to the origin ahead of the segment due before it (realistic lab, after a join or a
-   * rendition switch: 40 times in 11 runs; bench/results/stalls-s53/README.md).
+   * rendition switch: 11 times in 11 runs; bench/results/stalls-s53/README.md).
    */
   private async earlierAdded(seq: number): Promise<void> {
     for (;;) {
