@@ -4,7 +4,6 @@ local segments, neighbours, and requests/fetches in flight, kept consistent with
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -39,8 +38,6 @@ class DownloadBook:
         self._by_id: list[RemotePeer] = []
         self.requests: dict[int, PeerRequest] = {}
         self.fetches: dict[int, HttpFetch] = {}
-        # (fetch id, when it ended) of our last origin fetches to complete: see `stuck_at`.
-        self._completed_fetches: deque[tuple[int, float]] = deque(maxlen=8)
         self._emit = emit
         self._stats = stats
         # Copies taken from peers are announced too (HAVE_PIECES when the first request goes out,
@@ -122,33 +119,6 @@ class DownloadBook:
         )
         self._stats.segments_completed += 1
         self._emit(AnnounceHave(segment.seq))
-
-    def finish_fetch(self, fetch: HttpFetch, now: float) -> None:
-        """A fetch brought its last piece."""
-        self.fetches.pop(fetch.fetch_id, None)
-        self._completed_fetches.append((fetch.fetch_id, now))
-
-    def stuck_at(self, fetch: HttpFetch, stuck_s: float) -> float | None:
-        """When `fetch` counts as stuck (`SchedulerConfig.origin_stuck_s`): `stuck_s` after it
-        went silent, if a fetch opened after it (a higher id) has completed since (None: none
-        has, or the rule is off). Under a fair share of a slow link or origin no later fetch
-        completes while an earlier one brings nothing."""
-        if stuck_s <= 0 or not fetch.pending:
-            return None
-        silent = fetch.silent_since()
-        for fetch_id, ended in self._completed_fetches:
-            if fetch_id > fetch.fetch_id and ended >= silent:
-                return silent + stuck_s
-        return None
-
-    def stuck_fetches(self, now: float, stuck_s: float) -> list[HttpFetch]:
-        """Our origin fetches stuck by now (`stuck_at`)."""
-        stuck = []
-        for fetch in self.fetches.values():
-            at = self.stuck_at(fetch, stuck_s)
-            if at is not None and now >= at:
-                stuck.append(fetch)
-        return stuck
 
     def fail_fetch(self, fetch_id: int) -> SegmentState | None:
         """Forget a failed fetch and free its pieces; returns the segment it was for, if any

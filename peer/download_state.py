@@ -169,15 +169,9 @@ class HttpFetch:
     size: int
     piece_size: int
     segment_size: int
-    progress_at: float = -1.0
-    """When its last piece arrived (-1: none yet)."""
 
     def piece_bytes(self, index: int) -> int:
         return min(self.piece_size, self.segment_size - index * self.piece_size)
-
-    def silent_since(self) -> float:
-        """When it last brought a piece (or began, before its first)."""
-        return max(self.sent_at, self.progress_at)
 
 
 @dataclass

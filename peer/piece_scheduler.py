@@ -281,10 +281,9 @@ class PieceScheduler(SchedulerNeighbours):
             self.stats.bytes_from_http += fetch.piece_bytes(index)
             self.stats.duplicate_bytes += fetch.piece_bytes(index)
         if fetch is not None:
-            fetch.progress_at = now
             fetch.pending.discard(index)
             if not fetch.pending:
-                self.book.finish_fetch(fetch, now)
+                self.book.fetches.pop(fetch_id, None)
                 self.clock.http_fetch_done(fetch.size, now - fetch.sent_at, now)
         self._schedule(now)
 
@@ -345,10 +344,6 @@ class PieceScheduler(SchedulerNeighbours):
         self.clock.update_slow_link(now)
         self.clock.update_head(now, self.book.segments.values())
         self._check_deadlines(now)
-        for fetch in self.book.stuck_fetches(now, self.config.origin_stuck_s):
-            segment = self.book.fail_fetch(fetch.fetch_id)  # its owed pieces, asked again:
-            if segment is not None:  # see `origin_stuck_s`
-                self._fetch_http(now, segment, take_over=False, reason="origin-stuck")
         self.book.promise_s = self.clock.progress_timeout()
         # (segment, deadline, usable holders), holders computed once per pass
         assignable: list[tuple[SegmentState, float, list[RemotePeer]]] = []

@@ -119,17 +119,6 @@ class SchedulerConfig:
     the origin at once and slowed it further (simulator, flash crowd of 20 on an origin at 2.4x
     the bitrate: 7 -> 55 % of watch time stalled without this bound, 7 % with it). 0: no
     bound."""
-    origin_stuck_s: float = 4.0
-    """An origin fetch silent this long (no piece since it began or since its last one), while
-    a fetch of ours that began after it has completed since it went silent, is stuck: its
-    missing pieces are asked of the origin again at once (decision `origin-stuck`; the stuck
-    response still counts if it comes). The link and the origin serve our other fetches, so
-    it is that one connection: a TCP flow backing off after losses in the access link's queue
-    (realistic lab: a DSL page's fetch silent for 7 s and a cable page's for 6 s while later
-    fetches came in 1 s, a 4.3-s and a 4.5-s stall; bench/results/stalls-s53/README.md). Not
-    shorter: at 1.5 s and 2.5 s it fired four and two times a lab run on responses whose rest
-    then came within a second (flows on a full access link take turns; in Chromium's net log
-    no response of a run stayed silent for more than 3.2 s). 0: off."""
     tight_link_x: float = 2.0
     """A link is tight while our measured origin rate is under this many times the bitrate."""
     shared_link_x: float = 3.0

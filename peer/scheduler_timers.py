@@ -1,7 +1,6 @@
 """When the pure scheduler (`peer.piece_scheduler`) must run again without an event: the
 earliest of every incomplete segment's timing rules (`peer.origin_gate`), its HTTP retry and
-deadline, each neighbour's cooldown and silence, an origin fetch turning stuck, and the upload
-side's timers."""
+deadline, each neighbour's cooldown and silence, and the upload side's timers."""
 
 from __future__ import annotations
 
@@ -44,10 +43,6 @@ def next_timer(
                 best = t
             if playing and not segment.missed and now < deadline < best:
                 best = deadline
-    for fetch in book.fetches.values():
-        stuck = book.stuck_at(fetch, config.origin_stuck_s)  # see `origin_stuck_s`
-        if stuck is not None and now < stuck < best:
-            best = stuck
     timeout = config.peer_silence_timeout_s
     for peer in book.peers.values():
         t = peer.cooldown_until

@@ -37,7 +37,6 @@ MARKERS = {
     "race-takeover": (">", "tab:brown", "HTTP: own link beats a stalled copy"),
     "catch-up": ("d", "tab:olive", "HTTP: next unheld segment at once"),
     "thin-lead": ("D", "tab:pink", "HTTP: due soon on a tight link"),
-    "origin-stuck": ("P", "tab:purple", "HTTP: a stuck fetch asked again"),
     "no-deadline": ("1", "tab:gray", "HTTP: no deadline"),
     "peer-round": ("o", "tab:blue", "peer round"),
     "safety-net": ("*", "magenta", "loader safety net"),
@@ -46,7 +45,7 @@ MARKERS = {
 }
 HTTP_DECISIONS = (
     "election-turn", "blocked-no-holder", "fallback-takeover", "pace-takeover", "race-takeover",
-    "catch-up", "thin-lead", "origin-stuck", "no-deadline", "seeder",
+    "catch-up", "thin-lead", "no-deadline", "seeder",
 )  # fmt: skip
 
 

@@ -107,19 +107,10 @@ export class PlayheadTracker {
     return m !== null && !m.paused && !m.seeking && m.readyState >= 3 && this.started;
   }
 
-  /**
-   * End of the media buffered contiguously from the playhead (the position when none is): the
-   * player does not ask for what lies before it. Before the first frame too: after an ABR
-   * switch ahead of it the old rendition's fragment is buffered at the start position, and
-   * prefetching the new rendition's copy of it took a mobile page's link beside the fragment
-   * playback needed next (realistic lab: 5 such origin fetches in 17 runs, each before a stall;
-   * bench/results/stalls-s53/README.md).
-   */
+  /** End of the media buffered contiguously from the playhead once started (else the position): the player does not ask for what lies before it. */
   bufferedEnd(): number {
     const m = this.media;
-    const position = this.position();
-    const ahead = m ? bufferAhead(m) : 0;
-    return m && ahead > 0 ? Math.max(position, m.currentTime + ahead) : position;
+    return m && this.started ? m.currentTime + bufferAhead(m) : this.position();
   }
 
   /** currentTime once playing, the first wanted fragment before that. */

@@ -85,7 +85,6 @@ export class SegmentIntake {
     }
     let prefilled = false;
     if (prefill) prefilled = await verifyFile(record, prefill).then(() => true, () => false);
-    await this.earlierAdded(info.seq);
     if (deps.closed()) return null;
     const existing = deps.store.get(info.seq);
     if (existing) return existing;
@@ -105,22 +104,6 @@ export class SegmentIntake {
     if (prefilled) this.fill(buffer, null, true);
     deps.drain();
     return buffer;
-  }
-
-  /**
-   * Waits until every earlier segment whose record is still on its way has entered (or failed):
-   * segments enter the scheduler in order, as the Python peer's live feed reports them. A
-   * window's records are fetched together and arrive in any order; the scheduler plans each
-   * segment as it enters, so a later one entering first looked like the head of the queue and
-   * went to the origin ahead of the segment due before it (realistic lab, after a join or a
-   * rendition switch: 11 times in 11 runs; bench/results/stalls-s53/README.md).
-   */
-  private async earlierAdded(seq: number): Promise<void> {
-    for (;;) {
-      const earlier = [...this.adding].filter(([other]) => other < seq).map(([, pending]) => pending);
-      if (earlier.length === 0) return;
-      await Promise.allSettled(earlier);
-    }
   }
 
   /**

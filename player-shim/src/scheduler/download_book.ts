@@ -19,8 +19,6 @@ export class DownloadBook {
   readonly fetches = new Map<number, HttpFetch>();
   private nextRequestId = 1;
   private nextFetchId = 1;
-  /** [fetch id, when it ended] of our last origin fetches to complete: see `stuckAt`. */
-  private readonly completedFetches: [number, number][] = [];
 
   /** See usableHolders; set by the scheduler from its config. */
   promiseS = 0;
@@ -102,34 +100,6 @@ export class DownloadBook {
     this.local.set(segment.seq, { pieceCount: segment.pieceCount, size: segment.size, pieceSize: segment.pieceSize });
     this.stats.segmentsCompleted += 1;
     this.emit({ action: "announce_have", seq: segment.seq });
-  }
-
-  /** A fetch brought its last piece. */
-  finishFetch(fetch: HttpFetch, now: number): void {
-    this.fetches.delete(fetch.fetchId);
-    this.completedFetches.push([fetch.fetchId, now]);
-    if (this.completedFetches.length > 8) this.completedFetches.shift();
-  }
-
-  /**
-   * When `fetch` counts as stuck (`originStuckS`): `stuckS` after it went silent, if a fetch
-   * opened after it (a higher id) has completed since (null: none has, or the rule is off).
-   * Under a fair share of a slow link or origin no later fetch completes while an earlier one
-   * brings nothing.
-   */
-  stuckAt(fetch: HttpFetch, stuckS: number): number | null {
-    if (stuckS <= 0 || fetch.pending.size === 0) return null;
-    const silent = fetch.silentSince();
-    for (const [fetchId, ended] of this.completedFetches) if (fetchId > fetch.fetchId && ended >= silent) return silent + stuckS;
-    return null;
-  }
-
-  /** Our origin fetches stuck by now (`stuckAt`). */
-  stuckFetches(now: number, stuckS: number): HttpFetch[] {
-    return [...this.fetches.values()].filter((fetch) => {
-      const at = this.stuckAt(fetch, stuckS);
-      return at !== null && now >= at;
-    });
   }
 
   /** Forgets a failed fetch and frees its pieces; returns the segment it was for if that is

@@ -144,16 +144,8 @@ export class HttpFetch {
     readonly segmentSize: number,
   ) {}
 
-  /** When its last piece arrived (-1: none yet). */
-  progressAt = -1;
-
   pieceBytes(index: number): number {
     return Math.min(this.pieceSize, this.segmentSize - index * this.pieceSize);
-  }
-
-  /** When it last brought a piece (or began, before its first). */
-  silentSince(): number {
-    return Math.max(this.sentAt, this.progressAt);
   }
 }
 

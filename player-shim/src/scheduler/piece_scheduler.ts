@@ -233,10 +233,9 @@ export class PieceScheduler extends SchedulerNeighbours {
       this.stats.duplicateBytes += fetch.pieceBytes(index);
     }
     if (fetch) {
-      fetch.progressAt = now;
       fetch.pending.delete(index);
       if (fetch.pending.size === 0) {
-        this.book.finishFetch(fetch, now);
+        this.book.fetches.delete(fetchId);
         this.clock.httpFetchDone(fetch.size, now - fetch.sentAt, now);
       }
     }
@@ -301,10 +300,6 @@ export class PieceScheduler extends SchedulerNeighbours {
     this.clock.updateSlowLink(now);
     this.clock.updateHead(now, this.book.segments.values());
     this.checkDeadlines(now);
-    for (const fetch of this.book.stuckFetches(now, this.config.originStuckS)) {
-      const segment = this.book.failFetch(fetch.fetchId); // its owed pieces, asked again: see `originStuckS`
-      if (segment) this.fetchHttp(now, segment, false, "origin-stuck");
-    }
     this.book.promiseS = this.clock.progressTimeout();
     // (segment, deadline, usable holders), holders computed once per pass
     const assignable: [SegmentState, number, RemotePeer[]][] = [];

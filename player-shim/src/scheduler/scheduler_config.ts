@@ -77,12 +77,6 @@ export interface SchedulerConfig {
   thinLeadOriginS: number;
   /** `thinLeadOriginS` only while our measured origin rate is at least this many times the bitrate (under it: a crowded origin's share). */
   thinLeadMinRateX: number;
-  /**
-   * An origin fetch silent this long while a fetch of ours opened after it has completed since
-   * it went silent is stuck: its missing pieces are asked of the origin again at once (decision
-   * `origin-stuck`; why: the Python port's `origin_stuck_s`). 0: off.
-   */
-  originStuckS: number;
   /** A link is tight while our measured origin rate is under this many times the bitrate. */
   tightLinkX: number;
   /**
@@ -305,7 +299,6 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   catchUpUnheld: true,
   thinLeadOriginS: 4.0,
   thinLeadMinRateX: 1.0,
-  originStuckS: 4.0,
   tightLinkX: 2.0,
   sharedLinkX: 3.0,
   httpRateEwmaWeight: 0.3,

@@ -1,8 +1,7 @@
 /**
  * When the pure scheduler must run again without an event (peer/scheduler_timers.py, same rule):
  * the earliest of every incomplete segment's timing rules (`origin_gate.ts`), its HTTP retry and
- * deadline, each neighbour's cooldown and silence, an origin fetch turning stuck, and the upload
- * side's timers.
+ * deadline, each neighbour's cooldown and silence, and the upload side's timers.
  */
 
 import type { DeadlineClock } from "./deadline_clock";
@@ -32,7 +31,6 @@ export function nextTimer(
     consider(segment.httpRetryAt);
     if (clock.playing && !segment.missed) consider(deadline);
   }
-  for (const fetch of book.fetches.values()) consider(book.stuckAt(fetch, config.originStuckS)); // see `originStuckS`
   for (const peer of book.peers.values()) {
     consider(peer.cooldownUntil);
     if (peer.requests.size > 0) consider(silentAt(peer, config.peerSilenceTimeoutS));

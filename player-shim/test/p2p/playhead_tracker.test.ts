@@ -35,16 +35,6 @@ describe("PlayheadTracker", () => {
     tracker.detach();
   });
 
-  it("counts what the media holds at the start position as buffered before the first frame", () => {
-    // An ABR switch before the first frame: the old rendition's fragment [14.1, 16.1) is in.
-    const { tracker, media } = attachedTracker(14.1);
-    tracker.fragmentWanted(14, 2);
-    expect(tracker.bufferedEnd()).toBeCloseTo(16.1); // not the start position: prefetch from 16.1 on
-    media.buffered = { length: 0, start: () => 0, end: () => 0 };
-    expect(tracker.bufferedEnd()).toBe(14); // nothing in yet: the start position
-    tracker.detach();
-  });
-
   it("reports a pause and a stall as not playing", () => {
     const { tracker, media, pushed } = attachedTracker(20);
     media.dispatchEvent(new Event("playing"));
