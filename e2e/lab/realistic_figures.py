@@ -42,6 +42,7 @@ def realistic_figures(raw: dict[str, Any], summary: dict[str, Any]) -> dict[str,
     heights = {int(r["height"]): r["name"] for r in info["ladder"]}
     phases: dict[str, dict[str, Any]] = {}
     for phase_raw, phase_sum in zip(raw.get("phases", []), summary.get("phases", []), strict=True):
+        drops = {int(k): v for k, v in (phase_raw.get("access_drops") or {}).items()}
         browsers = {v["viewer"]: v for v in phase_sum["viewers"]}
         peers = {p["viewer"]: p for p in phase_sum["python"]}
         viewers = []
@@ -51,6 +52,7 @@ def realistic_figures(raw: dict[str, Any], summary: dict[str, Any]) -> dict[str,
                 viewer = _browser(record, browsers[record["viewer"]], host, heights, ladder)
             else:
                 viewer = _python(record, peers[record["viewer"]], host)
+            viewer["access_drops"] = drops.get(host["index"])  # None: not counted (older runs)
             viewers.append(viewer)
         phase = _phase(viewers, ladder)
         phase["pairs"] = nat_pairs(phase_raw.get("viewers", []), info["hosts"])

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmcast.e2e.coturn import Coturn, run_coturn
-from swarmcast.e2e.lab.config import LabConfig
+from swarmcast.e2e.lab.config import LabConfig, PhaseSpec
 from swarmcast.e2e.lab.nat_topology import ORIGIN_ADDRESS, TURN_ADDRESS, NatTopology, _tbf
 from swarmcast.e2e.lab.netns import HOST_IFACE, Host, Topology
 from swarmcast.e2e.lab.processes import ViewerRecord
@@ -116,6 +116,17 @@ class RealisticLabRun(LabRun):
         self.config = dataclasses.replace(self.config, origin_args=origin_args)
         await super()._start_origin()
 
+    async def _run_phase(self, phase: PhaseSpec, index: int = 0) -> dict[str, Any]:
+        """The lab's phase, plus the packets each host's access caps dropped during it
+        (`access_drops`): where a page's transfers lost packets, by host and direction."""
+        nat = self.topology.nat if isinstance(self.topology, NatLabTopology) else None
+        before = await asyncio.to_thread(nat.access_drops) if nat else {}
+        record = await super()._run_phase(phase, index)
+        if nat is not None:
+            after = await asyncio.to_thread(nat.access_drops)
+            record["access_drops"] = drops_during(before, after)
+        return record
+
     async def _run(self, started: float) -> dict[str, Any]:
         raw = await super()._run(started)
         raw["realistic"] = self.describe()
@@ -167,6 +178,16 @@ class RealisticLabRun(LabRun):
             await super()._teardown()
         finally:
             await asyncio.to_thread(self._stack.close)
+
+
+def drops_during(
+    before: dict[int, dict[str, int]], after: dict[int, dict[str, int]]
+) -> dict[int, dict[str, int]]:
+    """Per host, the drops counted between two `NatTopology.access_drops` readings."""
+    return {
+        index: {way: count - before.get(index, {}).get(way, 0) for way, count in now.items()}
+        for index, now in after.items()
+    }
 
 
 async def run_realistic(

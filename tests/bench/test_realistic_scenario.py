@@ -17,6 +17,7 @@ from swarmcast.e2e.lab.realistic_figures import (
     realistic_figures,
     run_row,
 )
+from swarmcast.e2e.lab.realistic_run import drops_during
 from swarmcast.e2e.lab.realistic_scenario import (
     RealisticScenario,
     build_realistic,
@@ -175,7 +176,8 @@ def test_figures_bound_abr_and_pairs() -> None:
     ]  # fmt: skip
     raw = {
         "realistic": {"hosts": hosts, "ladder": ladder},
-        "phases": [{"start_wall": 0, "end_wall": 1, "viewers": p2p_records},
+        "phases": [{"start_wall": 0, "end_wall": 1, "viewers": p2p_records,
+                    "access_drops": {"0": {"up": 3, "down": 0}, "1": {"up": 0, "down": 7}}},
                    {"start_wall": 2, "end_wall": 3, "viewers": cdn_records}],
         "links": [],
     }  # fmt: skip
@@ -206,6 +208,11 @@ def test_figures_bound_abr_and_pairs() -> None:
         "cone - cone+cgnat": {"attempts": 1, "connected": 1, "pairs": {"direct (srflx/prflx)": 1}},
     }
     assert pairs["selected"] == {"relay": 1, "direct (srflx/prflx)": 1}
+    # Each viewer carries its host's access-cap drops of the phase (JSON keys are strings).
+    drops = {v["viewer"]: v["access_drops"] for v in p2p["viewers"]}
+    assert drops["p2p-b0"] == {"up": 3, "down": 0} and drops["p2p-b1"] == {"up": 0, "down": 7}
+    assert drops["p2p-p0"] is None  # a host without a reading
+    assert all(v["access_drops"] is None for v in figures["phases"]["cdn"]["viewers"])
     row = run_row(figures)
     assert row["abr_within_one"] == 2 and row["pair_connected"] == 2
     # CPU per role and phase: browsers beside Python viewers (a phase without samples: None).
@@ -238,3 +245,13 @@ def test_browser_only_variants_and_their_upload_caps() -> None:
     query = RealisticLabRun(capped, lab_config(capped))._page_query(event)
     assert query == f"&upload_cap={round(host.up_kbit * 1000 / 8 * 0.8)}"
     assert RealisticLabRun(plain, lab_config(plain))._page_query(event) == ""
+
+
+def test_drops_during_a_phase() -> None:
+    before = {0: {"up": 5, "down": 1}, 1: {"up": 0, "down": 0}}
+    after = {0: {"up": 9, "down": 1}, 1: {"up": 2, "down": 4}, 2: {"up": 1, "down": 0}}
+    assert drops_during(before, after) == {
+        0: {"up": 4, "down": 0},
+        1: {"up": 2, "down": 4},
+        2: {"up": 1, "down": 0},
+    }
