@@ -61,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run `swarmcast signaling` on its own host (default: attached to the origin)",
     )  # fmt: skip
     parser.add_argument(
+        "--page-edge", action="store_true",
+        help="browser pages load through the production edge (nginx: TLS, HTTP/2, caching; "
+        "LabConfig.page_edge), not from the origin's plain-HTTP listener",
+    )  # fmt: skip
+    parser.add_argument(
         "--from-raw", type=Path, metavar="RAW_JSON",
         help="no run: summarize a kept raw record (var/lab/<run>/raw.json) into --out again",
     )  # fmt: skip
@@ -166,6 +171,8 @@ def config_from_args(name: str, args: argparse.Namespace) -> LabConfig:
         overrides["origin_nice"] = None if args.origin_nice == "none" else args.origin_nice
     if args.prelaunch:
         overrides["prelaunch_browsers"] = True
+    if args.page_edge:
+        overrides["page_edge"] = True
     return scenario_config(
         name, duration_s=args.duration, viewers=args.viewers, python_peers=args.python_peers,
         join_window_s=args.arrival_window, **overrides,

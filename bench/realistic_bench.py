@@ -42,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
     base = _new_dir(args.out, f"realistic-{stamp}")
     runs: list[dict[str, Any]] = []
     for k in range(max(1, args.runs or 1)):
-        config = lab_config(scenario, seed=args.seed + k, timeline=bool(args.timeline))
+        config = lab_config(
+            scenario, seed=args.seed + k, timeline=bool(args.timeline), page_edge=args.page_edge
+        )
         entry: dict[str, Any] = {"dir": str(base / f"run-{k + 1}"), "seed": config.seed}
         started = time.time()
         try:

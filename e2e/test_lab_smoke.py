@@ -1,7 +1,10 @@
 """A 60 s smoke run of the swarm lab's steady scenario: 3 Chromium viewers on their own hosts
-(network namespaces) watch the synthetic live stream with P2P on. Every viewer must play, peers
-must carry some of the bytes, nothing may fail verification, and the lab must leave no
-namespace behind. The full scenarios are `swarmcast bench lab` (bench/, run by hand)."""
+(network namespaces) watch the synthetic live stream with P2P on, their pages loaded through the
+production edge (nginx with deploy/nginx/swarmcast.conf: TLS, HTTP/2; `LabConfig.page_edge`).
+Every viewer must play over HTTP/2, peers must carry some of the bytes, nothing may fail
+verification, and the lab must leave no namespace and no nginx behind. The full scenarios are
+`swarmcast bench lab` (bench/, run by hand); the other lab tests load pages from the origin's
+plain-HTTP listener."""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ SMOKE = LabConfig(
     phase_gap_s=0,
     timeline=True,  # the viewers' timelines must come back, readable (bench lab --timeline)
     prelaunch_browsers=True,  # browsers wait on a blank page for their joins (--prelaunch)
+    page_edge=True,  # --page-edge
 )
 
 
@@ -50,6 +54,8 @@ def test_lab_smoke_every_viewer_plays_and_peers_carry_bytes(tmp_path: Path) -> N
     print("\n" + table(summary["phases"], summary))  # shown with -rA / on failure
 
     assert lab_namespaces(raw["run_tag"]) == [], "the lab left namespaces behind"
+    edge_pid = tmp_path / "lab" / "edge" / "nginx.pid"
+    assert not edge_pid.exists(), "nginx still running (or not cleaned up)"
     viewers = phase["viewers"]
     assert len(viewers) == 3
     for viewer in viewers:
@@ -65,4 +71,7 @@ def test_lab_smoke_every_viewer_plays_and_peers_carry_bytes(tmp_path: Path) -> N
         document = json.loads((timelines / f"{viewer['viewer']}.json").read_text())
         kinds = {e["kind"] for e in document["events"]}
         assert {"frag-request", "frag-served", "buffer", "decision"} <= kinds, kinds
+        # Everything the page loaded from its origin came over the edge's HTTP/2.
+        media = [r for r in document["resources"] if r["path"].startswith("/live/")]
+        assert media and {r["protocol"] for r in media} == {"h2"}, media[:3]
         assert (timelines / f"{viewer['viewer']}.png").is_file()

@@ -11,9 +11,6 @@ nodes rebuild the swarms and a newcomer is matched with the viewers already ther
 
 from __future__ import annotations
 
-import base64
-import datetime
-import hashlib
 import json
 import os
 import shutil
@@ -24,7 +21,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +29,7 @@ import pytest
 from swarmcast.e2e.browser import ensure_shim_bundle, webrtc_context
 from swarmcast.e2e.redis_process import free_ports, start_redis, wait_until_listening
 from swarmcast.e2e.serve_process import REPO, ServeProcess, serve_live
+from swarmcast.e2e.tls_edge import EDGE_HOST, make_certificate, nginx_argv, nginx_config
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,12 +41,11 @@ pytestmark = [
     ),
 ]
 
-HOST = "swarmcast.test"
+HOST = EDGE_HOST
 EDGE_ADDRESS = "10.77.0.1"  # scripts/in-netns.sh's veth address: not loopback, like a real edge
 STREAM = "topo"
 SECRET = "production-topology-secret-0123"
 ADMIN = "production-topology-admin-token"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # Records what the shim reports, with page time, for the failover measurements.
 RECORDER = """
 () => {
@@ -66,90 +62,6 @@ RECORDER = """
 """
 
 
-@dataclass
-class Authority:
-    cert: Path
-    key: Path
-    spki_sha256: str  # what --ignore-certificate-errors-spki-list wants
-
-
-def make_certificate(directory: Path) -> Authority:
-    """A test CA and a leaf for HOST signed by it (the chain nginx serves)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "swarmcast test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(hours=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST)]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    cert_path, key_path = directory / "fullchain.pem", directory / "privkey.pem"
-    cert_path.write_bytes(leaf.public_bytes(pem) + ca.public_bytes(pem))
-    key_path.write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    spki = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return Authority(cert_path, key_path, base64.b64encode(hashlib.sha256(spki).digest()).decode())
-
-
-def nginx_config(
-    work: Path, origin_port: int, signaling: list[int], port: int, ca: Authority
-) -> Path:
-    """deploy/nginx/swarmcast.conf with this test's addresses, in a minimal main config."""
-    site = (REPO / "deploy" / "nginx" / "swarmcast.conf").read_text()
-    replacements = {
-        "/var/cache/nginx/swarmcast": str(work / "cache"),
-        "server 127.0.0.1:8080;": f"server 127.0.0.1:{origin_port};",
-        "server 127.0.0.1:8081 ": f"server 127.0.0.1:{signaling[0]} ",
-        "server 127.0.0.1:8082 ": f"server 127.0.0.1:{signaling[1]} ",
-        "listen 443 ssl http2;": f"listen {EDGE_ADDRESS}:{port} ssl http2;",
-        "server_name video.example.com;": f"server_name {HOST};",
-        "/etc/ssl/swarmcast/fullchain.pem": str(ca.cert),
-        "/etc/ssl/swarmcast/privkey.pem": str(ca.key),
-    }
-    for old, new in replacements.items():
-        assert old in site, f"deploy/nginx/swarmcast.conf no longer has {old!r}"
-        site = site.replace(old, new)
-    (work / "swarmcast.conf").write_text(site)
-    main = work / "nginx.conf"
-    temp = " ".join(
-        f"{kind}_temp_path {work / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    main.write_text(
-        f"user root;\nworker_processes 1;\ndaemon off;\npid {work / 'nginx.pid'};\n"
-        f"error_log {work / 'error.log'} warn;\nevents {{ worker_connections 512; }}\n"
-        f"http {{ access_log off; {temp} include {work / 'swarmcast.conf'}; }}\n"
-    )
-    return main
-
-
 class Topology:
     """redis-server, the origin, two signaling nodes and nginx, each its own process."""
 
@@ -158,7 +70,7 @@ class Topology:
         self.redis_port, *self.signaling_ports, self.edge_port = free_ports(4)  # all distinct
         self.url = f"https://{HOST}:{self.edge_port}/"
         self.processes: dict[str, subprocess.Popen[Any]] = {}
-        self.ca = make_certificate(work)
+        self.ca = make_certificate(work, HOST)
 
     def start_redis(self) -> None:
         self.processes["redis"] = start_redis(self.redis_port, self.work)
@@ -177,10 +89,15 @@ class Topology:
 
     def start_nginx(self) -> None:
         origin_port = int(self.origin.url.rstrip("/").rsplit(":", 1)[1])
-        conf = nginx_config(self.work, origin_port, self.signaling_ports, self.edge_port, self.ca)
-        process = subprocess.Popen(
-            [NGINX, "-c", str(conf), "-p", str(self.work), "-e", str(self.work / "error.log")]
+        conf = nginx_config(
+            self.work,
+            f"127.0.0.1:{origin_port}",
+            (f"127.0.0.1:{self.signaling_ports[0]}", f"127.0.0.1:{self.signaling_ports[1]}"),
+            f"{EDGE_ADDRESS}:{self.edge_port}",
+            self.ca,
+            HOST,
         )
+        process = subprocess.Popen(nginx_argv(conf, self.work))
         self.processes["nginx"] = process
         wait_until_listening(EDGE_ADDRESS, self.edge_port, process)
 

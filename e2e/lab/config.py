@@ -75,6 +75,11 @@ class LabConfig:
     # Origin egress cap: a multiple of the top rendition's BANDWIDTH, or absolute kbit/s.
     egress_cap_x_top: float | None = None
     egress_cap_kbit: int | None = None
+    # Browser pages load through the production edge (nginx running deploy/nginx/swarmcast.conf:
+    # TLS, HTTP/2, caching) in the origin's namespace, as from a real deployment, instead of
+    # from the origin's own plain-HTTP listener (e2e/lab/page_edge.py). Python viewers keep the
+    # origin's address.
+    page_edge: bool = False
     # The viewer page (query `?stream=<stream>&p2p=<0|1>` is added).
     page_path: str = "/"
     # Viewers start with the page's scripts in their HTTP cache (loaded once before the first

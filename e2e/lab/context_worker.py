@@ -120,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
     viewers: dict[str, ContextViewer] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=args.chromium, args=chromium_flags(args.origin), headless=True
+            executable_path=args.chromium,
+            args=chromium_flags(args.origin) + args.chromium_arg,
+            headless=True,
         )
         next_tick = time.monotonic()
         running = True

@@ -308,7 +308,8 @@
   };
 
   // The page's requests to its origin, for the timeline dump (queued = from the request's
-  // creation until it left, connection set-up and pool waits included).
+  // creation until it left, connection set-up and pool waits included; protocol: "http/1.1",
+  // or "h2" through the page edge).
   const originResources = () => {
     const at = (x) => Math.round(x * 10) / 10;
     return performance
@@ -321,6 +322,7 @@
         ttfbMs: at(r.responseStart - r.requestStart),
         transferMs: at(r.responseEnd - r.responseStart),
         bytes: r.encodedBodySize,
+        protocol: r.nextHopProtocol,
       }));
   };
 

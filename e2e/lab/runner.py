@@ -28,6 +28,7 @@ from swarmcast.e2e.lab.netns import (
     remove_stale_namespaces,
 )
 from swarmcast.e2e.lab.origin_publish import publish_delays
+from swarmcast.e2e.lab.page_edge import PageEdge
 from swarmcast.e2e.lab.processes import (
     BrowserViewer,
     LabProcess,
@@ -79,6 +80,7 @@ class LabRun(ViewerLauncher):
         self.egress_cap_kbit: int | None = None
         self.phase_records: list[dict[str, Any]] = []
         self.origin_env: dict[str, str] = {}  # more environment for the origin (secrets)
+        self.edge: PageEdge | None = None  # `LabConfig.page_edge`
 
     async def run(self) -> dict[str, Any]:
         nice = self.config.python_peers_autogroup_nice
@@ -160,8 +162,17 @@ class LabRun(ViewerLauncher):
     # --- origin ---------------------------------------------------------------------------
 
     def _base_url(self) -> str:
+        """The origin's own listener (Python viewers, the readiness probe)."""
         assert self.origin_host is not None
         return f"http://{self.origin_host.address}:{self.config.origin_port}"
+
+    def _page_base_url(self) -> str:
+        """Where browser pages load from: the edge when there is one."""
+        return self.edge.url if self.edge is not None else self._base_url()
+
+    def _chromium_args(self) -> list[str]:
+        """Chromium flags beyond the lab's own (`viewer_worker.chromium_flags`)."""
+        return self.edge.chromium_args() if self.edge is not None else []
 
     async def _start_origin(self) -> None:
         config, host = self.config, self.origin_host
@@ -188,6 +199,10 @@ class LabRun(ViewerLauncher):
             ]  # fmt: skip
             if self.signaling_host is not None:
                 argv += ["--signaling-url", await self._start_signaling()]
+            if config.page_edge:
+                origin = f"{host.address}:{config.origin_port}"
+                self.edge = PageEdge(self.workdir / "edge", host.netns, host.address, origin)
+                argv += self.edge.origin_args()
         if config.origin_nice is not None:  # inherited by every thread the origin starts
             argv = ["nice", "-n", str(config.origin_nice), *argv]
         env = {"SWARMCAST_TOKEN_SECRET": self.token_secret, **self.origin_env}
@@ -197,6 +212,8 @@ class LabRun(ViewerLauncher):
         if config.origin_nice is not None and self.origin.pid is not None:
             set_autogroup_nice(self.origin.pid, config.origin_nice)
         self.stream_info = await self._wait_for_stream()
+        if self.edge is not None:
+            await self.edge.start()
         top = max((r.get("bandwidth") or 0) for r in self.stream_info["renditions"])
         if config.egress_cap_kbit:
             self.egress_cap_kbit = config.egress_cap_kbit
@@ -262,11 +279,12 @@ class LabRun(ViewerLauncher):
         template profile that every viewer starts from (`viewer_worker --warmup`)."""
         config, host = self.config, self.browser_hosts[0]
         assert self.workdir is not None
-        url = f"{self._base_url()}{config.page_path}?stream=lab-warmup&p2p=0"
+        url = f"{self._page_base_url()}{config.page_path}?stream=lab-warmup&p2p=0"
         argv = [
             config.python, "-m", "swarmcast.e2e.lab.viewer_worker", "--url", url, "--warmup",
             "--chromium", config.chromium,
         ]  # fmt: skip
+        argv += [f"--chromium-arg={arg}" for arg in self._chromium_args()]
         if config.browser_mode == "contexts":
             argv += ["--har-out", str(self._har_path())]
         else:
@@ -392,6 +410,9 @@ class LabRun(ViewerLauncher):
         stops += [p.process.stop(grace_s=3.0) for p in self.peers.values() if p.process.running]
         with contextlib.suppress(Exception):
             await asyncio.gather(*stops, return_exceptions=True)
+        if self.edge is not None:
+            with contextlib.suppress(Exception):
+                await self.edge.stop()
         for server in (self.origin, self.signaling):
             if server is not None:
                 with contextlib.suppress(Exception):

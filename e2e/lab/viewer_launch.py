@@ -43,6 +43,12 @@ class ViewerLauncher:
     def _base_url(self) -> str:
         raise NotImplementedError  # LabRun: the origin's URL
 
+    def _page_base_url(self) -> str:
+        raise NotImplementedError  # LabRun: where pages load from
+
+    def _chromium_args(self) -> list[str]:
+        raise NotImplementedError  # LabRun: Chromium flags beyond the lab's own
+
     def _template_profile(self) -> Path:
         assert self.workdir is not None
         return self.workdir / "profiles" / "template"
@@ -100,7 +106,7 @@ class ViewerLauncher:
         config = self.config
         assert self.workdir is not None
         url = (
-            f"{self._base_url()}{config.page_path}?stream={config.stream}"
+            f"{self._page_base_url()}{config.page_path}?stream={config.stream}"
             f"&p2p={1 if phase.p2p else 0}"
             + ("&timeline=1" if config.timeline else "")
             + self._page_query(event)
@@ -120,6 +126,7 @@ class ViewerLauncher:
             "--max-seconds", str(phase.duration_s + 60 + (PRELAUNCH_TIMEOUT_S if wait_go else 0)),
         ]  # fmt: skip
         argv += ["--name", event.viewer]
+        argv += [f"--chromium-arg={arg}" for arg in self._chromium_args()]
         if record.timeline_path:
             argv += ["--timeline-out", record.timeline_path]
         if wait_go:
@@ -142,10 +149,12 @@ class ViewerLauncher:
         config = self.config
         assert self.workdir is not None
         argv = [
-            config.python, "-m", "swarmcast.e2e.lab.context_worker", "--origin", self._base_url(),
+            config.python, "-m", "swarmcast.e2e.lab.context_worker",
+            "--origin", self._page_base_url(),
             "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
             "--max-seconds", str(phase.duration_s + 60),
         ]  # fmt: skip
+        argv += [f"--chromium-arg={arg}" for arg in self._chromium_args()]
         if config.warm_page_cache and self._har_path().is_file():
             argv += ["--har", str(self._har_path())]
         host = self._host_for(event)

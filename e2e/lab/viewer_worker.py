@@ -95,7 +95,7 @@ def open_context(playwright: Playwright, args: argparse.Namespace) -> BrowserCon
     """Chromium with the lab's flags; with `--profile`, on that (pre-warmed) user-data dir."""
     options: dict[str, Any] = {
         "executable_path": args.chromium,
-        "args": chromium_flags(_origin_of(args.url)) + net_log_flags(args),
+        "args": chromium_flags(_origin_of(args.url)) + args.chromium_arg + net_log_flags(args),
         "headless": True,
     }
     context_options: dict[str, Any] = {
@@ -120,7 +120,7 @@ def warm_up(args: argparse.Namespace) -> int:
         if args.har_out:
             browser = playwright.chromium.launch(
                 executable_path=args.chromium,
-                args=chromium_flags(_origin_of(args.url)),
+                args=chromium_flags(_origin_of(args.url)) + args.chromium_arg,
                 headless=True,
             )
             context = browser.new_context(
@@ -278,6 +278,10 @@ def add_browser_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between samples")
     parser.add_argument("--max-seconds", type=float, default=900.0, help="hard stop")
+    parser.add_argument(
+        "--chromium-arg", action="append", default=[], metavar="FLAG",
+        help="one more Chromium flag (repeatable; the page edge's name and certificate)",
+    )  # fmt: skip
 
 
 def main() -> int:
