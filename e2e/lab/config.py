@@ -113,6 +113,10 @@ class LabConfig:
     def __post_init__(self) -> None:
         if self.browser_mode not in BROWSER_MODES:
             raise ValueError(f"browser_mode must be one of {', '.join(BROWSER_MODES)}")
+        if self.page_edge and (self.separate_signaling or self.origin_argv is not None):
+            # The edge proxies signaling to the origin's own; an https page cannot reach a
+            # plain-HTTP signaling host, and a stand-in origin has no listener to proxy to.
+            raise ValueError("page_edge needs the lab's own origin with signaling inside it")
 
     @property
     def max_run_s(self) -> float:

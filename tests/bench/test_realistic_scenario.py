@@ -255,3 +255,13 @@ def test_drops_during_a_phase() -> None:
         1: {"up": 2, "down": 4},
         2: {"up": 1, "down": 0},
     }
+
+
+def test_page_edge_needs_the_labs_own_origin_with_signaling_inside() -> None:
+    config = lab_config(build_realistic_minimal(), page_edge=True)
+    assert config.page_edge and not config.separate_signaling
+    # An https page cannot reach a plain-HTTP signaling host; a stand-in origin has no listener.
+    with pytest.raises(ValueError, match="page_edge needs"):
+        lab_config(build_realistic_minimal(), page_edge=True, separate_signaling=True)
+    with pytest.raises(ValueError, match="page_edge needs"):
+        lab_config(build_realistic_minimal(), page_edge=True, origin_argv=("true",))
