@@ -7,7 +7,9 @@ sends all of a page's requests (fragments, byte ranges, records, playlists, API 
 HTTP/2 connection, and an aborted fetch resets one stream. Straight to the origin's plain HTTP/1.1
 listener a page opens up to six connections of its own: on a DSL or mobile access link the
 shim's concurrent origin fetches then ran as separate TCP flows, each aborted fetch closed its
-connection and the next one started a new handshake (bench/results/stalls-s54/README.md).
+connection and the next one started a new handshake. Behind the edge the P2P pages stalled
+more, not less (the page's responses queue behind each other on its one connection): the
+case a deployment has (bench/results/stalls-s54/README.md).
 
 Python viewers keep the origin's own address: they stand for edge seeders and headless
 viewers, which talk to the origin directly.

@@ -171,8 +171,10 @@ class LabRun(ViewerLauncher):
         return self.edge.url if self.edge is not None else self._base_url()
 
     def _chromium_args(self) -> list[str]:
-        """Chromium flags beyond the lab's own (`viewer_worker.chromium_flags`)."""
-        return self.edge.chromium_args() if self.edge is not None else []
+        """A viewer worker's arguments for the Chromium flags beyond the lab's own
+        (`viewer_worker.chromium_flags`): the edge's name and certificate."""
+        flags = self.edge.chromium_args() if self.edge is not None else []
+        return [f"--chromium-arg={flag}" for flag in flags]
 
     async def _start_origin(self) -> None:
         config, host = self.config, self.origin_host
@@ -284,7 +286,7 @@ class LabRun(ViewerLauncher):
             config.python, "-m", "swarmcast.e2e.lab.viewer_worker", "--url", url, "--warmup",
             "--chromium", config.chromium,
         ]  # fmt: skip
-        argv += [f"--chromium-arg={arg}" for arg in self._chromium_args()]
+        argv += self._chromium_args()
         if config.browser_mode == "contexts":
             argv += ["--har-out", str(self._har_path())]
         else:

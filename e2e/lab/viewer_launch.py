@@ -47,7 +47,7 @@ class ViewerLauncher:
         raise NotImplementedError  # LabRun: where pages load from
 
     def _chromium_args(self) -> list[str]:
-        raise NotImplementedError  # LabRun: Chromium flags beyond the lab's own
+        raise NotImplementedError  # LabRun: worker arguments for Chromium flags beyond the lab's
 
     def _template_profile(self) -> Path:
         assert self.workdir is not None
@@ -126,7 +126,7 @@ class ViewerLauncher:
             "--max-seconds", str(phase.duration_s + 60 + (PRELAUNCH_TIMEOUT_S if wait_go else 0)),
         ]  # fmt: skip
         argv += ["--name", event.viewer]
-        argv += [f"--chromium-arg={arg}" for arg in self._chromium_args()]
+        argv += self._chromium_args()
         if record.timeline_path:
             argv += ["--timeline-out", record.timeline_path]
         if wait_go:
@@ -154,7 +154,7 @@ class ViewerLauncher:
             "--chromium", config.chromium, "--interval", str(config.sample_interval_s),
             "--max-seconds", str(phase.duration_s + 60),
         ]  # fmt: skip
-        argv += [f"--chromium-arg={arg}" for arg in self._chromium_args()]
+        argv += self._chromium_args()
         if config.warm_page_cache and self._har_path().is_file():
             argv += ["--har", str(self._har_path())]
         host = self._host_for(event)
