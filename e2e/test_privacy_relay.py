@@ -4,11 +4,11 @@
 modified client could), so the server's own filtering is under test too.
 
 Acceptance: every page creates its peer connections with `iceTransportPolicy: "relay"`, gets
-P2P bytes over a relay/relay candidate pair, and never receives a host, srflx or prflx
-candidate (nor a relay candidate's real related address) in any SDP or trickled candidate it
-is handed (recorded by wrapping RTCPeerConnection); the Python peer gathers relay candidates
-only, serves pieces over relay/relay pairs, and receives relay candidates only; the leaky
-viewer's host candidates reach nobody.
+P2P bytes only over candidate pairs whose local end is its relay, and never receives a host,
+srflx or prflx candidate (nor a relay candidate's real related address) in any SDP or trickled
+candidate it is handed (recorded by wrapping RTCPeerConnection); the Python peer gathers relay
+candidates only, serves pieces over relay/relay pairs, and receives relay candidates only; the
+leaky viewer's host candidates reach nobody.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ LADDER = "640x360@700"
 TURN_HOST = "10.77.0.1"  # the veth end of scripts/in-netns.sh
 VIEWERS = 3
 P2P_TIMEOUT_S = 45
+PAIR_STATS_WAIT_S = 20
 # Records every candidate a page gathers or is handed, and every remote SDP, before WebRTC sees
 # them; keeps the connections so the test can read their selected candidate pairs.
 ICE_RECORDER = """
@@ -66,20 +67,39 @@ ICE_RECORDER = """
   };
 })();
 """
+# Every connected link's selected candidate pair, and every pair of its transport that has carried
+# bytes (Chromium may move a link to another pair; the new one's counters start at zero). Waits,
+# bounded by the argument (ms), until some pair has carried bytes to the page: the pages' shim
+# counts P2P bytes before the stats (polled by Chromium) show them.
 SELECTED_PAIRS = """
-async () => {
-  const out = [];
-  for (const pc of window.__ice.pcs) {
-    if (pc.connectionState !== "connected") continue;
-    const stats = [...(await pc.getStats()).values()];
-    const transport = stats.find((s) => s.type === "transport" && s.selectedCandidatePairId);
-    const pair = transport && stats.find((s) => s.id === transport.selectedCandidatePairId);
-    if (!pair) continue;
+async (waitMs) => {
+  const describe = (stats, pair) => {
     const type = (id) => (stats.find((s) => s.id === id) || {}).candidateType;
-    out.push({local: type(pair.localCandidateId), remote: type(pair.remoteCandidateId),
-              sent: pair.bytesSent, received: pair.bytesReceived});
+    return {local: type(pair.localCandidateId), remote: type(pair.remoteCandidateId),
+            sent: pair.bytesSent || 0, received: pair.bytesReceived || 0};
+  };
+  const snapshot = async () => {
+    const selected = [], carrying = [];
+    for (const pc of window.__ice.pcs) {
+      if (pc.connectionState !== "connected") continue;
+      const stats = [...(await pc.getStats()).values()];
+      const transport = stats.find((s) => s.type === "transport" && s.selectedCandidatePairId);
+      const pair = transport && stats.find((s) => s.id === transport.selectedCandidatePairId);
+      if (pair) selected.push(describe(stats, pair));
+      for (const s of stats) {
+        if (s.type === "candidate-pair" && (s.bytesSent || s.bytesReceived)) {
+          carrying.push(describe(stats, s));
+        }
+      }
+    }
+    return {selected, carrying};
+  };
+  const end = Date.now() + waitMs;
+  for (;;) {
+    const out = await snapshot();
+    if (out.carrying.some((p) => p.received > 0) || Date.now() > end) return out;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return out;
 }
 """
 RECORD = """
@@ -159,7 +179,9 @@ def test_privacy_stream_uses_relays_only_and_leaks_no_address(
             # The leaky viewer joins beside the pages; its first piece may come after theirs.
             wait_for_p2p_mark(peers[1], "leaky peer")
             records: list[dict[str, Any]] = [page.evaluate(RECORD) for page in pages]
-            pairs: list[list[dict[str, Any]]] = [page.evaluate(SELECTED_PAIRS) for page in pages]
+            pairs: list[dict[str, list[dict[str, Any]]]] = [
+                page.evaluate(SELECTED_PAIRS, PAIR_STATS_WAIT_S * 1000) for page in pages
+            ]
             # Stopped while the pages are still there: their stats list their open links' pairs.
             for process in peers:
                 process.send_signal(signal.SIGTERM)
@@ -172,10 +194,11 @@ def test_privacy_stream_uses_relays_only_and_leaks_no_address(
                 process.kill()
                 process.wait()
 
-    for i, (record, selected) in enumerate(zip(records, pairs, strict=True)):
+    for i, (record, links) in enumerate(zip(records, pairs, strict=True)):
         who = f"page {i}"
+        selected, carrying = links["selected"], links["carrying"]
         print(who, record["shim"]["p2pBytes"], "P2P bytes,", len(record["remote"]), "trickled,",
-              len(record["sdp"]), "SDPs, pairs", selected)  # fmt: skip
+              len(record["sdp"]), "SDPs, selected", selected, "carrying", carrying)  # fmt: skip
         assert record["policies"] and set(record["policies"]) == {"relay"}, record["policies"]
         assert record["shim"]["p2pBytes"] > 0
         assert_relay_only(record["local"], f"{who} (gathered)")
@@ -187,9 +210,9 @@ def test_privacy_stream_uses_relays_only_and_leaks_no_address(
         # The page always talks from its relay. The remote end is a relay too, except with the
         # leaky viewer: its checks from its own host address show up as a peer-reflexive
         # candidate (a client can expose itself; it cannot expose anybody else).
-        assert all(p["local"] == "relay" for p in selected), selected
+        assert all(p["local"] == "relay" for p in selected + carrying), (selected, carrying)
         assert sum(p["remote"] != "relay" for p in selected) <= 1, selected
-        assert sum(p["received"] for p in selected) > 0
+        assert sum(p["received"] for p in carrying) > 0, carrying
 
     print("python peer:", peer["bytes_uploaded"], "bytes uploaded, pairs", peer["candidate_pairs"])
     assert peer["bytes_uploaded"] > 0
