@@ -75,6 +75,17 @@ def make_certificate(directory: Path, host: str = EDGE_HOST) -> Authority:
     return Authority(cert_path, key_path, base64.b64encode(hashlib.sha256(spki).digest()).decode())
 
 
+# One line per request, written when nginx has handed its last byte to the socket: when (epoch s),
+# how long since its header arrived, the origin's connect / header / whole-response times ("-"
+# when served from the cache), the cache status, the status, bytes sent, the client connection
+# and its request count (HTTP/2: a page's requests share one), the client address, the URI.
+EDGE_TIMING_FORMAT = (
+    "$msec $request_time $upstream_connect_time $upstream_header_time $upstream_response_time"
+    " $upstream_cache_status $status $bytes_sent $connection $connection_requests $remote_addr"
+    " $request_uri"
+)
+
+
 def nginx_config(
     work: Path,
     origin: str,
@@ -82,10 +93,12 @@ def nginx_config(
     listen: str,
     ca: Authority,
     host: str = EDGE_HOST,
+    access_log: Path | None = None,
 ) -> Path:
     """deploy/nginx/swarmcast.conf in a minimal main config, with the origin's and the two
     signaling nodes' `address:port`, the `address:port` to listen on, and `work` for every path
-    (cache, temp files, pid, error log)."""
+    (cache, temp files, pid, error log). `access_log`: where each request's timing goes
+    (`EDGE_TIMING_FORMAT`), for diagnosis; none by default."""
     site = (REPO / "deploy" / "nginx" / "swarmcast.conf").read_text()
     replacements = {
         "/var/cache/nginx/swarmcast": str(work / "cache"),
@@ -102,6 +115,9 @@ def nginx_config(
         site = site.replace(old, new)
     (work / "swarmcast.conf").write_text(site)
     main = work / "nginx.conf"
+    access = "access_log off;"
+    if access_log is not None:
+        access = f"log_format timing '{EDGE_TIMING_FORMAT}'; access_log {access_log} timing;"
     temp = " ".join(
         f"{kind}_temp_path {work / kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -109,7 +125,7 @@ def nginx_config(
     main.write_text(
         f"user root;\nworker_processes 1;\ndaemon off;\npid {work / 'nginx.pid'};\n"
         f"error_log {work / 'error.log'} warn;\nevents {{ worker_connections 512; }}\n"
-        f"http {{ access_log off; {temp} include {work / 'swarmcast.conf'}; }}\n"
+        f"http {{ {access} {temp} include {work / 'swarmcast.conf'}; }}\n"
     )
     return main
 

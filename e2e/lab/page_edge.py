@@ -18,6 +18,8 @@ viewers, which talk to the origin directly.
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from pathlib import Path
 
 from swarmcast.e2e.lab.processes import LabProcess
@@ -25,6 +27,10 @@ from swarmcast.e2e.tls_edge import EDGE_HOST, Authority, make_certificate, nginx
 
 EDGE_PORT = 443
 READY_TIMEOUT_S = 15.0
+# Diagnosis, not a figure: with this set, the edge writes one line per request to
+# `<dir>/edge-<epoch s>.log` (`e2e.tls_edge.EDGE_TIMING_FORMAT`): whether a page's slow first byte
+# waited at the edge (cache lock, origin) or on the page's connection.
+ACCESS_LOG_DIR_ENV = "SWARMCAST_LAB_EDGE_LOG_DIR"
 
 
 class PageEdge:
@@ -62,12 +68,17 @@ class PageEdge:
         once its listener is bound)."""
         self.work.mkdir(parents=True, exist_ok=True)
         self.authority = await asyncio.to_thread(make_certificate, self.work)
+        access_log = None
+        if log_dir := os.environ.get(ACCESS_LOG_DIR_ENV):
+            Path(log_dir).mkdir(parents=True, exist_ok=True)
+            access_log = Path(log_dir).resolve() / f"edge-{int(time.time())}.log"
         conf = nginx_config(
             self.work,
             self.origin,
             (self.origin, self.origin),  # signaling runs inside the origin
             f"{self.address}:{EDGE_PORT}",
             self.authority,
+            access_log=access_log,
         )
         log_path = self.work / "nginx.out"
         self.process = LabProcess("edge", self.netns, nginx_argv(conf, self.work), log_path)
