@@ -3,7 +3,7 @@
  * wiring (media, playlists, teardown) on top of what every player's swarm shares (`SwarmBase`).
  */
 
-import Hls, { Events, type HlsConfig, type LevelUpdatedData, type MediaAttachedData } from "hls.js";
+import Hls, { Events, type HlsConfig, type LevelSwitchingData, type LevelUpdatedData, type MediaAttachedData } from "hls.js";
 import type { SwarmcastOptions } from "./config";
 import { swarmFragmentLoader } from "./hls/hls_loader";
 import { locateSegment } from "./p2p/origin_client";
@@ -63,6 +63,7 @@ export class Swarm extends SwarmBase {
       this.unwatchMedia = null;
     });
     on(Events.LEVEL_UPDATED, (_e, data: LevelUpdatedData) => this.levelUpdated(data));
+    on(Events.LEVEL_SWITCHING, (_e, data: LevelSwitchingData) => this.engine.playerSwitching(data.uri));
     on(Events.DESTROYING, () => this.destroy());
     if (this.timelineRecorder) this.offs.push(watchHls(this.timelineRecorder, hls));
     if (hls.media) this.attachMedia(hls.media);

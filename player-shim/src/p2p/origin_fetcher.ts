@@ -121,6 +121,16 @@ export class OriginFetcher {
     for (const { controller, seq: s } of this.controllers.values()) if (s === seq) controller.abort();
   }
 
+  /**
+   * Aborts the fetches of `seq` and reports each as failed (`OriginFetcherDeps.failed`): the
+   * scheduler, which still wants the segment, plans it again after its retry pause.
+   */
+  abandonSeq(seq: number): void {
+    const abandoned = [...this.controllers].filter(([, f]) => f.seq === seq);
+    for (const [, { controller }] of abandoned) controller.abort();
+    for (const [fetchId] of abandoned) this.deps.failed(fetchId); // may start others: after the loop
+  }
+
   /** Aborts every fetch; nothing is reported afterwards. */
   close(): void {
     this.closed = true;

@@ -29,6 +29,11 @@ export class SegmentWaiters {
     });
   }
 
+  /** Somebody waits for `seq`. */
+  has(seq: number): boolean {
+    return this.bySeq.has(seq);
+  }
+
   /** Sequence numbers somebody waits for (the store must not evict them). */
   seqs(): number[] {
     return [...this.bySeq.keys()];

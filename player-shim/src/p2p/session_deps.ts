@@ -61,4 +61,12 @@ export interface SessionDeps {
    * still serves its neighbours. Absent: never.
    */
   retired?: () => boolean;
+  /**
+   * The player has announced a switch to another rendition (hls.js LEVEL_SWITCHING) but not yet
+   * asked for a fragment of it: the session fetches only what the player asked it for
+   * (`SwarmSession.addSegment`'s `asked`, then waited for) and leaves the rest, whose bytes
+   * would queue ahead of the new rendition's playlist and first fragment on the viewer's link.
+   * Absent: never.
+   */
+  leaving?: () => boolean;
 }

@@ -59,6 +59,13 @@ export abstract class SwarmMembership {
    * first fragment waited on (realistic lab, bench/results/realistic-README.md series 17).
    */
   protected wantedRendition: string | null = null;
+  /**
+   * The rendition the player is moving to: announced by its switch (hls.js LEVEL_SWITCHING,
+   * `P2PEngine.playerSwitching`) before it asks for a fragment there, then each fragment request's.
+   * A session of another one is leaving (SessionDeps `leaving`): it fetches only what the player
+   * asked it for.
+   */
+  protected switchingTo: string | null = null;
   protected joining: Promise<SwarmSession | null> | null = null;
   protected readonly backoff: JoinBackoff;
   private stream: string | null = null;
@@ -188,6 +195,7 @@ export abstract class SwarmMembership {
         createLink: this.uplink.factory(this.links.factory(this.network.createLink)),
         measureOnly: () => !this.serving, // shadow: not one byte from a neighbour
         retired: () => this.wantedRendition !== null && this.wantedRendition !== rendition,
+        leaving: () => this.switchingTo !== null && this.switchingTo !== rendition,
       });
       const startup = this.startup.decide(joined.neighbours.length, joined.arrivals);
       const originMs = this.startup.originMs;

@@ -31,6 +31,8 @@ export class SwarmSession {
   private readonly intake: SegmentIntake;
   private readonly delivery: DeliveryWatch;
   private readonly waiters = new SegmentWaiters();
+  /** Segments the player asked for whose records are still coming (`addSegment(info, true)`): how many asks each. */
+  private readonly asked = new Map<number, number>();
   private readonly fetcher: OriginFetcher;
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** What neighbours may announce (§5.1; session_neighbours.ts). */
@@ -136,10 +138,42 @@ export class SwarmSession {
   /**
    * Makes the scheduler aware of a segment (fetching and checking its record first). Resolves
    * with its buffer, or null when the record cannot be had (the caller then uses plain HTTP).
+   * `asked`: the player asked for it (the engine's `load`, which then waits for it): fetched
+   * even while the player is leaving this rendition (`SessionDeps.leaving`).
    */
-  addSegment(info: SegmentInfo): Promise<SegmentBuffer | null> {
+  async addSegment(info: SegmentInfo, asked = false): Promise<SegmentBuffer | null> {
     this.setLiveEdge(info.seq);
-    return this.intake.add(info);
+    if (!asked) return this.intake.add(info);
+    this.asked.set(info.seq, (this.asked.get(info.seq) ?? 0) + 1);
+    try {
+      return await this.intake.add(info);
+    } finally {
+      const left = (this.asked.get(info.seq) ?? 1) - 1;
+      if (left > 0) this.asked.set(info.seq, left);
+      else this.asked.delete(info.seq);
+    }
+  }
+
+  /**
+   * The player announced a switch away from this rendition (`SessionDeps.leaving` is now true):
+   * origin fetches of segments it did not ask for stop. Their remaining bytes would reach the
+   * viewer ahead of the new rendition's playlist and fragment: a page's requests share one
+   * connection behind an HTTP/2 edge, and on a mobile link one segment is 1-2 s of it.
+   */
+  playerLeaving(): void {
+    if (this.closed) return;
+    for (const seq of this.fetcher.fetchingSeqs()) if (!this.wanted(seq)) this.fetcher.abandonSeq(seq);
+    this.drain();
+  }
+
+  /** The player waits for `seq` from this session (or asked for it and its record is coming). */
+  private wanted(seq: number): boolean {
+    return this.waiters.has(seq) || this.asked.has(seq);
+  }
+
+  /** While the player is leaving this rendition, `seq` is not fetched (neither asked of neighbours nor of the origin). */
+  private leftBehind(seq: number): boolean {
+    return this.deps.leaving?.() === true && !this.wanted(seq);
   }
 
   /** The segment is still arriving (delivery_watch.ts): the loader's safety net keeps waiting. */
@@ -273,7 +307,7 @@ export class SwarmSession {
       if (this.deps.measureOnly?.()) return this.scheduler.requestRejected(this.nowS(), action.peer, action.requestId, "choked");
       // Retired for now (a switch's join runs; the player may come back): "busy", not "choked",
       // which would leave the neighbour marked as choking us until an UNCHOKE it never sends.
-      if (this.deps.retired?.()) return this.scheduler.requestRejected(this.nowS(), action.peer, action.requestId, "busy");
+      if (this.deps.retired?.() || this.leftBehind(action.seq)) return this.scheduler.requestRejected(this.nowS(), action.peer, action.requestId, "busy");
       buffer?.noteRequested(this.deps.clock.now());
     }
     const frame = "peer" in action ? frameFor(action, this.store) : null;
@@ -287,7 +321,7 @@ export class SwarmSession {
         const url = this.intake.urls.get(action.seq);
         if (!buffer || !url || buffer.complete) return; // queued before the segment completed
         // A rendition the player left: its segments would only slow the new one's on our link.
-        if (this.deps.retired?.()) return this.scheduler.httpFailed(this.nowS(), action.fetchId);
+        if (this.deps.retired?.() || this.leftBehind(action.seq)) return this.scheduler.httpFailed(this.nowS(), action.fetchId);
         buffer.noteRequested(this.deps.clock.now(), "http");
         void this.fetcher.fetch(action.fetchId, buffer, url, action.firstPiece, action.pieceCount);
         return;

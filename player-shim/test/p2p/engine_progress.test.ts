@@ -77,4 +77,19 @@ describe("engine: a rendition switch retires the old swarm session", () => {
     void h.engine.load(lower(13), false, new AbortController().signal).catch(() => undefined);
     expect(h.events("rendition-wanted")).toEqual([expect.objectContaining({ rendition: "240p", retired: "360p" })]);
   });
+
+  it("from the player's switch (LEVEL_SWITCHING) the old session is leaving, until the player asks for its rendition again", async () => {
+    const h = await joinedAlone();
+    const playlist = (rendition: string) => `http://origin/live/demo/${rendition}/index.m3u8`;
+    h.engine.playerSwitching(playlist("360p")); // the session's own rendition: nothing to leave
+    expect(h.events("rendition-leaving")).toEqual([]);
+    h.engine.playerSwitching(playlist("240p"));
+    h.engine.playerSwitching(playlist("240p")); // hls.js announces a switch once; a repeat changes nothing
+    expect(h.events("rendition-leaving")).toEqual([expect.objectContaining({ rendition: "240p", leaving: "360p" })]);
+    // The player came back and asked for a 360p fragment: a later switch away leaves again.
+    void h.engine.load(fragment(13), false, new AbortController().signal).catch(() => undefined);
+    h.engine.playerSwitching(playlist("144p"));
+    expect(h.events("rendition-leaving")).toHaveLength(2);
+    expect(h.events("rendition-wanted")).toEqual([]); // no fragment of another rendition was asked for
+  });
 });

@@ -233,6 +233,44 @@ describe("swarm session", () => {
     b.session.close();
   });
 
+  it("leaving (the player announced a switch away) abandons the origin fetches it did not ask for and keeps the asked one", async () => {
+    const data6 = pseudoRandomBytes(70_000, 12);
+    const record6 = parseIntegrityRecord(integrityDoc(makeSigner(), data6, { seq: 6 }));
+    const url6 = URL5.replace("seg-5", "seg-6");
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const started: number[] = [];
+    const aborted: number[] = [];
+    // The origin sends nothing until released; a fetch whose signal fires ends there.
+    async function* streamRange(url: string, start: number, end: number, _size: number, signal?: AbortSignal) {
+      const seq = url === url6 ? 6 : 5;
+      started.push(seq);
+      await Promise.race([released, new Promise((resolve) => signal?.addEventListener("abort", resolve))]);
+      if (signal?.aborted) {
+        aborted.push(seq);
+        throw new DOMException("aborted", "AbortError");
+      }
+      yield (seq === 6 ? data6 : DATA).slice(start, end);
+    }
+    let leaving = false;
+    const session = solo(streamRange, async (url) => (url === url6 ? record6 : RECORD), { leaving: () => leaving });
+    session.setPlayhead(10, true);
+    await session.addSegment(SEG5, true); // the player asked for 5 and waits for it
+    const waited = session.waitForSegment(5, new AbortController().signal);
+    await session.addSegment({ seq: 6, url: url6, start: 12, duration: 2, liveEdge: false });
+    await until(() => expect([...started].sort()).toEqual([5, 6])); // alone: both from the origin
+    leaving = true;
+    session.playerLeaving();
+    await until(() => expect(aborted).toEqual([6]));
+    release();
+    const buffer = await waited;
+    expect(buffer.httpBytes).toBe(DATA.length);
+    session.setPlayhead(10.5, true); // the scheduler plans again: 6 is still left behind
+    expect(started.filter((seq) => seq === 6)).toHaveLength(1);
+    expect(session.store.get(6)?.complete).toBe(false);
+    session.close();
+  });
+
   it("records in its timeline who held the segment, the peer requests and the scheduler's reasons", async () => {
     const clock = freezeClock(); // a peer request timed out under load would add an http-start
     const net = new MemoryNetwork();
