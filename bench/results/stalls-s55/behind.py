@@ -17,17 +17,13 @@ import sys
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from edge_wait import kind, load_edge  # noqa: E402
+from pages import first_asks, p2p_pages  # noqa: E402
 
 
 def main() -> None:
     edge = load_edge(sys.argv[1])
-    for f in sorted(glob.glob(sys.argv[2] + "/*-timeline/p2p-b0*.json")):
-        d = json.load(open(f))
-        ev = sorted(d["events"], key=lambda e: e["t"])
-        asked: dict[int, float] = {}
-        for e in ev:
-            if e["kind"] == "frag-request" and e.get("seq") is not None:
-                asked.setdefault(e["seq"], e["t"])
+    for f, d, ev in p2p_pages(sys.argv[2]):
+        asked = first_asks(ev)
         spans = []  # (start, end, seq, source)
         open_: dict[str, tuple[float, int, str]] = {}
         for e in ev:

@@ -8,21 +8,17 @@ of them preceded a stall of that page within 4 s of the fetch's end.
 
 from __future__ import annotations
 
-import glob
-import json
 import sys
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from pages import first_asks, p2p_pages  # noqa: E402
 
 
 def main() -> None:
     for run in sys.argv[1:]:
         asked_n = behind = before_stall = 0
-        for f in sorted(glob.glob(run + "/*-timeline/p2p-b0*.json")):
-            d = json.load(open(f))
-            ev = sorted(d["events"], key=lambda e: e["t"])
-            asked: dict[int, float] = {}
-            for e in ev:
-                if e["kind"] == "frag-request" and e.get("seq") is not None:
-                    asked.setdefault(e["seq"], e["t"])
+        for _f, _d, ev in p2p_pages(run):
+            asked = first_asks(ev)
             stalls = [e["t"] - e["ms"] for e in ev if e["kind"] == "stall" and e.get("phase") == "end"]
             ends = {e["id"]: e["t"] for e in ev if e["kind"] == "http-end"}
             open_: dict[str, dict] = {}

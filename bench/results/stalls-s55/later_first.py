@@ -8,19 +8,18 @@ waited one was in flight or started (the earliest deadline left on neighbours). 
 
 from __future__ import annotations
 
-import glob
-import json
 import sys
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from pages import first_playing, p2p_pages  # noqa: E402
 
 
 def main() -> None:
     for run in sys.argv[1:]:
         total = later = 0
         total_s = later_s = 0.0
-        for f in sorted(glob.glob(run + "/*-timeline/p2p-b0*.json")):
-            d = json.load(open(f))
-            ev = sorted(d["events"], key=lambda e: e["t"])
-            first = min((e["t"] for e in ev if e["kind"] == "media" and e.get("event") == "playing"), default=None)
+        for _f, _d, ev in p2p_pages(run):
+            first = first_playing(ev)
             if first is None:
                 continue
             for s in [e for e in ev if e["kind"] == "stall" and e.get("phase") == "end"]:

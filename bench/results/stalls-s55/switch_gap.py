@@ -11,9 +11,10 @@ are abandoned at the switch ("rendition-leaving").
 
 from __future__ import annotations
 
-import glob
-import json
 import sys
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from pages import first_playing, p2p_pages  # noqa: E402
 
 
 def main() -> None:
@@ -22,10 +23,8 @@ def main() -> None:
         gaps: list[float] = []
         outcomes: dict[str, int] = {}
         stalls = stall_s = near = near_s = 0.0
-        for f in sorted(glob.glob(run + "/*-timeline/p2p-b0*.json")):
-            d = json.load(open(f))
-            ev = sorted(d["events"], key=lambda e: e["t"])
-            first = min((e["t"] for e in ev if e["kind"] == "media" and e.get("event") == "playing"), default=None)
+        for _f, _d, ev in p2p_pages(run):
+            first = first_playing(ev)
             if first is None:
                 continue
             ends = {e["id"]: e for e in ev if e["kind"] == "http-end"}
