@@ -291,38 +291,6 @@ export class P2PEngine extends SwarmMembership {
     }
   }
 
-  /**
-   * The player asked for a fragment of `rendition` (`wantedRendition`). Not at its first playlist
-   * of a new rendition: hls.js may load that while a fragment of the old one is still coming
-   * through the old session, which must then still be able to take it over.
-   */
-  private wantRendition(rendition: string): void {
-    if (rendition !== this.wantedRendition && this.session && rendition !== this.sessionRendition) {
-      this.timeline?.record("rendition-wanted", null, { rendition, retired: this.sessionRendition });
-    }
-    this.wantedRendition = rendition;
-    this.switchingTo = rendition;
-  }
-
-  /**
-   * The player switches to the rendition of playlist `url` (hls.js LEVEL_SWITCHING): it will load
-   * that playlist, then ask for its fragments there. Until then the current session only fetches
-   * what the player asked it for (`SwarmSession.playerLeaving`). Until this, the engine went on
-   * fetching the old rendition's next segments between the two (p90 1.0-2.6 s on the realistic
-   * lab's small links, 1-5 fetches started there a run), and behind the page edge the new
-   * playlist and fragment waited for those bytes (a mobile page's: first byte after 1.6 and
-   * 2.1 s, then a 2.9-s stall; bench/results/stalls-s55/README.md).
-   */
-  playerSwitching(url: string): void {
-    const loc = locateSegment(url);
-    if (!loc || loc.rendition === this.switchingTo) return;
-    this.switchingTo = loc.rendition;
-    const session = this.session;
-    if (!session || this.sessionRendition === loc.rendition) return;
-    this.timeline?.record("rendition-leaving", null, { rendition: loc.rendition, leaving: this.sessionRendition });
-    session.playerLeaving();
-  }
-
   isLiveEdge(sn: number): boolean {
     return this.liveEdgeSns.has(sn);
   }
