@@ -33,6 +33,15 @@ from peers, and nobody needs to talk to agree on it. Every member computes
   deadline (bench/results/flash-crowd/session19/README.md). Knowing less than half, the known
   ones' tiers say little about the swarm's lowest: in a swarm of 100 the lowest of 6 members
   is usually in tier 3 or 4, and moving it down would send most of the swarm to the origin.
+- Known swarm (`lowest_known_first`, the live election only): a member that knows every member
+  of the swarm (its neighbours plus itself are the swarm size or more) moves the tiers down so
+  that the lowest of them is in tier 0: nobody can be lower, so the swarm's first fetch starts
+  at once instead of one spacing (or more) after the announcement. In a swarm of N members
+  tier 0 is empty for `(1 - 1/N)^N` of segments (a third with 5); in the realistic lab's 5-page
+  360p swarm the first origin fetch then came 1.5 s after the first page learned of the segment,
+  and that second and a half came out of every relay's window
+  (bench/results/stalls-s56/README.md). Members that all know the whole swarm compute the same
+  lowest, so one member still goes first.
 - The deadline fallback (see `peer.piece_scheduler`) still applies on top, so the election
   only affects offload, never stalls.
 
@@ -101,6 +110,7 @@ def http_first_delay(
     seeder_neighbour: bool,
     large_swarm: int = 0,
     skip_empty_tiers: bool = False,
+    lowest_known_first: bool = False,
 ) -> float:
     """Seconds this member waits after learning of live segment `seq` before taking it from
     HTTP when no neighbour has announced it. 0 means it fetches at once."""
@@ -118,8 +128,11 @@ def http_first_delay(
         lowest_known_tier = min(lowest_known_tier, other_tier)
         if other_unit < unit and other_tier == tier:
             ahead += 1
+    knows_all = len(neighbours) + 1 >= members
     knows_half = 2 * (len(neighbours) + 1) >= members
-    if skip_empty_tiers and knows_half and lowest_known_tier > 1:
+    if lowest_known_first and knows_all:
+        tier -= lowest_known_tier
+    elif skip_empty_tiers and knows_half and lowest_known_tier > 1:
         tier -= lowest_known_tier - 1
     extra_tier = 1 if seeder_neighbour else 0
     return (tier + extra_tier) * tier_spacing_s + ahead * neighbour_stagger_s

@@ -119,6 +119,7 @@ class OriginGate:
                 p.capabilities & EDGE_SEEDER_CAPABILITY for p in self.book.peers.values()
             ),
             skip_empty_tiers=self.config.live_skip_empty_tiers,
+            lowest_known_first=self.config.live_lowest_known_first,
         )
 
     def stronger_neighbour(self, bitrate: float) -> bool:

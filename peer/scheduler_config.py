@@ -157,6 +157,9 @@ class SchedulerConfig:
     live_skip_empty_tiers: bool = True
     """When this member and its neighbours are half the swarm or more and all in tier 2 or
     later, they move down so that the lowest is in tier 1 (`peer.election`, "Empty tiers")."""
+    live_lowest_known_first: bool = True
+    """When this member knows every member of the swarm, the tiers move down so that the lowest
+    of them is in tier 0 and fetches at once (`peer.election`, "Known swarm")."""
     blocked_tier_spacing_s: float = 0.3
     """Election tiers for a segment playback waits on that nobody holds while we have
     neighbours (everyone arriving at once blocks on the same startup segment): short, since

@@ -29,6 +29,7 @@ def test_pinned_vectors() -> None:
             seeder_neighbour=case["seeder_neighbour"],
             large_swarm=case.get("large_swarm", 0),
             skip_empty_tiers=case.get("skip_empty_tiers", False),
+            lowest_known_first=case.get("lowest_known_first", False),
         )
         assert delay == case["delay_s"]
 
@@ -131,5 +132,55 @@ def test_empty_tiers_leave_a_large_swarm_alone() -> None:
     }
     for seq in range(1, 300):
         assert http_first_delay("me", seq, skip_empty_tiers=True, **params) == http_first_delay(
+            "me", seq, **params
+        )
+
+
+def test_known_swarm_sends_exactly_its_lowest_first() -> None:
+    """Five members that all know each other: without the rule nobody fetches at once for about
+    a third of segments (tier 0 empty); with it exactly one member does for every segment, the
+    one with the lowest hash, and nobody's delay grows."""
+    members = ["me", "A", "B", "C", "D"]
+    params = {
+        "swarm_size": 5,
+        "http_first_count": 1.0,
+        "tier_spacing_s": 1.5,
+        "tier_growth": 2.0,
+        "neighbour_stagger_s": 0.3,
+        "seeder_neighbour": False,
+        "skip_empty_tiers": True,
+    }
+    empty_before = 0
+    for seq in range(1, 1001):
+        before = {}
+        after = {}
+        for m in members:
+            others = [o for o in members if o != m]
+            before[m] = http_first_delay(m, seq, neighbour_ids=others, **params)
+            after[m] = http_first_delay(
+                m, seq, neighbour_ids=others, lowest_known_first=True, **params
+            )
+        empty_before += min(before.values()) > 0
+        assert [m for m in members if after[m] == 0.0] == [
+            min(members, key=lambda m: election_unit(m, seq))
+        ]
+        assert all(after[m] <= before[m] for m in members)
+    assert 250 < empty_before < 420
+
+
+def test_known_swarm_needs_every_member_known() -> None:
+    """One member unknown (swarm of 6, five known): it may be the lowest, so the rule stays off."""
+    params = {
+        "neighbour_ids": ["A", "B", "C", "D"],
+        "swarm_size": 6,
+        "http_first_count": 1.0,
+        "tier_spacing_s": 1.5,
+        "tier_growth": 2.0,
+        "neighbour_stagger_s": 0.3,
+        "seeder_neighbour": False,
+        "skip_empty_tiers": True,
+    }
+    for seq in range(1, 300):
+        assert http_first_delay("me", seq, lowest_known_first=True, **params) == http_first_delay(
             "me", seq, **params
         )

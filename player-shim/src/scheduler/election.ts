@@ -59,6 +59,8 @@ export interface ElectionParams {
   largeSwarm?: number;
   /** Move everyone known down so the lowest is in tier 1 when tiers 0-1 hold nobody known and the known are half the swarm (peer/election.py, "Empty tiers"). */
   skipEmptyTiers?: boolean;
+  /** Knowing every member of the swarm, move everyone down so the lowest is in tier 0 (peer/election.py, "Known swarm"). */
+  lowestKnownFirst?: boolean;
 }
 
 /** Seconds to wait after learning of live segment `seq` before taking it from HTTP; 0 = at once. */
@@ -77,8 +79,10 @@ export function httpFirstDelay(peerId: string, seq: number, p: ElectionParams): 
     lowestKnownTier = Math.min(lowestKnownTier, otherTier);
     if (otherUnit < unit && otherTier === tier) ahead += 1;
   }
+  const knowsAll = neighbours.length + 1 >= members;
   const knowsHalf = 2 * (neighbours.length + 1) >= members;
-  if (p.skipEmptyTiers === true && knowsHalf && lowestKnownTier > 1) tier -= lowestKnownTier - 1;
+  if (p.lowestKnownFirst === true && knowsAll) tier -= lowestKnownTier;
+  else if (p.skipEmptyTiers === true && knowsHalf && lowestKnownTier > 1) tier -= lowestKnownTier - 1;
   const extraTier = p.seederNeighbour ? 1 : 0;
   return (tier + extraTier) * p.tierSpacingS + ahead * p.neighbourStaggerS;
 }

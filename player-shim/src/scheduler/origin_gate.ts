@@ -107,6 +107,7 @@ export class OriginGate {
         neighbourStaggerS: this.config.liveNeighbourStaggerS,
         seederNeighbour: [...this.book.peers.values()].some((p) => (p.capabilities & EDGE_SEEDER_CAPABILITY) !== 0),
         skipEmptyTiers: this.config.liveSkipEmptyTiers,
+        lowestKnownFirst: this.config.liveLowestKnownFirst,
       })
     );
   }

@@ -103,6 +103,8 @@ export interface SchedulerConfig {
   liveNeighbourStaggerS: number;
   /** When this member and its neighbours are half the swarm or more and all in tier 2 or later, the lowest moves to tier 1 (peer/election.py). */
   liveSkipEmptyTiers: boolean;
+  /** Knowing every member of the swarm, the tiers move down so the lowest is in tier 0 and fetches at once (peer/election.py, "Known swarm"). */
+  liveLowestKnownFirst: boolean;
   /**
    * Election tiers for a segment playback waits on that nobody holds while we have neighbours
    * (everyone arriving at once blocks on the same startup segment); same-tier neighbours are
@@ -309,6 +311,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   liveTierGrowth: 2.0,
   liveNeighbourStaggerS: 0.3,
   liveSkipEmptyTiers: true,
+  liveLowestKnownFirst: true,
   blockedTierSpacingS: 0.3,
   prefetchHorizonS: 30.0,
   urgentWindowS: 3.0,

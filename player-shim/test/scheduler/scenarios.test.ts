@@ -34,6 +34,7 @@ interface ElectionVectors {
     neighbour_stagger_s: number;
     large_swarm?: number;
     skip_empty_tiers?: boolean;
+    lowest_known_first?: boolean;
     unit: number;
     delay_s: number;
   }[];
@@ -58,6 +59,7 @@ describe.skipIf(!hasVectors("scheduler/election_hash.json"))("live election (sch
       seederNeighbour: d.seeder_neighbour,
       largeSwarm: d.large_swarm ?? 0,
       skipEmptyTiers: d.skip_empty_tiers ?? false,
+      lowestKnownFirst: d.lowest_known_first ?? false,
     });
     expect(delay).toBeCloseTo(d.delay_s, 12);
   });
