@@ -136,29 +136,38 @@ def test_empty_tiers_leave_a_large_swarm_alone() -> None:
         )
 
 
+# The browsers' election (tier spacing 1.5 s) with the empty-tiers rule on.
+BROWSER_ELECTION = {
+    "http_first_count": 1.0,
+    "tier_spacing_s": 1.5,
+    "tier_growth": 2.0,
+    "neighbour_stagger_s": 0.3,
+    "seeder_neighbour": False,
+    "skip_empty_tiers": True,
+}
+
+
 def test_known_swarm_sends_exactly_its_lowest_first() -> None:
     """Five members that all know each other: without the rule nobody fetches at once for about
     a third of segments (tier 0 empty); with it exactly one member does for every segment, the
     one with the lowest hash, and nobody's delay grows."""
     members = ["me", "A", "B", "C", "D"]
-    params = {
-        "swarm_size": 5,
-        "http_first_count": 1.0,
-        "tier_spacing_s": 1.5,
-        "tier_growth": 2.0,
-        "neighbour_stagger_s": 0.3,
-        "seeder_neighbour": False,
-        "skip_empty_tiers": True,
-    }
     empty_before = 0
     for seq in range(1, 1001):
         before = {}
         after = {}
         for m in members:
             others = [o for o in members if o != m]
-            before[m] = http_first_delay(m, seq, neighbour_ids=others, **params)
+            before[m] = http_first_delay(
+                m, seq, neighbour_ids=others, swarm_size=5, **BROWSER_ELECTION
+            )
             after[m] = http_first_delay(
-                m, seq, neighbour_ids=others, lowest_known_first=True, **params
+                m,
+                seq,
+                neighbour_ids=others,
+                swarm_size=5,
+                lowest_known_first=True,
+                **BROWSER_ELECTION,
             )
         empty_before += min(before.values()) > 0
         assert [m for m in members if after[m] == 0.0] == [
@@ -170,17 +179,16 @@ def test_known_swarm_sends_exactly_its_lowest_first() -> None:
 
 def test_known_swarm_needs_every_member_known() -> None:
     """One member unknown (swarm of 6, five known): it may be the lowest, so the rule stays off."""
-    params = {
-        "neighbour_ids": ["A", "B", "C", "D"],
-        "swarm_size": 6,
-        "http_first_count": 1.0,
-        "tier_spacing_s": 1.5,
-        "tier_growth": 2.0,
-        "neighbour_stagger_s": 0.3,
-        "seeder_neighbour": False,
-        "skip_empty_tiers": True,
-    }
+    known = ["A", "B", "C", "D"]
     for seq in range(1, 300):
-        assert http_first_delay("me", seq, lowest_known_first=True, **params) == http_first_delay(
-            "me", seq, **params
+        with_rule = http_first_delay(
+            "me",
+            seq,
+            neighbour_ids=known,
+            swarm_size=6,
+            lowest_known_first=True,
+            **BROWSER_ELECTION,
+        )
+        assert with_rule == http_first_delay(
+            "me", seq, neighbour_ids=known, swarm_size=6, **BROWSER_ELECTION
         )
