@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "5cc9ffe2cae58c2336dc08ba1063f09cb15bbbed482d379a7b284b13f277aac6",
+        "15f7f0e38fd30ee05dfde485cd26940a3bc4d2f36fce1408343cb4e74f889b15",
     ),
     "steady-peer": (
         SimConfig(
@@ -29,7 +29,7 @@ PINNED = {
             arrival_window_s=20.0,
         ),
         2,
-        "09ad8a297825b13b6a1ec843eb1fecd16e922369cffa4de865956b0803462651",
+        "f725d268411c6dfb474c0b2a5de1ccf28633421155cfe97c83e19640c89fa488",
     ),
 }
 
