@@ -37,11 +37,11 @@ from peers, and nobody needs to talk to agree on it. Every member computes
   of the swarm (its neighbours plus itself are the swarm size or more) moves the tiers down so
   that the lowest of them is in tier 0: nobody can be lower, so the swarm's first fetch starts
   at once instead of one spacing (or more) after the announcement. In a swarm of N members
-  tier 0 is empty for `(1 - 1/N)^N` of segments (a third with 5); in the realistic lab's 5-page
-  360p swarm the first origin fetch then came 1.5 s after the first page learned of the segment,
-  and that second and a half came out of every relay's window
-  (bench/results/stalls-s56/README.md). Members that all know the whole swarm compute the same
-  lowest, so one member still goes first.
+  tier 0 is empty for `(1 - 1/N)^N` of segments (a third with 5); in the realistic lab's 360p
+  swarm (5-7 pages) that was 21-33 of ~49 segments a run, the first origin fetch came a median
+  0.8-1.5 s after the first page learned of the segment, and that time came out of every
+  relay's window (bench/results/stalls-s56/README.md). Members that all know the whole swarm
+  compute the same lowest, so one member still goes first.
 - The deadline fallback (see `peer.piece_scheduler`) still applies on top, so the election
   only affects offload, never stalls.
 

@@ -1,6 +1,6 @@
 #!/bin/bash
-# collect.sh TREE TAG...: copy TREE's lab runs realistic-TAG (bench/results) into /work/main's
-# bench/results, each run's timeline directory packed as realistic-TAG-timeline.tar.gz
+# collect.sh TREE TAG...: copy TREE's lab runs bench/results/TAG (e.g. realistic-20261207-122838)
+# into /work/main's bench/results, each run's timeline directory packed as <dir>.tar.gz
 set -e
 tree=$1; shift
 for tag in "$@"; do
