@@ -24,8 +24,8 @@ def main() -> None:
         for page, events in pages.items():
             for e in events:
                 if e["kind"] == "decision" and e.get("why") == "abandon-peer":
-                    other = byid.get(e["peer"])
-                    table[(access[page], access.get(other, "?") if other else "?", e.get("reason", "?"))] += 1
+                    other = access.get(byid.get(e["peer"]), "?")
+                    table[(access[page], other, e.get("reason", "?"))] += 1
         cells = " ".join(f"{a}<-{b} {r} {n}" for (a, b, r), n in sorted(table.items()))
         print(f"{d.rstrip('/').split('/')[-1][:27]} total {sum(table.values())}: {cells}")
 

@@ -3,7 +3,7 @@
 switch_ttfb.py RUN_DIR...: per run and page class (P2P, CDN-only), for every LEVEL_SWITCHING at
 least 12 s into the phase: the first byte of the first media playlist requested within 50 ms
 before and 3 s after it (resource timing, `ttfbMs`), and whether the page stalled within 6 s
-after. RUN_DIR holds the run's unpacked `*-timeline` directory (as `../stalls-s55/pages.py`).
+after. RUN_DIR holds the run's unpacked `*-timeline` directory (a run's `run-1`).
 A page's requests share one HTTP/2 connection behind the edge: what is already on its way
 (the old rendition's fetch, aborted at the switch) reaches the page before the new playlist.
 """
