@@ -19,10 +19,12 @@ def request_from_peers(
     segment: SegmentState,
     holders: list[RemotePeer],
     on_decision: DecisionHook | None = None,
+    budget: list[int] | None = None,
 ) -> None:
     """Deal the segment's free pieces in blocks to the least-loaded holders, each owing at most
     `paced_limit` pieces; a neighbour that holds part of it is asked only for pieces it
-    announced."""
+    announced. `budget` (one count, shared by a scheduling pass's calls): pieces that may still
+    be asked for in all (`owed_budget`); None: no such bound."""
     limit_per_peer = config.max_inflight_pieces_per_peer
     # Runs every pass for every segment in the horizon: skip at once what cannot yield a
     # request (nothing free, or a neighbour that has announced no piece yet).
@@ -35,6 +37,8 @@ def request_from_peers(
     if not _any_free_held(segment, first_free, sources):
         return  # the common relay case: every announced piece is ours or asked for already
     while sources:
+        if budget is not None and budget[0] <= 0:
+            return
         loads = sorted((p.inflight_pieces(), p.peer_id, p) for p in sources)
         for load, _, peer in loads:
             if load >= limit_per_peer:
@@ -47,9 +51,13 @@ def request_from_peers(
                 peer.max_pieces_per_request,
                 cap - load,
             )
+            if budget is not None:
+                limit = min(limit, budget[0])
             run = segment.free_run(first_free, limit, peer.held(segment.seq))
             if run is not None:
                 book.open_request(now, peer, segment, run[0], run[1])
+                if budget is not None:
+                    budget[0] -= run[1] - run[0]
                 if on_decision is not None:
                     count = run[1] - run[0]
                     detail = {"peer": peer.peer_id, "first_piece": run[0], "piece_count": count}
@@ -61,6 +69,23 @@ def request_from_peers(
         if start is None:
             return
         first_free = start[0]
+
+
+def owed_budget(
+    book: DownloadBook, config: SchedulerConfig, slow_link: bool, http_rate: float
+) -> list[int] | None:
+    """How many more pieces neighbours may be asked for in this pass (`slow_link_owed_s`): on a
+    link slower than the origin, while an origin fetch of ours runs, what they owe us in all
+    stays within that many seconds of our origin rate, at least one piece. None: not bounded."""
+    owed_s = config.slow_link_owed_s
+    if owed_s <= 0 or not slow_link or not book.fetches:
+        return None
+    piece = max((s.piece_size for s in book.segments.values()), default=0)
+    if piece <= 0:
+        return None
+    allowed = max(1, math.floor(http_rate * owed_s / piece))
+    owed = sum(p.inflight_pieces() for p in book.peers.values())
+    return [allowed - owed]
 
 
 def paced_limit(config: SchedulerConfig, peer: RemotePeer) -> int:

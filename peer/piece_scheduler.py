@@ -44,7 +44,7 @@ from swarmcast.peer.deadline_clock import DeadlineClock, Playhead
 from swarmcast.peer.download_book import DownloadBook
 from swarmcast.peer.download_state import UNASSIGNED, RemotePeer, SegmentState
 from swarmcast.peer.origin_gate import EDGE_SEEDER_CAPABILITY, OriginGate
-from swarmcast.peer.peer_requests import request_from_peers
+from swarmcast.peer.peer_requests import owed_budget, request_from_peers
 from swarmcast.peer.player_loads import (
     DownlinkQueue,
     PlayerLoad,
@@ -414,8 +414,11 @@ class PieceScheduler(SchedulerNeighbours):
         background = [item for item in assignable if item[1] - now > window]
         urgent.sort(key=lambda item: (item[1], item[0].seq))
         background.sort(key=lambda item: (len(item[2]), item[1], item[0].seq))
+        budget = owed_budget(self.book, self.config, self.clock.slow_link, self.clock.http_rate)
         for segment, _, holders in urgent + background:
-            request_from_peers(self.book, self.config, now, segment, holders, self.on_decision)
+            request_from_peers(
+                self.book, self.config, now, segment, holders, self.on_decision, budget
+            )
         # The requests just sent share the link too: for the timers.
         mark_link_sharing(segments, loads_in_flight, now, self.clock, self.config, load_bitrate)
         self._announce_partial(now)

@@ -187,6 +187,18 @@ class SchedulerConfig:
     7.35 / 10.23 %; realistic lab: offload of the capacity bound .535 -> .579 at the median
     (bench/results/sim-s40/README.md, realistic-README.md series 22). At 0.5 the simulator
     gained more but the lab stalled longer. 0: off."""
+    slow_link_owed_s: float = 0.5
+    """On a link slower than the origin (`slow_link_reserve_x`), while an origin fetch of ours
+    is in flight, the pieces all neighbours together owe us stay within this many seconds of our
+    measured origin rate (at least one piece). Each neighbour sends at its own uplink's pace; on
+    a downlink slower than theirs, pieces asked of two or three at once arrived together (300-600
+    kbit/s through TURN and direct paths on an 858-kbit/s link), filled its queue, and the
+    origin fetch beside them got 10-400 kbit/s; the neighbours looked silent and were cancelled,
+    and what they had sent kept coming while the takeover starved. In 8 of 17 captured stalls of
+    the realistic lab's tight pages the downlink carried 290-530 kbit/s of peer data in the 3 s
+    before (bench/results/stalls-s58/README.md). Without an origin fetch of ours the pieces only
+    share the link among themselves, and bounding them then starved simulated flash crowds on
+    tight downlinks that live on relays (bench/results/sim-s58/README.md). 0: off."""
     peer_silence_timeout_s: float = 1.0
     """A peer owing us pieces that sends nothing for this long is abandoned."""
     peer_pace_min_s: float = 1.0

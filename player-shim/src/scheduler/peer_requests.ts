@@ -18,6 +18,23 @@ export function pacedLimit(config: SchedulerConfig, peer: RemotePeer): number {
   return Math.min(limit, Math.max(1, Math.ceil(config.requestPaceS / peer.pieceTimeS)));
 }
 
+/**
+ * How many more pieces neighbours may be asked for in this pass (`slowLinkOwedS`): on a link slower
+ * than the origin, while an origin fetch of ours runs, what they owe us in all stays within that
+ * many seconds of our origin rate, at least one piece. null: not bounded.
+ */
+export function owedBudget(book: DownloadBook, config: SchedulerConfig, slowLink: boolean, httpRate: number): number | null {
+  const owedS = config.slowLinkOwedS;
+  if (owedS <= 0 || !slowLink || book.fetches.size === 0) return null;
+  let piece = 0;
+  for (const s of book.segments.values()) piece = Math.max(piece, s.pieceSize);
+  if (piece <= 0) return null;
+  const allowed = Math.max(1, Math.floor((httpRate * owedS) / piece));
+  let owed = 0;
+  for (const p of book.peers.values()) owed += p.inflightPieces();
+  return allowed - owed;
+}
+
 /** The holders that announced at least one piece of `seq` (a word of an origin fetch with no piece yet has nothing to ask for). */
 export function announcing(holders: readonly RemotePeer[], seq: number): RemotePeer[] {
   return holders.filter((p) => p.held(seq)?.size !== 0);

@@ -20,7 +20,7 @@ import { DeadlineClock, Playhead } from "./deadline_clock";
 import { DownloadBook } from "./download_book";
 import { RemotePeer, SegmentState } from "./download_state";
 import { EDGE_SEEDER_CAPABILITY, OriginGate } from "./origin_gate";
-import { announcing, pacedLimit } from "./peer_requests";
+import { announcing, owedBudget, pacedLimit } from "./peer_requests";
 import { DownlinkQueue, downlinkSharedRate, markLinkSharing, PlayerLoad, thinLead, tightLinkBudget } from "./player_loads";
 import type { SchedulerConfig } from "./scheduler_config";
 import { MAX_PIECES_PER_SEGMENT, SchedulerNeighbours, sortedNumbers } from "./scheduler_neighbours";
@@ -364,6 +364,7 @@ export class PieceScheduler extends SchedulerNeighbours {
     const background = assignable.filter(([, d]) => d - now > window);
     urgent.sort(([sa, da], [sb, db]) => da - db || sa.seq - sb.seq);
     background.sort(([sa, da, ha], [sb, db, hb]) => ha.length - hb.length || da - db || sa.seq - sb.seq);
+    this.owed = owedBudget(this.book, this.config, this.clock.slowLink, this.clock.httpRate);
     for (const [segment, , holders] of [...urgent, ...background]) this.requestFromPeers(now, segment, holders);
     // The requests just sent share the link too: for the timers.
     markLinkSharing(this.book.segments.values(), this.playerLoads.values(), now, this.clock, this.config, loadBitrate);
@@ -384,13 +385,18 @@ export class PieceScheduler extends SchedulerNeighbours {
    * Deals the segment's free pieces in blocks to the least-loaded holders, each owing at most
    * `pacedLimit` pieces; a neighbour that holds part of it is asked only for pieces it announced.
    */
+  /** Pieces neighbours may still be asked for in this pass (`owedBudget`; null: not bounded). */
+  private owed: number | null = null;
+
   private requestFromPeers(now: number, segment: SegmentState, holders: RemotePeer[]): void {
     const limitPerPeer = this.config.maxInflightPiecesPerPeer;
+    const budgeted = this.owed !== null;
     // Runs every pass for every segment in the horizon: skip at once what cannot yield a request
     // (nothing free, or a neighbour that has announced no piece yet).
     let firstFree = segment.freeRun(0, 1)?.[0];
     const sources = announcing(holders, segment.seq);
     while (firstFree !== undefined && sources.length > 0) {
+      if (budgeted && (this.owed as number) <= 0) return;
       const loads = sources.map((peer) => ({ peer, load: peer.inflightPieces() }));
       loads.sort((a, b) => a.load - b.load || (a.peer.peerId < b.peer.peerId ? -1 : a.peer.peerId > b.peer.peerId ? 1 : 0));
       let opened = false;
@@ -398,10 +404,12 @@ export class PieceScheduler extends SchedulerNeighbours {
         if (load >= limitPerPeer) return;
         const cap = pacedLimit(this.config, peer);
         if (load >= cap) continue; // a slow holder owes its `requestPaceS` already
-        const limit = Math.min(this.config.requestBlockPieces, peer.maxPiecesPerRequest, cap - load);
+        let limit = Math.min(this.config.requestBlockPieces, peer.maxPiecesPerRequest, cap - load);
+        if (budgeted) limit = Math.min(limit, this.owed as number);
         const run = segment.freeRun(firstFree, limit, peer.held(segment.seq));
         if (run) {
           this.book.openRequest(now, peer, segment, run[0], run[1]);
+          if (budgeted) this.owed = (this.owed as number) - (run[1] - run[0]);
           this.onDecision?.(now, segment.seq, "peer-request", { peer: peer.peerId, firstPiece: run[0], pieceCount: run[1] - run[0] });
           opened = true;
           break;

@@ -128,6 +128,12 @@ export interface SchedulerConfig {
    */
   requestPaceS: number;
   /** A peer owing us pieces that sends nothing for this long is abandoned. */
+  /**
+   * On a link slower than the origin, while an origin fetch of ours is in flight, the pieces all
+   * neighbours together owe us stay within this many seconds of our measured origin rate, at least
+   * one piece (why and the figures: the Python port's `slow_link_owed_s`). 0: off.
+   */
+  slowLinkOwedS: number;
   peerSilenceTimeoutS: number;
   /**
    * A playing member whose neighbour, at the time per piece it has been taking, would not deliver
@@ -318,6 +324,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   maxInflightPiecesPerPeer: 16,
   requestBlockPieces: 4,
   requestPaceS: 1.0,
+  slowLinkOwedS: 0.5,
   peerSilenceTimeoutS: 1.0,
   peerPaceMinS: 1.0,
   peerPaceEwmaWeight: 0.5,
