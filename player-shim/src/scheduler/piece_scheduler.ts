@@ -381,13 +381,14 @@ export class PieceScheduler extends SchedulerNeighbours {
     return this.config.slowLinkHoldsPeerRequests && this.clock.slowLink && !this.clock.waitingOn(segment);
   }
 
-  /**
-   * Deals the segment's free pieces in blocks to the least-loaded holders, each owing at most
-   * `pacedLimit` pieces; a neighbour that holds part of it is asked only for pieces it announced.
-   */
   /** Pieces neighbours may still be asked for in this pass (`owedBudget`; null: not bounded). */
   private owed: number | null = null;
 
+  /**
+   * Deals the segment's free pieces in blocks to the least-loaded holders, each owing at most
+   * `pacedLimit` pieces (and, on a slow link beside our own origin fetch, what `owed` leaves); a
+   * neighbour that holds part of it is asked only for pieces it announced.
+   */
   private requestFromPeers(now: number, segment: SegmentState, holders: RemotePeer[]): void {
     const limitPerPeer = this.config.maxInflightPiecesPerPeer;
     const budgeted = this.owed !== null;
