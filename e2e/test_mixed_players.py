@@ -212,8 +212,8 @@ def _report(
     the watch (the bytes since `start_bytes`, (http, p2p) per viewer, taken once all played)."""
 
     def watched(group: list[PlayerViewer]) -> float:
-        http = sum(v.last["shim"]["httpBytes"] - start_bytes[v.name][0] for v in group)
-        p2p = sum(v.last["shim"]["p2pBytes"] - start_bytes[v.name][1] for v in group)
+        http: int = sum(v.last["shim"]["httpBytes"] - start_bytes[v.name][0] for v in group)
+        p2p: int = sum(v.last["shim"]["p2pBytes"] - start_bytes[v.name][1] for v in group)
         return p2p / max(1, http + p2p)
 
     shares = {player: watched([v for v in viewers if v.player == player]) for player in PLAYERS}
