@@ -32,7 +32,7 @@ STREAM = "npm"
 # later segment's fetch beside the player's load of the one before (series 31). 63 KiB until
 # session 58 (64 398 B then): the bound on what neighbours owe a page on a slow link beside its own
 # origin fetch (`owedBudget`, 151 B gzipped) took it over by 37 B: in the realistic lab the P2P
-# stalls went from 4 / 11 (median / worst of ten runs) to 1 / 3 (series 41).
+# stalls went from 4 / 11 (median / worst, eleven runs) to 1 / 5 (five runs; series 41).
 CORE_BUDGET_GZ = 64 * 1024
 PACKAGE = json.loads((SHIM_DIR / "package.json").read_text())["name"]
 SCRIPT_PAGE = """<!doctype html><meta charset="utf-8"><video muted autoplay playsinline></video>

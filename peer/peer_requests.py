@@ -56,10 +56,10 @@ def request_from_peers(
             run = segment.free_run(first_free, limit, peer.held(segment.seq))
             if run is not None:
                 book.open_request(now, peer, segment, run[0], run[1])
+                count = run[1] - run[0]
                 if budget is not None:
-                    budget[0] -= run[1] - run[0]
+                    budget[0] -= count
                 if on_decision is not None:
-                    count = run[1] - run[0]
                     detail = {"peer": peer.peer_id, "first_piece": run[0], "piece_count": count}
                     on_decision(now, segment.seq, "peer-request", detail)
                 break

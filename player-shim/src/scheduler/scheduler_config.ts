@@ -127,13 +127,13 @@ export interface SchedulerConfig {
    * has the figures). 0: off.
    */
   requestPaceS: number;
-  /** A peer owing us pieces that sends nothing for this long is abandoned. */
   /**
    * On a link slower than the origin, while an origin fetch of ours is in flight, the pieces all
    * neighbours together owe us stay within this many seconds of our measured origin rate, at least
    * one piece (why and the figures: the Python port's `slow_link_owed_s`). 0: off.
    */
   slowLinkOwedS: number;
+  /** A peer owing us pieces that sends nothing for this long is abandoned. */
   peerSilenceTimeoutS: number;
   /**
    * A playing member whose neighbour, at the time per piece it has been taking, would not deliver
