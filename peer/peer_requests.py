@@ -8,6 +8,7 @@ import math
 
 from swarmcast.peer.download_book import DownloadBook
 from swarmcast.peer.download_state import UNASSIGNED, RemotePeer, SegmentState
+from swarmcast.peer.election import election_unit
 from swarmcast.peer.scheduler_actions import DecisionHook
 from swarmcast.peer.scheduler_config import SchedulerConfig
 
@@ -20,11 +21,15 @@ def request_from_peers(
     holders: list[RemotePeer],
     on_decision: DecisionHook | None = None,
     budget: list[int] | None = None,
+    spread_as: str | None = None,
 ) -> None:
     """Deal the segment's free pieces in blocks to the least-loaded holders, each owing at most
     `paced_limit` pieces; a neighbour that holds part of it is asked only for pieces it
     announced. `budget` (one count, shared by a scheduling pass's calls): pieces that may still
-    be asked for in all (`owed_budget`); None: no such bound."""
+    be asked for in all (`owed_budget`); None: no such bound. With `spread_as` (our peer id:
+    `spread_single_holder`, a segment not yet urgent) and one holder announcing the segment,
+    blocks start from an offset that id draws for the segment (`spread_run`); otherwise at the
+    first free piece."""
     limit_per_peer = config.max_inflight_pieces_per_peer
     # Runs every pass for every segment in the horizon: skip at once what cannot yield a
     # request (nothing free, or a neighbour that has announced no piece yet).
@@ -36,6 +41,9 @@ def request_from_peers(
     sources = announcing(holders, seq)
     if not _any_free_held(segment, first_free, sources):
         return  # the common relay case: every announced piece is ours or asked for already
+    offset = None
+    if spread_as is not None and len(sources) == 1:
+        offset = int(election_unit(spread_as, seq) * segment.piece_count)
     while sources:
         if budget is not None and budget[0] <= 0:
             return
@@ -53,7 +61,10 @@ def request_from_peers(
             )
             if budget is not None:
                 limit = min(limit, budget[0])
-            run = segment.free_run(first_free, limit, peer.held(segment.seq))
+            if offset is None:
+                run = segment.free_run(first_free, limit, peer.held(seq))
+            else:
+                run = spread_run(segment, peer.held(seq), limit, offset)
             if run is not None:
                 book.open_request(now, peer, segment, run[0], run[1])
                 count = run[1] - run[0]
@@ -69,6 +80,18 @@ def request_from_peers(
         if start is None:
             return
         first_free = start[0]
+
+
+def spread_run(
+    segment: SegmentState, held: set[int] | None, limit: int, offset: int
+) -> tuple[int, int] | None:
+    """The run [first, end) of at most `limit` free pieces asked of a segment's one holder
+    (announcing `held`; None: all): the first at or after `offset` (drawn per member and
+    segment), else the first before it. Taken from the first free piece, every member asked a
+    fresh copy's one holder for the same pieces first, none held a piece another lacked, and
+    the holder's uplink carried every copy alone; started apart, members relay their pieces to
+    each other while the holder is still sending."""
+    return segment.free_run(offset, limit, held) or segment.free_run(0, limit, held)
 
 
 def owed_budget(

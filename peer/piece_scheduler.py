@@ -415,9 +415,14 @@ class PieceScheduler(SchedulerNeighbours):
         urgent.sort(key=lambda item: (item[1], item[0].seq))
         background.sort(key=lambda item: (len(item[2]), item[1], item[0].seq))
         budget = owed_budget(self.book, self.config, self.clock.slow_link, self.clock.http_rate)
-        for segment, _, holders in urgent + background:
+        spread = self.local_peer_id if self.config.spread_single_holder else None
+        for segment, _, holders in urgent:
             request_from_peers(
                 self.book, self.config, now, segment, holders, self.on_decision, budget
+            )
+        for segment, _, holders in background:
+            request_from_peers(
+                self.book, self.config, now, segment, holders, self.on_decision, budget, spread
             )
         # The requests just sent share the link too: for the timers.
         mark_link_sharing(segments, loads_in_flight, now, self.clock, self.config, load_bitrate)

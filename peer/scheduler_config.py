@@ -175,6 +175,20 @@ class SchedulerConfig:
     """Pieces requested from one peer and not yet received (bounds a slow peer's damage)."""
     request_block_pieces: int = 4
     """Pieces per REQUEST; a segment's pieces are dealt in blocks of this size over peers."""
+    spread_single_holder: bool = True
+    """A segment due later than `urgent_window_s` that one neighbour announced (a fresh copy:
+    its origin fetch, or the first relay of it): the blocks asked of it start at an offset each
+    member draws per segment (`peer_requests.spread_run`), not at the first free piece. Taken
+    in order, every member asked that holder for the same pieces first, none held a piece
+    another lacked, and the holder's uplink carried every copy alone; started apart, members
+    relay to each other while the holder still sends. Realistic lab: in three runs the cable
+    pages took .52-.65 of their 360p segments wholly from peers against .40-.63 on main (median
+    .47, seven runs), and the P2P pages stalled twice in each, main 2-7 times (median 4;
+    bench/results/stalls-s59/README.md). Simulator, 24 seeds: 5-8 viewers' offload of the
+    bound better on 12, worse on 10 (stalls 9 / 6), cable + DSL audiences 14 / 5, flash crowds
+    unchanged (bench/results/sim-s59/README.md). Only for one holder and not urgent:
+    rarest-first across several holders, or for urgent segments too, stalled simulated flash
+    crowds (a seed's stall share 0.5 -> 11.7 %). False: the first free piece always."""
     request_pace_s: float = 1.0
     """A neighbour owes us at most this many seconds of pieces at the time per piece it has been
     taking (`RemotePeer.piece_time_s`; at least one piece, at most `max_inflight_pieces_per_peer`;

@@ -17,7 +17,7 @@ PINNED = {
     "flash-shim": (
         SimConfig(scenario="flash", peers=10, cap_x=2.5, duration_s=40.0, arrival_window_s=10.0),
         3,
-        "15f7f0e38fd30ee05dfde485cd26940a3bc4d2f36fce1408343cb4e74f889b15",
+        "a708d67fa109651a9e6feea2b871b1b4446e53971a04e55f81f3ae9890f69768",
     ),
     "steady-peer": (
         SimConfig(
@@ -29,7 +29,7 @@ PINNED = {
             arrival_window_s=20.0,
         ),
         2,
-        "f725d268411c6dfb474c0b2a5de1ccf28633421155cfe97c83e19640c89fa488",
+        "4e4ff3048799fdee692a16ececaba5daa673563ead372248d8286d54e58c65d6",
     ),
 }
 

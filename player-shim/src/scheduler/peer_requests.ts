@@ -35,6 +35,16 @@ export function owedBudget(book: DownloadBook, config: SchedulerConfig, slowLink
   return allowed - owed;
 }
 
+/**
+ * The run [first, end) of at most `limit` free pieces asked of a segment's one holder (announcing
+ * `held`; null: all): the first at or after `offset` (drawn per member and segment), else the first
+ * before it. Taken from the first free piece, every member asked a fresh copy's one holder for the
+ * same pieces first and its uplink carried every copy alone (peer/peer_requests.py `spread_run`).
+ */
+export function spreadRun(segment: SegmentState, held: ReadonlySet<number> | null, limit: number, offset: number): [number, number] | null {
+  return segment.freeRun(offset, limit, held) ?? segment.freeRun(0, limit, held);
+}
+
 /** The holders that announced at least one piece of `seq` (a word of an origin fetch with no piece yet has nothing to ask for). */
 export function announcing(holders: readonly RemotePeer[], seq: number): RemotePeer[] {
   return holders.filter((p) => p.held(seq)?.size !== 0);

@@ -20,7 +20,8 @@ import { DeadlineClock, Playhead } from "./deadline_clock";
 import { DownloadBook } from "./download_book";
 import { RemotePeer, SegmentState } from "./download_state";
 import { EDGE_SEEDER_CAPABILITY, OriginGate } from "./origin_gate";
-import { announcing, owedBudget, pacedLimit } from "./peer_requests";
+import { electionUnit } from "./election";
+import { announcing, owedBudget, pacedLimit, spreadRun } from "./peer_requests";
 import { DownlinkQueue, downlinkSharedRate, markLinkSharing, PlayerLoad, thinLead, tightLinkBudget } from "./player_loads";
 import type { SchedulerConfig } from "./scheduler_config";
 import { MAX_PIECES_PER_SEGMENT, SchedulerNeighbours, sortedNumbers } from "./scheduler_neighbours";
@@ -365,7 +366,8 @@ export class PieceScheduler extends SchedulerNeighbours {
     urgent.sort(([sa, da], [sb, db]) => da - db || sa.seq - sb.seq);
     background.sort(([sa, da, ha], [sb, db, hb]) => ha.length - hb.length || da - db || sa.seq - sb.seq);
     this.owed = owedBudget(this.book, this.config, this.clock.slowLink, this.clock.httpRate);
-    for (const [segment, , holders] of [...urgent, ...background]) this.requestFromPeers(now, segment, holders);
+    for (const [segment, , holders] of urgent) this.requestFromPeers(now, segment, holders, false);
+    for (const [segment, , holders] of background) this.requestFromPeers(now, segment, holders, this.config.spreadSingleHolder);
     // The requests just sent share the link too: for the timers.
     markLinkSharing(this.book.segments.values(), this.playerLoads.values(), now, this.clock, this.config, loadBitrate);
     this.announcePartial(now);
@@ -387,15 +389,18 @@ export class PieceScheduler extends SchedulerNeighbours {
   /**
    * Deals the segment's free pieces in blocks to the least-loaded holders, each owing at most
    * `pacedLimit` pieces (and, on a slow link beside our own origin fetch, what `owed` leaves); a
-   * neighbour that holds part of it is asked only for pieces it announced.
+   * neighbour that holds part of it is asked only for pieces it announced. With `spread` (a segment
+   * not yet urgent, `spreadSingleHolder`) and one neighbour announcing it, blocks start from an
+   * offset this member draws for the segment (`spreadRun`).
    */
-  private requestFromPeers(now: number, segment: SegmentState, holders: RemotePeer[]): void {
+  private requestFromPeers(now: number, segment: SegmentState, holders: RemotePeer[], spread: boolean): void {
     const limitPerPeer = this.config.maxInflightPiecesPerPeer;
     const budgeted = this.owed !== null;
     // Runs every pass for every segment in the horizon: skip at once what cannot yield a request
     // (nothing free, or a neighbour that has announced no piece yet).
     let firstFree = segment.freeRun(0, 1)?.[0];
     const sources = announcing(holders, segment.seq);
+    const offset = spread && sources.length === 1 ? Math.floor(electionUnit(this.localPeerId, segment.seq) * segment.pieceCount) : null;
     while (firstFree !== undefined && sources.length > 0) {
       if (budgeted && (this.owed as number) <= 0) return;
       const loads = sources.map((peer) => ({ peer, load: peer.inflightPieces() }));
@@ -407,7 +412,8 @@ export class PieceScheduler extends SchedulerNeighbours {
         if (load >= cap) continue; // a slow holder owes its `requestPaceS` already
         let limit = Math.min(this.config.requestBlockPieces, peer.maxPiecesPerRequest, cap - load);
         if (budgeted) limit = Math.min(limit, this.owed as number);
-        const run = segment.freeRun(firstFree, limit, peer.held(segment.seq));
+        const held = peer.held(segment.seq);
+        const run = offset === null ? segment.freeRun(firstFree, limit, held) : spreadRun(segment, held, limit, offset);
         if (run) {
           this.book.openRequest(now, peer, segment, run[0], run[1]);
           if (budgeted) this.owed = (this.owed as number) - (run[1] - run[0]);

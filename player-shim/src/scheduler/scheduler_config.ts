@@ -121,6 +121,13 @@ export interface SchedulerConfig {
   /** Pieces per REQUEST; a segment's pieces are dealt in blocks of this size over peers. */
   requestBlockPieces: number;
   /**
+   * A segment due later than `urgentWindowS` that one neighbour announced (a fresh copy): the blocks
+   * asked of it start at an offset each member draws per segment (`spreadRun`), not at the first
+   * free piece, so its receivers hold different pieces and relay them to each other while the
+   * holder still sends (peer/scheduler_config.py says what it measured). false: the first free piece.
+   */
+  spreadSingleHolder: boolean;
+  /**
    * A neighbour owes us at most this many seconds of pieces at the time per piece it has been taking
    * (`RemotePeer.pieceTimeS`; at least one, at most `maxInflightPiecesPerPeer`): a slow holder dealt
    * whole blocks owed pieces that faster holders or the origin later took over (peer/scheduler_config.py
@@ -323,6 +330,7 @@ export const DEFAULT_SCHEDULER_CONFIG: Readonly<SchedulerConfig> = Object.freeze
   urgentWindowS: 3.0,
   maxInflightPiecesPerPeer: 16,
   requestBlockPieces: 4,
+  spreadSingleHolder: true,
   requestPaceS: 1.0,
   slowLinkOwedS: 0.5,
   peerSilenceTimeoutS: 1.0,
