@@ -181,10 +181,10 @@ class SchedulerConfig:
     member draws per segment (`peer_requests.spread_run`), not at the first free piece. Taken
     in order, every member asked that holder for the same pieces first, none held a piece
     another lacked, and the holder's uplink carried every copy alone; started apart, members
-    relay to each other while the holder still sends. Realistic lab: in three runs the cable
-    pages took .52-.65 of their 360p segments wholly from peers against .40-.63 on main (median
-    .47, seven runs), and the P2P pages stalled twice in each, main 2-7 times (median 4;
-    bench/results/stalls-s59/README.md). Simulator, 24 seeds: 5-8 viewers' offload of the
+    relay to each other while the holder still sends. Realistic lab, six runs against nine of
+    main: the cable pages took a median .55 of their 360p segments wholly from peers (.49), P2P
+    stalls 2-6 a run (main 2-7), offload of the bound .43-.64 (.50-.63): within main's spread
+    (bench/results/stalls-s59/README.md). Simulator, 24 seeds: 5-8 viewers' offload of the
     bound better on 12, worse on 10 (stalls 9 / 6), cable + DSL audiences 14 / 5, flash crowds
     unchanged (bench/results/sim-s59/README.md). Only for one holder and not urgent:
     rarest-first across several holders, or for urgent segments too, stalled simulated flash
