@@ -181,9 +181,9 @@ class SchedulerConfig:
     member draws per segment (`peer_requests.spread_run`), not at the first free piece. Taken
     in order, every member asked that holder for the same pieces first, none held a piece
     another lacked, and the holder's uplink carried every copy alone; started apart, members
-    relay to each other while the holder still sends. Realistic lab, six runs against nine of
-    main: the cable pages took a median .55 of their 360p segments wholly from peers (.49), P2P
-    stalls 2-6 a run (main 2-7), offload of the bound .43-.64 (.50-.63): within main's spread
+    relay to each other while the holder still sends. Realistic lab, nine runs against ten of
+    main: the cable pages took a median .55 of their 360p segments wholly from peers (.48), P2P
+    stalls 2-6 a run (main 1-7), offload of the bound .43-.64 (.50-.63): within main's spread
     (bench/results/stalls-s59/README.md). Simulator, 24 seeds: 5-8 viewers' offload of the
     bound better on 12, worse on 10 (stalls 9 / 6), cable + DSL audiences 14 / 5, flash crowds
     unchanged (bench/results/sim-s59/README.md). Only for one holder and not urgent:
