@@ -416,13 +416,10 @@ class PieceScheduler(SchedulerNeighbours):
         background.sort(key=lambda item: (len(item[2]), item[1], item[0].seq))
         budget = owed_budget(self.book, self.config, self.clock.slow_link, self.clock.http_rate)
         spread = self.local_peer_id if self.config.spread_single_holder else None
-        for segment, _, holders in urgent:
+        for segment, deadline, holders in urgent + background:
+            spread_as = spread if deadline - now > window else None  # never an urgent segment
             request_from_peers(
-                self.book, self.config, now, segment, holders, self.on_decision, budget
-            )
-        for segment, _, holders in background:
-            request_from_peers(
-                self.book, self.config, now, segment, holders, self.on_decision, budget, spread
+                self.book, self.config, now, segment, holders, self.on_decision, budget, spread_as
             )
         # The requests just sent share the link too: for the timers.
         mark_link_sharing(segments, loads_in_flight, now, self.clock, self.config, load_bitrate)

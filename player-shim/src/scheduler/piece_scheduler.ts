@@ -366,8 +366,9 @@ export class PieceScheduler extends SchedulerNeighbours {
     urgent.sort(([sa, da], [sb, db]) => da - db || sa.seq - sb.seq);
     background.sort(([sa, da, ha], [sb, db, hb]) => ha.length - hb.length || da - db || sa.seq - sb.seq);
     this.owed = owedBudget(this.book, this.config, this.clock.slowLink, this.clock.httpRate);
-    for (const [segment, , holders] of urgent) this.requestFromPeers(now, segment, holders, false);
-    for (const [segment, , holders] of background) this.requestFromPeers(now, segment, holders, this.config.spreadSingleHolder);
+    for (const [segment, deadline, holders] of [...urgent, ...background]) {
+      this.requestFromPeers(now, segment, holders, this.config.spreadSingleHolder && deadline - now > window); // never an urgent segment
+    }
     // The requests just sent share the link too: for the timers.
     markLinkSharing(this.book.segments.values(), this.playerLoads.values(), now, this.clock, this.config, loadBitrate);
     this.announcePartial(now);
